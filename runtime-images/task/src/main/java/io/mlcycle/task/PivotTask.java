@@ -1,0 +1,84 @@
+package io.mlcycle.task;
+
+import java.util.List;
+
+/**
+ * One FeatureView materialization: read the partitions of {@code window}, apply the shared filters,
+ * pivot long events into one sparse row per entity and publish {@code <store.uri>/asOf=<asOf>/}.
+ *
+ * @param asOf ISO date of the materialization
+ * @param entity entity column in the source, e.g. {@code user_id}
+ * @param window dates whose partitions are read: from (inclusive) to (exclusive)
+ * @param wideExportMaxFeatures also write {@code wide.parquet} when the feature count is at most
+ *     this (0: never)
+ */
+public record PivotTask(
+        Owner owner,
+        String asOf,
+        String entity,
+        Source source,
+        Window window,
+        Pivot pivot,
+        Filters filters,
+        Store store,
+        Validation validation,
+        int wideExportMaxFeatures)
+        implements Task {
+
+    /**
+     * Where the long event log is. Exactly one of {@code uri} (file source) and {@code jdbc}.
+     *
+     * @param uri directory or file URI with a {@code {date}} placeholder, e.g. {@code
+     *     file:///data/raw/ev/dt={date}/}
+     * @param format {@code parquet} or {@code csv}
+     * @param successMarker file that must exist in a partition before it counts (null: none)
+     * @param timeColumn optional timestamp/date column also restricted to the window
+     */
+    public record Source(
+            String uri, String format, String successMarker, String timeColumn, Jdbc jdbc) {}
+
+    /**
+     * A JDBC source. Credentials are read from the named environment variables, never from the
+     * task.
+     *
+     * @param table a table name, or null when {@code query} is given
+     * @param query a SELECT whose result is the event log
+     */
+    public record Jdbc(
+            String url, String table, String query, String userEnv, String passwordEnv) {}
+
+    /** Inclusive start, exclusive end, both ISO dates. */
+    public record Window(String from, String to) {}
+
+    /**
+     * @param key column whose values become features
+     * @param value numeric column aggregated per (entity, key); null with aggregate {@code count}
+     * @param aggregate sum, count, max, min, mean or last
+     * @param prefix prepended to every feature name
+     * @param minEntities keep a feature only if at least this many entities have it
+     * @param maxFeatures keep at most this many features, most supported first
+     */
+    public record Pivot(
+            String key,
+            String value,
+            String aggregate,
+            String prefix,
+            int minEntities,
+            int maxFeatures) {}
+
+    /** Business rules shared by every model. */
+    public record Filters(String where, List<EntityList> excludeEntities) {}
+
+    /** A Parquet or CSV file (or directory) whose {@code column} lists entities to drop. */
+    public record EntityList(String uri, String column, String format) {}
+
+    /** Versioned output: {@code <uri>/asOf=<date>/}, the newest {@code keep} stay. */
+    public record Store(String uri, int keep) {}
+
+    /** Rules a materialization must pass before it replaces the last good one. */
+    public record Validation(
+            Integer minEntities,
+            Integer minFeatures,
+            Double maxSparsity,
+            List<String> requiredFeatures) {}
+}

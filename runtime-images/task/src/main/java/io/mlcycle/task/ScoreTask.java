@@ -1,0 +1,20 @@
+package io.mlcycle.task;
+
+import java.util.List;
+
+/**
+ * Daily batch scoring: score every entity of the given feature tables with one model version and
+ * publish {@code outputUri} (entity, score, rank) with {@code _SUCCESS}.
+ *
+ * @param outputUri the {@code asOf=<date>/} directory to publish
+ */
+public record ScoreTask(
+        Owner owner,
+        String model,
+        int version,
+        String artifactUri,
+        String asOf,
+        String entity,
+        List<FeatureInput> features,
+        String outputUri)
+        implements Task {}

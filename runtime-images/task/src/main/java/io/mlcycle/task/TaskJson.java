@@ -1,0 +1,97 @@
+package io.mlcycle.task;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The one JSON mapping of tasks and summaries, shared by the operator and every runtime. */
+public final class TaskJson {
+
+    /** Environment variable through which the operator hands a pod its task. */
+    public static final String TASK_ENV = "MLCYCLE_TASK";
+
+    /** Where a pod writes its summary by default (the kubelet's terminationMessagePath). */
+    public static final String TERMINATION_LOG = "/dev/termination-log";
+
+    public static final ObjectMapper MAPPER =
+            JsonMapper.builder()
+                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .findAndAddModules()
+                    .build();
+
+    private TaskJson() {}
+
+    public static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot write JSON: " + e.getMessage(), e);
+        }
+    }
+
+    public static Task readTask(String json) {
+        try {
+            return MAPPER.readValue(json, Task.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("invalid task JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public static Summary readSummary(String json) {
+        try {
+            return MAPPER.readValue(json, Summary.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(
+                    "invalid summary JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * Serializes a summary so it fits the termination message: drops details first, then shortens
+     * the message, never the outcome, reason, uri or figures.
+     */
+    public static String writeSummary(Summary summary) {
+        String json = write(summary);
+        if (fits(json)) {
+            return json;
+        }
+        Map<String, Object> kept = new LinkedHashMap<>();
+        if (summary.details() != null) {
+            for (var e : summary.details().entrySet()) {
+                kept.put(e.getKey(), e.getValue());
+                if (!fits(write(withDetails(summary, kept)))) {
+                    kept.remove(e.getKey());
+                }
+            }
+        }
+        Summary trimmed = withDetails(summary, kept.isEmpty() ? null : kept);
+        json = write(trimmed);
+        if (fits(json) || trimmed.message() == null) {
+            return json;
+        }
+        int over = json.getBytes(StandardCharsets.UTF_8).length - Summary.MAX_BYTES;
+        String message = trimmed.message();
+        int keep = Math.max(0, message.length() - over - 16);
+        return write(
+                new Summary(
+                        trimmed.outcome(),
+                        trimmed.reason(),
+                        message.substring(0, keep) + "…",
+                        trimmed.uri(),
+                        trimmed.figures(),
+                        trimmed.details()));
+    }
+
+    private static Summary withDetails(Summary s, Map<String, Object> details) {
+        return new Summary(s.outcome(), s.reason(), s.message(), s.uri(), s.figures(), details);
+    }
+
+    private static boolean fits(String json) {
+        return json.getBytes(StandardCharsets.UTF_8).length <= Summary.MAX_BYTES;
+    }
+}
