@@ -1,0 +1,98 @@
+package io.mlcycle.operator.api.featureview;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.mlcycle.operator.api.MlcycleStatus;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Latest good table, running and waiting materializations, bounded history. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class FeatureViewStatus extends MlcycleStatus {
+
+    /** Short state for printer columns. */
+    public enum Phase {
+        Pending,
+        Materializing,
+        WaitingForData,
+        Ready,
+        Failed
+    }
+
+    @JsonPropertyDescription("Pending, Materializing, WaitingForData, Ready or Failed.")
+    public Phase phase;
+
+    @JsonPropertyDescription("The latest good materialization: what TrainingRuns read.")
+    public Materialization latest;
+
+    @JsonPropertyDescription("Materializations running now (one pivot Job each).")
+    public List<Materialization> active = new ArrayList<>();
+
+    @JsonPropertyDescription("As-of dates waiting for their source partitions.")
+    public List<Materialization> waiting = new ArrayList<>();
+
+    @JsonPropertyDescription("Recent finished materializations, newest first (bounded).")
+    public List<Materialization> history = new ArrayList<>();
+
+    @JsonPropertyDescription("Last time the schedule fired (RFC 3339).")
+    public String lastScheduleTime;
+
+    @JsonPropertyDescription("Hash of the spec the last one-shot materialization was made for.")
+    public String specHash;
+
+    /** One as-of date's pivot run. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Materialization {
+        @JsonPropertyDescription("As-of date (ISO).")
+        public String asOf;
+
+        @JsonPropertyDescription("Pivot Job name.")
+        public String job;
+
+        @JsonPropertyDescription("Attempt number for this as-of (waiting for data retries).")
+        public Integer attempt;
+
+        @JsonPropertyDescription("Succeeded, Failed, Invalid, WaitingForData or ValidationFailed.")
+        public String outcome;
+
+        @JsonPropertyDescription("CamelCase reason reported by the pod.")
+        public String reason;
+
+        @JsonPropertyDescription("Message reported by the pod.")
+        public String message;
+
+        @JsonPropertyDescription("URI of the table version.")
+        public String uri;
+
+        @JsonPropertyDescription("Rows (entities) in the table.")
+        public Long entities;
+
+        @JsonPropertyDescription("Feature columns in the table.")
+        public Long features;
+
+        @JsonPropertyDescription("Non-zero cells.")
+        public Long nonZeros;
+
+        @JsonPropertyDescription("Fraction of zero cells.")
+        public Double sparsity;
+
+        @JsonPropertyDescription("Source rows read.")
+        public Long sourceRows;
+
+        @JsonPropertyDescription("Rows left after the filters.")
+        public Long filteredRows;
+
+        @JsonPropertyDescription("Seconds the pivot took.")
+        public Double seconds;
+
+        @JsonPropertyDescription("When the Job was created (RFC 3339).")
+        public String startedAt;
+
+        @JsonPropertyDescription("When it finished (RFC 3339).")
+        public String completedAt;
+
+        @JsonPropertyDescription("Earliest time of the next attempt while waiting for data.")
+        public String nextAttemptAt;
+    }
+}

@@ -1,0 +1,99 @@
+package io.mlcycle.operator.api.modelversion;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.mlcycle.operator.api.trainingrun.Gate;
+import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.FeatureImportance;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Written by the operator when a training succeeds; a person may set {@code approval} to override
+ * the gates.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ModelVersionSpec {
+
+    @Required
+    @JsonPropertyDescription("Registered model name.")
+    public String model;
+
+    @Required
+    @Min(1)
+    @JsonPropertyDescription("Version number, increasing per model.")
+    public Integer version;
+
+    @Required
+    @JsonPropertyDescription("URI of the trained artifact (model.json, parameters, metrics).")
+    public String artifactUri;
+
+    @JsonPropertyDescription("resnet, mlp or logistic.")
+    public String algorithm;
+
+    @JsonPropertyDescription("Validation metrics: auc, precision, recall, f1, logLoss, accuracy…")
+    public Map<String, Double> metrics;
+
+    @JsonPropertyDescription("Most important features by mean |SHAP|.")
+    public List<FeatureImportance> topFeatures;
+
+    @JsonPropertyDescription("The gates this version is judged by (copied from the TrainingRun).")
+    public List<Gate> gates;
+
+    @JsonPropertyDescription("Where this version came from.")
+    public Lineage lineage;
+
+    @JsonPropertyDescription(
+            "Set by a person to override the gates: Approved or Rejected. Empty: the gates"
+                    + " decide.")
+    public Approval approval;
+
+    @JsonPropertyDescription("Why a person overrode the gates.")
+    public String approvalReason;
+
+    /** A person's verdict. */
+    public enum Approval {
+        Approved,
+        Rejected
+    }
+
+    /** Provenance of a version. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Lineage {
+        @JsonPropertyDescription("The TrainingRun that trained it.")
+        public String trainingRun;
+
+        @JsonPropertyDescription("Feature tables it was trained on.")
+        public List<FeatureSource> featureViews;
+
+        @JsonPropertyDescription("Label table URI.")
+        public String labelsUri;
+
+        @JsonPropertyDescription("Trainer image.")
+        public String image;
+
+        @JsonPropertyDescription("Training Job.")
+        public String job;
+
+        @JsonPropertyDescription("When training finished (RFC 3339).")
+        public String trainedAt;
+    }
+
+    /** One FeatureView version. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class FeatureSource {
+        public String name;
+        public String asOf;
+        public String uri;
+
+        public FeatureSource() {}
+
+        public FeatureSource(String name, String asOf, String uri) {
+            this.name = name;
+            this.asOf = asOf;
+            this.uri = uri;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.mlcycle.operator.api.modelversion;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.mlcycle.operator.api.MlcycleStatus;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The approval verdict with each gate's result. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ModelVersionStatus extends MlcycleStatus {
+
+    /** Short state for printer columns. */
+    public enum Phase {
+        Pending,
+        Approved,
+        Rejected,
+        RolledBack
+    }
+
+    @JsonPropertyDescription("Pending, Approved, Rejected or RolledBack.")
+    public Phase phase;
+
+    @JsonPropertyDescription("True when approved (by the gates or a person) and not rolled back.")
+    public Boolean approved;
+
+    @JsonPropertyDescription("Each gate's verdict.")
+    public List<GateResult> gates = new ArrayList<>();
+
+    @JsonPropertyDescription("The approved version relative gates were compared with.")
+    public Integer comparedWithVersion;
+
+    @JsonPropertyDescription("Why this version was rolled back, if it was.")
+    public String rolledBackReason;
+
+    /** One gate's verdict. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class GateResult {
+        public String metric;
+
+        @JsonPropertyDescription("min, max or minDeltaVsApproved.")
+        public String rule;
+
+        public Double value;
+        public Double threshold;
+        public Boolean passed;
+        public String message;
+    }
+}

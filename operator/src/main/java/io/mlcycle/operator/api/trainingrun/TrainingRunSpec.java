@@ -1,0 +1,248 @@
+package io.mlcycle.operator.api.trainingrun;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+
+import java.util.List;
+
+/** Which features and labels, which model and grid, how to evaluate, explain and gate. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TrainingRunSpec {
+
+    @Required
+    @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    @JsonPropertyDescription(
+            "Registered model name; versions are ModelVersions named <model>-v<N>.")
+    public String model;
+
+    @Required
+    @Size(min = 1)
+    @JsonPropertyDescription("FeatureViews whose tables are joined by entity.")
+    public List<FeatureRef> features;
+
+    @Default("latest")
+    @Pattern("^(latest|[0-9]{4}-[0-9]{2}-[0-9]{2})$")
+    @JsonPropertyDescription(
+            "Which as-of to train on: latest (the newest date every FeatureView has) or an ISO"
+                    + " date.")
+    public String asOf = "latest";
+
+    @Required
+    @JsonPropertyDescription("The label table for the same as-of.")
+    public Labels labels;
+
+    @Default("resnet")
+    @JsonPropertyDescription("resnet (residual MLP), mlp, or logistic (baseline).")
+    public Algorithm algorithm = Algorithm.resnet;
+
+    @JsonPropertyDescription(
+            "Every field is a list: one value fixes it, several make a grid that is searched.")
+    public Hyperparameters hyperparameters = new Hyperparameters();
+
+    @JsonPropertyDescription("Scaling and correlated-feature removal.")
+    public Preprocessing preprocessing = new Preprocessing();
+
+    @JsonPropertyDescription("Hold-out or k-fold evaluation.")
+    public Validation validation = new Validation();
+
+    @JsonPropertyDescription("SHAP feature ranking.")
+    public Explain explain = new Explain();
+
+    @JsonPropertyDescription("Retrain on the top-K features by SHAP and report both models.")
+    public Select select;
+
+    @Min(0)
+    @Max(1)
+    @JsonPropertyDescription(
+            "Decision threshold for precision/recall/F1; without one, the F1-best threshold on"
+                    + " validation data is chosen and recorded.")
+    public Double threshold;
+
+    @JsonPropertyDescription(
+            "Rules a version must pass to be approved, e.g. auc min 0.65 and minDeltaVsApproved"
+                    + " 0.")
+    public List<Gate> gates;
+
+    @JsonPropertyDescription("When to train again.")
+    public Retrain retrain = new Retrain();
+
+    @JsonPropertyDescription(
+            "Root URI of model artifacts (<uri>/<model>/v<N>/); default: the operator's.")
+    @Pattern("^(file:/|/).*")
+    public String modelsUri;
+
+    @Min(0)
+    @Default("0")
+    @JsonPropertyDescription("Retries of a failed training pod (the Job's backoffLimit).")
+    public Integer backoffLimit = 0;
+
+    @JsonPropertyDescription("Compute resources of the training pod.")
+    public io.fabric8.kubernetes.api.model.ResourceRequirements resources;
+
+    /** Algorithms. */
+    public enum Algorithm {
+        resnet,
+        mlp,
+        logistic
+    }
+
+    /** A referenced FeatureView. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class FeatureRef {
+        @Required
+        @JsonPropertyDescription("FeatureView name in the same namespace.")
+        public String featureView;
+    }
+
+    /** Labels. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Labels {
+        @Required
+        @Pattern("^(file:/|/).*")
+        @JsonPropertyDescription(
+                "Parquet/CSV file or directory URI; {date} is replaced by the as-of date. A"
+                        + " directory holding asOf=<date>/ folders is read at the as-of.")
+        public String uri;
+
+        @Required
+        @JsonPropertyDescription("Label column, values 0 and 1.")
+        public String column;
+
+        @JsonPropertyDescription("Entity column (default: the first FeatureView's entity).")
+        public String entity;
+
+        @Default("parquet")
+        @JsonPropertyDescription("parquet or csv.")
+        public FeatureViewSpec.Format format = FeatureViewSpec.Format.parquet;
+    }
+
+    /** Grid axes. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Hyperparameters {
+        @JsonPropertyDescription("Learning rates, e.g. [0.001, 0.0003].")
+        public List<Double> learningRate = List.of(0.001);
+
+        @JsonPropertyDescription("Optimizers: adam, sgd, adamw.")
+        public List<String> optimizer = List.of("adam");
+
+        @JsonPropertyDescription("Epochs.")
+        public List<Integer> epochs = List.of(10);
+
+        @JsonPropertyDescription("Mini-batch sizes.")
+        public List<Integer> batchSize = List.of(256);
+
+        @JsonPropertyDescription("Width of the hidden layers.")
+        public List<Integer> hiddenSize = List.of(128);
+
+        @JsonPropertyDescription("Residual blocks (resnet) or hidden layers (mlp).")
+        public List<Integer> blocks = List.of(2);
+
+        @JsonPropertyDescription("Dropout rates.")
+        public List<Double> dropout = List.of(0.1);
+
+        @JsonPropertyDescription("L2 weight decay.")
+        public List<Double> weightDecay = List.of(0.0);
+    }
+
+    /** Preprocessing. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Preprocessing {
+        @Default("minmax")
+        @JsonPropertyDescription("minmax (from the stored statistics) or none.")
+        public Scaling scaling = Scaling.minmax;
+
+        @Min(0)
+        @Max(1)
+        @JsonPropertyDescription("Drop one feature of each pair correlated above this.")
+        public Double dropCorrelatedAbove;
+    }
+
+    /** Scalings. */
+    public enum Scaling {
+        minmax,
+        none
+    }
+
+    /** Evaluation. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(
+            value = "self.method != 'kfold' || self.folds >= 2",
+            message = "kfold needs folds >= 2")
+    public static class Validation {
+        @Default("holdout")
+        @JsonPropertyDescription("holdout or kfold (both stratified).")
+        public Method method = Method.holdout;
+
+        @Min(0.01)
+        @Max(0.9)
+        @Default("0.2")
+        @JsonPropertyDescription("Hold-out fraction.")
+        public Double testFraction = 0.2;
+
+        @Default("5")
+        @JsonPropertyDescription("Folds for kfold.")
+        public Integer folds = 5;
+
+        @Default("42")
+        @JsonPropertyDescription("Seed: the same seed gives the same split and metrics.")
+        public Long seed = 42L;
+    }
+
+    /** Evaluation methods. */
+    public enum Method {
+        holdout,
+        kfold
+    }
+
+    /** Explanations. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Explain {
+        @Default("shap")
+        @JsonPropertyDescription("shap or none.")
+        public String method = "shap";
+
+        @Min(1)
+        @Default("500")
+        @JsonPropertyDescription("Rows explained.")
+        public Integer samples = 500;
+
+        @Min(1)
+        @Default("100")
+        @JsonPropertyDescription("Rows in the background sample.")
+        public Integer background = 100;
+
+        @Min(1)
+        @Default("50")
+        @JsonPropertyDescription("Features reported, by mean |SHAP|.")
+        public Integer topK = 50;
+    }
+
+    /** Feature selection. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Select {
+        @Required
+        @Min(1)
+        @JsonPropertyDescription("Keep this many top features.")
+        public Integer topK;
+    }
+
+    /** Retraining triggers. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Retrain {
+        @Default("true")
+        @JsonPropertyDescription("Train again when a referenced FeatureView gets a new as-of.")
+        public Boolean onFeatureViewUpdate = true;
+
+        @Pattern(FeatureViewSpec.CRON_PATTERN)
+        @JsonPropertyDescription("Also train on this cron schedule (UTC).")
+        public String schedule;
+    }
+}
