@@ -1,0 +1,244 @@
+package io.mlcycle.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.TaskJson;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A saved model version ({@code model.json} + DJL parameters) ready to score. Scoring runs on plain
+ * Java arrays copied out of the parameters at load time: it is safe from any number of threads and
+ * needs no per-call set-up.
+ */
+public final class ModelArtifact implements AutoCloseable {
+
+    private final ModelSpec spec;
+    private final Net net;
+    private final Map<String, Integer> index;
+
+    private ModelArtifact(ModelSpec spec, Net net) {
+        this.spec = spec;
+        this.net = net;
+        this.index = new HashMap<>(spec.features().size() * 2);
+        for (int i = 0; i < spec.features().size(); i++) {
+            index.put(spec.features().get(i).name(), i);
+        }
+    }
+
+    /** Loads {@code dir/model.json} and its parameters; a TaskFailure names the file at fault. */
+    public static ModelArtifact load(Path dir) {
+        Path json = dir.resolve(ModelSpec.FILE);
+        if (!Files.isRegularFile(json)) {
+            throw TaskFailure.invalid("MissingModelFile", "no " + ModelSpec.FILE + " in " + dir);
+        }
+        ModelSpec spec;
+        try {
+            spec = TaskJson.MAPPER.readValue(json.toFile(), ModelSpec.class);
+        } catch (IOException e) {
+            throw TaskFailure.invalid(
+                    "CorruptModelFile", json + " is not a model spec: " + e.getMessage());
+        }
+        try {
+            validate(spec);
+        } catch (IllegalArgumentException e) {
+            throw TaskFailure.invalid("CorruptModelFile", json + ": " + e.getMessage());
+        }
+        Path params =
+                dir.resolve(spec.parameters() == null ? ModelSpec.PARAMETERS : spec.parameters());
+        if (!Files.isRegularFile(params)) {
+            throw TaskFailure.invalid("MissingModelFile", "no parameters file " + params);
+        }
+        Algorithm algorithm = Algorithm.parse(spec.algorithm());
+        Map<String, float[]> arrays;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(params))) {
+            arrays = readParameters(algorithm, spec.architecture(), in);
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            throw TaskFailure.invalid(
+                    "CorruptModelFile",
+                    params + " does not hold this model's parameters: " + e.getMessage());
+        }
+        try {
+            return new ModelArtifact(
+                    spec, new Net(algorithm, spec.architecture(), arrays, inputScale(spec)));
+        } catch (IllegalArgumentException e) {
+            throw TaskFailure.invalid("CorruptModelFile", params + ": " + e.getMessage());
+        }
+    }
+
+    /** Builds a scorer from a trained block without a round trip through the disk. */
+    public static ModelArtifact of(ModelSpec spec, TabularNet block) {
+        validate(spec);
+        return new ModelArtifact(
+                spec,
+                new Net(
+                        block.algorithm(),
+                        spec.architecture(),
+                        block.parameterArrays(),
+                        inputScale(spec)));
+    }
+
+    /** Writes {@code model.json} and the DJL parameters of {@code block} into {@code dir}. */
+    public static void write(Path dir, ModelSpec spec, TabularNet block) throws IOException {
+        Files.createDirectories(dir);
+        String name = spec.parameters() == null ? ModelSpec.PARAMETERS : spec.parameters();
+        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(dir.resolve(name)));
+                DataOutputStream out = new DataOutputStream(os)) {
+            block.saveParameters(out);
+        }
+        TaskJson.MAPPER
+                .writerWithDefaultPrettyPrinter()
+                .writeValue(dir.resolve(ModelSpec.FILE).toFile(), spec);
+    }
+
+    private static Map<String, float[]> readParameters(
+            Algorithm algorithm, ModelSpec.Architecture arch, InputStream in)
+            throws IOException, MalformedModelException {
+        try (NDManager manager = Djl.newManager()) {
+            TabularNet block = new TabularNet(algorithm, arch);
+            block.initialize(manager, DataType.FLOAT32, TabularNet.inputShapes(1, 1));
+            block.loadParameters(manager, new DataInputStream(in));
+            return block.parameterArrays();
+        }
+    }
+
+    private static void validate(ModelSpec spec) {
+        if (spec.features() == null || spec.features().isEmpty()) {
+            throw new IllegalArgumentException("the model has no features");
+        }
+        if (spec.architecture() == null || spec.architecture().inputs() != spec.features().size()) {
+            throw new IllegalArgumentException(
+                    "architecture.inputs does not match the "
+                            + spec.features().size()
+                            + " features");
+        }
+        ModelSpec.Scaling s = spec.scaling();
+        if (s != null
+                && "minmax".equals(s.method())
+                && (s.min() == null
+                        || s.max() == null
+                        || s.min().size() != spec.features().size()
+                        || s.max().size() != spec.features().size())) {
+            throw new IllegalArgumentException("scaling.min/max do not have one value per feature");
+        }
+    }
+
+    /**
+     * Min-max scaling over [min(0, min), max(0, max)], shifted so that an absent feature stays 0
+     * (the shift is a constant the first layer's bias absorbs): a multiplier per feature.
+     */
+    static float[] inputScale(ModelSpec spec) {
+        int n = spec.features().size();
+        float[] scale = new float[n];
+        ModelSpec.Scaling s = spec.scaling();
+        for (int j = 0; j < n; j++) {
+            scale[j] = 1f;
+            if (s != null && "minmax".equals(s.method())) {
+                scale[j] = (float) scaleOf(s.min().get(j), s.max().get(j));
+            }
+        }
+        return scale;
+    }
+
+    /** The min-max multiplier of one feature (1 when its range is empty). */
+    public static double scaleOf(double min, double max) {
+        double range = Math.max(0, max) - Math.min(0, min);
+        return range > 0 && Double.isFinite(range) ? 1.0 / range : 1.0;
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public List<String> featureNames() {
+        return spec.featureNames();
+    }
+
+    /** Position of a feature ({@code <featureView>/<feature>}) in the input, or -1. */
+    public int featureIndex(String name) {
+        return index.getOrDefault(name, -1);
+    }
+
+    public double threshold() {
+        return spec.threshold();
+    }
+
+    /** The network, for callers that need log-odds or gradients (explanations). */
+    public Net net() {
+        return net;
+    }
+
+    /**
+     * Probability of the positive class for each row; rows hold raw values in this model's feature
+     * index space (see {@link FeatureAssembler#project}). Thread-safe.
+     */
+    public float[] predict(SparseMatrix rows) {
+        return net.predict(rows);
+    }
+
+    /** Probability of one row given by ascending feature indices and raw values. Thread-safe. */
+    public float predictOne(int[] indices, float[] values) {
+        if (indices.length != values.length) {
+            throw new IllegalArgumentException("indices and values differ in length");
+        }
+        for (int k = 0; k < indices.length; k++) {
+            if (indices[k] < 0 || indices[k] >= net.inputs()) {
+                throw new IllegalArgumentException(
+                        "feature index " + indices[k] + " is outside 0.." + (net.inputs() - 1));
+            }
+        }
+        return (float) net.probability(indices, values, 0, indices.length);
+    }
+
+    /** Probabilities of dense rows (each of length {@code featureNames().size()}). Thread-safe. */
+    public float[] predictDense(float[][] rows) {
+        float[] out = new float[rows.length];
+        for (int r = 0; r < rows.length; r++) {
+            float[] row = rows[r];
+            if (row.length != net.inputs()) {
+                throw new IllegalArgumentException(
+                        "row "
+                                + r
+                                + " has "
+                                + row.length
+                                + " values, the model expects "
+                                + net.inputs());
+            }
+            int nnz = 0;
+            for (float v : row) {
+                if (v != 0) {
+                    nnz++;
+                }
+            }
+            int[] idx = new int[nnz];
+            float[] val = new float[nnz];
+            int k = 0;
+            for (int j = 0; j < row.length; j++) {
+                if (row[j] != 0) {
+                    idx[k] = j;
+                    val[k++] = row[j];
+                }
+            }
+            out[r] = (float) net.probability(idx, val, 0, nnz);
+        }
+        return out;
+    }
+
+    /** Scoring holds no native resources; kept so callers can treat models as resources. */
+    @Override
+    public void close() {}
+}

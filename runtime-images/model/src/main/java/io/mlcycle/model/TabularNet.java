@@ -1,0 +1,221 @@
+package io.mlcycle.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.PairList;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The DJL network the trainer fits. Its first layer is an embedding bag: input is each row's
+ * non-zero features as (index + 1, scaled value) pairs padded with index 0, and the layer sums the
+ * features' weight vectors scaled by their values, so its cost grows with the non-zeros and not
+ * with rows × features.
+ *
+ * <ul>
+ *   <li>logistic: that layer with width 1 is the log-odds.
+ *   <li>mlp: ReLU, then per block Linear → BatchNorm → ReLU → Dropout, then Linear to 1.
+ *   <li>resnet: per block x + Dropout(Linear(Dropout(ReLU(BatchNorm(Linear(x)))))), then BatchNorm
+ *       → ReLU → Linear to 1 (the ResNet baseline of Gorishniy et al. 2021).
+ * </ul>
+ *
+ * Weights are stored (in, out) so a forward pass is {@code x.matMul(w)}; {@link Net} reads the same
+ * parameters for scoring.
+ */
+public final class TabularNet extends AbstractBlock {
+
+    static final String INPUT_WEIGHT = "input_w";
+    static final String INPUT_BIAS = "input_b";
+    static final String HEAD = "head_";
+    private static final float BN_MOMENTUM = 0.9f;
+
+    private final Algorithm algorithm;
+    private final int inputs;
+    private final int hidden;
+    private final int blocks;
+    private final float dropout;
+    private final List<Parameter> params = new ArrayList<>();
+
+    public TabularNet(Algorithm algorithm, ModelSpec.Architecture arch) {
+        super((byte) 1);
+        this.algorithm = algorithm;
+        this.inputs = arch.inputs();
+        this.hidden = algorithm == Algorithm.LOGISTIC ? 1 : arch.hiddenSize();
+        this.blocks = algorithm == Algorithm.LOGISTIC ? 0 : arch.blocks();
+        this.dropout = (float) arch.dropout();
+        if (inputs < 1 || hidden < 1 || blocks < 0) {
+            throw new IllegalArgumentException("invalid architecture " + arch);
+        }
+        // Sparse rows touch few inputs at once: scale the first layer by a typical row, not by
+        // all features, so early activations are not vanishingly small.
+        add(INPUT_WEIGHT, Parameter.Type.WEIGHT, new Shape(inputs + 1, hidden), uniform(8));
+        add(INPUT_BIAS, Parameter.Type.BIAS, new Shape(hidden), new ConstantInitializer(0f));
+        for (int k = 0; k < blocks; k++) {
+            String p = block(k);
+            add(p + "w1", Parameter.Type.WEIGHT, new Shape(hidden, hidden), uniform(hidden));
+            add(p + "b1", Parameter.Type.BIAS, new Shape(hidden), new ConstantInitializer(0f));
+            addBatchNorm(p);
+            if (algorithm == Algorithm.RESNET) {
+                add(p + "w2", Parameter.Type.WEIGHT, new Shape(hidden, hidden), uniform(hidden));
+                add(p + "b2", Parameter.Type.BIAS, new Shape(hidden), new ConstantInitializer(0f));
+            }
+        }
+        if (algorithm == Algorithm.RESNET) {
+            addBatchNorm(HEAD);
+        }
+        if (algorithm != Algorithm.LOGISTIC) {
+            add(HEAD + "w", Parameter.Type.WEIGHT, new Shape(hidden, 1), uniform(hidden));
+            add(HEAD + "b", Parameter.Type.BIAS, new Shape(1), new ConstantInitializer(0f));
+        }
+    }
+
+    static String block(int k) {
+        return "block" + k + "_";
+    }
+
+    private static Initializer uniform(int fanIn) {
+        float s = (float) (1.0 / Math.sqrt(fanIn));
+        return (manager, shape, dataType) -> manager.randomUniform(-s, s, shape, dataType);
+    }
+
+    private void addBatchNorm(String p) {
+        add(p + "gamma", Parameter.Type.GAMMA, new Shape(hidden), new ConstantInitializer(1f));
+        add(p + "beta", Parameter.Type.BETA, new Shape(hidden), new ConstantInitializer(0f));
+        add(
+                p + "mean",
+                Parameter.Type.RUNNING_MEAN,
+                new Shape(hidden),
+                new ConstantInitializer(0f));
+        add(p + "var", Parameter.Type.RUNNING_VAR, new Shape(hidden), new ConstantInitializer(1f));
+    }
+
+    private void add(String name, Parameter.Type type, Shape shape, Initializer init) {
+        boolean running = type == Parameter.Type.RUNNING_MEAN || type == Parameter.Type.RUNNING_VAR;
+        Parameter p =
+                addParameter(
+                        Parameter.builder()
+                                .setName(name)
+                                .setType(type)
+                                .optShape(shape)
+                                .optInitializer(init)
+                                .optRequiresGrad(!running)
+                                .build());
+        params.add(p);
+    }
+
+    /**
+     * Shapes of the two inputs for a batch of {@code rows} rows with up to {@code width} non-zeros.
+     */
+    public static Shape[] inputShapes(int rows, int width) {
+        return new Shape[] {new Shape(rows, width), new Shape(rows, width)};
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0))};
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray idx = inputs.get(0);
+        NDArray val = inputs.get(1);
+        if (idx.getDataType() != DataType.INT64) {
+            idx = idx.toType(DataType.INT64, false);
+        }
+        NDArray w0 = value(ps, idx, INPUT_WEIGHT, training);
+        NDArray emb =
+                idx.getNDArrayInternal()
+                        .embedding(idx, w0, SparseFormat.DENSE)
+                        .singletonOrThrow(); // (B, L, H)
+        NDArray x =
+                emb.mul(val.expandDims(2))
+                        .sum(new int[] {1})
+                        .add(value(ps, idx, INPUT_BIAS, training));
+        if (algorithm == Algorithm.LOGISTIC) {
+            return new NDList(x.reshape(-1));
+        }
+        if (algorithm == Algorithm.MLP) {
+            x = x.maximum(0f);
+        }
+        for (int k = 0; k < blocks; k++) {
+            String p = block(k);
+            NDArray l =
+                    x.matMul(value(ps, x, p + "w1", training))
+                            .add(value(ps, x, p + "b1", training));
+            NDArray r = batchNorm(ps, l, p, training).maximum(0f);
+            r = dropout(r, training);
+            if (algorithm == Algorithm.RESNET) {
+                NDArray o =
+                        r.matMul(value(ps, x, p + "w2", training))
+                                .add(value(ps, x, p + "b2", training));
+                x = x.add(dropout(o, training));
+            } else {
+                x = r;
+            }
+        }
+        if (algorithm == Algorithm.RESNET) {
+            x = batchNorm(ps, x, HEAD, training).maximum(0f);
+        }
+        NDArray out =
+                x.matMul(value(ps, x, HEAD + "w", training))
+                        .add(value(ps, x, HEAD + "b", training));
+        return new NDList(out.reshape(-1));
+    }
+
+    private NDArray dropout(NDArray x, boolean training) {
+        if (!training || dropout <= 0) {
+            return x;
+        }
+        return x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow();
+    }
+
+    private NDArray batchNorm(ParameterStore ps, NDArray x, String p, boolean training) {
+        NDArray gamma = value(ps, x, p + "gamma", training);
+        NDArray beta = value(ps, x, p + "beta", training);
+        NDArray runningMean = value(ps, x, p + "mean", training);
+        NDArray runningVar = value(ps, x, p + "var", training);
+        if (!training) {
+            return x.sub(runningMean)
+                    .div(runningVar.add((float) Net.BN_EPS).sqrt())
+                    .mul(gamma)
+                    .add(beta);
+        }
+        NDArray mean = x.mean(new int[] {0});
+        NDArray centered = x.sub(mean);
+        NDArray var = centered.square().mean(new int[] {0});
+        NDArray y = centered.div(var.add((float) Net.BN_EPS).sqrt()).mul(gamma).add(beta);
+        // running statistics follow the batches outside the autograd graph
+        NDArray m = mean.stopGradient();
+        NDArray v = var.stopGradient();
+        runningMean.muli(BN_MOMENTUM).addi(m.muli(1 - BN_MOMENTUM));
+        runningVar.muli(BN_MOMENTUM).addi(v.muli(1 - BN_MOMENTUM));
+        return y;
+    }
+
+    private NDArray value(ParameterStore ps, NDArray like, String name, boolean training) {
+        return ps.getValue(parameters.get(name), like.getDevice(), training);
+    }
+
+    /** Every parameter as a flat float array by name (what {@link Net} is built from). */
+    public java.util.Map<String, float[]> parameterArrays() {
+        java.util.Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        for (Parameter p : params) {
+            out.put(p.getName(), p.getArray().toFloatArray());
+        }
+        return out;
+    }
+
+    public Algorithm algorithm() {
+        return algorithm;
+    }
+}
