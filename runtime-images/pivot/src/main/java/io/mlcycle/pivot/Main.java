@@ -2,22 +2,31 @@ package io.mlcycle.pivot;
 
 import io.mlcycle.common.RuntimeMain;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.Task;
 
-/** The pivot runtime: not implemented yet, so it refuses every task with a clear error. */
+import java.io.IOException;
+
+/** The pivot runtime: runs one {@link PivotTask} and reports its summary. */
 public final class Main {
 
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(
-                RuntimeMain.run(
-                        args,
-                        task -> {
-                            throw TaskFailure.invalid(
-                                    "NotImplemented",
-                                    "the pivot runtime is not implemented yet (task kind "
-                                            + task.getClass().getSimpleName()
-                                            + ")");
-                        }));
+        System.exit(RuntimeMain.run(args, Main::handle));
+    }
+
+    static Summary handle(Task task) {
+        if (!(task instanceof PivotTask pivot)) {
+            throw TaskFailure.invalid(
+                    "WrongTaskKind",
+                    "the pivot runtime runs pivot tasks, not " + task.getClass().getSimpleName());
+        }
+        try {
+            return new PivotRunner(System::getenv).run(pivot);
+        } catch (IOException e) {
+            throw new TaskFailure(Summary.Outcome.Failed, "IOError", e.getMessage());
+        }
     }
 }

@@ -1,0 +1,169 @@
+package io.mlcycle.pivot;
+
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.Uris;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Summary;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The partitions of a file source inside the window: one per date of [from, to) when the URI holds
+ * {@code {date}}, ready only when present (and carrying the success marker when one is set).
+ */
+final class Partitions {
+
+    static final String DATE = "{date}";
+
+    /** The data files to read, in date then file-name order, and how many partitions they span. */
+    record Resolved(List<Path> files, int partitions) {}
+
+    private Partitions() {}
+
+    /** Dates of the window, oldest first; an empty or reversed window is invalid. */
+    static List<String> dates(PivotTask.Window window) {
+        if (window == null || window.from() == null || window.to() == null) {
+            throw TaskFailure.invalid("InvalidWindow", "window.from and window.to are required");
+        }
+        LocalDate from = parse(window.from(), "window.from");
+        LocalDate to = parse(window.to(), "window.to");
+        if (!from.isBefore(to)) {
+            throw TaskFailure.invalid(
+                    "InvalidWindow",
+                    "window.from " + from + " must be before window.to " + to + " (exclusive)");
+        }
+        List<String> dates = new ArrayList<>();
+        for (LocalDate d = from; d.isBefore(to); d = d.plusDays(1)) {
+            dates.add(d.toString());
+        }
+        return dates;
+    }
+
+    static LocalDate parse(String date, String field) {
+        try {
+            return LocalDate.parse(date);
+        } catch (DateTimeParseException e) {
+            throw TaskFailure.invalid(
+                    "InvalidDate", field + " '" + date + "' is not an ISO date (yyyy-MM-dd)");
+        }
+    }
+
+    /**
+     * Resolves the files of every partition in the window, or throws WaitingForData listing the
+     * partitions that are not ready (details: their dates).
+     */
+    static Resolved resolve(PivotTask.Source source, PivotTask.Window window) {
+        String format = format(source.format());
+        String marker = blankToNull(source.successMarker());
+        if (!source.uri().contains(DATE)) {
+            Path path = Uris.toPath(source.uri(), "source.uri");
+            if (!ready(path, marker)) {
+                throw new TaskFailure(
+                        Summary.Outcome.WaitingForData,
+                        "WaitingForData",
+                        "source "
+                                + source.uri()
+                                + (marker == null
+                                        ? " does not exist yet"
+                                        : " has no " + marker + " marker yet"),
+                        List.of(source.uri()));
+            }
+            return new Resolved(files(path, format), 1);
+        }
+        List<String> dates = dates(window);
+        List<String> missing = new ArrayList<>();
+        List<String> missingUris = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        for (String date : dates) {
+            String uri = source.uri().replace(DATE, date);
+            Path path = Uris.toPath(uri, "source.uri");
+            if (ready(path, marker)) {
+                files.addAll(files(path, format));
+            } else {
+                missing.add(date);
+                missingUris.add(uri);
+            }
+        }
+        if (!missing.isEmpty()) {
+            String shown = String.join(", ", missingUris.subList(0, Math.min(10, missing.size())));
+            if (missing.size() > 10) {
+                shown += " … and " + (missing.size() - 10) + " more";
+            }
+            throw new TaskFailure(
+                    Summary.Outcome.WaitingForData,
+                    "WaitingForData",
+                    missing.size()
+                            + " of "
+                            + dates.size()
+                            + " partitions not ready"
+                            + (marker == null ? " (missing)" : " (no " + marker + " marker)")
+                            + ": "
+                            + shown,
+                    missing);
+        }
+        return new Resolved(files, dates.size());
+    }
+
+    static String format(String format) {
+        String f = format == null || format.isBlank() ? "parquet" : format.toLowerCase();
+        if (!f.equals("parquet") && !f.equals("csv")) {
+            throw TaskFailure.invalid(
+                    "UnsupportedFormat",
+                    "source.format '" + format + "' is not supported; use parquet or csv");
+        }
+        return f;
+    }
+
+    private static boolean ready(Path path, String marker) {
+        if (marker == null) {
+            return Files.exists(path);
+        }
+        Path dir = Files.isRegularFile(path) ? path.getParent() : path;
+        return Files.isRegularFile(dir.resolve(marker));
+    }
+
+    /** Data files of a partition: the file itself, or the matching files under a directory. */
+    static List<Path> files(Path path, String format) {
+        if (Files.isRegularFile(path)) {
+            return List.of(path);
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            return walk.filter(Files::isRegularFile)
+                    .filter(p -> isData(p.getFileName().toString(), format))
+                    .filter(p -> !hidden(path.relativize(p)))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean isData(String name, String format) {
+        String n = name.toLowerCase();
+        return format.equals("parquet")
+                ? n.endsWith(".parquet")
+                : n.endsWith(".csv") || n.endsWith(".csv.gz") || n.endsWith(".tsv");
+    }
+
+    private static boolean hidden(Path relative) {
+        for (Path part : relative) {
+            String s = part.toString();
+            if (s.startsWith(".") || s.startsWith("_")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}

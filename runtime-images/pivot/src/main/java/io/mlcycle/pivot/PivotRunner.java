@@ -1,0 +1,680 @@
+package io.mlcycle.pivot;
+
+import io.mlcycle.common.FeatureCatalog;
+import io.mlcycle.common.SparseTables;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.Uris;
+import io.mlcycle.common.VersionedStore;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TaskJson;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Runs one {@link PivotTask} in an embedded DuckDB: source → filters → one sparse row per entity →
+ * validation → a published version of the store. Any failure discards the staging directory, so the
+ * last good version is never touched.
+ *
+ * <p>Aggregates per (entity, key): {@code sum}, {@code count} (rows, or non-null values when a
+ * value column is given), {@code max}, {@code min}, {@code mean} and {@code last}. {@code last}
+ * takes the value of the latest row by {@code source.timeColumn} when one is given, ties (and
+ * sources without a time column) broken by source order: partition date, then file name, then row
+ * position in the file (for PostgreSQL, the order the query returned). Values that aggregate to
+ * NULL or 0 are not stored: the sparse table holds non-zeros only, and a feature's support, min,
+ * max and mean are over the entities with a non-zero value.
+ *
+ * <p>The pivot never builds the wide table for the main output: it aggregates the long rows per
+ * (entity, key), then groups per entity into index and value lists, so the work stays proportional
+ * to the non-zeros.
+ */
+public final class PivotRunner {
+
+    /** DuckDB memory limit, e.g. {@code 1GB} (default). */
+    public static final String MEMORY_ENV = "MLCYCLE_PIVOT_MEMORY_LIMIT";
+
+    /** DuckDB worker threads (default: the available processors). */
+    public static final String THREADS_ENV = "MLCYCLE_PIVOT_THREADS";
+
+    static final String SPARSE_FILE = "sparse-0.parquet";
+    static final String WIDE_FILE = "wide.parquet";
+    static final String STATS_FILE = "stats.json";
+
+    private static final Set<String> AGGREGATES =
+            Set.of("sum", "count", "max", "min", "mean", "last");
+    private static final Pattern NUMERIC =
+            Pattern.compile(
+                    "U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|REAL|DECIMAL.*|BOOLEAN");
+
+    private final Function<String, String> env;
+
+    public PivotRunner(Function<String, String> env) {
+        this.env = env;
+    }
+
+    /** Materializes the task's version; throws {@link TaskFailure} with a clear reason. */
+    public Summary run(PivotTask task) throws IOException {
+        long start = System.nanoTime();
+        checkTask(task);
+        String asOf = task.asOf();
+        VersionedStore store = new VersionedStore(Uris.toPath(task.store().uri(), "store.uri"));
+        boolean jdbc = task.source().jdbc() != null;
+        Partitions.Resolved resolved =
+                jdbc ? null : Partitions.resolve(task.source(), task.window());
+        Path stage = store.stage(asOf);
+        Path tmp = Files.createTempDirectory(store.root(), ".duckdb-tmp-");
+        try {
+            Result r = materialize(task, store, resolved, stage, tmp, start);
+            Path published = store.publish(stage, asOf);
+            List<String> pruned = store.prune(task.store().keep());
+            log(
+                    "published %s: %d entities × %d features, %d non-zeros in %.1f s",
+                    published, r.entities, r.features, r.nonZeros, r.seconds);
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("asOf", asOf);
+            details.put("partitions", r.partitions);
+            details.put("wideExport", r.wide);
+            if (!pruned.isEmpty()) {
+                details.put("pruned", pruned);
+            }
+            return Summary.succeeded(Uris.fileUri(published, true), r.figures(), details);
+        } catch (RuntimeException | IOException e) {
+            VersionedStore.discard(stage);
+            throw e;
+        } finally {
+            VersionedStore.discard(tmp);
+        }
+    }
+
+    private record Result(
+            long sourceRows,
+            long filteredRows,
+            long entities,
+            int features,
+            long nonZeros,
+            double sparsity,
+            double seconds,
+            int partitions,
+            boolean wide) {
+
+        Map<String, Double> figures() {
+            Map<String, Double> f = new LinkedHashMap<>();
+            f.put("sourceRows", (double) sourceRows);
+            f.put("filteredRows", (double) filteredRows);
+            f.put("entities", (double) entities);
+            f.put("features", (double) features);
+            f.put("nonZeros", (double) nonZeros);
+            f.put("sparsity", sparsity);
+            f.put("seconds", Math.round(seconds * 1000) / 1000.0);
+            return f;
+        }
+    }
+
+    private Result materialize(
+            PivotTask task,
+            VersionedStore store,
+            Partitions.Resolved resolved,
+            Path stage,
+            Path tmp,
+            long start)
+            throws IOException {
+        PivotTask.Pivot p = task.pivot();
+        String aggregate = p.aggregate().toLowerCase(Locale.ROOT);
+        boolean last = aggregate.equals("last");
+        String where =
+                task.filters() == null ? null : Partitions.blankToNull(task.filters().where());
+        List<Path> files = resolved == null ? List.of() : resolved.files();
+        try (DuckDBConnection c = open(tmp)) {
+            if (where != null) {
+                WhereFilter.check(c, where);
+            }
+            String format = Partitions.format(task.source().format());
+            boolean parquetView = resolved != null && format.equals("parquet");
+            if (resolved != null) {
+                if (files.isEmpty()) {
+                    throw TaskFailure.invalid(
+                            "EmptySource",
+                            "no "
+                                    + format
+                                    + " files in the "
+                                    + resolved.partitions()
+                                    + " partition(s) of source.uri "
+                                    + task.source().uri());
+                }
+                loadFiles(c, files, format, last);
+            } else {
+                JdbcSource.load(
+                        c,
+                        "src",
+                        task.source().jdbc(),
+                        task.source().timeColumn(),
+                        task.window(),
+                        env);
+            }
+            exec(c, "SET preserve_insertion_order = false");
+
+            Map<String, String> columns = describe(c, "src");
+            String entity = requireColumn(columns, task.entity(), "entity");
+            String key = requireColumn(columns, p.key(), "pivot.key");
+            String value =
+                    p.value() == null || p.value().isBlank()
+                            ? null
+                            : requireColumn(columns, p.value(), "pivot.value");
+            String time = task.source().timeColumn();
+            if (time != null && !time.isBlank()) {
+                requireColumn(columns, time, "source.timeColumn");
+            } else {
+                time = null;
+            }
+
+            long sourceRows = queryLong(c, "SELECT count(*) FROM src", files);
+            if (sourceRows == 0) {
+                throw TaskFailure.invalid(
+                        "EmptySource",
+                        "the source has no rows"
+                                + (resolved == null
+                                        ? ""
+                                        : " in the "
+                                                + resolved.partitions()
+                                                + " partition(s) of the window"));
+            }
+            if (value != null) {
+                checkNumeric(c, value, columns.get(value), files);
+            }
+            boolean excluding = loadExclusions(c, task.filters());
+            if (where != null) {
+                WhereFilter.bind(c, "src", where);
+            }
+
+            String v = value == null ? null : "CAST(" + RelSql.ident(value) + " AS DOUBLE)";
+            List<String> conditions = new ArrayList<>();
+            conditions.add(RelSql.ident(entity) + " IS NOT NULL");
+            conditions.add(RelSql.ident(key) + " IS NOT NULL");
+            if (where != null) {
+                conditions.add("(" + where + ")");
+            }
+            if (time != null && task.window() != null && task.window().from() != null) {
+                Partitions.dates(task.window());
+                conditions.add(
+                        RelSql.ident(time)
+                                + " >= DATE '"
+                                + task.window().from()
+                                + "' AND "
+                                + RelSql.ident(time)
+                                + " < DATE '"
+                                + task.window().to()
+                                + "'");
+            }
+            String order = "";
+            if (last) {
+                String file = parquetView ? "__file" : "''";
+                String row = parquetView ? "file_row_number" : "rowid";
+                order =
+                        ", {"
+                                + (time == null ? "" : "'t': " + RelSql.ident(time) + ", ")
+                                + "'f': "
+                                + file
+                                + ", 'r': "
+                                + row
+                                + "} AS o";
+            }
+            String filtered =
+                    "SELECT CAST("
+                            + RelSql.ident(entity)
+                            + " AS VARCHAR) AS e, CAST("
+                            + RelSql.ident(key)
+                            + " AS VARCHAR) AS k"
+                            + (v == null ? "" : ", " + v + " AS v")
+                            + order
+                            + " FROM src WHERE "
+                            + String.join(" AND ", conditions);
+            String aggExpr =
+                    switch (aggregate) {
+                        case "sum" -> "sum(v)";
+                        case "count" -> value == null ? "count(*)" : "count(v)";
+                        case "max" -> "max(v)";
+                        case "min" -> "min(v)";
+                        case "mean" -> "avg(v)";
+                        default -> "arg_max(v, o)";
+                    };
+            exec(
+                    c,
+                    "CREATE TABLE agg AS SELECT e, k, CAST("
+                            + aggExpr
+                            + " AS DOUBLE) AS v, count(*) AS n FROM ("
+                            + filtered
+                            + ") f"
+                            + (excluding
+                                    ? " WHERE NOT EXISTS (SELECT 1 FROM excluded x WHERE x.e = f.e)"
+                                    : "")
+                            + " GROUP BY e, k",
+                    files);
+            long filteredRows = queryLong(c, "SELECT coalesce(sum(n), 0) FROM agg", files);
+            if (filteredRows == 0) {
+                throw TaskFailure.invalid(
+                        "EmptySource",
+                        "the filters removed all "
+                                + sourceRows
+                                + " source rows (filters.where, filters.excludeEntities,"
+                                + " window)");
+            }
+
+            String prefix = p.prefix() == null ? "" : p.prefix();
+            List<FeatureIndex.Candidate> candidates = new ArrayList<>();
+            Map<String, String> keyByName = new HashMap<>();
+            try (Statement st = c.createStatement();
+                    ResultSet rs =
+                            st.executeQuery(
+                                    "SELECT k, count(*), min(v), max(v), avg(v) FROM agg"
+                                            + " WHERE "
+                                            + stored("v")
+                                            + " GROUP BY k")) {
+                while (rs.next()) {
+                    String name = prefix + rs.getString(1);
+                    keyByName.put(name, rs.getString(1));
+                    candidates.add(
+                            new FeatureIndex.Candidate(
+                                    name,
+                                    rs.getLong(2),
+                                    rs.getDouble(3),
+                                    rs.getDouble(4),
+                                    rs.getDouble(5)));
+                }
+            }
+            FeatureCatalog previous = previousCatalog(store, task.asOf());
+            List<FeatureCatalog.Feature> features =
+                    FeatureIndex.assign(
+                            candidates,
+                            p.minEntities(),
+                            p.maxFeatures(),
+                            FeatureIndex.indices(previous));
+
+            exec(c, "CREATE TABLE feat(k VARCHAR, idx INTEGER)");
+            try (DuckDBAppender app = c.createAppender("main", "feat")) {
+                for (FeatureCatalog.Feature f : features) {
+                    app.beginRow().append(keyByName.get(f.name())).append(f.index()).endRow();
+                }
+            }
+            Path sparse = stage.resolve(SPARSE_FILE);
+            exec(
+                    c,
+                    "COPY (SELECT a.e AS entity,"
+                            + " coalesce(list(f.idx ORDER BY f.idx) FILTER (WHERE f.idx IS NOT NULL),"
+                            + " []::INTEGER[]) AS idx,"
+                            + " coalesce(list(CAST(a.v AS FLOAT) ORDER BY f.idx)"
+                            + " FILTER (WHERE f.idx IS NOT NULL), []::FLOAT[]) AS val"
+                            + " FROM agg a LEFT JOIN feat f ON a.k = f.k AND "
+                            + stored("a.v")
+                            + " GROUP BY a.e ORDER BY a.e) TO "
+                            + RelSql.literal(sparse)
+                            + " (FORMAT parquet, COMPRESSION zstd)",
+                    files);
+            long entities;
+            long nonZeros;
+            try (Statement st = c.createStatement();
+                    ResultSet rs =
+                            st.executeQuery(
+                                    "SELECT count(*), coalesce(sum(len(idx)), 0) FROM read_parquet("
+                                            + RelSql.literal(sparse)
+                                            + ")")) {
+                rs.next();
+                entities = rs.getLong(1);
+                nonZeros = rs.getLong(2);
+            }
+            double cells = (double) entities * features.size();
+            double sparsity = cells == 0 ? 1.0 : 1.0 - nonZeros / cells;
+
+            new FeatureCatalog(task.entity(), task.asOf(), features).write(stage);
+            boolean wide =
+                    task.wideExportMaxFeatures() > 0
+                            && !features.isEmpty()
+                            && features.size() <= task.wideExportMaxFeatures()
+                            && features.stream()
+                                    .noneMatch(f -> f.name().equalsIgnoreCase("entity"));
+            if (wide) {
+                writeWide(c, sparse, stage.resolve(WIDE_FILE), features);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Result r =
+                    new Result(
+                            sourceRows,
+                            filteredRows,
+                            entities,
+                            features.size(),
+                            nonZeros,
+                            sparsity,
+                            seconds,
+                            resolved == null ? 0 : resolved.partitions(),
+                            wide);
+            Map<String, Object> stats = new LinkedHashMap<>();
+            stats.put("asOf", task.asOf());
+            stats.putAll(r.figures());
+            stats.put("partitions", r.partitions);
+            TaskJson.MAPPER
+                    .writerWithDefaultPrettyPrinter()
+                    .writeValue(stage.resolve(STATS_FILE).toFile(), stats);
+            Validation.check(task.validation(), r.entities, features, sparsity);
+            return r;
+        } catch (SQLException e) {
+            throw failure(e, files);
+        }
+    }
+
+    /** Which aggregated values the sparse table stores: non-null, finite, non-zero. */
+    private static String stored(String v) {
+        return v + " IS NOT NULL AND " + v + " <> 0 AND isfinite(" + v + ")";
+    }
+
+    private static void loadFiles(DuckDBConnection c, List<Path> files, String format, boolean last)
+            throws SQLException {
+        if (format.equals("parquet")) {
+            for (Path f : files) {
+                try (Statement st = c.createStatement();
+                        ResultSet rs =
+                                st.executeQuery(
+                                        "SELECT count(*) FROM parquet_file_metadata("
+                                                + RelSql.literal(f)
+                                                + ")")) {
+                    rs.next();
+                } catch (SQLException e) {
+                    throw corrupt(f, e);
+                }
+            }
+            exec(
+                    c,
+                    "CREATE VIEW src AS SELECT * FROM read_parquet("
+                            + RelSql.fileList(files)
+                            + ", union_by_name = true"
+                            + (last ? ", filename = '__file', file_row_number = true" : "")
+                            + ")");
+        } else {
+            // A table keeps the read order in rowid, which 'last' needs for CSV.
+            exec(
+                    c,
+                    "CREATE TABLE src AS SELECT * FROM read_csv("
+                            + RelSql.fileList(files)
+                            + ", union_by_name = true, header = true"
+                            + (last ? ", parallel = false" : "")
+                            + ")",
+                    files);
+        }
+    }
+
+    private static void checkNumeric(
+            DuckDBConnection c, String value, String type, List<Path> files) throws SQLException {
+        if (NUMERIC.matcher(type).matches()) {
+            return;
+        }
+        if (type.equals("VARCHAR")) {
+            try (Statement st = c.createStatement();
+                    ResultSet rs =
+                            st.executeQuery(
+                                    "SELECT "
+                                            + RelSql.ident(value)
+                                            + " FROM src WHERE "
+                                            + RelSql.ident(value)
+                                            + " IS NOT NULL AND TRY_CAST("
+                                            + RelSql.ident(value)
+                                            + " AS DOUBLE) IS NULL LIMIT 1")) {
+                if (!rs.next()) {
+                    return;
+                }
+                throw TaskFailure.invalid(
+                        "NonNumericValue",
+                        "pivot.value column '"
+                                + value
+                                + "' holds a non-numeric value '"
+                                + abbreviate(rs.getString(1))
+                                + "'");
+            } catch (SQLException e) {
+                throw failure(e, files);
+            }
+        }
+        throw TaskFailure.invalid(
+                "NonNumericValue",
+                "pivot.value column '" + value + "' has type " + type + ", not a number");
+    }
+
+    private static boolean loadExclusions(DuckDBConnection c, PivotTask.Filters filters)
+            throws SQLException {
+        if (filters == null
+                || filters.excludeEntities() == null
+                || filters.excludeEntities().isEmpty()) {
+            return false;
+        }
+        exec(c, "CREATE TABLE excluded(e VARCHAR)");
+        List<PivotTask.EntityList> lists = filters.excludeEntities();
+        for (int i = 0; i < lists.size(); i++) {
+            PivotTask.EntityList list = lists.get(i);
+            String field = "filters.excludeEntities[" + i + "]";
+            Path path = Uris.toPath(list.uri(), field + ".uri");
+            String format = list.format();
+            if (format == null || format.isBlank()) {
+                String n = path.getFileName().toString().toLowerCase(Locale.ROOT);
+                format = n.endsWith(".csv") || n.endsWith(".csv.gz") ? "csv" : "parquet";
+            }
+            format = Partitions.format(format);
+            List<Path> files = Files.exists(path) ? Partitions.files(path, format) : List.of();
+            if (files.isEmpty()) {
+                throw TaskFailure.invalid(
+                        "MissingEntityList",
+                        field + ".uri " + list.uri() + " has no " + format + " file");
+            }
+            String reader =
+                    format.equals("csv")
+                            ? "read_csv(" + RelSql.fileList(files) + ", header = true)"
+                            : "read_parquet(" + RelSql.fileList(files) + ")";
+            exec(c, "CREATE OR REPLACE TEMP VIEW excl_src AS SELECT * FROM " + reader, files);
+            Map<String, String> cols = describe(c, "excl_src");
+            String column = list.column() == null ? "" : list.column();
+            if (!cols.containsKey(column)) {
+                throw TaskFailure.invalid(
+                        "MissingColumn",
+                        field
+                                + ".column '"
+                                + column
+                                + "' not found in "
+                                + list.uri()
+                                + "; columns: "
+                                + String.join(", ", cols.keySet()));
+            }
+            exec(
+                    c,
+                    "INSERT INTO excluded SELECT DISTINCT CAST("
+                            + RelSql.ident(column)
+                            + " AS VARCHAR) FROM excl_src WHERE "
+                            + RelSql.ident(column)
+                            + " IS NOT NULL",
+                    files);
+        }
+        return true;
+    }
+
+    private static void writeWide(
+            DuckDBConnection c, Path sparse, Path wide, List<FeatureCatalog.Feature> features)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder("COPY (SELECT entity");
+        for (FeatureCatalog.Feature f : features) {
+            sql.append(", coalesce(val[list_position(idx, ")
+                    .append(f.index())
+                    .append(")], 0) AS ")
+                    .append(RelSql.ident(f.name()));
+        }
+        sql.append(" FROM read_parquet(")
+                .append(RelSql.literal(sparse))
+                .append(") ORDER BY entity) TO ")
+                .append(RelSql.literal(wide))
+                .append(" (FORMAT parquet)");
+        exec(c, sql.toString());
+    }
+
+    private static FeatureCatalog previousCatalog(VersionedStore store, String asOf)
+            throws IOException {
+        var prev = store.previous(asOf);
+        if (prev.isEmpty()) {
+            return null;
+        }
+        Path dir = store.versionDir(prev.get());
+        return Files.exists(dir.resolve(FeatureCatalog.FILE)) ? FeatureCatalog.read(dir) : null;
+    }
+
+    private DuckDBConnection open(Path tmp) throws IOException {
+        try {
+            DuckDBConnection c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
+            String threads = env.apply(THREADS_ENV);
+            int n =
+                    threads == null
+                            ? Math.max(1, Runtime.getRuntime().availableProcessors())
+                            : Integer.parseInt(threads.trim());
+            String memory = env.apply(MEMORY_ENV);
+            exec(c, "SET threads = " + n);
+            exec(c, "SET memory_limit = " + SparseTables.literal(memory == null ? "1GB" : memory));
+            exec(c, "SET temp_directory = " + RelSql.literal(tmp));
+            exec(c, "SET TimeZone = 'UTC'");
+            return c;
+        } catch (SQLException | NumberFormatException e) {
+            throw new IOException("cannot start DuckDB: " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkTask(PivotTask t) {
+        require(t.asOf(), "asOf");
+        Partitions.parse(t.asOf(), "asOf");
+        require(t.entity(), "entity");
+        if (t.source() == null) {
+            throw TaskFailure.invalid("MissingField", "source is required");
+        }
+        boolean hasUri = t.source().uri() != null && !t.source().uri().isBlank();
+        if (hasUri == (t.source().jdbc() != null)) {
+            throw TaskFailure.invalid(
+                    "InvalidSource", "give exactly one of source.uri and source.jdbc");
+        }
+        if (t.pivot() == null) {
+            throw TaskFailure.invalid("MissingField", "pivot is required");
+        }
+        require(t.pivot().key(), "pivot.key");
+        require(t.pivot().aggregate(), "pivot.aggregate");
+        String agg = t.pivot().aggregate().toLowerCase(Locale.ROOT);
+        if (!AGGREGATES.contains(agg)) {
+            throw TaskFailure.invalid(
+                    "InvalidAggregate",
+                    "pivot.aggregate '"
+                            + t.pivot().aggregate()
+                            + "' is not one of sum, count, max, min, mean, last");
+        }
+        if (!agg.equals("count") && (t.pivot().value() == null || t.pivot().value().isBlank())) {
+            throw TaskFailure.invalid(
+                    "MissingField", "pivot.value is required for aggregate " + agg);
+        }
+        if (t.store() == null) {
+            throw TaskFailure.invalid("MissingField", "store is required");
+        }
+        require(t.store().uri(), "store.uri");
+    }
+
+    private static void require(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw TaskFailure.invalid("MissingField", field + " is required");
+        }
+    }
+
+    private static String requireColumn(Map<String, String> columns, String name, String field) {
+        if (name == null || !columns.containsKey(name)) {
+            throw TaskFailure.invalid(
+                    "MissingColumn",
+                    field
+                            + " column '"
+                            + name
+                            + "' not found in the source; its columns: "
+                            + String.join(", ", columns.keySet()));
+        }
+        return name;
+    }
+
+    private static Map<String, String> describe(DuckDBConnection c, String relation)
+            throws SQLException {
+        Map<String, String> cols = new LinkedHashMap<>();
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("DESCRIBE " + relation)) {
+            while (rs.next()) {
+                String name = rs.getString(1);
+                if (!name.equals("__file") && !name.equals("file_row_number")) {
+                    cols.put(name, rs.getString(2));
+                }
+            }
+        }
+        return cols;
+    }
+
+    private static long queryLong(DuckDBConnection c, String sql, List<Path> files) {
+        try (Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw failure(e, files);
+        }
+    }
+
+    private static void exec(DuckDBConnection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static void exec(DuckDBConnection c, String sql, List<Path> files) {
+        try {
+            exec(c, sql);
+        } catch (SQLException e) {
+            throw failure(e, files);
+        }
+    }
+
+    /** Names the file when DuckDB's error points at one, else reports the query failure. */
+    static TaskFailure failure(SQLException e, List<Path> files) {
+        String msg = e.getMessage() == null ? "" : e.getMessage();
+        for (Path f : files) {
+            if (msg.contains(f.toString()) || msg.contains(f.getFileName().toString())) {
+                return corrupt(f, e);
+            }
+        }
+        if (msg.contains("Conversion Error") || msg.contains("Could not convert")) {
+            return TaskFailure.invalid("NonNumericValue", WhereFilter.firstLine(msg));
+        }
+        return new TaskFailure(Summary.Outcome.Failed, "QueryFailed", WhereFilter.firstLine(msg));
+    }
+
+    private static TaskFailure corrupt(Path file, SQLException e) {
+        return TaskFailure.invalid(
+                "CorruptFile",
+                "cannot read "
+                        + Uris.fileUri(file, false)
+                        + ": "
+                        + WhereFilter.firstLine(e.getMessage()));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+    }
+
+    static void log(String format, Object... args) {
+        System.err.println("[pivot] " + String.format(Locale.ROOT, format, args));
+    }
+}

@@ -1,0 +1,146 @@
+package io.mlcycle.pivot;
+
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.SparseTables;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Task;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** Small inputs and a task builder for pivot tests. */
+final class Fixtures {
+
+    private Fixtures() {}
+
+    /** Writes the rows of a DuckDB query to a Parquet (or CSV by extension) file. */
+    static Path write(Path file, String select) {
+        try {
+            Files.createDirectories(file.getParent());
+            try (Connection c = SparseTables.duckdb();
+                    Statement st = c.createStatement()) {
+                String fmt = file.toString().endsWith(".csv") ? "csv, HEADER" : "parquet";
+                st.execute(
+                        "COPY ("
+                                + select
+                                + ") TO "
+                                + SparseTables.literal(file.toString())
+                                + " (FORMAT "
+                                + fmt
+                                + ")");
+            }
+            return file;
+        } catch (IOException | SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The events of the hand-computed case: user, event, count, time, channel. */
+    static final String EVENTS =
+            "SELECT * FROM (VALUES"
+                    + " ('u1', 'a', 2, TIMESTAMP '2026-11-20 01:00:00', 'web'),"
+                    + " ('u1', 'a', 5, TIMESTAMP '2026-11-20 03:00:00', 'web'),"
+                    + " ('u1', 'b', 1, TIMESTAMP '2026-11-20 01:00:00', 'web'),"
+                    + " ('u2', 'a', 3, TIMESTAMP '2026-11-20 05:00:00', 'app'),"
+                    + " ('u2', 'a', 1, TIMESTAMP '2026-11-20 02:00:00', 'app'),"
+                    + " ('u3', 'b', 4, TIMESTAMP '2026-11-20 01:00:00', 'test')"
+                    + ") t(user_id, event_id, cnt, ts, channel)";
+
+    /** Entity → (feature name → value) of a published version. */
+    static Map<String, Map<String, Float>> read(Path versionDir) throws IOException {
+        SparseMatrix m = SparseTables.read(versionDir);
+        var catalog = io.mlcycle.common.FeatureCatalog.read(versionDir);
+        Map<Integer, String> names = new HashMap<>();
+        catalog.features().forEach(f -> names.put(f.index(), f.name()));
+        Map<String, Map<String, Float>> out = new HashMap<>();
+        for (int r = 0; r < m.rows(); r++) {
+            Map<String, Float> row = new HashMap<>();
+            for (int k = m.rowPtr()[r]; k < m.rowPtr()[r + 1]; k++) {
+                row.put(names.get(m.cols()[k]), m.values()[k]);
+            }
+            out.put(m.entities()[r], row);
+        }
+        return out;
+    }
+
+    /** Every file under a directory with its content, to prove a failed run left it alone. */
+    static Map<Path, String> snapshot(Path dir) throws IOException {
+        Map<Path, String> out = new HashMap<>();
+        if (!Files.exists(dir)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                out.put(
+                        dir.relativize(p),
+                        Integer.toHexString(java.util.Arrays.hashCode(Files.readAllBytes(p))));
+            }
+        }
+        return out;
+    }
+
+    static TaskFailure failure(PivotTask task) {
+        try {
+            new PivotRunner(name -> null).run(task);
+        } catch (TaskFailure f) {
+            return f;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        throw new AssertionError("expected the task to fail");
+    }
+
+    /** A mutable builder of pivot tasks with the defaults of the small case. */
+    static final class TaskBuilder {
+        String asOf = "2026-11-21";
+        String entity = "user_id";
+        String uri;
+        String format = "parquet";
+        String marker;
+        String timeColumn;
+        PivotTask.Jdbc jdbc;
+        String from = "2026-11-20";
+        String to = "2026-11-21";
+        String key = "event_id";
+        String value = "cnt";
+        String aggregate = "sum";
+        String prefix = "";
+        int minEntities = 1;
+        int maxFeatures = 0;
+        String where;
+        List<PivotTask.EntityList> exclude = new ArrayList<>();
+        String store;
+        int keep = 5;
+        PivotTask.Validation validation;
+        int wide = 0;
+
+        TaskBuilder(String uri, Path store) {
+            this.uri = uri;
+            this.store = store.toUri().toString();
+        }
+
+        PivotTask build() {
+            return new PivotTask(
+                    new Task.Owner("FeatureView", "default", "test"),
+                    asOf,
+                    entity,
+                    new PivotTask.Source(uri, format, marker, timeColumn, jdbc),
+                    new PivotTask.Window(from, to),
+                    new PivotTask.Pivot(key, value, aggregate, prefix, minEntities, maxFeatures),
+                    new PivotTask.Filters(where, exclude),
+                    new PivotTask.Store(store, keep),
+                    validation,
+                    wide);
+        }
+    }
+}
