@@ -1,0 +1,192 @@
+package io.mlcycle.helm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.Helm;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What the chart package carries: CRDs from crds/, the Argo CD checks, none of the Maven files. */
+class ChartPackagingTest {
+
+    static final List<String> KINDS =
+            List.of("FeatureView", "TrainingRun", "ModelVersion", "ModelDeployment");
+
+    @Test
+    void crdsPlacedInTheCrdsDirectoryAreInstalledByHelmNotTemplated(@TempDir Path tmp)
+            throws IOException {
+        Path chart = copyChart(tmp.resolve("mlcycle"));
+        Files.createDirectories(chart.resolve("crds"));
+        Files.copy(Resources.path("crd/sample-crd.yaml"), chart.resolve("crds/sample-crd.yaml"));
+
+        String crds = new Helm(chart).show().crds().call();
+        Chart.Rendered templated = Chart.template(chart, Map.of(), null);
+
+        assertThat(Chart.parseAll(crds))
+                .extracting(o -> o.at("/metadata/name").asText())
+                .contains("samples.test.mlcycle.io");
+        assertThat(templated.ofKind("CustomResourceDefinition")).isEmpty();
+    }
+
+    @Test
+    void everyCrdFileCommittedInTheChartIsShipped() throws IOException {
+        Path crdDir = Chart.DIR.resolve("crds");
+        List<Path> files = new ArrayList<>();
+        if (Files.isDirectory(crdDir)) {
+            try (Stream<Path> listing = Files.list(crdDir)) {
+                listing.filter(f -> f.toString().matches(".*\\.ya?ml$")).forEach(files::add);
+            }
+        }
+
+        String shown = new Helm(Chart.DIR).show().crds().call();
+
+        for (Path file : files) {
+            String content = Chart.read(file);
+            assertThat(Chart.parseAll(content))
+                    .as(file.toString())
+                    .isNotEmpty()
+                    .allSatisfy(
+                            crd ->
+                                    assertThat(crd.get("kind").asText())
+                                            .isEqualTo("CustomResourceDefinition"));
+            assertThat(shown).as(file.toString()).contains(content.strip());
+        }
+    }
+
+    @Test
+    void packageLeavesOutTheMavenModuleAndKeepsTheArgoCdChecks(@TempDir Path tmp)
+            throws IOException {
+        new Helm(Chart.DIR).packageIt().withDestination(tmp).call();
+
+        Path archive = tmp.resolve("mlcycle-0.1.0.tgz");
+        assertThat(archive).exists();
+        List<String> entries = tarEntries(archive);
+        assertThat(entries)
+                .contains(
+                        "mlcycle/Chart.yaml",
+                        "mlcycle/values.yaml",
+                        "mlcycle/README.md",
+                        "mlcycle/templates/deployment.yaml");
+        for (String kind : KINDS) {
+            assertThat(entries).contains("mlcycle/argocd/mlcycle.io_" + kind + ".lua");
+        }
+        assertThat(entries)
+                .noneMatch(e -> e.equals("mlcycle/pom.xml"))
+                .noneMatch(e -> e.startsWith("mlcycle/src/"))
+                .noneMatch(e -> e.startsWith("mlcycle/target/"));
+    }
+
+    @Test
+    void argoCdHealthConfigMapIsOffByDefault() {
+        assertThat(Chart.template(Map.of()).ofKind("ConfigMap")).isEmpty();
+    }
+
+    @Test
+    void argoCdHealthConfigMapCarriesEveryLuaCheckWhenEnabled() {
+        Chart.Rendered rendered = Chart.templateWithValuesFile("values/argocd-on.yaml");
+
+        JsonNode configMap = rendered.get("ConfigMap", "mlcycle-argocd-health");
+        assertThat(configMap.at("/metadata/namespace").asText()).isEqualTo("gitops");
+        assertThat(configMap.get("data")).hasSize(KINDS.size());
+        for (String kind : KINDS) {
+            String script = Chart.read(Chart.DIR.resolve("argocd/mlcycle.io_" + kind + ".lua"));
+            assertThat(
+                            configMap
+                                    .at("/data/resource.customizations.health.mlcycle.io_" + kind)
+                                    .asText())
+                    .as(kind)
+                    .isEqualToIgnoringWhitespace(script);
+        }
+    }
+
+    @Test
+    void argoCdHealthConfigMapNamedArgocdCmIsLabelledForArgoCd() {
+        Chart.Rendered rendered =
+                Chart.template(
+                        Map.of(
+                                "argocd.healthChecks.enabled",
+                                true,
+                                "argocd.configMapName",
+                                "argocd-cm"));
+
+        JsonNode configMap = rendered.get("ConfigMap", "argocd-cm");
+        assertThat(configMap.at("/metadata/namespace").asText()).isEqualTo("argocd");
+        assertThat(configMap.at("/metadata/labels/app.kubernetes.io~1part-of").asText())
+                .isEqualTo("argocd");
+    }
+
+    static Path copyChart(Path target) throws IOException {
+        try (Stream<Path> files = Files.walk(Chart.DIR)) {
+            for (Path source : files.toList()) {
+                Path relative = Chart.DIR.relativize(source);
+                if (relative.startsWith("src") || relative.startsWith("target")) {
+                    continue;
+                }
+                Path destination = target.resolve(relative.toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.copy(source, destination);
+                }
+            }
+        }
+        // Copying the chart copies the real CRDs too: keep only the stand-in, so the test is
+        // independent.
+        Path crds = target.resolve("crds");
+        if (Files.isDirectory(crds)) {
+            try (Stream<Path> files = Files.list(crds)) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
+        return target;
+    }
+
+    /** Names of the entries of a .tgz (ustar headers are 512-byte blocks). */
+    static List<String> tarEntries(Path archive) {
+        List<String> names = new ArrayList<>();
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(archive))) {
+            byte[] header = new byte[512];
+            while (in.readNBytes(header, 0, 512) == 512) {
+                String name = field(header, 0, 100);
+                if (name.isEmpty()) {
+                    break;
+                }
+                String prefix = field(header, 345, 155);
+                long size =
+                        Long.parseLong(
+                                field(header, 124, 12).trim().isEmpty()
+                                        ? "0"
+                                        : field(header, 124, 12).trim(),
+                                8);
+                names.add(prefix.isEmpty() ? name : prefix + "/" + name);
+                long padded = (size + 511) / 512 * 512;
+                in.skipNBytes(padded);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return names;
+    }
+
+    private static String field(byte[] header, int offset, int length) {
+        int end = offset;
+        while (end < offset + length && header[end] != 0) {
+            end++;
+        }
+        return new String(header, offset, end - offset, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+}

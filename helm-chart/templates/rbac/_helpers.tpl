@@ -1,0 +1,109 @@
+{{/*
+The operator's permissions in the namespaces it watches (least privilege).
+*/}}
+{{- define "mlcycle.rbac.operatorRules" -}}
+- apiGroups: ["mlcycle.io"]
+  resources:
+    - featureviews
+    - trainingruns
+    - modelversions
+    - modeldeployments
+    - featureviews/status
+    - trainingruns/status
+    - modelversions/status
+    - modeldeployments/status
+    - featureviews/finalizers
+    - trainingruns/finalizers
+    - modelversions/finalizers
+    - modeldeployments/finalizers
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# Pivot, training and batch-scoring Jobs: created once, never updated (a Job's pod template is immutable).
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "watch", "create", "delete"]
+# Pods are only read, for the termination message a finished runtime leaves.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch"]
+# The serving Deployment and Service of a ModelDeployment.
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# Task JSON handed to runtime pods.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end }}
+
+{{/*
+Renders the operator's rules as one ClusterRole + ClusterRoleBinding when watchNamespaces is
+empty (all namespaces), else as a Role + RoleBinding in each watched namespace.
+*/}}
+{{- define "mlcycle.rbac.operator" -}}
+{{- $fullname := include "mlcycle.fullname" . }}
+{{- $serviceAccount := include "mlcycle.serviceAccountName" . }}
+{{- if not .Values.watchNamespaces }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: {{ $fullname }}-operator
+  labels:
+    {{- include "mlcycle.labels" . | nindent 4 }}
+rules:
+  {{- include "mlcycle.rbac.operatorRules" . | nindent 2 }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: {{ $fullname }}-operator
+  labels:
+    {{- include "mlcycle.labels" . | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: {{ $fullname }}-operator
+subjects:
+  - kind: ServiceAccount
+    name: {{ $serviceAccount }}
+    namespace: {{ .Release.Namespace }}
+{{- else }}
+{{- range $namespace := .Values.watchNamespaces }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ $fullname }}-operator
+  namespace: {{ $namespace }}
+  labels:
+    {{- include "mlcycle.labels" $ | nindent 4 }}
+rules:
+  {{- include "mlcycle.rbac.operatorRules" $ | nindent 2 }}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ $fullname }}-operator
+  namespace: {{ $namespace }}
+  labels:
+    {{- include "mlcycle.labels" $ | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: {{ $fullname }}-operator
+subjects:
+  - kind: ServiceAccount
+    name: {{ $serviceAccount }}
+    namespace: {{ $.Release.Namespace }}
+{{- end }}
+{{- end }}
+{{- end }}
