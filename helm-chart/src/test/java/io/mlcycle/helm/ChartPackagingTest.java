@@ -105,9 +105,10 @@ class ChartPackagingTest {
             assertThat(
                             configMap
                                     .at("/data/resource.customizations.health.mlcycle.io_" + kind)
-                                    .asText())
+                                    .asText()
+                                    .strip())
                     .as(kind)
-                    .isEqualToIgnoringWhitespace(script);
+                    .isEqualTo(script.strip());
         }
     }
 
