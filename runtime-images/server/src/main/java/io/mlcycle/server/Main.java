@@ -2,22 +2,36 @@ package io.mlcycle.server;
 
 import io.mlcycle.common.RuntimeMain;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.Uris;
+import io.mlcycle.task.ScoreTask;
+import io.mlcycle.task.ServeTask;
 
-/** The server runtime: not implemented yet, so it refuses every task with a clear error. */
+import java.nio.file.Path;
+
+/** The server runtime: serves a model version over HTTP, or scores a feature table in batch. */
 public final class Main {
 
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(
+        int code =
                 RuntimeMain.run(
                         args,
                         task -> {
+                            if (task instanceof ServeTask serve) {
+                                Path dir = Uris.toPath(serve.artifactUri(), "artifactUri");
+                                return Serve.run(
+                                        serve, System.getenv(), () -> ArtifactModel.load(dir));
+                            }
+                            if (task instanceof ScoreTask score) {
+                                return BatchScore.run(score);
+                            }
                             throw TaskFailure.invalid(
-                                    "NotImplemented",
-                                    "the server runtime is not implemented yet (task kind "
-                                            + task.getClass().getSimpleName()
-                                            + ")");
-                        }));
+                                    "WrongRuntime",
+                                    "the server runtime runs serve and score tasks, not "
+                                            + task.getClass().getSimpleName());
+                        });
+        Serve.REPORTED.countDown();
+        System.exit(code);
     }
 }

@@ -1,0 +1,42 @@
+package io.mlcycle.server;
+
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.model.ModelArtifact;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** A trainer artifact ({@code model.json} + parameters) as the server's model. */
+final class ArtifactModel implements ServingModel {
+
+    private final ModelArtifact artifact;
+    private final List<String> names;
+
+    ArtifactModel(ModelArtifact artifact) {
+        this.artifact = artifact;
+        this.names = List.copyOf(artifact.featureNames());
+    }
+
+    static ArtifactModel load(Path dir) {
+        return new ArtifactModel(ModelArtifact.load(dir));
+    }
+
+    ModelArtifact artifact() {
+        return artifact;
+    }
+
+    @Override
+    public List<String> featureNames() {
+        return names;
+    }
+
+    @Override
+    public double threshold() {
+        return artifact.threshold();
+    }
+
+    @Override
+    public float[] predict(SparseMatrix rows) {
+        return artifact.predict(rows);
+    }
+}

@@ -1,0 +1,504 @@
+package io.mlcycle.server;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import io.mlcycle.common.SparseMatrix;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Open Inference Protocol v2 request parsing and response writing, streaming so that big batches
+ * never build a JSON tree. Every refusal names the input, field or value at fault.
+ */
+final class InferenceCodec {
+
+    static final JsonFactory JSON =
+            JsonFactory.builder()
+                    .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                    .build()
+                    .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+
+    private static final Set<String> NUMERIC =
+            Set.of(
+                    "FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16",
+                    "UINT32", "UINT64");
+
+    private InferenceCodec() {}
+
+    /** A parsed inference request: the request id (may be null) and the rows in CSR form. */
+    record Request(String id, SparseMatrix rows) {}
+
+    /** One tensor of the request, as sent. */
+    private static final class Input {
+        String name;
+        long[] shape;
+        String datatype;
+        float[] data = new float[16];
+        int size;
+        boolean sawData;
+
+        void add(float v) {
+            if (size == data.length) {
+                data = Arrays.copyOf(data, data.length * 2);
+            }
+            data[size++] = v;
+        }
+
+        String label() {
+            return name == null ? "(unnamed)" : "'" + abbreviate(name) + "'";
+        }
+    }
+
+    /**
+     * Reads a request: either one rank-2 tensor {@code [n, F]} in feature order, or rank-1 tensors
+     * {@code [n]} named after features (features left out are 0).
+     */
+    static Request readInfer(
+            InputStream body, Map<String, Integer> featureIndex, int numFeatures, int maxRows)
+            throws IOException {
+        String id = null;
+        List<Input> inputs = null;
+        try (JsonParser p = JSON.createParser(body)) {
+            expect(p.nextToken(), JsonToken.START_OBJECT, "the request body must be a JSON object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "id" -> {
+                        if (t != JsonToken.VALUE_STRING) {
+                            throw BadRequest.of("'id' must be a string");
+                        }
+                        id = p.getText();
+                    }
+                    case "inputs" -> inputs = readInputs(p, t);
+                    default -> p.skipChildren();
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw BadRequest.of("unexpected content after the request object");
+            }
+        } catch (JsonProcessingException e) {
+            throw BadRequest.of("malformed JSON: " + e.getOriginalMessage());
+        }
+        if (inputs == null || inputs.isEmpty()) {
+            throw BadRequest.of("'inputs' is missing or empty");
+        }
+        SparseMatrix rows = toRows(inputs, featureIndex, numFeatures, maxRows);
+        return new Request(id, rows);
+    }
+
+    private static List<Input> readInputs(JsonParser p, JsonToken t) throws IOException {
+        expect(t, JsonToken.START_ARRAY, "'inputs' must be an array of tensors");
+        List<Input> inputs = new ArrayList<>();
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            expect(t, JsonToken.START_OBJECT, "each element of 'inputs' must be an object");
+            Input in = new Input();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (field) {
+                    case "name" -> {
+                        expect(v, JsonToken.VALUE_STRING, "input 'name' must be a string");
+                        in.name = p.getText();
+                    }
+                    case "datatype" -> {
+                        expect(v, JsonToken.VALUE_STRING, "input 'datatype' must be a string");
+                        in.datatype = p.getText();
+                    }
+                    case "shape" -> in.shape = readShape(p, v, in);
+                    case "data" -> {
+                        readData(p, v, in);
+                        in.sawData = true;
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            inputs.add(in);
+        }
+        return inputs;
+    }
+
+    private static long[] readShape(JsonParser p, JsonToken t, Input in) throws IOException {
+        expect(t, JsonToken.START_ARRAY, "'shape' of input " + in.label() + " must be an array");
+        long[] shape = new long[4];
+        int n = 0;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t != JsonToken.VALUE_NUMBER_INT || p.getLongValue() < 0) {
+                throw BadRequest.of(
+                        "'shape' of input " + in.label() + " must hold non-negative integers");
+            }
+            if (n == shape.length) {
+                throw BadRequest.of("'shape' of input " + in.label() + " has more than 4 dims");
+            }
+            shape[n++] = p.getLongValue();
+        }
+        return Arrays.copyOf(shape, n);
+    }
+
+    private static void checkDatatype(Input in) {
+        if (!NUMERIC.contains(in.datatype)) {
+            throw BadRequest.of(
+                    "input "
+                            + in.label()
+                            + " has datatype '"
+                            + abbreviate(in.datatype)
+                            + "'; features are numeric: use FP32");
+        }
+    }
+
+    private static void readData(JsonParser p, JsonToken t, Input in) throws IOException {
+        if (in.datatype != null) {
+            checkDatatype(in);
+        }
+        if (t != JsonToken.START_ARRAY) {
+            throw BadRequest.of("'data' of input " + in.label() + " must be an array of numbers");
+        }
+        int depth = 1;
+        while (depth > 0) {
+            t = p.nextToken();
+            if (t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) {
+                float v = p.getFloatValue();
+                if (!Float.isFinite(v)) {
+                    throw BadRequest.of(
+                            "'data' of input "
+                                    + in.label()
+                                    + " holds "
+                                    + abbreviate(p.getText())
+                                    + ", outside the FP32 range");
+                }
+                in.add(v);
+            } else if (t == JsonToken.START_ARRAY) {
+                depth++;
+            } else if (t == JsonToken.END_ARRAY) {
+                depth--;
+            } else {
+                throw BadRequest.of(
+                        "'data' of input "
+                                + in.label()
+                                + " must hold only numbers, found "
+                                + describe(p, t));
+            }
+        }
+    }
+
+    private static SparseMatrix toRows(
+            List<Input> inputs, Map<String, Integer> featureIndex, int numFeatures, int maxRows) {
+        for (Input in : inputs) {
+            if (in.shape == null) {
+                throw BadRequest.of("input " + in.label() + " has no 'shape'");
+            }
+            if (in.datatype == null) {
+                throw BadRequest.of("input " + in.label() + " has no 'datatype'");
+            }
+            checkDatatype(in);
+            if (!in.sawData) {
+                throw BadRequest.of("input " + in.label() + " has no 'data'");
+            }
+            if (in.shape.length == 0 || in.shape.length > 2) {
+                throw BadRequest.of(
+                        "input "
+                                + in.label()
+                                + " has shape "
+                                + Arrays.toString(in.shape)
+                                + "; expected [n, "
+                                + numFeatures
+                                + "] (dense rows in feature order) or [n] (one named feature)");
+            }
+            if (in.shape[0] > maxRows) {
+                throw BadRequest.of(
+                        "input "
+                                + in.label()
+                                + " has "
+                                + in.shape[0]
+                                + " rows; the limit is "
+                                + maxRows
+                                + " rows per request");
+            }
+            long expected = in.shape.length == 2 ? in.shape[0] * in.shape[1] : in.shape[0];
+            if (in.size != expected) {
+                throw BadRequest.of(
+                        "input "
+                                + in.label()
+                                + " has "
+                                + in.size
+                                + " values but shape "
+                                + Arrays.toString(in.shape)
+                                + " needs "
+                                + expected);
+            }
+        }
+        boolean dense = inputs.stream().anyMatch(in -> in.shape.length == 2);
+        if (dense) {
+            if (inputs.size() > 1) {
+                throw BadRequest.of(
+                        "a dense [n, F] tensor must be the only input; send either one dense tensor"
+                                + " or one [n] tensor per feature name");
+            }
+            return denseRows(inputs.get(0), numFeatures);
+        }
+        return namedRows(inputs, featureIndex, numFeatures);
+    }
+
+    private static SparseMatrix denseRows(Input in, int numFeatures) {
+        if (in.shape[1] != numFeatures) {
+            throw BadRequest.of(
+                    "input "
+                            + in.label()
+                            + " has "
+                            + in.shape[1]
+                            + " columns but the model has "
+                            + numFeatures
+                            + " features");
+        }
+        int n = (int) in.shape[0];
+        if (n == 0) {
+            throw BadRequest.of("input " + in.label() + " has no rows");
+        }
+        int nnz = 0;
+        for (int i = 0; i < in.size; i++) {
+            if (in.data[i] != 0f) {
+                nnz++;
+            }
+        }
+        int[] rowPtr = new int[n + 1];
+        int[] cols = new int[nnz];
+        float[] vals = new float[nnz];
+        int k = 0;
+        for (int r = 0; r < n; r++) {
+            int base = r * numFeatures;
+            for (int c = 0; c < numFeatures; c++) {
+                float v = in.data[base + c];
+                if (v != 0f) {
+                    cols[k] = c;
+                    vals[k++] = v;
+                }
+            }
+            rowPtr[r + 1] = k;
+        }
+        return new SparseMatrix(noEntities(n), rowPtr, cols, vals, numFeatures);
+    }
+
+    private static SparseMatrix namedRows(
+            List<Input> inputs, Map<String, Integer> featureIndex, int numFeatures) {
+        int n = -1;
+        Set<String> seen = new HashSet<>();
+        int[] index = new int[inputs.size()];
+        for (int i = 0; i < inputs.size(); i++) {
+            Input in = inputs.get(i);
+            Integer idx = in.name == null ? null : featureIndex.get(in.name);
+            if (idx == null) {
+                throw BadRequest.of(
+                        "unknown feature "
+                                + in.label()
+                                + ": the model has no such feature (see GET /v2/models/{name} for"
+                                + " its inputs)");
+            }
+            if (!seen.add(in.name)) {
+                throw BadRequest.of("feature " + in.label() + " is given twice");
+            }
+            if (n >= 0 && in.shape[0] != n) {
+                throw BadRequest.of(
+                        "feature "
+                                + in.label()
+                                + " has "
+                                + in.shape[0]
+                                + " rows but an earlier input has "
+                                + n
+                                + "; every input must have the same number of rows");
+            }
+            n = (int) in.shape[0];
+            index[i] = idx;
+        }
+        if (n == 0) {
+            throw BadRequest.of("the inputs have no rows");
+        }
+        Integer[] order = new Integer[inputs.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt(i -> index[i]));
+        int[] rowPtr = new int[n + 1];
+        int[] cols = new int[n * order.length];
+        float[] vals = new float[n * order.length];
+        int k = 0;
+        for (int r = 0; r < n; r++) {
+            for (Integer i : order) {
+                float v = inputs.get(i).data[r];
+                if (v != 0f) {
+                    cols[k] = index[i];
+                    vals[k++] = v;
+                }
+            }
+            rowPtr[r + 1] = k;
+        }
+        return new SparseMatrix(
+                noEntities(n), rowPtr, Arrays.copyOf(cols, k), Arrays.copyOf(vals, k), numFeatures);
+    }
+
+    private static String[] noEntities(int n) {
+        String[] e = new String[n];
+        Arrays.fill(e, "");
+        return e;
+    }
+
+    /** Writes the OIP v2 response: probability FP32, class INT32 and prediction_id BYTES. */
+    static void writeInfer(
+            OutputStream out,
+            String model,
+            String version,
+            String id,
+            float[] probability,
+            double threshold,
+            String[] predictionIds)
+            throws IOException {
+        int n = probability.length;
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("model_name", model);
+            g.writeStringField("model_version", version);
+            if (id != null) {
+                g.writeStringField("id", id);
+            }
+            g.writeArrayFieldStart("outputs");
+            tensorStart(g, "probability", "FP32", n);
+            for (float v : probability) {
+                g.writeNumber(v);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            tensorStart(g, "class", "INT32", n);
+            for (float v : probability) {
+                g.writeNumber(v >= threshold ? 1 : 0);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            tensorStart(g, "prediction_id", "BYTES", n);
+            for (String s : predictionIds) {
+                g.writeString(s);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+    }
+
+    private static void tensorStart(JsonGenerator g, String name, String datatype, int n)
+            throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", name);
+        g.writeStringField("datatype", datatype);
+        g.writeArrayFieldStart("shape");
+        g.writeNumber(n);
+        g.writeEndArray();
+        g.writeArrayFieldStart("data");
+    }
+
+    /** One entry of a feedback request. */
+    record Feedback(String predictionId, int actual) {}
+
+    /** Reads {@code {"feedback":[{"prediction_id":"…","actual":0|1}, …]}}. */
+    static List<Feedback> readFeedback(InputStream body, int maxEntries) throws IOException {
+        List<Feedback> out = null;
+        try (JsonParser p = JSON.createParser(body)) {
+            expect(p.nextToken(), JsonToken.START_OBJECT, "the request body must be a JSON object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                if (!field.equals("feedback")) {
+                    p.skipChildren();
+                    continue;
+                }
+                expect(t, JsonToken.START_ARRAY, "'feedback' must be an array");
+                out = new ArrayList<>();
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                    int i = out.size();
+                    if (i >= maxEntries) {
+                        throw BadRequest.of("'feedback' has more than " + maxEntries + " entries");
+                    }
+                    expect(t, JsonToken.START_OBJECT, "feedback[" + i + "] must be an object");
+                    String pid = null;
+                    Integer actual = null;
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String f = p.currentName();
+                        JsonToken v = p.nextToken();
+                        switch (f) {
+                            case "prediction_id" -> {
+                                expect(
+                                        v,
+                                        JsonToken.VALUE_STRING,
+                                        "feedback[" + i + "].prediction_id must be a string");
+                                pid = p.getText();
+                            }
+                            case "actual" -> actual = actual(p, v, i);
+                            default -> p.skipChildren();
+                        }
+                    }
+                    if (pid == null) {
+                        throw BadRequest.of("feedback[" + i + "] has no prediction_id");
+                    }
+                    if (actual == null) {
+                        throw BadRequest.of("feedback[" + i + "] has no actual");
+                    }
+                    out.add(new Feedback(pid, actual));
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw BadRequest.of("malformed JSON: " + e.getOriginalMessage());
+        }
+        if (out == null) {
+            throw BadRequest.of("'feedback' is missing");
+        }
+        return out;
+    }
+
+    private static int actual(JsonParser p, JsonToken v, int i) throws IOException {
+        if (v == JsonToken.VALUE_TRUE) {
+            return 1;
+        }
+        if (v == JsonToken.VALUE_FALSE) {
+            return 0;
+        }
+        if (v == JsonToken.VALUE_NUMBER_INT && (p.getLongValue() == 0 || p.getLongValue() == 1)) {
+            return p.getIntValue();
+        }
+        throw BadRequest.of("feedback[" + i + "].actual must be 0 or 1, found " + describe(p, v));
+    }
+
+    /** User text echoed in an error message, kept short. */
+    static String abbreviate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 61) + "...";
+    }
+
+    private static void expect(JsonToken actual, JsonToken expected, String message) {
+        if (actual != expected) {
+            throw BadRequest.of(message);
+        }
+    }
+
+    private static String describe(JsonParser p, JsonToken t) throws IOException {
+        if (t == null) {
+            return "end of input";
+        }
+        return switch (t) {
+            case VALUE_STRING -> "string \"" + abbreviate(p.getText()) + "\"";
+            case VALUE_TRUE, VALUE_FALSE -> "boolean " + p.getText();
+            case VALUE_NULL -> "null";
+            case START_OBJECT -> "an object";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> abbreviate(p.getText());
+            default -> t.asString() == null ? t.name() : t.asString();
+        };
+    }
+}

@@ -1,0 +1,489 @@
+package io.mlcycle.server;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Open Inference Protocol v2 REST endpoints, plus feedback and {@code /metrics}, on the JDK's
+ * HTTP server with a bounded pool of worker threads.
+ */
+public final class InferenceServer implements AutoCloseable {
+
+    /** What the server needs to know besides the model. */
+    public record Config(
+            String deployment,
+            String model,
+            int version,
+            String bindAddress,
+            int port,
+            int maxBodyBytes,
+            int maxRowsPerRequest,
+            int feedbackWindow,
+            int threads) {}
+
+    static {
+        // Without TCP_NODELAY a response written as headers + body waits for the client's
+        // delayed ACK (~40 ms): far over a 2 ms latency budget.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    private static final int MAX_FEEDBACK_ENTRIES = 10_000;
+
+    private final Config config;
+    private final ModelSlot slot;
+    private final ServerMetrics metrics;
+    private final FeedbackWindow window;
+    private final String version;
+    private final String modelPath;
+    private HttpServer http;
+    private ThreadPoolExecutor pool;
+    private volatile boolean stopping;
+
+    public InferenceServer(Config config, ModelSlot slot) {
+        this.config = config;
+        this.slot = slot;
+        this.metrics = new ServerMetrics(config.deployment(), config.model(), config.version());
+        this.window = new FeedbackWindow(config.feedbackWindow());
+        this.version = String.valueOf(config.version());
+        this.modelPath = "/v2/models/" + config.model();
+    }
+
+    /** Binds and starts serving; live at once, ready once the model slot is. */
+    public InferenceServer start() throws IOException {
+        http = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 1024);
+        AtomicInteger n = new AtomicInteger();
+        pool =
+                new ThreadPoolExecutor(
+                        config.threads(),
+                        config.threads(),
+                        60,
+                        TimeUnit.SECONDS,
+                        new ArrayBlockingQueue<>(4096),
+                        r -> {
+                            Thread t = new Thread(r, "mlcycle-http-" + n.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        },
+                        // a full queue slows the acceptor down instead of dropping connections
+                        new ThreadPoolExecutor.CallerRunsPolicy());
+        http.setExecutor(pool);
+        http.createContext("/", this::handle);
+        http.start();
+        return this;
+    }
+
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    ServerMetrics metrics() {
+        return metrics;
+    }
+
+    /** Marks the process not ready, lets running requests finish (up to the grace), then stops. */
+    public void stop(int graceSeconds) {
+        stopping = true;
+        metrics.ready(false);
+        if (http != null) {
+            http.stop(graceSeconds);
+            pool.shutdown();
+            try {
+                pool.awaitTermination(graceSeconds, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(0);
+    }
+
+    private boolean ready() {
+        return !stopping && slot.state() == ModelSlot.State.READY;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        long start = System.nanoTime();
+        String path = ex.getRequestURI().getPath();
+        String method = ex.getRequestMethod();
+        String endpoint = "other";
+        int code;
+        try {
+            if (path.equals("/v2/health/live")) {
+                endpoint = "live";
+                code = get(ex, method, () -> json(ex, 200, "{\"live\":true}"));
+            } else if (path.equals("/v2/health/ready")) {
+                endpoint = "ready";
+                code = get(ex, method, () -> readiness(ex, "ready"));
+            } else if (path.equals("/metrics")) {
+                endpoint = "metrics";
+                code = get(ex, method, () -> metricsText(ex));
+            } else if (path.equals("/v2")) {
+                endpoint = "server";
+                code = get(ex, method, () -> serverMetadata(ex));
+            } else if (path.startsWith("/v2/models/")) {
+                String rest = modelRest(path);
+                if (rest == null) {
+                    endpoint = "other";
+                    throw new BadRequest(
+                            404,
+                            "no model '"
+                                    + InferenceCodec.abbreviate(modelName(path))
+                                    + "' here; this server serves '"
+                                    + config.model()
+                                    + "' version "
+                                    + version);
+                }
+                switch (rest) {
+                    case "" -> {
+                        endpoint = "metadata";
+                        code = get(ex, method, () -> modelMetadata(ex));
+                    }
+                    case "/ready" -> {
+                        endpoint = "model_ready";
+                        code = get(ex, method, () -> readiness(ex, "ready"));
+                    }
+                    case "/infer" -> {
+                        endpoint = "infer";
+                        code = post(ex, method, () -> infer(ex));
+                    }
+                    case "/feedback" -> {
+                        endpoint = "feedback";
+                        code = post(ex, method, () -> feedback(ex));
+                    }
+                    default -> throw new BadRequest(404, "no endpoint " + path);
+                }
+            } else {
+                throw new BadRequest(404, "no endpoint " + path);
+            }
+        } catch (BadRequest e) {
+            code = e.status();
+            metrics.error(endpoint, reason(code));
+            error(ex, code, e.getMessage());
+        } catch (IOException e) {
+            // the client went away or sent a broken body: nothing to answer
+            code = 400;
+            metrics.error(endpoint, "io");
+            ex.close();
+        } catch (RuntimeException e) {
+            code = 500;
+            metrics.error(endpoint, "internal");
+            System.err.println("mlcycle-server: " + method + " " + path + " failed: " + e);
+            e.printStackTrace();
+            error(ex, 500, "internal error: " + e);
+        }
+        metrics.request(endpoint, code, start);
+    }
+
+    private static String reason(int code) {
+        return switch (code) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 413 -> "too_large";
+            case 503 -> "not_ready";
+            default -> "http_" + code;
+        };
+    }
+
+    /**
+     * The part after {@code /v2/models/<model>[/versions/<version>]}, or null for another model.
+     */
+    private String modelRest(String path) {
+        if (!path.startsWith(modelPath)) {
+            return null;
+        }
+        String rest = path.substring(modelPath.length());
+        if (!rest.isEmpty() && rest.charAt(0) != '/') {
+            return null;
+        }
+        if (rest.startsWith("/versions/")) {
+            String v = rest.substring("/versions/".length());
+            int slash = v.indexOf('/');
+            String asked = slash < 0 ? v : v.substring(0, slash);
+            if (!asked.equals(version)) {
+                throw new BadRequest(
+                        404,
+                        "model '"
+                                + config.model()
+                                + "' has no version '"
+                                + InferenceCodec.abbreviate(asked)
+                                + "' here; this server serves version "
+                                + version);
+            }
+            rest = slash < 0 ? "" : v.substring(slash);
+        }
+        return rest;
+    }
+
+    private static String modelName(String path) {
+        String rest = path.substring("/v2/models/".length());
+        int slash = rest.indexOf('/');
+        return slash < 0 ? rest : rest.substring(0, slash);
+    }
+
+    /** A response handler: sends the response and returns its status code. */
+    private interface Responder {
+        int respond() throws IOException;
+    }
+
+    private static int get(HttpExchange ex, String method, Responder r) throws IOException {
+        return allow(ex, method, "GET", r);
+    }
+
+    private static int post(HttpExchange ex, String method, Responder r) throws IOException {
+        return allow(ex, method, "POST", r);
+    }
+
+    private static int allow(HttpExchange ex, String method, String allowed, Responder r)
+            throws IOException {
+        if (method.equals(allowed) || (allowed.equals("GET") && method.equals("HEAD"))) {
+            return r.respond();
+        }
+        ex.getResponseHeaders().set("Allow", allowed);
+        throw new BadRequest(405, "method " + method + " not allowed here; use " + allowed);
+    }
+
+    private int readiness(HttpExchange ex, String field) throws IOException {
+        boolean r = ready();
+        return json(ex, r ? 200 : 503, "{\"" + field + "\":" + r + "}");
+    }
+
+    private int serverMetadata(HttpExchange ex) throws IOException {
+        return json(
+                ex,
+                200,
+                "{\"name\":\"mlcycle-server\",\"version\":\"1\",\"extensions\":[\"feedback\"]}");
+    }
+
+    private int modelMetadata(HttpExchange ex) throws IOException {
+        ModelSlot.Loaded m = slot.loaded();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
+            g.writeStartObject();
+            g.writeStringField("name", config.model());
+            g.writeArrayFieldStart("versions");
+            g.writeString(version);
+            g.writeEndArray();
+            g.writeStringField("platform", "mlcycle_djl");
+            g.writeStringField("state", slot.state().name());
+            if (slot.error() != null) {
+                g.writeStringField("error", slot.error());
+            }
+            if (m != null) {
+                g.writeArrayFieldStart("inputs");
+                for (String f : m.model().featureNames()) {
+                    g.writeStartObject();
+                    g.writeStringField("name", f);
+                    g.writeStringField("datatype", "FP32");
+                    g.writeArrayFieldStart("shape");
+                    g.writeNumber(-1);
+                    g.writeEndArray();
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("outputs");
+                output(g, "probability", "FP32");
+                output(g, "class", "INT32");
+                output(g, "prediction_id", "BYTES");
+                g.writeEndArray();
+                g.writeObjectFieldStart("parameters");
+                g.writeNumberField("threshold", m.model().threshold());
+                g.writeNumberField("features", m.numFeatures());
+                g.writeStringField(
+                        "dense_input",
+                        "one FP32 tensor of shape [n, " + m.numFeatures() + "] in input order");
+                g.writeNumberField("max_rows_per_request", config.maxRowsPerRequest());
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+        }
+        return send(ex, m != null ? 200 : 503, "application/json", buf.toByteArray());
+    }
+
+    private static void output(JsonGenerator g, String name, String datatype) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("name", name);
+        g.writeStringField("datatype", datatype);
+        g.writeArrayFieldStart("shape");
+        g.writeNumber(-1);
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    private ModelSlot.Loaded requireReady() {
+        ModelSlot.Loaded m = slot.loaded();
+        if (m == null || stopping) {
+            String why =
+                    stopping
+                            ? "the server is stopping"
+                            : slot.state() == ModelSlot.State.FAILED
+                                    ? "the model failed to load: " + slot.error()
+                                    : "the model is still loading";
+            throw new BadRequest(503, "model '" + config.model() + "' is not ready: " + why);
+        }
+        return m;
+    }
+
+    private int infer(HttpExchange ex) throws IOException {
+        ModelSlot.Loaded m = requireReady();
+        InferenceCodec.Request req =
+                InferenceCodec.readInfer(
+                        body(ex), m.featureIndex(), m.numFeatures(), config.maxRowsPerRequest());
+        float[] p = m.model().predict(req.rows());
+        if (p.length != req.rows().rows()) {
+            throw new IllegalStateException(
+                    "the model returned "
+                            + p.length
+                            + " values for "
+                            + req.rows().rows()
+                            + " rows");
+        }
+        double threshold = m.model().threshold();
+        String[] ids = window.record(p, threshold);
+        metrics.scores(p, threshold);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(128 + p.length * 40);
+        InferenceCodec.writeInfer(buf, config.model(), version, req.id(), p, threshold, ids);
+        return send(ex, 200, "application/json", buf.toByteArray());
+    }
+
+    private int feedback(HttpExchange ex) throws IOException {
+        List<InferenceCodec.Feedback> entries =
+                InferenceCodec.readFeedback(body(ex), MAX_FEEDBACK_ENTRIES);
+        int accepted = 0;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(64);
+        try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
+            IdList unknown = new IdList();
+            IdList duplicate = new IdList();
+            for (InferenceCodec.Feedback f : entries) {
+                FeedbackWindow.Match match = window.take(f.predictionId());
+                switch (match.status()) {
+                    case ACCEPTED -> {
+                        metrics.feedback(match.predicted(), f.actual());
+                        accepted++;
+                    }
+                    case UNKNOWN -> unknown.add(f.predictionId());
+                    case DUPLICATE -> duplicate.add(f.predictionId());
+                }
+            }
+            g.writeStartObject();
+            g.writeNumberField("accepted", accepted);
+            unknown.write(g, "unknown");
+            duplicate.write(g, "duplicate");
+            g.writeEndObject();
+        }
+        return send(ex, 200, "application/json", buf.toByteArray());
+    }
+
+    /** Ids named in a feedback response (unknown/expired, or already counted). */
+    private static final class IdList extends ArrayList<String> {
+        void write(JsonGenerator g, String field) throws IOException {
+            g.writeArrayFieldStart(field);
+            for (String s : this) {
+                g.writeString(s);
+            }
+            g.writeEndArray();
+        }
+    }
+
+    private int metricsText(HttpExchange ex) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(8192);
+        metrics.ready(ready());
+        metrics.write(buf);
+        return send(ex, 200, ServerMetrics.CONTENT_TYPE, buf.toByteArray());
+    }
+
+    /** The request body, refused with 413 beyond {@code maxBodyBytes}. */
+    private InputStream body(HttpExchange ex) {
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            long n;
+            try {
+                n = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                throw BadRequest.of("Content-Length '" + length + "' is not a number");
+            }
+            if (n > config.maxBodyBytes()) {
+                throw tooLarge();
+            }
+        }
+        return new LimitedInputStream(ex.getRequestBody(), config.maxBodyBytes());
+    }
+
+    private BadRequest tooLarge() {
+        return new BadRequest(
+                413, "request body larger than the limit of " + config.maxBodyBytes() + " bytes");
+    }
+
+    private final class LimitedInputStream extends FilterInputStream {
+        private long left;
+
+        LimitedInputStream(InputStream in, long limit) {
+            super(in);
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0 && --left < 0) {
+                throw tooLarge();
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0 && (left -= n) < 0) {
+                throw tooLarge();
+            }
+            return n;
+        }
+    }
+
+    private void error(HttpExchange ex, int code, String message) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(64 + message.length());
+        try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
+            g.writeStartObject();
+            g.writeStringField("error", message);
+            g.writeEndObject();
+        }
+        send(ex, code, "application/json", buf.toByteArray());
+    }
+
+    private static int json(HttpExchange ex, int code, String body) throws IOException {
+        return send(ex, code, "application/json", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static int send(HttpExchange ex, int code, String contentType, byte[] body)
+            throws IOException {
+        ex.getResponseHeaders().set("Content-Type", contentType);
+        boolean head = ex.getRequestMethod().equals("HEAD");
+        ex.sendResponseHeaders(code, head ? -1 : body.length == 0 ? -1 : body.length);
+        if (!head) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        }
+        ex.close();
+        return code;
+    }
+}

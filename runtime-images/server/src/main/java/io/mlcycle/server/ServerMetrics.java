@@ -1,0 +1,141 @@
+package io.mlcycle.server;
+
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.Unit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * The server's Prometheus metrics. Every series carries {@code deployment} and {@code version}, so
+ * a rollback query can select the version under analysis.
+ */
+final class ServerMetrics {
+
+    static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final Counter requests;
+    private final Counter errors;
+    private final Histogram latency;
+    private final Histogram score;
+    private final Counter predictions;
+    private final Counter feedback;
+    private final Gauge ready;
+
+    ServerMetrics(String deployment, String model, int version) {
+        Labels constant = Labels.of("deployment", deployment, "version", String.valueOf(version));
+        requests =
+                Counter.builder()
+                        .name("mlcycle_requests_total")
+                        .help("HTTP requests by endpoint and status code")
+                        .labelNames("endpoint", "code")
+                        .constLabels(constant)
+                        .register(registry);
+        errors =
+                Counter.builder()
+                        .name("mlcycle_errors_total")
+                        .help("Refused or failed requests by endpoint and reason")
+                        .labelNames("endpoint", "reason")
+                        .constLabels(constant)
+                        .register(registry);
+        latency =
+                Histogram.builder()
+                        .name("mlcycle_request_duration_seconds")
+                        .help("Time from request received to response sent, by endpoint")
+                        .unit(Unit.SECONDS)
+                        .labelNames("endpoint")
+                        .classicOnly()
+                        .classicUpperBounds(
+                                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                2.5, 10)
+                        .constLabels(constant)
+                        .withoutExemplars()
+                        .register(registry);
+        score =
+                Histogram.builder()
+                        .name("mlcycle_score")
+                        .help("Predicted probability of class 1, one observation per row")
+                        .classicOnly()
+                        .classicUpperBounds(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+                        .constLabels(constant)
+                        .withoutExemplars()
+                        .register(registry);
+        predictions =
+                Counter.builder()
+                        .name("mlcycle_predictions_total")
+                        .help("Rows predicted, by predicted class")
+                        .labelNames("class")
+                        .constLabels(constant)
+                        .register(registry);
+        feedback =
+                Counter.builder()
+                        .name("mlcycle_feedback_total")
+                        .help(
+                                "Feedback received for earlier predictions, by predicted and actual class")
+                        .labelNames("predicted", "actual")
+                        .constLabels(constant)
+                        .register(registry);
+        ready =
+                Gauge.builder()
+                        .name("mlcycle_model_ready")
+                        .help("1 when the model is loaded and warmed up, else 0")
+                        .constLabels(constant)
+                        .register(registry);
+        Gauge info =
+                Gauge.builder()
+                        .name("mlcycle_model_info")
+                        .help("The model version this process serves")
+                        .labelNames("model")
+                        .constLabels(constant)
+                        .register(registry);
+        info.labelValues(model).set(1);
+        for (String p : new String[] {"0", "1"}) {
+            predictions.labelValues(p);
+            for (String a : new String[] {"0", "1"}) {
+                feedback.labelValues(p, a);
+            }
+        }
+    }
+
+    void request(String endpoint, int code, long startNanos) {
+        requests.labelValues(endpoint, String.valueOf(code)).inc();
+        latency.labelValues(endpoint).observe((System.nanoTime() - startNanos) / 1e9);
+    }
+
+    void error(String endpoint, String reason) {
+        errors.labelValues(endpoint, reason).inc();
+    }
+
+    void scores(float[] probability, double threshold) {
+        DistributionDataPoint s = score;
+        long ones = 0;
+        for (float p : probability) {
+            s.observe(p);
+            if (p >= threshold) {
+                ones++;
+            }
+        }
+        predictions.labelValues("1").inc(ones);
+        predictions.labelValues("0").inc(probability.length - ones);
+    }
+
+    void feedback(int predicted, int actual) {
+        feedback.labelValues(String.valueOf(predicted), String.valueOf(actual)).inc();
+    }
+
+    void ready(boolean isReady) {
+        ready.set(isReady ? 1 : 0);
+    }
+
+    void write(OutputStream out) throws IOException {
+        writer.write(out, registry.scrape());
+    }
+}

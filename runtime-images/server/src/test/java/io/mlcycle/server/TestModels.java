@@ -1,0 +1,207 @@
+package io.mlcycle.server;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import io.mlcycle.common.FeatureCatalog;
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.SparseTables;
+import io.mlcycle.model.Algorithm;
+import io.mlcycle.model.Djl;
+import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.model.ModelSpec;
+import io.mlcycle.model.TabularNet;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Trains a real (small) logistic model with DJL on synthetic sparse rows and writes it as a trainer
+ * artifact, once per test JVM: the server tests score with a model that actually learned.
+ */
+final class TestModels {
+
+    static final String VIEW = "events";
+    static final int FEATURES = 6;
+    static final String MODEL = "churn";
+    static final int VERSION = 3;
+
+    private static Path artifact;
+
+    private TestModels() {}
+
+    /** Raw feature name {@code e<j>}; in the model it is {@code events/e<j>}. */
+    static String raw(int j) {
+        return "e" + j;
+    }
+
+    static String feature(int j) {
+        return VIEW + "/" + raw(j);
+    }
+
+    /** The label rule the model learns: e0 and e1 push up, e2 pushes down. */
+    static boolean positive(float[] x) {
+        return 2 * x[0] + x[1] - 1.5 * x[2] > 1.0;
+    }
+
+    /** Synthetic rows: each feature present with probability 1/2, value in (0, 2]. */
+    static List<SparseTables.Row> rows(int n, long seed) {
+        Random rnd = new Random(seed);
+        List<SparseTables.Row> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<Integer> idx = new ArrayList<>();
+            List<Float> val = new ArrayList<>();
+            for (int j = 0; j < FEATURES; j++) {
+                if (rnd.nextBoolean()) {
+                    idx.add(j);
+                    val.add(0.1f + rnd.nextInt(20) / 10f);
+                }
+            }
+            int[] ia = idx.stream().mapToInt(Integer::intValue).toArray();
+            float[] va = new float[val.size()];
+            for (int k = 0; k < va.length; k++) {
+                va[k] = val.get(k);
+            }
+            out.add(new SparseTables.Row("u" + seed + "-" + i, ia, va));
+        }
+        return out;
+    }
+
+    static float[] dense(SparseTables.Row row) {
+        float[] x = new float[FEATURES];
+        for (int k = 0; k < row.indices().length; k++) {
+            x[row.indices()[k]] = row.values()[k];
+        }
+        return x;
+    }
+
+    /** Writes a FeatureView version ({@code sparse-0.parquet} + {@code features.json}). */
+    static void writeFeatureTable(Path dir, List<SparseTables.Row> rows) throws IOException {
+        SparseTables.write(dir, rows);
+        List<FeatureCatalog.Feature> features = new ArrayList<>();
+        for (int j = 0; j < FEATURES; j++) {
+            features.add(new FeatureCatalog.Feature(j, raw(j), rows.size() / 2, 0.1, 2.0, 1.0));
+        }
+        new FeatureCatalog("user_id", "2026-11-20", features).write(dir);
+    }
+
+    /** The artifact directory of a trained logistic model (trained on first use). */
+    static synchronized Path artifact() {
+        if (artifact == null) {
+            try {
+                Path dir = Files.createTempDirectory("mlcycle-server-model");
+                train(dir);
+                artifact = dir;
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot train the test model: " + e, e);
+            }
+        }
+        return artifact;
+    }
+
+    static ModelArtifact load() {
+        return ModelArtifact.load(artifact());
+    }
+
+    /** A copy of {@code rows} as a matrix (entities kept). */
+    static SparseMatrix matrix(List<SparseTables.Row> rows) {
+        int nnz = rows.stream().mapToInt(r -> r.indices().length).sum();
+        String[] entities = new String[rows.size()];
+        int[] rowPtr = new int[rows.size() + 1];
+        int[] cols = new int[nnz];
+        float[] vals = new float[nnz];
+        int k = 0;
+        for (int r = 0; r < rows.size(); r++) {
+            SparseTables.Row row = rows.get(r);
+            entities[r] = row.entity();
+            for (int j = 0; j < row.indices().length; j++) {
+                cols[k] = row.indices()[j];
+                vals[k++] = row.values()[j];
+            }
+            rowPtr[r + 1] = k;
+        }
+        return new SparseMatrix(entities, rowPtr, cols, vals, FEATURES);
+    }
+
+    private static void train(Path dir) throws IOException {
+        List<SparseTables.Row> data = rows(600, 7);
+        ModelSpec.Architecture arch = new ModelSpec.Architecture(FEATURES, 1, 0, 0.0);
+        TabularNet net = new TabularNet(Algorithm.LOGISTIC, arch);
+        int batch = 50;
+        try (Model model = Model.newInstance("test-logistic", Djl.ENGINE)) {
+            model.setBlock(net);
+            DefaultTrainingConfig cfg =
+                    new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
+                            .optOptimizer(
+                                    Optimizer.adam()
+                                            .optLearningRateTracker(Tracker.fixed(0.1f))
+                                            .build());
+            try (Trainer trainer = model.newTrainer(cfg)) {
+                trainer.initialize(TabularNet.inputShapes(batch, FEATURES));
+                NDManager m = trainer.getManager();
+                for (int epoch = 0; epoch < 40; epoch++) {
+                    for (int from = 0; from < data.size(); from += batch) {
+                        long[] idx = new long[batch * FEATURES];
+                        float[] val = new float[batch * FEATURES];
+                        float[] label = new float[batch];
+                        for (int b = 0; b < batch; b++) {
+                            SparseTables.Row row = data.get(from + b);
+                            for (int k = 0; k < row.indices().length; k++) {
+                                idx[b * FEATURES + k] = row.indices()[k] + 1L;
+                                val[b * FEATURES + k] = row.values()[k];
+                            }
+                            label[b] = positive(dense(row)) ? 1f : 0f;
+                        }
+                        try (NDManager sub = m.newSubManager();
+                                GradientCollector gc = trainer.newGradientCollector()) {
+                            NDArray i = sub.create(idx).reshape(batch, FEATURES);
+                            NDArray v = sub.create(val).reshape(batch, FEATURES);
+                            NDArray y = sub.create(label);
+                            NDArray logits = trainer.forward(new NDList(i, v)).singletonOrThrow();
+                            NDArray loss =
+                                    trainer.getLoss().evaluate(new NDList(y), new NDList(logits));
+                            gc.backward(loss);
+                        }
+                        trainer.step();
+                    }
+                }
+            }
+            List<ModelSpec.Feature> features = new ArrayList<>();
+            for (int j = 0; j < FEATURES; j++) {
+                features.add(new ModelSpec.Feature(feature(j), VIEW, raw(j)));
+            }
+            ModelSpec spec =
+                    new ModelSpec(
+                            MODEL,
+                            VERSION,
+                            "logistic",
+                            "user_id",
+                            features,
+                            new ModelSpec.Scaling("none", null, null),
+                            0.5,
+                            arch,
+                            "2026-11-20T00:00:00Z",
+                            null,
+                            null,
+                            null,
+                            null);
+            try {
+                ModelArtifact.write(dir, spec, net);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
