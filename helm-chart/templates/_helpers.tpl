@@ -64,10 +64,30 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s:%s" .image.repository (default .root.Chart.AppVersion .image.tag | toString) }}
 {{- end }}
 
+{{/* The watched namespaces as a JSON list; a comma-separated string is accepted too. Empty: all. */}}
+{{- define "mlcycle.watchNamespaces" -}}
+{{- $value := .Values.watchNamespaces | default list }}
+{{- if kindIs "string" $value }}
+{{- $value = splitList "," $value }}
+{{- end }}
+{{- $namespaces := list }}
+{{- range $value }}
+{{- $namespace := toString . | trim }}
+{{- if $namespace }}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $namespace) }}
+{{- fail (printf "watchNamespaces: %q is not a valid namespace name" $namespace) }}
+{{- end }}
+{{- $namespaces = append $namespaces $namespace }}
+{{- end }}
+{{- end }}
+{{- toJson ($namespaces | uniq) }}
+{{- end }}
+
 {{/* Value of QUARKUS_OPERATOR_SDK_NAMESPACES: the watched namespaces, or every namespace. */}}
 {{- define "mlcycle.watchedNamespacesEnv" -}}
-{{- if .Values.watchNamespaces }}
-{{- join "," .Values.watchNamespaces }}
+{{- $watched := include "mlcycle.watchNamespaces" . | fromJsonArray }}
+{{- if $watched }}
+{{- join "," $watched }}
 {{- else }}
 {{- print "JOSDK_ALL_NAMESPACES" }}
 {{- end }}
@@ -76,8 +96,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* Namespaces where runtime pods run: the watched ones (or the release namespace) plus runtimeNamespaces, as a JSON list. */}}
 {{- define "mlcycle.runtimeNamespaces" -}}
 {{- $namespaces := list }}
-{{- if .Values.watchNamespaces }}
-{{- $namespaces = concat $namespaces .Values.watchNamespaces }}
+{{- $watched := include "mlcycle.watchNamespaces" . | fromJsonArray }}
+{{- if $watched }}
+{{- $namespaces = concat $namespaces $watched }}
 {{- else }}
 {{- $namespaces = append $namespaces .Release.Namespace }}
 {{- end }}

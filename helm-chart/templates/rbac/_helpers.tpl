@@ -51,7 +51,8 @@ empty (all namespaces), else as a Role + RoleBinding in each watched namespace.
 {{- define "mlcycle.rbac.operator" -}}
 {{- $fullname := include "mlcycle.fullname" . }}
 {{- $serviceAccount := include "mlcycle.serviceAccountName" . }}
-{{- if not .Values.watchNamespaces }}
+{{- $watched := include "mlcycle.watchNamespaces" . | fromJsonArray }}
+{{- if not $watched }}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
@@ -77,7 +78,7 @@ subjects:
     name: {{ $serviceAccount }}
     namespace: {{ .Release.Namespace }}
 {{- else }}
-{{- range $namespace := .Values.watchNamespaces }}
+{{- range $namespace := $watched }}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role

@@ -3,6 +3,7 @@ package io.mlcycle.helm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.Release;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.stream.StreamSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Lints and renders the chart with real Helm and checks the objects it produces. */
 class HelmChartTest {
@@ -73,6 +75,39 @@ class HelmChartTest {
                 .extracting(b -> b.at("/metadata/namespace").asText())
                 .containsExactly("a", "b");
         assertThat(twoNamespaces.env("QUARKUS_OPERATOR_SDK_NAMESPACES").asText()).isEqualTo("a,b");
+    }
+
+    @Test
+    void watchNamespacesGivenAsACommaSeparatedStringWorkLikeAList() {
+        Chart.Rendered fromString = Chart.template(Map.of("watchNamespaces", "a, b"));
+
+        assertThat(fromString.objects()).isEqualTo(twoNamespaces.objects());
+    }
+
+    @Test
+    void anInvalidWatchedNamespaceIsRejectedByName() {
+        assertThatThrownBy(() -> Chart.template(Map.of("watchNamespaces", "team-a,Team_B")))
+                .hasMessageContaining("watchNamespaces")
+                .hasMessageContaining("Team_B");
+    }
+
+    @Test
+    void installNotesSayWhatIsWatchedAndHowToStart() {
+        Release release =
+                new Helm(Chart.DIR)
+                        .install()
+                        .withName(Chart.RELEASE)
+                        .withNamespace(Chart.NAMESPACE)
+                        .withValuesFile(Resources.path("values/watch-two-namespaces.yaml"))
+                        .dryRun()
+                        .clientOnly()
+                        .call();
+
+        String notes = release.getOutput().substring(release.getOutput().indexOf("NOTES:"));
+        assertThat(notes)
+                .contains("The operator watches namespaces: a, b.")
+                .contains("kubectl apply -n <namespace> -f examples/")
+                .contains("kubectl get mlcycle");
     }
 
     @Test
