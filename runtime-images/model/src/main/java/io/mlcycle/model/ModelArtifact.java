@@ -92,6 +92,40 @@ public final class ModelArtifact implements AutoCloseable {
                         inputScale(spec)));
     }
 
+    /** Builds a scorer from parameter arrays by {@link TabularNet} name. */
+    public static ModelArtifact of(ModelSpec spec, Map<String, float[]> params) {
+        validate(spec);
+        return new ModelArtifact(
+                spec,
+                new Net(
+                        Algorithm.parse(spec.algorithm()),
+                        spec.architecture(),
+                        params,
+                        inputScale(spec)));
+    }
+
+    /**
+     * Writes {@code model.json} and, as DJL parameters, the arrays {@code params} (by {@link
+     * TabularNet} name) into {@code dir}.
+     */
+    public static void write(Path dir, ModelSpec spec, Map<String, float[]> params)
+            throws IOException {
+        try (NDManager manager = Djl.newManager()) {
+            TabularNet block =
+                    new TabularNet(Algorithm.parse(spec.algorithm()), spec.architecture());
+            block.initialize(manager, DataType.FLOAT32, TabularNet.inputShapes(1, 1));
+            for (ai.djl.nn.Parameter p : block.getParameters().values()) {
+                float[] a = params.get(p.getName());
+                if (a == null || a.length != p.getArray().size()) {
+                    throw new IllegalArgumentException(
+                            "parameter " + p.getName() + " is missing or misshapen");
+                }
+                p.getArray().set(a);
+            }
+            write(dir, spec, block);
+        }
+    }
+
     /** Writes {@code model.json} and the DJL parameters of {@code block} into {@code dir}. */
     public static void write(Path dir, ModelSpec spec, TabularNet block) throws IOException {
         Files.createDirectories(dir);

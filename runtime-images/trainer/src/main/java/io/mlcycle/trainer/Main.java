@@ -2,8 +2,12 @@ package io.mlcycle.trainer;
 
 import io.mlcycle.common.RuntimeMain;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TrainTask;
 
-/** The trainer runtime: not implemented yet, so it refuses every task with a clear error. */
+import java.io.IOException;
+
+/** The trainer runtime: runs one {@link TrainTask} and reports its summary. */
 public final class Main {
 
     private Main() {}
@@ -13,11 +17,18 @@ public final class Main {
                 RuntimeMain.run(
                         args,
                         task -> {
-                            throw TaskFailure.invalid(
-                                    "NotImplemented",
-                                    "the trainer runtime is not implemented yet (task kind "
-                                            + task.getClass().getSimpleName()
-                                            + ")");
+                            if (!(task instanceof TrainTask t)) {
+                                throw TaskFailure.invalid(
+                                        "WrongTaskKind",
+                                        "the trainer runs TrainTask, not "
+                                                + task.getClass().getSimpleName());
+                            }
+                            try {
+                                return Trainer.run(t);
+                            } catch (IOException e) {
+                                throw new TaskFailure(
+                                        Summary.Outcome.Failed, "IOError", e.toString());
+                            }
                         }));
     }
 }

@@ -1,0 +1,176 @@
+package io.mlcycle.trainer;
+
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.model.Algorithm;
+import io.mlcycle.model.FeatureAssembler;
+import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.model.ModelSpec;
+import io.mlcycle.task.TrainTask;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Hold-out or k-fold evaluation of one hyper-parameter point. Hold-out keeps the fitted model;
+ * k-fold scores each row with the model that did not see it (out-of-fold) and leaves the final fit
+ * on all rows to the caller.
+ */
+abstract sealed class Validator {
+
+    static Validator of(TrainTask.Validation v, int[] y) {
+        String method = v.method() == null ? "holdout" : v.method().toLowerCase(Locale.ROOT);
+        try {
+            return switch (method) {
+                case "holdout" -> new Holdout(Splits.holdout(y, v.testFraction(), v.seed()));
+                case "kfold" -> new KFold(Splits.kfold(y, v.folds(), v.seed()), y.length);
+                default ->
+                        throw TaskFailure.invalid(
+                                "UnknownValidation",
+                                "validation.method '" + v.method() + "' is not holdout or kfold");
+            };
+        } catch (IllegalArgumentException e) {
+            throw TaskFailure.invalid("InvalidValidation", e.getMessage());
+        }
+    }
+
+    abstract String method();
+
+    abstract Trainer.Evaluated evaluate(
+            Algorithm algorithm, Fit.Params p, SparseMatrix x, float[] scale, int[] y, long seed);
+
+    /** Rows whose predictions are explained (never trained on, where there is such a set). */
+    abstract int[] explainRows();
+
+    /** Rows the background sample is drawn from. */
+    abstract int[] backgroundRows();
+
+    static float[] score(
+            Algorithm algorithm,
+            Fit.Params p,
+            Map<String, float[]> params,
+            SparseMatrix x,
+            float[] scale,
+            int[] rows) {
+        List<ModelSpec.Feature> features =
+                java.util.stream.IntStream.range(0, x.numFeatures())
+                        .mapToObj(j -> new ModelSpec.Feature("f" + j, "", "f" + j))
+                        .toList();
+        // the scale is already per feature: express it as a [0, 1/scale] range
+        List<Double> min = java.util.Collections.nCopies(x.numFeatures(), 0.0);
+        List<Double> max =
+                java.util.stream.IntStream.range(0, x.numFeatures())
+                        .mapToObj(j -> 1.0 / scale[j])
+                        .toList();
+        ModelSpec spec =
+                new ModelSpec(
+                        "trial",
+                        0,
+                        algorithm.id(),
+                        null,
+                        features,
+                        new ModelSpec.Scaling("minmax", min, max),
+                        0.5,
+                        p.architecture(x.numFeatures()),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null);
+        return ModelArtifact.of(spec, params).predict(FeatureAssembler.rows(x, rows));
+    }
+
+    static int[] labelsOf(int[] y, int[] rows) {
+        int[] out = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = y[rows[i]];
+        }
+        return out;
+    }
+
+    static final class Holdout extends Validator {
+        private final Splits.Split split;
+
+        Holdout(Splits.Split split) {
+            this.split = split;
+        }
+
+        @Override
+        String method() {
+            return "holdout";
+        }
+
+        @Override
+        Trainer.Evaluated evaluate(
+                Algorithm algorithm,
+                Fit.Params p,
+                SparseMatrix x,
+                float[] scale,
+                int[] y,
+                long seed) {
+            long t0 = System.nanoTime();
+            Map<String, float[]> params = Fit.train(algorithm, p, x, scale, y, split.train(), seed);
+            float[] scores = score(algorithm, p, params, x, scale, split.test());
+            return new Trainer.Evaluated(
+                    scores, labelsOf(y, split.test()), params, (System.nanoTime() - t0) / 1e9);
+        }
+
+        @Override
+        int[] explainRows() {
+            return split.test();
+        }
+
+        @Override
+        int[] backgroundRows() {
+            return split.train();
+        }
+    }
+
+    static final class KFold extends Validator {
+        private final List<Splits.Split> folds;
+        private final int rows;
+
+        KFold(List<Splits.Split> folds, int rows) {
+            this.folds = folds;
+            this.rows = rows;
+        }
+
+        @Override
+        String method() {
+            return "kfold";
+        }
+
+        @Override
+        Trainer.Evaluated evaluate(
+                Algorithm algorithm,
+                Fit.Params p,
+                SparseMatrix x,
+                float[] scale,
+                int[] y,
+                long seed) {
+            long t0 = System.nanoTime();
+            float[] oof = new float[rows];
+            for (int f = 0; f < folds.size(); f++) {
+                Splits.Split s = folds.get(f);
+                Map<String, float[]> params =
+                        Fit.train(algorithm, p, x, scale, y, s.train(), seed + f);
+                float[] scores = score(algorithm, p, params, x, scale, s.test());
+                for (int i = 0; i < s.test().length; i++) {
+                    oof[s.test()[i]] = scores[i];
+                }
+            }
+            return new Trainer.Evaluated(oof, y.clone(), null, (System.nanoTime() - t0) / 1e9);
+        }
+
+        @Override
+        int[] explainRows() {
+            return Trainer.identity(rows);
+        }
+
+        @Override
+        int[] backgroundRows() {
+            return Trainer.identity(rows);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.mlcycle.trainer;
+
+import io.mlcycle.common.FeatureCatalog;
+import io.mlcycle.common.SparseTables;
+import io.mlcycle.task.FeatureInput;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+
+/** Sparse count data where a few planted features decide the label (and the rest are noise). */
+final class PlantedData {
+
+    static final int[] PLANTED = {7, 53, 111, 197, 263};
+    static final double[] WEIGHTS = {1.0, -0.9, 0.8, 0.8, -0.7};
+
+    final Path featureDir;
+    final Path labels;
+
+    private PlantedData(Path featureDir, Path labels) {
+        this.featureDir = featureDir;
+        this.labels = labels;
+    }
+
+    static List<String> plantedNames(String view) {
+        List<String> out = new ArrayList<>();
+        for (int p : PLANTED) {
+            out.add(view + "/ev" + p);
+        }
+        return out;
+    }
+
+    FeatureInput input() {
+        return new FeatureInput("events", "2026-11-20", featureDir.toUri().toString());
+    }
+
+    static PlantedData write(Path root, int rows, int features, long seed) throws IOException {
+        Random rnd = new Random(seed);
+        List<SparseTables.Row> out = new ArrayList<>();
+        StringBuilder labels = new StringBuilder("user_id,returned\n");
+        for (int r = 0; r < rows; r++) {
+            TreeMap<Integer, Float> row = new TreeMap<>();
+            int noise = 5 + rnd.nextInt(20);
+            for (int i = 0; i < noise; i++) {
+                row.put(rnd.nextInt(features), 1f + rnd.nextInt(5));
+            }
+            double logit = -0.6;
+            for (int k = 0; k < PLANTED.length; k++) {
+                row.remove(PLANTED[k]);
+                if (rnd.nextDouble() < 0.3) {
+                    float v = 1f + rnd.nextInt(5);
+                    row.put(PLANTED[k], v);
+                    logit += WEIGHTS[k] * v;
+                }
+            }
+            int[] idx = row.keySet().stream().mapToInt(Integer::intValue).toArray();
+            float[] val = new float[idx.length];
+            for (int i = 0; i < idx.length; i++) {
+                val[i] = row.get(idx[i]);
+            }
+            String entity = "u" + r;
+            out.add(new SparseTables.Row(entity, idx, val));
+            int y = rnd.nextDouble() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+            labels.append(entity).append(',').append(y).append('\n');
+        }
+        Path dir = root.resolve("features/events/asOf=2026-11-20");
+        SparseTables.write(dir, out);
+        List<FeatureCatalog.Feature> fs = new ArrayList<>();
+        for (int j = 0; j < features; j++) {
+            fs.add(new FeatureCatalog.Feature(j, "ev" + j, 1, 1, 5, 3));
+        }
+        new FeatureCatalog("user_id", "2026-11-20", fs).write(dir);
+        Path labelFile = root.resolve("labels/returned.csv");
+        Files.createDirectories(labelFile.getParent());
+        Files.writeString(labelFile, labels);
+        return new PlantedData(dir, labelFile);
+    }
+}

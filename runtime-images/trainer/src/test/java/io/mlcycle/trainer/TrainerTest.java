@@ -1,0 +1,190 @@
+package io.mlcycle.trainer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TaskJson;
+import io.mlcycle.task.TrainTask;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainerTest {
+
+    @TempDir static Path root;
+    static PlantedData data;
+
+    @BeforeAll
+    static void plant() throws Exception {
+        data = PlantedData.write(root, 3000, 300, 11);
+    }
+
+    static TrainTask task(
+            String algorithm,
+            TrainTask.Hyperparameters hp,
+            TrainTask.Validation validation,
+            TrainTask.Select select,
+            Path out) {
+        return new TrainTask(
+                null,
+                "return-predictor",
+                1,
+                "user_id",
+                List.of(data.input()),
+                new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"),
+                algorithm,
+                hp,
+                new TrainTask.Preprocessing("minmax", 0.95),
+                validation,
+                new TrainTask.Explain("shap", 300, 100, 10),
+                select,
+                null,
+                "auc",
+                out.toUri().toString());
+    }
+
+    static TrainTask.Hyperparameters hp(List<Double> lr, int epochs) {
+        return new TrainTask.Hyperparameters(
+                lr,
+                List.of("adam"),
+                List.of(epochs),
+                List.of(128),
+                List.of(32),
+                List.of(2),
+                List.of(0.1),
+                null);
+    }
+
+    static List<String> topNames(Summary s, int n) {
+        @SuppressWarnings("unchecked")
+        List<java.util.Map<String, Object>> top =
+                (List<java.util.Map<String, Object>>) s.details().get("topFeatures");
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            names.add((String) top.get(i).get("name"));
+        }
+        return names;
+    }
+
+    @Test
+    void resnetLearnsPlantedFeaturesReproduciblyAndLoadsInAFreshJvm() throws Exception {
+        Path out = root.resolve("models/return-predictor/v1");
+        TrainTask t =
+                task(
+                        "resnet",
+                        hp(List.of(0.003), 6),
+                        new TrainTask.Validation("holdout", 0.2, 0, 42),
+                        null,
+                        out);
+        Summary s = Trainer.run(t);
+        assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(s.figures().get("auc")).isGreaterThanOrEqualTo(0.8);
+        assertThat(topNames(s, 5))
+                .containsExactlyInAnyOrderElementsOf(PlantedData.plantedNames("events"));
+        assertThat(TaskJson.writeSummary(s).getBytes(StandardCharsets.UTF_8).length)
+                .isLessThan(Summary.MAX_BYTES);
+        assertThat(s.figures())
+                .containsKeys(
+                        "auc",
+                        "precision",
+                        "recall",
+                        "f1",
+                        "logLoss",
+                        "accuracy",
+                        "threshold",
+                        "trials",
+                        "seconds",
+                        "rows",
+                        "features");
+        for (String f :
+                List.of(
+                        "model.json",
+                        "model.params",
+                        "metrics.json",
+                        "importance.json",
+                        "trials.json")) {
+            assertThat(out.resolve(f)).exists();
+        }
+        assertThat(out.getParent()).isDirectoryNotContaining("glob:**/.staging-*");
+
+        // same seed, same metrics
+        Path out2 = root.resolve("models/return-predictor/v2");
+        Summary again =
+                Trainer.run(
+                        task(
+                                "resnet",
+                                hp(List.of(0.003), 6),
+                                new TrainTask.Validation("holdout", 0.2, 0, 42),
+                                null,
+                                out2));
+        JsonNode m1 = TaskJson.MAPPER.readTree(out.resolve("metrics.json").toFile()).get("metrics");
+        JsonNode m2 =
+                TaskJson.MAPPER.readTree(out2.resolve("metrics.json").toFile()).get("metrics");
+        assertThat(m2).isEqualTo(m1);
+        assertThat(again.figures().get("auc")).isEqualTo(s.figures().get("auc"));
+
+        // a fresh JVM loading the artifact predicts bit for bit what this one does
+        List<String> here = PredictMain.predictBits(out, data.featureDir);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p =
+                new ProcessBuilder(
+                                java,
+                                "-Dai.djl.offline=true",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                PredictMain.class.getName(),
+                                out.toString(),
+                                data.featureDir.toString())
+                        .redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start();
+        List<String> there;
+        try (var r = p.inputReader()) {
+            there = r.lines().toList();
+        }
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        assertThat(there).hasSize(3000).isEqualTo(here);
+        try (ModelArtifact m = ModelArtifact.load(out)) {
+            assertThat(m.spec().algorithm()).isEqualTo("resnet");
+            assertThat(m.threshold()).isEqualTo(s.figures().get("threshold"));
+            assertThat(m.spec().lineage()).hasSize(1);
+        }
+    }
+
+    @Test
+    void logisticWithKFoldGridAndSelectionReportsEveryTrialAndBothModels() throws Exception {
+        Path out = root.resolve("models/return-predictor/v3");
+        Summary s =
+                Trainer.run(
+                        task(
+                                "logistic",
+                                hp(List.of(0.01, 0.05), 4),
+                                new TrainTask.Validation("kfold", 0, 3, 5),
+                                new TrainTask.Select(5),
+                                out));
+        assertThat(s.figures().get("trials")).isEqualTo(2.0);
+        assertThat(s.figures().get("auc")).isGreaterThanOrEqualTo(0.8);
+        assertThat(topNames(s, 5))
+                .containsExactlyInAnyOrderElementsOf(PlantedData.plantedNames("events"));
+        JsonNode trials = TaskJson.MAPPER.readTree(out.resolve("trials.json").toFile());
+        assertThat(trials).hasSize(2);
+        JsonNode metrics = TaskJson.MAPPER.readTree(out.resolve("metrics.json").toFile());
+        assertThat(metrics.get("validation").get("method").asText()).isEqualTo("kfold");
+        JsonNode selected = metrics.get("selected");
+        assertThat(selected.get("topK").asInt()).isEqualTo(5);
+        assertThat(selected.get("metrics").get("auc").asDouble()).isGreaterThanOrEqualTo(0.8);
+        assertThat(s.details()).containsKey("selected");
+        JsonNode importance = TaskJson.MAPPER.readTree(out.resolve("importance.json").toFile());
+        assertThat(importance.size()).isEqualTo(metrics.get("features").asInt());
+        assertThat(new File(out.toFile(), "model.json")).exists();
+    }
+}
