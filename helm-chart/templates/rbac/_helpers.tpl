@@ -17,10 +17,11 @@ The operator's permissions in the namespaces it watches (least privilege).
     - modelversions/finalizers
     - modeldeployments/finalizers
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-# Pivot, training and batch-scoring Jobs: created once, never updated (a Job's pod template is immutable).
+# Pivot, training and batch-scoring Jobs: created once, never updated (a Job's pod template is
+# immutable). patch only because JOSDK dependents create through server-side apply (a PATCH).
 - apiGroups: ["batch"]
   resources: ["jobs"]
-  verbs: ["get", "list", "watch", "create", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # Pods are only read, for the termination message a finished runtime leaves.
 - apiGroups: [""]
   resources: ["pods"]
@@ -36,9 +37,10 @@ The operator's permissions in the namespaces it watches (least privilege).
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# get: the operator bumps the count of an Event it already recorded instead of adding another.
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["get", "create", "patch"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]

@@ -143,7 +143,7 @@ class HelmChartTest {
             }
         }
         assertThat(verbs(rulesFor(role, "batch", "jobs")))
-                .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
+                .containsExactlyInAnyOrder("get", "list", "watch", "create", "patch", "delete");
         assertThat(verbs(rulesFor(role, "", "pods")))
                 .containsExactlyInAnyOrder("get", "list", "watch");
         assertThat(verbs(rulesFor(role, "apps", "deployments")))
@@ -152,7 +152,7 @@ class HelmChartTest {
         assertThat(verbs(rulesFor(role, "", "configmaps")))
                 .containsExactlyInAnyOrderElementsOf(all);
         assertThat(verbs(rulesFor(role, "", "events")))
-                .containsExactlyInAnyOrder("create", "patch");
+                .containsExactlyInAnyOrder("get", "create", "patch");
         assertThat(verbs(rulesFor(role, "events.k8s.io", "events")))
                 .containsExactlyInAnyOrder("create", "patch");
         assertThat(rulesFor(role, "", "secrets")).isEmpty();
