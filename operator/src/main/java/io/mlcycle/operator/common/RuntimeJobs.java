@@ -1,0 +1,451 @@
+package io.mlcycle.operator.common;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.Task;
+import io.mlcycle.task.TaskJson;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Builds runtime pods and Jobs from a {@link Task} and reads a finished Job's {@link Summary} back
+ * from its pod's termination message.
+ */
+@ApplicationScoped
+public class RuntimeJobs {
+
+    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY = "mlcycle";
+    public static final String RUNTIME_LABEL = "mlcycle.io/runtime";
+    public static final String CONTAINER = "runtime";
+    public static final String DATA_VOLUME = "data";
+    public static final String TERMINATION_LOG = "/dev/termination-log";
+
+    /** Exit codes that fail the Job at once instead of retrying (see {@link Summary.Outcome}). */
+    public static final List<Integer> NON_RETRYABLE_EXIT_CODES =
+            List.of(
+                    Summary.Outcome.Invalid.exitCode(),
+                    Summary.Outcome.WaitingForData.exitCode(),
+                    Summary.Outcome.ValidationFailed.exitCode());
+
+    /** The three runtimes; the value is the label value and the image key. */
+    public enum Runtime {
+        pivot,
+        trainer,
+        server
+    }
+
+    @Inject OperatorConfig config;
+    @Inject KubernetesClient client;
+
+    public RuntimeJobs() {}
+
+    /** For unit tests without CDI. */
+    public RuntimeJobs(OperatorConfig config, KubernetesClient client) {
+        this.config = config;
+        this.client = client;
+    }
+
+    public String image(Runtime runtime) {
+        return switch (runtime) {
+            case pivot -> config.images().pivot();
+            case trainer -> config.images().trainer();
+            case server -> config.images().server();
+        };
+    }
+
+    /** Labels of every runtime object created for {@code owner}. */
+    public static Map<String, String> labels(HasMetadata owner, Runtime runtime) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+        labels.put(RUNTIME_LABEL, runtime.name());
+        labels.put(ownerLabel(owner.getKind()), owner.getMetadata().getName());
+        return labels;
+    }
+
+    /** {@code mlcycle.io/<kind in lower case>}, e.g. mlcycle.io/featureview. */
+    public static String ownerLabel(String kind) {
+        return "mlcycle.io/" + kind.toLowerCase(Locale.ROOT);
+    }
+
+    /** An owner reference with controller=true (the owner's informer maps events back). */
+    public static OwnerReference controllerReference(HasMetadata owner) {
+        return new OwnerReferenceBuilder()
+                .withApiVersion(owner.getApiVersion())
+                .withKind(owner.getKind())
+                .withName(owner.getMetadata().getName())
+                .withUid(owner.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .build();
+    }
+
+    /**
+     * The pod template running {@code task} in the runtime's image: one container, the task in
+     * {@code MLCYCLE_TASK}, the termination message as the summary channel, the data volume, the
+     * runtime service account without an API token.
+     *
+     * @param extraEnv more variables (e.g. credentials from a Secret), may be empty
+     * @param resources the container's resources, may be null
+     */
+    public PodTemplateSpec podTemplate(
+            HasMetadata owner,
+            Runtime runtime,
+            Task task,
+            List<EnvVar> extraEnv,
+            ResourceRequirements resources) {
+        List<EnvVar> env = new ArrayList<>();
+        env.add(
+                new EnvVarBuilder()
+                        .withName(TaskJson.TASK_ENV)
+                        .withValue(TaskJson.write(task))
+                        .build());
+        env.addAll(extraEnv == null ? List.of() : extraEnv);
+        ContainerBuilder container =
+                new ContainerBuilder()
+                        .withName(CONTAINER)
+                        .withImage(image(runtime))
+                        .withEnv(env)
+                        .withTerminationMessagePath(TERMINATION_LOG)
+                        .withTerminationMessagePolicy("FallbackToLogsOnError")
+                        .withResources(resources);
+        securityContext().ifPresent(container::withSecurityContext);
+        PodSpecBuilder pod =
+                new PodSpecBuilder()
+                        .withRestartPolicy("Never")
+                        .withAutomountServiceAccountToken(false);
+        config.runtime()
+                .serviceAccount()
+                .filter(s -> !s.isBlank())
+                .ifPresent(pod::withServiceAccountName);
+        Optional<String> claim = config.data().claim().filter(c -> !c.isBlank());
+        if (claim.isPresent()) {
+            container
+                    .addNewVolumeMount()
+                    .withName(DATA_VOLUME)
+                    .withMountPath(config.data().mountPath())
+                    .endVolumeMount();
+            pod.addNewVolume()
+                    .withName(DATA_VOLUME)
+                    .withNewPersistentVolumeClaim()
+                    .withClaimName(claim.get())
+                    .endPersistentVolumeClaim()
+                    .endVolume();
+        }
+        Container built = container.build();
+        return new PodTemplateSpecBuilder()
+                .withNewMetadata()
+                .withLabels(labels(owner, runtime))
+                .endMetadata()
+                .withSpec(pod.withContainers(built).build())
+                .build();
+    }
+
+    /**
+     * A run-to-completion Job for {@code task}: restartPolicy Never, {@code backoffLimit} retries,
+     * and a pod failure policy that fails it at once on Invalid, WaitingForData and
+     * ValidationFailed (retrying cannot help those).
+     */
+    public Job job(
+            HasMetadata owner,
+            String name,
+            Runtime runtime,
+            Task task,
+            int backoffLimit,
+            List<EnvVar> extraEnv,
+            ResourceRequirements resources) {
+        return new JobBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(owner.getMetadata().getNamespace())
+                .withLabels(labels(owner, runtime))
+                .withOwnerReferences(controllerReference(owner))
+                .endMetadata()
+                .withNewSpec()
+                .withBackoffLimit(backoffLimit)
+                .withNewPodFailurePolicy()
+                .withRules(
+                        new PodFailurePolicyRuleBuilder()
+                                .withAction("FailJob")
+                                .withNewOnExitCodes()
+                                .withContainerName(CONTAINER)
+                                .withOperator("In")
+                                .withValues(NON_RETRYABLE_EXIT_CODES)
+                                .endOnExitCodes()
+                                .build())
+                .endPodFailurePolicy()
+                .withTemplate(podTemplate(owner, runtime, task, extraEnv, resources))
+                .endSpec()
+                .build();
+    }
+
+    private Optional<SecurityContext> securityContext() {
+        return config.runtime()
+                .securityContext()
+                .filter(s -> !s.isBlank())
+                .map(
+                        json -> {
+                            try {
+                                return JsonMapper.builder()
+                                        .build()
+                                        .readValue(json, SecurityContext.class);
+                            } catch (java.io.IOException e) {
+                                throw new IllegalArgumentException(
+                                        "mlcycle.runtime.security-context is not a securityContext"
+                                                + " JSON: "
+                                                + e.getMessage(),
+                                        e);
+                            }
+                        });
+    }
+
+    /** The task a Job was created with (parsed from its MLCYCLE_TASK variable). */
+    public static Optional<Task> task(Job job) {
+        return job.getSpec().getTemplate().getSpec().getContainers().stream()
+                .flatMap(
+                        c ->
+                                c.getEnv() == null
+                                        ? java.util.stream.Stream.empty()
+                                        : c.getEnv().stream())
+                .filter(e -> TaskJson.TASK_ENV.equals(e.getName()) && e.getValue() != null)
+                .findFirst()
+                .map(e -> TaskJson.readTask(e.getValue()));
+    }
+
+    /** How far a Job got. */
+    public enum State {
+        Running,
+        Succeeded,
+        Failed
+    }
+
+    /**
+     * A Job's state and, once finished, what its pod reported.
+     *
+     * @param summary null while running; when finished, the pod's summary or one made from the
+     *     Job's failed condition
+     */
+    public record Result(State state, Summary summary) {
+        public boolean finished() {
+            return state != State.Running;
+        }
+    }
+
+    /** The state of a Job from its status conditions and counters. */
+    public static State state(Job job) {
+        if (job.getStatus() == null) {
+            return State.Running;
+        }
+        List<JobCondition> conditions =
+                job.getStatus().getConditions() == null
+                        ? List.of()
+                        : job.getStatus().getConditions();
+        for (JobCondition c : conditions) {
+            if ("True".equals(c.getStatus()) && "Failed".equals(c.getType())) {
+                return State.Failed;
+            }
+        }
+        for (JobCondition c : conditions) {
+            if ("True".equals(c.getStatus())
+                    && ("Complete".equals(c.getType())
+                            || "SuccessCriteriaMet".equals(c.getType()))) {
+                return State.Succeeded;
+            }
+        }
+        return State.Running;
+    }
+
+    /** Reads a Job's result: its pods' termination message, else its failed condition. */
+    public Result result(Job job) {
+        State state = state(job);
+        if (state == State.Running) {
+            return new Result(state, null);
+        }
+        Optional<Summary> fromPod = podSummary(job);
+        if (fromPod.isPresent()) {
+            Summary s = fromPod.get();
+            if (state == State.Failed && s.outcome() == Summary.Outcome.Succeeded) {
+                return new Result(state, failedSummary(job));
+            }
+            return new Result(state, s);
+        }
+        if (state == State.Succeeded) {
+            return new Result(
+                    state,
+                    Summary.failure(
+                            Summary.Outcome.Failed,
+                            "NoSummary",
+                            "Job "
+                                    + job.getMetadata().getName()
+                                    + " completed but its pod left no termination message"));
+        }
+        return new Result(state, failedSummary(job));
+    }
+
+    private static Summary failedSummary(Job job) {
+        List<JobCondition> conditions =
+                job.getStatus() == null || job.getStatus().getConditions() == null
+                        ? List.of()
+                        : job.getStatus().getConditions();
+        return conditions.stream()
+                .filter(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()))
+                .findFirst()
+                .map(
+                        c ->
+                                Summary.failure(
+                                        Summary.Outcome.Failed,
+                                        c.getReason() == null ? "JobFailed" : c.getReason(),
+                                        c.getMessage() == null
+                                                ? "Job " + job.getMetadata().getName() + " failed"
+                                                : c.getMessage()))
+                .orElse(
+                        Summary.failure(
+                                Summary.Outcome.Failed,
+                                "JobFailed",
+                                "Job " + job.getMetadata().getName() + " failed"));
+    }
+
+    /** The summary of the Job's newest terminated pod, if any pod left one. */
+    Optional<Summary> podSummary(Job job) {
+        String ns = job.getMetadata().getNamespace();
+        String name = job.getMetadata().getName();
+        List<Pod> pods =
+                new ArrayList<>(
+                        client.pods()
+                                .inNamespace(ns)
+                                .withLabel("job-name", name)
+                                .list()
+                                .getItems());
+        if (pods.isEmpty()) {
+            pods.addAll(
+                    client.pods()
+                            .inNamespace(ns)
+                            .withLabel("batch.kubernetes.io/job-name", name)
+                            .list()
+                            .getItems());
+        }
+        pods.sort(
+                Comparator.comparing(
+                                (Pod p) ->
+                                        p.getMetadata().getCreationTimestamp() == null
+                                                ? ""
+                                                : p.getMetadata().getCreationTimestamp())
+                        .reversed());
+        for (Pod pod : pods) {
+            Optional<ContainerStateTerminated> terminated = terminated(pod);
+            if (terminated.isEmpty()) {
+                continue;
+            }
+            return Optional.of(summaryOf(terminated.get()));
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<ContainerStateTerminated> terminated(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+            return Optional.empty();
+        }
+        return pod.getStatus().getContainerStatuses().stream()
+                .filter(
+                        cs ->
+                                CONTAINER.equals(cs.getName())
+                                        || pod.getStatus().getContainerStatuses().size() == 1)
+                .map(ContainerStatus::getState)
+                .filter(s -> s != null && s.getTerminated() != null)
+                .map(s -> s.getTerminated())
+                .findFirst();
+    }
+
+    /** A terminated container's summary: its JSON message, else one from exit code and reason. */
+    static Summary summaryOf(ContainerStateTerminated t) {
+        String message = t.getMessage();
+        if (message != null && message.trim().startsWith("{")) {
+            try {
+                return TaskJson.readSummary(message.trim());
+            } catch (IllegalArgumentException e) {
+                // not a summary: the kubelet fell back to the log tail; report it as is
+            }
+        }
+        int code = t.getExitCode() == null ? 1 : t.getExitCode();
+        Summary.Outcome outcome = Summary.Outcome.Failed;
+        for (Summary.Outcome o : Summary.Outcome.values()) {
+            if (o.exitCode() == code) {
+                outcome = o;
+            }
+        }
+        String reason = t.getReason() == null || t.getReason().isBlank() ? "Error" : t.getReason();
+        String text =
+                message == null || message.isBlank()
+                        ? "container exited with code " + code + " (" + reason + ")"
+                        : message.trim();
+        return Summary.failure(outcome, reason, text);
+    }
+
+    /**
+     * A DNS-label name (≤ 63 characters) from parts joined by '-'; when too long, the first part is
+     * shortened and a hash of the whole keeps it unique.
+     */
+    public static String name(String... parts) {
+        String full =
+                String.join("-", parts).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        if (full.length() <= 63) {
+            return full;
+        }
+        String hash = shortHash(full);
+        String rest = String.join("-", java.util.Arrays.copyOfRange(parts, 1, parts.length));
+        int room = 63 - hash.length() - rest.length() - 2;
+        String head = parts[0];
+        if (room < 1) {
+            return (head.substring(0, Math.min(head.length(), 63 - hash.length() - 1)) + "-" + hash)
+                    .replaceAll("-+$", "");
+        }
+        head = head.substring(0, Math.min(head.length(), room)).replaceAll("-+$", "");
+        return (head + "-" + hash + "-" + rest).toLowerCase(Locale.ROOT);
+    }
+
+    /** 8 hex characters of SHA-256. */
+    public static String shortHash(String value) {
+        try {
+            return HexFormat.of()
+                    .formatHex(
+                            MessageDigest.getInstance("SHA-256")
+                                    .digest(value.getBytes(StandardCharsets.UTF_8)),
+                            0,
+                            4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
