@@ -1,0 +1,108 @@
+package io.mlcycle.local;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The in-memory Kubernetes API: the Fabric8 mock server in CRUD mode on 127.0.0.1. */
+public final class MockApi implements AutoCloseable {
+
+    private static final java.util.logging.Logger QUIET =
+            java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    private final KubernetesMockServer server;
+    private final KubernetesClient client;
+
+    private MockApi(KubernetesMockServer server) {
+        this.server = server;
+        this.client = new KubernetesClientBuilder().withConfig(clientConfig()).build();
+    }
+
+    /** Starts the server on a free loopback port. */
+    public static MockApi start() {
+        // The mock server logs every request at INFO through java.util.logging.
+        QUIET.setLevel(java.util.logging.Level.WARNING);
+        KubernetesMockServer server =
+                new KubernetesMockServer(
+                        new Context(),
+                        new MockWebServer(),
+                        new HashMap<>(),
+                        new KubernetesCrudDispatcher(List.of()),
+                        false);
+        try {
+            server.init(InetAddress.getLoopbackAddress(), 0);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot start the mock Kubernetes API: " + e, e);
+        }
+        return new MockApi(server);
+    }
+
+    /** The API server URL, e.g. {@code http://127.0.0.1:41234}. */
+    public String url() {
+        return "http://" + server.getHostName() + ":" + server.getPort();
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** A client configuration for this server (no TLS, no credentials, namespace default). */
+    public Config clientConfig() {
+        return new ConfigBuilder(Config.empty())
+                .withMasterUrl(url())
+                .withTrustCerts(true)
+                .withNamespace("default")
+                .withRequestTimeout(30_000)
+                .build();
+    }
+
+    /** Creates every CRD found in {@code dir} (files ending in .yml or .yaml). */
+    public List<String> createCrds(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("CRD directory " + dir + " does not exist");
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> yamls =
+                    files.filter(p -> p.toString().matches(".*\\.ya?ml$")).sorted().toList();
+            if (yamls.isEmpty()) {
+                throw new IllegalArgumentException("no CRD YAML in " + dir);
+            }
+            return yamls.stream().map(this::createCrd).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String createCrd(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            CustomResourceDefinition crd =
+                    client.apiextensions().v1().customResourceDefinitions().load(in).item();
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+            return crd.getMetadata().getName();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read CRD " + file, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        server.destroy();
+    }
+}

@@ -1,0 +1,153 @@
+package io.mlcycle.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The real operator (its Quarkus app) as a child process whose Kubernetes client points at the
+ * in-memory API.
+ */
+public final class OperatorProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+    private final int httpPort;
+
+    private OperatorProcess(Process process, Path log, int httpPort) {
+        this.process = process;
+        this.log = log;
+        this.httpPort = httpPort;
+    }
+
+    /** The system properties local mode gives the operator. */
+    static Map<String, String> properties(String apiServerUrl, String namespace, int httpPort) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("quarkus.kubernetes-client.api-server-url", apiServerUrl);
+        p.put("quarkus.kubernetes-client.trust-certs", "true");
+        p.put("quarkus.kubernetes-client.namespace", namespace);
+        p.put("quarkus.kubernetes-client.devservices.enabled", "false");
+        p.put("quarkus.devservices.enabled", "false");
+        p.put("quarkus.operator-sdk.enable-ssa", "false");
+        p.put("quarkus.operator-sdk.crd.apply", "false");
+        p.put("quarkus.operator-sdk.crd.validate", "false");
+        p.put("quarkus.http.host", "127.0.0.1");
+        p.put("quarkus.http.port", Integer.toString(httpPort));
+        // The kubelet of local mode picks the runtime by the pod's mlcycle.io/runtime label; the
+        // image names only need to say which runtime they are.
+        p.put("mlcycle.images.pivot", "local/pivot");
+        p.put("mlcycle.images.trainer", "local/trainer");
+        p.put("mlcycle.images.server", "local/server");
+        p.put("mlcycle.data.claim", "");
+        p.put("mlcycle.runtime.service-account", "");
+        return p;
+    }
+
+    /**
+     * Starts {@code java -jar <quarkusApp>/quarkus-run.jar} and waits until its health endpoint
+     * answers or it exits.
+     */
+    public static OperatorProcess start(
+            Path quarkusApp, String apiServerUrl, String namespace, Path logDir, Duration timeout) {
+        Path jar = quarkusApp.resolve("quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(
+                    "the operator is not built: "
+                            + jar
+                            + " is missing (run: mvn -q -B install -DskipTests)");
+        }
+        int port = Processes.freePort();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Processes.java());
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Xmx512m");
+        properties(apiServerUrl, namespace, port).forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        try {
+            Files.createDirectories(logDir);
+            Path log = logDir.resolve("operator.log");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.redirectOutput(log.toFile());
+            pb.environment().remove("KUBECONFIG");
+            OperatorProcess op = new OperatorProcess(pb.start(), log, port);
+            op.awaitStarted(timeout);
+            return op;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the operator", e);
+        }
+    }
+
+    private void awaitStarted(Duration timeout) {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(
+                        "the operator exited with code "
+                                + process.exitValue()
+                                + "; last log lines:\n"
+                                + Processes.tail(log, 3000));
+            }
+            try {
+                HttpResponse<Void> r =
+                        http.send(
+                                HttpRequest.newBuilder(
+                                                URI.create(
+                                                        "http://127.0.0.1:"
+                                                                + httpPort
+                                                                + "/q/health/started"))
+                                        .timeout(Duration.ofSeconds(2))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200 || r.statusCode() == 404) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting the operator");
+            }
+            sleep(300);
+        }
+        close();
+        throw new IllegalStateException(
+                "the operator did not start within "
+                        + timeout.toSeconds()
+                        + " s; last log lines:\n"
+                        + Processes.tail(log, 3000));
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    @Override
+    public void close() {
+        Processes.stop(process, 5000);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
