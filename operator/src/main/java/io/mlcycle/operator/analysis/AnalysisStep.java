@@ -1,0 +1,144 @@
+package io.mlcycle.operator.analysis;
+
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Analysis;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.MetricResult;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One analysis round as a pure function: (previous analysis, each metric's query result, config,
+ * now) → the new analysis for status and a {@link Decision}.
+ */
+public final class AnalysisStep {
+
+    public static final String PASSED = "Passed";
+    public static final String FAILED = "Failed";
+    public static final String INCONCLUSIVE = "Inconclusive";
+
+    private AnalysisStep() {}
+
+    /** A metric's bounds and what its query gave. */
+    public record Measured(String name, Double min, Double max, QueryResult result) {}
+
+    /** The new analysis and what to do about it. */
+    public record Outcome(Analysis analysis, Decision decision) {}
+
+    /**
+     * Judges one round.
+     *
+     * <p>Failures are counted per served version: a previous analysis of another version starts the
+     * count afresh. A passed round resets it; an inconclusive round leaves it unchanged unless
+     * {@code inconclusiveIsFailure}.
+     */
+    public static Outcome evaluate(
+            Analysis previous,
+            int version,
+            List<Measured> measured,
+            int failureThreshold,
+            boolean inconclusiveIsFailure,
+            Instant now) {
+        if (failureThreshold < 1) {
+            throw new IllegalArgumentException(
+                    "rollback.failureThreshold must be >= 1, got " + failureThreshold);
+        }
+        int before =
+                previous != null
+                                && previous.version != null
+                                && previous.version == version
+                                && previous.consecutiveFailures != null
+                        ? previous.consecutiveFailures
+                        : 0;
+
+        List<MetricResult> results = new ArrayList<>();
+        MetricResult firstFailed = null;
+        MetricResult firstInconclusive = null;
+        for (Measured m : measured) {
+            MetricResult r = judge(m);
+            results.add(r);
+            if (FAILED.equals(r.verdict) && firstFailed == null) {
+                firstFailed = r;
+            } else if (INCONCLUSIVE.equals(r.verdict) && firstInconclusive == null) {
+                firstInconclusive = r;
+            }
+        }
+
+        Analysis next = new Analysis();
+        next.lastRun = now.toString();
+        next.version = version;
+        next.metrics = results;
+
+        Decision decision;
+        if (firstFailed != null) {
+            next.verdict = FAILED;
+            next.consecutiveFailures = before + 1;
+            decision =
+                    next.consecutiveFailures >= failureThreshold
+                            ? new Decision.Rollback(
+                                    next.consecutiveFailures,
+                                    firstFailed.name,
+                                    firstFailed.value,
+                                    firstFailed.message)
+                            : new Decision.Failing(
+                                    next.consecutiveFailures,
+                                    firstFailed.name,
+                                    firstFailed.value,
+                                    firstFailed.message);
+        } else if (firstInconclusive != null) {
+            next.verdict = INCONCLUSIVE;
+            String reason = firstInconclusive.name + ": " + firstInconclusive.message;
+            if (inconclusiveIsFailure) {
+                next.consecutiveFailures = before + 1;
+                decision =
+                        next.consecutiveFailures >= failureThreshold
+                                ? new Decision.Rollback(
+                                        next.consecutiveFailures,
+                                        firstInconclusive.name,
+                                        null,
+                                        reason + " (inconclusiveIsFailure)")
+                                : new Decision.Inconclusive(next.consecutiveFailures, reason);
+            } else {
+                next.consecutiveFailures = before;
+                decision = new Decision.Inconclusive(before, reason);
+            }
+        } else {
+            next.verdict = PASSED;
+            next.consecutiveFailures = 0;
+            decision = new Decision.Healthy();
+        }
+        return new Outcome(next, decision);
+    }
+
+    private static MetricResult judge(Measured m) {
+        MetricResult r = new MetricResult();
+        r.name = m.name();
+        r.min = m.min();
+        r.max = m.max();
+        if (m.result() instanceof QueryResult.Inconclusive i) {
+            r.verdict = INCONCLUSIVE;
+            r.message = i.reason();
+            return r;
+        }
+        double value = ((QueryResult.Value) m.result()).value();
+        // JSON (and so the status) has no Infinity; the message still says it.
+        r.value = Double.isFinite(value) ? value : null;
+        if (m.min() != null && value < m.min()) {
+            r.verdict = FAILED;
+            r.message = m.name() + " = " + format(value) + " is below min " + m.min();
+        } else if (m.max() != null && value > m.max()) {
+            r.verdict = FAILED;
+            r.message = m.name() + " = " + format(value) + " is above max " + m.max();
+        } else {
+            r.verdict = PASSED;
+        }
+        return r;
+    }
+
+    static String format(double value) {
+        return Double.isInfinite(value)
+                ? String.valueOf(value)
+                : String.format(Locale.ROOT, "%.4g", value);
+    }
+}

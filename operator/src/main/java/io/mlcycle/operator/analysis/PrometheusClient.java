@@ -1,0 +1,142 @@
+package io.mlcycle.operator.analysis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** Runs instant queries against the Prometheus HTTP API ({@code /api/v1/query}). */
+public class PrometheusClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public PrometheusClient() {
+        this(Duration.ofSeconds(5));
+    }
+
+    public PrometheusClient(Duration timeout) {
+        this.timeout = timeout;
+        this.http =
+                HttpClient.newBuilder()
+                        .connectTimeout(timeout)
+                        .followRedirects(HttpClient.Redirect.NORMAL)
+                        .build();
+    }
+
+    /**
+     * Runs {@code promql} at the server's current time. A scalar or a vector with exactly one
+     * sample gives its value; anything else is {@link QueryResult.Inconclusive} with the reason.
+     */
+    public QueryResult query(String baseUrl, String promql) {
+        String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        URI uri;
+        try {
+            uri =
+                    URI.create(
+                            base
+                                    + "/api/v1/query?query="
+                                    + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            return QueryResult.inconclusive("invalid Prometheus URL " + baseUrl);
+        }
+        HttpResponse<String> response;
+        try {
+            response =
+                    http.send(
+                            HttpRequest.newBuilder(uri)
+                                    .timeout(timeout)
+                                    .header("Accept", "application/json")
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+        } catch (HttpTimeoutException e) {
+            return QueryResult.inconclusive(
+                    "Prometheus at "
+                            + base
+                            + " did not answer within "
+                            + timeout.toSeconds()
+                            + "s");
+        } catch (IOException e) {
+            return QueryResult.inconclusive(
+                    "Prometheus at " + base + " unreachable: " + describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return QueryResult.inconclusive("interrupted while querying Prometheus");
+        }
+        return parse(response.statusCode(), response.body());
+    }
+
+    /** Interprets an HTTP status and body from {@code /api/v1/query}. */
+    static QueryResult parse(int status, String body) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (IOException e) {
+            return QueryResult.inconclusive(
+                    "Prometheus answered HTTP " + status + " with a body that is not JSON");
+        }
+        if (root == null || !"success".equals(root.path("status").asText())) {
+            String error = root == null ? "" : root.path("error").asText("");
+            return QueryResult.inconclusive(
+                    "Prometheus answered HTTP " + status + (error.isEmpty() ? "" : ": " + error));
+        }
+        if (status != 200) {
+            return QueryResult.inconclusive("Prometheus answered HTTP " + status);
+        }
+        JsonNode data = root.path("data");
+        String type = data.path("resultType").asText();
+        JsonNode result = data.path("result");
+        return switch (type) {
+            case "scalar" -> sample(result);
+            case "vector" -> {
+                if (!result.isArray() || result.isEmpty()) {
+                    yield QueryResult.inconclusive("query returned no data");
+                }
+                if (result.size() > 1) {
+                    yield QueryResult.inconclusive(
+                            "query returned "
+                                    + result.size()
+                                    + " series; aggregate it to one (e.g. sum(...))");
+                }
+                yield sample(result.get(0).path("value"));
+            }
+            default ->
+                    QueryResult.inconclusive(
+                            "query returned a "
+                                    + type
+                                    + "; expected a scalar or a single-sample vector");
+        };
+    }
+
+    private static QueryResult sample(JsonNode pair) {
+        if (!pair.isArray() || pair.size() != 2) {
+            return QueryResult.inconclusive("query returned a malformed sample");
+        }
+        String text = pair.get(1).asText();
+        try {
+            return QueryResult.value(Double.parseDouble(text.replace("Inf", "Infinity")));
+        } catch (NumberFormatException e) {
+            return QueryResult.inconclusive("query returned a non-numeric sample '" + text + "'");
+        }
+    }
+
+    private static String describe(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getMessage() == null) {
+            t = t.getCause();
+        }
+        String message = t.getMessage();
+        return message == null ? t.getClass().getSimpleName() : message;
+    }
+}

@@ -1,0 +1,19 @@
+package io.mlcycle.operator.analysis;
+
+/** What one PromQL query gave: a number, or a reason why there is none. */
+public sealed interface QueryResult {
+
+    /** A single finite-or-infinite number (never NaN). */
+    record Value(double value) implements QueryResult {}
+
+    /** No usable number: empty result, NaN, an error from Prometheus, or no answer at all. */
+    record Inconclusive(String reason) implements QueryResult {}
+
+    static QueryResult value(double v) {
+        return Double.isNaN(v) ? new Inconclusive("query returned NaN") : new Value(v);
+    }
+
+    static QueryResult inconclusive(String reason) {
+        return new Inconclusive(reason);
+    }
+}

@@ -1,0 +1,62 @@
+package io.mlcycle.operator.analysis;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** Posts a Slack-compatible {@code {"text": ...}} JSON message to a webhook. */
+public class WebhookNotifier {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public WebhookNotifier() {
+        this(Duration.ofSeconds(5));
+    }
+
+    public WebhookNotifier(Duration timeout) {
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** The JSON body for {@code text}, with extra fields a receiver other than Slack can use. */
+    public static String body(String text, String deployment, String namespace, String event) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("text", text);
+        node.put("deployment", deployment);
+        node.put("namespace", namespace);
+        node.put("event", event);
+        return node.toString();
+    }
+
+    /**
+     * Posts {@code json}; throws {@link IOException} naming the URL and the HTTP status when the
+     * receiver does not answer 2xx.
+     */
+    public void post(String url, String json) throws IOException {
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(timeout)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json))
+                        .build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while posting to webhook " + url, e);
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException("webhook " + url + " answered HTTP " + response.statusCode());
+        }
+    }
+}
