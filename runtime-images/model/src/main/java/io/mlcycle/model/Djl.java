@@ -16,11 +16,19 @@ public final class Djl {
 
     public static final String ENGINE = "PyTorch";
 
+    /** PyTorch intra-op threads (default 1). */
+    public static final String THREADS_ENV = "MLCYCLE_TORCH_THREADS";
+
     private Djl() {}
 
     static {
         setIfAbsent("ai.djl.offline", "true");
         setIfAbsent("offline", "true");
+        // Small sparse batches gain nothing from intra-op threads, and on a busy node spinning
+        // OpenMP workers made steps ten times slower; one thread also keeps runs reproducible.
+        String threads = System.getenv().getOrDefault(THREADS_ENV, "1");
+        setIfAbsent("ai.djl.pytorch.num_threads", threads);
+        setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
         if (System.getenv("DJL_CACHE_DIR") == null && System.getProperty("DJL_CACHE_DIR") == null) {
             Path home = Path.of(System.getProperty("user.home", "/"));
             if (!Files.isWritable(home)) {

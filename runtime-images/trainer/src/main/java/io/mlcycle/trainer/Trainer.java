@@ -68,6 +68,12 @@ public final class Trainer {
         long seed = validation.seed();
 
         TrainingData data = TrainingData.load(t);
+        log(
+                "data: %d labelled rows, %d features, %d non-zeros (%.1f s)",
+                data.x().rows(),
+                data.x().numFeatures(),
+                data.x().nonZeros(),
+                (System.nanoTime() - start) / 1e9);
         FeatureAssembler.Assembled assembled = data.assembled();
         List<String> allNames = assembled.names();
 
@@ -128,6 +134,9 @@ public final class Trainer {
             trial.put("metrics", m.toMap());
             trial.put("seconds", e.seconds());
             trials.add(trial);
+            log(
+                    "trial %d/%d %s: %s=%.4f (%.1f s)",
+                    i + 1, grid.size(), p.toMap(), metricName, value, e.seconds());
             if (best < 0
                     || (Double.isFinite(value)
                             && (!Double.isFinite(bestValue)
@@ -182,6 +191,9 @@ public final class Trainer {
                     sample(validator.backgroundRows(), Math.max(1, explain.background()), rnd);
             double[] imp = Explainer.importance(model.net(), x, samples, background, seed);
             shapSeconds = (System.nanoTime() - s0) / 1e9;
+            log(
+                    "SHAP: %d rows against %d background rows, %d features (%.1f s)",
+                    samples.length, background.length, features.size(), shapSeconds);
             Integer[] order = rank(imp);
             List<Map<String, Object>> list = new ArrayList<>();
             for (int j : order) {
@@ -272,6 +284,10 @@ public final class Trainer {
             details.put("selected", sel);
         }
         return Summary.succeeded(Uris.fileUri(out, true), figures, details);
+    }
+
+    private static void log(String format, Object... args) {
+        System.err.println("[trainer] " + String.format(Locale.ROOT, format, args));
     }
 
     private static double threshold(TrainTask t, Evaluated e) {

@@ -1,0 +1,139 @@
+package io.mlcycle.trainer;
+
+import io.mlcycle.common.FeatureCatalog;
+import io.mlcycle.common.SparseTables;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TrainTask;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BadInputTest {
+
+    @TempDir Path root;
+
+    Path features(int features, float value) throws Exception {
+        Path dir = root.resolve("fv/asOf=2026-11-20");
+        List<SparseTables.Row> rows = new ArrayList<>();
+        for (int r = 0; r < 20; r++) {
+            rows.add(
+                    features == 0
+                            ? new SparseTables.Row("u" + r, new int[0], new float[0])
+                            : new SparseTables.Row(
+                                    "u" + r,
+                                    new int[] {r % features},
+                                    new float[] {r == 7 ? value : 1f}));
+        }
+        SparseTables.write(dir, rows);
+        List<FeatureCatalog.Feature> fs = new ArrayList<>();
+        for (int j = 0; j < features; j++) {
+            fs.add(new FeatureCatalog.Feature(j, "ev" + j, 1, 1, 1, 1));
+        }
+        new FeatureCatalog("user_id", "2026-11-20", fs).write(dir);
+        return dir;
+    }
+
+    Path labels(String body) throws Exception {
+        Path f = root.resolve("labels.csv");
+        Files.writeString(f, "user_id,returned\n" + body);
+        return f;
+    }
+
+    static String labelRows(String prefix, int n, java.util.function.IntFunction<String> label) {
+        StringBuilder sb = new StringBuilder();
+        for (int r = 0; r < n; r++) {
+            sb.append(prefix).append(r).append(',').append(label.apply(r)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    TrainTask task(Path features, Path labels) {
+        return new TrainTask(
+                null,
+                "m",
+                1,
+                "user_id",
+                List.of(new FeatureInput("fv", "2026-11-20", features.toString())),
+                new TrainTask.Labels(labels.toString(), null, "user_id", "returned"),
+                "logistic",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                root.resolve("models/m/v1").toUri().toString());
+    }
+
+    void assertInvalid(TrainTask t, String reason, String... mentions) {
+        assertThatThrownBy(() -> Trainer.run(t))
+                .isInstanceOf(TaskFailure.class)
+                .satisfies(
+                        e -> {
+                            TaskFailure f = (TaskFailure) e;
+                            assertThat(f.outcome()).isEqualTo(Summary.Outcome.Invalid);
+                            assertThat(f.reason()).isEqualTo(reason);
+                            assertThat(f.getMessage()).contains(mentions);
+                        });
+        assertThat(root.resolve("models/m/v1")).doesNotExist();
+    }
+
+    @Test
+    void labelThatIsNotZeroOrOneIsNamed() throws Exception {
+        assertInvalid(
+                task(features(3, 1f), labels(labelRows("u", 20, r -> r == 4 ? "2" : "" + r % 2))),
+                "InvalidLabel",
+                "'2'",
+                "u4");
+    }
+
+    @Test
+    void singleClassIsRejected() throws Exception {
+        assertInvalid(
+                task(features(3, 1f), labels(labelRows("u", 20, r -> "1"))),
+                "SingleClass",
+                "label 1");
+    }
+
+    @Test
+    void labelsSharingNoEntityWithTheFeaturesAreRejected() throws Exception {
+        assertInvalid(
+                task(features(3, 1f), labels(labelRows("other", 20, r -> "" + r % 2))),
+                "NoEntityOverlap",
+                "labels.csv");
+    }
+
+    @Test
+    void nanFeatureValueIsNamed() throws Exception {
+        assertInvalid(
+                task(features(3, Float.NaN), labels(labelRows("u", 20, r -> "" + r % 2))),
+                "NaNValue",
+                "fv/ev1",
+                "u7");
+    }
+
+    @Test
+    void tableWithZeroFeaturesIsRejected() throws Exception {
+        assertInvalid(
+                task(features(0, 1f), labels(labelRows("u", 20, r -> "" + r % 2))),
+                "NoFeatures",
+                "zero features");
+    }
+
+    @Test
+    void missingLabelColumnIsNamed() throws Exception {
+        Path f = root.resolve("labels.csv");
+        Files.writeString(f, "user_id,other\nu1,1\n");
+        assertInvalid(task(features(3, 1f), f), "MissingColumn", "returned");
+    }
+}
