@@ -142,6 +142,7 @@ public final class PivotRunner {
                 task.filters() == null ? null : Partitions.blankToNull(task.filters().where());
         List<Path> files = resolved == null ? List.of() : resolved.files();
         try (DuckDBConnection c = open(tmp)) {
+            log("DuckDB ready after %.2f s", (System.nanoTime() - start) / 1e9);
             if (where != null) {
                 WhereFilter.check(c, where);
             }
@@ -267,6 +268,9 @@ public final class PivotRunner {
                             + " GROUP BY e, k",
                     files);
             long filteredRows = queryLong(c, "SELECT coalesce(sum(n), 0) FROM agg", files);
+            log(
+                    "read %d rows from %d file(s), %d after filters; aggregated at %.2f s",
+                    sourceRows, files.size(), filteredRows, (System.nanoTime() - start) / 1e9);
             if (filteredRows == 0) {
                 throw TaskFailure.invalid(
                         "EmptySource",
@@ -326,6 +330,7 @@ public final class PivotRunner {
                             + RelSql.literal(sparse)
                             + " (FORMAT parquet, COMPRESSION zstd)",
                     files);
+            log("sparse table written at %.2f s", (System.nanoTime() - start) / 1e9);
             long entities;
             long nonZeros;
             try (Statement st = c.createStatement();

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Usage: benchmarks/run pivot [events users features]   (default 10000000 200000 5000)
+# Builds the pivot runtime and this benchmark, generates the input once (kept under $BENCH_DIR),
+# runs the mlcycle pivot jar and Spark local on it, prints the BENCH line last.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+events=${1:-10000000}
+users=${2:-200000}
+features=${3:-5000}
+work=${BENCH_DIR:-$root/benchmarks/pivot/target/work}
+spark_timeout=${SPARK_TIMEOUT:-1800}
+mkdir -p "$work"
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "building the pivot runtime (with task, common) and this benchmark..." >&2
+  mvn -q -B -f "$root/pom.xml" -pl runtime-images/pivot -am install -DskipTests -Dspotless.check.skip=true >&2
+  mvn -q -B -f "$here/pom.xml" package -DskipTests >&2
+fi
+java -Xmx1g -cp "$here/target/bench-pivot.jar" io.mlcycle.bench.PivotBench \
+  "$work" "$root/runtime-images/pivot/target/pivot.jar" "$here/target/bench-pivot.jar" \
+  "$events" "$users" "$features" "$spark_timeout" "${SPARK_HEAP:-6g}"

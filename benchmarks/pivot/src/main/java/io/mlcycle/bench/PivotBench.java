@@ -1,0 +1,267 @@
+package io.mlcycle.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Generates a long event log once (events spread over 7 daily partitions, users uniform, event ids
+ * Zipf-distributed), then pivots it with the mlcycle pivot jar and with Spark, each as its own
+ * process, and prints the {@code BENCH} line last.
+ */
+public final class PivotBench {
+
+    static final String[] SPARK_OPENS = {
+        "-XX:+IgnoreUnrecognizedVMOptions",
+        "--add-opens=java.base/java.lang=ALL-UNNAMED",
+        "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+        "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+        "--add-opens=java.base/java.io=ALL-UNNAMED",
+        "--add-opens=java.base/java.net=ALL-UNNAMED",
+        "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "--add-opens=java.base/java.util=ALL-UNNAMED",
+        "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+        "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+        "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+        "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
+        "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+        "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
+        "-Djdk.reflect.useDirectMethodHandle=false"
+    };
+
+    private PivotBench() {}
+
+    /** Args: work dir, pivot jar, bench jar, events, users, features, spark timeout seconds. */
+    public static void main(String[] args) throws Exception {
+        Path work = Path.of(args[0]);
+        Path pivotJar = Path.of(args[1]);
+        Path benchJar = Path.of(args[2]);
+        long events = Long.parseLong(args[3]);
+        int users = Integer.parseInt(args[4]);
+        int features = Integer.parseInt(args[5]);
+        long sparkTimeout = Long.parseLong(args[6]);
+        String sparkHeap = args.length > 7 ? args[7] : "6g";
+
+        Path input = work.resolve("input-" + events + "-" + users + "-" + features);
+        generate(input, events, users, features);
+
+        Path store = work.resolve("store");
+        deleteRecursively(store);
+        Path task = work.resolve("task.json");
+        Files.writeString(
+                task,
+                String.format(
+                        Locale.ROOT,
+                        "{\"kind\":\"pivot\",\"owner\":{\"kind\":\"FeatureView\",\"namespace\":"
+                                + "\"bench\",\"name\":\"events\"},\"asOf\":\"2026-11-21\","
+                                + "\"entity\":\"user_id\",\"source\":{\"uri\":\"%s\","
+                                + "\"format\":\"parquet\",\"successMarker\":\"_SUCCESS\"},"
+                                + "\"window\":{\"from\":\"2026-11-14\",\"to\":\"2026-11-21\"},"
+                                + "\"pivot\":{\"key\":\"event_id\",\"value\":\"cnt\","
+                                + "\"aggregate\":\"sum\",\"prefix\":\"\",\"minEntities\":1,"
+                                + "\"maxFeatures\":0},\"store\":{\"uri\":\"%s\",\"keep\":1},"
+                                + "\"wideExportMaxFeatures\":0}",
+                        input.toUri() + "dt={date}/",
+                        store.toUri()));
+        List<String> pivotCmd =
+                List.of(
+                        "java",
+                        "-Xmx512m",
+                        "-jar",
+                        pivotJar.toString(),
+                        "--task",
+                        task.toString(),
+                        "--result",
+                        work.resolve("result.json").toString());
+        Run mine = Run.of(pivotCmd, work.resolve("pivot.log"), 3600);
+        System.out.println(Files.readString(work.resolve("result.json")));
+        if (mine.exit != 0) {
+            throw new IllegalStateException(
+                    "mlcycle pivot failed, see " + work.resolve("pivot.log"));
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "mlcycle pivot: %.2f s wall, peak RSS %d MB%n",
+                mine.seconds,
+                mine.peakKb / 1024);
+
+        Path sparkOut = work.resolve("spark-out");
+        deleteRecursively(sparkOut);
+        List<String> sparkCmd = new ArrayList<>(List.of("java", "-Xmx" + sparkHeap));
+        sparkCmd.addAll(List.of(SPARK_OPENS));
+        sparkCmd.addAll(
+                List.of(
+                        "-cp",
+                        benchJar.toString(),
+                        SparkPivot.class.getName(),
+                        input.toString(),
+                        sparkOut.toString(),
+                        "2"));
+        Run spark = Run.of(sparkCmd, work.resolve("spark.log"), sparkTimeout);
+        String sparkSeconds;
+        String speedup;
+        if (spark.timedOut) {
+            System.out.printf(
+                    "spark did not finish within %d s: its time is a lower bound%n", sparkTimeout);
+            sparkSeconds = String.format(Locale.ROOT, "%.2f", spark.seconds);
+            speedup = String.format(Locale.ROOT, "%.2f", spark.seconds / mine.seconds);
+        } else if (spark.exit != 0) {
+            System.out.println(tail(work.resolve("spark.log"), 30));
+            throw new IllegalStateException("spark failed, see " + work.resolve("spark.log"));
+        } else {
+            sparkSeconds = String.format(Locale.ROOT, "%.2f", spark.seconds);
+            speedup = String.format(Locale.ROOT, "%.2f", spark.seconds / mine.seconds);
+        }
+        System.out.println(tail(work.resolve("spark.log"), 3));
+        System.out.printf(
+                Locale.ROOT,
+                "spark: %.2f s wall%s, peak RSS %d MB%n",
+                spark.seconds,
+                spark.timedOut ? " (killed at the timeout)" : "",
+                spark.peakKb / 1024);
+        System.out.printf(
+                Locale.ROOT, "size: events=%d users=%d features=%d%n", events, users, features);
+        System.out.printf(
+                Locale.ROOT,
+                "BENCH pivot seconds=%.2f spark_seconds=%s speedup_vs_spark=%s peak_rss_mb=%d%n",
+                mine.seconds,
+                sparkSeconds,
+                speedup,
+                mine.peakKb / 1024);
+    }
+
+    /** A child process timed by wall clock, its peak RSS read from /proc (VmHWM) while it runs. */
+    record Run(int exit, double seconds, long peakKb, boolean timedOut) {
+
+        static Run of(List<String> cmd, Path log, long timeoutSeconds) throws Exception {
+            long t0 = System.nanoTime();
+            Process p =
+                    new ProcessBuilder(cmd)
+                            .redirectErrorStream(true)
+                            .redirectOutput(log.toFile())
+                            .start();
+            Path status = Path.of("/proc/" + p.pid() + "/status");
+            long peak = 0;
+            long deadline = t0 + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+            boolean timedOut = false;
+            while (!p.waitFor(50, TimeUnit.MILLISECONDS)) {
+                peak = Math.max(peak, hwm(status));
+                if (System.nanoTime() > deadline) {
+                    p.destroyForcibly().waitFor();
+                    timedOut = true;
+                    break;
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return new Run(timedOut ? -1 : p.exitValue(), seconds, peak, timedOut);
+        }
+
+        private static long hwm(Path status) {
+            try {
+                for (String line : Files.readAllLines(status)) {
+                    if (line.startsWith("VmHWM:")) {
+                        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // the process just ended
+            }
+            return 0;
+        }
+    }
+
+    /**
+     * Writes {@code events} rows (user_id, event_id, cnt, ts) into 7 daily partitions with markers;
+     * event ids follow a Zipf law (rank k with probability about 1/k), users are uniform.
+     */
+    static void generate(Path dir, long events, int users, int features)
+            throws IOException, SQLException {
+        if (Files.exists(dir.resolve("_DONE"))) {
+            System.out.println("reusing input " + dir);
+            return;
+        }
+        deleteRecursively(dir);
+        long t0 = System.nanoTime();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement st = c.createStatement()) {
+            st.execute("SET threads = 2");
+            st.execute("SET memory_limit = '2GB'");
+            for (int day = 0; day < 7; day++) {
+                String date = "2026-11-" + (14 + day);
+                Path part = dir.resolve("dt=" + date);
+                Files.createDirectories(part);
+                long from = events * day / 7;
+                long to = events * (day + 1) / 7;
+                // hash() gives a deterministic pseudo-random stream per row number
+                st.execute(
+                        "COPY (SELECT"
+                                + " 'u' || lpad(CAST(hash(i, 1) % "
+                                + users
+                                + " AS VARCHAR), 7, '0') AS user_id,"
+                                + " 'ev_' || CAST(least(floor(exp((hash(i, 2) % 1000000) / 1e6 * ln("
+                                + (features + 1)
+                                + "))) - 1, "
+                                + (features - 1)
+                                + ")::INTEGER AS VARCHAR) AS event_id,"
+                                + " CAST(1 + hash(i, 3) % 5 AS INTEGER) AS cnt,"
+                                + " TIMESTAMP '"
+                                + date
+                                + " 00:00:00' + to_seconds(CAST(hash(i, 4) % 86400 AS BIGINT)) AS ts"
+                                + " FROM range("
+                                + from
+                                + ", "
+                                + to
+                                + ") r(i)) TO '"
+                                + part.resolve("part-0.parquet")
+                                + "' (FORMAT parquet)");
+                Files.writeString(part.resolve("_SUCCESS"), "");
+            }
+            try (ResultSet rs =
+                    st.executeQuery(
+                            "SELECT count(*), count(DISTINCT user_id), count(DISTINCT event_id)"
+                                    + " FROM read_parquet('"
+                                    + dir
+                                    + "/*/part-0.parquet')")) {
+                rs.next();
+                System.out.printf(
+                        Locale.ROOT,
+                        "generated %s: %d events, %d users, %d event ids in %.1f s%n",
+                        dir,
+                        rs.getLong(1),
+                        rs.getLong(2),
+                        rs.getLong(3),
+                        (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        Files.writeString(dir.resolve("_DONE"), "");
+    }
+
+    static String tail(Path file, int lines) throws IOException {
+        if (!Files.exists(file)) {
+            return "";
+        }
+        List<String> all = Files.readAllLines(file);
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
