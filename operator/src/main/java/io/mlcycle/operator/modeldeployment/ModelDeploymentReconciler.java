@@ -1,0 +1,685 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.mlcycle.operator.analysis.AnalysisStep;
+import io.mlcycle.operator.analysis.Decision;
+import io.mlcycle.operator.analysis.PrometheusClient;
+import io.mlcycle.operator.analysis.QueryTemplate;
+import io.mlcycle.operator.analysis.WebhookNotifier;
+import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.RollbackRecord;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.common.Durations;
+import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.StatusUpdates;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Serves the resolved ModelVersion with a Deployment and a Service, analyses online metrics in
+ * Prometheus and rolls back to the previous good version when they fail, and runs batch scoring.
+ */
+@ControllerConfiguration(name = "modeldeployment")
+public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
+
+    public static final String AVAILABLE = "Available";
+    public static final String ROLLED_BACK = "RolledBack";
+    public static final String ANALYSIS_INCONCLUSIVE = "AnalysisInconclusive";
+    public static final String INVALID_SPEC = "InvalidSpec";
+    static final String MODEL_INDEX = "mlcycle-model";
+    static final int MAX_ROLLBACKS = 10;
+
+    private static final Logger LOG = Logger.getLogger(ModelDeploymentReconciler.class);
+
+    @Inject KubernetesClient client;
+    @Inject Clock clock;
+    @Inject RuntimeJobs runtimeJobs;
+    @Inject EventRecorder events;
+
+    private final PrometheusClient prometheus = new PrometheusClient(Duration.ofSeconds(5));
+    private final WebhookNotifier webhook = new WebhookNotifier(Duration.ofSeconds(5));
+
+    private InformerEventSource<ModelVersion, ModelDeployment> versions;
+    private InformerEventSource<Deployment, ModelDeployment> deployments;
+    private InformerEventSource<Job, ModelDeployment> jobs;
+
+    static String modelKey(String namespace, String model) {
+        return namespace + "/" + model;
+    }
+
+    @Override
+    public List<EventSource<?, ModelDeployment>> prepareEventSources(
+            EventSourceContext<ModelDeployment> context) {
+        context.getPrimaryCache()
+                .addIndexer(
+                        MODEL_INDEX,
+                        md ->
+                                md.getSpec() == null || md.getSpec().model == null
+                                        ? List.of()
+                                        : List.of(
+                                                modelKey(
+                                                        md.getMetadata().getNamespace(),
+                                                        md.getSpec().model)));
+        versions =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(
+                                        ModelVersion.class, ModelDeployment.class)
+                                .withName("modeldeployment-versions")
+                                .withSecondaryToPrimaryMapper(
+                                        (ModelVersion mv) ->
+                                                mv.getSpec() == null
+                                                        ? Set.of()
+                                                        : context
+                                                                .getPrimaryCache()
+                                                                .byIndex(
+                                                                        MODEL_INDEX,
+                                                                        modelKey(
+                                                                                mv.getMetadata()
+                                                                                        .getNamespace(),
+                                                                                mv.getSpec().model))
+                                                                .stream()
+                                                                .map(ResourceID::fromResource)
+                                                                .collect(Collectors.toSet()))
+                                .build(),
+                        context);
+        String serverSelector = RuntimeJobs.RUNTIME_LABEL + "=" + RuntimeJobs.Runtime.server.name();
+        deployments =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(
+                                        Deployment.class, ModelDeployment.class)
+                                .withName("modeldeployment-deployments")
+                                .withLabelSelector(serverSelector)
+                                .withSecondaryToPrimaryMapper(
+                                        Mappers.fromOwnerReferences(ModelDeployment.class))
+                                .build(),
+                        context);
+        jobs =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(Job.class, ModelDeployment.class)
+                                .withName("modeldeployment-jobs")
+                                .withLabelSelector(serverSelector)
+                                .withSecondaryToPrimaryMapper(
+                                        Mappers.fromOwnerReferences(ModelDeployment.class))
+                                .build(),
+                        context);
+        return List.of(versions, deployments, jobs);
+    }
+
+    @Override
+    public UpdateControl<ModelDeployment> reconcile(
+            ModelDeployment md, Context<ModelDeployment> context) {
+        Instant now = clock.instant();
+        ModelDeploymentStatus status =
+                StatusUpdates.copy(md.getStatus(), ModelDeploymentStatus.class);
+        status.observedGeneration = md.getMetadata().getGeneration();
+        Long gen = md.getMetadata().getGeneration();
+        String ns = md.getMetadata().getNamespace();
+        ModelDeploymentSpec spec = md.getSpec();
+
+        List<ModelVersion> modelVersions =
+                versions.list(
+                                ns,
+                                mv -> mv.getSpec() != null && spec.model.equals(mv.getSpec().model))
+                        .toList();
+        VersionResolver.Resolution resolution;
+        Duration interval;
+        try {
+            resolution = VersionResolver.resolve(spec.model, spec.version, modelVersions);
+            interval =
+                    spec.rollback == null
+                            ? null
+                            : Durations.parse(spec.rollback.interval, "spec.rollback.interval");
+            if (spec.rollback != null) {
+                for (ModelDeploymentSpec.Metric m : spec.rollback.metrics) {
+                    QueryTemplate.render(m.query, "n", "ns", 1);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            Conditions.set(status, INVALID_SPEC, true, "InvalidSpec", e.getMessage(), gen, now);
+            Conditions.set(
+                    status, Conditions.READY, false, "InvalidSpec", e.getMessage(), gen, now);
+            status.phase = Phase.Failed;
+            events.warning(md, "InvalidSpec", e.getMessage());
+            return StatusUpdates.patchIfChanged(md, status);
+        }
+        Conditions.remove(status, INVALID_SPEC);
+
+        Deployment deployment =
+                deployments.get(new ResourceID(md.getMetadata().getName(), ns)).orElse(null);
+        Integer served = ServingResources.servedVersion(deployment);
+
+        // Analysis of the version the pods serve now; a rollback changes the resolution.
+        Duration nextAnalysis = null;
+        if (spec.rollback != null && resolution.found() && served != null) {
+            Optional<ModelVersion> servedMv =
+                    modelVersions.stream()
+                            .filter(mv -> VersionResolver.number(mv) == served)
+                            .findFirst();
+            if (servedMv.isPresent() && VersionResolver.number(resolution.version()) == served) {
+                nextAnalysis = analyse(md, status, servedMv.get(), modelVersions, interval, now);
+                if (nextAnalysis == null) {
+                    // rolled back: resolve again without the version just marked
+                    resolution =
+                            VersionResolver.resolve(
+                                    spec.model,
+                                    spec.version,
+                                    modelVersions.stream()
+                                            .map(
+                                                    mv ->
+                                                            VersionResolver.number(mv) == served
+                                                                    ? markRolledBackCopy(mv)
+                                                                    : mv)
+                                            .toList());
+                    nextAnalysis = interval;
+                }
+            }
+        }
+
+        if (!resolution.found()) {
+            status.phase = Phase.Pending;
+            Conditions.set(
+                    status, AVAILABLE, false, resolution.reason(), resolution.message(), gen, now);
+            Conditions.set(
+                    status,
+                    Conditions.READY,
+                    false,
+                    resolution.reason(),
+                    resolution.message(),
+                    gen,
+                    now);
+            Conditions.set(
+                    status,
+                    Conditions.PROGRESSING,
+                    false,
+                    resolution.reason(),
+                    resolution.message(),
+                    gen,
+                    now);
+            return StatusUpdates.patchIfChanged(md, status);
+        }
+
+        ModelVersion target = resolution.version();
+        int targetVersion = VersionResolver.number(target);
+        deployment = apply(md, target, deployment);
+        applyService(md);
+
+        if (status.currentVersion == null || status.currentVersion != targetVersion) {
+            if (status.currentVersion != null) {
+                status.previousVersion = status.currentVersion;
+                events.normal(
+                        md,
+                        "VersionChanged",
+                        "serving "
+                                + target.getMetadata().getName()
+                                + " (version "
+                                + targetVersion
+                                + ", was "
+                                + status.currentVersion
+                                + ")");
+                boolean rollback =
+                        status.rollbacks.stream()
+                                .findFirst()
+                                .map(r -> Objects.equals(r.toVersion, targetVersion))
+                                .orElse(false);
+                if (!rollback && Conditions.isTrue(status, ROLLED_BACK)) {
+                    Conditions.set(
+                            status,
+                            ROLLED_BACK,
+                            false,
+                            "NewVersion",
+                            "serving version " + targetVersion + " since the last rollback",
+                            gen,
+                            now);
+                }
+            } else {
+                events.normal(
+                        md,
+                        "Deployed",
+                        "serving "
+                                + target.getMetadata().getName()
+                                + " (version "
+                                + targetVersion
+                                + ")");
+            }
+            status.currentVersion = targetVersion;
+        }
+        status.modelVersion = target.getMetadata().getName();
+        status.url = ServingResources.url(md);
+        readiness(md, status, deployment, gen, now);
+        if (resolution.message() != null) {
+            Conditions.set(
+                    status,
+                    "VersionResolved",
+                    true,
+                    resolution.reason(),
+                    resolution.message(),
+                    gen,
+                    now);
+        } else {
+            Conditions.remove(status, "VersionResolved");
+        }
+
+        Duration nextBatch = null;
+        if (spec.batch != null) {
+            nextBatch = BatchScoring.reconcile(this, md, status, target, now);
+        } else {
+            status.batch = null;
+        }
+
+        UpdateControl<ModelDeployment> control = StatusUpdates.patchIfChanged(md, status);
+        Duration next = min(min(nextAnalysis, nextBatch), spec.rollback != null ? interval : null);
+        if (next != null) {
+            control.rescheduleAfter(
+                    next.isNegative() || next.isZero() ? Duration.ofSeconds(1) : next);
+        }
+        return control;
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static ModelVersion markRolledBackCopy(ModelVersion mv) {
+        ModelVersion copy = new ModelVersion();
+        copy.setMetadata(
+                new io.fabric8.kubernetes.api.model.ObjectMetaBuilder(mv.getMetadata())
+                        .addToAnnotations(ModelVersion.ROLLED_BACK_ANNOTATION, "rolled back")
+                        .build());
+        copy.setSpec(mv.getSpec());
+        copy.setStatus(mv.getStatus());
+        return copy;
+    }
+
+    /**
+     * Runs an analysis round when one is due. Returns the delay until the next round, or null when
+     * this round rolled back {@code served}.
+     */
+    private Duration analyse(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ModelVersion served,
+            List<ModelVersion> modelVersions,
+            Duration interval,
+            Instant now) {
+        ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
+        Long gen = md.getMetadata().getGeneration();
+        int version = VersionResolver.number(served);
+        ModelDeploymentStatus.Analysis previous = status.analysis;
+        if (previous != null
+                && previous.lastRun != null
+                && Objects.equals(previous.version, version)) {
+            Instant due = Instant.parse(previous.lastRun).plus(interval);
+            if (now.isBefore(due)) {
+                return Duration.between(now, due);
+            }
+        }
+        String name = md.getMetadata().getName();
+        String ns = md.getMetadata().getNamespace();
+        List<AnalysisStep.Measured> measured = new ArrayList<>();
+        for (ModelDeploymentSpec.Metric m : rb.metrics) {
+            String query = QueryTemplate.render(m.query, name, ns, version);
+            measured.add(
+                    new AnalysisStep.Measured(
+                            m.name, m.min, m.max, prometheus.query(rb.prometheus.url, query)));
+        }
+        AnalysisStep.Outcome outcome =
+                AnalysisStep.evaluate(
+                        previous,
+                        version,
+                        measured,
+                        rb.failureThreshold == null ? 3 : rb.failureThreshold,
+                        Boolean.TRUE.equals(rb.inconclusiveIsFailure),
+                        now);
+        status.analysis = outcome.analysis();
+        Decision decision = outcome.decision();
+        if (decision instanceof Decision.Inconclusive inconclusive) {
+            Conditions.set(
+                    status,
+                    ANALYSIS_INCONCLUSIVE,
+                    true,
+                    "NoUsableData",
+                    inconclusive.reason(),
+                    gen,
+                    now);
+            events.warning(md, "AnalysisInconclusive", inconclusive.reason());
+        } else {
+            Conditions.set(
+                    status,
+                    ANALYSIS_INCONCLUSIVE,
+                    false,
+                    "MetricsAvailable",
+                    "every metric returned a value",
+                    gen,
+                    now);
+        }
+        if (decision instanceof Decision.Failing failing) {
+            events.warning(
+                    md,
+                    "AnalysisFailed",
+                    failing.message()
+                            + " ("
+                            + failing.consecutiveFailures()
+                            + " of "
+                            + rb.failureThreshold
+                            + " before rollback)");
+        }
+        if (!(decision instanceof Decision.Rollback)) {
+            Conditions.find(status.conditions, Conditions.DEGRADED)
+                    .filter(c -> "NoRollbackTarget".equals(c.getReason()))
+                    .ifPresent(c -> Conditions.remove(status, Conditions.DEGRADED));
+        }
+        if (decision instanceof Decision.Rollback rollback) {
+            return rollBack(md, status, served, modelVersions, rollback, now) ? null : interval;
+        }
+        return interval;
+    }
+
+    /** Marks {@code bad} rolled back and records it; false when there is nothing to go back to. */
+    private boolean rollBack(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ModelVersion bad,
+            List<ModelVersion> modelVersions,
+            Decision.Rollback rollback,
+            Instant now) {
+        Long gen = md.getMetadata().getGeneration();
+        int from = VersionResolver.number(bad);
+        Optional<ModelVersion> to = VersionResolver.highestGoodBelow(modelVersions, from);
+        String why = rollback.message();
+        if (to.isEmpty()) {
+            String message =
+                    why
+                            + "; no approved version below "
+                            + from
+                            + " to roll back to, still serving it";
+            Conditions.set(
+                    status, Conditions.DEGRADED, true, "NoRollbackTarget", message, gen, now);
+            events.warning(md, "RollbackImpossible", message);
+            return false;
+        }
+        int toVersion = VersionResolver.number(to.get());
+        String message =
+                "rolled back from version "
+                        + from
+                        + " to "
+                        + toVersion
+                        + ": "
+                        + why
+                        + " for "
+                        + rollback.consecutiveFailures()
+                        + " analyses in a row";
+        ModelVersion edited =
+                client.resources(ModelVersion.class)
+                        .inNamespace(bad.getMetadata().getNamespace())
+                        .withName(bad.getMetadata().getName())
+                        .edit(
+                                mv -> {
+                                    if (mv.getMetadata().getAnnotations() == null) {
+                                        mv.getMetadata().setAnnotations(new java.util.HashMap<>());
+                                    }
+                                    mv.getMetadata()
+                                            .getAnnotations()
+                                            .put(
+                                                    ModelVersion.ROLLED_BACK_ANNOTATION,
+                                                    md.getMetadata().getName() + ": " + why);
+                                    return mv;
+                                });
+        versions.handleRecentResourceUpdate(ResourceID.fromResource(edited), edited, bad);
+
+        RollbackRecord record = new RollbackRecord();
+        record.fromVersion = from;
+        record.toVersion = toVersion;
+        record.metric = rollback.metric();
+        record.value = rollback.value();
+        record.at = now.toString();
+        record.message = message;
+        status.rollbacks.add(0, record);
+        while (status.rollbacks.size() > MAX_ROLLBACKS) {
+            status.rollbacks.remove(status.rollbacks.size() - 1);
+        }
+        Conditions.set(
+                status,
+                ROLLED_BACK,
+                true,
+                rollback.value() == null ? "AnalysisInconclusive" : "MetricOutOfBounds",
+                message,
+                gen,
+                now);
+        events.warning(md, "RolledBack", message);
+        LOG.infof("%s/%s %s", md.getMetadata().getNamespace(), md.getMetadata().getName(), message);
+        if (md.getSpec().rollback.webhook != null && md.getSpec().rollback.webhook.url != null) {
+            String url = md.getSpec().rollback.webhook.url;
+            try {
+                webhook.post(
+                        url,
+                        WebhookNotifier.body(
+                                "mlcycle: ModelDeployment "
+                                        + md.getMetadata().getNamespace()
+                                        + "/"
+                                        + md.getMetadata().getName()
+                                        + " "
+                                        + message,
+                                md.getMetadata().getName(),
+                                md.getMetadata().getNamespace(),
+                                "RolledBack"));
+            } catch (IOException | IllegalArgumentException e) {
+                events.warning(md, "WebhookFailed", e.getMessage());
+            }
+        }
+        return true;
+    }
+
+    /** Creates the Deployment, or updates it when the desired spec's hash differs. */
+    private Deployment apply(ModelDeployment md, ModelVersion mv, Deployment actual) {
+        Deployment desired = ServingResources.deployment(runtimeJobs, md, mv);
+        var ops = client.apps().deployments().inNamespace(md.getMetadata().getNamespace());
+        if (actual == null) {
+            actual = ops.withName(desired.getMetadata().getName()).get();
+        }
+        Deployment result;
+        if (actual == null) {
+            result = ops.resource(desired).create();
+            deployments.handleRecentResourceCreate(ResourceID.fromResource(result), result);
+        } else if (!Objects.equals(
+                ServingResources.specHash(actual), ServingResources.specHash(desired))) {
+            Deployment before = actual;
+            result =
+                    ops.withName(desired.getMetadata().getName())
+                            .edit(
+                                    d -> {
+                                        d.setSpec(desired.getSpec());
+                                        d.getMetadata()
+                                                .setLabels(desired.getMetadata().getLabels());
+                                        Map<String, String> annotations =
+                                                d.getMetadata().getAnnotations() == null
+                                                        ? new java.util.HashMap<>()
+                                                        : d.getMetadata().getAnnotations();
+                                        annotations.putAll(desired.getMetadata().getAnnotations());
+                                        d.getMetadata().setAnnotations(annotations);
+                                        return d;
+                                    });
+            deployments.handleRecentResourceUpdate(ResourceID.fromResource(result), result, before);
+        } else {
+            result = actual;
+        }
+        return result;
+    }
+
+    private void applyService(ModelDeployment md) {
+        Service desired = ServingResources.service(md);
+        var ops = client.services().inNamespace(md.getMetadata().getNamespace());
+        Service actual = ops.withName(desired.getMetadata().getName()).get();
+        if (actual == null) {
+            ops.resource(desired).create();
+        } else if (!Objects.equals(actual.getSpec().getPorts(), desired.getSpec().getPorts())
+                || !Objects.equals(
+                        actual.getSpec().getSelector(), desired.getSpec().getSelector())) {
+            ops.withName(desired.getMetadata().getName())
+                    .edit(
+                            s -> {
+                                s.getSpec().setPorts(desired.getSpec().getPorts());
+                                s.getSpec().setSelector(desired.getSpec().getSelector());
+                                return s;
+                            });
+        }
+    }
+
+    /** Maps the Deployment's status to Available, Ready, Progressing, Degraded and the phase. */
+    static void readiness(
+            ModelDeployment md, ModelDeploymentStatus status, Deployment d, Long gen, Instant now) {
+        int wanted = md.getSpec().replicas == null ? 1 : md.getSpec().replicas;
+        var ds = d.getStatus();
+        int ready = ds == null || ds.getReadyReplicas() == null ? 0 : ds.getReadyReplicas();
+        int updated = ds == null || ds.getUpdatedReplicas() == null ? 0 : ds.getUpdatedReplicas();
+        // The Deployment controller has seen the current template (a server always sets both).
+        boolean observed =
+                ds != null
+                        && (ds.getObservedGeneration() == null
+                                || d.getMetadata().getGeneration() == null
+                                || ds.getObservedGeneration() >= d.getMetadata().getGeneration());
+        boolean rolledOut = observed && updated >= wanted && ready >= wanted;
+        status.readyReplicas = ready;
+        status.replicas = wanted;
+
+        Optional<DeploymentCondition> stuck =
+                ds == null || ds.getConditions() == null
+                        ? Optional.empty()
+                        : ds.getConditions().stream()
+                                .filter(
+                                        c ->
+                                                ("Progressing".equals(c.getType())
+                                                                && "False".equals(c.getStatus())
+                                                                && "ProgressDeadlineExceeded"
+                                                                        .equals(c.getReason()))
+                                                        || ("ReplicaFailure".equals(c.getType())
+                                                                && "True".equals(c.getStatus())))
+                                .findFirst();
+        String version = String.valueOf(status.currentVersion);
+        boolean available = wanted > 0 ? ready >= wanted : true;
+        String availableMessage =
+                ready + " of " + wanted + " serving pods ready (version " + version + ")";
+        Conditions.set(
+                status,
+                AVAILABLE,
+                available,
+                available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+                availableMessage,
+                gen,
+                now);
+        Conditions.set(
+                status,
+                Conditions.READY,
+                available && rolledOut,
+                available && rolledOut ? "Serving" : "RollingOut",
+                availableMessage,
+                gen,
+                now);
+        Conditions.set(
+                status,
+                Conditions.PROGRESSING,
+                !rolledOut,
+                rolledOut ? "RolloutComplete" : "RollingOut",
+                rolledOut
+                        ? "every pod serves version " + version
+                        : updated
+                                + " of "
+                                + wanted
+                                + " pods updated to version "
+                                + version
+                                + ", "
+                                + ready
+                                + " ready",
+                gen,
+                now);
+        boolean noRollbackTarget =
+                Conditions.find(status.conditions, Conditions.DEGRADED)
+                        .map(
+                                c ->
+                                        "NoRollbackTarget".equals(c.getReason())
+                                                && Conditions.TRUE.equals(c.getStatus()))
+                        .orElse(false);
+        if (stuck.isPresent()) {
+            Conditions.set(
+                    status,
+                    Conditions.DEGRADED,
+                    true,
+                    stuck.get().getReason() == null ? "RolloutFailed" : stuck.get().getReason(),
+                    stuck.get().getMessage(),
+                    gen,
+                    now);
+        } else if (!noRollbackTarget) {
+            Conditions.set(status, Conditions.DEGRADED, false, "AsExpected", "", gen, now);
+        }
+        boolean degraded = Conditions.isTrue(status, Conditions.DEGRADED);
+        if (degraded) {
+            status.phase = Phase.Degraded;
+        } else if (Conditions.isTrue(status, ROLLED_BACK) && available) {
+            status.phase = Phase.RolledBack;
+        } else if (available && rolledOut) {
+            status.phase = Phase.Available;
+        } else {
+            status.phase = Phase.Progressing;
+        }
+    }
+
+    InformerEventSource<Job, ModelDeployment> jobs() {
+        return jobs;
+    }
+
+    KubernetesClient client() {
+        return client;
+    }
+
+    RuntimeJobs runtimeJobs() {
+        return runtimeJobs;
+    }
+
+    EventRecorder events() {
+        return events;
+    }
+
+    @Override
+    public ErrorStatusUpdateControl<ModelDeployment> updateErrorStatus(
+            ModelDeployment md, Context<ModelDeployment> context, Exception e) {
+        LOG.warnf(e, "reconcile of ModelDeployment %s failed", md.getMetadata().getName());
+        return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+}

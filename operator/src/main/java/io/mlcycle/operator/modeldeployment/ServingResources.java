@@ -1,0 +1,191 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.task.ServeTask;
+import io.mlcycle.task.Task;
+import io.mlcycle.task.TaskJson;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The serving Deployment and Service of a ModelDeployment, built from the version it serves. */
+public final class ServingResources {
+
+    public static final int PORT = 8080;
+    public static final String PORT_NAME = "http";
+    public static final String VERSION_LABEL = "mlcycle.io/model-version";
+    public static final String SPEC_HASH_ANNOTATION = "mlcycle.io/spec-hash";
+
+    private ServingResources() {}
+
+    /** Labels selecting a ModelDeployment's serving pods (stable across versions). */
+    public static Map<String, String> selector(ModelDeployment md) {
+        return RuntimeJobs.labels(md, RuntimeJobs.Runtime.server);
+    }
+
+    public static ServeTask task(ModelDeployment md, ModelVersion mv) {
+        ModelDeploymentSpec.Limits limits =
+                md.getSpec().limits == null
+                        ? new ModelDeploymentSpec.Limits()
+                        : md.getSpec().limits;
+        return new ServeTask(
+                new Task.Owner(
+                        md.getKind(), md.getMetadata().getNamespace(), md.getMetadata().getName()),
+                md.getMetadata().getName(),
+                md.getSpec().model,
+                mv.getSpec().version,
+                mv.getSpec().artifactUri,
+                PORT,
+                limits.maxBodyBytes,
+                limits.maxRowsPerRequest,
+                limits.feedbackWindow);
+    }
+
+    /**
+     * The Deployment serving {@code mv}: the task in MLCYCLE_TASK (so a new version changes the pod
+     * template and rolls the pods), health probes, rolling update without unavailable pods,
+     * Prometheus scrape annotations; a hash of its spec in an annotation decides updates.
+     */
+    public static Deployment deployment(RuntimeJobs jobs, ModelDeployment md, ModelVersion mv) {
+        PodTemplateSpec template =
+                jobs.podTemplate(
+                        md,
+                        RuntimeJobs.Runtime.server,
+                        task(md, mv),
+                        List.of(),
+                        md.getSpec().resources);
+        template.getSpec().setRestartPolicy("Always");
+        Map<String, String> podLabels = new LinkedHashMap<>(template.getMetadata().getLabels());
+        podLabels.put(
+                io.mlcycle.operator.api.modelversion.ModelVersion.MODEL_LABEL, md.getSpec().model);
+        podLabels.put(VERSION_LABEL, String.valueOf(mv.getSpec().version));
+        template.getMetadata().setLabels(podLabels);
+        Map<String, String> podAnnotations = new LinkedHashMap<>();
+        podAnnotations.put("prometheus.io/scrape", "true");
+        podAnnotations.put("prometheus.io/port", String.valueOf(PORT));
+        podAnnotations.put("prometheus.io/path", "/metrics");
+        template.getMetadata().setAnnotations(podAnnotations);
+
+        Container c = template.getSpec().getContainers().get(0);
+        c.setPorts(
+                List.of(
+                        new ContainerPortBuilder()
+                                .withName(PORT_NAME)
+                                .withContainerPort(PORT)
+                                .withProtocol("TCP")
+                                .build()));
+        c.setReadinessProbe(probe("/v2/health/ready", 5, 5, 3));
+        c.setLivenessProbe(probe("/v2/health/live", 30, 10, 3));
+
+        Deployment d =
+                new DeploymentBuilder()
+                        .withNewMetadata()
+                        .withName(md.getMetadata().getName())
+                        .withNamespace(md.getMetadata().getNamespace())
+                        .withLabels(selector(md))
+                        .withOwnerReferences(RuntimeJobs.controllerReference(md))
+                        .endMetadata()
+                        .withNewSpec()
+                        .withReplicas(md.getSpec().replicas == null ? 1 : md.getSpec().replicas)
+                        .withNewSelector()
+                        .withMatchLabels(selector(md))
+                        .endSelector()
+                        .withNewStrategy()
+                        .withType("RollingUpdate")
+                        .withNewRollingUpdate()
+                        .withMaxUnavailable(new IntOrString(0))
+                        .withMaxSurge(new IntOrString(1))
+                        .endRollingUpdate()
+                        .endStrategy()
+                        .withTemplate(template)
+                        .endSpec()
+                        .build();
+        d.getMetadata()
+                .setAnnotations(
+                        new LinkedHashMap<>(
+                                Map.of(
+                                        SPEC_HASH_ANNOTATION,
+                                        RuntimeJobs.shortHash(TaskJson.write(d.getSpec())))));
+        return d;
+    }
+
+    private static Probe probe(String path, int initialDelay, int period, int failures) {
+        return new ProbeBuilder()
+                .withNewHttpGet()
+                .withPath(path)
+                .withPort(new IntOrString(PORT_NAME))
+                .endHttpGet()
+                .withInitialDelaySeconds(initialDelay)
+                .withPeriodSeconds(period)
+                .withFailureThreshold(failures)
+                .build();
+    }
+
+    /** ClusterIP Service: port 80 to the pods' http port. */
+    public static Service service(ModelDeployment md) {
+        return new ServiceBuilder()
+                .withNewMetadata()
+                .withName(md.getMetadata().getName())
+                .withNamespace(md.getMetadata().getNamespace())
+                .withLabels(selector(md))
+                .withOwnerReferences(RuntimeJobs.controllerReference(md))
+                .endMetadata()
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withSelector(selector(md))
+                .addNewPort()
+                .withName(PORT_NAME)
+                .withPort(80)
+                .withTargetPort(new IntOrString(PORT_NAME))
+                .withProtocol("TCP")
+                .endPort()
+                .endSpec()
+                .build();
+    }
+
+    /** The version a Deployment's pod template serves, from its label. */
+    public static Integer servedVersion(Deployment d) {
+        if (d == null
+                || d.getSpec() == null
+                || d.getSpec().getTemplate() == null
+                || d.getSpec().getTemplate().getMetadata() == null
+                || d.getSpec().getTemplate().getMetadata().getLabels() == null) {
+            return null;
+        }
+        String v = d.getSpec().getTemplate().getMetadata().getLabels().get(VERSION_LABEL);
+        try {
+            return v == null ? null : Integer.valueOf(v);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    public static String specHash(Deployment d) {
+        return d.getMetadata().getAnnotations() == null
+                ? null
+                : d.getMetadata().getAnnotations().get(SPEC_HASH_ANNOTATION);
+    }
+
+    public static String url(ModelDeployment md) {
+        return "http://"
+                + md.getMetadata().getName()
+                + "."
+                + md.getMetadata().getNamespace()
+                + ".svc/v2/models/"
+                + md.getSpec().model;
+    }
+}

@@ -1,0 +1,102 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
+import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
+import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.task.ServeTask;
+import io.mlcycle.task.TaskJson;
+
+import java.util.Map;
+
+import static io.mlcycle.operator.testing.Cluster.NS;
+
+/** Builders and fake controllers for ModelDeployment tests on the mock API server. */
+final class ModelDeployments {
+
+    private ModelDeployments() {}
+
+    /** Registers {@code <model>-v<n>} with an approval status, as training would. */
+    static ModelVersion version(KubernetesClient client, String model, int n, boolean approved) {
+        ModelVersionSpec spec = new ModelVersionSpec();
+        spec.model = model;
+        spec.version = n;
+        spec.artifactUri = "file:///data/models/" + model + "/v" + n + "/";
+        spec.algorithm = "logistic";
+        spec.metrics = Map.of("auc", 0.7 + n / 100.0);
+        // A person's approval, so the ModelVersion reconciler keeps the verdict the test wants.
+        spec.approval =
+                approved ? ModelVersionSpec.Approval.Approved : ModelVersionSpec.Approval.Rejected;
+        ModelVersion mv = new ModelVersion();
+        mv.setMetadata(
+                new ObjectMetaBuilder()
+                        .withName(model + "-v" + n)
+                        .withNamespace(NS)
+                        .withLabels(Map.of(ModelVersion.MODEL_LABEL, model))
+                        .build());
+        mv.setSpec(spec);
+        ModelVersion created = client.resource(mv).create();
+        ModelVersionStatus status = new ModelVersionStatus();
+        status.approved = approved;
+        status.phase =
+                approved ? ModelVersionStatus.Phase.Approved : ModelVersionStatus.Phase.Rejected;
+        created.setStatus(status);
+        return client.resource(created).updateStatus();
+    }
+
+    static ModelDeployment deployment(String name, String model) {
+        ModelDeploymentSpec spec = new ModelDeploymentSpec();
+        spec.model = model;
+        ModelDeployment md = new ModelDeployment();
+        md.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        md.setSpec(spec);
+        return md;
+    }
+
+    static Deployment servingDeployment(KubernetesClient client, String name) {
+        return client.apps().deployments().inNamespace(NS).withName(name).get();
+    }
+
+    static ServeTask serveTask(Deployment d) {
+        return (ServeTask)
+                TaskJson.readTask(
+                        d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                                .filter(e -> TaskJson.TASK_ENV.equals(e.getName()))
+                                .findFirst()
+                                .orElseThrow()
+                                .getValue());
+    }
+
+    /** Plays the Deployment controller: every wanted pod updated and ready. */
+    static void markReady(KubernetesClient client, String name) {
+        client.apps()
+                .deployments()
+                .inNamespace(NS)
+                .withName(name)
+                .edit(
+                        d -> {
+                            int n = d.getSpec().getReplicas();
+                            d.setStatus(
+                                    new DeploymentStatusBuilder()
+                                            .withObservedGeneration(d.getMetadata().getGeneration())
+                                            .withReplicas(n)
+                                            .withUpdatedReplicas(n)
+                                            .withReadyReplicas(n)
+                                            .withAvailableReplicas(n)
+                                            .build());
+                            return d;
+                        });
+    }
+
+    static String container(Deployment d) {
+        return d.getSpec().getTemplate().getSpec().getContainers().get(0).getName();
+    }
+
+    static final String SERVER = RuntimeJobs.Runtime.server.name();
+}
