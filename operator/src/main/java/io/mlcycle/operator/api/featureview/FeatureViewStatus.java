@@ -35,6 +35,14 @@ public class FeatureViewStatus extends MlcycleStatus {
     @JsonPropertyDescription("Recent finished materializations, newest first (bounded).")
     public List<Materialization> history = new ArrayList<>();
 
+    @JsonPropertyDescription(
+            "Materializations triggered but not started yet (maxConcurrent reached, or the as-of"
+                    + " is still running).")
+    public List<Materialization> queued = new ArrayList<>();
+
+    @JsonPropertyDescription("Progress of the backfill range.")
+    public BackfillProgress backfill;
+
     @JsonPropertyDescription("Last time the schedule fired (RFC 3339).")
     public String lastScheduleTime;
 
@@ -52,6 +60,11 @@ public class FeatureViewStatus extends MlcycleStatus {
 
         @JsonPropertyDescription("Attempt number for this as-of (waiting for data retries).")
         public Integer attempt;
+
+        @JsonPropertyDescription(
+                "Why it started: spec:<hash>, schedule:<time>, backfill:<date> or"
+                        + " retry:<date>:<attempt>.")
+        public String trigger;
 
         @JsonPropertyDescription("Succeeded, Failed, Invalid, WaitingForData or ValidationFailed.")
         public String outcome;
@@ -94,5 +107,18 @@ public class FeatureViewStatus extends MlcycleStatus {
 
         @JsonPropertyDescription("Earliest time of the next attempt while waiting for data.")
         public String nextAttemptAt;
+    }
+
+    /** How far a backfill range got. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class BackfillProgress {
+        @JsonPropertyDescription("The range, <from>..<to>; a new range starts over.")
+        public String range;
+
+        @JsonPropertyDescription("Next as-of date to start (ISO); after the range end: done.")
+        public String next;
+
+        @JsonPropertyDescription("True once every date of the range was started.")
+        public Boolean done;
     }
 }

@@ -1,0 +1,480 @@
+package io.mlcycle.operator.featureview;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.FeatureViewStatus;
+import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
+import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.StatusUpdates;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TaskJson;
+import jakarta.inject.Inject;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Materializes a FeatureView: one create-only pivot Job per as-of date, its pod's summary copied
+ * into status (latest good table, bounded history, dates waiting for data).
+ */
+@ControllerConfiguration(name = "featureview", generationAwareEventProcessing = false)
+public class FeatureViewReconciler implements Reconciler<FeatureView> {
+
+    public static final String AS_OF_LABEL = "mlcycle.io/as-of";
+    public static final String ATTEMPT_LABEL = "mlcycle.io/attempt";
+    public static final String TRIGGER_ANNOTATION = "mlcycle.io/trigger";
+    public static final String INVALID_SPEC = "InvalidSpec";
+    public static final String WAITING_FOR_DATA = "WaitingForData";
+    public static final String VALIDATION_FAILED = "ValidationFailed";
+    static final int HISTORY = 10;
+
+    @Inject RuntimeJobs runtimeJobs;
+    @Inject EventRecorder events;
+    @Inject Clock clock;
+    @Inject KubernetesClient client;
+
+    @Override
+    public List<EventSource<?, FeatureView>> prepareEventSources(
+            EventSourceContext<FeatureView> context) {
+        var config =
+                InformerEventSourceConfiguration.from(Job.class, FeatureView.class)
+                        .withName("pivot-jobs")
+                        .withLabelSelector(
+                                RuntimeJobs.MANAGED_BY_LABEL
+                                        + "="
+                                        + RuntimeJobs.MANAGED_BY
+                                        + ","
+                                        + RuntimeJobs.RUNTIME_LABEL
+                                        + "="
+                                        + RuntimeJobs.Runtime.pivot)
+                        .withSecondaryToPrimaryMapper(
+                                Mappers.<Job>fromOwnerReferences(FeatureView.class))
+                        .build();
+        return List.of(new InformerEventSource<>(config, context));
+    }
+
+    @Override
+    public UpdateControl<FeatureView> reconcile(FeatureView fv, Context<FeatureView> context) {
+        Instant now = clock.instant();
+        FeatureViewSpec spec = fv.getSpec();
+        FeatureViewStatus old = fv.getStatus();
+        FeatureViewStatus status = StatusUpdates.copy(old, FeatureViewStatus.class);
+        Long generation = fv.getMetadata().getGeneration();
+        status.observedGeneration = generation;
+
+        var invalid = PivotTasks.invalid(spec);
+        if (invalid.isPresent()) {
+            String message = invalid.get();
+            boolean already =
+                    Conditions.find(status.conditions, INVALID_SPEC)
+                            .map(c -> message.equals(c.getMessage()))
+                            .orElse(false);
+            Conditions.set(status, INVALID_SPEC, true, INVALID_SPEC, message, generation, now);
+            Conditions.set(
+                    status, Conditions.DEGRADED, true, INVALID_SPEC, message, generation, now);
+            Conditions.set(
+                    status,
+                    Conditions.PROGRESSING,
+                    false,
+                    INVALID_SPEC,
+                    "no materialization until the spec is fixed",
+                    generation,
+                    now);
+            if (status.latest == null) {
+                Conditions.set(
+                        status, Conditions.READY, false, INVALID_SPEC, message, generation, now);
+            }
+            status.phase = FeatureViewStatus.Phase.Failed;
+            if (!already) {
+                events.warning(fv, INVALID_SPEC, message);
+            }
+            return StatusUpdates.patchIfChanged(fv, status);
+        }
+        Conditions.remove(status, INVALID_SPEC);
+
+        List<Job> owned = ownedJobs(fv);
+        Map<String, Job> byName = new HashMap<>();
+        owned.forEach(j -> byName.put(j.getMetadata().getName(), j));
+
+        // Finished Jobs of active materializations: copy what the pod reported.
+        for (Materialization active : new ArrayList<>(status.active)) {
+            Job job = byName.get(active.job);
+            if (job == null) {
+                status.active.remove(active);
+                record(
+                        fv,
+                        status,
+                        active,
+                        Summary.failure(
+                                Summary.Outcome.Failed,
+                                "JobDeleted",
+                                "pivot Job " + active.job + " was deleted before it finished"),
+                        now);
+                continue;
+            }
+            RuntimeJobs.Result result = runtimeJobs.result(job);
+            if (result.finished()) {
+                status.active.remove(active);
+                record(fv, status, active, result.summary(), now);
+            }
+        }
+        // Running Jobs the status does not know (a status update was lost): follow them.
+        for (Job job : owned) {
+            String name = job.getMetadata().getName();
+            boolean known = status.active.stream().anyMatch(a -> name.equals(a.job));
+            if (!known && RuntimeJobs.state(job) == RuntimeJobs.State.Running) {
+                status.active.add(fromJob(job));
+            }
+        }
+
+        List<MaterializationPlanner.JobInfo> infos =
+                owned.stream().map(FeatureViewReconciler::info).collect(Collectors.toList());
+        var plan =
+                MaterializationPlanner.plan(
+                        spec, status, infos, RuntimeJobs.shortHash(TaskJson.write(spec)), now);
+        for (Materialization adopted : plan.adopted()) {
+            if (status.active.stream().noneMatch(a -> adopted.job.equals(a.job))) {
+                Job job = byName.get(adopted.job);
+                if (job != null && RuntimeJobs.state(job) == RuntimeJobs.State.Running) {
+                    status.active.add(fromJob(job));
+                }
+            }
+        }
+        for (MaterializationPlanner.Start start : plan.starts()) {
+            status.active.add(start(fv, start, now));
+        }
+
+        setConditions(status, generation, now);
+        UpdateControl<FeatureView> control = StatusUpdates.patchIfChanged(fv, status);
+        if (plan.wakeAt().isPresent()) {
+            Duration delay = Duration.between(now, plan.wakeAt().get());
+            control.rescheduleAfter(
+                    delay.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : delay);
+        }
+        return control;
+    }
+
+    private List<Job> ownedJobs(FeatureView fv) {
+        String uid = fv.getMetadata().getUid();
+        return client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(fv.getMetadata().getNamespace())
+                .withLabel(
+                        RuntimeJobs.ownerLabel(FeatureView.class.getSimpleName()),
+                        fv.getMetadata().getName())
+                .list()
+                .getItems()
+                .stream()
+                .filter(
+                        j ->
+                                j.getMetadata().getOwnerReferences().stream()
+                                        .anyMatch(o -> Objects.equals(uid, o.getUid())))
+                .collect(Collectors.toList());
+    }
+
+    private static MaterializationPlanner.JobInfo info(Job job) {
+        Map<String, String> labels = job.getMetadata().getLabels();
+        Map<String, String> annotations =
+                job.getMetadata().getAnnotations() == null
+                        ? Map.of()
+                        : job.getMetadata().getAnnotations();
+        int attempt;
+        try {
+            attempt = Integer.parseInt(labels.getOrDefault(ATTEMPT_LABEL, "1"));
+        } catch (NumberFormatException e) {
+            attempt = 1;
+        }
+        return new MaterializationPlanner.JobInfo(
+                job.getMetadata().getName(),
+                labels.getOrDefault(AS_OF_LABEL, ""),
+                attempt,
+                annotations.get(TRIGGER_ANNOTATION),
+                RuntimeJobs.state(job) == RuntimeJobs.State.Running);
+    }
+
+    private static Materialization fromJob(Job job) {
+        var info = info(job);
+        Materialization m = new Materialization();
+        m.asOf = info.asOf();
+        m.job = info.name();
+        m.attempt = info.attempt();
+        m.trigger = info.trigger();
+        m.startedAt = job.getMetadata().getCreationTimestamp();
+        return m;
+    }
+
+    /** Job name: {@code <fv>-pivot-<yyyymmdd>-<attempt>}, at most 63 characters. */
+    public static String jobName(String featureView, String asOf, int attempt) {
+        return RuntimeJobs.name(
+                featureView, "pivot", asOf.replace("-", ""), Integer.toString(attempt));
+    }
+
+    private Materialization start(FeatureView fv, MaterializationPlanner.Start start, Instant now) {
+        String name = jobName(fv.getMetadata().getName(), start.asOf(), start.attempt());
+        PivotTask task = PivotTasks.task(fv, LocalDate.parse(start.asOf()));
+        FeatureViewSpec spec = fv.getSpec();
+        Job job =
+                runtimeJobs.job(
+                        fv,
+                        name,
+                        RuntimeJobs.Runtime.pivot,
+                        task,
+                        spec.backoffLimit == null ? 1 : spec.backoffLimit,
+                        PivotTasks.env(spec),
+                        spec.resources);
+        job.getMetadata().getLabels().put(AS_OF_LABEL, start.asOf());
+        job.getMetadata().getLabels().put(ATTEMPT_LABEL, Integer.toString(start.attempt()));
+        job.getMetadata().setAnnotations(Map.of(TRIGGER_ANNOTATION, start.trigger()));
+        try {
+            client.batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(fv.getMetadata().getNamespace())
+                    .resource(job)
+                    .create();
+            events.normal(
+                    fv,
+                    "MaterializationStarted",
+                    "pivot Job "
+                            + name
+                            + " materializes as-of "
+                            + start.asOf()
+                            + " (window "
+                            + task.window().from()
+                            + " to "
+                            + task.window().to()
+                            + ", exclusive)");
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+        Materialization m = new Materialization();
+        m.asOf = start.asOf();
+        m.job = name;
+        m.attempt = start.attempt();
+        m.trigger = start.trigger();
+        m.startedAt = now.toString();
+        return m;
+    }
+
+    /** Copies one finished materialization into status and tells a person about it. */
+    private void record(
+            FeatureView fv,
+            FeatureViewStatus status,
+            Materialization active,
+            Summary summary,
+            Instant now) {
+        Materialization m = new Materialization();
+        m.asOf = active.asOf;
+        m.job = active.job;
+        m.attempt = active.attempt;
+        m.trigger = active.trigger;
+        m.startedAt = active.startedAt;
+        m.completedAt = now.toString();
+        m.outcome = summary.outcome().name();
+        m.reason = summary.reason();
+        m.message = summary.message();
+        m.uri = summary.uri();
+        Map<String, Double> f = summary.figures() == null ? Map.of() : summary.figures();
+        m.entities = asLong(f.get("entities"));
+        m.features = asLong(f.get("features"));
+        m.nonZeros = asLong(f.get("nonZeros"));
+        m.sparsity = f.get("sparsity");
+        m.sourceRows = asLong(f.get("sourceRows"));
+        m.filteredRows = asLong(f.get("filteredRows"));
+        m.seconds = f.get("seconds");
+        switch (summary.outcome()) {
+            case Succeeded -> {
+                status.latest = m;
+                addHistory(status, m);
+                events.normal(
+                        fv,
+                        "Materialized",
+                        "as-of "
+                                + m.asOf
+                                + ": "
+                                + m.entities
+                                + " entities, "
+                                + m.features
+                                + " features, sparsity "
+                                + m.sparsity
+                                + " at "
+                                + m.uri);
+            }
+            case WaitingForData -> {
+                m.nextAttemptAt = MaterializationPlanner.nextAttempt(fv.getSpec(), now).toString();
+                status.waiting.removeIf(w -> m.asOf.equals(w.asOf));
+                status.waiting.add(m);
+                events.normal(
+                        fv,
+                        WAITING_FOR_DATA,
+                        "as-of "
+                                + m.asOf
+                                + " (attempt "
+                                + m.attempt
+                                + ") waits for data, next try at "
+                                + m.nextAttemptAt
+                                + ": "
+                                + m.message);
+            }
+            case ValidationFailed -> {
+                addHistory(status, m);
+                events.warning(
+                        fv,
+                        VALIDATION_FAILED,
+                        "as-of " + m.asOf + " failed validation (" + m.reason + "): " + m.message);
+            }
+            default -> {
+                addHistory(status, m);
+                events.warning(
+                        fv,
+                        "MaterializationFailed",
+                        "as-of " + m.asOf + " failed (" + m.reason + "): " + m.message);
+            }
+        }
+    }
+
+    private static void addHistory(FeatureViewStatus status, Materialization m) {
+        status.history.add(0, m);
+        while (status.history.size() > HISTORY) {
+            status.history.remove(status.history.size() - 1);
+        }
+    }
+
+    private static Long asLong(Double d) {
+        return d == null ? null : Math.round(d);
+    }
+
+    /** Ready, Progressing, Degraded, WaitingForData, ValidationFailed and the phase. */
+    static void setConditions(FeatureViewStatus status, Long generation, Instant now) {
+        Materialization last = status.history.isEmpty() ? null : status.history.get(0);
+        boolean lastFailed = last != null && !"Succeeded".equals(last.outcome);
+        if (status.latest != null) {
+            Conditions.set(
+                    status,
+                    Conditions.READY,
+                    true,
+                    "Materialized",
+                    "as-of "
+                            + status.latest.asOf
+                            + ": "
+                            + status.latest.entities
+                            + " entities, "
+                            + status.latest.features
+                            + " features",
+                    generation,
+                    now);
+        } else {
+            String reason =
+                    !status.waiting.isEmpty()
+                            ? WAITING_FOR_DATA
+                            : lastFailed
+                                    ? last.reason
+                                    : !status.active.isEmpty() ? "Materializing" : "Pending";
+            Conditions.set(
+                    status,
+                    Conditions.READY,
+                    false,
+                    reason,
+                    "no materialization has succeeded yet",
+                    generation,
+                    now);
+        }
+        boolean progressing = !status.active.isEmpty() || !status.queued.isEmpty();
+        Conditions.set(
+                status,
+                Conditions.PROGRESSING,
+                progressing,
+                progressing ? "Materializing" : "Idle",
+                progressing
+                        ? "running: "
+                                + status.active.stream()
+                                        .map(a -> a.job)
+                                        .collect(Collectors.joining(", "))
+                                + (status.queued.isEmpty()
+                                        ? ""
+                                        : "; queued as-of: "
+                                                + status.queued.stream()
+                                                        .map(q -> q.asOf)
+                                                        .collect(Collectors.joining(", ")))
+                        : "no materialization running",
+                generation,
+                now);
+        Conditions.set(
+                status,
+                Conditions.DEGRADED,
+                lastFailed,
+                lastFailed ? last.reason : "AsExpected",
+                lastFailed ? "as-of " + last.asOf + ": " + last.message : "",
+                generation,
+                now);
+        boolean waiting = !status.waiting.isEmpty();
+        Conditions.set(
+                status,
+                WAITING_FOR_DATA,
+                waiting,
+                waiting ? "PartitionsMissing" : "DataAvailable",
+                waiting
+                        ? status.waiting.stream()
+                                .map(
+                                        w ->
+                                                "as-of "
+                                                        + w.asOf
+                                                        + " (attempt "
+                                                        + w.attempt
+                                                        + ", next try "
+                                                        + w.nextAttemptAt
+                                                        + "): "
+                                                        + w.message)
+                                .collect(Collectors.joining("; "))
+                        : "",
+                generation,
+                now);
+        boolean validationFailed = last != null && VALIDATION_FAILED.equals(last.outcome);
+        Conditions.set(
+                status,
+                VALIDATION_FAILED,
+                validationFailed,
+                validationFailed ? last.reason : "Passed",
+                validationFailed ? "as-of " + last.asOf + ": " + last.message : "",
+                generation,
+                now);
+        if (!status.active.isEmpty()) {
+            status.phase = FeatureViewStatus.Phase.Materializing;
+        } else if (waiting) {
+            status.phase = FeatureViewStatus.Phase.WaitingForData;
+        } else if (lastFailed) {
+            status.phase = FeatureViewStatus.Phase.Failed;
+        } else if (status.latest != null) {
+            status.phase = FeatureViewStatus.Phase.Ready;
+        } else {
+            status.phase = FeatureViewStatus.Phase.Pending;
+        }
+    }
+}

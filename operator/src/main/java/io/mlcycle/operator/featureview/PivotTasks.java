@@ -1,0 +1,189 @@
+package io.mlcycle.operator.featureview;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.common.Durations;
+import io.mlcycle.operator.common.Schedules;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Task;
+
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Checks a FeatureView spec beyond the schema and resolves it into a {@link PivotTask}. */
+public final class PivotTasks {
+
+    public static final String JDBC_USER_ENV = "MLCYCLE_JDBC_USER";
+    public static final String JDBC_PASSWORD_ENV = "MLCYCLE_JDBC_PASSWORD";
+
+    private PivotTasks() {}
+
+    /**
+     * What is wrong with a spec the schema accepted (it does not evaluate every rule, and some
+     * values only fail when parsed), naming the field; empty when it is fine.
+     */
+    public static Optional<String> invalid(FeatureViewSpec spec) {
+        try {
+            check(spec);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    private static void check(FeatureViewSpec spec) {
+        require(spec.entity, "spec.entity");
+        if (spec.source == null) {
+            throw new IllegalArgumentException("spec.source is required");
+        }
+        if ((spec.source.uri == null) == (spec.source.jdbc == null)) {
+            throw new IllegalArgumentException("spec.source needs exactly one of uri and jdbc");
+        }
+        if (spec.source.jdbc != null) {
+            require(spec.source.jdbc.url, "spec.source.jdbc.url");
+            if ((spec.source.jdbc.table == null) == (spec.source.jdbc.query == null)) {
+                throw new IllegalArgumentException(
+                        "spec.source.jdbc needs exactly one of table and query");
+            }
+            if (spec.source.jdbc.credentialsSecret == null) {
+                throw new IllegalArgumentException(
+                        "spec.source.jdbc.credentialsSecret is required");
+            }
+        }
+        Durations.parse(spec.source.pollInterval, "spec.source.pollInterval");
+        if (spec.pivot == null) {
+            throw new IllegalArgumentException("spec.pivot is required");
+        }
+        require(spec.pivot.key, "spec.pivot.key");
+        if (spec.pivot.aggregate != FeatureViewSpec.Aggregate.count && spec.pivot.value == null) {
+            throw new IllegalArgumentException(
+                    "spec.pivot.value is required unless aggregate is count");
+        }
+        Durations.days(spec.window, "spec.window");
+        Schedules.zone(spec.timeZone, "spec.timeZone");
+        if (spec.schedule != null) {
+            Schedules.parse(spec.schedule, spec.timeZone, "spec.schedule");
+        }
+        if (spec.asOf != null) {
+            date(spec.asOf, "spec.asOf");
+        }
+        if (spec.backfill != null) {
+            LocalDate from = date(spec.backfill.from, "spec.backfill.from");
+            LocalDate to = date(spec.backfill.to, "spec.backfill.to");
+            if (from.isAfter(to)) {
+                throw new IllegalArgumentException(
+                        "spec.backfill.from ("
+                                + from
+                                + ") must not be after spec.backfill.to ("
+                                + to
+                                + ")");
+            }
+        }
+        if (spec.store == null) {
+            throw new IllegalArgumentException("spec.store is required");
+        }
+        require(spec.store.uri, "spec.store.uri");
+    }
+
+    private static void require(String value, String field) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(field + " is required");
+        }
+    }
+
+    /** Parses an ISO date, failing with the field named. */
+    public static LocalDate date(String value, String field) {
+        try {
+            return LocalDate.parse(value);
+        } catch (DateTimeParseException | NullPointerException e) {
+            throw new IllegalArgumentException(
+                    field + ": '" + value + "' is not an ISO date (yyyy-MM-dd)");
+        }
+    }
+
+    /** The fully resolved task of one as-of date: window, source, filters, store, validation. */
+    public static PivotTask task(FeatureView fv, LocalDate asOf) {
+        FeatureViewSpec spec = fv.getSpec();
+        int days = Durations.days(spec.window, "spec.window");
+        FeatureViewSpec.Source src = spec.source;
+        PivotTask.Jdbc jdbc =
+                src.jdbc == null
+                        ? null
+                        : new PivotTask.Jdbc(
+                                src.jdbc.url,
+                                src.jdbc.table,
+                                src.jdbc.query,
+                                JDBC_USER_ENV,
+                                JDBC_PASSWORD_ENV);
+        PivotTask.Filters filters = null;
+        if (spec.filters != null) {
+            List<PivotTask.EntityList> lists = new ArrayList<>();
+            if (spec.filters.excludeEntities != null) {
+                for (FeatureViewSpec.EntityList e : spec.filters.excludeEntities) {
+                    lists.add(
+                            new PivotTask.EntityList(
+                                    e.uri, e.column, e.format == null ? null : e.format.name()));
+                }
+            }
+            filters = new PivotTask.Filters(spec.filters.where, lists);
+        }
+        FeatureViewSpec.Validation v = spec.validation;
+        return new PivotTask(
+                new Task.Owner(
+                        "FeatureView", fv.getMetadata().getNamespace(), fv.getMetadata().getName()),
+                asOf.toString(),
+                spec.entity,
+                new PivotTask.Source(
+                        src.uri,
+                        src.format == null ? "parquet" : src.format.name(),
+                        src.successMarker,
+                        src.timeColumn,
+                        jdbc),
+                new PivotTask.Window(asOf.minusDays(days).toString(), asOf.toString()),
+                new PivotTask.Pivot(
+                        spec.pivot.key,
+                        spec.pivot.value,
+                        spec.pivot.aggregate == null ? "sum" : spec.pivot.aggregate.name(),
+                        spec.pivot.prefix,
+                        spec.pivot.minEntities == null ? 1 : spec.pivot.minEntities,
+                        spec.pivot.maxFeatures == null ? 5000 : spec.pivot.maxFeatures),
+                filters,
+                new PivotTask.Store(spec.store.uri, spec.store.keep == null ? 14 : spec.store.keep),
+                v == null
+                        ? null
+                        : new PivotTask.Validation(
+                                v.minEntities, v.minFeatures, v.maxSparsity, v.requiredFeatures),
+                spec.wideExportMaxFeatures == null ? 0 : spec.wideExportMaxFeatures);
+    }
+
+    /** JDBC credentials from the Secret, as environment variables the task names. */
+    public static List<EnvVar> env(FeatureViewSpec spec) {
+        if (spec.source == null || spec.source.jdbc == null) {
+            return List.of();
+        }
+        FeatureViewSpec.SecretRef ref = spec.source.jdbc.credentialsSecret;
+        return List.of(
+                secretEnv(JDBC_USER_ENV, ref.name, ref.userKey == null ? "username" : ref.userKey),
+                secretEnv(
+                        JDBC_PASSWORD_ENV,
+                        ref.name,
+                        ref.passwordKey == null ? "password" : ref.passwordKey));
+    }
+
+    private static EnvVar secretEnv(String name, String secret, String key) {
+        return new EnvVarBuilder()
+                .withName(name)
+                .withNewValueFrom()
+                .withNewSecretKeyRef()
+                .withName(secret)
+                .withKey(key)
+                .endSecretKeyRef()
+                .endValueFrom()
+                .build();
+    }
+}

@@ -1,0 +1,385 @@
+package io.mlcycle.operator.featureview;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.FeatureViewStatus;
+import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.testing.Kubelet;
+import io.mlcycle.operator.testing.TestClock;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Summary;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static io.mlcycle.operator.testing.Cluster.NS;
+import static io.mlcycle.operator.testing.Cluster.awaitJob;
+import static io.mlcycle.operator.testing.Cluster.awaitResource;
+import static io.mlcycle.operator.testing.Cluster.condition;
+import static io.mlcycle.operator.testing.Cluster.conditionIs;
+import static io.mlcycle.operator.testing.Cluster.hasEvent;
+import static io.mlcycle.operator.testing.Cluster.jobs;
+import static io.mlcycle.operator.testing.Cluster.poke;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@QuarkusTest
+class FeatureViewLifecycleTest {
+
+    @Inject KubernetesClient client;
+    @Inject TestClock clock;
+
+    static FeatureView featureView(String name) {
+        FeatureViewSpec spec = new FeatureViewSpec();
+        spec.entity = "user_id";
+        spec.source = new FeatureViewSpec.Source();
+        spec.source.uri = "file:///data/raw/item-events/dt={date}/";
+        spec.source.successMarker = "_SUCCESS";
+        spec.source.pollInterval = "10m";
+        spec.pivot = new FeatureViewSpec.Pivot();
+        spec.pivot.key = "event_id";
+        spec.pivot.value = "cnt";
+        spec.window = "7d";
+        spec.filters = new FeatureViewSpec.Filters();
+        spec.filters.where = "channel <> 'test'";
+        spec.store = new FeatureViewSpec.Store();
+        spec.store.uri = "file:///data/features/" + name + "/";
+        spec.validation = new FeatureViewSpec.Validation();
+        spec.validation.minEntities = 10;
+        FeatureView fv = new FeatureView();
+        fv.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        fv.setSpec(spec);
+        return fv;
+    }
+
+    static Summary pivotSucceeded(String uri, double entities, double features) {
+        return Summary.succeeded(
+                uri,
+                Map.of(
+                        "entities", entities,
+                        "features", features,
+                        "nonZeros", 500.0,
+                        "sparsity", 0.99,
+                        "sourceRows", 2000.0),
+                null);
+    }
+
+    @Test
+    void materializesOnceAndCopiesThePodSummaryIntoStatus() {
+        FeatureView fv = featureView("fv-once");
+        fv.getSpec().asOf = "2026-11-18";
+        fv = client.resource(fv).create();
+
+        Job job = awaitJob(client, "fv-once-pivot-20261118-1");
+        assertThat(job.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(
+                        o -> {
+                            assertThat(o.getKind()).isEqualTo("FeatureView");
+                            assertThat(o.getName()).isEqualTo("fv-once");
+                            assertThat(o.getController()).isTrue();
+                        });
+        assertThat(job.getMetadata().getLabels())
+                .containsEntry("mlcycle.io/runtime", "pivot")
+                .containsEntry("mlcycle.io/featureview", "fv-once")
+                .containsEntry("app.kubernetes.io/managed-by", "mlcycle");
+        var pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+        assertThat(pod.getContainers().get(0).getTerminationMessagePolicy())
+                .isEqualTo("FallbackToLogsOnError");
+        assertThat(
+                        job.getSpec()
+                                .getPodFailurePolicy()
+                                .getRules()
+                                .get(0)
+                                .getOnExitCodes()
+                                .getValues())
+                .containsExactly(2, 3, 4);
+        PivotTask task = (PivotTask) Kubelet.task(job);
+        assertThat(task.asOf()).isEqualTo("2026-11-18");
+        assertThat(task.window()).isEqualTo(new PivotTask.Window("2026-11-11", "2026-11-18"));
+        assertThat(task.filters().where()).isEqualTo("channel <> 'test'");
+        assertThat(task.store().uri()).isEqualTo("file:///data/features/fv-once/");
+        assertThat(task.validation().minEntities()).isEqualTo(10);
+        assertThat(task.owner().name()).isEqualTo("fv-once");
+
+        new Kubelet(client)
+                .finish(
+                        job,
+                        pivotSucceeded(
+                                "file:///data/features/fv-once/asOf=2026-11-18/", 1200, 340));
+
+        FeatureView done =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-once",
+                        f ->
+                                f.getStatus() != null
+                                        && f.getStatus().phase == FeatureViewStatus.Phase.Ready);
+        FeatureViewStatus status = done.getStatus();
+        assertThat(status.latest.asOf).isEqualTo("2026-11-18");
+        assertThat(status.latest.entities).isEqualTo(1200L);
+        assertThat(status.latest.features).isEqualTo(340L);
+        assertThat(status.latest.sparsity).isEqualTo(0.99);
+        assertThat(status.latest.uri).isEqualTo("file:///data/features/fv-once/asOf=2026-11-18/");
+        assertThat(status.history).hasSize(1);
+        assertThat(conditionIs(status, "Ready", "True")).isTrue();
+        assertThat(conditionIs(status, "Progressing", "False")).isTrue();
+        assertThat(conditionIs(status, "Degraded", "False")).isTrue();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "fv-once", "Materialized"));
+        assertThat(hasEvent(client, "fv-once", "MaterializationStarted")).isTrue();
+
+        // A repeated reconcile creates no second Job for the same spec.
+        poke(client, FeatureView.class, "fv-once");
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(jobs(client, "mlcycle.io/featureview", "fv-once")).hasSize(1);
+    }
+
+    @Test
+    void failedJobMakesTheViewDegradedWithThePodReason() {
+        FeatureView fv = featureView("fv-fails");
+        fv.getSpec().asOf = "2026-11-18";
+        client.resource(fv).create();
+        Job job = awaitJob(client, "fv-fails-pivot-20261118-1");
+        new Kubelet(client)
+                .finish(
+                        job,
+                        Summary.failure(
+                                Summary.Outcome.Invalid,
+                                "MissingColumn",
+                                "source has no column 'cnt' (pivot.value)"));
+        FeatureView failed =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-fails",
+                        f ->
+                                f.getStatus() != null
+                                        && f.getStatus().phase == FeatureViewStatus.Phase.Failed);
+        assertThat(condition(failed.getStatus(), "Degraded"))
+                .hasValueSatisfying(
+                        c -> {
+                            assertThat(c.getStatus()).isEqualTo("True");
+                            assertThat(c.getReason()).isEqualTo("MissingColumn");
+                            assertThat(c.getMessage()).contains("pivot.value");
+                        });
+        assertThat(failed.getStatus().latest).isNull();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "fv-fails", "MaterializationFailed"));
+    }
+
+    @Test
+    void jobFailedWithoutPodMessageReportsTheJobReason() {
+        FeatureView fv = featureView("fv-nopod");
+        fv.getSpec().asOf = "2026-11-18";
+        client.resource(fv).create();
+        Job job = awaitJob(client, "fv-nopod-pivot-20261118-1");
+        new Kubelet(client)
+                .failWithoutPod(job, "DeadlineExceeded", "Job was active longer than allowed");
+        FeatureView failed =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-nopod",
+                        f -> conditionIs(f.getStatus(), "Degraded", "True"));
+        assertThat(condition(failed.getStatus(), "Degraded").get().getReason())
+                .isEqualTo("DeadlineExceeded");
+    }
+
+    @Test
+    void waitingForDataRetriesAfterThePollInterval() {
+        clock.set(Instant.parse("2026-11-20T12:00:00Z"));
+        FeatureView fv = featureView("fv-wait");
+        fv.getSpec().asOf = "2026-11-19";
+        client.resource(fv).create();
+        Job first = awaitJob(client, "fv-wait-pivot-20261119-1");
+        new Kubelet(client)
+                .finish(
+                        first,
+                        new Summary(
+                                Summary.Outcome.WaitingForData,
+                                "WaitingForData",
+                                "1 of 7 partitions not ready (no _SUCCESS marker):"
+                                        + " file:///data/raw/item-events/dt=2026-11-18/",
+                                null,
+                                null,
+                                Map.of("details", List.of("2026-11-18"))));
+        FeatureView waiting =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-wait",
+                        f ->
+                                f.getStatus() != null
+                                        && f.getStatus().phase
+                                                == FeatureViewStatus.Phase.WaitingForData);
+        assertThat(condition(waiting.getStatus(), "WaitingForData").get().getMessage())
+                .contains("dt=2026-11-18");
+        assertThat(waiting.getStatus().waiting.get(0).nextAttemptAt)
+                .isEqualTo("2026-11-20T12:10:00Z");
+
+        clock.set(Instant.parse("2026-11-20T12:10:01Z"));
+        poke(client, FeatureView.class, "fv-wait");
+        Job second = awaitJob(client, "fv-wait-pivot-20261119-2");
+        new Kubelet(client)
+                .finish(
+                        second,
+                        pivotSucceeded("file:///data/features/fv-wait/asOf=2026-11-19/", 50, 7));
+        FeatureView ready =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-wait",
+                        f -> f.getStatus().phase == FeatureViewStatus.Phase.Ready);
+        assertThat(ready.getStatus().waiting).isEmpty();
+        assertThat(conditionIs(ready.getStatus(), "WaitingForData", "False")).isTrue();
+    }
+
+    @Test
+    void validationFailureKeepsTheLastGoodTable() {
+        clock.set(Instant.parse("2026-11-20T12:00:00Z"));
+        FeatureView fv = featureView("fv-valid");
+        fv.getSpec().asOf = "2026-11-17";
+        fv = client.resource(fv).create();
+        Job first = awaitJob(client, "fv-valid-pivot-20261117-1");
+        new Kubelet(client)
+                .finish(
+                        first,
+                        pivotSucceeded("file:///data/features/fv-valid/asOf=2026-11-17/", 80, 9));
+        awaitResource(
+                client,
+                FeatureView.class,
+                "fv-valid",
+                f -> f.getStatus() != null && f.getStatus().latest != null);
+
+        client.resources(FeatureView.class)
+                .inNamespace(NS)
+                .withName("fv-valid")
+                .edit(
+                        f -> {
+                            f.getSpec().asOf = "2026-11-18";
+                            return f;
+                        });
+        Job second = awaitJob(client, "fv-valid-pivot-20261118-1");
+        new Kubelet(client)
+                .finish(
+                        second,
+                        Summary.failure(
+                                Summary.Outcome.ValidationFailed,
+                                "TooFewEntities",
+                                "3 entities, validation.minEntities is 10"));
+        FeatureView after =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-valid",
+                        f -> conditionIs(f.getStatus(), "ValidationFailed", "True"));
+        assertThat(condition(after.getStatus(), "ValidationFailed").get().getMessage())
+                .contains("minEntities");
+        assertThat(after.getStatus().latest.asOf).isEqualTo("2026-11-17");
+        assertThat(conditionIs(after.getStatus(), "Ready", "True")).isTrue();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "fv-valid", "ValidationFailed"));
+    }
+
+    @Test
+    void invalidSpecNamesTheFieldAndStartsNoJob() {
+        FeatureView fv = featureView("fv-invalid");
+        fv.getSpec().backfill = new FeatureViewSpec.Backfill();
+        fv.getSpec().backfill.from = "2026-11-10";
+        fv.getSpec().backfill.to = "2026-11-01";
+        client.resource(fv).create();
+        FeatureView invalid =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-invalid",
+                        f -> conditionIs(f.getStatus(), "InvalidSpec", "True"));
+        assertThat(condition(invalid.getStatus(), "InvalidSpec").get().getMessage())
+                .contains("spec.backfill.from");
+        assertThat(jobs(client, "mlcycle.io/featureview", "fv-invalid")).isEmpty();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "fv-invalid", "InvalidSpec"));
+    }
+
+    @Test
+    void unparseableCronIsAnInvalidSpec() {
+        FeatureView fv = featureView("fv-badcron");
+        fv.getSpec().schedule = "0 25 * * *";
+        client.resource(fv).create();
+        FeatureView invalid =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-badcron",
+                        f -> conditionIs(f.getStatus(), "InvalidSpec", "True"));
+        assertThat(condition(invalid.getStatus(), "InvalidSpec").get().getMessage())
+                .contains("spec.schedule");
+    }
+
+    @Test
+    void scheduleFiresWhenTheClockPassesTheFireTime() {
+        clock.set(Instant.parse("2026-11-20T12:00:00Z"));
+        FeatureView fv = featureView("fv-cron");
+        fv.getSpec().schedule = "0 10 * * *";
+        client.resource(fv).create();
+        awaitResource(
+                client,
+                FeatureView.class,
+                "fv-cron",
+                f -> f.getStatus() != null && f.getStatus().lastScheduleTime != null);
+        assertThat(jobs(client, "mlcycle.io/featureview", "fv-cron")).isEmpty();
+
+        clock.set(Instant.parse("2026-11-21T10:00:05Z"));
+        poke(client, FeatureView.class, "fv-cron");
+        Job job = awaitJob(client, "fv-cron-pivot-20261121-1");
+        assertThat(((PivotTask) Kubelet.task(job)).window().from()).isEqualTo("2026-11-14");
+        FeatureView fired =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-cron",
+                        f -> "2026-11-21T10:00:00Z".equals(f.getStatus().lastScheduleTime));
+        assertThat(fired.getStatus().active).hasSize(1);
+    }
+
+    @Test
+    void backfillRunsAtMostMaxConcurrentJobs() {
+        clock.set(Instant.parse("2026-11-20T12:00:00Z"));
+        FeatureView fv = featureView("fv-backfill");
+        fv.getSpec().schedule = "@daily";
+        fv.getSpec().maxConcurrent = 2;
+        fv.getSpec().backfill = new FeatureViewSpec.Backfill();
+        fv.getSpec().backfill.from = "2026-11-01";
+        fv.getSpec().backfill.to = "2026-11-03";
+        client.resource(fv).create();
+        Job first = awaitJob(client, "fv-backfill-pivot-20261101-1");
+        awaitJob(client, "fv-backfill-pivot-20261102-1");
+        await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> true);
+        assertThat(jobs(client, "mlcycle.io/featureview", "fv-backfill")).hasSize(2);
+
+        new Kubelet(client)
+                .finish(
+                        first,
+                        pivotSucceeded("file:///data/features/fv-backfill/asOf=2026-11-01/", 5, 5));
+        awaitJob(client, "fv-backfill-pivot-20261103-1");
+        FeatureView status =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-backfill",
+                        f -> f.getStatus().backfill != null && f.getStatus().backfill.done);
+        assertThat(status.getStatus().active).hasSize(2);
+        assertThat(RuntimeJobs.state(first)).isEqualTo(RuntimeJobs.State.Running);
+    }
+}
