@@ -31,6 +31,7 @@ public final class Main {
                                     "the server runtime runs serve and score tasks, not "
                                             + task.getClass().getSimpleName());
                         });
+        System.out.flush();
         Serve.REPORTED.countDown();
         System.exit(code);
     }

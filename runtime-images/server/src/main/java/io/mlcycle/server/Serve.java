@@ -145,6 +145,7 @@ final class Serve {
             Thread.currentThread().interrupt();
         }
         System.out.println("mlcycle-server stopping");
+        System.out.flush();
         server.stop(GRACE_SECONDS);
         if (slot.state() == ModelSlot.State.FAILED) {
             return Summary.failure(

@@ -101,7 +101,8 @@ final class TestModels {
     static synchronized Path artifact() {
         if (artifact == null) {
             try {
-                Path dir = Files.createTempDirectory("mlcycle-server-model");
+                Files.createDirectories(Path.of("target"));
+                Path dir = Files.createTempDirectory(Path.of("target"), "test-model-");
                 train(dir);
                 artifact = dir;
             } catch (Exception e) {

@@ -1,0 +1,220 @@
+package io.mlcycle.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.common.VersionedStore;
+import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.ScoreTask;
+import io.mlcycle.task.ServeTask;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.Task;
+import io.mlcycle.task.TaskJson;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.mlcycle.server.Http.labels;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Runs the packaged server jar as its own process on loopback, as a pod would run it. */
+class ServerProcessIT {
+
+    private static final Task.Owner OWNER = new Task.Owner("ModelDeployment", "ml", "churn");
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+
+    /** A started server process; its output goes to a file, read whole after it ends. */
+    private record Server(Process process, Path log) {
+        List<String> output() {
+            try {
+                return Files.readAllLines(log, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static Server start(Path tmp, Object task) throws IOException {
+        Path taskFile = tmp.resolve("task.json");
+        Files.writeString(taskFile, TaskJson.write(task));
+        Path jar = Path.of("target/server.jar").toAbsolutePath();
+        assertThat(jar).as("the packaged jar (mvn package first)").exists();
+        ProcessBuilder pb =
+                new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Xmx256m",
+                        "-Dai.djl.offline=true",
+                        "-jar",
+                        jar.toString(),
+                        "--task",
+                        taskFile.toString(),
+                        "--result",
+                        tmp.resolve("result.json").toString());
+        pb.environment().put(Serve.BIND_ENV, "127.0.0.1");
+        pb.environment().remove(TaskJson.TASK_ENV);
+        pb.redirectErrorStream(true);
+        // a file, not a pipe: a pipe reader can lose the last lines when the process exits
+        Path log = tmp.resolve("server.log");
+        pb.redirectOutput(log.toFile());
+        return new Server(pb.start(), log);
+    }
+
+    private static ServeTask serveTask(Path artifact) {
+        return new ServeTask(
+                OWNER,
+                "churn-prod",
+                TestModels.MODEL,
+                TestModels.VERSION,
+                artifact.toUri().toString(),
+                0,
+                1 << 20,
+                1000,
+                10_000);
+    }
+
+    /** The port the server prints once it listens. */
+    private static int awaitPort(Server s) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            for (String line : s.output()) {
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    return Integer.parseInt(m.group(1));
+                }
+            }
+            if (!s.process().isAlive()) {
+                throw new AssertionError("server exited: " + s.output());
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("server never printed its port: " + s.output());
+    }
+
+    private static boolean awaitReady(Http http, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (http.get("/v2/health/ready").status() == 200) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    private static void stop(Server s) throws InterruptedException {
+        s.process().destroy(); // SIGTERM, as the kubelet sends
+        if (!s.process().waitFor(20, TimeUnit.SECONDS)) {
+            s.process().destroyForcibly();
+            throw new AssertionError("server did not stop on SIGTERM: " + s.output());
+        }
+    }
+
+    @Test
+    void theServerJarServesPredictionsAndFeedbackAndStopsOnSigterm(@TempDir Path tmp)
+            throws Exception {
+        Server s = start(tmp, serveTask(TestModels.artifact()));
+        try {
+            Http http = new Http(awaitPort(s));
+            assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
+            assertThat(awaitReady(http, 60)).as("ready; output: %s", s.output()).isTrue();
+            Http.Response r =
+                    http.post(
+                            "/v2/models/churn/infer",
+                            "{\"id\":\"p1\",\"inputs\":["
+                                    + "{\"name\":\"events/e0\",\"shape\":[2],\"datatype\":\"FP32\",\"data\":[2,0]},"
+                                    + "{\"name\":\"events/e2\",\"shape\":[2],\"datatype\":\"FP32\",\"data\":[0,2]}]}");
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            JsonNode outputs = r.json().get("outputs");
+            assertThat(outputs.get(1).get("data").get(0).asInt()).as("e0 high → 1").isEqualTo(1);
+            assertThat(outputs.get(1).get("data").get(1).asInt()).as("e2 high → 0").isEqualTo(0);
+            String id = outputs.get(2).get("data").get(0).asText();
+            Http.Response fb =
+                    http.post(
+                            "/v2/models/churn/feedback",
+                            "{\"feedback\":[{\"prediction_id\":\"" + id + "\",\"actual\":0}]}");
+            assertThat(fb.json().get("accepted").asInt()).isEqualTo(1);
+            assertThat(
+                            Http.sample(
+                                    http.get("/metrics").body(),
+                                    "mlcycle_feedback_total",
+                                    labels(
+                                            "deployment",
+                                            "churn-prod",
+                                            "version",
+                                            "3",
+                                            "predicted",
+                                            "1",
+                                            "actual",
+                                            "0")))
+                    .isEqualTo(1.0);
+            assertThat(http.post("/v2/models/churn/infer", "{oops").status()).isEqualTo(400);
+            assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
+        } finally {
+            stop(s);
+        }
+        Summary summary = TaskJson.readSummary(Files.readString(tmp.resolve("result.json")));
+        assertThat(summary.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(s.output()).anyMatch(l -> l.contains("mlcycle-server stopping"));
+    }
+
+    @Test
+    void aServerWhoseModelCannotLoadStaysLiveButNeverReady(@TempDir Path tmp) throws Exception {
+        Path broken = tmp.resolve("broken");
+        Files.createDirectories(broken);
+        Files.writeString(broken.resolve("model.json"), "{\"model\": ");
+        Server s = start(tmp, serveTask(broken));
+        try {
+            Http http = new Http(awaitPort(s));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            JsonNode meta = http.get("/v2/models/churn").json();
+            while (!meta.get("state").asText().equals("FAILED") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                meta = http.get("/v2/models/churn").json();
+            }
+            assertThat(meta.get("state").asText()).isEqualTo("FAILED");
+            assertThat(meta.get("error").asText()).contains("model.json");
+            assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
+            assertThat(http.get("/v2/health/ready").status()).isEqualTo(503);
+        } finally {
+            stop(s);
+        }
+        assertThat(s.output()).anyMatch(l -> l.contains("model failed to load"));
+        Summary summary = TaskJson.readSummary(Files.readString(tmp.resolve("result.json")));
+        assertThat(summary.reason()).isEqualTo("ModelLoadFailed");
+    }
+
+    @Test
+    void theServerJarRunsABatchScoringTask(@TempDir Path tmp) throws Exception {
+        Path features = tmp.resolve("features/asOf=2026-11-20");
+        TestModels.writeFeatureTable(features, TestModels.rows(40, 21));
+        Path out = tmp.resolve("scores/asOf=2026-11-21");
+        ScoreTask task =
+                new ScoreTask(
+                        OWNER,
+                        TestModels.MODEL,
+                        TestModels.VERSION,
+                        TestModels.artifact().toUri().toString(),
+                        "2026-11-21",
+                        "user_id",
+                        List.of(
+                                new FeatureInput(
+                                        TestModels.VIEW,
+                                        "2026-11-20",
+                                        features.toUri().toString())),
+                        out.toUri().toString());
+        Server s = start(tmp, task);
+        assertThat(s.process().waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(s.process().exitValue()).as("output: %s", s.output()).isZero();
+        Summary summary = TaskJson.readSummary(Files.readString(tmp.resolve("result.json")));
+        assertThat(summary.figures()).containsEntry("rows", 40.0);
+        assertThat(out.resolve("scores.parquet")).exists();
+        assertThat(out.resolve(VersionedStore.SUCCESS)).exists();
+    }
+}
