@@ -1,0 +1,234 @@
+package io.mlcycle.operator.modeldeployment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.operator.analysis.MetricsEndpoint;
+import io.mlcycle.operator.analysis.PrometheusProcess;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.RollbackRecord;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.testing.TestClock;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.markReady;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveTask;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.servingDeployment;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
+import static io.mlcycle.operator.testing.Cluster.NS;
+import static io.mlcycle.operator.testing.Cluster.condition;
+import static io.mlcycle.operator.testing.Cluster.events;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Rollback end to end: a real Prometheus scrapes a serving-metrics endpoint whose feedback counters
+ * the test drives; the operator analyses the served version and rolls back.
+ */
+@QuarkusTest
+class ModelDeploymentRollbackIT {
+
+    private static final String NAME = "md-rb";
+    private static final String MODEL = "m-rb";
+    private static final Duration INTERVAL = Duration.ofSeconds(2);
+
+    @Inject KubernetesClient client;
+    @Inject TestClock clock;
+
+    private MetricsEndpoint metrics;
+    private PrometheusProcess prometheus;
+    private HttpServer hook;
+    private ScheduledExecutorService ticker;
+    private final List<String> posts = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void stopAll() throws Exception {
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        if (prometheus != null) {
+            prometheus.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (hook != null) {
+            hook.stop(0);
+        }
+    }
+
+    private ModelDeployment md() {
+        return client.resources(ModelDeployment.class).inNamespace(NS).withName(NAME).get();
+    }
+
+    @Test
+    void rollsBackWhenOnlinePrecisionFallsAndNeverOnMissingData() throws Exception {
+        metrics = MetricsEndpoint.start();
+        for (int v = 1; v <= 2; v++) {
+            for (int actual = 0; actual <= 1; actual++) {
+                metrics.set(MetricsEndpoint.feedback(NAME, v, 1, actual), 0);
+            }
+        }
+        prometheus = PrometheusProcess.start(List.of(metrics.target()));
+        hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        hook.createContext(
+                "/hook",
+                ex -> {
+                    posts.add(
+                            new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                    ex.sendResponseHeaders(204, -1);
+                    ex.close();
+                });
+        hook.start();
+
+        version(client, MODEL, 1, true);
+        version(client, MODEL, 2, true);
+        ModelDeployment md = deployment(NAME, MODEL);
+        ModelDeploymentSpec.Rollback rb = new ModelDeploymentSpec.Rollback();
+        rb.prometheus = new ModelDeploymentSpec.Prometheus();
+        rb.prometheus.url = prometheus.url();
+        rb.interval = INTERVAL.toSeconds() + "s";
+        rb.failureThreshold = 2;
+        ModelDeploymentSpec.Metric precision = new ModelDeploymentSpec.Metric();
+        precision.name = "online-precision";
+        precision.query =
+                "sum(rate(mlcycle_feedback_total{deployment=\"{{name}}\",version=\"{{version}}\","
+                        + "predicted=\"1\",actual=\"1\"}[10s])) / sum(rate(mlcycle_feedback_total"
+                        + "{deployment=\"{{name}}\",version=\"{{version}}\",predicted=\"1\"}[10s]))";
+        precision.min = 0.5;
+        rb.metrics = List.of(precision);
+        rb.webhook = new ModelDeploymentSpec.Webhook();
+        rb.webhook.url = "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook";
+        md.getSpec().rollback = rb;
+        client.resource(md).create();
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> servingDeployment(client, NAME),
+                        d -> d != null && serveTask(d).version() == 2);
+        markReady(client, NAME);
+
+        // Time: the operator's clock runs at twice real time; feedback: 1 in 5 positives right.
+        ticker = Executors.newScheduledThreadPool(2);
+        ticker.scheduleAtFixedRate(
+                () -> clock.advance(Duration.ofSeconds(1)), 0, 500, TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(
+                () -> {
+                    metrics.add(MetricsEndpoint.feedback(NAME, 2, 1, 1), 1);
+                    metrics.add(MetricsEndpoint.feedback(NAME, 2, 1, 0), 4);
+                },
+                0,
+                250,
+                TimeUnit.MILLISECONDS);
+
+        Instant[] firstFailed = new Instant[1];
+        ModelDeployment rolled =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(
+                                this::md,
+                                m -> {
+                                    ModelDeploymentStatus s = m.getStatus();
+                                    if (s != null
+                                            && s.analysis != null
+                                            && "Failed".equals(s.analysis.verdict)
+                                            && firstFailed[0] == null) {
+                                        firstFailed[0] = Instant.parse(s.analysis.lastRun);
+                                    }
+                                    return s != null && !s.rollbacks.isEmpty();
+                                });
+
+        ModelDeploymentStatus status = rolled.getStatus();
+        RollbackRecord record = status.rollbacks.get(0);
+        assertThat(record.fromVersion).isEqualTo(2);
+        assertThat(record.toVersion).isEqualTo(1);
+        assertThat(record.metric).isEqualTo("online-precision");
+        assertThat(record.value).isBetween(0.15, 0.25);
+        // Threshold 2: the first failed analysis and the next one, one interval later.
+        assertThat(firstFailed[0]).as("a failed analysis was seen before the rollback").isNotNull();
+        assertThat(Duration.between(firstFailed[0], Instant.parse(record.at)))
+                .isLessThanOrEqualTo(INTERVAL.multipliedBy(2));
+        Condition rolledBack = condition(status, "RolledBack").orElseThrow();
+        assertThat(rolledBack.getStatus()).isEqualTo("True");
+        assertThat(rolledBack.getMessage()).contains("online-precision").contains("below min 0.5");
+
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () -> {
+                            assertThat(serveTask(servingDeployment(client, NAME)).version())
+                                    .isEqualTo(1);
+                            ModelDeploymentStatus s = md().getStatus();
+                            assertThat(s.currentVersion).isEqualTo(1);
+                            assertThat(s.previousVersion).isEqualTo(2);
+                            assertThat(s.phase).isEqualTo(ModelDeploymentStatus.Phase.RolledBack);
+                        });
+        ModelVersion bad =
+                client.resources(ModelVersion.class).inNamespace(NS).withName(MODEL + "-v2").get();
+        assertThat(bad.getMetadata().getAnnotations())
+                .hasEntrySatisfying(
+                        ModelVersion.ROLLED_BACK_ANNOTATION,
+                        v -> assertThat(v).contains("online-precision"));
+        assertThat(events(client, NAME))
+                .anySatisfy(
+                        e -> {
+                            assertThat(e.getReason()).isEqualTo("RolledBack");
+                            assertThat(e.getType()).isEqualTo("Warning");
+                            assertThat(e.getMessage()).contains("from version 2 to 1");
+                        });
+        assertThat(posts).hasSize(1);
+        assertThat(new ObjectMapper().readTree(posts.get(0)).get("text").asText())
+                .contains(NAME)
+                .contains("rolled back from version 2 to 1");
+
+        // Prometheus gone: the analysis of version 1 is inconclusive, never a rollback.
+        prometheus.stop();
+        ModelDeployment inconclusive =
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(
+                                this::md,
+                                m ->
+                                        condition(m.getStatus(), "AnalysisInconclusive")
+                                                .filter(c -> "True".equals(c.getStatus()))
+                                                .filter(c -> c.getMessage().contains("unreachable"))
+                                                .isPresent());
+        Instant since = Instant.parse(inconclusive.getStatus().analysis.lastRun);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> Instant.parse(md().getStatus().analysis.lastRun),
+                        t -> !t.isBefore(since.plus(INTERVAL.multipliedBy(3))));
+        ModelDeploymentStatus after = md().getStatus();
+        assertThat(after.rollbacks).hasSize(1);
+        assertThat(after.currentVersion).isEqualTo(1);
+        assertThat(after.analysis.verdict).isEqualTo("Inconclusive");
+        assertThat(after.analysis.version).isEqualTo(1);
+        assertThat(serveTask(servingDeployment(client, NAME)).version()).isEqualTo(1);
+        assertThat(
+                        client.resources(ModelVersion.class)
+                                .inNamespace(NS)
+                                .withName(MODEL + "-v1")
+                                .get()
+                                .getMetadata()
+                                .getAnnotations())
+                .doesNotContainKey(ModelVersion.ROLLED_BACK_ANNOTATION);
+        assertThat(posts).hasSize(1);
+    }
+}
