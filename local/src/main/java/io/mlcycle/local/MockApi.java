@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -43,7 +42,7 @@ public final class MockApi implements AutoCloseable {
                         new Context(),
                         new MockWebServer(),
                         new HashMap<>(),
-                        new KubernetesCrudDispatcher(List.of()),
+                        new ApplyingCrudDispatcher(),
                         false);
         try {
             server.init(InetAddress.getLoopbackAddress(), 0);

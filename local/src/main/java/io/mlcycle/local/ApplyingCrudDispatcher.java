@@ -1,0 +1,92 @@
+package io.mlcycle.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+
+import java.util.List;
+
+/**
+ * The mock API's CRUD dispatcher plus server-side apply, which the mock refuses (415): an apply
+ * creates the object when it does not exist, else it is merged into it as a JSON merge patch. Close
+ * enough for one field manager per object, which is how the operator uses it; a production build of
+ * the operator applies its status and dependents this way, so local mode must accept it.
+ */
+final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
+
+    static final String APPLY = "application/apply-patch+yaml";
+    static final String MERGE = "application/merge-patch+json";
+
+    ApplyingCrudDispatcher() {
+        super(List.of());
+    }
+
+    @Override
+    public MockResponse handlePatch(RecordedRequest request) {
+        String type = request.getHeader("Content-Type");
+        if (type == null || !type.startsWith(APPLY)) {
+            return super.handlePatch(request);
+        }
+        String path = request.getPath();
+        int q = path.indexOf('?');
+        String bare = q < 0 ? path : path.substring(0, q);
+        String body = applyBody(request.getUtf8Body());
+        boolean status = bare.endsWith("/status");
+        String objectPath = status ? bare.substring(0, bare.length() - "/status".length()) : bare;
+        if (code(handleGet(objectPath)) == 404) {
+            if (status) {
+                return super.handlePatch(request);
+            }
+            String collection = objectPath.substring(0, objectPath.lastIndexOf('/'));
+            MockResponse created =
+                    handleCreate(
+                            new RecordedRequest(
+                                    request.getHttpVersion(),
+                                    io.fabric8.mockwebserver.dsl.HttpMethod.POST,
+                                    collection,
+                                    headers("application/json"),
+                                    new Buffer().writeUtf8(body)));
+            // a created object answers 201; an apply answers 200
+            return code(created) == 201 ? created.setResponseCode(200) : created;
+        }
+        return super.handlePatch(
+                new RecordedRequest(
+                        request.getHttpVersion(),
+                        io.fabric8.mockwebserver.dsl.HttpMethod.PATCH,
+                        bare,
+                        headers(MERGE),
+                        new Buffer().writeUtf8(body)));
+    }
+
+    /** The apply body as JSON, without the fields a merge must not compare or overwrite. */
+    static String applyBody(String yamlOrJson) {
+        JsonNode node = Serialization.unmarshal(yamlOrJson, JsonNode.class);
+        if (node instanceof ObjectNode o && o.get("metadata") instanceof ObjectNode meta) {
+            meta.remove("resourceVersion");
+            meta.remove("managedFields");
+            meta.remove("uid");
+            meta.remove("creationTimestamp");
+            meta.remove("generation");
+        }
+        return Serialization.asJson(node);
+    }
+
+    private static Headers headers(String contentType) {
+        return Headers.builder().add("Content-Type", contentType).build();
+    }
+
+    static int code(MockResponse r) {
+        String s = r.getStatus();
+        String[] parts = s == null ? new String[0] : s.split(" ");
+        try {
+            return parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package io.mlcycle.local;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything local mode runs: the in-memory API with the CRDs, the real operator as a child
+ * process, the kubelet, Service proxies, Prometheus when installed, and the live table.
+ */
+public final class LocalCluster implements AutoCloseable {
+
+    /** Where the example manifests expect Prometheus. */
+    public static final int DEFAULT_PROMETHEUS_PORT = 19090;
+
+    public static final String DEFAULT_PROMETHEUS_URL =
+            "http://127.0.0.1:" + DEFAULT_PROMETHEUS_PORT;
+
+    /**
+     * @param projectRoot the repository root (crds/, operator/, runtime-images/)
+     * @param workDir logs, pod directories, Prometheus data
+     * @param dataRoot MLCYCLE_FILE_ROOT of every runtime: file:///x lives at dataRoot/x
+     * @param scrapeInterval Prometheus scrape interval
+     */
+    public record Options(
+            Path projectRoot,
+            Path workDir,
+            Path dataRoot,
+            String namespace,
+            Path prometheusBinary,
+            int prometheusPort,
+            Duration scrapeInterval,
+            PrintStream out) {
+
+        public static Options defaults(Path projectRoot, Path workDir, PrintStream out) {
+            return new Options(
+                    projectRoot,
+                    workDir,
+                    workDir.resolve("root"),
+                    "default",
+                    LocalPrometheus.DEFAULT_BINARY,
+                    DEFAULT_PROMETHEUS_PORT,
+                    Duration.ofSeconds(2),
+                    out);
+        }
+    }
+
+    private final Options options;
+    private final List<AutoCloseable> started = new ArrayList<>();
+    private MockApi api;
+    private Kubelet kubelet;
+    private ServiceProxies services;
+    private LocalPrometheus prometheus;
+    private OperatorProcess operator;
+    private ResourceTable table;
+
+    private LocalCluster(Options options) {
+        this.options = options;
+    }
+
+    /** Starts every part; on failure stops what already started and rethrows. */
+    public static LocalCluster start(Options o) {
+        LocalCluster c = new LocalCluster(o);
+        try {
+            c.startAll();
+            return c;
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        PrintStream out = options.out();
+        try {
+            Files.createDirectories(options.workDir());
+            Files.createDirectories(options.dataRoot());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        api = MockApi.start();
+        started.add(api);
+        List<String> crds = api.createCrds(options.projectRoot().resolve("crds"));
+        out.println(
+                "API server  " + api.url() + " (in memory; CRDs: " + String.join(", ", crds) + ")");
+        kubelet =
+                new Kubelet(
+                                api.client(),
+                                Kubelet.jars(options.projectRoot()),
+                                options.dataRoot(),
+                                options.workDir(),
+                                s -> out.println("         " + s))
+                        .start();
+        started.add(kubelet);
+        services =
+                new ServiceProxies(api.client(), kubelet, s -> out.println("         " + s))
+                        .start();
+        started.add(services);
+        Optional<LocalPrometheus> prom =
+                LocalPrometheus.start(
+                        options.prometheusBinary(),
+                        options.prometheusPort(),
+                        options.scrapeInterval(),
+                        options.workDir().resolve("prometheus"));
+        if (prom.isPresent()) {
+            prometheus = prom.get();
+            started.add(prometheus);
+            kubelet.onEndpoints(prometheus::setTargets);
+            out.println(
+                    "Prometheus  "
+                            + prometheus.url()
+                            + " (scrapes every serving process every "
+                            + options.scrapeInterval().toSeconds()
+                            + " s)");
+        } else {
+            out.println(
+                    "Prometheus  NOT INSTALLED ("
+                            + options.prometheusBinary()
+                            + " missing): rollback analysis will be Inconclusive and never roll"
+                            + " back. Install it (apt-get install prometheus) to see rollbacks.");
+        }
+        out.println(
+                "Data root   "
+                        + options.dataRoot()
+                        + " (file:///x → "
+                        + options.dataRoot()
+                        + "/x)");
+        out.println(
+                "Operator    starting "
+                        + options.projectRoot().resolve("operator/target/quarkus-app"));
+        operator =
+                OperatorProcess.start(
+                        options.projectRoot().resolve("operator/target/quarkus-app"),
+                        api.url(),
+                        options.namespace(),
+                        options.workDir().resolve("logs"),
+                        Duration.ofSeconds(120));
+        started.add(operator);
+        out.println("Operator    running (log " + operator.log() + ")");
+        table = new ResourceTable(api.client(), out);
+        started.add(table);
+    }
+
+    /** Starts printing the live table. */
+    public void watch() {
+        table.start();
+    }
+
+    public KubernetesClient client() {
+        return api.client();
+    }
+
+    public Kubelet kubelet() {
+        return kubelet;
+    }
+
+    public ServiceProxies services() {
+        return services;
+    }
+
+    public Optional<LocalPrometheus> prometheus() {
+        return Optional.ofNullable(prometheus);
+    }
+
+    public OperatorProcess operator() {
+        return operator;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** Applies the YAML of a folder or file; returns what was applied. */
+    public List<String> apply(Path folderOrFile) {
+        List<HasMetadata> items = Manifests.load(client(), Manifests.files(folderOrFile));
+        if (prometheus != null) {
+            Manifests.retargetPrometheus(items, DEFAULT_PROMETHEUS_URL, prometheus.url());
+        }
+        return Manifests.apply(client(), items, options.namespace());
+    }
+
+    /** The mlcycle resources as the table last saw them, by kind. */
+    public Map<String, List<GenericKubernetesResource>> resources() {
+        Map<String, List<GenericKubernetesResource>> m = new LinkedHashMap<>();
+        for (String kind : ResourceTable.KINDS) {
+            m.put(kind, table.list(kind));
+        }
+        return m;
+    }
+
+    /** Stops every child process and server, newest first. */
+    @Override
+    public void close() {
+        for (int i = started.size() - 1; i >= 0; i--) {
+            try {
+                started.get(i).close();
+            } catch (Exception e) {
+                options.out().println("error while stopping " + started.get(i) + ": " + e);
+            }
+        }
+        started.clear();
+    }
+}

@@ -1,0 +1,91 @@
+package io.mlcycle.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The data step of an example folder: its {@code local.properties} names the generator arguments;
+ * the game-log generator writes the raw data under the data root before anything is applied.
+ */
+public final class QuickstartData {
+
+    /** The file in an example folder that describes its data step. */
+    public static final String FILE = "local.properties";
+
+    private QuickstartData() {}
+
+    /**
+     * The generator runs of a folder, in order: {@code generator.args}, then {@code
+     * generator.args.2}, {@code .3}…; empty when it has none.
+     */
+    public static List<List<String>> generatorRuns(Path folder) {
+        Path file = folder.resolve(FILE);
+        if (!Files.isRegularFile(file)) {
+            return List.of();
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<List<String>> runs = new ArrayList<>();
+        for (int i = 1; ; i++) {
+            String args = p.getProperty(i == 1 ? "generator.args" : "generator.args." + i);
+            if (args == null || args.isBlank()) {
+                return runs;
+            }
+            runs.add(Arrays.asList(args.trim().split("\\s+")));
+        }
+    }
+
+    /**
+     * Runs {@code examples/generator/target/generator.jar} with {@code args}, where {@code --out}
+     * is relative to the data root, and waits for it.
+     */
+    public static void generate(Path projectRoot, Path dataRoot, List<String> args, Path log) {
+        Path jar = projectRoot.resolve("examples/generator/target/generator.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(
+                    "the data generator is not built: "
+                            + jar
+                            + " is missing (run: mvn -q -B install -DskipTests)");
+        }
+        List<String> cmd = new ArrayList<>(List.of(Processes.java(), "-jar", jar.toString()));
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            cmd.add(a);
+            if (a.equals("--out") && i + 1 < args.size()) {
+                cmd.add(dataRoot.resolve(args.get(++i).replaceFirst("^/+", "")).toString());
+            }
+        }
+        try {
+            Files.createDirectories(log.getParent());
+            Process p =
+                    new ProcessBuilder(cmd)
+                            .redirectErrorStream(true)
+                            .redirectOutput(log.toFile())
+                            .start();
+            int code = p.waitFor();
+            if (code != 0) {
+                throw new IllegalStateException(
+                        "the data generator failed (exit code "
+                                + code
+                                + "): "
+                                + Processes.tail(log, 2000));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run the data generator", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while generating data");
+        }
+    }
+}

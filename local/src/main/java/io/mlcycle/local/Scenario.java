@@ -1,0 +1,120 @@
+package io.mlcycle.local;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * When a local run is over. Done: every FeatureView Ready, every TrainingRun Succeeded, every
+ * ModelDeployment Available with a ready replica serving a version. Failed: any FeatureView or
+ * TrainingRun Failed, any ModelDeployment Failed or Degraded, or every training finished without an
+ * approved version while a deployment still waits for one.
+ */
+public final class Scenario {
+
+    /** The verdict on the current state. */
+    public sealed interface State permits Running, Done, Failed {}
+
+    /** Still going. */
+    public record Running() implements State {}
+
+    /** The end state was reached. */
+    public record Done(String summary) implements State {}
+
+    /** Something failed; {@code message} says what. */
+    public record Failed(String message) implements State {}
+
+    private Scenario() {}
+
+    public static State evaluate(Map<String, List<GenericKubernetesResource>> byKind) {
+        List<GenericKubernetesResource> fvs = byKind.getOrDefault("FeatureView", List.of());
+        List<GenericKubernetesResource> trs = byKind.getOrDefault("TrainingRun", List.of());
+        List<GenericKubernetesResource> mds = byKind.getOrDefault("ModelDeployment", List.of());
+        for (GenericKubernetesResource fv : fvs) {
+            if ("Failed".equals(ResourceTable.phase(fv))) {
+                return new Failed(ResourceTable.name(fv) + " Failed: " + why(fv));
+            }
+        }
+        for (GenericKubernetesResource tr : trs) {
+            if ("Failed".equals(ResourceTable.phase(tr))) {
+                return new Failed(ResourceTable.name(tr) + " Failed: " + why(tr));
+            }
+        }
+        for (GenericKubernetesResource md : mds) {
+            String phase = ResourceTable.phase(md);
+            if ("Failed".equals(phase) || "Degraded".equals(phase)) {
+                return new Failed(ResourceTable.name(md) + " " + phase + ": " + why(md));
+            }
+        }
+        if (fvs.isEmpty() && trs.isEmpty() && mds.isEmpty()) {
+            return new Running();
+        }
+        boolean fvReady = fvs.stream().allMatch(r -> "Ready".equals(ResourceTable.phase(r)));
+        boolean trDone = trs.stream().allMatch(r -> "Succeeded".equals(ResourceTable.phase(r)));
+        boolean mdAvailable = mds.stream().allMatch(Scenario::serving);
+        if (fvReady && trDone && mdAvailable) {
+            StringBuilder sb = new StringBuilder();
+            for (GenericKubernetesResource md : mds) {
+                sb.append(ResourceTable.name(md))
+                        .append(" serves v")
+                        .append(ResourceTable.get(md, "status", "currentVersion"))
+                        .append("; ");
+            }
+            return new Done(sb.isEmpty() ? "all resources ready" : sb.toString().trim());
+        }
+        if (fvReady
+                && trDone
+                && !trs.isEmpty()
+                && !mdAvailable
+                && trs.stream()
+                        .noneMatch(
+                                r ->
+                                        Boolean.TRUE.equals(
+                                                ResourceTable.get(r, "status", "approved")))
+                && trs.stream().allMatch(r -> ResourceTable.get(r, "status", "approved") != null)) {
+            return new Failed(
+                    "every TrainingRun finished but none registered an approved version: "
+                            + trs.stream()
+                                    .map(
+                                            r ->
+                                                    ResourceTable.name(r)
+                                                            + " "
+                                                            + ResourceTable.figures(r))
+                                    .toList());
+        }
+        return new Running();
+    }
+
+    static boolean serving(GenericKubernetesResource md) {
+        Object ready = ResourceTable.get(md, "status", "readyReplicas");
+        return "Available".equals(ResourceTable.phase(md))
+                && ResourceTable.get(md, "status", "currentVersion") != null
+                && ready instanceof Number n
+                && n.intValue() >= 1;
+    }
+
+    /** The message of the first condition that explains a failure. */
+    static String why(GenericKubernetesResource r) {
+        Object conditions = ResourceTable.get(r, "status", "conditions");
+        if (conditions instanceof List<?> list) {
+            for (String type : List.of("Degraded", "Ready", "Failed")) {
+                Optional<String> m =
+                        list.stream()
+                                .filter(o -> o instanceof Map<?, ?> c && type.equals(c.get("type")))
+                                .map(o -> (Map<?, ?>) o)
+                                .filter(
+                                        c ->
+                                                !"True".equals(c.get("status"))
+                                                        || type.equals("Degraded"))
+                                .map(c -> c.get("reason") + " " + c.get("message"))
+                                .findFirst();
+                if (m.isPresent()) {
+                    return m.get().trim();
+                }
+            }
+        }
+        return "(no condition message)";
+    }
+}

@@ -1,0 +1,196 @@
+package io.mlcycle.local;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * Services of local mode: one loopback HTTP proxy per Service that forwards to the ready serving
+ * processes its selector matches, so a Service keeps one URL while its pods roll.
+ */
+public final class ServiceProxies implements AutoCloseable {
+
+    private final KubernetesClient client;
+    private final Kubelet kubelet;
+    private final Consumer<String> log;
+    private final Map<String, HttpServer> servers = new ConcurrentHashMap<>();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final AtomicInteger next = new AtomicInteger();
+    private SharedIndexInformer<Service> informer;
+
+    public ServiceProxies(KubernetesClient client, Kubelet kubelet, Consumer<String> log) {
+        this.client = client;
+        this.kubelet = kubelet;
+        this.log = log;
+    }
+
+    public ServiceProxies start() {
+        informer =
+                client.services()
+                        .inAnyNamespace()
+                        .inform(
+                                new ResourceEventHandler<>() {
+                                    @Override
+                                    public void onAdd(Service s) {
+                                        open(s);
+                                    }
+
+                                    @Override
+                                    public void onUpdate(Service old, Service s) {
+                                        open(s);
+                                    }
+
+                                    @Override
+                                    public void onDelete(Service s, boolean unknown) {
+                                        HttpServer server = servers.remove(key(s));
+                                        if (server != null) {
+                                            server.stop(0);
+                                        }
+                                    }
+                                },
+                                0);
+        return this;
+    }
+
+    /** The local URL of a Service, once it exists. */
+    public Optional<String> url(String namespace, String name) {
+        HttpServer s = servers.get(namespace + "/" + name);
+        return s == null
+                ? Optional.empty()
+                : Optional.of("http://127.0.0.1:" + s.getAddress().getPort());
+    }
+
+    private static String key(Service s) {
+        return s.getMetadata().getNamespace() + "/" + s.getMetadata().getName();
+    }
+
+    private void open(Service s) {
+        servers.computeIfAbsent(
+                key(s),
+                k -> {
+                    try {
+                        HttpServer server =
+                                HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+                        server.setExecutor(Executors.newFixedThreadPool(4, daemon()));
+                        server.createContext("/", ex -> forward(k, ex));
+                        server.start();
+                        log.accept(
+                                "service "
+                                        + k
+                                        + " → http://127.0.0.1:"
+                                        + server.getAddress().getPort());
+                        return server;
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+    }
+
+    private void forward(String key, HttpExchange ex) throws IOException {
+        try (ex) {
+            Service svc = informer.getStore().getByKey(key);
+            Map<String, String> selector =
+                    svc == null || svc.getSpec().getSelector() == null
+                            ? Map.of()
+                            : svc.getSpec().getSelector();
+            String ns = key.substring(0, key.indexOf('/'));
+            List<Kubelet.Endpoint> ready =
+                    kubelet.endpoints().stream()
+                            .filter(e -> e.ready() && e.namespace().equals(ns))
+                            .filter(e -> e.labels().entrySet().containsAll(selector.entrySet()))
+                            .toList();
+            if (svc == null || selector.isEmpty() || ready.isEmpty()) {
+                byte[] body =
+                        ("{\"error\":\"service " + key + " has no ready endpoints\"}").getBytes();
+                ex.getResponseHeaders().set("Content-Type", "application/json");
+                ex.sendResponseHeaders(503, body.length);
+                ex.getResponseBody().write(body);
+                return;
+            }
+            Kubelet.Endpoint target =
+                    ready.get(Math.floorMod(next.getAndIncrement(), ready.size()));
+            byte[] requestBody;
+            try (InputStream in = ex.getRequestBody()) {
+                requestBody = in.readAllBytes();
+            }
+            HttpRequest.Builder req =
+                    HttpRequest.newBuilder(
+                                    URI.create(
+                                            "http://127.0.0.1:"
+                                                    + target.port()
+                                                    + ex.getRequestURI().toString()))
+                            .timeout(Duration.ofSeconds(60))
+                            .method(
+                                    ex.getRequestMethod(),
+                                    requestBody.length == 0
+                                            ? HttpRequest.BodyPublishers.noBody()
+                                            : HttpRequest.BodyPublishers.ofByteArray(requestBody));
+            String contentType = ex.getRequestHeaders().getFirst("Content-Type");
+            if (contentType != null) {
+                req.header("Content-Type", contentType);
+            }
+            HttpResponse<byte[]> resp;
+            try {
+                resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                ex.sendResponseHeaders(503, -1);
+                return;
+            } catch (IOException e) {
+                byte[] body = ("{\"error\":\"" + target.pod() + ": " + e + "\"}").getBytes();
+                ex.sendResponseHeaders(502, body.length);
+                ex.getResponseBody().write(body);
+                return;
+            }
+            resp.headers()
+                    .firstValue("Content-Type")
+                    .ifPresent(v -> ex.getResponseHeaders().set("Content-Type", v));
+            byte[] body = resp.body();
+            ex.sendResponseHeaders(resp.statusCode(), body.length == 0 ? -1 : body.length);
+            if (body.length > 0) {
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon() {
+        return r -> {
+            Thread t = new Thread(r, "service-proxy");
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public void close() {
+        if (informer != null) {
+            informer.close();
+        }
+        servers.values().forEach(s -> s.stop(0));
+        servers.clear();
+    }
+}

@@ -1,0 +1,69 @@
+package io.mlcycle.local;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MockApiTest {
+
+    @Test
+    void serverSideApplyCreatesThenMergesAndAppliesStatusOfCustomResources() {
+        try (MockApi api = MockApi.start()) {
+            KubernetesClient client = api.client();
+            var cm =
+                    new ConfigMapBuilder()
+                            .withNewMetadata()
+                            .withName("c")
+                            .withNamespace("default")
+                            .endMetadata()
+                            .withData(Map.of("a", "1"))
+                            .build();
+            client.resource(cm).fieldManager("test").forceConflicts().serverSideApply();
+            cm.setData(Map.of("a", "2"));
+            client.resource(cm).fieldManager("test").forceConflicts().serverSideApply();
+            assertThat(client.configMaps().inNamespace("default").withName("c").get().getData())
+                    .containsEntry("a", "2");
+
+            api.createCrds(Path.of(System.getProperty("mlcycle.project.root"), "crds"));
+            GenericKubernetesResource fv =
+                    new GenericKubernetesResourceBuilder()
+                            .withApiVersion("mlcycle.io/v1alpha1")
+                            .withKind("FeatureView")
+                            .withNewMetadata()
+                            .withName("fv")
+                            .withNamespace("default")
+                            .endMetadata()
+                            .withAdditionalProperties(Map.of("spec", Map.of("entity", "user_id")))
+                            .build();
+            client.resource(fv).create();
+            fv.setAdditionalProperty("status", Map.of("phase", "Ready"));
+            client.genericKubernetesResources("mlcycle.io/v1alpha1", "FeatureView")
+                    .inNamespace("default")
+                    .resource(fv)
+                    .subresource("status")
+                    .patch(
+                            new PatchContext.Builder()
+                                    .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                                    .withFieldManager("featureview")
+                                    .withForce(true)
+                                    .build());
+
+            GenericKubernetesResource stored =
+                    client.genericKubernetesResources("mlcycle.io/v1alpha1", "FeatureView")
+                            .inNamespace("default")
+                            .withName("fv")
+                            .get();
+            assertThat(ResourceTable.get(stored, "status", "phase")).isEqualTo("Ready");
+            assertThat(ResourceTable.get(stored, "spec", "entity")).isEqualTo("user_id");
+        }
+    }
+}
