@@ -16,10 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The DJL network the trainer fits. Its first layer is an embedding bag: input is each row's
- * non-zero features as (index + 1, scaled value) pairs padded with index 0, and the layer sums the
- * features' weight vectors scaled by their values, so its cost grows with the non-zeros and not
- * with rows × features.
+ * The DJL network the trainer fits. Its first layer is an embedding bag: it sums the weight vectors
+ * of a row's non-zero features scaled by their values, so its cost grows with the non-zeros and not
+ * with rows × features. Input is either one sparse COO matrix (rows, inputs + 1) of scaled values
+ * at column index + 1 (what the trainer feeds), or two dense (rows, width) arrays of index + 1 and
+ * scaled value padded with index 0 (an embedding lookup; same result). Column 0 is padding.
  *
  * <ul>
  *   <li>logistic: that layer with width 1 is the log-odds.
@@ -127,20 +128,7 @@ public final class TabularNet extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray idx = inputs.get(0);
-        NDArray val = inputs.get(1);
-        if (idx.getDataType() != DataType.INT64) {
-            idx = idx.toType(DataType.INT64, false);
-        }
-        NDArray w0 = value(ps, idx, INPUT_WEIGHT, training);
-        NDArray emb =
-                idx.getNDArrayInternal()
-                        .embedding(idx, w0, SparseFormat.DENSE)
-                        .singletonOrThrow(); // (B, L, H)
-        NDArray x =
-                emb.mul(val.expandDims(2))
-                        .sum(new int[] {1})
-                        .add(value(ps, idx, INPUT_BIAS, training));
+        NDArray x = firstLayer(ps, inputs, training);
         if (algorithm == Algorithm.LOGISTIC) {
             return new NDList(x.reshape(-1));
         }
@@ -170,6 +158,22 @@ public final class TabularNet extends AbstractBlock {
                 x.matMul(value(ps, x, HEAD + "w", training))
                         .add(value(ps, x, HEAD + "b", training));
         return new NDList(out.reshape(-1));
+    }
+
+    private NDArray firstLayer(ParameterStore ps, NDList inputs, boolean training) {
+        NDArray first = inputs.get(0);
+        NDArray w0 = value(ps, first, INPUT_WEIGHT, training);
+        NDArray b0 = value(ps, first, INPUT_BIAS, training);
+        if (inputs.size() == 1) {
+            // sparse (rows, inputs + 1) matrix: PyTorch's sparse × dense product and its gradient
+            // both cost non-zeros × hidden
+            return first.matMul(w0).add(b0);
+        }
+        NDArray idx =
+                first.getDataType() == DataType.INT64 ? first : first.toType(DataType.INT64, false);
+        NDArray emb =
+                idx.getNDArrayInternal().embedding(idx, w0, SparseFormat.DENSE).singletonOrThrow();
+        return emb.mul(inputs.get(1).expandDims(2)).sum(new int[] {1}).add(b0);
     }
 
     private NDArray dropout(NDArray x, boolean training) {

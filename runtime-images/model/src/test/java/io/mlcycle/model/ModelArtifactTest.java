@@ -96,7 +96,8 @@ class ModelArtifactTest {
     }
 
     /** DJL's own forward pass in inference mode over padded (index + 1, scaled value) batches. */
-    static float[] djlPredict(TabularNet block, ModelSpec spec, SparseMatrix m, NDManager manager) {
+    static float[] djlPredict(
+            TabularNet block, ModelSpec spec, SparseMatrix m, NDManager manager, boolean coo) {
         float[] scale = ModelArtifact.inputScale(spec);
         int width = 1;
         for (int r = 0; r < m.rows(); r++) {
@@ -115,6 +116,24 @@ class ModelArtifactTest {
                 new NDList(
                         manager.create(idx, new Shape(m.rows(), width)),
                         manager.create(val, new Shape(m.rows(), width)));
+        if (coo) {
+            long[] rowIdx = new long[(int) m.nonZeros()];
+            long[] colIdx = new long[rowIdx.length];
+            float[] v = new float[rowIdx.length];
+            for (int r = 0; r < m.rows(); r++) {
+                for (int p = m.rowPtr()[r]; p < m.rowPtr()[r + 1]; p++) {
+                    rowIdx[p] = r;
+                    colIdx[p] = m.cols()[p] + 1L;
+                    v[p] = m.values()[p] * scale[m.cols()[p]];
+                }
+            }
+            in =
+                    new NDList(
+                            manager.createCoo(
+                                    java.nio.FloatBuffer.wrap(v),
+                                    new long[][] {rowIdx, colIdx},
+                                    new Shape(m.rows(), m.numFeatures() + 1L)));
+        }
         NDArray logits =
                 block.forward(new ParameterStore(manager, false), in, false).singletonOrThrow();
         float[] z = logits.toFloatArray();
@@ -133,7 +152,12 @@ class ModelArtifactTest {
         SparseMatrix rows = randomRows(50, 3);
         try (NDManager manager = Djl.newManager()) {
             TabularNet block = randomBlock(a, manager);
-            float[] expected = djlPredict(block, spec, rows, manager);
+            float[] expected = djlPredict(block, spec, rows, manager, false);
+            float[] viaSparse = djlPredict(block, spec, rows, manager, true);
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(viaSparse[i])
+                        .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-5f));
+            }
             ModelArtifact.write(dir, spec, block);
             try (ModelArtifact loaded = ModelArtifact.load(dir)) {
                 float[] got = loaded.predict(rows);

@@ -20,6 +20,7 @@ import io.mlcycle.model.Djl;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.model.TabularNet;
 
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -108,20 +109,21 @@ public final class Fit {
             int start,
             int end) {
         int b = end - start;
-        int width = 1;
+        int nnz = 0;
         for (int i = start; i < end; i++) {
-            int r = order[i];
-            width = Math.max(width, x.rowPtr()[r + 1] - x.rowPtr()[r]);
+            nnz += x.rowPtr()[order[i] + 1] - x.rowPtr()[order[i]];
         }
-        long[] idx = new long[b * width];
-        float[] val = new float[b * width];
+        long[] rowIdx = new long[nnz];
+        long[] colIdx = new long[nnz];
+        float[] val = new float[nnz];
         float[] lab = new float[b];
+        int k = 0;
         for (int i = 0; i < b; i++) {
             int r = order[start + i];
-            int k = i * width;
             for (int q = x.rowPtr()[r]; q < x.rowPtr()[r + 1]; q++, k++) {
                 int c = x.cols()[q];
-                idx[k] = c + 1L;
+                rowIdx[k] = i;
+                colIdx[k] = c + 1L;
                 val[k] = x.values()[q] * scale[c];
             }
             lab[i] = y[r];
@@ -129,8 +131,10 @@ public final class Fit {
         try (NDManager bm = trainer.getManager().newSubManager()) {
             NDList in =
                     new NDList(
-                            bm.create(idx, new Shape(b, width)),
-                            bm.create(val, new Shape(b, width)));
+                            bm.createCoo(
+                                    FloatBuffer.wrap(val),
+                                    new long[][] {rowIdx, colIdx},
+                                    new Shape(b, x.numFeatures() + 1L)));
             NDArray labels = bm.create(lab);
             try (GradientCollector gc = trainer.newGradientCollector()) {
                 NDArray z = trainer.forward(in).singletonOrThrow();
