@@ -98,6 +98,20 @@ public final class FeatureAssembler {
                                 + t.catalog().size());
             }
             total += t.catalog().size();
+            SparseMatrix m = t.matrix();
+            for (int k = 0; k < m.nonZeros(); k++) {
+                if (m.cols()[k] < 0 || m.cols()[k] >= t.catalog().size()) {
+                    throw TaskFailure.invalid(
+                            "CatalogMismatch",
+                            "featureView '"
+                                    + t.featureView()
+                                    + "': the table uses feature index "
+                                    + m.cols()[k]
+                                    + " but features.json lists only "
+                                    + t.catalog().size()
+                                    + " features");
+                }
+            }
         }
         List<ModelSpec.Feature> features = new ArrayList<>(total);
         double[] min = new double[total];

@@ -17,6 +17,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -314,6 +315,12 @@ public final class Trainer {
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path staging = Files.createTempDirectory(parent, ".staging-" + out.getFileName() + "-");
+        try {
+            // temp directories are owner-only; the serving pods read the artifact as another user
+            Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system: its defaults apply
+        }
         try {
             ModelArtifact.write(staging, spec, params);
             var writer = TaskJson.MAPPER.writerWithDefaultPrettyPrinter();
