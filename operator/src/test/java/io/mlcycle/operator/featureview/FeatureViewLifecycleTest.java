@@ -1,6 +1,5 @@
 package io.mlcycle.operator.featureview;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureView;
@@ -20,14 +19,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import static io.mlcycle.operator.testing.Cluster.NS;
 import static io.mlcycle.operator.testing.Cluster.awaitJob;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.conditionIs;
+import static io.mlcycle.operator.testing.Cluster.edit;
 import static io.mlcycle.operator.testing.Cluster.hasEvent;
 import static io.mlcycle.operator.testing.Cluster.jobs;
 import static io.mlcycle.operator.testing.Cluster.poke;
+import static io.mlcycle.operator.testing.Fixtures.featureView;
+import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -36,41 +37,6 @@ class FeatureViewLifecycleTest {
 
     @Inject KubernetesClient client;
     @Inject TestClock clock;
-
-    static FeatureView featureView(String name) {
-        FeatureViewSpec spec = new FeatureViewSpec();
-        spec.entity = "user_id";
-        spec.source = new FeatureViewSpec.Source();
-        spec.source.uri = "file:///data/raw/item-events/dt={date}/";
-        spec.source.successMarker = "_SUCCESS";
-        spec.source.pollInterval = "10m";
-        spec.pivot = new FeatureViewSpec.Pivot();
-        spec.pivot.key = "event_id";
-        spec.pivot.value = "cnt";
-        spec.window = "7d";
-        spec.filters = new FeatureViewSpec.Filters();
-        spec.filters.where = "channel <> 'test'";
-        spec.store = new FeatureViewSpec.Store();
-        spec.store.uri = "file:///data/features/" + name + "/";
-        spec.validation = new FeatureViewSpec.Validation();
-        spec.validation.minEntities = 10;
-        FeatureView fv = new FeatureView();
-        fv.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        fv.setSpec(spec);
-        return fv;
-    }
-
-    static Summary pivotSucceeded(String uri, double entities, double features) {
-        return Summary.succeeded(
-                uri,
-                Map.of(
-                        "entities", entities,
-                        "features", features,
-                        "nonZeros", 500.0,
-                        "sparsity", 0.99,
-                        "sourceRows", 2000.0),
-                null);
-    }
 
     @Test
     void materializesOnceAndCopiesThePodSummaryIntoStatus() {
@@ -262,14 +228,14 @@ class FeatureViewLifecycleTest {
                 "fv-valid",
                 f -> f.getStatus() != null && f.getStatus().latest != null);
 
-        client.resources(FeatureView.class)
-                .inNamespace(NS)
-                .withName("fv-valid")
-                .edit(
-                        f -> {
-                            f.getSpec().asOf = "2026-11-18";
-                            return f;
-                        });
+        edit(
+                client,
+                FeatureView.class,
+                "fv-valid",
+                f -> {
+                    f.getSpec().asOf = "2026-11-18";
+                    return f;
+                });
         Job second = awaitJob(client, "fv-valid-pivot-20261118-1");
         new Kubelet(client)
                 .finish(

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.MlcycleStatus;
 
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 import static org.awaitility.Awaitility.await;
 
@@ -69,15 +71,29 @@ public final class Cluster {
     /** Touches an annotation so the operator reconciles now (as kubectl annotate would). */
     public static <T extends HasMetadata> void poke(
             KubernetesClient client, Class<T> type, String name) {
-        client.resources(type)
-                .inNamespace(NS)
-                .withName(name)
-                .edit(
-                        r -> {
-                            r.getMetadata()
-                                    .getAnnotations()
-                                    .put("test.mlcycle.io/poke", Instant.now().toString());
-                            return r;
-                        });
+        edit(
+                client,
+                type,
+                name,
+                r -> {
+                    r.getMetadata()
+                            .getAnnotations()
+                            .put("test.mlcycle.io/poke", Instant.now().toString());
+                    return r;
+                });
+    }
+
+    /** Edits a resource, retrying when the operator updated it in between (409). */
+    public static <T extends HasMetadata> T edit(
+            KubernetesClient client, Class<T> type, String name, UnaryOperator<T> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return client.resources(type).inNamespace(NS).withName(name).edit(change);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
     }
 }

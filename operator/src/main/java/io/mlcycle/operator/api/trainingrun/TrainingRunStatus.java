@@ -57,10 +57,18 @@ public class TrainingRunStatus extends MlcycleStatus {
     @JsonPropertyDescription("Last time the retrain schedule fired (RFC 3339).")
     public String lastScheduleTime;
 
+    @JsonPropertyDescription(
+            "True when the schedule fired while a training was running or inputs were missing:"
+                    + " train once they allow.")
+    public Boolean pendingSchedule;
+
     /** A feature and its importance. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class FeatureImportance {
+        @JsonPropertyDescription("Feature name.")
         public String name;
+
+        @JsonPropertyDescription("Mean |SHAP| value.")
         public Double importance;
 
         public FeatureImportance() {}
@@ -90,9 +98,16 @@ public class TrainingRunStatus extends MlcycleStatus {
         @JsonPropertyDescription("Outcome reported by the pod.")
         public String outcome;
 
+        @JsonPropertyDescription("CamelCase reason reported by the pod.")
         public String reason;
+
+        @JsonPropertyDescription("Message reported by the pod.")
         public String message;
+
+        @JsonPropertyDescription("When the Job was created (RFC 3339).")
         public String startedAt;
+
+        @JsonPropertyDescription("When it finished (RFC 3339).")
         public String completedAt;
     }
 }

@@ -1,0 +1,180 @@
+package io.mlcycle.operator.modelversion;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
+import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
+import io.mlcycle.operator.api.modelversion.ModelVersionStatus.GateResult;
+import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.StatusUpdates;
+import jakarta.inject.Inject;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides a ModelVersion's approval: a person's {@code spec.approval} if set, else its gates
+ * (absolute bounds, and the delta vs the newest older approved, not rolled-back version of the same
+ * model). The {@code mlcycle.io/rolled-back} annotation revokes it. A verdict compares with older
+ * versions only, so it stays stable when newer versions arrive.
+ */
+@ControllerConfiguration(name = "modelversion", generationAwareEventProcessing = false)
+public class ModelVersionReconciler implements Reconciler<ModelVersion> {
+
+    public static final String APPROVED = "Approved";
+    public static final String ROLLED_BACK = "RolledBack";
+
+    @Inject KubernetesClient client;
+    @Inject EventRecorder events;
+    @Inject Clock clock;
+
+    @Override
+    public UpdateControl<ModelVersion> reconcile(ModelVersion mv, Context<ModelVersion> context) {
+        Instant now = clock.instant();
+        ModelVersionSpec spec = mv.getSpec();
+        ModelVersionStatus old = mv.getStatus();
+        ModelVersionStatus status = StatusUpdates.copy(old, ModelVersionStatus.class);
+        Long generation = mv.getMetadata().getGeneration();
+        status.observedGeneration = generation;
+
+        Map<String, String> annotations = mv.getMetadata().getAnnotations();
+        String rolledBack =
+                annotations == null ? null : annotations.get(ModelVersion.ROLLED_BACK_ANNOTATION);
+        List<ModelVersion> older = olderVersions(mv);
+        boolean relative =
+                spec.gates != null
+                        && spec.gates.stream().anyMatch(g -> g.minDeltaVsApproved != null);
+        boolean olderUndecided =
+                older.stream()
+                        .anyMatch(
+                                o ->
+                                        o.getStatus() == null
+                                                || o.getStatus().phase == null
+                                                || o.getStatus().phase
+                                                        == ModelVersionStatus.Phase.Pending);
+        if (relative && olderUndecided && rolledBack == null && spec.approval == null) {
+            status.phase = ModelVersionStatus.Phase.Pending;
+            Conditions.set(
+                    status.conditions,
+                    APPROVED,
+                    Conditions.UNKNOWN,
+                    "WaitingForOlderVersions",
+                    "an older version of " + spec.model + " is not judged yet",
+                    generation,
+                    now);
+            return StatusUpdates.patchIfChanged(mv, status).rescheduleAfter(Duration.ofSeconds(2));
+        }
+        Optional<Gates.Baseline> baseline =
+                older.stream()
+                        .filter(
+                                o ->
+                                        o.getStatus() != null
+                                                && Boolean.TRUE.equals(o.getStatus().approved))
+                        .max(Comparator.comparing(o -> o.getSpec().version))
+                        .map(o -> new Gates.Baseline(o.getSpec().version, o.getSpec().metrics));
+        List<GateResult> results = Gates.evaluate(spec.gates, spec.metrics, baseline);
+        status.gates = results;
+        status.comparedWithVersion = baseline.map(Gates.Baseline::version).orElse(null);
+        Optional<String> failure = Gates.firstFailure(results);
+
+        boolean approved;
+        String reason;
+        String message;
+        if (spec.approval != null) {
+            approved = spec.approval == ModelVersionSpec.Approval.Approved;
+            reason = approved ? "ManuallyApproved" : "ManuallyRejected";
+            message =
+                    (spec.approvalReason == null ? "set by a person" : spec.approvalReason)
+                            + failure.map(f -> " (gates: " + f + ")").orElse(" (gates passed)");
+        } else if (failure.isPresent()) {
+            approved = false;
+            reason = "GateFailed";
+            message = failure.get();
+        } else {
+            approved = true;
+            reason = "GatesPassed";
+            message =
+                    results.isEmpty()
+                            ? "no gates"
+                            : results.stream()
+                                    .map(r -> r.message)
+                                    .reduce((a, b) -> a + "; " + b)
+                                    .orElse("");
+        }
+        ModelVersionStatus.Phase phase;
+        if (rolledBack != null) {
+            status.rolledBackReason = rolledBack;
+            Conditions.set(status, ROLLED_BACK, true, ROLLED_BACK, rolledBack, generation, now);
+            Conditions.set(
+                    status,
+                    APPROVED,
+                    false,
+                    ROLLED_BACK,
+                    "rolled back: " + rolledBack,
+                    generation,
+                    now);
+            status.approved = false;
+            phase = ModelVersionStatus.Phase.RolledBack;
+        } else {
+            status.rolledBackReason = null;
+            Conditions.set(status, ROLLED_BACK, false, "NotRolledBack", "", generation, now);
+            Conditions.set(status, APPROVED, approved, reason, message, generation, now);
+            status.approved = approved;
+            phase =
+                    approved
+                            ? ModelVersionStatus.Phase.Approved
+                            : ModelVersionStatus.Phase.Rejected;
+        }
+        Conditions.set(
+                status,
+                Conditions.READY,
+                true,
+                "Judged",
+                spec.model + " v" + spec.version + " is " + phase,
+                generation,
+                now);
+        ModelVersionStatus.Phase before = old == null ? null : old.phase;
+        status.phase = phase;
+        if (phase != before) {
+            switch (phase) {
+                case Approved -> events.normal(mv, "Approved", message);
+                case Rejected -> events.warning(mv, "Rejected", message);
+                case RolledBack -> events.warning(mv, ROLLED_BACK, rolledBack);
+                default -> {}
+            }
+        }
+        return StatusUpdates.patchIfChanged(mv, status);
+    }
+
+    /** Versions of the same model with a lower number and no rolled-back annotation. */
+    private List<ModelVersion> olderVersions(ModelVersion mv) {
+        return client
+                .resources(ModelVersion.class)
+                .inNamespace(mv.getMetadata().getNamespace())
+                .withLabel(ModelVersion.MODEL_LABEL, mv.getSpec().model)
+                .list()
+                .getItems()
+                .stream()
+                .filter(o -> !Objects.equals(o.getMetadata().getName(), mv.getMetadata().getName()))
+                .filter(o -> o.getSpec() != null && o.getSpec().version != null)
+                .filter(o -> o.getSpec().version < mv.getSpec().version)
+                .filter(
+                        o ->
+                                o.getMetadata().getAnnotations() == null
+                                        || !o.getMetadata()
+                                                .getAnnotations()
+                                                .containsKey(ModelVersion.ROLLED_BACK_ANNOTATION))
+                .toList();
+    }
+}

@@ -1,0 +1,333 @@
+package io.mlcycle.operator.trainingrun;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
+import io.mlcycle.operator.api.trainingrun.Gate;
+import io.mlcycle.operator.api.trainingrun.TrainingRun;
+import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
+import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
+import io.mlcycle.operator.testing.Kubelet;
+import io.mlcycle.operator.testing.TestClock;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TrainTask;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static io.mlcycle.operator.testing.Cluster.NS;
+import static io.mlcycle.operator.testing.Cluster.awaitJob;
+import static io.mlcycle.operator.testing.Cluster.awaitResource;
+import static io.mlcycle.operator.testing.Cluster.condition;
+import static io.mlcycle.operator.testing.Cluster.conditionIs;
+import static io.mlcycle.operator.testing.Cluster.edit;
+import static io.mlcycle.operator.testing.Cluster.hasEvent;
+import static io.mlcycle.operator.testing.Cluster.jobs;
+import static io.mlcycle.operator.testing.Cluster.poke;
+import static io.mlcycle.operator.testing.Fixtures.featureView;
+import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@QuarkusTest
+class TrainingRunLifecycleTest {
+
+    @Inject KubernetesClient client;
+    @Inject TestClock clock;
+
+    static TrainingRun trainingRun(String name, String model, String... featureViews) {
+        TrainingRunSpec spec = new TrainingRunSpec();
+        spec.model = model;
+        spec.features =
+                java.util.Arrays.stream(featureViews)
+                        .map(
+                                f -> {
+                                    TrainingRunSpec.FeatureRef r = new TrainingRunSpec.FeatureRef();
+                                    r.featureView = f;
+                                    return r;
+                                })
+                        .toList();
+        spec.labels = new TrainingRunSpec.Labels();
+        spec.labels.uri = "file:///data/labels/returned/dt={date}/";
+        spec.labels.column = "returned";
+        Gate min = new Gate();
+        min.metric = Gate.Metric.auc;
+        min.min = 0.65;
+        Gate delta = new Gate();
+        delta.metric = Gate.Metric.auc;
+        delta.minDeltaVsApproved = 0.0;
+        spec.gates = List.of(min, delta);
+        TrainingRun tr = new TrainingRun();
+        tr.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        tr.setSpec(spec);
+        return tr;
+    }
+
+    static Summary trained(String uri, double auc) {
+        return Summary.succeeded(
+                uri,
+                Map.of("auc", auc, "precision", 0.6, "recall", 0.5, "f1", 0.55, "rows", 1000.0),
+                Map.of(
+                        "topFeatures",
+                        List.of(
+                                Map.of("name", "item_42", "importance", 0.31),
+                                Map.of("name", "logins", "importance", 0.12))));
+    }
+
+    /** Creates a FeatureView and plays its pivot pod to success at that as-of. */
+    private void materialize(String fv, String asOf) {
+        FeatureView existing =
+                client.resources(FeatureView.class).inNamespace(NS).withName(fv).get();
+        if (existing == null) {
+            FeatureView view = featureView(fv);
+            view.getSpec().asOf = asOf;
+            client.resource(view).create();
+        } else {
+            edit(
+                    client,
+                    FeatureView.class,
+                    fv,
+                    f -> {
+                        f.getSpec().asOf = asOf;
+                        return f;
+                    });
+        }
+        Job job = awaitJob(client, fv + "-pivot-" + asOf.replace("-", "") + "-1");
+        new Kubelet(client)
+                .finish(
+                        job,
+                        pivotSucceeded(
+                                "file:///data/features/" + fv + "/asOf=" + asOf + "/", 100, 20));
+        awaitResource(
+                client,
+                FeatureView.class,
+                fv,
+                f ->
+                        f.getStatus() != null
+                                && f.getStatus().latest != null
+                                && asOf.equals(f.getStatus().latest.asOf));
+    }
+
+    @Test
+    void missingFeatureViewWaitsNamingIt() {
+        client.resource(trainingRun("tr-missing", "missing-model", "no-such-view")).create();
+        TrainingRun waiting =
+                awaitResource(
+                        client,
+                        TrainingRun.class,
+                        "tr-missing",
+                        t -> conditionIs(t.getStatus(), "WaitingForFeatures", "True"));
+        assertThat(condition(waiting.getStatus(), "WaitingForFeatures").get().getMessage())
+                .contains("FeatureView no-such-view not found");
+        assertThat(waiting.getStatus().phase).isEqualTo(TrainingRunStatus.Phase.WaitingForFeatures);
+        assertThat(jobs(client, "mlcycle.io/trainingrun", "tr-missing")).isEmpty();
+    }
+
+    @Test
+    void trainsRegistersApprovesAndRetrainsOnNewAsOfWithGateVerdict() {
+        materialize("ret-events", "2026-11-18");
+        client.resource(trainingRun("ret", "return-predictor", "ret-events")).create();
+
+        Job job = awaitJob(client, "ret-train-v1-1");
+        assertThat(job.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo("ret");
+        assertThat(job.getMetadata().getOwnerReferences().get(0).getController()).isTrue();
+        TrainTask task = (TrainTask) Kubelet.task(job);
+        assertThat(task.version()).isEqualTo(1);
+        assertThat(task.entity()).isEqualTo("user_id");
+        assertThat(task.features())
+                .singleElement()
+                .satisfies(
+                        f -> {
+                            assertThat(f.asOf()).isEqualTo("2026-11-18");
+                            assertThat(f.uri())
+                                    .isEqualTo("file:///data/features/ret-events/asOf=2026-11-18/");
+                        });
+        assertThat(task.labels().uri()).isEqualTo("file:///data/labels/returned/dt=2026-11-18/");
+        assertThat(task.outputUri()).isEqualTo("file:///data/models/return-predictor/v1/");
+        assertThat(task.hyperparameters().learningRate()).containsExactly(0.001);
+
+        new Kubelet(client).finish(job, trained("file:///data/models/return-predictor/v1/", 0.80));
+
+        ModelVersion v1 =
+                awaitResource(
+                        client,
+                        ModelVersion.class,
+                        "return-predictor-v1",
+                        m ->
+                                m.getStatus() != null
+                                        && m.getStatus().phase
+                                                == ModelVersionStatus.Phase.Approved);
+        assertThat(v1.getMetadata().getLabels())
+                .containsEntry("mlcycle.io/model", "return-predictor");
+        assertThat(v1.getMetadata().getOwnerReferences()).isEmpty();
+        assertThat(v1.getSpec().metrics).containsEntry("auc", 0.80);
+        assertThat(v1.getSpec().topFeatures.get(0).name).isEqualTo("item_42");
+        assertThat(v1.getSpec().lineage.trainingRun).isEqualTo("ret");
+        assertThat(v1.getSpec().lineage.featureViews.get(0).asOf).isEqualTo("2026-11-18");
+        assertThat(v1.getSpec().lineage.image).isEqualTo("mlcycle/trainer:0.1.0");
+        assertThat(v1.getSpec().lineage.job).isEqualTo("ret-train-v1-1");
+        assertThat(v1.getSpec().artifactUri).isEqualTo("file:///data/models/return-predictor/v1/");
+        assertThat(v1.getStatus().gates).hasSize(2).allMatch(g -> g.passed);
+
+        TrainingRun tr =
+                awaitResource(
+                        client,
+                        TrainingRun.class,
+                        "ret",
+                        t -> t.getStatus() != null && Boolean.TRUE.equals(t.getStatus().approved));
+        assertThat(tr.getStatus().phase).isEqualTo(TrainingRunStatus.Phase.Succeeded);
+        assertThat(tr.getStatus().modelVersion).isEqualTo("return-predictor-v1");
+        assertThat(tr.getStatus().auc).isEqualTo(0.80);
+        assertThat(tr.getStatus().topFeatures.get(0).name).isEqualTo("item_42");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "return-predictor-v1", "Approved"));
+        assertThat(hasEvent(client, "ret", "ModelVersionRegistered")).isTrue();
+
+        // The FeatureView gets a newer as-of: the run trains v2, which is worse than v1.
+        materialize("ret-events", "2026-11-19");
+        Job second = awaitJob(client, "ret-train-v2-1");
+        TrainTask task2 = (TrainTask) Kubelet.task(second);
+        assertThat(task2.features().get(0).asOf()).isEqualTo("2026-11-19");
+        assertThat(task2.outputUri()).isEqualTo("file:///data/models/return-predictor/v2/");
+        new Kubelet(client)
+                .finish(second, trained("file:///data/models/return-predictor/v2/", 0.70));
+        ModelVersion v2 =
+                awaitResource(
+                        client,
+                        ModelVersion.class,
+                        "return-predictor-v2",
+                        m ->
+                                m.getStatus() != null
+                                        && m.getStatus().phase
+                                                == ModelVersionStatus.Phase.Rejected);
+        assertThat(condition(v2.getStatus(), "Approved"))
+                .hasValueSatisfying(
+                        c -> {
+                            assertThat(c.getReason()).isEqualTo("GateFailed");
+                            assertThat(c.getMessage()).contains("worse than approved v1");
+                        });
+        assertThat(v2.getStatus().comparedWithVersion).isEqualTo(1);
+        awaitResource(
+                client,
+                TrainingRun.class,
+                "ret",
+                t ->
+                        "return-predictor-v2".equals(t.getStatus().modelVersion)
+                                && Boolean.FALSE.equals(t.getStatus().approved));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "return-predictor-v2", "Rejected"));
+
+        // Repeated reconciles create no duplicate Job or ModelVersion.
+        poke(client, TrainingRun.class, "ret");
+        poke(client, TrainingRun.class, "ret");
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(jobs(client, "mlcycle.io/trainingrun", "ret")).hasSize(2);
+        assertThat(
+                        client.resources(ModelVersion.class)
+                                .inNamespace(NS)
+                                .withLabel("mlcycle.io/model", "return-predictor")
+                                .list()
+                                .getItems())
+                .hasSize(2);
+
+        // A deployment rolls v1 back: it loses its approval.
+        edit(
+                client,
+                ModelVersion.class,
+                "return-predictor-v1",
+                m -> {
+                    m.getMetadata()
+                            .getAnnotations()
+                            .put(ModelVersion.ROLLED_BACK_ANNOTATION, "online-precision 0.3 < 0.5");
+                    return m;
+                });
+        ModelVersion rolled =
+                awaitResource(
+                        client,
+                        ModelVersion.class,
+                        "return-predictor-v1",
+                        m -> m.getStatus().phase == ModelVersionStatus.Phase.RolledBack);
+        assertThat(rolled.getStatus().approved).isFalse();
+        assertThat(conditionIs(rolled.getStatus(), "RolledBack", "True")).isTrue();
+        assertThat(rolled.getStatus().rolledBackReason).contains("online-precision");
+    }
+
+    @Test
+    void failedTrainingReportsThePodReasonAndRegistersNothing() {
+        materialize("fail-events", "2026-11-18");
+        client.resource(trainingRun("tr-fail", "fail-model", "fail-events")).create();
+        Job job = awaitJob(client, "tr-fail-train-v1-1");
+        new Kubelet(client)
+                .finish(
+                        job,
+                        Summary.failure(
+                                Summary.Outcome.Invalid,
+                                "SingleClass",
+                                "labels column 'returned' has only the value 0"));
+        TrainingRun failed =
+                awaitResource(
+                        client,
+                        TrainingRun.class,
+                        "tr-fail",
+                        t ->
+                                t.getStatus() != null
+                                        && t.getStatus().phase == TrainingRunStatus.Phase.Failed);
+        assertThat(condition(failed.getStatus(), "Degraded").get().getReason())
+                .isEqualTo("SingleClass");
+        assertThat(condition(failed.getStatus(), "Degraded").get().getMessage())
+                .contains("only the value 0");
+        assertThat(
+                        client.resources(ModelVersion.class)
+                                .inNamespace(NS)
+                                .withName("fail-model-v1")
+                                .get())
+                .isNull();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "tr-fail", "TrainingFailed"));
+    }
+
+    @Test
+    void invalidRetrainScheduleNamesTheField() {
+        TrainingRun tr = trainingRun("tr-invalid", "invalid-model", "whatever");
+        tr.getSpec().retrain.schedule = "61 * * * *";
+        client.resource(tr).create();
+        TrainingRun invalid =
+                awaitResource(
+                        client,
+                        TrainingRun.class,
+                        "tr-invalid",
+                        t -> conditionIs(t.getStatus(), "InvalidSpec", "True"));
+        assertThat(condition(invalid.getStatus(), "InvalidSpec").get().getMessage())
+                .contains("spec.retrain.schedule");
+    }
+
+    @Test
+    void retrainScheduleTrainsAgainWhenTheClockPassesTheFireTime() {
+        clock.set(Instant.parse("2026-11-20T12:00:00Z"));
+        materialize("sched-events", "2026-11-18");
+        TrainingRun tr = trainingRun("tr-sched", "sched-model", "sched-events");
+        tr.getSpec().retrain.schedule = "0 3 * * *";
+        client.resource(tr).create();
+        Job first = awaitJob(client, "tr-sched-train-v1-1");
+        new Kubelet(client).finish(first, trained("file:///data/models/sched-model/v1/", 0.8));
+        awaitResource(
+                client,
+                TrainingRun.class,
+                "tr-sched",
+                t -> t.getStatus() != null && t.getStatus().modelVersion != null);
+
+        clock.set(Instant.parse("2026-11-21T03:00:10Z"));
+        poke(client, TrainingRun.class, "tr-sched");
+        Job second = awaitJob(client, "tr-sched-train-v2-1");
+        assertThat(second.getMetadata().getAnnotations())
+                .containsEntry("mlcycle.io/trigger", "Schedule");
+    }
+}
