@@ -116,10 +116,12 @@ final class BatchScoring {
             }
         }
 
-        Instant baseline =
-                b.lastScheduleTime != null
-                        ? Instant.parse(b.lastScheduleTime)
-                        : Instant.parse(md.getMetadata().getCreationTimestamp());
+        if (b.lastScheduleTime == null) {
+            // Like a CronJob: fire times before the resource existed are not made up.
+            String created = md.getMetadata().getCreationTimestamp();
+            b.lastScheduleTime = created == null ? now.toString() : created;
+        }
+        Instant baseline = Instant.parse(b.lastScheduleTime);
         Optional<ZonedDateTime> fire = schedule.lastFire(now);
         Duration untilNext =
                 schedule.nextFire(now).map(n -> Duration.between(now, n.toInstant())).orElse(null);

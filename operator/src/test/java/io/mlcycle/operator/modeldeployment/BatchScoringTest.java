@@ -1,0 +1,159 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.testing.Kubelet;
+import io.mlcycle.operator.testing.TestClock;
+import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.ScoreTask;
+import io.mlcycle.task.Summary;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Map;
+
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
+import static io.mlcycle.operator.testing.Cluster.NS;
+import static io.mlcycle.operator.testing.Cluster.TIMEOUT;
+import static io.mlcycle.operator.testing.Cluster.awaitResource;
+import static io.mlcycle.operator.testing.Cluster.hasEvent;
+import static io.mlcycle.operator.testing.Cluster.jobs;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+@QuarkusTest
+class BatchScoringTest {
+
+    @Inject KubernetesClient client;
+    @Inject TestClock clock;
+
+    private FeatureView materializedFeatureView(String name) {
+        FeatureViewSpec spec = new FeatureViewSpec();
+        spec.entity = "user_id";
+        spec.source = new FeatureViewSpec.Source();
+        spec.source.uri = "file:///data/raw/" + name + "/dt={date}/";
+        spec.pivot = new FeatureViewSpec.Pivot();
+        spec.pivot.key = "event_id";
+        spec.pivot.value = "cnt";
+        spec.window = "1d";
+        spec.asOf = "2026-11-18";
+        spec.store = new FeatureViewSpec.Store();
+        spec.store.uri = "file:///data/features/" + name + "/";
+        FeatureView fv = new FeatureView();
+        fv.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        fv.setSpec(spec);
+        client.resource(fv).create();
+        Job pivot =
+                await().atMost(TIMEOUT)
+                        .until(
+                                () -> jobs(client, "mlcycle.io/featureview", name),
+                                l -> !l.isEmpty())
+                        .get(0);
+        String uri = "file:///data/features/" + name + "/asOf=2026-11-18/";
+        new Kubelet(client).finish(pivot, Summary.succeeded(uri, Map.of("entities", 100.0), null));
+        return awaitResource(
+                client,
+                FeatureView.class,
+                name,
+                f -> f.getStatus() != null && f.getStatus().latest != null);
+    }
+
+    @Test
+    void scoresTheLatestFeatureTableOnTheScheduleWithOneJobPerFireTime() {
+        materializedFeatureView("fv-batch");
+        version(client, "m-batch", 1, true);
+        ModelDeployment md = deployment("md-batch", "m-batch");
+        md.getSpec().batch = new ModelDeploymentSpec.Batch();
+        md.getSpec().batch.schedule = "0 5 * * *";
+        md.getSpec().batch.featureViews = List.of("fv-batch");
+        md.getSpec().batch.output = new ModelDeploymentSpec.Output();
+        md.getSpec().batch.output.uri = "file:///data/scores/m-batch";
+        ModelDeployment created = client.resource(md).create();
+        awaitResource(
+                client,
+                ModelDeployment.class,
+                "md-batch",
+                m -> m.getStatus() != null && m.getStatus().batch != null);
+        assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-batch")).isEmpty();
+
+        // The first 05:00 after the resource was created.
+        ZonedDateTime createdAt =
+                Instant.parse(created.getMetadata().getCreationTimestamp()).atZone(ZoneOffset.UTC);
+        ZonedDateTime fire = createdAt.toLocalDate().atTime(5, 0).atZone(ZoneOffset.UTC);
+        if (!fire.isAfter(createdAt)) {
+            fire = fire.plusDays(1);
+        }
+        clock.set(fire.toInstant().plusSeconds(30));
+        // The serving pods becoming ready wakes the operator, which sees the fire time passed.
+        ModelDeployments.markReady(client, "md-batch");
+
+        String date = fire.toLocalDate().toString();
+        String jobName = "md-batch-score-" + date.replace("-", "") + "-0500";
+        Job job =
+                await().atMost(TIMEOUT)
+                        .until(
+                                () ->
+                                        client.batch()
+                                                .v1()
+                                                .jobs()
+                                                .inNamespace(NS)
+                                                .withName(jobName)
+                                                .get(),
+                                j -> j != null);
+        ScoreTask task = (ScoreTask) Kubelet.task(job);
+        assertThat(task.artifactUri()).isEqualTo("file:///data/models/m-batch/v1/");
+        assertThat(task.version()).isEqualTo(1);
+        assertThat(task.asOf()).isEqualTo(date);
+        assertThat(task.entity()).isEqualTo("user_id");
+        assertThat(task.features())
+                .containsExactly(
+                        new FeatureInput(
+                                "fv-batch",
+                                "2026-11-18",
+                                "file:///data/features/fv-batch/asOf=2026-11-18/"));
+        assertThat(task.outputUri()).isEqualTo("file:///data/scores/m-batch/asOf=" + date + "/");
+        assertThat(job.getSpec().getTemplate().getSpec().getRestartPolicy()).isEqualTo("Never");
+
+        String scores = "file:///data/scores/m-batch/asOf=" + date + "/";
+        new Kubelet(client).finish(job, Summary.succeeded(scores, Map.of("rows", 100.0), null));
+        ModelDeployment done =
+                awaitResource(
+                        client,
+                        ModelDeployment.class,
+                        "md-batch",
+                        m -> "Succeeded".equals(m.getStatus().batch.lastOutcome));
+        assertThat(done.getStatus().batch.lastRows).isEqualTo(100L);
+        assertThat(done.getStatus().batch.lastUri).isEqualTo(scores);
+        assertThat(done.getStatus().batch.lastAsOf).isEqualTo(date);
+        assertThat(done.getStatus().batch.activeJob).isNull();
+        await().atMost(TIMEOUT).until(() -> hasEvent(client, "md-batch", "BatchScored"));
+
+        // Reconciled again (a spec edit) at the same fire time: no second Job.
+        client.resources(ModelDeployment.class)
+                .inNamespace(NS)
+                .withName("md-batch")
+                .edit(
+                        m -> {
+                            m.getSpec().replicas = 2;
+                            return m;
+                        });
+        await().atMost(TIMEOUT)
+                .until(
+                        () -> ModelDeployments.servingDeployment(client, "md-batch"),
+                        d -> d.getSpec().getReplicas() == 2);
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-batch")).hasSize(1);
+    }
+}
