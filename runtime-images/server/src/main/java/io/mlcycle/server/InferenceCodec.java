@@ -6,10 +6,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.task.TaskJson;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -168,7 +172,10 @@ final class InferenceCodec {
         int depth = 1;
         while (depth > 0) {
             t = p.nextToken();
-            if (t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) {
+            if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT) {
+                // counts are the common case: integer parsing is cheaper than float parsing
+                in.add(p.getIntValue());
+            } else if (t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) {
                 float v = p.getFloatValue();
                 if (!Float.isFinite(v)) {
                     throw BadRequest.of(
@@ -475,6 +482,43 @@ final class InferenceCodec {
             return p.getIntValue();
         }
         throw BadRequest.of("feedback[" + i + "].actual must be 0 or 1, found " + describe(p, v));
+    }
+
+    /**
+     * Runs the request and response paths a few hundred times on synthetic requests, so the first
+     * real requests after readiness do not pay for class loading and interpretation.
+     */
+    static void warmUp(Map<String, Integer> featureIndex, List<String> names) throws IOException {
+        int n = names.size();
+        StringBuilder dense =
+                new StringBuilder("{\"id\":\"warm-up\",\"inputs\":[{\"name\":\"input\",");
+        dense.append("\"shape\":[1,").append(n).append("],\"datatype\":\"FP32\",\"data\":[");
+        for (int j = 0; j < n; j++) {
+            dense.append(j == 0 ? "" : ",").append(j % 7 == 0 ? "1.5" : "0");
+        }
+        dense.append("]}]}");
+        String named =
+                "{\"inputs\":[{\"name\":"
+                        + TaskJson.write(names.get(0))
+                        + ",\"shape\":[2],\"datatype\":\"FP32\",\"data\":[1,2]}]}";
+        byte[][] bodies = {
+            dense.toString().getBytes(StandardCharsets.UTF_8),
+            named.getBytes(StandardCharsets.UTF_8)
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < 500; i++) {
+            Request r =
+                    readInfer(
+                            new ByteArrayInputStream(bodies[i % 2]),
+                            featureIndex,
+                            n,
+                            Integer.MAX_VALUE);
+            float[] p = new float[r.rows().rows()];
+            String[] ids = new String[p.length];
+            Arrays.fill(ids, "warm-up");
+            out.reset();
+            writeInfer(out, "warm-up", "0", r.id(), p, 0.5, ids);
+        }
     }
 
     /** User text echoed in an error message, kept short. */

@@ -176,6 +176,7 @@ public final class InferenceServer implements AutoCloseable {
         } catch (BadRequest e) {
             code = e.status();
             metrics.error(endpoint, reason(code));
+            drain(ex);
             error(ex, code, e.getMessage());
         } catch (IOException e) {
             // the client went away or sent a broken body: nothing to answer
@@ -456,6 +457,27 @@ public final class InferenceServer implements AutoCloseable {
                 throw tooLarge();
             }
             return n;
+        }
+    }
+
+    /**
+     * Reads what is left of a refused request's body (up to a bound) before answering: a client
+     * still sending when the server closes would see a reset instead of the error message.
+     */
+    private void drain(HttpExchange ex) {
+        long budget = 4L * config.maxBodyBytes() + (1 << 20);
+        byte[] buf = new byte[8192];
+        try {
+            InputStream in = ex.getRequestBody();
+            int n;
+            while (budget > 0 && (n = in.read(buf)) >= 0) {
+                budget -= n;
+            }
+        } catch (IOException e) {
+            budget = 0;
+        }
+        if (budget <= 0) {
+            ex.getResponseHeaders().set("Connection", "close");
         }
     }
 

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Usage: benchmarks/run server [features]   (default 200 features; resnet, hidden 128, 2 blocks)
+# Builds the server runtime and this benchmark, trains a model, starts the server jar on loopback
+# as its own process, drives it open-loop at 1000 single-row requests/s (latency from the scheduled
+# send time) and then with batched requests; prints the BENCH line last.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+features=${1:-200}
+work=${BENCH_DIR:-$here/target/work}
+mkdir -p "$work"
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  echo "building the server runtime and this benchmark..." >&2
+  mvn -q -B -f "$root/runtime-images/server/pom.xml" install -DskipTests -Dspotless.check.skip=true >&2
+  mvn -q -B -f "$here/pom.xml" package -DskipTests -Dspotless.check.skip=true >&2
+fi
+exec java -Xmx1g -Dai.djl.offline=true \
+  -cp "$here/target/bench-server.jar:$here/target/lib/*" io.mlcycle.bench.server.ServerBench \
+  --work "$work" --server-jar "$root/runtime-images/server/target/server.jar" --features "$features" \
+  --rate "${RATE:-1000}" --seconds "${SECONDS_AT_RATE:-20}" --batch "${BATCH_ROWS:-250}" \
+  --batch-seconds "${BATCH_SECONDS:-10}" --connections "${BATCH_CONNECTIONS:-2}"

@@ -1,0 +1,337 @@
+package io.mlcycle.bench.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The server benchmark: trains a model, starts the server jar as its own process on loopback,
+ * measures single-row latency under an open-loop fixed request rate (from each request's scheduled
+ * send time, so a stall counts against every request it delays) and batched throughput; prints the
+ * BENCH line last.
+ */
+public final class ServerBench {
+
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final String INFER = "/v2/models/bench/infer";
+    private static final int OPEN_LOOP_CONNECTIONS = 32;
+
+    private ServerBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        Path work = Path.of(a.get("work"));
+        Path jar = Path.of(a.get("server-jar"));
+        int features = Integer.parseInt(a.getOrDefault("features", "200"));
+        int rate = Integer.parseInt(a.getOrDefault("rate", "1000"));
+        int seconds = Integer.parseInt(a.getOrDefault("seconds", "20"));
+        int batchRows = Integer.parseInt(a.getOrDefault("batch", "250"));
+        int batchSeconds = Integer.parseInt(a.getOrDefault("batch-seconds", "10"));
+        int connections = Integer.parseInt(a.getOrDefault("connections", "2"));
+        int hidden = Integer.parseInt(a.getOrDefault("hidden", "128"));
+        int blocks = Integer.parseInt(a.getOrDefault("blocks", "2"));
+
+        Files.createDirectories(work);
+        Path modelDir = work.resolve("model");
+        deleteTree(modelDir);
+        BenchModel data = new BenchModel(features, 1);
+        long t0 = System.nanoTime();
+        data.train(modelDir, 4096, hidden, blocks, 2);
+        log(
+                "trained resnet (%d features, hidden %d, %d blocks) in %.1f s",
+                features, hidden, blocks, (System.nanoTime() - t0) / 1e9);
+
+        Random rnd = new Random(7);
+        List<byte[]> single = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            single.add(RawHttp.post(INFER, dense(data, rnd, 1, features)));
+        }
+        List<byte[]> batches = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            batches.add(RawHttp.post(INFER, dense(data, rnd, batchRows, features)));
+        }
+        log(
+                "request bodies: single row %d bytes, batch of %d rows %d bytes",
+                single.get(0).length, batchRows, batches.get(0).length);
+
+        Process server = startServer(work, jar, modelDir, batchRows);
+        try {
+            int port = awaitPort(server, work.resolve("server.log"));
+            awaitReady(port, server, work.resolve("server.log"));
+            try (RawHttp c = new RawHttp(port)) {
+                int status = c.exchange(single.get(0));
+                if (status != 200 || !c.lastBody().contains("\"probability\"")) {
+                    throw new IllegalStateException("bad response " + status + ": " + c.lastBody());
+                }
+            }
+            closedLoop(port, single, 2, 3);
+            closedLoop(port, batches, connections, 2);
+            log("warmed up; open loop at %d req/s (3 s unrecorded, then %d s)", rate, seconds);
+            openLoop(port, single, rate, 3);
+            long[] lat = openLoop(port, single, rate, seconds);
+            Arrays.sort(lat);
+            double p50 = lat[lat.length / 2] / 1e6;
+            double p99 = lat[(int) Math.ceil(lat.length * 0.99) - 1] / 1e6;
+            double p999 = lat[(int) Math.ceil(lat.length * 0.999) - 1] / 1e6;
+            double max = lat[lat.length - 1] / 1e6;
+            log(
+                    "single row at %d req/s: %d requests, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms,"
+                            + " max %.3f ms",
+                    rate, lat.length, p50, p99, p999, max);
+            double[] throughput = closedLoop(port, batches, connections, batchSeconds);
+            double rowsPerSecond = throughput[0] * batchRows;
+            log(
+                    "batched: %d connections × %d rows/request: %.0f requests/s, %.0f rows/s",
+                    connections, batchRows, throughput[0], rowsPerSecond);
+            System.out.printf(
+                    Locale.ROOT,
+                    "BENCH server p50_ms_at_%drps=%.3f p99_ms_at_%drps=%.3f batched_rows_per_s=%.0f%n",
+                    rate,
+                    p50,
+                    rate,
+                    p99,
+                    rowsPerSecond);
+        } finally {
+            server.destroy();
+            if (!server.waitFor(20, TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.println(String.format(Locale.ROOT, format, args));
+        System.out.flush();
+    }
+
+    /** A dense [n, F] request in feature order (the OIP v2 tensor form). */
+    private static byte[] dense(BenchModel data, Random rnd, int n, int features) {
+        StringBuilder sb = new StringBuilder(n * features * 2 + 128);
+        sb.append("{\"inputs\":[{\"name\":\"input\",\"shape\":[")
+                .append(n)
+                .append(',')
+                .append(features)
+                .append("],\"datatype\":\"FP32\",\"data\":[");
+        for (int r = 0; r < n; r++) {
+            BenchModel.Row row = data.row(rnd, 12);
+            float[] x = new float[features];
+            for (int k = 0; k < row.idx().length; k++) {
+                x[row.idx()[k]] = row.val()[k];
+            }
+            for (int j = 0; j < features; j++) {
+                if (r > 0 || j > 0) {
+                    sb.append(',');
+                }
+                float v = x[j];
+                if (v == (int) v) {
+                    sb.append((int) v);
+                } else {
+                    sb.append(v);
+                }
+            }
+        }
+        sb.append("]}]}");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Process startServer(Path work, Path jar, Path modelDir, int batchRows)
+            throws IOException {
+        String task =
+                "{\"kind\":\"serve\",\"owner\":{\"kind\":\"ModelDeployment\",\"namespace\":\"bench\","
+                        + "\"name\":\"bench\"},\"deployment\":\"bench\",\"model\":\"bench\","
+                        + "\"version\":1,\"artifactUri\":\""
+                        + modelDir.toUri()
+                        + "\",\"port\":0,\"maxBodyBytes\":67108864,\"maxRowsPerRequest\":"
+                        + Math.max(batchRows, 1000)
+                        + ",\"feedbackWindow\":100000}";
+        Path taskFile = work.resolve("task.json");
+        Files.writeString(taskFile, task);
+        ProcessBuilder pb =
+                new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        // the flags of the server image's entrypoint
+                        "-XX:MaxRAMPercentage=75",
+                        "-Dai.djl.offline=true",
+                        "-jar",
+                        jar.toAbsolutePath().toString(),
+                        "--task",
+                        taskFile.toString(),
+                        "--result",
+                        work.resolve("result.json").toString());
+        pb.environment().put("MLCYCLE_BIND_ADDRESS", "127.0.0.1");
+        pb.environment().remove("MLCYCLE_TASK");
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(work.resolve("server.log").toFile());
+        return pb.start();
+    }
+
+    private static int awaitPort(Process server, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            Matcher m = LISTENING.matcher(Files.readString(log));
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+            if (!server.isAlive()) {
+                throw new IllegalStateException("server exited:\n" + Files.readString(log));
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("server never listened:\n" + Files.readString(log));
+    }
+
+    private static void awaitReady(int port, Process server, Path log) throws Exception {
+        byte[] req =
+                "GET /v2/health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        try (RawHttp c = new RawHttp(port)) {
+            while (System.nanoTime() < deadline) {
+                if (c.exchange(req) == 200) {
+                    return;
+                }
+                if (!server.isAlive()) {
+                    throw new IllegalStateException("server exited:\n" + Files.readString(log));
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("server never ready:\n" + Files.readString(log));
+    }
+
+    /**
+     * Sends {@code rate} requests per second for {@code seconds}, each at its scheduled time
+     * whatever happened to earlier ones; returns each latency from the scheduled time, in ns.
+     */
+    private static long[] openLoop(int port, List<byte[]> bodies, int rate, int seconds)
+            throws Exception {
+        int total = rate * seconds;
+        long period = 1_000_000_000L / rate;
+        long[] latency = new long[total];
+        AtomicLong failures = new AtomicLong();
+        BlockingQueue<Integer> queue = new LinkedBlockingQueue<>();
+        long start = System.nanoTime() + 50_000_000L;
+        List<Thread> workers = new ArrayList<>();
+        List<RawHttp> conns = new ArrayList<>();
+        for (int w = 0; w < OPEN_LOOP_CONNECTIONS; w++) {
+            RawHttp c = new RawHttp(port);
+            conns.add(c);
+            Thread t =
+                    new Thread(
+                            () -> {
+                                try {
+                                    while (true) {
+                                        int i = queue.take();
+                                        if (i < 0) {
+                                            return;
+                                        }
+                                        int status = c.exchange(bodies.get(i % bodies.size()));
+                                        latency[i] = System.nanoTime() - (start + i * period);
+                                        if (status != 200) {
+                                            failures.incrementAndGet();
+                                        }
+                                    }
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                } catch (IOException e) {
+                                    failures.incrementAndGet();
+                                    System.err.println("load generator connection failed: " + e);
+                                }
+                            },
+                            "load-" + w);
+            t.setDaemon(true);
+            t.start();
+            workers.add(t);
+        }
+        for (int i = 0; i < total; i++) {
+            long due = start + i * period;
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            queue.add(i);
+        }
+        for (int w = 0; w < workers.size(); w++) {
+            queue.add(-1);
+        }
+        for (Thread t : workers) {
+            t.join(60_000);
+        }
+        for (RawHttp c : conns) {
+            c.close();
+        }
+        if (failures.get() > 0) {
+            throw new IllegalStateException(failures.get() + " requests failed in the open loop");
+        }
+        return latency;
+    }
+
+    /** {@code connections} clients sending back to back; returns {requests per second}. */
+    private static double[] closedLoop(int port, List<byte[]> bodies, int connections, int seconds)
+            throws Exception {
+        AtomicLong done = new AtomicLong();
+        AtomicLong failures = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> threads = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int w = 0; w < connections; w++) {
+            int offset = w;
+            Thread t =
+                    new Thread(
+                            () -> {
+                                try (RawHttp c = new RawHttp(port)) {
+                                    int i = offset;
+                                    while (System.nanoTime() < end) {
+                                        if (c.exchange(bodies.get(i++ % bodies.size())) != 200) {
+                                            failures.incrementAndGet();
+                                            System.err.println("refused: " + c.lastBody());
+                                        }
+                                        done.incrementAndGet();
+                                    }
+                                } catch (IOException e) {
+                                    failures.incrementAndGet();
+                                    System.err.println("connection failed: " + e);
+                                }
+                            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        if (failures.get() > 0) {
+            throw new IllegalStateException(failures.get() + " requests failed in the closed loop");
+        }
+        return new double[] {done.get() / elapsed};
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted((x, y) -> y.getNameCount() - x.getNameCount()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
