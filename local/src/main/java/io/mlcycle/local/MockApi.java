@@ -25,6 +25,9 @@ public final class MockApi implements AutoCloseable {
     private static final java.util.logging.Logger QUIET =
             java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
+    private static final java.util.logging.Logger VERTX =
+            java.util.logging.Logger.getLogger("io.vertx.core.impl.BlockedThreadChecker");
+
     private final KubernetesMockServer server;
     private final KubernetesClient client;
 
@@ -37,6 +40,7 @@ public final class MockApi implements AutoCloseable {
     public static MockApi start() {
         // The mock server logs every request at INFO through java.util.logging.
         QUIET.setLevel(java.util.logging.Level.WARNING);
+        VERTX.setLevel(java.util.logging.Level.SEVERE);
         KubernetesMockServer server =
                 new KubernetesMockServer(
                         new Context(),

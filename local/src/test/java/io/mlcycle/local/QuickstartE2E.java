@@ -1,0 +1,373 @@
+package io.mlcycle.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.task.TaskJson;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The quickstart end to end, in local mode with the real operator, runtimes and Prometheus:
+ * materializations, training and approval, serving, a new as-of that retrains and redeploys, and a
+ * rollback when the online precision falls.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class QuickstartE2E {
+
+    static final String NS = "default";
+    static final String MODEL = "return-predictor";
+    static final String FIRST_AS_OF = "2026-11-20";
+    static final String SECOND_AS_OF = "2026-11-21";
+
+    static Path root;
+    static Path data;
+    static LocalCluster cluster;
+    static KubernetesClient client;
+    static long started;
+
+    @BeforeAll
+    static void start() {
+        started = System.nanoTime();
+        root = Path.of(System.getProperty("mlcycle.project.root")).toAbsolutePath();
+        List<String> missing = new ArrayList<>();
+        for (String p :
+                List.of(
+                        "operator/target/quarkus-app/quarkus-run.jar",
+                        "runtime-images/pivot/target/pivot.jar",
+                        "runtime-images/trainer/target/trainer.jar",
+                        "runtime-images/server/target/server.jar",
+                        "examples/generator/target/generator.jar")) {
+            if (!Files.isRegularFile(root.resolve(p))) {
+                missing.add(p);
+            }
+        }
+        assertThat(missing)
+                .as("the E2E runs the built operator, runtimes and generator; build them first")
+                .isEmpty();
+        assertThat(LocalPrometheus.DEFAULT_BINARY)
+                .as("the rollback part needs a local Prometheus (apt-get install prometheus)")
+                .isExecutable();
+        Path work = root.resolve("local/target/e2e");
+        PrintStream out = System.out;
+        LocalCluster.Options d = LocalCluster.Options.defaults(root, work, out);
+        LocalCluster.Options o =
+                new LocalCluster.Options(
+                        root,
+                        work,
+                        d.dataRoot(),
+                        NS,
+                        d.prometheusBinary(),
+                        Processes.freePort(),
+                        d.scrapeInterval(),
+                        out);
+        LocalMain.resetRun(o);
+        Path quickstart = root.resolve("examples/quickstart");
+        for (List<String> args : QuickstartData.generatorRuns(quickstart)) {
+            QuickstartData.generate(root, o.dataRoot(), args, work.resolve("logs/generator.log"));
+        }
+        data = o.dataRoot().resolve("data");
+        cluster = LocalCluster.start(o);
+        client = cluster.client();
+        cluster.watch();
+        cluster.apply(quickstart);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        System.out.printf("QuickstartE2E: %.0f s in all%n", (System.nanoTime() - started) / 1e9);
+    }
+
+    static GenericKubernetesResource get(String kind, String name) {
+        return client.genericKubernetesResources(ResourceTable.API_VERSION, kind)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
+    }
+
+    static Object field(String kind, String name, String... path) {
+        GenericKubernetesResource r = get(kind, name);
+        return r == null ? null : ResourceTable.get(r, path);
+    }
+
+    static double number(Object o) {
+        return o instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    /** Waits for a condition, failing early with the operator's view when something Failed. */
+    static void awaitState(String what, Duration atMost, java.util.concurrent.Callable<Boolean> c) {
+        await(what)
+                .atMost(atMost)
+                .pollInterval(Duration.ofSeconds(1))
+                .until(
+                        () -> {
+                            assertThat(cluster.operator().isAlive())
+                                    .as("operator alive (log " + cluster.operator().log() + ")")
+                                    .isTrue();
+                            Scenario.State s = Scenario.evaluate(cluster.resources());
+                            assertThat(s).as(what).isNotInstanceOf(Scenario.Failed.class);
+                            return c.call();
+                        });
+    }
+
+    static boolean hasCondition(String kind, String name, String type, String status) {
+        Object conditions = field(kind, name, "status", "conditions");
+        return conditions instanceof List<?> l
+                && l.stream()
+                        .anyMatch(
+                                o ->
+                                        o instanceof Map<?, ?> m
+                                                && type.equals(m.get("type"))
+                                                && status.equals(m.get("status")));
+    }
+
+    static TrafficReplayer replayer(String asOf, int requests, int degradeAfter, Duration pause)
+            throws Exception {
+        String url = cluster.services().url(NS, MODEL).orElseThrow();
+        return new TrafficReplayer(
+                new TrafficReplayer.Options(
+                        url,
+                        MODEL,
+                        List.of(
+                                new TrafficReplayer.Table(
+                                        "kpi", data.resolve("features/kpi/asOf=" + asOf)),
+                                new TrafficReplayer.Table(
+                                        "item-events",
+                                        data.resolve("features/item-events/asOf=" + asOf))),
+                        data.resolve("labels/returned/asOf=" + asOf),
+                        "user_id",
+                        "returned",
+                        requests,
+                        25,
+                        degradeAfter,
+                        pause));
+    }
+
+    @Test
+    @Order(1)
+    void bothMaterializationsAreReadyWithTheirFigures() {
+        awaitState(
+                "both FeatureViews Ready",
+                Duration.ofMinutes(3),
+                () ->
+                        "Ready".equals(field("FeatureView", "kpi", "status", "phase"))
+                                && "Ready"
+                                        .equals(
+                                                field(
+                                                        "FeatureView",
+                                                        "item-events",
+                                                        "status",
+                                                        "phase")));
+        for (String fv : List.of("kpi", "item-events")) {
+            assertThat(field("FeatureView", fv, "status", "latest", "asOf")).isEqualTo(FIRST_AS_OF);
+            assertThat(number(field("FeatureView", fv, "status", "latest", "entities")))
+                    .isGreaterThan(4000);
+            assertThat(number(field("FeatureView", fv, "status", "latest", "features")))
+                    .isGreaterThan(0);
+            assertThat(number(field("FeatureView", fv, "status", "latest", "sparsity")))
+                    .isBetween(0.0, 1.0);
+        }
+        assertThat(number(field("FeatureView", "item-events", "status", "latest", "features")))
+                .isGreaterThan(100);
+    }
+
+    @Test
+    @Order(2)
+    void versionOneIsApprovedWithTheAucGateAndThePlantedFeaturesInItsTopTen() throws Exception {
+        awaitState(
+                "ModelVersion " + MODEL + "-v1 approved or rejected",
+                Duration.ofMinutes(4),
+                () -> field("ModelVersion", MODEL + "-v1", "status", "approved") != null);
+        assertThat(field("ModelVersion", MODEL + "-v1", "status", "approved")).isEqualTo(true);
+        double auc = number(field("ModelVersion", MODEL + "-v1", "spec", "metrics", "auc"));
+        System.out.println("QuickstartE2E: v1 AUC " + auc);
+        assertThat(auc).isGreaterThanOrEqualTo(0.75);
+
+        Object top = field("ModelVersion", MODEL + "-v1", "spec", "topFeatures");
+        assertThat(top).isInstanceOf(List.class);
+        List<String> top10 =
+                ((List<?>) top)
+                        .stream()
+                                .limit(10)
+                                .map(o -> String.valueOf(((Map<?, ?>) o).get("name")))
+                                .toList();
+        System.out.println("QuickstartE2E: v1 top features " + top10);
+        JsonNode truth = TaskJson.MAPPER.readTree(data.resolve("truth.json").toFile());
+        List<String> planted = new ArrayList<>();
+        truth.path("features")
+                .fields()
+                .forEachRemaining(
+                        e -> e.getValue().forEach(f -> planted.add(e.getKey() + "/" + f.asText())));
+        assertThat(planted).hasSize(6);
+        assertThat(top10).containsAll(planted);
+    }
+
+    @Test
+    @Order(3)
+    void theDeploymentServesVersionOne() throws Exception {
+        awaitState(
+                "ModelDeployment Available on v1",
+                Duration.ofMinutes(2),
+                () ->
+                        "Available".equals(field("ModelDeployment", MODEL, "status", "phase"))
+                                && number(
+                                                field(
+                                                        "ModelDeployment",
+                                                        MODEL,
+                                                        "status",
+                                                        "currentVersion"))
+                                        == 1);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> cluster.services().url(NS, MODEL).isPresent());
+        TrafficReplayer.Report r = replayer(FIRST_AS_OF, 5, -1, Duration.ZERO).run(null);
+        assertThat(r.servedVersions()).containsOnlyKeys("1");
+        assertThat(r.feedbackAccepted()).isEqualTo(r.rows());
+    }
+
+    @Test
+    @Order(4)
+    void aNewAsOfRetrainsAndTheDeploymentMovesToVersionTwo() throws Exception {
+        for (String fv : List.of("kpi", "item-events")) {
+            client.genericKubernetesResources(ResourceTable.API_VERSION, "FeatureView")
+                    .inNamespace(NS)
+                    .withName(fv)
+                    .edit(
+                            r -> {
+                                @SuppressWarnings("unchecked")
+                                Map<String, Object> spec =
+                                        (Map<String, Object>)
+                                                r.getAdditionalProperties().get("spec");
+                                spec.put("asOf", SECOND_AS_OF);
+                                return r;
+                            });
+        }
+        awaitState(
+                "both FeatureViews Ready at " + SECOND_AS_OF,
+                Duration.ofMinutes(3),
+                () ->
+                        SECOND_AS_OF.equals(field("FeatureView", "kpi", "status", "latest", "asOf"))
+                                && SECOND_AS_OF.equals(
+                                        field(
+                                                "FeatureView",
+                                                "item-events",
+                                                "status",
+                                                "latest",
+                                                "asOf")));
+        awaitState(
+                "ModelVersion " + MODEL + "-v2 approved or rejected",
+                Duration.ofMinutes(4),
+                () -> field("ModelVersion", MODEL + "-v2", "status", "approved") != null);
+        System.out.println(
+                "QuickstartE2E: v2 AUC "
+                        + field("ModelVersion", MODEL + "-v2", "spec", "metrics", "auc")
+                        + ", gates "
+                        + field("ModelVersion", MODEL + "-v2", "status", "gates"));
+        assertThat(field("ModelVersion", MODEL + "-v2", "status", "approved")).isEqualTo(true);
+        awaitState(
+                "ModelDeployment Available on v2",
+                Duration.ofMinutes(2),
+                () ->
+                        "Available".equals(field("ModelDeployment", MODEL, "status", "phase"))
+                                && number(
+                                                field(
+                                                        "ModelDeployment",
+                                                        MODEL,
+                                                        "status",
+                                                        "currentVersion"))
+                                        == 2);
+        assertThat(number(field("ModelDeployment", MODEL, "status", "previousVersion")))
+                .isEqualTo(1);
+        await().atMost(Duration.ofSeconds(60))
+                .until(
+                        () ->
+                                replayer(SECOND_AS_OF, 2, -1, Duration.ZERO)
+                                        .run(null)
+                                        .servedVersions()
+                                        .keySet()
+                                        .equals(java.util.Set.of("2")));
+    }
+
+    @Test
+    @Order(5)
+    void degradedFeedbackRollsBackToVersionOne() throws Exception {
+        Object interval = field("ModelDeployment", MODEL, "spec", "rollback", "interval");
+        Object threshold = field("ModelDeployment", MODEL, "spec", "rollback", "failureThreshold");
+        AtomicBoolean stop = new AtomicBoolean();
+        TrafficReplayer wrong = replayer(SECOND_AS_OF, 1, 0, Duration.ZERO);
+        long t0 = System.nanoTime();
+        Thread traffic =
+                new Thread(
+                        () -> {
+                            while (!stop.get()) {
+                                try {
+                                    wrong.run(null);
+                                    Thread.sleep(200);
+                                } catch (Exception e) {
+                                    // the service may answer 503 while it rolls
+                                }
+                            }
+                        });
+        traffic.setDaemon(true);
+        traffic.start();
+        try {
+            awaitState(
+                    "rollback to v1",
+                    Duration.ofMinutes(2),
+                    () -> number(field("ModelDeployment", MODEL, "status", "currentVersion")) == 1);
+        } finally {
+            stop.set(true);
+            traffic.join(10_000);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+                "QuickstartE2E: rolled back %.1f s after the feedback turned wrong (interval %s,"
+                        + " failureThreshold %s)%n",
+                seconds, interval, threshold);
+        assertThat(hasCondition("ModelDeployment", MODEL, "RolledBack", "True")).isTrue();
+        Object rollbacks = field("ModelDeployment", MODEL, "status", "rollbacks");
+        assertThat(rollbacks).isInstanceOf(List.class);
+        Map<?, ?> last = (Map<?, ?>) ((List<?>) rollbacks).get(0);
+        assertThat(number(last.get("fromVersion"))).isEqualTo(2);
+        assertThat(number(last.get("toVersion"))).isEqualTo(1);
+        assertThat(last.get("metric")).isEqualTo("online-precision");
+        assertThat(number(last.get("value"))).isLessThan(0.5);
+        List<Event> events =
+                client.v1().events().inNamespace(NS).list().getItems().stream()
+                        .filter(
+                                e ->
+                                        "ModelDeployment".equals(e.getInvolvedObject().getKind())
+                                                && MODEL.equals(e.getInvolvedObject().getName())
+                                                && e.getReason() != null
+                                                && e.getReason().contains("RolledBack"))
+                        .toList();
+        assertThat(events).as("a RolledBack Event on the ModelDeployment").isNotEmpty();
+        await().atMost(Duration.ofSeconds(60))
+                .until(
+                        () ->
+                                replayer(SECOND_AS_OF, 2, -1, Duration.ZERO)
+                                        .run(null)
+                                        .servedVersions()
+                                        .keySet()
+                                        .equals(java.util.Set.of("1")));
+    }
+}
