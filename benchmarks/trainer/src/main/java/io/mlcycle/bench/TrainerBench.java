@@ -37,7 +37,7 @@ public final class TrainerBench {
     public static void main(String[] args) throws Exception {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int features = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
-        int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         long seed = 42;
         long g0 = System.nanoTime();
         Data d = generate(rows, features, seed);
@@ -53,7 +53,17 @@ public final class TrainerBench {
         int[] testY = labels(d.y, split.test());
 
         // resnet through the trainer's own fit and scorer
-        Fit.Params p = new Fit.Params(0.002, "adam", epochs, 512, 64, 2, 0.1, 0.0);
+        Fit.Params p =
+                new Fit.Params(
+                        env("BENCH_LR", 0.003),
+                        "adam",
+                        epochs,
+                        (int) env("BENCH_BATCH", 1024),
+                        (int) env("BENCH_HIDDEN", 64),
+                        (int) env("BENCH_BLOCKS", 2),
+                        env("BENCH_DROPOUT", 0.1),
+                        env("BENCH_WD", 3e-4));
+        System.out.println("resnet hyper-parameters: " + p.toMap());
         long t0 = System.nanoTime();
         Map<String, float[]> params =
                 Fit.train(Algorithm.RESNET, p, d.x, d.scale, d.y, split.train(), seed);
@@ -274,6 +284,11 @@ public final class TrainerBench {
             a[j] = t;
         }
         return Arrays.copyOf(a, n);
+    }
+
+    static double env(String name, double fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : Double.parseDouble(v);
     }
 
     static double secs(long start) {

@@ -188,22 +188,19 @@ public final class TabularNet extends AbstractBlock {
         NDArray beta = value(ps, x, p + "beta", training);
         NDArray runningMean = value(ps, x, p + "mean", training);
         NDArray runningVar = value(ps, x, p + "var", training);
-        if (!training) {
-            return x.sub(runningMean)
-                    .div(runningVar.add((float) Net.BN_EPS).sqrt())
-                    .mul(gamma)
-                    .add(beta);
-        }
-        NDArray mean = x.mean(new int[] {0});
-        NDArray centered = x.sub(mean);
-        NDArray var = centered.square().mean(new int[] {0});
-        NDArray y = centered.div(var.add((float) Net.BN_EPS).sqrt()).mul(gamma).add(beta);
-        // running statistics follow the batches outside the autograd graph
-        NDArray m = mean.stopGradient();
-        NDArray v = var.stopGradient();
-        runningMean.muli(BN_MOMENTUM).addi(m.muli(1 - BN_MOMENTUM));
-        runningVar.muli(BN_MOMENTUM).addi(v.muli(1 - BN_MOMENTUM));
-        return y;
+        // PyTorch's fused batch norm: one op, and it updates the running statistics in place
+        return x.getNDArrayInternal()
+                .batchNorm(
+                        x,
+                        runningMean,
+                        runningVar,
+                        gamma,
+                        beta,
+                        1,
+                        BN_MOMENTUM,
+                        (float) Net.BN_EPS,
+                        training)
+                .singletonOrThrow();
     }
 
     private NDArray value(ParameterStore ps, NDArray like, String name, boolean training) {
