@@ -7,6 +7,7 @@ import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.model.FeatureAssembler;
 import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import org.duckdb.DuckDBConnection;
@@ -16,8 +17,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -68,15 +71,29 @@ final class BatchScore {
                             + task.model()
                             + "'");
         }
-        SparseMatrix rows;
+        FeatureAssembler.Assembled assembled;
         try {
-            rows = FeatureAssembler.forModel(task.features(), artifact.featureNames());
+            assembled = FeatureAssembler.assemble(task.features());
         } catch (IOException e) {
             throw new TaskFailure(
                     Summary.Outcome.Failed,
                     "ReadFailed",
                     "cannot read features: " + e.getMessage());
         }
+        Set<String> available = new HashSet<>(assembled.names());
+        long matched = artifact.featureNames().stream().filter(available::contains).count();
+        if (matched == 0) {
+            // every row would score as all-zero: a wrong FeatureView, not a result
+            throw TaskFailure.invalid(
+                    "NoMatchingFeatures",
+                    "none of the model's "
+                            + artifact.featureNames().size()
+                            + " features (e.g. '"
+                            + artifact.featureNames().get(0)
+                            + "') is in the given FeatureViews "
+                            + task.features().stream().map(FeatureInput::featureView).toList());
+        }
+        SparseMatrix rows = FeatureAssembler.project(assembled, artifact.featureNames());
         if (rows.rows() == 0) {
             throw TaskFailure.invalid("NoEntities", "the feature tables hold no entities");
         }
@@ -109,6 +126,8 @@ final class BatchScore {
         figures.put("rows", (double) rows.rows());
         figures.put("positives", (double) positives);
         figures.put("threshold", artifact.threshold());
+        figures.put("modelFeatures", (double) artifact.featureNames().size());
+        figures.put("matchedFeatures", (double) matched);
         figures.put("seconds", Math.round(seconds * 1000) / 1000.0);
         figures.put("readSeconds", Math.round((tRead - t0) / 1e6) / 1000.0);
         figures.put("scoreSeconds", Math.round((tScore - tRead) / 1e6) / 1000.0);

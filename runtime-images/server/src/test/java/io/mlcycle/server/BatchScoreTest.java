@@ -52,7 +52,10 @@ class BatchScoreTest {
         Summary s = BatchScore.run(task(features, out));
 
         assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
-        assertThat(s.figures()).containsEntry("rows", 50.0).containsKey("seconds");
+        assertThat(s.figures())
+                .containsEntry("rows", 50.0)
+                .containsEntry("matchedFeatures", 6.0)
+                .containsKey("seconds");
         assertThat(s.uri()).endsWith("scores/asOf=2026-11-21/");
         assertThat(out.resolve(VersionedStore.SUCCESS)).exists();
         float[] expected = TestModels.load().predict(TestModels.matrix(rows));
@@ -101,6 +104,30 @@ class BatchScoreTest {
             assertThat(left.map(p -> p.getFileName().toString()))
                     .containsExactly("asOf=2026-11-21");
         }
+    }
+
+    @Test
+    void aFeatureViewWithNoneOfTheModelsFeaturesIsRefused(@TempDir Path tmp) throws Exception {
+        Path features = tmp.resolve("features/asOf=2026-11-20");
+        TestModels.writeFeatureTable(features, TestModels.rows(5, 14));
+        ScoreTask right = task(features, tmp.resolve("scores/asOf=2026-11-21"));
+        ScoreTask wrong =
+                new ScoreTask(
+                        right.owner(),
+                        right.model(),
+                        right.version(),
+                        right.artifactUri(),
+                        right.asOf(),
+                        right.entity(),
+                        List.of(
+                                new FeatureInput(
+                                        "purchases", "2026-11-20", features.toUri().toString())),
+                        right.outputUri());
+        assertThatThrownBy(() -> BatchScore.run(wrong))
+                .isInstanceOf(TaskFailure.class)
+                .hasMessageContaining("none of the model's 6 features")
+                .hasMessageContaining("[purchases]");
+        assertThat(tmp.resolve("scores/asOf=2026-11-21")).doesNotExist();
     }
 
     @Test
