@@ -53,7 +53,9 @@ public final class PivotRunner {
     /** DuckDB worker threads (default: the available processors). */
     public static final String THREADS_ENV = "MLCYCLE_PIVOT_THREADS";
 
-    static final String SPARSE_FILE = "sparse-0.parquet";
+    /** Non-zeros grouped into lists per pass; more non-zeros take more passes. */
+    static final long PASS_PAIRS = 10_000_000;
+
     static final String WIDE_FILE = "wide.parquet";
     static final String STATS_FILE = "stats.json";
 
@@ -65,8 +67,16 @@ public final class PivotRunner {
 
     private final Function<String, String> env;
 
+    private final long passPairs;
+
     public PivotRunner(Function<String, String> env) {
+        this(env, PASS_PAIRS);
+    }
+
+    /** With a smaller {@code passPairs} a test can exercise several output passes. */
+    PivotRunner(Function<String, String> env, long passPairs) {
         this.env = env;
+        this.passPairs = passPairs;
     }
 
     /** Materializes the task's version; throws {@link TaskFailure} with a clear reason. */
@@ -316,20 +326,44 @@ public final class PivotRunner {
                     app.beginRow().append(keyByName.get(f.name())).append(f.index()).endRow();
                 }
             }
-            Path sparse = stage.resolve(SPARSE_FILE);
+            // Entities get dense integer ids and the kept non-zeros shrink to (eid, idx, val):
+            // grouping integers is far cheaper than grouping strings, and the wide agg table can
+            // go before the lists are built.
             exec(
                     c,
-                    "COPY (SELECT a.e AS entity,"
-                            + " coalesce(list(f.idx ORDER BY f.idx) FILTER (WHERE f.idx IS NOT NULL),"
-                            + " []::INTEGER[]) AS idx,"
-                            + " coalesce(list(CAST(a.v AS FLOAT) ORDER BY f.idx)"
-                            + " FILTER (WHERE f.idx IS NOT NULL), []::FLOAT[]) AS val"
-                            + " FROM agg a LEFT JOIN feat f ON a.k = f.k AND "
-                            + stored("a.v")
-                            + " GROUP BY a.e ORDER BY a.e) TO "
-                            + RelSql.literal(sparse)
-                            + " (FORMAT parquet, COMPRESSION zstd)",
+                    "CREATE TABLE ents AS SELECT e, CAST(row_number() OVER (ORDER BY e) - 1 AS"
+                            + " INTEGER) AS eid FROM (SELECT DISTINCT e FROM agg)",
                     files);
+            exec(
+                    c,
+                    "CREATE TABLE nz AS SELECT x.eid, f.idx, CAST(a.v AS FLOAT) AS v FROM agg a"
+                            + " JOIN feat f ON a.k = f.k JOIN ents x ON a.e = x.e WHERE "
+                            + stored("a.v"),
+                    files);
+            exec(c, "DROP TABLE agg");
+            long pairs = queryLong(c, "SELECT count(*) FROM nz", files);
+            // One pass per bucket of entities keeps the list aggregation within the memory
+            // limit; each pass writes its own sparse-<b>.parquet. Sorting a list of (index,
+            // value) structs is far cheaper than an ordered aggregate (list(x ORDER BY y)).
+            int passes = (int) Math.max(1, (pairs + passPairs - 1) / passPairs);
+            for (int b = 0; b < passes; b++) {
+                String bucket = passes == 1 ? "" : " WHERE %s.eid %% " + passes + " = " + b;
+                exec(
+                        c,
+                        "COPY (SELECT x.e AS entity,"
+                                + " coalesce(list_transform(g.s, y -> y.i), []::INTEGER[]) AS idx,"
+                                + " coalesce(list_transform(g.s, y -> y.v), []::FLOAT[]) AS val"
+                                + " FROM ents x LEFT JOIN (SELECT eid, list_sort(list({'i': idx,"
+                                + " 'v': v})) AS s FROM nz"
+                                + String.format(bucket, "nz")
+                                + " GROUP BY eid) g ON x.eid = g.eid"
+                                + String.format(bucket, "x")
+                                + " ORDER BY x.e) TO "
+                                + RelSql.literal(stage.resolve("sparse-" + b + ".parquet"))
+                                + " (FORMAT parquet)",
+                        files);
+            }
+            String sparse = RelSql.literal(stage.resolve(SparseTables.PARTS));
             log("sparse table written at %.2f s", (System.nanoTime() - start) / 1e9);
             long entities;
             long nonZeros;
@@ -337,7 +371,7 @@ public final class PivotRunner {
                     ResultSet rs =
                             st.executeQuery(
                                     "SELECT count(*), coalesce(sum(len(idx)), 0) FROM read_parquet("
-                                            + RelSql.literal(sparse)
+                                            + sparse
                                             + ")")) {
                 rs.next();
                 entities = rs.getLong(1);
@@ -513,7 +547,7 @@ public final class PivotRunner {
     }
 
     private static void writeWide(
-            DuckDBConnection c, Path sparse, Path wide, List<FeatureCatalog.Feature> features)
+            DuckDBConnection c, String sparse, Path wide, List<FeatureCatalog.Feature> features)
             throws SQLException {
         StringBuilder sql = new StringBuilder("COPY (SELECT entity");
         for (FeatureCatalog.Feature f : features) {
@@ -523,7 +557,7 @@ public final class PivotRunner {
                     .append(RelSql.ident(f.name()));
         }
         sql.append(" FROM read_parquet(")
-                .append(RelSql.literal(sparse))
+                .append(sparse)
                 .append(") ORDER BY entity) TO ")
                 .append(RelSql.literal(wide))
                 .append(" (FORMAT parquet)");

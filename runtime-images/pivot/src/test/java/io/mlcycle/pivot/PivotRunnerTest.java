@@ -90,6 +90,24 @@ class PivotRunnerTest {
     }
 
     @Test
+    void severalOutputPassesGiveTheSameTable() throws IOException {
+        var b = task();
+        b.wide = 10;
+        new PivotRunner(name -> null, 2).run(b.build());
+        try (Stream<Path> files = Files.list(version("2026-11-21"))) {
+            assertThat(files.filter(p -> p.getFileName().toString().startsWith("sparse-")))
+                    .hasSize(2);
+        }
+        assertThat(read(version("2026-11-21")))
+                .isEqualTo(
+                        Map.of(
+                                "u1", Map.of("a", 7f, "b", 1f),
+                                "u2", Map.of("a", 4f),
+                                "u3", Map.of("b", 4f)));
+        assertThat(version("2026-11-21").resolve("wide.parquet")).exists();
+    }
+
+    @Test
     void countWithoutValueColumnCountsRows() throws IOException {
         var b = task();
         b.aggregate = "count";
