@@ -49,15 +49,21 @@ public final class OnlineStoreWriter {
     /**
      * What one write did, for the runtime's summary and the FeatureView status.
      *
-     * @param version the new current version
+     * @param version the current version after the write: the new one, or (when not switched) the
+     *     newer one that was already current
+     * @param switched whether readers now see the rows just written; false when a version with a
+     *     later asOf was already current (a backfill of an older date never replaces it)
+     * @param entities rows written (0 when skipped before writing)
      * @param previousTag the version it replaced, or null
-     * @param retiredKeys keys of the previous version set to expire after the grace period
+     * @param retiredKeys keys of the replaced (or unused) version set to expire after the grace
      * @param bytes packed row bytes written
      * @param seconds wall time of the whole write
      */
     public record Result(
             String view,
             OnlineVersion version,
+            boolean switched,
+            long entities,
             String previousTag,
             long retiredKeys,
             long bytes,
@@ -66,12 +72,30 @@ public final class OnlineStoreWriter {
         public Map<String, Object> figures() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("onlineVersion", version.tag());
-            m.put("onlineEntities", version.entities());
+            m.put("onlineAsOf", version.asOf());
+            m.put("onlineSwitched", switched);
+            m.put("onlineEntities", entities);
             m.put("onlineBytes", bytes);
             m.put("onlineSeconds", Math.round(seconds * 1000) / 1000.0);
             return m;
         }
     }
+
+    /**
+     * Flips the pointer unless a version with a later asOf is current: {1, old or ''} or {0,
+     * current}. One script, so two writers racing cannot both win with the older date.
+     */
+    private static final String FLIP =
+            "local cur = redis.call('GET', KEYS[1])\n"
+                    + "if cur then\n"
+                    + "  local ok, v = pcall(cjson.decode, cur)\n"
+                    + "  if ok and type(v) == 'table' and type(v['asOf']) == 'string'"
+                    + " and v['asOf'] > ARGV[2] then\n"
+                    + "    return {0, cur}\n"
+                    + "  end\n"
+                    + "end\n"
+                    + "redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[3])\n"
+                    + "return {1, cur or ''}\n";
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -118,6 +142,18 @@ public final class OnlineStoreWriter {
             }
         }
         long start = System.nanoTime();
+        String known;
+        try {
+            known = redis.get(OnlineKeys.current(view));
+        } catch (JedisConnectionException e) {
+            throw unreachable(view, e);
+        }
+        if (known != null) {
+            OnlineVersion newer = OnlineStoreReader.parse(view, known);
+            if (newer.asOf() != null && newer.asOf().compareTo(asOf) > 0) {
+                return new Result(view, newer, false, 0, null, 0, 0, 0);
+            }
+        }
         String tag = asOf.replace("-", "") + "-" + HexFormat.of().formatHex(randomBytes());
         long expiresAt = clock.millis() + options.ttl().toMillis();
         SetParams expiry = SetParams.setParams().pxAt(expiresAt);
@@ -150,24 +186,46 @@ public final class OnlineStoreWriter {
                             catalog.size(),
                             clock.instant().toString(),
                             expiresAt);
-            String old =
-                    redis.setGet(
-                            OnlineKeys.current(view),
-                            TaskJson.MAPPER.writeValueAsString(version),
-                            expiry);
-            String previousTag = old == null ? null : OnlineStoreReader.parse(view, old).tag();
+            List<?> flip =
+                    (List<?>)
+                            redis.eval(
+                                    FLIP,
+                                    List.of(OnlineKeys.current(view)),
+                                    List.of(
+                                            TaskJson.MAPPER.writeValueAsString(version),
+                                            asOf,
+                                            Long.toString(expiresAt)));
+            boolean switched = ((Number) flip.get(0)).longValue() == 1;
+            String other = (String) flip.get(1);
+            if (!switched) {
+                long retired = retire(view, tag);
+                return new Result(
+                        view,
+                        OnlineStoreReader.parse(view, other),
+                        false,
+                        rows.rows(),
+                        null,
+                        retired,
+                        bytes,
+                        (System.nanoTime() - start) / 1e9);
+            }
+            String previousTag =
+                    other == null || other.isEmpty()
+                            ? null
+                            : OnlineStoreReader.parse(view, other).tag();
             long retired =
                     previousTag == null || previousTag.equals(tag) ? 0 : retire(view, previousTag);
             return new Result(
-                    view, version, previousTag, retired, bytes, (System.nanoTime() - start) / 1e9);
+                    view,
+                    version,
+                    true,
+                    rows.rows(),
+                    previousTag,
+                    retired,
+                    bytes,
+                    (System.nanoTime() - start) / 1e9);
         } catch (JedisConnectionException e) {
-            throw new OnlineStoreException(
-                    "Unavailable",
-                    "online store unreachable while writing featureView '"
-                            + view
-                            + "': "
-                            + e.getMessage(),
-                    e);
+            throw unreachable(view, e);
         } catch (JedisException e) {
             throw new OnlineStoreException(
                     "RedisError",
@@ -179,6 +237,16 @@ public final class OnlineStoreWriter {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static OnlineStoreException unreachable(String view, JedisConnectionException e) {
+        return new OnlineStoreException(
+                "Unavailable",
+                "online store unreachable while writing featureView '"
+                        + view
+                        + "': "
+                        + e.getMessage(),
+                e);
     }
 
     /** Shortens the lifetime of every key of {@code tag} to the grace period. */

@@ -248,6 +248,32 @@ class OnlineStoreIT {
     }
 
     @Test
+    void anOlderAsOfNeverReplacesANewerCurrentVersion() {
+        FeatureCatalog cat = catalog("x", "y");
+        OnlineStoreWriter w = writer();
+        OnlineStoreWriter.Result newer = w.write("bf", "2026-11-20", table(4, 2, 5f), cat);
+        assertThat(newer.switched()).isTrue();
+        OnlineStoreWriter.Result older = w.write("bf", "2026-11-19", table(4, 2, 1f), cat);
+        assertThat(older.switched()).isFalse();
+        assertThat(older.entities()).isZero();
+        assertThat(older.version().tag()).isEqualTo(newer.version().tag());
+        assertThat(older.figures()).containsEntry("onlineAsOf", "2026-11-20");
+        // the same date again (a re-materialization) does replace it
+        OnlineStoreWriter.Result again = w.write("bf", "2026-11-20", table(4, 2, 6f), cat);
+        assertThat(again.switched()).isTrue();
+        assertThat(again.previousTag()).isEqualTo(newer.version().tag());
+        OnlineStoreReader reader =
+                new OnlineStoreReader(
+                        redis,
+                        where,
+                        List.of("bf"),
+                        List.of("bf/x", "bf/y"),
+                        Duration.ZERO,
+                        OnlineMetrics.NONE);
+        assertThat(reader.lookup(List.of("u0")).rows().denseRow(0)).containsExactly(6f, 6.5f);
+    }
+
+    @Test
     void aViewNeverWrittenIsANamedOnlineStoreError() {
         OnlineStoreReader reader =
                 new OnlineStoreReader(
