@@ -84,8 +84,13 @@ public class ModelVersionSpec {
     /** One FeatureView version. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class FeatureSource {
+        @JsonPropertyDescription("FeatureView name.")
         public String name;
+
+        @JsonPropertyDescription("As-of date of the table (ISO).")
         public String asOf;
+
+        @JsonPropertyDescription("URI of the table version.")
         public String uri;
 
         public FeatureSource() {}

@@ -37,14 +37,23 @@ public class ModelVersionStatus extends MlcycleStatus {
     /** One gate's verdict. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class GateResult {
+        @JsonPropertyDescription("The metric tested.")
         public String metric;
 
         @JsonPropertyDescription("min, max or minDeltaVsApproved.")
         public String rule;
 
+        @JsonPropertyDescription("This version's value of the metric.")
         public Double value;
+
+        @JsonPropertyDescription(
+                "The bound it was held to (for deltas: the approved value + delta).")
         public Double threshold;
+
+        @JsonPropertyDescription("Whether the rule passed.")
         public Boolean passed;
+
+        @JsonPropertyDescription("The verdict in words.")
         public String message;
     }
 }

@@ -1,0 +1,80 @@
+package io.mlcycle.operator.common;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TaskJson;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RuntimeJobsTest {
+
+    @Test
+    void terminationMessageIsParsedAsSummary() {
+        String json =
+                TaskJson.writeSummary(
+                        Summary.succeeded("file:///x/", Map.of("entities", 3.0), null));
+        Summary s =
+                RuntimeJobs.summaryOf(
+                        new ContainerStateTerminatedBuilder()
+                                .withExitCode(0)
+                                .withMessage(json)
+                                .build());
+        assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(s.uri()).isEqualTo("file:///x/");
+        assertThat(s.figures()).containsEntry("entities", 3.0);
+    }
+
+    @Test
+    void logTailWithoutSummaryKeepsExitCodeOutcomeAndText() {
+        Summary s =
+                RuntimeJobs.summaryOf(
+                        new ContainerStateTerminatedBuilder()
+                                .withExitCode(2)
+                                .withReason("Error")
+                                .withMessage("Exception in thread main: bad task")
+                                .build());
+        assertThat(s.outcome()).isEqualTo(Summary.Outcome.Invalid);
+        assertThat(s.reason()).isEqualTo("Error");
+        assertThat(s.message()).contains("bad task");
+        Summary oom =
+                RuntimeJobs.summaryOf(
+                        new ContainerStateTerminatedBuilder()
+                                .withExitCode(137)
+                                .withReason("OOMKilled")
+                                .build());
+        assertThat(oom.outcome()).isEqualTo(Summary.Outcome.Failed);
+        assertThat(oom.reason()).isEqualTo("OOMKilled");
+        assertThat(oom.message()).contains("137");
+    }
+
+    @Test
+    void jobStateFollowsItsConditions() {
+        var running = new JobBuilder().withNewMetadata().withName("j").endMetadata().build();
+        assertThat(RuntimeJobs.state(running)).isEqualTo(RuntimeJobs.State.Running);
+        var done =
+                new JobBuilder(running)
+                        .withNewStatus()
+                        .addNewCondition()
+                        .withType("Complete")
+                        .withStatus("True")
+                        .endCondition()
+                        .endStatus()
+                        .build();
+        assertThat(RuntimeJobs.state(done)).isEqualTo(RuntimeJobs.State.Succeeded);
+        var failed =
+                new JobBuilder(running)
+                        .withNewStatus()
+                        .addNewCondition()
+                        .withType("Failed")
+                        .withStatus("True")
+                        .withReason("BackoffLimitExceeded")
+                        .endCondition()
+                        .endStatus()
+                        .build();
+        assertThat(RuntimeJobs.state(failed)).isEqualTo(RuntimeJobs.State.Failed);
+    }
+}
