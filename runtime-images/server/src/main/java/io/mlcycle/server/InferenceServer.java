@@ -95,10 +95,18 @@ public final class InferenceServer implements AutoCloseable {
         return metrics;
     }
 
-    /** Marks the process not ready, lets running requests finish (up to the grace), then stops. */
-    public void stop(int graceSeconds) {
+    /**
+     * Reports not ready from now on while still serving: Kubernetes takes a terminating pod out of
+     * the Service endpoints only some time after SIGTERM, and requests sent meanwhile must work.
+     */
+    public void drain() {
         stopping = true;
         metrics.ready(false);
+    }
+
+    /** Stops accepting connections, lets running requests finish (up to the grace), then stops. */
+    public void stop(int graceSeconds) {
+        drain();
         if (http != null) {
             http.stop(graceSeconds);
             pool.shutdown();
@@ -331,13 +339,11 @@ public final class InferenceServer implements AutoCloseable {
 
     private ModelSlot.Loaded requireReady() {
         ModelSlot.Loaded m = slot.loaded();
-        if (m == null || stopping) {
+        if (m == null) {
             String why =
-                    stopping
-                            ? "the server is stopping"
-                            : slot.state() == ModelSlot.State.FAILED
-                                    ? "the model failed to load: " + slot.error()
-                                    : "the model is still loading";
+                    slot.state() == ModelSlot.State.FAILED
+                            ? "the model failed to load: " + slot.error()
+                            : "the model is still loading";
             throw new BadRequest(503, "model '" + config.model() + "' is not ready: " + why);
         }
         return m;

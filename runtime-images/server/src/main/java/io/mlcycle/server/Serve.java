@@ -25,6 +25,13 @@ final class Serve {
     static final int DEFAULT_MAX_BODY_BYTES = 8 << 20;
     static final int DEFAULT_MAX_ROWS = 10_000;
     static final int DEFAULT_FEEDBACK_WINDOW = 100_000;
+
+    /**
+     * Seconds between SIGTERM and closing the listener, serving while reporting not ready, so the
+     * endpoint is gone before connections are refused (default 5; keep it under the pod's grace).
+     */
+    static final String DRAIN_ENV = "MLCYCLE_DRAIN_SECONDS";
+
     private static final int GRACE_SECONDS = 5;
 
     /** Counted down once the summary is written, so the shutdown hook lets the JVM end. */
@@ -74,6 +81,23 @@ final class Serve {
                 threads);
     }
 
+    static int drainSeconds(Map<String, String> env) {
+        String v = env.get(DRAIN_ENV);
+        if (v == null) {
+            return 5;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the refusal
+        }
+        throw TaskFailure.invalid(
+                "InvalidTask", DRAIN_ENV + " '" + v + "' is not a number of seconds >= 0");
+    }
+
     private static int positive(int value, int fallback, String field) {
         if (value < 0) {
             throw TaskFailure.invalid("InvalidTask", field + " " + value + " is negative");
@@ -85,6 +109,7 @@ final class Serve {
     static Summary run(
             ServeTask task, Map<String, String> env, Callable<? extends ServingModel> loader) {
         InferenceServer.Config config = config(task, env);
+        int drainSeconds = drainSeconds(env);
         ModelSlot slot = new ModelSlot();
         InferenceServer server = new InferenceServer(config, slot);
         try {
@@ -114,7 +139,7 @@ final class Serve {
                             try {
                                 // the JVM ends when hooks return: let the serving thread drain
                                 // requests and write its summary first
-                                REPORTED.await(GRACE_SECONDS + 2, TimeUnit.SECONDS);
+                                REPORTED.await(drainSeconds + GRACE_SECONDS + 2, TimeUnit.SECONDS);
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                             }
@@ -144,8 +169,15 @@ final class Serve {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        System.out.println("mlcycle-server stopping");
+        System.out.println(
+                "mlcycle-server stopping: not ready, serving " + drainSeconds + " s more");
         System.out.flush();
+        server.drain();
+        try {
+            Thread.sleep(drainSeconds * 1000L);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         server.stop(GRACE_SECONDS);
         if (slot.state() == ModelSlot.State.FAILED) {
             return Summary.failure(

@@ -397,6 +397,27 @@ class InferenceServerTest {
     }
 
     @Test
+    void aDrainingServerReportsNotReadyButStillServes() {
+        ModelSlot slot = new ModelSlot();
+        assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
+        try (InferenceServer s = new InferenceServer(config(64 * 1024, 10), slot).start()) {
+            Http h = new Http(s.port());
+            assertThat(h.get("/v2/health/ready").status()).isEqualTo(200);
+            s.drain();
+            assertThat(h.get("/v2/health/ready").status()).isEqualTo(503);
+            assertThat(h.get("/v2/health/live").status()).isEqualTo(200);
+            assertThat(
+                            h.post(
+                                            "/v2/models/churn/infer",
+                                            denseBody("late", TestModels.rows(1, 2)))
+                                    .status())
+                    .isEqualTo(200);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void dataFromTheArtifactItselfIsScoredConsistently() {
         SparseMatrix one =
                 new SparseMatrix(

@@ -58,6 +58,7 @@ class ServerProcessIT {
                         "--result",
                         tmp.resolve("result.json").toString());
         pb.environment().put(Serve.BIND_ENV, "127.0.0.1");
+        pb.environment().put(Serve.DRAIN_ENV, "3");
         pb.environment().remove(TaskJson.TASK_ENV);
         pb.redirectErrorStream(true);
         // a file, not a pipe: a pipe reader can lose the last lines when the process exits
@@ -156,6 +157,20 @@ class ServerProcessIT {
                     .isEqualTo(1.0);
             assertThat(http.post("/v2/models/churn/infer", "{oops").status()).isEqualTo(400);
             assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
+            // SIGTERM: not ready at once, yet requests still routed here are answered
+            s.process().destroy();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (http.get("/v2/health/ready").status() == 200 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(http.get("/v2/health/ready").status()).isEqualTo(503);
+            assertThat(
+                            http.post(
+                                            "/v2/models/churn/infer",
+                                            "{\"inputs\":[{\"name\":\"events/e1\",\"shape\":[1],"
+                                                    + "\"datatype\":\"FP32\",\"data\":[1]}]}")
+                                    .status())
+                    .isEqualTo(200);
         } finally {
             stop(s);
         }
