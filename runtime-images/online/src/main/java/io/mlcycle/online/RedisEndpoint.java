@@ -55,7 +55,9 @@ public record RedisEndpoint(String url, String password, Duration timeout, int m
                 config.database(Integer.parseInt(path.substring(1)));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(
-                        "online.redis.url '" + url + "': the path must be a database number");
+                        "online.redis.url '"
+                                + redacted()
+                                + "': the path must be a database number");
             }
         }
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
@@ -77,6 +79,11 @@ public record RedisEndpoint(String url, String password, Duration timeout, int m
                 + (uri.getPort() < 0 ? 6379 : uri.getPort());
     }
 
+    /** The URL without user info, for messages. */
+    private String redacted() {
+        return url.replaceFirst("//[^@/]*@", "//***@");
+    }
+
     private URI parse() {
         if (url == null || url.isBlank()) {
             throw new IllegalArgumentException("online.redis.url is empty");
@@ -86,14 +93,16 @@ public record RedisEndpoint(String url, String password, Duration timeout, int m
             uri = new URI(url);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException(
-                    "online.redis.url '" + url + "' is not a URI: " + e.getMessage());
+                    "online.redis.url '" + redacted() + "' is not a URI: " + e.getReason());
         }
         if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
             throw new IllegalArgumentException(
-                    "online.redis.url '" + url + "': the scheme must be redis:// or rediss://");
+                    "online.redis.url '"
+                            + redacted()
+                            + "': the scheme must be redis:// or rediss://");
         }
         if (uri.getHost() == null) {
-            throw new IllegalArgumentException("online.redis.url '" + url + "' has no host");
+            throw new IllegalArgumentException("online.redis.url '" + redacted() + "' has no host");
         }
         return uri;
     }
