@@ -41,8 +41,14 @@ final class InferenceCodec {
 
     private InferenceCodec() {}
 
-    /** A parsed inference request: the request id (may be null) and the rows in CSR form. */
-    record Request(String id, SparseMatrix rows) {}
+    /**
+     * A parsed inference request: the request id (may be null), the rows in CSR form and the
+     * outputs asked for (null: all).
+     */
+    record Request(String id, SparseMatrix rows, Set<String> outputs) {}
+
+    /** The outputs of every response, in order. */
+    static final List<String> OUTPUTS = List.of("probability", "class", "prediction_id");
 
     /** One tensor of the request, as sent. */
     private static final class Input {
@@ -73,6 +79,7 @@ final class InferenceCodec {
             InputStream body, Map<String, Integer> featureIndex, int numFeatures, int maxRows)
             throws IOException {
         String id = null;
+        Set<String> outputs = null;
         List<Input> inputs = null;
         try (JsonParser p = JSON.createParser(body)) {
             expect(p.nextToken(), JsonToken.START_OBJECT, "the request body must be a JSON object");
@@ -87,6 +94,7 @@ final class InferenceCodec {
                         id = p.getText();
                     }
                     case "inputs" -> inputs = readInputs(p, t);
+                    case "outputs" -> outputs = readOutputs(p, t);
                     default -> p.skipChildren();
                 }
             }
@@ -100,7 +108,7 @@ final class InferenceCodec {
             throw BadRequest.of("'inputs' is missing or empty");
         }
         SparseMatrix rows = toRows(inputs, featureIndex, numFeatures, maxRows);
-        return new Request(id, rows);
+        return new Request(id, rows, outputs);
     }
 
     private static List<Input> readInputs(JsonParser p, JsonToken t) throws IOException {
@@ -132,6 +140,35 @@ final class InferenceCodec {
             inputs.add(in);
         }
         return inputs;
+    }
+
+    /** {@code "outputs":[{"name":"probability"}, …]}: which outputs to return. */
+    private static Set<String> readOutputs(JsonParser p, JsonToken t) throws IOException {
+        expect(t, JsonToken.START_ARRAY, "'outputs' must be an array of {\"name\": …} objects");
+        Set<String> names = new HashSet<>();
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            expect(t, JsonToken.START_OBJECT, "each element of 'outputs' must be an object");
+            String name = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                if (field.equals("name")) {
+                    expect(v, JsonToken.VALUE_STRING, "output 'name' must be a string");
+                    name = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (name == null || !OUTPUTS.contains(name)) {
+                throw BadRequest.of(
+                        "unknown output "
+                                + (name == null ? "(unnamed)" : "'" + abbreviate(name) + "'")
+                                + "; the outputs are "
+                                + OUTPUTS);
+            }
+            names.add(name);
+        }
+        return names;
     }
 
     private static long[] readShape(JsonParser p, JsonToken t, Input in) throws IOException {
@@ -360,7 +397,10 @@ final class InferenceCodec {
         return e;
     }
 
-    /** Writes the OIP v2 response: probability FP32, class INT32 and prediction_id BYTES. */
+    /**
+     * Writes the OIP v2 response: probability FP32, class INT32 and prediction_id BYTES (those in
+     * {@code outputs}, or all when it is null).
+     */
     static void writeInfer(
             OutputStream out,
             String model,
@@ -368,7 +408,8 @@ final class InferenceCodec {
             String id,
             float[] probability,
             double threshold,
-            String[] predictionIds)
+            String[] predictionIds,
+            Set<String> outputs)
             throws IOException {
         int n = probability.length;
         try (JsonGenerator g = JSON.createGenerator(out)) {
@@ -379,24 +420,30 @@ final class InferenceCodec {
                 g.writeStringField("id", id);
             }
             g.writeArrayFieldStart("outputs");
-            tensorStart(g, "probability", "FP32", n);
-            for (float v : probability) {
-                g.writeNumber(v);
+            if (outputs == null || outputs.contains("probability")) {
+                tensorStart(g, "probability", "FP32", n);
+                for (float v : probability) {
+                    g.writeNumber(v);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
             }
-            g.writeEndArray();
-            g.writeEndObject();
-            tensorStart(g, "class", "INT32", n);
-            for (float v : probability) {
-                g.writeNumber(v >= threshold ? 1 : 0);
+            if (outputs == null || outputs.contains("class")) {
+                tensorStart(g, "class", "INT32", n);
+                for (float v : probability) {
+                    g.writeNumber(v >= threshold ? 1 : 0);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
             }
-            g.writeEndArray();
-            g.writeEndObject();
-            tensorStart(g, "prediction_id", "BYTES", n);
-            for (String s : predictionIds) {
-                g.writeString(s);
+            if (outputs == null || outputs.contains("prediction_id")) {
+                tensorStart(g, "prediction_id", "BYTES", n);
+                for (String s : predictionIds) {
+                    g.writeString(s);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
             }
-            g.writeEndArray();
-            g.writeEndObject();
             g.writeEndArray();
             g.writeEndObject();
         }
@@ -517,7 +564,7 @@ final class InferenceCodec {
             String[] ids = new String[p.length];
             Arrays.fill(ids, "warm-up");
             out.reset();
-            writeInfer(out, "warm-up", "0", r.id(), p, 0.5, ids);
+            writeInfer(out, "warm-up", "0", r.id(), p, 0.5, ids, null);
         }
     }
 

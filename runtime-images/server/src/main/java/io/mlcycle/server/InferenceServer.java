@@ -367,7 +367,8 @@ public final class InferenceServer implements AutoCloseable {
         String[] ids = window.record(p, threshold);
         metrics.scores(p, threshold);
         ByteArrayOutputStream buf = new ByteArrayOutputStream(128 + p.length * 40);
-        InferenceCodec.writeInfer(buf, config.model(), version, req.id(), p, threshold, ids);
+        InferenceCodec.writeInfer(
+                buf, config.model(), version, req.id(), p, threshold, ids, req.outputs());
         return send(ex, 200, "application/json", buf.toByteArray());
     }
 

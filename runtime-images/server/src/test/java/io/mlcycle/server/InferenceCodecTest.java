@@ -123,6 +123,17 @@ class InferenceCodecTest {
     }
 
     @Test
+    void requestedOutputsAreReadAndUnknownOnesRefused() throws IOException {
+        String input =
+                "\"inputs\":[{\"name\":\"v/a\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]";
+        assertThat(parse("{" + input + ",\"outputs\":[{\"name\":\"class\"}]}").outputs())
+                .containsExactly("class");
+        assertThat(parse("{" + input + "}").outputs()).isNull();
+        assertThat(error("{" + input + ",\"outputs\":[{\"name\":\"score\"}]}"))
+                .contains("unknown output 'score'");
+    }
+
+    @Test
     void moreRowsThanTheLimitAreRefused() {
         assertThat(
                         error(

@@ -397,6 +397,17 @@ class InferenceServerTest {
     }
 
     @Test
+    void onlyTheRequestedOutputsAreReturned() {
+        Http.Response r =
+                http.post(
+                        "/v2/models/churn/infer",
+                        "{\"inputs\":[{\"name\":\"events/e0\",\"shape\":[1],\"datatype\":\"FP32\","
+                                + "\"data\":[1]}],\"outputs\":[{\"name\":\"class\"}]}");
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        assertThat(r.json().get("outputs").findValuesAsText("name")).containsExactly("class");
+    }
+
+    @Test
     void aDrainingServerReportsNotReadyButStillServes() {
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
