@@ -2,6 +2,7 @@ package io.mlcycle.online;
 
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.SparseTables;
 import io.mlcycle.task.TaskJson;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.UnifiedJedis;
@@ -11,7 +12,9 @@ import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -117,6 +120,19 @@ public final class OnlineStoreWriter {
 
     public OnlineStoreWriter(UnifiedJedis redis, Options options) {
         this(redis, options, Clock.systemUTC());
+    }
+
+    /**
+     * Writes a published FeatureView version directory ({@code sparse-*.parquet} + {@code
+     * features.json}, asOf from the catalog) as the new current version of {@code view}.
+     */
+    public Result write(String view, Path versionDir) throws IOException {
+        FeatureCatalog catalog = FeatureCatalog.read(versionDir);
+        if (catalog.asOf() == null || catalog.asOf().isBlank()) {
+            throw new IllegalArgumentException(
+                    versionDir.resolve(FeatureCatalog.FILE) + " has no asOf");
+        }
+        return write(view, catalog.asOf(), SparseTables.read(versionDir), catalog);
     }
 
     /** Writes {@code rows} (one per entity) as the new current version of {@code view}. */

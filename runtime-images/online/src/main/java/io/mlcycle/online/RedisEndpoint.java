@@ -21,6 +21,14 @@ public record RedisEndpoint(String url, String password, Duration timeout, int m
         return new RedisEndpoint(url, password, Duration.ofMillis(500), 16);
     }
 
+    /** Environment variable a runtime pod gets the Redis password in (from a Secret). */
+    public static final String PASSWORD_ENV = "MLCYCLE_REDIS_PASSWORD";
+
+    /** {@link #of} with the password from {@value #PASSWORD_ENV}, if set. */
+    public static RedisEndpoint fromEnv(String url) {
+        return of(url, System.getenv(PASSWORD_ENV));
+    }
+
     /** A thread-safe pooled client; close it when done. */
     public JedisPooled open() {
         URI uri = parse();
