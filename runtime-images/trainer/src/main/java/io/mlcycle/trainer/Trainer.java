@@ -62,10 +62,14 @@ public final class Trainer {
         } catch (IllegalArgumentException e) {
             throw TaskFailure.invalid("UnknownMetric", e.getMessage());
         }
+        TrainTask.Validation given = t.validation();
+        // unset numbers arrive as 0: fall back to the documented defaults
         TrainTask.Validation validation =
-                t.validation() != null
-                        ? t.validation()
-                        : new TrainTask.Validation("holdout", 0.2, 5, 42);
+                new TrainTask.Validation(
+                        given == null || given.method() == null ? "holdout" : given.method(),
+                        given == null || given.testFraction() == 0 ? 0.2 : given.testFraction(),
+                        given == null || given.folds() == 0 ? 5 : given.folds(),
+                        given == null ? 42 : given.seed());
         long seed = validation.seed();
 
         TrainingData data = TrainingData.load(t);
@@ -187,9 +191,16 @@ public final class Trainer {
         if (shap) {
             long s0 = System.nanoTime();
             Random rnd = new Random(seed + 17);
-            int[] samples = sample(validator.explainRows(), Math.max(1, explain.samples()), rnd);
+            int[] samples =
+                    sample(
+                            validator.explainRows(),
+                            explain.samples() > 0 ? explain.samples() : 200,
+                            rnd);
             int[] background =
-                    sample(validator.backgroundRows(), Math.max(1, explain.background()), rnd);
+                    sample(
+                            validator.backgroundRows(),
+                            explain.background() > 0 ? explain.background() : 100,
+                            rnd);
             double[] imp = Explainer.importance(model.net(), x, samples, background, seed);
             shapSeconds = (System.nanoTime() - s0) / 1e9;
             log(
@@ -250,6 +261,10 @@ public final class Trainer {
         metricsJson.put("featuresIn", allNames.size());
         metricsJson.put("features", features.size());
         metricsJson.put("droppedFeatures", dropped);
+        if (shap) {
+            int k = explain.topK() > 0 ? explain.topK() : 20;
+            metricsJson.put("topFeatures", importance.subList(0, Math.min(k, importance.size())));
+        }
         if (selected != null) {
             metricsJson.put("selected", selected);
         }
