@@ -182,7 +182,17 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
         // Analysis of the version the pods serve now; a rollback changes the resolution.
         Duration nextAnalysis = null;
-        if (spec.rollback != null && resolution.found() && served != null) {
+        if (spec.rollback == null) {
+            status.analysis = null;
+            Conditions.remove(status, ANALYSIS_INCONCLUSIVE);
+        }
+        // Only pods that serve give metrics: analysis starts once one is ready.
+        boolean serving =
+                deployment != null
+                        && deployment.getStatus() != null
+                        && deployment.getStatus().getReadyReplicas() != null
+                        && deployment.getStatus().getReadyReplicas() > 0;
+        if (spec.rollback != null && resolution.found() && served != null && serving) {
             Optional<ModelVersion> servedMv =
                     modelVersions.stream()
                             .filter(mv -> VersionResolver.number(mv) == served)
