@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Usage: benchmarks/run server [features]   (default 200 features; resnet, hidden 128, 2 blocks)
+# Knobs (env): RATE, SECONDS_AT_RATE, BATCH_ROWS, BATCH_SECONDS, BATCH_CONNECTIONS, HIDDEN, BLOCKS,
+# REUSE_MODEL=1 (skip training when the same shape was trained before), SKIP_BUILD=1.
 # Builds the server runtime and this benchmark, trains a model, starts the server jar on loopback
 # as its own process, drives it open-loop at 1000 single-row requests/s (latency from the scheduled
 # send time) and then with batched requests; prints the BENCH line last.
@@ -18,4 +20,5 @@ exec java -Xmx1g -Dai.djl.offline=true \
   -cp "$here/target/bench-server.jar:$here/target/lib/*" io.mlcycle.bench.server.ServerBench \
   --work "$work" --server-jar "$root/runtime-images/server/target/server.jar" --features "$features" \
   --rate "${RATE:-1000}" --seconds "${SECONDS_AT_RATE:-20}" --batch "${BATCH_ROWS:-250}" \
-  --batch-seconds "${BATCH_SECONDS:-10}" --connections "${BATCH_CONNECTIONS:-2}"
+  --batch-seconds "${BATCH_SECONDS:-10}" --connections "${BATCH_CONNECTIONS:-2}" \
+  --hidden "${HIDDEN:-128}" --blocks "${BLOCKS:-2}" --reuse-model "${REUSE_MODEL:-0}"

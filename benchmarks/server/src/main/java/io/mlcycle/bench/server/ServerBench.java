@@ -50,14 +50,18 @@ public final class ServerBench {
         int blocks = Integer.parseInt(a.getOrDefault("blocks", "2"));
 
         Files.createDirectories(work);
-        Path modelDir = work.resolve("model");
-        deleteTree(modelDir);
+        Path modelDir = work.resolve("model-" + features + "-" + hidden + "-" + blocks);
         BenchModel data = new BenchModel(features, 1);
-        long t0 = System.nanoTime();
-        data.train(modelDir, 4096, hidden, blocks, 2);
-        log(
-                "trained resnet (%d features, hidden %d, %d blocks) in %.1f s",
-                features, hidden, blocks, (System.nanoTime() - t0) / 1e9);
+        if ("1".equals(a.get("reuse-model")) && Files.exists(modelDir.resolve("model.json"))) {
+            log("reusing the model trained earlier in %s", modelDir);
+        } else {
+            deleteTree(modelDir);
+            long t0 = System.nanoTime();
+            data.train(modelDir, 4096, hidden, blocks, 2);
+            log(
+                    "trained resnet (%d features, hidden %d, %d blocks) in %.1f s",
+                    features, hidden, blocks, (System.nanoTime() - t0) / 1e9);
+        }
 
         Random rnd = new Random(7);
         List<byte[]> single = new ArrayList<>();
@@ -86,7 +90,9 @@ public final class ServerBench {
             closedLoop(port, batches, connections, 2);
             log("warmed up; open loop at %d req/s (3 s unrecorded, then %d s)", rate, seconds);
             openLoop(port, single, rate, 3);
+            long cpu0 = cpuMillis(server);
             long[] lat = openLoop(port, single, rate, seconds);
+            long cpu1 = cpuMillis(server);
             Arrays.sort(lat);
             double p50 = lat[lat.length / 2] / 1e6;
             double p99 = lat[(int) Math.ceil(lat.length * 0.99) - 1] / 1e6;
@@ -96,8 +102,18 @@ public final class ServerBench {
                     "single row at %d req/s: %d requests, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms,"
                             + " max %.3f ms",
                     rate, lat.length, p50, p99, p999, max);
+            long cpu2 = cpuMillis(server);
             double[] throughput = closedLoop(port, batches, connections, batchSeconds);
+            long cpu3 = cpuMillis(server);
             double rowsPerSecond = throughput[0] * batchRows;
+            // CPU time of the server process: less sensitive than wall time to a shared machine
+            log(
+                    "server CPU: %.0f us per single-row request at %d req/s (%.0f%% of a core);"
+                            + " %.1f us per row batched",
+                    (cpu1 - cpu0) * 1000.0 / lat.length,
+                    rate,
+                    (cpu1 - cpu0) / 10.0 / seconds,
+                    (cpu3 - cpu2) * 1000.0 / (throughput[0] * batchSeconds * batchRows));
             log(
                     "batched: %d connections × %d rows/request: %.0f requests/s, %.0f rows/s",
                     connections, batchRows, throughput[0], rowsPerSecond);
@@ -115,6 +131,15 @@ public final class ServerBench {
                 server.destroyForcibly();
             }
         }
+    }
+
+    /** User + system CPU time of a process so far, from /proc (Linux), in ms. */
+    private static long cpuMillis(Process p) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields 14 and 15 of stat (utime, stime) are 11 and 12 after the command name
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return ticks * 1000 / 100; // USER_HZ is 100 on Linux
     }
 
     private static void log(String format, Object... args) {
