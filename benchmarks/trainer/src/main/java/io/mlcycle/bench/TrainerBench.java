@@ -61,8 +61,8 @@ public final class TrainerBench {
                         (int) env("BENCH_BATCH", 1024),
                         (int) env("BENCH_HIDDEN", 64),
                         (int) env("BENCH_BLOCKS", 2),
-                        env("BENCH_DROPOUT", 0.1),
-                        env("BENCH_WD", 3e-4));
+                        env("BENCH_DROPOUT", 0.3),
+                        env("BENCH_WD", 1e-3));
         System.out.println("resnet hyper-parameters: " + p.toMap());
         long t0 = System.nanoTime();
         Map<String, float[]> params =
