@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import static io.mlcycle.operator.testing.Cluster.NS;
 import static io.mlcycle.operator.testing.Cluster.awaitJob;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
@@ -347,5 +348,37 @@ class FeatureViewLifecycleTest {
                         f -> f.getStatus().backfill != null && f.getStatus().backfill.done);
         assertThat(status.getStatus().active).hasSize(2);
         assertThat(RuntimeJobs.state(first)).isEqualTo(RuntimeJobs.State.Running);
+    }
+
+    @Test
+    void operatorThatLostItsStatusCreatesNoSecondJob() {
+        FeatureView fv = featureView("fv-amnesia");
+        fv.getSpec().asOf = "2026-11-18";
+        client.resource(fv).create();
+        awaitJob(client, "fv-amnesia-pivot-20261118-1");
+        awaitResource(
+                client,
+                FeatureView.class,
+                "fv-amnesia",
+                f -> f.getStatus() != null && !f.getStatus().active.isEmpty());
+        client.resources(FeatureView.class)
+                .inNamespace(NS)
+                .withName("fv-amnesia")
+                .editStatus(
+                        f -> {
+                            f.setStatus(new FeatureViewStatus());
+                            return f;
+                        });
+        FeatureView adopted =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-amnesia",
+                        f ->
+                                f.getStatus() != null
+                                        && f.getStatus().specHash != null
+                                        && !f.getStatus().active.isEmpty());
+        assertThat(adopted.getStatus().active.get(0).job).isEqualTo("fv-amnesia-pivot-20261118-1");
+        assertThat(jobs(client, "mlcycle.io/featureview", "fv-amnesia")).hasSize(1);
     }
 }

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
 import io.mlcycle.operator.api.trainingrun.Gate;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
@@ -329,5 +330,97 @@ class TrainingRunLifecycleTest {
         Job second = awaitJob(client, "tr-sched-train-v2-1");
         assertThat(second.getMetadata().getAnnotations())
                 .containsEntry("mlcycle.io/trigger", "Schedule");
+    }
+
+    @Test
+    void operatorThatLostItsStatusAdoptsTheRunningJobInsteadOfStartingAnother() {
+        materialize("amnesia-events", "2026-11-18");
+        client.resource(trainingRun("tr-amnesia", "amnesia-model", "amnesia-events")).create();
+        Job job = awaitJob(client, "tr-amnesia-train-v1-1");
+        awaitResource(
+                client,
+                TrainingRun.class,
+                "tr-amnesia",
+                t -> t.getStatus() != null && t.getStatus().active != null);
+
+        // What a restarted operator sees when its last status write never landed.
+        client.resources(TrainingRun.class)
+                .inNamespace(NS)
+                .withName("tr-amnesia")
+                .editStatus(
+                        t -> {
+                            t.setStatus(new TrainingRunStatus());
+                            return t;
+                        });
+        TrainingRun adopted =
+                awaitResource(
+                        client,
+                        TrainingRun.class,
+                        "tr-amnesia",
+                        t ->
+                                t.getStatus() != null
+                                        && t.getStatus().active != null
+                                        && t.getStatus().trainedGeneration != null);
+        assertThat(adopted.getStatus().active.job).isEqualTo("tr-amnesia-train-v1-1");
+        assertThat(jobs(client, "mlcycle.io/trainingrun", "tr-amnesia")).hasSize(1);
+
+        new Kubelet(client).finish(job, trained("file:///data/models/amnesia-model/v1/", 0.9));
+        awaitResource(
+                client,
+                TrainingRun.class,
+                "tr-amnesia",
+                t -> "amnesia-model-v1".equals(t.getStatus().modelVersion));
+        poke(client, TrainingRun.class, "tr-amnesia");
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(jobs(client, "mlcycle.io/trainingrun", "tr-amnesia")).hasSize(1);
+        assertThat(
+                        client.resources(ModelVersion.class)
+                                .inNamespace(NS)
+                                .withLabel("mlcycle.io/model", "amnesia-model")
+                                .list()
+                                .getItems())
+                .hasSize(1);
+    }
+
+    @Test
+    void aPersonsApprovalOverridesTheGates() {
+        materialize("manual-events", "2026-11-18");
+        client.resource(trainingRun("tr-manual", "manual-model", "manual-events")).create();
+        Job job = awaitJob(client, "tr-manual-train-v1-1");
+        new Kubelet(client).finish(job, trained("file:///data/models/manual-model/v1/", 0.6));
+        ModelVersion rejected =
+                awaitResource(
+                        client,
+                        ModelVersion.class,
+                        "manual-model-v1",
+                        m ->
+                                m.getStatus() != null
+                                        && m.getStatus().phase
+                                                == ModelVersionStatus.Phase.Rejected);
+        assertThat(condition(rejected.getStatus(), "Approved").get().getMessage())
+                .isEqualTo("auc 0.6 < min 0.65");
+        edit(
+                client,
+                ModelVersion.class,
+                "manual-model-v1",
+                m -> {
+                    m.getSpec().approval = ModelVersionSpec.Approval.Approved;
+                    m.getSpec().approvalReason = "offline review: the drop is label noise";
+                    return m;
+                });
+        ModelVersion approved =
+                awaitResource(
+                        client,
+                        ModelVersion.class,
+                        "manual-model-v1",
+                        m -> m.getStatus().phase == ModelVersionStatus.Phase.Approved);
+        assertThat(condition(approved.getStatus(), "Approved").get().getReason())
+                .isEqualTo("ManuallyApproved");
+        assertThat(approved.getStatus().approved).isTrue();
+        awaitResource(
+                client,
+                TrainingRun.class,
+                "tr-manual",
+                t -> Boolean.TRUE.equals(t.getStatus().approved));
     }
 }
