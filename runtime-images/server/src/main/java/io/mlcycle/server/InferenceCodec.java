@@ -59,6 +59,17 @@ final class InferenceCodec {
         int size;
         boolean sawData;
 
+        /** Shape before data (the usual order): allocate the data array once. */
+        void presize() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            if (size == 0 && n > data.length && n <= (1 << 22)) {
+                data = new float[(int) n];
+            }
+        }
+
         void add(float v) {
             if (size == data.length) {
                 data = Arrays.copyOf(data, data.length * 2);
@@ -129,7 +140,10 @@ final class InferenceCodec {
                         expect(v, JsonToken.VALUE_STRING, "input 'datatype' must be a string");
                         in.datatype = p.getText();
                     }
-                    case "shape" -> in.shape = readShape(p, v, in);
+                    case "shape" -> {
+                        in.shape = readShape(p, v, in);
+                        in.presize();
+                    }
                     case "data" -> {
                         readData(p, v, in);
                         in.sawData = true;
@@ -269,6 +283,16 @@ final class InferenceCodec {
                                 + " rows; the limit is "
                                 + maxRows
                                 + " rows per request");
+            }
+            if (in.shape.length == 2 && in.shape[1] != numFeatures) {
+                throw BadRequest.of(
+                        "input "
+                                + in.label()
+                                + " has "
+                                + in.shape[1]
+                                + " columns but the model has "
+                                + numFeatures
+                                + " features");
             }
             long expected = in.shape.length == 2 ? in.shape[0] * in.shape[1] : in.shape[0];
             if (in.size != expected) {
