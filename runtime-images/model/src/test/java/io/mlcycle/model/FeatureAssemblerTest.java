@@ -74,4 +74,19 @@ class FeatureAssemblerTest {
         assertThatThrownBy(() -> FeatureAssembler.assemble(List.of()))
                 .hasMessageContaining("features");
     }
+
+    @Test
+    void rejectsIndicesBeyondTheCatalog(@TempDir Path tmp) throws Exception {
+        SparseTables.write(tmp.resolve("a"), List.of(row("u1", new int[] {3}, 1f)));
+        new FeatureCatalog("user_id", "d", List.of(new FeatureCatalog.Feature(0, "x", 1, 0, 1, 1)))
+                .write(tmp.resolve("a"));
+        assertThatThrownBy(
+                        () ->
+                                FeatureAssembler.assemble(
+                                        List.of(
+                                                new FeatureInput(
+                                                        "a", "d", tmp.resolve("a").toString()))))
+                .isInstanceOf(TaskFailure.class)
+                .hasMessageContaining("index 3");
+    }
 }

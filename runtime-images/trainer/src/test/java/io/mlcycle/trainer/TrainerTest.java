@@ -187,4 +187,41 @@ class TrainerTest {
         assertThat(importance.size()).isEqualTo(metrics.get("features").asInt());
         assertThat(new File(out.toFile(), "model.json")).exists();
     }
+
+    @Test
+    void mlpWithoutExplanationTrainsAndReportsNoImportance() throws Exception {
+        Path out = root.resolve("models/return-predictor/v4");
+        TrainTask base =
+                task(
+                        "mlp",
+                        hp(List.of(0.003), 3),
+                        new TrainTask.Validation("holdout", 0.25, 0, 9),
+                        null,
+                        out);
+        TrainTask t =
+                new TrainTask(
+                        base.owner(),
+                        base.model(),
+                        4,
+                        base.entity(),
+                        base.features(),
+                        base.labels(),
+                        base.algorithm(),
+                        base.hyperparameters(),
+                        new TrainTask.Preprocessing("none", null),
+                        base.validation(),
+                        new TrainTask.Explain("none", 0, 0, 0),
+                        null,
+                        0.5,
+                        "logLoss",
+                        base.outputUri());
+        Summary s = Trainer.run(t);
+        assertThat(s.figures().get("auc")).isGreaterThanOrEqualTo(0.75);
+        assertThat(s.figures().get("threshold")).isEqualTo(0.5);
+        assertThat((List<?>) s.details().get("topFeatures")).isEmpty();
+        try (ModelArtifact m = ModelArtifact.load(out)) {
+            assertThat(m.spec().algorithm()).isEqualTo("mlp");
+            assertThat(m.spec().scaling().method()).isEqualTo("none");
+        }
+    }
 }
