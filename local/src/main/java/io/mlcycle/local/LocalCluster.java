@@ -65,9 +65,12 @@ public final class LocalCluster implements AutoCloseable {
     private LocalPrometheus prometheus;
     private OperatorProcess operator;
     private ResourceTable table;
+    private final Thread shutdownHook = new Thread(this::close, "mlcycle-local-shutdown");
 
     private LocalCluster(Options options) {
         this.options = options;
+        // child processes must not outlive this JVM, whoever ends it
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** Starts every part; on failure stops what already started and rethrows. */
@@ -202,7 +205,12 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Stops every child process and server, newest first. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: this is the hook
+        }
         for (int i = started.size() - 1; i >= 0; i--) {
             try {
                 started.get(i).close();

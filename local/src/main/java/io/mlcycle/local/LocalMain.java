@@ -99,8 +99,6 @@ public final class LocalMain {
             out.println("error: " + e.getMessage());
             return 1;
         }
-        Thread hook = new Thread(cluster::close, "mlcycle-local-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
         try {
             cluster.watch();
             List<String> applied = cluster.apply(folder);
@@ -126,11 +124,6 @@ public final class LocalMain {
             return 1;
         } finally {
             cluster.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // already shutting down
-            }
         }
     }
 

@@ -26,6 +26,11 @@ public final class QuickstartData {
      * generator.args.2}, {@code .3}…; empty when it has none.
      */
     public static List<List<String>> generatorRuns(Path folder) {
+        return generatorRuns(folder, "generator.args");
+    }
+
+    /** The runs named {@code key}, {@code key.2}, {@code key.3}… in a folder's properties. */
+    public static List<List<String>> generatorRuns(Path folder, String key) {
         Path file = folder.resolve(FILE);
         if (!Files.isRegularFile(file)) {
             return List.of();
@@ -38,7 +43,7 @@ public final class QuickstartData {
         }
         List<List<String>> runs = new ArrayList<>();
         for (int i = 1; ; i++) {
-            String args = p.getProperty(i == 1 ? "generator.args" : "generator.args." + i);
+            String args = p.getProperty(i == 1 ? key : key + "." + i);
             if (args == null || args.isBlank()) {
                 return runs;
             }

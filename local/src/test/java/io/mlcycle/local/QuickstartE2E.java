@@ -247,6 +247,16 @@ class QuickstartE2E {
     @Test
     @Order(4)
     void aNewAsOfRetrainsAndTheDeploymentMovesToVersionTwo() throws Exception {
+        // the next day's logs land (a bigger player base), then both views move to the new as-of
+        for (List<String> args :
+                QuickstartData.generatorRuns(
+                        root.resolve("examples/quickstart"), "next-day.args")) {
+            QuickstartData.generate(
+                    root,
+                    cluster.options().dataRoot(),
+                    args,
+                    cluster.options().workDir().resolve("logs/generator-next-day.log"));
+        }
         for (String fv : List.of("kpi", "item-events")) {
             client.genericKubernetesResources(ResourceTable.API_VERSION, "FeatureView")
                     .inNamespace(NS)
@@ -310,6 +320,9 @@ class QuickstartE2E {
     @Test
     @Order(5)
     void degradedFeedbackRollsBackToVersionOne() throws Exception {
+        assertThat(number(field("ModelDeployment", MODEL, "status", "currentVersion")))
+                .as("the rollback starts from v2")
+                .isEqualTo(2);
         Object interval = field("ModelDeployment", MODEL, "spec", "rollback", "interval");
         Object threshold = field("ModelDeployment", MODEL, "spec", "rollback", "failureThreshold");
         AtomicBoolean stop = new AtomicBoolean();
