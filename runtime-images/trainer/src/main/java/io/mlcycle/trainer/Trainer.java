@@ -185,6 +185,11 @@ public final class Trainer {
                     "UnknownExplainMethod",
                     "explain.method '" + explain.method() + "' is not shap or none");
         }
+        if (!shap && t.select() != null && t.select().topK() > 0) {
+            throw TaskFailure.invalid(
+                    "SelectNeedsExplain",
+                    "select.topK ranks features by SHAP importance: explain.method must be shap");
+        }
         List<Map<String, Object>> importance = List.of();
         Map<String, Object> selected = null;
         double shapSeconds = 0;
