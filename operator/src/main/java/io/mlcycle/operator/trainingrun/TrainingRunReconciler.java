@@ -90,16 +90,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                 .addIndexer(
                         FEATURE_VIEW_INDEX,
                         tr ->
-                                tr.getSpec() == null || tr.getSpec().features == null
-                                        ? List.of()
-                                        : tr.getSpec().features.stream()
-                                                .map(
-                                                        f ->
-                                                                indexKey(
-                                                                        tr.getMetadata()
-                                                                                .getNamespace(),
-                                                                        f.featureView))
-                                                .toList());
+                                referencedFeatureViews(tr).stream()
+                                        .map(f -> indexKey(tr.getMetadata().getNamespace(), f))
+                                        .toList());
         var featureViews =
                 InformerEventSourceConfiguration.from(FeatureView.class, TrainingRun.class)
                         .withName("featureviews")
@@ -118,11 +111,11 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                         .withPrimaryToSecondaryMapper(
                                 (PrimaryToSecondaryMapper<TrainingRun>)
                                         tr ->
-                                                tr.getSpec().features.stream()
+                                                referencedFeatureViews(tr).stream()
                                                         .map(
                                                                 f ->
                                                                         new ResourceID(
-                                                                                f.featureView,
+                                                                                f,
                                                                                 tr.getMetadata()
                                                                                         .getNamespace()))
                                                         .collect(Collectors.toSet()))
@@ -158,6 +151,17 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                 new InformerEventSource<>(featureViews, context),
                 new InformerEventSource<>(jobs, context),
                 new InformerEventSource<>(versions, context));
+    }
+
+    /** Names of the FeatureViews a run reads (none when the spec lists none). */
+    static List<String> referencedFeatureViews(TrainingRun tr) {
+        if (tr.getSpec() == null || tr.getSpec().features == null) {
+            return List.of();
+        }
+        return tr.getSpec().features.stream()
+                .map(f -> f.featureView)
+                .filter(Objects::nonNull)
+                .toList();
     }
 
     static String indexKey(String namespace, String name) {
