@@ -385,8 +385,7 @@ public final class PivotRunner {
                     task.wideExportMaxFeatures() > 0
                             && !features.isEmpty()
                             && features.size() <= task.wideExportMaxFeatures()
-                            && features.stream()
-                                    .noneMatch(f -> f.name().equalsIgnoreCase("entity"));
+                            && wideColumnsDistinct(features);
             if (wide) {
                 writeWide(c, sparse, stage.resolve(WIDE_FILE), features);
             }
@@ -542,6 +541,18 @@ public final class PivotRunner {
                             + RelSql.ident(column)
                             + " IS NOT NULL",
                     files);
+        }
+        return true;
+    }
+
+    /** DuckDB column names ignore case: the wide export needs names distinct that way. */
+    static boolean wideColumnsDistinct(List<FeatureCatalog.Feature> features) {
+        Set<String> seen = new java.util.HashSet<>();
+        seen.add("entity");
+        for (FeatureCatalog.Feature f : features) {
+            if (!seen.add(f.name().toLowerCase(Locale.ROOT))) {
+                return false;
+            }
         }
         return true;
     }

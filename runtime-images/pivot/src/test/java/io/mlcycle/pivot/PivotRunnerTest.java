@@ -293,6 +293,14 @@ class PivotRunnerTest {
         b.asOf = "2026-11-22";
         run(b.build());
         assertThat(version("2026-11-22").resolve("wide.parquet")).doesNotExist();
+
+        // names equal but for case cannot be columns of one table: no wide export, no failure
+        write(
+                tmp.resolve("raw/dt=2026-11-20/part-1.parquet"),
+                "SELECT 'u1' AS user_id, 'A' AS event_id, 1 AS cnt");
+        b.wide = 10;
+        b.asOf = "2026-11-23";
+        assertThat(run(b.build()).details()).containsEntry("wideExport", false);
     }
 
     @Test
