@@ -11,6 +11,7 @@ import java.util.List;
  * @param window dates whose partitions are read: from (inclusive) to (exclusive)
  * @param wideExportMaxFeatures also write {@code wide.parquet} when the feature count is at most
  *     this (0: never)
+ * @param online also write each published version to the online store (null: off)
  */
 public record PivotTask(
         Owner owner,
@@ -22,8 +23,44 @@ public record PivotTask(
         Filters filters,
         Store store,
         Validation validation,
-        int wideExportMaxFeatures)
+        int wideExportMaxFeatures,
+        Online online)
         implements Task {
+
+    /** A task without the online store (the contract before {@code online} existed). */
+    public PivotTask(
+            Owner owner,
+            String asOf,
+            String entity,
+            Source source,
+            Window window,
+            Pivot pivot,
+            Filters filters,
+            Store store,
+            Validation validation,
+            int wideExportMaxFeatures) {
+        this(
+                owner,
+                asOf,
+                entity,
+                source,
+                window,
+                pivot,
+                filters,
+                store,
+                validation,
+                wideExportMaxFeatures,
+                null);
+    }
+
+    /**
+     * The online store (Redis) a published version is also written to.
+     *
+     * @param url {@code redis://host:port/db}, without credentials
+     * @param ttlSeconds every key of a version expires this long after it is written
+     * @param passwordEnv environment variable holding the Redis password (null: none)
+     */
+    public record Online(String url, long ttlSeconds, String passwordEnv) {}
 
     /**
      * Where the long event log is. Exactly one of {@code uri} (file source) and {@code jdbc}.

@@ -1,5 +1,7 @@
 package io.mlcycle.task;
 
+import java.util.List;
+
 /**
  * A long-running serving process for one model version (Open Inference Protocol v2).
  *
@@ -8,6 +10,7 @@ package io.mlcycle.task;
  * @param maxBodyBytes requests larger than this are refused with 413
  * @param maxRowsPerRequest requests with more rows are refused with 400
  * @param feedbackWindow how many recent predictions are kept for feedback
+ * @param online inference by entity id from the online store (null: off)
  */
 public record ServeTask(
         Owner owner,
@@ -18,5 +21,40 @@ public record ServeTask(
         int port,
         int maxBodyBytes,
         int maxRowsPerRequest,
-        int feedbackWindow)
-        implements Task {}
+        int feedbackWindow,
+        Online online)
+        implements Task {
+
+    /** A task without the online store (the contract before {@code online} existed). */
+    public ServeTask(
+            Owner owner,
+            String deployment,
+            String model,
+            int version,
+            String artifactUri,
+            int port,
+            int maxBodyBytes,
+            int maxRowsPerRequest,
+            int feedbackWindow) {
+        this(
+                owner,
+                deployment,
+                model,
+                version,
+                artifactUri,
+                port,
+                maxBodyBytes,
+                maxRowsPerRequest,
+                feedbackWindow,
+                null);
+    }
+
+    /**
+     * Where the server reads feature rows by entity id.
+     *
+     * @param url {@code redis://host:port/db}, without credentials
+     * @param passwordEnv environment variable holding the Redis password (null: none)
+     * @param featureViews the FeatureViews the model was trained on (its lineage)
+     */
+    public record Online(String url, String passwordEnv, List<String> featureViews) {}
+}

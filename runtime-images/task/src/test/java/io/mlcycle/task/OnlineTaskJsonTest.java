@@ -1,0 +1,62 @@
+package io.mlcycle.task;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class OnlineTaskJsonTest {
+
+    @Test
+    void pivotTaskWithoutOnlineReadsAsOff() {
+        Task task =
+                TaskJson.readTask(
+                        "{\"kind\":\"pivot\",\"asOf\":\"2026-01-02\",\"entity\":\"user_id\","
+                                + "\"wideExportMaxFeatures\":0}");
+        assertNull(((PivotTask) task).online());
+    }
+
+    @Test
+    void pivotTaskOnlineBlockRoundTrips() {
+        PivotTask task =
+                new PivotTask(
+                        null,
+                        "2026-01-02",
+                        "user_id",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        0,
+                        new PivotTask.Online(
+                                "redis://redis:6379/0", 172800, "MLCYCLE_REDIS_PASSWORD"));
+        assertEquals(task, TaskJson.readTask(TaskJson.write(task)));
+    }
+
+    @Test
+    void serveTaskOnlineBlockRoundTripsAndOldJsonReadsAsOff() {
+        ServeTask task =
+                new ServeTask(
+                        null,
+                        "churn",
+                        "churn",
+                        3,
+                        "file:///m",
+                        8080,
+                        1000,
+                        10,
+                        100,
+                        new ServeTask.Online("redis://r:6379/0", null, List.of("fv-a", "fv-b")));
+        assertEquals(task, TaskJson.readTask(TaskJson.write(task)));
+        ServeTask old =
+                (ServeTask)
+                        TaskJson.readTask(
+                                "{\"kind\":\"serve\",\"deployment\":\"d\",\"model\":\"m\","
+                                        + "\"version\":1,\"port\":8080}");
+        assertNull(old.online());
+    }
+}
