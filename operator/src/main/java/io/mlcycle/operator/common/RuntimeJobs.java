@@ -51,6 +51,7 @@ public class RuntimeJobs {
     public static final String RUNTIME_LABEL = "mlcycle.io/runtime";
     public static final String CONTAINER = "runtime";
     public static final String DATA_VOLUME = "data";
+    static final String SCRATCH_VOLUME = "scratch";
     public static final String TERMINATION_LOG = "/dev/termination-log";
 
     /** Exit codes that fail the Job at once instead of retrying (see {@link Summary.Outcome}). */
@@ -114,8 +115,8 @@ public class RuntimeJobs {
 
     /**
      * The pod template running {@code task} in the runtime's image: one container, the task in
-     * {@code MLCYCLE_TASK}, the termination message as the summary channel, the data volume, the
-     * runtime service account without an API token.
+     * {@code MLCYCLE_TASK}, the termination message as the summary channel, the data volume, a
+     * scratch {@code /tmp}, the runtime service account without an API token.
      *
      * @param extraEnv more variables (e.g. credentials from a Secret), may be empty
      * @param resources the container's resources, may be null
@@ -164,6 +165,13 @@ public class RuntimeJobs {
                     .endPersistentVolumeClaim()
                     .endVolume();
         }
+        // The root file system is read-only: DuckDB and DJL unpack their natives into /tmp.
+        container
+                .addNewVolumeMount()
+                .withName(SCRATCH_VOLUME)
+                .withMountPath("/tmp")
+                .endVolumeMount();
+        pod.addNewVolume().withName(SCRATCH_VOLUME).withNewEmptyDir().endEmptyDir().endVolume();
         Container built = container.build();
         return new PodTemplateSpecBuilder()
                 .withNewMetadata()

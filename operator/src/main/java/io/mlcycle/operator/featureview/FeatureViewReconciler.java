@@ -49,6 +49,14 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     public static final String INVALID_SPEC = "InvalidSpec";
     public static final String WAITING_FOR_DATA = "WaitingForData";
     public static final String VALIDATION_FAILED = "ValidationFailed";
+    public static final String ONLINE_SYNCED = "OnlineSynced";
+
+    /**
+     * The pivot published the offline table but could not write the online store: the table is good
+     * (it becomes {@code latest}), the online copy is behind.
+     */
+    public static final String ONLINE_WRITE_FAILED = "OnlineWriteFailed";
+
     static final int HISTORY = 10;
 
     @Inject RuntimeJobs runtimeJobs;
@@ -168,6 +176,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         }
 
         setConditions(status, generation, now);
+        setOnlineCondition(spec, status, generation, now);
         UpdateControl<FeatureView> control = StatusUpdates.patchIfChanged(fv, status);
         if (plan.wakeAt().isPresent()) {
             Duration delay = Duration.between(now, plan.wakeAt().get());
@@ -309,6 +318,28 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         m.sourceRows = asLong(f.get("sourceRows"));
         m.filteredRows = asLong(f.get("filteredRows"));
         m.seconds = f.get("seconds");
+        if (summary.outcome() == Summary.Outcome.Succeeded) {
+            recordOnline(status, m, summary, now);
+        }
+        if (summary.outcome() == Summary.Outcome.Failed
+                && ONLINE_WRITE_FAILED.equals(summary.reason())
+                && summary.uri() != null) {
+            // The offline table was published before the online write failed: training reads it.
+            if (status.latest == null || status.latest.asOf.compareTo(m.asOf) <= 0) {
+                status.latest = m;
+            }
+            addHistory(status, m);
+            events.warning(
+                    fv,
+                    ONLINE_WRITE_FAILED,
+                    "as-of "
+                            + m.asOf
+                            + " published at "
+                            + m.uri
+                            + " but not written to the online store: "
+                            + m.message);
+            return;
+        }
         switch (summary.outcome()) {
             case Succeeded -> {
                 status.latest = m;
@@ -358,6 +389,100 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         "as-of " + m.asOf + " failed (" + m.reason + "): " + m.message);
             }
         }
+    }
+
+    /**
+     * Copies the online write of a successful pivot (figures {@code onlineEntities}, {@code
+     * onlineSwitched}; details {@code onlineVersion}, {@code onlineAsOf}, {@code onlineWrittenAt})
+     * into {@code status.online}; a write that did not switch (an older backfill) leaves it alone.
+     */
+    static void recordOnline(
+            FeatureViewStatus status, Materialization m, Summary summary, Instant now) {
+        Map<String, Double> f = summary.figures() == null ? Map.of() : summary.figures();
+        if (!f.containsKey("onlineEntities")) {
+            return;
+        }
+        Double switched = f.get("onlineSwitched");
+        if (switched != null && switched == 0) {
+            return;
+        }
+        Map<String, Object> d = summary.details() == null ? Map.of() : summary.details();
+        FeatureViewStatus.Online online = new FeatureViewStatus.Online();
+        online.asOf = d.get("onlineAsOf") instanceof String s ? s : m.asOf;
+        online.version = d.get("onlineVersion") instanceof String s ? s : null;
+        online.entities = asLong(f.get("onlineEntities"));
+        online.writtenAt = d.get("onlineWrittenAt") instanceof String s ? s : now.toString();
+        status.online = online;
+    }
+
+    /**
+     * {@code OnlineSynced}: True when the online store serves the latest table's as-of; removed
+     * (with {@code status.online}) when the view has no {@code spec.online}.
+     */
+    static void setOnlineCondition(
+            FeatureViewSpec spec, FeatureViewStatus status, Long generation, Instant now) {
+        if (spec.online == null) {
+            Conditions.remove(status, ONLINE_SYNCED);
+            status.online = null;
+            return;
+        }
+        Materialization last = status.history.isEmpty() ? null : status.history.get(0);
+        if (last != null && ONLINE_WRITE_FAILED.equals(last.reason)) {
+            Conditions.set(
+                    status,
+                    ONLINE_SYNCED,
+                    false,
+                    ONLINE_WRITE_FAILED,
+                    "as-of " + last.asOf + ": " + last.message,
+                    generation,
+                    now);
+        } else if (status.latest == null) {
+            Conditions.set(
+                    status,
+                    ONLINE_SYNCED,
+                    false,
+                    "NotMaterialized",
+                    "no materialization has succeeded yet",
+                    generation,
+                    now);
+        } else if (status.online == null || onlineStale(status)) {
+            Conditions.set(
+                    status,
+                    ONLINE_SYNCED,
+                    false,
+                    "Behind",
+                    "online store serves "
+                            + (status.online == null ? "nothing" : "as-of " + status.online.asOf)
+                            + ", the latest table is as-of "
+                            + status.latest.asOf,
+                    generation,
+                    now);
+        } else {
+            Conditions.set(
+                    status,
+                    ONLINE_SYNCED,
+                    true,
+                    "Synced",
+                    "online store serves as-of "
+                            + status.online.asOf
+                            + " ("
+                            + status.online.entities
+                            + " entities, version "
+                            + status.online.version
+                            + ")",
+                    generation,
+                    now);
+        }
+    }
+
+    /** True when the latest table is newer than what the online store serves (or it has none). */
+    public static boolean onlineStale(FeatureViewStatus status) {
+        if (status == null || status.latest == null || status.latest.asOf == null) {
+            return false;
+        }
+        return status.online == null
+                || status.online.asOf == null
+                || status.online.asOf.compareTo(status.latest.asOf) < 0;
     }
 
     private static void addHistory(FeatureViewStatus status, Materialization m) {

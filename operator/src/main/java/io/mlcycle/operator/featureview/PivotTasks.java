@@ -21,6 +21,9 @@ public final class PivotTasks {
     public static final String JDBC_USER_ENV = "MLCYCLE_JDBC_USER";
     public static final String JDBC_PASSWORD_ENV = "MLCYCLE_JDBC_PASSWORD";
 
+    /** The variable {@code RedisEndpoint.fromEnv} reads the Redis password from. */
+    public static final String REDIS_PASSWORD_ENV = "MLCYCLE_REDIS_PASSWORD";
+
     private PivotTasks() {}
 
     /**
@@ -88,6 +91,39 @@ public final class PivotTasks {
             throw new IllegalArgumentException("spec.store is required");
         }
         require(spec.store.uri, "spec.store.uri");
+        if (spec.online != null) {
+            checkRedis(spec.online.redis, "spec.online.redis");
+            Durations.parse(spec.online.ttl, "spec.online.ttl");
+        }
+    }
+
+    /**
+     * Checks a Redis reference (URL scheme, Secret name), naming {@code field} when it is wrong.
+     */
+    public static void checkRedis(FeatureViewSpec.Redis redis, String field) {
+        if (redis == null) {
+            throw new IllegalArgumentException(field + " is required");
+        }
+        require(redis.url, field + ".url");
+        if (!redis.url.startsWith("redis://") && !redis.url.startsWith("rediss://")) {
+            throw new IllegalArgumentException(
+                    field + ".url: '" + redis.url + "' must start with redis:// or rediss://");
+        }
+        if (redis.passwordSecret != null) {
+            require(redis.passwordSecret.name, field + ".passwordSecret.name");
+        }
+    }
+
+    /** The Redis password from its Secret as {@link #REDIS_PASSWORD_ENV}; empty without one. */
+    public static List<EnvVar> redisEnv(FeatureViewSpec.Redis redis) {
+        if (redis == null || redis.passwordSecret == null) {
+            return List.of();
+        }
+        return List.of(
+                secretEnv(
+                        REDIS_PASSWORD_ENV,
+                        redis.passwordSecret.name,
+                        redis.passwordSecret.key == null ? "password" : redis.passwordSecret.key));
     }
 
     private static void require(String value, String field) {
@@ -158,21 +194,40 @@ public final class PivotTasks {
                         ? null
                         : new PivotTask.Validation(
                                 v.minEntities, v.minFeatures, v.maxSparsity, v.requiredFeatures),
-                spec.wideExportMaxFeatures == null ? 0 : spec.wideExportMaxFeatures);
+                spec.wideExportMaxFeatures == null ? 0 : spec.wideExportMaxFeatures,
+                spec.online == null
+                        ? null
+                        : new PivotTask.Online(
+                                spec.online.redis.url,
+                                Durations.parse(spec.online.ttl, "spec.online.ttl").toSeconds(),
+                                spec.online.redis.passwordSecret == null
+                                        ? null
+                                        : REDIS_PASSWORD_ENV));
     }
 
-    /** JDBC credentials from the Secret, as environment variables the task names. */
+    /**
+     * JDBC credentials and the Redis password from their Secrets, as environment variables the task
+     * names.
+     */
     public static List<EnvVar> env(FeatureViewSpec spec) {
-        if (spec.source == null || spec.source.jdbc == null) {
-            return List.of();
+        List<EnvVar> env = new ArrayList<>();
+        if (spec.source != null && spec.source.jdbc != null) {
+            FeatureViewSpec.SecretRef ref = spec.source.jdbc.credentialsSecret;
+            env.add(
+                    secretEnv(
+                            JDBC_USER_ENV,
+                            ref.name,
+                            ref.userKey == null ? "username" : ref.userKey));
+            env.add(
+                    secretEnv(
+                            JDBC_PASSWORD_ENV,
+                            ref.name,
+                            ref.passwordKey == null ? "password" : ref.passwordKey));
         }
-        FeatureViewSpec.SecretRef ref = spec.source.jdbc.credentialsSecret;
-        return List.of(
-                secretEnv(JDBC_USER_ENV, ref.name, ref.userKey == null ? "username" : ref.userKey),
-                secretEnv(
-                        JDBC_PASSWORD_ENV,
-                        ref.name,
-                        ref.passwordKey == null ? "password" : ref.passwordKey));
+        if (spec.online != null) {
+            env.addAll(redisEnv(spec.online.redis));
+        }
+        return env;
     }
 
     private static EnvVar secretEnv(String name, String secret, String key) {

@@ -22,6 +22,8 @@ import io.mlcycle.operator.analysis.PrometheusClient;
 import io.mlcycle.operator.analysis.QueryTemplate;
 import io.mlcycle.operator.analysis.WebhookNotifier;
 import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
@@ -32,6 +34,8 @@ import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.StatusUpdates;
+import io.mlcycle.operator.featureview.FeatureViewReconciler;
+import io.mlcycle.operator.featureview.PivotTasks;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -58,6 +62,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     public static final String ROLLED_BACK = "RolledBack";
     public static final String ANALYSIS_INCONCLUSIVE = "AnalysisInconclusive";
     public static final String INVALID_SPEC = "InvalidSpec";
+    public static final String ONLINE_FEATURES_STALE = "OnlineFeaturesStale";
     static final String MODEL_INDEX = "mlcycle-model";
     static final int MAX_ROLLBACKS = 10;
 
@@ -74,6 +79,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     private InformerEventSource<ModelVersion, ModelDeployment> versions;
     private InformerEventSource<Deployment, ModelDeployment> deployments;
     private InformerEventSource<Job, ModelDeployment> jobs;
+    private InformerEventSource<FeatureView, ModelDeployment> featureViews;
 
     static String modelKey(String namespace, String model) {
         return namespace + "/" + model;
@@ -134,7 +140,27 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                                         Mappers.fromOwnerReferences(ModelDeployment.class))
                                 .build(),
                         context);
-        return List.of(versions, deployments, jobs);
+        // A FeatureView's online state changes the staleness of the deployments reading it.
+        featureViews =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(
+                                        FeatureView.class, ModelDeployment.class)
+                                .withName("modeldeployment-featureviews")
+                                .withSecondaryToPrimaryMapper(
+                                        (FeatureView fv) ->
+                                                context.getPrimaryCache()
+                                                        .list(
+                                                                fv.getMetadata().getNamespace(),
+                                                                md ->
+                                                                        md.getSpec() != null
+                                                                                && md.getSpec()
+                                                                                                .online
+                                                                                        != null)
+                                                        .map(ResourceID::fromResource)
+                                                        .collect(Collectors.toSet()))
+                                .build(),
+                        context);
+        return List.of(versions, deployments, jobs, featureViews);
     }
 
     @Override
@@ -165,6 +191,9 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                 for (ModelDeploymentSpec.Metric m : spec.rollback.metrics) {
                     QueryTemplate.render(m.query, "n", "ns", 1);
                 }
+            }
+            if (spec.online != null) {
+                PivotTasks.checkRedis(spec.online.redis, "spec.online.redis");
             }
         } catch (IllegalArgumentException e) {
             Conditions.set(status, INVALID_SPEC, true, "InvalidSpec", e.getMessage(), gen, now);
@@ -301,6 +330,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             Conditions.remove(status, "VersionResolved");
         }
 
+        onlineFeatures(md, status, target, gen, now);
+
         Duration nextBatch = null;
         if (spec.batch != null) {
             nextBatch = BatchScoring.reconcile(this, md, status, target, now);
@@ -315,6 +346,97 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                     next.isNegative() || next.isZero() ? Duration.ofSeconds(1) : next);
         }
         return control;
+    }
+
+    /**
+     * {@code status.onlineFeatures} and {@code OnlineFeaturesStale} from the served version's
+     * FeatureViews: stale when one has no online version or an older one than its latest table.
+     */
+    private void onlineFeatures(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ModelVersion served,
+            Long gen,
+            Instant now) {
+        if (md.getSpec().online == null) {
+            status.onlineFeatures = null;
+            Conditions.remove(status, ONLINE_FEATURES_STALE);
+            return;
+        }
+        String ns = md.getMetadata().getNamespace();
+        List<ModelDeploymentStatus.OnlineFeatures> views = new ArrayList<>();
+        for (String name : ServingResources.lineageViews(served)) {
+            FeatureView fv = featureViews.get(new ResourceID(name, ns)).orElse(null);
+            views.add(onlineFeatures(name, fv));
+        }
+        status.onlineFeatures = views;
+        setOnlineStaleCondition(status, views, gen, now);
+    }
+
+    static ModelDeploymentStatus.OnlineFeatures onlineFeatures(String name, FeatureView fv) {
+        ModelDeploymentStatus.OnlineFeatures o = new ModelDeploymentStatus.OnlineFeatures();
+        o.featureView = name;
+        FeatureViewStatus s = fv == null ? null : fv.getStatus();
+        o.asOf = s == null || s.online == null ? null : s.online.asOf;
+        o.latestAsOf = s == null || s.latest == null ? null : s.latest.asOf;
+        o.stale =
+                fv == null
+                        || fv.getSpec() == null
+                        || fv.getSpec().online == null
+                        || o.asOf == null
+                        || FeatureViewReconciler.onlineStale(s);
+        return o;
+    }
+
+    static void setOnlineStaleCondition(
+            ModelDeploymentStatus status,
+            List<ModelDeploymentStatus.OnlineFeatures> views,
+            Long gen,
+            Instant now) {
+        List<ModelDeploymentStatus.OnlineFeatures> stale =
+                views.stream().filter(v -> Boolean.TRUE.equals(v.stale)).toList();
+        if (views.isEmpty()) {
+            Conditions.set(
+                    status,
+                    ONLINE_FEATURES_STALE,
+                    true,
+                    "NoLineage",
+                    "the served version names no FeatureView to read online",
+                    gen,
+                    now);
+        } else if (!stale.isEmpty()) {
+            Conditions.set(
+                    status,
+                    ONLINE_FEATURES_STALE,
+                    true,
+                    "OnlineBehindLatest",
+                    stale.stream()
+                            .map(
+                                    v ->
+                                            "FeatureView "
+                                                    + v.featureView
+                                                    + " serves "
+                                                    + (v.asOf == null
+                                                            ? "nothing online"
+                                                            : "as-of " + v.asOf + " online")
+                                                    + ", latest table as-of "
+                                                    + v.latestAsOf)
+                            .collect(Collectors.joining("; ")),
+                    gen,
+                    now);
+        } else {
+            Conditions.set(
+                    status,
+                    ONLINE_FEATURES_STALE,
+                    false,
+                    "OnlineUpToDate",
+                    "online features of "
+                            + views.stream()
+                                    .map(v -> v.featureView + " as-of " + v.asOf)
+                                    .collect(Collectors.joining(", ")),
+                    gen,
+                    now);
+        }
     }
 
     private static Duration min(Duration a, Duration b) {

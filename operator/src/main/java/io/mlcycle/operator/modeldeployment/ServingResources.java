@@ -10,10 +10,12 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.featureview.PivotTasks;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
@@ -52,7 +54,33 @@ public final class ServingResources {
                 PORT,
                 limits.maxBodyBytes,
                 limits.maxRowsPerRequest,
-                limits.feedbackWindow);
+                limits.feedbackWindow,
+                online(md, mv));
+    }
+
+    /** The online config of the served version: its lineage's FeatureViews; null when off. */
+    static ServeTask.Online online(ModelDeployment md, ModelVersion mv) {
+        if (md.getSpec().online == null || md.getSpec().online.redis == null) {
+            return null;
+        }
+        FeatureViewSpec.Redis redis = md.getSpec().online.redis;
+        return new ServeTask.Online(
+                redis.url,
+                redis.passwordSecret == null ? null : PivotTasks.REDIS_PASSWORD_ENV,
+                lineageViews(mv));
+    }
+
+    /** Distinct FeatureView names of a version's lineage, in lineage order. */
+    static List<String> lineageViews(ModelVersion mv) {
+        var lineage = mv.getSpec() == null ? null : mv.getSpec().lineage;
+        if (lineage == null || lineage.featureViews == null) {
+            return List.of();
+        }
+        return lineage.featureViews.stream()
+                .map(f -> f.name)
+                .filter(java.util.Objects::nonNull)
+                .distinct()
+                .toList();
     }
 
     /**
@@ -66,7 +94,9 @@ public final class ServingResources {
                         md,
                         RuntimeJobs.Runtime.server,
                         task(md, mv),
-                        List.of(),
+                        md.getSpec().online == null
+                                ? List.of()
+                                : PivotTasks.redisEnv(md.getSpec().online.redis),
                         md.getSpec().resources);
         template.getSpec().setRestartPolicy("Always");
         Map<String, String> podLabels = new LinkedHashMap<>(template.getMetadata().getLabels());

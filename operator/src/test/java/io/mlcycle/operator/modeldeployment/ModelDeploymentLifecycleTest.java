@@ -97,10 +97,23 @@ class ModelDeploymentLifecycleTest {
         assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
         assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/live");
         assertThat(template.getSpec().getVolumes())
-                .anySatisfy(
+                .filteredOn(v -> v.getPersistentVolumeClaim() != null)
+                .singleElement()
+                .satisfies(
                         v ->
                                 assertThat(v.getPersistentVolumeClaim().getClaimName())
                                         .isEqualTo("mlcycle-data"));
+        assertThat(template.getSpec().getVolumes())
+                .filteredOn(v -> v.getEmptyDir() != null)
+                .singleElement()
+                .satisfies(
+                        scratch ->
+                                assertThat(c.getVolumeMounts())
+                                        .anyMatch(
+                                                m ->
+                                                        m.getName().equals(scratch.getName())
+                                                                && m.getMountPath()
+                                                                        .equals("/tmp")));
 
         Service svc =
                 await().atMost(TIMEOUT)

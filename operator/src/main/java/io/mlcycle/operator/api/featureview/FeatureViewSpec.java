@@ -87,6 +87,54 @@ public class FeatureViewSpec {
     @JsonPropertyDescription("Compute resources of the pivot pod.")
     public io.fabric8.kubernetes.api.model.ResourceRequirements resources;
 
+    @JsonPropertyDescription(
+            "Also write every good materialization to an online store (Redis): the latest row per"
+                    + " entity, switched atomically per version, for inference by entity id.")
+    public Online online;
+
+    /** The online copy of a FeatureView. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Online {
+        @Required
+        @JsonPropertyDescription("The Redis server the rows are written to.")
+        public Redis redis;
+
+        @Pattern("^[1-9][0-9]*(s|m|h|d)$")
+        @Default("48h")
+        @JsonPropertyDescription(
+                "How long a written version lives (e.g. 48h): a view that stops being materialized"
+                        + " disappears from the online store as a whole after this.")
+        public String ttl = "48h";
+    }
+
+    /** A Redis server and its password. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Redis {
+        @Required
+        @Pattern("^rediss?://.*")
+        @JsonPropertyDescription(
+                "redis://host:port/db (rediss:// for TLS), without credentials, e.g."
+                        + " redis://redis.data:6379/0")
+        public String url;
+
+        @JsonPropertyDescription(
+                "Secret key holding the Redis password; it reaches the pod as an environment"
+                        + " variable and never appears in the task, status or logs.")
+        public SecretKey passwordSecret;
+    }
+
+    /** One key of a Secret. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class SecretKey {
+        @Required
+        @JsonPropertyDescription("Secret name, in the resource's namespace.")
+        public String name;
+
+        @Default("password")
+        @JsonPropertyDescription("Key in the Secret.")
+        public String key = "password";
+    }
+
     /** The event log's location. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @ValidationRule(

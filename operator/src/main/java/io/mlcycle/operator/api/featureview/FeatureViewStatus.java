@@ -49,6 +49,25 @@ public class FeatureViewStatus extends MlcycleStatus {
     @JsonPropertyDescription("Hash of the spec the last one-shot materialization was made for.")
     public String specHash;
 
+    @JsonPropertyDescription("The version current in the online store (spec.online).")
+    public Online online;
+
+    /** What the online store serves for this view. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Online {
+        @JsonPropertyDescription("As-of date (ISO) of the rows served online.")
+        public String asOf;
+
+        @JsonPropertyDescription("Version tag in Redis (<asOf without dashes>-<8 hex>).")
+        public String version;
+
+        @JsonPropertyDescription("Entities (rows) written.")
+        public Long entities;
+
+        @JsonPropertyDescription("When the version was written (RFC 3339).")
+        public String writtenAt;
+    }
+
     /** One as-of date's pivot run. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Materialization {

@@ -45,6 +45,20 @@ public class ModelDeploymentSpec {
     @JsonPropertyDescription("Online-metric analysis that rolls back to the last good version.")
     public Rollback rollback;
 
+    @JsonPropertyDescription(
+            "Inference by entity id: the server reads the rows of the served version's"
+                    + " FeatureViews (their spec.online) from this online store.")
+    public Online online;
+
+    /** Where the serving pods read feature rows by entity id. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Online {
+        @Required
+        @JsonPropertyDescription(
+                "The Redis server the FeatureViews are written to (their spec.online.redis).")
+        public FeatureViewSpec.Redis redis;
+    }
+
     /** Serving limits. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Limits {

@@ -51,6 +51,27 @@ public class ModelDeploymentStatus extends MlcycleStatus {
     @JsonPropertyDescription("Batch scoring.")
     public BatchStatus batch;
 
+    @JsonPropertyDescription(
+            "Online features of the served version's FeatureViews: the as-of served online"
+                    + " against the latest table (spec.online).")
+    public List<OnlineFeatures> onlineFeatures;
+
+    /** One FeatureView's online state as the serving pods see it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class OnlineFeatures {
+        @JsonPropertyDescription("FeatureView name.")
+        public String featureView;
+
+        @JsonPropertyDescription("As-of served from the online store (none: not written).")
+        public String asOf;
+
+        @JsonPropertyDescription("As-of of the FeatureView's latest table.")
+        public String latestAsOf;
+
+        @JsonPropertyDescription("True when the online rows are older than the latest table.")
+        public Boolean stale;
+    }
+
     /** One analysis round. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Analysis {
