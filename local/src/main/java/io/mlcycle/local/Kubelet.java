@@ -440,6 +440,16 @@ public final class Kubelet implements AutoCloseable {
             cmd.add("--result");
             cmd.add(resultFile.toString());
         }
+        if (env.get(io.mlcycle.task.TaskJson.TASK_ENV) != null) {
+            // the task as the pod got it, to rerun by hand: java -jar <runtime>.jar --task
+            // task.json
+            try {
+                Files.writeString(
+                        dir.resolve("task.json"), env.get(io.mlcycle.task.TaskJson.TASK_ENV));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         pb.directory(dir.toFile());
@@ -795,9 +805,12 @@ public final class Kubelet implements AutoCloseable {
         }
         long freshReady = fresh.stream().filter(r -> r.ready).count();
         if (!old.isEmpty() && freshReady >= desired) {
+            // out of the Service first, then stopped
+            old.forEach(r -> r.ready = false);
+            run.replicas.removeAll(old);
+            publishEndpoints();
             for (Replica r : old) {
                 stopReplica(r, true);
-                run.replicas.remove(r);
             }
             log.accept(
                     "kubelet: deployment "

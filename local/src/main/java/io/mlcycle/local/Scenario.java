@@ -64,19 +64,22 @@ public final class Scenario {
             }
             return new Done(sb.isEmpty() ? "all resources ready" : sb.toString().trim());
         }
+        List<GenericKubernetesResource> mvs = byKind.getOrDefault("ModelVersion", List.of());
         if (fvReady
                 && trDone
                 && !trs.isEmpty()
                 && !mdAvailable
-                && trs.stream()
+                && !mvs.isEmpty()
+                && mvs.stream().allMatch(r -> ResourceTable.get(r, "status", "approved") != null)
+                && mvs.stream()
                         .noneMatch(
                                 r ->
                                         Boolean.TRUE.equals(
                                                 ResourceTable.get(r, "status", "approved")))
-                && trs.stream().allMatch(r -> ResourceTable.get(r, "status", "approved") != null)) {
+                && mvs.stream().noneMatch(r -> "RolledBack".equals(ResourceTable.phase(r)))) {
             return new Failed(
-                    "every TrainingRun finished but none registered an approved version: "
-                            + trs.stream()
+                    "every TrainingRun finished but no ModelVersion was approved: "
+                            + mvs.stream()
                                     .map(
                                             r ->
                                                     ResourceTable.name(r)
@@ -89,7 +92,8 @@ public final class Scenario {
 
     static boolean serving(GenericKubernetesResource md) {
         Object ready = ResourceTable.get(md, "status", "readyReplicas");
-        return "Available".equals(ResourceTable.phase(md))
+        String phase = ResourceTable.phase(md);
+        return ("Available".equals(phase) || "RolledBack".equals(phase))
                 && ResourceTable.get(md, "status", "currentVersion") != null
                 && ready instanceof Number n
                 && n.intValue() >= 1;

@@ -158,6 +158,15 @@ public final class ServiceProxies implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 ex.sendResponseHeaders(503, -1);
                 return;
+            } catch (java.net.ConnectException e) {
+                // a replica that just stopped: like a Service, answer from another one if any
+                resp = retryElsewhere(ns, selector, target, ex, requestBody, contentType);
+                if (resp == null) {
+                    byte[] body = ("{\"error\":\"" + target.pod() + ": " + e + "\"}").getBytes();
+                    ex.sendResponseHeaders(502, body.length);
+                    ex.getResponseBody().write(body);
+                    return;
+                }
             } catch (IOException e) {
                 byte[] body = ("{\"error\":\"" + target.pod() + ": " + e + "\"}").getBytes();
                 ex.sendResponseHeaders(502, body.length);
@@ -175,6 +184,48 @@ public final class ServiceProxies implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private HttpResponse<byte[]> retryElsewhere(
+            String ns,
+            Map<String, String> selector,
+            Kubelet.Endpoint failed,
+            HttpExchange ex,
+            byte[] requestBody,
+            String contentType) {
+        try {
+            Thread.sleep(300);
+            for (Kubelet.Endpoint e : kubelet.endpoints()) {
+                if (!e.ready()
+                        || e.port() == failed.port()
+                        || !e.namespace().equals(ns)
+                        || !e.labels().entrySet().containsAll(selector.entrySet())) {
+                    continue;
+                }
+                HttpRequest.Builder req =
+                        HttpRequest.newBuilder(
+                                        URI.create(
+                                                "http://127.0.0.1:"
+                                                        + e.port()
+                                                        + ex.getRequestURI().toString()))
+                                .timeout(Duration.ofSeconds(60))
+                                .method(
+                                        ex.getRequestMethod(),
+                                        requestBody.length == 0
+                                                ? HttpRequest.BodyPublishers.noBody()
+                                                : HttpRequest.BodyPublishers.ofByteArray(
+                                                        requestBody));
+                if (contentType != null) {
+                    req.header("Content-Type", contentType);
+                }
+                return http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+            }
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return null;
     }
 
     private static java.util.concurrent.ThreadFactory daemon() {

@@ -244,13 +244,16 @@ class KubeletTest {
         await().atMost(Duration.ofSeconds(60))
                 .until(() -> kubelet.endpoints().size() == 1 && "v2".equals(answer()));
         assertThat(readyReplicas("srv")).isEqualTo(1);
-        assertThat(
-                        client.pods()
-                                .inNamespace("default")
-                                .withLabel("pod-template-hash")
-                                .list()
-                                .getItems())
-                .hasSize(1);
+        await().atMost(Duration.ofSeconds(10))
+                .until(
+                        () ->
+                                client.pods()
+                                                .inNamespace("default")
+                                                .withLabel("pod-template-hash")
+                                                .list()
+                                                .getItems()
+                                                .size()
+                                        == 1);
 
         client.apps().deployments().inNamespace("default").withName("srv").delete();
         await().atMost(Duration.ofSeconds(30)).until(() -> kubelet.endpoints().isEmpty());

@@ -308,6 +308,7 @@ class QuickstartE2E {
         assertThat(number(field("ModelDeployment", MODEL, "status", "previousVersion")))
                 .isEqualTo(1);
         await().atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
                 .until(
                         () ->
                                 replayer(SECOND_AS_OF, 2, -1, Duration.ZERO)
@@ -375,6 +376,7 @@ class QuickstartE2E {
                         .toList();
         assertThat(events).as("a RolledBack Event on the ModelDeployment").isNotEmpty();
         await().atMost(Duration.ofSeconds(60))
+                .ignoreExceptions()
                 .until(
                         () ->
                                 replayer(SECOND_AS_OF, 2, -1, Duration.ZERO)
