@@ -1,0 +1,87 @@
+package io.mlcycle.local;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ScenarioTest {
+
+    static GenericKubernetesResource r(String kind, String name, Map<String, Object> status) {
+        return new GenericKubernetesResourceBuilder()
+                .withApiVersion(ResourceTable.API_VERSION)
+                .withKind(kind)
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("default")
+                .endMetadata()
+                .withAdditionalProperties(Map.of("status", status))
+                .build();
+    }
+
+    static Map<String, List<GenericKubernetesResource>> state(
+            String fvPhase, String trPhase, Boolean mvApproved, Map<String, Object> md) {
+        return Map.of(
+                "FeatureView",
+                List.of(r("FeatureView", "kpi", Map.of("phase", fvPhase))),
+                "TrainingRun",
+                List.of(r("TrainingRun", "t", Map.of("phase", trPhase))),
+                "ModelVersion",
+                mvApproved == null
+                        ? List.of()
+                        : List.of(r("ModelVersion", "t-v1", Map.of("approved", mvApproved))),
+                "ModelDeployment",
+                List.of(r("ModelDeployment", "d", md)));
+    }
+
+    @Test
+    void doneWhenEverythingIsReadyAndTheDeploymentServesAVersion() {
+        var s =
+                Scenario.evaluate(
+                        state(
+                                "Ready",
+                                "Succeeded",
+                                true,
+                                Map.of(
+                                        "phase",
+                                        "Available",
+                                        "currentVersion",
+                                        1,
+                                        "readyReplicas",
+                                        1)));
+        assertThat(s).isEqualTo(new Scenario.Done("md/d serves v1;"));
+    }
+
+    @Test
+    void aFailedFeatureViewOrADegradedDeploymentFailsTheRun() {
+        assertThat(Scenario.evaluate(state("Failed", "Pending", null, Map.of("phase", "Pending"))))
+                .isInstanceOf(Scenario.Failed.class);
+        assertThat(
+                        Scenario.evaluate(
+                                state("Ready", "Succeeded", true, Map.of("phase", "Degraded"))))
+                .isInstanceOf(Scenario.Failed.class);
+    }
+
+    @Test
+    void trainingThatRegistersOnlyRejectedVersionsFailsInsteadOfWaitingForever() {
+        var s = Scenario.evaluate(state("Ready", "Succeeded", false, Map.of("phase", "Pending")));
+        assertThat(s).isInstanceOf(Scenario.Failed.class);
+        assertThat(((Scenario.Failed) s).message()).contains("no ModelVersion was approved");
+    }
+
+    @Test
+    void stillRunningWhileTheDeploymentWaitsForItsFirstReadyReplica() {
+        assertThat(
+                        Scenario.evaluate(
+                                state(
+                                        "Ready",
+                                        "Succeeded",
+                                        true,
+                                        Map.of("phase", "Progressing", "currentVersion", 1))))
+                .isInstanceOf(Scenario.Running.class);
+    }
+}
