@@ -23,7 +23,6 @@ import io.mlcycle.operator.analysis.QueryTemplate;
 import io.mlcycle.operator.analysis.WebhookNotifier;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.featureview.FeatureView;
-import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
@@ -34,7 +33,6 @@ import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.StatusUpdates;
-import io.mlcycle.operator.featureview.FeatureViewReconciler;
 import io.mlcycle.operator.featureview.PivotTasks;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -367,76 +365,10 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         List<ModelDeploymentStatus.OnlineFeatures> views = new ArrayList<>();
         for (String name : ServingResources.lineageViews(served)) {
             FeatureView fv = featureViews.get(new ResourceID(name, ns)).orElse(null);
-            views.add(onlineFeatures(name, fv));
+            views.add(OnlineStaleness.of(name, fv));
         }
         status.onlineFeatures = views;
-        setOnlineStaleCondition(status, views, gen, now);
-    }
-
-    static ModelDeploymentStatus.OnlineFeatures onlineFeatures(String name, FeatureView fv) {
-        ModelDeploymentStatus.OnlineFeatures o = new ModelDeploymentStatus.OnlineFeatures();
-        o.featureView = name;
-        FeatureViewStatus s = fv == null ? null : fv.getStatus();
-        o.asOf = s == null || s.online == null ? null : s.online.asOf;
-        o.latestAsOf = s == null || s.latest == null ? null : s.latest.asOf;
-        o.stale =
-                fv == null
-                        || fv.getSpec() == null
-                        || fv.getSpec().online == null
-                        || o.asOf == null
-                        || FeatureViewReconciler.onlineStale(s);
-        return o;
-    }
-
-    static void setOnlineStaleCondition(
-            ModelDeploymentStatus status,
-            List<ModelDeploymentStatus.OnlineFeatures> views,
-            Long gen,
-            Instant now) {
-        List<ModelDeploymentStatus.OnlineFeatures> stale =
-                views.stream().filter(v -> Boolean.TRUE.equals(v.stale)).toList();
-        if (views.isEmpty()) {
-            Conditions.set(
-                    status,
-                    ONLINE_FEATURES_STALE,
-                    true,
-                    "NoLineage",
-                    "the served version names no FeatureView to read online",
-                    gen,
-                    now);
-        } else if (!stale.isEmpty()) {
-            Conditions.set(
-                    status,
-                    ONLINE_FEATURES_STALE,
-                    true,
-                    "OnlineBehindLatest",
-                    stale.stream()
-                            .map(
-                                    v ->
-                                            "FeatureView "
-                                                    + v.featureView
-                                                    + " serves "
-                                                    + (v.asOf == null
-                                                            ? "nothing online"
-                                                            : "as-of " + v.asOf + " online")
-                                                    + ", latest table as-of "
-                                                    + v.latestAsOf)
-                            .collect(Collectors.joining("; ")),
-                    gen,
-                    now);
-        } else {
-            Conditions.set(
-                    status,
-                    ONLINE_FEATURES_STALE,
-                    false,
-                    "OnlineUpToDate",
-                    "online features of "
-                            + views.stream()
-                                    .map(v -> v.featureView + " as-of " + v.asOf)
-                                    .collect(Collectors.joining(", ")),
-                    gen,
-                    now);
-        }
+        OnlineStaleness.setCondition(status, views, gen, now);
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -1,0 +1,85 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.FeatureViewStatus;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
+import io.mlcycle.operator.featureview.FeatureViewReconciler;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Whether a deployment's online features lag its FeatureViews' latest tables (pure). */
+public final class OnlineStaleness {
+
+    private OnlineStaleness() {}
+
+    /** One lineage view's online state; stale when it has no online copy or an older one. */
+    public static ModelDeploymentStatus.OnlineFeatures of(String name, FeatureView fv) {
+        ModelDeploymentStatus.OnlineFeatures o = new ModelDeploymentStatus.OnlineFeatures();
+        o.featureView = name;
+        FeatureViewStatus s = fv == null ? null : fv.getStatus();
+        o.asOf = s == null || s.online == null ? null : s.online.asOf;
+        o.latestAsOf = s == null || s.latest == null ? null : s.latest.asOf;
+        o.stale =
+                fv == null
+                        || fv.getSpec() == null
+                        || fv.getSpec().online == null
+                        || o.asOf == null
+                        || FeatureViewReconciler.onlineStale(s);
+        return o;
+    }
+
+    /** {@code OnlineFeaturesStale} from the served version's views. */
+    public static void setCondition(
+            ModelDeploymentStatus status,
+            List<ModelDeploymentStatus.OnlineFeatures> views,
+            Long gen,
+            Instant now) {
+        List<ModelDeploymentStatus.OnlineFeatures> stale =
+                views.stream().filter(v -> Boolean.TRUE.equals(v.stale)).toList();
+        if (views.isEmpty()) {
+            Conditions.set(
+                    status,
+                    ModelDeploymentReconciler.ONLINE_FEATURES_STALE,
+                    true,
+                    "NoLineage",
+                    "the served version names no FeatureView to read online",
+                    gen,
+                    now);
+        } else if (!stale.isEmpty()) {
+            Conditions.set(
+                    status,
+                    ModelDeploymentReconciler.ONLINE_FEATURES_STALE,
+                    true,
+                    "OnlineBehindLatest",
+                    stale.stream()
+                            .map(
+                                    v ->
+                                            "FeatureView "
+                                                    + v.featureView
+                                                    + " serves "
+                                                    + (v.asOf == null
+                                                            ? "nothing online"
+                                                            : "as-of " + v.asOf + " online")
+                                                    + ", latest table as-of "
+                                                    + v.latestAsOf)
+                            .collect(Collectors.joining("; ")),
+                    gen,
+                    now);
+        } else {
+            Conditions.set(
+                    status,
+                    ModelDeploymentReconciler.ONLINE_FEATURES_STALE,
+                    false,
+                    "OnlineUpToDate",
+                    "online features of "
+                            + views.stream()
+                                    .map(v -> v.featureView + " as-of " + v.asOf)
+                                    .collect(Collectors.joining(", ")),
+                    gen,
+                    now);
+        }
+    }
+}
