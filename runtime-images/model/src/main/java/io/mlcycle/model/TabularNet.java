@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
@@ -19,8 +20,9 @@ import java.util.List;
  * The DJL network the trainer fits. Its first layer is an embedding bag: it sums the weight vectors
  * of a row's non-zero features scaled by their values, so its cost grows with the non-zeros and not
  * with rows × features. Input is either one sparse COO matrix (rows, inputs + 1) of scaled values
- * at column index + 1 (what the trainer feeds), or two dense (rows, width) arrays of index + 1 and
- * scaled value padded with index 0 (an embedding lookup; same result). Column 0 is padding.
+ * at column index + 1 (what the trainer feeds, built with {@link SparseInput#coo}), or two dense
+ * (rows, width) arrays of index + 1 and scaled value padded with index 0 (an embedding lookup; same
+ * result). Column 0 is padding.
  *
  * <ul>
  *   <li>logistic: that layer with width 1 is the log-odds.
@@ -133,14 +135,14 @@ public final class TabularNet extends AbstractBlock {
             return new NDList(x.reshape(-1));
         }
         if (algorithm == Algorithm.MLP) {
-            x = x.maximum(0f);
+            x = relu(x);
         }
         for (int k = 0; k < blocks; k++) {
             String p = block(k);
             NDArray l =
                     x.matMul(value(ps, x, p + "w1", training))
                             .add(value(ps, x, p + "b1", training));
-            NDArray r = batchNorm(ps, l, p, training).maximum(0f);
+            NDArray r = relu(batchNorm(ps, l, p, training));
             r = dropout(r, training);
             if (algorithm == Algorithm.RESNET) {
                 NDArray o =
@@ -152,7 +154,7 @@ public final class TabularNet extends AbstractBlock {
             }
         }
         if (algorithm == Algorithm.RESNET) {
-            x = batchNorm(ps, x, HEAD, training).maximum(0f);
+            x = relu(batchNorm(ps, x, HEAD, training));
         }
         NDArray out =
                 x.matMul(value(ps, x, HEAD + "w", training))
@@ -174,6 +176,15 @@ public final class TabularNet extends AbstractBlock {
         NDArray emb =
                 idx.getNDArrayInternal().embedding(idx, w0, SparseFormat.DENSE).singletonOrThrow();
         return emb.mul(inputs.get(1).expandDims(2)).sum(new int[] {1}).add(b0);
+    }
+
+    /**
+     * ReLU as PyTorch's own op. Not {@code x.maximum(0f)}: DJL makes that 0 a tensor over a JVM
+     * direct buffer and closes it at once, while autograd keeps it for the backward pass, so after
+     * a garbage collection the gradient mask compares against freed memory.
+     */
+    public static NDArray relu(NDArray x) {
+        return Activation.relu(x);
     }
 
     private NDArray dropout(NDArray x, boolean training) {

@@ -129,10 +129,13 @@ class ModelArtifactTest {
             }
             in =
                     new NDList(
-                            manager.createCoo(
-                                    java.nio.FloatBuffer.wrap(v),
-                                    new long[][] {rowIdx, colIdx},
-                                    new Shape(m.rows(), m.numFeatures() + 1L)));
+                            SparseInput.coo(
+                                    manager,
+                                    rowIdx,
+                                    colIdx,
+                                    v,
+                                    new Shape(m.rows(), m.numFeatures() + 1L),
+                                    "test rows"));
         }
         NDArray logits =
                 block.forward(new ParameterStore(manager, false), in, false).singletonOrThrow();

@@ -18,9 +18,9 @@ import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.Djl;
 import io.mlcycle.model.ModelSpec;
+import io.mlcycle.model.SparseInput;
 import io.mlcycle.model.TabularNet;
 
-import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -87,12 +87,13 @@ public final class Fit {
                 Random rnd = new Random(seed);
                 for (int epoch = 0; epoch < p.epochs(); epoch++) {
                     shuffle(order, rnd);
-                    for (int start = 0; start < order.length; start += p.batchSize()) {
+                    int batch = 0;
+                    for (int start = 0; start < order.length; start += p.batchSize(), batch++) {
                         int end = Math.min(order.length, start + p.batchSize());
                         if (batchNorm && end - start < 2) {
                             continue; // batch statistics of one row are meaningless
                         }
-                        step(trainer, x, scale, y, order, start, end);
+                        step(trainer, x, scale, y, order, start, end, epoch, batch);
                     }
                 }
             }
@@ -107,7 +108,9 @@ public final class Fit {
             int[] y,
             int[] order,
             int start,
-            int end) {
+            int end,
+            int epoch,
+            int batch) {
         int b = end - start;
         int nnz = 0;
         for (int i = start; i < end; i++) {
@@ -131,16 +134,19 @@ public final class Fit {
         try (NDManager bm = trainer.getManager().newSubManager()) {
             NDList in =
                     new NDList(
-                            bm.createCoo(
-                                    FloatBuffer.wrap(val),
-                                    new long[][] {rowIdx, colIdx},
-                                    new Shape(b, x.numFeatures() + 1L)));
+                            SparseInput.coo(
+                                    bm,
+                                    rowIdx,
+                                    colIdx,
+                                    val,
+                                    new Shape(b, x.numFeatures() + 1L),
+                                    "epoch " + epoch + " batch " + batch));
             NDArray labels = bm.create(lab);
             try (GradientCollector gc = trainer.newGradientCollector()) {
                 NDArray z = trainer.forward(in).singletonOrThrow();
                 // numerically stable log-loss from log-odds
                 NDArray loss =
-                        z.maximum(0f)
+                        TabularNet.relu(z)
                                 .sub(z.mul(labels))
                                 .add(z.abs().neg().exp().add(1f).log())
                                 .mean();
