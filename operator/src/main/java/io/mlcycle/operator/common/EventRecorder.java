@@ -40,8 +40,28 @@ public class EventRecorder {
         record(object, WARNING, reason, message);
     }
 
+    /**
+     * Records a state change that must be told once: when the same Event (object, type, reason,
+     * message) exists already it is left alone, so a reconcile that sees the change again (a stale
+     * or re-merged status) does not bump it. Put what identifies the change (e.g. the Job) in the
+     * message.
+     */
+    public void normalOnce(HasMetadata object, String reason, String message) {
+        record(object, NORMAL, reason, message, false);
+    }
+
+    /** {@link #normalOnce} for a Warning. */
+    public void warningOnce(HasMetadata object, String reason, String message) {
+        record(object, WARNING, reason, message, false);
+    }
+
     /** Creates or bumps the Event; failures are logged, never thrown (events are best effort). */
     public void record(HasMetadata object, String type, String reason, String message) {
+        record(object, type, reason, message, true);
+    }
+
+    private void record(
+            HasMetadata object, String type, String reason, String message, boolean bump) {
         String namespace = object.getMetadata().getNamespace();
         String name = eventName(object, type, reason, message);
         String now = clock.instant().toString();
@@ -49,6 +69,9 @@ public class EventRecorder {
             var events = client.v1().events().inNamespace(namespace);
             Event existing = events.withName(name).get();
             if (existing != null) {
+                if (!bump) {
+                    return;
+                }
                 events.withName(name)
                         .edit(
                                 e -> {

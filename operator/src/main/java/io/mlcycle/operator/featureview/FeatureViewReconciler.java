@@ -31,9 +31,11 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -127,8 +129,18 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         Map<String, Job> byName = new HashMap<>();
         owned.forEach(j -> byName.put(j.getMetadata().getName(), j));
 
-        // Finished Jobs of active materializations: copy what the pod reported.
+        // Finished Jobs of active materializations: copy what the pod reported, once. The status
+        // read here may be an older copy (a lost or re-merged status write): an entry listed twice,
+        // already recorded, or superseded by a later attempt of its as-of only leaves active.
+        Set<String> seen = new HashSet<>();
         for (Materialization active : new ArrayList<>(status.active)) {
+            if (active.job == null
+                    || !seen.add(active.job)
+                    || recorded(status, active.job)
+                    || superseded(owned, active)) {
+                status.active.remove(active);
+                continue;
+            }
             Job job = byName.get(active.job);
             if (job == null) {
                 status.active.remove(active);
@@ -175,6 +187,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             status.active.add(start(fv, start, now));
         }
 
+        Set<String> listed = new HashSet<>();
+        status.active.removeIf(a -> !listed.add(a.job));
+
         setConditions(status, generation, now);
         setOnlineCondition(spec, status, generation, now);
         UpdateControl<FeatureView> control = StatusUpdates.patchIfChanged(fv, status);
@@ -184,6 +199,21 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                     delay.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : delay);
         }
         return control;
+    }
+
+    /** Whether a finished materialization of this Job is in status already. */
+    static boolean recorded(FeatureViewStatus status, String job) {
+        return status.history.stream().anyMatch(h -> job.equals(h.job))
+                || status.waiting.stream().anyMatch(w -> job.equals(w.job))
+                || (status.latest != null && job.equals(status.latest.job));
+    }
+
+    /** Whether a later attempt of the same as-of exists (this one was recorded and retried). */
+    private static boolean superseded(List<Job> owned, Materialization active) {
+        int attempt = active.attempt == null ? 1 : active.attempt;
+        return owned.stream()
+                .map(FeatureViewReconciler::info)
+                .anyMatch(j -> j.asOf().equals(active.asOf) && j.attempt() > attempt);
     }
 
     private List<Job> ownedJobs(FeatureView fv) {
@@ -329,12 +359,14 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 status.latest = m;
             }
             addHistory(status, m);
-            events.warning(
+            events.warningOnce(
                     fv,
                     ONLINE_WRITE_FAILED,
                     "as-of "
                             + m.asOf
-                            + " published at "
+                            + " (Job "
+                            + m.job
+                            + ") published at "
                             + m.uri
                             + " but not written to the online store: "
                             + m.message);
@@ -344,12 +376,14 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             case Succeeded -> {
                 status.latest = m;
                 addHistory(status, m);
-                events.normal(
+                events.normalOnce(
                         fv,
                         "Materialized",
                         "as-of "
                                 + m.asOf
-                                + ": "
+                                + " (Job "
+                                + m.job
+                                + "): "
                                 + m.entities
                                 + " entities, "
                                 + m.features
@@ -362,31 +396,47 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 m.nextAttemptAt = MaterializationPlanner.nextAttempt(fv.getSpec(), now).toString();
                 status.waiting.removeIf(w -> m.asOf.equals(w.asOf));
                 status.waiting.add(m);
-                events.normal(
+                events.normalOnce(
                         fv,
                         WAITING_FOR_DATA,
                         "as-of "
                                 + m.asOf
-                                + " (attempt "
+                                + " (Job "
+                                + m.job
+                                + ", attempt "
                                 + m.attempt
-                                + ") waits for data, next try at "
-                                + m.nextAttemptAt
+                                + ") waits for data, next try in "
+                                + fv.getSpec().source.pollInterval
                                 + ": "
                                 + m.message);
             }
             case ValidationFailed -> {
                 addHistory(status, m);
-                events.warning(
+                events.warningOnce(
                         fv,
                         VALIDATION_FAILED,
-                        "as-of " + m.asOf + " failed validation (" + m.reason + "): " + m.message);
+                        "as-of "
+                                + m.asOf
+                                + " (Job "
+                                + m.job
+                                + ") failed validation ("
+                                + m.reason
+                                + "): "
+                                + m.message);
             }
             default -> {
                 addHistory(status, m);
-                events.warning(
+                events.warningOnce(
                         fv,
                         "MaterializationFailed",
-                        "as-of " + m.asOf + " failed (" + m.reason + "): " + m.message);
+                        "as-of "
+                                + m.asOf
+                                + " (Job "
+                                + m.job
+                                + ") failed ("
+                                + m.reason
+                                + "): "
+                                + m.message);
             }
         }
     }

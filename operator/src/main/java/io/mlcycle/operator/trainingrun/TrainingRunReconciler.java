@@ -205,7 +205,13 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         Map<String, Job> byName = new HashMap<>();
         owned.forEach(j -> byName.put(j.getMetadata().getName(), j));
 
-        // 1. The running training: finished → register the version or record the failure.
+        // 1. The running training: finished → register the version or record the failure. An
+        // active attempt already in history comes from an older copy of the status: drop it.
+        if (status.active != null
+                && status.history.stream()
+                        .anyMatch(h -> h.job != null && h.job.equals(status.active.job))) {
+            status.active = null;
+        }
         if (status.active != null) {
             Job job = byName.get(status.active.job);
             if (job == null) {
@@ -490,8 +496,10 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         annotations.put(GENERATION_ANNOTATION, String.valueOf(tr.getMetadata().getGeneration()));
         annotations.put(INPUTS_ANNOTATION, TaskJson.write(inputs.inputMap()));
         job.getMetadata().setAnnotations(annotations);
+        boolean created = false;
         try {
             client.batch().v1().jobs().inNamespace(ns).resource(job).create();
+            created = true;
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;
@@ -504,6 +512,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         attempt.trigger = trigger;
         attempt.startedAt = now.toString();
         status.active = attempt;
+        if (!created) {
+            return;
+        }
         events.normal(
                 tr,
                 "TrainingStarted",
@@ -535,7 +546,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         }
         TrainingRunSpec spec = tr.getSpec();
         if (summary.outcome() != Summary.Outcome.Succeeded || job == null) {
-            events.warning(
+            events.warningOnce(
                     tr,
                     "TrainingFailed",
                     spec.model
@@ -562,6 +573,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         String ns = tr.getMetadata().getNamespace();
         ModelVersion existing =
                 client.resources(ModelVersion.class).inNamespace(ns).withName(name).get();
+        boolean created = false;
         if (existing == null) {
             ModelVersion mv = new ModelVersion();
             mv.setMetadata(
@@ -604,6 +616,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
             mv.setSpec(s);
             try {
                 client.resource(mv).create();
+                created = true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
                     throw e;
@@ -617,10 +630,17 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         status.topFeatures =
                 top.size() > TOP_FEATURES ? new ArrayList<>(top.subList(0, TOP_FEATURES)) : top;
         status.approved = null;
-        events.normal(
-                tr,
-                "ModelVersionRegistered",
-                "registered " + name + " (auc " + metrics.get("auc") + ") from Job " + attempt.job);
+        if (created) {
+            events.normal(
+                    tr,
+                    "ModelVersionRegistered",
+                    "registered "
+                            + name
+                            + " (auc "
+                            + metrics.get("auc")
+                            + ") from Job "
+                            + attempt.job);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -25,6 +25,7 @@ import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.conditionIs;
 import static io.mlcycle.operator.testing.Cluster.edit;
+import static io.mlcycle.operator.testing.Cluster.events;
 import static io.mlcycle.operator.testing.Cluster.hasEvent;
 import static io.mlcycle.operator.testing.Cluster.jobs;
 import static io.mlcycle.operator.testing.Cluster.poke;
@@ -110,6 +111,83 @@ class FeatureViewLifecycleTest {
         poke(client, FeatureView.class, "fv-once");
         await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
         assertThat(jobs(client, "mlcycle.io/featureview", "fv-once")).hasSize(1);
+    }
+
+    @Test
+    void finishedMaterializationLeavesActiveAndIsToldOnceWhateverReconcilesFollow() {
+        clock.set(Instant.parse("2026-11-20T12:00:00Z"));
+        FeatureView fv = featureView("fv-told-once");
+        fv.getSpec().asOf = "2026-11-18";
+        client.resource(fv).create();
+        Job job = awaitJob(client, "fv-told-once-pivot-20261118-1");
+        FeatureViewStatus beforeFinish =
+                awaitResource(
+                                client,
+                                FeatureView.class,
+                                "fv-told-once",
+                                f -> f.getStatus() != null && f.getStatus().active.size() == 1)
+                        .getStatus();
+        new Kubelet(client)
+                .finish(
+                        job,
+                        pivotSucceeded(
+                                "file:///data/features/fv-told-once/asOf=2026-11-18/", 1200, 340));
+        awaitResource(
+                client,
+                FeatureView.class,
+                "fv-told-once",
+                f -> f.getStatus() != null && f.getStatus().phase == FeatureViewStatus.Phase.Ready);
+
+        // Further reconciles: annotation pokes and clock ticks.
+        for (int i = 0; i < 3; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            poke(client, FeatureView.class, "fv-told-once");
+        }
+        // A status that comes back as the copy from before the finish (a lost or re-merged
+        // status write), listing the finished Job twice.
+        beforeFinish.active.add(beforeFinish.active.get(0));
+        client.resources(FeatureView.class)
+                .inNamespace(NS)
+                .withName("fv-told-once")
+                .editStatus(
+                        f -> {
+                            f.setStatus(beforeFinish);
+                            return f;
+                        });
+        for (int i = 0; i < 3; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            poke(client, FeatureView.class, "fv-told-once");
+        }
+        awaitResource(
+                client,
+                FeatureView.class,
+                "fv-told-once",
+                f ->
+                        f.getStatus() != null
+                                && f.getStatus().active.isEmpty()
+                                && f.getStatus().phase == FeatureViewStatus.Phase.Ready);
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+
+        FeatureViewStatus status =
+                client.resources(FeatureView.class)
+                        .inNamespace(NS)
+                        .withName("fv-told-once")
+                        .get()
+                        .getStatus();
+        assertThat(status.active).isEmpty();
+        assertThat(status.latest.job).isEqualTo("fv-told-once-pivot-20261118-1");
+        assertThat(status.history)
+                .singleElement()
+                .satisfies(h -> assertThat(h.job).isEqualTo("fv-told-once-pivot-20261118-1"));
+        assertThat(conditionIs(status, "Progressing", "False")).isTrue();
+        assertThat(
+                        events(client, "fv-told-once").stream()
+                                .filter(e -> "Materialized".equals(e.getReason()))
+                                .filter(e -> e.getMessage().startsWith("as-of 2026-11-18"))
+                                .toList())
+                .singleElement()
+                .satisfies(e -> assertThat(e.getCount()).isEqualTo(1));
+        assertThat(jobs(client, "mlcycle.io/featureview", "fv-told-once")).hasSize(1);
     }
 
     @Test

@@ -30,6 +30,7 @@ import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.conditionIs;
 import static io.mlcycle.operator.testing.Cluster.edit;
+import static io.mlcycle.operator.testing.Cluster.events;
 import static io.mlcycle.operator.testing.Cluster.hasEvent;
 import static io.mlcycle.operator.testing.Cluster.jobs;
 import static io.mlcycle.operator.testing.Cluster.poke;
@@ -377,6 +378,91 @@ class TrainingRunLifecycleTest {
                         client.resources(ModelVersion.class)
                                 .inNamespace(NS)
                                 .withLabel("mlcycle.io/model", "amnesia-model")
+                                .list()
+                                .getItems())
+                .hasSize(1);
+    }
+
+    @Test
+    void registeredVersionIsToldOnceWhateverReconcilesFollow() {
+        clock.set(Instant.parse("2026-11-20T12:00:00Z"));
+        materialize("once-events", "2026-11-18");
+        client.resource(trainingRun("tr-once", "once-model", "once-events")).create();
+        Job job = awaitJob(client, "tr-once-train-v1-1");
+        TrainingRunStatus beforeFinish =
+                awaitResource(
+                                client,
+                                TrainingRun.class,
+                                "tr-once",
+                                t -> t.getStatus() != null && t.getStatus().active != null)
+                        .getStatus();
+        new Kubelet(client).finish(job, trained("file:///data/models/once-model/v1/", 0.9));
+        awaitResource(
+                client,
+                TrainingRun.class,
+                "tr-once",
+                t -> "once-model-v1".equals(t.getStatus().modelVersion));
+
+        // Further reconciles: annotation pokes and clock ticks.
+        for (int i = 0; i < 3; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            poke(client, TrainingRun.class, "tr-once");
+        }
+        // A status that comes back as the copy from before the finish (a lost or re-merged
+        // status write): the finished Job is active again.
+        client.resources(TrainingRun.class)
+                .inNamespace(NS)
+                .withName("tr-once")
+                .editStatus(
+                        t -> {
+                            t.setStatus(beforeFinish);
+                            return t;
+                        });
+        for (int i = 0; i < 3; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            poke(client, TrainingRun.class, "tr-once");
+        }
+        awaitResource(
+                client,
+                TrainingRun.class,
+                "tr-once",
+                t ->
+                        t.getStatus() != null
+                                && t.getStatus().active == null
+                                && "once-model-v1".equals(t.getStatus().modelVersion));
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+
+        TrainingRunStatus status =
+                client.resources(TrainingRun.class)
+                        .inNamespace(NS)
+                        .withName("tr-once")
+                        .get()
+                        .getStatus();
+        assertThat(status.active).isNull();
+        assertThat(status.history)
+                .singleElement()
+                .satisfies(h -> assertThat(h.job).isEqualTo("tr-once-train-v1-1"));
+        assertThat(
+                        events(client, "tr-once").stream()
+                                .filter(e -> "ModelVersionRegistered".equals(e.getReason()))
+                                .toList())
+                .singleElement()
+                .satisfies(
+                        e -> {
+                            assertThat(e.getMessage()).contains("once-model-v1");
+                            assertThat(e.getCount()).isEqualTo(1);
+                        });
+        assertThat(
+                        events(client, "tr-once").stream()
+                                .filter(e -> "TrainingStarted".equals(e.getReason()))
+                                .toList())
+                .singleElement()
+                .satisfies(e -> assertThat(e.getCount()).isEqualTo(1));
+        assertThat(jobs(client, "mlcycle.io/trainingrun", "tr-once")).hasSize(1);
+        assertThat(
+                        client.resources(ModelVersion.class)
+                                .inNamespace(NS)
+                                .withLabel("mlcycle.io/model", "once-model")
                                 .list()
                                 .getItems())
                 .hasSize(1);
