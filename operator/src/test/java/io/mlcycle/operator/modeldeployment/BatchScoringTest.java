@@ -7,6 +7,7 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.TestClock;
 import io.mlcycle.task.FeatureInput;
@@ -141,14 +142,14 @@ class BatchScoringTest {
         await().atMost(TIMEOUT).until(() -> hasEvent(client, "md-batch", "BatchScored"));
 
         // Reconciled again (a spec edit) at the same fire time: no second Job.
-        client.resources(ModelDeployment.class)
-                .inNamespace(NS)
-                .withName("md-batch")
-                .edit(
-                        m -> {
-                            m.getSpec().replicas = 2;
-                            return m;
-                        });
+        Cluster.edit(
+                client,
+                ModelDeployment.class,
+                "md-batch",
+                m -> {
+                    m.getSpec().replicas = 2;
+                    return m;
+                });
         await().atMost(TIMEOUT)
                 .until(
                         () -> ModelDeployments.servingDeployment(client, "md-batch"),

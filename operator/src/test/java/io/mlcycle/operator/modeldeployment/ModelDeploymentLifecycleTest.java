@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.task.ServeTask;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -195,18 +196,16 @@ class ModelDeploymentLifecycleTest {
     void latestApprovedSkipsRolledBackVersionsAndAPinnedVersionIsServedAsIs() {
         version(client, "m-skip", 1, true);
         ModelVersion v2 = version(client, "m-skip", 2, true);
-        client.resources(ModelVersion.class)
-                .inNamespace(NS)
-                .withName(v2.getMetadata().getName())
-                .edit(
-                        mv -> {
-                            mv.getMetadata()
-                                    .setAnnotations(
-                                            Map.of(
-                                                    ModelVersion.ROLLED_BACK_ANNOTATION,
-                                                    "by a test"));
-                            return mv;
-                        });
+        Cluster.edit(
+                client,
+                ModelVersion.class,
+                v2.getMetadata().getName(),
+                mv -> {
+                    mv.getMetadata()
+                            .setAnnotations(
+                                    Map.of(ModelVersion.ROLLED_BACK_ANNOTATION, "by a test"));
+                    return mv;
+                });
         client.resource(deployment("md-skip", "m-skip")).create();
         awaitServing("md-skip", 1);
 

@@ -10,6 +10,7 @@ import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.TaskJson;
 
@@ -75,23 +76,22 @@ final class ModelDeployments {
 
     /** Plays the Deployment controller: every wanted pod updated and ready. */
     static void markReady(KubernetesClient client, String name) {
-        client.apps()
-                .deployments()
-                .inNamespace(NS)
-                .withName(name)
-                .edit(
-                        d -> {
-                            int n = d.getSpec().getReplicas();
-                            d.setStatus(
-                                    new DeploymentStatusBuilder()
-                                            .withObservedGeneration(d.getMetadata().getGeneration())
-                                            .withReplicas(n)
-                                            .withUpdatedReplicas(n)
-                                            .withReadyReplicas(n)
-                                            .withAvailableReplicas(n)
-                                            .build());
-                            return d;
-                        });
+        Cluster.edit(
+                client,
+                Deployment.class,
+                name,
+                d -> {
+                    int n = d.getSpec().getReplicas();
+                    d.setStatus(
+                            new DeploymentStatusBuilder()
+                                    .withObservedGeneration(d.getMetadata().getGeneration())
+                                    .withReplicas(n)
+                                    .withUpdatedReplicas(n)
+                                    .withReadyReplicas(n)
+                                    .withAvailableReplicas(n)
+                                    .build());
+                    return d;
+                });
     }
 
     static String container(Deployment d) {
