@@ -1,6 +1,8 @@
 package io.mlcycle.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -13,14 +15,15 @@ import java.util.List;
 
 /**
  * The mock API's CRUD dispatcher plus server-side apply, which the mock refuses (415): an apply
- * creates the object when it does not exist, else it is merged into it as a JSON merge patch. Close
- * enough for one field manager per object, which is how the operator uses it; a production build of
- * the operator applies its status and dependents this way, so local mode must accept it.
+ * creates the object when it does not exist, else it is merged into it as an RFC 7386 merge patch
+ * (lists replaced whole, as server-side apply does for atomic lists). Close enough for one field
+ * manager per object, which is how the operator uses it; a production build of the operator applies
+ * its status and dependents this way, so local mode must accept it.
  */
 final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
 
     static final String APPLY = "application/apply-patch+yaml";
-    static final String MERGE = "application/merge-patch+json";
+    static final String JSON_PATCH = "application/json-patch+json";
 
     ApplyingCrudDispatcher() {
         super(List.of());
@@ -54,13 +57,59 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
             // a created object answers 201; an apply answers 200
             return code(created) == 201 ? created.setResponseCode(200) : created;
         }
+        // The mock's own merge patch appends to lists instead of replacing them, so a status list
+        // could never shrink: merge here and write the merged members back as a JSON patch.
+        JsonNode current =
+                Serialization.unmarshal(handleGet(objectPath).getBody().readUtf8(), JsonNode.class);
+        JsonNode applied = Serialization.unmarshal(body, JsonNode.class);
+        JsonNode merged = mergePatch(current, applied);
+        ArrayNode ops = JsonNodeFactory.instance.arrayNode();
+        applied.fieldNames()
+                .forEachRemaining(
+                        field -> {
+                            if (!status || field.equals("status")) {
+                                ObjectNode op = ops.addObject();
+                                if (merged.has(field)) {
+                                    op.put("op", "add")
+                                            .put("path", "/" + field)
+                                            .set("value", merged.get(field));
+                                } else if (current.has(field)) {
+                                    op.put("op", "remove").put("path", "/" + field);
+                                }
+                            }
+                        });
         return super.handlePatch(
                 new RecordedRequest(
                         request.getHttpVersion(),
                         io.fabric8.mockwebserver.dsl.HttpMethod.PATCH,
                         bare,
-                        headers(MERGE),
-                        new Buffer().writeUtf8(body)));
+                        headers(JSON_PATCH),
+                        new Buffer().writeUtf8(Serialization.asJson(ops))));
+    }
+
+    /**
+     * RFC 7386: objects merge member by member, null removes, everything else (lists too) replaces.
+     */
+    static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+        if (!patch.isObject()) {
+            return patch.deepCopy();
+        }
+        ObjectNode result =
+                target != null && target.isObject()
+                        ? ((ObjectNode) target).deepCopy()
+                        : JsonNodeFactory.instance.objectNode();
+        patch.fields()
+                .forEachRemaining(
+                        e -> {
+                            if (e.getValue().isNull()) {
+                                result.remove(e.getKey());
+                            } else {
+                                result.set(
+                                        e.getKey(),
+                                        mergePatch(result.get(e.getKey()), e.getValue()));
+                            }
+                        });
+        return result;
     }
 
     /** The apply body as JSON, without the fields a merge must not compare or overwrite. */

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,5 +66,62 @@ class MockApiTest {
             assertThat(ResourceTable.get(stored, "status", "phase")).isEqualTo("Ready");
             assertThat(ResourceTable.get(stored, "spec", "entity")).isEqualTo("user_id");
         }
+    }
+
+    @Test
+    void appliedStatusListsReplaceTheStoredListsAndMayShrink() {
+        try (MockApi api = MockApi.start()) {
+            KubernetesClient client = api.client();
+            api.createCrds(Path.of(System.getProperty("mlcycle.project.root"), "crds"));
+            GenericKubernetesResource fv =
+                    new GenericKubernetesResourceBuilder()
+                            .withApiVersion("mlcycle.io/v1alpha1")
+                            .withKind("FeatureView")
+                            .withNewMetadata()
+                            .withName("fv")
+                            .withNamespace("default")
+                            .endMetadata()
+                            .withAdditionalProperties(Map.of("spec", Map.of("entity", "user_id")))
+                            .build();
+            client.resource(fv).create();
+
+            for (List<Map<String, String>> active :
+                    List.of(
+                            List.of(Map.of("job", "a")),
+                            List.of(Map.of("job", "b")),
+                            List.<Map<String, String>>of())) {
+                fv.setAdditionalProperty("status", Map.of("phase", "Ready", "active", active));
+                client.genericKubernetesResources("mlcycle.io/v1alpha1", "FeatureView")
+                        .inNamespace("default")
+                        .resource(fv)
+                        .subresource("status")
+                        .patch(
+                                new PatchContext.Builder()
+                                        .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                                        .withFieldManager("featureview")
+                                        .withForce(true)
+                                        .build());
+                GenericKubernetesResource stored =
+                        client.genericKubernetesResources("mlcycle.io/v1alpha1", "FeatureView")
+                                .inNamespace("default")
+                                .withName("fv")
+                                .get();
+                assertThat(ResourceTable.get(stored, "status", "active")).isEqualTo(active);
+                assertThat(ResourceTable.get(stored, "spec", "entity")).isEqualTo("user_id");
+            }
+        }
+    }
+
+    @Test
+    void mergePatchFollowsRfc7386() {
+        var merged =
+                ApplyingCrudDispatcher.mergePatch(
+                        io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                                "{\"a\":{\"b\":1,\"c\":[1,2]},\"d\":1}",
+                                com.fasterxml.jackson.databind.JsonNode.class),
+                        io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                                "{\"a\":{\"c\":[3]},\"d\":null,\"e\":\"x\"}",
+                                com.fasterxml.jackson.databind.JsonNode.class));
+        assertThat(merged.toString()).isEqualTo("{\"a\":{\"b\":1,\"c\":[3]},\"e\":\"x\"}");
     }
 }
