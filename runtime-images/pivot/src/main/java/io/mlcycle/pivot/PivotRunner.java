@@ -83,6 +83,7 @@ public final class PivotRunner {
     public Summary run(PivotTask task) throws IOException {
         long start = System.nanoTime();
         checkTask(task);
+        OnlineWrite.check(task);
         String asOf = task.asOf();
         VersionedStore store = new VersionedStore(Uris.toPath(task.store().uri(), "store.uri"));
         boolean jdbc = task.source().jdbc() != null;
@@ -104,7 +105,12 @@ public final class PivotRunner {
             if (!pruned.isEmpty()) {
                 details.put("pruned", pruned);
             }
-            return Summary.succeeded(Uris.fileUri(published, true), r.figures(), details);
+            Summary offline =
+                    Summary.succeeded(Uris.fileUri(published, true), r.figures(), details);
+            // after the publish: an online failure reports, it never undoes the offline table
+            return task.online() == null
+                    ? offline
+                    : OnlineWrite.write(task, published, offline, env);
         } catch (RuntimeException | IOException e) {
             VersionedStore.discard(stage);
             throw e;

@@ -1,0 +1,124 @@
+package io.mlcycle.pivot;
+
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.online.OnlineKeys;
+import io.mlcycle.online.OnlineStoreWriter;
+import io.mlcycle.online.RedisEndpoint;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Summary;
+import redis.clients.jedis.JedisPooled;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Writes a published version to the online store ({@code task.online}).
+ *
+ * <p>It runs only after the offline publish, and a failure never undoes that publish: the offline
+ * table is what training and batch scoring read, and it is good. The run then ends {@code Failed}
+ * with reason {@value #FAILED} and the published {@code uri}, so the operator keeps the table as
+ * the latest and shows the online copy as behind; the pod's retry (or the next materialization)
+ * writes it again.
+ */
+final class OnlineWrite {
+
+    static final String FAILED = "OnlineWriteFailed";
+
+    /** Redis writes are pipelined batches of thousands of rows: a longer timeout than reads. */
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private OnlineWrite() {}
+
+    /** Checks the online block before any work, naming the field at fault. */
+    static void check(PivotTask task) {
+        PivotTask.Online online = task.online();
+        if (online == null) {
+            return;
+        }
+        if (online.url() == null || online.url().isBlank()) {
+            throw TaskFailure.invalid("InvalidTask", "online.url is empty");
+        }
+        if (!online.url().startsWith("redis://") && !online.url().startsWith("rediss://")) {
+            throw TaskFailure.invalid(
+                    "InvalidTask", "online.url must start with redis:// or rediss://");
+        }
+        if (online.ttlSeconds() <= 0) {
+            throw TaskFailure.invalid(
+                    "InvalidTask", "online.ttlSeconds " + online.ttlSeconds() + " must be > 0");
+        }
+        if (view(task) == null) {
+            throw TaskFailure.invalid(
+                    "InvalidTask", "owner.name (the FeatureView) is required with online");
+        }
+        try {
+            OnlineKeys.checkView(view(task));
+        } catch (IllegalArgumentException e) {
+            throw TaskFailure.invalid("InvalidTask", "owner.name: " + e.getMessage());
+        }
+    }
+
+    /** The FeatureView's name: the online keys are {@code mlcycle:fv:<view>:…}. */
+    static String view(PivotTask task) {
+        return task.owner() == null ? null : task.owner().name();
+    }
+
+    /**
+     * Writes {@code published} and returns the offline summary with the online figures added, or a
+     * {@value #FAILED} summary that still names the published {@code uri}.
+     */
+    static Summary write(
+            PivotTask task, Path published, Summary offline, Function<String, String> env) {
+        PivotTask.Online online = task.online();
+        String password = online.passwordEnv() == null ? null : env.apply(online.passwordEnv());
+        RedisEndpoint endpoint = new RedisEndpoint(online.url(), password, TIMEOUT, 2);
+        Map<String, Double> figures = new LinkedHashMap<>(offline.figures());
+        Map<String, Object> details = new LinkedHashMap<>();
+        try (JedisPooled redis = endpoint.open()) {
+            OnlineStoreWriter.Result r =
+                    new OnlineStoreWriter(
+                                    redis,
+                                    OnlineStoreWriter.Options.defaults(
+                                            Duration.ofSeconds(online.ttlSeconds())))
+                            .write(view(task), published);
+            figures.put("onlineEntities", (double) r.entities());
+            figures.put("onlineSeconds", Math.round(r.seconds() * 1000) / 1000.0);
+            figures.put("onlineBytes", (double) r.bytes());
+            figures.put("onlineSwitched", r.switched() ? 1.0 : 0.0);
+            // online keys first: details are what a too-long summary loses first
+            details.put("onlineVersion", r.version().tag());
+            details.put("onlineAsOf", r.version().asOf());
+            details.put("onlineWrittenAt", r.version().writtenAt());
+            if (offline.details() != null) {
+                details.putAll(offline.details());
+            }
+            System.err.printf(
+                    "mlcycle-pivot: online store %s: %s version %s, %d entities in %.2f s%s%n",
+                    endpoint.describe(),
+                    view(task),
+                    r.version().tag(),
+                    r.entities(),
+                    r.seconds(),
+                    r.switched() ? "" : " (a later as-of stays current)");
+            return Summary.succeeded(offline.uri(), figures, details);
+        } catch (Exception e) {
+            String message =
+                    "published "
+                            + offline.uri()
+                            + " but writing it to the online store "
+                            + endpoint.describe()
+                            + " failed: "
+                            + e.getMessage();
+            System.err.println("mlcycle-pivot: " + message);
+            return new Summary(
+                    Summary.Outcome.Failed,
+                    FAILED,
+                    message,
+                    offline.uri(),
+                    figures,
+                    offline.details());
+        }
+    }
+}

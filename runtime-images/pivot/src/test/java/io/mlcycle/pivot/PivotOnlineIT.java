@@ -1,0 +1,131 @@
+package io.mlcycle.pivot;
+
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.SparseTables;
+import io.mlcycle.common.VersionedStore;
+import io.mlcycle.online.LocalRedis;
+import io.mlcycle.online.OnlineMetrics;
+import io.mlcycle.online.OnlineStoreReader;
+import io.mlcycle.online.RedisEndpoint;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Summary;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.JedisPooled;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.mlcycle.pivot.Fixtures.EVENTS;
+import static io.mlcycle.pivot.Fixtures.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A pivot with {@code online} writes the published version to a real Redis on loopback. */
+class PivotOnlineIT {
+
+    @TempDir Path tmp;
+    Path store;
+    String rawUri;
+
+    @BeforeEach
+    void setUp() {
+        store = tmp.resolve("store");
+        write(tmp.resolve("raw/dt=2026-11-20/part-0.parquet"), EVENTS);
+        rawUri = tmp.resolve("raw").toUri() + "dt={date}/";
+    }
+
+    PivotTask task(PivotTask.Online online) {
+        PivotTask t = new Fixtures.TaskBuilder(rawUri, store).build();
+        return new PivotTask(
+                t.owner(),
+                t.asOf(),
+                t.entity(),
+                t.source(),
+                t.window(),
+                t.pivot(),
+                t.filters(),
+                t.store(),
+                t.validation(),
+                t.wideExportMaxFeatures(),
+                online);
+    }
+
+    @Test
+    void thePublishedVersionIsReadBackOnlineBitForBit() throws IOException {
+        try (LocalRedis server = LocalRedis.start()) {
+            Summary s =
+                    new PivotRunner(name -> null)
+                            .run(task(new PivotTask.Online(server.url(), 3600, null)));
+
+            assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+            assertThat(s.figures())
+                    .containsEntry("entities", 3.0)
+                    .containsEntry("onlineEntities", 3.0)
+                    .containsEntry("onlineSwitched", 1.0)
+                    .containsKey("onlineSeconds");
+            assertThat(s.details()).containsEntry("onlineAsOf", "2026-11-21");
+            assertThat((String) s.details().get("onlineVersion")).startsWith("20261121-");
+
+            Path published = new VersionedStore(store).versionDir("2026-11-21");
+            SparseMatrix offline = SparseTables.read(published);
+            var catalog = io.mlcycle.common.FeatureCatalog.read(published);
+            List<String> space = catalog.features().stream().map(f -> "test/" + f.name()).toList();
+            try (JedisPooled redis = RedisEndpoint.of(server.url(), null).open()) {
+                OnlineStoreReader reader =
+                        new OnlineStoreReader(
+                                redis,
+                                server.url(),
+                                List.of("test"),
+                                space,
+                                Duration.ofSeconds(1),
+                                OnlineMetrics.NONE);
+                OnlineStoreReader.Lookup got = reader.lookup(List.of(offline.entities()));
+                SparseMatrix online = got.rows();
+                for (int r = 0; r < offline.rows(); r++) {
+                    assertThat(got.unknown(r)).isFalse();
+                    assertThat(row(online, r)).isEqualTo(row(offline, r));
+                }
+                assertThat(reader.lookup(List.of("nobody")).unknown(0)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void redisDownFailsTheRunButKeepsThePublishedOfflineTable() throws IOException {
+        String url;
+        try (LocalRedis server = LocalRedis.start()) {
+            url = server.url();
+        }
+        Summary s = new PivotRunner(name -> null).run(task(new PivotTask.Online(url, 3600, null)));
+
+        assertThat(s.outcome()).isEqualTo(Summary.Outcome.Failed);
+        assertThat(s.reason()).isEqualTo("OnlineWriteFailed");
+        assertThat(s.message()).contains("published").contains("online store");
+        Path published = new VersionedStore(store).versionDir("2026-11-21");
+        assertThat(s.uri()).isEqualTo(published.toUri().toString());
+        assertThat(published.resolve("_SUCCESS")).exists();
+        assertThat(Files.exists(published.resolve("features.json"))).isTrue();
+        assertThat(s.figures()).containsEntry("entities", 3.0);
+    }
+
+    @Test
+    void aBadOnlineBlockIsInvalidBeforeAnyWork() {
+        var f = Fixtures.failure(task(new PivotTask.Online("http://redis:6379", 3600, null)));
+        assertThat(f.outcome()).isEqualTo(Summary.Outcome.Invalid);
+        assertThat(f.getMessage()).contains("online.url");
+        assertThat(Files.exists(store.resolve("asOf=2026-11-21"))).isFalse();
+    }
+
+    private static Map<Integer, Float> row(SparseMatrix m, int r) {
+        Map<Integer, Float> out = new java.util.TreeMap<>();
+        for (int k = m.rowPtr()[r]; k < m.rowPtr()[r + 1]; k++) {
+            out.put(m.cols()[k], m.values()[k]);
+        }
+        return out;
+    }
+}
