@@ -16,7 +16,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   mvn -q -B -f "$root/runtime-images/server/pom.xml" install -DskipTests -Dspotless.check.skip=true >&2
   mvn -q -B -f "$here/pom.xml" package -DskipTests -Dspotless.check.skip=true >&2
 fi
-exec java -Xmx1g -Dai.djl.offline=true \
+exec java -Xmx1g -XX:+UseParallelGC -Dai.djl.offline=true \
   -cp "$here/target/bench-server.jar:$here/target/lib/*" io.mlcycle.bench.server.ServerBench \
   --work "$work" --server-jar "$root/runtime-images/server/target/server.jar" --features "$features" \
   --rate "${RATE:-1000}" --seconds "${SECONDS_AT_RATE:-20}" --batch "${BATCH_ROWS:-250}" \

@@ -193,6 +193,7 @@ public final class ServerBench {
                 new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         // the flags of the server image's entrypoint
+                        "-XX:+UseParallelGC",
                         "-XX:MaxRAMPercentage=75",
                         "-Dai.djl.offline=true",
                         "-jar",
