@@ -3,7 +3,11 @@ package io.mlcycle.server;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.mlcycle.online.OnlineStoreException;
+import io.mlcycle.online.OnlineStoreReader;
+import io.mlcycle.task.ServeTask;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -13,6 +17,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -53,11 +59,22 @@ public final class InferenceServer implements AutoCloseable {
     private HttpServer http;
     private ThreadPoolExecutor pool;
     private volatile boolean stopping;
+    private final OnlineFeatures online;
 
     public InferenceServer(Config config, ModelSlot slot) {
+        this(config, slot, null, Map.of());
+    }
+
+    /**
+     * @param online where rows are read by entity id (null: only feature values are accepted)
+     * @param env the process environment (the Redis password variable)
+     */
+    public InferenceServer(
+            Config config, ModelSlot slot, ServeTask.Online online, Map<String, String> env) {
         this.config = config;
         this.slot = slot;
         this.metrics = new ServerMetrics(config.deployment(), config.model(), config.version());
+        this.online = online == null ? null : OnlineFeatures.open(online, env, metrics.online());
         this.window = new FeedbackWindow(config.feedbackWindow());
         this.version = String.valueOf(config.version());
         this.modelPath = "/v2/models/" + config.model();
@@ -115,6 +132,9 @@ public final class InferenceServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (online != null) {
+            online.close();
         }
     }
 
@@ -351,9 +371,18 @@ public final class InferenceServer implements AutoCloseable {
 
     private int infer(HttpExchange ex) throws IOException {
         ModelSlot.Loaded m = requireReady();
+        InputStream in = body(ex);
+        if (online != null) {
+            byte[] bytes = in.readAllBytes();
+            EntityRequest byEntity = EntityRequest.read(bytes, config.maxRowsPerRequest());
+            if (byEntity != null) {
+                return inferByEntity(ex, m, byEntity);
+            }
+            in = new ByteArrayInputStream(bytes);
+        }
         InferenceCodec.Request req =
                 InferenceCodec.readInfer(
-                        body(ex), m.featureIndex(), m.numFeatures(), config.maxRowsPerRequest());
+                        in, m.featureIndex(), m.numFeatures(), config.maxRowsPerRequest());
         float[] p = m.model().predict(req.rows());
         if (p.length != req.rows().rows()) {
             throw new IllegalStateException(
@@ -369,6 +398,60 @@ public final class InferenceServer implements AutoCloseable {
         ByteArrayOutputStream buf = new ByteArrayOutputStream(128 + p.length * 40);
         InferenceCodec.writeInfer(
                 buf, config.model(), version, req.id(), p, threshold, ids, req.outputs());
+        return send(ex, 200, "application/json", buf.toByteArray());
+    }
+
+    /**
+     * Scores entities with their rows from the online store. An entity no FeatureView knows gets no
+     * score (missing); the store failing is a 503 for the request, never a crash.
+     */
+    private int inferByEntity(HttpExchange ex, ModelSlot.Loaded m, EntityRequest req)
+            throws IOException {
+        OnlineStoreReader.Lookup lookup;
+        try {
+            lookup = online.lookup(m.model(), req.entities());
+        } catch (OnlineStoreException e) {
+            throw new BadRequest(
+                    503, "online features unavailable (" + e.reason() + "): " + e.getMessage());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new BadRequest(
+                    503,
+                    "online features unavailable from "
+                            + online.describe()
+                            + ": "
+                            + e.getMessage());
+        }
+        int n = req.entities().size();
+        float[] p = m.model().predict(lookup.rows());
+        if (p.length != n) {
+            throw new IllegalStateException(
+                    "the model returned " + p.length + " values for " + n + " rows");
+        }
+        boolean[] missing = new boolean[n];
+        int known = 0;
+        for (int i = 0; i < n; i++) {
+            missing[i] = lookup.unknown(i);
+            if (!missing[i]) {
+                known++;
+            }
+        }
+        float[] scored = new float[known];
+        for (int i = 0, k = 0; i < n; i++) {
+            if (!missing[i]) {
+                scored[k++] = p[i];
+            }
+        }
+        double threshold = m.model().threshold();
+        String[] knownIds = window.record(scored, threshold);
+        metrics.scores(scored, threshold);
+        String[] ids = new String[n];
+        for (int i = 0, k = 0; i < n; i++) {
+            ids[i] = missing[i] ? "" : knownIds[k++];
+        }
+        Map<String, String> asOf = new TreeMap<>();
+        lookup.versions().forEach((view, v) -> asOf.put(view, v.asOf()));
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(256 + n * 48);
+        EntityRequest.write(buf, config.model(), version, req, p, missing, threshold, ids, asOf);
         return send(ex, 200, "application/json", buf.toByteArray());
     }
 

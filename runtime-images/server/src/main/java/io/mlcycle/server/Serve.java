@@ -111,7 +111,7 @@ final class Serve {
         InferenceServer.Config config = config(task, env);
         int drainSeconds = drainSeconds(env);
         ModelSlot slot = new ModelSlot();
-        InferenceServer server = new InferenceServer(config, slot);
+        InferenceServer server = new InferenceServer(config, slot, task.online(), env);
         try {
             server.start();
         } catch (IOException e) {

@@ -29,9 +29,12 @@ final class ServerMetrics {
     private final Counter predictions;
     private final Counter feedback;
     private final Gauge ready;
+    private final Labels constant;
+    private OnlineServerMetrics online;
 
     ServerMetrics(String deployment, String model, int version) {
         Labels constant = Labels.of("deployment", deployment, "version", String.valueOf(version));
+        this.constant = constant;
         requests =
                 Counter.builder()
                         .name("mlcycle_requests_total")
@@ -103,6 +106,14 @@ final class ServerMetrics {
                 feedback.labelValues(p, a);
             }
         }
+    }
+
+    /** The online-store metrics (registered on first use). */
+    synchronized OnlineServerMetrics online() {
+        if (online == null) {
+            online = new OnlineServerMetrics(registry, constant);
+        }
+        return online;
     }
 
     void request(String endpoint, int code, long startNanos) {

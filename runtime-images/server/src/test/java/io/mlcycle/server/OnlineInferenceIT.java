@@ -1,0 +1,212 @@
+package io.mlcycle.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.common.FeatureCatalog;
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.SparseTables;
+import io.mlcycle.model.FeatureAssembler;
+import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.online.LocalRedis;
+import io.mlcycle.online.OnlineStoreWriter;
+import io.mlcycle.online.RedisEndpoint;
+import io.mlcycle.task.ServeTask;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.JedisPooled;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Inference by entity id against a real {@code redis-server} on loopback: the same entity scores
+ * identically from the offline table and through Redis; Redis down is a 503, not a crash.
+ */
+class OnlineInferenceIT {
+
+    @TempDir Path tmp;
+
+    private static String byEntity(List<String> ids) {
+        StringBuilder data = new StringBuilder();
+        for (String id : ids) {
+            data.append(data.length() == 0 ? "" : ",").append('"').append(id).append('"');
+        }
+        return "{\"id\":\"e-1\",\"inputs\":[{\"name\":\"entity\",\"shape\":["
+                + ids.size()
+                + "],\"datatype\":\"BYTES\",\"data\":["
+                + data
+                + "]}]}";
+    }
+
+    private static JsonNode output(JsonNode response, String name) {
+        for (JsonNode o : response.get("outputs")) {
+            if (o.get("name").asText().equals(name)) {
+                return o;
+            }
+        }
+        throw new AssertionError("no output " + name + " in " + response);
+    }
+
+    private static InferenceServer server(String redisUrl) {
+        ModelSlot slot = new ModelSlot();
+        assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
+        return new InferenceServer(
+                InferenceServerTest.config(64 * 1024, 100),
+                slot,
+                new ServeTask.Online(redisUrl, null, List.of(TestModels.VIEW)),
+                Map.of());
+    }
+
+    @Test
+    void anEntityScoresIdenticallyFromTheOfflineTableAndThroughRedis() throws Exception {
+        Path version = tmp.resolve("events/asOf=2026-11-20");
+        var rows = TestModels.rows(40, 77);
+        TestModels.writeFeatureTable(version, rows);
+
+        // offline: the table as batch scoring assembles it for the model
+        ModelArtifact model = TestModels.load();
+        SparseMatrix table = SparseTables.read(version);
+        SparseMatrix offline =
+                FeatureAssembler.project(
+                        FeatureAssembler.join(
+                                List.of(
+                                        new FeatureAssembler.Table(
+                                                TestModels.VIEW,
+                                                table,
+                                                FeatureCatalog.read(version)))),
+                        model.featureNames());
+        float[] offlineScores = model.predict(offline);
+        Map<String, Float> expected = new HashMap<>();
+        for (int r = 0; r < offline.rows(); r++) {
+            expected.put(offline.entities()[r], offlineScores[r]);
+        }
+
+        try (LocalRedis redis = LocalRedis.start()) {
+            try (JedisPooled client = RedisEndpoint.of(redis.url(), null).open()) {
+                new OnlineStoreWriter(
+                                client, OnlineStoreWriter.Options.defaults(Duration.ofHours(1)))
+                        .write(TestModels.VIEW, version);
+            }
+            try (InferenceServer server = server(redis.url()).start()) {
+                Http http = new Http(server.port());
+                List<String> ids =
+                        List.of(
+                                rows.get(3).entity(),
+                                rows.get(0).entity(),
+                                "nobody",
+                                rows.get(17).entity());
+                Http.Response r = http.post("/v2/models/churn/infer", byEntity(ids));
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+                JsonNode json = r.json();
+                assertThat(json.get("id").asText()).isEqualTo("e-1");
+                JsonNode prob = output(json, "probability").get("data");
+                JsonNode missing = output(json, "missing").get("data");
+                assertThat(output(json, "missing").get("datatype").asText()).isEqualTo("BOOL");
+                for (int i = 0; i < ids.size(); i++) {
+                    if (ids.get(i).equals("nobody")) {
+                        assertThat(missing.get(i).asBoolean()).isTrue();
+                        assertThat(prob.get(i).isNull()).isTrue();
+                        assertThat(output(json, "prediction_id").get("data").get(i).asText())
+                                .isEmpty();
+                    } else {
+                        assertThat(missing.get(i).asBoolean()).isFalse();
+                        assertThat((float) prob.get(i).asDouble())
+                                .as("entity %s", ids.get(i))
+                                .isEqualTo(expected.get(ids.get(i)));
+                    }
+                }
+                assertThat(json.get("parameters").get("missing_entities").get(0).asText())
+                        .isEqualTo("nobody");
+                assertThat(json.get("parameters").get("online_as_of").get("events").asText())
+                        .isEqualTo("2026-11-20");
+
+                // feature values in the request still work on a server with online features
+                Http.Response named =
+                        http.post(
+                                "/v2/models/churn/infer",
+                                "{\"inputs\":[{\"name\":\"events/e0\",\"shape\":[1],"
+                                        + "\"datatype\":\"FP32\",\"data\":[1.5]}]}");
+                assertThat(named.status()).as(named.body()).isEqualTo(200);
+
+                String metrics = http.get("/metrics").body();
+                assertThat(
+                                Http.sample(
+                                        metrics,
+                                        "mlcycle_online_misses_total",
+                                        Http.labels(
+                                                "deployment",
+                                                "churn-prod",
+                                                "version",
+                                                "3",
+                                                "featureView",
+                                                "events")))
+                        .isEqualTo(1.0);
+                assertThat(
+                                Http.sample(
+                                        metrics,
+                                        "mlcycle_online_lookup_seconds_count",
+                                        Http.labels("deployment", "churn-prod", "version", "3")))
+                        .isEqualTo(1.0);
+            }
+        }
+    }
+
+    @Test
+    void redisDownIsA503WithAClearMessageAndTheServerKeepsServing() throws Exception {
+        String url;
+        try (LocalRedis redis = LocalRedis.start()) {
+            url = redis.url();
+        }
+        try (InferenceServer server = server(url).start()) {
+            Http http = new Http(server.port());
+            Http.Response r = http.post("/v2/models/churn/infer", byEntity(List.of("u1")));
+            assertThat(r.status()).as(r.body()).isEqualTo(503);
+            assertThat(r.body()).contains("online store").contains("127.0.0.1");
+            assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
+            Http.Response named =
+                    http.post(
+                            "/v2/models/churn/infer",
+                            "{\"inputs\":[{\"name\":\"events/e0\",\"shape\":[1],"
+                                    + "\"datatype\":\"FP32\",\"data\":[1.5]}]}");
+            assertThat(named.status()).as(named.body()).isEqualTo(200);
+            assertThat(
+                            Http.sample(
+                                    http.get("/metrics").body(),
+                                    "mlcycle_online_errors_total",
+                                    Http.labels(
+                                            "deployment",
+                                            "churn-prod",
+                                            "version",
+                                            "3",
+                                            "reason",
+                                            "Unavailable")))
+                    .isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void aByEntityRequestMustHoldOnlyTheEntityInputAsBytes() throws Exception {
+        try (LocalRedis redis = LocalRedis.start();
+                InferenceServer server = server(redis.url()).start()) {
+            Http http = new Http(server.port());
+            Http.Response wrongType =
+                    http.post(
+                            "/v2/models/churn/infer",
+                            "{\"inputs\":[{\"name\":\"entity\",\"shape\":[1],"
+                                    + "\"datatype\":\"FP32\",\"data\":[1]}]}");
+            assertThat(wrongType.status()).isEqualTo(400);
+            assertThat(wrongType.body()).contains("BYTES");
+            Http.Response badShape =
+                    http.post(
+                            "/v2/models/churn/infer",
+                            "{\"inputs\":[{\"name\":\"entity\",\"shape\":[3],"
+                                    + "\"datatype\":\"BYTES\",\"data\":[\"a\"]}]}");
+            assertThat(badShape.status()).isEqualTo(400);
+            assertThat(badShape.body()).contains("shape [1]");
+        }
+    }
+}
