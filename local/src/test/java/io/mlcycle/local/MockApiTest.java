@@ -35,34 +35,11 @@ class MockApiTest {
                     .containsEntry("a", "2");
 
             api.createCrds(Path.of(System.getProperty("mlcycle.project.root"), "crds"));
-            GenericKubernetesResource fv =
-                    new GenericKubernetesResourceBuilder()
-                            .withApiVersion("mlcycle.io/v1alpha1")
-                            .withKind("FeatureView")
-                            .withNewMetadata()
-                            .withName("fv")
-                            .withNamespace("default")
-                            .endMetadata()
-                            .withAdditionalProperties(Map.of("spec", Map.of("entity", "user_id")))
-                            .build();
+            GenericKubernetesResource fv = featureView();
             client.resource(fv).create();
             fv.setAdditionalProperty("status", Map.of("phase", "Ready"));
-            client.genericKubernetesResources("mlcycle.io/v1alpha1", "FeatureView")
-                    .inNamespace("default")
-                    .resource(fv)
-                    .subresource("status")
-                    .patch(
-                            new PatchContext.Builder()
-                                    .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                                    .withFieldManager("featureview")
-                                    .withForce(true)
-                                    .build());
+            GenericKubernetesResource stored = applyStatus(client, fv);
 
-            GenericKubernetesResource stored =
-                    client.genericKubernetesResources("mlcycle.io/v1alpha1", "FeatureView")
-                            .inNamespace("default")
-                            .withName("fv")
-                            .get();
             assertThat(ResourceTable.get(stored, "status", "phase")).isEqualTo("Ready");
             assertThat(ResourceTable.get(stored, "spec", "entity")).isEqualTo("user_id");
         }
@@ -73,16 +50,7 @@ class MockApiTest {
         try (MockApi api = MockApi.start()) {
             KubernetesClient client = api.client();
             api.createCrds(Path.of(System.getProperty("mlcycle.project.root"), "crds"));
-            GenericKubernetesResource fv =
-                    new GenericKubernetesResourceBuilder()
-                            .withApiVersion("mlcycle.io/v1alpha1")
-                            .withKind("FeatureView")
-                            .withNewMetadata()
-                            .withName("fv")
-                            .withNamespace("default")
-                            .endMetadata()
-                            .withAdditionalProperties(Map.of("spec", Map.of("entity", "user_id")))
-                            .build();
+            GenericKubernetesResource fv = featureView();
             client.resource(fv).create();
 
             for (List<Map<String, String>> active :
@@ -91,21 +59,7 @@ class MockApiTest {
                             List.of(Map.of("job", "b")),
                             List.<Map<String, String>>of())) {
                 fv.setAdditionalProperty("status", Map.of("phase", "Ready", "active", active));
-                client.genericKubernetesResources("mlcycle.io/v1alpha1", "FeatureView")
-                        .inNamespace("default")
-                        .resource(fv)
-                        .subresource("status")
-                        .patch(
-                                new PatchContext.Builder()
-                                        .withPatchType(PatchType.SERVER_SIDE_APPLY)
-                                        .withFieldManager("featureview")
-                                        .withForce(true)
-                                        .build());
-                GenericKubernetesResource stored =
-                        client.genericKubernetesResources("mlcycle.io/v1alpha1", "FeatureView")
-                                .inNamespace("default")
-                                .withName("fv")
-                                .get();
+                GenericKubernetesResource stored = applyStatus(client, fv);
                 assertThat(ResourceTable.get(stored, "status", "active")).isEqualTo(active);
                 assertThat(ResourceTable.get(stored, "spec", "entity")).isEqualTo("user_id");
             }
@@ -123,5 +77,35 @@ class MockApiTest {
                                 "{\"a\":{\"c\":[3]},\"d\":null,\"e\":\"x\"}",
                                 com.fasterxml.jackson.databind.JsonNode.class));
         assertThat(merged.toString()).isEqualTo("{\"a\":{\"b\":1,\"c\":[3]},\"e\":\"x\"}");
+    }
+
+    private static GenericKubernetesResource featureView() {
+        return new GenericKubernetesResourceBuilder()
+                .withApiVersion("mlcycle.io/v1alpha1")
+                .withKind("FeatureView")
+                .withNewMetadata()
+                .withName("fv")
+                .withNamespace("default")
+                .endMetadata()
+                .withAdditionalProperties(Map.of("spec", Map.of("entity", "user_id")))
+                .build();
+    }
+
+    /** Applies {@code fv}'s status the way a production operator build does, and reads it back. */
+    private static GenericKubernetesResource applyStatus(
+            KubernetesClient client, GenericKubernetesResource fv) {
+        var resources =
+                client.genericKubernetesResources("mlcycle.io/v1alpha1", "FeatureView")
+                        .inNamespace("default");
+        resources
+                .resource(fv)
+                .subresource("status")
+                .patch(
+                        new PatchContext.Builder()
+                                .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                                .withFieldManager("featureview")
+                                .withForce(true)
+                                .build());
+        return resources.withName("fv").get();
     }
 }
