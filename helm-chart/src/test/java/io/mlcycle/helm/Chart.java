@@ -64,6 +64,15 @@ final class Chart {
         return objects;
     }
 
+    /**
+     * The Argo CD health script of a kind as the chart renders it: the shared start ({@code
+     * argocd/common.lua}) followed by the kind's part.
+     */
+    static String healthCheck(String kind) {
+        return read(DIR.resolve("argocd/common.lua"))
+                + read(DIR.resolve("argocd/mlcycle.io_" + kind + ".lua"));
+    }
+
     static String read(Path file) {
         try {
             return Files.readString(file);

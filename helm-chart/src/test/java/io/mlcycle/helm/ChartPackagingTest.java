@@ -80,7 +80,10 @@ class ChartPackagingTest {
                         "mlcycle/README.md",
                         "mlcycle/templates/deployment.yaml");
         for (String kind : KINDS) {
-            assertThat(entries).contains("mlcycle/argocd/mlcycle.io_" + kind + ".lua");
+            assertThat(entries)
+                    .contains(
+                            "mlcycle/argocd/common.lua",
+                            "mlcycle/argocd/mlcycle.io_" + kind + ".lua");
         }
         assertThat(entries)
                 .noneMatch(e -> e.equals("mlcycle/pom.xml"))
@@ -101,7 +104,7 @@ class ChartPackagingTest {
         assertThat(configMap.at("/metadata/namespace").asText()).isEqualTo("gitops");
         assertThat(configMap.get("data")).hasSize(KINDS.size());
         for (String kind : KINDS) {
-            String script = Chart.read(Chart.DIR.resolve("argocd/mlcycle.io_" + kind + ".lua"));
+            String script = Chart.healthCheck(kind);
             assertThat(
                             configMap
                                     .at("/data/resource.customizations.health.mlcycle.io_" + kind)

@@ -6,7 +6,6 @@ import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.lib.jse.JsePlatform;
 
-import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -21,8 +20,7 @@ final class LuaHealthCheck {
 
     LuaHealthCheck(String kind) {
         this.kind = kind;
-        this.script =
-                Chart.read(Path.of(Chart.DIR.toString(), "argocd", "mlcycle.io_" + kind + ".lua"));
+        this.script = Chart.healthCheck(kind);
     }
 
     Health evaluate(JsonNode resource) {
