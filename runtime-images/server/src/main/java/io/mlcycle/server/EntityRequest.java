@@ -229,7 +229,7 @@ record EntityRequest(String id, List<String> entities, Set<String> outputs) {
             }
             g.writeArrayFieldStart("outputs");
             if (outputs == null || outputs.contains("probability")) {
-                start(g, "probability", "FP32", n);
+                InferenceCodec.tensorStart(g, "probability", "FP32", n);
                 for (int i = 0; i < n; i++) {
                     if (missing[i]) {
                         g.writeNull();
@@ -237,10 +237,10 @@ record EntityRequest(String id, List<String> entities, Set<String> outputs) {
                         g.writeNumber(probability[i]);
                     }
                 }
-                end(g);
+                InferenceCodec.tensorEnd(g);
             }
             if (outputs == null || outputs.contains("class")) {
-                start(g, "class", "INT32", n);
+                InferenceCodec.tensorStart(g, "class", "INT32", n);
                 for (int i = 0; i < n; i++) {
                     if (missing[i]) {
                         g.writeNull();
@@ -248,21 +248,21 @@ record EntityRequest(String id, List<String> entities, Set<String> outputs) {
                         g.writeNumber(probability[i] >= threshold ? 1 : 0);
                     }
                 }
-                end(g);
+                InferenceCodec.tensorEnd(g);
             }
             if (outputs == null || outputs.contains("prediction_id")) {
-                start(g, "prediction_id", "BYTES", n);
+                InferenceCodec.tensorStart(g, "prediction_id", "BYTES", n);
                 for (String s : predictionIds) {
                     g.writeString(s);
                 }
-                end(g);
+                InferenceCodec.tensorEnd(g);
             }
             if (outputs == null || outputs.contains("missing")) {
-                start(g, "missing", "BOOL", n);
+                InferenceCodec.tensorStart(g, "missing", "BOOL", n);
                 for (boolean b : missing) {
                     g.writeBoolean(b);
                 }
-                end(g);
+                InferenceCodec.tensorEnd(g);
             }
             g.writeEndArray();
             g.writeObjectFieldStart("parameters");
@@ -281,21 +281,5 @@ record EntityRequest(String id, List<String> entities, Set<String> outputs) {
             g.writeEndObject();
             g.writeEndObject();
         }
-    }
-
-    private static void start(JsonGenerator g, String name, String datatype, int n)
-            throws IOException {
-        g.writeStartObject();
-        g.writeStringField("name", name);
-        g.writeStringField("datatype", datatype);
-        g.writeArrayFieldStart("shape");
-        g.writeNumber(n);
-        g.writeEndArray();
-        g.writeArrayFieldStart("data");
-    }
-
-    private static void end(JsonGenerator g) throws IOException {
-        g.writeEndArray();
-        g.writeEndObject();
     }
 }

@@ -449,31 +449,29 @@ final class InferenceCodec {
                 for (float v : probability) {
                     g.writeNumber(v);
                 }
-                g.writeEndArray();
-                g.writeEndObject();
+                tensorEnd(g);
             }
             if (outputs == null || outputs.contains("class")) {
                 tensorStart(g, "class", "INT32", n);
                 for (float v : probability) {
                     g.writeNumber(v >= threshold ? 1 : 0);
                 }
-                g.writeEndArray();
-                g.writeEndObject();
+                tensorEnd(g);
             }
             if (outputs == null || outputs.contains("prediction_id")) {
                 tensorStart(g, "prediction_id", "BYTES", n);
                 for (String s : predictionIds) {
                     g.writeString(s);
                 }
-                g.writeEndArray();
-                g.writeEndObject();
+                tensorEnd(g);
             }
             g.writeEndArray();
             g.writeEndObject();
         }
     }
 
-    private static void tensorStart(JsonGenerator g, String name, String datatype, int n)
+    /** Opens an output tensor of shape [n] up to its data array. */
+    static void tensorStart(JsonGenerator g, String name, String datatype, int n)
             throws IOException {
         g.writeStartObject();
         g.writeStringField("name", name);
@@ -482,6 +480,12 @@ final class InferenceCodec {
         g.writeNumber(n);
         g.writeEndArray();
         g.writeArrayFieldStart("data");
+    }
+
+    /** Closes what {@link #tensorStart} opened. */
+    static void tensorEnd(JsonGenerator g) throws IOException {
+        g.writeEndArray();
+        g.writeEndObject();
     }
 
     /** One entry of a feedback request. */
