@@ -135,25 +135,13 @@ public final class ServiceProxies implements AutoCloseable {
             try (InputStream in = ex.getRequestBody()) {
                 requestBody = in.readAllBytes();
             }
-            HttpRequest.Builder req =
-                    HttpRequest.newBuilder(
-                                    URI.create(
-                                            "http://127.0.0.1:"
-                                                    + target.port()
-                                                    + ex.getRequestURI().toString()))
-                            .timeout(Duration.ofSeconds(60))
-                            .method(
-                                    ex.getRequestMethod(),
-                                    requestBody.length == 0
-                                            ? HttpRequest.BodyPublishers.noBody()
-                                            : HttpRequest.BodyPublishers.ofByteArray(requestBody));
             String contentType = ex.getRequestHeaders().getFirst("Content-Type");
-            if (contentType != null) {
-                req.header("Content-Type", contentType);
-            }
             HttpResponse<byte[]> resp;
             try {
-                resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+                resp =
+                        http.send(
+                                forward(ex, target.port(), requestBody, contentType),
+                                HttpResponse.BodyHandlers.ofByteArray());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 ex.sendResponseHeaders(503, -1);
@@ -202,23 +190,9 @@ public final class ServiceProxies implements AutoCloseable {
                         || !e.labels().entrySet().containsAll(selector.entrySet())) {
                     continue;
                 }
-                HttpRequest.Builder req =
-                        HttpRequest.newBuilder(
-                                        URI.create(
-                                                "http://127.0.0.1:"
-                                                        + e.port()
-                                                        + ex.getRequestURI().toString()))
-                                .timeout(Duration.ofSeconds(60))
-                                .method(
-                                        ex.getRequestMethod(),
-                                        requestBody.length == 0
-                                                ? HttpRequest.BodyPublishers.noBody()
-                                                : HttpRequest.BodyPublishers.ofByteArray(
-                                                        requestBody));
-                if (contentType != null) {
-                    req.header("Content-Type", contentType);
-                }
-                return http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+                return http.send(
+                        forward(ex, e.port(), requestBody, contentType),
+                        HttpResponse.BodyHandlers.ofByteArray());
             }
         } catch (IOException e) {
             return null;
@@ -226,6 +200,23 @@ public final class ServiceProxies implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return null;
+    }
+
+    /** The proxied request: the same method, path, body and content type, to a local pod port. */
+    private static HttpRequest forward(
+            HttpExchange ex, int port, byte[] requestBody, String contentType) {
+        HttpRequest.Builder req =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + ex.getRequestURI()))
+                        .timeout(Duration.ofSeconds(60))
+                        .method(
+                                ex.getRequestMethod(),
+                                requestBody.length == 0
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofByteArray(requestBody));
+        if (contentType != null) {
+            req.header("Content-Type", contentType);
+        }
+        return req.build();
     }
 
     private static java.util.concurrent.ThreadFactory daemon() {
