@@ -19,17 +19,17 @@ import java.util.stream.Stream;
  * The partitions of a file source inside the window: one per date of [from, to) when the URI holds
  * {@code {date}}, ready only when present (and carrying the success marker when one is set).
  */
-final class Partitions {
+public final class Partitions {
 
     static final String DATE = "{date}";
 
     /** The data files to read, in date then file-name order, and how many partitions they span. */
-    record Resolved(List<Path> files, int partitions) {}
+    public record Resolved(List<Path> files, int partitions) {}
 
     private Partitions() {}
 
     /** Dates of the window, oldest first; an empty or reversed window is invalid. */
-    static List<String> dates(PivotTask.Window window) {
+    public static List<String> dates(PivotTask.Window window) {
         if (window == null || window.from() == null || window.to() == null) {
             throw TaskFailure.invalid("InvalidWindow", "window.from and window.to are required");
         }
@@ -112,7 +112,7 @@ final class Partitions {
         return new Resolved(files, dates.size());
     }
 
-    static String format(String format) {
+    public static String format(String format) {
         String f = format == null || format.isBlank() ? "parquet" : format.toLowerCase();
         if (!f.equals("parquet") && !f.equals("csv")) {
             throw TaskFailure.invalid(
@@ -131,7 +131,7 @@ final class Partitions {
     }
 
     /** Data files of a partition: the file itself, or the matching files under a directory. */
-    static List<Path> files(Path path, String format) {
+    public static List<Path> files(Path path, String format) {
         if (Files.isRegularFile(path)) {
             return List.of(path);
         }
@@ -163,7 +163,7 @@ final class Partitions {
         return false;
     }
 
-    static String blankToNull(String s) {
+    public static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
     }
 }

@@ -79,8 +79,34 @@ public final class PivotRunner {
         this.passPairs = passPairs;
     }
 
+    /**
+     * How an engine turns a checked task into the files of a staged version. DuckDB's is {@link
+     * #materialize}; another engine computes the aggregated long table its own way and hands it to
+     * {@link #stageAggregated} so indexing, validation and the output files stay one code path.
+     */
+    @FunctionalInterface
+    public interface Engine {
+        Result materialize(
+                PivotTask task,
+                VersionedStore store,
+                Partitions.Resolved resolved,
+                Path stage,
+                Path tmp,
+                long start)
+                throws IOException;
+    }
+
     /** Materializes the task's version; throws {@link TaskFailure} with a clear reason. */
     public Summary run(PivotTask task) throws IOException {
+        return run(task, this::materialize, null);
+    }
+
+    /**
+     * Checks the task, resolves its partitions, lets {@code engine} stage the version, then
+     * publishes it (keep-N, online write). {@code engineName}, when given, lands in the summary's
+     * details as {@code engine}.
+     */
+    public Summary run(PivotTask task, Engine engine, String engineName) throws IOException {
         long start = System.nanoTime();
         checkTask(task);
         OnlineWrite.check(task);
@@ -92,7 +118,7 @@ public final class PivotRunner {
         Path stage = store.stage(asOf);
         Path tmp = Files.createTempDirectory(store.root(), ".duckdb-tmp-");
         try {
-            Result r = materialize(task, store, resolved, stage, tmp, start);
+            Result r = engine.materialize(task, store, resolved, stage, tmp, start);
             Path published = store.publish(stage, asOf);
             List<String> pruned = store.prune(task.store().keep());
             log(
@@ -100,6 +126,9 @@ public final class PivotRunner {
                     published, r.entities, r.features, r.nonZeros, r.seconds);
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("asOf", asOf);
+            if (engineName != null) {
+                details.put("engine", engineName);
+            }
             details.put("partitions", r.partitions);
             details.put("wideExport", r.wide);
             if (!pruned.isEmpty()) {
@@ -119,7 +148,8 @@ public final class PivotRunner {
         }
     }
 
-    private record Result(
+    /** What a staged version holds; its figures are the summary's and stats.json's. */
+    public record Result(
             long sourceRows,
             long filteredRows,
             long entities,
@@ -283,6 +313,39 @@ public final class PivotRunner {
                                     : "")
                             + " GROUP BY e, k",
                     files);
+            return stageAggregated(
+                    c,
+                    task,
+                    store,
+                    stage,
+                    sourceRows,
+                    resolved == null ? 0 : resolved.partitions(),
+                    files,
+                    start);
+        } catch (SQLException e) {
+            throw failure(e, files);
+        }
+    }
+
+    /**
+     * The engine-independent part of a pivot: from {@code agg(e VARCHAR, k VARCHAR, v DOUBLE, n
+     * BIGINT)} in {@code c} (one row per entity and key: the aggregated value and the number of
+     * source rows behind it) to the staged version: feature choice and indices (stable against the
+     * previous version), the sparse parts, features.json, the wide export, stats.json, and the
+     * validation rules. {@code files} only name a corrupt file in an error.
+     */
+    public Result stageAggregated(
+            DuckDBConnection c,
+            PivotTask task,
+            VersionedStore store,
+            Path stage,
+            long sourceRows,
+            int partitions,
+            List<Path> files,
+            long start)
+            throws IOException {
+        PivotTask.Pivot p = task.pivot();
+        try {
             long filteredRows = queryLong(c, "SELECT coalesce(sum(n), 0) FROM agg", files);
             log(
                     "read %d rows from %d file(s), %d after filters; aggregated at %.2f s",
@@ -299,10 +362,12 @@ public final class PivotRunner {
             String prefix = p.prefix() == null ? "" : p.prefix();
             List<FeatureIndex.Candidate> candidates = new ArrayList<>();
             Map<String, String> keyByName = new HashMap<>();
+            // The mean sums doubles in entity order: a sum's last bit depends on the order of its
+            // terms, and agg's row order depends on threads and on the engine that built it.
             try (Statement st = c.createStatement();
                     ResultSet rs =
                             st.executeQuery(
-                                    "SELECT k, count(*), min(v), max(v), avg(v) FROM agg"
+                                    "SELECT k, count(*), min(v), max(v), avg(v ORDER BY e) FROM agg"
                                             + " WHERE "
                                             + stored("v")
                                             + " GROUP BY k")) {
@@ -405,7 +470,7 @@ public final class PivotRunner {
                             nonZeros,
                             sparsity,
                             seconds,
-                            resolved == null ? 0 : resolved.partitions(),
+                            partitions,
                             wide);
             Map<String, Object> stats = new LinkedHashMap<>();
             stats.put("asOf", task.asOf());
@@ -426,21 +491,26 @@ public final class PivotRunner {
         return v + " IS NOT NULL AND " + v + " <> 0 AND isfinite(" + v + ")";
     }
 
+    /** Reads every file's Parquet footer: a corrupt file fails as CorruptFile naming it. */
+    public static void checkParquetFooters(DuckDBConnection c, List<Path> files) {
+        for (Path f : files) {
+            try (Statement st = c.createStatement();
+                    ResultSet rs =
+                            st.executeQuery(
+                                    "SELECT count(*) FROM parquet_file_metadata("
+                                            + RelSql.literal(f)
+                                            + ")")) {
+                rs.next();
+            } catch (SQLException e) {
+                throw corrupt(f, e);
+            }
+        }
+    }
+
     private static void loadFiles(DuckDBConnection c, List<Path> files, String format, boolean last)
             throws SQLException {
         if (format.equals("parquet")) {
-            for (Path f : files) {
-                try (Statement st = c.createStatement();
-                        ResultSet rs =
-                                st.executeQuery(
-                                        "SELECT count(*) FROM parquet_file_metadata("
-                                                + RelSql.literal(f)
-                                                + ")")) {
-                    rs.next();
-                } catch (SQLException e) {
-                    throw corrupt(f, e);
-                }
-            }
+            checkParquetFooters(c, files);
             exec(
                     c,
                     "CREATE VIEW src AS SELECT * FROM read_parquet("
@@ -496,7 +566,11 @@ public final class PivotRunner {
                 "pivot.value column '" + value + "' has type " + type + ", not a number");
     }
 
-    private static boolean loadExclusions(DuckDBConnection c, PivotTask.Filters filters)
+    /**
+     * Loads {@code filters.excludeEntities} into table {@code excluded(e VARCHAR)}; false when
+     * there is nothing to exclude. A missing list or column fails naming the field.
+     */
+    public static boolean loadExclusions(DuckDBConnection c, PivotTask.Filters filters)
             throws SQLException {
         if (filters == null
                 || filters.excludeEntities() == null
@@ -591,7 +665,8 @@ public final class PivotRunner {
         return Files.exists(dir.resolve(FeatureCatalog.FILE)) ? FeatureCatalog.read(dir) : null;
     }
 
-    private DuckDBConnection open(Path tmp) throws IOException {
+    /** An in-memory DuckDB with this runner's memory limit and threads, spilling to {@code tmp}. */
+    public DuckDBConnection open(Path tmp) throws IOException {
         try {
             DuckDBConnection c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
             String threads = env.apply(THREADS_ENV);
@@ -730,7 +805,7 @@ public final class PivotRunner {
         return s.length() <= 40 ? s : s.substring(0, 40) + "…";
     }
 
-    static void log(String format, Object... args) {
+    public static void log(String format, Object... args) {
         System.err.println("[pivot] " + String.format(Locale.ROOT, format, args));
     }
 }

@@ -17,9 +17,9 @@ import java.sql.Statement;
  * shape of that statement (a second statement, a set operation, GROUP BY, ORDER BY, LIMIT) or holds
  * a subquery is refused before it can run.
  */
-final class WhereFilter {
+public final class WhereFilter {
 
-    static final String FIELD = "filters.where";
+    public static final String FIELD = "filters.where";
 
     private WhereFilter() {}
 
@@ -104,7 +104,7 @@ final class WhereFilter {
         return false;
     }
 
-    static String firstLine(String s) {
+    public static String firstLine(String s) {
         if (s == null) {
             return "";
         }
