@@ -187,6 +187,11 @@ record EntityRequest(String id, List<String> entities, Set<String> outputs) {
         return names;
     }
 
+    /** Whether a body names an {@code entity} input at all (cheap, before any parsing). */
+    static boolean mentionsEntity(byte[] body) {
+        return contains(body, MARKER);
+    }
+
     private static boolean contains(byte[] body, byte[] marker) {
         outer:
         for (int i = 0; i + marker.length <= body.length; i++) {

@@ -1,32 +1,25 @@
 package io.mlcycle.server;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.mlcycle.online.OnlineStoreException;
 import io.mlcycle.online.OnlineStoreReader;
 import io.mlcycle.task.ServeTask;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The Open Inference Protocol v2 REST endpoints, plus feedback and {@code /metrics}, on the JDK's
- * HTTP server with a bounded pool of worker threads.
+ * The Open Inference Protocol v2 REST endpoints, plus feedback and {@code /metrics}, over {@link
+ * HttpTransport}: small requests are answered on the event loop, big batches and lookups by entity
+ * on a bounded pool of worker threads.
  */
 public final class InferenceServer implements AutoCloseable {
 
@@ -42,13 +35,13 @@ public final class InferenceServer implements AutoCloseable {
             int feedbackWindow,
             int threads) {}
 
-    static {
-        // Without TCP_NODELAY a response written as headers + body waits for the client's
-        // delayed ACK (~40 ms): far over a 2 ms latency budget.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-
     private static final int MAX_FEEDBACK_ENTRIES = 10_000;
+
+    /**
+     * Bodies up to this size are scored on the event loop (a few rows: well under a millisecond);
+     * bigger ones go to a worker thread so they never delay the other connections of the loop.
+     */
+    static final int INLINE_BODY_BYTES = 16 * 1024;
 
     private final Config config;
     private final ModelSlot slot;
@@ -56,8 +49,7 @@ public final class InferenceServer implements AutoCloseable {
     private final FeedbackWindow window;
     private final String version;
     private final String modelPath;
-    private HttpServer http;
-    private ThreadPoolExecutor pool;
+    private HttpTransport http;
     private volatile boolean stopping;
     private final OnlineFeatures online;
 
@@ -82,30 +74,23 @@ public final class InferenceServer implements AutoCloseable {
 
     /** Binds and starts serving; live at once, ready once the model slot is. */
     public InferenceServer start() throws IOException {
-        http = HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 1024);
-        AtomicInteger n = new AtomicInteger();
-        pool =
-                new ThreadPoolExecutor(
-                        config.threads(),
-                        config.threads(),
-                        60,
-                        TimeUnit.SECONDS,
-                        new ArrayBlockingQueue<>(4096),
-                        r -> {
-                            Thread t = new Thread(r, "mlcycle-http-" + n.incrementAndGet());
-                            t.setDaemon(true);
-                            return t;
-                        },
-                        // a full queue slows the acceptor down instead of dropping connections
-                        new ThreadPoolExecutor.CallerRunsPolicy());
-        http.setExecutor(pool);
-        http.createContext("/", this::handle);
-        http.start();
+        http = new HttpTransport(config.maxBodyBytes(), this::handle, this::slow);
+        http.start(
+                config.bindAddress(),
+                config.port(),
+                Runtime.getRuntime().availableProcessors(),
+                config.threads());
         return this;
     }
 
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
+    }
+
+    /** Requests answered on a worker thread: big bodies, and lookups by entity (a Redis trip). */
+    private boolean slow(Exchange ex) {
+        return ex.body().length > INLINE_BODY_BYTES
+                || (online != null && EntityRequest.mentionsEntity(ex.body()));
     }
 
     ServerMetrics metrics() {
@@ -126,12 +111,6 @@ public final class InferenceServer implements AutoCloseable {
         drain();
         if (http != null) {
             http.stop(graceSeconds);
-            pool.shutdown();
-            try {
-                pool.awaitTermination(graceSeconds, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
         if (online != null) {
             online.close();
@@ -147,14 +126,16 @@ public final class InferenceServer implements AutoCloseable {
         return !stopping && slot.state() == ModelSlot.State.READY;
     }
 
-    private void handle(HttpExchange ex) throws IOException {
-        long start = System.nanoTime();
-        String path = ex.getRequestURI().getPath();
-        String method = ex.getRequestMethod();
+    /** Answers one request; never throws (the transport writes what it recorded). */
+    private void handle(Exchange ex) {
+        String path = ex.path;
+        String method = ex.method;
         String endpoint = "other";
         int code;
         try {
-            if (path.equals("/v2/health/live")) {
+            if (path == null) {
+                throw BadRequest.of("the request target is not a valid URI");
+            } else if (path.equals("/v2/health/live")) {
                 endpoint = "live";
                 code = get(ex, method, () -> json(ex, 200, "{\"live\":true}"));
             } else if (path.equals("/v2/health/ready")) {
@@ -204,13 +185,13 @@ public final class InferenceServer implements AutoCloseable {
         } catch (BadRequest e) {
             code = e.status();
             metrics.error(endpoint, reason(code));
-            drain(ex);
             error(ex, code, e.getMessage());
         } catch (IOException e) {
-            // the client went away or sent a broken body: nothing to answer
+            // a body the JSON reader could not read at all
             code = 400;
             metrics.error(endpoint, "io");
-            ex.close();
+            ex.close = true;
+            error(ex, code, "cannot read the request body: " + e.getMessage());
         } catch (RuntimeException e) {
             code = 500;
             metrics.error(endpoint, "internal");
@@ -218,7 +199,7 @@ public final class InferenceServer implements AutoCloseable {
             e.printStackTrace();
             error(ex, 500, "internal error: " + e);
         }
-        metrics.request(endpoint, code, start);
+        metrics.request(endpoint, code, ex.startNanos);
     }
 
     private static String reason(int code) {
@@ -273,36 +254,36 @@ public final class InferenceServer implements AutoCloseable {
         int respond() throws IOException;
     }
 
-    private static int get(HttpExchange ex, String method, Responder r) throws IOException {
+    private static int get(Exchange ex, String method, Responder r) throws IOException {
         return allow(ex, method, "GET", r);
     }
 
-    private static int post(HttpExchange ex, String method, Responder r) throws IOException {
+    private static int post(Exchange ex, String method, Responder r) throws IOException {
         return allow(ex, method, "POST", r);
     }
 
-    private static int allow(HttpExchange ex, String method, String allowed, Responder r)
+    private static int allow(Exchange ex, String method, String allowed, Responder r)
             throws IOException {
         if (method.equals(allowed) || (allowed.equals("GET") && method.equals("HEAD"))) {
             return r.respond();
         }
-        ex.getResponseHeaders().set("Allow", allowed);
+        ex.responseHeaders.set("Allow", allowed);
         throw new BadRequest(405, "method " + method + " not allowed here; use " + allowed);
     }
 
-    private int readiness(HttpExchange ex, String field) throws IOException {
+    private int readiness(Exchange ex, String field) throws IOException {
         boolean r = ready();
         return json(ex, r ? 200 : 503, "{\"" + field + "\":" + r + "}");
     }
 
-    private int serverMetadata(HttpExchange ex) throws IOException {
+    private int serverMetadata(Exchange ex) throws IOException {
         return json(
                 ex,
                 200,
                 "{\"name\":\"mlcycle-server\",\"version\":\"1\",\"extensions\":[\"feedback\"]}");
     }
 
-    private int modelMetadata(HttpExchange ex) throws IOException {
+    private int modelMetadata(Exchange ex) throws IOException {
         ModelSlot.Loaded m = slot.loaded();
         ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
         try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
@@ -369,16 +350,14 @@ public final class InferenceServer implements AutoCloseable {
         return m;
     }
 
-    private int infer(HttpExchange ex) throws IOException {
+    private int infer(Exchange ex) throws IOException {
         ModelSlot.Loaded m = requireReady();
         InputStream in = body(ex);
         if (online != null) {
-            byte[] bytes = in.readAllBytes();
-            EntityRequest byEntity = EntityRequest.read(bytes, config.maxRowsPerRequest());
+            EntityRequest byEntity = EntityRequest.read(ex.body(), config.maxRowsPerRequest());
             if (byEntity != null) {
                 return inferByEntity(ex, m, byEntity);
             }
-            in = new ByteArrayInputStream(bytes);
         }
         InferenceCodec.Request req =
                 InferenceCodec.readInfer(
@@ -405,7 +384,7 @@ public final class InferenceServer implements AutoCloseable {
      * Scores entities with their rows from the online store. An entity no FeatureView knows gets no
      * score (missing); the store failing is a 503 for the request, never a crash.
      */
-    private int inferByEntity(HttpExchange ex, ModelSlot.Loaded m, EntityRequest req)
+    private int inferByEntity(Exchange ex, ModelSlot.Loaded m, EntityRequest req)
             throws IOException {
         OnlineStoreReader.Lookup lookup;
         try {
@@ -455,7 +434,7 @@ public final class InferenceServer implements AutoCloseable {
         return send(ex, 200, "application/json", buf.toByteArray());
     }
 
-    private int feedback(HttpExchange ex) throws IOException {
+    private int feedback(Exchange ex) throws IOException {
         List<InferenceCodec.Feedback> entries =
                 InferenceCodec.readFeedback(body(ex), MAX_FEEDBACK_ENTRIES);
         int accepted = 0;
@@ -494,7 +473,7 @@ public final class InferenceServer implements AutoCloseable {
         }
     }
 
-    private int metricsText(HttpExchange ex) throws IOException {
+    private int metricsText(Exchange ex) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream(8192);
         metrics.ready(ready());
         metrics.write(buf);
@@ -502,20 +481,11 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     /** The request body, refused with 413 beyond {@code maxBodyBytes}. */
-    private InputStream body(HttpExchange ex) {
-        String length = ex.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            long n;
-            try {
-                n = Long.parseLong(length.trim());
-            } catch (NumberFormatException e) {
-                throw BadRequest.of("Content-Length '" + length + "' is not a number");
-            }
-            if (n > config.maxBodyBytes()) {
-                throw tooLarge();
-            }
+    private InputStream body(Exchange ex) {
+        if (ex.tooLarge) {
+            throw tooLarge();
         }
-        return new LimitedInputStream(ex.getRequestBody(), config.maxBodyBytes());
+        return new ByteArrayInputStream(ex.body());
     }
 
     private BadRequest tooLarge() {
@@ -523,79 +493,23 @@ public final class InferenceServer implements AutoCloseable {
                 413, "request body larger than the limit of " + config.maxBodyBytes() + " bytes");
     }
 
-    private final class LimitedInputStream extends FilterInputStream {
-        private long left;
-
-        LimitedInputStream(InputStream in, long limit) {
-            super(in);
-            this.left = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0 && --left < 0) {
-                throw tooLarge();
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0 && (left -= n) < 0) {
-                throw tooLarge();
-            }
-            return n;
-        }
-    }
-
-    /**
-     * Reads what is left of a refused request's body (up to a bound) before answering: a client
-     * still sending when the server closes would see a reset instead of the error message.
-     */
-    private void drain(HttpExchange ex) {
-        long budget = 4L * config.maxBodyBytes() + (1 << 20);
-        byte[] buf = new byte[8192];
-        try {
-            InputStream in = ex.getRequestBody();
-            int n;
-            while (budget > 0 && (n = in.read(buf)) >= 0) {
-                budget -= n;
-            }
-        } catch (IOException e) {
-            budget = 0;
-        }
-        if (budget <= 0) {
-            ex.getResponseHeaders().set("Connection", "close");
-        }
-    }
-
-    private void error(HttpExchange ex, int code, String message) throws IOException {
+    private void error(Exchange ex, int code, String message) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream(64 + message.length());
         try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
             g.writeStartObject();
             g.writeStringField("error", message);
             g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a byte array does not fail
         }
         send(ex, code, "application/json", buf.toByteArray());
     }
 
-    private static int json(HttpExchange ex, int code, String body) throws IOException {
+    private static int json(Exchange ex, int code, String body) throws IOException {
         return send(ex, code, "application/json", body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static int send(HttpExchange ex, int code, String contentType, byte[] body)
-            throws IOException {
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        boolean head = ex.getRequestMethod().equals("HEAD");
-        ex.sendResponseHeaders(code, head ? -1 : body.length == 0 ? -1 : body.length);
-        if (!head) {
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        }
-        ex.close();
-        return code;
+    private static int send(Exchange ex, int code, String contentType, byte[] body) {
+        return ex.respond(code, contentType, body);
     }
 }
