@@ -10,6 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -442,5 +447,68 @@ class InferenceServerTest {
         assertThat((float) output(r.json(), "probability").get("data").get(0).asDouble())
                 .isEqualTo(p);
         assertThat(p).as("e0 = 2 is a positive by the rule the model learned").isGreaterThan(0.5f);
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderEvenWhenTheFirstRunsOnAWorkerThread()
+            throws IOException {
+        // a body over 16 KiB is scored on a worker thread, the GET behind it on the event loop
+        String big = denseBody("x".repeat(20_000), TestModels.rows(2, 9));
+        byte[] json = big.getBytes(StandardCharsets.UTF_8);
+        String requests =
+                "POST /v2/models/churn/infer HTTP/1.1\r\nHost: t\r\nContent-Type:"
+                        + " application/json\r\nContent-Length: "
+                        + json.length
+                        + "\r\n\r\n"
+                        + big
+                        + "GET /v2/health/live HTTP/1.1\r\nHost: t\r\n\r\n"
+                        + "GET /nothing HTTP/1.1\r\nHost: t\r\n\r\n";
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+            s.setSoTimeout(30_000);
+            OutputStream out = s.getOutputStream();
+            out.write(requests.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = s.getInputStream();
+            String first = readResponse(in);
+            assertThat(first).startsWith("HTTP/1.1 200").contains("\"probability\"");
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 200").endsWith("{\"live\":true}");
+            assertThat(readResponse(in))
+                    .startsWith("HTTP/1.1 404")
+                    .contains("no endpoint /nothing");
+        }
+    }
+
+    @Test
+    void aMalformedRequestLineGets400AndTheConnectionCloses() throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 5000);
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write("GET\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            assertThat(readResponse(in)).startsWith("HTTP/1.1 400").contains("malformed HTTP");
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
+    }
+
+    /** One response (status line, headers and a Content-Length body) from a raw connection. */
+    private static String readResponse(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new AssertionError("connection closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        byte[] body = in.readNBytes(length);
+        return head + new String(body, StandardCharsets.UTF_8);
     }
 }
