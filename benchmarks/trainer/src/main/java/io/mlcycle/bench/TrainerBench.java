@@ -3,6 +3,7 @@ package io.mlcycle.bench;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.FeatureAssembler;
+import io.mlcycle.model.InputScaling;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.trainer.Explainer;
@@ -62,13 +63,38 @@ public final class TrainerBench {
                         (int) env("BENCH_HIDDEN", 64),
                         (int) env("BENCH_BLOCKS", 2),
                         env("BENCH_DROPOUT", 0.3),
-                        env("BENCH_WD", 1e-3));
-        System.out.println("resnet hyper-parameters: " + p.toMap());
+                        env("BENCH_WD", 1e-3),
+                        envString("BENCH_SCHEDULE", "constant"));
+        InputScaling scaling =
+                InputScaling.of(
+                        InputScaling.Method.parse(envString("BENCH_SCALING", "minmax")),
+                        d.min,
+                        d.max);
+        // early stopping holds its rows out of the training split, never the test split
+        int patience = (int) env("BENCH_PATIENCE", 0);
+        Fit.EarlyStopping stop =
+                patience > 0
+                        ? new Fit.EarlyStopping(env("BENCH_VALFRAC", 0.1), patience, "auc")
+                        : null;
+        System.out.println(
+                "resnet hyper-parameters: "
+                        + p.toMap()
+                        + ", scaling "
+                        + scaling.method().id()
+                        + ", early stopping "
+                        + stop);
         long t0 = System.nanoTime();
-        Map<String, float[]> params =
-                Fit.train(Algorithm.RESNET, p, d.x, d.scale, d.y, split.train(), seed);
+        Fit.Fitted fitted =
+                Fit.fit(Algorithm.RESNET, p, d.x, scaling, d.y, split.train(), seed, stop);
         double resnetTrain = secs(t0);
-        ModelArtifact model = ModelArtifact.of(spec(d, p), params);
+        System.out.println(
+                "resnet fit: "
+                        + fitted.epochs()
+                        + " epochs, kept epoch "
+                        + fitted.bestEpoch()
+                        + ", held-out auc by epoch "
+                        + fitted.history());
+        ModelArtifact model = ModelArtifact.of(spec(d, p, scaling), fitted.params());
         long s0 = System.nanoTime();
         float[] scores = model.predict(FeatureAssembler.rows(d.x, split.test()));
         double resnetPredict = secs(s0);
@@ -140,7 +166,8 @@ public final class TrainerBench {
                 shapSeconds);
     }
 
-    record Data(SparseMatrix x, int[] y, float[] scale, Set<Integer> planted) {}
+    record Data(
+            SparseMatrix x, int[] y, List<Double> min, List<Double> max, Set<Integer> planted) {}
 
     /**
      * Counts of events per user: a Zipf-like popularity over noise features and ten planted
@@ -217,22 +244,20 @@ public final class TrainerBench {
             min[x.cols()[i]] = Math.min(min[x.cols()[i]], x.values()[i]);
             max[x.cols()[i]] = Math.max(max[x.cols()[i]], x.values()[i]);
         }
-        float[] scale = new float[features];
+        List<Double> mins = new ArrayList<>(features);
+        List<Double> maxs = new ArrayList<>(features);
         for (int j = 0; j < features; j++) {
-            scale[j] = (float) ModelArtifact.scaleOf(Double.isFinite(min[j]) ? min[j] : 0, max[j]);
+            mins.add(Double.isFinite(min[j]) ? min[j] : 0);
+            maxs.add(max[j]);
         }
-        return new Data(x, y, scale, planted);
+        return new Data(x, y, mins, maxs, planted);
     }
 
-    static ModelSpec spec(Data d, Fit.Params p) {
+    static ModelSpec spec(Data d, Fit.Params p, InputScaling scaling) {
         int f = d.x.numFeatures();
         List<ModelSpec.Feature> fs = new ArrayList<>();
-        List<Double> min = new ArrayList<>();
-        List<Double> max = new ArrayList<>();
         for (int j = 0; j < f; j++) {
             fs.add(new ModelSpec.Feature("events/ev" + j, "events", "ev" + j));
-            min.add(0.0);
-            max.add(1.0 / d.scale[j]);
         }
         return new ModelSpec(
                 "bench",
@@ -240,7 +265,7 @@ public final class TrainerBench {
                 "resnet",
                 "user_id",
                 fs,
-                new ModelSpec.Scaling("minmax", min, max),
+                scaling.toSpec(),
                 0.5,
                 p.architecture(f),
                 null,
@@ -289,6 +314,11 @@ public final class TrainerBench {
     static double env(String name, double fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : Double.parseDouble(v);
+    }
+
+    static String envString(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
     }
 
     static double secs(long start) {

@@ -47,6 +47,7 @@ public final class ModelArtifact implements AutoCloseable {
             throw TaskFailure.invalid("MissingModelFile", "no " + ModelSpec.FILE + " in " + dir);
         }
         ModelSpec spec;
+        InputScaling scaling;
         try {
             spec = TaskJson.MAPPER.readValue(json.toFile(), ModelSpec.class);
         } catch (IOException e) {
@@ -54,7 +55,7 @@ public final class ModelArtifact implements AutoCloseable {
                     "CorruptModelFile", json + " is not a model spec: " + e.getMessage());
         }
         try {
-            validate(spec);
+            scaling = validate(spec);
         } catch (IllegalArgumentException e) {
             throw TaskFailure.invalid("CorruptModelFile", json + ": " + e.getMessage());
         }
@@ -74,7 +75,7 @@ public final class ModelArtifact implements AutoCloseable {
         }
         try {
             return new ModelArtifact(
-                    spec, new Net(algorithm, spec.architecture(), arrays, inputScale(spec)));
+                    spec, new Net(algorithm, spec.architecture(), arrays, scaling));
         } catch (IllegalArgumentException e) {
             throw TaskFailure.invalid("CorruptModelFile", params + ": " + e.getMessage());
         }
@@ -82,26 +83,18 @@ public final class ModelArtifact implements AutoCloseable {
 
     /** Builds a scorer from a trained block without a round trip through the disk. */
     public static ModelArtifact of(ModelSpec spec, TabularNet block) {
-        validate(spec);
+        InputScaling scaling = validate(spec);
         return new ModelArtifact(
                 spec,
-                new Net(
-                        block.algorithm(),
-                        spec.architecture(),
-                        block.parameterArrays(),
-                        inputScale(spec)));
+                new Net(block.algorithm(), spec.architecture(), block.parameterArrays(), scaling));
     }
 
     /** Builds a scorer from parameter arrays by {@link TabularNet} name. */
     public static ModelArtifact of(ModelSpec spec, Map<String, float[]> params) {
-        validate(spec);
+        InputScaling scaling = validate(spec);
         return new ModelArtifact(
                 spec,
-                new Net(
-                        Algorithm.parse(spec.algorithm()),
-                        spec.architecture(),
-                        params,
-                        inputScale(spec)));
+                new Net(Algorithm.parse(spec.algorithm()), spec.architecture(), params, scaling));
     }
 
     /**
@@ -150,7 +143,8 @@ public final class ModelArtifact implements AutoCloseable {
         }
     }
 
-    private static void validate(ModelSpec spec) {
+    /** Checks the spec and returns its input scaling. */
+    private static InputScaling validate(ModelSpec spec) {
         if (spec.features() == null || spec.features().isEmpty()) {
             throw new IllegalArgumentException("the model has no features");
         }
@@ -160,38 +154,13 @@ public final class ModelArtifact implements AutoCloseable {
                             + spec.features().size()
                             + " features");
         }
-        ModelSpec.Scaling s = spec.scaling();
-        if (s != null
-                && "minmax".equals(s.method())
-                && (s.min() == null
-                        || s.max() == null
-                        || s.min().size() != spec.features().size()
-                        || s.max().size() != spec.features().size())) {
-            throw new IllegalArgumentException("scaling.min/max do not have one value per feature");
-        }
-    }
-
-    /**
-     * Min-max scaling over [min(0, min), max(0, max)], shifted so that an absent feature stays 0
-     * (the shift is a constant the first layer's bias absorbs): a multiplier per feature.
-     */
-    static float[] inputScale(ModelSpec spec) {
-        int n = spec.features().size();
-        float[] scale = new float[n];
-        ModelSpec.Scaling s = spec.scaling();
-        for (int j = 0; j < n; j++) {
-            scale[j] = 1f;
-            if (s != null && "minmax".equals(s.method())) {
-                scale[j] = (float) scaleOf(s.min().get(j), s.max().get(j));
-            }
-        }
-        return scale;
+        // throws, naming the field, when the method is unknown or min/max do not fit
+        return InputScaling.of(spec);
     }
 
     /** The min-max multiplier of one feature (1 when its range is empty). */
     public static double scaleOf(double min, double max) {
-        double range = Math.max(0, max) - Math.min(0, min);
-        return range > 0 && Double.isFinite(range) ? 1.0 / range : 1.0;
+        return InputScaling.scaleOf(min, max);
     }
 
     public ModelSpec spec() {

@@ -55,7 +55,8 @@ public record ModelSpec(
     /**
      * Per-feature scaling, aligned with {@link ModelSpec#features}.
      *
-     * @param method minmax or none
+     * @param method minmax, log (sign(v)·log1p(|v|), then min-max over the transformed min and max)
+     *     or none; see {@link InputScaling}
      * @param min stored minimum of each feature (from features.json)
      * @param max stored maximum of each feature
      */

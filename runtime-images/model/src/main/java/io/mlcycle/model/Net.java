@@ -20,7 +20,7 @@ public final class Net {
     private final int inputs;
     private final int hidden;
     private final int blocks;
-    private final float[] inputScale;
+    private final InputScaling scaling;
     private final float[] w0;
     private final float[] b0;
     private final float[][] w1;
@@ -36,18 +36,22 @@ public final class Net {
 
     /**
      * @param params parameter arrays by {@link TabularNet} name
-     * @param inputScale multiplier of each raw feature value
+     * @param scaling raw feature value to first-layer input
      */
     Net(
             Algorithm algorithm,
             ModelSpec.Architecture arch,
             Map<String, float[]> params,
-            float[] inputScale) {
+            InputScaling scaling) {
         this.algorithm = algorithm;
         this.inputs = arch.inputs();
         this.hidden = algorithm == Algorithm.LOGISTIC ? 1 : arch.hiddenSize();
         this.blocks = algorithm == Algorithm.LOGISTIC ? 0 : arch.blocks();
-        this.inputScale = inputScale;
+        if (scaling.features() != inputs) {
+            throw new IllegalArgumentException(
+                    "scaling covers " + scaling.features() + " features, expected " + inputs);
+        }
+        this.scaling = scaling;
         this.w0 = need(params, TabularNet.INPUT_WEIGHT, (long) (inputs + 1) * hidden);
         this.b0 = need(params, TabularNet.INPUT_BIAS, hidden);
         w1 = new float[blocks][];
@@ -124,9 +128,13 @@ public final class Net {
         return hidden;
     }
 
-    /** Multiplier applied to raw feature {@code j} before the first layer. */
-    public float inputScale(int j) {
-        return inputScale[j];
+    /** The first layer's input for raw value {@code raw} of feature {@code j}. */
+    public double input(int j, float raw) {
+        return scaling.input(j, raw);
+    }
+
+    public InputScaling scaling() {
+        return scaling;
     }
 
     /** Log-odds of one row given as raw (unscaled) values at ascending feature indices. */
@@ -171,7 +179,7 @@ public final class Net {
     public void firstLayer(int[] idx, float[] val, int from, int to, double weight, double[] out) {
         for (int k = from; k < to; k++) {
             int j = idx[k];
-            double x = weight * val[k] * inputScale[j];
+            double x = weight * scaling.input(j, val[k]);
             if (x == 0) {
                 continue;
             }

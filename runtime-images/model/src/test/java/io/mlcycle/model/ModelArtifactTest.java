@@ -31,6 +31,10 @@ class ModelArtifactTest {
     static final int F = 12;
 
     static ModelSpec spec(Algorithm a) {
+        return spec(a, "minmax");
+    }
+
+    static ModelSpec spec(Algorithm a, String scaling) {
         List<ModelSpec.Feature> features = new ArrayList<>();
         List<Double> min = new ArrayList<>();
         List<Double> max = new ArrayList<>();
@@ -45,7 +49,7 @@ class ModelArtifactTest {
                 a.id(),
                 "user_id",
                 features,
-                new ModelSpec.Scaling("minmax", min, max),
+                new ModelSpec.Scaling(scaling, min, max),
                 0.4,
                 new ModelSpec.Architecture(F, 8, 2, 0.1),
                 "2026-11-24T00:00:00Z",
@@ -98,7 +102,7 @@ class ModelArtifactTest {
     /** DJL's own forward pass in inference mode over padded (index + 1, scaled value) batches. */
     static float[] djlPredict(
             TabularNet block, ModelSpec spec, SparseMatrix m, NDManager manager, boolean coo) {
-        float[] scale = ModelArtifact.inputScale(spec);
+        InputScaling scaling = InputScaling.of(spec);
         int width = 1;
         for (int r = 0; r < m.rows(); r++) {
             width = Math.max(width, m.rowPtr()[r + 1] - m.rowPtr()[r]);
@@ -109,7 +113,7 @@ class ModelArtifactTest {
             int k = r * width;
             for (int p = m.rowPtr()[r]; p < m.rowPtr()[r + 1]; p++, k++) {
                 idx[k] = m.cols()[p] + 1;
-                val[k] = m.values()[p] * scale[m.cols()[p]];
+                val[k] = (float) scaling.input(m.cols()[p], m.values()[p]);
             }
         }
         NDList in =
@@ -124,7 +128,7 @@ class ModelArtifactTest {
                 for (int p = m.rowPtr()[r]; p < m.rowPtr()[r + 1]; p++) {
                     rowIdx[p] = r;
                     colIdx[p] = m.cols()[p] + 1L;
-                    v[p] = m.values()[p] * scale[m.cols()[p]];
+                    v[p] = (float) scaling.input(m.cols()[p], m.values()[p]);
                 }
             }
             in =
@@ -151,7 +155,39 @@ class ModelArtifactTest {
     @EnumSource(Algorithm.class)
     void javaScorerMatchesDjlForwardAndSurvivesSaveAndLoad(Algorithm a, @TempDir Path dir)
             throws Exception {
-        ModelSpec spec = spec(a);
+        assertJavaScorerMatchesDjl(a, spec(a), dir);
+    }
+
+    @ParameterizedTest
+    @EnumSource(InputScaling.Method.class)
+    void everyScalingMethodScoresTheSameInDjlAndJavaAfterReload(
+            InputScaling.Method method, @TempDir Path dir) throws Exception {
+        ModelSpec spec = spec(Algorithm.RESNET, method.id());
+        assertJavaScorerMatchesDjl(Algorithm.RESNET, spec, dir);
+        SparseMatrix rows = randomRows(50, 3);
+        float[] scored;
+        try (ModelArtifact loaded = ModelArtifact.load(dir)) {
+            assertThat(loaded.spec().scaling().method()).isEqualTo(method.id());
+            scored = loaded.predict(rows);
+        }
+        // the same parameters read under min-max scaling: only the scaling tells them apart
+        io.mlcycle.task.TaskJson.MAPPER.writeValue(
+                dir.resolve(ModelSpec.FILE).toFile(), spec(Algorithm.RESNET, "minmax"));
+        try (ModelArtifact asMinMax = ModelArtifact.load(dir)) {
+            float[] other = asMinMax.predict(rows);
+            if (method == InputScaling.Method.MINMAX) {
+                assertThat(other).containsExactly(scored);
+            } else {
+                assertThat(other).isNotEqualTo(scored);
+            }
+        }
+    }
+
+    /**
+     * DJL's forward pass (dense and sparse input) against the Java scorer, before and after a round
+     * trip through the disk, for every scoring entry point.
+     */
+    static void assertJavaScorerMatchesDjl(Algorithm a, ModelSpec spec, Path dir) throws Exception {
         SparseMatrix rows = randomRows(50, 3);
         try (NDManager manager = Djl.newManager()) {
             TabularNet block = randomBlock(a, manager);
@@ -187,6 +223,47 @@ class ModelArtifactTest {
                         .isEqualTo(got[r]);
             }
         }
+    }
+
+    @Test
+    void logScalingFeedsTheNetworkLog1pOverTheLogOfTheStoredRange() {
+        ModelSpec spec = spec(Algorithm.LOGISTIC, "log");
+        InputScaling s = InputScaling.of(spec);
+        // feature 3: stored min 1, max 5 -> the range is [0, log1p(5)]
+        assertThat(s.input(3, 5f)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(s.input(3, 1f))
+                .isCloseTo(
+                        Math.log1p(1) / Math.log1p(5), org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(s.input(3, 0f)).isZero();
+        assertThat(s.input(3, -1f)).isEqualTo(-s.input(3, 1f));
+        // counts 1, 2, 4 keep equal log steps where min-max spaces them by raw difference
+        assertThat(s.input(3, 3f) - s.input(3, 1f))
+                .isCloseTo(
+                        (Math.log1p(3) - Math.log1p(1)) / Math.log1p(5),
+                        org.assertj.core.data.Offset.offset(1e-6));
+        InputScaling minmax = InputScaling.of(spec(Algorithm.LOGISTIC, "minmax"));
+        assertThat(minmax.input(3, 5f)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(minmax.input(3, 1f)).isCloseTo(0.2, org.assertj.core.data.Offset.offset(1e-6));
+        InputScaling selected = s.select(new int[] {3});
+        assertThat(selected.input(0, 2f)).isEqualTo(s.input(3, 2f));
+        assertThat(selected.toSpec().method()).isEqualTo("log");
+        assertThat(selected.toSpec().max()).containsExactly(5.0);
+    }
+
+    @Test
+    void anUnknownScalingMethodInModelJsonIsACorruptModelNamingTheField(@TempDir Path dir)
+            throws Exception {
+        ModelSpec spec = spec(Algorithm.MLP);
+        try (NDManager manager = Djl.newManager()) {
+            ModelArtifact.write(dir, spec, randomBlock(Algorithm.MLP, manager));
+        }
+        Path json = dir.resolve(ModelSpec.FILE);
+        Files.writeString(json, Files.readString(json).replace("\"minmax\"", "\"quantile\""));
+        assertThatThrownBy(() -> ModelArtifact.load(dir))
+                .isInstanceOf(TaskFailure.class)
+                .hasMessageContaining("scaling.method 'quantile'")
+                .extracting(e -> ((TaskFailure) e).reason())
+                .isEqualTo("CorruptModelFile");
     }
 
     @Test

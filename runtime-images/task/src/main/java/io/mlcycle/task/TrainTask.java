@@ -10,6 +10,8 @@ import java.util.List;
  * @param threshold decision threshold for precision/recall/F1 (null: chosen by max F1 on the
  *     validation data, and recorded)
  * @param selectionMetric metric that picks the best trial (e.g. auc)
+ * @param earlyStopping stop each training when the selection metric on rows held out of its
+ *     training data stops improving, keeping the best epoch (null: train every epoch)
  */
 public record TrainTask(
         Owner owner,
@@ -26,13 +28,54 @@ public record TrainTask(
         Select select,
         Double threshold,
         String selectionMetric,
-        String outputUri)
+        String outputUri,
+        EarlyStopping earlyStopping)
         implements Task {
+
+    /** Without early stopping. */
+    public TrainTask(
+            Owner owner,
+            String model,
+            int version,
+            String entity,
+            List<FeatureInput> features,
+            Labels labels,
+            String algorithm,
+            Hyperparameters hyperparameters,
+            Preprocessing preprocessing,
+            Validation validation,
+            Explain explain,
+            Select select,
+            Double threshold,
+            String selectionMetric,
+            String outputUri) {
+        this(
+                owner,
+                model,
+                version,
+                entity,
+                features,
+                labels,
+                algorithm,
+                hyperparameters,
+                preprocessing,
+                validation,
+                explain,
+                select,
+                threshold,
+                selectionMetric,
+                outputUri,
+                null);
+    }
 
     /** Label table: Parquet or CSV with the entity column and a 0/1 label column. */
     public record Labels(String uri, String format, String entity, String column) {}
 
-    /** Every field is a grid axis; one value means a fixed parameter. */
+    /**
+     * Every field is a grid axis; one value means a fixed parameter.
+     *
+     * @param learningRateSchedule constant or cosine (decay to 0 over all epochs); null: constant
+     */
     public record Hyperparameters(
             List<Double> learningRate,
             List<String> optimizer,
@@ -41,10 +84,35 @@ public record TrainTask(
             List<Integer> hiddenSize,
             List<Integer> blocks,
             List<Double> dropout,
-            List<Double> weightDecay) {}
+            List<Double> weightDecay,
+            List<String> learningRateSchedule) {
+
+        /** A constant learning rate. */
+        public Hyperparameters(
+                List<Double> learningRate,
+                List<String> optimizer,
+                List<Integer> epochs,
+                List<Integer> batchSize,
+                List<Integer> hiddenSize,
+                List<Integer> blocks,
+                List<Double> dropout,
+                List<Double> weightDecay) {
+            this(
+                    learningRate,
+                    optimizer,
+                    epochs,
+                    batchSize,
+                    hiddenSize,
+                    blocks,
+                    dropout,
+                    weightDecay,
+                    null);
+        }
+    }
 
     /**
-     * @param scaling minmax or none
+     * @param scaling minmax, log (sign(v)·log1p(|v|), then min-max over the transformed stored
+     *     min/max; for counts and sums) or none; null: minmax
      * @param dropCorrelatedAbove drop one of each feature pair with |pearson r| above this (null:
      *     keep all)
      */
@@ -60,6 +128,17 @@ public record TrainTask(
      * @param topK features reported
      */
     public record Explain(String method, int samples, int background, int topK) {}
+
+    /**
+     * Each training holds out a stratified share of its own training rows (never the validation
+     * rows that score the trial), scores them after every epoch by the selection metric, stops
+     * after {@code patience} epochs without improvement and keeps the best epoch's parameters;
+     * {@code hyperparameters.epochs} is the most it trains.
+     *
+     * @param validationFraction share held out, 0 &lt; f &lt; 1 (null: 0.1)
+     * @param patience epochs without improvement before stopping, &gt;= 1 (null: 2)
+     */
+    public record EarlyStopping(Double validationFraction, Integer patience) {}
 
     /** Retrain on the top-K features by importance and report both models. */
     public record Select(int topK) {}

@@ -11,9 +11,9 @@ import java.util.stream.IntStream;
  * Global feature importance as mean |SHAP value| of the log-odds over sample rows against a
  * background sample. Exact linear SHAP for logistic; expected gradients (the SHAP approximation of
  * Erion et al. for differentiable models) for the nets: φ_j = E_{b, α}[(x_j − b_j) ∂f/∂x_j at b +
- * α(x − b)]. Both only touch each row's non-zeros: the first layer of a point between x and b is
- * the same blend of the two rows' first-layer outputs, and the attribution is non-zero only where x
- * or b is.
+ * α(x − b)], with x and b the network's (scaled) inputs. Both only touch each row's non-zeros: the
+ * first layer of a point between x and b is the same blend of the two rows' first-layer outputs,
+ * and the attribution is non-zero only where x or b is.
  */
 public final class Explainer {
 
@@ -37,12 +37,14 @@ public final class Explainer {
         double[] coef = new double[f];
         double[] one = {1.0};
         for (int j = 0; j < f; j++) {
-            coef[j] = net.inputWeightDot(j, one) * net.inputScale(j);
+            coef[j] = net.inputWeightDot(j, one);
         }
+        // in the network's input space: the log-odds are linear in the scaled values
         double[] mean = new double[f];
         for (int r : background) {
             for (int k = x.rowPtr()[r]; k < x.rowPtr()[r + 1]; k++) {
-                mean[x.cols()[k]] += x.values()[k] / (double) background.length;
+                int j = x.cols()[k];
+                mean[j] += net.input(j, x.values()[k]) / background.length;
             }
         }
         // rows without feature j contribute |coef_j · mean_j| each; correct the rows that have it
@@ -51,7 +53,7 @@ public final class Explainer {
         for (int r : samples) {
             for (int k = x.rowPtr()[r]; k < x.rowPtr()[r + 1]; k++) {
                 int j = x.cols()[k];
-                sum[j] += Math.abs(coef[j] * (x.values()[k] - mean[j]));
+                sum[j] += Math.abs(coef[j] * (net.input(j, x.values()[k]) - mean[j]));
                 count[j]++;
             }
         }
@@ -111,18 +113,20 @@ public final class Explainer {
                                     double diff;
                                     if (q >= qe || (p < xe && x.cols()[p] < x.cols()[q])) {
                                         j = x.cols()[p];
-                                        diff = x.values()[p++];
+                                        diff = net.input(j, x.values()[p++]);
                                     } else if (p >= xe || x.cols()[q] < x.cols()[p]) {
                                         j = x.cols()[q];
-                                        diff = -x.values()[q++];
+                                        diff = -net.input(j, x.values()[q++]);
                                     } else {
                                         j = x.cols()[p];
-                                        diff = x.values()[p++] - x.values()[q++];
+                                        diff =
+                                                net.input(j, x.values()[p++])
+                                                        - net.input(j, x.values()[q++]);
                                     }
                                     if (diff == 0) {
                                         continue;
                                     }
-                                    phi[j] += diff * net.inputScale(j) * net.inputWeightDot(j, g);
+                                    phi[j] += diff * net.inputWeightDot(j, g);
                                     if (!seen[j]) {
                                         seen[j] = true;
                                         list[nList++] = j;

@@ -17,11 +17,14 @@ import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.Djl;
+import io.mlcycle.model.InputScaling;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.model.SparseInput;
 import io.mlcycle.model.TabularNet;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -31,7 +34,12 @@ public final class Fit {
 
     private Fit() {}
 
-    /** One point of the hyper-parameter grid. */
+    /**
+     * One point of the hyper-parameter grid.
+     *
+     * @param learningRateSchedule constant, or cosine (decay from the learning rate towards 0 over
+     *     all updates of all epochs)
+     */
     public record Params(
             double learningRate,
             String optimizer,
@@ -40,11 +48,35 @@ public final class Fit {
             int hiddenSize,
             int blocks,
             double dropout,
-            double weightDecay) {
+            double weightDecay,
+            String learningRateSchedule) {
+
+        /** A constant learning rate. */
+        public Params(
+                double learningRate,
+                String optimizer,
+                int epochs,
+                int batchSize,
+                int hiddenSize,
+                int blocks,
+                double dropout,
+                double weightDecay) {
+            this(
+                    learningRate,
+                    optimizer,
+                    epochs,
+                    batchSize,
+                    hiddenSize,
+                    blocks,
+                    dropout,
+                    weightDecay,
+                    CONSTANT);
+        }
 
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("learningRate", learningRate);
+            m.put("learningRateSchedule", schedule());
             m.put("optimizer", optimizer);
             m.put("epochs", epochs);
             m.put("batchSize", batchSize);
@@ -55,15 +87,43 @@ public final class Fit {
             return m;
         }
 
+        String schedule() {
+            return learningRateSchedule == null
+                    ? CONSTANT
+                    : learningRateSchedule.toLowerCase(Locale.ROOT);
+        }
+
         public ModelSpec.Architecture architecture(int inputs) {
             return new ModelSpec.Architecture(inputs, hiddenSize, blocks, dropout);
         }
     }
 
+    static final String CONSTANT = "constant";
+    static final String COSINE = "cosine";
+    static final List<String> SCHEDULES = List.of(CONSTANT, COSINE);
+
     /**
-     * Trains on {@code rows} of {@code x} (raw values; {@code scale} multiplies each feature) and
-     * returns the parameters by name. Seeded: the same inputs give the same parameters.
+     * Early stopping: a stratified share of the training rows is held out of training, the network
+     * is scored on it after every epoch, and the parameters of the best epoch are kept.
+     *
+     * @param validationFraction share of the training rows held out (0 &lt; f &lt; 1)
+     * @param patience epochs without improvement before training stops (&gt;= 1)
+     * @param metric what "best" means (a {@link Metrics} name, e.g. auc or logLoss)
      */
+    public record EarlyStopping(double validationFraction, int patience, String metric) {}
+
+    /**
+     * What one training produced.
+     *
+     * @param params parameters by {@link TabularNet} name
+     * @param epochs epochs trained
+     * @param bestEpoch 1-based epoch whose parameters were kept (the last without early stopping)
+     * @param history the early-stopping metric after each epoch (empty without early stopping)
+     */
+    public record Fitted(
+            Map<String, float[]> params, int epochs, int bestEpoch, List<Double> history) {}
+
+    /** {@link #fit} with min-max multipliers {@code scale} and no early stopping. */
     public static Map<String, float[]> train(
             Algorithm algorithm,
             Params p,
@@ -72,20 +132,56 @@ public final class Fit {
             int[] y,
             int[] rows,
             long seed) {
+        return fit(algorithm, p, x, InputScaling.multipliers(scale), y, rows, seed, null).params();
+    }
+
+    /**
+     * Trains on {@code rows} of {@code x} (raw values; {@code scaling} maps them to the network's
+     * input) and returns the parameters. Seeded: the same inputs give the same parameters. With
+     * {@code stop}, the held-out share comes out of {@code rows}: nothing outside them is seen.
+     */
+    public static Fitted fit(
+            Algorithm algorithm,
+            Params p,
+            SparseMatrix x,
+            InputScaling scaling,
+            int[] y,
+            int[] rows,
+            long seed,
+            EarlyStopping stop) {
         Djl.engine().setRandomSeed((int) (seed ^ (seed >>> 32)));
+        int[] trainRows = rows;
+        int[] validRows = null;
+        if (stop != null) {
+            Splits.Split s =
+                    Splits.holdout(Validator.labelsOf(y, rows), stop.validationFraction(), seed);
+            int[] valLabels = Validator.labelsOf(y, pick(rows, s.test()));
+            int pos = java.util.Arrays.stream(valLabels).sum();
+            // without both classes among the held-out rows there is nothing to stop on
+            if (pos > 0 && pos < valLabels.length && s.train().length > 0) {
+                trainRows = pick(rows, s.train());
+                validRows = pick(rows, s.test());
+            }
+        }
         TabularNet block = new TabularNet(algorithm, p.architecture(x.numFeatures()));
         boolean batchNorm = algorithm != Algorithm.LOGISTIC;
+        int batchesPerEpoch = (trainRows.length + p.batchSize() - 1) / p.batchSize();
         try (Model model = Model.newInstance("mlcycle", Device.cpu(), Djl.ENGINE)) {
             block.initialize(model.getNDManager(), DataType.FLOAT32, TabularNet.inputShapes(1, 1));
             model.setBlock(block);
             DefaultTrainingConfig config =
                     new DefaultTrainingConfig(Loss.sigmoidBinaryCrossEntropyLoss())
-                            .optOptimizer(optimizer(p))
+                            .optOptimizer(optimizer(p, Math.max(1, p.epochs() * batchesPerEpoch)))
                             .optDevices(new Device[] {Device.cpu()});
+            List<Double> history = new ArrayList<>();
+            Map<String, float[]> best = null;
+            double bestValue = Double.NaN;
+            int bestEpoch = 0;
+            int epoch = 0;
             try (Trainer trainer = model.newTrainer(config)) {
-                int[] order = rows.clone();
+                int[] order = trainRows.clone();
                 Random rnd = new Random(seed);
-                for (int epoch = 0; epoch < p.epochs(); epoch++) {
+                while (epoch < p.epochs()) {
                     shuffle(order, rnd);
                     int batch = 0;
                     for (int start = 0; start < order.length; start += p.batchSize(), batch++) {
@@ -93,18 +189,68 @@ public final class Fit {
                         if (batchNorm && end - start < 2) {
                             continue; // batch statistics of one row are meaningless
                         }
-                        step(trainer, x, scale, y, order, start, end, epoch, batch);
+                        step(trainer, x, scaling, y, order, start, end, epoch, batch);
+                    }
+                    epoch++;
+                    if (validRows == null) {
+                        continue;
+                    }
+                    Map<String, float[]> now = block.parameterArrays();
+                    double value =
+                            score(algorithm, p, now, x, scaling, y, validRows, stop.metric());
+                    history.add(value);
+                    if (best == null || better(value, bestValue, stop.metric())) {
+                        best = now;
+                        bestValue = value;
+                        bestEpoch = epoch;
+                    } else if (epoch - bestEpoch >= stop.patience()) {
+                        break;
                     }
                 }
             }
-            return block.parameterArrays();
+            return best != null
+                    ? new Fitted(best, epoch, bestEpoch, List.copyOf(history))
+                    : new Fitted(block.parameterArrays(), epoch, epoch, List.of());
         }
+    }
+
+    private static boolean better(double value, double best, String metric) {
+        if (!Double.isFinite(value)) {
+            return false;
+        }
+        if (!Double.isFinite(best)) {
+            return true;
+        }
+        return Metrics.higherIsBetter(metric) ? value > best : value < best;
+    }
+
+    /** The metric of the network {@code params} on {@code rows} (threshold: best F1 there). */
+    private static double score(
+            Algorithm algorithm,
+            Params p,
+            Map<String, float[]> params,
+            SparseMatrix x,
+            InputScaling scaling,
+            int[] y,
+            int[] rows,
+            String metric) {
+        float[] scores = Validator.score(algorithm, p, params, x, scaling, rows);
+        int[] labels = Validator.labelsOf(y, rows);
+        return Metrics.of(scores, labels, Metrics.bestF1Threshold(scores, labels)).get(metric);
+    }
+
+    private static int[] pick(int[] rows, int[] positions) {
+        int[] out = new int[positions.length];
+        for (int i = 0; i < positions.length; i++) {
+            out[i] = rows[positions[i]];
+        }
+        return out;
     }
 
     private static void step(
             Trainer trainer,
             SparseMatrix x,
-            float[] scale,
+            InputScaling scaling,
             int[] y,
             int[] order,
             int start,
@@ -127,7 +273,7 @@ public final class Fit {
                 int c = x.cols()[q];
                 rowIdx[k] = i;
                 colIdx[k] = c + 1L;
-                val[k] = x.values()[q] * scale[c];
+                val[k] = (float) scaling.input(c, x.values()[q]);
             }
             lab[i] = y[r];
         }
@@ -156,8 +302,20 @@ public final class Fit {
         }
     }
 
-    private static Optimizer optimizer(Params p) {
-        Tracker lr = Tracker.fixed((float) p.learningRate());
+    private static Optimizer optimizer(Params p, int updates) {
+        float base = (float) p.learningRate();
+        Tracker lr =
+                switch (p.schedule()) {
+                    case CONSTANT -> Tracker.fixed(base);
+                    case COSINE -> n -> cosine(base, n, updates);
+                    default ->
+                            throw TaskFailure.invalid(
+                                    "InvalidHyperparameter",
+                                    "hyperparameters.learningRateSchedule '"
+                                            + p.learningRateSchedule()
+                                            + "' is not one of "
+                                            + SCHEDULES);
+                };
         String name = p.optimizer() == null ? "adam" : p.optimizer().toLowerCase(Locale.ROOT);
         return switch (name) {
             case "adam" ->
@@ -176,6 +334,15 @@ public final class Fit {
                             "UnknownOptimizer",
                             "hyperparameters.optimizer '" + p.optimizer() + "' is not adam or sgd");
         };
+    }
+
+    /**
+     * Cosine decay from {@code base} at the first update towards 0 at the last; DJL counts each
+     * parameter's updates from 1.
+     */
+    static float cosine(float base, int update, int updates) {
+        double progress = Math.min(1.0, (update - 1) / (double) updates);
+        return (float) (base * 0.5 * (1 + Math.cos(Math.PI * progress)));
     }
 
     private static void shuffle(int[] a, Random rnd) {

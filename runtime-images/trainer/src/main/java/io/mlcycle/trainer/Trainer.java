@@ -6,6 +6,7 @@ import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.FeatureAssembler;
+import io.mlcycle.model.InputScaling;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.task.Summary;
@@ -44,8 +45,16 @@ public final class Trainer {
 
     private Trainer() {}
 
-    /** Scores of the validation rows of one evaluation, aligned with their labels. */
-    record Evaluated(float[] scores, int[] labels, Map<String, float[]> params, double seconds) {}
+    /**
+     * Scores of the validation rows of one evaluation, aligned with their labels; the fits behind
+     * them (one for hold-out, one per fold).
+     */
+    record Evaluated(
+            float[] scores,
+            int[] labels,
+            Map<String, float[]> params,
+            List<Fit.Fitted> fits,
+            double seconds) {}
 
     public static Summary run(TrainTask t) throws IOException {
         long start = System.nanoTime();
@@ -62,6 +71,7 @@ public final class Trainer {
         } catch (IllegalArgumentException e) {
             throw TaskFailure.invalid("UnknownMetric", e.getMessage());
         }
+        Fit.EarlyStopping stop = earlyStopping(t.earlyStopping(), metricName);
         TrainTask.Validation given = t.validation();
         // unset numbers arrive as 0: fall back to the documented defaults
         TrainTask.Validation validation =
@@ -96,28 +106,25 @@ public final class Trainer {
                 keep.length == allNames.size()
                         ? data.x()
                         : FeatureAssembler.selectColumns(data.x(), keep);
-        String scalingMethod =
-                pre == null || pre.scaling() == null
-                        ? "minmax"
-                        : pre.scaling().toLowerCase(Locale.ROOT);
-        if (!scalingMethod.equals("minmax") && !scalingMethod.equals("none")) {
+        InputScaling.Method scalingMethod;
+        try {
+            scalingMethod =
+                    InputScaling.Method.parse(
+                            pre == null || pre.scaling() == null ? "minmax" : pre.scaling());
+        } catch (IllegalArgumentException e) {
             throw TaskFailure.invalid(
                     "UnknownScaling",
-                    "preprocessing.scaling '" + pre.scaling() + "' is not minmax or none");
+                    "preprocessing.scaling '" + pre.scaling() + "' is not minmax, log or none");
         }
         List<ModelSpec.Feature> features = new ArrayList<>();
         List<Double> min = new ArrayList<>();
         List<Double> max = new ArrayList<>();
-        float[] scale = new float[keep.length];
         for (int i = 0; i < keep.length; i++) {
             features.add(assembled.features().get(keep[i]));
             min.add(assembled.min()[keep[i]]);
             max.add(assembled.max()[keep[i]]);
-            scale[i] =
-                    scalingMethod.equals("minmax")
-                            ? (float) ModelArtifact.scaleOf(min.get(i), max.get(i))
-                            : 1f;
         }
+        InputScaling scaling = InputScaling.of(scalingMethod, min, max);
         int[] y = data.y();
         Validator validator = Validator.of(validation, y);
 
@@ -129,7 +136,7 @@ public final class Trainer {
         boolean higher = Metrics.higherIsBetter(metricName);
         for (int i = 0; i < grid.size(); i++) {
             Fit.Params p = grid.get(i);
-            Evaluated e = validator.evaluate(algorithm, p, x, scale, y, seed);
+            Evaluated e = validator.evaluate(algorithm, p, x, scaling, y, seed, stop);
             double threshold = threshold(t, e);
             Metrics m = Metrics.of(e.scores(), e.labels(), threshold);
             double value = m.get(metricName);
@@ -137,6 +144,9 @@ public final class Trainer {
             trial.put("trial", i);
             trial.put("hyperparameters", p.toMap());
             trial.put("metrics", m.toMap());
+            if (stop != null) {
+                trial.put("fits", fits(e.fits()));
+            }
             trial.put("seconds", e.seconds());
             trials.add(trial);
             log(
@@ -157,7 +167,16 @@ public final class Trainer {
         Map<String, float[]> params =
                 bestEval.params() != null
                         ? bestEval.params()
-                        : Fit.train(algorithm, bestParams, x, scale, y, identity(x.rows()), seed);
+                        : Fit.fit(
+                                        algorithm,
+                                        bestParams,
+                                        x,
+                                        scaling,
+                                        y,
+                                        identity(x.rows()),
+                                        seed,
+                                        stop)
+                                .params();
 
         ModelSpec spec =
                 new ModelSpec(
@@ -166,7 +185,7 @@ public final class Trainer {
                         algorithm.id(),
                         t.entity(),
                         features,
-                        new ModelSpec.Scaling(scalingMethod, min, max),
+                        scaling.toSpec(),
                         threshold,
                         bestParams.architecture(features.size()),
                         Instant.now().toString(),
@@ -228,13 +247,13 @@ public final class Trainer {
                 }
                 Arrays.sort(top);
                 SparseMatrix xs = FeatureAssembler.selectColumns(x, top);
-                float[] scaleTop = new float[k];
                 List<String> names = new ArrayList<>();
                 for (int i = 0; i < k; i++) {
-                    scaleTop[i] = scale[top[i]];
                     names.add(features.get(top[i]).name());
                 }
-                Evaluated e = validator.evaluate(algorithm, bestParams, xs, scaleTop, y, seed);
+                Evaluated e =
+                        validator.evaluate(
+                                algorithm, bestParams, xs, scaling.select(top), y, seed, stop);
                 Metrics ms = Metrics.of(e.scores(), e.labels(), threshold(t, e));
                 selected = new LinkedHashMap<>();
                 selected.put("topK", k);
@@ -256,6 +275,15 @@ public final class Trainer {
                         "folds", validation.folds(),
                         "seed", seed));
         metricsJson.put("selectionMetric", metricName);
+        metricsJson.put("scaling", scalingMethod.id());
+        if (stop != null) {
+            metricsJson.put(
+                    "earlyStopping",
+                    Map.of(
+                            "validationFraction", stop.validationFraction(),
+                            "patience", stop.patience(),
+                            "metric", stop.metric()));
+        }
         metricsJson.put("thresholdChosenBy", t.threshold() != null ? "task" : "maxF1OnValidation");
         metricsJson.put("metrics", metrics.toMap());
         metricsJson.put("bestTrial", best);
@@ -305,6 +333,38 @@ public final class Trainer {
             details.put("selected", sel);
         }
         return Summary.succeeded(Uris.fileUri(out, true), figures, details);
+    }
+
+    /** The task's early stopping with defaults filled in; null when the task asks for none. */
+    static Fit.EarlyStopping earlyStopping(TrainTask.EarlyStopping es, String metric) {
+        if (es == null) {
+            return null;
+        }
+        double fraction = es.validationFraction() == null ? 0.1 : es.validationFraction();
+        int patience = es.patience() == null ? 2 : es.patience();
+        if (!(fraction > 0 && fraction < 1)) {
+            throw TaskFailure.invalid(
+                    "InvalidEarlyStopping",
+                    "earlyStopping.validationFraction must be between 0 and 1, got " + fraction);
+        }
+        if (patience < 1) {
+            throw TaskFailure.invalid(
+                    "InvalidEarlyStopping", "earlyStopping.patience must be >= 1, got " + patience);
+        }
+        return new Fit.EarlyStopping(fraction, patience, metric);
+    }
+
+    /** Epochs trained and kept per fit, with the held-out metric after each epoch. */
+    private static List<Map<String, Object>> fits(List<Fit.Fitted> fits) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Fit.Fitted f : fits) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("epochs", f.epochs());
+            m.put("bestEpoch", f.bestEpoch());
+            m.put("history", f.history());
+            out.add(m);
+        }
+        return out;
     }
 
     private static void log(String format, Object... args) {
@@ -422,6 +482,7 @@ public final class Trainer {
         List<Integer> blocks = or(hp.blocks(), 2);
         List<Double> dropout = or(hp.dropout(), 0.1);
         List<Double> decay = or(hp.weightDecay(), 0.0);
+        List<String> schedules = or(hp.learningRateSchedule(), Fit.CONSTANT);
         check(lrs, v -> v > 0, "learningRate", "must be > 0");
         check(epochs, v -> v >= 1, "epochs", "must be >= 1");
         check(batch, v -> v >= 1, "batchSize", "must be >= 1");
@@ -436,6 +497,16 @@ public final class Trainer {
                         "hyperparameters.optimizer '" + o + "' is not adam or sgd");
             }
         }
+        for (String sch : schedules) {
+            if (!Fit.SCHEDULES.contains(sch == null ? "" : sch.toLowerCase(Locale.ROOT))) {
+                throw TaskFailure.invalid(
+                        "InvalidHyperparameter",
+                        "hyperparameters.learningRateSchedule '"
+                                + sch
+                                + "' is not one of "
+                                + Fit.SCHEDULES);
+            }
+        }
         boolean linear = algorithm == Algorithm.LOGISTIC;
         Set<Fit.Params> out = new LinkedHashSet<>();
         for (double lr : lrs) {
@@ -446,16 +517,19 @@ public final class Trainer {
                             for (int bl : blocks) {
                                 for (double d : dropout) {
                                     for (double wd : decay) {
-                                        out.add(
-                                                new Fit.Params(
-                                                        lr,
-                                                        o.toLowerCase(Locale.ROOT),
-                                                        e,
-                                                        b,
-                                                        linear ? 1 : hs,
-                                                        linear ? 0 : bl,
-                                                        linear ? 0 : d,
-                                                        wd));
+                                        for (String sch : schedules) {
+                                            out.add(
+                                                    new Fit.Params(
+                                                            lr,
+                                                            o.toLowerCase(Locale.ROOT),
+                                                            e,
+                                                            b,
+                                                            linear ? 1 : hs,
+                                                            linear ? 0 : bl,
+                                                            linear ? 0 : d,
+                                                            wd,
+                                                            sch.toLowerCase(Locale.ROOT)));
+                                        }
                                     }
                                 }
                             }

@@ -4,6 +4,7 @@ import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.FeatureAssembler;
+import io.mlcycle.model.InputScaling;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.task.TrainTask;
@@ -38,7 +39,13 @@ abstract sealed class Validator {
     abstract String method();
 
     abstract Trainer.Evaluated evaluate(
-            Algorithm algorithm, Fit.Params p, SparseMatrix x, float[] scale, int[] y, long seed);
+            Algorithm algorithm,
+            Fit.Params p,
+            SparseMatrix x,
+            InputScaling scaling,
+            int[] y,
+            long seed,
+            Fit.EarlyStopping stop);
 
     /** Rows whose predictions are explained (never trained on, where there is such a set). */
     abstract int[] explainRows();
@@ -46,22 +53,17 @@ abstract sealed class Validator {
     /** Rows the background sample is drawn from. */
     abstract int[] backgroundRows();
 
+    /** Scores {@code rows} of {@code x} with the network {@code params}, as a saved model would. */
     static float[] score(
             Algorithm algorithm,
             Fit.Params p,
             Map<String, float[]> params,
             SparseMatrix x,
-            float[] scale,
+            InputScaling scaling,
             int[] rows) {
         List<ModelSpec.Feature> features =
                 java.util.stream.IntStream.range(0, x.numFeatures())
                         .mapToObj(j -> new ModelSpec.Feature("f" + j, "", "f" + j))
-                        .toList();
-        // the scale is already per feature: express it as a [0, 1/scale] range
-        List<Double> min = java.util.Collections.nCopies(x.numFeatures(), 0.0);
-        List<Double> max =
-                java.util.stream.IntStream.range(0, x.numFeatures())
-                        .mapToObj(j -> 1.0 / scale[j])
                         .toList();
         ModelSpec spec =
                 new ModelSpec(
@@ -70,7 +72,7 @@ abstract sealed class Validator {
                         algorithm.id(),
                         null,
                         features,
-                        new ModelSpec.Scaling("minmax", min, max),
+                        scaling.toSpec(),
                         0.5,
                         p.architecture(x.numFeatures()),
                         null,
@@ -106,14 +108,19 @@ abstract sealed class Validator {
                 Algorithm algorithm,
                 Fit.Params p,
                 SparseMatrix x,
-                float[] scale,
+                InputScaling scaling,
                 int[] y,
-                long seed) {
+                long seed,
+                Fit.EarlyStopping stop) {
             long t0 = System.nanoTime();
-            Map<String, float[]> params = Fit.train(algorithm, p, x, scale, y, split.train(), seed);
-            float[] scores = score(algorithm, p, params, x, scale, split.test());
+            Fit.Fitted fitted = Fit.fit(algorithm, p, x, scaling, y, split.train(), seed, stop);
+            float[] scores = score(algorithm, p, fitted.params(), x, scaling, split.test());
             return new Trainer.Evaluated(
-                    scores, labelsOf(y, split.test()), params, (System.nanoTime() - t0) / 1e9);
+                    scores,
+                    labelsOf(y, split.test()),
+                    fitted.params(),
+                    List.of(fitted),
+                    (System.nanoTime() - t0) / 1e9);
         }
 
         @Override
@@ -146,21 +153,24 @@ abstract sealed class Validator {
                 Algorithm algorithm,
                 Fit.Params p,
                 SparseMatrix x,
-                float[] scale,
+                InputScaling scaling,
                 int[] y,
-                long seed) {
+                long seed,
+                Fit.EarlyStopping stop) {
             long t0 = System.nanoTime();
             float[] oof = new float[rows];
+            List<Fit.Fitted> fits = new java.util.ArrayList<>();
             for (int f = 0; f < folds.size(); f++) {
                 Splits.Split s = folds.get(f);
-                Map<String, float[]> params =
-                        Fit.train(algorithm, p, x, scale, y, s.train(), seed + f);
-                float[] scores = score(algorithm, p, params, x, scale, s.test());
+                Fit.Fitted fitted = Fit.fit(algorithm, p, x, scaling, y, s.train(), seed + f, stop);
+                fits.add(fitted);
+                float[] scores = score(algorithm, p, fitted.params(), x, scaling, s.test());
                 for (int i = 0; i < s.test().length; i++) {
                     oof[s.test()[i]] = scores[i];
                 }
             }
-            return new Trainer.Evaluated(oof, y.clone(), null, (System.nanoTime() - t0) / 1e9);
+            return new Trainer.Evaluated(
+                    oof, y.clone(), null, List.copyOf(fits), (System.nanoTime() - t0) / 1e9);
         }
 
         @Override

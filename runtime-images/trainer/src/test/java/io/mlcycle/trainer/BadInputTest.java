@@ -130,6 +130,68 @@ class BadInputTest {
                 "zero features");
     }
 
+    /** {@link #task} with other preprocessing, hyper-parameters and early stopping. */
+    TrainTask withOptions(
+            TrainTask t,
+            TrainTask.Preprocessing pre,
+            TrainTask.Hyperparameters hp,
+            TrainTask.EarlyStopping stop) {
+        return new TrainTask(
+                t.owner(),
+                t.model(),
+                t.version(),
+                t.entity(),
+                t.features(),
+                t.labels(),
+                t.algorithm(),
+                hp,
+                pre,
+                t.validation(),
+                t.explain(),
+                t.select(),
+                t.threshold(),
+                t.selectionMetric(),
+                t.outputUri(),
+                stop);
+    }
+
+    @Test
+    void unknownScalingMethodIsNamed() throws Exception {
+        TrainTask t = task(features(3, 1f), labels(labelRows("u", 20, r -> "" + r % 2)));
+        assertInvalid(
+                withOptions(t, new TrainTask.Preprocessing("quantile", null), null, null),
+                "UnknownScaling",
+                "preprocessing.scaling 'quantile'",
+                "log");
+    }
+
+    @Test
+    void earlyStoppingOutsideItsRangeIsNamed() throws Exception {
+        TrainTask t = task(features(3, 1f), labels(labelRows("u", 20, r -> "" + r % 2)));
+        assertInvalid(
+                withOptions(t, null, null, new TrainTask.EarlyStopping(1.0, null)),
+                "InvalidEarlyStopping",
+                "earlyStopping.validationFraction",
+                "1.0");
+        assertInvalid(
+                withOptions(t, null, null, new TrainTask.EarlyStopping(null, 0)),
+                "InvalidEarlyStopping",
+                "earlyStopping.patience");
+    }
+
+    @Test
+    void unknownLearningRateScheduleIsNamed() throws Exception {
+        TrainTask t = task(features(3, 1f), labels(labelRows("u", 20, r -> "" + r % 2)));
+        TrainTask.Hyperparameters hp =
+                new TrainTask.Hyperparameters(
+                        null, null, null, null, null, null, null, null, List.of("step"));
+        assertInvalid(
+                withOptions(t, null, hp, null),
+                "InvalidHyperparameter",
+                "hyperparameters.learningRateSchedule 'step'",
+                "cosine");
+    }
+
     @Test
     void missingLabelColumnIsNamed() throws Exception {
         Path f = root.resolve("labels.csv");

@@ -224,4 +224,72 @@ class TrainerTest {
             assertThat(m.spec().scaling().method()).isEqualTo("none");
         }
     }
+
+    @Test
+    void logScalingWithEarlyStoppingServesExactlyWhatTrainingValidated() throws Exception {
+        Path out = root.resolve("models/return-predictor/v5");
+        TrainTask base =
+                task(
+                        "resnet",
+                        new TrainTask.Hyperparameters(
+                                List.of(0.01),
+                                List.of("adam"),
+                                List.of(8),
+                                List.of(128),
+                                List.of(32),
+                                List.of(1),
+                                List.of(0.1),
+                                null,
+                                List.of("cosine")),
+                        new TrainTask.Validation("holdout", 0.2, 0, 42),
+                        null,
+                        out);
+        TrainTask t =
+                new TrainTask(
+                        base.owner(),
+                        base.model(),
+                        5,
+                        base.entity(),
+                        base.features(),
+                        base.labels(),
+                        base.algorithm(),
+                        base.hyperparameters(),
+                        new TrainTask.Preprocessing("log", null),
+                        base.validation(),
+                        new TrainTask.Explain("none", 0, 0, 0),
+                        null,
+                        null,
+                        "auc",
+                        base.outputUri(),
+                        new TrainTask.EarlyStopping(0.15, 2));
+        Summary s = Trainer.run(t);
+        assertThat(s.figures().get("auc")).isGreaterThanOrEqualTo(0.8);
+
+        JsonNode metrics = TaskJson.MAPPER.readTree(out.resolve("metrics.json").toFile());
+        assertThat(metrics.get("scaling").asText()).isEqualTo("log");
+        assertThat(metrics.get("earlyStopping").get("patience").asInt()).isEqualTo(2);
+        JsonNode fit = TaskJson.MAPPER.readTree(out.resolve("trials.json").toFile()).get(0);
+        assertThat(fit.get("hyperparameters").get("learningRateSchedule").asText())
+                .isEqualTo("cosine");
+        JsonNode only = fit.get("fits").get(0);
+        assertThat(only.get("history")).hasSize(only.get("epochs").asInt());
+        assertThat(only.get("bestEpoch").asInt()).isBetween(1, only.get("epochs").asInt());
+
+        // the served model, loaded from disk, scores the validation rows exactly as training did
+        TrainingData d = TrainingData.load(t);
+        Splits.Split split = Splits.holdout(d.y(), 0.2, 42);
+        try (ModelArtifact m = ModelArtifact.load(out)) {
+            assertThat(m.spec().scaling().method()).isEqualTo("log");
+            float[] all =
+                    m.predict(
+                            io.mlcycle.model.FeatureAssembler.project(
+                                    d.assembled(), m.featureNames()));
+            float[] valid = new float[split.test().length];
+            for (int i = 0; i < valid.length; i++) {
+                valid[i] = all[split.test()[i]];
+            }
+            assertThat(Metrics.auc(valid, Validator.labelsOf(d.y(), split.test())))
+                    .isEqualTo(metrics.get("metrics").get("auc").asDouble());
+        }
+    }
 }
