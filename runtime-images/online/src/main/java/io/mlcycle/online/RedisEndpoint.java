@@ -77,6 +77,26 @@ public record RedisEndpoint(String url, String password, Duration timeout, int m
         return new JedisPooled(new HostAndPort(uri.getHost(), port), config.build(), pool);
     }
 
+    /**
+     * Opens the pool's connections now, so that a burst of lookups right after start (or after a
+     * stall) does not pay for new connections one by one: each costs a TCP connect plus the client
+     * handshake round trips, and under a burst every waiting request would open one at once.
+     * Returns how many are idle afterwards; a Redis that cannot be reached is left for later
+     * (lookups then fail with 503 and connect lazily once it is back).
+     */
+    public int warm(JedisPooled redis) {
+        var pool = redis.getPool();
+        int missing = maxConnections - pool.getNumIdle() - pool.getNumActive();
+        try {
+            if (missing > 0) {
+                pool.addObjects(missing);
+            }
+        } catch (RuntimeException e) {
+            // unreachable now: the pool stays lazy
+        }
+        return pool.getNumIdle();
+    }
+
     /** host:port, for messages (never the password). */
     public String describe() {
         URI uri = parse();

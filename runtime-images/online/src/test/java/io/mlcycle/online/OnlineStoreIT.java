@@ -310,4 +310,38 @@ class OnlineStoreIT {
         assertThatThrownBy(() -> RedisEndpoint.of("http://x:1", null).open())
                 .hasMessageContaining("redis:// or rediss://");
     }
+
+    @Test
+    void warmingOpensEveryPooledConnectionUpFront() {
+        RedisEndpoint endpoint = new RedisEndpoint(server.url(), null, Duration.ofMillis(500), 5);
+        try (JedisPooled pooled = endpoint.open();
+                redis.clients.jedis.Jedis admin =
+                        new redis.clients.jedis.Jedis("127.0.0.1", server.port())) {
+            long before = clientsNamed(admin, "mlcycle-online");
+            assertThat(endpoint.warm(pooled)).isEqualTo(5);
+            assertThat(clientsNamed(admin, "mlcycle-online")).isEqualTo(before + 5);
+            // warming again opens nothing more; lookups then reuse the open connections
+            assertThat(endpoint.warm(pooled)).isEqualTo(5);
+            pooled.get("nothing");
+            assertThat(clientsNamed(admin, "mlcycle-online")).isEqualTo(before + 5);
+        }
+    }
+
+    @Test
+    void warmingAnUnreachableRedisLeavesThePoolLazy() throws Exception {
+        int port;
+        try (java.net.ServerSocket s =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        RedisEndpoint endpoint =
+                new RedisEndpoint("redis://127.0.0.1:" + port, null, Duration.ofMillis(200), 3);
+        try (JedisPooled pooled = endpoint.open()) {
+            assertThat(endpoint.warm(pooled)).isZero();
+        }
+    }
+
+    private static long clientsNamed(redis.clients.jedis.Jedis admin, String name) {
+        return admin.clientList().lines().filter(l -> l.contains(" name=" + name + " ")).count();
+    }
 }

@@ -52,6 +52,7 @@ public final class InferenceServer implements AutoCloseable {
     private HttpTransport http;
     private volatile boolean stopping;
     private final OnlineFeatures online;
+    private final OnlineServerMetrics onlineMetrics;
 
     public InferenceServer(Config config, ModelSlot slot) {
         this(config, slot, null, Map.of());
@@ -66,7 +67,8 @@ public final class InferenceServer implements AutoCloseable {
         this.config = config;
         this.slot = slot;
         this.metrics = new ServerMetrics(config.deployment(), config.model(), config.version());
-        this.online = online == null ? null : OnlineFeatures.open(online, env, metrics.online());
+        this.onlineMetrics = online == null ? null : metrics.online();
+        this.online = online == null ? null : OnlineFeatures.open(online, env, onlineMetrics);
         this.window = new FeedbackWindow(config.feedbackWindow());
         this.version = String.valueOf(config.version());
         this.modelPath = "/v2/models/" + config.model();
@@ -80,6 +82,9 @@ public final class InferenceServer implements AutoCloseable {
                 config.port(),
                 Runtime.getRuntime().availableProcessors(),
                 config.threads());
+        if (online != null) {
+            online.warmInBackground();
+        }
         return this;
     }
 
@@ -427,6 +432,7 @@ public final class InferenceServer implements AutoCloseable {
         for (int i = 0, k = 0; i < n; i++) {
             ids[i] = missing[i] ? "" : knownIds[k++];
         }
+        onlineMetrics.served(lookup.versions());
         Map<String, String> asOf = new TreeMap<>();
         lookup.versions().forEach((view, v) -> asOf.put(view, v.asOf()));
         ByteArrayOutputStream buf = new ByteArrayOutputStream(256 + n * 48);

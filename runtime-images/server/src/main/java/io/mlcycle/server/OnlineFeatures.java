@@ -58,6 +58,16 @@ final class OnlineFeatures implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the Redis connections in the background (never delays start or readiness), so the first
+     * burst of lookups finds them open.
+     */
+    void warmInBackground() {
+        Thread t = new Thread(() -> endpoint.warm(redis), "mlcycle-online-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
     String describe() {
         return endpoint.describe();
     }

@@ -209,4 +209,44 @@ class OnlineInferenceIT {
             assertThat(badShape.body()).contains("shape [1]");
         }
     }
+
+    @Test
+    void theAsOfServedPerFeatureViewIsAGaugeThatFollowsAVersionSwitch() throws Exception {
+        Path version = tmp.resolve("events/asOf=2026-11-20");
+        var rows = TestModels.rows(10, 5);
+        TestModels.writeFeatureTable(version, rows);
+        SparseMatrix table = SparseTables.read(version);
+        FeatureCatalog catalog = FeatureCatalog.read(version);
+        Map<String, String> series =
+                Http.labels(
+                        "deployment", "churn-prod", "version", "3", "featureView", TestModels.VIEW);
+        String gauge = "mlcycle_online_features_as_of_seconds";
+        try (LocalRedis redis = LocalRedis.start();
+                JedisPooled client = RedisEndpoint.of(redis.url(), null).open()) {
+            OnlineStoreWriter writer =
+                    new OnlineStoreWriter(
+                            client, OnlineStoreWriter.Options.defaults(Duration.ofHours(1)));
+            writer.write(TestModels.VIEW, "2026-11-20", table, catalog);
+            try (InferenceServer server = server(redis.url()).start()) {
+                Http http = new Http(server.port());
+                // nothing read yet: no as-of to report
+                assertThat(Http.sample(http.get("/metrics").body(), gauge, series)).isNull();
+                String body = byEntity(List.of(rows.get(0).entity()));
+                assertThat(http.post("/v2/models/churn/infer", body).status()).isEqualTo(200);
+                assertThat(Http.sample(http.get("/metrics").body(), gauge, series))
+                        .isEqualTo(1_795_132_800.0); // 2026-11-20T00:00:00Z
+
+                writer.write(TestModels.VIEW, "2026-11-21", table, catalog);
+                // the server re-reads the current pointer after its cache (1 s) expires
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                Double seen;
+                do {
+                    Thread.sleep(200);
+                    assertThat(http.post("/v2/models/churn/infer", body).status()).isEqualTo(200);
+                    seen = Http.sample(http.get("/metrics").body(), gauge, series);
+                } while (seen != null && seen < 1_795_219_200.0 && System.nanoTime() < deadline);
+                assertThat(seen).isEqualTo(1_795_219_200.0); // 2026-11-21T00:00:00Z
+            }
+        }
+    }
 }
