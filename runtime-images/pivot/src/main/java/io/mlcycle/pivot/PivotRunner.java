@@ -726,7 +726,8 @@ public final class PivotRunner {
         }
     }
 
-    private static String requireColumn(Map<String, String> columns, String name, String field) {
+    /** Returns {@code name} if the source has that column, else fails naming the field. */
+    public static String requireColumn(Map<String, String> columns, String name, String field) {
         if (name == null || !columns.containsKey(name)) {
             throw TaskFailure.invalid(
                     "MissingColumn",

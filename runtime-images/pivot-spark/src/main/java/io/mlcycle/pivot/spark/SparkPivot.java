@@ -1,0 +1,327 @@
+package io.mlcycle.pivot.spark;
+
+import io.mlcycle.common.SparseTables;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.VersionedStore;
+import io.mlcycle.pivot.Partitions;
+import io.mlcycle.pivot.PivotRunner;
+import io.mlcycle.pivot.WhereFilter;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Summary;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.duckdb.DuckDBConnection;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Date;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.max_by;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+/**
+ * The pivot engine on Spark SQL: Spark scans the window's files, applies the filters and aggregates
+ * per (entity, key) into the long table {@code (e, k, v, n)}; the driver then hands that table to
+ * the DuckDB pivot's {@link PivotRunner#stageAggregated} — feature choice, stable indices, sparse
+ * parts, catalog, wide export, stats, validation — so both engines publish the same files.
+ *
+ * <p>Same semantics as the DuckDB engine: values are aggregated in double and cast to FLOAT once;
+ * {@code last} orders by (time column, nulls last; file; row in file), files by path for Parquet
+ * and in listing order for CSV, exactly the order DuckDB uses.
+ */
+final class SparkPivot implements PivotRunner.Engine {
+
+    static final String ENGINE = "spark";
+
+    private static final String FILE = "__mlcycle_file";
+    private static final String ROW = "__mlcycle_row";
+
+    private final SparkSession spark;
+    private final PivotRunner runner;
+
+    SparkPivot(SparkSession spark, PivotRunner runner) {
+        this.spark = spark;
+        this.runner = runner;
+    }
+
+    @Override
+    public PivotRunner.Result materialize(
+            PivotTask task,
+            VersionedStore store,
+            Partitions.Resolved resolved,
+            Path stage,
+            Path tmp,
+            long start)
+            throws IOException {
+        if (resolved == null) {
+            throw TaskFailure.invalid(
+                    "UnsupportedSource",
+                    "source.jdbc is not supported by the spark engine: use the duckdb engine, or"
+                            + " export the table to Parquet and give source.uri");
+        }
+        spark.conf().set("spark.sql.session.timeZone", "UTC");
+        spark.conf().set("spark.sql.ansi.enabled", "false");
+        PivotTask.Pivot p = task.pivot();
+        String aggregate = p.aggregate().toLowerCase(Locale.ROOT);
+        boolean last = aggregate.equals("last");
+        String where =
+                task.filters() == null ? null : Partitions.blankToNull(task.filters().where());
+        String format = Partitions.format(task.source().format());
+        List<Path> files = resolved.files();
+        if (files.isEmpty()) {
+            throw TaskFailure.invalid(
+                    "EmptySource",
+                    "no "
+                            + format
+                            + " files in the "
+                            + resolved.partitions()
+                            + " partition(s) of source.uri "
+                            + task.source().uri());
+        }
+        try (DuckDBConnection c = runner.open(tmp)) {
+            if (where != null) {
+                SparkWhere.check(spark, where);
+            }
+            if (format.equals("parquet")) {
+                PivotRunner.checkParquetFooters(c, files);
+            }
+            Dataset<Row> src = read(files, format, last);
+            Map<String, String> columns = new LinkedHashMap<>();
+            for (StructField f : src.schema().fields()) {
+                if (!f.name().equals(FILE) && !f.name().equals(ROW)) {
+                    columns.put(f.name(), f.dataType().simpleString());
+                }
+            }
+            String entity = PivotRunner.requireColumn(columns, task.entity(), "entity");
+            String key = PivotRunner.requireColumn(columns, p.key(), "pivot.key");
+            String value =
+                    p.value() == null || p.value().isBlank()
+                            ? null
+                            : PivotRunner.requireColumn(columns, p.value(), "pivot.value");
+            String time = Partitions.blankToNull(task.source().timeColumn());
+            if (time != null) {
+                PivotRunner.requireColumn(columns, time, "source.timeColumn");
+            }
+
+            long sourceRows = src.count();
+            if (sourceRows == 0) {
+                throw TaskFailure.invalid(
+                        "EmptySource",
+                        "the source has no rows in the "
+                                + resolved.partitions()
+                                + " partition(s) of the window");
+            }
+            if (value != null) {
+                checkNumeric(src, value, src.schema().apply(value).dataType());
+            }
+            Dataset<Row> excluded = null;
+            if (PivotRunner.loadExclusions(c, task.filters())) {
+                Path list = tmp.resolve("excluded.parquet");
+                exec(
+                        c,
+                        "COPY (SELECT DISTINCT e FROM excluded) TO "
+                                + SparseTables.literal(list.toString())
+                                + " (FORMAT parquet)");
+                excluded = spark.read().parquet(list.toString());
+            }
+
+            Column keep = col(q(entity)).isNotNull().and(col(q(key)).isNotNull());
+            if (where != null) {
+                keep = keep.and(SparkWhere.bind(spark, src, where));
+            }
+            if (time != null && task.window() != null && task.window().from() != null) {
+                Partitions.dates(task.window());
+                keep =
+                        keep.and(col(q(time)).geq(lit(Date.valueOf(task.window().from()))))
+                                .and(col(q(time)).lt(lit(Date.valueOf(task.window().to()))));
+            }
+            List<Column> out = new ArrayList<>();
+            out.add(col(q(entity)).cast("string").as("e"));
+            out.add(col(q(key)).cast("string").as("k"));
+            if (value != null) {
+                out.add(col(q(value)).cast("double").as("v"));
+            }
+            if (last) {
+                // DuckDB compares struct fields with NULL greatest: a row without time is latest
+                List<Column> order = new ArrayList<>();
+                if (time != null) {
+                    order.add(col(q(time)).isNull().as("tn"));
+                    order.add(col(q(time)).as("t"));
+                }
+                order.add(col(FILE).as("f"));
+                order.add(col(ROW).as("r"));
+                out.add(struct(order.toArray(Column[]::new)).as("o"));
+            }
+            Dataset<Row> filtered = src.where(keep).select(out.toArray(Column[]::new));
+            if (excluded != null) {
+                filtered =
+                        filtered.join(
+                                excluded,
+                                filtered.col("e").equalTo(excluded.col("e")),
+                                "left_anti");
+            }
+            Column agg =
+                    switch (aggregate) {
+                        case "sum" -> sum(col("v"));
+                        case "count" -> value == null ? count(lit(1)) : count(col("v"));
+                        case "max" -> max(col("v"));
+                        case "min" -> min(col("v"));
+                        case "mean" -> avg(col("v"));
+                        // DuckDB's arg_max skips rows whose value is NULL
+                        default -> max_by(col("v"), when(col("v").isNotNull(), col("o")));
+                    };
+            Path aggDir = tmp.resolve("agg");
+            filtered.groupBy("e", "k")
+                    .agg(agg.cast("double").as("v"), count(lit(1)).as("n"))
+                    .write()
+                    .parquet(aggDir.toString());
+            PivotRunner.log(
+                    "spark: read %d rows from %d file(s), aggregated at %.2f s",
+                    sourceRows, files.size(), (System.nanoTime() - start) / 1e9);
+            loadAggregated(c, aggDir);
+            return runner.stageAggregated(
+                    c, task, store, stage, sourceRows, resolved.partitions(), files, start);
+        } catch (SQLException e) {
+            throw new TaskFailure(
+                    Summary.Outcome.Failed, "QueryFailed", WhereFilter.firstLine(e.getMessage()));
+        } catch (TaskFailure | IOException e) {
+            throw e;
+        } catch (Exception e) { // Spark's AnalysisException is checked yet undeclared
+            throw SparkFailures.of(e, files);
+        }
+    }
+
+    /**
+     * The window's files as one relation, columns united by name. For {@code last} every row also
+     * carries its file's rank and its position in the file: Parquet files rank by path (DuckDB's
+     * filename order) with the reader's row index; CSV files rank in listing order (DuckDB reads
+     * them into one table in that order) and are read whole, one task per file, so the increasing
+     * id follows the file's lines.
+     */
+    private Dataset<Row> read(List<Path> files, String format, boolean last) {
+        if (format.equals("parquet") && !last) {
+            return spark.read()
+                    .option("mergeSchema", "true")
+                    .parquet(files.stream().map(Path::toString).toArray(String[]::new));
+        }
+        List<Path> ranked =
+                format.equals("parquet")
+                        ? files.stream().sorted(Comparator.comparing(Path::toString)).toList()
+                        : files;
+        Dataset<Row> all = null;
+        for (int i = 0; i < ranked.size(); i++) {
+            String file = ranked.get(i).toString();
+            Dataset<Row> one;
+            if (format.equals("parquet")) {
+                one = spark.read().parquet(file);
+                one = one.withColumn(ROW, col("_metadata.row_index"));
+            } else {
+                one = csv().csv(file);
+                if (last) {
+                    one = one.withColumn(ROW, monotonically_increasing_id());
+                }
+            }
+            if (last) {
+                one = one.withColumn(FILE, lit(i));
+            }
+            all = all == null ? one : all.unionByName(one, true);
+        }
+        return all;
+    }
+
+    private org.apache.spark.sql.DataFrameReader csv() {
+        return spark.read()
+                .option("header", "true")
+                .option("inferSchema", "true")
+                .option("multiLine", "true")
+                .option("mode", "FAILFAST");
+    }
+
+    private static void checkNumeric(Dataset<Row> src, String value, DataType type) {
+        if (type instanceof NumericType || type instanceof BooleanType) {
+            return;
+        }
+        if (type instanceof StringType) {
+            List<Row> bad =
+                    src.where(col(q(value)).isNotNull().and(col(q(value)).cast("double").isNull()))
+                            .select(col(q(value)))
+                            .limit(1)
+                            .collectAsList();
+            if (bad.isEmpty()) {
+                return;
+            }
+            String s = bad.get(0).getString(0);
+            throw TaskFailure.invalid(
+                    "NonNumericValue",
+                    "pivot.value column '"
+                            + value
+                            + "' holds a non-numeric value '"
+                            + (s.length() <= 40 ? s : s.substring(0, 40) + "…")
+                            + "'");
+        }
+        throw TaskFailure.invalid(
+                "NonNumericValue",
+                "pivot.value column '"
+                        + value
+                        + "' has type "
+                        + type.simpleString()
+                        + ", not a number");
+    }
+
+    /**
+     * Reads Spark's part files into DuckDB's {@code agg}, the table the shared tail starts from.
+     */
+    private static void loadAggregated(DuckDBConnection c, Path aggDir)
+            throws SQLException, IOException {
+        boolean any;
+        try (Stream<Path> s = Files.list(aggDir)) {
+            any = s.anyMatch(f -> f.getFileName().toString().endsWith(".parquet"));
+        }
+        exec(
+                c,
+                any
+                        ? "CREATE TABLE agg AS SELECT CAST(e AS VARCHAR) AS e, CAST(k AS VARCHAR) AS"
+                                + " k, CAST(v AS DOUBLE) AS v, CAST(n AS BIGINT) AS n FROM"
+                                + " read_parquet("
+                                + SparseTables.literal(aggDir.resolve("*.parquet").toString())
+                                + ")"
+                        : "CREATE TABLE agg(e VARCHAR, k VARCHAR, v DOUBLE, n BIGINT)");
+    }
+
+    private static void exec(DuckDBConnection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    /** A column name quoted for {@code col()}: dots and backticks stay part of the name. */
+    static String q(String name) {
+        return "`" + name.replace("`", "``") + "`";
+    }
+}

@@ -1,0 +1,36 @@
+package io.mlcycle.pivot.spark;
+
+import io.mlcycle.pivot.PivotRunner;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Summary;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+
+/** One light local Spark per test class, and runs of either engine on it. */
+final class TestSpark {
+
+    private TestSpark() {}
+
+    static SparkSession start() {
+        SparkSession spark =
+                SparkSession.builder()
+                        .appName("mlcycle-pivot-spark-test")
+                        .master("local[2]")
+                        .config("spark.ui.enabled", "false")
+                        .config("spark.sql.shuffle.partitions", "3")
+                        .config("spark.driver.host", "127.0.0.1")
+                        .config("spark.driver.bindAddress", "127.0.0.1")
+                        .getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        return spark;
+    }
+
+    static Summary spark(SparkSession spark, PivotTask task) throws IOException {
+        return Main.handle(task, spark, name -> null);
+    }
+
+    static Summary duckdb(PivotTask task) throws IOException {
+        return new PivotRunner(name -> null).run(task);
+    }
+}
