@@ -10,10 +10,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -77,8 +80,16 @@ final class HttpTransport {
     /** Binds; {@code loopThreads} event loops, {@code workerThreads} for offloaded requests. */
     void start(String bindAddress, int port, int loopThreads, int workerThreads)
             throws IOException {
-        boss = new NioEventLoopGroup(1, new DefaultThreadFactory("mlcycle-accept", true));
-        loops = new NioEventLoopGroup(loopThreads, new DefaultThreadFactory("mlcycle-http", true));
+        boolean epoll = Epoll.isAvailable();
+        DefaultThreadFactory accept = new DefaultThreadFactory("mlcycle-accept", true);
+        DefaultThreadFactory http = new DefaultThreadFactory("mlcycle-http", true);
+        boss = epoll ? new EpollEventLoopGroup(1, accept) : new NioEventLoopGroup(1, accept);
+        loops =
+                epoll
+                        ? new EpollEventLoopGroup(loopThreads, http)
+                        : new NioEventLoopGroup(loopThreads, http);
+        Class<? extends ServerChannel> channel =
+                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         AtomicInteger n = new AtomicInteger();
         workers =
                 new ThreadPoolExecutor(
@@ -99,13 +110,13 @@ final class HttpTransport {
             listener =
                     new ServerBootstrap()
                             .group(boss, loops)
-                            .channel(NioServerSocketChannel.class)
+                            .channel(channel)
                             .option(ChannelOption.SO_BACKLOG, 1024)
                             .childOption(ChannelOption.TCP_NODELAY, true)
                             .childHandler(
-                                    new ChannelInitializer<SocketChannel>() {
+                                    new ChannelInitializer<Channel>() {
                                         @Override
-                                        protected void initChannel(SocketChannel ch) {
+                                        protected void initChannel(Channel ch) {
                                             connections.add(ch);
                                             ch.pipeline()
                                                     .addLast(new HttpServerCodec())
