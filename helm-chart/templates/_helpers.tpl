@@ -50,6 +50,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (printf "%s-runtime" (include "mlcycle.fullname" .)) .Values.runtimeServiceAccount.name }}
 {{- end }}
 
+{{/* The Spark drivers' ServiceAccount (FeatureView engine spark). */}}
+{{- define "mlcycle.sparkServiceAccountName" -}}
+{{- default (printf "%s-spark" (include "mlcycle.fullname" .)) .Values.spark.driverServiceAccount.name }}
+{{- end }}
+
 {{/* The data claim every runtime pod mounts. */}}
 {{- define "mlcycle.dataClaimName" -}}
 {{- if .Values.data.existingClaim }}

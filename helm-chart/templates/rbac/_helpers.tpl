@@ -37,6 +37,13 @@ The operator's permissions in the namespaces it watches (least privilege).
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+{{- if .Values.spark.enabled }}
+# FeatureView engine spark: SparkApplications are created once and never updated, like the Jobs;
+# the driver pod's termination message is read through the pods rule above.
+- apiGroups: ["sparkoperator.k8s.io"]
+  resources: ["sparkapplications"]
+  verbs: ["get", "list", "watch", "create", "delete"]
+{{- end }}
 # get: the operator bumps the count of an Event it already recorded instead of adding another.
 - apiGroups: [""]
   resources: ["events"]

@@ -32,6 +32,14 @@ public class EventRecorder {
     @Inject KubernetesClient client;
     @Inject Clock clock;
 
+    public EventRecorder() {}
+
+    /** For tests without CDI. */
+    public EventRecorder(KubernetesClient client, Clock clock) {
+        this.client = client;
+        this.clock = clock;
+    }
+
     public void normal(HasMetadata object, String reason, String message) {
         record(object, NORMAL, reason, message);
     }

@@ -18,6 +18,9 @@ public interface OperatorConfig {
     /** The shared data volume mounted into every runtime pod. */
     Data data();
 
+    /** FeatureViews with engine spark. */
+    Spark spark();
+
     /** Root URI of model artifacts: {@code <modelsUri>/<model>/v<N>/}. */
     @WithDefault("file:///data/models/")
     String modelsUri();
@@ -29,6 +32,23 @@ public interface OperatorConfig {
         String trainer();
 
         String server();
+
+        /** The Spark pivot (driver and executors of a FeatureView with engine spark). */
+        @WithDefault("mlcycle/pivot-spark:0.1.0")
+        String pivotSpark();
+    }
+
+    /**
+     * Spark engine settings. Disabled, the operator never touches the SparkApplication API (the
+     * Kubeflow Spark Operator need not be installed) and a FeatureView with engine spark is told
+     * so.
+     */
+    interface Spark {
+        @WithDefault("false")
+        boolean enabled();
+
+        /** ServiceAccount of Spark driver pods (allowed to create executor pods). */
+        Optional<String> serviceAccount();
     }
 
     /** Runtime pod settings. */

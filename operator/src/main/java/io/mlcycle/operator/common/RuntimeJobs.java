@@ -16,6 +16,10 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
@@ -151,27 +155,9 @@ public class RuntimeJobs {
                 .serviceAccount()
                 .filter(s -> !s.isBlank())
                 .ifPresent(pod::withServiceAccountName);
-        Optional<String> claim = config.data().claim().filter(c -> !c.isBlank());
-        if (claim.isPresent()) {
-            container
-                    .addNewVolumeMount()
-                    .withName(DATA_VOLUME)
-                    .withMountPath(config.data().mountPath())
-                    .endVolumeMount();
-            pod.addNewVolume()
-                    .withName(DATA_VOLUME)
-                    .withNewPersistentVolumeClaim()
-                    .withClaimName(claim.get())
-                    .endPersistentVolumeClaim()
-                    .endVolume();
-        }
-        // The root file system is read-only: DuckDB and DJL unpack their natives into /tmp.
-        container
-                .addNewVolumeMount()
-                .withName(SCRATCH_VOLUME)
-                .withMountPath("/tmp")
-                .endVolumeMount();
-        pod.addNewVolume().withName(SCRATCH_VOLUME).withNewEmptyDir().endEmptyDir().endVolume();
+        Volumes volumes = volumes();
+        container.withVolumeMounts(volumes.mounts());
+        pod.withVolumes(volumes.volumes());
         Container built = container.build();
         return new PodTemplateSpecBuilder()
                 .withNewMetadata()
@@ -219,7 +205,41 @@ public class RuntimeJobs {
                 .build();
     }
 
-    private Optional<SecurityContext> securityContext() {
+    /** Volumes of a runtime pod and where its container mounts them. */
+    public record Volumes(List<Volume> volumes, List<VolumeMount> mounts) {}
+
+    /** The data volume (when a claim is configured) and a scratch {@code /tmp}. */
+    public Volumes volumes() {
+        List<Volume> volumes = new ArrayList<>();
+        List<VolumeMount> mounts = new ArrayList<>();
+        Optional<String> claim = config.data().claim().filter(c -> !c.isBlank());
+        if (claim.isPresent()) {
+            mounts.add(
+                    new VolumeMountBuilder()
+                            .withName(DATA_VOLUME)
+                            .withMountPath(config.data().mountPath())
+                            .build());
+            volumes.add(
+                    new VolumeBuilder()
+                            .withName(DATA_VOLUME)
+                            .withNewPersistentVolumeClaim()
+                            .withClaimName(claim.get())
+                            .endPersistentVolumeClaim()
+                            .build());
+        }
+        // The root file system is read-only: DuckDB and DJL unpack their natives into /tmp.
+        mounts.add(new VolumeMountBuilder().withName(SCRATCH_VOLUME).withMountPath("/tmp").build());
+        volumes.add(
+                new VolumeBuilder()
+                        .withName(SCRATCH_VOLUME)
+                        .withNewEmptyDir()
+                        .endEmptyDir()
+                        .build());
+        return new Volumes(volumes, mounts);
+    }
+
+    /** The container securityContext of runtime pods (mlcycle.runtime.security-context), if set. */
+    public Optional<SecurityContext> securityContext() {
         return config.runtime()
                 .securityContext()
                 .filter(s -> !s.isBlank())
@@ -372,23 +392,30 @@ public class RuntimeJobs {
                                                 : p.getMetadata().getCreationTimestamp())
                         .reversed());
         for (Pod pod : pods) {
-            Optional<ContainerStateTerminated> terminated = terminated(pod);
-            if (terminated.isEmpty()) {
-                continue;
+            Optional<Summary> summary = podSummary(pod, CONTAINER);
+            if (summary.isPresent()) {
+                return summary;
             }
-            return Optional.of(summaryOf(terminated.get()));
         }
         return Optional.empty();
     }
 
-    private static Optional<ContainerStateTerminated> terminated(Pod pod) {
+    /**
+     * The summary a pod's terminated container left (the one named {@code container}, or the pod's
+     * only container); empty while it runs.
+     */
+    public static Optional<Summary> podSummary(Pod pod, String container) {
+        return terminated(pod, container).map(RuntimeJobs::summaryOf);
+    }
+
+    private static Optional<ContainerStateTerminated> terminated(Pod pod, String container) {
         if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
             return Optional.empty();
         }
         return pod.getStatus().getContainerStatuses().stream()
                 .filter(
                         cs ->
-                                CONTAINER.equals(cs.getName())
+                                container.equals(cs.getName())
                                         || pod.getStatus().getContainerStatuses().size() == 1)
                 .map(ContainerStatus::getState)
                 .filter(s -> s != null && s.getTerminated() != null)

@@ -1,5 +1,7 @@
 package io.mlcycle.operator.featureview;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -39,8 +41,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Materializes a FeatureView: one create-only pivot Job per as-of date, its pod's summary copied
- * into status (latest good table, bounded history, dates waiting for data).
+ * Materializes a FeatureView: one create-only pivot run per as-of date — a Job (engine duckdb) or a
+ * SparkApplication (engine spark, see {@link SparkApplications}) — its pod's summary copied into
+ * status (latest good table, bounded history, dates waiting for data). Both engines share the
+ * naming, labels, concurrency and the outcome path.
  */
 @ControllerConfiguration(name = "featureview", generationAwareEventProcessing = false)
 public class FeatureViewReconciler implements Reconciler<FeatureView> {
@@ -52,6 +56,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     public static final String WAITING_FOR_DATA = "WaitingForData";
     public static final String VALIDATION_FAILED = "ValidationFailed";
     public static final String ONLINE_SYNCED = "OnlineSynced";
+
+    /** Engine spark while the operator cannot run SparkApplications. */
+    public static final String SPARK_UNAVAILABLE = "SparkUnavailable";
 
     /**
      * The pivot published the offline table but could not write the online store: the table is good
@@ -65,6 +72,18 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     @Inject EventRecorder events;
     @Inject Clock clock;
     @Inject KubernetesClient client;
+    @Inject SparkApplications sparkApplications;
+
+    /** One pivot run: a Job or a SparkApplication, with its state. */
+    record Run(HasMetadata resource, RuntimeJobs.State state) {
+        String name() {
+            return resource.getMetadata().getName();
+        }
+
+        boolean spark() {
+            return resource instanceof GenericKubernetesResource;
+        }
+    }
 
     @Override
     public List<EventSource<?, FeatureView>> prepareEventSources(
@@ -83,7 +102,23 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         .withSecondaryToPrimaryMapper(
                                 Mappers.<Job>fromOwnerReferences(FeatureView.class))
                         .build();
-        return List.of(new InformerEventSource<>(config, context));
+        if (!sparkApplications.available()) {
+            // Without the SparkApplication CRD an informer on it would keep the operator from
+            // starting: only the duckdb engine runs then.
+            return List.of(new InformerEventSource<>(config, context));
+        }
+        var spark =
+                InformerEventSourceConfiguration.from(SparkApplications.GVK, FeatureView.class)
+                        .withName("pivot-spark-applications")
+                        .withLabelSelector(
+                                RuntimeJobs.MANAGED_BY_LABEL + "=" + RuntimeJobs.MANAGED_BY)
+                        .withSecondaryToPrimaryMapper(
+                                Mappers.<GenericKubernetesResource>fromOwnerReferences(
+                                        FeatureView.class))
+                        .build();
+        return List.of(
+                new InformerEventSource<>(config, context),
+                new InformerEventSource<>(spark, context));
     }
 
     @Override
@@ -97,37 +132,24 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
 
         var invalid = PivotTasks.invalid(spec);
         if (invalid.isPresent()) {
-            String message = invalid.get();
-            boolean already =
-                    Conditions.find(status.conditions, INVALID_SPEC)
-                            .map(c -> message.equals(c.getMessage()))
-                            .orElse(false);
-            Conditions.set(status, INVALID_SPEC, true, INVALID_SPEC, message, generation, now);
             Conditions.set(
-                    status, Conditions.DEGRADED, true, INVALID_SPEC, message, generation, now);
-            Conditions.set(
-                    status,
-                    Conditions.PROGRESSING,
-                    false,
-                    INVALID_SPEC,
-                    "no materialization until the spec is fixed",
-                    generation,
-                    now);
-            if (status.latest == null) {
-                Conditions.set(
-                        status, Conditions.READY, false, INVALID_SPEC, message, generation, now);
-            }
-            status.phase = FeatureViewStatus.Phase.Failed;
-            if (!already) {
-                events.warning(fv, INVALID_SPEC, message);
-            }
-            return StatusUpdates.patchIfChanged(fv, status);
+                    status, INVALID_SPEC, true, INVALID_SPEC, invalid.get(), generation, now);
+            return blocked(fv, status, INVALID_SPEC, invalid.get(), now);
         }
         Conditions.remove(status, INVALID_SPEC);
+        if (spec.engine == FeatureViewSpec.Engine.spark && !sparkApplications.available()) {
+            return blocked(
+                    fv,
+                    status,
+                    SPARK_UNAVAILABLE,
+                    "spec.engine is spark but "
+                            + sparkApplications.unavailable().orElse("Spark is not available"),
+                    now);
+        }
 
-        List<Job> owned = ownedJobs(fv);
-        Map<String, Job> byName = new HashMap<>();
-        owned.forEach(j -> byName.put(j.getMetadata().getName(), j));
+        List<Run> owned = ownedRuns(fv);
+        Map<String, Run> byName = new HashMap<>();
+        owned.forEach(r -> byName.put(r.name(), r));
 
         // Finished Jobs of active materializations: copy what the pod reported, once. The status
         // read here may be an older copy (a lost or re-merged status write): an entry listed twice,
@@ -141,8 +163,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 status.active.remove(active);
                 continue;
             }
-            Job job = byName.get(active.job);
-            if (job == null) {
+            Run run = byName.get(active.job);
+            if (run == null) {
+                boolean spark = FeatureViewSpec.Engine.spark.name().equals(active.engine);
                 status.active.remove(active);
                 record(
                         fv,
@@ -150,23 +173,28 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         active,
                         Summary.failure(
                                 Summary.Outcome.Failed,
-                                "JobDeleted",
-                                "pivot Job " + active.job + " was deleted before it finished"),
+                                spark ? "SparkApplicationDeleted" : "JobDeleted",
+                                (spark ? "SparkApplication " : "pivot Job ")
+                                        + active.job
+                                        + " was deleted before it finished"),
                         now);
                 continue;
             }
-            RuntimeJobs.Result result = runtimeJobs.result(job);
+            RuntimeJobs.Result result =
+                    run.resource() instanceof Job job
+                            ? runtimeJobs.result(job)
+                            : sparkApplications.result((GenericKubernetesResource) run.resource());
             if (result.finished()) {
                 status.active.remove(active);
                 record(fv, status, active, result.summary(), now);
             }
         }
         // Running Jobs the status does not know (a status update was lost): follow them.
-        for (Job job : owned) {
-            String name = job.getMetadata().getName();
+        for (Run run : owned) {
+            String name = run.name();
             boolean known = status.active.stream().anyMatch(a -> name.equals(a.job));
-            if (!known && RuntimeJobs.state(job) == RuntimeJobs.State.Running) {
-                status.active.add(fromJob(job));
+            if (!known && run.state() == RuntimeJobs.State.Running) {
+                status.active.add(fromRun(run));
             }
         }
 
@@ -177,9 +205,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         spec, status, infos, RuntimeJobs.shortHash(TaskJson.write(spec)), now);
         for (Materialization adopted : plan.adopted()) {
             if (status.active.stream().noneMatch(a -> adopted.job.equals(a.job))) {
-                Job job = byName.get(adopted.job);
-                if (job != null && RuntimeJobs.state(job) == RuntimeJobs.State.Running) {
-                    status.active.add(fromJob(job));
+                Run run = byName.get(adopted.job);
+                if (run != null && run.state() == RuntimeJobs.State.Running) {
+                    status.active.add(fromRun(run));
                 }
             }
         }
@@ -208,12 +236,59 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 || (status.latest != null && job.equals(status.latest.job));
     }
 
+    /**
+     * What a view that cannot materialize shows: Degraded with the reason, not Progressing, not
+     * Ready while it has no table, phase Failed, a Warning told once per message.
+     */
+    private UpdateControl<FeatureView> blocked(
+            FeatureView fv, FeatureViewStatus status, String reason, String message, Instant now) {
+        Long generation = status.observedGeneration;
+        FeatureViewStatus old = fv.getStatus();
+        boolean already =
+                old != null
+                        && Conditions.find(old.conditions, Conditions.DEGRADED)
+                                .map(
+                                        c ->
+                                                reason.equals(c.getReason())
+                                                        && message.equals(c.getMessage()))
+                                .orElse(false);
+        Conditions.set(status, Conditions.DEGRADED, true, reason, message, generation, now);
+        Conditions.set(
+                status,
+                Conditions.PROGRESSING,
+                false,
+                reason,
+                "no materialization until this is fixed",
+                generation,
+                now);
+        if (status.latest == null) {
+            Conditions.set(status, Conditions.READY, false, reason, message, generation, now);
+        }
+        status.phase = FeatureViewStatus.Phase.Failed;
+        if (!already) {
+            events.warning(fv, reason, message);
+        }
+        return StatusUpdates.patchIfChanged(fv, status);
+    }
+
     /** Whether a later attempt of the same as-of exists (this one was recorded and retried). */
-    private static boolean superseded(List<Job> owned, Materialization active) {
+    private static boolean superseded(List<Run> owned, Materialization active) {
         int attempt = active.attempt == null ? 1 : active.attempt;
         return owned.stream()
                 .map(FeatureViewReconciler::info)
                 .anyMatch(j -> j.asOf().equals(active.asOf) && j.attempt() > attempt);
+    }
+
+    /** The view's pivot Jobs and, when the Spark engine is available, its SparkApplications. */
+    private List<Run> ownedRuns(FeatureView fv) {
+        List<Run> runs = new ArrayList<>();
+        ownedJobs(fv).forEach(j -> runs.add(new Run(j, RuntimeJobs.state(j))));
+        if (sparkApplications.available()) {
+            sparkApplications
+                    .owned(fv)
+                    .forEach(a -> runs.add(new Run(a, SparkApplications.state(a))));
+        }
+        return runs;
     }
 
     private List<Job> ownedJobs(FeatureView fv) {
@@ -236,12 +311,11 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 .collect(Collectors.toList());
     }
 
-    private static MaterializationPlanner.JobInfo info(Job job) {
-        Map<String, String> labels = job.getMetadata().getLabels();
+    private static MaterializationPlanner.JobInfo info(Run run) {
+        var meta = run.resource().getMetadata();
+        Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
         Map<String, String> annotations =
-                job.getMetadata().getAnnotations() == null
-                        ? Map.of()
-                        : job.getMetadata().getAnnotations();
+                meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
         int attempt;
         try {
             attempt = Integer.parseInt(labels.getOrDefault(ATTEMPT_LABEL, "1"));
@@ -249,21 +323,22 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             attempt = 1;
         }
         return new MaterializationPlanner.JobInfo(
-                job.getMetadata().getName(),
+                meta.getName(),
                 labels.getOrDefault(AS_OF_LABEL, ""),
                 attempt,
                 annotations.get(TRIGGER_ANNOTATION),
-                RuntimeJobs.state(job) == RuntimeJobs.State.Running);
+                run.state() == RuntimeJobs.State.Running);
     }
 
-    private static Materialization fromJob(Job job) {
-        var info = info(job);
+    private static Materialization fromRun(Run run) {
+        var info = info(run);
         Materialization m = new Materialization();
         m.asOf = info.asOf();
         m.job = info.name();
         m.attempt = info.attempt();
         m.trigger = info.trigger();
-        m.startedAt = job.getMetadata().getCreationTimestamp();
+        m.engine = engineOf(run);
+        m.startedAt = run.resource().getMetadata().getCreationTimestamp();
         return m;
     }
 
@@ -277,29 +352,39 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         String name = jobName(fv.getMetadata().getName(), start.asOf(), start.attempt());
         PivotTask task = PivotTasks.task(fv, LocalDate.parse(start.asOf()));
         FeatureViewSpec spec = fv.getSpec();
-        Job job =
-                runtimeJobs.job(
-                        fv,
-                        name,
-                        RuntimeJobs.Runtime.pivot,
-                        task,
-                        spec.backoffLimit == null ? 1 : spec.backoffLimit,
-                        PivotTasks.env(spec),
-                        spec.resources);
-        job.getMetadata().getLabels().put(AS_OF_LABEL, start.asOf());
-        job.getMetadata().getLabels().put(ATTEMPT_LABEL, Integer.toString(start.attempt()));
-        job.getMetadata().setAnnotations(Map.of(TRIGGER_ANNOTATION, start.trigger()));
+        boolean spark = spec.engine == FeatureViewSpec.Engine.spark;
+        HasMetadata run;
+        if (spark) {
+            run = sparkApplications.application(fv, name, task);
+        } else {
+            run =
+                    runtimeJobs.job(
+                            fv,
+                            name,
+                            RuntimeJobs.Runtime.pivot,
+                            task,
+                            spec.backoffLimit == null ? 1 : spec.backoffLimit,
+                            PivotTasks.env(spec),
+                            spec.resources);
+        }
+        run.getMetadata().getLabels().put(AS_OF_LABEL, start.asOf());
+        run.getMetadata().getLabels().put(ATTEMPT_LABEL, Integer.toString(start.attempt()));
+        run.getMetadata().setAnnotations(Map.of(TRIGGER_ANNOTATION, start.trigger()));
         try {
-            client.batch()
-                    .v1()
-                    .jobs()
-                    .inNamespace(fv.getMetadata().getNamespace())
-                    .resource(job)
-                    .create();
+            if (run instanceof Job job) {
+                client.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(fv.getMetadata().getNamespace())
+                        .resource(job)
+                        .create();
+            } else {
+                sparkApplications.create((GenericKubernetesResource) run);
+            }
             events.normal(
                     fv,
                     "MaterializationStarted",
-                    "pivot Job "
+                    (spark ? "SparkApplication " : "pivot Job ")
                             + name
                             + " materializes as-of "
                             + start.asOf()
@@ -316,10 +401,20 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         Materialization m = new Materialization();
         m.asOf = start.asOf();
         m.job = name;
+        m.engine = spec.engine == null ? FeatureViewSpec.Engine.duckdb.name() : spec.engine.name();
         m.attempt = start.attempt();
         m.trigger = start.trigger();
         m.startedAt = now.toString();
         return m;
+    }
+
+    private static String engineOf(Run run) {
+        return (run.spark() ? FeatureViewSpec.Engine.spark : FeatureViewSpec.Engine.duckdb).name();
+    }
+
+    /** "Job" or "SparkApplication": what ran a materialization, for messages. */
+    private static String runKind(Materialization m) {
+        return FeatureViewSpec.Engine.spark.name().equals(m.engine) ? "SparkApplication" : "Job";
     }
 
     /** Copies one finished materialization into status and tells a person about it. */
@@ -332,6 +427,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         Materialization m = new Materialization();
         m.asOf = active.asOf;
         m.job = active.job;
+        m.engine = active.engine;
         m.attempt = active.attempt;
         m.trigger = active.trigger;
         m.startedAt = active.startedAt;
@@ -364,7 +460,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                     ONLINE_WRITE_FAILED,
                     "as-of "
                             + m.asOf
-                            + " (Job "
+                            + " ("
+                            + runKind(m)
+                            + " "
                             + m.job
                             + ") published at "
                             + m.uri
@@ -381,7 +479,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         "Materialized",
                         "as-of "
                                 + m.asOf
-                                + " (Job "
+                                + " ("
+                                + runKind(m)
+                                + " "
                                 + m.job
                                 + "): "
                                 + m.entities
@@ -401,7 +501,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         WAITING_FOR_DATA,
                         "as-of "
                                 + m.asOf
-                                + " (Job "
+                                + " ("
+                                + runKind(m)
+                                + " "
                                 + m.job
                                 + ", attempt "
                                 + m.attempt
@@ -417,7 +519,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         VALIDATION_FAILED,
                         "as-of "
                                 + m.asOf
-                                + " (Job "
+                                + " ("
+                                + runKind(m)
+                                + " "
                                 + m.job
                                 + ") failed validation ("
                                 + m.reason
@@ -431,7 +535,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         "MaterializationFailed",
                         "as-of "
                                 + m.asOf
-                                + " (Job "
+                                + " ("
+                                + runKind(m)
+                                + " "
                                 + m.job
                                 + ") failed ("
                                 + m.reason

@@ -95,6 +95,62 @@ public final class PivotTasks {
             checkRedis(spec.online.redis, "spec.online.redis");
             Durations.parse(spec.online.ttl, "spec.online.ttl");
         }
+        if (spec.spark != null) {
+            checkSpark(spec);
+        }
+    }
+
+    /** Smallest JVM heap Spark starts a driver or executor with (it reserves 300 MiB × 1.5). */
+    static final long MIN_SPARK_MEMORY_MIB = 512;
+
+    private static void checkSpark(FeatureViewSpec spec) {
+        if (spec.engine != FeatureViewSpec.Engine.spark) {
+            throw new IllegalArgumentException(
+                    "spec.spark is set but spec.engine is "
+                            + spec.engine
+                            + ": spark settings need engine: spark");
+        }
+        FeatureViewSpec.Spark spark = spec.spark;
+        if (spark.driver != null) {
+            atLeastOne(spark.driver.cores, "spec.spark.driver.cores");
+            sparkMemory(spark.driver.memory, "spec.spark.driver.memory");
+        }
+        if (spark.executor != null) {
+            atLeastOne(spark.executor.instances, "spec.spark.executor.instances");
+            atLeastOne(spark.executor.cores, "spec.spark.executor.cores");
+            sparkMemory(spark.executor.memory, "spec.spark.executor.memory");
+        }
+    }
+
+    private static void atLeastOne(Integer value, String field) {
+        if (value != null && value < 1) {
+            throw new IllegalArgumentException(field + ": " + value + " is less than 1");
+        }
+    }
+
+    /** MiB of a Spark memory string (a number, MiB without a suffix), failing with the field. */
+    static long sparkMemory(String value, String field) {
+        if (value == null) {
+            return MIN_SPARK_MEMORY_MIB;
+        }
+        var m = java.util.regex.Pattern.compile("^([1-9][0-9]{0,9})([kmgt]?)$").matcher(value);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(
+                    field + ": '" + value + "' is not a Spark memory size such as 512m or 2g");
+        }
+        long n = Long.parseLong(m.group(1));
+        long mib =
+                switch (m.group(2)) {
+                    case "k" -> n / 1024;
+                    case "g" -> n * 1024;
+                    case "t" -> n * 1024 * 1024;
+                    default -> n;
+                };
+        if (mib < MIN_SPARK_MEMORY_MIB) {
+            throw new IllegalArgumentException(
+                    field + ": '" + value + "' is less than the minimum 512m");
+        }
+        return mib;
     }
 
     /**

@@ -19,11 +19,16 @@ import java.util.stream.Stream;
 
 /**
  * Starts the Fabric8 mock API server in CRUD mode on 127.0.0.1 for every {@code @QuarkusTest} (one
- * server, one Quarkus start), and creates the mlcycle CRDs before the operator starts.
+ * server, one Quarkus start), and creates the mlcycle CRDs — and the Spark Operator's
+ * SparkApplication CRD, so the FeatureView Spark engine is available — before the operator starts.
  */
 public class MockKubernetesServer implements QuarkusTestResourceLifecycleManager {
 
     public static final String NAMESPACE = "test";
+
+    /** A reduced copy of the Kubeflow Spark Operator's CRD (test resource). */
+    public static final String SPARK_APPLICATION_CRD =
+            "/spark-operator/sparkapplications.sparkoperator.k8s.io.yaml";
 
     private static KubernetesMockServer server;
 
@@ -49,6 +54,16 @@ public class MockKubernetesServer implements QuarkusTestResourceLifecycleManager
                                     .unmarshal(in, CustomResourceDefinition.class);
                     client.apiextensions().v1().customResourceDefinitions().resource(def).create();
                 }
+            }
+            try (InputStream in =
+                    MockKubernetesServer.class.getResourceAsStream(SPARK_APPLICATION_CRD)) {
+                client.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .resource(
+                                client.getKubernetesSerialization()
+                                        .unmarshal(in, CustomResourceDefinition.class))
+                        .create();
             }
             String url = client.getConfiguration().getMasterUrl();
             Map<String, String> config = new HashMap<>();

@@ -13,11 +13,18 @@ import java.util.List;
 
 /** What to pivot, from where, when, and which rules a table must pass. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+        value = "self.engine == 'spark' || !has(self.spark)",
+        message = "spark settings need engine: spark")
 public class FeatureViewSpec {
 
     public static final String CRON_PATTERN =
             "^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\\S+\\s+){4}\\S+)$";
     public static final String DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+    public static final String SPARK_VERSION_PATTERN = "^[0-9]+\\.[0-9]+\\.[0-9]+$";
+
+    /** JVM memory as Spark writes it: a number and an optional k, m, g or t suffix. */
+    public static final String SPARK_MEMORY_PATTERN = "^[1-9][0-9]*[kmgt]?$";
 
     @Required
     @JsonPropertyDescription("Entity column of the source: one output row per distinct value.")
@@ -84,13 +91,93 @@ public class FeatureViewSpec {
     @JsonPropertyDescription("At most this many materializations run at once (backfill).")
     public Integer maxConcurrent = 2;
 
-    @JsonPropertyDescription("Compute resources of the pivot pod.")
+    @JsonPropertyDescription("Compute resources of the pivot pod (engine duckdb).")
     public io.fabric8.kubernetes.api.model.ResourceRequirements resources;
+
+    @Default("duckdb")
+    @JsonPropertyDescription(
+            "What runs the pivot: duckdb (one pod, a Job) or spark (a SparkApplication of the"
+                    + " Kubeflow Spark Operator: a driver and executors, for event logs that"
+                    + " outgrow one pod). Same task, output layout, validation and summary.")
+    public Engine engine = Engine.duckdb;
+
+    @JsonPropertyDescription(
+            "Settings of the Spark driver and executors; only with engine: spark (defaults apply"
+                    + " when omitted).")
+    public Spark spark;
 
     @JsonPropertyDescription(
             "Also write every good materialization to an online store (Redis): the latest row per"
                     + " entity, switched atomically per version, for inference by entity id.")
     public Online online;
+
+    /** Engines of the pivot. */
+    public enum Engine {
+        duckdb,
+        spark
+    }
+
+    /** Spark application settings of a FeatureView with engine spark. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Spark {
+        @JsonPropertyDescription(
+                "Image of the driver and executors; default: the operator's pivot-spark image.")
+        public String image;
+
+        @Pattern(SPARK_VERSION_PATTERN)
+        @Default("3.5.6")
+        @JsonPropertyDescription("Spark version of the image (the Spark Operator's sparkVersion).")
+        public String sparkVersion = "3.5.6";
+
+        @JsonPropertyDescription(
+                "ServiceAccount of the driver pod (it creates the executor pods); default: the one"
+                        + " the Helm chart creates with spark.enabled.")
+        public String serviceAccount;
+
+        @JsonPropertyDescription("The driver pod.")
+        public Driver driver;
+
+        @JsonPropertyDescription("The executor pods.")
+        public Executor executor;
+
+        @JsonPropertyDescription(
+                "Extra Spark properties (spark.sql.shuffle.partitions, ...), passed as sparkConf.")
+        public java.util.Map<String, String> sparkConf;
+    }
+
+    /** Driver resources. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Driver {
+        @Min(1)
+        @Default("1")
+        @JsonPropertyDescription("CPU cores of the driver.")
+        public Integer cores = 1;
+
+        @Pattern(SPARK_MEMORY_PATTERN)
+        @Default("1g")
+        @JsonPropertyDescription("Driver JVM memory in Spark's notation (at least 512m), e.g. 2g.")
+        public String memory = "1g";
+    }
+
+    /** Executor count and resources. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Executor {
+        @Min(1)
+        @Default("2")
+        @JsonPropertyDescription("Number of executor pods.")
+        public Integer instances = 2;
+
+        @Min(1)
+        @Default("1")
+        @JsonPropertyDescription("CPU cores (task slots) per executor.")
+        public Integer cores = 1;
+
+        @Pattern(SPARK_MEMORY_PATTERN)
+        @Default("1g")
+        @JsonPropertyDescription(
+                "Executor JVM memory in Spark's notation (at least 512m), e.g. 4g.")
+        public String memory = "1g";
+    }
 
     /** The online copy of a FeatureView. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

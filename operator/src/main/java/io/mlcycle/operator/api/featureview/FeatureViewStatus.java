@@ -74,8 +74,12 @@ public class FeatureViewStatus extends MlcycleStatus {
         @JsonPropertyDescription("As-of date (ISO).")
         public String asOf;
 
-        @JsonPropertyDescription("Pivot Job name.")
+        @JsonPropertyDescription(
+                "Name of the pivot Job (engine duckdb) or SparkApplication (spark).")
         public String job;
+
+        @JsonPropertyDescription("Engine that ran it: duckdb or spark.")
+        public String engine;
 
         @JsonPropertyDescription("Attempt number for this as-of (waiting for data retries).")
         public Integer attempt;
@@ -118,7 +122,7 @@ public class FeatureViewStatus extends MlcycleStatus {
         @JsonPropertyDescription("Seconds the pivot took.")
         public Double seconds;
 
-        @JsonPropertyDescription("When the Job was created (RFC 3339).")
+        @JsonPropertyDescription("When the Job or SparkApplication was created (RFC 3339).")
         public String startedAt;
 
         @JsonPropertyDescription("When it finished (RFC 3339).")

@@ -1,0 +1,311 @@
+package io.mlcycle.operator.featureview;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.FeatureViewStatus;
+import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.testing.SparkOperator;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TaskJson;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+
+import static io.mlcycle.operator.testing.Cluster.awaitResource;
+import static io.mlcycle.operator.testing.Cluster.condition;
+import static io.mlcycle.operator.testing.Cluster.conditionIs;
+import static io.mlcycle.operator.testing.Cluster.events;
+import static io.mlcycle.operator.testing.Cluster.hasEvent;
+import static io.mlcycle.operator.testing.Cluster.jobs;
+import static io.mlcycle.operator.testing.Fixtures.featureView;
+import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** FeatureViews with engine spark against the mock API server, the Spark Operator simulated. */
+@QuarkusTest
+class SparkEngineLifecycleTest {
+
+    @Inject KubernetesClient client;
+    @Inject RuntimeJobs runtimeJobs;
+
+    static FeatureView sparkView(String name) {
+        FeatureView fv = featureView(name);
+        fv.getSpec().asOf = "2026-11-18";
+        fv.getSpec().engine = FeatureViewSpec.Engine.spark;
+        return fv;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <T> T at(Object root, Object... path) {
+        Object node = root;
+        for (Object p : path) {
+            if (node == null) {
+                return null;
+            }
+            node =
+                    p instanceof Integer i
+                            ? ((List<Object>) node).get(i)
+                            : ((Map<String, Object>) node).get(p);
+        }
+        return (T) node;
+    }
+
+    @Test
+    void engineSparkCreatesAnOwnedSparkApplicationCarryingTheJobsTask() {
+        FeatureView fv = sparkView("fvs-spec");
+        FeatureViewSpec.Spark spark = new FeatureViewSpec.Spark();
+        spark.driver = new FeatureViewSpec.Driver();
+        spark.driver.cores = 2;
+        spark.driver.memory = "2g";
+        spark.executor = new FeatureViewSpec.Executor();
+        spark.executor.instances = 3;
+        spark.executor.cores = 2;
+        spark.executor.memory = "3g";
+        spark.sparkConf = Map.of("spark.sql.shuffle.partitions", "8");
+        fv.getSpec().spark = spark;
+        FeatureView created = client.resource(fv).create();
+
+        SparkOperator sparkOperator = new SparkOperator(client);
+        GenericKubernetesResource app = sparkOperator.awaitApplication("fvs-spec-pivot-20261118-1");
+        assertThat(app.getApiVersion()).isEqualTo("sparkoperator.k8s.io/v1beta2");
+        assertThat(app.getKind()).isEqualTo("SparkApplication");
+        assertThat(app.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(
+                        o -> {
+                            assertThat(o.getKind()).isEqualTo("FeatureView");
+                            assertThat(o.getName()).isEqualTo("fvs-spec");
+                            assertThat(o.getUid())
+                                    .isEqualTo(client.resource(fv).get().getMetadata().getUid());
+                            assertThat(o.getController()).isTrue();
+                        });
+        assertThat(app.getMetadata().getLabels())
+                .containsEntry("app.kubernetes.io/managed-by", "mlcycle")
+                .containsEntry("mlcycle.io/runtime", "pivot")
+                .containsEntry("mlcycle.io/engine", "spark")
+                .containsEntry("mlcycle.io/featureview", "fvs-spec")
+                .containsEntry("mlcycle.io/as-of", "2026-11-18")
+                .containsEntry("mlcycle.io/attempt", "1");
+        assertThat(app.getMetadata().getAnnotations()).containsKey("mlcycle.io/trigger");
+
+        Map<String, Object> spec = at(app.getAdditionalProperties(), "spec");
+        assertThat(spec)
+                .containsEntry("type", "Java")
+                .containsEntry("mode", "cluster")
+                .containsEntry("mainClass", "io.mlcycle.pivot.spark.Main")
+                .containsEntry("mainApplicationFile", "local:///opt/mlcycle/pivot-spark.jar")
+                .containsEntry("image", "mlcycle/pivot-spark:0.1.0")
+                .containsEntry("sparkVersion", "3.5.6")
+                .containsEntry("restartPolicy", Map.of("type", "Never"));
+        assertThat((Map<String, Object>) at(spec, "sparkConf"))
+                .containsEntry("spark.sql.shuffle.partitions", "8")
+                .containsEntry("spark.local.dir", "/tmp");
+        assertThat((Map<String, Object>) at(spec, "driver"))
+                .containsEntry("cores", 2)
+                .containsEntry("memory", "2g")
+                .containsEntry("serviceAccount", "mlcycle-spark");
+        assertThat((Map<String, Object>) at(spec, "executor"))
+                .containsEntry("instances", 3)
+                .containsEntry("cores", 2)
+                .containsEntry("memory", "3g")
+                .containsEntry("serviceAccount", "mlcycle-runtime");
+
+        // The driver gets the very task JSON a pivot Job's pod would get.
+        List<Map<String, Object>> env = at(spec, "driver", "env");
+        String expectedTask =
+                runtimeJobs
+                        .job(
+                                created,
+                                "same",
+                                RuntimeJobs.Runtime.pivot,
+                                PivotTasks.task(created, LocalDate.parse("2026-11-18")),
+                                1,
+                                List.of(),
+                                null)
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getEnv()
+                        .get(0)
+                        .getValue();
+        assertThat(env)
+                .filteredOn(e -> TaskJson.TASK_ENV.equals(e.get("name")))
+                .singleElement()
+                .satisfies(e -> assertThat(e.get("value")).isEqualTo(expectedTask));
+
+        // Volumes as in a pivot Job's pod: the data claim and a scratch /tmp.
+        List<Map<String, Object>> volumes = at(spec, "volumes");
+        assertThat(volumes)
+                .anySatisfy(
+                        v ->
+                                assertThat((Object) at(v, "persistentVolumeClaim", "claimName"))
+                                        .isEqualTo("mlcycle-data"))
+                .anySatisfy(v -> assertThat(v).containsKey("emptyDir"));
+        for (String pod : List.of("driver", "executor")) {
+            List<Map<String, Object>> mounts = at(spec, pod, "volumeMounts");
+            assertThat(mounts)
+                    .extracting(m -> m.get("mountPath"))
+                    .as(pod)
+                    .containsExactly("/data", "/tmp");
+        }
+        assertThat(jobs(client, "mlcycle.io/featureview", "fvs-spec")).isEmpty();
+
+        FeatureView running =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fvs-spec",
+                        f ->
+                                f.getStatus() != null
+                                        && f.getStatus().phase
+                                                == FeatureViewStatus.Phase.Materializing);
+        assertThat(running.getStatus().active)
+                .singleElement()
+                .satisfies(
+                        a -> {
+                            assertThat(a.job).isEqualTo("fvs-spec-pivot-20261118-1");
+                            assertThat(a.engine).isEqualTo("spark");
+                        });
+        assertThat(conditionIs(running.getStatus(), "Progressing", "True")).isTrue();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "fvs-spec", "MaterializationStarted"));
+    }
+
+    @Test
+    void completedApplicationMakesTheViewReadyWithTheDriversFigures() {
+        client.resource(sparkView("fvs-ready")).create();
+        SparkOperator sparkOperator = new SparkOperator(client);
+        String name = "fvs-ready-pivot-20261118-1";
+        sparkOperator.awaitApplication(name);
+        sparkOperator.run(name);
+        awaitResource(
+                client,
+                FeatureView.class,
+                "fvs-ready",
+                f ->
+                        f.getStatus() != null
+                                && f.getStatus().phase == FeatureViewStatus.Phase.Materializing
+                                && conditionIs(f.getStatus(), "Progressing", "True"));
+
+        sparkOperator.finish(
+                name,
+                pivotSucceeded("file:///data/features/fvs-ready/asOf=2026-11-18/", 250000, 4800));
+
+        FeatureView ready =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fvs-ready",
+                        f -> f.getStatus().phase == FeatureViewStatus.Phase.Ready);
+        FeatureViewStatus status = ready.getStatus();
+        assertThat(status.active).isEmpty();
+        assertThat(status.latest.asOf).isEqualTo("2026-11-18");
+        assertThat(status.latest.job).isEqualTo(name);
+        assertThat(status.latest.engine).isEqualTo("spark");
+        assertThat(status.latest.entities).isEqualTo(250000L);
+        assertThat(status.latest.features).isEqualTo(4800L);
+        assertThat(status.latest.sparsity).isEqualTo(0.99);
+        assertThat(status.latest.uri).isEqualTo("file:///data/features/fvs-ready/asOf=2026-11-18/");
+        assertThat(conditionIs(status, "Ready", "True")).isTrue();
+        assertThat(conditionIs(status, "Progressing", "False")).isTrue();
+        assertThat(conditionIs(status, "Degraded", "False")).isTrue();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "fvs-ready", "Materialized"));
+        assertThat(events(client, "fvs-ready"))
+                .filteredOn(e -> "Materialized".equals(e.getReason()))
+                .singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("(SparkApplication " + name));
+    }
+
+    @Test
+    void failedApplicationWithAValidationSummaryIsValidationFailed() {
+        client.resource(sparkView("fvs-invalid-table")).create();
+        SparkOperator sparkOperator = new SparkOperator(client);
+        String name = "fvs-invalid-table-pivot-20261118-1";
+        sparkOperator.awaitApplication(name);
+        sparkOperator.finish(
+                name,
+                Summary.failure(
+                        Summary.Outcome.ValidationFailed,
+                        "TooFewEntities",
+                        "3 entities, validation.minEntities is 10"));
+
+        FeatureView failed =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fvs-invalid-table",
+                        f -> conditionIs(f.getStatus(), "ValidationFailed", "True"));
+        assertThat(condition(failed.getStatus(), "ValidationFailed"))
+                .hasValueSatisfying(
+                        c -> {
+                            assertThat(c.getReason()).isEqualTo("TooFewEntities");
+                            assertThat(c.getMessage()).contains("minEntities");
+                        });
+        assertThat(failed.getStatus().latest).isNull();
+        assertThat(failed.getStatus().history.get(0).outcome).isEqualTo("ValidationFailed");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "fvs-invalid-table", "ValidationFailed"));
+    }
+
+    @Test
+    void submissionFailureFailsTheViewWithTheSparkOperatorsMessage() {
+        client.resource(sparkView("fvs-nosubmit")).create();
+        SparkOperator sparkOperator = new SparkOperator(client);
+        String name = "fvs-nosubmit-pivot-20261118-1";
+        sparkOperator.awaitApplication(name);
+        sparkOperator.submissionFailed(
+                name, "failed to run spark-submit: serviceaccount \"mlcycle-spark\" not found");
+
+        FeatureView failed =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fvs-nosubmit",
+                        f ->
+                                f.getStatus() != null
+                                        && f.getStatus().phase == FeatureViewStatus.Phase.Failed);
+        assertThat(condition(failed.getStatus(), "Degraded"))
+                .hasValueSatisfying(
+                        c -> {
+                            assertThat(c.getStatus()).isEqualTo("True");
+                            assertThat(c.getReason()).isEqualTo("SubmissionFailed");
+                            assertThat(c.getMessage())
+                                    .contains("SUBMISSION_FAILED")
+                                    .contains("serviceaccount \"mlcycle-spark\" not found");
+                        });
+        assertThat(failed.getStatus().history.get(0).outcome).isEqualTo("Failed");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> hasEvent(client, "fvs-nosubmit", "MaterializationFailed"));
+    }
+
+    @Test
+    void failedApplicationWithoutADriverSummaryCarriesTheErrorMessage() {
+        client.resource(sparkView("fvs-oom")).create();
+        SparkOperator sparkOperator = new SparkOperator(client);
+        String name = "fvs-oom-pivot-20261118-1";
+        sparkOperator.awaitApplication(name);
+        sparkOperator.state(name, "FAILED", "driver pod OOMKilled", null);
+
+        FeatureView failed =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fvs-oom",
+                        f -> conditionIs(f.getStatus(), "Degraded", "True"));
+        assertThat(condition(failed.getStatus(), "Degraded").get().getReason())
+                .isEqualTo("SparkFailed");
+        assertThat(condition(failed.getStatus(), "Degraded").get().getMessage())
+                .contains("driver pod OOMKilled");
+    }
+}

@@ -1,0 +1,70 @@
+package io.mlcycle.operator.featureview;
+
+import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The reconciler's own checks of spec.spark (beyond the schema), naming the field. */
+class SparkSpecTest {
+
+    static FeatureViewSpec spark() {
+        FeatureViewSpec spec = Fixtures.featureView("x").getSpec();
+        spec.engine = FeatureViewSpec.Engine.spark;
+        spec.spark = new FeatureViewSpec.Spark();
+        spec.spark.driver = new FeatureViewSpec.Driver();
+        spec.spark.executor = new FeatureViewSpec.Executor();
+        return spec;
+    }
+
+    @Test
+    void defaultsAreValid() {
+        assertThat(PivotTasks.invalid(spark())).isEmpty();
+    }
+
+    @Test
+    void memoryBelowWhatSparkStartsWithIsInvalid() {
+        FeatureViewSpec spec = spark();
+        spec.spark.executor.memory = "256m";
+        assertThat(PivotTasks.invalid(spec))
+                .hasValue("spec.spark.executor.memory: '256m' is less than the minimum 512m");
+        spec.spark.executor.memory = "1g";
+        spec.spark.driver.memory = "400000k";
+        assertThat(PivotTasks.invalid(spec))
+                .hasValue("spec.spark.driver.memory: '400000k' is less than the minimum 512m");
+        spec.spark.driver.memory = "2 gigs";
+        assertThat(PivotTasks.invalid(spec))
+                .hasValueSatisfying(
+                        m ->
+                                assertThat(m)
+                                        .startsWith(
+                                                "spec.spark.driver.memory: '2 gigs' is not a Spark memory size"));
+    }
+
+    @Test
+    void memoryIsReadInSparksUnits() {
+        assertThat(PivotTasks.sparkMemory("512", "f")).isEqualTo(512);
+        assertThat(PivotTasks.sparkMemory("524288k", "f")).isEqualTo(512);
+        assertThat(PivotTasks.sparkMemory("2g", "f")).isEqualTo(2048);
+        assertThat(PivotTasks.sparkMemory("1t", "f")).isEqualTo(1024 * 1024);
+    }
+
+    @Test
+    void sparkSettingsWithTheDuckdbEngineAreInvalid() {
+        FeatureViewSpec spec = spark();
+        spec.engine = FeatureViewSpec.Engine.duckdb;
+        assertThat(PivotTasks.invalid(spec))
+                .hasValue(
+                        "spec.spark is set but spec.engine is duckdb: spark settings need engine:"
+                                + " spark");
+    }
+
+    @Test
+    void noExecutorsIsInvalid() {
+        FeatureViewSpec spec = spark();
+        spec.spark.executor.instances = 0;
+        assertThat(PivotTasks.invalid(spec))
+                .hasValue("spec.spark.executor.instances: 0 is less than 1");
+    }
+}
