@@ -114,8 +114,22 @@ public final class OnlineBench {
                             }
                             sink[0] += model.predict(got.rows())[0];
                         };
+                // as the server does at start (RedisEndpoint.warm): every pooled connection open
+                // before the first burst; BENCH_WARM_POOL=0 measures a cold, lazily filled pool
+                if (!"0".equals(System.getenv("BENCH_WARM_POOL"))) {
+                    System.out.println("pool warmed: " + endpoint.warm(redis) + " connections");
+                }
+                // the table, the packed write and the training are this harness's garbage, not the
+                // serving path's: collect it before measuring (BENCH_GC_BEFORE=0 leaves it to land
+                // in the first recorded phase)
+                if (!"0".equals(System.getenv("BENCH_GC_BEFORE"))) {
+                    System.gc();
+                }
+                System.out.println("before lookups: " + redisStats(server.port()));
                 Stats l = openLoop("lookup", rate, seconds, lookup);
+                System.out.println("after lookups: " + redisStats(server.port()));
                 Stats p = openLoop("infer_by_entity", rate, seconds, infer);
+                System.out.println("after infer_by_entity: " + redisStats(server.port()));
                 if (misses.get() > 0) {
                     throw new IllegalStateException(misses.get() + " lookups found no row");
                 }
@@ -125,6 +139,32 @@ public final class OnlineBench {
                         l.p99,
                         p.p99);
             }
+        }
+    }
+
+    /** Collections and milliseconds of collection (≈ pause time) of this JVM so far. */
+    static long[] gcTotals() {
+        long count = 0;
+        long ms = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return new long[] {count, ms};
+    }
+
+    /** Connections Redis accepted so far and has open, and its own slowest commands. */
+    static String redisStats(int port) {
+        try (Jedis admin = new Jedis("127.0.0.1", port)) {
+            String stats = admin.info("stats") + admin.info("clients");
+            StringBuilder out = new StringBuilder();
+            for (String key : List.of("total_connections_received", "connected_clients")) {
+                stats.lines()
+                        .filter(l -> l.startsWith(key + ":"))
+                        .findFirst()
+                        .ifPresent(l -> out.append(l.trim()).append(' '));
+            }
+            return out.toString().trim();
         }
     }
 
@@ -139,7 +179,14 @@ public final class OnlineBench {
         AtomicLong errors = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(16);
         long period = 1_000_000_000L / rate;
+        long[] gc0 = gcTotals();
         long t0 = System.nanoTime() + 10_000_000L;
+        System.out.printf(
+                Locale.ROOT,
+                "%s: starts at JVM uptime %.3f s (recorded part from %.3f s)%n",
+                name,
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3,
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1e3 + 3);
         for (int i = 0; i < n; i++) {
             long due = t0 + i * period;
             long wait;
@@ -166,6 +213,30 @@ public final class OnlineBench {
         pool.shutdown();
         pool.awaitTermination(1, TimeUnit.MINUTES);
         long[] m = Arrays.copyOfRange(lat, warm, n);
+        long[] gc = gcTotals();
+        System.out.printf(
+                Locale.ROOT,
+                "%s: this JVM's GC during the phase (warm-up included): %d collections, %d ms%n",
+                name,
+                gc[0] - gc0[0],
+                gc[1] - gc0[1]);
+        // where the slowest requests were scheduled (ms into the recorded part), to line them up
+        // with GC logs and Redis activity
+        Integer[] worst = new Integer[m.length];
+        for (int i = 0; i < worst.length; i++) {
+            worst[i] = i;
+        }
+        Arrays.sort(worst, (x, y) -> Long.compare(m[y], m[x]));
+        StringBuilder slow = new StringBuilder();
+        for (int i = 0; i < Math.min(8, worst.length); i++) {
+            slow.append(
+                    String.format(
+                            Locale.ROOT,
+                            " %.1fms@%dms",
+                            m[worst[i]] / 1e6,
+                            worst[i] * 1000L / rate));
+        }
+        System.out.println(name + ": slowest (latency@scheduled time):" + slow);
         Arrays.sort(m);
         Stats s =
                 new Stats(
