@@ -453,17 +453,24 @@ public class RuntimeJobs {
      * shortened and a hash of the whole keeps it unique.
      */
     public static String name(String... parts) {
+        return name(63, parts);
+    }
+
+    /** {@link #name(String...)} with at most {@code max} characters. */
+    public static String name(int max, String... parts) {
         String full =
                 String.join("-", parts).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
-        if (full.length() <= 63) {
+        if (full.length() <= max) {
             return full;
         }
         String hash = shortHash(full);
         String rest = String.join("-", java.util.Arrays.copyOfRange(parts, 1, parts.length));
-        int room = 63 - hash.length() - rest.length() - 2;
+        int room = max - hash.length() - rest.length() - 2;
         String head = parts[0];
         if (room < 1) {
-            return (head.substring(0, Math.min(head.length(), 63 - hash.length() - 1)) + "-" + hash)
+            return (head.substring(0, Math.min(head.length(), max - hash.length() - 1))
+                            + "-"
+                            + hash)
                     .replaceAll("-+$", "");
         }
         head = head.substring(0, Math.min(head.length(), room)).replaceAll("-+$", "");

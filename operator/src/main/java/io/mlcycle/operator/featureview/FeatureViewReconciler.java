@@ -348,11 +348,24 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 featureView, "pivot", asOf.replace("-", ""), Integer.toString(attempt));
     }
 
+    /**
+     * SparkApplication name: as {@link #jobName}, at most 56 characters, since the Spark Operator
+     * names the driver pod {@code <name>-driver} and its UI Service {@code <name>-ui-svc}.
+     */
+    public static String sparkApplicationName(String featureView, String asOf, int attempt) {
+        return RuntimeJobs.name(
+                56, featureView, "pivot", asOf.replace("-", ""), Integer.toString(attempt));
+    }
+
     private Materialization start(FeatureView fv, MaterializationPlanner.Start start, Instant now) {
-        String name = jobName(fv.getMetadata().getName(), start.asOf(), start.attempt());
-        PivotTask task = PivotTasks.task(fv, LocalDate.parse(start.asOf()));
         FeatureViewSpec spec = fv.getSpec();
         boolean spark = spec.engine == FeatureViewSpec.Engine.spark;
+        String name =
+                spark
+                        ? sparkApplicationName(
+                                fv.getMetadata().getName(), start.asOf(), start.attempt())
+                        : jobName(fv.getMetadata().getName(), start.asOf(), start.attempt());
+        PivotTask task = PivotTasks.task(fv, LocalDate.parse(start.asOf()));
         HasMetadata run;
         if (spark) {
             run = sparkApplications.application(fv, name, task);

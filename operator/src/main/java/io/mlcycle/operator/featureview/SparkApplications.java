@@ -63,6 +63,9 @@ public class SparkApplications {
     public static final String MAIN_CLASS = "io.mlcycle.pivot.spark.Main";
     public static final String APPLICATION_FILE = "local:///opt/mlcycle/pivot-spark.jar";
 
+    /** The runtime's own libraries in the pivot-spark image. */
+    public static final String LIB_CLASSPATH = "/opt/mlcycle/lib/*";
+
     /** The container name the Spark Operator gives the driver. */
     public static final String DRIVER_CONTAINER = "spark-kubernetes-driver";
 
@@ -180,9 +183,14 @@ public class SparkApplications {
         executorSpec.put("volumeMounts", volumes.mounts());
         runtimeJobs.securityContext().ifPresent(sc -> executorSpec.put("securityContext", sc));
 
+        // The image keeps what Spark lacks (DuckDB, Jedis, the PostgreSQL driver, mlcycle's
+        // modules) in /opt/mlcycle/lib. Shuffle files go to the emptyDir Spark mounts for its local
+        // dirs by itself (writable under a read-only root file system). No --add-opens here:
+        // spark-submit adds them for Spark's JVMs (Spark >= 3.3) and the image sets
+        // JDK_JAVA_OPTIONS for any other start.
         Map<String, String> sparkConf = new LinkedHashMap<>();
-        // Shuffle and spill files go to the scratch volume (the root file system is read-only).
-        sparkConf.put("spark.local.dir", "/tmp");
+        sparkConf.put("spark.driver.extraClassPath", LIB_CLASSPATH);
+        sparkConf.put("spark.executor.extraClassPath", LIB_CLASSPATH);
         if (spark.sparkConf != null) {
             sparkConf.putAll(spark.sparkConf);
         }

@@ -107,7 +107,8 @@ class SparkEngineLifecycleTest {
                 .containsEntry("restartPolicy", Map.of("type", "Never"));
         assertThat((Map<String, Object>) at(spec, "sparkConf"))
                 .containsEntry("spark.sql.shuffle.partitions", "8")
-                .containsEntry("spark.local.dir", "/tmp");
+                .containsEntry("spark.driver.extraClassPath", "/opt/mlcycle/lib/*")
+                .containsEntry("spark.executor.extraClassPath", "/opt/mlcycle/lib/*");
         assertThat((Map<String, Object>) at(spec, "driver"))
                 .containsEntry("cores", 2)
                 .containsEntry("memory", "2g")

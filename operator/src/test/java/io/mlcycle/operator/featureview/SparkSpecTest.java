@@ -6,7 +6,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The reconciler's own checks of spec.spark (beyond the schema), naming the field. */
+/**
+ * The reconciler's own checks of spec.spark (beyond the schema), naming the field, and the names of
+ * SparkApplications.
+ */
 class SparkSpecTest {
 
     static FeatureViewSpec spark() {
@@ -66,5 +69,20 @@ class SparkSpecTest {
         spec.spark.executor.instances = 0;
         assertThat(PivotTasks.invalid(spec))
                 .hasValue("spec.spark.executor.instances: 0 is less than 1");
+    }
+
+    @Test
+    void applicationNamesLeaveRoomForTheDriverPodSuffix() {
+        assertThat(FeatureViewReconciler.sparkApplicationName("items", "2026-11-18", 1))
+                .isEqualTo("items-pivot-20261118-1");
+        String longView = "a-feature-view-with-a-long-name-for-its-team";
+        String first = FeatureViewReconciler.sparkApplicationName(longView, "2026-11-18", 1);
+        String second = FeatureViewReconciler.sparkApplicationName(longView, "2026-11-18", 2);
+        assertThat(first).hasSizeLessThanOrEqualTo(56).endsWith("-pivot-20261118-1");
+        assertThat(second).hasSizeLessThanOrEqualTo(56).isNotEqualTo(first);
+        assertThat((first + "-driver").length()).isLessThanOrEqualTo(63);
+        // Jobs keep the 63-character names they always had.
+        assertThat(FeatureViewReconciler.jobName(longView, "2026-11-18", 1))
+                .isEqualTo(longView + "-pivot-20261118-1");
     }
 }
