@@ -2,8 +2,9 @@
 # Usage: benchmarks/run trainer [rows] [features] [epochs]
 #   default 200000 5000 2; a quick run: benchmarks/run trainer 20000 1000
 # Resnet hyper-parameters: BENCH_LR, BENCH_BATCH, BENCH_HIDDEN, BENCH_BLOCKS, BENCH_DROPOUT, BENCH_WD,
-#   BENCH_SCHEDULE (constant|cosine), BENCH_SCALING (minmax|log), BENCH_PATIENCE (>0: early stopping
-#   on BENCH_VALFRAC of the training split, default 0.1).
+#   BENCH_SCHEDULE (constant|cosine, default cosine), BENCH_SCALING (minmax|log, default log),
+#   BENCH_PATIENCE (>0: early stopping on BENCH_VALFRAC of the training split, default 0.1),
+#   BENCH_SEED (data, split and training; 42). Tried settings and results: README.md here.
 # Trains the resnet and XGBoost4J on the same split of planted sparse data, then SHAP on all features.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

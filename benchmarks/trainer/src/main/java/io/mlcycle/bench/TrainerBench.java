@@ -39,7 +39,7 @@ public final class TrainerBench {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int features = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
         int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-        long seed = 42;
+        long seed = (long) env("BENCH_SEED", 42);
         long g0 = System.nanoTime();
         Data d = generate(rows, features, seed);
         System.out.printf(
@@ -64,12 +64,10 @@ public final class TrainerBench {
                         (int) env("BENCH_BLOCKS", 2),
                         env("BENCH_DROPOUT", 0.3),
                         env("BENCH_WD", 1e-3),
-                        envString("BENCH_SCHEDULE", "constant"));
+                        envString("BENCH_SCHEDULE", "cosine"));
         InputScaling scaling =
                 InputScaling.of(
-                        InputScaling.Method.parse(envString("BENCH_SCALING", "minmax")),
-                        d.min,
-                        d.max);
+                        InputScaling.Method.parse(envString("BENCH_SCALING", "log")), d.min, d.max);
         // early stopping holds its rows out of the training split, never the test split
         int patience = (int) env("BENCH_PATIENCE", 0);
         Fit.EarlyStopping stop =

@@ -163,6 +163,14 @@ public final class Fit {
                 validRows = pick(rows, s.test());
             }
         }
+        // the network's inputs once, not per epoch (log1p is not free); the same values the
+        // scorer computes with scaling.input
+        float[] inputs = new float[(int) x.nonZeros()];
+        for (int r : trainRows) {
+            for (int q = x.rowPtr()[r]; q < x.rowPtr()[r + 1]; q++) {
+                inputs[q] = (float) scaling.input(x.cols()[q], x.values()[q]);
+            }
+        }
         TabularNet block = new TabularNet(algorithm, p.architecture(x.numFeatures()));
         boolean batchNorm = algorithm != Algorithm.LOGISTIC;
         int batchesPerEpoch = (trainRows.length + p.batchSize() - 1) / p.batchSize();
@@ -189,7 +197,7 @@ public final class Fit {
                         if (batchNorm && end - start < 2) {
                             continue; // batch statistics of one row are meaningless
                         }
-                        step(trainer, x, scaling, y, order, start, end, epoch, batch);
+                        step(trainer, x, inputs, y, order, start, end, epoch, batch);
                     }
                     epoch++;
                     if (validRows == null) {
@@ -250,7 +258,7 @@ public final class Fit {
     private static void step(
             Trainer trainer,
             SparseMatrix x,
-            InputScaling scaling,
+            float[] inputs,
             int[] y,
             int[] order,
             int start,
@@ -273,7 +281,7 @@ public final class Fit {
                 int c = x.cols()[q];
                 rowIdx[k] = i;
                 colIdx[k] = c + 1L;
-                val[k] = (float) scaling.input(c, x.values()[q]);
+                val[k] = inputs[q];
             }
             lab[i] = y[r];
         }

@@ -52,6 +52,34 @@ class TrainerTest {
                 out.toUri().toString());
     }
 
+    /** {@code base} as another version with other preprocessing, explanation and stopping. */
+    static TrainTask variant(
+            TrainTask base,
+            int version,
+            TrainTask.Preprocessing pre,
+            TrainTask.Explain explain,
+            Double threshold,
+            String metric,
+            TrainTask.EarlyStopping stop) {
+        return new TrainTask(
+                base.owner(),
+                base.model(),
+                version,
+                base.entity(),
+                base.features(),
+                base.labels(),
+                base.algorithm(),
+                base.hyperparameters(),
+                pre,
+                base.validation(),
+                explain,
+                base.select(),
+                threshold,
+                metric,
+                base.outputUri(),
+                stop);
+    }
+
     static TrainTask.Hyperparameters hp(List<Double> lr, int epochs) {
         return new TrainTask.Hyperparameters(
                 lr,
@@ -199,22 +227,14 @@ class TrainerTest {
                         null,
                         out);
         TrainTask t =
-                new TrainTask(
-                        base.owner(),
-                        base.model(),
+                variant(
+                        base,
                         4,
-                        base.entity(),
-                        base.features(),
-                        base.labels(),
-                        base.algorithm(),
-                        base.hyperparameters(),
                         new TrainTask.Preprocessing("none", null),
-                        base.validation(),
                         new TrainTask.Explain("none", 0, 0, 0),
-                        null,
                         0.5,
                         "logLoss",
-                        base.outputUri());
+                        null);
         Summary s = Trainer.run(t);
         assertThat(s.figures().get("auc")).isGreaterThanOrEqualTo(0.75);
         assertThat(s.figures().get("threshold")).isEqualTo(0.5);
@@ -245,22 +265,13 @@ class TrainerTest {
                         null,
                         out);
         TrainTask t =
-                new TrainTask(
-                        base.owner(),
-                        base.model(),
+                variant(
+                        base,
                         5,
-                        base.entity(),
-                        base.features(),
-                        base.labels(),
-                        base.algorithm(),
-                        base.hyperparameters(),
                         new TrainTask.Preprocessing("log", null),
-                        base.validation(),
                         new TrainTask.Explain("none", 0, 0, 0),
                         null,
-                        null,
                         "auc",
-                        base.outputUri(),
                         new TrainTask.EarlyStopping(0.15, 2));
         Summary s = Trainer.run(t);
         assertThat(s.figures().get("auc")).isGreaterThanOrEqualTo(0.8);
