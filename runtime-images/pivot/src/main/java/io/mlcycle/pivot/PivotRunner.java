@@ -195,16 +195,7 @@ public final class PivotRunner {
             String format = Partitions.format(task.source().format());
             boolean parquetView = resolved != null && format.equals("parquet");
             if (resolved != null) {
-                if (files.isEmpty()) {
-                    throw TaskFailure.invalid(
-                            "EmptySource",
-                            "no "
-                                    + format
-                                    + " files in the "
-                                    + resolved.partitions()
-                                    + " partition(s) of source.uri "
-                                    + task.source().uri());
-                }
+                requireFiles(task, resolved);
                 loadFiles(c, files, format, last);
             } else {
                 JdbcSource.load(
@@ -218,29 +209,15 @@ public final class PivotRunner {
             exec(c, "SET preserve_insertion_order = false");
 
             Map<String, String> columns = describe(c, "src");
-            String entity = requireColumn(columns, task.entity(), "entity");
-            String key = requireColumn(columns, p.key(), "pivot.key");
-            String value =
-                    p.value() == null || p.value().isBlank()
-                            ? null
-                            : requireColumn(columns, p.value(), "pivot.value");
-            String time = task.source().timeColumn();
-            if (time != null && !time.isBlank()) {
-                requireColumn(columns, time, "source.timeColumn");
-            } else {
-                time = null;
-            }
+            SourceColumns cols = SourceColumns.of(columns, task);
+            String entity = cols.entity();
+            String key = cols.key();
+            String value = cols.value();
+            String time = cols.time();
 
             long sourceRows = queryLong(c, "SELECT count(*) FROM src", files);
             if (sourceRows == 0) {
-                throw TaskFailure.invalid(
-                        "EmptySource",
-                        "the source has no rows"
-                                + (resolved == null
-                                        ? ""
-                                        : " in the "
-                                                + resolved.partitions()
-                                                + " partition(s) of the window"));
+                throw noSourceRows(resolved);
             }
             if (value != null) {
                 checkNumeric(c, value, columns.get(value), files);
@@ -550,20 +527,75 @@ public final class PivotRunner {
                 if (!rs.next()) {
                     return;
                 }
-                throw TaskFailure.invalid(
-                        "NonNumericValue",
-                        "pivot.value column '"
-                                + value
-                                + "' holds a non-numeric value '"
-                                + abbreviate(rs.getString(1))
-                                + "'");
+                throw nonNumeric(value, rs.getString(1));
             } catch (SQLException e) {
                 throw failure(e, files);
             }
         }
-        throw TaskFailure.invalid(
+        throw notNumeric(value, type);
+    }
+
+    /** The {@code pivot.value} column holds {@code sample}, which is no number. */
+    public static TaskFailure nonNumeric(String value, String sample) {
+        return TaskFailure.invalid(
+                "NonNumericValue",
+                "pivot.value column '"
+                        + value
+                        + "' holds a non-numeric value '"
+                        + abbreviate(sample)
+                        + "'");
+    }
+
+    /** The {@code pivot.value} column's type is no number type. */
+    public static TaskFailure notNumeric(String value, String type) {
+        return TaskFailure.invalid(
                 "NonNumericValue",
                 "pivot.value column '" + value + "' has type " + type + ", not a number");
+    }
+
+    /** Fails EmptySource when the window's partitions hold no data file. */
+    public static void requireFiles(PivotTask task, Partitions.Resolved resolved) {
+        if (resolved.files().isEmpty()) {
+            throw TaskFailure.invalid(
+                    "EmptySource",
+                    "no "
+                            + Partitions.format(task.source().format())
+                            + " files in the "
+                            + resolved.partitions()
+                            + " partition(s) of source.uri "
+                            + task.source().uri());
+        }
+    }
+
+    /** The source read no row (for a file source: in the window's partitions). */
+    public static TaskFailure noSourceRows(Partitions.Resolved resolved) {
+        return TaskFailure.invalid(
+                "EmptySource",
+                "the source has no rows"
+                        + (resolved == null
+                                ? ""
+                                : " in the "
+                                        + resolved.partitions()
+                                        + " partition(s) of the window"));
+    }
+
+    /**
+     * The source columns a task names, each checked against the source's {@code columns} (a missing
+     * one fails naming its field); {@code value} and {@code time} are null when not given.
+     */
+    public record SourceColumns(String entity, String key, String value, String time) {
+
+        public static SourceColumns of(Map<String, String> columns, PivotTask task) {
+            PivotTask.Pivot p = task.pivot();
+            String time = Partitions.blankToNull(task.source().timeColumn());
+            return new SourceColumns(
+                    requireColumn(columns, task.entity(), "entity"),
+                    requireColumn(columns, p.key(), "pivot.key"),
+                    p.value() == null || p.value().isBlank()
+                            ? null
+                            : requireColumn(columns, p.value(), "pivot.value"),
+                    time == null ? null : requireColumn(columns, time, "source.timeColumn"));
+        }
     }
 
     /**
@@ -726,8 +758,7 @@ public final class PivotRunner {
         }
     }
 
-    /** Returns {@code name} if the source has that column, else fails naming the field. */
-    public static String requireColumn(Map<String, String> columns, String name, String field) {
+    private static String requireColumn(Map<String, String> columns, String name, String field) {
         if (name == null || !columns.containsKey(name)) {
             throw TaskFailure.invalid(
                     "MissingColumn",
