@@ -117,10 +117,14 @@ public final class Kubelet implements AutoCloseable {
         this.log = log;
     }
 
-    /** The command of a built runtime: {@code java -jar runtime-images/<r>/target/<r>.jar}. */
+    /**
+     * The command of a built runtime: {@code java -jar runtime-images/<r>/target/<r>.jar}; for
+     * {@code pivot-spark} (a SparkApplication's driver) with Spark's JDK 17 flags and a local
+     * master on two cores instead of a cluster.
+     */
     public static RuntimeCommand jars(Path projectRoot) {
         return runtime -> {
-            if (!runtime.matches("[a-z]+")) {
+            if (!runtime.matches("[a-z]+(-[a-z]+)?")) {
                 throw new IllegalStateException("unknown runtime '" + runtime + "'");
             }
             Path jar =
@@ -133,6 +137,9 @@ public final class Kubelet implements AutoCloseable {
             List<String> cmd = new ArrayList<>();
             cmd.add(Processes.java());
             cmd.addAll(Processes.runtimeJvmFlags());
+            if (runtime.equals(LocalSparkOperator.RUNTIME)) {
+                cmd.addAll(LocalSparkOperator.JVM_FLAGS);
+            }
             cmd.add("-jar");
             cmd.add(jar.toString());
             return cmd;
@@ -341,13 +348,13 @@ public final class Kubelet implements AutoCloseable {
     }
 
     /** How a pod's container ended. */
-    private record Result(String container, int exitCode, boolean deadlineExceeded) {}
+    record Result(String container, int exitCode, boolean deadlineExceeded) {}
 
     /**
      * Creates the Pod object, runs its first container as a process, waits for it and records the
      * terminated state (with the termination message) in the Pod's status.
      */
-    private Result runToCompletion(
+    Result runToCompletion(
             String ns,
             String podName,
             Map<String, String> labels,

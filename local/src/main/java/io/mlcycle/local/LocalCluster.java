@@ -107,6 +107,10 @@ public final class LocalCluster implements AutoCloseable {
                                 s -> out.println("         " + s))
                         .start();
         started.add(kubelet);
+        // Before the operator: it watches SparkApplications only when their CRD exists at start.
+        started.add(
+                new LocalSparkOperator(api.client(), kubelet, s -> out.println("         " + s))
+                        .start());
         services =
                 new ServiceProxies(api.client(), kubelet, s -> out.println("         " + s))
                         .start();

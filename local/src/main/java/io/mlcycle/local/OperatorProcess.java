@@ -48,6 +48,10 @@ public final class OperatorProcess implements AutoCloseable {
         p.put("mlcycle.images.pivot", "local/pivot");
         p.put("mlcycle.images.trainer", "local/trainer");
         p.put("mlcycle.images.server", "local/server");
+        p.put("mlcycle.images.pivot-spark", "local/pivot-spark");
+        // FeatureView engine spark: LocalSparkOperator runs the SparkApplications.
+        p.put("mlcycle.spark.enabled", "true");
+        p.put("mlcycle.spark.service-account", "");
         p.put("mlcycle.data.claim", "");
         p.put("mlcycle.runtime.service-account", "");
         return p;
