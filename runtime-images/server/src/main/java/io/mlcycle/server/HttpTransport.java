@@ -216,7 +216,9 @@ final class HttpTransport {
                 dropped = 0;
                 long declared = HttpUtil.getContentLength(r, -1L);
                 tooLarge = declared > maxBodyBytes;
-                body = new byte[tooLarge ? 0 : (int) Math.max(0, Math.min(declared, 1 << 16))];
+                // a declared length is allocated at once (up to 1 MiB; beyond, as bytes arrive), so
+                // the body is neither regrown nor copied again
+                body = new byte[tooLarge ? 0 : (int) Math.max(0, Math.min(declared, 1 << 20))];
             }
             if (msg instanceof HttpContent c) {
                 if (request == null) {
@@ -291,7 +293,7 @@ final class HttpTransport {
                             r.method().name(),
                             path(r.uri()),
                             r.headers(),
-                            tooLarge ? body : Arrays.copyOf(body, length),
+                            tooLarge || length == body.length ? body : Arrays.copyOf(body, length),
                             tooLarge,
                             start);
             ex.close = close || !HttpUtil.isKeepAlive(r);
