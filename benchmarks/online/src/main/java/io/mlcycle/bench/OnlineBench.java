@@ -119,6 +119,19 @@ public final class OnlineBench {
                 if (!"0".equals(System.getenv("BENCH_WARM_POOL"))) {
                     System.out.println("pool warmed: " + endpoint.warm(redis) + " connections");
                 }
+                // closed loop first, as the server benchmark does: the lookup path is compiled (C2)
+                // before anything is recorded; 3 s at 1 000/s is too few calls for that, and the
+                // compiler threads then compete for the 2 cores inside the first recorded phase
+                int warmCalls = envInt("BENCH_WARMUP_CALLS", 30_000);
+                long jit0 = jitMillis();
+                warmUp(lookup, warmCalls, order.length);
+                warmUp(infer, warmCalls, order.length);
+                System.out.printf(
+                        Locale.ROOT,
+                        "closed-loop warm-up: %d lookups and %d lookup+predict, JIT %d ms%n",
+                        warmCalls,
+                        warmCalls,
+                        jitMillis() - jit0);
                 // the table, the packed write and the training are this harness's garbage, not the
                 // serving path's: collect it before measuring (BENCH_GC_BEFORE=0 leaves it to land
                 // in the first recorded phase)
@@ -140,6 +153,35 @@ public final class OnlineBench {
                         p.p99);
             }
         }
+    }
+
+    /** {@code calls} calls of {@code work} back to back on 4 threads, nothing recorded. */
+    static void warmUp(IntConsumer work, int calls, int indices) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        for (int t = 0; t < 4; t++) {
+            int first = t;
+            pool.execute(
+                    () -> {
+                        for (int i = first; i < calls; i += 4) {
+                            work.accept(i % indices);
+                        }
+                    });
+        }
+        pool.shutdown();
+        pool.awaitTermination(5, TimeUnit.MINUTES);
+    }
+
+    /** Milliseconds the JIT compilers have worked so far. */
+    static long jitMillis() {
+        var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported()
+                ? jit.getTotalCompilationTime()
+                : -1;
+    }
+
+    static int envInt(String name, int dflt) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? dflt : Integer.parseInt(v.trim());
     }
 
     /** Collections and milliseconds of collection (≈ pause time) of this JVM so far. */
@@ -180,6 +222,7 @@ public final class OnlineBench {
         ExecutorService pool = Executors.newFixedThreadPool(16);
         long period = 1_000_000_000L / rate;
         long[] gc0 = gcTotals();
+        long jit0 = jitMillis();
         long t0 = System.nanoTime() + 10_000_000L;
         System.out.printf(
                 Locale.ROOT,
@@ -216,10 +259,12 @@ public final class OnlineBench {
         long[] gc = gcTotals();
         System.out.printf(
                 Locale.ROOT,
-                "%s: this JVM's GC during the phase (warm-up included): %d collections, %d ms%n",
+                "%s: this JVM during the phase (warm-up included): GC %d collections %d ms, JIT %d"
+                        + " ms%n",
                 name,
                 gc[0] - gc0[0],
-                gc[1] - gc0[1]);
+                gc[1] - gc0[1],
+                jitMillis() - jit0);
         // where the slowest requests were scheduled (ms into the recorded part), to line them up
         // with GC logs and Redis activity
         Integer[] worst = new Integer[m.length];
