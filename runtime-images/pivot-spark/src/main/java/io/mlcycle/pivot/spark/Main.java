@@ -38,13 +38,19 @@ public final class Main {
                 SparkSession.builder()
                         .appName("mlcycle-pivot")
                         .config("spark.sql.session.timeZone", "UTC");
-        if (!new SparkConf().contains("spark.master")) {
+        boolean local = !new SparkConf().contains("spark.master");
+        if (local) {
             b.master("local[*]")
                     .config("spark.ui.enabled", "false")
                     .config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1");
         }
-        return b.getOrCreate();
+        SparkSession spark = b.getOrCreate();
+        if (local) {
+            // spark-submit brings its log4j2 configuration; a plain start logs warnings only
+            spark.sparkContext().setLogLevel("WARN");
+        }
+        return spark;
     }
 
     static Summary handle(Task task, SparkSession spark, Function<String, String> env) {

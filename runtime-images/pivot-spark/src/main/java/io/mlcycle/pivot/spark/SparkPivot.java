@@ -94,16 +94,7 @@ final class SparkPivot implements PivotRunner.Engine {
                 task.filters() == null ? null : Partitions.blankToNull(task.filters().where());
         String format = Partitions.format(task.source().format());
         List<Path> files = resolved.files();
-        if (files.isEmpty()) {
-            throw TaskFailure.invalid(
-                    "EmptySource",
-                    "no "
-                            + format
-                            + " files in the "
-                            + resolved.partitions()
-                            + " partition(s) of source.uri "
-                            + task.source().uri());
-        }
+        PivotRunner.requireFiles(task, resolved);
         try (DuckDBConnection c = runner.open(tmp)) {
             if (where != null) {
                 SparkWhere.check(spark, where);
@@ -118,24 +109,15 @@ final class SparkPivot implements PivotRunner.Engine {
                     columns.put(f.name(), f.dataType().simpleString());
                 }
             }
-            String entity = PivotRunner.requireColumn(columns, task.entity(), "entity");
-            String key = PivotRunner.requireColumn(columns, p.key(), "pivot.key");
-            String value =
-                    p.value() == null || p.value().isBlank()
-                            ? null
-                            : PivotRunner.requireColumn(columns, p.value(), "pivot.value");
-            String time = Partitions.blankToNull(task.source().timeColumn());
-            if (time != null) {
-                PivotRunner.requireColumn(columns, time, "source.timeColumn");
-            }
+            PivotRunner.SourceColumns cols = PivotRunner.SourceColumns.of(columns, task);
+            String entity = cols.entity();
+            String key = cols.key();
+            String value = cols.value();
+            String time = cols.time();
 
             long sourceRows = src.count();
             if (sourceRows == 0) {
-                throw TaskFailure.invalid(
-                        "EmptySource",
-                        "the source has no rows in the "
-                                + resolved.partitions()
-                                + " partition(s) of the window");
+                throw PivotRunner.noSourceRows(resolved);
             }
             if (value != null) {
                 checkNumeric(src, value, src.schema().apply(value).dataType());
@@ -276,22 +258,9 @@ final class SparkPivot implements PivotRunner.Engine {
             if (bad.isEmpty()) {
                 return;
             }
-            String s = bad.get(0).getString(0);
-            throw TaskFailure.invalid(
-                    "NonNumericValue",
-                    "pivot.value column '"
-                            + value
-                            + "' holds a non-numeric value '"
-                            + (s.length() <= 40 ? s : s.substring(0, 40) + "…")
-                            + "'");
+            throw PivotRunner.nonNumeric(value, bad.get(0).getString(0));
         }
-        throw TaskFailure.invalid(
-                "NonNumericValue",
-                "pivot.value column '"
-                        + value
-                        + "' has type "
-                        + type.simpleString()
-                        + ", not a number");
+        throw PivotRunner.notNumeric(value, type.simpleString());
     }
 
     /**

@@ -8,7 +8,6 @@ import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,11 +47,6 @@ class SparkPivotTest {
                 TestSpark.spark(
                         spark, new Tasks(uri, store).day("2026-11-21", "2026-11-20").build());
         assertThat(s.outcome()).as(s.message()).isEqualTo(Summary.Outcome.Succeeded);
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     Tasks task() {

@@ -7,13 +7,19 @@ import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
 
-/** One light local Spark per test class, and runs of either engine on it. */
+/** One light local Spark for the module's tests, and runs of either engine on it. */
 final class TestSpark {
+
+    private static SparkSession spark;
 
     private TestSpark() {}
 
-    static SparkSession start() {
-        SparkSession spark =
+    /** The shared session: test classes use it in turn; Spark's shutdown hook stops it. */
+    static synchronized SparkSession start() {
+        if (spark != null) {
+            return spark;
+        }
+        spark =
                 SparkSession.builder()
                         .appName("mlcycle-pivot-spark-test")
                         .master("local[2]")
