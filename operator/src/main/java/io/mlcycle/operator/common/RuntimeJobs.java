@@ -105,6 +105,18 @@ public class RuntimeJobs {
         return "mlcycle.io/" + kind.toLowerCase(Locale.ROOT);
     }
 
+    /** The items whose owner references name {@code owner}'s uid (labels can be copied). */
+    public static <T extends HasMetadata> List<T> ownedBy(HasMetadata owner, List<T> items) {
+        String uid = owner.getMetadata().getUid();
+        return items.stream()
+                .filter(
+                        i ->
+                                uid != null
+                                        && i.getMetadata().getOwnerReferences().stream()
+                                                .anyMatch(o -> uid.equals(o.getUid())))
+                .toList();
+    }
+
     /** An owner reference with controller=true (the owner's informer maps events back). */
     public static OwnerReference controllerReference(HasMetadata owner) {
         return new OwnerReferenceBuilder()

@@ -36,7 +36,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -292,23 +291,17 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     }
 
     private List<Job> ownedJobs(FeatureView fv) {
-        String uid = fv.getMetadata().getUid();
-        return client
-                .batch()
-                .v1()
-                .jobs()
-                .inNamespace(fv.getMetadata().getNamespace())
-                .withLabel(
-                        RuntimeJobs.ownerLabel(FeatureView.class.getSimpleName()),
-                        fv.getMetadata().getName())
-                .list()
-                .getItems()
-                .stream()
-                .filter(
-                        j ->
-                                j.getMetadata().getOwnerReferences().stream()
-                                        .anyMatch(o -> Objects.equals(uid, o.getUid())))
-                .collect(Collectors.toList());
+        return RuntimeJobs.ownedBy(
+                fv,
+                client.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(fv.getMetadata().getNamespace())
+                        .withLabel(
+                                RuntimeJobs.ownerLabel(FeatureView.class.getSimpleName()),
+                                fv.getMetadata().getName())
+                        .list()
+                        .getItems());
     }
 
     private static MaterializationPlanner.JobInfo info(Run run) {

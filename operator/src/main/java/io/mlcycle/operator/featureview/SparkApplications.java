@@ -248,21 +248,15 @@ public class SparkApplications {
 
     /** The FeatureView's SparkApplications (by owner label and owner uid). */
     public List<GenericKubernetesResource> owned(FeatureView fv) {
-        String uid = fv.getMetadata().getUid();
-        return client
-                .genericKubernetesResources(CONTEXT)
-                .inNamespace(fv.getMetadata().getNamespace())
-                .withLabel(
-                        RuntimeJobs.ownerLabel(FeatureView.class.getSimpleName()),
-                        fv.getMetadata().getName())
-                .list()
-                .getItems()
-                .stream()
-                .filter(
-                        a ->
-                                a.getMetadata().getOwnerReferences().stream()
-                                        .anyMatch(o -> uid != null && uid.equals(o.getUid())))
-                .toList();
+        return RuntimeJobs.ownedBy(
+                fv,
+                client.genericKubernetesResources(CONTEXT)
+                        .inNamespace(fv.getMetadata().getNamespace())
+                        .withLabel(
+                                RuntimeJobs.ownerLabel(FeatureView.class.getSimpleName()),
+                                fv.getMetadata().getName())
+                        .list()
+                        .getItems());
     }
 
     public void create(GenericKubernetesResource app) {

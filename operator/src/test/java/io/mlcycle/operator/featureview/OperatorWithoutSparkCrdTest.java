@@ -1,11 +1,8 @@
 package io.mlcycle.operator.featureview;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.javaoperatorsdk.operator.Operator;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
@@ -14,6 +11,7 @@ import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.operator.testing.MockKubernetesServer;
 import io.mlcycle.operator.testing.ProjectRoot;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,12 +19,9 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -111,25 +106,12 @@ class OperatorWithoutSparkCrdTest {
 
     @BeforeEach
     void startWithoutTheSparkCrd() throws IOException {
-        server =
-                new KubernetesMockServer(
-                        new io.fabric8.mockwebserver.Context(),
-                        new MockWebServer(),
-                        new HashMap<>(),
-                        new KubernetesCrudDispatcher(List.of()),
-                        false);
-        server.init(InetAddress.getByName("127.0.0.1"), 0);
+        server = MockKubernetesServer.startCrud();
         client = server.createClient();
         try (InputStream in =
                 Files.newInputStream(
                         ProjectRoot.get().resolve("crds/featureviews.mlcycle.io-v1.yml"))) {
-            client.apiextensions()
-                    .v1()
-                    .customResourceDefinitions()
-                    .resource(
-                            client.getKubernetesSerialization()
-                                    .unmarshal(in, CustomResourceDefinition.class))
-                    .create();
+            MockKubernetesServer.createCrd(client, in);
         }
         OperatorConfig config = sparkEnabled();
         FeatureViewReconciler reconciler = new FeatureViewReconciler();

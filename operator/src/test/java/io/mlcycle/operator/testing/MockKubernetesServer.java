@@ -32,9 +32,9 @@ public class MockKubernetesServer implements QuarkusTestResourceLifecycleManager
 
     private static KubernetesMockServer server;
 
-    @Override
-    public Map<String, String> start() {
-        server =
+    /** A mock API server in CRUD mode on 127.0.0.1, started, without any CRD. */
+    public static KubernetesMockServer startCrud() {
+        KubernetesMockServer crud =
                 new KubernetesMockServer(
                         new io.fabric8.mockwebserver.Context(),
                         new MockWebServer(),
@@ -42,28 +42,36 @@ public class MockKubernetesServer implements QuarkusTestResourceLifecycleManager
                         new KubernetesCrudDispatcher(List.of()),
                         false);
         try {
-            server.init(InetAddress.getByName("127.0.0.1"), 0);
+            crud.init(InetAddress.getByName("127.0.0.1"), 0);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start the mock API server", e);
         }
+        return crud;
+    }
+
+    /** Creates the CRD read from {@code yaml}. */
+    public static void createCrd(KubernetesClient client, InputStream yaml) {
+        client.apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .resource(
+                        client.getKubernetesSerialization()
+                                .unmarshal(yaml, CustomResourceDefinition.class))
+                .create();
+    }
+
+    @Override
+    public Map<String, String> start() {
+        server = startCrud();
         try (KubernetesClient client = server.createClient()) {
             for (Path crd : crdFiles()) {
                 try (InputStream in = Files.newInputStream(crd)) {
-                    CustomResourceDefinition def =
-                            client.getKubernetesSerialization()
-                                    .unmarshal(in, CustomResourceDefinition.class);
-                    client.apiextensions().v1().customResourceDefinitions().resource(def).create();
+                    createCrd(client, in);
                 }
             }
             try (InputStream in =
                     MockKubernetesServer.class.getResourceAsStream(SPARK_APPLICATION_CRD)) {
-                client.apiextensions()
-                        .v1()
-                        .customResourceDefinitions()
-                        .resource(
-                                client.getKubernetesSerialization()
-                                        .unmarshal(in, CustomResourceDefinition.class))
-                        .create();
+                createCrd(client, in);
             }
             String url = client.getConfiguration().getMasterUrl();
             Map<String, String> config = new HashMap<>();
