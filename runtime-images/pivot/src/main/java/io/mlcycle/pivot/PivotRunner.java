@@ -339,12 +339,12 @@ public final class PivotRunner {
             String prefix = p.prefix() == null ? "" : p.prefix();
             List<FeatureIndex.Candidate> candidates = new ArrayList<>();
             Map<String, String> keyByName = new HashMap<>();
-            // The mean sums doubles in entity order: a sum's last bit depends on the order of its
-            // terms, and agg's row order depends on threads and on the engine that built it.
+            // favg: a compensated (Kahan) sum, whose last bit, unlike a plain sum's, does not
+            // depend on agg's row order (threads, or the engine that built it) in practice.
             try (Statement st = c.createStatement();
                     ResultSet rs =
                             st.executeQuery(
-                                    "SELECT k, count(*), min(v), max(v), avg(v ORDER BY e) FROM agg"
+                                    "SELECT k, count(*), min(v), max(v), favg(v) FROM agg"
                                             + " WHERE "
                                             + stored("v")
                                             + " GROUP BY k")) {
