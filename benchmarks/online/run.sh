@@ -3,6 +3,7 @@
 #   default 200000 50 5000 1000 30; a quick run: benchmarks/run online 20000 50 5000 1000 10
 # Starts redis-server on loopback (Debian package redis-server), writes one FeatureView version,
 # then measures single-entity lookups, and lookup + predict with a small trained model, open loop.
+# Knobs (env): BENCH_WARM_POOL=0, BENCH_GC_BEFORE=0, BENCH_WARMUP_CALLS=n (see README.md), BENCH_HEAP.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
