@@ -102,6 +102,29 @@ public final class ServerBench {
                     "single row at %d req/s: %d requests, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms,"
                             + " max %.3f ms",
                     rate, lat.length, p50, p99, p999, max);
+            // one connection back to back once everything is compiled: the server's own cost per
+            // request, without the open loop's idle gaps (cold caches, sleeping threads)
+            try (RawHttp c = new RawHttp(port)) {
+                int n = 10_000;
+                long[] wall = new long[n];
+                long cpuA = cpuMillis(server);
+                for (int i = 0; i < n; i++) {
+                    long t = System.nanoTime();
+                    if (c.exchange(single.get(i % single.size())) != 200) {
+                        throw new IllegalStateException("refused: " + c.lastBody());
+                    }
+                    wall[i] = System.nanoTime() - t;
+                }
+                long cpuB = cpuMillis(server);
+                Arrays.sort(wall);
+                log(
+                        "closed loop, 1 connection: %d requests, p50 %.3f ms, p99 %.3f ms, server"
+                                + " CPU %.0f us per request",
+                        n,
+                        wall[n / 2] / 1e6,
+                        wall[(int) Math.ceil(n * 0.99) - 1] / 1e6,
+                        (cpuB - cpuA) * 1000.0 / n);
+            }
             long cpu2 = cpuMillis(server);
             double[] throughput = closedLoop(port, batches, connections, batchSeconds);
             long cpu3 = cpuMillis(server);
