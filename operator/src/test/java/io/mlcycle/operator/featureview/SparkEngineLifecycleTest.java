@@ -1,11 +1,13 @@
 package io.mlcycle.operator.featureview;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.SparkOperator;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
@@ -18,9 +20,11 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 
+import static io.mlcycle.operator.testing.Cluster.awaitJob;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.conditionIs;
+import static io.mlcycle.operator.testing.Cluster.edit;
 import static io.mlcycle.operator.testing.Cluster.events;
 import static io.mlcycle.operator.testing.Cluster.hasEvent;
 import static io.mlcycle.operator.testing.Cluster.jobs;
@@ -308,5 +312,60 @@ class SparkEngineLifecycleTest {
                 .isEqualTo("SparkFailed");
         assertThat(condition(failed.getStatus(), "Degraded").get().getMessage())
                 .contains("driver pod OOMKilled");
+    }
+
+    @Test
+    void switchingTheEngineKeepsFollowingTheRunningJobAndStartsASparkApplication() {
+        FeatureView fv = featureView("fvs-switch");
+        fv.getSpec().asOf = "2026-11-17";
+        client.resource(fv).create();
+        Job job = awaitJob(client, "fvs-switch-pivot-20261117-1");
+
+        edit(
+                client,
+                FeatureView.class,
+                "fvs-switch",
+                f -> {
+                    f.getSpec().engine = FeatureViewSpec.Engine.spark;
+                    f.getSpec().asOf = "2026-11-18";
+                    return f;
+                });
+        SparkOperator sparkOperator = new SparkOperator(client);
+        String app = "fvs-switch-pivot-20261118-1";
+        sparkOperator.awaitApplication(app);
+        awaitResource(
+                client,
+                FeatureView.class,
+                "fvs-switch",
+                f -> f.getStatus() != null && f.getStatus().active.size() == 2);
+
+        new Kubelet(client)
+                .finish(
+                        job,
+                        pivotSucceeded(
+                                "file:///data/features/fvs-switch/asOf=2026-11-17/", 100, 10));
+        FeatureView afterJob =
+                awaitResource(
+                        client, FeatureView.class, "fvs-switch", f -> f.getStatus().latest != null);
+        assertThat(afterJob.getStatus().latest.engine).isEqualTo("duckdb");
+        assertThat(afterJob.getStatus().active)
+                .singleElement()
+                .satisfies(a -> assertThat(a.engine).isEqualTo("spark"));
+
+        sparkOperator.finish(
+                app, pivotSucceeded("file:///data/features/fvs-switch/asOf=2026-11-18/", 120, 11));
+        FeatureView done =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fvs-switch",
+                        f ->
+                                f.getStatus().phase == FeatureViewStatus.Phase.Ready
+                                        && "2026-11-18".equals(f.getStatus().latest.asOf));
+        assertThat(done.getStatus().latest.engine).isEqualTo("spark");
+        assertThat(done.getStatus().history)
+                .extracting(h -> h.job + " " + h.engine)
+                .containsExactly(app + " spark", "fvs-switch-pivot-20261117-1 duckdb");
+        assertThat(jobs(client, "mlcycle.io/featureview", "fvs-switch")).hasSize(1);
     }
 }
