@@ -362,6 +362,19 @@ public final class Kubelet implements AutoCloseable {
             PodTemplateSpec template,
             long deadlineAt,
             Consumer<Process> started) {
+        return runToCompletion(ns, podName, labels, owner, template, deadlineAt, started, null);
+    }
+
+    /** {@link #runToCompletion} with environment variables added to the pod's (may be null). */
+    Result runToCompletion(
+            String ns,
+            String podName,
+            Map<String, String> labels,
+            HasMetadata owner,
+            PodTemplateSpec template,
+            long deadlineAt,
+            Consumer<Process> started,
+            Map<String, String> envOverrides) {
         Container container = template.getSpec().getContainers().get(0);
         Pod pod = createPod(ns, podName, labels, owner, template);
         Path dir = podDir(ns, podName);
@@ -370,7 +383,7 @@ public final class Kubelet implements AutoCloseable {
         String startedAt = now();
         Process p;
         try {
-            p = launch(ns, podName, template, container, result, logFile, null);
+            p = launch(ns, podName, template, container, result, logFile, envOverrides);
         } catch (PodEnv.Unresolved | IllegalStateException e) {
             // A pod that cannot start is shown as failed: the message says why.
             setPodTerminated(

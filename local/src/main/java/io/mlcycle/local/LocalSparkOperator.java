@@ -204,6 +204,7 @@ public final class LocalSparkOperator implements AutoCloseable {
             String driverPod = name + "-driver";
             try {
                 PodTemplateSpec template = driverTemplate(app);
+                String options = javaOptions(app);
                 setState(ns, name, "SUBMITTED", null, null);
                 setState(ns, name, "RUNNING", null, driverPod);
                 Map<String, String> labels =
@@ -218,7 +219,8 @@ public final class LocalSparkOperator implements AutoCloseable {
                                 app,
                                 template,
                                 Long.MAX_VALUE,
-                                p -> process = p);
+                                p -> process = p,
+                                options.isEmpty() ? Map.of() : Map.of("JDK_JAVA_OPTIONS", options));
                 if (cancelled || closed) {
                     return;
                 }
@@ -274,6 +276,31 @@ public final class LocalSparkOperator implements AutoCloseable {
                 .withVolumes(list(spec.get("volumes"), Volume.class))
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * The application's sparkConf as {@code -D} options for the driver JVM (where a cluster's
+     * spark-submit would pass them), leaving out class paths (the local jar brings its own) and
+     * values with white space.
+     */
+    @SuppressWarnings("unchecked")
+    static String javaOptions(GenericKubernetesResource app) {
+        Object conf = app.get("spec", "sparkConf");
+        List<String> options = new ArrayList<>();
+        if (conf instanceof Map<?, ?> m) {
+            ((Map<Object, Object>) m)
+                    .forEach(
+                            (k, v) -> {
+                                String key = String.valueOf(k);
+                                String value = String.valueOf(v);
+                                if (key.startsWith("spark.")
+                                        && !key.endsWith("ClassPath")
+                                        && !(key + value).matches(".*\\s.*")) {
+                                    options.add("-D" + key + "=" + value);
+                                }
+                            });
+        }
+        return String.join(" ", options);
     }
 
     private <T> List<T> list(Object value, Class<T> type) {

@@ -44,6 +44,8 @@ public final class FakeRuntime {
                         + System.getenv("DB_PASSWORD")
                         + " root="
                         + System.getenv("MLCYCLE_FILE_ROOT")
+                        + " partitions="
+                        + System.getProperty("spark.sql.shuffle.partitions")
                         + " task="
                         + (task == null ? "none" : task.replace("\"", "'"))
                         + "\"}";

@@ -68,28 +68,38 @@ class LocalSparkOperatorTest {
         app.setAdditionalProperty(
                 "spec",
                 Map.of(
-                        "type", "Java",
-                        "mode", "cluster",
-                        "image", "local/pivot-spark",
-                        "mainClass", "io.mlcycle.pivot.spark.Main",
-                        "volumes", List.of(Map.of("name", "scratch", "emptyDir", Map.of())),
+                        "type",
+                        "Java",
+                        "mode",
+                        "cluster",
+                        "image",
+                        "local/pivot-spark",
+                        "mainClass",
+                        "io.mlcycle.pivot.spark.Main",
+                        "volumes",
+                        List.of(Map.of("name", "scratch", "emptyDir", Map.of())),
                         "driver",
+                        Map.of(
+                                "labels",
                                 Map.of(
-                                        "labels",
+                                        "mlcycle.io/runtime", "pivot",
+                                        "mlcycle.io/featureview", "fv"),
+                                "env",
+                                List.of(
                                         Map.of(
-                                                "mlcycle.io/runtime", "pivot",
-                                                "mlcycle.io/featureview", "fv"),
-                                        "env",
-                                        List.of(
-                                                Map.of(
-                                                        "name",
-                                                        "MLCYCLE_TASK",
-                                                        "value",
-                                                        "{\"kind\":\"pivot\"}"),
-                                                Map.of("name", "EXIT_CODE", "value", exitCode)),
-                                        "volumeMounts",
-                                        List.of(Map.of("name", "scratch", "mountPath", "/tmp"))),
-                        "executor", Map.of("instances", 2)));
+                                                "name",
+                                                "MLCYCLE_TASK",
+                                                "value",
+                                                "{\"kind\":\"pivot\"}"),
+                                        Map.of("name", "EXIT_CODE", "value", exitCode)),
+                                "volumeMounts",
+                                List.of(Map.of("name", "scratch", "mountPath", "/tmp"))),
+                        "sparkConf",
+                        Map.of(
+                                "spark.sql.shuffle.partitions", "3",
+                                "spark.driver.extraClassPath", "/opt/mlcycle/lib/*"),
+                        "executor",
+                        Map.of("instances", 2)));
         return client.genericKubernetesResources(LocalSparkOperator.CONTEXT)
                 .inNamespace("default")
                 .resource(app)
@@ -127,6 +137,7 @@ class LocalSparkOperatorTest {
         assertThat(status.getState().getTerminated().getExitCode()).isZero();
         assertThat(status.getState().getTerminated().getMessage())
                 .contains("\"outcome\":\"Succeeded\"")
+                .contains("partitions=3")
                 .contains("task={'kind':'pivot'}");
         assertThat(runtimes).contains(LocalSparkOperator.RUNTIME);
     }
