@@ -1,6 +1,8 @@
 package io.mlcycle.helm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.Release;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -102,5 +104,28 @@ class SparkEngineChartTest {
                     .as(kind)
                     .containsExactly("a", "b");
         }
+    }
+
+    @Test
+    void installNotesSayWhatTheSparkEngineNeeds() {
+        String enabledNotes = notes(true);
+        assertThat(enabledNotes)
+                .contains("FeatureView engine spark is enabled")
+                .contains("ServiceAccount \"mlcycle-spark\"")
+                .contains("sparkapplications.sparkoperator.k8s.io");
+        assertThat(notes(false)).doesNotContain("engine spark");
+    }
+
+    private static String notes(boolean sparkEnabled) {
+        Release release =
+                new Helm(Chart.DIR)
+                        .install()
+                        .withName(Chart.RELEASE)
+                        .withNamespace(Chart.NAMESPACE)
+                        .set("spark.enabled", sparkEnabled)
+                        .dryRun()
+                        .clientOnly()
+                        .call();
+        return release.getOutput().substring(release.getOutput().indexOf("NOTES:"));
     }
 }
