@@ -5,7 +5,6 @@ import io.mlcycle.operator.analysis.AnalysisStep;
 import io.mlcycle.operator.analysis.Decision;
 import io.mlcycle.operator.analysis.QueryResult;
 import io.mlcycle.operator.analysis.QueryTemplate;
-import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
@@ -81,27 +80,23 @@ final class CanaryRollout {
                 // The canary's pods keep serving until the stable Deployment has rolled.
                 if (ModelDeploymentReconciler.rolledOut(stable, replicas)) {
                     r.deleteCanary(canaryDeployment);
-                    c.phase = CanaryPhase.Succeeded;
-                    c.weight = 100;
-                    c.canaryReplicas = 0;
-                    c.readyReplicas = 0;
-                    c.stableReplicas = replicas;
-                    c.message =
+                    end(
+                            c,
+                            CanaryPhase.Succeeded,
+                            replicas,
                             "version "
                                     + c.version
                                     + " promoted: every pod serves it, the canary Deployment is"
-                                    + " gone";
+                                    + " gone");
                     r.events().normalOnce(md, "CanaryPromoted", c.message);
                 }
                 return new Plan(target, replicas, null);
             }
             if (active(c)) {
-                c.phase = CanaryPhase.Aborted;
-                c.weight = 0;
-                c.canaryReplicas = 0;
-                c.readyReplicas = 0;
-                c.stableReplicas = replicas;
-                c.message =
+                end(
+                        c,
+                        CanaryPhase.Aborted,
+                        replicas,
                         "canary of version "
                                 + c.version
                                 + " cancelled: "
@@ -109,7 +104,7 @@ final class CanaryRollout {
                                         ? "spec.rollout.canary was removed, version "
                                                 + targetVersion
                                                 + " rolls out to every pod"
-                                        : "version " + targetVersion + " is the one to serve now");
+                                        : "version " + targetVersion + " is the one to serve now"));
                 r.events().normal(md, "CanaryCancelled", c.message);
             }
             if (spec == null) {
@@ -213,15 +208,14 @@ final class CanaryRollout {
         c.analysis = outcome.analysis();
         Decision decision = outcome.decision();
         Long gen = md.getMetadata().getGeneration();
+        ModelDeploymentReconciler.inconclusiveCondition(
+                status,
+                decision,
+                "CanaryNoUsableData",
+                "canary version " + c.version + ": ",
+                gen,
+                now);
         if (decision instanceof Decision.Inconclusive inconclusive) {
-            Conditions.set(
-                    status,
-                    ModelDeploymentReconciler.ANALYSIS_INCONCLUSIVE,
-                    true,
-                    "CanaryNoUsableData",
-                    "canary version " + c.version + ": " + inconclusive.reason(),
-                    gen,
-                    now);
             c.message =
                     "step "
                             + c.step
@@ -232,15 +226,6 @@ final class CanaryRollout {
                             + ": "
                             + inconclusive.reason();
             r.events().warning(md, "CanaryAnalysisInconclusive", c.message);
-        } else {
-            Conditions.set(
-                    status,
-                    ModelDeploymentReconciler.ANALYSIS_INCONCLUSIVE,
-                    false,
-                    "MetricsAvailable",
-                    "every metric returned a value",
-                    gen,
-                    now);
         }
         if (decision instanceof Decision.Failing failing) {
             c.message =
@@ -308,6 +293,16 @@ final class CanaryRollout {
         c.startTime = now.toString();
         c.stepStartTime = c.startTime;
         return c;
+    }
+
+    /** A finished canary: every pod on the stable Deployment. */
+    private static void end(Canary c, CanaryPhase phase, int replicas, String message) {
+        c.phase = phase;
+        c.weight = phase == CanaryPhase.Succeeded ? 100 : 0;
+        c.canaryReplicas = 0;
+        c.readyReplicas = 0;
+        c.stableReplicas = replicas;
+        c.message = message;
     }
 
     private static void setSplit(Canary c, CanaryPlan.Split split, Deployment canary) {
@@ -383,12 +378,10 @@ final class CanaryRollout {
             Decision.Rollback why,
             Instant now) {
         r.deleteCanary(canary);
-        c.phase = CanaryPhase.Aborted;
-        c.weight = 0;
-        c.canaryReplicas = 0;
-        c.readyReplicas = 0;
-        c.stableReplicas = md.getSpec().replicas == null ? 1 : md.getSpec().replicas;
-        c.message =
+        end(
+                c,
+                CanaryPhase.Aborted,
+                md.getSpec().replicas == null ? 1 : md.getSpec().replicas,
                 "canary of version "
                         + c.version
                         + " aborted at step "
@@ -401,7 +394,7 @@ final class CanaryRollout {
                         + why.message()
                         + (why.consecutiveFailures() > 0
                                 ? " for " + why.consecutiveFailures() + " analyses in a row"
-                                : "");
+                                : ""));
         r.recordRollback(
                 md,
                 status,

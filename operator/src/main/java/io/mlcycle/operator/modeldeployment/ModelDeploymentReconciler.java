@@ -476,25 +476,9 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         now);
         status.analysis = outcome.analysis();
         Decision decision = outcome.decision();
+        inconclusiveCondition(status, decision, "NoUsableData", "", gen, now);
         if (decision instanceof Decision.Inconclusive inconclusive) {
-            Conditions.set(
-                    status,
-                    ANALYSIS_INCONCLUSIVE,
-                    true,
-                    "NoUsableData",
-                    inconclusive.reason(),
-                    gen,
-                    now);
             events.warning(md, "AnalysisInconclusive", inconclusive.reason());
-        } else {
-            Conditions.set(
-                    status,
-                    ANALYSIS_INCONCLUSIVE,
-                    false,
-                    "MetricsAvailable",
-                    "every metric returned a value",
-                    gen,
-                    now);
         }
         if (decision instanceof Decision.Failing failing) {
             events.warning(
@@ -516,6 +500,38 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             return rollBack(md, status, served, modelVersions, rollback, now) ? null : interval;
         }
         return interval;
+    }
+
+    /**
+     * AnalysisInconclusive after a round: True with {@code reason} and the round's reason behind
+     * {@code prefix} when it was inconclusive, else False.
+     */
+    static void inconclusiveCondition(
+            ModelDeploymentStatus status,
+            Decision decision,
+            String reason,
+            String prefix,
+            Long gen,
+            Instant now) {
+        if (decision instanceof Decision.Inconclusive inconclusive) {
+            Conditions.set(
+                    status,
+                    ANALYSIS_INCONCLUSIVE,
+                    true,
+                    reason,
+                    prefix + inconclusive.reason(),
+                    gen,
+                    now);
+        } else {
+            Conditions.set(
+                    status,
+                    ANALYSIS_INCONCLUSIVE,
+                    false,
+                    "MetricsAvailable",
+                    "every metric returned a value",
+                    gen,
+                    now);
+        }
     }
 
     /** Marks {@code bad} rolled back and records it; false when there is nothing to go back to. */

@@ -1,12 +1,12 @@
 package io.mlcycle.operator.modeldeployment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.analysis.MetricsEndpoint;
 import io.mlcycle.operator.analysis.PrometheusProcess;
+import io.mlcycle.operator.analysis.WebhookReceiver;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
@@ -20,13 +20,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +31,7 @@ import java.util.function.Predicate;
 
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.markReady;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.precisionAnalysis;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveTask;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.servingDeployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
@@ -60,9 +58,8 @@ class ModelDeploymentCanaryIT {
 
     private MetricsEndpoint metrics;
     private PrometheusProcess prometheus;
-    private HttpServer hook;
+    private WebhookReceiver hook;
     private ScheduledExecutorService ticker;
-    private final List<String> posts = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stopAll() throws Exception {
@@ -76,7 +73,7 @@ class ModelDeploymentCanaryIT {
             metrics.close();
         }
         if (hook != null) {
-            hook.stop(0);
+            hook.close();
         }
     }
 
@@ -92,24 +89,6 @@ class ModelDeploymentCanaryIT {
 
     private static boolean canaryIs(ModelDeployment m, CanaryPhase phase) {
         return m.getStatus().canary != null && m.getStatus().canary.phase == phase;
-    }
-
-    /** Precision over the last 10 s of version {{version}}'s feedback, min 0.5. */
-    private static ModelDeploymentSpec.Rollback analysis(String prometheusUrl, int threshold) {
-        ModelDeploymentSpec.Rollback rb = new ModelDeploymentSpec.Rollback();
-        rb.prometheus = new ModelDeploymentSpec.Prometheus();
-        rb.prometheus.url = prometheusUrl;
-        rb.interval = "1h";
-        rb.failureThreshold = threshold;
-        ModelDeploymentSpec.Metric precision = new ModelDeploymentSpec.Metric();
-        precision.name = "online-precision";
-        precision.query =
-                "sum(rate(mlcycle_feedback_total{deployment=\"{{name}}\",version=\"{{version}}\","
-                        + "predicted=\"1\",actual=\"1\"}[10s])) / sum(rate(mlcycle_feedback_total"
-                        + "{deployment=\"{{name}}\",version=\"{{version}}\",predicted=\"1\"}[10s]))";
-        precision.min = 0.5;
-        rb.metrics = List.of(precision);
-        return rb;
     }
 
     private static ModelDeploymentSpec.Rollout canary(int weight, int steps) {
@@ -206,7 +185,7 @@ class ModelDeploymentCanaryIT {
 
         ModelDeployment md = deployment(name, "m-canary-ok");
         md.getSpec().replicas = 5;
-        md.getSpec().rollback = analysis(prometheus.url(), 2);
+        md.getSpec().rollback = precisionAnalysis(prometheus.url(), "1h", 2);
         md.getSpec().rollout = canary(20, 2);
         md.getSpec().rollout.canary.compareToStable = true;
         serveVersionOne(md);
@@ -297,16 +276,8 @@ class ModelDeploymentCanaryIT {
         String name = "md-canary-bad";
         metrics = MetricsEndpoint.start();
         prometheus = PrometheusProcess.start(List.of(metrics.target()));
-        hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        hook.createContext(
-                "/hook",
-                ex -> {
-                    posts.add(
-                            new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-                    ex.sendResponseHeaders(204, -1);
-                    ex.close();
-                });
-        hook.start();
+        hook = WebhookReceiver.start();
+        List<String> posts = hook.posts();
         ticker = Executors.newScheduledThreadPool(3);
         feedback(name, 1, 4);
         // one in five positive predictions of version 2 is right: precision 0.2 < 0.5
@@ -314,10 +285,9 @@ class ModelDeploymentCanaryIT {
 
         ModelDeployment md = deployment(name, "m-canary-bad");
         md.getSpec().replicas = 2;
-        md.getSpec().rollback = analysis(prometheus.url(), 2);
+        md.getSpec().rollback = precisionAnalysis(prometheus.url(), "1h", 2);
         md.getSpec().rollback.webhook = new ModelDeploymentSpec.Webhook();
-        md.getSpec().rollback.webhook.url =
-                "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook";
+        md.getSpec().rollback.webhook.url = hook.url();
         md.getSpec().rollout = canary(50, 3);
         serveVersionOne(md);
 
@@ -398,7 +368,7 @@ class ModelDeploymentCanaryIT {
         ticker = Executors.newScheduledThreadPool(1);
         ModelDeployment md = deployment(name, "m-canary-dark");
         md.getSpec().replicas = 4;
-        md.getSpec().rollback = analysis("http://127.0.0.1:" + closedPort, 1);
+        md.getSpec().rollback = precisionAnalysis("http://127.0.0.1:" + closedPort, "1h", 1);
         md.getSpec().rollout = canary(25, 2);
         serveVersionOne(md);
 
@@ -496,7 +466,7 @@ class ModelDeploymentCanaryIT {
         String name = "md-canary-invalid";
         version(client, "m-canary-invalid", 1, true);
         ModelDeployment md = deployment(name, "m-canary-invalid");
-        md.getSpec().rollback = analysis("http://127.0.0.1:9", 1);
+        md.getSpec().rollback = precisionAnalysis("http://127.0.0.1:9", "1h", 1);
         md.getSpec().rollback.metrics.get(0).query = "sum(up{job=\"{{name}}\"})";
         md.getSpec().rollout = canary(10, 1);
         client.resource(md).create();
