@@ -440,6 +440,58 @@ class ModelDeploymentCanaryIT {
     }
 
     @Test
+    void aCanaryDeploymentThatCannotRollOutIsAbortedAtOnce() {
+        String name = "md-canary-stuck";
+        ModelDeployment md = deployment(name, "m-canary-stuck");
+        md.getSpec().replicas = 3;
+        md.getSpec().rollback = precisionAnalysis("http://127.0.0.1:9", "1h", 3);
+        md.getSpec().rollout = canary(30, 2);
+        serveVersionOne(md);
+
+        version(client, "m-canary-stuck", 2, true);
+        await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> canaryDeployment(name), d -> d != null);
+        // The Deployment controller gives up: the new model never gets ready.
+        io.mlcycle.operator.testing.Cluster.edit(
+                client,
+                Deployment.class,
+                name + "-canary",
+                d -> {
+                    d.setStatus(
+                            new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
+                                    .withReplicas(1)
+                                    .withReadyReplicas(0)
+                                    .addNewCondition()
+                                    .withType("Progressing")
+                                    .withStatus("False")
+                                    .withReason("ProgressDeadlineExceeded")
+                                    .withMessage("ReplicaSet has timed out progressing.")
+                                    .endCondition()
+                                    .build());
+                    return d;
+                });
+
+        ModelDeployment aborted = awaitMd(name, m -> canaryIs(m, CanaryPhase.Aborted));
+        assertThat(aborted.getStatus().canary.message)
+                .contains("ProgressDeadlineExceeded")
+                .contains("stable version 1 keeps serving");
+        assertThat(aborted.getStatus().rollbacks)
+                .first()
+                .satisfies(r -> assertThat(r.fromVersion).isEqualTo(2));
+        await().atMost(WAIT).until(() -> canaryDeployment(name) == null);
+        assertThat(serveTask(awaitStableReplicas(name, 3)).version()).isEqualTo(1);
+        assertThat(
+                        client.resources(ModelVersion.class)
+                                .inNamespace(NS)
+                                .withName("m-canary-stuck-v2")
+                                .get()
+                                .getMetadata()
+                                .getAnnotations())
+                .containsKey(ModelVersion.ROLLED_BACK_ANNOTATION);
+    }
+
+    @Test
     void withoutACanaryANewVersionRollsTheStableDeploymentAsBefore() {
         String name = "md-no-canary";
         ModelDeployment md = deployment(name, "m-no-canary");
