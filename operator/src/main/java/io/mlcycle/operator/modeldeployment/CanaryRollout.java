@@ -146,13 +146,7 @@ final class CanaryRollout {
         }
 
         CanaryPlan.Split split = CanaryPlan.split(replicas, c.weight);
-        Deployment canary =
-                r.applyDeployment(
-                        md,
-                        ServingResources.deployment(
-                                r.runtimeJobs(), md, target, split.canary(), true),
-                        canaryDeployment);
-        setSplit(c, split, canary);
+        Deployment canary = applySplit(r, md, c, target, split, canaryDeployment);
         if (started) {
             c.message = "step 1 of " + c.steps + ": " + describe(c);
             r.events()
@@ -263,13 +257,7 @@ final class CanaryRollout {
             c.weight = CanaryPlan.weight(spec, c.step);
             c.stepStartTime = now.toString();
             split = CanaryPlan.split(replicas, c.weight);
-            canary =
-                    r.applyDeployment(
-                            md,
-                            ServingResources.deployment(
-                                    r.runtimeJobs(), md, target, split.canary(), true),
-                            canary);
-            setSplit(c, split, canary);
+            applySplit(r, md, c, target, split, canary);
             c.message = passed + "; now " + describe(c);
             r.events().normalOnce(md, "CanaryStepPassed", c.message);
             return new Plan(stableMv, split.stable(), stepInterval);
@@ -305,11 +293,25 @@ final class CanaryRollout {
         c.message = message;
     }
 
-    private static void setSplit(Canary c, CanaryPlan.Split split, Deployment canary) {
+    /** Creates or scales the canary Deployment to the split and records the split in status. */
+    private static Deployment applySplit(
+            ModelDeploymentReconciler r,
+            ModelDeployment md,
+            Canary c,
+            ModelVersion target,
+            CanaryPlan.Split split,
+            Deployment actual) {
+        Deployment canary =
+                r.applyDeployment(
+                        md,
+                        ServingResources.deployment(
+                                r.runtimeJobs(), md, target, split.canary(), true),
+                        actual);
         c.canaryReplicas = split.canary();
         c.stableReplicas = split.stable();
         var ds = canary.getStatus();
         c.readyReplicas = ds == null || ds.getReadyReplicas() == null ? 0 : ds.getReadyReplicas();
+        return canary;
     }
 
     private static String describe(Canary c) {
