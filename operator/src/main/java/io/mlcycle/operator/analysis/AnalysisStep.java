@@ -20,8 +20,22 @@ public final class AnalysisStep {
 
     private AnalysisStep() {}
 
-    /** A metric's bounds and what its query gave. */
-    public record Measured(String name, Double min, Double max, QueryResult result) {}
+    /**
+     * A metric's bounds and what its query gave; for a canary compared with the stable version,
+     * also what the query gave for the stable version and the allowed relative gap.
+     */
+    public record Measured(
+            String name,
+            Double min,
+            Double max,
+            QueryResult result,
+            QueryResult stable,
+            double tolerance) {
+
+        public Measured(String name, Double min, Double max, QueryResult result) {
+            this(name, min, max, result, null, 0);
+        }
+    }
 
     /** The new analysis and what to do about it. */
     public record Outcome(Analysis analysis, Decision decision) {}
@@ -130,10 +144,46 @@ public final class AnalysisStep {
         } else if (m.max() != null && value > m.max()) {
             r.verdict = FAILED;
             r.message = m.name() + " = " + format(value) + " is above max " + m.max();
+        } else if (m.stable() != null) {
+            compareToStable(m, value, r);
         } else {
             r.verdict = PASSED;
         }
         return r;
+    }
+
+    /**
+     * Judges a value within its bounds against the stable version's: worse means lower for a metric
+     * with a min, higher for one with only a max, by more than {@code tolerance} of the stable
+     * value. No stable value makes the comparison, and so the metric, inconclusive.
+     */
+    private static void compareToStable(Measured m, double value, MetricResult r) {
+        if (m.stable() instanceof QueryResult.Inconclusive i) {
+            r.verdict = INCONCLUSIVE;
+            r.message = "stable version: " + i.reason();
+            return;
+        }
+        double stable = ((QueryResult.Value) m.stable()).value();
+        r.stableValue = Double.isFinite(stable) ? stable : null;
+        double gap = Math.abs(stable) * m.tolerance();
+        boolean lowerIsWorse = m.min() != null;
+        boolean worse = lowerIsWorse ? value < stable - gap : value > stable + gap;
+        if (worse) {
+            r.verdict = FAILED;
+            r.message =
+                    m.name()
+                            + " = "
+                            + format(value)
+                            + " is "
+                            + (lowerIsWorse ? "below" : "above")
+                            + " the stable version's "
+                            + format(stable)
+                            + " by more than "
+                            + format(m.tolerance() * 100)
+                            + " %";
+        } else {
+            r.verdict = PASSED;
+        }
     }
 
     static String format(double value) {

@@ -11,6 +11,17 @@ public final class QueryTemplate {
 
     private QueryTemplate() {}
 
+    /** True when the query uses {@code {{placeholder}}}. */
+    public static boolean uses(String query, String placeholder) {
+        Matcher m = PLACEHOLDER.matcher(query);
+        while (m.find()) {
+            if (m.group(1).equals(placeholder)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Renders the query; an unknown placeholder is an error naming it, so a typo never becomes a
      * query that silently matches nothing.

@@ -193,6 +193,9 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             if (spec.online != null) {
                 PivotTasks.checkRedis(spec.online.redis, "spec.online.redis");
             }
+            if (spec.rollout != null && spec.rollout.canary != null) {
+                checkCanary(spec);
+            }
         } catch (IllegalArgumentException e) {
             Conditions.set(status, INVALID_SPEC, true, "InvalidSpec", e.getMessage(), gen, now);
             Conditions.set(
@@ -206,9 +209,16 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         Deployment deployment =
                 deployments.get(new ResourceID(md.getMetadata().getName(), ns)).orElse(null);
         Integer served = ServingResources.servedVersion(deployment);
+        Optional<ModelVersion> servedMv =
+                served == null
+                        ? Optional.empty()
+                        : modelVersions.stream()
+                                .filter(mv -> VersionResolver.number(mv) == served)
+                                .findFirst();
 
         // Analysis of the version the pods serve now; a rollback changes the resolution.
         Duration nextAnalysis = null;
+        boolean rolledBack = false;
         if (spec.rollback == null) {
             status.analysis = null;
             Conditions.remove(status, ANALYSIS_INCONCLUSIVE);
@@ -220,10 +230,6 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         && deployment.getStatus().getReadyReplicas() != null
                         && deployment.getStatus().getReadyReplicas() > 0;
         if (spec.rollback != null && resolution.found() && served != null && serving) {
-            Optional<ModelVersion> servedMv =
-                    modelVersions.stream()
-                            .filter(mv -> VersionResolver.number(mv) == served)
-                            .findFirst();
             if (servedMv.isPresent() && VersionResolver.number(resolution.version()) == served) {
                 nextAnalysis = analyse(md, status, servedMv.get(), modelVersions, interval, now);
                 if (nextAnalysis == null) {
@@ -240,6 +246,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                                                                     : mv)
                                             .toList());
                     nextAnalysis = interval;
+                    rolledBack = true;
                 }
             }
         }
@@ -267,9 +274,28 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             return StatusUpdates.patchIfChanged(md, status);
         }
 
-        ModelVersion target = resolution.version();
+        Deployment canaryDeployment =
+                deployments.get(new ResourceID(ServingResources.canaryName(md), ns)).orElse(null);
+        CanaryRollout.Plan plan =
+                CanaryRollout.reconcile(
+                        this,
+                        md,
+                        status,
+                        resolution.version(),
+                        servedMv,
+                        rolledBack,
+                        deployment,
+                        canaryDeployment,
+                        now);
+        // The stable Deployment: the resolved version, or the served one while a canary runs.
+        ModelVersion target = plan.stable();
         int targetVersion = VersionResolver.number(target);
-        deployment = apply(md, target, deployment);
+        deployment =
+                applyDeployment(
+                        md,
+                        ServingResources.deployment(
+                                runtimeJobs, md, target, plan.stableReplicas(), false),
+                        deployment);
         applyService(md);
 
         if (status.currentVersion == null || status.currentVersion != targetVersion) {
@@ -314,7 +340,20 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         }
         status.modelVersion = target.getMetadata().getName();
         status.url = ServingResources.url(md);
-        readiness(md, status, deployment, gen, now);
+        readiness(md, status, deployment, plan.stableReplicas(), gen, now);
+        if (CanaryRollout.active(status.canary) && status.phase != Phase.Degraded) {
+            status.phase = Phase.Progressing;
+            Conditions.set(
+                    status,
+                    Conditions.PROGRESSING,
+                    true,
+                    status.canary.phase == ModelDeploymentStatus.CanaryPhase.Promoting
+                            ? "CanaryPromoting"
+                            : "CanaryProgressing",
+                    status.canary.message,
+                    gen,
+                    now);
+        }
         if (resolution.message() != null) {
             Conditions.set(
                     status,
@@ -338,7 +377,10 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         }
 
         UpdateControl<ModelDeployment> control = StatusUpdates.patchIfChanged(md, status);
-        Duration next = min(min(nextAnalysis, nextBatch), spec.rollback != null ? interval : null);
+        Duration next =
+                min(
+                        min(min(nextAnalysis, nextBatch), plan.next()),
+                        spec.rollback != null ? interval : null);
         if (next != null) {
             control.rescheduleAfter(
                     next.isNegative() || next.isZero() ? Duration.ofSeconds(1) : next);
@@ -434,25 +476,9 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         now);
         status.analysis = outcome.analysis();
         Decision decision = outcome.decision();
+        inconclusiveCondition(status, decision, "NoUsableData", "", gen, now);
         if (decision instanceof Decision.Inconclusive inconclusive) {
-            Conditions.set(
-                    status,
-                    ANALYSIS_INCONCLUSIVE,
-                    true,
-                    "NoUsableData",
-                    inconclusive.reason(),
-                    gen,
-                    now);
             events.warning(md, "AnalysisInconclusive", inconclusive.reason());
-        } else {
-            Conditions.set(
-                    status,
-                    ANALYSIS_INCONCLUSIVE,
-                    false,
-                    "MetricsAvailable",
-                    "every metric returned a value",
-                    gen,
-                    now);
         }
         if (decision instanceof Decision.Failing failing) {
             events.warning(
@@ -474,6 +500,38 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             return rollBack(md, status, served, modelVersions, rollback, now) ? null : interval;
         }
         return interval;
+    }
+
+    /**
+     * AnalysisInconclusive after a round: True with {@code reason} and the round's reason behind
+     * {@code prefix} when it was inconclusive, else False.
+     */
+    static void inconclusiveCondition(
+            ModelDeploymentStatus status,
+            Decision decision,
+            String reason,
+            String prefix,
+            Long gen,
+            Instant now) {
+        if (decision instanceof Decision.Inconclusive inconclusive) {
+            Conditions.set(
+                    status,
+                    ANALYSIS_INCONCLUSIVE,
+                    true,
+                    reason,
+                    prefix + inconclusive.reason(),
+                    gen,
+                    now);
+        } else {
+            Conditions.set(
+                    status,
+                    ANALYSIS_INCONCLUSIVE,
+                    false,
+                    "MetricsAvailable",
+                    "every metric returned a value",
+                    gen,
+                    now);
+        }
     }
 
     /** Marks {@code bad} rolled back and records it; false when there is nothing to go back to. */
@@ -510,6 +568,25 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         + " for "
                         + rollback.consecutiveFailures()
                         + " analyses in a row";
+        recordRollback(md, status, bad, toVersion, rollback, message, "RolledBack", now);
+        return true;
+    }
+
+    /**
+     * Marks {@code bad} rolled back (so latestApproved skips it), records it in status with the
+     * RolledBack condition, and tells people: an Event with {@code reason} and the webhook.
+     */
+    void recordRollback(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ModelVersion bad,
+            int toVersion,
+            Decision.Rollback rollback,
+            String message,
+            String reason,
+            Instant now) {
+        Long gen = md.getMetadata().getGeneration();
+        String why = rollback.message();
         ModelVersion edited =
                 client.resources(ModelVersion.class)
                         .inNamespace(bad.getMetadata().getNamespace())
@@ -529,7 +606,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         versions.handleRecentResourceUpdate(ResourceID.fromResource(edited), edited, bad);
 
         RollbackRecord record = new RollbackRecord();
-        record.fromVersion = from;
+        record.fromVersion = VersionResolver.number(bad);
         record.toVersion = toVersion;
         record.metric = rollback.metric();
         record.value = rollback.value();
@@ -543,11 +620,13 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                 status,
                 ROLLED_BACK,
                 true,
-                rollback.value() == null ? "AnalysisInconclusive" : "MetricOutOfBounds",
+                "RolledBack".equals(reason)
+                        ? rollback.value() == null ? "AnalysisInconclusive" : "MetricOutOfBounds"
+                        : reason,
                 message,
                 gen,
                 now);
-        events.warning(md, "RolledBack", message);
+        events.warning(md, reason, message);
         LOG.infof("%s/%s %s", md.getMetadata().getNamespace(), md.getMetadata().getName(), message);
         if (md.getSpec().rollback.webhook != null && md.getSpec().rollback.webhook.url != null) {
             String url = md.getSpec().rollback.webhook.url;
@@ -563,17 +642,15 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                                         + message,
                                 md.getMetadata().getName(),
                                 md.getMetadata().getNamespace(),
-                                "RolledBack"));
+                                reason));
             } catch (IOException | IllegalArgumentException e) {
                 events.warning(md, "WebhookFailed", e.getMessage());
             }
         }
-        return true;
     }
 
     /** Creates the Deployment, or updates it when the desired spec's hash differs. */
-    private Deployment apply(ModelDeployment md, ModelVersion mv, Deployment actual) {
-        Deployment desired = ServingResources.deployment(runtimeJobs, md, mv);
+    Deployment applyDeployment(ModelDeployment md, Deployment desired, Deployment actual) {
         var ops = client.apps().deployments().inNamespace(md.getMetadata().getNamespace());
         if (actual == null) {
             actual = ops.withName(desired.getMetadata().getName()).get();
@@ -607,6 +684,36 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         return result;
     }
 
+    /** Deletes the canary Deployment {@code known} (from the informer's cache), if any. */
+    void deleteCanary(Deployment known) {
+        if (known != null) {
+            client.apps()
+                    .deployments()
+                    .inNamespace(known.getMetadata().getNamespace())
+                    .withName(known.getMetadata().getName())
+                    .delete();
+        }
+    }
+
+    private static void checkCanary(ModelDeploymentSpec spec) {
+        if (spec.rollback == null) {
+            throw new IllegalArgumentException(
+                    "spec.rollout.canary needs spec.rollback: its prometheus and metrics judge the"
+                            + " canary");
+        }
+        CanaryPlan.check(spec.rollout.canary);
+        Durations.parse(spec.rollout.canary.stepInterval, "spec.rollout.canary.stepInterval");
+        for (int i = 0; i < spec.rollback.metrics.size(); i++) {
+            if (!QueryTemplate.uses(spec.rollback.metrics.get(i).query, "version")) {
+                throw new IllegalArgumentException(
+                        "spec.rollback.metrics["
+                                + i
+                                + "].query: a canary needs {{version}} in every query to tell"
+                                + " the canary's pods from the stable ones");
+            }
+        }
+    }
+
     private void applyService(ModelDeployment md) {
         Service desired = ServingResources.service(md);
         var ops = client.services().inNamespace(md.getMetadata().getNamespace());
@@ -629,8 +736,13 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     /** Maps the Deployment's status to Available, Ready, Progressing, Degraded and the phase. */
     static void readiness(
             ModelDeployment md, ModelDeploymentStatus status, Deployment d, Long gen, Instant now) {
-        int wanted = md.getSpec().replicas == null ? 1 : md.getSpec().replicas;
-        var ds = d.getStatus();
+        readiness(
+                md, status, d, md.getSpec().replicas == null ? 1 : md.getSpec().replicas, gen, now);
+    }
+
+    /** True when the Deployment controller has rolled every wanted pod to the template. */
+    static boolean rolledOut(Deployment d, int wanted) {
+        var ds = d == null ? null : d.getStatus();
         int ready = ds == null || ds.getReadyReplicas() == null ? 0 : ds.getReadyReplicas();
         int updated = ds == null || ds.getUpdatedReplicas() == null ? 0 : ds.getUpdatedReplicas();
         // The Deployment controller has seen the current template (a server always sets both).
@@ -639,23 +751,53 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         && (ds.getObservedGeneration() == null
                                 || d.getMetadata().getGeneration() == null
                                 || ds.getObservedGeneration() >= d.getMetadata().getGeneration());
-        boolean rolledOut = observed && updated >= wanted && ready >= wanted;
+        return observed && updated >= wanted && ready >= wanted;
+    }
+
+    /** Why a Deployment cannot roll out (progress deadline exceeded, replica failure), or null. */
+    static String stuck(Deployment d) {
+        var ds = d == null ? null : d.getStatus();
+        return stuckCondition(ds)
+                .map(
+                        c ->
+                                (c.getReason() == null ? c.getType() : c.getReason())
+                                        + ": "
+                                        + c.getMessage())
+                .orElse(null);
+    }
+
+    private static Optional<DeploymentCondition> stuckCondition(
+            io.fabric8.kubernetes.api.model.apps.DeploymentStatus ds) {
+        return ds == null || ds.getConditions() == null
+                ? Optional.empty()
+                : ds.getConditions().stream()
+                        .filter(
+                                c ->
+                                        ("Progressing".equals(c.getType())
+                                                        && "False".equals(c.getStatus())
+                                                        && "ProgressDeadlineExceeded"
+                                                                .equals(c.getReason()))
+                                                || ("ReplicaFailure".equals(c.getType())
+                                                        && "True".equals(c.getStatus())))
+                        .findFirst();
+    }
+
+    /** Readiness of the stable Deployment with {@code wanted} pods. */
+    static void readiness(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            Deployment d,
+            int wanted,
+            Long gen,
+            Instant now) {
+        var ds = d.getStatus();
+        int ready = ds == null || ds.getReadyReplicas() == null ? 0 : ds.getReadyReplicas();
+        int updated = ds == null || ds.getUpdatedReplicas() == null ? 0 : ds.getUpdatedReplicas();
+        boolean rolledOut = rolledOut(d, wanted);
         status.readyReplicas = ready;
         status.replicas = wanted;
 
-        Optional<DeploymentCondition> stuck =
-                ds == null || ds.getConditions() == null
-                        ? Optional.empty()
-                        : ds.getConditions().stream()
-                                .filter(
-                                        c ->
-                                                ("Progressing".equals(c.getType())
-                                                                && "False".equals(c.getStatus())
-                                                                && "ProgressDeadlineExceeded"
-                                                                        .equals(c.getReason()))
-                                                        || ("ReplicaFailure".equals(c.getType())
-                                                                && "True".equals(c.getStatus())))
-                                .findFirst();
+        Optional<DeploymentCondition> stuck = stuckCondition(ds);
         String version = String.valueOf(status.currentVersion);
         boolean available = wanted > 0 ? ready >= wanted : true;
         String availableMessage =
@@ -730,6 +872,10 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
     KubernetesClient client() {
         return client;
+    }
+
+    PrometheusClient prometheus() {
+        return prometheus;
     }
 
     RuntimeJobs runtimeJobs() {

@@ -31,6 +31,8 @@ public final class ServingResources {
     public static final String PORT_NAME = "http";
     public static final String VERSION_LABEL = "mlcycle.io/model-version";
     public static final String SPEC_HASH_ANNOTATION = "mlcycle.io/spec-hash";
+    public static final String TRACK_LABEL = "mlcycle.io/track";
+    public static final String CANARY_TRACK = "canary";
 
     private ServingResources() {}
 
@@ -89,6 +91,25 @@ public final class ServingResources {
      * Prometheus scrape annotations; a hash of its spec in an annotation decides updates.
      */
     public static Deployment deployment(RuntimeJobs jobs, ModelDeployment md, ModelVersion mv) {
+        return deployment(
+                jobs, md, mv, md.getSpec().replicas == null ? 1 : md.getSpec().replicas, false);
+    }
+
+    /** {@code <name>-canary}: the Deployment of a canary beside the stable one. */
+    public static String canaryName(ModelDeployment md) {
+        return md.getMetadata().getName() + "-canary";
+    }
+
+    /**
+     * The serving Deployment of {@code mv} with {@code replicas} pods. A canary is named {@code
+     * <name>-canary} and adds {@code mlcycle.io/track: canary} to its labels, selector and pods;
+     * its pods keep every label the Service selects on, so they share the traffic by their number.
+     * The stable Deployment's selector stays as it always was (selectors are immutable): it also
+     * matches the canary pods, but the ReplicaSets belong to their Deployment by controller
+     * reference, so neither Deployment adopts or counts the other's pods.
+     */
+    public static Deployment deployment(
+            RuntimeJobs jobs, ModelDeployment md, ModelVersion mv, int replicas, boolean canary) {
         PodTemplateSpec template =
                 jobs.podTemplate(
                         md,
@@ -103,6 +124,11 @@ public final class ServingResources {
         podLabels.put(
                 io.mlcycle.operator.api.modelversion.ModelVersion.MODEL_LABEL, md.getSpec().model);
         podLabels.put(VERSION_LABEL, String.valueOf(mv.getSpec().version));
+        Map<String, String> selector = new LinkedHashMap<>(selector(md));
+        if (canary) {
+            podLabels.put(TRACK_LABEL, CANARY_TRACK);
+            selector.put(TRACK_LABEL, CANARY_TRACK);
+        }
         template.getMetadata().setLabels(podLabels);
         Map<String, String> podAnnotations = new LinkedHashMap<>();
         podAnnotations.put("prometheus.io/scrape", "true");
@@ -124,15 +150,15 @@ public final class ServingResources {
         Deployment d =
                 new DeploymentBuilder()
                         .withNewMetadata()
-                        .withName(md.getMetadata().getName())
+                        .withName(canary ? canaryName(md) : md.getMetadata().getName())
                         .withNamespace(md.getMetadata().getNamespace())
-                        .withLabels(selector(md))
+                        .withLabels(selector)
                         .withOwnerReferences(RuntimeJobs.controllerReference(md))
                         .endMetadata()
                         .withNewSpec()
-                        .withReplicas(md.getSpec().replicas == null ? 1 : md.getSpec().replicas)
+                        .withReplicas(replicas)
                         .withNewSelector()
-                        .withMatchLabels(selector(md))
+                        .withMatchLabels(selector)
                         .endSelector()
                         .withNewStrategy()
                         .withType("RollingUpdate")

@@ -30,4 +30,10 @@ class QueryTemplateTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("{{model}}");
     }
+
+    @Test
+    void usesTellsWhetherAPlaceholderAppears() {
+        assertThat(QueryTemplate.uses("x{version=\"{{ version }}\"}", "version")).isTrue();
+        assertThat(QueryTemplate.uses("x{deployment=\"{{name}}\"}", "version")).isFalse();
+    }
 }

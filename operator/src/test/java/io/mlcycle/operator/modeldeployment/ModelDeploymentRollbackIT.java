@@ -1,11 +1,11 @@
 package io.mlcycle.operator.modeldeployment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.analysis.MetricsEndpoint;
 import io.mlcycle.operator.analysis.PrometheusProcess;
+import io.mlcycle.operator.analysis.WebhookReceiver;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
@@ -17,18 +17,16 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.markReady;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.precisionAnalysis;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveTask;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.servingDeployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
@@ -54,9 +52,8 @@ class ModelDeploymentRollbackIT {
 
     private MetricsEndpoint metrics;
     private PrometheusProcess prometheus;
-    private HttpServer hook;
+    private WebhookReceiver hook;
     private ScheduledExecutorService ticker;
-    private final List<String> posts = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stopAll() throws Exception {
@@ -70,7 +67,7 @@ class ModelDeploymentRollbackIT {
             metrics.close();
         }
         if (hook != null) {
-            hook.stop(0);
+            hook.close();
         }
     }
 
@@ -87,35 +84,16 @@ class ModelDeploymentRollbackIT {
             }
         }
         prometheus = PrometheusProcess.start(List.of(metrics.target()));
-        hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        hook.createContext(
-                "/hook",
-                ex -> {
-                    posts.add(
-                            new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-                    ex.sendResponseHeaders(204, -1);
-                    ex.close();
-                });
-        hook.start();
+        hook = WebhookReceiver.start();
+        List<String> posts = hook.posts();
 
         version(client, MODEL, 1, true);
         version(client, MODEL, 2, true);
         ModelDeployment md = deployment(NAME, MODEL);
-        ModelDeploymentSpec.Rollback rb = new ModelDeploymentSpec.Rollback();
-        rb.prometheus = new ModelDeploymentSpec.Prometheus();
-        rb.prometheus.url = prometheus.url();
-        rb.interval = INTERVAL.toSeconds() + "s";
-        rb.failureThreshold = 2;
-        ModelDeploymentSpec.Metric precision = new ModelDeploymentSpec.Metric();
-        precision.name = "online-precision";
-        precision.query =
-                "sum(rate(mlcycle_feedback_total{deployment=\"{{name}}\",version=\"{{version}}\","
-                        + "predicted=\"1\",actual=\"1\"}[10s])) / sum(rate(mlcycle_feedback_total"
-                        + "{deployment=\"{{name}}\",version=\"{{version}}\",predicted=\"1\"}[10s]))";
-        precision.min = 0.5;
-        rb.metrics = List.of(precision);
+        ModelDeploymentSpec.Rollback rb =
+                precisionAnalysis(prometheus.url(), INTERVAL.toSeconds() + "s", 2);
         rb.webhook = new ModelDeploymentSpec.Webhook();
-        rb.webhook.url = "http://127.0.0.1:" + hook.getAddress().getPort() + "/hook";
+        rb.webhook.url = hook.url();
         md.getSpec().rollback = rb;
         client.resource(md).create();
 

@@ -14,6 +14,7 @@ import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.TaskJson;
 
+import java.util.List;
 import java.util.Map;
 
 import static io.mlcycle.operator.testing.Cluster.NS;
@@ -58,6 +59,28 @@ final class ModelDeployments {
         md.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
         md.setSpec(spec);
         return md;
+    }
+
+    /**
+     * Analysis of online precision over the last 10 s of {@code {{version}}}'s feedback, min 0.5,
+     * against {@code prometheusUrl}.
+     */
+    static ModelDeploymentSpec.Rollback precisionAnalysis(
+            String prometheusUrl, String interval, int failureThreshold) {
+        ModelDeploymentSpec.Rollback rb = new ModelDeploymentSpec.Rollback();
+        rb.prometheus = new ModelDeploymentSpec.Prometheus();
+        rb.prometheus.url = prometheusUrl;
+        rb.interval = interval;
+        rb.failureThreshold = failureThreshold;
+        ModelDeploymentSpec.Metric precision = new ModelDeploymentSpec.Metric();
+        precision.name = "online-precision";
+        precision.query =
+                "sum(rate(mlcycle_feedback_total{deployment=\"{{name}}\",version=\"{{version}}\","
+                        + "predicted=\"1\",actual=\"1\"}[10s])) / sum(rate(mlcycle_feedback_total"
+                        + "{deployment=\"{{name}}\",version=\"{{version}}\",predicted=\"1\"}[10s]))";
+        precision.min = 0.5;
+        rb.metrics = List.of(precision);
+        return rb;
     }
 
     static Deployment servingDeployment(KubernetesClient client, String name) {

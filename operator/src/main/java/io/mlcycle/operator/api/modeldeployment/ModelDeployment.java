@@ -26,6 +26,20 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.readyReplicas",
         type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
+        name = "Canary",
+        jsonPath = ".status.canary.phase",
+        type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
+        name = "Canary-Version",
+        jsonPath = ".status.canary.version",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
+@AdditionalPrinterColumn(
+        name = "Weight",
+        jsonPath = ".status.canary.weight",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
+@AdditionalPrinterColumn(
         name = "Age",
         jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)

@@ -3,6 +3,7 @@ package io.mlcycle.operator.api.modeldeployment;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -14,6 +15,9 @@ import java.util.List;
 
 /** Which version to serve, how, with which batch scoring and rollback analysis. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+        value = "!has(self.rollout) || !has(self.rollout.canary) || has(self.rollback)",
+        message = "rollout.canary needs spec.rollback: its prometheus and metrics judge the canary")
 public class ModelDeploymentSpec {
 
     public static final String LATEST_APPROVED = "latestApproved";
@@ -46,9 +50,80 @@ public class ModelDeploymentSpec {
     public Rollback rollback;
 
     @JsonPropertyDescription(
+            "How a newly resolved version replaces the served one; default: a rolling update of"
+                    + " every pod at once.")
+    public Rollout rollout;
+
+    @JsonPropertyDescription(
             "Inference by entity id: the server reads the rows of the served version's"
                     + " FeatureViews (their spec.online) from this online store.")
     public Online online;
+
+    /** How a new version is rolled out. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Rollout {
+        @JsonPropertyDescription(
+                "Weighted canary: the new version first serves a share of the traffic from a"
+                        + " separate <name>-canary Deployment behind the same Service, judged by"
+                        + " spec.rollback's metrics each step, promoted after the last step or"
+                        + " aborted after failureThreshold failed analyses in a row.")
+        public Canary canary;
+    }
+
+    /**
+     * A weighted canary without a service mesh: the traffic share is the canary's share of the
+     * serving pods behind the one Service (as Argo Rollouts does without a traffic router).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(
+            value = "!has(self.maxWeight) || self.maxWeight >= self.weight",
+            message = "rollout.canary.maxWeight must be at least weight")
+    public static class Canary {
+        @Required
+        @Min(1)
+        @Max(99)
+        @JsonPropertyDescription(
+                "Percent of the traffic (of the serving pods) on the canary at the first step, and"
+                        + " the increase per step: step i sends min(i * weight, maxWeight) %."
+                        + " Replicas split as canary = round(replicas * weight / 100) (halves"
+                        + " up), at least 1 and at most replicas - 1, the rest stay stable, so the"
+                        + " total stays spec.replicas; with replicas 1 the canary adds a pod"
+                        + " (about 50 %).")
+        public Integer weight;
+
+        @Min(1)
+        @Default("1")
+        @JsonPropertyDescription(
+                "Analysed steps; after the last one passes the canary is promoted.")
+        public Integer steps = 1;
+
+        @Min(1)
+        @Max(99)
+        @JsonPropertyDescription(
+                "Largest traffic percent on the canary before promotion (Flagger's maxWeight);"
+                        + " default 99.")
+        public Integer maxWeight;
+
+        @Pattern("^[0-9]+(s|m|h)$")
+        @Default("1m")
+        @JsonPropertyDescription(
+                "How long each step runs before its analysis; a failed or inconclusive"
+                        + " analysis is repeated after another interval at the same step.")
+        public String stepInterval = "1m";
+
+        @Default("false")
+        @JsonPropertyDescription(
+                "Also run each metric's query for the stable version and fail the canary when"
+                        + " its value is worse than the stable one by more than tolerance (worse:"
+                        + " lower for a metric with min, higher for one with max only).")
+        public Boolean compareToStable = false;
+
+        @Min(0)
+        @Default("0.1")
+        @JsonPropertyDescription(
+                "With compareToStable: allowed relative gap to the stable value (0.1 = 10 %).")
+        public Double tolerance = 0.1;
+    }
 
     /** Where the serving pods read feature rows by entity id. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -118,7 +193,8 @@ public class ModelDeploymentSpec {
 
         @Min(1)
         @Default("3")
-        @JsonPropertyDescription("Consecutive failed analyses that trigger a rollback.")
+        @JsonPropertyDescription(
+                "Consecutive failed analyses that trigger a rollback (or a canary abort).")
         public Integer failureThreshold = 3;
 
         @Default("false")
@@ -130,10 +206,13 @@ public class ModelDeploymentSpec {
         @Required
         @Size(min = 1)
         @JsonPropertyDescription(
-                "PromQL queries; {{name}}, {{namespace}} and {{version}} are replaced.")
+                "PromQL queries; {{name}}, {{namespace}} and {{version}} are replaced. With"
+                        + " rollout.canary every query must use {{version}}: it tells the"
+                        + " canary's pods (and, for compareToStable, the stable ones) apart.")
         public List<Metric> metrics;
 
-        @JsonPropertyDescription("Slack-compatible JSON webhook posted on rollback.")
+        @JsonPropertyDescription(
+                "Slack-compatible JSON webhook posted on rollback and on a canary abort.")
         public Webhook webhook;
     }
 

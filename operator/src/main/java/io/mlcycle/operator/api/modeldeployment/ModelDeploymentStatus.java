@@ -48,6 +48,11 @@ public class ModelDeploymentStatus extends MlcycleStatus {
     @JsonPropertyDescription("Rollbacks, newest first (bounded).")
     public List<RollbackRecord> rollbacks = new ArrayList<>();
 
+    @JsonPropertyDescription(
+            "The latest canary (spec.rollout.canary): its phase, step, traffic share and"
+                    + " analysis; kept after it succeeded or aborted until the next one.")
+    public Canary canary;
+
     @JsonPropertyDescription("Batch scoring.")
     public BatchStatus batch;
 
@@ -55,6 +60,64 @@ public class ModelDeploymentStatus extends MlcycleStatus {
             "Online features of the served version's FeatureViews: the as-of served online"
                     + " against the latest table (spec.online).")
     public List<OnlineFeatures> onlineFeatures;
+
+    /** Where a canary is. */
+    public enum CanaryPhase {
+        Progressing,
+        Promoting,
+        Succeeded,
+        Aborted
+    }
+
+    /** A canary rollout of a new version beside the stable one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Canary {
+        @JsonPropertyDescription(
+                "Progressing (steps running), Promoting (the stable Deployment rolls to the"
+                        + " canary's version), Succeeded or Aborted.")
+        public CanaryPhase phase;
+
+        @JsonPropertyDescription("Version on the canary.")
+        public Integer version;
+
+        @JsonPropertyDescription("ModelVersion on the canary.")
+        public String modelVersion;
+
+        @JsonPropertyDescription("Version the stable Deployment served when the canary started.")
+        public Integer stableVersion;
+
+        @JsonPropertyDescription("Current step, 1-based.")
+        public Integer step;
+
+        @JsonPropertyDescription("Steps before promotion.")
+        public Integer steps;
+
+        @JsonPropertyDescription(
+                "Traffic percent the step sets (100 once promoted, 0 once aborted); the pods"
+                        + " give canaryReplicas / (canaryReplicas + stableReplicas).")
+        public Integer weight;
+
+        @JsonPropertyDescription("Canary pods wanted.")
+        public Integer canaryReplicas;
+
+        @JsonPropertyDescription("Canary pods ready.")
+        public Integer readyReplicas;
+
+        @JsonPropertyDescription("Stable pods wanted during the canary.")
+        public Integer stableReplicas;
+
+        @JsonPropertyDescription("When the canary started (RFC 3339).")
+        public String startTime;
+
+        @JsonPropertyDescription("When the current step started (RFC 3339).")
+        public String stepStartTime;
+
+        @JsonPropertyDescription("The latest analysis of the canary's version.")
+        public Analysis analysis;
+
+        @JsonPropertyDescription("What happened last, for people.")
+        public String message;
+    }
 
     /** One FeatureView's online state as the serving pods see it. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -98,6 +161,9 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         public Double value;
         public Double min;
         public Double max;
+
+        @JsonPropertyDescription("The stable version's value (canary compareToStable).")
+        public Double stableValue;
 
         @JsonPropertyDescription("Passed, Failed or Inconclusive.")
         public String verdict;

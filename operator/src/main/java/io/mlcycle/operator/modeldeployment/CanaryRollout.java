@@ -1,0 +1,410 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.mlcycle.operator.analysis.AnalysisStep;
+import io.mlcycle.operator.analysis.Decision;
+import io.mlcycle.operator.analysis.QueryResult;
+import io.mlcycle.operator.analysis.QueryTemplate;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Canary;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.CanaryPhase;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.MetricResult;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.common.Durations;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The weighted canary of {@code spec.rollout.canary}: a new version first serves from {@code
+ * <name>-canary} beside the stable Deployment, step by step, judged by the rollback metrics of its
+ * own version; promoted after the last step, aborted after failureThreshold failed analyses.
+ */
+final class CanaryRollout {
+
+    private CanaryRollout() {}
+
+    /**
+     * What the stable Deployment serves and with how many pods, and when to look again (null: when
+     * a Deployment changes).
+     */
+    record Plan(ModelVersion stable, int stableReplicas, Duration next) {}
+
+    /** True while a canary runs or is being promoted. */
+    static boolean active(Canary c) {
+        return c != null
+                && (c.phase == CanaryPhase.Progressing || c.phase == CanaryPhase.Promoting);
+    }
+
+    /**
+     * Moves the canary on and returns what the stable Deployment should be. Without {@code
+     * spec.rollout.canary}, with nothing served yet, with no replicas, or for a rollback ({@code
+     * rollingBack}: back to a known good version at once), the stable Deployment simply serves
+     * {@code target} (a rolling update, as without a canary).
+     */
+    static Plan reconcile(
+            ModelDeploymentReconciler r,
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ModelVersion target,
+            Optional<ModelVersion> served,
+            boolean rollingBack,
+            Deployment stable,
+            Deployment canaryDeployment,
+            Instant now) {
+        ModelDeploymentSpec.Canary spec =
+                md.getSpec().rollout == null ? null : md.getSpec().rollout.canary;
+        int replicas = md.getSpec().replicas == null ? 1 : md.getSpec().replicas;
+        int targetVersion = VersionResolver.number(target);
+        Integer servedVersion = served.map(VersionResolver::number).orElse(null);
+        Canary c = status.canary;
+
+        boolean candidate =
+                spec != null
+                        && !rollingBack
+                        && replicas > 0
+                        && servedVersion != null
+                        && servedVersion != targetVersion;
+        if (!candidate) {
+            if (c != null
+                    && c.phase == CanaryPhase.Promoting
+                    && Objects.equals(c.version, targetVersion)
+                    && Objects.equals(servedVersion, targetVersion)) {
+                // The canary's pods keep serving until the stable Deployment has rolled.
+                if (ModelDeploymentReconciler.rolledOut(stable, replicas)) {
+                    r.deleteCanary(canaryDeployment);
+                    end(
+                            c,
+                            CanaryPhase.Succeeded,
+                            replicas,
+                            "version "
+                                    + c.version
+                                    + " promoted: every pod serves it, the canary Deployment is"
+                                    + " gone");
+                    r.events().normalOnce(md, "CanaryPromoted", c.message);
+                }
+                return new Plan(target, replicas, null);
+            }
+            if (active(c)) {
+                end(
+                        c,
+                        CanaryPhase.Aborted,
+                        replicas,
+                        "canary of version "
+                                + c.version
+                                + " cancelled: "
+                                + (spec == null
+                                        ? "spec.rollout.canary was removed, version "
+                                                + targetVersion
+                                                + " rolls out to every pod"
+                                        : "version " + targetVersion + " is the one to serve now"));
+                r.events().normal(md, "CanaryCancelled", c.message);
+            }
+            if (spec == null) {
+                status.canary = null;
+            }
+            r.deleteCanary(canaryDeployment);
+            return new Plan(target, replicas, null);
+        }
+
+        ModelVersion stableMv = served.get();
+        Duration stepInterval =
+                Durations.parse(spec.stepInterval, "spec.rollout.canary.stepInterval");
+        if (c != null
+                && c.phase == CanaryPhase.Aborted
+                && Objects.equals(c.version, targetVersion)) {
+            // Aborted already: a cache that has not seen the rollback mark yet resolves it again.
+            r.deleteCanary(canaryDeployment);
+            return new Plan(stableMv, replicas, null);
+        }
+        boolean started = false;
+        if (c == null || !Objects.equals(c.version, targetVersion) || !active(c)) {
+            if (active(c)) {
+                r.events()
+                        .normal(
+                                md,
+                                "CanaryReplaced",
+                                "canary of version "
+                                        + c.version
+                                        + " replaced by a canary of version "
+                                        + targetVersion);
+            }
+            c = start(spec, target, servedVersion, now);
+            status.canary = c;
+            started = true;
+        }
+        if (c.phase == CanaryPhase.Promoting) {
+            // the stable Deployment is being updated to the canary's version
+            return new Plan(target, replicas, null);
+        }
+
+        CanaryPlan.Split split = CanaryPlan.split(replicas, c.weight);
+        Deployment canary = applySplit(r, md, c, target, split, canaryDeployment);
+        if (started) {
+            c.message = "step 1 of " + c.steps + ": " + describe(c);
+            r.events()
+                    .normal(
+                            md,
+                            "CanaryStarted",
+                            "canary of version "
+                                    + targetVersion
+                                    + " beside stable version "
+                                    + servedVersion
+                                    + ": "
+                                    + describe(c)
+                                    + "; "
+                                    + c.steps
+                                    + " steps of "
+                                    + spec.stepInterval);
+        }
+
+        String stuck = ModelDeploymentReconciler.stuck(canary);
+        if (stuck != null) {
+            Decision.Rollback abort = new Decision.Rollback(0, "canary Deployment", null, stuck);
+            abort(r, md, status, c, canary, target, stableMv, abort, now);
+            return new Plan(stableMv, replicas, null);
+        }
+        String waiting = "step " + c.step + " of " + c.steps + ": waiting for a ready canary pod";
+        if (c.readyReplicas == 0) {
+            c.message = waiting;
+            return new Plan(stableMv, split.stable(), null);
+        }
+        if (waiting.equals(c.message)) {
+            c.message = "step " + c.step + " of " + c.steps + ": " + describe(c);
+        }
+        Instant due = Instant.parse(c.stepStartTime);
+        if (c.analysis != null && c.analysis.lastRun != null) {
+            Instant last = Instant.parse(c.analysis.lastRun);
+            due = last.isAfter(due) ? last : due;
+        }
+        due = due.plus(stepInterval);
+        if (now.isBefore(due)) {
+            return new Plan(stableMv, split.stable(), Duration.between(now, due));
+        }
+
+        ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
+        int threshold = rb.failureThreshold == null ? 3 : rb.failureThreshold;
+        AnalysisStep.Outcome outcome =
+                AnalysisStep.evaluate(
+                        c.analysis,
+                        c.version,
+                        measure(r, md, spec, c),
+                        threshold,
+                        Boolean.TRUE.equals(rb.inconclusiveIsFailure),
+                        now);
+        c.analysis = outcome.analysis();
+        Decision decision = outcome.decision();
+        Long gen = md.getMetadata().getGeneration();
+        ModelDeploymentReconciler.inconclusiveCondition(
+                status,
+                decision,
+                "CanaryNoUsableData",
+                "canary version " + c.version + ": ",
+                gen,
+                now);
+        if (decision instanceof Decision.Inconclusive inconclusive) {
+            c.message =
+                    "step "
+                            + c.step
+                            + " of "
+                            + c.steps
+                            + " inconclusive, analysed again in "
+                            + spec.stepInterval
+                            + ": "
+                            + inconclusive.reason();
+            r.events().warning(md, "CanaryAnalysisInconclusive", c.message);
+        }
+        if (decision instanceof Decision.Failing failing) {
+            c.message =
+                    "step "
+                            + c.step
+                            + " of "
+                            + c.steps
+                            + " failed ("
+                            + failing.consecutiveFailures()
+                            + " of "
+                            + threshold
+                            + " before abort): "
+                            + failing.message();
+            r.events().warning(md, "CanaryAnalysisFailed", c.message);
+        }
+        if (decision instanceof Decision.Rollback abort) {
+            abort(r, md, status, c, canary, target, stableMv, abort, now);
+            return new Plan(stableMv, replicas, null);
+        }
+        if (!(decision instanceof Decision.Healthy)) {
+            return new Plan(stableMv, split.stable(), stepInterval);
+        }
+        String passed =
+                "canary version "
+                        + c.version
+                        + " passed step "
+                        + c.step
+                        + " of "
+                        + c.steps
+                        + " ("
+                        + values(c.analysis.metrics)
+                        + ")";
+        if (c.step < c.steps) {
+            c.step++;
+            c.weight = CanaryPlan.weight(spec, c.step);
+            c.stepStartTime = now.toString();
+            split = CanaryPlan.split(replicas, c.weight);
+            applySplit(r, md, c, target, split, canary);
+            c.message = passed + "; now " + describe(c);
+            r.events().normalOnce(md, "CanaryStepPassed", c.message);
+            return new Plan(stableMv, split.stable(), stepInterval);
+        }
+        c.phase = CanaryPhase.Promoting;
+        c.message = passed + "; promoting: the stable Deployment rolls to version " + c.version;
+        r.events().normalOnce(md, "CanaryPromoting", c.message);
+        return new Plan(target, replicas, null);
+    }
+
+    private static Canary start(
+            ModelDeploymentSpec.Canary spec, ModelVersion target, int stable, Instant now) {
+        Canary c = new Canary();
+        c.phase = CanaryPhase.Progressing;
+        c.version = VersionResolver.number(target);
+        c.modelVersion = target.getMetadata().getName();
+        c.stableVersion = stable;
+        c.step = 1;
+        c.steps = CanaryPlan.steps(spec);
+        c.weight = CanaryPlan.weight(spec, 1);
+        c.startTime = now.toString();
+        c.stepStartTime = c.startTime;
+        return c;
+    }
+
+    /** A finished canary: every pod on the stable Deployment. */
+    private static void end(Canary c, CanaryPhase phase, int replicas, String message) {
+        c.phase = phase;
+        c.weight = phase == CanaryPhase.Succeeded ? 100 : 0;
+        c.canaryReplicas = 0;
+        c.readyReplicas = 0;
+        c.stableReplicas = replicas;
+        c.message = message;
+    }
+
+    /** Creates or scales the canary Deployment to the split and records the split in status. */
+    private static Deployment applySplit(
+            ModelDeploymentReconciler r,
+            ModelDeployment md,
+            Canary c,
+            ModelVersion target,
+            CanaryPlan.Split split,
+            Deployment actual) {
+        Deployment canary =
+                r.applyDeployment(
+                        md,
+                        ServingResources.deployment(
+                                r.runtimeJobs(), md, target, split.canary(), true),
+                        actual);
+        c.canaryReplicas = split.canary();
+        c.stableReplicas = split.stable();
+        var ds = canary.getStatus();
+        c.readyReplicas = ds == null || ds.getReadyReplicas() == null ? 0 : ds.getReadyReplicas();
+        return canary;
+    }
+
+    private static String describe(Canary c) {
+        return c.weight
+                + " % of the traffic ("
+                + c.canaryReplicas
+                + " canary and "
+                + c.stableReplicas
+                + " stable pods)";
+    }
+
+    private static String values(List<MetricResult> metrics) {
+        return metrics.stream()
+                .map(
+                        m ->
+                                m.name
+                                        + " = "
+                                        + (m.value == null ? "?" : String.valueOf(m.value))
+                                        + (m.stableValue == null
+                                                ? ""
+                                                : ", stable " + m.stableValue))
+                .collect(Collectors.joining("; "));
+    }
+
+    /** Each metric's query for the canary's version and, with compareToStable, the stable's. */
+    private static List<AnalysisStep.Measured> measure(
+            ModelDeploymentReconciler r,
+            ModelDeployment md,
+            ModelDeploymentSpec.Canary spec,
+            Canary c) {
+        ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
+        String name = md.getMetadata().getName();
+        String ns = md.getMetadata().getNamespace();
+        boolean compare = Boolean.TRUE.equals(spec.compareToStable);
+        double tolerance = spec.tolerance == null ? 0.1 : spec.tolerance;
+        List<AnalysisStep.Measured> measured = new ArrayList<>();
+        for (ModelDeploymentSpec.Metric m : rb.metrics) {
+            QueryResult canary =
+                    r.prometheus()
+                            .query(
+                                    rb.prometheus.url,
+                                    QueryTemplate.render(m.query, name, ns, c.version));
+            QueryResult stable =
+                    compare
+                            ? r.prometheus()
+                                    .query(
+                                            rb.prometheus.url,
+                                            QueryTemplate.render(
+                                                    m.query, name, ns, c.stableVersion))
+                            : null;
+            measured.add(
+                    new AnalysisStep.Measured(m.name, m.min, m.max, canary, stable, tolerance));
+        }
+        return measured;
+    }
+
+    /** Scales the canary away, marks its version rolled back; the stable keeps serving. */
+    private static void abort(
+            ModelDeploymentReconciler r,
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            Canary c,
+            Deployment canary,
+            ModelVersion bad,
+            ModelVersion stable,
+            Decision.Rollback why,
+            Instant now) {
+        r.deleteCanary(canary);
+        end(
+                c,
+                CanaryPhase.Aborted,
+                md.getSpec().replicas == null ? 1 : md.getSpec().replicas,
+                "canary of version "
+                        + c.version
+                        + " aborted at step "
+                        + c.step
+                        + " of "
+                        + c.steps
+                        + ", stable version "
+                        + VersionResolver.number(stable)
+                        + " keeps serving: "
+                        + why.message()
+                        + (why.consecutiveFailures() > 0
+                                ? " for " + why.consecutiveFailures() + " analyses in a row"
+                                : ""));
+        r.recordRollback(
+                md,
+                status,
+                bad,
+                VersionResolver.number(stable),
+                why,
+                c.message,
+                "CanaryAborted",
+                now);
+    }
+}
