@@ -91,7 +91,10 @@ public final class TrainTasks {
                         orDefault(h.hiddenSize, List.of(128)),
                         orDefault(h.blocks, List.of(2)),
                         orDefault(h.dropout, List.of(0.1)),
-                        orDefault(h.weightDecay, List.of(0.0))),
+                        orDefault(h.weightDecay, List.of(0.0)),
+                        h.learningRateSchedule == null || h.learningRateSchedule.isEmpty()
+                                ? null
+                                : h.learningRateSchedule.stream().map(Enum::name).toList()),
                 new TrainTask.Preprocessing(
                         p.scaling == null ? "minmax" : p.scaling.name(), p.dropCorrelatedAbove),
                 new TrainTask.Validation(
@@ -109,7 +112,12 @@ public final class TrainTasks {
                         : new TrainTask.Select(spec.select.topK),
                 spec.threshold,
                 "auc",
-                outputUri(modelsUri, spec.model, version));
+                outputUri(modelsUri, spec.model, version),
+                spec.earlyStopping == null
+                        ? null
+                        : new TrainTask.EarlyStopping(
+                                spec.earlyStopping.validationFraction,
+                                spec.earlyStopping.patience));
     }
 
     /** The label table at the as-of: {date} replaced. */

@@ -53,6 +53,12 @@ public class TrainingRunSpec {
     @JsonPropertyDescription("Hold-out or k-fold evaluation.")
     public Validation validation = new Validation();
 
+    @JsonPropertyDescription(
+            "Stop each training when the selection metric on rows held out of its own training"
+                    + " data stops improving, keeping the best epoch; epochs is then the most it"
+                    + " trains. Absent: every epoch is trained.")
+    public EarlyStopping earlyStopping;
+
     @JsonPropertyDescription("SHAP feature ranking.")
     public Explain explain = new Explain();
 
@@ -150,13 +156,26 @@ public class TrainingRunSpec {
 
         @JsonPropertyDescription("L2 weight decay.")
         public List<Double> weightDecay = List.of(0.0);
+
+        @JsonPropertyDescription(
+                "Learning-rate schedules: constant, or cosine (decays to 0 over the epochs).")
+        public List<LearningRateSchedule> learningRateSchedule;
+    }
+
+    /** Learning-rate schedules. */
+    public enum LearningRateSchedule {
+        constant,
+        cosine
     }
 
     /** Preprocessing. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Preprocessing {
         @Default("minmax")
-        @JsonPropertyDescription("minmax (from the stored statistics) or none.")
+        @JsonPropertyDescription(
+                "minmax (from the stored statistics), log (sign(v)*log1p(|v|), then min-max over"
+                        + " the transformed stored range; for counts and sums) or none. The model"
+                        + " records it and serving applies the same transform.")
         public Scaling scaling = Scaling.minmax;
 
         @Min(0)
@@ -168,6 +187,7 @@ public class TrainingRunSpec {
     /** Scalings. */
     public enum Scaling {
         minmax,
+        log,
         none
     }
 
@@ -194,6 +214,23 @@ public class TrainingRunSpec {
         @Default("42")
         @JsonPropertyDescription("Seed: the same seed gives the same split and metrics.")
         public Long seed = 42L;
+    }
+
+    /** Early stopping on a share of each fit's training rows. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class EarlyStopping {
+        @Min(0.01)
+        @Max(0.5)
+        @Default("0.1")
+        @JsonPropertyDescription(
+                "Share of the training rows held out (stratified) to pick the best epoch; never"
+                        + " the validation rows that score the model.")
+        public Double validationFraction = 0.1;
+
+        @Min(1)
+        @Default("2")
+        @JsonPropertyDescription("Epochs without improvement before training stops.")
+        public Integer patience = 2;
     }
 
     /** Evaluation methods. */

@@ -1,0 +1,71 @@
+package io.mlcycle.operator.trainingrun;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.mlcycle.operator.api.trainingrun.TrainingRun;
+import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
+import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.TrainTask;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainTasksTest {
+
+    private static final FeatureResolver.Resolution INPUTS =
+            new FeatureResolver.Resolution(
+                    "2026-11-18",
+                    List.of(
+                            new FeatureInput(
+                                    "events",
+                                    "2026-11-18",
+                                    "file:///data/features/events/asOf=2026-11-18/")),
+                    "user_id",
+                    null);
+
+    private static TrainingRun run(TrainingRunSpec spec) {
+        TrainingRun tr = new TrainingRun();
+        tr.setMetadata(new ObjectMetaBuilder().withName("ret").withNamespace("ml").build());
+        spec.model = "return-predictor";
+        TrainingRunSpec.FeatureRef ref = new TrainingRunSpec.FeatureRef();
+        ref.featureView = "events";
+        spec.features = List.of(ref);
+        spec.labels = new TrainingRunSpec.Labels();
+        spec.labels.uri = "file:///data/labels/dt={date}/";
+        spec.labels.column = "returned";
+        tr.setSpec(spec);
+        return tr;
+    }
+
+    @Test
+    void defaultSpecTrainsWithMinMaxScalingConstantRateAndNoEarlyStopping() {
+        TrainTask task = TrainTasks.task(run(new TrainingRunSpec()), INPUTS, 1, "file:///m/");
+
+        assertThat(task.preprocessing().scaling()).isEqualTo("minmax");
+        assertThat(task.hyperparameters().learningRateSchedule()).isNull();
+        assertThat(task.earlyStopping()).isNull();
+        assertThat(task.labels().uri()).isEqualTo("file:///data/labels/dt=2026-11-18/");
+    }
+
+    @Test
+    void logScalingScheduleAxisAndEarlyStoppingReachTheTask() {
+        TrainingRunSpec spec = new TrainingRunSpec();
+        spec.preprocessing.scaling = TrainingRunSpec.Scaling.log;
+        spec.hyperparameters.learningRateSchedule =
+                List.of(
+                        TrainingRunSpec.LearningRateSchedule.constant,
+                        TrainingRunSpec.LearningRateSchedule.cosine);
+        spec.earlyStopping = new TrainingRunSpec.EarlyStopping();
+        spec.earlyStopping.patience = 3;
+
+        TrainTask task = TrainTasks.task(run(spec), INPUTS, 2, "file:///m/");
+
+        assertThat(task.preprocessing().scaling()).isEqualTo("log");
+        assertThat(task.hyperparameters().learningRateSchedule())
+                .containsExactly("constant", "cosine");
+        assertThat(task.earlyStopping().patience()).isEqualTo(3);
+        assertThat(task.earlyStopping().validationFraction()).isEqualTo(0.1);
+        assertThat(task.outputUri()).isEqualTo("file:///m/return-predictor/v2/");
+    }
+}
