@@ -128,7 +128,8 @@ public final class OnlineBench {
                 warmUp(infer, warmCalls, order.length);
                 System.out.printf(
                         Locale.ROOT,
-                        "closed-loop warm-up: %d lookups and %d lookup+predict, JIT %d ms%n",
+                        "closed-loop warm-up (16 threads): %d lookups and %d lookup+predict, JIT"
+                                + " %d ms%n",
                         warmCalls,
                         warmCalls,
                         jitMillis() - jit0);
@@ -155,15 +156,22 @@ public final class OnlineBench {
         }
     }
 
-    /** {@code calls} calls of {@code work} back to back on 4 threads, nothing recorded. */
+    /**
+     * {@code calls} calls of {@code work} back to back, nothing recorded, handed to a pool of 16
+     * threads exactly as {@link #openLoop} hands them (so the executor's paths get compiled too).
+     */
     static void warmUp(IntConsumer work, int calls, int indices) throws InterruptedException {
-        ExecutorService pool = Executors.newFixedThreadPool(4);
-        for (int t = 0; t < 4; t++) {
-            int first = t;
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(64);
+        for (int i = 0; i < calls; i++) {
+            int id = i % indices;
+            inFlight.acquire();
             pool.execute(
                     () -> {
-                        for (int i = first; i < calls; i += 4) {
-                            work.accept(i % indices);
+                        try {
+                            work.accept(id);
+                        } finally {
+                            inFlight.release();
                         }
                     });
         }
