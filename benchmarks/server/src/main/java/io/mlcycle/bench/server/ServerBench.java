@@ -31,6 +31,13 @@ public final class ServerBench {
     private static final String INFER = "/v2/models/bench/infer";
     private static final int OPEN_LOOP_CONNECTIONS = 32;
 
+    /**
+     * {@code BENCH_LOAD=queue}: the earlier generator, one scheduler thread handing each request
+     * through a queue to whichever of the 32 connection threads is free (two thread wake-ups per
+     * request in the generator instead of one).
+     */
+    private static final boolean QUEUED = "queue".equals(System.getenv("BENCH_LOAD"));
+
     private ServerBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -283,34 +290,57 @@ public final class ServerBench {
         for (int w = 0; w < OPEN_LOOP_CONNECTIONS; w++) {
             RawHttp c = new RawHttp(port);
             conns.add(c);
-            Thread t =
-                    new Thread(
-                            () -> {
-                                try {
-                                    while (true) {
-                                        int i = queue.take();
-                                        if (i < 0) {
-                                            return;
-                                        }
-                                        int status = c.exchange(bodies.get(i % bodies.size()));
-                                        latency[i] = System.nanoTime() - (start + i * period);
-                                        if (status != 200) {
-                                            failures.incrementAndGet();
-                                        }
-                                    }
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                } catch (IOException e) {
-                                    failures.incrementAndGet();
-                                    System.err.println("load generator connection failed: " + e);
+            int first = w;
+            Runnable selfScheduled =
+                    () -> {
+                        // request i goes on connection i mod 32 at its own time: no hand-off
+                        // between generator threads; a slow answer delays the next request of
+                        // its connection, which is then counted from its scheduled time too
+                        try {
+                            for (int i = first; i < total; i += OPEN_LOOP_CONNECTIONS) {
+                                long due = start + i * period;
+                                long wait;
+                                while ((wait = due - System.nanoTime()) > 0) {
+                                    LockSupport.parkNanos(wait);
                                 }
-                            },
-                            "load-" + w);
+                                int status = c.exchange(bodies.get(i % bodies.size()));
+                                latency[i] = System.nanoTime() - due;
+                                if (status != 200) {
+                                    failures.incrementAndGet();
+                                }
+                            }
+                        } catch (IOException e) {
+                            failures.incrementAndGet();
+                            System.err.println("load generator connection failed: " + e);
+                        }
+                    };
+            Runnable queued =
+                    () -> {
+                        try {
+                            while (true) {
+                                int i = queue.take();
+                                if (i < 0) {
+                                    return;
+                                }
+                                int status = c.exchange(bodies.get(i % bodies.size()));
+                                latency[i] = System.nanoTime() - (start + i * period);
+                                if (status != 200) {
+                                    failures.incrementAndGet();
+                                }
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } catch (IOException e) {
+                            failures.incrementAndGet();
+                            System.err.println("load generator connection failed: " + e);
+                        }
+                    };
+            Thread t = new Thread(QUEUED ? queued : selfScheduled, "load-" + w);
             t.setDaemon(true);
             t.start();
             workers.add(t);
         }
-        for (int i = 0; i < total; i++) {
+        for (int i = 0; QUEUED && i < total; i++) {
             long due = start + i * period;
             long wait;
             while ((wait = due - System.nanoTime()) > 0) {
@@ -318,7 +348,7 @@ public final class ServerBench {
             }
             queue.add(i);
         }
-        for (int w = 0; w < workers.size(); w++) {
+        for (int w = 0; QUEUED && w < workers.size(); w++) {
             queue.add(-1);
         }
         for (Thread t : workers) {
