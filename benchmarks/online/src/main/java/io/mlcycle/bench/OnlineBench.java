@@ -13,6 +13,7 @@ import io.mlcycle.online.RedisEndpoint;
 import io.mlcycle.trainer.Fit;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.Protocol;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -139,6 +140,12 @@ public final class OnlineBench {
                 if (!"0".equals(System.getenv("BENCH_GC_BEFORE"))) {
                     System.gc();
                 }
+                try (Jedis admin = new Jedis("127.0.0.1", server.port())) {
+                    // Redis records its own stalls over 1 ms (event loop, expire, fork...): a
+                    // slow request with nothing here came from the client side or the machine
+                    admin.configSet("latency-monitor-threshold", "1");
+                    admin.sendCommand(Protocol.Command.LATENCY, "RESET");
+                }
                 System.out.println("before lookups: " + redisStats(server.port()));
                 Stats l = openLoop("lookup", rate, seconds, lookup);
                 System.out.println("after lookups: " + redisStats(server.port()));
@@ -207,6 +214,7 @@ public final class OnlineBench {
     static String redisStats(int port) {
         try (Jedis admin = new Jedis("127.0.0.1", port)) {
             String stats = admin.info("stats") + admin.info("clients");
+            Object latest = admin.sendCommand(Protocol.Command.LATENCY, "LATEST");
             StringBuilder out = new StringBuilder();
             for (String key : List.of("total_connections_received", "connected_clients")) {
                 stats.lines()
@@ -214,8 +222,25 @@ public final class OnlineBench {
                         .findFirst()
                         .ifPresent(l -> out.append(l.trim()).append(' '));
             }
+            out.append("redis stalls >1ms (event, last unix s, last ms, max ms): ")
+                    .append(text(latest));
             return out.toString().trim();
         }
+    }
+
+    /** A RESP reply as text (bulk strings decoded). */
+    static String text(Object reply) {
+        if (reply instanceof byte[] b) {
+            return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        }
+        if (reply instanceof List<?> l) {
+            List<String> parts = new ArrayList<>();
+            for (Object o : l) {
+                parts.add(text(o));
+            }
+            return parts.toString();
+        }
+        return String.valueOf(reply);
     }
 
     record Stats(double p50, double p99, double p999, double max, long errors) {}
