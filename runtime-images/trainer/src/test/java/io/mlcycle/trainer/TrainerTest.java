@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,6 +93,20 @@ class TrainerTest {
                 null);
     }
 
+    /** The resnet of the first test: six epochs, a seeded 20% hold-out. */
+    static TrainTask resnetHoldout(Path out) {
+        return task(
+                "resnet",
+                hp(List.of(0.003), 6),
+                new TrainTask.Validation("holdout", 0.2, 0, 42),
+                null,
+                out);
+    }
+
+    static JsonNode json(Path dir, String file) throws IOException {
+        return TaskJson.MAPPER.readTree(dir.resolve(file).toFile());
+    }
+
     static List<String> topNames(Summary s, int n) {
         @SuppressWarnings("unchecked")
         List<java.util.Map<String, Object>> top =
@@ -106,14 +121,7 @@ class TrainerTest {
     @Test
     void resnetLearnsPlantedFeaturesReproduciblyAndLoadsInAFreshJvm() throws Exception {
         Path out = root.resolve("models/return-predictor/v1");
-        TrainTask t =
-                task(
-                        "resnet",
-                        hp(List.of(0.003), 6),
-                        new TrainTask.Validation("holdout", 0.2, 0, 42),
-                        null,
-                        out);
-        Summary s = Trainer.run(t);
+        Summary s = Trainer.run(resnetHoldout(out));
         assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
         assertThat(s.figures().get("auc")).isGreaterThanOrEqualTo(0.8);
         assertThat(topNames(s, 5))
@@ -146,18 +154,9 @@ class TrainerTest {
 
         // same seed, same metrics
         Path out2 = root.resolve("models/return-predictor/v2");
-        Summary again =
-                Trainer.run(
-                        task(
-                                "resnet",
-                                hp(List.of(0.003), 6),
-                                new TrainTask.Validation("holdout", 0.2, 0, 42),
-                                null,
-                                out2));
-        JsonNode m1 = TaskJson.MAPPER.readTree(out.resolve("metrics.json").toFile()).get("metrics");
-        JsonNode m2 =
-                TaskJson.MAPPER.readTree(out2.resolve("metrics.json").toFile()).get("metrics");
-        assertThat(m2).isEqualTo(m1);
+        Summary again = Trainer.run(resnetHoldout(out2));
+        assertThat(json(out2, "metrics.json").get("metrics"))
+                .isEqualTo(json(out, "metrics.json").get("metrics"));
         assertThat(again.figures().get("auc")).isEqualTo(s.figures().get("auc"));
 
         // a fresh JVM loading the artifact predicts bit for bit what this one does
@@ -203,15 +202,15 @@ class TrainerTest {
         assertThat(s.figures().get("auc")).isGreaterThanOrEqualTo(0.8);
         assertThat(topNames(s, 5))
                 .containsExactlyInAnyOrderElementsOf(PlantedData.plantedNames("events"));
-        JsonNode trials = TaskJson.MAPPER.readTree(out.resolve("trials.json").toFile());
+        JsonNode trials = json(out, "trials.json");
         assertThat(trials).hasSize(2);
-        JsonNode metrics = TaskJson.MAPPER.readTree(out.resolve("metrics.json").toFile());
+        JsonNode metrics = json(out, "metrics.json");
         assertThat(metrics.get("validation").get("method").asText()).isEqualTo("kfold");
         JsonNode selected = metrics.get("selected");
         assertThat(selected.get("topK").asInt()).isEqualTo(5);
         assertThat(selected.get("metrics").get("auc").asDouble()).isGreaterThanOrEqualTo(0.8);
         assertThat(s.details()).containsKey("selected");
-        JsonNode importance = TaskJson.MAPPER.readTree(out.resolve("importance.json").toFile());
+        JsonNode importance = json(out, "importance.json");
         assertThat(importance.size()).isEqualTo(metrics.get("features").asInt());
         assertThat(new File(out.toFile(), "model.json")).exists();
     }
@@ -276,10 +275,10 @@ class TrainerTest {
         Summary s = Trainer.run(t);
         assertThat(s.figures().get("auc")).isGreaterThanOrEqualTo(0.8);
 
-        JsonNode metrics = TaskJson.MAPPER.readTree(out.resolve("metrics.json").toFile());
+        JsonNode metrics = json(out, "metrics.json");
         assertThat(metrics.get("scaling").asText()).isEqualTo("log");
         assertThat(metrics.get("earlyStopping").get("patience").asInt()).isEqualTo(2);
-        JsonNode fit = TaskJson.MAPPER.readTree(out.resolve("trials.json").toFile()).get(0);
+        JsonNode fit = json(out, "trials.json").get(0);
         assertThat(fit.get("hyperparameters").get("learningRateSchedule").asText())
                 .isEqualTo("cosine");
         JsonNode only = fit.get("fits").get(0);
