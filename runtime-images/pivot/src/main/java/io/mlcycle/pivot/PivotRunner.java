@@ -182,10 +182,9 @@ public final class PivotRunner {
             long start)
             throws IOException {
         PivotTask.Pivot p = task.pivot();
-        String aggregate = p.aggregate().toLowerCase(Locale.ROOT);
+        String aggregate = aggregate(task);
         boolean last = aggregate.equals("last");
-        String where =
-                task.filters() == null ? null : Partitions.blankToNull(task.filters().where());
+        String where = where(task);
         List<Path> files = resolved == null ? List.of() : resolved.files();
         try (DuckDBConnection c = open(tmp)) {
             log("DuckDB ready after %.2f s", (System.nanoTime() - start) / 1e9);
@@ -734,7 +733,7 @@ public final class PivotRunner {
         }
         require(t.pivot().key(), "pivot.key");
         require(t.pivot().aggregate(), "pivot.aggregate");
-        String agg = t.pivot().aggregate().toLowerCase(Locale.ROOT);
+        String agg = aggregate(t);
         if (!AGGREGATES.contains(agg)) {
             throw TaskFailure.invalid(
                     "InvalidAggregate",
@@ -750,6 +749,16 @@ public final class PivotRunner {
             throw TaskFailure.invalid("MissingField", "store is required");
         }
         require(t.store().uri(), "store.uri");
+    }
+
+    /** The task's pivot.aggregate, lower-cased. */
+    public static String aggregate(PivotTask task) {
+        return task.pivot().aggregate().toLowerCase(Locale.ROOT);
+    }
+
+    /** The task's filters.where, or null where there is none. */
+    public static String where(PivotTask task) {
+        return task.filters() == null ? null : Partitions.blankToNull(task.filters().where());
     }
 
     private static void require(String value, String field) {
