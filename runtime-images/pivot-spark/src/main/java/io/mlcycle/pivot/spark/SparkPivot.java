@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -87,11 +86,9 @@ final class SparkPivot implements PivotRunner.Engine {
         }
         spark.conf().set("spark.sql.session.timeZone", "UTC");
         spark.conf().set("spark.sql.ansi.enabled", "false");
-        PivotTask.Pivot p = task.pivot();
-        String aggregate = p.aggregate().toLowerCase(Locale.ROOT);
+        String aggregate = PivotRunner.aggregate(task);
         boolean last = aggregate.equals("last");
-        String where =
-                task.filters() == null ? null : Partitions.blankToNull(task.filters().where());
+        String where = PivotRunner.where(task);
         String format = Partitions.format(task.source().format());
         List<Path> files = resolved.files();
         PivotRunner.requireFiles(task, resolved);
