@@ -282,7 +282,8 @@ public final class Kubelet implements AutoCloseable {
                                     job,
                                     template,
                                     deadlineAt,
-                                    p -> process = p);
+                                    p -> process = p,
+                                    null);
                     if (cancelled || closed) {
                         return;
                     }
@@ -352,20 +353,9 @@ public final class Kubelet implements AutoCloseable {
 
     /**
      * Creates the Pod object, runs its first container as a process, waits for it and records the
-     * terminated state (with the termination message) in the Pod's status.
+     * terminated state (with the termination message) in the Pod's status. {@code envOverrides}
+     * (may be null) are added to the pod's environment variables.
      */
-    Result runToCompletion(
-            String ns,
-            String podName,
-            Map<String, String> labels,
-            HasMetadata owner,
-            PodTemplateSpec template,
-            long deadlineAt,
-            Consumer<Process> started) {
-        return runToCompletion(ns, podName, labels, owner, template, deadlineAt, started, null);
-    }
-
-    /** {@link #runToCompletion} with environment variables added to the pod's (may be null). */
     Result runToCompletion(
             String ns,
             String podName,

@@ -6,12 +6,22 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A stand-in runtime for the kubelet's own tests: echoes what it was given into its result and
  * exits with the code the task names; a task with a port serves /v2/health/ready.
  */
 public final class FakeRuntime {
+
+    /** The command that runs this class in a JVM on the test class path. */
+    static List<String> command() {
+        return List.of(
+                Processes.java(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                FakeRuntime.class.getName());
+    }
 
     public static void main(String[] args) throws Exception {
         String task = System.getenv("MLCYCLE_TASK");

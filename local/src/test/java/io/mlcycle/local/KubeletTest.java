@@ -41,12 +41,7 @@ class KubeletTest {
     static void start() {
         api = MockApi.start();
         client = api.client();
-        List<String> fake =
-                List.of(
-                        Processes.java(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        FakeRuntime.class.getName());
+        List<String> fake = FakeRuntime.command();
         kubelet = new Kubelet(client, runtime -> fake, work.resolve("data"), work, s -> {}).start();
         client.secrets()
                 .inNamespace("default")

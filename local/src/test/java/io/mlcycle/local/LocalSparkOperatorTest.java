@@ -32,12 +32,7 @@ class LocalSparkOperatorTest {
     static void start() {
         api = MockApi.start();
         client = api.client();
-        List<String> fake =
-                List.of(
-                        Processes.java(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        FakeRuntime.class.getName());
+        List<String> fake = FakeRuntime.command();
         kubelet =
                 new Kubelet(
                                 client,
@@ -117,6 +112,10 @@ class LocalSparkOperatorTest {
                         a -> state.equals(a.get("status", "applicationState", "state")));
     }
 
+    static Pod driverOf(String application) {
+        return client.pods().inNamespace("default").withName(application + "-driver").get();
+    }
+
     @Test
     void theDriverRunsAsAPivotSparkProcessAndTheApplicationCompletes() {
         application("fv-pivot-20261118-1", "0");
@@ -125,8 +124,7 @@ class LocalSparkOperatorTest {
 
         assertThat(done.<Object>get("status", "driverInfo", "podName"))
                 .isEqualTo("fv-pivot-20261118-1-driver");
-        Pod driver =
-                client.pods().inNamespace("default").withName("fv-pivot-20261118-1-driver").get();
+        Pod driver = driverOf("fv-pivot-20261118-1");
         assertThat(driver.getMetadata().getLabels())
                 .containsEntry("spark-role", "driver")
                 .containsEntry("mlcycle.io/featureview", "fv");
@@ -151,10 +149,7 @@ class LocalSparkOperatorTest {
         assertThat(failed.<Object>get("status", "applicationState", "errorMessage"))
                 .isEqualTo("driver container failed with exit code 4");
         var terminated =
-                client.pods()
-                        .inNamespace("default")
-                        .withName("bad-pivot-20261118-1-driver")
-                        .get()
+                driverOf("bad-pivot-20261118-1")
                         .getStatus()
                         .getContainerStatuses()
                         .get(0)

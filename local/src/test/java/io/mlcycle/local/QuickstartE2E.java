@@ -12,8 +12,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,39 +44,18 @@ class QuickstartE2E {
     @BeforeAll
     static void start() {
         started = System.nanoTime();
-        root = Path.of(System.getProperty("mlcycle.project.root")).toAbsolutePath();
-        List<String> missing = new ArrayList<>();
-        for (String p :
-                List.of(
+        root =
+                E2eSetup.projectRoot(
                         "operator/target/quarkus-app/quarkus-run.jar",
                         "runtime-images/pivot/target/pivot.jar",
                         "runtime-images/trainer/target/trainer.jar",
                         "runtime-images/server/target/server.jar",
-                        "examples/generator/target/generator.jar")) {
-            if (!Files.isRegularFile(root.resolve(p))) {
-                missing.add(p);
-            }
-        }
-        assertThat(missing)
-                .as("the E2E runs the built operator, runtimes and generator; build them first")
-                .isEmpty();
+                        "examples/generator/target/generator.jar");
         assertThat(LocalPrometheus.DEFAULT_BINARY)
                 .as("the rollback part needs a local Prometheus (apt-get install prometheus)")
                 .isExecutable();
         Path work = root.resolve("local/target/e2e");
-        PrintStream out = System.out;
-        LocalCluster.Options d = LocalCluster.Options.defaults(root, work, out);
-        LocalCluster.Options o =
-                new LocalCluster.Options(
-                        root,
-                        work,
-                        d.dataRoot(),
-                        NS,
-                        d.prometheusBinary(),
-                        Processes.freePort(),
-                        d.scrapeInterval(),
-                        out);
-        LocalMain.resetRun(o);
+        LocalCluster.Options o = E2eSetup.freshOptions(root, work, System.out);
         Path quickstart = root.resolve("examples/quickstart");
         for (List<String> args : QuickstartData.generatorRuns(quickstart)) {
             QuickstartData.generate(root, o.dataRoot(), args, work.resolve("logs/generator.log"));

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -33,32 +32,14 @@ class SparkEngineE2E {
 
     @BeforeAll
     static void start() {
-        root = Path.of(System.getProperty("mlcycle.project.root")).toAbsolutePath();
-        List<String> missing = new ArrayList<>();
-        for (String p :
-                List.of(
+        root =
+                E2eSetup.projectRoot(
                         "operator/target/quarkus-app/quarkus-run.jar",
                         "runtime-images/pivot/target/pivot.jar",
                         "runtime-images/pivot-spark/target/pivot-spark.jar",
-                        "examples/generator/target/generator.jar")) {
-            if (!Files.isRegularFile(root.resolve(p))) {
-                missing.add(p);
-            }
-        }
-        assertThat(missing).as("the E2E runs the built operator and runtimes").isEmpty();
+                        "examples/generator/target/generator.jar");
         Path work = root.resolve("local/target/e2e-spark");
-        LocalCluster.Options d = LocalCluster.Options.defaults(root, work, System.out);
-        LocalCluster.Options o =
-                new LocalCluster.Options(
-                        root,
-                        work,
-                        d.dataRoot(),
-                        NS,
-                        d.prometheusBinary(),
-                        Processes.freePort(),
-                        d.scrapeInterval(),
-                        System.out);
-        LocalMain.resetRun(o);
+        LocalCluster.Options o = E2eSetup.freshOptions(root, work, System.out);
         QuickstartData.generate(
                 root,
                 o.dataRoot(),

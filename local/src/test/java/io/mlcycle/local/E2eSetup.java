@@ -1,0 +1,45 @@
+package io.mlcycle.local;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What the end-to-end tests share: the project root, its built jars and a cluster's options. */
+final class E2eSetup {
+
+    private E2eSetup() {}
+
+    /** The project root the build passes in; fails naming the jars that are not built yet. */
+    static Path projectRoot(String... jars) {
+        Path root = Path.of(System.getProperty("mlcycle.project.root")).toAbsolutePath();
+        List<String> missing =
+                List.of(jars).stream().filter(p -> !Files.isRegularFile(root.resolve(p))).toList();
+        assertThat(missing)
+                .as("the E2E runs the built operator, runtimes and generator; build them first")
+                .isEmpty();
+        return root;
+    }
+
+    /**
+     * The defaults for {@code work} with Prometheus on a free port (a developer's local session may
+     * hold the default one), the previous run's state removed.
+     */
+    static LocalCluster.Options freshOptions(Path root, Path work, PrintStream out) {
+        LocalCluster.Options d = LocalCluster.Options.defaults(root, work, out);
+        LocalCluster.Options o =
+                new LocalCluster.Options(
+                        root,
+                        work,
+                        d.dataRoot(),
+                        d.namespace(),
+                        d.prometheusBinary(),
+                        Processes.freePort(),
+                        d.scrapeInterval(),
+                        out);
+        LocalMain.resetRun(o);
+        return o;
+    }
+}
