@@ -20,7 +20,12 @@ import java.util.List;
 import java.util.Map;
 
 import static io.mlcycle.operator.testing.Cluster.NS;
+import static io.mlcycle.operator.testing.Cluster.assertCondition;
+import static io.mlcycle.operator.testing.Cluster.assertControlledBy;
+import static io.mlcycle.operator.testing.Cluster.awaitCondition;
+import static io.mlcycle.operator.testing.Cluster.awaitEvent;
 import static io.mlcycle.operator.testing.Cluster.awaitJob;
+import static io.mlcycle.operator.testing.Cluster.awaitPhase;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.conditionIs;
@@ -47,14 +52,7 @@ class FeatureViewLifecycleTest {
         fv = client.resource(fv).create();
 
         Job job = awaitJob(client, "fv-once-pivot-20261118-1");
-        assertThat(job.getMetadata().getOwnerReferences())
-                .singleElement()
-                .satisfies(
-                        o -> {
-                            assertThat(o.getKind()).isEqualTo("FeatureView");
-                            assertThat(o.getName()).isEqualTo("fv-once");
-                            assertThat(o.getController()).isTrue();
-                        });
+        assertControlledBy(job, fv);
         assertThat(job.getMetadata().getLabels())
                 .containsEntry("mlcycle.io/runtime", "pivot")
                 .containsEntry("mlcycle.io/featureview", "fv-once")
@@ -85,14 +83,7 @@ class FeatureViewLifecycleTest {
                         pivotSucceeded(
                                 "file:///data/features/fv-once/asOf=2026-11-18/", 1200, 340));
 
-        FeatureView done =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fv-once",
-                        f ->
-                                f.getStatus() != null
-                                        && f.getStatus().phase == FeatureViewStatus.Phase.Ready);
+        FeatureView done = awaitPhase(client, "fv-once", FeatureViewStatus.Phase.Ready);
         FeatureViewStatus status = done.getStatus();
         assertThat(status.latest.asOf).isEqualTo("2026-11-18");
         assertThat(status.latest.entities).isEqualTo(1200L);
@@ -103,8 +94,7 @@ class FeatureViewLifecycleTest {
         assertThat(conditionIs(status, "Ready", "True")).isTrue();
         assertThat(conditionIs(status, "Progressing", "False")).isTrue();
         assertThat(conditionIs(status, "Degraded", "False")).isTrue();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "fv-once", "Materialized"));
+        awaitEvent(client, "fv-once", "Materialized");
         assertThat(hasEvent(client, "fv-once", "MaterializationStarted")).isTrue();
 
         // A repeated reconcile creates no second Job for the same spec.
@@ -132,11 +122,7 @@ class FeatureViewLifecycleTest {
                         job,
                         pivotSucceeded(
                                 "file:///data/features/fv-told-once/asOf=2026-11-18/", 1200, 340));
-        awaitResource(
-                client,
-                FeatureView.class,
-                "fv-told-once",
-                f -> f.getStatus() != null && f.getStatus().phase == FeatureViewStatus.Phase.Ready);
+        awaitPhase(client, "fv-told-once", FeatureViewStatus.Phase.Ready);
 
         // Further reconciles: annotation pokes and clock ticks.
         for (int i = 0; i < 3; i++) {
@@ -203,24 +189,11 @@ class FeatureViewLifecycleTest {
                                 Summary.Outcome.Invalid,
                                 "MissingColumn",
                                 "source has no column 'cnt' (pivot.value)"));
-        FeatureView failed =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fv-fails",
-                        f ->
-                                f.getStatus() != null
-                                        && f.getStatus().phase == FeatureViewStatus.Phase.Failed);
-        assertThat(condition(failed.getStatus(), "Degraded"))
-                .hasValueSatisfying(
-                        c -> {
-                            assertThat(c.getStatus()).isEqualTo("True");
-                            assertThat(c.getReason()).isEqualTo("MissingColumn");
-                            assertThat(c.getMessage()).contains("pivot.value");
-                        });
+        FeatureView failed = awaitPhase(client, "fv-fails", FeatureViewStatus.Phase.Failed);
+        assertCondition(failed.getStatus(), "Degraded", "True", "MissingColumn")
+                .contains("pivot.value");
         assertThat(failed.getStatus().latest).isNull();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "fv-fails", "MaterializationFailed"));
+        awaitEvent(client, "fv-fails", "MaterializationFailed");
     }
 
     @Test
@@ -232,13 +205,8 @@ class FeatureViewLifecycleTest {
         new Kubelet(client)
                 .failWithoutPod(job, "DeadlineExceeded", "Job was active longer than allowed");
         FeatureView failed =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fv-nopod",
-                        f -> conditionIs(f.getStatus(), "Degraded", "True"));
-        assertThat(condition(failed.getStatus(), "Degraded").get().getReason())
-                .isEqualTo("DeadlineExceeded");
+                awaitCondition(client, FeatureView.class, "fv-nopod", "Degraded", "True");
+        assertCondition(failed.getStatus(), "Degraded", "True", "DeadlineExceeded");
     }
 
     @Test
@@ -259,15 +227,7 @@ class FeatureViewLifecycleTest {
                                 null,
                                 null,
                                 Map.of("details", List.of("2026-11-18"))));
-        FeatureView waiting =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fv-wait",
-                        f ->
-                                f.getStatus() != null
-                                        && f.getStatus().phase
-                                                == FeatureViewStatus.Phase.WaitingForData);
+        FeatureView waiting = awaitPhase(client, "fv-wait", FeatureViewStatus.Phase.WaitingForData);
         assertThat(condition(waiting.getStatus(), "WaitingForData").get().getMessage())
                 .contains("dt=2026-11-18");
         assertThat(waiting.getStatus().waiting.get(0).nextAttemptAt)
@@ -280,12 +240,7 @@ class FeatureViewLifecycleTest {
                 .finish(
                         second,
                         pivotSucceeded("file:///data/features/fv-wait/asOf=2026-11-19/", 50, 7));
-        FeatureView ready =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fv-wait",
-                        f -> f.getStatus().phase == FeatureViewStatus.Phase.Ready);
+        FeatureView ready = awaitPhase(client, "fv-wait", FeatureViewStatus.Phase.Ready);
         assertThat(ready.getStatus().waiting).isEmpty();
         assertThat(conditionIs(ready.getStatus(), "WaitingForData", "False")).isTrue();
     }
@@ -324,17 +279,12 @@ class FeatureViewLifecycleTest {
                                 "TooFewEntities",
                                 "3 entities, validation.minEntities is 10"));
         FeatureView after =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fv-valid",
-                        f -> conditionIs(f.getStatus(), "ValidationFailed", "True"));
+                awaitCondition(client, FeatureView.class, "fv-valid", "ValidationFailed", "True");
         assertThat(condition(after.getStatus(), "ValidationFailed").get().getMessage())
                 .contains("minEntities");
         assertThat(after.getStatus().latest.asOf).isEqualTo("2026-11-17");
         assertThat(conditionIs(after.getStatus(), "Ready", "True")).isTrue();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "fv-valid", "ValidationFailed"));
+        awaitEvent(client, "fv-valid", "ValidationFailed");
     }
 
     @Test
@@ -345,16 +295,11 @@ class FeatureViewLifecycleTest {
         fv.getSpec().backfill.to = "2026-11-01";
         client.resource(fv).create();
         FeatureView invalid =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fv-invalid",
-                        f -> conditionIs(f.getStatus(), "InvalidSpec", "True"));
+                awaitCondition(client, FeatureView.class, "fv-invalid", "InvalidSpec", "True");
         assertThat(condition(invalid.getStatus(), "InvalidSpec").get().getMessage())
                 .contains("spec.backfill.from");
         assertThat(jobs(client, "mlcycle.io/featureview", "fv-invalid")).isEmpty();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "fv-invalid", "InvalidSpec"));
+        awaitEvent(client, "fv-invalid", "InvalidSpec");
     }
 
     @Test
@@ -363,11 +308,7 @@ class FeatureViewLifecycleTest {
         fv.getSpec().schedule = "0 25 * * *";
         client.resource(fv).create();
         FeatureView invalid =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fv-badcron",
-                        f -> conditionIs(f.getStatus(), "InvalidSpec", "True"));
+                awaitCondition(client, FeatureView.class, "fv-badcron", "InvalidSpec", "True");
         assertThat(condition(invalid.getStatus(), "InvalidSpec").get().getMessage())
                 .contains("spec.schedule");
     }

@@ -17,11 +17,12 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.Map;
 
+import static io.mlcycle.operator.testing.Cluster.assertCondition;
+import static io.mlcycle.operator.testing.Cluster.awaitEvent;
 import static io.mlcycle.operator.testing.Cluster.awaitJob;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.conditionIs;
-import static io.mlcycle.operator.testing.Cluster.hasEvent;
 import static io.mlcycle.operator.testing.Fixtures.featureView;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -144,15 +145,9 @@ class FeatureViewOnlineTest {
                 .isEqualTo("file:///data/features/fv-online-down/asOf=2026-11-18/");
         assertThat(status.latest.entities).isEqualTo(900L);
         assertThat(status.online).isNull();
-        assertThat(condition(status, "OnlineSynced"))
-                .hasValueSatisfying(
-                        c -> {
-                            assertThat(c.getStatus()).isEqualTo("False");
-                            assertThat(c.getReason()).isEqualTo("OnlineWriteFailed");
-                            assertThat(c.getMessage()).contains("Connection refused");
-                        });
+        assertCondition(status, "OnlineSynced", "False", "OnlineWriteFailed")
+                .contains("Connection refused");
         assertThat(conditionIs(status, "Degraded", "True")).isTrue();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "fv-online-down", "OnlineWriteFailed"));
+        awaitEvent(client, "fv-online-down", "OnlineWriteFailed");
     }
 }

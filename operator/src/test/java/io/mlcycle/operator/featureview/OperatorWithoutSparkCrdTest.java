@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -145,15 +144,7 @@ class OperatorWithoutSparkCrdTest {
     }
 
     FeatureView awaitView(String name, java.util.function.Predicate<FeatureView> until) {
-        return await().atMost(Cluster.TIMEOUT)
-                .pollInterval(Duration.ofMillis(200))
-                .until(
-                        () ->
-                                client.resources(FeatureView.class)
-                                        .inNamespace(Cluster.NS)
-                                        .withName(name)
-                                        .get(),
-                        f -> f != null && until.test(f));
+        return Cluster.awaitResource(client, FeatureView.class, name, until);
     }
 
     @Test
@@ -181,15 +172,13 @@ class OperatorWithoutSparkCrdTest {
         client.resource(spark).create();
         FeatureView told =
                 awaitView("on-spark", f -> Cluster.conditionIs(f.getStatus(), "Degraded", "True"));
-        assertThat(Cluster.condition(told.getStatus(), "Degraded"))
-                .hasValueSatisfying(
-                        c -> {
-                            assertThat(c.getReason())
-                                    .isEqualTo(FeatureViewReconciler.SPARK_UNAVAILABLE);
-                            assertThat(c.getMessage())
-                                    .contains("sparkapplications.sparkoperator.k8s.io")
-                                    .contains("not installed");
-                        });
+        Cluster.assertCondition(
+                        told.getStatus(),
+                        "Degraded",
+                        "True",
+                        FeatureViewReconciler.SPARK_UNAVAILABLE)
+                .contains("sparkapplications.sparkoperator.k8s.io")
+                .contains("not installed");
         assertThat(Cluster.conditionIs(told.getStatus(), "Ready", "False")).isTrue();
         assertThat(
                         client.batch()

@@ -13,25 +13,27 @@ import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 
+import static io.mlcycle.operator.testing.Cluster.assertCondition;
+import static io.mlcycle.operator.testing.Cluster.assertControlledBy;
+import static io.mlcycle.operator.testing.Cluster.awaitCondition;
+import static io.mlcycle.operator.testing.Cluster.awaitEvent;
 import static io.mlcycle.operator.testing.Cluster.awaitJob;
+import static io.mlcycle.operator.testing.Cluster.awaitPhase;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
-import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.conditionIs;
 import static io.mlcycle.operator.testing.Cluster.edit;
 import static io.mlcycle.operator.testing.Cluster.events;
-import static io.mlcycle.operator.testing.Cluster.hasEvent;
 import static io.mlcycle.operator.testing.Cluster.jobs;
 import static io.mlcycle.operator.testing.Fixtures.featureView;
 import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** FeatureViews with engine spark against the mock API server, the Spark Operator simulated. */
 @QuarkusTest
@@ -39,6 +41,21 @@ class SparkEngineLifecycleTest {
 
     @Inject KubernetesClient client;
     @Inject RuntimeJobs runtimeJobs;
+
+    private SparkOperator sparkOperator;
+
+    @BeforeEach
+    void playTheSparkOperator() {
+        sparkOperator = new SparkOperator(client);
+    }
+
+    /** Creates a spark-engine view as of 2026-11-18 and returns its first SparkApplication. */
+    private String startApplication(String view) {
+        client.resource(sparkView(view)).create();
+        String name = view + "-pivot-20261118-1";
+        sparkOperator.awaitApplication(name);
+        return name;
+    }
 
     static FeatureView sparkView(String name) {
         FeatureView fv = featureView(name);
@@ -77,20 +94,10 @@ class SparkEngineLifecycleTest {
         fv.getSpec().spark = spark;
         FeatureView created = client.resource(fv).create();
 
-        SparkOperator sparkOperator = new SparkOperator(client);
         GenericKubernetesResource app = sparkOperator.awaitApplication("fvs-spec-pivot-20261118-1");
         assertThat(app.getApiVersion()).isEqualTo("sparkoperator.k8s.io/v1beta2");
         assertThat(app.getKind()).isEqualTo("SparkApplication");
-        assertThat(app.getMetadata().getOwnerReferences())
-                .singleElement()
-                .satisfies(
-                        o -> {
-                            assertThat(o.getKind()).isEqualTo("FeatureView");
-                            assertThat(o.getName()).isEqualTo("fvs-spec");
-                            assertThat(o.getUid())
-                                    .isEqualTo(client.resource(fv).get().getMetadata().getUid());
-                            assertThat(o.getController()).isTrue();
-                        });
+        assertControlledBy(app, created);
         assertThat(app.getMetadata().getLabels())
                 .containsEntry("app.kubernetes.io/managed-by", "mlcycle")
                 .containsEntry("mlcycle.io/runtime", "pivot")
@@ -165,15 +172,7 @@ class SparkEngineLifecycleTest {
         }
         assertThat(jobs(client, "mlcycle.io/featureview", "fvs-spec")).isEmpty();
 
-        FeatureView running =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fvs-spec",
-                        f ->
-                                f.getStatus() != null
-                                        && f.getStatus().phase
-                                                == FeatureViewStatus.Phase.Materializing);
+        FeatureView running = awaitPhase(client, "fvs-spec", FeatureViewStatus.Phase.Materializing);
         assertThat(running.getStatus().active)
                 .singleElement()
                 .satisfies(
@@ -182,16 +181,12 @@ class SparkEngineLifecycleTest {
                             assertThat(a.engine).isEqualTo("spark");
                         });
         assertThat(conditionIs(running.getStatus(), "Progressing", "True")).isTrue();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "fvs-spec", "MaterializationStarted"));
+        awaitEvent(client, "fvs-spec", "MaterializationStarted");
     }
 
     @Test
     void completedApplicationMakesTheViewReadyWithTheDriversFigures() {
-        client.resource(sparkView("fvs-ready")).create();
-        SparkOperator sparkOperator = new SparkOperator(client);
-        String name = "fvs-ready-pivot-20261118-1";
-        sparkOperator.awaitApplication(name);
+        String name = startApplication("fvs-ready");
         sparkOperator.run(name);
         awaitResource(
                 client,
@@ -206,12 +201,7 @@ class SparkEngineLifecycleTest {
                 name,
                 pivotSucceeded("file:///data/features/fvs-ready/asOf=2026-11-18/", 250000, 4800));
 
-        FeatureView ready =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fvs-ready",
-                        f -> f.getStatus().phase == FeatureViewStatus.Phase.Ready);
+        FeatureView ready = awaitPhase(client, "fvs-ready", FeatureViewStatus.Phase.Ready);
         FeatureViewStatus status = ready.getStatus();
         assertThat(status.active).isEmpty();
         assertThat(status.latest.asOf).isEqualTo("2026-11-18");
@@ -224,8 +214,7 @@ class SparkEngineLifecycleTest {
         assertThat(conditionIs(status, "Ready", "True")).isTrue();
         assertThat(conditionIs(status, "Progressing", "False")).isTrue();
         assertThat(conditionIs(status, "Degraded", "False")).isTrue();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "fvs-ready", "Materialized"));
+        awaitEvent(client, "fvs-ready", "Materialized");
         assertThat(events(client, "fvs-ready"))
                 .filteredOn(e -> "Materialized".equals(e.getReason()))
                 .singleElement()
@@ -234,10 +223,7 @@ class SparkEngineLifecycleTest {
 
     @Test
     void failedApplicationWithAValidationSummaryIsValidationFailed() {
-        client.resource(sparkView("fvs-invalid-table")).create();
-        SparkOperator sparkOperator = new SparkOperator(client);
-        String name = "fvs-invalid-table-pivot-20261118-1";
-        sparkOperator.awaitApplication(name);
+        String name = startApplication("fvs-invalid-table");
         sparkOperator.finish(
                 name,
                 Summary.failure(
@@ -246,71 +232,37 @@ class SparkEngineLifecycleTest {
                         "3 entities, validation.minEntities is 10"));
 
         FeatureView failed =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fvs-invalid-table",
-                        f -> conditionIs(f.getStatus(), "ValidationFailed", "True"));
-        assertThat(condition(failed.getStatus(), "ValidationFailed"))
-                .hasValueSatisfying(
-                        c -> {
-                            assertThat(c.getReason()).isEqualTo("TooFewEntities");
-                            assertThat(c.getMessage()).contains("minEntities");
-                        });
+                awaitCondition(
+                        client, FeatureView.class, "fvs-invalid-table", "ValidationFailed", "True");
+        assertCondition(failed.getStatus(), "ValidationFailed", "True", "TooFewEntities")
+                .contains("minEntities");
         assertThat(failed.getStatus().latest).isNull();
         assertThat(failed.getStatus().history.get(0).outcome).isEqualTo("ValidationFailed");
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "fvs-invalid-table", "ValidationFailed"));
+        awaitEvent(client, "fvs-invalid-table", "ValidationFailed");
     }
 
     @Test
     void submissionFailureFailsTheViewWithTheSparkOperatorsMessage() {
-        client.resource(sparkView("fvs-nosubmit")).create();
-        SparkOperator sparkOperator = new SparkOperator(client);
-        String name = "fvs-nosubmit-pivot-20261118-1";
-        sparkOperator.awaitApplication(name);
+        String name = startApplication("fvs-nosubmit");
         sparkOperator.submissionFailed(
                 name, "failed to run spark-submit: serviceaccount \"mlcycle-spark\" not found");
 
-        FeatureView failed =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fvs-nosubmit",
-                        f ->
-                                f.getStatus() != null
-                                        && f.getStatus().phase == FeatureViewStatus.Phase.Failed);
-        assertThat(condition(failed.getStatus(), "Degraded"))
-                .hasValueSatisfying(
-                        c -> {
-                            assertThat(c.getStatus()).isEqualTo("True");
-                            assertThat(c.getReason()).isEqualTo("SubmissionFailed");
-                            assertThat(c.getMessage())
-                                    .contains("SUBMISSION_FAILED")
-                                    .contains("serviceaccount \"mlcycle-spark\" not found");
-                        });
+        FeatureView failed = awaitPhase(client, "fvs-nosubmit", FeatureViewStatus.Phase.Failed);
+        assertCondition(failed.getStatus(), "Degraded", "True", "SubmissionFailed")
+                .contains("SUBMISSION_FAILED")
+                .contains("serviceaccount \"mlcycle-spark\" not found");
         assertThat(failed.getStatus().history.get(0).outcome).isEqualTo("Failed");
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "fvs-nosubmit", "MaterializationFailed"));
+        awaitEvent(client, "fvs-nosubmit", "MaterializationFailed");
     }
 
     @Test
     void failedApplicationWithoutADriverSummaryCarriesTheErrorMessage() {
-        client.resource(sparkView("fvs-oom")).create();
-        SparkOperator sparkOperator = new SparkOperator(client);
-        String name = "fvs-oom-pivot-20261118-1";
-        sparkOperator.awaitApplication(name);
+        String name = startApplication("fvs-oom");
         sparkOperator.state(name, "FAILED", "driver pod OOMKilled", null);
 
         FeatureView failed =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "fvs-oom",
-                        f -> conditionIs(f.getStatus(), "Degraded", "True"));
-        assertThat(condition(failed.getStatus(), "Degraded").get().getReason())
-                .isEqualTo("SparkFailed");
-        assertThat(condition(failed.getStatus(), "Degraded").get().getMessage())
+                awaitCondition(client, FeatureView.class, "fvs-oom", "Degraded", "True");
+        assertCondition(failed.getStatus(), "Degraded", "True", "SparkFailed")
                 .contains("driver pod OOMKilled");
     }
 
@@ -330,7 +282,6 @@ class SparkEngineLifecycleTest {
                     f.getSpec().asOf = "2026-11-18";
                     return f;
                 });
-        SparkOperator sparkOperator = new SparkOperator(client);
         String app = "fvs-switch-pivot-20261118-1";
         sparkOperator.awaitApplication(app);
         awaitResource(

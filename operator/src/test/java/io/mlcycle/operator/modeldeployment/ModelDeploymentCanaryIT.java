@@ -36,6 +36,8 @@ import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveTask;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.servingDeployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
 import static io.mlcycle.operator.testing.Cluster.NS;
+import static io.mlcycle.operator.testing.Cluster.assertCondition;
+import static io.mlcycle.operator.testing.Cluster.closeAll;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.events;
 import static io.mlcycle.operator.testing.Cluster.hasEvent;
@@ -66,15 +68,7 @@ class ModelDeploymentCanaryIT {
         if (ticker != null) {
             ticker.shutdownNow();
         }
-        if (prometheus != null) {
-            prometheus.close();
-        }
-        if (metrics != null) {
-            metrics.close();
-        }
-        if (hook != null) {
-            hook.close();
-        }
+        closeAll(prometheus, metrics, hook);
     }
 
     private ModelDeployment md(String name) {
@@ -173,13 +167,24 @@ class ModelDeploymentCanaryIT {
         return servingDeployment(client, name + "-canary");
     }
 
+    private Deployment awaitCanaryDeployment(String name) {
+        return await().atMost(WAIT)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> canaryDeployment(name), d -> d != null);
+    }
+
+    /** Starts the metrics endpoint, a Prometheus scraping it, and the feedback ticker. */
+    private void startAnalysis() throws IOException {
+        metrics = MetricsEndpoint.start();
+        prometheus = PrometheusProcess.start(List.of(metrics.target()));
+        ticker = Executors.newScheduledThreadPool(3);
+    }
+
     @Test
     void aHealthyCanaryRunsBesideTheStableWithTheWeightedSplitStepsOnAndIsPromoted()
             throws IOException {
         String name = "md-canary-ok";
-        metrics = MetricsEndpoint.start();
-        prometheus = PrometheusProcess.start(List.of(metrics.target()));
-        ticker = Executors.newScheduledThreadPool(3);
+        startAnalysis();
         feedback(name, 1, 4);
         feedback(name, 2, 4);
 
@@ -193,10 +198,7 @@ class ModelDeploymentCanaryIT {
         version(client, "m-canary-ok", 2, true);
 
         // Step 1: 20 % of 5 pods is one canary pod; the stable keeps version 1 on the other four.
-        Deployment canary =
-                await().atMost(WAIT)
-                        .pollInterval(Duration.ofMillis(100))
-                        .until(() -> canaryDeployment(name), d -> d != null);
+        Deployment canary = awaitCanaryDeployment(name);
         assertThat(serveTask(canary).version()).isEqualTo(2);
         assertThat(canary.getSpec().getReplicas()).isEqualTo(1);
         var podLabels = canary.getSpec().getTemplate().getMetadata().getLabels();
@@ -274,11 +276,9 @@ class ModelDeploymentCanaryIT {
     void aFailingCanaryIsAbortedTheStableKeepsServingAndTheVersionIsMarkedRolledBack()
             throws Exception {
         String name = "md-canary-bad";
-        metrics = MetricsEndpoint.start();
-        prometheus = PrometheusProcess.start(List.of(metrics.target()));
+        startAnalysis();
         hook = WebhookReceiver.start();
         List<String> posts = hook.posts();
-        ticker = Executors.newScheduledThreadPool(3);
         feedback(name, 1, 4);
         // one in five positive predictions of version 2 is right: precision 0.2 < 0.5
         feedback(name, 2, 1);
@@ -292,9 +292,7 @@ class ModelDeploymentCanaryIT {
         serveVersionOne(md);
 
         version(client, "m-canary-bad", 2, true);
-        await().atMost(WAIT)
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> canaryDeployment(name), d -> d != null);
+        awaitCanaryDeployment(name);
         assertThat(canaryDeployment(name).getSpec().getReplicas()).isEqualTo(1);
         assertThat(serveTask(awaitStableReplicas(name, 1)).version()).isEqualTo(1);
         markReady(client, name);
@@ -321,12 +319,7 @@ class ModelDeploymentCanaryIT {
                             assertThat(r.toVersion).isEqualTo(1);
                             assertThat(r.metric).isEqualTo("online-precision");
                         });
-        assertThat(condition(status, "RolledBack"))
-                .hasValueSatisfying(
-                        cond -> {
-                            assertThat(cond.getStatus()).isEqualTo("True");
-                            assertThat(cond.getReason()).isEqualTo("CanaryAborted");
-                        });
+        assertCondition(status, "RolledBack", "True", "CanaryAborted");
 
         await().atMost(WAIT).until(() -> canaryDeployment(name) == null);
         Deployment stable = awaitStableReplicas(name, 2);
@@ -373,9 +366,7 @@ class ModelDeploymentCanaryIT {
         serveVersionOne(md);
 
         version(client, "m-canary-dark", 2, true);
-        await().atMost(WAIT)
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> canaryDeployment(name), d -> d != null);
+        awaitCanaryDeployment(name);
         markReady(client, name);
         markReady(client, name + "-canary");
         tickCanary(name);
@@ -449,9 +440,7 @@ class ModelDeploymentCanaryIT {
         serveVersionOne(md);
 
         version(client, "m-canary-stuck", 2, true);
-        await().atMost(WAIT)
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> canaryDeployment(name), d -> d != null);
+        awaitCanaryDeployment(name);
         // The Deployment controller gives up: the new model never gets ready.
         io.mlcycle.operator.testing.Cluster.edit(
                 client,

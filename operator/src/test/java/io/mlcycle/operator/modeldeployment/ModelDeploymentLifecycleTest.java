@@ -23,8 +23,8 @@ import static io.mlcycle.operator.modeldeployment.ModelDeployments.servingDeploy
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
 import static io.mlcycle.operator.testing.Cluster.NS;
 import static io.mlcycle.operator.testing.Cluster.TIMEOUT;
+import static io.mlcycle.operator.testing.Cluster.assertCondition;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
-import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.conditionIs;
 import static io.mlcycle.operator.testing.Cluster.hasEvent;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -179,13 +179,8 @@ class ModelDeploymentLifecycleTest {
 
         ModelDeployment md = awaitStatus("md-none", m -> m.getStatus().phase != null);
         assertThat(md.getStatus().phase).isEqualTo(Phase.Pending);
-        assertThat(condition(md.getStatus(), "Available"))
-                .hasValueSatisfying(
-                        c -> {
-                            assertThat(c.getStatus()).isEqualTo("False");
-                            assertThat(c.getReason()).isEqualTo("NoApprovedVersion");
-                            assertThat(c.getMessage()).contains("m-none");
-                        });
+        assertCondition(md.getStatus(), "Available", "False", "NoApprovedVersion")
+                .contains("m-none");
         assertThat(servingDeployment(client, "md-none")).isNull();
 
         version(client, "m-none", 2, true);

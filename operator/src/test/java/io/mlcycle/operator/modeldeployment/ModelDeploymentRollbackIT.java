@@ -31,6 +31,7 @@ import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveTask;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.servingDeployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
 import static io.mlcycle.operator.testing.Cluster.NS;
+import static io.mlcycle.operator.testing.Cluster.closeAll;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.events;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,15 +61,7 @@ class ModelDeploymentRollbackIT {
         if (ticker != null) {
             ticker.shutdownNow();
         }
-        if (prometheus != null) {
-            prometheus.close();
-        }
-        if (metrics != null) {
-            metrics.close();
-        }
-        if (hook != null) {
-            hook.close();
-        }
+        closeAll(prometheus, metrics, hook);
     }
 
     private ModelDeployment md() {

@@ -4,10 +4,14 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.MlcycleStatus;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.FeatureViewStatus;
+import org.assertj.core.api.AbstractStringAssert;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +20,7 @@ import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Small helpers for lifecycle tests against the mock API server. */
@@ -49,6 +54,58 @@ public final class Cluster {
                         r -> r != null && until.test(r));
     }
 
+    /** Waits until the FeatureView is in this phase, and returns it. */
+    public static FeatureView awaitPhase(
+            KubernetesClient client, String name, FeatureViewStatus.Phase phase) {
+        return awaitResource(
+                client,
+                FeatureView.class,
+                name,
+                f -> f.getStatus() != null && f.getStatus().phase == phase);
+    }
+
+    /** Asserts that the owner, and only it, controls the object. */
+    public static void assertControlledBy(HasMetadata object, HasMetadata owner) {
+        assertThat(object.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(
+                        o -> {
+                            assertThat(o.getKind()).isEqualTo(owner.getKind());
+                            assertThat(o.getName()).isEqualTo(owner.getMetadata().getName());
+                            assertThat(o.getUid()).isEqualTo(owner.getMetadata().getUid());
+                            assertThat(o.getController()).isTrue();
+                        });
+    }
+
+    /** Waits until the resource's status has the condition with this status, and returns it. */
+    public static <T extends CustomResource<?, ? extends MlcycleStatus>> T awaitCondition(
+            KubernetesClient client, Class<T> type, String name, String condition, String value) {
+        return awaitResource(client, type, name, r -> conditionIs(r.getStatus(), condition, value));
+    }
+
+    /**
+     * Asserts that the status carries the condition with this status and reason, and returns an
+     * assertion on its message.
+     */
+    public static AbstractStringAssert<?> assertCondition(
+            MlcycleStatus status, String type, String expectedStatus, String reason) {
+        Condition c =
+                condition(status, type)
+                        .orElseThrow(() -> new AssertionError("no condition " + type));
+        assertThat(c.getStatus()).as(type + " status").isEqualTo(expectedStatus);
+        assertThat(c.getReason()).as(type + " reason").isEqualTo(reason);
+        return assertThat(c.getMessage()).as(type + " message");
+    }
+
+    /** Closes what was started, in order, skipping what never was. */
+    public static void closeAll(AutoCloseable... started) throws Exception {
+        for (AutoCloseable c : started) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
     public static Optional<Condition> condition(MlcycleStatus status, String type) {
         return status == null ? Optional.empty() : Conditions.find(status.conditions, type);
     }
@@ -66,6 +123,11 @@ public final class Cluster {
 
     public static boolean hasEvent(KubernetesClient client, String involvedName, String reason) {
         return events(client, involvedName).stream().anyMatch(e -> reason.equals(e.getReason()));
+    }
+
+    /** Waits up to ten seconds for an event with this reason on the object. */
+    public static void awaitEvent(KubernetesClient client, String involvedName, String reason) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> hasEvent(client, involvedName, reason));
     }
 
     /** Touches an annotation so the operator reconciles now (as kubectl annotate would). */

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.testing;
 
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -53,6 +54,20 @@ public class Kubelet {
         markFailed(job, reason, message);
     }
 
+    /** A container that terminated with the exit code and termination message. */
+    static ContainerStatus terminated(String container, int exitCode, String message) {
+        return new ContainerStatusBuilder()
+                .withName(container)
+                .withNewState()
+                .withNewTerminated()
+                .withExitCode(exitCode)
+                .withReason(exitCode == 0 ? "Completed" : "Error")
+                .withMessage(message)
+                .endTerminated()
+                .endState()
+                .build();
+    }
+
     /** Creates the Job's pod, terminated with the exit code and termination message. */
     public Pod terminatePod(Job job, int exitCode, String message) {
         String jobName = job.getMetadata().getName();
@@ -74,17 +89,7 @@ public class Kubelet {
                         .withSpec(job.getSpec().getTemplate().getSpec())
                         .withNewStatus()
                         .withPhase(exitCode == 0 ? "Succeeded" : "Failed")
-                        .withContainerStatuses(
-                                new ContainerStatusBuilder()
-                                        .withName(RuntimeJobs.CONTAINER)
-                                        .withNewState()
-                                        .withNewTerminated()
-                                        .withExitCode(exitCode)
-                                        .withReason(exitCode == 0 ? "Completed" : "Error")
-                                        .withMessage(message)
-                                        .endTerminated()
-                                        .endState()
-                                        .build())
+                        .withContainerStatuses(terminated(RuntimeJobs.CONTAINER, exitCode, message))
                         .endStatus()
                         .build();
         return client.pods().inNamespace(ns).resource(pod).create();

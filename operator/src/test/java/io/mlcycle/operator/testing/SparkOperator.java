@@ -1,6 +1,5 @@
 package io.mlcycle.operator.testing;
 
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -116,16 +115,10 @@ public class SparkOperator {
                                 .withNewStatus()
                                 .withPhase(exitCode == 0 ? "Succeeded" : "Failed")
                                 .withContainerStatuses(
-                                        new ContainerStatusBuilder()
-                                                .withName(SparkApplications.DRIVER_CONTAINER)
-                                                .withNewState()
-                                                .withNewTerminated()
-                                                .withExitCode(exitCode)
-                                                .withReason(exitCode == 0 ? "Completed" : "Error")
-                                                .withMessage(message)
-                                                .endTerminated()
-                                                .endState()
-                                                .build())
+                                        Kubelet.terminated(
+                                                SparkApplications.DRIVER_CONTAINER,
+                                                exitCode,
+                                                message))
                                 .endStatus()
                                 .build())
                 .create();

@@ -25,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 
 import static io.mlcycle.operator.testing.Cluster.NS;
+import static io.mlcycle.operator.testing.Cluster.assertCondition;
+import static io.mlcycle.operator.testing.Cluster.awaitCondition;
+import static io.mlcycle.operator.testing.Cluster.awaitEvent;
 import static io.mlcycle.operator.testing.Cluster.awaitJob;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
@@ -122,11 +125,8 @@ class TrainingRunLifecycleTest {
     void missingFeatureViewWaitsNamingIt() {
         client.resource(trainingRun("tr-missing", "missing-model", "no-such-view")).create();
         TrainingRun waiting =
-                awaitResource(
-                        client,
-                        TrainingRun.class,
-                        "tr-missing",
-                        t -> conditionIs(t.getStatus(), "WaitingForFeatures", "True"));
+                awaitCondition(
+                        client, TrainingRun.class, "tr-missing", "WaitingForFeatures", "True");
         assertThat(condition(waiting.getStatus(), "WaitingForFeatures").get().getMessage())
                 .contains("FeatureView no-such-view not found");
         assertThat(waiting.getStatus().phase).isEqualTo(TrainingRunStatus.Phase.WaitingForFeatures);
@@ -189,8 +189,7 @@ class TrainingRunLifecycleTest {
         assertThat(tr.getStatus().modelVersion).isEqualTo("return-predictor-v1");
         assertThat(tr.getStatus().auc).isEqualTo(0.80);
         assertThat(tr.getStatus().topFeatures.get(0).name).isEqualTo("item_42");
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "return-predictor-v1", "Approved"));
+        awaitEvent(client, "return-predictor-v1", "Approved");
         assertThat(hasEvent(client, "ret", "ModelVersionRegistered")).isTrue();
 
         // The FeatureView gets a newer as-of: the run trains v2, which is worse than v1.
@@ -210,12 +209,8 @@ class TrainingRunLifecycleTest {
                                 m.getStatus() != null
                                         && m.getStatus().phase
                                                 == ModelVersionStatus.Phase.Rejected);
-        assertThat(condition(v2.getStatus(), "Approved"))
-                .hasValueSatisfying(
-                        c -> {
-                            assertThat(c.getReason()).isEqualTo("GateFailed");
-                            assertThat(c.getMessage()).contains("worse than approved v1");
-                        });
+        assertCondition(v2.getStatus(), "Approved", "False", "GateFailed")
+                .contains("worse than approved v1");
         assertThat(v2.getStatus().comparedWithVersion).isEqualTo(1);
         awaitResource(
                 client,
@@ -224,8 +219,7 @@ class TrainingRunLifecycleTest {
                 t ->
                         "return-predictor-v2".equals(t.getStatus().modelVersion)
                                 && Boolean.FALSE.equals(t.getStatus().approved));
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "return-predictor-v2", "Rejected"));
+        awaitEvent(client, "return-predictor-v2", "Rejected");
 
         // Repeated reconciles create no duplicate Job or ModelVersion.
         poke(client, TrainingRun.class, "ret");
@@ -282,9 +276,7 @@ class TrainingRunLifecycleTest {
                         t ->
                                 t.getStatus() != null
                                         && t.getStatus().phase == TrainingRunStatus.Phase.Failed);
-        assertThat(condition(failed.getStatus(), "Degraded").get().getReason())
-                .isEqualTo("SingleClass");
-        assertThat(condition(failed.getStatus(), "Degraded").get().getMessage())
+        assertCondition(failed.getStatus(), "Degraded", "True", "SingleClass")
                 .contains("only the value 0");
         assertThat(
                         client.resources(ModelVersion.class)
@@ -292,8 +284,7 @@ class TrainingRunLifecycleTest {
                                 .withName("fail-model-v1")
                                 .get())
                 .isNull();
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> hasEvent(client, "tr-fail", "TrainingFailed"));
+        awaitEvent(client, "tr-fail", "TrainingFailed");
     }
 
     @Test
@@ -302,11 +293,7 @@ class TrainingRunLifecycleTest {
         tr.getSpec().retrain.schedule = "61 * * * *";
         client.resource(tr).create();
         TrainingRun invalid =
-                awaitResource(
-                        client,
-                        TrainingRun.class,
-                        "tr-invalid",
-                        t -> conditionIs(t.getStatus(), "InvalidSpec", "True"));
+                awaitCondition(client, TrainingRun.class, "tr-invalid", "InvalidSpec", "True");
         assertThat(condition(invalid.getStatus(), "InvalidSpec").get().getMessage())
                 .contains("spec.retrain.schedule");
     }
@@ -500,8 +487,7 @@ class TrainingRunLifecycleTest {
                         ModelVersion.class,
                         "manual-model-v1",
                         m -> m.getStatus().phase == ModelVersionStatus.Phase.Approved);
-        assertThat(condition(approved.getStatus(), "Approved").get().getReason())
-                .isEqualTo("ManuallyApproved");
+        assertCondition(approved.getStatus(), "Approved", "True", "ManuallyApproved");
         assertThat(approved.getStatus().approved).isTrue();
         awaitResource(
                 client,
