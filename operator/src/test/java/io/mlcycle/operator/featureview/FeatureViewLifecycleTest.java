@@ -47,8 +47,7 @@ class FeatureViewLifecycleTest {
 
     @Test
     void materializesOnceAndCopiesThePodSummaryIntoStatus() {
-        FeatureView fv = featureView("fv-once");
-        fv.getSpec().asOf = "2026-11-18";
+        FeatureView fv = featureView("fv-once", "2026-11-18");
         fv = client.resource(fv).create();
 
         Job job = awaitJob(client, "fv-once-pivot-20261118-1");
@@ -106,8 +105,7 @@ class FeatureViewLifecycleTest {
     @Test
     void finishedMaterializationLeavesActiveAndIsToldOnceWhateverReconcilesFollow() {
         clock.set(Instant.parse("2026-11-20T12:00:00Z"));
-        FeatureView fv = featureView("fv-told-once");
-        fv.getSpec().asOf = "2026-11-18";
+        FeatureView fv = featureView("fv-told-once", "2026-11-18");
         client.resource(fv).create();
         Job job = awaitJob(client, "fv-told-once-pivot-20261118-1");
         FeatureViewStatus beforeFinish =
@@ -178,8 +176,7 @@ class FeatureViewLifecycleTest {
 
     @Test
     void failedJobMakesTheViewDegradedWithThePodReason() {
-        FeatureView fv = featureView("fv-fails");
-        fv.getSpec().asOf = "2026-11-18";
+        FeatureView fv = featureView("fv-fails", "2026-11-18");
         client.resource(fv).create();
         Job job = awaitJob(client, "fv-fails-pivot-20261118-1");
         new Kubelet(client)
@@ -198,8 +195,7 @@ class FeatureViewLifecycleTest {
 
     @Test
     void jobFailedWithoutPodMessageReportsTheJobReason() {
-        FeatureView fv = featureView("fv-nopod");
-        fv.getSpec().asOf = "2026-11-18";
+        FeatureView fv = featureView("fv-nopod", "2026-11-18");
         client.resource(fv).create();
         Job job = awaitJob(client, "fv-nopod-pivot-20261118-1");
         new Kubelet(client)
@@ -212,8 +208,7 @@ class FeatureViewLifecycleTest {
     @Test
     void waitingForDataRetriesAfterThePollInterval() {
         clock.set(Instant.parse("2026-11-20T12:00:00Z"));
-        FeatureView fv = featureView("fv-wait");
-        fv.getSpec().asOf = "2026-11-19";
+        FeatureView fv = featureView("fv-wait", "2026-11-19");
         client.resource(fv).create();
         Job first = awaitJob(client, "fv-wait-pivot-20261119-1");
         new Kubelet(client)
@@ -248,8 +243,7 @@ class FeatureViewLifecycleTest {
     @Test
     void validationFailureKeepsTheLastGoodTable() {
         clock.set(Instant.parse("2026-11-20T12:00:00Z"));
-        FeatureView fv = featureView("fv-valid");
-        fv.getSpec().asOf = "2026-11-17";
+        FeatureView fv = featureView("fv-valid", "2026-11-17");
         fv = client.resource(fv).create();
         Job first = awaitJob(client, "fv-valid-pivot-20261117-1");
         new Kubelet(client)
@@ -371,8 +365,7 @@ class FeatureViewLifecycleTest {
 
     @Test
     void operatorThatLostItsStatusCreatesNoSecondJob() {
-        FeatureView fv = featureView("fv-amnesia");
-        fv.getSpec().asOf = "2026-11-18";
+        FeatureView fv = featureView("fv-amnesia", "2026-11-18");
         client.resource(fv).create();
         awaitJob(client, "fv-amnesia-pivot-20261118-1");
         awaitResource(

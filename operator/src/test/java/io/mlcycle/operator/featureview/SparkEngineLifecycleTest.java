@@ -58,8 +58,7 @@ class SparkEngineLifecycleTest {
     }
 
     static FeatureView sparkView(String name) {
-        FeatureView fv = featureView(name);
-        fv.getSpec().asOf = "2026-11-18";
+        FeatureView fv = featureView(name, "2026-11-18");
         fv.getSpec().engine = FeatureViewSpec.Engine.spark;
         return fv;
     }
@@ -268,8 +267,7 @@ class SparkEngineLifecycleTest {
 
     @Test
     void switchingTheEngineKeepsFollowingTheRunningJobAndStartsASparkApplication() {
-        FeatureView fv = featureView("fvs-switch");
-        fv.getSpec().asOf = "2026-11-17";
+        FeatureView fv = featureView("fvs-switch", "2026-11-17");
         client.resource(fv).create();
         Job job = awaitJob(client, "fvs-switch-pivot-20261117-1");
 

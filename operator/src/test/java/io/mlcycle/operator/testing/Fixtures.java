@@ -36,6 +36,13 @@ public final class Fixtures {
         return fv;
     }
 
+    /** The same view, pinned to one as-of date. */
+    public static FeatureView featureView(String name, String asOf) {
+        FeatureView fv = featureView(name);
+        fv.getSpec().asOf = asOf;
+        return fv;
+    }
+
     /** What a pivot pod reports on success. */
     public static Summary pivotSucceeded(String uri, double entities, double features) {
         return Summary.succeeded(
