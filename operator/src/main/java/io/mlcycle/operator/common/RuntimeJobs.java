@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -25,6 +26,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
@@ -105,8 +107,18 @@ public class RuntimeJobs {
         return "mlcycle.io/" + kind.toLowerCase(Locale.ROOT);
     }
 
-    /** The items whose owner references name {@code owner}'s uid (labels can be copied). */
-    public static <T extends HasMetadata> List<T> ownedBy(HasMetadata owner, List<T> items) {
+    /**
+     * The resources of one kind in {@code owner}'s namespace that carry its owner label and whose
+     * owner references name its uid (labels can be copied).
+     */
+    public static <T extends HasMetadata, L extends KubernetesResourceList<T>> List<T> ownedBy(
+            HasMetadata owner, MixedOperation<T, L, ?> resources) {
+        List<T> items =
+                resources
+                        .inNamespace(owner.getMetadata().getNamespace())
+                        .withLabel(ownerLabel(owner.getKind()), owner.getMetadata().getName())
+                        .list()
+                        .getItems();
         String uid = owner.getMetadata().getUid();
         return items.stream()
                 .filter(

@@ -291,17 +291,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     }
 
     private List<Job> ownedJobs(FeatureView fv) {
-        return RuntimeJobs.ownedBy(
-                fv,
-                client.batch()
-                        .v1()
-                        .jobs()
-                        .inNamespace(fv.getMetadata().getNamespace())
-                        .withLabel(
-                                RuntimeJobs.ownerLabel(FeatureView.class.getSimpleName()),
-                                fv.getMetadata().getName())
-                        .list()
-                        .getItems());
+        return RuntimeJobs.ownedBy(fv, client.batch().v1().jobs());
     }
 
     private static MaterializationPlanner.JobInfo info(Run run) {
@@ -418,9 +408,11 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         return (run.spark() ? FeatureViewSpec.Engine.spark : FeatureViewSpec.Engine.duckdb).name();
     }
 
-    /** "Job" or "SparkApplication": what ran a materialization, for messages. */
-    private static String runKind(Materialization m) {
-        return FeatureViewSpec.Engine.spark.name().equals(m.engine) ? "SparkApplication" : "Job";
+    /** {@code as-of <date> (<Job|SparkApplication> <name>}: how every Event names a run. */
+    private static String describe(Materialization m) {
+        String kind =
+                FeatureViewSpec.Engine.spark.name().equals(m.engine) ? "SparkApplication" : "Job";
+        return "as-of " + m.asOf + " (" + kind + " " + m.job;
     }
 
     /** Copies one finished materialization into status and tells a person about it. */
@@ -464,12 +456,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             events.warningOnce(
                     fv,
                     ONLINE_WRITE_FAILED,
-                    "as-of "
-                            + m.asOf
-                            + " ("
-                            + runKind(m)
-                            + " "
-                            + m.job
+                    describe(m)
                             + ") published at "
                             + m.uri
                             + " but not written to the online store: "
@@ -483,12 +470,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 events.normalOnce(
                         fv,
                         "Materialized",
-                        "as-of "
-                                + m.asOf
-                                + " ("
-                                + runKind(m)
-                                + " "
-                                + m.job
+                        describe(m)
                                 + "): "
                                 + m.entities
                                 + " entities, "
@@ -505,12 +487,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 events.normalOnce(
                         fv,
                         WAITING_FOR_DATA,
-                        "as-of "
-                                + m.asOf
-                                + " ("
-                                + runKind(m)
-                                + " "
-                                + m.job
+                        describe(m)
                                 + ", attempt "
                                 + m.attempt
                                 + ") waits for data, next try in "
@@ -523,32 +500,14 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 events.warningOnce(
                         fv,
                         VALIDATION_FAILED,
-                        "as-of "
-                                + m.asOf
-                                + " ("
-                                + runKind(m)
-                                + " "
-                                + m.job
-                                + ") failed validation ("
-                                + m.reason
-                                + "): "
-                                + m.message);
+                        describe(m) + ") failed validation (" + m.reason + "): " + m.message);
             }
             default -> {
                 addHistory(status, m);
                 events.warningOnce(
                         fv,
                         "MaterializationFailed",
-                        "as-of "
-                                + m.asOf
-                                + " ("
-                                + runKind(m)
-                                + " "
-                                + m.job
-                                + ") failed ("
-                                + m.reason
-                                + "): "
-                                + m.message);
+                        describe(m) + ") failed (" + m.reason + "): " + m.message);
             }
         }
     }

@@ -248,15 +248,7 @@ public class SparkApplications {
 
     /** The FeatureView's SparkApplications (by owner label and owner uid). */
     public List<GenericKubernetesResource> owned(FeatureView fv) {
-        return RuntimeJobs.ownedBy(
-                fv,
-                client.genericKubernetesResources(CONTEXT)
-                        .inNamespace(fv.getMetadata().getNamespace())
-                        .withLabel(
-                                RuntimeJobs.ownerLabel(FeatureView.class.getSimpleName()),
-                                fv.getMetadata().getName())
-                        .list()
-                        .getItems());
+        return RuntimeJobs.ownedBy(fv, client.genericKubernetesResources(CONTEXT));
     }
 
     public void create(GenericKubernetesResource app) {
