@@ -319,17 +319,8 @@ final class InferenceCodec {
         return namedRows(inputs, featureIndex, numFeatures);
     }
 
+    /** One row per line of a dense [n, F] tensor whose shape the caller checked. */
     private static SparseMatrix denseRows(Input in, int numFeatures) {
-        if (in.shape[1] != numFeatures) {
-            throw BadRequest.of(
-                    "input "
-                            + in.label()
-                            + " has "
-                            + in.shape[1]
-                            + " columns but the model has "
-                            + numFeatures
-                            + " features");
-        }
         int n = (int) in.shape[0];
         if (n == 0) {
             throw BadRequest.of("input " + in.label() + " has no rows");
