@@ -82,6 +82,19 @@ public final class Kubelet implements AutoCloseable {
         List<String> commandFor(String runtime);
     }
 
+    /**
+     * Adjusts a pod's resolved environment just before its process starts: the local stand-in for
+     * an in-cluster address (a Redis) the way DNS would resolve it there.
+     */
+    @FunctionalInterface
+    public interface EnvRewrite {
+        /**
+         * @param owner what the pod runs for, e.g. "FeatureView views" (for messages)
+         * @throws IllegalStateException naming what is missing: the pod does not start
+         */
+        void rewrite(String owner, Container container, Map<String, String> env);
+    }
+
     /** A running, possibly ready, serving replica. */
     public record Endpoint(
             String namespace, String pod, Map<String, String> labels, int port, boolean ready) {}
@@ -94,6 +107,7 @@ public final class Kubelet implements AutoCloseable {
     private final Map<String, JobRun> jobs = new ConcurrentHashMap<>();
     private final Map<String, DeploymentRun> deployments = new ConcurrentHashMap<>();
     private final List<Consumer<List<Endpoint>>> endpointListeners = new CopyOnWriteArrayList<>();
+    private final List<EnvRewrite> envRewrites = new CopyOnWriteArrayList<>();
     private final ExecutorService jobThreads = Executors.newCachedThreadPool(daemon("job"));
     private final ScheduledExecutorService loop =
             Executors.newSingleThreadScheduledExecutor(daemon("deployments"));
@@ -190,6 +204,12 @@ public final class Kubelet implements AutoCloseable {
                 200,
                 500,
                 TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** Applies {@code rewrite} to the environment of every pod started from now on. */
+    public Kubelet rewriteEnv(EnvRewrite rewrite) {
+        envRewrites.add(rewrite);
         return this;
     }
 
@@ -373,7 +393,7 @@ public final class Kubelet implements AutoCloseable {
         String startedAt = now();
         Process p;
         try {
-            p = launch(ns, podName, template, container, result, logFile, envOverrides);
+            p = launch(ns, podName, owner, template, container, result, logFile, envOverrides);
         } catch (PodEnv.Unresolved | IllegalStateException e) {
             // A pod that cannot start is shown as failed: the message says why.
             setPodTerminated(
@@ -425,6 +445,7 @@ public final class Kubelet implements AutoCloseable {
     private Process launch(
             String ns,
             String podName,
+            HasMetadata owner,
             PodTemplateSpec template,
             Container container,
             Path resultFile,
@@ -435,6 +456,9 @@ public final class Kubelet implements AutoCloseable {
         Map<String, String> env = PodEnv.resolve(client, ns, podName, container);
         if (overrides != null) {
             env.putAll(overrides);
+        }
+        for (EnvRewrite r : envRewrites) {
+            r.rewrite(describeOwner(owner), container, env);
         }
         Path dir = podDir(ns, podName);
         Map<String, String> mounts = materializeVolumes(ns, template, container, dir);
@@ -480,6 +504,21 @@ public final class Kubelet implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot start " + cmd.get(0) + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * "Kind name" of the resource a pod runs for: the controller of its Job or Deployment (the
+     * FeatureView, ModelDeployment…), else the Job or Deployment itself.
+     */
+    static String describeOwner(HasMetadata owner) {
+        if (owner.getMetadata().getOwnerReferences() != null) {
+            for (var ref : owner.getMetadata().getOwnerReferences()) {
+                if (Boolean.TRUE.equals(ref.getController())) {
+                    return ref.getKind() + " " + ref.getName();
+                }
+            }
+        }
+        return owner.getKind() + " " + owner.getMetadata().getName();
     }
 
     static String runtimeOf(PodTemplateSpec template, Container container) {
@@ -848,6 +887,7 @@ public final class Kubelet implements AutoCloseable {
                     launch(
                             r.ns,
                             r.pod,
+                            r.owner,
                             r.template,
                             r.container,
                             dir.resolve("termination-log"),

@@ -33,6 +33,7 @@ public final class LocalCluster implements AutoCloseable {
      * @param workDir logs, pod directories, Prometheus data
      * @param dataRoot MLCYCLE_FILE_ROOT of every runtime: file:///x lives at dataRoot/x
      * @param scrapeInterval Prometheus scrape interval
+     * @param redisBinary the redis-server that stands in for each Redis of {@code spec.online}
      */
     public record Options(
             Path projectRoot,
@@ -42,6 +43,7 @@ public final class LocalCluster implements AutoCloseable {
             Path prometheusBinary,
             int prometheusPort,
             Duration scrapeInterval,
+            Path redisBinary,
             PrintStream out) {
 
         public static Options defaults(Path projectRoot, Path workDir, PrintStream out) {
@@ -53,6 +55,33 @@ public final class LocalCluster implements AutoCloseable {
                     LocalPrometheus.DEFAULT_BINARY,
                     DEFAULT_PROMETHEUS_PORT,
                     Duration.ofSeconds(2),
+                    LocalOnlineStore.DEFAULT_BINARY,
+                    out);
+        }
+
+        public Options withPrometheusPort(int port) {
+            return new Options(
+                    projectRoot,
+                    workDir,
+                    dataRoot,
+                    namespace,
+                    prometheusBinary,
+                    port,
+                    scrapeInterval,
+                    redisBinary,
+                    out);
+        }
+
+        public Options withRedisBinary(Path binary) {
+            return new Options(
+                    projectRoot,
+                    workDir,
+                    dataRoot,
+                    namespace,
+                    prometheusBinary,
+                    prometheusPort,
+                    scrapeInterval,
+                    binary,
                     out);
         }
     }
@@ -63,6 +92,7 @@ public final class LocalCluster implements AutoCloseable {
     private Kubelet kubelet;
     private ServiceProxies services;
     private LocalPrometheus prometheus;
+    private LocalOnlineStore onlineStore;
     private OperatorProcess operator;
     private ResourceTable table;
     private final Thread shutdownHook = new Thread(this::close, "mlcycle-local-shutdown");
@@ -107,6 +137,27 @@ public final class LocalCluster implements AutoCloseable {
                                 s -> out.println("         " + s))
                         .start();
         started.add(kubelet);
+        // Before the kubelet's first pod: it points the pods' online store at a local Redis.
+        onlineStore =
+                new LocalOnlineStore(
+                        options.redisBinary(),
+                        options.workDir().resolve("redis"),
+                        s -> out.println("         " + s));
+        started.add(onlineStore);
+        kubelet.rewriteEnv(onlineStore::rewrite);
+        if (onlineStore.installed()) {
+            out.println(
+                    "Redis       "
+                            + options.redisBinary()
+                            + " stands in for each redis://host:port of spec.online (started on"
+                            + " first use, password from the resource's passwordSecret)");
+        } else {
+            out.println(
+                    "Redis       NOT INSTALLED ("
+                            + options.redisBinary()
+                            + " missing): a FeatureView or ModelDeployment with spec.online fails"
+                            + " to start its pods. Install it (apt-get install redis-server).");
+        }
         // Before the operator: it watches SparkApplications only when their CRD exists at start.
         started.add(
                 new LocalSparkOperator(api.client(), kubelet, s -> out.println("         " + s))
@@ -175,6 +226,10 @@ public final class LocalCluster implements AutoCloseable {
 
     public ServiceProxies services() {
         return services;
+    }
+
+    public LocalOnlineStore onlineStore() {
+        return onlineStore;
     }
 
     public Optional<LocalPrometheus> prometheus() {

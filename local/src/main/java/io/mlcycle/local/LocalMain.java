@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code mlcycle-local [FOLDER]}: runs the operator against an in-memory Kubernetes API with pods
@@ -66,17 +67,8 @@ public final class LocalMain {
             out.println("error: " + folder + " does not exist\n" + USAGE);
             return 2;
         }
-        LocalCluster.Options o = LocalCluster.Options.defaults(root, work, out);
-        o =
-                new LocalCluster.Options(
-                        o.projectRoot(),
-                        o.workDir(),
-                        o.dataRoot(),
-                        o.namespace(),
-                        o.prometheusBinary(),
-                        promPort,
-                        o.scrapeInterval(),
-                        out);
+        LocalCluster.Options o =
+                LocalCluster.Options.defaults(root, work, out).withPrometheusPort(promPort);
         try {
             resetRun(o);
             List<List<String>> runs =
@@ -162,7 +154,28 @@ public final class LocalMain {
                                                     + "/v2/models/"
                                                     + ResourceTable.text(md, "spec", "model")
                                                             .orElse(name)
-                                                    + " (OIP v2: POST …/infer, …/feedback)"));
+                                                    + " (OIP v2: POST …/infer, …/feedback"
+                                                    + (md.getAdditionalProperties().get("spec")
+                                                                            instanceof
+                                                                            Map<?, ?> spec
+                                                                    && spec.get("online") != null
+                                                            ? "; by id: input \"entity\","
+                                                                    + " BYTES"
+                                                            : "")
+                                                    + ")"));
+        }
+        for (LocalOnlineStore.Server s : cluster.onlineStore().servers()) {
+            out.println(
+                    "Redis       "
+                            + s.address()
+                            + " → "
+                            + s.localUrl()
+                            + " (redis-cli -p "
+                            + s.port()
+                            + (s.password() == null
+                                    ? ""
+                                    : " --askpass; password from " + s.passwordFrom())
+                            + ")");
         }
     }
 
@@ -173,7 +186,8 @@ public final class LocalMain {
                     List.of(
                             o.dataRoot(),
                             o.workDir().resolve("pods"),
-                            o.workDir().resolve("prometheus"))) {
+                            o.workDir().resolve("prometheus"),
+                            o.workDir().resolve("redis"))) {
                 if (Files.exists(p)) {
                     try (var walk = Files.walk(p)) {
                         for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -162,6 +162,8 @@ public final class ResourceTable implements AutoCloseable {
                 add(sb, "entities", get(r, "status", "latest", "entities"));
                 add(sb, "features", get(r, "status", "latest", "features"));
                 add(sb, "sparsity", get(r, "status", "latest", "sparsity"));
+                add(sb, "online", get(r, "status", "online", "asOf"));
+                add(sb, "onlineEntities", get(r, "status", "online", "entities"));
                 Object active = get(r, "status", "active");
                 if (active instanceof List<?> l && !l.isEmpty()) {
                     add(sb, "running", l.size());
@@ -188,6 +190,15 @@ public final class ResourceTable implements AutoCloseable {
                             .append('/')
                             .append(wanted == null ? "?" : wanted)
                             .append(' ');
+                }
+                if (get(r, "spec", "online") != null) {
+                    Map<?, ?> stale = Scenario.condition(r, "OnlineFeaturesStale");
+                    add(
+                            sb,
+                            "online",
+                            stale == null
+                                    ? null
+                                    : "True".equals(stale.get("status")) ? "stale" : "fresh");
                 }
                 add(sb, "analysis", get(r, "status", "analysis", "verdict"));
                 add(sb, "failures", get(r, "status", "analysis", "consecutiveFailures"));

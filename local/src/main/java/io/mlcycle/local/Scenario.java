@@ -7,10 +7,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * When a local run is over. Done: every FeatureView Ready, every TrainingRun Succeeded, every
- * ModelDeployment Available with a ready replica serving a version. Failed: any FeatureView or
- * TrainingRun Failed, any ModelDeployment Failed or Degraded, or every training finished without an
- * approved version while a deployment still waits for one.
+ * When a local run is over. Done: every FeatureView Ready (and, with {@code spec.online}, its
+ * online store synced), every TrainingRun Succeeded, every ModelDeployment Available with a ready
+ * replica serving a version (and, with {@code spec.online}, online features not stale). Failed: any
+ * FeatureView or TrainingRun Failed, an online write failed, any ModelDeployment Failed or
+ * Degraded, or every training finished without an approved version while a deployment still waits
+ * for one.
  */
 public final class Scenario {
 
@@ -36,6 +38,13 @@ public final class Scenario {
             if ("Failed".equals(ResourceTable.phase(fv))) {
                 return new Failed(ResourceTable.name(fv) + " Failed: " + why(fv));
             }
+            Map<?, ?> synced = condition(fv, "OnlineSynced");
+            if (synced != null && "OnlineWriteFailed".equals(synced.get("reason"))) {
+                return new Failed(
+                        ResourceTable.name(fv)
+                                + " could not write the online store: "
+                                + synced.get("message"));
+            }
         }
         for (GenericKubernetesResource tr : trs) {
             if ("Failed".equals(ResourceTable.phase(tr))) {
@@ -51,7 +60,13 @@ public final class Scenario {
         if (fvs.isEmpty() && trs.isEmpty() && mds.isEmpty()) {
             return new Running();
         }
-        boolean fvReady = fvs.stream().allMatch(r -> "Ready".equals(ResourceTable.phase(r)));
+        boolean fvReady =
+                fvs.stream()
+                        .allMatch(
+                                r ->
+                                        "Ready".equals(ResourceTable.phase(r))
+                                                && (ResourceTable.get(r, "spec", "online") == null
+                                                        || conditionIs(r, "OnlineSynced", "True")));
         boolean trDone = trs.stream().allMatch(r -> "Succeeded".equals(ResourceTable.phase(r)));
         boolean mdAvailable = mds.stream().allMatch(Scenario::serving);
         if (fvReady && trDone && mdAvailable) {
@@ -96,7 +111,26 @@ public final class Scenario {
         return ("Available".equals(phase) || "RolledBack".equals(phase))
                 && ResourceTable.get(md, "status", "currentVersion") != null
                 && ready instanceof Number n
-                && n.intValue() >= 1;
+                && n.intValue() >= 1
+                && (ResourceTable.get(md, "spec", "online") == null
+                        || conditionIs(md, "OnlineFeaturesStale", "False"));
+    }
+
+    /** The condition of {@code type} of a resource, or null. */
+    static Map<?, ?> condition(GenericKubernetesResource r, String type) {
+        if (ResourceTable.get(r, "status", "conditions") instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> c && type.equals(c.get("type"))) {
+                    return c;
+                }
+            }
+        }
+        return null;
+    }
+
+    static boolean conditionIs(GenericKubernetesResource r, String type, String status) {
+        Map<?, ?> c = condition(r, type);
+        return c != null && status.equals(c.get("status"));
     }
 
     /** The message of the first condition that explains a failure. */

@@ -28,17 +28,9 @@ final class E2eSetup {
      * hold the default one), the previous run's state removed.
      */
     static LocalCluster.Options freshOptions(Path root, Path work, PrintStream out) {
-        LocalCluster.Options d = LocalCluster.Options.defaults(root, work, out);
         LocalCluster.Options o =
-                new LocalCluster.Options(
-                        root,
-                        work,
-                        d.dataRoot(),
-                        d.namespace(),
-                        d.prometheusBinary(),
-                        Processes.freePort(),
-                        d.scrapeInterval(),
-                        out);
+                LocalCluster.Options.defaults(root, work, out)
+                        .withPrometheusPort(Processes.freePort());
         LocalMain.resetRun(o);
         return o;
     }
