@@ -84,4 +84,87 @@ class ScenarioTest {
                                         Map.of("phase", "Progressing", "currentVersion", 1))))
                 .isInstanceOf(Scenario.Running.class);
     }
+
+    /** A resource with spec.online, its phase and one condition. */
+    static GenericKubernetesResource online(
+            String kind,
+            String name,
+            Map<String, Object> status,
+            String type,
+            String cond,
+            String reason) {
+        Map<String, Object> st = new java.util.HashMap<>(status);
+        st.put(
+                "conditions",
+                List.of(
+                        Map.of(
+                                "type",
+                                type,
+                                "status",
+                                cond,
+                                "reason",
+                                reasonOf(cond),
+                                "message",
+                                "m")));
+        return new GenericKubernetesResourceBuilder()
+                .withApiVersion(ResourceTable.API_VERSION)
+                .withKind(kind)
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("default")
+                .endMetadata()
+                .withAdditionalProperties(
+                        Map.of(
+                                "spec",
+                                Map.of("online", Map.of("redis", Map.of("url", "redis://r/0"))),
+                                "status",
+                                st))
+                .build();
+    }
+
+    static Map<String, List<GenericKubernetesResource>> onlineState(
+            String synced, String syncedReason, String stale) {
+        return Map.of(
+                "FeatureView",
+                List.of(
+                        online(
+                                "FeatureView",
+                                "fv",
+                                Map.of("phase", "Ready"),
+                                "OnlineSynced",
+                                synced,
+                                syncedReason)),
+                "ModelDeployment",
+                List.of(
+                        online(
+                                "ModelDeployment",
+                                "d",
+                                Map.of(
+                                        "phase",
+                                        "Available",
+                                        "currentVersion",
+                                        1,
+                                        "readyReplicas",
+                                        1),
+                                "OnlineFeaturesStale",
+                                stale,
+                                "OnlineUpToDate")));
+    }
+
+    @Test
+    void onlineResourcesAreDoneOnlyOnceTheOnlineStoreIsSyncedAndNotStale() {
+        assertThat(Scenario.evaluate(onlineState("True", "Synced", "False")))
+                .isInstanceOf(Scenario.Done.class);
+        assertThat(Scenario.evaluate(onlineState("False", "Behind", "False")))
+                .isInstanceOf(Scenario.Running.class);
+        assertThat(Scenario.evaluate(onlineState("True", "Synced", "True")))
+                .isInstanceOf(Scenario.Running.class);
+    }
+
+    @Test
+    void aFailedOnlineWriteFailsTheRunThoughTheTableIsReady() {
+        var s = Scenario.evaluate(onlineState("False", "OnlineWriteFailed", "False"));
+        assertThat(s).isInstanceOf(Scenario.Failed.class);
+        assertThat(((Scenario.Failed) s).message()).contains("could not write the online store");
+    }
 }
