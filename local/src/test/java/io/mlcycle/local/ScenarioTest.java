@@ -96,16 +96,7 @@ class ScenarioTest {
         Map<String, Object> st = new java.util.HashMap<>(status);
         st.put(
                 "conditions",
-                List.of(
-                        Map.of(
-                                "type",
-                                type,
-                                "status",
-                                cond,
-                                "reason",
-                                reasonOf(cond),
-                                "message",
-                                "m")));
+                List.of(Map.of("type", type, "status", cond, "reason", reason, "message", "m")));
         return new GenericKubernetesResourceBuilder()
                 .withApiVersion(ResourceTable.API_VERSION)
                 .withKind(kind)
