@@ -38,6 +38,9 @@ public final class ServerBench {
      */
     private static final boolean QUEUED = "queue".equals(System.getenv("BENCH_LOAD"));
 
+    /** {@code BENCH_LOAD=spin}: one generator thread that never sleeps ({@link SpinLoad}). */
+    private static final boolean SPIN = "spin".equals(System.getenv("BENCH_LOAD"));
+
     private ServerBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -96,9 +99,9 @@ public final class ServerBench {
             closedLoop(port, single, 2, 3);
             closedLoop(port, batches, connections, 2);
             log("warmed up; open loop at %d req/s (3 s unrecorded, then %d s)", rate, seconds);
-            openLoop(port, single, rate, 3);
+            load(port, single, rate, 3);
             long cpu0 = cpuMillis(server);
-            long[] lat = openLoop(port, single, rate, seconds);
+            long[] lat = load(port, single, rate, seconds);
             long cpu1 = cpuMillis(server);
             Arrays.sort(lat);
             double p50 = lat[lat.length / 2] / 1e6;
@@ -109,6 +112,35 @@ public final class ServerBench {
                     "single row at %d req/s: %d requests, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms,"
                             + " max %.3f ms",
                     rate, lat.length, p50, p99, p999, max);
+            // the floor: the same generator and rate against the server's readiness endpoint,
+            // answered on the same event loop without a model, so what remains is the transport
+            // and the machine's thread wake-ups
+            byte[] ready =
+                    "GET /v2/health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII);
+            long[] floor = load(port, List.of(ready), rate, seconds);
+            Arrays.sort(floor);
+            double floorP99 = floor[(int) Math.ceil(floor.length * 0.99) - 1] / 1e6;
+            log(
+                    "floor, GET /v2/health/ready at %d req/s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f"
+                            + " ms, max %.3f ms; infer p99 / floor p99 = %.2f",
+                    rate,
+                    floor[floor.length / 2] / 1e6,
+                    floorP99,
+                    floor[(int) Math.ceil(floor.length * 0.999) - 1] / 1e6,
+                    floor[floor.length - 1] / 1e6,
+                    p99 / floorP99);
+            long[] late = wakeups(rate, seconds);
+            Arrays.sort(late);
+            log(
+                    "machine, no request: %d threads parked until a time due every %.3f ms wake up"
+                            + " late by p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms",
+                    SPIN ? 1 : OPEN_LOOP_CONNECTIONS,
+                    1000.0 / rate,
+                    late[late.length / 2] / 1e6,
+                    late[(int) Math.ceil(late.length * 0.99) - 1] / 1e6,
+                    late[(int) Math.ceil(late.length * 0.999) - 1] / 1e6,
+                    late[late.length - 1] / 1e6);
             // one connection back to back once everything is compiled: the server's own cost per
             // request, without the open loop's idle gaps (cold caches, sleeping threads)
             try (RawHttp c = new RawHttp(port)) {
@@ -271,6 +303,55 @@ public final class ServerBench {
             }
         }
         throw new IllegalStateException("server never ready:\n" + Files.readString(log));
+    }
+
+    /**
+     * The open loop's schedule without any request: how late the generator's threads wake up for
+     * their due times on this machine (with the spinning generator, how late one spinning thread
+     * sees them).
+     */
+    private static long[] wakeups(int rate, int seconds) throws InterruptedException {
+        int total = rate * seconds;
+        long period = 1_000_000_000L / rate;
+        long[] late = new long[total];
+        long start = System.nanoTime() + 50_000_000L;
+        int threads = SPIN ? 1 : OPEN_LOOP_CONNECTIONS;
+        List<Thread> workers = new ArrayList<>();
+        for (int w = 0; w < threads; w++) {
+            int first = w;
+            Thread t =
+                    new Thread(
+                            () -> {
+                                for (int i = first; i < total; i += threads) {
+                                    long due = start + i * period;
+                                    long wait;
+                                    while ((wait = due - System.nanoTime()) > 0) {
+                                        if (!SPIN) {
+                                            LockSupport.parkNanos(wait);
+                                        }
+                                    }
+                                    late[i] = System.nanoTime() - due;
+                                }
+                            },
+                            "wake-" + w);
+            t.setDaemon(true);
+            t.start();
+            workers.add(t);
+        }
+        for (Thread t : workers) {
+            t.join();
+        }
+        return late;
+    }
+
+    private static long[] load(int port, List<byte[]> bodies, int rate, int seconds)
+            throws Exception {
+        if (!SPIN) {
+            return openLoop(port, bodies, rate, seconds);
+        }
+        try (SpinLoad spin = new SpinLoad(port, OPEN_LOOP_CONNECTIONS)) {
+            return spin.run(bodies, rate, seconds);
+        }
     }
 
     /**
