@@ -151,6 +151,18 @@ public final class OnlineBench {
                 System.out.println("after lookups: " + redisStats(server.port()));
                 Stats p = openLoop("infer_by_entity", rate, seconds, infer);
                 System.out.println("after infer_by_entity: " + redisStats(server.port()));
+                // the floor: the same generator, pool and rate sending PING, which Redis answers
+                // without touching a key, so what remains is the round trip and the machine
+                Stats f = openLoop("ping", rate, seconds, i -> redis.ping());
+                System.out.printf(
+                        Locale.ROOT,
+                        "floor, PING at %d/s: p50 %.3f ms, p99 %.3f ms; lookup p99 / floor p99 ="
+                                + " %.2f, infer_by_entity p99 / floor p99 = %.2f%n",
+                        rate,
+                        f.p50,
+                        f.p99,
+                        l.p99 / f.p99,
+                        p.p99 / f.p99);
                 if (misses.get() > 0) {
                     throw new IllegalStateException(misses.get() + " lookups found no row");
                 }
