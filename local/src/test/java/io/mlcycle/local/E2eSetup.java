@@ -1,5 +1,8 @@
 package io.mlcycle.local;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +13,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** What the end-to-end tests share: the project root, its built jars and a cluster's options. */
 final class E2eSetup {
 
+    /** The built jars the whole chain runs: operator, pivot, trainer, server, data generator. */
+    static final String[] CHAIN_JARS = {
+        "operator/target/quarkus-app/quarkus-run.jar",
+        "runtime-images/pivot/target/pivot.jar",
+        "runtime-images/trainer/target/trainer.jar",
+        "runtime-images/server/target/server.jar",
+        "examples/generator/target/generator.jar"
+    };
+
     private E2eSetup() {}
+
+    /** A nested field of an mlcycle resource as the API has it now; null when either is missing. */
+    static Object field(
+            KubernetesClient client, String ns, String kind, String name, String... path) {
+        GenericKubernetesResource r =
+                client.genericKubernetesResources(ResourceTable.API_VERSION, kind)
+                        .inNamespace(ns)
+                        .withName(name)
+                        .get();
+        return r == null ? null : ResourceTable.get(r, path);
+    }
 
     /** The project root the build passes in; fails naming the jars that are not built yet. */
     static Path projectRoot(String... jars) {

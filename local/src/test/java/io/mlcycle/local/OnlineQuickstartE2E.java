@@ -56,13 +56,7 @@ class OnlineQuickstartE2E {
                 .as("the online chain needs redis-server (apt-get install redis-server)")
                 .isExecutable();
         started = System.nanoTime();
-        Path root =
-                E2eSetup.projectRoot(
-                        "operator/target/quarkus-app/quarkus-run.jar",
-                        "runtime-images/pivot/target/pivot.jar",
-                        "runtime-images/trainer/target/trainer.jar",
-                        "runtime-images/server/target/server.jar",
-                        "examples/generator/target/generator.jar");
+        Path root = E2eSetup.projectRoot(E2eSetup.CHAIN_JARS);
         Path work = root.resolve("local/target/e2e-online");
         LocalCluster.Options o = E2eSetup.freshOptions(root, work, System.out);
         // a link the last test removes: redis-server "uninstalled" while local mode runs
@@ -90,13 +84,7 @@ class OnlineQuickstartE2E {
     }
 
     static Object field(String kind, String name, String... path) {
-        GenericKubernetesResource r =
-                cluster.client()
-                        .genericKubernetesResources(ResourceTable.API_VERSION, kind)
-                        .inNamespace(NS)
-                        .withName(name)
-                        .get();
-        return r == null ? null : ResourceTable.get(r, path);
+        return E2eSetup.field(cluster.client(), NS, kind, name, path);
     }
 
     static void awaitDone() {

@@ -2,7 +2,6 @@ package io.mlcycle.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.task.TaskJson;
 import org.junit.jupiter.api.AfterAll;
@@ -44,13 +43,7 @@ class QuickstartE2E {
     @BeforeAll
     static void start() {
         started = System.nanoTime();
-        root =
-                E2eSetup.projectRoot(
-                        "operator/target/quarkus-app/quarkus-run.jar",
-                        "runtime-images/pivot/target/pivot.jar",
-                        "runtime-images/trainer/target/trainer.jar",
-                        "runtime-images/server/target/server.jar",
-                        "examples/generator/target/generator.jar");
+        root = E2eSetup.projectRoot(E2eSetup.CHAIN_JARS);
         assertThat(LocalPrometheus.DEFAULT_BINARY)
                 .as("the rollback part needs a local Prometheus (apt-get install prometheus)")
                 .isExecutable();
@@ -75,16 +68,8 @@ class QuickstartE2E {
         System.out.printf("QuickstartE2E: %.0f s in all%n", (System.nanoTime() - started) / 1e9);
     }
 
-    static GenericKubernetesResource get(String kind, String name) {
-        return client.genericKubernetesResources(ResourceTable.API_VERSION, kind)
-                .inNamespace(NS)
-                .withName(name)
-                .get();
-    }
-
     static Object field(String kind, String name, String... path) {
-        GenericKubernetesResource r = get(kind, name);
-        return r == null ? null : ResourceTable.get(r, path);
+        return E2eSetup.field(client, NS, kind, name, path);
     }
 
     static double number(Object o) {

@@ -12,6 +12,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ScenarioTest {
 
     static GenericKubernetesResource r(String kind, String name, Map<String, Object> status) {
+        return resource(kind, name, Map.of("status", status));
+    }
+
+    static GenericKubernetesResource resource(
+            String kind, String name, Map<String, Object> properties) {
         return new GenericKubernetesResourceBuilder()
                 .withApiVersion(ResourceTable.API_VERSION)
                 .withKind(kind)
@@ -19,7 +24,7 @@ class ScenarioTest {
                 .withName(name)
                 .withNamespace("default")
                 .endMetadata()
-                .withAdditionalProperties(Map.of("status", status))
+                .withAdditionalProperties(properties)
                 .build();
     }
 
@@ -97,20 +102,14 @@ class ScenarioTest {
         st.put(
                 "conditions",
                 List.of(Map.of("type", type, "status", cond, "reason", reason, "message", "m")));
-        return new GenericKubernetesResourceBuilder()
-                .withApiVersion(ResourceTable.API_VERSION)
-                .withKind(kind)
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace("default")
-                .endMetadata()
-                .withAdditionalProperties(
-                        Map.of(
-                                "spec",
-                                Map.of("online", Map.of("redis", Map.of("url", "redis://r/0"))),
-                                "status",
-                                st))
-                .build();
+        return resource(
+                kind,
+                name,
+                Map.of(
+                        "spec",
+                        Map.of("online", Map.of("redis", Map.of("url", "redis://r/0"))),
+                        "status",
+                        st));
     }
 
     static Map<String, List<GenericKubernetesResource>> onlineState(
