@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Usage: benchmarks/run server [features]   (default 200 features; resnet, hidden 128, 2 blocks)
 # Knobs (env): RATE, SECONDS_AT_RATE, BATCH_ROWS, BATCH_SECONDS, BATCH_CONNECTIONS, HIDDEN, BLOCKS,
-# REUSE_MODEL=1 (skip training when the same shape was trained before), SKIP_BUILD=1.
+# REUSE_MODEL=1 (skip training when the same shape was trained before), SKIP_BUILD=1,
+# BENCH_LOAD=spin|park|queue (the generator of record, default spin),
+# BENCH_SERVER_JAVA_OPTS (more JVM flags for the server process, e.g. -Xlog:gc:file=gc.log).
 # Builds the server runtime and this benchmark, trains a model, starts the server jar on loopback
 # as its own process, drives it open-loop at 1000 single-row requests/s (latency from the scheduled
 # send time) and then with batched requests; prints the BENCH line last.

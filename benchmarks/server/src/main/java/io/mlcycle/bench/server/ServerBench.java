@@ -32,14 +32,18 @@ public final class ServerBench {
     private static final int OPEN_LOOP_CONNECTIONS = 32;
 
     /**
-     * {@code BENCH_LOAD=queue}: the earlier generator, one scheduler thread handing each request
+     * {@code BENCH_LOAD=queue}: the first generator, one scheduler thread handing each request
      * through a queue to whichever of the 32 connection threads is free (two thread wake-ups per
      * request in the generator instead of one).
      */
     private static final boolean QUEUED = "queue".equals(System.getenv("BENCH_LOAD"));
 
-    /** {@code BENCH_LOAD=spin}: one generator thread that never sleeps ({@link SpinLoad}). */
-    private static final boolean SPIN = "spin".equals(System.getenv("BENCH_LOAD"));
+    /**
+     * The generator of record is {@link SpinLoad} (one thread that never sleeps); {@code
+     * BENCH_LOAD=park} (or {@code queue}) makes the parked 32-thread generator the one of record.
+     */
+    private static final boolean SPIN =
+            System.getenv("BENCH_LOAD") == null || "spin".equals(System.getenv("BENCH_LOAD"));
 
     private ServerBench() {}
 
@@ -109,9 +113,15 @@ public final class ServerBench {
             double p999 = lat[(int) Math.ceil(lat.length * 0.999) - 1] / 1e6;
             double max = lat[lat.length - 1] / 1e6;
             log(
-                    "single row at %d req/s: %d requests, p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms,"
-                            + " max %.3f ms",
-                    rate, lat.length, p50, p99, p999, max);
+                    "single row at %d req/s, %s generator: %d requests, p50 %.3f ms, p99 %.3f ms,"
+                            + " p99.9 %.3f ms, max %.3f ms",
+                    rate,
+                    SPIN ? "spinning 1-thread" : "parked 32-thread",
+                    lat.length,
+                    p50,
+                    p99,
+                    p999,
+                    max);
             // the floor: the same generator and rate against the server's readiness endpoint,
             // answered on the same event loop without a model, so what remains is the transport
             // and the machine's thread wake-ups
@@ -130,12 +140,26 @@ public final class ServerBench {
                     floor[(int) Math.ceil(floor.length * 0.999) - 1] / 1e6,
                     floor[floor.length - 1] / 1e6,
                     p99 / floorP99);
+            // the other generator on the same requests, for comparison in the same run
+            long[] other =
+                    SPIN
+                            ? openLoop(port, single, rate, seconds)
+                            : spin(port, single, rate, seconds);
+            Arrays.sort(other);
+            log(
+                    "same requests, %s generator: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max"
+                            + " %.3f ms",
+                    SPIN ? "parked 32-thread" : "spinning 1-thread",
+                    other[other.length / 2] / 1e6,
+                    other[(int) Math.ceil(other.length * 0.99) - 1] / 1e6,
+                    other[(int) Math.ceil(other.length * 0.999) - 1] / 1e6,
+                    other[other.length - 1] / 1e6);
             long[] late = wakeups(rate, seconds);
             Arrays.sort(late);
             log(
                     "machine, no request: %d threads parked until a time due every %.3f ms wake up"
                             + " late by p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms",
-                    SPIN ? 1 : OPEN_LOOP_CONNECTIONS,
+                    OPEN_LOOP_CONNECTIONS,
                     1000.0 / rate,
                     late[late.length / 2] / 1e6,
                     late[(int) Math.ceil(late.length * 0.99) - 1] / 1e6,
@@ -251,19 +275,24 @@ public final class ServerBench {
                         + ",\"feedbackWindow\":100000}";
         Path taskFile = work.resolve("task.json");
         Files.writeString(taskFile, task);
-        ProcessBuilder pb =
-                new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        // the flags of the server image's entrypoint
-                        "-XX:+UseParallelGC",
-                        "-XX:MaxRAMPercentage=75",
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // the flags of the server image's entrypoint, then BENCH_SERVER_JAVA_OPTS (e.g. logging)
+        command.addAll(List.of("-XX:+UseParallelGC", "-XX:MaxRAMPercentage=75"));
+        String extra = System.getenv("BENCH_SERVER_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(
+                List.of(
                         "-Dai.djl.offline=true",
                         "-jar",
                         jar.toAbsolutePath().toString(),
                         "--task",
                         taskFile.toString(),
                         "--result",
-                        work.resolve("result.json").toString());
+                        work.resolve("result.json").toString()));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("MLCYCLE_BIND_ADDRESS", "127.0.0.1");
         pb.environment().remove("MLCYCLE_TASK");
         pb.redirectErrorStream(true);
@@ -306,16 +335,15 @@ public final class ServerBench {
     }
 
     /**
-     * The open loop's schedule without any request: how late the generator's threads wake up for
-     * their due times on this machine (with the spinning generator, how late one spinning thread
-     * sees them).
+     * The parked generator's schedule without any request: how late its threads wake up for their
+     * due times on this machine.
      */
     private static long[] wakeups(int rate, int seconds) throws InterruptedException {
         int total = rate * seconds;
         long period = 1_000_000_000L / rate;
         long[] late = new long[total];
         long start = System.nanoTime() + 50_000_000L;
-        int threads = SPIN ? 1 : OPEN_LOOP_CONNECTIONS;
+        int threads = OPEN_LOOP_CONNECTIONS;
         List<Thread> workers = new ArrayList<>();
         for (int w = 0; w < threads; w++) {
             int first = w;
@@ -326,9 +354,7 @@ public final class ServerBench {
                                     long due = start + i * period;
                                     long wait;
                                     while ((wait = due - System.nanoTime()) > 0) {
-                                        if (!SPIN) {
-                                            LockSupport.parkNanos(wait);
-                                        }
+                                        LockSupport.parkNanos(wait);
                                     }
                                     late[i] = System.nanoTime() - due;
                                 }
@@ -346,9 +372,11 @@ public final class ServerBench {
 
     private static long[] load(int port, List<byte[]> bodies, int rate, int seconds)
             throws Exception {
-        if (!SPIN) {
-            return openLoop(port, bodies, rate, seconds);
-        }
+        return SPIN ? spin(port, bodies, rate, seconds) : openLoop(port, bodies, rate, seconds);
+    }
+
+    private static long[] spin(int port, List<byte[]> bodies, int rate, int seconds)
+            throws IOException {
         try (SpinLoad spin = new SpinLoad(port, OPEN_LOOP_CONNECTIONS)) {
             return spin.run(bodies, rate, seconds);
         }
