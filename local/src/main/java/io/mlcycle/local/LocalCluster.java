@@ -198,17 +198,82 @@ public final class LocalCluster implements AutoCloseable {
         out.println(
                 "Operator    starting "
                         + options.projectRoot().resolve("operator/target/quarkus-app"));
-        operator =
-                OperatorProcess.start(
-                        options.projectRoot().resolve("operator/target/quarkus-app"),
-                        api.url(),
-                        options.namespace(),
-                        options.workDir().resolve("logs"),
-                        Duration.ofSeconds(120));
+        operator = startOperator(false);
         started.add(operator);
         out.println("Operator    running (log " + operator.log() + ")");
         table = new ResourceTable(api.client(), out);
         started.add(table);
+    }
+
+    private OperatorProcess startOperator(boolean appendLog) {
+        return OperatorProcess.start(
+                options.projectRoot().resolve("operator/target/quarkus-app"),
+                api.url(),
+                options.namespace(),
+                options.workDir().resolve("logs"),
+                Duration.ofSeconds(120),
+                appendLog);
+    }
+
+    /** How {@link #restartOperator} ends the running operator. */
+    public enum Stop {
+        /** SIGTERM, SIGKILL after 30 s: a pod deletion (upgrade, node drain). */
+        TERM,
+        /** SIGKILL at once: a crashed node or an OOM kill. */
+        KILL
+    }
+
+    /**
+     * Stops the operator process and starts a fresh one against the same API with the same options,
+     * its log appended to the old one's; the API, kubelet, pods and servers keep running, as they
+     * do in a cluster while the operator pod is rescheduled. Returns the new process.
+     */
+    public synchronized OperatorProcess restartOperator(Stop how) {
+        OperatorProcess old = operator;
+        int slot = started.indexOf(old);
+        if (slot < 0) {
+            throw new IllegalStateException("the operator is not running (local mode was closed)");
+        }
+        long t0 = System.nanoTime();
+        String ended;
+        if (how == Stop.KILL) {
+            old.kill();
+            ended = "SIGKILL";
+        } else {
+            ended =
+                    old.terminate(Duration.ofSeconds(30))
+                            ? "SIGTERM"
+                            : "SIGTERM, SIGKILL after 30 s";
+        }
+        try {
+            Files.writeString(
+                    old.log(),
+                    "----- mlcycle-local: operator pid "
+                            + old.pid()
+                            + " stopped ("
+                            + ended
+                            + "), a new one starts -----\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            options.out().println("cannot mark the restart in " + old.log() + ": " + e);
+        }
+        try {
+            operator = startOperator(true);
+        } catch (RuntimeException e) {
+            started.remove(slot);
+            throw e;
+        }
+        started.set(slot, operator);
+        options.out()
+                .printf(
+                        "Operator    restarted (pid %d stopped by %s, pid %d running after %.1f s;"
+                                + " log %s)%n",
+                        old.pid(),
+                        ended,
+                        operator.pid(),
+                        (System.nanoTime() - t0) / 1e9,
+                        operator.log());
+        return operator;
     }
 
     /** Starts printing the live table. */

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The real operator (its Quarkus app) as a child process whose Kubernetes client points at the
@@ -54,6 +55,13 @@ public final class OperatorProcess implements AutoCloseable {
         p.put("mlcycle.spark.service-account", "");
         p.put("mlcycle.data.claim", "");
         p.put("mlcycle.runtime.service-account", "");
+        // One line per reconcile in the log (thread ReconcilerExecutor-<kind>, the resource's
+        // name):
+        // shows what the operator looked at, e.g. after a restart.
+        p.put(
+                "quarkus.log.category.\"io.javaoperatorsdk.operator.processing.event"
+                        + ".ReconciliationDispatcher\".level",
+                "DEBUG");
         return p;
     }
 
@@ -63,6 +71,20 @@ public final class OperatorProcess implements AutoCloseable {
      */
     public static OperatorProcess start(
             Path quarkusApp, String apiServerUrl, String namespace, Path logDir, Duration timeout) {
+        return start(quarkusApp, apiServerUrl, namespace, logDir, timeout, false);
+    }
+
+    /**
+     * {@link #start(Path, String, String, Path, Duration)}; with {@code appendLog} the log of the
+     * previous process is kept and this one's follows it (a restart).
+     */
+    public static OperatorProcess start(
+            Path quarkusApp,
+            String apiServerUrl,
+            String namespace,
+            Path logDir,
+            Duration timeout,
+            boolean appendLog) {
         Path jar = quarkusApp.resolve("quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(
@@ -83,7 +105,10 @@ public final class OperatorProcess implements AutoCloseable {
             Files.createDirectories(logDir);
             Path log = logDir.resolve("operator.log");
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.redirectOutput(log.toFile());
+            pb.redirectOutput(
+                    appendLog
+                            ? ProcessBuilder.Redirect.appendTo(log.toFile())
+                            : ProcessBuilder.Redirect.to(log.toFile()));
             pb.environment().remove("KUBECONFIG");
             OperatorProcess op = new OperatorProcess(pb.start(), log, port);
             op.awaitStarted(timeout);
@@ -140,6 +165,40 @@ public final class OperatorProcess implements AutoCloseable {
 
     public Path log() {
         return log;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /**
+     * Ends the process as a pod deletion does: SIGTERM, then SIGKILL once {@code grace} has passed
+     * (Kubernetes' terminationGracePeriodSeconds); true when it exited within the grace.
+     */
+    public boolean terminate(Duration grace) {
+        if (!process.isAlive()) {
+            return true;
+        }
+        process.destroy();
+        try {
+            if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        kill();
+        return false;
+    }
+
+    /** Ends the process at once (SIGKILL), as a crashed node or an OOM kill would. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
