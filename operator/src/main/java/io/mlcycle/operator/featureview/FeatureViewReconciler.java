@@ -179,10 +179,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         now);
                 continue;
             }
-            RuntimeJobs.Result result =
-                    run.resource() instanceof Job job
-                            ? runtimeJobs.result(job)
-                            : sparkApplications.result((GenericKubernetesResource) run.resource());
+            RuntimeJobs.Result result = result(run);
             if (result.finished()) {
                 status.active.remove(active);
                 record(fv, status, active, result.summary(), now);
@@ -207,6 +204,10 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 Run run = byName.get(adopted.job);
                 if (run != null && run.state() == RuntimeJobs.State.Running) {
                     status.active.add(fromRun(run));
+                } else if (run != null && !recorded(status, adopted.job)) {
+                    // It finished before its creation reached the status (an operator restarted
+                    // in between): its result is the view's, not lost.
+                    record(fv, status, fromRun(run), result(run).summary(), now);
                 }
             }
         }
@@ -226,6 +227,12 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                     delay.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : delay);
         }
         return control;
+    }
+
+    private RuntimeJobs.Result result(Run run) {
+        return run.resource() instanceof Job job
+                ? runtimeJobs.result(job)
+                : sparkApplications.result((GenericKubernetesResource) run.resource());
     }
 
     /** Whether a finished materialization of this Job is in status already. */

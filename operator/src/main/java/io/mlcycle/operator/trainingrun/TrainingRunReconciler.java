@@ -342,9 +342,16 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                                                                     .get(KEY_ANNOTATION)))
                             .findFirst();
             if (existing.isPresent()) {
+                Job job = existing.get();
                 if (status.history.stream()
-                        .noneMatch(h -> existing.get().getMetadata().getName().equals(h.job))) {
-                    adopt(status, existing.get());
+                        .noneMatch(h -> job.getMetadata().getName().equals(h.job))) {
+                    adopt(status, job);
+                    // Finished before its creation reached the status (an operator restarted in
+                    // between): record it now, no later event of the Job would.
+                    RuntimeJobs.Result result = runtimeJobs.result(job);
+                    if (result.finished()) {
+                        finish(tr, status, job, result.summary(), now);
+                    }
                 }
             } else {
                 start(tr, status, inputs, trigger, key, owned, now);

@@ -393,4 +393,44 @@ class FeatureViewLifecycleTest {
         assertThat(adopted.getStatus().active.get(0).job).isEqualTo("fv-amnesia-pivot-20261118-1");
         assertThat(jobs(client, "mlcycle.io/featureview", "fv-amnesia")).hasSize(1);
     }
+
+    @Test
+    void operatorThatLostItsStatusAfterTheJobFinishedRecordsItsResultWithoutASecondJob() {
+        // What a restart does when the operator dies between creating the Job and writing its
+        // status, and the Job finishes before the new operator looks.
+        FeatureView fv = featureView("fv-amnesia-done", "2026-11-18");
+        client.resource(fv).create();
+        Job job = awaitJob(client, "fv-amnesia-done-pivot-20261118-1");
+        new Kubelet(client)
+                .finish(
+                        job,
+                        pivotSucceeded(
+                                "file:///data/features/fv-amnesia-done/asOf=2026-11-18/",
+                                1200,
+                                340));
+        awaitPhase(client, "fv-amnesia-done", FeatureViewStatus.Phase.Ready);
+        client.resources(FeatureView.class)
+                .inNamespace(NS)
+                .withName("fv-amnesia-done")
+                .editStatus(
+                        f -> {
+                            f.setStatus(new FeatureViewStatus());
+                            return f;
+                        });
+
+        FeatureView recorded =
+                awaitResource(
+                        client,
+                        FeatureView.class,
+                        "fv-amnesia-done",
+                        f ->
+                                f.getStatus() != null
+                                        && f.getStatus().latest != null
+                                        && f.getStatus().phase == FeatureViewStatus.Phase.Ready);
+        assertThat(recorded.getStatus().latest.job).isEqualTo("fv-amnesia-done-pivot-20261118-1");
+        assertThat(recorded.getStatus().latest.entities).isEqualTo(1200L);
+        assertThat(recorded.getStatus().history).hasSize(1);
+        assertThat(recorded.getStatus().active).isEmpty();
+        assertThat(jobs(client, "mlcycle.io/featureview", "fv-amnesia-done")).hasSize(1);
+    }
 }

@@ -371,6 +371,53 @@ class TrainingRunLifecycleTest {
     }
 
     @Test
+    void operatorThatLostItsStatusAfterTheJobFinishedKeepsItsVersionWithoutASecondJob() {
+        materialize("amnesia-done-events", "2026-11-18");
+        client.resource(trainingRun("tr-amnesia-done", "amnesia-done-model", "amnesia-done-events"))
+                .create();
+        Job job = awaitJob(client, "tr-amnesia-done-train-v1-1");
+        new Kubelet(client).finish(job, trained("file:///data/models/amnesia-done-model/v1/", 0.9));
+        awaitResource(
+                client,
+                TrainingRun.class,
+                "tr-amnesia-done",
+                t -> "amnesia-done-model-v1".equals(t.getStatus().modelVersion));
+
+        // A restarted operator whose status writes since the Job's creation never landed.
+        client.resources(TrainingRun.class)
+                .inNamespace(NS)
+                .withName("tr-amnesia-done")
+                .editStatus(
+                        t -> {
+                            t.setStatus(new TrainingRunStatus());
+                            return t;
+                        });
+        TrainingRun recovered =
+                awaitResource(
+                        client,
+                        TrainingRun.class,
+                        "tr-amnesia-done",
+                        t ->
+                                t.getStatus() != null
+                                        && "amnesia-done-model-v1"
+                                                .equals(t.getStatus().modelVersion)
+                                        && t.getStatus().phase
+                                                == TrainingRunStatus.Phase.Succeeded);
+        assertThat(recovered.getStatus().active).isNull();
+        assertThat(recovered.getStatus().history).hasSize(1);
+        poke(client, TrainingRun.class, "tr-amnesia-done");
+        await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        assertThat(jobs(client, "mlcycle.io/trainingrun", "tr-amnesia-done")).hasSize(1);
+        assertThat(
+                        client.resources(ModelVersion.class)
+                                .inNamespace(NS)
+                                .withLabel("mlcycle.io/model", "amnesia-done-model")
+                                .list()
+                                .getItems())
+                .hasSize(1);
+    }
+
+    @Test
     void registeredVersionIsToldOnceWhateverReconcilesFollow() {
         clock.set(Instant.parse("2026-11-20T12:00:00Z"));
         materialize("once-events", "2026-11-18");
