@@ -12,6 +12,7 @@ import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
 import java.util.List;
+import java.util.function.BiPredicate;
 
 /**
  * The mock API's CRUD dispatcher plus server-side apply, which the mock refuses (415): an apply
@@ -25,8 +26,36 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
     static final String APPLY = "application/apply-patch+yaml";
     static final String JSON_PATCH = "application/json-patch+json";
 
+    private volatile BiPredicate<String, String> refused = (method, path) -> false;
+
     ApplyingCrudDispatcher() {
         super(List.of());
+    }
+
+    /**
+     * From now on answers 503 to the writes whose method and path (without the query) {@code
+     * refuse} matches, as an API server that never took them; {@code null} takes every write again.
+     */
+    void refuseWrites(BiPredicate<String, String> refuse) {
+        refused = refuse == null ? (method, path) -> false : refuse;
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        String path = request.getPath();
+        int q = path == null ? -1 : path.indexOf('?');
+        String bare = q < 0 ? path : path.substring(0, q);
+        if (!"GET".equalsIgnoreCase(request.getMethod())
+                && refused.test(request.getMethod().toUpperCase(java.util.Locale.ROOT), bare)) {
+            return new MockResponse()
+                    .setResponseCode(503)
+                    .setHeader("Content-Type", "application/json")
+                    .setBody(
+                            "{\"apiVersion\":\"v1\",\"kind\":\"Status\",\"status\":\"Failure\","
+                                    + "\"reason\":\"ServiceUnavailable\",\"code\":503,"
+                                    + "\"message\":\"write refused by local mode\"}");
+        }
+        return super.dispatch(request);
     }
 
     @Override

@@ -228,7 +228,15 @@ public final class LocalCluster implements AutoCloseable {
      * its log appended to the old one's; the API, kubelet, pods and servers keep running, as they
      * do in a cluster while the operator pod is rescheduled. Returns the new process.
      */
-    public synchronized OperatorProcess restartOperator(Stop how) {
+    public OperatorProcess restartOperator(Stop how) {
+        return restartOperator(how, () -> {});
+    }
+
+    /**
+     * {@link #restartOperator(Stop)} running {@code whileStopped} between the stop and the start:
+     * what happens in the cluster while no operator runs (a Job finishing, say).
+     */
+    public synchronized OperatorProcess restartOperator(Stop how, Runnable whileStopped) {
         OperatorProcess old = operator;
         int slot = started.indexOf(old);
         if (slot < 0) {
@@ -258,6 +266,7 @@ public final class LocalCluster implements AutoCloseable {
             options.out().println("cannot mark the restart in " + old.log() + ": " + e);
         }
         try {
+            whileStopped.run();
             operator = startOperator(true);
         } catch (RuntimeException e) {
             started.remove(slot);
@@ -283,6 +292,10 @@ public final class LocalCluster implements AutoCloseable {
 
     public KubernetesClient client() {
         return api.client();
+    }
+
+    public MockApi api() {
+        return api;
     }
 
     public Kubelet kubelet() {

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.BiPredicate;
 import java.util.stream.Stream;
 
 /** The in-memory Kubernetes API: the Fabric8 mock server in CRUD mode on 127.0.0.1. */
@@ -29,10 +30,12 @@ public final class MockApi implements AutoCloseable {
             java.util.logging.Logger.getLogger("io.vertx.core.impl.BlockedThreadChecker");
 
     private final KubernetesMockServer server;
+    private final ApplyingCrudDispatcher dispatcher;
     private final KubernetesClient client;
 
-    private MockApi(KubernetesMockServer server) {
+    private MockApi(KubernetesMockServer server, ApplyingCrudDispatcher dispatcher) {
         this.server = server;
+        this.dispatcher = dispatcher;
         this.client = new KubernetesClientBuilder().withConfig(clientConfig()).build();
     }
 
@@ -41,19 +44,16 @@ public final class MockApi implements AutoCloseable {
         // The mock server logs every request at INFO through java.util.logging.
         QUIET.setLevel(java.util.logging.Level.WARNING);
         VERTX.setLevel(java.util.logging.Level.SEVERE);
+        ApplyingCrudDispatcher dispatcher = new ApplyingCrudDispatcher();
         KubernetesMockServer server =
                 new KubernetesMockServer(
-                        new Context(),
-                        new MockWebServer(),
-                        new HashMap<>(),
-                        new ApplyingCrudDispatcher(),
-                        false);
+                        new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         try {
             server.init(InetAddress.getLoopbackAddress(), 0);
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot start the mock Kubernetes API: " + e, e);
         }
-        return new MockApi(server);
+        return new MockApi(server, dispatcher);
     }
 
     /** The API server URL, e.g. {@code http://127.0.0.1:41234}. */
@@ -73,6 +73,19 @@ public final class MockApi implements AutoCloseable {
                 .withNamespace("default")
                 .withRequestTimeout(30_000)
                 .build();
+    }
+
+    /**
+     * Answers 503 to the writes (upper-case method, path without query) {@code refuse} matches
+     * until {@link #acceptAllWrites()}: e.g. the status write an operator that dies right after
+     * creating a Job never makes.
+     */
+    public void refuseWrites(BiPredicate<String, String> refuse) {
+        dispatcher.refuseWrites(refuse);
+    }
+
+    public void acceptAllWrites() {
+        dispatcher.refuseWrites(null);
     }
 
     /** Creates every CRD found in {@code dir} (files ending in .yml or .yaml). */

@@ -3,7 +3,10 @@ package io.mlcycle.local;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import org.junit.jupiter.api.Test;
@@ -13,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MockApiTest {
 
@@ -42,6 +46,56 @@ class MockApiTest {
 
             assertThat(ResourceTable.get(stored, "status", "phase")).isEqualTo("Ready");
             assertThat(ResourceTable.get(stored, "spec", "entity")).isEqualTo("user_id");
+        }
+    }
+
+    @Test
+    void refusedWritesAnswer503UntilAcceptedAgainAndReadsStillWork() {
+        try (MockApi api = MockApi.start();
+                // no client-side retries of the 503
+                KubernetesClient client =
+                        new KubernetesClientBuilder()
+                                .withConfig(
+                                        new ConfigBuilder(api.clientConfig())
+                                                .withRequestRetryBackoffLimit(0)
+                                                .build())
+                                .build()) {
+            var cm =
+                    new ConfigMapBuilder()
+                            .withNewMetadata()
+                            .withName("refused")
+                            .withNamespace("default")
+                            .endMetadata()
+                            .withData(Map.of("a", "1"))
+                            .build();
+            client.resource(cm).create();
+            api.refuseWrites(
+                    (method, path) -> method.equals("PUT") && path.endsWith("/configmaps/refused"));
+
+            cm.setData(Map.of("a", "2"));
+            assertThatThrownBy(() -> client.resource(cm).update())
+                    .isInstanceOf(KubernetesClientException.class)
+                    .satisfies(
+                            e ->
+                                    assertThat(((KubernetesClientException) e).getCode())
+                                            .isEqualTo(503));
+            assertThat(
+                            client.configMaps()
+                                    .inNamespace("default")
+                                    .withName("refused")
+                                    .get()
+                                    .getData())
+                    .containsEntry("a", "1");
+
+            api.acceptAllWrites();
+            client.resource(cm).update();
+            assertThat(
+                            client.configMaps()
+                                    .inNamespace("default")
+                                    .withName("refused")
+                                    .get()
+                                    .getData())
+                    .containsEntry("a", "2");
         }
     }
 
