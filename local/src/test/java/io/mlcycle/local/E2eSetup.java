@@ -6,9 +6,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** What the end-to-end tests share: the project root, its built jars and a cluster's options. */
 final class E2eSetup {
@@ -23,6 +26,30 @@ final class E2eSetup {
     };
 
     private E2eSetup() {}
+
+    /**
+     * Waits for {@code condition} polling every {@code poll}, failing early with the operator's
+     * view when the operator died or a resource Failed.
+     */
+    static void awaitState(
+            LocalCluster cluster,
+            String what,
+            Duration atMost,
+            Duration poll,
+            Callable<Boolean> condition) {
+        await(what)
+                .atMost(atMost)
+                .pollInterval(poll)
+                .until(
+                        () -> {
+                            assertThat(cluster.operator().isAlive())
+                                    .as("operator alive (log " + cluster.operator().log() + ")")
+                                    .isTrue();
+                            Scenario.State s = Scenario.evaluate(cluster.resources());
+                            assertThat(s).as(what).isNotInstanceOf(Scenario.Failed.class);
+                            return condition.call();
+                        });
+    }
 
     /** A nested field of an mlcycle resource as the API has it now; null when either is missing. */
     static Object field(

@@ -79,23 +79,12 @@ class MockApiTest {
                             e ->
                                     assertThat(((KubernetesClientException) e).getCode())
                                             .isEqualTo(503));
-            assertThat(
-                            client.configMaps()
-                                    .inNamespace("default")
-                                    .withName("refused")
-                                    .get()
-                                    .getData())
-                    .containsEntry("a", "1");
+            var stored = client.configMaps().inNamespace("default").withName("refused");
+            assertThat(stored.get().getData()).containsEntry("a", "1");
 
             api.acceptAllWrites();
             client.resource(cm).update();
-            assertThat(
-                            client.configMaps()
-                                    .inNamespace("default")
-                                    .withName("refused")
-                                    .get()
-                                    .getData())
-                    .containsEntry("a", "2");
+            assertThat(stored.get().getData()).containsEntry("a", "2");
         }
     }
 

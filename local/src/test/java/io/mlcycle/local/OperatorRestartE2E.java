@@ -460,17 +460,6 @@ class OperatorRestartE2E {
 
     /** Waits for a condition, failing early when the operator died or something Failed. */
     static void awaitState(String what, java.util.concurrent.Callable<Boolean> c) {
-        await(what)
-                .atMost(Duration.ofMinutes(3))
-                .pollInterval(Duration.ofMillis(100))
-                .until(
-                        () -> {
-                            assertThat(cluster.operator().isAlive())
-                                    .as("operator alive (log " + cluster.operator().log() + ")")
-                                    .isTrue();
-                            Scenario.State s = Scenario.evaluate(cluster.resources());
-                            assertThat(s).as(what).isNotInstanceOf(Scenario.Failed.class);
-                            return c.call();
-                        });
+        E2eSetup.awaitState(cluster, what, Duration.ofMinutes(3), Duration.ofMillis(100), c);
     }
 }

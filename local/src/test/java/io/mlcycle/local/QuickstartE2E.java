@@ -78,18 +78,7 @@ class QuickstartE2E {
 
     /** Waits for a condition, failing early with the operator's view when something Failed. */
     static void awaitState(String what, Duration atMost, java.util.concurrent.Callable<Boolean> c) {
-        await(what)
-                .atMost(atMost)
-                .pollInterval(Duration.ofSeconds(1))
-                .until(
-                        () -> {
-                            assertThat(cluster.operator().isAlive())
-                                    .as("operator alive (log " + cluster.operator().log() + ")")
-                                    .isTrue();
-                            Scenario.State s = Scenario.evaluate(cluster.resources());
-                            assertThat(s).as(what).isNotInstanceOf(Scenario.Failed.class);
-                            return c.call();
-                        });
+        E2eSetup.awaitState(cluster, what, atMost, Duration.ofSeconds(1), c);
     }
 
     static boolean hasCondition(String kind, String name, String type, String status) {
