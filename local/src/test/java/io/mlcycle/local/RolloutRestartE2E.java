@@ -1,0 +1,347 @@
+package io.mlcycle.local;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real operator process restarted while a ModelDeployment rolls from v1 to v2 and while a
+ * canary of v2 is in its second step: the plain deployment rolls once (the replica that started
+ * before the restart serves v2, previous version 1, one VersionChanged Event); the canary goes on
+ * from the step it was at with the same canary Deployment and is promoted.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RolloutRestartE2E {
+
+    static final String NS = "default";
+    static final String VIEW = "rollout-events";
+    static final String RUN = "rollout-training";
+    static final String RUN_2 = "rollout-training-2";
+    static final String MODEL = "rollout-model";
+    static final String SERVING = "rollout-serving";
+    static final String CANARY = "rollout-canary";
+
+    /** OperatorRestartE2E's chain (view, training) and two deployments of its model. */
+    static final String MANIFESTS =
+            """
+            apiVersion: mlcycle.io/v1alpha1
+            kind: FeatureView
+            metadata:
+              name: %1$s
+            spec:
+              entity: user_id
+              source:
+                uri: "file:///data/raw/item-events/dt={date}/"
+                format: parquet
+                successMarker: _SUCCESS
+              pivot:
+                key: event_id
+                value: cnt
+                aggregate: sum
+                minEntities: 20
+              window: 7d
+              asOf: "2026-11-20"
+              store:
+                uri: "file:///data/features/%1$s/"
+            ---
+            %5$s
+            ---
+            apiVersion: mlcycle.io/v1alpha1
+            kind: ModelDeployment
+            metadata:
+              name: %3$s
+            spec:
+              model: %2$s
+              version: latestApproved
+              replicas: 1
+            ---
+            apiVersion: mlcycle.io/v1alpha1
+            kind: ModelDeployment
+            metadata:
+              name: %4$s
+            spec:
+              model: %2$s
+              version: latestApproved
+              replicas: 2
+              rollout:
+                canary:
+                  weight: 50
+                  steps: 2
+                  maxWeight: 50
+                  stepInterval: 5s
+              rollback:
+                prometheus:
+                  url: "%6$s"
+                interval: 2s
+                failureThreshold: 2
+                metrics:
+                  - name: ready
+                    query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"})
+                    min: 0.5
+            """;
+
+    static final String TRAINING =
+            """
+            apiVersion: mlcycle.io/v1alpha1
+            kind: TrainingRun
+            metadata:
+              name: %1$s
+            spec:
+              model: %2$s
+              features:
+                - featureView: %3$s
+              asOf: latest
+              labels:
+                uri: "file:///data/labels/returned/asOf={date}/"
+                column: returned
+                entity: user_id
+              algorithm: resnet
+              hyperparameters:
+                learningRate: [0.003]
+                epochs: [6]
+                batchSize: [256]
+                hiddenSize: [32]
+                blocks: [1]
+              preprocessing:
+                scaling: minmax
+              validation:
+                method: holdout
+                testFraction: 0.2
+                seed: 42
+              explain:
+                method: none
+              gates:
+                - metric: auc
+                  min: 0.6
+            """;
+
+    static LocalCluster cluster;
+    static KubernetesClient client;
+    static Path work;
+    static long started;
+
+    @BeforeAll
+    static void start() throws IOException {
+        assertThat(LocalPrometheus.DEFAULT_BINARY)
+                .as("the canary's analysis needs a local Prometheus (apt-get install prometheus)")
+                .isRegularFile();
+        started = System.nanoTime();
+        Path root = E2eSetup.projectRoot(E2eSetup.CHAIN_JARS);
+        work = root.resolve("local/target/e2e-rollout-restart");
+        LocalCluster.Options o = E2eSetup.freshOptions(root, work, System.out);
+        for (List<String> args :
+                QuickstartData.generatorRuns(root.resolve("examples/online-quickstart"))) {
+            QuickstartData.generate(root, o.dataRoot(), args, work.resolve("logs/generator.log"));
+        }
+        cluster = LocalCluster.start(o);
+        client = cluster.client();
+        cluster.watch();
+        Path manifests = work.resolve("rollout-chain.yaml");
+        Files.writeString(
+                manifests,
+                MANIFESTS.formatted(
+                        VIEW,
+                        MODEL,
+                        SERVING,
+                        CANARY,
+                        TRAINING.formatted(RUN, MODEL, VIEW),
+                        LocalCluster.DEFAULT_PROMETHEUS_URL));
+        cluster.apply(manifests);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        System.out.printf(
+                "RolloutRestartE2E: %.0f s in all%n", (System.nanoTime() - started) / 1e9);
+    }
+
+    @Test
+    @Order(1)
+    void bothDeploymentsServeV1ThenV2IsTrained() throws IOException {
+        awaitState(
+                "both deployments serving v1",
+                () ->
+                        Integer.valueOf(1).equals(field(SERVING, "status", "currentVersion"))
+                                && Integer.valueOf(1)
+                                        .equals(field(CANARY, "status", "currentVersion"))
+                                && "Available".equals(field(SERVING, "status", "phase"))
+                                && "Available".equals(field(CANARY, "status", "phase")));
+        assertThat(field(CANARY, "status", "canary"))
+                .as("nothing served before v1: no canary")
+                .isNull();
+
+        Path second = work.resolve("rollout-training-2.yaml");
+        Files.writeString(second, TRAINING.formatted(RUN_2, MODEL, VIEW));
+        cluster.apply(second);
+    }
+
+    @Test
+    @Order(2)
+    void stoppedWhileV1RollsToV2TheDeploymentRollsOnceAndServesV2() {
+        awaitState(
+                "a v2 replica of " + SERVING + " starting",
+                () ->
+                        !replicas(SERVING, false).isEmpty()
+                                && "Progressing".equals(field(SERVING, "status", "phase")));
+        Set<String> starting = replicas(SERVING, false);
+        Deployment rolling = stable(SERVING);
+        assertThat(field(SERVING, "status", "currentVersion"))
+                .as("the operator rolls to v2")
+                .isEqualTo(2);
+
+        cluster.restartOperator(LocalCluster.Stop.TERM);
+
+        awaitState(
+                SERVING + " serving v2",
+                () ->
+                        Integer.valueOf(2).equals(field(SERVING, "status", "currentVersion"))
+                                && "Available".equals(field(SERVING, "status", "phase"))
+                                && replicas(SERVING, false).isEmpty());
+        assertThat(field(SERVING, "status", "previousVersion")).isEqualTo(1);
+        assertThat(field(SERVING, "status", "modelVersion")).isEqualTo(MODEL + "-v2");
+        assertThat(replicas(SERVING, true))
+                .as("the v2 replica that started before the restart, not a second rollout")
+                .isEqualTo(starting);
+        Deployment after = stable(SERVING);
+        assertThat(after.getMetadata().getUid()).isEqualTo(rolling.getMetadata().getUid());
+        assertThat(after.getMetadata().getGeneration())
+                .as("the Deployment's spec changed once, before the restart")
+                .isEqualTo(rolling.getMetadata().getGeneration());
+        assertThat(after.getSpec()).isEqualTo(rolling.getSpec());
+        assertThat(
+                        names(
+                                client.genericKubernetesResources(
+                                                ResourceTable.API_VERSION, "ModelVersion")
+                                        .inNamespace(NS)
+                                        .list()
+                                        .getItems()))
+                .containsExactly(MODEL + "-v1", MODEL + "-v2");
+        List<Event> changed = events(SERVING, "VersionChanged");
+        assertThat(changed).as("VersionChanged Events of " + SERVING).hasSize(1);
+        assertThat(changed.get(0).getMessage()).contains("version 2, was 1");
+        assertThat(changed.get(0).getCount()).as("told once").isEqualTo(1);
+    }
+
+    @Test
+    @Order(3)
+    void killedInTheCanarysSecondStepItGoesOnFromThatStepAndIsPromoted() {
+        awaitState(
+                "the canary of " + CANARY + " in step 2",
+                () ->
+                        Integer.valueOf(2).equals(field(CANARY, "status", "canary", "step"))
+                                && "Progressing"
+                                        .equals(field(CANARY, "status", "canary", "phase")));
+        Deployment canary = canaryDeployment().get(0);
+        String stepStart = (String) field(CANARY, "status", "canary", "stepStartTime");
+
+        cluster.restartOperator(LocalCluster.Stop.KILL);
+
+        Set<String> canaryUids = new TreeSet<>();
+        canaryUids.add(canary.getMetadata().getUid());
+        awaitState(
+                "the canary of " + CANARY + " promoted",
+                () -> {
+                    canaryDeployment().forEach(d -> canaryUids.add(d.getMetadata().getUid()));
+                    Object phase = field(CANARY, "status", "canary", "phase");
+                    if ("Progressing".equals(phase)) {
+                        assertThat(field(CANARY, "status", "canary", "step"))
+                                .as("the step across the restart")
+                                .isEqualTo(2);
+                        assertThat(field(CANARY, "status", "canary", "stepStartTime"))
+                                .as("step 2 not started again")
+                                .isEqualTo(stepStart);
+                    }
+                    assertThat(phase).as("canary phase").isNotEqualTo("Aborted");
+                    return "Succeeded".equals(phase)
+                            && Integer.valueOf(2).equals(field(CANARY, "status", "currentVersion"));
+                });
+        assertThat(canaryUids).as("one canary Deployment across the restart").hasSize(1);
+        assertThat(field(CANARY, "status", "previousVersion")).isEqualTo(1);
+        assertThat(field(CANARY, "status", "canary", "version")).isEqualTo(2);
+        for (String reason :
+                new String[] {"CanaryStarted", "CanaryStepPassed", "CanaryPromoting"}) {
+            List<Event> es = events(CANARY, reason);
+            assertThat(es).as(reason + " Events of " + CANARY).hasSize(1);
+            assertThat(es.get(0).getCount()).as(reason + " told once").isEqualTo(1);
+        }
+        awaitState("the canary Deployment gone", () -> canaryDeployment().isEmpty());
+        assertThat(field(CANARY, "status", "rollbacks"))
+                .satisfiesAnyOf(
+                        r -> assertThat(r).isNull(), r -> assertThat((List<?>) r).isEmpty());
+    }
+
+    static Object field(String deployment, String... path) {
+        return E2eSetup.field(client, NS, "ModelDeployment", deployment, path);
+    }
+
+    static List<Event> events(String deployment, String reason) {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(
+                        e ->
+                                deployment.equals(e.getInvolvedObject().getName())
+                                        && reason.equals(e.getReason()))
+                .toList();
+    }
+
+    static List<Deployment> deployments(String md) {
+        return client.apps()
+                .deployments()
+                .inNamespace(NS)
+                .withLabel("mlcycle.io/modeldeployment", md)
+                .list()
+                .getItems();
+    }
+
+    static Deployment stable(String md) {
+        List<Deployment> ds =
+                deployments(md).stream().filter(d -> d.getMetadata().getName().equals(md)).toList();
+        assertThat(ds).as("the stable Deployment of " + md).hasSize(1);
+        return ds.get(0);
+    }
+
+    static List<Deployment> canaryDeployment() {
+        return deployments(CANARY).stream()
+                .filter(d -> !d.getMetadata().getName().equals(CANARY))
+                .toList();
+    }
+
+    /** The running stable replicas of a deployment that are (not) ready, by pod name. */
+    static Set<String> replicas(String md, boolean ready) {
+        return cluster.kubelet().endpoints().stream()
+                .filter(
+                        e ->
+                                e.ready() == ready
+                                        && md.equals(e.labels().get("mlcycle.io/modeldeployment"))
+                                        && !"canary".equals(e.labels().get("mlcycle.io/track")))
+                .map(Kubelet.Endpoint::pod)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    static Set<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
+        return OperatorRestartE2E.names(items);
+    }
+
+    static void awaitState(String what, java.util.concurrent.Callable<Boolean> c) {
+        E2eSetup.awaitState(cluster, what, Duration.ofMinutes(3), Duration.ofMillis(100), c);
+    }
+}
