@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -34,6 +35,7 @@ class RolloutRestartE2E {
     static final String VIEW = "rollout-events";
     static final String RUN = "rollout-training";
     static final String RUN_2 = "rollout-training-2";
+    static final String RUN_3 = "rollout-training-3";
     static final String MODEL = "rollout-model";
     static final String SERVING = "rollout-serving";
     static final String CANARY = "rollout-canary";
@@ -136,6 +138,7 @@ class RolloutRestartE2E {
     static KubernetesClient client;
     static Path work;
     static long started;
+    static Set<String> v1Pods;
 
     @BeforeAll
     static void start() throws IOException {
@@ -189,6 +192,8 @@ class RolloutRestartE2E {
         assertThat(field(CANARY, "status", "canary"))
                 .as("nothing served before v1: no canary")
                 .isNull();
+        v1Pods = replicas(SERVING, true);
+        assertThat(v1Pods).hasSize(1);
 
         Path second = work.resolve("rollout-training-2.yaml");
         Files.writeString(second, TRAINING.formatted(RUN_2, MODEL, VIEW));
@@ -197,31 +202,36 @@ class RolloutRestartE2E {
 
     @Test
     @Order(2)
-    void stoppedWhileV1RollsToV2TheDeploymentRollsOnceAndServesV2() {
+    void stoppedWhileV1RollsToV2TheDeploymentRollsOnceAndServesV2() throws IOException {
+        // the operator points the Deployment at v2 (status says so) while the v1 pod still serves
         awaitState(
-                "a v2 replica of " + SERVING + " starting",
-                () ->
-                        !replicas(SERVING, false).isEmpty()
-                                && "Progressing".equals(field(SERVING, "status", "phase")));
-        Set<String> starting = replicas(SERVING, false);
+                SERVING + " rolling to v2",
+                () -> Integer.valueOf(2).equals(field(SERVING, "status", "currentVersion")));
         Deployment rolling = stable(SERVING);
-        assertThat(field(SERVING, "status", "currentVersion"))
-                .as("the operator rolls to v2")
-                .isEqualTo(2);
+        assertThat(replicas(SERVING, true))
+                .as("the rollout must still be under way to restart in it: the v1 pod serves")
+                .isEqualTo(v1Pods);
 
         cluster.restartOperator(LocalCluster.Stop.TERM);
 
         awaitState(
                 SERVING + " serving v2",
                 () ->
-                        Integer.valueOf(2).equals(field(SERVING, "status", "currentVersion"))
-                                && "Available".equals(field(SERVING, "status", "phase"))
-                                && replicas(SERVING, false).isEmpty());
+                        "Available".equals(field(SERVING, "status", "phase"))
+                                && replicas(SERVING, false).isEmpty()
+                                && replicas(SERVING, true).size() == 1
+                                && !replicas(SERVING, true).equals(v1Pods));
+        assertThat(field(SERVING, "status", "currentVersion")).isEqualTo(2);
         assertThat(field(SERVING, "status", "previousVersion")).isEqualTo(1);
         assertThat(field(SERVING, "status", "modelVersion")).isEqualTo(MODEL + "-v2");
-        assertThat(replicas(SERVING, true))
-                .as("the v2 replica that started before the restart, not a second rollout")
-                .isEqualTo(starting);
+        assertThat(podsStarted(SERVING))
+                .as(
+                        "pods "
+                                + SERVING
+                                + " ever started: the v1 one and one v2, not a second rollout")
+                .hasSize(2)
+                .containsAll(v1Pods)
+                .containsAll(replicas(SERVING, true));
         Deployment after = stable(SERVING);
         assertThat(after.getMetadata().getUid()).isEqualTo(rolling.getMetadata().getUid());
         assertThat(after.getMetadata().getGeneration())
@@ -290,6 +300,85 @@ class RolloutRestartE2E {
                         r -> assertThat(r).isNull(), r -> assertThat((List<?>) r).isEmpty());
     }
 
+    @Test
+    @Order(4)
+    void killedRightAfterARollbackTheBadVersionStaysRolledBackAndTheDeploymentOnV2()
+            throws Exception {
+        // the canary deployment stays on v2; the plain one gets an analysis that fails for v3 only
+        patchSpec(CANARY, Map.of("version", "2"));
+        patchSpec(
+                SERVING,
+                Map.of(
+                        "rollback",
+                        Map.of(
+                                "prometheus",
+                                Map.of("url", cluster.prometheus().orElseThrow().url()),
+                                "interval",
+                                "2s",
+                                "failureThreshold",
+                                2,
+                                "metrics",
+                                List.of(
+                                        Map.of(
+                                                "name",
+                                                "ready-below-v3",
+                                                "query",
+                                                "max(mlcycle_model_ready{deployment=\"{{name}}\","
+                                                        + "version=\"{{version}}\"})"
+                                                        + " - ({{version}} > bool 2)",
+                                                "min",
+                                                0.5)))));
+        Path third = work.resolve("rollout-training-3.yaml");
+        Files.writeString(third, TRAINING.formatted(RUN_3, MODEL, VIEW));
+        cluster.apply(third);
+
+        awaitState(
+                SERVING + " rolled back from v3",
+                () -> field(SERVING, "status", "rollbacks") instanceof List<?> l && !l.isEmpty());
+        cluster.restartOperator(LocalCluster.Stop.KILL);
+
+        awaitState(
+                SERVING + " Available on v2 again",
+                () ->
+                        Integer.valueOf(2).equals(field(SERVING, "status", "currentVersion"))
+                                && replicas(SERVING, false).isEmpty()
+                                && !replicas(SERVING, true).isEmpty());
+        Deployment settled = stable(SERVING);
+        Set<String> pods = replicas(SERVING, true);
+        // two more analyses of v2 by the new operator: no flip back to v3
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < until) {
+            assertThat(field(SERVING, "status", "currentVersion")).isEqualTo(2);
+            Thread.sleep(100);
+        }
+        assertThat(cluster.operator().isAlive()).isTrue();
+        assertThat(E2eSetup.field(client, NS, "ModelVersion", MODEL + "-v3", "status", "phase"))
+                .isEqualTo("RolledBack");
+        assertThat((List<?>) field(SERVING, "status", "rollbacks")).hasSize(1);
+        assertThat(stable(SERVING).getMetadata().getGeneration())
+                .as("no rollout after the rollback's")
+                .isEqualTo(settled.getMetadata().getGeneration());
+        assertThat(replicas(SERVING, true)).isEqualTo(pods);
+        List<Event> rolledBack = events(SERVING, "RolledBack");
+        assertThat(rolledBack).hasSize(1);
+        assertThat(rolledBack.get(0).getCount()).as("told once").isEqualTo(1);
+        assertThat(field(CANARY, "status", "currentVersion")).isEqualTo(2);
+    }
+
+    static void patchSpec(String deployment, Map<String, Object> fields) {
+        client.genericKubernetesResources(ResourceTable.API_VERSION, "ModelDeployment")
+                .inNamespace(NS)
+                .withName(deployment)
+                .edit(
+                        r -> {
+                            @SuppressWarnings("unchecked")
+                            Map<String, Object> spec =
+                                    (Map<String, Object>) r.getAdditionalProperties().get("spec");
+                            spec.putAll(fields);
+                            return r;
+                        });
+    }
+
     static Object field(String deployment, String... path) {
         return E2eSetup.field(client, NS, "ModelDeployment", deployment, path);
     }
@@ -335,6 +424,15 @@ class RolloutRestartE2E {
                                         && !"canary".equals(e.labels().get("mlcycle.io/track")))
                 .map(Kubelet.Endpoint::pod)
                 .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** Every pod of the deployment's stable Deployment the kubelet ever started, by name. */
+    static Set<String> podsStarted(String md) throws IOException {
+        try (var dirs = Files.list(work.resolve("pods").resolve(NS))) {
+            return dirs.map(d -> d.getFileName().toString())
+                    .filter(n -> n.startsWith(md + "-") && !n.startsWith(md + "-canary-"))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
     }
 
     static Set<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
