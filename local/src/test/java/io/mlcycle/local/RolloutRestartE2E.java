@@ -268,12 +268,11 @@ class RolloutRestartE2E {
 
         Set<String> canaryUids = new TreeSet<>();
         canaryUids.add(canary.getMetadata().getUid());
-        awaitState(
-                "the canary of " + CANARY + " promoted",
+        java.util.concurrent.Callable<Object> phase =
                 () -> {
                     canaryDeployment().forEach(d -> canaryUids.add(d.getMetadata().getUid()));
-                    Object phase = field(CANARY, "status", "canary", "phase");
-                    if ("Progressing".equals(phase)) {
+                    Object p = field(CANARY, "status", "canary", "phase");
+                    if ("Progressing".equals(p)) {
                         assertThat(field(CANARY, "status", "canary", "step"))
                                 .as("the step across the restart")
                                 .isEqualTo(2);
@@ -281,10 +280,24 @@ class RolloutRestartE2E {
                                 .as("step 2 not started again")
                                 .isEqualTo(stepStart);
                     }
-                    assertThat(phase).as("canary phase").isNotEqualTo("Aborted");
-                    return "Succeeded".equals(phase)
-                            && Integer.valueOf(2).equals(field(CANARY, "status", "currentVersion"));
-                });
+                    assertThat(p).as("canary phase").isNotEqualTo("Aborted");
+                    return p;
+                };
+        // once more while the stable Deployment rolls to v2 and the canary pod still serves
+        awaitState(
+                "the canary of " + CANARY + " promoting", () -> "Promoting".equals(phase.call()));
+        Deployment promoting = stable(CANARY);
+        cluster.restartOperator(LocalCluster.Stop.TERM);
+
+        awaitState(
+                "the canary of " + CANARY + " promoted",
+                () ->
+                        "Succeeded".equals(phase.call())
+                                && Integer.valueOf(2)
+                                        .equals(field(CANARY, "status", "currentVersion")));
+        assertThat(stable(CANARY).getMetadata().getGeneration())
+                .as("the stable Deployment rolled to v2 once, before the restart")
+                .isEqualTo(promoting.getMetadata().getGeneration());
         assertThat(canaryUids).as("one canary Deployment across the restart").hasSize(1);
         assertThat(field(CANARY, "status", "previousVersion")).isEqualTo(1);
         assertThat(field(CANARY, "status", "canary", "version")).isEqualTo(2);
@@ -359,6 +372,9 @@ class RolloutRestartE2E {
                 .as("no rollout after the rollback's")
                 .isEqualTo(settled.getMetadata().getGeneration());
         assertThat(replicas(SERVING, true)).isEqualTo(pods);
+        assertThat(podsStarted(SERVING))
+                .as("pods of " + SERVING + ": v1, v2, v3 and v2 again, no flip-flop")
+                .hasSize(4);
         List<Event> rolledBack = events(SERVING, "RolledBack");
         assertThat(rolledBack).hasSize(1);
         assertThat(rolledBack.get(0).getCount()).as("told once").isEqualTo(1);
