@@ -313,9 +313,16 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                                 + ")");
                 boolean rollback =
                         status.rollbacks.stream()
-                                .findFirst()
-                                .map(r -> Objects.equals(r.toVersion, targetVersion))
-                                .orElse(false);
+                                        .findFirst()
+                                        .map(r -> Objects.equals(r.toVersion, targetVersion))
+                                        .orElse(false)
+                                || recordLostRollback(
+                                        md,
+                                        status,
+                                        modelVersions,
+                                        status.currentVersion,
+                                        targetVersion,
+                                        now);
                 if (!rollback && Conditions.isTrue(status, ROLLED_BACK)) {
                     Conditions.set(
                             status,
@@ -569,6 +576,52 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         + rollback.consecutiveFailures()
                         + " analyses in a row";
         recordRollback(md, status, bad, toVersion, rollback, message, "RolledBack", now);
+        return true;
+    }
+
+    /**
+     * A rollback this deployment decided whose status write was lost (the operator stopped after
+     * marking the version, before writing status): the served version carries this deployment's
+     * mark and the status has no record of it, so it is recorded now from the mark. Returns whether
+     * it was.
+     */
+    private boolean recordLostRollback(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            List<ModelVersion> modelVersions,
+            int from,
+            int to,
+            Instant now) {
+        String prefix = md.getMetadata().getName() + ": ";
+        Optional<String> why =
+                modelVersions.stream()
+                        .filter(mv -> VersionResolver.number(mv) == from)
+                        .map(mv -> mv.getMetadata().getAnnotations())
+                        .filter(Objects::nonNull)
+                        .map(a -> a.get(ModelVersion.ROLLED_BACK_ANNOTATION))
+                        .filter(a -> a != null && a.startsWith(prefix))
+                        .map(a -> a.substring(prefix.length()))
+                        .findFirst();
+        if (why.isEmpty()) {
+            return false;
+        }
+        RollbackRecord record = new RollbackRecord();
+        record.fromVersion = from;
+        record.toVersion = to;
+        record.at = now.toString();
+        record.message = "rolled back from version " + from + " to " + to + ": " + why.get();
+        status.rollbacks.add(0, record);
+        while (status.rollbacks.size() > MAX_ROLLBACKS) {
+            status.rollbacks.remove(status.rollbacks.size() - 1);
+        }
+        Conditions.set(
+                status,
+                ROLLED_BACK,
+                true,
+                "RolledBack",
+                record.message,
+                md.getMetadata().getGeneration(),
+                now);
         return true;
     }
 

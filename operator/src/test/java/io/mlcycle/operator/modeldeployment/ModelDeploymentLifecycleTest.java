@@ -209,4 +209,74 @@ class ModelDeploymentLifecycleTest {
         client.resource(pinned).create();
         awaitServing("md-pin", 1);
     }
+
+    @Test
+    void aRollbackWhoseStatusWriteWasLostIsRecordedFromTheVersionsMark() {
+        version(client, "m-lost", 1, true);
+        client.resource(deployment("md-lost", "m-lost")).create();
+        awaitServing("md-lost", 1);
+        markReady(client, "md-lost");
+        awaitStatus("md-lost", m -> m.getStatus().phase == Phase.Available);
+        ModelVersion v2 = version(client, "m-lost", 2, true);
+        awaitServing("md-lost", 2);
+        markReady(client, "md-lost");
+        awaitStatus("md-lost", m -> Integer.valueOf(2).equals(m.getStatus().currentVersion));
+
+        // what an operator that stopped right after deciding the rollback leaves: v2 marked by
+        // this deployment, the status never written
+        Cluster.edit(
+                client,
+                ModelVersion.class,
+                v2.getMetadata().getName(),
+                mv -> {
+                    mv.getMetadata()
+                            .setAnnotations(
+                                    Map.of(
+                                            ModelVersion.ROLLED_BACK_ANNOTATION,
+                                            "md-lost: precision = 0.100 is below min 0.5"));
+                    return mv;
+                });
+
+        awaitServing("md-lost", 1);
+        ModelDeployment md =
+                awaitStatus(
+                        "md-lost",
+                        m ->
+                                Integer.valueOf(1).equals(m.getStatus().currentVersion)
+                                        && !m.getStatus().rollbacks.isEmpty());
+        assertThat(md.getStatus().rollbacks).hasSize(1);
+        assertThat(md.getStatus().rollbacks.get(0).fromVersion).isEqualTo(2);
+        assertThat(md.getStatus().rollbacks.get(0).toVersion).isEqualTo(1);
+        assertThat(md.getStatus().rollbacks.get(0).message)
+                .isEqualTo("rolled back from version 2 to 1: precision = 0.100 is below min 0.5");
+        assertCondition(md.getStatus(), "RolledBack", "True", "RolledBack").contains("0.100");
+        assertThat(md.getStatus().previousVersion).isEqualTo(2);
+    }
+
+    @Test
+    void aVersionMarkedByAnotherDeploymentIsNoRollbackOfThisOne() {
+        version(client, "m-other", 1, true);
+        client.resource(deployment("md-other", "m-other")).create();
+        awaitServing("md-other", 1);
+        ModelVersion v2 = version(client, "m-other", 2, true);
+        awaitServing("md-other", 2);
+        awaitStatus("md-other", m -> Integer.valueOf(2).equals(m.getStatus().currentVersion));
+
+        Cluster.edit(
+                client,
+                ModelVersion.class,
+                v2.getMetadata().getName(),
+                mv -> {
+                    mv.getMetadata()
+                            .setAnnotations(
+                                    Map.of(ModelVersion.ROLLED_BACK_ANNOTATION, "md-else: bad"));
+                    return mv;
+                });
+
+        awaitServing("md-other", 1);
+        ModelDeployment md =
+                awaitStatus(
+                        "md-other", m -> Integer.valueOf(1).equals(m.getStatus().currentVersion));
+        assertThat(md.getStatus().rollbacks).isEmpty();
+    }
 }
