@@ -23,10 +23,11 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The real operator process restarted while a ModelDeployment rolls from v1 to v2 and while a
- * canary of v2 is in its second step: the plain deployment rolls once (the replica that started
- * before the restart serves v2, previous version 1, one VersionChanged Event); the canary goes on
- * from the step it was at with the same canary Deployment and is promoted.
+ * The real operator process restarted while a ModelDeployment rolls from v1 to v2, in a canary's
+ * second step and while the canary promotes, and killed after deciding a rollback from v3 but
+ * before its status write: each version rolls out once (pods started counted), the canary goes on
+ * from its step with the same canary Deployment and is promoted, each Event is told once, and the
+ * rolled-back v3 stays RolledBack with v2 serving and the rollback recorded.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RolloutRestartE2E {
@@ -315,7 +316,7 @@ class RolloutRestartE2E {
 
     @Test
     @Order(4)
-    void killedRightAfterARollbackTheBadVersionStaysRolledBackAndTheDeploymentOnV2()
+    void killedAfterDecidingARollbackBeforeItsStatusWriteItIsRecordedAndV2KeepsServing()
             throws Exception {
         // the canary deployment stays on v2; the plain one gets an analysis that fails for v3 only
         patchSpec(CANARY, Map.of("version", "2"));
@@ -345,10 +346,37 @@ class RolloutRestartE2E {
         Files.writeString(third, TRAINING.formatted(RUN_3, MODEL, VIEW));
         cluster.apply(third);
 
+        // one failed analysis of v3 recorded; the next decides the rollback, but the operator
+        // dies before its status write: it marked v3 and rolled the Deployment only
         awaitState(
-                SERVING + " rolled back from v3",
-                () -> field(SERVING, "status", "rollbacks") instanceof List<?> l && !l.isEmpty());
-        cluster.restartOperator(LocalCluster.Stop.KILL);
+                SERVING + " v3 failed once",
+                () ->
+                        Integer.valueOf(3).equals(field(SERVING, "status", "analysis", "version"))
+                                && Integer.valueOf(1)
+                                        .equals(
+                                                field(
+                                                        SERVING,
+                                                        "status",
+                                                        "analysis",
+                                                        "consecutiveFailures")));
+        cluster.api()
+                .refuseWrites(
+                        (method, path) ->
+                                path.endsWith("/modeldeployments/" + SERVING + "/status"));
+        awaitState(
+                "v3 marked rolled back by " + SERVING,
+                () ->
+                        "RolledBack"
+                                .equals(
+                                        E2eSetup.field(
+                                                client,
+                                                NS,
+                                                "ModelVersion",
+                                                MODEL + "-v3",
+                                                "status",
+                                                "phase")));
+        assertThat(field(SERVING, "status", "rollbacks")).asList().isEmpty();
+        cluster.restartOperator(LocalCluster.Stop.KILL, () -> cluster.api().acceptAllWrites());
 
         awaitState(
                 SERVING + " Available on v2 again",
@@ -367,7 +395,14 @@ class RolloutRestartE2E {
         assertThat(cluster.operator().isAlive()).isTrue();
         assertThat(E2eSetup.field(client, NS, "ModelVersion", MODEL + "-v3", "status", "phase"))
                 .isEqualTo("RolledBack");
-        assertThat((List<?>) field(SERVING, "status", "rollbacks")).hasSize(1);
+        assertThat((List<?>) field(SERVING, "status", "rollbacks"))
+                .as("the rollback the stopped operator decided, recorded by the new one")
+                .hasSize(1);
+        assertThat(((List<?>) field(SERVING, "status", "rollbacks")).get(0))
+                .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsEntry("fromVersion", 3)
+                .containsEntry("toVersion", 2);
+        assertThat(field(SERVING, "status", "phase")).isEqualTo("RolledBack");
         assertThat(stable(SERVING).getMetadata().getGeneration())
                 .as("no rollout after the rollback's")
                 .isEqualTo(settled.getMetadata().getGeneration());
