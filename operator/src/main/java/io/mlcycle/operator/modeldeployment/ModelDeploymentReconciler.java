@@ -579,6 +579,14 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         return true;
     }
 
+    /** Puts the rollback first in status, keeping the last MAX_ROLLBACKS. */
+    private static void addRollback(ModelDeploymentStatus status, RollbackRecord record) {
+        status.rollbacks.add(0, record);
+        while (status.rollbacks.size() > MAX_ROLLBACKS) {
+            status.rollbacks.remove(status.rollbacks.size() - 1);
+        }
+    }
+
     /**
      * A rollback this deployment decided whose status write was lost (the operator stopped after
      * marking the version, before writing status): the served version carries this deployment's
@@ -610,10 +618,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         record.toVersion = to;
         record.at = now.toString();
         record.message = "rolled back from version " + from + " to " + to + ": " + why.get();
-        status.rollbacks.add(0, record);
-        while (status.rollbacks.size() > MAX_ROLLBACKS) {
-            status.rollbacks.remove(status.rollbacks.size() - 1);
-        }
+        addRollback(status, record);
         Conditions.set(
                 status,
                 ROLLED_BACK,
@@ -665,10 +670,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         record.value = rollback.value();
         record.at = now.toString();
         record.message = message;
-        status.rollbacks.add(0, record);
-        while (status.rollbacks.size() > MAX_ROLLBACKS) {
-            status.rollbacks.remove(status.rollbacks.size() - 1);
-        }
+        addRollback(status, record);
         Conditions.set(
                 status,
                 ROLLED_BACK,
