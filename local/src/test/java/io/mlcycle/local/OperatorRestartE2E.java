@@ -47,71 +47,23 @@ class OperatorRestartE2E {
     static final String SERVING = "restart-serving";
     static final String AS_OF = "2026-11-20";
 
-    /** The smallest chain: online-quickstart's data (3 000 players), no online store, no SHAP. */
+    /** {@link SmallChain}'s view and training, and a deployment of the model. */
     static final String MANIFESTS =
-            """
-            apiVersion: mlcycle.io/v1alpha1
-            kind: FeatureView
-            metadata:
-              name: %1$s
-            spec:
-              entity: user_id
-              source:
-                uri: "file:///data/raw/item-events/dt={date}/"
-                format: parquet
-                successMarker: _SUCCESS
-              pivot:
-                key: event_id
-                value: cnt
-                aggregate: sum
-                minEntities: 20
-              window: 7d
-              asOf: "%5$s"
-              store:
-                uri: "file:///data/features/%1$s/"
-            ---
-            apiVersion: mlcycle.io/v1alpha1
-            kind: TrainingRun
-            metadata:
-              name: %2$s
-            spec:
-              model: %3$s
-              features:
-                - featureView: %1$s
-              asOf: latest
-              labels:
-                uri: "file:///data/labels/returned/asOf={date}/"
-                column: returned
-                entity: user_id
-              algorithm: resnet
-              hyperparameters:
-                learningRate: [0.003]
-                epochs: [6]
-                batchSize: [256]
-                hiddenSize: [32]
-                blocks: [1]
-              preprocessing:
-                scaling: minmax
-              validation:
-                method: holdout
-                testFraction: 0.2
-                seed: 42
-              explain:
-                method: none
-              gates:
-                - metric: auc
-                  min: 0.6
-            ---
-            apiVersion: mlcycle.io/v1alpha1
-            kind: ModelDeployment
-            metadata:
-              name: %4$s
-            spec:
-              model: %3$s
-              version: latestApproved
-              replicas: 1
-            """
-                    .formatted(VIEW, RUN, MODEL, SERVING, AS_OF);
+            SmallChain.featureView(VIEW, AS_OF)
+                    + "---\n"
+                    + SmallChain.trainingRun(RUN, MODEL, VIEW)
+                    + """
+                    ---
+                    apiVersion: mlcycle.io/v1alpha1
+                    kind: ModelDeployment
+                    metadata:
+                      name: %s
+                    spec:
+                      model: %s
+                      version: latestApproved
+                      replicas: 1
+                    """
+                            .formatted(SERVING, MODEL);
 
     static LocalCluster cluster;
     static KubernetesClient client;
@@ -120,13 +72,7 @@ class OperatorRestartE2E {
     @BeforeAll
     static void start() throws IOException {
         started = System.nanoTime();
-        Path root = E2eSetup.projectRoot(E2eSetup.CHAIN_JARS);
-        Path work = root.resolve("local/target/e2e-restart");
-        LocalCluster.Options o = E2eSetup.freshOptions(root, work, System.out);
-        for (List<String> args :
-                QuickstartData.generatorRuns(root.resolve("examples/online-quickstart"))) {
-            QuickstartData.generate(root, o.dataRoot(), args, work.resolve("logs/generator.log"));
-        }
+        LocalCluster.Options o = SmallChain.options("local/target/e2e-restart");
         cluster = LocalCluster.start(o);
         client = cluster.client();
         // The view's status writes fail until the first restart: the operator creates the pivot
@@ -134,7 +80,7 @@ class OperatorRestartE2E {
         cluster.api()
                 .refuseWrites((method, path) -> path.endsWith("/featureviews/" + VIEW + "/status"));
         cluster.watch();
-        Path manifests = work.resolve("restart-chain.yaml");
+        Path manifests = o.workDir().resolve("restart-chain.yaml");
         Files.writeString(manifests, MANIFESTS);
         cluster.apply(manifests);
     }

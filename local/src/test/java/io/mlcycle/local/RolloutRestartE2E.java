@@ -41,28 +41,10 @@ class RolloutRestartE2E {
     static final String SERVING = "rollout-serving";
     static final String CANARY = "rollout-canary";
 
-    /** OperatorRestartE2E's chain (view, training) and two deployments of its model. */
+    /** {@link SmallChain}'s view and training, and two deployments of its model. */
     static final String MANIFESTS =
             """
-            apiVersion: mlcycle.io/v1alpha1
-            kind: FeatureView
-            metadata:
-              name: %1$s
-            spec:
-              entity: user_id
-              source:
-                uri: "file:///data/raw/item-events/dt={date}/"
-                format: parquet
-                successMarker: _SUCCESS
-              pivot:
-                key: event_id
-                value: cnt
-                aggregate: sum
-                minEntities: 20
-              window: 7d
-              asOf: "2026-11-20"
-              store:
-                uri: "file:///data/features/%1$s/"
+            %1$s
             ---
             %5$s
             ---
@@ -100,41 +82,6 @@ class RolloutRestartE2E {
                     min: 0.5
             """;
 
-    static final String TRAINING =
-            """
-            apiVersion: mlcycle.io/v1alpha1
-            kind: TrainingRun
-            metadata:
-              name: %1$s
-            spec:
-              model: %2$s
-              features:
-                - featureView: %3$s
-              asOf: latest
-              labels:
-                uri: "file:///data/labels/returned/asOf={date}/"
-                column: returned
-                entity: user_id
-              algorithm: resnet
-              hyperparameters:
-                learningRate: [0.003]
-                epochs: [6]
-                batchSize: [256]
-                hiddenSize: [32]
-                blocks: [1]
-              preprocessing:
-                scaling: minmax
-              validation:
-                method: holdout
-                testFraction: 0.2
-                seed: 42
-              explain:
-                method: none
-              gates:
-                - metric: auc
-                  min: 0.6
-            """;
-
     static LocalCluster cluster;
     static KubernetesClient client;
     static Path work;
@@ -147,13 +94,8 @@ class RolloutRestartE2E {
                 .as("the canary's analysis needs a local Prometheus (apt-get install prometheus)")
                 .isRegularFile();
         started = System.nanoTime();
-        Path root = E2eSetup.projectRoot(E2eSetup.CHAIN_JARS);
-        work = root.resolve("local/target/e2e-rollout-restart");
-        LocalCluster.Options o = E2eSetup.freshOptions(root, work, System.out);
-        for (List<String> args :
-                QuickstartData.generatorRuns(root.resolve("examples/online-quickstart"))) {
-            QuickstartData.generate(root, o.dataRoot(), args, work.resolve("logs/generator.log"));
-        }
+        LocalCluster.Options o = SmallChain.options("local/target/e2e-rollout-restart");
+        work = o.workDir();
         cluster = LocalCluster.start(o);
         client = cluster.client();
         cluster.watch();
@@ -161,11 +103,11 @@ class RolloutRestartE2E {
         Files.writeString(
                 manifests,
                 MANIFESTS.formatted(
-                        VIEW,
+                        SmallChain.featureView(VIEW, "2026-11-20"),
                         MODEL,
                         SERVING,
                         CANARY,
-                        TRAINING.formatted(RUN, MODEL, VIEW),
+                        SmallChain.trainingRun(RUN, MODEL, VIEW),
                         LocalCluster.DEFAULT_PROMETHEUS_URL));
         cluster.apply(manifests);
     }
@@ -197,7 +139,7 @@ class RolloutRestartE2E {
         assertThat(v1Pods).hasSize(1);
 
         Path second = work.resolve("rollout-training-2.yaml");
-        Files.writeString(second, TRAINING.formatted(RUN_2, MODEL, VIEW));
+        Files.writeString(second, SmallChain.trainingRun(RUN_2, MODEL, VIEW));
         cluster.apply(second);
     }
 
@@ -343,7 +285,7 @@ class RolloutRestartE2E {
                                                 "min",
                                                 0.5)))));
         Path third = work.resolve("rollout-training-3.yaml");
-        Files.writeString(third, TRAINING.formatted(RUN_3, MODEL, VIEW));
+        Files.writeString(third, SmallChain.trainingRun(RUN_3, MODEL, VIEW));
         cluster.apply(third);
 
         // one failed analysis of v3 recorded; the next decides the rollback, but the operator

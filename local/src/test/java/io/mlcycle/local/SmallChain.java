@@ -1,0 +1,89 @@
+package io.mlcycle.local;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The smallest chain the restart E2Es run: online-quickstart's data (3 000 players), one view, a
+ * small resnet without SHAP, no online store.
+ */
+final class SmallChain {
+
+    private SmallChain() {}
+
+    /** Fresh options under {@code local/<workDir>} with the example data generated into them. */
+    static LocalCluster.Options options(String workDir) {
+        Path root = E2eSetup.projectRoot(E2eSetup.CHAIN_JARS);
+        Path work = root.resolve(workDir);
+        LocalCluster.Options o = E2eSetup.freshOptions(root, work, System.out);
+        for (List<String> args :
+                QuickstartData.generatorRuns(root.resolve("examples/online-quickstart"))) {
+            QuickstartData.generate(root, o.dataRoot(), args, work.resolve("logs/generator.log"));
+        }
+        return o;
+    }
+
+    /** A FeatureView of the players' item events, materialized once as of {@code asOf}. */
+    static String featureView(String name, String asOf) {
+        return """
+                apiVersion: mlcycle.io/v1alpha1
+                kind: FeatureView
+                metadata:
+                  name: %1$s
+                spec:
+                  entity: user_id
+                  source:
+                    uri: "file:///data/raw/item-events/dt={date}/"
+                    format: parquet
+                    successMarker: _SUCCESS
+                  pivot:
+                    key: event_id
+                    value: cnt
+                    aggregate: sum
+                    minEntities: 20
+                  window: 7d
+                  asOf: "%2$s"
+                  store:
+                    uri: "file:///data/features/%1$s/"
+                """
+                .formatted(name, asOf);
+    }
+
+    /** A TrainingRun of {@code model} on that view, approved at AUC ≥ 0.6. */
+    static String trainingRun(String name, String model, String view) {
+        return """
+                apiVersion: mlcycle.io/v1alpha1
+                kind: TrainingRun
+                metadata:
+                  name: %1$s
+                spec:
+                  model: %2$s
+                  features:
+                    - featureView: %3$s
+                  asOf: latest
+                  labels:
+                    uri: "file:///data/labels/returned/asOf={date}/"
+                    column: returned
+                    entity: user_id
+                  algorithm: resnet
+                  hyperparameters:
+                    learningRate: [0.003]
+                    epochs: [6]
+                    batchSize: [256]
+                    hiddenSize: [32]
+                    blocks: [1]
+                  preprocessing:
+                    scaling: minmax
+                  validation:
+                    method: holdout
+                    testFraction: 0.2
+                    seed: 42
+                  explain:
+                    method: none
+                  gates:
+                    - metric: auc
+                      min: 0.6
+                """
+                .formatted(name, model, view);
+    }
+}
