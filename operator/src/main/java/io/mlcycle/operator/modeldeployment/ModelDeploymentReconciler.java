@@ -579,12 +579,28 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         return true;
     }
 
-    /** Puts the rollback first in status, keeping the last MAX_ROLLBACKS. */
-    private static void addRollback(ModelDeploymentStatus status, RollbackRecord record) {
+    /**
+     * Puts the rollback first in status, keeping the last MAX_ROLLBACKS, and sets RolledBack with
+     * {@code reason} and the record's message.
+     */
+    private static void addRollback(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            RollbackRecord record,
+            String reason,
+            Instant now) {
         status.rollbacks.add(0, record);
         while (status.rollbacks.size() > MAX_ROLLBACKS) {
             status.rollbacks.remove(status.rollbacks.size() - 1);
         }
+        Conditions.set(
+                status,
+                ROLLED_BACK,
+                true,
+                reason,
+                record.message,
+                md.getMetadata().getGeneration(),
+                now);
     }
 
     /**
@@ -618,15 +634,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         record.toVersion = to;
         record.at = now.toString();
         record.message = "rolled back from version " + from + " to " + to + ": " + why.get();
-        addRollback(status, record);
-        Conditions.set(
-                status,
-                ROLLED_BACK,
-                true,
-                "RolledBack",
-                record.message,
-                md.getMetadata().getGeneration(),
-                now);
+        addRollback(md, status, record, "RolledBack", now);
         return true;
     }
 
@@ -643,7 +651,6 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             String message,
             String reason,
             Instant now) {
-        Long gen = md.getMetadata().getGeneration();
         String why = rollback.message();
         ModelVersion edited =
                 client.resources(ModelVersion.class)
@@ -670,16 +677,13 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         record.value = rollback.value();
         record.at = now.toString();
         record.message = message;
-        addRollback(status, record);
-        Conditions.set(
+        addRollback(
+                md,
                 status,
-                ROLLED_BACK,
-                true,
+                record,
                 "RolledBack".equals(reason)
                         ? rollback.value() == null ? "AnalysisInconclusive" : "MetricOutOfBounds"
                         : reason,
-                message,
-                gen,
                 now);
         events.warning(md, reason, message);
         LOG.infof("%s/%s %s", md.getMetadata().getNamespace(), md.getMetadata().getName(), message);
