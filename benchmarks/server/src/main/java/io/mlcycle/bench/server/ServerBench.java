@@ -352,10 +352,7 @@ public final class ServerBench {
                             () -> {
                                 for (int i = first; i < total; i += threads) {
                                     long due = start + i * period;
-                                    long wait;
-                                    while ((wait = due - System.nanoTime()) > 0) {
-                                        LockSupport.parkNanos(wait);
-                                    }
+                                    parkUntil(due);
                                     late[i] = System.nanoTime() - due;
                                 }
                             },
@@ -368,6 +365,14 @@ public final class ServerBench {
             t.join();
         }
         return late;
+    }
+
+    /** Parks the calling thread until {@code due} (System.nanoTime). */
+    private static void parkUntil(long due) {
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+        }
     }
 
     private static long[] load(int port, List<byte[]> bodies, int rate, int seconds)
@@ -408,10 +413,7 @@ public final class ServerBench {
                         try {
                             for (int i = first; i < total; i += OPEN_LOOP_CONNECTIONS) {
                                 long due = start + i * period;
-                                long wait;
-                                while ((wait = due - System.nanoTime()) > 0) {
-                                    LockSupport.parkNanos(wait);
-                                }
+                                parkUntil(due);
                                 int status = c.exchange(bodies.get(i % bodies.size()));
                                 latency[i] = System.nanoTime() - due;
                                 if (status != 200) {
@@ -451,10 +453,7 @@ public final class ServerBench {
         }
         for (int i = 0; QUEUED && i < total; i++) {
             long due = start + i * period;
-            long wait;
-            while ((wait = due - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(wait);
-            }
+            parkUntil(due);
             queue.add(i);
         }
         for (int w = 0; QUEUED && w < workers.size(); w++) {
