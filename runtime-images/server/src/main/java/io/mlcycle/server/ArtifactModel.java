@@ -1,5 +1,6 @@
 package io.mlcycle.server;
 
+import io.mlcycle.common.ArtifactDigest;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.model.ModelArtifact;
 
@@ -18,6 +19,15 @@ final class ArtifactModel implements ServingModel {
     }
 
     static ArtifactModel load(Path dir) {
+        return load(dir, null, null);
+    }
+
+    /**
+     * Loads the artifact only if it is the one the registry recorded ({@code digest}; null: not
+     * checked): a directory rewritten after registration is refused, never served as this version.
+     */
+    static ArtifactModel load(Path dir, String digest, String version) {
+        ArtifactDigest.verify(dir, digest, version);
         return new ArtifactModel(ModelArtifact.load(dir));
     }
 

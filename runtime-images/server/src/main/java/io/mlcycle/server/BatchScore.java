@@ -1,5 +1,6 @@
 package io.mlcycle.server;
 
+import io.mlcycle.common.ArtifactDigest;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
@@ -59,7 +60,10 @@ final class BatchScore {
                             + " but the task's asOf is "
                             + task.asOf());
         }
-        ModelArtifact artifact = ModelArtifact.load(Uris.toPath(task.artifactUri(), "artifactUri"));
+        Path artifactDir = Uris.toPath(task.artifactUri(), "artifactUri");
+        ArtifactDigest.verify(
+                artifactDir, task.artifactDigest(), task.model() + " v" + task.version());
+        ModelArtifact artifact = ModelArtifact.load(artifactDir);
         if (task.model() != null
                 && artifact.spec().model() != null
                 && !task.model().equals(artifact.spec().model())) {

@@ -21,7 +21,13 @@ public final class Main {
                             if (task instanceof ServeTask serve) {
                                 Path dir = Uris.toPath(serve.artifactUri(), "artifactUri");
                                 return Serve.run(
-                                        serve, System.getenv(), () -> ArtifactModel.load(dir));
+                                        serve,
+                                        System.getenv(),
+                                        () ->
+                                                ArtifactModel.load(
+                                                        dir,
+                                                        serve.artifactDigest(),
+                                                        serve.model() + " v" + serve.version()));
                             }
                             if (task instanceof ScoreTask score) {
                                 return BatchScore.run(score);

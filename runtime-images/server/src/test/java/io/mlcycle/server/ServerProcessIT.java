@@ -1,6 +1,7 @@
 package io.mlcycle.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.common.ArtifactDigest;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
@@ -203,6 +204,63 @@ class ServerProcessIT {
         assertThat(s.output()).anyMatch(l -> l.contains("model failed to load"));
         Summary summary = TaskJson.readSummary(Files.readString(tmp.resolve("result.json")));
         assertThat(summary.reason()).isEqualTo("ModelLoadFailed");
+    }
+
+    @Test
+    void aServerServesOnlyTheArtifactTheRegistryRecordedAfterItIsRewritten(@TempDir Path tmp)
+            throws Exception {
+        Path artifact = tmp.resolve("v3");
+        try (var files = Files.list(TestModels.artifact())) {
+            Files.createDirectories(artifact);
+            for (Path f : files.toList()) {
+                Files.copy(f, artifact.resolve(f.getFileName()));
+            }
+        }
+        String recorded = ArtifactDigest.of(artifact);
+        ServeTask base = serveTask(artifact);
+        ServeTask checked =
+                new ServeTask(
+                        base.owner(),
+                        base.deployment(),
+                        base.model(),
+                        base.version(),
+                        base.artifactUri(),
+                        base.port(),
+                        base.maxBodyBytes(),
+                        base.maxRowsPerRequest(),
+                        base.feedbackWindow(),
+                        null,
+                        recorded);
+        Path first = Files.createDirectories(tmp.resolve("first"));
+        Server s = start(first, checked);
+        try {
+            Http http = new Http(awaitPort(s));
+            assertThat(awaitReady(http, 60)).as("ready; output: %s", s.output()).isTrue();
+        } finally {
+            stop(s);
+        }
+
+        // another training wrote into the version directory after it was registered
+        Files.writeString(artifact.resolve("metrics.json"), "{\"auc\": 0.99}");
+        Path second = Files.createDirectories(tmp.resolve("second"));
+        s = start(second, checked);
+        try {
+            Http http = new Http(awaitPort(s));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            JsonNode meta = http.get("/v2/models/churn").json();
+            while (!meta.get("state").asText().equals("FAILED") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                meta = http.get("/v2/models/churn").json();
+            }
+            assertThat(meta.get("state").asText()).isEqualTo("FAILED");
+            assertThat(meta.get("error").asText())
+                    .contains("refusing to use a different artifact")
+                    .contains(recorded)
+                    .contains("churn v3");
+            assertThat(http.get("/v2/health/ready").status()).isEqualTo(503);
+        } finally {
+            stop(s);
+        }
     }
 
     @Test

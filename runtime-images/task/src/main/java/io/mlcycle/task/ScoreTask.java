@@ -7,6 +7,7 @@ import java.util.List;
  * publish {@code outputUri} (entity, score, rank) with {@code _SUCCESS}.
  *
  * @param outputUri the {@code asOf=<date>/} directory to publish
+ * @param artifactDigest the digest the registry recorded for the artifact (null: not checked)
  */
 public record ScoreTask(
         Owner owner,
@@ -16,5 +17,20 @@ public record ScoreTask(
         String asOf,
         String entity,
         List<FeatureInput> features,
-        String outputUri)
-        implements Task {}
+        String outputUri,
+        String artifactDigest)
+        implements Task {
+
+    /** A task without a recorded digest (versions registered before digests existed). */
+    public ScoreTask(
+            Owner owner,
+            String model,
+            int version,
+            String artifactUri,
+            String asOf,
+            String entity,
+            List<FeatureInput> features,
+            String outputUri) {
+        this(owner, model, version, artifactUri, asOf, entity, features, outputUri, null);
+    }
+}

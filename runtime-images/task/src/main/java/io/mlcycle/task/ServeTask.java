@@ -11,6 +11,9 @@ import java.util.List;
  * @param maxRowsPerRequest requests with more rows are refused with 400
  * @param feedbackWindow how many recent predictions are kept for feedback
  * @param online inference by entity id from the online store (null: off)
+ * @param artifactDigest the digest the registry recorded for the artifact; the server refuses to
+ *     serve a directory that does not match it (null: not checked, a version registered before
+ *     digests)
  */
 public record ServeTask(
         Owner owner,
@@ -22,8 +25,35 @@ public record ServeTask(
         int maxBodyBytes,
         int maxRowsPerRequest,
         int feedbackWindow,
-        Online online)
+        Online online,
+        String artifactDigest)
         implements Task {
+
+    /** A task without a recorded digest (versions registered before digests existed). */
+    public ServeTask(
+            Owner owner,
+            String deployment,
+            String model,
+            int version,
+            String artifactUri,
+            int port,
+            int maxBodyBytes,
+            int maxRowsPerRequest,
+            int feedbackWindow,
+            Online online) {
+        this(
+                owner,
+                deployment,
+                model,
+                version,
+                artifactUri,
+                port,
+                maxBodyBytes,
+                maxRowsPerRequest,
+                feedbackWindow,
+                online,
+                null);
+    }
 
     /** A task without the online store (the contract before {@code online} existed). */
     public ServeTask(

@@ -1,5 +1,6 @@
 package io.mlcycle.trainer;
 
+import io.mlcycle.common.ArtifactDigest;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
@@ -15,6 +16,7 @@ import io.mlcycle.task.TrainTask;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -62,6 +64,7 @@ public final class Trainer {
             throw TaskFailure.invalid("MissingModel", "model is empty");
         }
         Path out = Uris.toPath(t.outputUri(), "outputUri");
+        refuseIfPublished(out, t.outputUri());
         Algorithm algorithm = Algorithm.parse(t.algorithm());
         List<Fit.Params> grid = grid(t.hyperparameters(), algorithm);
         String metricName = t.selectionMetric() == null ? "auc" : t.selectionMetric();
@@ -304,7 +307,7 @@ public final class Trainer {
         metricsJson.put("shapSeconds", shapSeconds);
         metricsJson.put("seconds", seconds);
 
-        publish(out, spec, params, metricsJson, importance, trials);
+        String digest = publish(out, t.outputUri(), spec, params, metricsJson, importance, trials);
 
         Map<String, Double> figures = new LinkedHashMap<>();
         figures.put("auc", metrics.auc());
@@ -320,6 +323,7 @@ public final class Trainer {
         figures.put("features", (double) features.size());
         figures.values().removeIf(v -> v == null || !Double.isFinite(v));
         Map<String, Object> details = new LinkedHashMap<>();
+        details.put("artifactDigest", digest);
         details.put(
                 "topFeatures", importance.subList(0, Math.min(TOP_IN_SUMMARY, importance.size())));
         if (selected != null) {
@@ -383,9 +387,14 @@ public final class Trainer {
         return Metrics.bestF1Threshold(e.scores(), e.labels());
     }
 
-    /** Writes everything into a staging directory next to {@code out}, then renames it in place. */
-    static void publish(
+    /**
+     * Writes everything into a staging directory next to {@code out} and renames it into place,
+     * marker included, in one step: a version that was published once is never replaced (a second
+     * trainer of the same version fails instead of overwriting it). Returns the artifact's digest.
+     */
+    static String publish(
             Path out,
+            String outputUri,
             ModelSpec spec,
             Map<String, float[]> params,
             Map<String, Object> metrics,
@@ -407,22 +416,51 @@ public final class Trainer {
             writer.writeValue(staging.resolve(METRICS).toFile(), metrics);
             writer.writeValue(staging.resolve(IMPORTANCE).toFile(), importance);
             writer.writeValue(staging.resolve(TRIALS).toFile(), trials);
-            // the files must load before they replace anything
+            // the files must load before they are published
             ModelArtifact.load(staging).close();
+            String digest = ArtifactDigest.of(staging);
             Files.writeString(staging.resolve(VersionedStore.SUCCESS), "");
-            Path old = null;
+            refuseIfPublished(out, outputUri);
             if (Files.exists(out)) {
-                old = parent.resolve(".replaced-" + out.getFileName() + "-" + System.nanoTime());
+                // an unpublished leftover (no marker) of an interrupted copy: never read, replace
+                // it
+                Path old =
+                        parent.resolve(".replaced-" + out.getFileName() + "-" + System.nanoTime());
                 move(out, old);
-            }
-            move(staging, out);
-            if (old != null) {
                 VersionedStore.deleteRecursively(old);
             }
+            try {
+                // rename(2) onto a directory another trainer has just published fails: no overwrite
+                Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileSystemException e) {
+                if (Files.exists(out.resolve(VersionedStore.SUCCESS))) {
+                    throw alreadyPublished(outputUri);
+                }
+                throw e;
+            }
+            return digest;
         } catch (IOException | RuntimeException e) {
             VersionedStore.discard(staging);
             throw e;
         }
+    }
+
+    /** A version directory with its marker is a published version: it is never written again. */
+    static void refuseIfPublished(Path out, String outputUri) {
+        if (Files.exists(out.resolve(VersionedStore.SUCCESS))) {
+            throw alreadyPublished(outputUri);
+        }
+    }
+
+    private static TaskFailure alreadyPublished(String outputUri) {
+        return new TaskFailure(
+                Summary.Outcome.Failed,
+                "VersionAlreadyPublished",
+                "outputUri "
+                        + outputUri
+                        + " already holds a published model (its "
+                        + VersionedStore.SUCCESS
+                        + " marker exists); a published version is never replaced");
     }
 
     private static void move(Path from, Path to) throws IOException {
