@@ -21,6 +21,7 @@ import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.SharedOutputs;
 import io.mlcycle.operator.common.StatusUpdates;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
@@ -36,6 +37,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -52,6 +54,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     public static final String ATTEMPT_LABEL = "mlcycle.io/attempt";
     public static final String TRIGGER_ANNOTATION = "mlcycle.io/trigger";
     public static final String INVALID_SPEC = "InvalidSpec";
+    public static final String STORE_CONFLICT = "StoreConflict";
     public static final String WAITING_FOR_DATA = "WaitingForData";
     public static final String VALIDATION_FAILED = "ValidationFailed";
     public static final String ONLINE_SYNCED = "OnlineSynced";
@@ -143,6 +146,23 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                     SPARK_UNAVAILABLE,
                     "spec.engine is spark but "
                             + sparkApplications.unavailable().orElse("Spark is not available"),
+                    now);
+        }
+
+        Optional<FeatureView> storeOwner =
+                SharedOutputs.claimedByAnother(
+                        fv,
+                        context.getPrimaryCache().list(),
+                        v ->
+                                v.getSpec() == null || v.getSpec().store == null
+                                        ? null
+                                        : v.getSpec().store.uri);
+        if (storeOwner.isPresent()) {
+            return blocked(
+                    fv,
+                    status,
+                    STORE_CONFLICT,
+                    SharedOutputs.message("spec.store.uri", spec.store.uri, storeOwner.get()),
                     now);
         }
 

@@ -166,7 +166,8 @@ final class BatchScoring {
                         asOf,
                         entity,
                         inputs,
-                        outputUri(spec.output.uri, asOf));
+                        outputUri(spec.output.uri, asOf),
+                        served.getSpec().artifactDigest);
         String name = jobName(md, fire.get());
         var jobs = r.client().batch().v1().jobs().inNamespace(ns);
         if (jobs.withName(name).get() == null) {

@@ -32,6 +32,7 @@ import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.SharedOutputs;
 import io.mlcycle.operator.common.StatusUpdates;
 import io.mlcycle.operator.featureview.PivotTasks;
 import jakarta.inject.Inject;
@@ -60,6 +61,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     public static final String ROLLED_BACK = "RolledBack";
     public static final String ANALYSIS_INCONCLUSIVE = "AnalysisInconclusive";
     public static final String INVALID_SPEC = "InvalidSpec";
+    public static final String BATCH_OUTPUT_CONFLICT = "BatchOutputConflict";
     public static final String ONLINE_FEATURES_STALE = "OnlineFeaturesStale";
     static final String MODEL_INDEX = "mlcycle-model";
     static final int MAX_ROLLBACKS = 10;
@@ -377,9 +379,39 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         onlineFeatures(md, status, target, gen, now);
 
         Duration nextBatch = null;
-        if (spec.batch != null) {
+        Optional<ModelDeployment> outputOwner =
+                spec.batch == null || spec.batch.output == null
+                        ? Optional.empty()
+                        : SharedOutputs.claimedByAnother(
+                                md,
+                                context.getPrimaryCache().list(),
+                                d ->
+                                        d.getSpec() == null
+                                                        || d.getSpec().batch == null
+                                                        || d.getSpec().batch.output == null
+                                                ? null
+                                                : d.getSpec().batch.output.uri);
+        if (outputOwner.isPresent()) {
+            String message =
+                    SharedOutputs.message(
+                                    "spec.batch.output.uri",
+                                    spec.batch.output.uri,
+                                    outputOwner.get())
+                            + "; no batch scoring until then";
+            boolean already =
+                    Conditions.find(status.conditions, BATCH_OUTPUT_CONFLICT)
+                            .map(c -> message.equals(c.getMessage()))
+                            .orElse(false);
+            Conditions.set(
+                    status, BATCH_OUTPUT_CONFLICT, true, BATCH_OUTPUT_CONFLICT, message, gen, now);
+            if (!already) {
+                events.warning(md, BATCH_OUTPUT_CONFLICT, message);
+            }
+        } else if (spec.batch != null) {
+            Conditions.remove(status, BATCH_OUTPUT_CONFLICT);
             nextBatch = BatchScoring.reconcile(this, md, status, target, now);
         } else {
+            Conditions.remove(status, BATCH_OUTPUT_CONFLICT);
             status.batch = null;
         }
 

@@ -57,7 +57,8 @@ public final class ServingResources {
                 limits.maxBodyBytes,
                 limits.maxRowsPerRequest,
                 limits.feedbackWindow,
-                online(md, mv));
+                online(md, mv),
+                mv.getSpec().artifactDigest);
     }
 
     /** The online config of the served version: its lineage's FeatureViews; null when off. */

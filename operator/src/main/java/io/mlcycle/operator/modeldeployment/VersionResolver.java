@@ -2,6 +2,7 @@ package io.mlcycle.operator.modeldeployment;
 
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 
 import java.util.Collection;
 import java.util.Comparator;
@@ -75,6 +76,19 @@ public final class VersionResolver {
                     null,
                     "VersionNotFound",
                     "spec.version: model " + model + " has no version " + n);
+        }
+        if (!pinned.get().getSpec().trained()) {
+            return new Resolution(
+                    null,
+                    "VersionNotTrained",
+                    "spec.version: "
+                            + model
+                            + " v"
+                            + n
+                            + (pinned.get().getSpec().training.state
+                                            == ModelVersionSpec.State.Failed
+                                    ? " failed training and has no model"
+                                    : " is still being trained"));
         }
         if (!rolledBack(pinned.get())) {
             return new Resolution(pinned.get(), "Pinned", null);

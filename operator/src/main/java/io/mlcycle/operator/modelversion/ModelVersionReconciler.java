@@ -48,6 +48,9 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
         Long generation = mv.getMetadata().getGeneration();
         status.observedGeneration = generation;
 
+        if (!spec.trained()) {
+            return untrained(mv, spec, old, status, generation, now);
+        }
         Map<String, String> annotations = mv.getMetadata().getAnnotations();
         String rolledBack =
                 annotations == null ? null : annotations.get(ModelVersion.ROLLED_BACK_ANNOTATION);
@@ -62,7 +65,9 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
                                         o.getStatus() == null
                                                 || o.getStatus().phase == null
                                                 || o.getStatus().phase
-                                                        == ModelVersionStatus.Phase.Pending);
+                                                        == ModelVersionStatus.Phase.Pending
+                                                || o.getStatus().phase
+                                                        == ModelVersionStatus.Phase.Training);
         if (relative && olderUndecided && rolledBack == null && spec.approval == null) {
             status.phase = ModelVersionStatus.Phase.Pending;
             Conditions.set(
@@ -153,6 +158,51 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
                 case RolledBack -> events.warning(mv, ROLLED_BACK, rolledBack);
                 default -> {}
             }
+        }
+        return StatusUpdates.patchIfChanged(mv, status);
+    }
+
+    /**
+     * A reserved version whose training runs (judged once it succeeds) or failed (never approved;
+     * its number stays used).
+     */
+    private UpdateControl<ModelVersion> untrained(
+            ModelVersion mv,
+            ModelVersionSpec spec,
+            ModelVersionStatus old,
+            ModelVersionStatus status,
+            Long generation,
+            Instant now) {
+        boolean failed = spec.training.state == ModelVersionSpec.State.Failed;
+        String who =
+                spec.lineage == null || spec.lineage.trainingRun == null
+                        ? ""
+                        : " by TrainingRun " + spec.lineage.trainingRun;
+        String message =
+                failed
+                        ? "training"
+                                + who
+                                + " failed: "
+                                + spec.training.reason
+                                + ": "
+                                + spec.training.message
+                        : spec.model + " v" + spec.version + " is being trained" + who;
+        String reason = failed ? "TrainingFailed" : "Training";
+        status.phase = failed ? ModelVersionStatus.Phase.Failed : ModelVersionStatus.Phase.Training;
+        status.approved = failed ? false : null;
+        status.gates = new java.util.ArrayList<>();
+        status.comparedWithVersion = null;
+        Conditions.set(
+                status.conditions,
+                APPROVED,
+                failed ? Conditions.FALSE : Conditions.UNKNOWN,
+                reason,
+                message,
+                generation,
+                now);
+        Conditions.set(status, Conditions.READY, false, reason, message, generation, now);
+        if (failed && (old == null || old.phase != ModelVersionStatus.Phase.Failed)) {
+            events.warning(mv, reason, message);
         }
         return StatusUpdates.patchIfChanged(mv, status);
     }

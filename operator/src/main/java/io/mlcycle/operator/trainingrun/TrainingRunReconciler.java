@@ -1,7 +1,6 @@
 package io.mlcycle.operator.trainingrun;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -19,7 +18,6 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
-import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
@@ -30,7 +28,6 @@ import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.operator.common.StatusUpdates;
-import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
@@ -82,6 +79,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     @Inject Clock clock;
     @Inject KubernetesClient client;
     @Inject OperatorConfig config;
+    @Inject VersionRegistry registry;
 
     @Override
     public List<EventSource<?, TrainingRun>> prepareEventSources(
@@ -162,6 +160,19 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                 .map(f -> f.featureView)
                 .filter(Objects::nonNull)
                 .toList();
+    }
+
+    /**
+     * What one training is keyed by (its Job and its reserved version carry it): the spec
+     * generation, the inputs' as-ofs and, for a scheduled retrain, the fire time.
+     */
+    static String trainingKey(Long generation, Map<String, String> inputs, String scheduleFire) {
+        return "g"
+                + generation
+                + "/"
+                + RuntimeJobs.shortHash(TaskJson.write(inputs))
+                + "/"
+                + (scheduleFire == null ? "" : scheduleFire);
     }
 
     static String indexKey(String namespace, String name) {
@@ -323,14 +334,10 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         }
         if (trigger != null && inputs.resolved() && status.active == null) {
             String key =
-                    "g"
-                            + generation
-                            + "/"
-                            + RuntimeJobs.shortHash(TaskJson.write(inputs.inputMap()))
-                            + "/"
-                            + (status.lastScheduleTime == null || !"Schedule".equals(trigger)
-                                    ? ""
-                                    : status.lastScheduleTime);
+                    trainingKey(
+                            generation,
+                            inputs.inputMap(),
+                            "Schedule".equals(trigger) ? status.lastScheduleTime : null);
             Optional<Job> existing =
                     owned.stream()
                             .filter(
@@ -428,42 +435,6 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         }
     }
 
-    /** 1 + the highest version of the model: registered, or being trained by any run. */
-    int nextVersion(String namespace, String model) {
-        int registered =
-                client
-                        .resources(ModelVersion.class)
-                        .inNamespace(namespace)
-                        .withLabel(ModelVersion.MODEL_LABEL, model)
-                        .list()
-                        .getItems()
-                        .stream()
-                        .filter(mv -> mv.getSpec() != null && mv.getSpec().version != null)
-                        .mapToInt(mv -> mv.getSpec().version)
-                        .max()
-                        .orElse(0);
-        int training =
-                client
-                        .batch()
-                        .v1()
-                        .jobs()
-                        .inNamespace(namespace)
-                        .withLabel(ModelVersion.MODEL_LABEL, model)
-                        .list()
-                        .getItems()
-                        .stream()
-                        .filter(j -> RuntimeJobs.state(j) == RuntimeJobs.State.Running)
-                        .mapToInt(
-                                j ->
-                                        Integer.parseInt(
-                                                j.getMetadata()
-                                                        .getLabels()
-                                                        .getOrDefault(VERSION_LABEL, "0")))
-                        .max()
-                        .orElse(0);
-        return Math.max(registered, training) + 1;
-    }
-
     private void start(
             TrainingRun tr,
             TrainingRunStatus status,
@@ -474,7 +445,8 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
             Instant now) {
         String ns = tr.getMetadata().getNamespace();
         TrainingRunSpec spec = tr.getSpec();
-        int version = nextVersion(ns, spec.model);
+        String modelsUri = spec.modelsUri != null ? spec.modelsUri : config.modelsUri();
+        int version = registry.reserve(tr, key, n -> TrainTasks.task(tr, inputs, n, modelsUri));
         String v = "v" + version;
         long sameVersion =
                 owned.stream()
@@ -483,7 +455,6 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         String name =
                 RuntimeJobs.name(
                         tr.getMetadata().getName(), "train", v, Long.toString(sameVersion + 1));
-        String modelsUri = spec.modelsUri != null ? spec.modelsUri : config.modelsUri();
         TrainTask task = TrainTasks.task(tr, inputs, version, modelsUri);
         Job job =
                 runtimeJobs.job(
@@ -553,6 +524,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         }
         TrainingRunSpec spec = tr.getSpec();
         if (summary.outcome() != Summary.Outcome.Succeeded || job == null) {
+            registry.fail(tr, attempt.version, summary.reason(), summary.message());
             events.warningOnce(
                     tr,
                     "TrainingFailed",
@@ -576,60 +548,28 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         }
         List<FeatureImportance> top = topFeatures(summary);
         TrainTask task = (TrainTask) RuntimeJobs.task(job).orElse(null);
-        String name = spec.model + "-v" + attempt.version;
-        String ns = tr.getMetadata().getNamespace();
-        ModelVersion existing =
-                client.resources(ModelVersion.class).inNamespace(ns).withName(name).get();
-        boolean created = false;
-        if (existing == null) {
-            ModelVersion mv = new ModelVersion();
-            mv.setMetadata(
-                    new ObjectMetaBuilder()
-                            .withName(name)
-                            .withNamespace(ns)
-                            .withLabels(
-                                    Map.of(
-                                            ModelVersion.MODEL_LABEL,
-                                            spec.model,
-                                            TRAINING_RUN_LABEL,
-                                            tr.getMetadata().getName(),
-                                            RuntimeJobs.MANAGED_BY_LABEL,
-                                            RuntimeJobs.MANAGED_BY))
-                            .build());
-            ModelVersionSpec s = new ModelVersionSpec();
-            s.model = spec.model;
-            s.version = attempt.version;
-            s.artifactUri =
-                    summary.uri() != null ? summary.uri() : task == null ? null : task.outputUri();
-            s.algorithm = spec.algorithm == null ? null : spec.algorithm.name();
-            s.metrics = metrics;
-            s.topFeatures = top;
-            s.gates = spec.gates;
-            ModelVersionSpec.Lineage lineage = new ModelVersionSpec.Lineage();
-            lineage.trainingRun = tr.getMetadata().getName();
-            lineage.featureViews = new ArrayList<>();
-            if (task != null) {
-                for (FeatureInput in : task.features()) {
-                    lineage.featureViews.add(
-                            new ModelVersionSpec.FeatureSource(
-                                    in.featureView(), in.asOf(), in.uri()));
-                }
-                lineage.labelsUri = task.labels().uri();
-            }
-            lineage.image = job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
-            lineage.job = job.getMetadata().getName();
-            lineage.trainedAt = now.toString();
-            s.lineage = lineage;
-            mv.setSpec(s);
-            try {
-                client.resource(mv).create();
-                created = true;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-            }
-        }
+        String name = VersionRegistry.name(spec.model, attempt.version);
+        Object digest = summary.details() == null ? null : summary.details().get("artifactDigest");
+        boolean completed =
+                registry.complete(
+                        tr,
+                        attempt.version,
+                        task,
+                        new VersionRegistry.Trained(
+                                summary.uri() != null
+                                        ? summary.uri()
+                                        : task == null ? null : task.outputUri(),
+                                digest == null ? null : digest.toString(),
+                                metrics,
+                                top,
+                                job.getSpec()
+                                        .getTemplate()
+                                        .getSpec()
+                                        .getContainers()
+                                        .get(0)
+                                        .getImage(),
+                                job.getMetadata().getName(),
+                                now.toString()));
         status.modelVersion = name;
         status.version = attempt.version;
         status.metrics = metrics;
@@ -637,7 +577,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         status.topFeatures =
                 top.size() > TOP_FEATURES ? new ArrayList<>(top.subList(0, TOP_FEATURES)) : top;
         status.approved = null;
-        if (created) {
+        if (completed) {
             events.normal(
                     tr,
                     "ModelVersionRegistered",

@@ -297,6 +297,34 @@ class FeatureViewLifecycleTest {
     }
 
     @Test
+    void aSecondViewNamingAnotherViewsStoreIsRefusedAndTheFirstKeepsIt() {
+        FeatureView first = featureView("fv-store-first", "2026-11-18");
+        client.resource(first).create();
+        awaitJob(client, "fv-store-first-pivot-20261118-1");
+        FeatureView second = featureView("fv-store-second", "2026-11-18");
+        // the same directory, spelled differently
+        second.getSpec().store.uri = "file:/data/features/fv-store-first";
+        client.resource(second).create();
+
+        FeatureView refused = awaitPhase(client, "fv-store-second", FeatureViewStatus.Phase.Failed);
+        assertCondition(refused.getStatus(), "Degraded", "True", "StoreConflict")
+                .contains("spec.store.uri file:/data/features/fv-store-first")
+                .contains("FeatureView " + NS + "/fv-store-first");
+        assertThat(jobs(client, "mlcycle.io/featureview", "fv-store-second")).isEmpty();
+        awaitEvent(client, "fv-store-second", "StoreConflict");
+        assertThat(
+                        condition(
+                                        client.resources(FeatureView.class)
+                                                .inNamespace(NS)
+                                                .withName("fv-store-first")
+                                                .get()
+                                                .getStatus(),
+                                        "Degraded")
+                                .map(c -> c.getReason()))
+                .isNotEqualTo(java.util.Optional.of("StoreConflict"));
+    }
+
+    @Test
     void unparseableCronIsAnInvalidSpec() {
         FeatureView fv = featureView("fv-badcron");
         fv.getSpec().schedule = "0 25 * * *";

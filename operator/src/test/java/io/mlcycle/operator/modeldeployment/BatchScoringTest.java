@@ -157,4 +157,41 @@ class BatchScoringTest {
         await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
         assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-batch")).hasSize(1);
     }
+
+    @Test
+    void aSecondDeploymentScoringIntoAnotherOnesOutputIsRefusedAndStillServes() {
+        version(client, "m-batch-shared", 1, true);
+        for (String name : List.of("md-batch-first", "md-batch-second")) {
+            ModelDeployment md = deployment(name, "m-batch-shared");
+            md.getSpec().batch = new ModelDeploymentSpec.Batch();
+            md.getSpec().batch.schedule = "0 5 * * *";
+            md.getSpec().batch.output = new ModelDeploymentSpec.Output();
+            md.getSpec().batch.output.uri =
+                    name.endsWith("first")
+                            ? "file:///data/scores/shared/"
+                            : "file:///data/scores/shared";
+            client.resource(md).create();
+        }
+        ModelDeployment refused =
+                awaitResource(
+                        client,
+                        ModelDeployment.class,
+                        "md-batch-second",
+                        m -> Cluster.conditionIs(m.getStatus(), "BatchOutputConflict", "True"));
+        assertThat(Cluster.condition(refused.getStatus(), "BatchOutputConflict").get().getMessage())
+                .contains("spec.batch.output.uri file:///data/scores/shared")
+                .contains("ModelDeployment " + NS + "/md-batch-first");
+        assertThat(refused.getStatus().batch).isNull();
+        await().atMost(TIMEOUT)
+                .until(() -> hasEvent(client, "md-batch-second", "BatchOutputConflict"));
+        // serving is not affected: its Deployment exists
+        assertThat(ModelDeployments.servingDeployment(client, "md-batch-second")).isNotNull();
+        ModelDeployment owner =
+                awaitResource(
+                        client,
+                        ModelDeployment.class,
+                        "md-batch-first",
+                        m -> m.getStatus() != null && m.getStatus().batch != null);
+        assertThat(Cluster.condition(owner.getStatus(), "BatchOutputConflict")).isEmpty();
+    }
 }

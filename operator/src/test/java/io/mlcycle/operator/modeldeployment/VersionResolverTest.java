@@ -69,4 +69,24 @@ class VersionResolverTest {
         assertThatThrownBy(() -> VersionResolver.resolve("m", "newest", List.of()))
                 .hasMessageContaining("spec.version");
     }
+
+    @Test
+    void aPinnedVersionStillTrainingOrFailedIsNotServedAndSaysWhy() {
+        ModelVersion training = mv(2, false, false);
+        training.getSpec().training =
+                new ModelVersionSpec.Training(ModelVersionSpec.State.Training, null, null);
+        ModelVersion failed = mv(3, false, false);
+        failed.getSpec().training =
+                new ModelVersionSpec.Training(ModelVersionSpec.State.Failed, "OOMKilled", "x");
+        var all = List.of(mv(1, true, false), training, failed);
+
+        var r = VersionResolver.resolve("m", "2", all);
+        assertThat(r.found()).isFalse();
+        assertThat(r.reason()).isEqualTo("VersionNotTrained");
+        assertThat(r.message()).contains("spec.version").contains("m v2 is still being trained");
+        assertThat(VersionResolver.resolve("m", "3", all).message())
+                .contains("m v3 failed training");
+        assertThat(VersionResolver.resolve("m", "latestApproved", all).version().getSpec().version)
+                .isEqualTo(1);
+    }
 }

@@ -88,7 +88,7 @@ class TrainingRunLifecycleTest {
     }
 
     /** Creates a FeatureView and plays its pivot pod to success at that as-of. */
-    private void materialize(String fv, String asOf) {
+    static void materialize(KubernetesClient client, String fv, String asOf) {
         FeatureView existing =
                 client.resources(FeatureView.class).inNamespace(NS).withName(fv).get();
         if (existing == null) {
@@ -135,7 +135,7 @@ class TrainingRunLifecycleTest {
 
     @Test
     void trainsRegistersApprovesAndRetrainsOnNewAsOfWithGateVerdict() {
-        materialize("ret-events", "2026-11-18");
+        materialize(client, "ret-events", "2026-11-18");
         client.resource(trainingRun("ret", "return-predictor", "ret-events")).create();
 
         Job job = awaitJob(client, "ret-train-v1-1");
@@ -193,7 +193,7 @@ class TrainingRunLifecycleTest {
         assertThat(hasEvent(client, "ret", "ModelVersionRegistered")).isTrue();
 
         // The FeatureView gets a newer as-of: the run trains v2, which is worse than v1.
-        materialize("ret-events", "2026-11-19");
+        materialize(client, "ret-events", "2026-11-19");
         Job second = awaitJob(client, "ret-train-v2-1");
         TrainTask task2 = (TrainTask) Kubelet.task(second);
         assertThat(task2.features().get(0).asOf()).isEqualTo("2026-11-19");
@@ -258,7 +258,7 @@ class TrainingRunLifecycleTest {
 
     @Test
     void failedTrainingReportsThePodReasonAndRegistersNothing() {
-        materialize("fail-events", "2026-11-18");
+        materialize(client, "fail-events", "2026-11-18");
         client.resource(trainingRun("tr-fail", "fail-model", "fail-events")).create();
         Job job = awaitJob(client, "tr-fail-train-v1-1");
         new Kubelet(client)
@@ -278,13 +278,23 @@ class TrainingRunLifecycleTest {
                                         && t.getStatus().phase == TrainingRunStatus.Phase.Failed);
         assertCondition(failed.getStatus(), "Degraded", "True", "SingleClass")
                 .contains("only the value 0");
-        assertThat(
-                        client.resources(ModelVersion.class)
-                                .inNamespace(NS)
-                                .withName("fail-model-v1")
-                                .get())
-                .isNull();
+        // the reserved number stays used: the version records the failure, never approved
+        ModelVersion v1 =
+                awaitResource(
+                        client,
+                        ModelVersion.class,
+                        "fail-model-v1",
+                        m ->
+                                m.getStatus() != null
+                                        && m.getStatus().phase == ModelVersionStatus.Phase.Failed);
+        assertThat(v1.getSpec().training.state).isEqualTo(ModelVersionSpec.State.Failed);
+        assertThat(v1.getSpec().training.reason).isEqualTo("SingleClass");
+        assertThat(v1.getSpec().metrics).isNull();
+        assertThat(v1.getStatus().approved).isFalse();
+        assertCondition(v1.getStatus(), "Approved", "False", "TrainingFailed")
+                .contains("only the value 0");
         awaitEvent(client, "tr-fail", "TrainingFailed");
+        awaitEvent(client, "fail-model-v1", "TrainingFailed");
     }
 
     @Test
@@ -301,7 +311,7 @@ class TrainingRunLifecycleTest {
     @Test
     void retrainScheduleTrainsAgainWhenTheClockPassesTheFireTime() {
         clock.set(Instant.parse("2026-11-20T12:00:00Z"));
-        materialize("sched-events", "2026-11-18");
+        materialize(client, "sched-events", "2026-11-18");
         TrainingRun tr = trainingRun("tr-sched", "sched-model", "sched-events");
         tr.getSpec().retrain.schedule = "0 3 * * *";
         client.resource(tr).create();
@@ -322,7 +332,7 @@ class TrainingRunLifecycleTest {
 
     @Test
     void operatorThatLostItsStatusAdoptsTheRunningJobInsteadOfStartingAnother() {
-        materialize("amnesia-events", "2026-11-18");
+        materialize(client, "amnesia-events", "2026-11-18");
         client.resource(trainingRun("tr-amnesia", "amnesia-model", "amnesia-events")).create();
         Job job = awaitJob(client, "tr-amnesia-train-v1-1");
         awaitResource(
@@ -372,7 +382,7 @@ class TrainingRunLifecycleTest {
 
     @Test
     void operatorThatLostItsStatusAfterTheJobFinishedKeepsItsVersionWithoutASecondJob() {
-        materialize("amnesia-done-events", "2026-11-18");
+        materialize(client, "amnesia-done-events", "2026-11-18");
         client.resource(trainingRun("tr-amnesia-done", "amnesia-done-model", "amnesia-done-events"))
                 .create();
         Job job = awaitJob(client, "tr-amnesia-done-train-v1-1");
@@ -420,7 +430,7 @@ class TrainingRunLifecycleTest {
     @Test
     void registeredVersionIsToldOnceWhateverReconcilesFollow() {
         clock.set(Instant.parse("2026-11-20T12:00:00Z"));
-        materialize("once-events", "2026-11-18");
+        materialize(client, "once-events", "2026-11-18");
         client.resource(trainingRun("tr-once", "once-model", "once-events")).create();
         Job job = awaitJob(client, "tr-once-train-v1-1");
         TrainingRunStatus beforeFinish =
@@ -504,7 +514,7 @@ class TrainingRunLifecycleTest {
 
     @Test
     void aPersonsApprovalOverridesTheGates() {
-        materialize("manual-events", "2026-11-18");
+        materialize(client, "manual-events", "2026-11-18");
         client.resource(trainingRun("tr-manual", "manual-model", "manual-events")).create();
         Job job = awaitJob(client, "tr-manual-train-v1-1");
         new Kubelet(client).finish(job, trained("file:///data/models/manual-model/v1/", 0.6));

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.api.modelversion;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
@@ -11,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Written by the operator when a training succeeds; a person may set {@code approval} to override
- * the gates.
+ * Written by the operator: created when a training starts (the version number is reserved then,
+ * {@code training.state: Training}), completed with metrics and the artifact digest when it
+ * succeeds; a person may set {@code approval} to override the gates.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ModelVersionSpec {
@@ -29,6 +31,16 @@ public class ModelVersionSpec {
     @Required
     @JsonPropertyDescription("URI of the trained artifact (model.json, parameters, metrics).")
     public String artifactUri;
+
+    @JsonPropertyDescription(
+            "SHA-256 of the published artifact's files (sha256:<hex>); the server refuses to"
+                    + " serve a directory that does not match it.")
+    public String artifactDigest;
+
+    @JsonPropertyDescription(
+            "The training behind this version. Absent on versions registered before versions"
+                    + " were reserved: those count as Succeeded.")
+    public Training training;
 
     @JsonPropertyDescription("resnet, mlp or logistic.")
     public String algorithm;
@@ -52,6 +64,42 @@ public class ModelVersionSpec {
 
     @JsonPropertyDescription("Why a person overrode the gates.")
     public String approvalReason;
+
+    /** Whether this version's training has finished; a reserved number is Training. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Training {
+        @JsonPropertyDescription(
+                "Training (the number is reserved, the artifact not written yet), Succeeded or"
+                        + " Failed (the number stays used; nothing was published).")
+        public State state;
+
+        @JsonPropertyDescription("Why the training failed.")
+        public String reason;
+
+        @JsonPropertyDescription("The failure in words.")
+        public String message;
+
+        public Training() {}
+
+        public Training(State state, String reason, String message) {
+            this.state = state;
+            this.reason = reason;
+            this.message = message;
+        }
+    }
+
+    /** Where a version's training stands. */
+    public enum State {
+        Training,
+        Succeeded,
+        Failed
+    }
+
+    /** True unless the training behind this version is still running or failed. */
+    @JsonIgnore
+    public boolean trained() {
+        return training == null || training.state == null || training.state == State.Succeeded;
+    }
 
     /** A person's verdict. */
     public enum Approval {

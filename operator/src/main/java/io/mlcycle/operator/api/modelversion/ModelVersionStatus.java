@@ -13,13 +13,17 @@ public class ModelVersionStatus extends MlcycleStatus {
 
     /** Short state for printer columns. */
     public enum Phase {
+        Training,
+        Failed,
         Pending,
         Approved,
         Rejected,
         RolledBack
     }
 
-    @JsonPropertyDescription("Pending, Approved, Rejected or RolledBack.")
+    @JsonPropertyDescription(
+            "Training (number reserved), Failed (training failed), Pending, Approved, Rejected or"
+                    + " RolledBack.")
     public Phase phase;
 
     @JsonPropertyDescription("True when approved (by the gates or a person) and not rolled back.")

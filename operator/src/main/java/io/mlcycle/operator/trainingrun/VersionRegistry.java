@@ -1,0 +1,277 @@
+package io.mlcycle.operator.trainingrun;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
+import io.mlcycle.operator.api.trainingrun.TrainingRun;
+import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.FeatureImportance;
+import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.TrainTask;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.IntFunction;
+
+/**
+ * The model registry's write side. A version number is reserved by creating ModelVersion {@code
+ * <model>-v<N>} (state Training) before its training Job exists: the API server's create is the
+ * lock, so concurrent TrainingRuns of one model, and an operator restarted in between, never share
+ * a number — a conflict means "take the next one". The training's end completes the record
+ * (metrics, artifact digest) or marks it Failed; the number is never reused.
+ */
+@ApplicationScoped
+public class VersionRegistry {
+
+    /** Marks which training (its trigger key) a reservation belongs to. */
+    public static final String KEY_ANNOTATION = TrainingRunReconciler.KEY_ANNOTATION;
+
+    private static final int MAX_CONFLICTS = 100;
+
+    @Inject KubernetesClient client;
+
+    /** The result of a training, as the registry records it. */
+    public record Trained(
+            String artifactUri,
+            String artifactDigest,
+            Map<String, Double> metrics,
+            List<FeatureImportance> topFeatures,
+            String image,
+            String job,
+            String trainedAt) {}
+
+    /**
+     * The version reserved for this run's training {@code key}: an earlier reservation of the same
+     * key (the Job was never created: operator restarted in between) or a fresh number.
+     *
+     * @param task the training task for a candidate number (its output URI and inputs are recorded)
+     */
+    public int reserve(TrainingRun tr, String key, IntFunction<TrainTask> task) {
+        String ns = tr.getMetadata().getNamespace();
+        String model = tr.getSpec().model;
+        List<ModelVersion> versions = versions(ns, model);
+        Optional<Integer> earlier =
+                versions.stream()
+                        .filter(mv -> reservedBy(mv, tr) && key.equals(annotation(mv)))
+                        .filter(mv -> isTraining(mv))
+                        .map(mv -> mv.getSpec().version)
+                        .findFirst();
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
+        int next =
+                Math.max(
+                                versions.stream()
+                                        .filter(mv -> mv.getSpec() != null)
+                                        .filter(mv -> mv.getSpec().version != null)
+                                        .mapToInt(mv -> mv.getSpec().version)
+                                        .max()
+                                        .orElse(0),
+                                versionsInTraining(ns, model))
+                        + 1;
+        for (int i = 0; i < MAX_CONFLICTS; i++, next++) {
+            ModelVersion mv = reservation(tr, key, next, task.apply(next));
+            try {
+                client.resource(mv).create();
+                return next;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
+        }
+        throw new IllegalStateException(
+                "could not reserve a version of model "
+                        + model
+                        + " after "
+                        + MAX_CONFLICTS
+                        + " conflicts");
+    }
+
+    /**
+     * Records a succeeded training on its reserved version. Returns true when this call completed
+     * the record (false: it was complete already).
+     */
+    public boolean complete(TrainingRun tr, int version, TrainTask task, Trained trained) {
+        String ns = tr.getMetadata().getNamespace();
+        String name = name(tr.getSpec().model, version);
+        ModelVersion existing =
+                client.resources(ModelVersion.class).inNamespace(ns).withName(name).get();
+        if (existing != null && existing.getSpec() != null && existing.getSpec().trained()) {
+            return false;
+        }
+        if (existing == null) {
+            // the reservation was deleted by a person, or the Job predates reservations
+            ModelVersion mv = reservation(tr, null, version, task);
+            fill(mv.getSpec(), tr, task, trained);
+            try {
+                client.resource(mv).create();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                return false;
+            }
+        }
+        client.resources(ModelVersion.class)
+                .inNamespace(ns)
+                .withName(name)
+                .edit(
+                        mv -> {
+                            fill(mv.getSpec(), tr, task, trained);
+                            return mv;
+                        });
+        return true;
+    }
+
+    /** Marks a reserved version whose training failed; its number is never used again. */
+    public void fail(TrainingRun tr, int version, String reason, String message) {
+        if (version <= 0) {
+            return;
+        }
+        String ns = tr.getMetadata().getNamespace();
+        String name = name(tr.getSpec().model, version);
+        ModelVersion existing =
+                client.resources(ModelVersion.class).inNamespace(ns).withName(name).get();
+        if (existing == null || !reservedBy(existing, tr) || !isTraining(existing)) {
+            return;
+        }
+        client.resources(ModelVersion.class)
+                .inNamespace(ns)
+                .withName(name)
+                .edit(
+                        mv -> {
+                            mv.getSpec().training =
+                                    new ModelVersionSpec.Training(
+                                            ModelVersionSpec.State.Failed, reason, message);
+                            return mv;
+                        });
+    }
+
+    public static String name(String model, int version) {
+        return model + "-v" + version;
+    }
+
+    private ModelVersion reservation(TrainingRun tr, String key, int version, TrainTask task) {
+        String model = tr.getSpec().model;
+        ModelVersion mv = new ModelVersion();
+        Map<String, String> annotations = new LinkedHashMap<>();
+        if (key != null) {
+            annotations.put(KEY_ANNOTATION, key);
+        }
+        mv.setMetadata(
+                new ObjectMetaBuilder()
+                        .withName(name(model, version))
+                        .withNamespace(tr.getMetadata().getNamespace())
+                        .withLabels(
+                                Map.of(
+                                        ModelVersion.MODEL_LABEL,
+                                        model,
+                                        TrainingRunReconciler.TRAINING_RUN_LABEL,
+                                        tr.getMetadata().getName(),
+                                        RuntimeJobs.MANAGED_BY_LABEL,
+                                        RuntimeJobs.MANAGED_BY))
+                        .withAnnotations(annotations)
+                        .build());
+        ModelVersionSpec s = new ModelVersionSpec();
+        s.model = model;
+        s.version = version;
+        s.artifactUri = task.outputUri();
+        s.algorithm = tr.getSpec().algorithm == null ? null : tr.getSpec().algorithm.name();
+        s.gates = tr.getSpec().gates;
+        s.training = new ModelVersionSpec.Training(ModelVersionSpec.State.Training, null, null);
+        s.lineage = lineage(tr, task);
+        mv.setSpec(s);
+        return mv;
+    }
+
+    private static void fill(ModelVersionSpec s, TrainingRun tr, TrainTask task, Trained trained) {
+        if (trained.artifactUri() != null) {
+            s.artifactUri = trained.artifactUri();
+        }
+        s.artifactDigest = trained.artifactDigest();
+        s.metrics = trained.metrics();
+        s.topFeatures = trained.topFeatures();
+        s.gates = tr.getSpec().gates;
+        s.lineage = lineage(tr, task);
+        s.lineage.image = trained.image();
+        s.lineage.job = trained.job();
+        s.lineage.trainedAt = trained.trainedAt();
+        s.training = new ModelVersionSpec.Training(ModelVersionSpec.State.Succeeded, null, null);
+    }
+
+    private static ModelVersionSpec.Lineage lineage(TrainingRun tr, TrainTask task) {
+        ModelVersionSpec.Lineage lineage = new ModelVersionSpec.Lineage();
+        lineage.trainingRun = tr.getMetadata().getName();
+        lineage.featureViews = new ArrayList<>();
+        if (task != null) {
+            for (FeatureInput in : task.features()) {
+                lineage.featureViews.add(
+                        new ModelVersionSpec.FeatureSource(in.featureView(), in.asOf(), in.uri()));
+            }
+            lineage.labelsUri = task.labels() == null ? null : task.labels().uri();
+        }
+        return lineage;
+    }
+
+    private List<ModelVersion> versions(String ns, String model) {
+        return client.resources(ModelVersion.class)
+                .inNamespace(ns)
+                .withLabel(ModelVersion.MODEL_LABEL, model)
+                .list()
+                .getItems();
+    }
+
+    /** Versions being trained by Jobs of an operator that did not reserve numbers yet. */
+    private int versionsInTraining(String ns, String model) {
+        return client
+                .batch()
+                .v1()
+                .jobs()
+                .inNamespace(ns)
+                .withLabel(ModelVersion.MODEL_LABEL, model)
+                .list()
+                .getItems()
+                .stream()
+                .filter(j -> RuntimeJobs.state(j) == RuntimeJobs.State.Running)
+                .mapToInt(
+                        j ->
+                                Integer.parseInt(
+                                        j.getMetadata()
+                                                .getLabels()
+                                                .getOrDefault(
+                                                        TrainingRunReconciler.VERSION_LABEL, "0")))
+                .max()
+                .orElse(0);
+    }
+
+    private static boolean reservedBy(ModelVersion mv, TrainingRun tr) {
+        return mv.getMetadata().getLabels() != null
+                && tr.getMetadata()
+                        .getName()
+                        .equals(
+                                mv.getMetadata()
+                                        .getLabels()
+                                        .get(TrainingRunReconciler.TRAINING_RUN_LABEL));
+    }
+
+    private static boolean isTraining(ModelVersion mv) {
+        return mv.getSpec() != null
+                && mv.getSpec().training != null
+                && mv.getSpec().training.state == ModelVersionSpec.State.Training;
+    }
+
+    private static String annotation(ModelVersion mv) {
+        return mv.getMetadata().getAnnotations() == null
+                ? null
+                : mv.getMetadata().getAnnotations().get(KEY_ANNOTATION);
+    }
+}
