@@ -10,6 +10,7 @@ import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus.GateResult;
+import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.StatusUpdates;
 import jakarta.inject.Inject;
@@ -34,6 +35,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
 
     public static final String APPROVED = "Approved";
     public static final String ROLLED_BACK = "RolledBack";
+    static final Duration ORPHAN_CHECK = Duration.ofMinutes(1);
 
     @Inject KubernetesClient client;
     @Inject EventRecorder events;
@@ -173,21 +175,34 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
             ModelVersionStatus status,
             Long generation,
             Instant now) {
+        String run = spec.lineage == null ? null : spec.lineage.trainingRun;
+        String who = run == null ? "" : " by TrainingRun " + run;
         boolean failed = spec.training.state == ModelVersionSpec.State.Failed;
-        String who =
-                spec.lineage == null || spec.lineage.trainingRun == null
-                        ? ""
-                        : " by TrainingRun " + spec.lineage.trainingRun;
-        String message =
-                failed
-                        ? "training"
-                                + who
-                                + " failed: "
-                                + spec.training.reason
-                                + ": "
-                                + spec.training.message
-                        : spec.model + " v" + spec.version + " is being trained" + who;
-        String reason = failed ? "TrainingFailed" : "Training";
+        String message;
+        String reason;
+        if (failed) {
+            reason = "TrainingFailed";
+            message =
+                    "training"
+                            + who
+                            + " failed: "
+                            + spec.training.reason
+                            + ": "
+                            + spec.training.message;
+        } else if (run != null
+                && client.resources(TrainingRun.class)
+                                .inNamespace(mv.getMetadata().getNamespace())
+                                .withName(run)
+                                .get()
+                        == null) {
+            // its run was deleted mid-training (its Job with it): it will never finish
+            failed = true;
+            reason = "TrainingRunDeleted";
+            message = "TrainingRun " + run + " was deleted before it trained this version";
+        } else {
+            reason = "Training";
+            message = spec.model + " v" + spec.version + " is being trained" + who;
+        }
         status.phase = failed ? ModelVersionStatus.Phase.Failed : ModelVersionStatus.Phase.Training;
         status.approved = failed ? false : null;
         status.gates = new java.util.ArrayList<>();
@@ -204,7 +219,9 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
         if (failed && (old == null || old.phase != ModelVersionStatus.Phase.Failed)) {
             events.warning(mv, reason, message);
         }
-        return StatusUpdates.patchIfChanged(mv, status);
+        UpdateControl<ModelVersion> control = StatusUpdates.patchIfChanged(mv, status);
+        // nothing announces a deleted TrainingRun to a version: look again now and then
+        return failed ? control : control.rescheduleAfter(ORPHAN_CHECK);
     }
 
     /** Versions of the same model with a lower number and no rolled-back annotation. */

@@ -26,6 +26,7 @@ import java.util.stream.Collectors;
 import static io.mlcycle.operator.testing.Cluster.NS;
 import static io.mlcycle.operator.testing.Cluster.awaitJob;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
+import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.jobs;
 import static io.mlcycle.operator.testing.Cluster.poke;
 import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.materialize;
@@ -225,5 +226,28 @@ class VersionReservationTest {
                                 .map(m -> m.getMetadata().getName())
                                 .collect(Collectors.toList()))
                 .containsExactly("resume-v1");
+    }
+
+    @Test
+    void aVersionWhoseRunWasDeletedMidTrainingFailsInsteadOfStayingUndecided() {
+        materialize(client, "orphan-events", "2026-11-18");
+        client.resource(trainingRun("orphan", "orphan", "orphan-events")).create();
+        awaitTrainingJobs("orphan", 1);
+        awaitPhase("orphan-v1", ModelVersionStatus.Phase.Training);
+
+        client.resources(TrainingRun.class).inNamespace(NS).withName("orphan").delete();
+        await().atMost(Duration.ofSeconds(10))
+                .until(
+                        () ->
+                                client.resources(TrainingRun.class)
+                                                .inNamespace(NS)
+                                                .withName("orphan")
+                                                .get()
+                                        == null);
+        poke(client, ModelVersion.class, "orphan-v1");
+        ModelVersion orphan = awaitPhase("orphan-v1", ModelVersionStatus.Phase.Failed);
+        assertThat(orphan.getStatus().approved).isFalse();
+        assertThat(condition(orphan.getStatus(), "Approved").get().getReason())
+                .isEqualTo("TrainingRunDeleted");
     }
 }

@@ -110,6 +110,18 @@ class ServerProcessIT {
         return false;
     }
 
+    /** The model metadata once the model failed to load (asserted within 30 s). */
+    private static JsonNode awaitFailedModel(Http http) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        JsonNode meta = http.get("/v2/models/churn").json();
+        while (!meta.get("state").asText().equals("FAILED") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            meta = http.get("/v2/models/churn").json();
+        }
+        assertThat(meta.get("state").asText()).isEqualTo("FAILED");
+        return meta;
+    }
+
     private static void stop(Server s) throws InterruptedException {
         s.process().destroy(); // SIGTERM, as the kubelet sends
         if (!s.process().waitFor(20, TimeUnit.SECONDS)) {
@@ -188,13 +200,7 @@ class ServerProcessIT {
         Server s = start(tmp, serveTask(broken));
         try {
             Http http = new Http(awaitPort(s));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            JsonNode meta = http.get("/v2/models/churn").json();
-            while (!meta.get("state").asText().equals("FAILED") && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-                meta = http.get("/v2/models/churn").json();
-            }
-            assertThat(meta.get("state").asText()).isEqualTo("FAILED");
+            JsonNode meta = awaitFailedModel(http);
             assertThat(meta.get("error").asText()).contains("model.json");
             assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
             assertThat(http.get("/v2/health/ready").status()).isEqualTo(503);
@@ -246,13 +252,7 @@ class ServerProcessIT {
         s = start(second, checked);
         try {
             Http http = new Http(awaitPort(s));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            JsonNode meta = http.get("/v2/models/churn").json();
-            while (!meta.get("state").asText().equals("FAILED") && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-                meta = http.get("/v2/models/churn").json();
-            }
-            assertThat(meta.get("state").asText()).isEqualTo("FAILED");
+            JsonNode meta = awaitFailedModel(http);
             assertThat(meta.get("error").asText())
                     .contains("refusing to use a different artifact")
                     .contains(recorded)
