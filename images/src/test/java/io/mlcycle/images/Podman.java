@@ -1,0 +1,161 @@
+package io.mlcycle.images;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * podman as the tests use it: images built once per run by {@code images/build}, containers run the
+ * way a pod runs them (read-only root, non-root user, {@code /tmp} writable, the termination
+ * message file bind-mounted).
+ */
+final class Podman {
+
+    static final Path ROOT = Path.of(System.getProperty("mlcycle.project.root")).toAbsolutePath();
+
+    /** The user the container tests run as (not the image's 10001: any uid must work). */
+    static final String USER = "1000";
+
+    private static boolean built;
+
+    private Podman() {}
+
+    /** A finished command: exit code and everything it printed. */
+    record Result(int exit, String output) {}
+
+    /**
+     * Builds the images from the jars the reactor packaged before this module (once per JVM).
+     * Without podman the tests are skipped on a developer's machine but fail in CI, which installs
+     * it.
+     */
+    static synchronized String tag() {
+        boolean present = Files.isExecutable(Path.of("/usr/bin/podman"));
+        if (!present && System.getenv("CI") == null) {
+            assumeTrue(false, "podman is not installed (CI installs it; see .ci/run)");
+        }
+        assertThat(present).as("podman installed (.ci/run installs it)").isTrue();
+        if (!built) {
+            Result r =
+                    run(
+                            Duration.ofMinutes(20),
+                            ROOT.resolve("images/build").toString(),
+                            "--no-package",
+                            "operator",
+                            "pivot",
+                            "trainer",
+                            "server");
+            assertThat(r.exit()).as("images/build:%n%s", r.output()).isZero();
+            System.out.print(r.output());
+            built = true;
+        }
+        return appVersion();
+    }
+
+    static String image(String name) {
+        return "mlcycle/" + name + ":" + tag();
+    }
+
+    static String appVersion() {
+        try {
+            return Files.readAllLines(ROOT.resolve("helm-chart/Chart.yaml")).stream()
+                    .filter(l -> l.startsWith("appVersion:"))
+                    .map(l -> l.substring("appVersion:".length()).trim().replace("\"", ""))
+                    .findFirst()
+                    .orElseThrow();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@code podman run} with the pod contract: read-only root, {@code --user 1000}, a writable
+     * {@code /tmp} (exec allowed: DJL loads its natives from there, as from an emptyDir), the data
+     * directory at {@code /data}, {@code terminationLog} at {@code /dev/termination-log}.
+     */
+    static List<String> runCommand(
+            String name, Path data, Path terminationLog, List<String> extra, String image) {
+        List<String> cmd = new ArrayList<>();
+        cmd.addAll(
+                List.of(
+                        "podman",
+                        "run",
+                        "--name",
+                        name,
+                        "--read-only",
+                        "--tmpfs",
+                        "/tmp:rw,exec,size=1g",
+                        "--user",
+                        USER,
+                        "-v",
+                        data + ":/data",
+                        "-v",
+                        terminationLog + ":/dev/termination-log"));
+        cmd.addAll(extra);
+        cmd.add(image);
+        return cmd;
+    }
+
+    static Result run(Duration timeout, String... command) {
+        return run(timeout, List.of(command));
+    }
+
+    static Result run(Duration timeout, List<String> command) {
+        try {
+            Path out = Files.createTempFile("podman", ".log");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+                pb.redirectOutput(out.toFile());
+                pb.environment()
+                        .putIfAbsent(
+                                "CONTAINERS_CONF",
+                                ROOT.resolve("images/containers.conf").toString());
+                Process p = pb.start();
+                if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new AssertionError(
+                            command
+                                    + " did not finish in "
+                                    + timeout
+                                    + ": "
+                                    + Files.readString(out));
+                }
+                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Removes a container whatever its state (best effort). */
+    static void remove(String name) {
+        run(Duration.ofMinutes(1), "podman", "rm", "-f", "-t", "5", name);
+    }
+
+    /** A directory or file every user may write, as a data volume is to the pod's user. */
+    static Path shared(Path p) throws IOException {
+        if (Files.isDirectory(p)) {
+            run(Duration.ofMinutes(1), "chmod", "-R", "a+rwX", p.toString());
+        } else {
+            Files.createDirectories(p.getParent());
+            if (!Files.exists(p)) {
+                Files.createFile(p);
+            }
+            run(Duration.ofMinutes(1), "chmod", "a+rw", p.toString());
+        }
+        return p;
+    }
+}

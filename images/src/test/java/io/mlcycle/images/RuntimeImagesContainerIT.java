@@ -1,0 +1,278 @@
+package io.mlcycle.images;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.ServeTask;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.Task;
+import io.mlcycle.task.TaskJson;
+import io.mlcycle.task.TrainTask;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Each runtime image runs a real task the way a pod runs it: the task in {@code MLCYCLE_TASK},
+ * read-only root, user 1000, the data volume at {@code /data}, the summary in {@code
+ * /dev/termination-log}, and the exit codes of the contract (0 succeeded, 1 failed, 2 invalid, 3
+ * waiting for data, 4 validation failed). The chain pivot → trainer → server runs on generated
+ * data.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RuntimeImagesContainerIT {
+
+    static final String AS_OF = "2026-11-20";
+    static final Task.Owner OWNER = new Task.Owner("FeatureView", "default", "items");
+    static Path work;
+    static Path data;
+
+    @BeforeAll
+    static void generate() throws Exception {
+        Podman.tag();
+        work = Podman.ROOT.resolve("images/target/containers");
+        Podman.run(Duration.ofMinutes(1), "rm", "-rf", work.toString());
+        data = Files.createDirectories(work.resolve("data"));
+        Path generator = Podman.ROOT.resolve("examples/generator/target/generator.jar");
+        Podman.Result g =
+                Podman.run(
+                        Duration.ofMinutes(3),
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        generator.toString(),
+                        "--out",
+                        data.toString(),
+                        "--users",
+                        "600",
+                        "--items",
+                        "60",
+                        "--days",
+                        "3",
+                        "--end",
+                        AS_OF,
+                        "--seed",
+                        "7");
+        assertThat(g.exit()).as(g.output()).isZero();
+        Podman.shared(data);
+    }
+
+    /** Runs {@code image} with {@code task} to completion; returns its exit code and summary. */
+    static Summary runTask(String container, String image, Task task, int expectedExit)
+            throws IOException {
+        Path log = Podman.shared(work.resolve(container + ".termination-log"));
+        Files.writeString(log, "");
+        List<String> cmd =
+                Podman.runCommand(
+                        container,
+                        data,
+                        log,
+                        List.of(
+                                "--rm",
+                                "--network",
+                                "none",
+                                "-e",
+                                "MLCYCLE_TASK=" + TaskJson.write(task)),
+                        Podman.image(image));
+        Podman.Result r = Podman.run(Duration.ofMinutes(5), cmd);
+        assertThat(r.exit())
+                .as("%s exit code; output:%n%s", container, r.output())
+                .isEqualTo(expectedExit);
+        String summary = Files.readString(log);
+        assertThat(summary).as("%s termination message", container).isNotBlank();
+        return TaskJson.readSummary(summary);
+    }
+
+    static PivotTask pivot(String asOf, String store, Integer minEntities) {
+        return new PivotTask(
+                OWNER,
+                asOf,
+                "user_id",
+                new PivotTask.Source(
+                        "file:///data/raw/item-events/dt={date}/",
+                        "parquet",
+                        "_SUCCESS",
+                        null,
+                        null),
+                new PivotTask.Window(java.time.LocalDate.parse(asOf).minusDays(3).toString(), asOf),
+                new PivotTask.Pivot("event_id", "cnt", "sum", null, 5, 0),
+                new PivotTask.Filters(null, List.of()),
+                new PivotTask.Store(store, 3),
+                new PivotTask.Validation(minEntities, null, null, null),
+                0);
+    }
+
+    static TrainTask train(int version) {
+        return new TrainTask(
+                new Task.Owner("TrainingRun", "default", "churn"),
+                "churn",
+                version,
+                "user_id",
+                List.of(
+                        new FeatureInput(
+                                "items", AS_OF, "file:///data/features/items/asOf=" + AS_OF + "/")),
+                new TrainTask.Labels(
+                        "file:///data/labels/returned/asOf=" + AS_OF + "/",
+                        "parquet",
+                        "user_id",
+                        "returned"),
+                "logistic",
+                new TrainTask.Hyperparameters(
+                        List.of(0.01),
+                        List.of("adam"),
+                        List.of(3),
+                        List.of(128),
+                        List.of(16),
+                        List.of(1),
+                        List.of(0.0),
+                        null),
+                new TrainTask.Preprocessing("minmax", null),
+                new TrainTask.Validation("holdout", 0.2, 0, 42),
+                new TrainTask.Explain("none", 0, 0, 0),
+                null,
+                null,
+                "auc",
+                "file:///data/models/churn/v" + version + "/");
+    }
+
+    @Test
+    @Order(1)
+    void thePivotImagePublishesATableAndEndsWithTheContractsExitCodes() throws Exception {
+        Summary ok =
+                runTask("pivot-ok", "pivot", pivot(AS_OF, "file:///data/features/items/", 10), 0);
+        assertThat(ok.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(ok.figures().get("entities")).isGreaterThan(100);
+        assertThat(data.resolve("features/items/asOf=" + AS_OF + "/_SUCCESS")).exists();
+
+        Summary waiting =
+                runTask(
+                        "pivot-wait",
+                        "pivot",
+                        pivot("2026-12-24", "file:///data/features/later/", 10),
+                        3);
+        assertThat(waiting.outcome()).isEqualTo(Summary.Outcome.WaitingForData);
+
+        Summary invalid = runTask("pivot-invalid", "pivot", pivot(AS_OF, "s4://nowhere/", 10), 2);
+        assertThat(invalid.outcome()).isEqualTo(Summary.Outcome.Invalid);
+        assertThat(invalid.message()).contains("s4://nowhere/");
+
+        Summary rejected =
+                runTask(
+                        "pivot-invalid-table",
+                        "pivot",
+                        pivot(AS_OF, "file:///data/features/strict/", 1_000_000),
+                        4);
+        assertThat(rejected.outcome()).isEqualTo(Summary.Outcome.ValidationFailed);
+        assertThat(data.resolve("features/strict/asOf=" + AS_OF)).doesNotExist();
+    }
+
+    @Test
+    @Order(2)
+    void theTrainerImagePublishesAModelOnceAndFailsOnASecondWrite() throws Exception {
+        Summary trained = runTask("trainer-ok", "trainer", train(1), 0);
+        assertThat(trained.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(trained.figures().get("auc")).isBetween(0.5, 1.0);
+        assertThat(trained.details().get("artifactDigest")).asString().startsWith("sha256:");
+        assertThat(data.resolve("models/churn/v1/_SUCCESS")).exists();
+
+        Summary again = runTask("trainer-again", "trainer", train(1), 1);
+        assertThat(again.outcome()).isEqualTo(Summary.Outcome.Failed);
+        assertThat(again.reason()).isEqualTo("VersionAlreadyPublished");
+    }
+
+    @Test
+    @Order(3)
+    void theServerImageBecomesReadyAnswersAnInferenceAndStopsOnSigterm() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ServeTask serve =
+                new ServeTask(
+                        new Task.Owner("ModelDeployment", "default", "churn"),
+                        "churn",
+                        "churn",
+                        1,
+                        "file:///data/models/churn/v1/",
+                        8080,
+                        0,
+                        0,
+                        0);
+        Path log = Podman.shared(work.resolve("server.termination-log"));
+        Files.writeString(log, "");
+        List<String> extra = new ArrayList<>();
+        extra.addAll(List.of("-d", "-p", "127.0.0.1:" + port + ":8080"));
+        extra.addAll(List.of("-e", "MLCYCLE_TASK=" + TaskJson.write(serve)));
+        extra.addAll(List.of("-e", "MLCYCLE_DRAIN_SECONDS=1"));
+        Podman.Result started =
+                Podman.run(
+                        Duration.ofMinutes(2),
+                        Podman.runCommand("server", data, log, extra, Podman.image("server")));
+        assertThat(started.exit()).as(started.output()).isZero();
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + port;
+            await("server ready")
+                    .atMost(Duration.ofMinutes(2))
+                    .pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptions()
+                    .until(() -> get(http, base + "/v2/health/ready").statusCode() == 200);
+            JsonNode meta = TaskJson.MAPPER.readTree(get(http, base + "/v2/models/churn").body());
+            String feature = meta.get("inputs").get(0).get("name").asText();
+            HttpResponse<String> r =
+                    http.send(
+                            HttpRequest.newBuilder(URI.create(base + "/v2/models/churn/infer"))
+                                    .POST(
+                                            HttpRequest.BodyPublishers.ofString(
+                                                    "{\"inputs\":[{\"name\":\""
+                                                            + feature
+                                                            + "\",\"shape\":[2],\"datatype\":\"FP32\",\"data\":[0,3]}]}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            JsonNode probabilities = TaskJson.MAPPER.readTree(r.body()).get("outputs").get(0);
+            assertThat(probabilities.get("data")).hasSize(2);
+            assertThat(probabilities.get("data").get(0).asDouble()).isBetween(0.0, 1.0);
+
+            Podman.Result stopped =
+                    Podman.run(Duration.ofMinutes(1), "podman", "stop", "-t", "20", "server");
+            assertThat(stopped.exit()).as(stopped.output()).isZero();
+            Podman.Result exit =
+                    Podman.run(
+                            Duration.ofMinutes(1),
+                            "podman",
+                            "inspect",
+                            "--format",
+                            "{{.State.ExitCode}}",
+                            "server");
+            // the JVM ends by the signal once the drained server wrote its summary: 128 + 15
+            assertThat(exit.output().trim()).isIn("0", "143");
+            Summary summary = TaskJson.readSummary(Files.readString(log));
+            assertThat(summary.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        } finally {
+            Podman.remove("server");
+        }
+    }
+
+    static HttpResponse<String> get(HttpClient http, String url) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
