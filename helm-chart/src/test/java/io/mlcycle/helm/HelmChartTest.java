@@ -167,6 +167,43 @@ class HelmChartTest {
     }
 
     @Test
+    void namespaceUsersGetTheKindsThroughTheBuiltInViewEditAndAdminRoles() {
+        JsonNode view = defaults.get("ClusterRole", "mlcycle-view");
+        JsonNode edit = defaults.get("ClusterRole", "mlcycle-edit");
+        for (String aggregate : List.of("view", "edit", "admin")) {
+            assertThat(
+                            view.at(
+                                            "/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-"
+                                                    + aggregate)
+                                    .asText())
+                    .isEqualTo("true");
+        }
+        assertThat(
+                        edit.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-view")
+                                .isMissingNode())
+                .isTrue();
+        assertThat(
+                        edit.at("/metadata/labels/rbac.authorization.k8s.io~1aggregate-to-edit")
+                                .asText())
+                .isEqualTo("true");
+        for (String kind :
+                List.of("featureviews", "trainingruns", "modelversions", "modeldeployments")) {
+            assertThat(verbs(rulesFor(view, "mlcycle.io", kind)))
+                    .as(kind)
+                    .containsExactlyInAnyOrder("get", "list", "watch");
+        }
+        assertThat(verbs(rulesFor(edit, "mlcycle.io", "trainingruns")))
+                .contains("create", "update", "patch", "delete");
+        // a person approves or rejects a version; the operator creates them
+        assertThat(verbs(rulesFor(edit, "mlcycle.io", "modelversions")))
+                .containsExactlyInAnyOrder("update", "patch");
+        assertThat(
+                        Chart.template(Map.of("rbac.aggregateToDefaultRoles", false))
+                                .find("ClusterRole", "mlcycle-view"))
+                .isEmpty();
+    }
+
+    @Test
     void operatorRunsAsOneHardenedNonRootReplicaWithAWritableTmp() {
         JsonNode deployment = defaults.get("Deployment", "mlcycle");
         JsonNode pod = deployment.at("/spec/template/spec");
@@ -199,6 +236,7 @@ class HelmChartTest {
         assertThat(defaults.env("MLCYCLE_DATA_CLAIM").asText()).isEqualTo("mlcycle-data");
         assertThat(defaults.env("MLCYCLE_DATA_MOUNT_PATH").asText()).isEqualTo("/data");
         assertThat(defaults.env("MLCYCLE_MODELS_URI").asText()).isEqualTo("file:///data/models/");
+        assertThat(defaults.env("MLCYCLE_RUNTIME_JOB_TTL_SECONDS").asText()).isEqualTo("86400");
 
         JsonNode runtimeSecurityContext =
                 Chart.JSON.readTree(defaults.env("MLCYCLE_RUNTIME_SECURITY_CONTEXT").asText());

@@ -58,6 +58,14 @@ public interface OperatorConfig {
 
         /** JSON of the container securityContext for runtime pods. */
         Optional<String> securityContext();
+
+        /**
+         * Seconds a finished runtime Job (and its pod) is kept for debugging before Kubernetes' TTL
+         * controller deletes it; its result is in the owner's status by then. Negative: kept until
+         * the owner is deleted.
+         */
+        @WithDefault("86400")
+        long jobTtlSeconds();
     }
 
     /** Data volume. */

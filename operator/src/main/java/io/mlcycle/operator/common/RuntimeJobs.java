@@ -193,8 +193,9 @@ public class RuntimeJobs {
 
     /**
      * A run-to-completion Job for {@code task}: restartPolicy Never, {@code backoffLimit} retries,
-     * and a pod failure policy that fails it at once on Invalid, WaitingForData and
-     * ValidationFailed (retrying cannot help those).
+     * removed {@code mlcycle.runtime.job-ttl-seconds} after it finished, and a pod failure policy
+     * that fails it at once on Invalid, WaitingForData and ValidationFailed (retrying cannot help
+     * those).
      */
     public Job job(
             HasMetadata owner,
@@ -213,6 +214,13 @@ public class RuntimeJobs {
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(backoffLimit)
+                .withTtlSecondsAfterFinished(
+                        config.runtime().jobTtlSeconds() < 0
+                                ? null
+                                : (int)
+                                        Math.min(
+                                                Integer.MAX_VALUE,
+                                                config.runtime().jobTtlSeconds()))
                 .withNewPodFailurePolicy()
                 .withRules(
                         new PodFailurePolicyRuleBuilder()

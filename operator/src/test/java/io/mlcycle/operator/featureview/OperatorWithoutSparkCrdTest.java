@@ -70,6 +70,10 @@ class OperatorWithoutSparkCrdTest {
                     public Optional<String> securityContext() {
                         return Optional.empty();
                     }
+
+                    public long jobTtlSeconds() {
+                        return 86400;
+                    }
                 };
             }
 

@@ -141,6 +141,8 @@ class TrainingRunLifecycleTest {
         Job job = awaitJob(client, "ret-train-v1-1");
         assertThat(job.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo("ret");
         assertThat(job.getMetadata().getOwnerReferences().get(0).getController()).isTrue();
+        // finished Jobs are kept a day for debugging, then removed by the TTL controller
+        assertThat(job.getSpec().getTtlSecondsAfterFinished()).isEqualTo(86400);
         TrainTask task = (TrainTask) Kubelet.task(job);
         assertThat(task.version()).isEqualTo(1);
         assertThat(task.entity()).isEqualTo("user_id");
