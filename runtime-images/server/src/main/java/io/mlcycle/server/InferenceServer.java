@@ -172,7 +172,7 @@ public final class InferenceServer implements AutoCloseable {
                     }
                     case "/ready" -> {
                         endpoint = "model_ready";
-                        code = get(ex, method, () -> readiness(ex, "ready"));
+                        code = get(ex, method, () -> modelReadiness(ex));
                     }
                     case "/infer" -> {
                         endpoint = "infer";
@@ -281,6 +281,19 @@ public final class InferenceServer implements AutoCloseable {
         return json(ex, r ? 200 : 503, "{\"" + field + "\":" + r + "}");
     }
 
+    /** {@code {"name": …, "ready": …}}, as the protocol's model ready response. */
+    private int modelReadiness(Exchange ex) throws IOException {
+        boolean r = ready();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(64);
+        try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
+            g.writeStartObject();
+            g.writeStringField("name", config.model());
+            g.writeBooleanField("ready", r);
+            g.writeEndObject();
+        }
+        return send(ex, r ? 200 : 503, "application/json", buf.toByteArray());
+    }
+
     private int serverMetadata(Exchange ex) throws IOException {
         return json(
                 ex,
@@ -301,31 +314,48 @@ public final class InferenceServer implements AutoCloseable {
             g.writeStringField("state", slot.state().name());
             if (slot.error() != null) {
                 g.writeStringField("error", slot.error());
+            } else if (m == null) {
+                g.writeStringField("error", "model '" + config.model() + "' is still loading");
             }
             if (m != null) {
                 g.writeArrayFieldStart("inputs");
+                tensorMetadata(g, DENSE_INPUT, "FP32", -1, m.numFeatures());
                 for (String f : m.model().featureNames()) {
-                    g.writeStartObject();
-                    g.writeStringField("name", f);
-                    g.writeStringField("datatype", "FP32");
-                    g.writeArrayFieldStart("shape");
-                    g.writeNumber(-1);
-                    g.writeEndArray();
-                    g.writeEndObject();
+                    tensorMetadata(g, f, "FP32", -1);
+                }
+                if (online != null) {
+                    tensorMetadata(g, EntityRequest.INPUT, "BYTES", -1);
                 }
                 g.writeEndArray();
                 g.writeArrayFieldStart("outputs");
-                output(g, "probability", "FP32");
-                output(g, "class", "INT32");
-                output(g, "prediction_id", "BYTES");
+                tensorMetadata(g, "probability", "FP32", -1);
+                tensorMetadata(g, "class", "INT32", -1);
+                tensorMetadata(g, "prediction_id", "BYTES", -1);
+                if (online != null) {
+                    tensorMetadata(g, "missing", "BOOL", -1);
+                    tensorMetadata(g, "missing_entities", "BYTES", -1);
+                }
                 g.writeEndArray();
                 g.writeObjectFieldStart("parameters");
                 g.writeNumberField("threshold", m.model().threshold());
                 g.writeNumberField("features", m.numFeatures());
                 g.writeStringField(
                         "dense_input",
-                        "one FP32 tensor of shape [n, " + m.numFeatures() + "] in input order");
+                        "one FP32 tensor of shape [n, "
+                                + m.numFeatures()
+                                + "] in input order (any name; '"
+                                + DENSE_INPUT
+                                + "' above), or instead one [n] tensor per feature name (features"
+                                + " left out are 0)");
                 g.writeNumberField("max_rows_per_request", config.maxRowsPerRequest());
+                if (online != null) {
+                    g.writeStringField(
+                            "entity_input",
+                            "'entity' BYTES [n] alone: rows are read from the online store");
+                    g.writeNumberField(
+                            "missing_entity_probability", EntityRequest.MISSING_PROBABILITY);
+                    g.writeNumberField("missing_entity_class", EntityRequest.MISSING_CLASS);
+                }
                 g.writeEndObject();
             }
             g.writeEndObject();
@@ -333,12 +363,18 @@ public final class InferenceServer implements AutoCloseable {
         return send(ex, m != null ? 200 : 503, "application/json", buf.toByteArray());
     }
 
-    private static void output(JsonGenerator g, String name, String datatype) throws IOException {
+    /** The name under which metadata lists the dense {@code [-1, F]} input. */
+    static final String DENSE_INPUT = "input";
+
+    private static void tensorMetadata(JsonGenerator g, String name, String datatype, int... shape)
+            throws IOException {
         g.writeStartObject();
         g.writeStringField("name", name);
         g.writeStringField("datatype", datatype);
         g.writeArrayFieldStart("shape");
-        g.writeNumber(-1);
+        for (int d : shape) {
+            g.writeNumber(d);
+        }
         g.writeEndArray();
         g.writeEndObject();
     }
@@ -357,16 +393,57 @@ public final class InferenceServer implements AutoCloseable {
 
     private int infer(Exchange ex) throws IOException {
         ModelSlot.Loaded m = requireReady();
-        InputStream in = body(ex);
+        if (ex.tooLarge) {
+            throw tooLarge();
+        }
+        byte[] body = ex.body();
+        int header =
+                InferenceCodec.headerLength(
+                        ex.requestHeaders.get(InferenceCodec.HEADER_LENGTH), body.length);
+        Answer a = infer(m, InferenceCodec.parse(body, header));
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(256 + a.rows() * 48);
+        int json =
+                InferenceCodec.writeResponse(
+                        buf,
+                        config.model(),
+                        version,
+                        a.id(),
+                        a.tensors(),
+                        a.outputs(),
+                        a.parameters());
+        if (json < 0) {
+            return send(ex, 200, "application/json", buf.toByteArray());
+        }
+        ex.responseHeaders.setInt(InferenceCodec.HEADER_LENGTH, json);
+        return send(ex, 200, "application/octet-stream", buf.toByteArray());
+    }
+
+    /**
+     * The answer to an inference request, whatever the transport.
+     *
+     * @param parameters scalar response parameters (may be null)
+     */
+    record Answer(
+            String id,
+            List<Tensor> tensors,
+            InferenceCodec.Outputs outputs,
+            Map<String, Object> parameters) {
+        int rows() {
+            return tensors.get(0).size();
+        }
+    }
+
+    /** Scores a parsed request: feature values, or entity ids when online features are set. */
+    Answer infer(ModelSlot.Loaded m, InferenceCodec.Parsed parsed) {
         if (online != null) {
-            EntityRequest byEntity = EntityRequest.read(ex.body(), config.maxRowsPerRequest());
+            EntityRequest byEntity = EntityRequest.of(parsed, config.maxRowsPerRequest());
             if (byEntity != null) {
-                return inferByEntity(ex, m, byEntity);
+                return inferByEntity(m, byEntity);
             }
         }
         InferenceCodec.Request req =
-                InferenceCodec.readInfer(
-                        in, m.featureIndex(), m.numFeatures(), config.maxRowsPerRequest());
+                InferenceCodec.rows(
+                        parsed, m.featureIndex(), m.numFeatures(), config.maxRowsPerRequest());
         float[] p = m.model().predict(req.rows());
         if (p.length != req.rows().rows()) {
             throw new IllegalStateException(
@@ -379,18 +456,14 @@ public final class InferenceServer implements AutoCloseable {
         double threshold = m.model().threshold();
         String[] ids = window.record(p, threshold);
         metrics.scores(p, threshold);
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(128 + p.length * 40);
-        InferenceCodec.writeInfer(
-                buf, config.model(), version, req.id(), p, threshold, ids, req.outputs());
-        return send(ex, 200, "application/json", buf.toByteArray());
+        return new Answer(req.id(), InferenceCodec.outputs(p, threshold, ids), req.outputs(), null);
     }
 
     /**
      * Scores entities with their rows from the online store. An entity no FeatureView knows gets no
      * score (missing); the store failing is a 503 for the request, never a crash.
      */
-    private int inferByEntity(Exchange ex, ModelSlot.Loaded m, EntityRequest req)
-            throws IOException {
+    private Answer inferByEntity(ModelSlot.Loaded m, EntityRequest req) {
         OnlineStoreReader.Lookup lookup;
         try {
             lookup = online.lookup(m.model(), req.entities());
@@ -435,9 +508,11 @@ public final class InferenceServer implements AutoCloseable {
         onlineMetrics.served(lookup.versions());
         Map<String, String> asOf = new TreeMap<>();
         lookup.versions().forEach((view, v) -> asOf.put(view, v.asOf()));
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(256 + n * 48);
-        EntityRequest.write(buf, config.model(), version, req, p, missing, threshold, ids, asOf);
-        return send(ex, 200, "application/json", buf.toByteArray());
+        return new Answer(
+                req.id(),
+                req.outputs(p, missing, threshold, ids),
+                req.outputs(),
+                EntityRequest.parameters(n - known, asOf));
     }
 
     private int feedback(Exchange ex) throws IOException {

@@ -105,7 +105,7 @@ class InferenceServerTest {
         return out;
     }
 
-    private static JsonNode output(JsonNode response, String name) {
+    static JsonNode output(JsonNode response, String name) {
         for (JsonNode o : response.get("outputs")) {
             if (o.get("name").asText().equals(name)) {
                 return o;
@@ -118,16 +118,23 @@ class InferenceServerTest {
     void healthAndMetadataDescribeTheLoadedModel() {
         assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
         assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
-        assertThat(http.get("/v2/models/churn/ready").status()).isEqualTo(200);
+        Http.Response ready = http.get("/v2/models/churn/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.json().get("name").asText()).isEqualTo("churn");
+        assertThat(ready.json().get("ready").asBoolean()).isTrue();
         Http.Response meta = http.get("/v2/models/churn");
         assertThat(meta.status()).isEqualTo(200);
         JsonNode m = meta.json();
         assertThat(m.get("name").asText()).isEqualTo("churn");
         assertThat(m.get("versions").get(0).asText()).isEqualTo("3");
         assertThat(m.get("platform").asText()).isNotBlank();
-        assertThat(m.get("inputs")).hasSize(TestModels.FEATURES);
-        assertThat(m.get("inputs").get(2).get("name").asText()).isEqualTo("events/e2");
-        assertThat(m.get("inputs").get(2).get("datatype").asText()).isEqualTo("FP32");
+        assertThat(m.get("inputs")).hasSize(1 + TestModels.FEATURES);
+        JsonNode dense = m.get("inputs").get(0);
+        assertThat(dense.get("name").asText()).isEqualTo("input");
+        assertThat(dense.get("shape").toString()).isEqualTo("[-1," + TestModels.FEATURES + "]");
+        assertThat(m.get("inputs").get(3).get("name").asText()).isEqualTo("events/e2");
+        assertThat(m.get("inputs").get(3).get("datatype").asText()).isEqualTo("FP32");
+        assertThat(m.get("inputs").get(3).get("shape").toString()).isEqualTo("[-1]");
         assertThat(m.get("outputs").findValuesAsText("name"))
                 .containsExactly("probability", "class", "prediction_id");
         assertThat(http.get("/v2/models/churn/versions/3").status()).isEqualTo(200);
@@ -322,9 +329,9 @@ class InferenceServerTest {
         Http.Response type =
                 http.post(
                         "/v2/models/churn/infer",
-                        "{\"inputs\":[{\"name\":\"events/e0\",\"shape\":[1],\"datatype\":\"BOOL\",\"data\":[true]}]}");
+                        "{\"inputs\":[{\"name\":\"events/e0\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"x\"]}]}");
         assertThat(type.status()).isEqualTo(400);
-        assertThat(type.json().get("error").asText()).contains("datatype 'BOOL'");
+        assertThat(type.json().get("error").asText()).contains("datatype 'BYTES'");
         Http.Response shape =
                 http.post(
                         "/v2/models/churn/infer",
@@ -379,6 +386,12 @@ class InferenceServerTest {
         try (InferenceServer broken = new InferenceServer(config(1024, 10), slot).start()) {
             Http h = new Http(broken.port());
             assertThat(h.get("/v2/health/ready").status()).as("while loading").isEqualTo(503);
+            Http.Response loading = h.get("/v2/models/churn");
+            assertThat(loading.status()).isEqualTo(503);
+            assertThat(loading.json().get("error").asText()).contains("still loading");
+            Http.Response notReady = h.get("/v2/models/churn/ready");
+            assertThat(notReady.json().get("name").asText()).isEqualTo("churn");
+            assertThat(notReady.json().get("ready").asBoolean()).isFalse();
             assertThat(slot.load(() -> ArtifactModel.load(dir))).isFalse();
             assertThat(h.get("/v2/health/live").status()).isEqualTo(200);
             assertThat(h.get("/v2/health/ready").status()).isEqualTo(503);

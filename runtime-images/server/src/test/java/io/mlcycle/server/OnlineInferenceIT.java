@@ -109,7 +109,8 @@ class OnlineInferenceIT {
                 for (int i = 0; i < ids.size(); i++) {
                     if (ids.get(i).equals("nobody")) {
                         assertThat(missing.get(i).asBoolean()).isTrue();
-                        assertThat(prob.get(i).isNull()).isTrue();
+                        assertThat(prob.get(i).asDouble()).isEqualTo(-1.0);
+                        assertThat(output(json, "class").get("data").get(i).asInt()).isEqualTo(-1);
                         assertThat(output(json, "prediction_id").get("data").get(i).asText())
                                 .isEmpty();
                     } else {
@@ -119,10 +120,19 @@ class OnlineInferenceIT {
                                 .isEqualTo(expected.get(ids.get(i)));
                     }
                 }
-                assertThat(json.get("parameters").get("missing_entities").get(0).asText())
-                        .isEqualTo("nobody");
-                assertThat(json.get("parameters").get("online_as_of").get("events").asText())
+                assertThat(output(json, "missing_entities").get("data").toString())
+                        .isEqualTo("[\"nobody\"]");
+                assertThat(json.get("parameters").get("missing_count").asInt()).isEqualTo(1);
+                assertThat(json.get("parameters").get("online_as_of.events").asText())
                         .isEqualTo("2026-11-20");
+                assertThat(json.toString()).doesNotContain("null");
+                json.get("parameters")
+                        .fields()
+                        .forEachRemaining(
+                                e ->
+                                        assertThat(e.getValue().isValueNode())
+                                                .as(e.getKey())
+                                                .isTrue());
 
                 // feature values in the request still work on a server with online features
                 Http.Response named =
