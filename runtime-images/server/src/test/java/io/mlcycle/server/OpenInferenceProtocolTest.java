@@ -7,11 +7,19 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import java.util.zip.InflaterInputStream;
 
 import static io.mlcycle.server.InferenceServerTest.output;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -213,6 +221,64 @@ class OpenInferenceProtocolTest {
                                 OipClient.request(
                                         null, List.of(denseInput("FP32", new byte[10], 2)), false)))
                 .contains("not a multiple of 4");
+    }
+
+    @Test
+    void gzipAndDeflateBodiesAreInflatedAndAnswersCompressedForClientsThatAcceptIt()
+            throws IOException {
+        List<SparseTables.Row> rows = TestModels.rows(80, 9);
+        float[] data = dense(rows, v -> v);
+        float[] expected = jsonProbabilities(data, rows.size());
+        byte[] json = jsonBody(data, rows.size()).getBytes(StandardCharsets.UTF_8);
+        OipClient.Body binary =
+                OipClient.request(
+                        null, List.of(denseInput("FP32", OipClient.fp32(data), rows.size())), true);
+        for (String encoding : List.of("gzip", "deflate")) {
+            OipClient.Response r =
+                    client.post(
+                            "/v2/models/churn/infer",
+                            new OipClient.Body(compress(encoding, json), -1),
+                            Map.of("Content-Encoding", encoding, "Accept-Encoding", encoding));
+            assertThat(r.status()).as(encoding).isEqualTo(200);
+            assertThat(r.header("Content-Encoding")).isEqualTo(encoding);
+            assertThat(r.body().length).isLessThan(inflate(encoding, r.body()).length);
+            OipClient.Response plain =
+                    new OipClient.Response(r.status(), Map.of(), inflate(encoding, r.body()));
+            JsonNode p = output(plain.json(), "probability").get("data");
+            for (int i = 0; i < expected.length; i++) {
+                assertThat((float) p.get(i).asDouble()).as(encoding).isEqualTo(expected[i]);
+            }
+            // the header length counts the JSON before compression, as the extension says
+            OipClient.Response b =
+                    client.post(
+                            "/v2/models/churn/infer",
+                            new OipClient.Body(
+                                    compress(encoding, binary.bytes()), binary.headerLength()),
+                            Map.of("Content-Encoding", encoding));
+            assertThat(b.status()).as(encoding).isEqualTo(200);
+            assertThat(b.header("Content-Encoding")).as("not asked for").isNull();
+            assertThat(OipClient.toFp32(b.binaryOutputs().get("probability")))
+                    .containsExactly(expected);
+        }
+    }
+
+    private static byte[] compress(String encoding, byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream z =
+                encoding.equals("gzip")
+                        ? new GZIPOutputStream(out)
+                        : new DeflaterOutputStream(out)) {
+            z.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] inflate(String encoding, byte[] data) throws IOException {
+        ByteArrayInputStream in = new ByteArrayInputStream(data);
+        try (InputStream z =
+                encoding.equals("gzip") ? new GZIPInputStream(in) : new InflaterInputStream(in)) {
+            return z.readAllBytes();
+        }
     }
 
     private static String error(OipClient.Body body) {
