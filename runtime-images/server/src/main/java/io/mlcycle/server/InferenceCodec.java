@@ -319,7 +319,8 @@ final class InferenceCodec {
         }
     }
 
-    private static void decode(Input in, ByteBuffer part) {
+    /** Decodes one tensor in the binary layout into the input (numbers or BYTES elements). */
+    static void decode(Input in, ByteBuffer part) {
         if (in.datatype == null) {
             throw BadRequest.of("input " + in.label() + " has no 'datatype'");
         }

@@ -23,13 +23,18 @@ import java.util.TreeMap;
  */
 public final class InferenceServer implements AutoCloseable {
 
-    /** What the server needs to know besides the model. */
+    /**
+     * What the server needs to know besides the model.
+     *
+     * @param grpcPort the port of the gRPC service (0: a free one; -1: none)
+     */
     public record Config(
             String deployment,
             String model,
             int version,
             String bindAddress,
             int port,
+            int grpcPort,
             int maxBodyBytes,
             int maxRowsPerRequest,
             int feedbackWindow,
@@ -50,6 +55,7 @@ public final class InferenceServer implements AutoCloseable {
     private final String version;
     private final String modelPath;
     private HttpTransport http;
+    private GrpcEndpoint grpc;
     private volatile boolean stopping;
     private final OnlineFeatures online;
     private final OnlineServerMetrics onlineMetrics;
@@ -82,6 +88,15 @@ public final class InferenceServer implements AutoCloseable {
                 config.port(),
                 Runtime.getRuntime().availableProcessors(),
                 config.threads());
+        if (config.grpcPort() >= 0) {
+            grpc = new GrpcEndpoint(this, config, metrics);
+            try {
+                grpc.start();
+            } catch (IOException | RuntimeException e) {
+                http.stop(0);
+                throw e;
+            }
+        }
         if (online != null) {
             online.warmInBackground();
         }
@@ -90,6 +105,11 @@ public final class InferenceServer implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** The port of the gRPC service, or -1 without one. */
+    public int grpcPort() {
+        return grpc == null ? -1 : grpc.port();
     }
 
     /** Requests answered on a worker thread: big bodies, and lookups by entity (a Redis trip). */
@@ -114,6 +134,9 @@ public final class InferenceServer implements AutoCloseable {
     /** Stops accepting connections, lets running requests finish (up to the grace), then stops. */
     public void stop(int graceSeconds) {
         drain();
+        if (grpc != null) {
+            grpc.stop(graceSeconds);
+        }
         if (http != null) {
             http.stop(graceSeconds);
         }
@@ -127,8 +150,11 @@ public final class InferenceServer implements AutoCloseable {
         stop(0);
     }
 
-    private boolean ready() {
-        return !stopping && slot.state() == ModelSlot.State.READY;
+    /** Model loaded, not draining, and the gRPC service (if any) taking calls. */
+    boolean ready() {
+        return !stopping
+                && slot.state() == ModelSlot.State.READY
+                && (grpc == null || grpc.serving());
     }
 
     /** Answers one request; never throws (the transport writes what it recorded). */
@@ -207,7 +233,7 @@ public final class InferenceServer implements AutoCloseable {
         metrics.request(endpoint, code, ex.startNanos);
     }
 
-    private static String reason(int code) {
+    static String reason(int code) {
         return switch (code) {
             case 400 -> "bad_request";
             case 404 -> "not_found";
@@ -310,7 +336,7 @@ public final class InferenceServer implements AutoCloseable {
             g.writeArrayFieldStart("versions");
             g.writeString(version);
             g.writeEndArray();
-            g.writeStringField("platform", "mlcycle_djl");
+            g.writeStringField("platform", PLATFORM);
             g.writeStringField("state", slot.state().name());
             if (slot.error() != null) {
                 g.writeStringField("error", slot.error());
@@ -319,21 +345,13 @@ public final class InferenceServer implements AutoCloseable {
             }
             if (m != null) {
                 g.writeArrayFieldStart("inputs");
-                tensorMetadata(g, DENSE_INPUT, "FP32", -1, m.numFeatures());
-                for (String f : m.model().featureNames()) {
-                    tensorMetadata(g, f, "FP32", -1);
-                }
-                if (online != null) {
-                    tensorMetadata(g, EntityRequest.INPUT, "BYTES", -1);
+                for (TensorMetadata t : inputs(m)) {
+                    t.write(g);
                 }
                 g.writeEndArray();
                 g.writeArrayFieldStart("outputs");
-                tensorMetadata(g, "probability", "FP32", -1);
-                tensorMetadata(g, "class", "INT32", -1);
-                tensorMetadata(g, "prediction_id", "BYTES", -1);
-                if (online != null) {
-                    tensorMetadata(g, "missing", "BOOL", -1);
-                    tensorMetadata(g, "missing_entities", "BYTES", -1);
+                for (TensorMetadata t : outputs()) {
+                    t.write(g);
                 }
                 g.writeEndArray();
                 g.writeObjectFieldStart("parameters");
@@ -363,23 +381,55 @@ public final class InferenceServer implements AutoCloseable {
         return send(ex, m != null ? 200 : 503, "application/json", buf.toByteArray());
     }
 
+    static final String PLATFORM = "mlcycle_djl";
+
     /** The name under which metadata lists the dense {@code [-1, F]} input. */
     static final String DENSE_INPUT = "input";
 
-    private static void tensorMetadata(JsonGenerator g, String name, String datatype, int... shape)
-            throws IOException {
-        g.writeStartObject();
-        g.writeStringField("name", name);
-        g.writeStringField("datatype", datatype);
-        g.writeArrayFieldStart("shape");
-        for (int d : shape) {
-            g.writeNumber(d);
+    /** An input or output as metadata lists it; -1 for a dimension of any size. */
+    record TensorMetadata(String name, String datatype, long... shape) {
+        void write(JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("name", name);
+            g.writeStringField("datatype", datatype);
+            g.writeArrayFieldStart("shape");
+            for (long d : shape) {
+                g.writeNumber(d);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
         }
-        g.writeEndArray();
-        g.writeEndObject();
     }
 
-    private ModelSlot.Loaded requireReady() {
+    /**
+     * The inputs: the dense {@code [-1, F]} tensor, each feature as {@code [-1]}, and {@code
+     * entity} with online features.
+     */
+    List<TensorMetadata> inputs(ModelSlot.Loaded m) {
+        List<TensorMetadata> in = new ArrayList<>();
+        in.add(new TensorMetadata(DENSE_INPUT, "FP32", -1, m.numFeatures()));
+        for (String f : m.model().featureNames()) {
+            in.add(new TensorMetadata(f, "FP32", -1));
+        }
+        if (online != null) {
+            in.add(new TensorMetadata(EntityRequest.INPUT, "BYTES", -1));
+        }
+        return in;
+    }
+
+    List<TensorMetadata> outputs() {
+        List<TensorMetadata> out = new ArrayList<>();
+        out.add(new TensorMetadata("probability", "FP32", -1));
+        out.add(new TensorMetadata("class", "INT32", -1));
+        out.add(new TensorMetadata("prediction_id", "BYTES", -1));
+        if (online != null) {
+            out.add(new TensorMetadata("missing", "BOOL", -1));
+            out.add(new TensorMetadata("missing_entities", "BYTES", -1));
+        }
+        return out;
+    }
+
+    ModelSlot.Loaded requireReady() {
         ModelSlot.Loaded m = slot.loaded();
         if (m == null) {
             String why =

@@ -1,9 +1,13 @@
 package io.mlcycle.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
+import io.mlcycle.server.oip.ServerReadyRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.mlcycle.server.Http.labels;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,6 +41,7 @@ class InferenceServerTest {
                 TestModels.MODEL,
                 TestModels.VERSION,
                 "127.0.0.1",
+                0,
                 0,
                 maxBody,
                 maxRows,
@@ -97,7 +103,7 @@ class InferenceServerTest {
         return "{\"inputs\":[" + String.join(",", inputs) + "]}";
     }
 
-    private static float[] floats(JsonNode data) {
+    static float[] floats(JsonNode data) {
         float[] out = new float[data.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) data.get(i).asDouble();
@@ -426,14 +432,24 @@ class InferenceServerTest {
     }
 
     @Test
-    void aDrainingServerReportsNotReadyButStillServes() {
+    void aDrainingServerReportsNotReadyButStillServes() throws InterruptedException {
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
+        ManagedChannel channel = null;
         try (InferenceServer s = new InferenceServer(config(64 * 1024, 10), slot).start()) {
             Http h = new Http(s.port());
+            channel =
+                    NettyChannelBuilder.forAddress("127.0.0.1", s.grpcPort())
+                            .usePlaintext()
+                            .build();
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub grpc =
+                    GRPCInferenceServiceGrpc.newBlockingStub(channel);
+            ServerReadyRequest ready = ServerReadyRequest.getDefaultInstance();
             assertThat(h.get("/v2/health/ready").status()).isEqualTo(200);
+            assertThat(grpc.serverReady(ready).getReady()).isTrue();
             s.drain();
             assertThat(h.get("/v2/health/ready").status()).isEqualTo(503);
+            assertThat(grpc.serverReady(ready).getReady()).isFalse();
             assertThat(h.get("/v2/health/live").status()).isEqualTo(200);
             assertThat(
                             h.post(
@@ -443,6 +459,10 @@ class InferenceServerTest {
                     .isEqualTo(200);
         } catch (IOException e) {
             throw new AssertionError(e);
+        } finally {
+            if (channel != null) {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
         }
     }
 

@@ -1,8 +1,21 @@
 package io.mlcycle.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
+import io.mlcycle.server.oip.ModelInferRequest;
+import io.mlcycle.server.oip.ModelInferResponse;
+import io.mlcycle.server.oip.ModelMetadataRequest;
+import io.mlcycle.server.oip.ModelMetadataResponse;
+import io.mlcycle.server.oip.ModelReadyRequest;
+import io.mlcycle.server.oip.ServerLiveRequest;
+import io.mlcycle.server.oip.ServerReadyRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,6 +28,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPInputStream;
@@ -23,6 +37,7 @@ import java.util.zip.InflaterInputStream;
 
 import static io.mlcycle.server.InferenceServerTest.output;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The protocol as clients speak it, through {@link OipClient}: binary tensors, outputs, errors. */
 class OpenInferenceProtocolTest {
@@ -279,6 +294,168 @@ class OpenInferenceProtocolTest {
                 encoding.equals("gzip") ? new GZIPInputStream(in) : new InflaterInputStream(in)) {
             return z.readAllBytes();
         }
+    }
+
+    private static ManagedChannel channel() {
+        return NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort())
+                .usePlaintext()
+                .build();
+    }
+
+    private static ModelInferRequest.Builder grpcDense(List<SparseTables.Row> rows) {
+        return ModelInferRequest.newBuilder()
+                .setModelName("churn")
+                .addInputs(
+                        ModelInferRequest.InferInputTensor.newBuilder()
+                                .setName("input")
+                                .setDatatype("FP32")
+                                .addShape(rows.size())
+                                .addShape(TestModels.FEATURES));
+    }
+
+    @Test
+    void grpcAndRestAgreeAndGrpcPredictionIdsTakeRestFeedback() throws InterruptedException {
+        float[] data = dense(ROWS, v -> v);
+        float[] viaRest = jsonProbabilities(data, ROWS.size());
+        ManagedChannel channel = channel();
+        try {
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
+                    GRPCInferenceServiceGrpc.newBlockingStub(channel);
+            assertThat(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
+            assertThat(stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady())
+                    .isTrue();
+            assertThat(
+                            stub.modelReady(ModelReadyRequest.newBuilder().setName("churn").build())
+                                    .getReady())
+                    .isTrue();
+            ModelMetadataResponse meta =
+                    stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("churn").build());
+            assertThat(meta.getInputs(0).getName()).isEqualTo("input");
+            assertThat(meta.getInputs(0).getShapeList()).containsExactly(-1L, 6L);
+            assertThat(meta.getVersionsList()).containsExactly("3");
+
+            // typed contents
+            ModelInferRequest.Builder typed = grpcDense(ROWS).setId("g-1");
+            ModelInferRequest.InferInputTensor.Builder in = typed.getInputsBuilder(0);
+            for (float v : data) {
+                in.getContentsBuilder().addFp32Contents(v);
+            }
+            ModelInferResponse r = stub.modelInfer(typed.build());
+            assertThat(r.getId()).isEqualTo("g-1");
+            assertThat(r.getModelVersion()).isEqualTo("3");
+            assertThat(r.getOutputsList())
+                    .extracting(ModelInferResponse.InferOutputTensor::getName)
+                    .containsExactly("probability", "class", "prediction_id");
+            assertThat(OipClient.toFp32(r.getRawOutputContents(0).toByteArray()))
+                    .containsExactly(viaRest);
+            int[] cls = OipClient.toInt32(r.getRawOutputContents(1).toByteArray());
+            for (int i = 0; i < viaRest.length; i++) {
+                assertThat(cls[i]).isEqualTo(viaRest[i] >= 0.5 ? 1 : 0);
+            }
+
+            // raw_input_contents, one output asked for
+            ModelInferResponse raw =
+                    stub.modelInfer(
+                            grpcDense(ROWS)
+                                    .addRawInputContents(ByteString.copyFrom(OipClient.fp32(data)))
+                                    .addOutputs(
+                                            ModelInferRequest.InferRequestedOutputTensor
+                                                    .newBuilder()
+                                                    .setName("prediction_id"))
+                                    .build());
+            assertThat(raw.getOutputsCount()).isEqualTo(1);
+            List<String> ids = OipClient.toStrings(raw.getRawOutputContents(0).toByteArray());
+            assertThat(ids).hasSize(ROWS.size()).doesNotHaveDuplicates();
+
+            // the ids are in the same feedback window as REST's
+            String feedback =
+                    "{\"feedback\":[{\"prediction_id\":\"" + ids.get(0) + "\",\"actual\":1}]}";
+            OipClient.Response fb =
+                    client.post(
+                            "/v2/models/churn/feedback",
+                            new OipClient.Body(feedback.getBytes(StandardCharsets.UTF_8), -1),
+                            Map.of());
+            assertThat(fb.json().get("accepted").asInt()).isEqualTo(1);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void grpcRefusalsCarryTheStatusAndMessageRestWouldGive() throws InterruptedException {
+        double notFoundBefore = notFoundCount();
+        ManagedChannel channel = channel();
+        try {
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
+                    GRPCInferenceServiceGrpc.newBlockingStub(channel);
+            assertThatThrownBy(() -> stub.modelInfer(grpcDense(ROWS).setModelName("other").build()))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> {
+                                assertThat(e.getStatus().getCode())
+                                        .isEqualTo(Status.Code.NOT_FOUND);
+                                assertThat(e.getStatus().getDescription())
+                                        .contains("no model 'other'");
+                            });
+            // shape says 24 rows, no values
+            assertThatThrownBy(() -> stub.modelInfer(grpcDense(ROWS).build()))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> {
+                                assertThat(e.getStatus().getCode())
+                                        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+                                assertThat(e.getStatus().getDescription())
+                                        .contains("has 0 values but shape [24, 6] needs 144");
+                            });
+            List<SparseTables.Row> many = TestModels.rows(101, 1);
+            assertThatThrownBy(
+                            () ->
+                                    stub.modelInfer(
+                                            grpcDense(many)
+                                                    .addRawInputContents(
+                                                            ByteString.copyFrom(
+                                                                    OipClient.fp32(
+                                                                            dense(many, v -> v))))
+                                                    .build()))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e ->
+                                    assertThat(e.getStatus().getDescription())
+                                            .contains("the limit is 100 rows"));
+            assertThatThrownBy(
+                            () ->
+                                    stub.modelInfer(
+                                            grpcDense(ROWS)
+                                                    .addRawInputContents(
+                                                            ByteString.copyFrom(
+                                                                    new byte[70 * 1024]))
+                                                    .build()))
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e ->
+                                    assertThat(e.getStatus().getCode())
+                                            .isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        assertThat(notFoundCount()).as("counted as REST would").isEqualTo(notFoundBefore + 1);
+    }
+
+    private static double notFoundCount() {
+        Double v =
+                Http.sample(
+                        new Http(server.port()).get("/metrics").body(),
+                        "mlcycle_errors_total",
+                        Http.labels(
+                                "deployment",
+                                "churn-prod",
+                                "version",
+                                "3",
+                                "endpoint",
+                                "infer",
+                                "reason",
+                                "not_found"));
+        return v == null ? 0 : v;
     }
 
     private static String error(OipClient.Body body) {
