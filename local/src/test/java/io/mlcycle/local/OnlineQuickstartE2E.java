@@ -195,10 +195,8 @@ class OnlineQuickstartE2E {
         }
         assertThat(missing.get(players.size()).asBoolean()).isTrue();
         assertThat(online.get(players.size()).asDouble()).isEqualTo(-1.0);
-        assertThat(output(resp, "missing_entities").toString())
-                .isEqualTo("[\"no-such-player\"]");
-        assertThat(resp.path("parameters").path("online_as_of." + VIEW).asText())
-                .isEqualTo(AS_OF);
+        assertThat(output(resp, "missing_entities").toString()).isEqualTo("[\"no-such-player\"]");
+        assertThat(resp.path("parameters").path("online_as_of." + VIEW).asText()).isEqualTo(AS_OF);
     }
 
     @Test
