@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -70,7 +71,9 @@ final class GrpcEndpoint {
                 NettyServerBuilder.forAddress(
                                 new InetSocketAddress(config.bindAddress(), config.grpcPort()))
                         .maxInboundMessageSize(config.maxBodyBytes())
-                        .executor(executor)
+                        // small calls are answered on the event loop, as small REST requests are:
+                        // a hand-off to another thread cost 10 times the CPU of the call itself
+                        .directExecutor()
                         .addService(new Service())
                         .build()
                         .start();
@@ -167,15 +170,26 @@ final class GrpcEndpoint {
 
         @Override
         public void modelInfer(ModelInferRequest req, StreamObserver<ModelInferResponse> out) {
-            answer(
-                    out,
-                    "infer",
-                    () -> {
-                        checkModel(req.getModelName(), req.getModelVersion());
-                        ModelSlot.Loaded m = server.requireReady();
-                        InferenceServer.Answer a = server.infer(m, parse(req));
-                        return response(a);
-                    });
+            Runnable call =
+                    () ->
+                            answer(
+                                    out,
+                                    "infer",
+                                    () -> {
+                                        checkModel(req.getModelName(), req.getModelVersion());
+                                        ModelSlot.Loaded m = server.requireReady();
+                                        InferenceServer.Answer a = server.infer(m, parse(req));
+                                        return response(a);
+                                    });
+            if (slow(req)) {
+                try {
+                    executor.execute(call);
+                } catch (RejectedExecutionException e) {
+                    call.run(); // shutting down: answer here rather than drop the call
+                }
+            } else {
+                call.run();
+            }
         }
     }
 
@@ -203,6 +217,22 @@ final class GrpcEndpoint {
                     Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
         }
         metrics.request(endpoint, code, start);
+    }
+
+    /**
+     * Calls kept off the event loop, as for REST: big batches, and lookups by entity (a Redis round
+     * trip).
+     */
+    private static boolean slow(ModelInferRequest req) {
+        if (req.getSerializedSize() > InferenceServer.INLINE_BODY_BYTES) {
+            return true;
+        }
+        for (ModelInferRequest.InferInputTensor t : req.getInputsList()) {
+            if (t.getName().equals(EntityRequest.INPUT)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Status status(int code) {
