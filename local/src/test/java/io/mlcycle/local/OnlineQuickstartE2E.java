@@ -142,7 +142,11 @@ class OnlineQuickstartE2E {
         String base = cluster.services().url(NS, MODEL).orElseThrow() + "/v2/models/" + MODEL;
         List<String> inputs = new ArrayList<>();
         for (JsonNode in : get(base).path("inputs")) {
-            inputs.add(in.path("name").asText());
+            // one [-1] FP32 input per feature; metadata also lists the dense [-1, F] input and
+            // the BYTES entity input
+            if (in.path("shape").size() == 1 && in.path("datatype").asText().equals("FP32")) {
+                inputs.add(in.path("name").asText());
+            }
         }
         String[] names = new String[m.numFeatures()];
         for (FeatureCatalog.Feature f : catalog.features()) {
