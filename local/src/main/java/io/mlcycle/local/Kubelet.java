@@ -883,6 +883,8 @@ public final class Kubelet implements AutoCloseable {
                 overrides.put(io.mlcycle.task.TaskJson.TASK_ENV, task);
             }
             overrides.put("PORT", Integer.toString(r.port));
+            // the pod's fixed gRPC port would clash between replicas on one host: a free one each
+            overrides.put("MLCYCLE_GRPC_PORT", "0");
             r.process =
                     launch(
                             r.ns,

@@ -229,7 +229,7 @@ public final class TrafficReplayer {
         throw new IOException("the infer response has no output '" + name + "': " + resp);
     }
 
-    /** The model's input names, from its OIP v2 metadata. */
+    /** The model's feature input names, from its OIP v2 metadata. */
     private List<String> modelInputs() throws IOException, InterruptedException {
         HttpResponse<String> r =
                 http.send(
@@ -241,7 +241,10 @@ public final class TrafficReplayer {
         }
         List<String> names = new ArrayList<>();
         for (JsonNode in : TaskJson.MAPPER.readTree(r.body()).path("inputs")) {
-            names.add(in.path("name").asText());
+            // the per-feature [-1] inputs; not the dense [-1, F] one nor the BYTES entity one
+            if (in.path("shape").size() == 1 && in.path("datatype").asText().equals("FP32")) {
+                names.add(in.path("name").asText());
+            }
         }
         if (names.isEmpty()) {
             throw new IOException("the model metadata at " + modelUrl() + " lists no inputs");

@@ -2,6 +2,7 @@ package io.mlcycle.operator.modeldeployment;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -20,6 +21,7 @@ import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,11 @@ public final class ServingResources {
 
     public static final int PORT = 8080;
     public static final String PORT_NAME = "http";
+
+    /** The server's OIP v2 gRPC port (container and Service), named {@value #GRPC_PORT_NAME}. */
+    public static final int GRPC_PORT = 8081;
+
+    public static final String GRPC_PORT_NAME = "grpc";
     public static final String VERSION_LABEL = "mlcycle.io/model-version";
     public static final String SPEC_HASH_ANNOTATION = "mlcycle.io/spec-hash";
     public static final String TRACK_LABEL = "mlcycle.io/track";
@@ -144,7 +151,16 @@ public final class ServingResources {
                                 .withName(PORT_NAME)
                                 .withContainerPort(PORT)
                                 .withProtocol("TCP")
+                                .build(),
+                        new ContainerPortBuilder()
+                                .withName(GRPC_PORT_NAME)
+                                .withContainerPort(GRPC_PORT)
+                                .withProtocol("TCP")
                                 .build()));
+        // the server binds gRPC here; its readiness endpoint is not ready while gRPC is down
+        List<EnvVar> env = new ArrayList<>(c.getEnv() == null ? List.of() : c.getEnv());
+        env.add(new EnvVar("MLCYCLE_GRPC_PORT", String.valueOf(GRPC_PORT), null));
+        c.setEnv(env);
         c.setReadinessProbe(probe("/v2/health/ready", 5, 5, 3));
         c.setLivenessProbe(probe("/v2/health/live", 30, 10, 3));
 
@@ -192,7 +208,7 @@ public final class ServingResources {
                 .build();
     }
 
-    /** ClusterIP Service: port 80 to the pods' http port. */
+    /** ClusterIP Service: port 80 to the pods' http port, 8081 (h2c) to their grpc port. */
     public static Service service(ModelDeployment md) {
         return new ServiceBuilder()
                 .withNewMetadata()
@@ -209,6 +225,13 @@ public final class ServingResources {
                 .withPort(80)
                 .withTargetPort(new IntOrString(PORT_NAME))
                 .withProtocol("TCP")
+                .endPort()
+                .addNewPort()
+                .withName(GRPC_PORT_NAME)
+                .withPort(GRPC_PORT)
+                .withTargetPort(new IntOrString(GRPC_PORT_NAME))
+                .withProtocol("TCP")
+                .withAppProtocol("kubernetes.io/h2c")
                 .endPort()
                 .endSpec()
                 .build();

@@ -89,12 +89,13 @@ class ModelDeploymentLifecycleTest {
         Container c = template.getSpec().getContainers().get(0);
         assertThat(c.getImage()).isEqualTo("mlcycle/server:0.1.0");
         assertThat(c.getPorts())
-                .singleElement()
-                .satisfies(
-                        p -> {
-                            assertThat(p.getName()).isEqualTo("http");
-                            assertThat(p.getContainerPort()).isEqualTo(8080);
-                        });
+                .extracting(p -> p.getName() + ":" + p.getContainerPort())
+                .containsExactly("http:8080", "grpc:8081");
+        assertThat(c.getEnv())
+                .anyMatch(
+                        e ->
+                                e.getName().equals("MLCYCLE_GRPC_PORT")
+                                        && e.getValue().equals("8081"));
         assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
         assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/live");
         assertThat(template.getSpec().getVolumes())
@@ -124,12 +125,9 @@ class ModelDeploymentLifecycleTest {
         assertThat(svc.getSpec().getSelector())
                 .isEqualTo(d.getSpec().getSelector().getMatchLabels());
         assertThat(svc.getSpec().getPorts())
-                .singleElement()
-                .satisfies(
-                        p -> {
-                            assertThat(p.getPort()).isEqualTo(80);
-                            assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
-                        });
+                .extracting(
+                        p -> p.getName() + ":" + p.getPort() + "->" + p.getTargetPort().getStrVal())
+                .containsExactly("http:80->http", "grpc:8081->grpc");
 
         ModelDeployment progressing =
                 awaitStatus("md-serve", m -> m.getStatus().currentVersion != null);

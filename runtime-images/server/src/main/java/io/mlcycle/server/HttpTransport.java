@@ -18,9 +18,12 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.compression.StandardCompressionOptions;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpContentCompressor;
+import io.netty.handler.codec.http.HttpContentDecompressor;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
@@ -53,9 +56,17 @@ import java.util.function.Predicate;
  * answered on the event loop itself when it is small, so a single-row request costs no thread
  * hand-off; requests the endpoints mark as slow (big batches, Redis lookups) run on a bounded pool
  * of worker threads so they never hold up the other connections of their loop. One request at a
- * time per connection: pipelined requests wait, so responses keep their order.
+ * time per connection: pipelined requests wait, so responses keep their order. Request bodies in
+ * gzip or deflate ({@code Content-Encoding}) are inflated before the body limit applies; responses
+ * are compressed for clients that send {@code Accept-Encoding}.
  */
 final class HttpTransport {
+
+    /**
+     * Responses at least this big are compressed for a client that accepts gzip or deflate; a
+     * single-row answer is not worth the CPU.
+     */
+    static final int COMPRESS_ABOVE_BYTES = 1024;
 
     private final int maxBodyBytes;
     private final Consumer<Exchange> endpoints;
@@ -120,6 +131,14 @@ final class HttpTransport {
                                             connections.add(ch);
                                             ch.pipeline()
                                                     .addLast(new HttpServerCodec())
+                                                    .addLast(
+                                                            new HttpContentCompressor(
+                                                                    COMPRESS_ABOVE_BYTES,
+                                                                    StandardCompressionOptions
+                                                                            .gzip(),
+                                                                    StandardCompressionOptions
+                                                                            .deflate()))
+                                                    .addLast(new HttpContentDecompressor())
                                                     .addLast(new HttpServerExpectContinueHandler())
                                                     .addLast(new Connection());
                                         }

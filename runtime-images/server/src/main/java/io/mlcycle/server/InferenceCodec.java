@@ -8,11 +8,11 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.task.TaskJson;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,27 +37,90 @@ final class InferenceCodec {
     private static final Set<String> NUMERIC =
             Set.of(
                     "FP32", "FP64", "FP16", "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16",
-                    "UINT32", "UINT64");
+                    "UINT32", "UINT64", "BOOL");
 
     private InferenceCodec() {}
 
+    /** A parsed inference request: the request id (may be null), the rows in CSR form. */
+    record Request(String id, SparseMatrix rows, Outputs outputs) {}
+
     /**
-     * A parsed inference request: the request id (may be null), the rows in CSR form and the
-     * outputs asked for (null: all).
+     * The request as sent, before it is turned into rows or entity ids.
+     *
+     * @param inputs the tensors, binary data already decoded
      */
-    record Request(String id, SparseMatrix rows, Set<String> outputs) {}
+    record Parsed(String id, List<Input> inputs, Outputs outputs) {
+
+        /** The input of this name, or null. */
+        Input input(String name) {
+            for (Input in : inputs) {
+                if (name.equals(in.name)) {
+                    return in;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Which outputs a request asks for and which of them in binary form.
+     *
+     * @param names the outputs asked for (null: all)
+     * @param binaryAll {@code parameters.binary_data_output} of the request
+     * @param binary outputs asked for with {@code parameters.binary_data: true}
+     * @param json outputs asked for with {@code parameters.binary_data: false}
+     */
+    record Outputs(Set<String> names, boolean binaryAll, Set<String> binary, Set<String> json) {
+
+        static final Outputs ALL_JSON = new Outputs(null, false, Set.of(), Set.of());
+
+        boolean wanted(String name) {
+            return names == null || names.contains(name);
+        }
+
+        boolean binary(String name) {
+            return binary.contains(name) || (binaryAll && !json.contains(name));
+        }
+
+        /** Refuses outputs the response does not have. */
+        void check(List<String> known, String what) {
+            if (names == null) {
+                return;
+            }
+            for (String name : names) {
+                if (!known.contains(name)) {
+                    throw BadRequest.of(
+                            "unknown output '" + abbreviate(name) + "'; the " + what + " " + known);
+                }
+            }
+        }
+    }
 
     /** The outputs of every response, in order. */
     static final List<String> OUTPUTS = List.of("probability", "class", "prediction_id");
 
+    /** The datatypes an input may have in the binary layout, with their element size. */
+    private static final Map<String, Integer> BINARY_SIZES =
+            Map.of("FP32", 4, "FP64", 8, "INT32", 4, "INT64", 8, "BOOL", 1);
+
+    /** The header giving the length of the JSON part of a body with binary tensors. */
+    static final String HEADER_LENGTH = "Inference-Header-Content-Length";
+
     /** One tensor of the request, as sent. */
-    private static final class Input {
+    static final class Input {
         String name;
         long[] shape;
         String datatype;
         float[] data = new float[16];
         int size;
         boolean sawData;
+        boolean sawBoolean;
+
+        /** The elements of a BYTES tensor (entity ids). */
+        List<String> strings;
+
+        /** {@code parameters.binary_data_size}: the data follows the JSON (-1: none). */
+        long binarySize = -1;
 
         /** Shape before data (the usual order): allocate the data array once. */
         void presize() {
@@ -77,6 +140,13 @@ final class InferenceCodec {
             data[size++] = v;
         }
 
+        void addString(String s) {
+            if (strings == null) {
+                strings = new ArrayList<>();
+            }
+            strings.add(s);
+        }
+
         String label() {
             return name == null ? "(unnamed)" : "'" + abbreviate(name) + "'";
         }
@@ -87,12 +157,61 @@ final class InferenceCodec {
      * {@code [n]} named after features (features left out are 0).
      */
     static Request readInfer(
-            InputStream body, Map<String, Integer> featureIndex, int numFeatures, int maxRows)
+            byte[] body,
+            int headerLength,
+            Map<String, Integer> featureIndex,
+            int numFeatures,
+            int maxRows)
             throws IOException {
+        return rows(parse(body, headerLength), featureIndex, numFeatures, maxRows);
+    }
+
+    /** Turns the parsed tensors into rows of features. */
+    static Request rows(
+            Parsed parsed, Map<String, Integer> featureIndex, int numFeatures, int maxRows) {
+        parsed.outputs().check(OUTPUTS, "outputs are");
+        if (parsed.inputs().isEmpty()) {
+            throw BadRequest.of("'inputs' is missing or empty");
+        }
+        SparseMatrix rows = toRows(parsed.inputs(), featureIndex, numFeatures, maxRows);
+        return new Request(parsed.id(), rows, parsed.outputs());
+    }
+
+    /**
+     * The length of the JSON part of a body: the {@value #HEADER_LENGTH} header when the body
+     * carries binary tensors, else the whole body.
+     */
+    static int headerLength(String header, int bodyLength) {
+        if (header == null) {
+            return bodyLength;
+        }
+        int h;
+        try {
+            h = Integer.parseInt(header.trim());
+        } catch (NumberFormatException e) {
+            h = -1;
+        }
+        if (h <= 0 || h > bodyLength) {
+            throw BadRequest.of(
+                    HEADER_LENGTH
+                            + " '"
+                            + abbreviate(header)
+                            + "' is not a length between 1 and the body length "
+                            + bodyLength);
+        }
+        return h;
+    }
+
+    /**
+     * Parses the JSON part ({@code headerLength} bytes) and decodes the binary tensors that follow
+     * it, in the order of the inputs that declare {@code binary_data_size}.
+     */
+    static Parsed parse(byte[] body, int headerLength) throws IOException {
         String id = null;
-        Set<String> outputs = null;
+        Outputs outputs = Outputs.ALL_JSON;
         List<Input> inputs = null;
-        try (JsonParser p = JSON.createParser(body)) {
+        boolean binaryAll = false;
+        try (JsonParser p = JSON.createParser(body, 0, headerLength)) {
             expect(p.nextToken(), JsonToken.START_OBJECT, "the request body must be a JSON object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -106,20 +225,187 @@ final class InferenceCodec {
                     }
                     case "inputs" -> inputs = readInputs(p, t);
                     case "outputs" -> outputs = readOutputs(p, t);
+                    case "parameters" -> binaryAll = readRequestParameters(p, t);
                     default -> p.skipChildren();
                 }
             }
-            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
-                throw BadRequest.of("unexpected content after the request object");
+            if (p.currentToken() != JsonToken.END_OBJECT
+                    || !blank(body, (int) p.getCurrentLocation().getByteOffset(), headerLength)) {
+                throw BadRequest.of(
+                        "unexpected content after the request object (binary tensors need the "
+                                + HEADER_LENGTH
+                                + " header)");
             }
         } catch (JsonProcessingException e) {
             throw BadRequest.of("malformed JSON: " + e.getOriginalMessage());
         }
-        if (inputs == null || inputs.isEmpty()) {
-            throw BadRequest.of("'inputs' is missing or empty");
+        if (inputs == null) {
+            inputs = List.of();
         }
-        SparseMatrix rows = toRows(inputs, featureIndex, numFeatures, maxRows);
-        return new Request(id, rows, outputs);
+        readBinary(inputs, body, headerLength);
+        if (binaryAll) {
+            outputs = new Outputs(outputs.names(), true, outputs.binary(), outputs.json());
+        }
+        return new Parsed(id, inputs, outputs);
+    }
+
+    private static boolean blank(byte[] body, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = body[i];
+            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code "parameters":{"binary_data_output":true}}; other parameters are ignored. */
+    private static boolean readRequestParameters(JsonParser p, JsonToken t) throws IOException {
+        expect(t, JsonToken.START_OBJECT, "'parameters' must be an object");
+        boolean binary = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String f = p.currentName();
+            JsonToken v = p.nextToken();
+            if (f.equals("binary_data_output")) {
+                binary = flag(v, "parameters.binary_data_output");
+            } else {
+                p.skipChildren();
+            }
+        }
+        return binary;
+    }
+
+    private static boolean flag(JsonToken v, String what) {
+        if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
+            throw BadRequest.of(what + " must be true or false");
+        }
+        return v == JsonToken.VALUE_TRUE;
+    }
+
+    /** Fills the inputs that declared {@code binary_data_size} from the bytes after the JSON. */
+    private static void readBinary(List<Input> inputs, byte[] body, int headerLength) {
+        ByteBuffer b =
+                ByteBuffer.wrap(body, headerLength, body.length - headerLength)
+                        .order(ByteOrder.LITTLE_ENDIAN);
+        for (Input in : inputs) {
+            if (in.binarySize < 0) {
+                continue;
+            }
+            if (in.sawData) {
+                throw BadRequest.of(
+                        "input " + in.label() + " has both 'data' and binary_data_size");
+            }
+            if (in.binarySize > b.remaining()) {
+                throw BadRequest.of(
+                        "input "
+                                + in.label()
+                                + " declares binary_data_size "
+                                + in.binarySize
+                                + " but only "
+                                + b.remaining()
+                                + " bytes of binary data are left");
+            }
+            ByteBuffer part = b.slice().order(ByteOrder.LITTLE_ENDIAN);
+            part.limit((int) in.binarySize);
+            b.position(b.position() + (int) in.binarySize);
+            decode(in, part);
+            in.sawData = true;
+        }
+        if (b.hasRemaining()) {
+            throw BadRequest.of(
+                    b.remaining()
+                            + " bytes after the JSON are not claimed by any input's"
+                            + " binary_data_size");
+        }
+    }
+
+    /** Decodes one tensor in the binary layout into the input (numbers or BYTES elements). */
+    static void decode(Input in, ByteBuffer part) {
+        if (in.datatype == null) {
+            throw BadRequest.of("input " + in.label() + " has no 'datatype'");
+        }
+        if (in.datatype.equals("BYTES")) {
+            while (part.hasRemaining()) {
+                if (part.remaining() < 4) {
+                    throw BadRequest.of("binary BYTES of input " + in.label() + " are truncated");
+                }
+                int len = part.getInt();
+                if (len < 0 || len > part.remaining()) {
+                    throw BadRequest.of(
+                            "binary BYTES of input "
+                                    + in.label()
+                                    + " declare an element of "
+                                    + len
+                                    + " bytes past the end of the data");
+                }
+                byte[] s = new byte[len];
+                part.get(s);
+                in.addString(new String(s, StandardCharsets.UTF_8));
+            }
+            if (in.strings == null) {
+                in.strings = new ArrayList<>();
+            }
+            return;
+        }
+        Integer width = BINARY_SIZES.get(in.datatype);
+        if (width == null) {
+            throw BadRequest.of(
+                    "binary data of datatype '"
+                            + abbreviate(in.datatype)
+                            + "' is not supported for input "
+                            + in.label()
+                            + "; use FP32, FP64, INT32, INT64 or BOOL");
+        }
+        if (part.remaining() % width != 0) {
+            throw BadRequest.of(
+                    "binary_data_size "
+                            + part.remaining()
+                            + " of input "
+                            + in.label()
+                            + " is not a multiple of "
+                            + width
+                            + " bytes ("
+                            + in.datatype
+                            + ")");
+        }
+        int n = part.remaining() / width;
+        if (in.data.length < n) {
+            in.data = new float[n];
+        }
+        switch (in.datatype) {
+            case "FP32" -> part.asFloatBuffer().get(in.data, 0, n);
+            case "FP64" -> {
+                for (int i = 0; i < n; i++) {
+                    in.data[i] = (float) part.getDouble();
+                }
+            }
+            case "INT32" -> {
+                for (int i = 0; i < n; i++) {
+                    in.data[i] = part.getInt();
+                }
+            }
+            case "INT64" -> {
+                for (int i = 0; i < n; i++) {
+                    in.data[i] = part.getLong();
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    in.data[i] = part.get() != 0 ? 1f : 0f;
+                }
+            }
+        }
+        in.size = n;
+        for (int i = 0; i < n; i++) {
+            if (!Float.isFinite(in.data[i])) {
+                throw BadRequest.of(
+                        "binary data of input "
+                                + in.label()
+                                + " holds "
+                                + in.data[i]
+                                + ", not a finite FP32 value");
+            }
+        }
     }
 
     private static List<Input> readInputs(JsonParser p, JsonToken t) throws IOException {
@@ -148,6 +434,7 @@ final class InferenceCodec {
                         readData(p, v, in);
                         in.sawData = true;
                     }
+                    case "parameters" -> readInputParameters(p, v, in);
                     default -> p.skipChildren();
                 }
             }
@@ -156,33 +443,73 @@ final class InferenceCodec {
         return inputs;
     }
 
-    /** {@code "outputs":[{"name":"probability"}, …]}: which outputs to return. */
-    private static Set<String> readOutputs(JsonParser p, JsonToken t) throws IOException {
+    /** {@code "parameters":{"binary_data_size":n}}; other parameters are ignored. */
+    private static void readInputParameters(JsonParser p, JsonToken t, Input in)
+            throws IOException {
+        expect(
+                t,
+                JsonToken.START_OBJECT,
+                "'parameters' of input " + in.label() + " must be an object");
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String f = p.currentName();
+            JsonToken v = p.nextToken();
+            if (f.equals("binary_data_size")) {
+                if (v != JsonToken.VALUE_NUMBER_INT || p.getLongValue() < 0) {
+                    throw BadRequest.of(
+                            "binary_data_size of input "
+                                    + in.label()
+                                    + " must be a non-negative integer");
+                }
+                in.binarySize = p.getLongValue();
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    /**
+     * {@code "outputs":[{"name":"probability","parameters":{"binary_data":true}}, …]}: which
+     * outputs to return, and which in binary form.
+     */
+    private static Outputs readOutputs(JsonParser p, JsonToken t) throws IOException {
         expect(t, JsonToken.START_ARRAY, "'outputs' must be an array of {\"name\": …} objects");
         Set<String> names = new HashSet<>();
+        Set<String> binary = new HashSet<>();
+        Set<String> json = new HashSet<>();
         while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
             expect(t, JsonToken.START_OBJECT, "each element of 'outputs' must be an object");
             String name = null;
+            Boolean bin = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken v = p.nextToken();
                 if (field.equals("name")) {
                     expect(v, JsonToken.VALUE_STRING, "output 'name' must be a string");
                     name = p.getText();
+                } else if (field.equals("parameters")) {
+                    expect(v, JsonToken.START_OBJECT, "output 'parameters' must be an object");
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String f = p.currentName();
+                        JsonToken pv = p.nextToken();
+                        if (f.equals("binary_data")) {
+                            bin = flag(pv, "output parameters.binary_data");
+                        } else {
+                            p.skipChildren();
+                        }
+                    }
                 } else {
                     p.skipChildren();
                 }
             }
-            if (name == null || !OUTPUTS.contains(name)) {
-                throw BadRequest.of(
-                        "unknown output "
-                                + (name == null ? "(unnamed)" : "'" + abbreviate(name) + "'")
-                                + "; the outputs are "
-                                + OUTPUTS);
+            if (name == null) {
+                throw BadRequest.of("unknown output (unnamed): each output needs a 'name'");
             }
             names.add(name);
+            if (bin != null) {
+                (bin ? binary : json).add(name);
+            }
         }
-        return names;
+        return new Outputs(names, false, binary, json);
     }
 
     private static long[] readShape(JsonParser p, JsonToken t, Input in) throws IOException {
@@ -209,21 +536,30 @@ final class InferenceCodec {
                             + in.label()
                             + " has datatype '"
                             + abbreviate(in.datatype)
-                            + "'; features are numeric: use FP32");
+                            + "'; features are numeric: use FP32, FP64, INT32, INT64 or BOOL");
         }
     }
 
     private static void readData(JsonParser p, JsonToken t, Input in) throws IOException {
-        if (in.datatype != null) {
+        boolean strings = "BYTES".equals(in.datatype);
+        if (in.datatype != null && !strings) {
             checkDatatype(in);
         }
         if (t != JsonToken.START_ARRAY) {
-            throw BadRequest.of("'data' of input " + in.label() + " must be an array of numbers");
+            throw BadRequest.of(
+                    "'data' of input "
+                            + in.label()
+                            + (strings
+                                    ? " must be an array of strings"
+                                    : " must be an array of numbers"));
         }
         int depth = 1;
         while (depth > 0) {
             t = p.nextToken();
-            if (t == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT) {
+            if (strings && (t == JsonToken.VALUE_STRING || t == JsonToken.VALUE_NUMBER_INT)) {
+                in.addString(p.getText());
+            } else if (t == JsonToken.VALUE_NUMBER_INT
+                    && p.getNumberType() == JsonParser.NumberType.INT) {
                 // counts are the common case: integer parsing is cheaper than float parsing
                 in.add(p.getIntValue());
             } else if (t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) {
@@ -237,6 +573,11 @@ final class InferenceCodec {
                                     + ", outside the FP32 range");
                 }
                 in.add(v);
+            } else if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+                in.sawBoolean = true;
+                in.add(t == JsonToken.VALUE_TRUE ? 1f : 0f);
+            } else if (t == JsonToken.VALUE_STRING && in.datatype == null) {
+                in.addString(p.getText());
             } else if (t == JsonToken.START_ARRAY) {
                 depth++;
             } else if (t == JsonToken.END_ARRAY) {
@@ -245,7 +586,9 @@ final class InferenceCodec {
                 throw BadRequest.of(
                         "'data' of input "
                                 + in.label()
-                                + " must hold only numbers, found "
+                                + (strings
+                                        ? " must hold only strings, found "
+                                        : " must hold only numbers, found ")
                                 + describe(p, t));
             }
         }
@@ -263,6 +606,9 @@ final class InferenceCodec {
             checkDatatype(in);
             if (!in.sawData) {
                 throw BadRequest.of("input " + in.label() + " has no 'data'");
+            }
+            if (in.strings != null || (in.sawBoolean && !in.datatype.equals("BOOL"))) {
+                throw BadRequest.of("'data' of input " + in.label() + " must hold only numbers");
             }
             if (in.shape.length == 0 || in.shape.length > 2) {
                 throw BadRequest.of(
@@ -412,21 +758,38 @@ final class InferenceCodec {
         return e;
     }
 
+    /** The outputs of a response to feature values: probability, class and prediction_id. */
+    static List<Tensor> outputs(float[] probability, double threshold, String[] predictionIds) {
+        int[] cls = new int[probability.length];
+        for (int i = 0; i < cls.length; i++) {
+            cls[i] = probability[i] >= threshold ? 1 : 0;
+        }
+        return List.of(
+                Tensor.fp32("probability", probability),
+                Tensor.int32("class", cls),
+                Tensor.bytes("prediction_id", predictionIds));
+    }
+
     /**
-     * Writes the OIP v2 response: probability FP32, class INT32 and prediction_id BYTES (those in
-     * {@code outputs}, or all when it is null).
+     * Writes an OIP v2 response: the JSON object, then the bytes of the outputs asked for in binary
+     * form, in output order.
+     *
+     * @param tensors every output, in order; those not asked for are left out
+     * @param parameters scalar values only (string, number, boolean)
+     * @return the length of the JSON part when some output is binary (the value of {@value
+     *     #HEADER_LENGTH}), else -1
      */
-    static void writeInfer(
-            OutputStream out,
+    static int writeResponse(
+            ByteArrayOutputStream out,
             String model,
             String version,
             String id,
-            float[] probability,
-            double threshold,
-            String[] predictionIds,
-            Set<String> outputs)
+            List<Tensor> tensors,
+            Outputs outputs,
+            Map<String, Object> parameters)
             throws IOException {
-        int n = probability.length;
+        boolean anyBinary = false;
+        ByteArrayOutputStream binary = null;
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("model_name", model);
@@ -435,48 +798,58 @@ final class InferenceCodec {
                 g.writeStringField("id", id);
             }
             g.writeArrayFieldStart("outputs");
-            if (outputs == null || outputs.contains("probability")) {
-                tensorStart(g, "probability", "FP32", n);
-                for (float v : probability) {
-                    g.writeNumber(v);
+            for (Tensor t : tensors) {
+                if (!outputs.wanted(t.name())) {
+                    continue;
                 }
-                tensorEnd(g);
-            }
-            if (outputs == null || outputs.contains("class")) {
-                tensorStart(g, "class", "INT32", n);
-                for (float v : probability) {
-                    g.writeNumber(v >= threshold ? 1 : 0);
+                g.writeStartObject();
+                g.writeStringField("name", t.name());
+                g.writeStringField("datatype", t.datatype());
+                g.writeArrayFieldStart("shape");
+                g.writeNumber(t.size());
+                g.writeEndArray();
+                if (outputs.binary(t.name())) {
+                    if (binary == null) {
+                        binary = new ByteArrayOutputStream(64 + t.size() * 8);
+                    }
+                    anyBinary = true;
+                    g.writeObjectFieldStart("parameters");
+                    g.writeNumberField("binary_data_size", t.writeBinary(binary));
+                    g.writeEndObject();
+                } else {
+                    g.writeArrayFieldStart("data");
+                    t.writeJsonData(g);
+                    g.writeEndArray();
                 }
-                tensorEnd(g);
-            }
-            if (outputs == null || outputs.contains("prediction_id")) {
-                tensorStart(g, "prediction_id", "BYTES", n);
-                for (String s : predictionIds) {
-                    g.writeString(s);
-                }
-                tensorEnd(g);
+                g.writeEndObject();
             }
             g.writeEndArray();
+            if (parameters != null && !parameters.isEmpty()) {
+                g.writeObjectFieldStart("parameters");
+                for (Map.Entry<String, Object> e : parameters.entrySet()) {
+                    Object v = e.getValue();
+                    if (v instanceof Boolean b) {
+                        g.writeBooleanField(e.getKey(), b);
+                    } else if (v instanceof Integer i) {
+                        g.writeNumberField(e.getKey(), i);
+                    } else if (v instanceof Long l) {
+                        g.writeNumberField(e.getKey(), l);
+                    } else if (v instanceof Number n) {
+                        g.writeNumberField(e.getKey(), n.doubleValue());
+                    } else {
+                        g.writeStringField(e.getKey(), String.valueOf(v));
+                    }
+                }
+                g.writeEndObject();
+            }
             g.writeEndObject();
         }
-    }
-
-    /** Opens an output tensor of shape [n] up to its data array. */
-    static void tensorStart(JsonGenerator g, String name, String datatype, int n)
-            throws IOException {
-        g.writeStartObject();
-        g.writeStringField("name", name);
-        g.writeStringField("datatype", datatype);
-        g.writeArrayFieldStart("shape");
-        g.writeNumber(n);
-        g.writeEndArray();
-        g.writeArrayFieldStart("data");
-    }
-
-    /** Closes what {@link #tensorStart} opened. */
-    static void tensorEnd(JsonGenerator g) throws IOException {
-        g.writeEndArray();
-        g.writeEndObject();
+        if (!anyBinary) {
+            return -1;
+        }
+        int header = out.size();
+        binary.writeTo(out);
+        return header;
     }
 
     /** One entry of a feedback request. */
@@ -573,17 +946,13 @@ final class InferenceCodec {
         };
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int i = 0; i < 500; i++) {
-            Request r =
-                    readInfer(
-                            new ByteArrayInputStream(bodies[i % 2]),
-                            featureIndex,
-                            n,
-                            Integer.MAX_VALUE);
+            byte[] body = bodies[i % 2];
+            Request r = readInfer(body, body.length, featureIndex, n, Integer.MAX_VALUE);
             float[] p = new float[r.rows().rows()];
             String[] ids = new String[p.length];
             Arrays.fill(ids, "warm-up");
             out.reset();
-            writeInfer(out, "warm-up", "0", r.id(), p, 0.5, ids, null);
+            writeResponse(out, "warm-up", "0", r.id(), outputs(p, 0.5, ids), r.outputs(), null);
         }
     }
 

@@ -23,13 +23,18 @@ import java.util.TreeMap;
  */
 public final class InferenceServer implements AutoCloseable {
 
-    /** What the server needs to know besides the model. */
+    /**
+     * What the server needs to know besides the model.
+     *
+     * @param grpcPort the port of the gRPC service (0: a free one; -1: none)
+     */
     public record Config(
             String deployment,
             String model,
             int version,
             String bindAddress,
             int port,
+            int grpcPort,
             int maxBodyBytes,
             int maxRowsPerRequest,
             int feedbackWindow,
@@ -50,6 +55,7 @@ public final class InferenceServer implements AutoCloseable {
     private final String version;
     private final String modelPath;
     private HttpTransport http;
+    private GrpcEndpoint grpc;
     private volatile boolean stopping;
     private final OnlineFeatures online;
     private final OnlineServerMetrics onlineMetrics;
@@ -82,6 +88,15 @@ public final class InferenceServer implements AutoCloseable {
                 config.port(),
                 Runtime.getRuntime().availableProcessors(),
                 config.threads());
+        if (config.grpcPort() >= 0) {
+            grpc = new GrpcEndpoint(this, config, metrics);
+            try {
+                grpc.start();
+            } catch (IOException | RuntimeException e) {
+                http.stop(0);
+                throw e;
+            }
+        }
         if (online != null) {
             online.warmInBackground();
         }
@@ -90,6 +105,11 @@ public final class InferenceServer implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** The port of the gRPC service, or -1 without one. */
+    public int grpcPort() {
+        return grpc == null ? -1 : grpc.port();
     }
 
     /** Requests answered on a worker thread: big bodies, and lookups by entity (a Redis trip). */
@@ -114,6 +134,9 @@ public final class InferenceServer implements AutoCloseable {
     /** Stops accepting connections, lets running requests finish (up to the grace), then stops. */
     public void stop(int graceSeconds) {
         drain();
+        if (grpc != null) {
+            grpc.stop(graceSeconds);
+        }
         if (http != null) {
             http.stop(graceSeconds);
         }
@@ -127,8 +150,11 @@ public final class InferenceServer implements AutoCloseable {
         stop(0);
     }
 
-    private boolean ready() {
-        return !stopping && slot.state() == ModelSlot.State.READY;
+    /** Model loaded, not draining, and the gRPC service (if any) taking calls. */
+    boolean ready() {
+        return !stopping
+                && slot.state() == ModelSlot.State.READY
+                && (grpc == null || grpc.serving());
     }
 
     /** Answers one request; never throws (the transport writes what it recorded). */
@@ -172,7 +198,7 @@ public final class InferenceServer implements AutoCloseable {
                     }
                     case "/ready" -> {
                         endpoint = "model_ready";
-                        code = get(ex, method, () -> readiness(ex, "ready"));
+                        code = get(ex, method, () -> modelReadiness(ex));
                     }
                     case "/infer" -> {
                         endpoint = "infer";
@@ -207,7 +233,7 @@ public final class InferenceServer implements AutoCloseable {
         metrics.request(endpoint, code, ex.startNanos);
     }
 
-    private static String reason(int code) {
+    static String reason(int code) {
         return switch (code) {
             case 400 -> "bad_request";
             case 404 -> "not_found";
@@ -281,6 +307,19 @@ public final class InferenceServer implements AutoCloseable {
         return json(ex, r ? 200 : 503, "{\"" + field + "\":" + r + "}");
     }
 
+    /** {@code {"name": …, "ready": …}}, as the protocol's model ready response. */
+    private int modelReadiness(Exchange ex) throws IOException {
+        boolean r = ready();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(64);
+        try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
+            g.writeStartObject();
+            g.writeStringField("name", config.model());
+            g.writeBooleanField("ready", r);
+            g.writeEndObject();
+        }
+        return send(ex, r ? 200 : 503, "application/json", buf.toByteArray());
+    }
+
     private int serverMetadata(Exchange ex) throws IOException {
         return json(
                 ex,
@@ -297,35 +336,44 @@ public final class InferenceServer implements AutoCloseable {
             g.writeArrayFieldStart("versions");
             g.writeString(version);
             g.writeEndArray();
-            g.writeStringField("platform", "mlcycle_djl");
+            g.writeStringField("platform", PLATFORM);
             g.writeStringField("state", slot.state().name());
             if (slot.error() != null) {
                 g.writeStringField("error", slot.error());
+            } else if (m == null) {
+                g.writeStringField("error", "model '" + config.model() + "' is still loading");
             }
             if (m != null) {
                 g.writeArrayFieldStart("inputs");
-                for (String f : m.model().featureNames()) {
-                    g.writeStartObject();
-                    g.writeStringField("name", f);
-                    g.writeStringField("datatype", "FP32");
-                    g.writeArrayFieldStart("shape");
-                    g.writeNumber(-1);
-                    g.writeEndArray();
-                    g.writeEndObject();
+                for (TensorMetadata t : inputs(m)) {
+                    t.write(g);
                 }
                 g.writeEndArray();
                 g.writeArrayFieldStart("outputs");
-                output(g, "probability", "FP32");
-                output(g, "class", "INT32");
-                output(g, "prediction_id", "BYTES");
+                for (TensorMetadata t : outputs()) {
+                    t.write(g);
+                }
                 g.writeEndArray();
                 g.writeObjectFieldStart("parameters");
                 g.writeNumberField("threshold", m.model().threshold());
                 g.writeNumberField("features", m.numFeatures());
                 g.writeStringField(
                         "dense_input",
-                        "one FP32 tensor of shape [n, " + m.numFeatures() + "] in input order");
+                        "one FP32 tensor of shape [n, "
+                                + m.numFeatures()
+                                + "] in input order (any name; '"
+                                + DENSE_INPUT
+                                + "' above), or instead one [n] tensor per feature name (features"
+                                + " left out are 0)");
                 g.writeNumberField("max_rows_per_request", config.maxRowsPerRequest());
+                if (online != null) {
+                    g.writeStringField(
+                            "entity_input",
+                            "'entity' BYTES [n] alone: rows are read from the online store");
+                    g.writeNumberField(
+                            "missing_entity_probability", EntityRequest.MISSING_PROBABILITY);
+                    g.writeNumberField("missing_entity_class", EntityRequest.MISSING_CLASS);
+                }
                 g.writeEndObject();
             }
             g.writeEndObject();
@@ -333,17 +381,55 @@ public final class InferenceServer implements AutoCloseable {
         return send(ex, m != null ? 200 : 503, "application/json", buf.toByteArray());
     }
 
-    private static void output(JsonGenerator g, String name, String datatype) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("name", name);
-        g.writeStringField("datatype", datatype);
-        g.writeArrayFieldStart("shape");
-        g.writeNumber(-1);
-        g.writeEndArray();
-        g.writeEndObject();
+    static final String PLATFORM = "mlcycle_djl";
+
+    /** The name under which metadata lists the dense {@code [-1, F]} input. */
+    static final String DENSE_INPUT = "input";
+
+    /** An input or output as metadata lists it; -1 for a dimension of any size. */
+    record TensorMetadata(String name, String datatype, long... shape) {
+        void write(JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("name", name);
+            g.writeStringField("datatype", datatype);
+            g.writeArrayFieldStart("shape");
+            for (long d : shape) {
+                g.writeNumber(d);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
     }
 
-    private ModelSlot.Loaded requireReady() {
+    /**
+     * The inputs: the dense {@code [-1, F]} tensor, each feature as {@code [-1]}, and {@code
+     * entity} with online features.
+     */
+    List<TensorMetadata> inputs(ModelSlot.Loaded m) {
+        List<TensorMetadata> in = new ArrayList<>();
+        in.add(new TensorMetadata(DENSE_INPUT, "FP32", -1, m.numFeatures()));
+        for (String f : m.model().featureNames()) {
+            in.add(new TensorMetadata(f, "FP32", -1));
+        }
+        if (online != null) {
+            in.add(new TensorMetadata(EntityRequest.INPUT, "BYTES", -1));
+        }
+        return in;
+    }
+
+    List<TensorMetadata> outputs() {
+        List<TensorMetadata> out = new ArrayList<>();
+        out.add(new TensorMetadata("probability", "FP32", -1));
+        out.add(new TensorMetadata("class", "INT32", -1));
+        out.add(new TensorMetadata("prediction_id", "BYTES", -1));
+        if (online != null) {
+            out.add(new TensorMetadata("missing", "BOOL", -1));
+            out.add(new TensorMetadata("missing_entities", "BYTES", -1));
+        }
+        return out;
+    }
+
+    ModelSlot.Loaded requireReady() {
         ModelSlot.Loaded m = slot.loaded();
         if (m == null) {
             String why =
@@ -357,16 +443,57 @@ public final class InferenceServer implements AutoCloseable {
 
     private int infer(Exchange ex) throws IOException {
         ModelSlot.Loaded m = requireReady();
-        InputStream in = body(ex);
+        if (ex.tooLarge) {
+            throw tooLarge();
+        }
+        byte[] body = ex.body();
+        int header =
+                InferenceCodec.headerLength(
+                        ex.requestHeaders.get(InferenceCodec.HEADER_LENGTH), body.length);
+        Answer a = infer(m, InferenceCodec.parse(body, header));
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(256 + a.rows() * 48);
+        int json =
+                InferenceCodec.writeResponse(
+                        buf,
+                        config.model(),
+                        version,
+                        a.id(),
+                        a.tensors(),
+                        a.outputs(),
+                        a.parameters());
+        if (json < 0) {
+            return send(ex, 200, "application/json", buf.toByteArray());
+        }
+        ex.responseHeaders.setInt(InferenceCodec.HEADER_LENGTH, json);
+        return send(ex, 200, "application/octet-stream", buf.toByteArray());
+    }
+
+    /**
+     * The answer to an inference request, whatever the transport.
+     *
+     * @param parameters scalar response parameters (may be null)
+     */
+    record Answer(
+            String id,
+            List<Tensor> tensors,
+            InferenceCodec.Outputs outputs,
+            Map<String, Object> parameters) {
+        int rows() {
+            return tensors.get(0).size();
+        }
+    }
+
+    /** Scores a parsed request: feature values, or entity ids when online features are set. */
+    Answer infer(ModelSlot.Loaded m, InferenceCodec.Parsed parsed) {
         if (online != null) {
-            EntityRequest byEntity = EntityRequest.read(ex.body(), config.maxRowsPerRequest());
+            EntityRequest byEntity = EntityRequest.of(parsed, config.maxRowsPerRequest());
             if (byEntity != null) {
-                return inferByEntity(ex, m, byEntity);
+                return inferByEntity(m, byEntity);
             }
         }
         InferenceCodec.Request req =
-                InferenceCodec.readInfer(
-                        in, m.featureIndex(), m.numFeatures(), config.maxRowsPerRequest());
+                InferenceCodec.rows(
+                        parsed, m.featureIndex(), m.numFeatures(), config.maxRowsPerRequest());
         float[] p = m.model().predict(req.rows());
         if (p.length != req.rows().rows()) {
             throw new IllegalStateException(
@@ -379,18 +506,14 @@ public final class InferenceServer implements AutoCloseable {
         double threshold = m.model().threshold();
         String[] ids = window.record(p, threshold);
         metrics.scores(p, threshold);
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(128 + p.length * 40);
-        InferenceCodec.writeInfer(
-                buf, config.model(), version, req.id(), p, threshold, ids, req.outputs());
-        return send(ex, 200, "application/json", buf.toByteArray());
+        return new Answer(req.id(), InferenceCodec.outputs(p, threshold, ids), req.outputs(), null);
     }
 
     /**
      * Scores entities with their rows from the online store. An entity no FeatureView knows gets no
      * score (missing); the store failing is a 503 for the request, never a crash.
      */
-    private int inferByEntity(Exchange ex, ModelSlot.Loaded m, EntityRequest req)
-            throws IOException {
+    private Answer inferByEntity(ModelSlot.Loaded m, EntityRequest req) {
         OnlineStoreReader.Lookup lookup;
         try {
             lookup = online.lookup(m.model(), req.entities());
@@ -435,9 +558,11 @@ public final class InferenceServer implements AutoCloseable {
         onlineMetrics.served(lookup.versions());
         Map<String, String> asOf = new TreeMap<>();
         lookup.versions().forEach((view, v) -> asOf.put(view, v.asOf()));
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(256 + n * 48);
-        EntityRequest.write(buf, config.model(), version, req, p, missing, threshold, ids, asOf);
-        return send(ex, 200, "application/json", buf.toByteArray());
+        return new Answer(
+                req.id(),
+                req.outputs(p, missing, threshold, ids),
+                req.outputs(),
+                EntityRequest.parameters(n - known, asOf));
     }
 
     private int feedback(Exchange ex) throws IOException {

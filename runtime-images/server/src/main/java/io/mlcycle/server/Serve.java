@@ -22,6 +22,12 @@ final class Serve {
     /** Worker threads of the HTTP server (default: 2 per core, at least 4). */
     static final String THREADS_ENV = "MLCYCLE_SERVER_THREADS";
 
+    /**
+     * Port of the gRPC service (default 0: a free one, printed at start; -1: no gRPC). A pod sets
+     * it to the container port named {@code grpc}.
+     */
+    static final String GRPC_PORT_ENV = "MLCYCLE_GRPC_PORT";
+
     static final int DEFAULT_MAX_BODY_BYTES = 8 << 20;
     static final int DEFAULT_MAX_ROWS = 10_000;
     static final int DEFAULT_FEEDBACK_WINDOW = 100_000;
@@ -69,12 +75,29 @@ final class Serve {
                         THREADS_ENV + " '" + env.get(THREADS_ENV) + "' is not a positive number");
             }
         }
+        int grpcPort = 0;
+        if (env.get(GRPC_PORT_ENV) != null) {
+            try {
+                grpcPort = Integer.parseInt(env.get(GRPC_PORT_ENV).trim());
+            } catch (NumberFormatException e) {
+                grpcPort = -2;
+            }
+            if (grpcPort < -1 || grpcPort > 65535) {
+                throw TaskFailure.invalid(
+                        "InvalidTask",
+                        GRPC_PORT_ENV
+                                + " '"
+                                + env.get(GRPC_PORT_ENV)
+                                + "' is not a port in 0..65535 (or -1: no gRPC)");
+            }
+        }
         return new InferenceServer.Config(
                 deployment,
                 task.model(),
                 task.version(),
                 bind,
                 task.port(),
+                grpcPort,
                 positive(task.maxBodyBytes(), DEFAULT_MAX_BODY_BYTES, "maxBodyBytes"),
                 positive(task.maxRowsPerRequest(), DEFAULT_MAX_ROWS, "maxRowsPerRequest"),
                 positive(task.feedbackWindow(), DEFAULT_FEEDBACK_WINDOW, "feedbackWindow"),
@@ -118,7 +141,13 @@ final class Serve {
             throw new TaskFailure(
                     Summary.Outcome.Failed,
                     "BindFailed",
-                    "cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + e);
+                    "cannot listen on "
+                            + config.bindAddress()
+                            + ":"
+                            + config.port()
+                            + (config.grpcPort() > 0 ? " and gRPC port " + config.grpcPort() : "")
+                            + ": "
+                            + e);
         }
         // the port line is how local mode and tests find a server started with port 0
         System.out.println(
@@ -129,7 +158,8 @@ final class Serve {
                         + " model "
                         + config.model()
                         + " version "
-                        + config.version());
+                        + config.version()
+                        + (server.grpcPort() >= 0 ? " grpc " + server.grpcPort() : ""));
         System.out.flush();
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook =

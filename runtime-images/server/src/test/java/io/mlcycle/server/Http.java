@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 /** A small HTTP client for the server tests, plus a reader of the Prometheus text format. */
 final class Http {
 
-    private static final HttpClient CLIENT =
+    static final HttpClient CLIENT =
             HttpClient.newBuilder()
                     .version(HttpClient.Version.HTTP_1_1)
                     .connectTimeout(Duration.ofSeconds(5))

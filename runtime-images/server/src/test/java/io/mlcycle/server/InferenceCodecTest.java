@@ -17,8 +17,8 @@ class InferenceCodecTest {
     private static final Map<String, Integer> INDEX = Map.of("v/a", 0, "v/b", 1, "v/c", 2);
 
     private static InferenceCodec.Request parse(String json) throws IOException {
-        return InferenceCodec.readInfer(
-                new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), INDEX, 3, 4);
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        return InferenceCodec.readInfer(body, body.length, INDEX, 3, 4);
     }
 
     private static String error(String json) {
@@ -126,9 +126,9 @@ class InferenceCodecTest {
     void requestedOutputsAreReadAndUnknownOnesRefused() throws IOException {
         String input =
                 "\"inputs\":[{\"name\":\"v/a\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]";
-        assertThat(parse("{" + input + ",\"outputs\":[{\"name\":\"class\"}]}").outputs())
+        assertThat(parse("{" + input + ",\"outputs\":[{\"name\":\"class\"}]}").outputs().names())
                 .containsExactly("class");
-        assertThat(parse("{" + input + "}").outputs()).isNull();
+        assertThat(parse("{" + input + "}").outputs().names()).isNull();
         assertThat(error("{" + input + ",\"outputs\":[{\"name\":\"score\"}]}"))
                 .contains("unknown output 'score'");
     }

@@ -1,9 +1,13 @@
 package io.mlcycle.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
+import io.mlcycle.server.oip.ServerReadyRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.mlcycle.server.Http.labels;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,6 +41,7 @@ class InferenceServerTest {
                 TestModels.MODEL,
                 TestModels.VERSION,
                 "127.0.0.1",
+                0,
                 0,
                 maxBody,
                 maxRows,
@@ -97,7 +103,7 @@ class InferenceServerTest {
         return "{\"inputs\":[" + String.join(",", inputs) + "]}";
     }
 
-    private static float[] floats(JsonNode data) {
+    static float[] floats(JsonNode data) {
         float[] out = new float[data.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) data.get(i).asDouble();
@@ -105,7 +111,7 @@ class InferenceServerTest {
         return out;
     }
 
-    private static JsonNode output(JsonNode response, String name) {
+    static JsonNode output(JsonNode response, String name) {
         for (JsonNode o : response.get("outputs")) {
             if (o.get("name").asText().equals(name)) {
                 return o;
@@ -118,16 +124,23 @@ class InferenceServerTest {
     void healthAndMetadataDescribeTheLoadedModel() {
         assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
         assertThat(http.get("/v2/health/ready").status()).isEqualTo(200);
-        assertThat(http.get("/v2/models/churn/ready").status()).isEqualTo(200);
+        Http.Response ready = http.get("/v2/models/churn/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.json().get("name").asText()).isEqualTo("churn");
+        assertThat(ready.json().get("ready").asBoolean()).isTrue();
         Http.Response meta = http.get("/v2/models/churn");
         assertThat(meta.status()).isEqualTo(200);
         JsonNode m = meta.json();
         assertThat(m.get("name").asText()).isEqualTo("churn");
         assertThat(m.get("versions").get(0).asText()).isEqualTo("3");
         assertThat(m.get("platform").asText()).isNotBlank();
-        assertThat(m.get("inputs")).hasSize(TestModels.FEATURES);
-        assertThat(m.get("inputs").get(2).get("name").asText()).isEqualTo("events/e2");
-        assertThat(m.get("inputs").get(2).get("datatype").asText()).isEqualTo("FP32");
+        assertThat(m.get("inputs")).hasSize(1 + TestModels.FEATURES);
+        JsonNode dense = m.get("inputs").get(0);
+        assertThat(dense.get("name").asText()).isEqualTo("input");
+        assertThat(dense.get("shape").toString()).isEqualTo("[-1," + TestModels.FEATURES + "]");
+        assertThat(m.get("inputs").get(3).get("name").asText()).isEqualTo("events/e2");
+        assertThat(m.get("inputs").get(3).get("datatype").asText()).isEqualTo("FP32");
+        assertThat(m.get("inputs").get(3).get("shape").toString()).isEqualTo("[-1]");
         assertThat(m.get("outputs").findValuesAsText("name"))
                 .containsExactly("probability", "class", "prediction_id");
         assertThat(http.get("/v2/models/churn/versions/3").status()).isEqualTo(200);
@@ -322,9 +335,9 @@ class InferenceServerTest {
         Http.Response type =
                 http.post(
                         "/v2/models/churn/infer",
-                        "{\"inputs\":[{\"name\":\"events/e0\",\"shape\":[1],\"datatype\":\"BOOL\",\"data\":[true]}]}");
+                        "{\"inputs\":[{\"name\":\"events/e0\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"x\"]}]}");
         assertThat(type.status()).isEqualTo(400);
-        assertThat(type.json().get("error").asText()).contains("datatype 'BOOL'");
+        assertThat(type.json().get("error").asText()).contains("datatype 'BYTES'");
         Http.Response shape =
                 http.post(
                         "/v2/models/churn/infer",
@@ -379,6 +392,12 @@ class InferenceServerTest {
         try (InferenceServer broken = new InferenceServer(config(1024, 10), slot).start()) {
             Http h = new Http(broken.port());
             assertThat(h.get("/v2/health/ready").status()).as("while loading").isEqualTo(503);
+            Http.Response loading = h.get("/v2/models/churn");
+            assertThat(loading.status()).isEqualTo(503);
+            assertThat(loading.json().get("error").asText()).contains("still loading");
+            Http.Response notReady = h.get("/v2/models/churn/ready");
+            assertThat(notReady.json().get("name").asText()).isEqualTo("churn");
+            assertThat(notReady.json().get("ready").asBoolean()).isFalse();
             assertThat(slot.load(() -> ArtifactModel.load(dir))).isFalse();
             assertThat(h.get("/v2/health/live").status()).isEqualTo(200);
             assertThat(h.get("/v2/health/ready").status()).isEqualTo(503);
@@ -413,14 +432,24 @@ class InferenceServerTest {
     }
 
     @Test
-    void aDrainingServerReportsNotReadyButStillServes() {
+    void aDrainingServerReportsNotReadyButStillServes() throws InterruptedException {
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
+        ManagedChannel channel = null;
         try (InferenceServer s = new InferenceServer(config(64 * 1024, 10), slot).start()) {
             Http h = new Http(s.port());
+            channel =
+                    NettyChannelBuilder.forAddress("127.0.0.1", s.grpcPort())
+                            .usePlaintext()
+                            .build();
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub grpc =
+                    GRPCInferenceServiceGrpc.newBlockingStub(channel);
+            ServerReadyRequest ready = ServerReadyRequest.getDefaultInstance();
             assertThat(h.get("/v2/health/ready").status()).isEqualTo(200);
+            assertThat(grpc.serverReady(ready).getReady()).isTrue();
             s.drain();
             assertThat(h.get("/v2/health/ready").status()).isEqualTo(503);
+            assertThat(grpc.serverReady(ready).getReady()).isFalse();
             assertThat(h.get("/v2/health/live").status()).isEqualTo(200);
             assertThat(
                             h.post(
@@ -430,6 +459,10 @@ class InferenceServerTest {
                     .isEqualTo(200);
         } catch (IOException e) {
             throw new AssertionError(e);
+        } finally {
+            if (channel != null) {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
         }
     }
 

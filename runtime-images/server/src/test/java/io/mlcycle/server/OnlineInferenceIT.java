@@ -1,6 +1,9 @@
 package io.mlcycle.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
@@ -9,6 +12,9 @@ import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.online.LocalRedis;
 import io.mlcycle.online.OnlineStoreWriter;
 import io.mlcycle.online.RedisEndpoint;
+import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
+import io.mlcycle.server.oip.ModelInferRequest;
+import io.mlcycle.server.oip.ModelInferResponse;
 import io.mlcycle.task.ServeTask;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +25,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,6 +56,29 @@ class OnlineInferenceIT {
             }
         }
         throw new AssertionError("no output " + name + " in " + response);
+    }
+
+    private static ModelInferResponse grpcByEntity(int port, List<String> ids)
+            throws InterruptedException {
+        ManagedChannel channel =
+                NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            ModelInferRequest.InferInputTensor.Builder in =
+                    ModelInferRequest.InferInputTensor.newBuilder()
+                            .setName("entity")
+                            .setDatatype("BYTES")
+                            .addShape(ids.size());
+            ids.forEach(
+                    id -> in.getContentsBuilder().addBytesContents(ByteString.copyFromUtf8(id)));
+            return GRPCInferenceServiceGrpc.newBlockingStub(channel)
+                    .modelInfer(
+                            ModelInferRequest.newBuilder()
+                                    .setModelName("churn")
+                                    .addInputs(in)
+                                    .build());
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     private static InferenceServer server(String redisUrl) {
@@ -109,7 +139,8 @@ class OnlineInferenceIT {
                 for (int i = 0; i < ids.size(); i++) {
                     if (ids.get(i).equals("nobody")) {
                         assertThat(missing.get(i).asBoolean()).isTrue();
-                        assertThat(prob.get(i).isNull()).isTrue();
+                        assertThat(prob.get(i).asDouble()).isEqualTo(-1.0);
+                        assertThat(output(json, "class").get("data").get(i).asInt()).isEqualTo(-1);
                         assertThat(output(json, "prediction_id").get("data").get(i).asText())
                                 .isEmpty();
                     } else {
@@ -119,10 +150,19 @@ class OnlineInferenceIT {
                                 .isEqualTo(expected.get(ids.get(i)));
                     }
                 }
-                assertThat(json.get("parameters").get("missing_entities").get(0).asText())
-                        .isEqualTo("nobody");
-                assertThat(json.get("parameters").get("online_as_of").get("events").asText())
+                assertThat(output(json, "missing_entities").get("data").toString())
+                        .isEqualTo("[\"nobody\"]");
+                assertThat(json.get("parameters").get("missing_count").asInt()).isEqualTo(1);
+                assertThat(json.get("parameters").get("online_as_of.events").asText())
                         .isEqualTo("2026-11-20");
+                assertThat(json.toString()).doesNotContain("null");
+                json.get("parameters")
+                        .fields()
+                        .forEachRemaining(
+                                e ->
+                                        assertThat(e.getValue().isValueNode())
+                                                .as(e.getKey())
+                                                .isTrue());
 
                 // feature values in the request still work on a server with online features
                 Http.Response named =
@@ -151,6 +191,30 @@ class OnlineInferenceIT {
                                         "mlcycle_online_lookup_seconds_count",
                                         Http.labels("deployment", "churn-prod", "version", "3")))
                         .isEqualTo(1.0);
+
+                // the same by gRPC (BYTES contents) and by binary REST (BYTES in the binary layout)
+                ModelInferResponse g = grpcByEntity(server.grpcPort(), ids);
+                assertThat(OipClient.toFp32(g.getRawOutputContents(0).toByteArray()))
+                        .containsExactly(InferenceServerTest.floats(prob));
+                assertThat(g.getParametersMap().get("missing_count").getInt64Param()).isEqualTo(1);
+                OipClient.Response bin =
+                        new OipClient(server.port())
+                                .infer(
+                                        "churn",
+                                        OipClient.request(
+                                                null,
+                                                List.of(
+                                                        new OipClient.Input(
+                                                                "entity",
+                                                                "BYTES",
+                                                                new long[] {ids.size()},
+                                                                OipClient.bytes(ids))),
+                                                true));
+                assertThat(bin.status()).isEqualTo(200);
+                assertThat(OipClient.toFp32(bin.binaryOutputs().get("probability")))
+                        .containsExactly(InferenceServerTest.floats(prob));
+                assertThat(OipClient.toStrings(bin.binaryOutputs().get("missing_entities")))
+                        .containsExactly("nobody");
             }
         }
     }

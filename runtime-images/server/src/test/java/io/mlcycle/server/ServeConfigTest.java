@@ -33,6 +33,11 @@ class ServeConfigTest {
         assertThat(c.maxBodyBytes()).isEqualTo(Serve.DEFAULT_MAX_BODY_BYTES);
         assertThat(c.maxRowsPerRequest()).isEqualTo(Serve.DEFAULT_MAX_ROWS);
         assertThat(c.feedbackWindow()).isEqualTo(Serve.DEFAULT_FEEDBACK_WINDOW);
+        assertThat(c.grpcPort()).as("a free port unless the pod names one").isZero();
+        assertThat(
+                        Serve.config(task("m", 0, 0, 0, 0), Map.of(Serve.GRPC_PORT_ENV, "8081"))
+                                .grpcPort())
+                .isEqualTo(8081);
         assertThat(Serve.config(task("m", 0, 10, 5, 7), Map.of()).bindAddress())
                 .isEqualTo("0.0.0.0");
     }
@@ -49,5 +54,10 @@ class ServeConfigTest {
         assertThatThrownBy(
                         () -> Serve.config(task("m", 0, 0, 0, 0), Map.of(Serve.THREADS_ENV, "x")))
                 .hasMessageContaining(Serve.THREADS_ENV);
+        assertThatThrownBy(
+                        () ->
+                                Serve.config(
+                                        task("m", 0, 0, 0, 0), Map.of(Serve.GRPC_PORT_ENV, "-5")))
+                .hasMessageContaining(Serve.GRPC_PORT_ENV + " '-5'");
     }
 }

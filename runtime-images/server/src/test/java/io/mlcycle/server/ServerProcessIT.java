@@ -1,8 +1,13 @@
 package io.mlcycle.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
 import io.mlcycle.common.ArtifactDigest;
 import io.mlcycle.common.VersionedStore;
+import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
+import io.mlcycle.server.oip.ModelInferRequest;
+import io.mlcycle.server.oip.ModelInferResponse;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.ServeTask;
@@ -14,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +36,7 @@ class ServerProcessIT {
 
     private static final Task.Owner OWNER = new Task.Owner("ModelDeployment", "ml", "churn");
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern GRPC = Pattern.compile("listening on .* grpc (\\d+)$");
 
     /** A started server process; its output goes to a file, read whole after it ends. */
     private record Server(Process process, Path log) {
@@ -97,6 +104,41 @@ class ServerProcessIT {
             Thread.sleep(50);
         }
         throw new AssertionError("server never printed its port: " + s.output());
+    }
+
+    /** Scores one row with events/e0 high through the jar's gRPC port; returns its class. */
+    private static int grpcClassOfE0High(Server s) throws InterruptedException {
+        int port = -1;
+        for (String line : s.output()) {
+            Matcher m = GRPC.matcher(line);
+            if (m.find()) {
+                port = Integer.parseInt(m.group(1));
+            }
+        }
+        assertThat(port).as("gRPC port in %s", s.output()).isPositive();
+        ManagedChannel channel =
+                NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        try {
+            ModelInferRequest.InferInputTensor.Builder in =
+                    ModelInferRequest.InferInputTensor.newBuilder()
+                            .setName("events/e0")
+                            .setDatatype("FP32")
+                            .addShape(1);
+            in.getContentsBuilder().addFp32Contents(2f);
+            ModelInferResponse r =
+                    GRPCInferenceServiceGrpc.newBlockingStub(channel)
+                            .modelInfer(
+                                    ModelInferRequest.newBuilder()
+                                            .setModelName("churn")
+                                            .addInputs(in)
+                                            .build());
+            return r.getRawOutputContents(1)
+                    .asReadOnlyByteBuffer()
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .getInt();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     private static boolean awaitReady(Http http, int seconds) throws InterruptedException {
@@ -168,6 +210,7 @@ class ServerProcessIT {
                                             "actual",
                                             "0")))
                     .isEqualTo(1.0);
+            assertThat(grpcClassOfE0High(s)).as("the same answer over gRPC").isEqualTo(1);
             assertThat(http.post("/v2/models/churn/infer", "{oops").status()).isEqualTo(400);
             assertThat(http.get("/v2/health/live").status()).isEqualTo(200);
             // SIGTERM: not ready at once, yet requests still routed here are answered

@@ -33,17 +33,25 @@ final class RawHttp implements AutoCloseable {
 
     /** A complete POST request, built once and sent many times. */
     static byte[] post(String path, byte[] json) {
+        return post(path, json, "application/json", "");
+    }
+
+    /** The same with another content type and more header lines (each ending in CRLF). */
+    static byte[] post(String path, byte[] body, String contentType, String headers) {
         byte[] head =
                 ("POST "
                                 + path
-                                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                                + contentType
+                                + "\r\n"
+                                + headers
                                 + "Content-Length: "
-                                + json.length
+                                + body.length
                                 + "\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII);
-        byte[] req = new byte[head.length + json.length];
+        byte[] req = new byte[head.length + body.length];
         System.arraycopy(head, 0, req, 0, head.length);
-        System.arraycopy(json, 0, req, head.length, json.length);
+        System.arraycopy(body, 0, req, head.length, body.length);
         return req;
     }
 

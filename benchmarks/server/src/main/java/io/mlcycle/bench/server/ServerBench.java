@@ -1,6 +1,10 @@
 package io.mlcycle.bench.server;
 
+import io.mlcycle.server.oip.ModelInferRequest;
+
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +32,7 @@ import java.util.regex.Pattern;
 public final class ServerBench {
 
     private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern GRPC = Pattern.compile("listening on .* grpc (\\d+)");
     private static final String INFER = "/v2/models/bench/infer";
     private static final int OPEN_LOOP_CONNECTIONS = 32;
 
@@ -79,21 +84,37 @@ public final class ServerBench {
 
         Random rnd = new Random(7);
         List<byte[]> single = new ArrayList<>();
+        // the same rows in the binary tensor form (REST) and over gRPC
+        List<byte[]> singleBinary = new ArrayList<>();
+        List<ModelInferRequest> singleGrpc = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
-            single.add(RawHttp.post(INFER, dense(data, rnd, 1, features)));
+            List<float[]> row = rows(data, rnd, 1, features);
+            single.add(RawHttp.post(INFER, dense(row)));
+            singleBinary.add(binary(row));
+            singleGrpc.add(GrpcLoad.request("bench", row));
         }
         List<byte[]> batches = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
-            batches.add(RawHttp.post(INFER, dense(data, rnd, batchRows, features)));
+            batches.add(RawHttp.post(INFER, dense(rows(data, rnd, batchRows, features))));
         }
         log(
-                "request bodies: single row %d bytes, batch of %d rows %d bytes",
-                single.get(0).length, batchRows, batches.get(0).length);
+                "request bodies: single row %d bytes (binary tensor form %d, gRPC message %d),"
+                        + " batch of %d rows %d bytes",
+                single.get(0).length,
+                singleBinary.get(0).length,
+                singleGrpc.get(0).getSerializedSize(),
+                batchRows,
+                batches.get(0).length);
 
         Process server = startServer(work, jar, modelDir, batchRows);
         try {
             int port = awaitPort(server, work.resolve("server.log"));
             awaitReady(port, server, work.resolve("server.log"));
+            Matcher gm = GRPC.matcher(Files.readString(work.resolve("server.log")));
+            if (!gm.find()) {
+                throw new IllegalStateException("the server printed no gRPC port");
+            }
+            int grpcPort = Integer.parseInt(gm.group(1));
             try (RawHttp c = new RawHttp(port)) {
                 int status = c.exchange(single.get(0));
                 if (status != 200 || !c.lastBody().contains("\"probability\"")) {
@@ -101,6 +122,7 @@ public final class ServerBench {
                 }
             }
             closedLoop(port, single, 2, 3);
+            closedLoop(port, singleBinary, 2, 3);
             closedLoop(port, batches, connections, 2);
             log("warmed up; open loop at %d req/s (3 s unrecorded, then %d s)", rate, seconds);
             load(port, single, rate, 3);
@@ -122,6 +144,60 @@ public final class ServerBench {
                     p99,
                     p999,
                     max);
+            // the binary tensor form and gRPC at the same rate, same rows
+            Path log = work.resolve("server.log");
+            long cpuBin0 = cpuMillis(server);
+            long[] latBin = load(port, singleBinary, rate, seconds);
+            long cpuBin1 = cpuMillis(server);
+            Arrays.sort(latBin);
+            long[] latGrpc;
+            long cpuGrpc0;
+            long cpuGrpc1;
+            try (GrpcLoad g = new GrpcLoad(grpcPort)) {
+                for (int i = 0; i < 3000; i++) {
+                    g.call(singleGrpc.get(i % singleGrpc.size()));
+                }
+                g.run(singleGrpc, rate, 3);
+                cpuGrpc0 = cpuMillis(server);
+                latGrpc = g.run(singleGrpc, rate, seconds);
+                cpuGrpc1 = cpuMillis(server);
+            }
+            Arrays.sort(latGrpc);
+            double cpuJson = (cpu1 - cpu0) * 1000.0 / lat.length;
+            double cpuBin = (cpuBin1 - cpuBin0) * 1000.0 / latBin.length;
+            double cpuGrpc = (cpuGrpc1 - cpuGrpc0) * 1000.0 / latGrpc.length;
+            log(
+                    "binary tensor form at %d req/s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms,"
+                            + " server CPU %.0f us/req",
+                    rate,
+                    latBin[latBin.length / 2] / 1e6,
+                    pct(latBin, 0.99),
+                    pct(latBin, 0.999),
+                    cpuBin);
+            log(
+                    "gRPC (1 HTTP/2 channel, raw FP32) at %d req/s: p50 %.3f ms, p99 %.3f ms,"
+                            + " p99.9 %.3f ms, server CPU %.0f us/req",
+                    rate,
+                    latGrpc[latGrpc.length / 2] / 1e6,
+                    pct(latGrpc, 0.99),
+                    pct(latGrpc, 0.999),
+                    cpuGrpc);
+            String paths =
+                    String.format(
+                            Locale.ROOT,
+                            "BENCH server-paths binary_vs_json_p50=%.2f binary_vs_json_p99=%.2f"
+                                    + " binary_vs_json_cpu=%.2f grpc_vs_json_p50=%.2f"
+                                    + " grpc_vs_json_p99=%.2f grpc_vs_json_cpu=%.2f",
+                            latBin[latBin.length / 2] / 1e6 / p50,
+                            pct(latBin, 0.99) / p99,
+                            cpuBin / cpuJson,
+                            latGrpc[latGrpc.length / 2] / 1e6 / p50,
+                            pct(latGrpc, 0.99) / p99,
+                            cpuGrpc / cpuJson);
+            log("%s", "ratios to the JSON path at the same rate (< 1: cheaper/faster)");
+            if (!server.isAlive()) {
+                throw new IllegalStateException("server exited:\n" + Files.readString(log));
+            }
             // the floor: the same generator and rate against the server's readiness endpoint,
             // answered on the same event loop without a model, so what remains is the transport
             // and the machine's thread wake-ups
@@ -168,25 +244,16 @@ public final class ServerBench {
             // one connection back to back once everything is compiled: the server's own cost per
             // request, without the open loop's idle gaps (cold caches, sleeping threads)
             try (RawHttp c = new RawHttp(port)) {
-                int n = 10_000;
-                long[] wall = new long[n];
-                long cpuA = cpuMillis(server);
-                for (int i = 0; i < n; i++) {
-                    long t = System.nanoTime();
-                    if (c.exchange(single.get(i % single.size())) != 200) {
-                        throw new IllegalStateException("refused: " + c.lastBody());
-                    }
-                    wall[i] = System.nanoTime() - t;
-                }
-                long cpuB = cpuMillis(server);
-                Arrays.sort(wall);
-                log(
-                        "closed loop, 1 connection: %d requests, p50 %.3f ms, p99 %.3f ms, server"
-                                + " CPU %.0f us per request",
-                        n,
-                        wall[n / 2] / 1e6,
-                        wall[(int) Math.ceil(n * 0.99) - 1] / 1e6,
-                        (cpuB - cpuA) * 1000.0 / n);
+                closedLoopOne("1 connection, JSON", server, i -> exchange(c, single, i));
+            }
+            try (RawHttp c = new RawHttp(port)) {
+                closedLoopOne(
+                        "1 connection, binary tensor form",
+                        server,
+                        i -> exchange(c, singleBinary, i));
+            }
+            try (GrpcLoad g = new GrpcLoad(grpcPort)) {
+                closedLoopOne("gRPC", server, i -> g.call(singleGrpc.get(i % singleGrpc.size())));
             }
             long cpu2 = cpuMillis(server);
             double[] throughput = closedLoop(port, batches, connections, batchSeconds);
@@ -203,6 +270,7 @@ public final class ServerBench {
             log(
                     "batched: %d connections × %d rows/request: %.0f requests/s, %.0f rows/s",
                     connections, batchRows, throughput[0], rowsPerSecond);
+            System.out.println(paths);
             System.out.printf(
                     Locale.ROOT,
                     "BENCH server p50_ms_at_%drps=%.3f p99_ms_at_%drps=%.3f batched_rows_per_s=%.0f%n",
@@ -233,25 +301,36 @@ public final class ServerBench {
         System.out.flush();
     }
 
-    /** A dense [n, F] request in feature order (the OIP v2 tensor form). */
-    private static byte[] dense(BenchModel data, Random rnd, int n, int features) {
-        StringBuilder sb = new StringBuilder(n * features * 2 + 128);
-        sb.append("{\"inputs\":[{\"name\":\"input\",\"shape\":[")
-                .append(n)
-                .append(',')
-                .append(features)
-                .append("],\"datatype\":\"FP32\",\"data\":[");
+    /** {@code n} rows of the model's features, dense. */
+    private static List<float[]> rows(BenchModel data, Random rnd, int n, int features) {
+        List<float[]> rows = new ArrayList<>(n);
         for (int r = 0; r < n; r++) {
             BenchModel.Row row = data.row(rnd, 12);
             float[] x = new float[features];
             for (int k = 0; k < row.idx().length; k++) {
                 x[row.idx()[k]] = row.val()[k];
             }
-            for (int j = 0; j < features; j++) {
-                if (r > 0 || j > 0) {
+            rows.add(x);
+        }
+        return rows;
+    }
+
+    /** A dense [n, F] request in feature order (the OIP v2 tensor form). */
+    private static byte[] dense(List<float[]> rows) {
+        int features = rows.get(0).length;
+        StringBuilder sb = new StringBuilder(rows.size() * features * 2 + 128);
+        sb.append("{\"inputs\":[{\"name\":\"input\",\"shape\":[")
+                .append(rows.size())
+                .append(',')
+                .append(features)
+                .append("],\"datatype\":\"FP32\",\"data\":[");
+        boolean first = true;
+        for (float[] x : rows) {
+            for (float v : x) {
+                if (!first) {
                     sb.append(',');
                 }
-                float v = x[j];
+                first = false;
                 if (v == (int) v) {
                     sb.append((int) v);
                 } else {
@@ -261,6 +340,69 @@ public final class ServerBench {
         }
         sb.append("]}]}");
         return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The same rows with the binary tensor data extension: raw little-endian FP32 after the JSON,
+     * outputs asked for in binary too, as Triton's and KServe's clients send by default.
+     */
+    private static byte[] binary(List<float[]> rows) {
+        int features = rows.get(0).length;
+        int size = rows.size() * features * 4;
+        byte[] json =
+                ("{\"inputs\":[{\"name\":\"input\",\"shape\":["
+                                + rows.size()
+                                + ","
+                                + features
+                                + "],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":"
+                                + size
+                                + "}}],\"parameters\":{\"binary_data_output\":true}}")
+                        .getBytes(StandardCharsets.UTF_8);
+        ByteBuffer body = ByteBuffer.allocate(json.length + size).order(ByteOrder.LITTLE_ENDIAN);
+        body.put(json);
+        for (float[] x : rows) {
+            for (float v : x) {
+                body.putFloat(v);
+            }
+        }
+        return RawHttp.post(
+                INFER,
+                body.array(),
+                "application/octet-stream",
+                "Inference-Header-Content-Length: " + json.length + "\r\n");
+    }
+
+    private static double pct(long[] sorted, double q) {
+        return sorted[(int) Math.ceil(sorted.length * q) - 1] / 1e6;
+    }
+
+    /** One request of a closed loop. */
+    private interface Call {
+        void send(int i) throws IOException;
+    }
+
+    private static void exchange(RawHttp c, List<byte[]> bodies, int i) throws IOException {
+        if (c.exchange(bodies.get(i % bodies.size())) != 200) {
+            throw new IllegalStateException("refused: " + c.lastBody());
+        }
+    }
+
+    /** 10 000 requests back to back: latency and server CPU per request. */
+    private static void closedLoopOne(String what, Process server, Call call) throws IOException {
+        int n = 10_000;
+        long[] wall = new long[n];
+        long cpuA = cpuMillis(server);
+        for (int i = 0; i < n; i++) {
+            long t = System.nanoTime();
+            call.send(i);
+            wall[i] = System.nanoTime() - t;
+        }
+        long cpuB = cpuMillis(server);
+        Arrays.sort(wall);
+        log(
+                "closed loop, %s: %d requests, p50 %.3f ms, p99 %.3f ms, server CPU %.0f us per"
+                        + " request",
+                what, n, wall[n / 2] / 1e6, pct(wall, 0.99), (cpuB - cpuA) * 1000.0 / n);
     }
 
     private static Process startServer(Path work, Path jar, Path modelDir, int batchRows)

@@ -1,0 +1,399 @@
+package io.mlcycle.server;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
+import io.mlcycle.server.oip.InferParameter;
+import io.mlcycle.server.oip.InferTensorContents;
+import io.mlcycle.server.oip.ModelInferRequest;
+import io.mlcycle.server.oip.ModelInferResponse;
+import io.mlcycle.server.oip.ModelMetadataRequest;
+import io.mlcycle.server.oip.ModelMetadataResponse;
+import io.mlcycle.server.oip.ModelReadyRequest;
+import io.mlcycle.server.oip.ModelReadyResponse;
+import io.mlcycle.server.oip.ServerLiveRequest;
+import io.mlcycle.server.oip.ServerLiveResponse;
+import io.mlcycle.server.oip.ServerMetadataRequest;
+import io.mlcycle.server.oip.ServerMetadataResponse;
+import io.mlcycle.server.oip.ServerReadyRequest;
+import io.mlcycle.server.oip.ServerReadyResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * The Open Inference Protocol v2 gRPC service ({@code inference.GRPCInferenceService}) on its own
+ * port: the same model, limits, scoring, feedback window and metrics as the REST endpoints (an
+ * inference counts under {@code endpoint="infer"} with the HTTP status of the same outcome).
+ * Outputs come back in {@code raw_output_contents}, as Triton sends them.
+ */
+final class GrpcEndpoint {
+
+    private final InferenceServer server;
+    private final InferenceServer.Config config;
+    private final ServerMetrics metrics;
+    private Server grpc;
+    private ExecutorService executor;
+
+    GrpcEndpoint(InferenceServer server, InferenceServer.Config config, ServerMetrics metrics) {
+        this.server = server;
+        this.config = config;
+        this.metrics = metrics;
+    }
+
+    void start() throws IOException {
+        AtomicInteger n = new AtomicInteger();
+        executor =
+                Executors.newFixedThreadPool(
+                        config.threads(),
+                        r -> {
+                            Thread t = new Thread(r, "mlcycle-grpc-" + n.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+        grpc =
+                NettyServerBuilder.forAddress(
+                                new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+                        .maxInboundMessageSize(config.maxBodyBytes())
+                        // small calls are answered on the event loop, as small REST requests are:
+                        // a hand-off to another thread cost 10 times the CPU of the call itself
+                        .directExecutor()
+                        .addService(new Service())
+                        .build()
+                        .start();
+    }
+
+    int port() {
+        return grpc.getPort();
+    }
+
+    /** Whether the gRPC server is still taking calls (part of readiness). */
+    boolean serving() {
+        return grpc != null && !grpc.isShutdown();
+    }
+
+    void stop(int graceSeconds) {
+        if (grpc == null) {
+            return;
+        }
+        grpc.shutdown();
+        try {
+            if (!grpc.awaitTermination(graceSeconds, TimeUnit.SECONDS)) {
+                grpc.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            grpc.shutdownNow();
+        }
+        executor.shutdownNow();
+    }
+
+    private final class Service extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+
+        @Override
+        public void serverLive(ServerLiveRequest req, StreamObserver<ServerLiveResponse> out) {
+            answer(out, "live", () -> ServerLiveResponse.newBuilder().setLive(true).build());
+        }
+
+        @Override
+        public void serverReady(ServerReadyRequest req, StreamObserver<ServerReadyResponse> out) {
+            answer(
+                    out,
+                    "ready",
+                    () -> ServerReadyResponse.newBuilder().setReady(server.ready()).build());
+        }
+
+        @Override
+        public void modelReady(ModelReadyRequest req, StreamObserver<ModelReadyResponse> out) {
+            answer(
+                    out,
+                    "model_ready",
+                    () -> {
+                        checkModel(req.getName(), req.getVersion());
+                        return ModelReadyResponse.newBuilder().setReady(server.ready()).build();
+                    });
+        }
+
+        @Override
+        public void serverMetadata(
+                ServerMetadataRequest req, StreamObserver<ServerMetadataResponse> out) {
+            answer(
+                    out,
+                    "server",
+                    () ->
+                            ServerMetadataResponse.newBuilder()
+                                    .setName("mlcycle-server")
+                                    .setVersion("1")
+                                    .addExtensions("feedback")
+                                    .build());
+        }
+
+        @Override
+        public void modelMetadata(
+                ModelMetadataRequest req, StreamObserver<ModelMetadataResponse> out) {
+            answer(
+                    out,
+                    "metadata",
+                    () -> {
+                        checkModel(req.getName(), req.getVersion());
+                        ModelSlot.Loaded m = server.requireReady();
+                        ModelMetadataResponse.Builder b =
+                                ModelMetadataResponse.newBuilder()
+                                        .setName(config.model())
+                                        .addVersions(String.valueOf(config.version()))
+                                        .setPlatform(InferenceServer.PLATFORM);
+                        for (InferenceServer.TensorMetadata t : server.inputs(m)) {
+                            b.addInputs(metadata(t));
+                        }
+                        for (InferenceServer.TensorMetadata t : server.outputs()) {
+                            b.addOutputs(metadata(t));
+                        }
+                        return b.build();
+                    });
+        }
+
+        @Override
+        public void modelInfer(ModelInferRequest req, StreamObserver<ModelInferResponse> out) {
+            Runnable call =
+                    () ->
+                            answer(
+                                    out,
+                                    "infer",
+                                    () -> {
+                                        checkModel(req.getModelName(), req.getModelVersion());
+                                        ModelSlot.Loaded m = server.requireReady();
+                                        InferenceServer.Answer a = server.infer(m, parse(req));
+                                        return response(a);
+                                    });
+            if (slow(req)) {
+                try {
+                    executor.execute(call);
+                } catch (RejectedExecutionException e) {
+                    call.run(); // shutting down: answer here rather than drop the call
+                }
+            } else {
+                call.run();
+            }
+        }
+    }
+
+    /**
+     * Runs one call: its answer or the status of its refusal, counted as the REST endpoint of the
+     * same name would be.
+     */
+    private <T> void answer(StreamObserver<T> out, String endpoint, Supplier<T> call) {
+        long start = System.nanoTime();
+        int code = 200;
+        try {
+            T result = call.get();
+            out.onNext(result);
+            out.onCompleted();
+        } catch (BadRequest e) {
+            code = e.status();
+            metrics.error(endpoint, InferenceServer.reason(code));
+            out.onError(status(code).withDescription(e.getMessage()).asRuntimeException());
+        } catch (RuntimeException e) {
+            code = 500;
+            metrics.error(endpoint, "internal");
+            System.err.println("mlcycle-server: gRPC " + endpoint + " failed: " + e);
+            e.printStackTrace();
+            out.onError(
+                    Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
+        }
+        metrics.request(endpoint, code, start);
+    }
+
+    /**
+     * Calls kept off the event loop, as for REST: big batches, and lookups by entity (a Redis round
+     * trip).
+     */
+    private static boolean slow(ModelInferRequest req) {
+        if (req.getSerializedSize() > InferenceServer.INLINE_BODY_BYTES) {
+            return true;
+        }
+        for (ModelInferRequest.InferInputTensor t : req.getInputsList()) {
+            if (t.getName().equals(EntityRequest.INPUT)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Status status(int code) {
+        return switch (code) {
+            case 400 -> Status.INVALID_ARGUMENT;
+            case 404 -> Status.NOT_FOUND;
+            case 413 -> Status.RESOURCE_EXHAUSTED;
+            case 503 -> Status.UNAVAILABLE;
+            default -> Status.INTERNAL;
+        };
+    }
+
+    private void checkModel(String name, String version) {
+        if (!name.equals(config.model())) {
+            throw new BadRequest(
+                    404,
+                    "no model '"
+                            + InferenceCodec.abbreviate(name)
+                            + "' here; this server serves '"
+                            + config.model()
+                            + "' version "
+                            + config.version());
+        }
+        if (!version.isEmpty() && !version.equals(String.valueOf(config.version()))) {
+            throw new BadRequest(
+                    404,
+                    "model '"
+                            + config.model()
+                            + "' has no version '"
+                            + InferenceCodec.abbreviate(version)
+                            + "' here; this server serves version "
+                            + config.version());
+        }
+    }
+
+    private static ModelMetadataResponse.TensorMetadata metadata(InferenceServer.TensorMetadata t) {
+        ModelMetadataResponse.TensorMetadata.Builder b =
+                ModelMetadataResponse.TensorMetadata.newBuilder()
+                        .setName(t.name())
+                        .setDatatype(t.datatype());
+        for (long d : t.shape()) {
+            b.addShape(d);
+        }
+        return b.build();
+    }
+
+    /** The request's tensors as the REST codec parses them: typed contents or raw bytes. */
+    static InferenceCodec.Parsed parse(ModelInferRequest req) {
+        int raw = req.getRawInputContentsCount();
+        if (raw > 0 && raw != req.getInputsCount()) {
+            throw BadRequest.of(
+                    "raw_input_contents has "
+                            + raw
+                            + " entries for "
+                            + req.getInputsCount()
+                            + " inputs; send one per input or none");
+        }
+        List<InferenceCodec.Input> inputs = new ArrayList<>(req.getInputsCount());
+        for (int i = 0; i < req.getInputsCount(); i++) {
+            ModelInferRequest.InferInputTensor t = req.getInputs(i);
+            InferenceCodec.Input in = new InferenceCodec.Input();
+            in.name = t.getName();
+            in.datatype = t.getDatatype();
+            in.shape = t.getShapeList().stream().mapToLong(Long::longValue).toArray();
+            if (raw > 0) {
+                if (t.hasContents()) {
+                    throw BadRequest.of(
+                            "input " + in.label() + " has contents and raw_input_contents");
+                }
+                InferenceCodec.decode(
+                        in,
+                        req.getRawInputContents(i)
+                                .asReadOnlyByteBuffer()
+                                .order(ByteOrder.LITTLE_ENDIAN));
+            } else {
+                contents(in, t.getContents());
+            }
+            in.sawData = true;
+            inputs.add(in);
+        }
+        Set<String> names = null;
+        if (req.getOutputsCount() > 0) {
+            names = new HashSet<>();
+            for (ModelInferRequest.InferRequestedOutputTensor o : req.getOutputsList()) {
+                names.add(o.getName());
+            }
+        }
+        return new InferenceCodec.Parsed(
+                req.getId().isEmpty() ? null : req.getId(),
+                inputs,
+                new InferenceCodec.Outputs(names, false, Set.of(), Set.of()));
+    }
+
+    /** Typed contents into the input; the field of the input's datatype only. */
+    private static void contents(InferenceCodec.Input in, InferTensorContents c) {
+        String type = in.datatype == null ? "" : in.datatype;
+        switch (type) {
+            case "FP32" -> c.getFp32ContentsList().forEach(in::add);
+            case "FP64" -> c.getFp64ContentsList().forEach(v -> in.add(v.floatValue()));
+            case "INT8", "INT16", "INT32" -> c.getIntContentsList().forEach(v -> in.add(v));
+            case "INT64" -> c.getInt64ContentsList().forEach(v -> in.add(v));
+            case "UINT8", "UINT16", "UINT32" -> c.getUintContentsList().forEach(v -> in.add(v));
+            case "UINT64" -> c.getUint64ContentsList().forEach(v -> in.add(v));
+            case "BOOL" -> c.getBoolContentsList().forEach(v -> in.add(v ? 1f : 0f));
+            case "BYTES" -> {
+                in.strings = new ArrayList<>(c.getBytesContentsCount());
+                c.getBytesContentsList().forEach(b -> in.strings.add(b.toStringUtf8()));
+            }
+            default -> {
+                // the codec names the datatype it refuses
+            }
+        }
+        for (int i = 0; i < in.size; i++) {
+            if (!Float.isFinite(in.data[i])) {
+                throw BadRequest.of(
+                        "contents of input " + in.label() + " hold " + in.data[i] + ", not FP32");
+            }
+        }
+    }
+
+    private ModelInferResponse response(InferenceServer.Answer a) {
+        ModelInferResponse.Builder b =
+                ModelInferResponse.newBuilder()
+                        .setModelName(config.model())
+                        .setModelVersion(String.valueOf(config.version()));
+        if (a.id() != null) {
+            b.setId(a.id());
+        }
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(64 + a.rows() * 8);
+        for (Tensor t : a.tensors()) {
+            if (!a.outputs().wanted(t.name())) {
+                continue;
+            }
+            b.addOutputs(
+                    ModelInferResponse.InferOutputTensor.newBuilder()
+                            .setName(t.name())
+                            .setDatatype(t.datatype())
+                            .addShape(t.size()));
+            buf.reset();
+            t.writeBinary(buf);
+            b.addRawOutputContents(ByteString.copyFrom(buf.toByteArray()));
+        }
+        if (a.parameters() != null) {
+            for (Map.Entry<String, Object> e : a.parameters().entrySet()) {
+                b.putParameters(e.getKey(), parameter(e.getValue()));
+            }
+        }
+        return b.build();
+    }
+
+    private static InferParameter parameter(Object v) {
+        InferParameter.Builder p = InferParameter.newBuilder();
+        if (v instanceof Boolean bool) {
+            p.setBoolParam(bool);
+        } else if (v instanceof Integer || v instanceof Long) {
+            p.setInt64Param(((Number) v).longValue());
+        } else if (v instanceof Number num) {
+            p.setDoubleParam(num.doubleValue());
+        } else {
+            p.setStringParam(String.valueOf(v));
+        }
+        return p.build();
+    }
+}
