@@ -175,7 +175,8 @@ public final class QualityBench {
                                 store.resolve("asOf=" + d.asOf()).toUri().toString()));
             }
             Path model = dir.resolve("models").resolve(d.name()).resolve("v1");
-            TrainTask task = defaults(d.name(), inputs, d.labels(), model.toUri().toString());
+            TrainTask task =
+                    override(defaults(d.name(), inputs, d.labels(), model.toUri().toString()));
             runTask(trainerJar, task, dir.resolve("train"));
             double mlSeconds = (System.nanoTime() - s0) / 1e9;
             JsonNode metrics = TaskJson.MAPPER.readTree(model.resolve("metrics.json").toFile());
@@ -234,6 +235,13 @@ public final class QualityBench {
         System.out.print(table);
         double min = deltas.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
         double mean = deltas.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        if (System.getenv("BENCH_ALGORITHM") != null || System.getenv("BENCH_SCALING") != null) {
+            System.out.println(
+                    "NOT the defaults: BENCH_ALGORITHM="
+                            + System.getenv("BENCH_ALGORITHM")
+                            + " BENCH_SCALING="
+                            + System.getenv("BENCH_SCALING"));
+        }
         System.out.printf(
                 Locale.ROOT,
                 "BENCH quality datasets=%d min_delta_auc=%.4f mean_delta_auc=%.4f seconds=%.0f%n",
@@ -275,6 +283,37 @@ public final class QualityBench {
                 "auc",
                 out,
                 null);
+    }
+
+    /**
+     * For trying settings before they become defaults: BENCH_ALGORITHM and BENCH_SCALING replace
+     * the default's; the BENCH line then says so.
+     */
+    static TrainTask override(TrainTask t) {
+        String algorithm = System.getenv("BENCH_ALGORITHM");
+        String scaling = System.getenv("BENCH_SCALING");
+        if (algorithm == null && scaling == null) {
+            return t;
+        }
+        return new TrainTask(
+                t.owner(),
+                t.model(),
+                t.version(),
+                t.entity(),
+                t.features(),
+                t.labels(),
+                algorithm != null ? algorithm : t.algorithm(),
+                t.hyperparameters(),
+                new TrainTask.Preprocessing(
+                        scaling != null ? scaling : t.preprocessing().scaling(),
+                        t.preprocessing().dropCorrelatedAbove()),
+                t.validation(),
+                t.explain(),
+                t.select(),
+                t.threshold(),
+                t.selectionMetric(),
+                t.outputUri(),
+                t.earlyStopping());
     }
 
     private static int overlap(Set<String> mine, int[] top, List<String> names) {

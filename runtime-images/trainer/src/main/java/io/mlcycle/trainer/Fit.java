@@ -118,10 +118,16 @@ public final class Fit {
      * @param params parameters by {@link TabularNet} name
      * @param epochs epochs trained
      * @param bestEpoch 1-based epoch whose parameters were kept (the last without early stopping)
-     * @param history the early-stopping metric after each epoch (empty without early stopping)
+     * @param history the early-stopping metric after each epoch (empty without early stopping); for
+     *     logistic, the validation AUC at each λ of {@link Logistic#PATH} (empty when fixed)
+     * @param l2 logistic only: the L2 strength λ fitted with (null for networks)
      */
     public record Fitted(
-            Map<String, float[]> params, int epochs, int bestEpoch, List<Double> history) {}
+            Map<String, float[]> params,
+            int epochs,
+            int bestEpoch,
+            List<Double> history,
+            Double l2) {}
 
     /** {@link #fit} with min-max multipliers {@code scale} and no early stopping. */
     public static Map<String, float[]> train(
@@ -149,6 +155,11 @@ public final class Fit {
             int[] rows,
             long seed,
             EarlyStopping stop) {
+        if (algorithm == Algorithm.LOGISTIC) {
+            // a convex problem: solved to its optimum, so epochs and early stopping do not apply
+            Logistic.Result r = Logistic.fit(x, scaling, y, rows, p.weightDecay(), seed);
+            return new Fitted(r.params(), 0, 0, r.history(), r.lambda());
+        }
         Djl.engine().setRandomSeed((int) (seed ^ (seed >>> 32)));
         int[] trainRows = rows;
         int[] validRows = null;
@@ -217,8 +228,8 @@ public final class Fit {
                 }
             }
             return best != null
-                    ? new Fitted(best, epoch, bestEpoch, List.copyOf(history))
-                    : new Fitted(block.parameterArrays(), epoch, epoch, List.of());
+                    ? new Fitted(best, epoch, bestEpoch, List.copyOf(history), null)
+                    : new Fitted(block.parameterArrays(), epoch, epoch, List.of(), null);
         }
     }
 
@@ -247,7 +258,7 @@ public final class Fit {
         return Metrics.of(scores, labels, Metrics.bestF1Threshold(scores, labels)).get(metric);
     }
 
-    private static int[] pick(int[] rows, int[] positions) {
+    static int[] pick(int[] rows, int[] positions) {
         int[] out = new int[positions.length];
         for (int i = 0; i < positions.length; i++) {
             out[i] = rows[positions[i]];

@@ -147,7 +147,7 @@ public final class Trainer {
             trial.put("trial", i);
             trial.put("hyperparameters", p.toMap());
             trial.put("metrics", m.toMap());
-            if (stop != null) {
+            if (stop != null || algorithm == Algorithm.LOGISTIC) {
                 trial.put("fits", fits(e.fits()));
             }
             trial.put("seconds", e.seconds());
@@ -366,6 +366,12 @@ public final class Trainer {
             m.put("epochs", f.epochs());
             m.put("bestEpoch", f.bestEpoch());
             m.put("history", f.history());
+            if (f.l2() != null) {
+                m.put("l2", f.l2());
+                if (!f.history().isEmpty()) {
+                    m.put("l2Path", Logistic.PATH);
+                }
+            }
             out.add(m);
         }
         return out;
@@ -556,17 +562,30 @@ public final class Trainer {
                                 for (double d : dropout) {
                                     for (double wd : decay) {
                                         for (String sch : schedules) {
+                                            // logistic is solved by Newton's method: only
+                                            // weightDecay (a fixed λ when > 0) applies
                                             out.add(
-                                                    new Fit.Params(
-                                                            lr,
-                                                            o.toLowerCase(Locale.ROOT),
-                                                            e,
-                                                            b,
-                                                            linear ? 1 : hs,
-                                                            linear ? 0 : bl,
-                                                            linear ? 0 : d,
-                                                            wd,
-                                                            sch.toLowerCase(Locale.ROOT)));
+                                                    linear
+                                                            ? new Fit.Params(
+                                                                    0,
+                                                                    "newton",
+                                                                    0,
+                                                                    0,
+                                                                    1,
+                                                                    0,
+                                                                    0,
+                                                                    wd,
+                                                                    Fit.CONSTANT)
+                                                            : new Fit.Params(
+                                                                    lr,
+                                                                    o.toLowerCase(Locale.ROOT),
+                                                                    e,
+                                                                    b,
+                                                                    hs,
+                                                                    bl,
+                                                                    d,
+                                                                    wd,
+                                                                    sch.toLowerCase(Locale.ROOT)));
                                         }
                                     }
                                 }
