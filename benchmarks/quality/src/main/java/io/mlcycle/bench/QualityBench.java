@@ -264,7 +264,7 @@ public final class QualityBench {
                 labels.entity(),
                 inputs,
                 labels,
-                "resnet",
+                "auto",
                 new TrainTask.Hyperparameters(
                         List.of(0.001),
                         List.of("adam"),
@@ -275,7 +275,7 @@ public final class QualityBench {
                         List.of(0.1),
                         List.of(0.0),
                         null),
-                new TrainTask.Preprocessing("minmax", null),
+                new TrainTask.Preprocessing("log", null),
                 new TrainTask.Validation("holdout", 0.2, 5, 42L),
                 new TrainTask.Explain("shap", 500, 100, 50),
                 null,
