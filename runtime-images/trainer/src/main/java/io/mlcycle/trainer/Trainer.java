@@ -224,10 +224,18 @@ public final class Trainer {
                                                 selectionTrain,
                                                 selectionValid)
                                         : validator.evaluate(learner, p, x, scaling, y, seed, stop);
-                    } catch (RuntimeException ex) {
-                        // one failed learner or point never fails the run while another succeeds
+                    } catch (RuntimeException | LinkageError ex) {
+                        // one failed learner or point never fails the run while another succeeds;
+                        // a LinkageError is a native library that would not load (xgboost's
+                        // libgomp missing from an image)
                         if (firstError == null) {
-                            firstError = ex;
+                            firstError =
+                                    ex instanceof RuntimeException r
+                                            ? r
+                                            : new TaskFailure(
+                                                    Summary.Outcome.Failed,
+                                                    "LearnerUnavailable",
+                                                    learner.id() + ": " + ex);
                         }
                         candidateError = ex.getMessage();
                         trial.put("error", String.valueOf(ex.getMessage()));
@@ -515,25 +523,6 @@ public final class Trainer {
             details.put("selected", sel);
         }
         return Summary.succeeded(Uris.fileUri(out, true), figures, details);
-    }
-
-    /** {@code p} with the settings its own search chose in {@code f} fixed. */
-    static Fit.Params chosen(Algorithm algorithm, Fit.Params p, Fit.Fitted f) {
-        return switch (algorithm) {
-            case LOGISTIC -> point(algorithm, 0, Fit.NEWTON, 0, 0, 1, 0, 0, f.l2(), Fit.CONSTANT);
-            case XGBOOST ->
-                    new Fit.Params(
-                            p.learningRate(),
-                            Fit.XGBOOST,
-                            f.epochs(),
-                            0,
-                            1,
-                            f.bestEpoch(),
-                            0,
-                            0,
-                            Fit.CONSTANT);
-            case RESNET, MLP -> p;
-        };
     }
 
     /** How importance is computed for a model of {@code algorithm}. */
