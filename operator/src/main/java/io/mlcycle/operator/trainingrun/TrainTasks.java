@@ -82,7 +82,7 @@ public final class TrainTasks {
                         spec.labels.format == null ? "parquet" : spec.labels.format.name(),
                         entity,
                         spec.labels.column),
-                spec.algorithm == null ? "resnet" : spec.algorithm.name(),
+                spec.algorithm == null ? "auto" : spec.algorithm.name(),
                 new TrainTask.Hyperparameters(
                         orDefault(h.learningRate, List.of(0.001)),
                         orDefault(h.optimizer, List.of("adam")),
@@ -96,7 +96,7 @@ public final class TrainTasks {
                                 ? null
                                 : h.learningRateSchedule.stream().map(Enum::name).toList()),
                 new TrainTask.Preprocessing(
-                        p.scaling == null ? "minmax" : p.scaling.name(), p.dropCorrelatedAbove),
+                        p.scaling == null ? "log" : p.scaling.name(), p.dropCorrelatedAbove),
                 new TrainTask.Validation(
                         v.method == null ? "holdout" : v.method.name(),
                         v.testFraction == null ? 0.2 : v.testFraction,
@@ -116,8 +116,13 @@ public final class TrainTasks {
                 spec.earlyStopping == null
                         ? null
                         : new TrainTask.EarlyStopping(
-                                spec.earlyStopping.validationFraction,
-                                spec.earlyStopping.patience));
+                                spec.earlyStopping.validationFraction, spec.earlyStopping.patience),
+                spec.search == null
+                        ? null
+                        : new TrainTask.Search(
+                                spec.search.method == null ? null : spec.search.method.name(),
+                                spec.search.trials,
+                                spec.search.budget));
     }
 
     /** The label table at the as-of: {date} replaced. */

@@ -18,6 +18,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
@@ -569,7 +570,13 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                                         .get(0)
                                         .getImage(),
                                 job.getMetadata().getName(),
-                                now.toString()));
+                                now.toString(),
+                                summary.details() == null
+                                                || summary.details().get("algorithm") == null
+                                        ? null
+                                        : String.valueOf(summary.details().get("algorithm")),
+                                candidates(summary),
+                                budgetExhausted(summary)));
         status.modelVersion = name;
         status.version = attempt.version;
         status.metrics = metrics;
@@ -588,6 +595,39 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                             + ") from Job "
                             + attempt.job);
         }
+    }
+
+    /** auto's candidate table from the trainer's summary; null when it tried only one. */
+    static List<ModelVersionSpec.Candidate> candidates(Summary summary) {
+        if (summary.details() == null
+                || !(summary.details().get("candidates") instanceof List<?> list)) {
+            return null;
+        }
+        List<ModelVersionSpec.Candidate> out = new ArrayList<>();
+        for (Object o : list) {
+            if (o instanceof Map<?, ?> m) {
+                ModelVersionSpec.Candidate c = new ModelVersionSpec.Candidate();
+                c.algorithm =
+                        m.get("algorithm") == null ? null : String.valueOf(m.get("algorithm"));
+                Object metric = m.get(summary.details().getOrDefault("selectionMetric", "auc"));
+                c.metric = metric instanceof Number n ? n.doubleValue() : null;
+                c.trials = m.get("trials") instanceof Number n ? n.intValue() : null;
+                c.seconds = m.get("seconds") instanceof Number n ? n.doubleValue() : null;
+                c.status = m.get("status") == null ? null : String.valueOf(m.get("status"));
+                c.chosen = m.get("chosen") instanceof Boolean b ? b : null;
+                c.message = m.get("message") == null ? null : String.valueOf(m.get("message"));
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    static Boolean budgetExhausted(Summary summary) {
+        return summary.details() != null
+                        && summary.details().get("search") instanceof Map<?, ?> search
+                        && Boolean.TRUE.equals(search.get("budgetExhausted"))
+                ? Boolean.TRUE
+                : null;
     }
 
     @SuppressWarnings("unchecked")

@@ -37,7 +37,13 @@ public class VersionRegistry {
 
     @Inject KubernetesClient client;
 
-    /** The result of a training, as the registry records it. */
+    /**
+     * The result of a training, as the registry records it.
+     *
+     * @param algorithm the model's algorithm (what auto chose); null: the TrainingRun's
+     * @param candidates auto's candidate table (null otherwise)
+     * @param searchBudgetExhausted true when search.budget stopped the search (null otherwise)
+     */
     public record Trained(
             String artifactUri,
             String artifactDigest,
@@ -45,7 +51,10 @@ public class VersionRegistry {
             List<FeatureImportance> topFeatures,
             String image,
             String job,
-            String trainedAt) {}
+            String trainedAt,
+            String algorithm,
+            List<ModelVersionSpec.Candidate> candidates,
+            Boolean searchBudgetExhausted) {}
 
     /**
      * The version reserved for this run's training {@code key}: an earlier reservation of the same
@@ -198,6 +207,11 @@ public class VersionRegistry {
             s.artifactUri = trained.artifactUri();
         }
         s.artifactDigest = trained.artifactDigest();
+        if (trained.algorithm() != null) {
+            s.algorithm = trained.algorithm();
+        }
+        s.candidates = trained.candidates();
+        s.searchBudgetExhausted = trained.searchBudgetExhausted();
         s.metrics = trained.metrics();
         s.topFeatures = trained.topFeatures();
         s.gates = tr.getSpec().gates;

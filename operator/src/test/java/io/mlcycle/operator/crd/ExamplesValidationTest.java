@@ -111,7 +111,8 @@ class ExamplesValidationTest {
                         e -> e.equals("spec.gates[0]: a gate needs min, max or minDeltaVsApproved"))
                 .anyMatch(e -> e.equals("spec.validation: kfold needs folds >= 2"))
                 .anyMatch(e -> e.equals("spec.labels.column: Required value"))
-                .anyMatch(e -> e.startsWith("spec.algorithm: unsupported value \"xgboost\""))
+                .anyMatch(e -> e.startsWith("spec.algorithm: unsupported value \"forest\""))
+                .anyMatch(e -> e.startsWith("spec.search.method: unsupported value \"bayes\""))
                 .anyMatch(
                         e -> e.equals("spec.hyperparameters.epochs: must be an array, got NUMBER"))
                 .anyMatch(e -> e.equals("spec.modelName: unknown field"));

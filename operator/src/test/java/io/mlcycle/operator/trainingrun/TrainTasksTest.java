@@ -39,19 +39,35 @@ class TrainTasksTest {
     }
 
     @Test
-    void defaultSpecTrainsWithMinMaxScalingConstantRateAndNoEarlyStopping() {
+    void defaultSpecTrainsAutoWithLogScalingConstantRateAndNoEarlyStopping() {
         TrainTask task = TrainTasks.task(run(new TrainingRunSpec()), INPUTS, 1, "file:///m/");
 
-        assertThat(task.preprocessing().scaling()).isEqualTo("minmax");
+        assertThat(task.algorithm()).isEqualTo("auto");
+        assertThat(task.search()).isNull();
+        assertThat(task.preprocessing().scaling()).isEqualTo("log");
         assertThat(task.hyperparameters().learningRateSchedule()).isNull();
         assertThat(task.earlyStopping()).isNull();
         assertThat(task.labels().uri()).isEqualTo("file:///data/labels/dt=2026-11-18/");
     }
 
     @Test
-    void logScalingScheduleAxisAndEarlyStoppingReachTheTask() {
+    void xgboostAndTheSearchSectionReachTheTask() {
         TrainingRunSpec spec = new TrainingRunSpec();
-        spec.preprocessing.scaling = TrainingRunSpec.Scaling.log;
+        spec.algorithm = TrainingRunSpec.Algorithm.xgboost;
+        spec.search = new TrainingRunSpec.Search();
+        spec.search.method = TrainingRunSpec.SearchMethod.halving;
+        spec.search.budget = "10m";
+
+        TrainTask task = TrainTasks.task(run(spec), INPUTS, 1, "file:///m/");
+
+        assertThat(task.algorithm()).isEqualTo("xgboost");
+        assertThat(task.search()).isEqualTo(new TrainTask.Search("halving", null, "10m"));
+    }
+
+    @Test
+    void minmaxScalingScheduleAxisAndEarlyStoppingReachTheTask() {
+        TrainingRunSpec spec = new TrainingRunSpec();
+        spec.preprocessing.scaling = TrainingRunSpec.Scaling.minmax;
         spec.hyperparameters.learningRateSchedule =
                 List.of(
                         TrainingRunSpec.LearningRateSchedule.constant,
@@ -61,7 +77,7 @@ class TrainTasksTest {
 
         TrainTask task = TrainTasks.task(run(spec), INPUTS, 2, "file:///m/");
 
-        assertThat(task.preprocessing().scaling()).isEqualTo("log");
+        assertThat(task.preprocessing().scaling()).isEqualTo("minmax");
         assertThat(task.hyperparameters().learningRateSchedule())
                 .containsExactly("constant", "cosine");
         assertThat(task.earlyStopping().patience()).isEqualTo(3);

@@ -4,7 +4,7 @@ import io.mlcycle.common.TaskFailure;
 
 import java.util.Locale;
 
-/** The network families the trainer fits. */
+/** The model families the trainer fits and the server scores. */
 public enum Algorithm {
     /**
      * Residual MLP blocks (Gorishniy et al. 2021, "Revisiting Deep Learning Models for Tabular
@@ -13,8 +13,10 @@ public enum Algorithm {
     RESNET,
     /** Plain hidden layers: Linear → BatchNorm → ReLU → Dropout. */
     MLP,
-    /** One linear layer and a sigmoid. */
-    LOGISTIC;
+    /** One linear layer and a sigmoid, fitted to its L2-regularized optimum. */
+    LOGISTIC,
+    /** Gradient-boosted trees by XGBoost4J, scored in Java from XGBoost's JSON model. */
+    XGBOOST;
 
     public static Algorithm parse(String s) {
         if (s == null || s.isBlank()) {
@@ -25,7 +27,7 @@ public enum Algorithm {
         } catch (IllegalArgumentException e) {
             throw TaskFailure.invalid(
                     "UnknownAlgorithm",
-                    "algorithm '" + s + "' is not one of resnet, mlp, logistic");
+                    "algorithm '" + s + "' is not one of resnet, mlp, logistic, xgboost");
         }
     }
 

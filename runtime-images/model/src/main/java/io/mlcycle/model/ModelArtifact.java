@@ -21,19 +21,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A saved model version ({@code model.json} + DJL parameters) ready to score. Scoring runs on plain
- * Java arrays copied out of the parameters at load time: it is safe from any number of threads and
- * needs no per-call set-up.
+ * A saved model version ({@code model.json} + DJL parameters, or XGBoost's JSON model for {@code
+ * xgboost}) ready to score. Scoring runs on plain Java arrays copied out of the parameters at load
+ * time: it is safe from any number of threads and needs no per-call set-up.
  */
 public final class ModelArtifact implements AutoCloseable {
 
     private final ModelSpec spec;
     private final Net net;
+    private final Trees trees;
     private final Map<String, Integer> index;
 
     private ModelArtifact(ModelSpec spec, Net net) {
+        this(spec, net, null);
+    }
+
+    private ModelArtifact(ModelSpec spec, Net net, Trees trees) {
         this.spec = spec;
         this.net = net;
+        this.trees = trees;
         this.index = new HashMap<>(spec.features().size() * 2);
         for (int i = 0; i < spec.features().size(); i++) {
             index.put(spec.features().get(i).name(), i);
@@ -65,6 +71,18 @@ public final class ModelArtifact implements AutoCloseable {
             throw TaskFailure.invalid("MissingModelFile", "no parameters file " + params);
         }
         Algorithm algorithm = Algorithm.parse(spec.algorithm());
+        if (algorithm == Algorithm.XGBOOST) {
+            try {
+                return new ModelArtifact(
+                        spec,
+                        null,
+                        Trees.parse(Files.readAllBytes(params), spec.features().size()));
+            } catch (IOException | IllegalArgumentException e) {
+                throw TaskFailure.invalid(
+                        "CorruptModelFile",
+                        params + " is not this model's XGBoost JSON: " + e.getMessage());
+            }
+        }
         Map<String, float[]> arrays;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(params))) {
             arrays = readParameters(algorithm, spec.architecture(), in);
@@ -87,6 +105,24 @@ public final class ModelArtifact implements AutoCloseable {
         return new ModelArtifact(
                 spec,
                 new Net(block.algorithm(), spec.architecture(), block.parameterArrays(), scaling));
+    }
+
+    /** Builds a scorer from trained trees without a round trip through the disk. */
+    public static ModelArtifact of(ModelSpec spec, Trees trees) {
+        validate(spec);
+        return new ModelArtifact(spec, null, trees);
+    }
+
+    /**
+     * Writes {@code model.json} and XGBoost's JSON model (the parameters file) into {@code dir}.
+     */
+    public static void write(Path dir, ModelSpec spec, Trees trees) throws IOException {
+        Files.createDirectories(dir);
+        String name = spec.parameters() == null ? ModelSpec.PARAMETERS : spec.parameters();
+        Files.write(dir.resolve(name), trees.json());
+        TaskJson.MAPPER
+                .writerWithDefaultPrettyPrinter()
+                .writeValue(dir.resolve(ModelSpec.FILE).toFile(), spec);
     }
 
     /** Builds a scorer from parameter arrays by {@link TabularNet} name. */
@@ -180,9 +216,27 @@ public final class ModelArtifact implements AutoCloseable {
         return spec.threshold();
     }
 
-    /** The network, for callers that need log-odds or gradients (explanations). */
+    /**
+     * The network, for callers that need log-odds or gradients (explanations); null for {@code
+     * xgboost}.
+     */
     public Net net() {
         return net;
+    }
+
+    /** The trees of an {@code xgboost} model; null for networks. */
+    public Trees trees() {
+        return trees;
+    }
+
+    private int inputs() {
+        return spec.features().size();
+    }
+
+    private double probability(int[] idx, float[] val, int from, int to) {
+        return trees != null
+                ? trees.probability(idx, val, from, to)
+                : net.probability(idx, val, from, to);
     }
 
     /**
@@ -190,7 +244,9 @@ public final class ModelArtifact implements AutoCloseable {
      * index space (see {@link FeatureAssembler#project}). Thread-safe.
      */
     public float[] predict(SparseMatrix rows) {
-        return net.predict(rows);
+        return trees == null
+                ? net.predict(rows)
+                : Net.predictRows(rows, inputs(), trees::probability);
     }
 
     /** Probability of one row given by ascending feature indices and raw values. Thread-safe. */
@@ -199,12 +255,12 @@ public final class ModelArtifact implements AutoCloseable {
             throw new IllegalArgumentException("indices and values differ in length");
         }
         for (int k = 0; k < indices.length; k++) {
-            if (indices[k] < 0 || indices[k] >= net.inputs()) {
+            if (indices[k] < 0 || indices[k] >= inputs()) {
                 throw new IllegalArgumentException(
-                        "feature index " + indices[k] + " is outside 0.." + (net.inputs() - 1));
+                        "feature index " + indices[k] + " is outside 0.." + (inputs() - 1));
             }
         }
-        return (float) net.probability(indices, values, 0, indices.length);
+        return (float) probability(indices, values, 0, indices.length);
     }
 
     /** Probabilities of dense rows (each of length {@code featureNames().size()}). Thread-safe. */
@@ -212,14 +268,14 @@ public final class ModelArtifact implements AutoCloseable {
         float[] out = new float[rows.length];
         for (int r = 0; r < rows.length; r++) {
             float[] row = rows[r];
-            if (row.length != net.inputs()) {
+            if (row.length != inputs()) {
                 throw new IllegalArgumentException(
                         "row "
                                 + r
                                 + " has "
                                 + row.length
                                 + " values, the model expects "
-                                + net.inputs());
+                                + inputs());
             }
             int nnz = 0;
             for (float v : row) {
@@ -236,7 +292,7 @@ public final class ModelArtifact implements AutoCloseable {
                     val[k++] = row[j];
                 }
             }
-            out[r] = (float) net.probability(idx, val, 0, nnz);
+            out[r] = (float) probability(idx, val, 0, nnz);
         }
         return out;
     }

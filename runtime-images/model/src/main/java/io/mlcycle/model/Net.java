@@ -151,6 +151,16 @@ public final class Net {
 
     /** Probabilities of all rows; rows are scored in parallel when there are many. */
     public float[] predict(SparseMatrix m) {
+        return predictRows(m, inputs, this::probability);
+    }
+
+    /** A model's probability of one row given by ascending indices and raw values. */
+    interface RowScorer {
+        double probability(int[] idx, float[] val, int from, int to);
+    }
+
+    /** Every row of {@code m} scored by {@code scorer}, in parallel when there are many. */
+    static float[] predictRows(SparseMatrix m, int inputs, RowScorer scorer) {
         if (m.numFeatures() != inputs) {
             throw new IllegalArgumentException(
                     "rows have " + m.numFeatures() + " features, the model expects " + inputs);
@@ -164,7 +174,7 @@ public final class Net {
                 r ->
                         out[r] =
                                 (float)
-                                        probability(
+                                        scorer.probability(
                                                 m.cols(),
                                                 m.values(),
                                                 m.rowPtr()[r],
@@ -220,6 +230,7 @@ public final class Net {
             }
             case MLP -> mlp(a0, gradient);
             case RESNET -> resnet(a0, gradient);
+            case XGBOOST -> throw new IllegalStateException("xgboost is not a network");
         };
     }
 

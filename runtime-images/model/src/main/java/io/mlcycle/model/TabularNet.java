@@ -227,6 +227,16 @@ public final class TabularNet extends AbstractBlock {
         return out;
     }
 
+    /**
+     * The parameters of the logistic network with feature weights {@code weights} (in feature
+     * order) and bias {@code bias}, for a linear model fitted outside DJL.
+     */
+    public static java.util.Map<String, float[]> linearParameters(float[] weights, float bias) {
+        float[] w = new float[weights.length + 1]; // row 0 is the padding index
+        System.arraycopy(weights, 0, w, 1, weights.length);
+        return java.util.Map.of(INPUT_WEIGHT, w, INPUT_BIAS, new float[] {bias});
+    }
+
     public Algorithm algorithm() {
         return algorithm;
     }

@@ -6,7 +6,8 @@ import java.util.List;
  * One training: join feature tables and labels by entity, search the grid, evaluate, explain, and
  * write the artifact to {@code outputUri} ({@code <models>/<model>/v<version>/}).
  *
- * @param algorithm resnet, mlp or logistic
+ * @param algorithm auto (fit logistic, xgboost and resnet, keep the best on rows carved from the
+ *     training rows), resnet, mlp, logistic or xgboost; null: auto
  * @param threshold decision threshold for precision/recall/F1 (null: chosen by max F1 on the
  *     validation data, and recorded)
  * @param selectionMetric metric that picks the best trial (e.g. auc)
@@ -29,8 +30,47 @@ public record TrainTask(
         Double threshold,
         String selectionMetric,
         String outputUri,
-        EarlyStopping earlyStopping)
+        EarlyStopping earlyStopping,
+        Search search)
         implements Task {
+
+    /** Without a search section: the whole grid, no time budget. */
+    public TrainTask(
+            Owner owner,
+            String model,
+            int version,
+            String entity,
+            List<FeatureInput> features,
+            Labels labels,
+            String algorithm,
+            Hyperparameters hyperparameters,
+            Preprocessing preprocessing,
+            Validation validation,
+            Explain explain,
+            Select select,
+            Double threshold,
+            String selectionMetric,
+            String outputUri,
+            EarlyStopping earlyStopping) {
+        this(
+                owner,
+                model,
+                version,
+                entity,
+                features,
+                labels,
+                algorithm,
+                hyperparameters,
+                preprocessing,
+                validation,
+                explain,
+                select,
+                threshold,
+                selectionMetric,
+                outputUri,
+                earlyStopping,
+                null);
+    }
 
     /** Without early stopping. */
     public TrainTask(
@@ -139,6 +179,18 @@ public record TrainTask(
      * @param patience epochs without improvement before stopping, &gt;= 1 (null: 2)
      */
     public record EarlyStopping(Double validationFraction, Integer patience) {}
+
+    /**
+     * How the hyper-parameter points (and, for auto, the learners) are tried.
+     *
+     * @param method grid (every point), random ({@code trials} points drawn from the grid) or
+     *     halving (successive halving: every point on a third of the epochs, the best third on
+     *     three times as many, … until one is left); null: grid
+     * @param trials points drawn by random (null: 10)
+     * @param budget wall-clock time after which no new trial starts, e.g. {@code 10m}, {@code 90s},
+     *     {@code 1h} (null: none); the trials not run are reported
+     */
+    public record Search(String method, Integer trials, String budget) {}
 
     /** Retrain on the top-K features by importance and report both models. */
     public record Select(int topK) {}

@@ -75,6 +75,22 @@ public final class Fit {
 
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
+            if (NEWTON.equals(optimizer)) {
+                m.put("weightDecay", weightDecay);
+                m.put("l2", weightDecay > 0 ? "fixed by weightDecay" : "chosen on validation rows");
+                return m;
+            }
+            if (XGBOOST.equals(optimizer)) {
+                boolean fixed = blocks > 0 && epochs > 0;
+                m.put("eta", learningRate);
+                m.put(
+                        "maxDepth",
+                        fixed
+                                ? blocks
+                                : "chosen from " + java.util.Arrays.toString(Boosted.DEPTHS));
+                m.put("rounds", fixed ? epochs : "early stopping, at most " + Boosted.MAX_ROUNDS);
+                return m;
+            }
             m.put("learningRate", learningRate);
             m.put("learningRateSchedule", schedule());
             m.put("optimizer", optimizer);
@@ -99,6 +115,16 @@ public final class Fit {
     }
 
     static final String CONSTANT = "constant";
+
+    /** The optimizer of logistic points: Newton's method to the optimum (see {@link Logistic}). */
+    static final String NEWTON = "newton";
+
+    /**
+     * The optimizer of xgboost points: XGBoost's own boosting (see {@link Boosted}); {@code blocks}
+     * is the depth and {@code epochs} the rounds, both 0 until the search has chosen them.
+     */
+    static final String XGBOOST = "xgboost";
+
     static final String COSINE = "cosine";
     static final List<String> SCHEDULES = List.of(CONSTANT, COSINE);
 
@@ -118,10 +144,20 @@ public final class Fit {
      * @param params parameters by {@link TabularNet} name
      * @param epochs epochs trained
      * @param bestEpoch 1-based epoch whose parameters were kept (the last without early stopping)
-     * @param history the early-stopping metric after each epoch (empty without early stopping)
+     * @param history the early-stopping metric after each epoch (empty without early stopping); for
+     *     logistic, the validation AUC at each λ of {@link Logistic#PATH} (empty when fixed) for
+     *     xgboost, the validation AUC at each depth of {@link Boosted#DEPTHS}
+     * @param l2 logistic only: the L2 strength λ fitted with (null otherwise)
+     * @param trees xgboost only: the trees ({@code params} is then empty, {@code epochs} the rounds
+     *     and {@code bestEpoch} the depth chosen)
      */
     public record Fitted(
-            Map<String, float[]> params, int epochs, int bestEpoch, List<Double> history) {}
+            Map<String, float[]> params,
+            int epochs,
+            int bestEpoch,
+            List<Double> history,
+            Double l2,
+            io.mlcycle.model.Trees trees) {}
 
     /** {@link #fit} with min-max multipliers {@code scale} and no early stopping. */
     public static Map<String, float[]> train(
@@ -149,6 +185,15 @@ public final class Fit {
             int[] rows,
             long seed,
             EarlyStopping stop) {
+        if (algorithm == Algorithm.LOGISTIC) {
+            // a convex problem: solved to its optimum, so epochs and early stopping do not apply
+            Logistic.Result r = Logistic.fit(x, scaling, y, rows, p.weightDecay(), seed);
+            return new Fitted(r.params(), 0, 0, r.history(), r.lambda(), null);
+        }
+        if (algorithm == Algorithm.XGBOOST) {
+            Boosted.Result r = Boosted.fit(x, y, rows, seed, p.blocks(), p.epochs());
+            return new Fitted(Map.of(), r.rounds(), r.depth(), r.history(), null, r.trees());
+        }
         Djl.engine().setRandomSeed((int) (seed ^ (seed >>> 32)));
         int[] trainRows = rows;
         int[] validRows = null;
@@ -217,8 +262,8 @@ public final class Fit {
                 }
             }
             return best != null
-                    ? new Fitted(best, epoch, bestEpoch, List.copyOf(history))
-                    : new Fitted(block.parameterArrays(), epoch, epoch, List.of());
+                    ? new Fitted(best, epoch, bestEpoch, List.copyOf(history), null, null)
+                    : new Fitted(block.parameterArrays(), epoch, epoch, List.of(), null, null);
         }
     }
 
@@ -247,7 +292,7 @@ public final class Fit {
         return Metrics.of(scores, labels, Metrics.bestF1Threshold(scores, labels)).get(metric);
     }
 
-    private static int[] pick(int[] rows, int[] positions) {
+    static int[] pick(int[] rows, int[] positions) {
         int[] out = new int[positions.length];
         for (int i = 0; i < positions.length; i++) {
             out[i] = rows[positions[i]];

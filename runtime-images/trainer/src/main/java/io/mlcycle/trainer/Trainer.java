@@ -54,19 +54,46 @@ public final class Trainer {
     record Evaluated(
             float[] scores,
             int[] labels,
-            Map<String, float[]> params,
+            Fit.Fitted fitted,
             List<Fit.Fitted> fits,
             double seconds) {}
 
+    /** The learners {@code auto} tries, cheapest first (the budget may stop the later ones). */
+    static final List<Algorithm> AUTO =
+            List.of(Algorithm.LOGISTIC, Algorithm.XGBOOST, Algorithm.RESNET);
+
+    static final String AUTO_ID = "auto";
+
     public static Summary run(TrainTask t) throws IOException {
+        return run(t, System::nanoTime, learner -> {});
+    }
+
+    /**
+     * {@link #run(TrainTask)} with the clock that {@code search.budget} is measured on and a hook
+     * called before every trial's fit (tests make a learner fail there).
+     */
+    static Summary run(
+            TrainTask t,
+            java.util.function.LongSupplier budgetClock,
+            java.util.function.Consumer<Algorithm> beforeTrial)
+            throws IOException {
         long start = System.nanoTime();
+        long budgetStart = budgetClock.getAsLong();
         if (t.model() == null || t.model().isBlank()) {
             throw TaskFailure.invalid("MissingModel", "model is empty");
         }
         Path out = Uris.toPath(t.outputUri(), "outputUri");
         refuseIfPublished(out, t.outputUri());
-        Algorithm algorithm = Algorithm.parse(t.algorithm());
-        List<Fit.Params> grid = grid(t.hyperparameters(), algorithm);
+        boolean auto =
+                t.algorithm() == null
+                        || t.algorithm().isBlank()
+                        || t.algorithm().trim().equalsIgnoreCase(AUTO_ID);
+        List<Algorithm> learners = auto ? AUTO : List.of(Algorithm.parse(t.algorithm()));
+        Map<Algorithm, List<Fit.Params>> grids = new LinkedHashMap<>();
+        for (Algorithm a : learners) {
+            grids.put(a, grid(t.hyperparameters(), a));
+        }
+        Search search = Search.of(t.search());
         String metricName = t.selectionMetric() == null ? "auc" : t.selectionMetric();
         try {
             Metrics.higherIsBetter(metricName);
@@ -131,56 +158,184 @@ public final class Trainer {
         int[] y = data.y();
         Validator validator = Validator.of(validation, y);
 
-        // grid search
+        // the search: for auto, every learner's points are compared on rows carved from the
+        // training rows, and only the chosen one is then evaluated on the validation rows
+        int[] selectionTrain = null;
+        int[] selectionValid = null;
+        if (auto) {
+            int[] pool = validator.trainingRows();
+            Splits.Split carved = Splits.holdout(Validator.labelsOf(y, pool), 0.2, seed + 1);
+            selectionTrain = Fit.pick(pool, carved.train());
+            selectionValid = Fit.pick(pool, carved.test());
+        }
         List<Map<String, Object>> trials = new ArrayList<>();
-        int best = -1;
+        List<Map<String, Object>> candidates = new ArrayList<>();
+        Algorithm algorithm = null;
+        Fit.Params bestParams = null;
         double bestValue = Double.NaN;
         Evaluated bestEval = null;
+        int bestTrial = -1;
+        RuntimeException firstError = null;
+        boolean budgetExhausted = false;
+        int skipped = 0;
         boolean higher = Metrics.higherIsBetter(metricName);
-        for (int i = 0; i < grid.size(); i++) {
-            Fit.Params p = grid.get(i);
-            Evaluated e = validator.evaluate(algorithm, p, x, scaling, y, seed, stop);
-            double threshold = threshold(t, e);
-            Metrics m = Metrics.of(e.scores(), e.labels(), threshold);
-            double value = m.get(metricName);
-            Map<String, Object> trial = new LinkedHashMap<>();
-            trial.put("trial", i);
-            trial.put("hyperparameters", p.toMap());
-            trial.put("metrics", m.toMap());
-            if (stop != null) {
-                trial.put("fits", fits(e.fits()));
+        for (Algorithm learner : learners) {
+            List<Fit.Params> points = search.points(grids.get(learner), seed);
+            int rungs = search.method().equals("halving") ? Search.rungs(points.size()) : 1;
+            Map<String, Object> candidate = new LinkedHashMap<>();
+            candidate.put("algorithm", learner.id());
+            double candidateBest = Double.NaN;
+            double candidateSeconds = 0;
+            String candidateError = null;
+            int candidateTrials = 0;
+            for (int rung = 0; rung < rungs && !points.isEmpty(); rung++) {
+                List<double[]> ranked = new ArrayList<>();
+                for (int i = 0; i < points.size(); i++) {
+                    if (algorithm != null
+                            && search.exhausted(budgetClock.getAsLong() - budgetStart)) {
+                        budgetExhausted = true;
+                        skipped++;
+                        continue;
+                    }
+                    Fit.Params p =
+                            rungs > 1 ? Search.atRung(points.get(i), rung, rungs) : points.get(i);
+                    Map<String, Object> trial = new LinkedHashMap<>();
+                    trial.put("trial", trials.size());
+                    trial.put("algorithm", learner.id());
+                    if (rungs > 1) {
+                        trial.put("rung", rung);
+                    }
+                    trial.put("hyperparameters", p.toMap());
+                    trials.add(trial);
+                    candidateTrials++;
+                    Evaluated e;
+                    try {
+                        beforeTrial.accept(learner);
+                        e =
+                                auto
+                                        ? Validator.evaluateOn(
+                                                learner,
+                                                p,
+                                                x,
+                                                scaling,
+                                                y,
+                                                seed,
+                                                stop,
+                                                selectionTrain,
+                                                selectionValid)
+                                        : validator.evaluate(learner, p, x, scaling, y, seed, stop);
+                    } catch (RuntimeException | LinkageError ex) {
+                        // one failed learner or point never fails the run while another succeeds;
+                        // a LinkageError is a native library that would not load (xgboost's
+                        // libgomp missing from an image)
+                        if (firstError == null) {
+                            firstError =
+                                    ex instanceof RuntimeException r
+                                            ? r
+                                            : new TaskFailure(
+                                                    Summary.Outcome.Failed,
+                                                    "LearnerUnavailable",
+                                                    learner.id() + ": " + ex);
+                        }
+                        candidateError = ex.getMessage();
+                        trial.put("error", String.valueOf(ex.getMessage()));
+                        log(
+                                "trial %d %s %s failed: %s",
+                                trials.size(), learner.id(), p.toMap(), ex);
+                        continue;
+                    }
+                    double threshold = threshold(t, e);
+                    Metrics m = Metrics.of(e.scores(), e.labels(), threshold);
+                    double value = m.get(metricName);
+                    trial.put(auto ? "selectionMetrics" : "metrics", m.toMap());
+                    if (stop != null || learner != Algorithm.RESNET && learner != Algorithm.MLP) {
+                        trial.put("fits", fits(e.fits()));
+                    }
+                    trial.put("seconds", e.seconds());
+                    candidateSeconds += e.seconds();
+                    log(
+                            "trial %d %s %s: %s=%.4f (%.1f s)%s",
+                            trials.size(),
+                            learner.id(),
+                            p.toMap(),
+                            metricName,
+                            value,
+                            e.seconds(),
+                            auto ? " on rows carved from the training rows" : "");
+                    ranked.add(new double[] {i, value});
+                    if (rung < rungs - 1) {
+                        continue; // halving: only the last rung trains the full epochs
+                    }
+                    if (better(value, candidateBest, higher)) {
+                        candidateBest = value;
+                    }
+                    if (algorithm == null || better(value, bestValue, higher)) {
+                        algorithm = learner;
+                        bestTrial = trials.size() - 1;
+                        bestParams = p;
+                        bestValue = value;
+                        bestEval = e;
+                    }
+                }
+                if (rung < rungs - 1) {
+                    ranked.sort(
+                            (a, b) ->
+                                    higher
+                                            ? Double.compare(b[1], a[1])
+                                            : Double.compare(a[1], b[1]));
+                    List<Fit.Params> next = new ArrayList<>();
+                    for (int k = 0;
+                            k
+                                    < Math.min(
+                                            ranked.size(),
+                                            (points.size() + Search.ETA - 1) / Search.ETA);
+                            k++) {
+                        next.add(points.get((int) ranked.get(k)[0]));
+                    }
+                    points = next;
+                }
             }
-            trial.put("seconds", e.seconds());
-            trials.add(trial);
-            log(
-                    "trial %d/%d %s: %s=%.4f (%.1f s)",
-                    i + 1, grid.size(), p.toMap(), metricName, value, e.seconds());
-            if (best < 0
-                    || (Double.isFinite(value)
-                            && (!Double.isFinite(bestValue)
-                                    || (higher ? value > bestValue : value < bestValue)))) {
-                best = i;
-                bestValue = value;
-                bestEval = e;
+            candidate.put("trials", candidateTrials);
+            candidate.put(metricName, Metrics.finite(candidateBest));
+            candidate.put("seconds", Math.round(candidateSeconds * 10) / 10.0);
+            candidate.put(
+                    "status",
+                    Double.isFinite(candidateBest) || candidateTrials > 0 && candidateError == null
+                            ? "Succeeded"
+                            : candidateTrials == 0 ? "SkippedByBudget" : "Failed");
+            if (candidateError != null && !Double.isFinite(candidateBest)) {
+                candidate.put("message", candidateError);
             }
+            candidates.add(candidate);
         }
-        Fit.Params bestParams = grid.get(best);
+        if (algorithm == null) {
+            throw firstError != null
+                    ? firstError
+                    : TaskFailure.invalid("NoTrial", "no trial ran within search.budget");
+        }
+        for (Map<String, Object> c : candidates) {
+            c.put("chosen", c.get("algorithm").equals(algorithm.id()));
+        }
+        if (auto) {
+            log(
+                    "auto chose %s (%s=%.4f on the carved rows)",
+                    algorithm.id(), metricName, bestValue);
+            bestEval = validator.evaluate(algorithm, bestParams, x, scaling, y, seed, stop);
+        }
         double threshold = threshold(t, bestEval);
         Metrics metrics = Metrics.of(bestEval.scores(), bestEval.labels(), threshold);
-        Map<String, float[]> params =
-                bestEval.params() != null
-                        ? bestEval.params()
+        Fit.Fitted fitted =
+                bestEval.fitted() != null
+                        ? bestEval.fitted()
                         : Fit.fit(
-                                        algorithm,
-                                        bestParams,
-                                        x,
-                                        scaling,
-                                        y,
-                                        identity(x.rows()),
-                                        seed,
-                                        stop)
-                                .params();
-
+                                algorithm,
+                                bestParams,
+                                x,
+                                scaling,
+                                y,
+                                identity(x.rows()),
+                                seed,
+                                stop);
         ModelSpec spec =
                 new ModelSpec(
                         t.model(),
@@ -194,9 +349,12 @@ public final class Trainer {
                         Instant.now().toString(),
                         t.features(),
                         t.labels().uri(),
-                        ModelSpec.PARAMETERS,
+                        fitted.trees() != null ? ModelSpec.TREES : ModelSpec.PARAMETERS,
                         dropped.isEmpty() ? null : dropped);
-        ModelArtifact model = ModelArtifact.of(spec, params);
+        ModelArtifact model =
+                fitted.trees() != null
+                        ? ModelArtifact.of(spec, fitted.trees())
+                        : ModelArtifact.of(spec, fitted.params());
 
         // explain and select
         TrainTask.Explain explain =
@@ -228,7 +386,10 @@ public final class Trainer {
                             validator.backgroundRows(),
                             explain.background() > 0 ? explain.background() : 100,
                             rnd);
-            double[] imp = Explainer.importance(model.net(), x, samples, background, seed);
+            double[] imp =
+                    model.trees() != null
+                            ? Boosted.importance(model.trees(), x, samples)
+                            : Explainer.importance(model.net(), x, samples, background, seed);
             shapSeconds = (System.nanoTime() - s0) / 1e9;
             log(
                     "SHAP: %d rows against %d background rows, %d features (%.1f s)",
@@ -270,6 +431,25 @@ public final class Trainer {
         metricsJson.put("model", t.model());
         metricsJson.put("version", t.version());
         metricsJson.put("algorithm", algorithm.id());
+        metricsJson.put("algorithmRequested", auto ? AUTO_ID : algorithm.id());
+        if (auto) {
+            metricsJson.put("candidates", candidates);
+            metricsJson.put("chosenOn", "rows carved from the training rows");
+        }
+        Map<String, Object> searchJson = new LinkedHashMap<>();
+        searchJson.put("method", search.method());
+        if (search.method().equals("random")) {
+            searchJson.put("trials", search.trials());
+        }
+        if (search.budget() != null) {
+            searchJson.put("budget", search.budget().toString());
+        }
+        searchJson.put("budgetExhausted", budgetExhausted);
+        searchJson.put("trialsSkipped", skipped);
+        metricsJson.put("search", searchJson);
+        if (shap) {
+            metricsJson.put("explainer", explainerOf(algorithm));
+        }
         metricsJson.put(
                 "validation",
                 Map.of(
@@ -289,7 +469,7 @@ public final class Trainer {
         }
         metricsJson.put("thresholdChosenBy", t.threshold() != null ? "task" : "maxF1OnValidation");
         metricsJson.put("metrics", metrics.toMap());
-        metricsJson.put("bestTrial", best);
+        metricsJson.put("bestTrial", bestTrial);
         metricsJson.put("hyperparameters", bestParams.toMap());
         metricsJson.put("rows", x.rows());
         metricsJson.put("positives", Arrays.stream(y).sum());
@@ -307,7 +487,7 @@ public final class Trainer {
         metricsJson.put("shapSeconds", shapSeconds);
         metricsJson.put("seconds", seconds);
 
-        String digest = publish(out, t.outputUri(), spec, params, metricsJson, importance, trials);
+        String digest = publish(out, t.outputUri(), spec, fitted, metricsJson, importance, trials);
 
         Map<String, Double> figures = new LinkedHashMap<>();
         figures.put("auc", metrics.auc());
@@ -324,6 +504,12 @@ public final class Trainer {
         figures.values().removeIf(v -> v == null || !Double.isFinite(v));
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("artifactDigest", digest);
+        details.put("algorithm", algorithm.id());
+        if (auto) {
+            details.put("selectionMetric", metricName);
+            details.put("candidates", candidates);
+        }
+        details.put("search", searchJson);
         details.put(
                 "topFeatures", importance.subList(0, Math.min(TOP_IN_SUMMARY, importance.size())));
         if (selected != null) {
@@ -337,6 +523,20 @@ public final class Trainer {
             details.put("selected", sel);
         }
         return Summary.succeeded(Uris.fileUri(out, true), figures, details);
+    }
+
+    /** How importance is computed for a model of {@code algorithm}. */
+    static String explainerOf(Algorithm algorithm) {
+        return switch (algorithm) {
+            case XGBOOST -> "treeshap";
+            case LOGISTIC -> "exact-linear";
+            case RESNET, MLP -> "expected-gradients";
+        };
+    }
+
+    private static boolean better(double value, double best, boolean higher) {
+        return Double.isFinite(value)
+                && (!Double.isFinite(best) || (higher ? value > best : value < best));
     }
 
     /** The task's early stopping with defaults filled in; null when the task asks for none. */
@@ -363,9 +563,23 @@ public final class Trainer {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Fit.Fitted f : fits) {
             Map<String, Object> m = new LinkedHashMap<>();
+            if (f.trees() != null) {
+                m.put("maxDepth", f.bestEpoch());
+                m.put("rounds", f.epochs());
+                m.put("validationAucByDepth", f.history());
+                m.put("depths", Boosted.DEPTHS);
+                out.add(m);
+                continue;
+            }
             m.put("epochs", f.epochs());
             m.put("bestEpoch", f.bestEpoch());
             m.put("history", f.history());
+            if (f.l2() != null) {
+                m.put("l2", f.l2());
+                if (!f.history().isEmpty()) {
+                    m.put("l2Path", Logistic.PATH);
+                }
+            }
             out.add(m);
         }
         return out;
@@ -396,7 +610,7 @@ public final class Trainer {
             Path out,
             String outputUri,
             ModelSpec spec,
-            Map<String, float[]> params,
+            Fit.Fitted fitted,
             Map<String, Object> metrics,
             List<Map<String, Object>> importance,
             List<Map<String, Object>> trials)
@@ -411,7 +625,11 @@ public final class Trainer {
             // not a POSIX file system: its defaults apply
         }
         try {
-            ModelArtifact.write(staging, spec, params);
+            if (fitted.trees() != null) {
+                ModelArtifact.write(staging, spec, fitted.trees());
+            } else {
+                ModelArtifact.write(staging, spec, fitted.params());
+            }
             var writer = TaskJson.MAPPER.writerWithDefaultPrettyPrinter();
             writer.writeValue(staging.resolve(METRICS).toFile(), metrics);
             writer.writeValue(staging.resolve(IMPORTANCE).toFile(), importance);
@@ -545,7 +763,6 @@ public final class Trainer {
                                 + Fit.SCHEDULES);
             }
         }
-        boolean linear = algorithm == Algorithm.LOGISTIC;
         Set<Fit.Params> out = new LinkedHashSet<>();
         for (double lr : lrs) {
             for (String o : opts) {
@@ -557,16 +774,9 @@ public final class Trainer {
                                     for (double wd : decay) {
                                         for (String sch : schedules) {
                                             out.add(
-                                                    new Fit.Params(
-                                                            lr,
-                                                            o.toLowerCase(Locale.ROOT),
-                                                            e,
-                                                            b,
-                                                            linear ? 1 : hs,
-                                                            linear ? 0 : bl,
-                                                            linear ? 0 : d,
-                                                            wd,
-                                                            sch.toLowerCase(Locale.ROOT)));
+                                                    point(
+                                                            algorithm, lr, o, e, b, hs, bl, d, wd,
+                                                            sch));
                                         }
                                     }
                                 }
@@ -585,6 +795,40 @@ public final class Trainer {
                             + MAX_TRIALS);
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * One grid point for {@code algorithm}: logistic is solved by Newton's method (only
+     * weightDecay, a fixed λ when > 0, applies) and xgboost runs its own small search, so their
+     * other axes collapse into one point.
+     */
+    private static Fit.Params point(
+            Algorithm algorithm,
+            double lr,
+            String optimizer,
+            int epochs,
+            int batch,
+            int hidden,
+            int blocks,
+            double dropout,
+            double decay,
+            String schedule) {
+        return switch (algorithm) {
+            case LOGISTIC -> new Fit.Params(0, Fit.NEWTON, 0, 0, 1, 0, 0, decay, Fit.CONSTANT);
+            case XGBOOST ->
+                    new Fit.Params(Boosted.ETA, Fit.XGBOOST, 0, 0, 1, 0, 0, 0, Fit.CONSTANT);
+            case RESNET, MLP ->
+                    new Fit.Params(
+                            lr,
+                            optimizer.toLowerCase(Locale.ROOT),
+                            epochs,
+                            batch,
+                            hidden,
+                            blocks,
+                            dropout,
+                            decay,
+                            schedule.toLowerCase(Locale.ROOT));
+        };
     }
 
     private static <T> List<T> or(List<T> values, T fallback) {

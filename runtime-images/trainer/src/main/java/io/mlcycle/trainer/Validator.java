@@ -47,11 +47,49 @@ abstract sealed class Validator {
             long seed,
             Fit.EarlyStopping stop);
 
+    /** Rows every trial may train on; auto carves its selection rows out of these. */
+    abstract int[] trainingRows();
+
+    /** Fits on {@code train} and scores {@code valid} (a hold-out; auto's selection trials). */
+    static Trainer.Evaluated evaluateOn(
+            Algorithm algorithm,
+            Fit.Params p,
+            SparseMatrix x,
+            InputScaling scaling,
+            int[] y,
+            long seed,
+            Fit.EarlyStopping stop,
+            int[] train,
+            int[] valid) {
+        long t0 = System.nanoTime();
+        Fit.Fitted fitted = Fit.fit(algorithm, p, x, scaling, y, train, seed, stop);
+        return new Trainer.Evaluated(
+                score(algorithm, p, fitted, x, scaling, valid),
+                labelsOf(y, valid),
+                fitted,
+                List.of(fitted),
+                (System.nanoTime() - t0) / 1e9);
+    }
+
     /** Rows whose predictions are explained (never trained on, where there is such a set). */
     abstract int[] explainRows();
 
     /** Rows the background sample is drawn from. */
     abstract int[] backgroundRows();
+
+    /** Scores {@code rows} of {@code x} with what {@code fitted} holds, as a saved model would. */
+    static float[] score(
+            Algorithm algorithm,
+            Fit.Params p,
+            Fit.Fitted fitted,
+            SparseMatrix x,
+            InputScaling scaling,
+            int[] rows) {
+        return fitted.trees() != null
+                ? ModelArtifact.of(spec(algorithm, p, x, scaling), fitted.trees())
+                        .predict(FeatureAssembler.rows(x, rows))
+                : score(algorithm, p, fitted.params(), x, scaling, rows);
+    }
 
     /** Scores {@code rows} of {@code x} with the network {@code params}, as a saved model would. */
     static float[] score(
@@ -61,26 +99,30 @@ abstract sealed class Validator {
             SparseMatrix x,
             InputScaling scaling,
             int[] rows) {
+        return ModelArtifact.of(spec(algorithm, p, x, scaling), params)
+                .predict(FeatureAssembler.rows(x, rows));
+    }
+
+    private static ModelSpec spec(
+            Algorithm algorithm, Fit.Params p, SparseMatrix x, InputScaling scaling) {
         List<ModelSpec.Feature> features =
                 java.util.stream.IntStream.range(0, x.numFeatures())
                         .mapToObj(j -> new ModelSpec.Feature("f" + j, "", "f" + j))
                         .toList();
-        ModelSpec spec =
-                new ModelSpec(
-                        "trial",
-                        0,
-                        algorithm.id(),
-                        null,
-                        features,
-                        scaling.toSpec(),
-                        0.5,
-                        p.architecture(x.numFeatures()),
-                        null,
-                        null,
-                        null,
-                        null,
-                        null);
-        return ModelArtifact.of(spec, params).predict(FeatureAssembler.rows(x, rows));
+        return new ModelSpec(
+                "trial",
+                0,
+                algorithm.id(),
+                null,
+                features,
+                scaling.toSpec(),
+                0.5,
+                p.architecture(x.numFeatures()),
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     static int[] labelsOf(int[] y, int[] rows) {
@@ -112,15 +154,12 @@ abstract sealed class Validator {
                 int[] y,
                 long seed,
                 Fit.EarlyStopping stop) {
-            long t0 = System.nanoTime();
-            Fit.Fitted fitted = Fit.fit(algorithm, p, x, scaling, y, split.train(), seed, stop);
-            float[] scores = score(algorithm, p, fitted.params(), x, scaling, split.test());
-            return new Trainer.Evaluated(
-                    scores,
-                    labelsOf(y, split.test()),
-                    fitted.params(),
-                    List.of(fitted),
-                    (System.nanoTime() - t0) / 1e9);
+            return evaluateOn(algorithm, p, x, scaling, y, seed, stop, split.train(), split.test());
+        }
+
+        @Override
+        int[] trainingRows() {
+            return split.train();
         }
 
         @Override
@@ -164,13 +203,18 @@ abstract sealed class Validator {
                 Splits.Split s = folds.get(f);
                 Fit.Fitted fitted = Fit.fit(algorithm, p, x, scaling, y, s.train(), seed + f, stop);
                 fits.add(fitted);
-                float[] scores = score(algorithm, p, fitted.params(), x, scaling, s.test());
+                float[] scores = score(algorithm, p, fitted, x, scaling, s.test());
                 for (int i = 0; i < s.test().length; i++) {
                     oof[s.test()[i]] = scores[i];
                 }
             }
             return new Trainer.Evaluated(
                     oof, y.clone(), null, List.copyOf(fits), (System.nanoTime() - t0) / 1e9);
+        }
+
+        @Override
+        int[] trainingRows() {
+            return Trainer.identity(rows);
         }
 
         @Override

@@ -194,7 +194,16 @@ class TrainerTest {
                 Trainer.run(
                         task(
                                 "logistic",
-                                hp(List.of(0.01, 0.05), 4),
+                                // λ chosen on carved rows, and a fixed λ: two trials
+                                new TrainTask.Hyperparameters(
+                                        List.of(0.01),
+                                        List.of("adam"),
+                                        List.of(4),
+                                        List.of(128),
+                                        List.of(32),
+                                        List.of(2),
+                                        List.of(0.1),
+                                        List.of(0.0, 0.001)),
                                 new TrainTask.Validation("kfold", 0, 3, 5),
                                 new TrainTask.Select(5),
                                 out));

@@ -42,8 +42,18 @@ public class ModelVersionSpec {
                     + " were reserved: those count as Succeeded.")
     public Training training;
 
-    @JsonPropertyDescription("resnet, mlp or logistic.")
+    @JsonPropertyDescription(
+            "The model's algorithm: logistic, xgboost, resnet or mlp (what auto chose, when the"
+                    + " TrainingRun asked for auto).")
     public String algorithm;
+
+    @JsonPropertyDescription(
+            "algorithm auto: every learner it tried, with its selection metric on rows carved"
+                    + " from the training rows, and which it chose.")
+    public List<Candidate> candidates;
+
+    @JsonPropertyDescription("True when search.budget stopped the search before every trial ran.")
+    public Boolean searchBudgetExhausted;
 
     @JsonPropertyDescription("Validation metrics: auc, precision, recall, f1, logLoss, accuracy…")
     public Map<String, Double> metrics;
@@ -99,6 +109,31 @@ public class ModelVersionSpec {
     @JsonIgnore
     public boolean trained() {
         return training == null || training.state == null || training.state == State.Succeeded;
+    }
+
+    /** One learner auto tried. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Candidate {
+        @JsonPropertyDescription("logistic, xgboost or resnet.")
+        public String algorithm;
+
+        @JsonPropertyDescription("Its best selection metric (auc by default) on the carved rows.")
+        public Double metric;
+
+        @JsonPropertyDescription("Trials it ran.")
+        public Integer trials;
+
+        @JsonPropertyDescription("Seconds its trials took.")
+        public Double seconds;
+
+        @JsonPropertyDescription("Succeeded, Failed or SkippedByBudget.")
+        public String status;
+
+        @JsonPropertyDescription("Whether this learner became the model.")
+        public Boolean chosen;
+
+        @JsonPropertyDescription("Why it failed.")
+        public String message;
     }
 
     /** A person's verdict. */

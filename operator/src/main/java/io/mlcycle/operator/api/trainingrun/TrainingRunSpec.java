@@ -39,9 +39,17 @@ public class TrainingRunSpec {
     @JsonPropertyDescription("The label table for the same as-of.")
     public Labels labels;
 
-    @Default("resnet")
-    @JsonPropertyDescription("resnet (residual MLP), mlp, or logistic (baseline).")
-    public Algorithm algorithm = Algorithm.resnet;
+    @Default("auto")
+    @JsonPropertyDescription(
+            "auto (default: fits logistic, xgboost and resnet on rows carved from the training"
+                    + " rows and keeps the best by the selection metric; every candidate is in"
+                    + " trials.json and the status), logistic (L2 logistic regression solved to"
+                    + " its optimum, L2 strength chosen on validation rows: fast, strong on many"
+                    + " small additive effects such as word or event counts), xgboost"
+                    + " (gradient-boosted trees by XGBoost4J: thresholds and interactions, mixed"
+                    + " numeric and categorical columns), resnet (residual MLP; the"
+                    + " hyperparameters apply to it) or mlp.")
+    public Algorithm algorithm = Algorithm.auto;
 
     @JsonPropertyDescription(
             "Every field is a list: one value fixes it, several make a grid that is searched.")
@@ -58,6 +66,10 @@ public class TrainingRunSpec {
                     + " data stops improving, keeping the best epoch; epochs is then the most it"
                     + " trains. Absent: every epoch is trained.")
     public EarlyStopping earlyStopping;
+
+    @JsonPropertyDescription(
+            "How hyperparameter points (and, for auto, the learners) are tried, and for how long.")
+    public Search search;
 
     @JsonPropertyDescription("SHAP feature ranking.")
     public Explain explain = new Explain();
@@ -95,9 +107,11 @@ public class TrainingRunSpec {
 
     /** Algorithms. */
     public enum Algorithm {
+        auto,
         resnet,
         mlp,
-        logistic
+        logistic,
+        xgboost
     }
 
     /** A referenced FeatureView. */
@@ -171,12 +185,13 @@ public class TrainingRunSpec {
     /** Preprocessing. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Preprocessing {
-        @Default("minmax")
+        @Default("log")
         @JsonPropertyDescription(
-                "minmax (from the stored statistics), log (sign(v)*log1p(|v|), then min-max over"
-                        + " the transformed stored range; for counts and sums) or none. The model"
-                        + " records it and serving applies the same transform.")
-        public Scaling scaling = Scaling.minmax;
+                "log (default: sign(v)*log1p(|v|), then min-max over the transformed stored"
+                        + " range; for counts and sums), minmax (from the stored statistics) or"
+                        + " none. The model records it and serving applies the same transform;"
+                        + " xgboost splits on raw values and ignores it.")
+        public Scaling scaling = Scaling.log;
 
         @Min(0)
         @Max(1)
@@ -231,6 +246,35 @@ public class TrainingRunSpec {
         @Default("2")
         @JsonPropertyDescription("Epochs without improvement before training stops.")
         public Integer patience = 2;
+    }
+
+    /** Search. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Search {
+        @Default("grid")
+        @JsonPropertyDescription(
+                "grid (every point), random (trials points drawn from the grid) or halving"
+                        + " (successive halving: every point on a third of the epochs, the best"
+                        + " third on three times as many, until one is left).")
+        public SearchMethod method = SearchMethod.grid;
+
+        @Min(1)
+        @JsonPropertyDescription("Points drawn by random (default 10).")
+        public Integer trials;
+
+        @Pattern("^([0-9]+[smh])+$")
+        @JsonPropertyDescription(
+                "Wall-clock time after which no new trial starts, e.g. 90s, 10m, 1h30m; the"
+                        + " first trial always runs, and the status says when the budget stopped"
+                        + " the search.")
+        public String budget;
+    }
+
+    /** Search methods. */
+    public enum SearchMethod {
+        grid,
+        random,
+        halving
     }
 
     /** Evaluation methods. */

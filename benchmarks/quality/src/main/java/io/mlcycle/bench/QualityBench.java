@@ -1,0 +1,369 @@
+package io.mlcycle.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.VersionedStore;
+import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Task;
+import io.mlcycle.task.TaskJson;
+import io.mlcycle.task.TrainTask;
+import io.mlcycle.trainer.Metrics;
+import io.mlcycle.trainer.Splits;
+import io.mlcycle.trainer.TrainingData;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Public data sets (exported from Debian's R packages by {@code export.R}) and the project's
+ * generator, each as a long event log through the real pivot jar and the real trainer jar with the
+ * TrainingRun defaults, against an L2 logistic regression (liblinear) and XGBoost4J fitted on the
+ * same training rows and scored on the same test rows as the trainer's hold-out.
+ */
+public final class QualityBench {
+
+    /** One feature view of a data set: where its long events are. */
+    record View(
+            String name,
+            String eventsUri,
+            String format,
+            String entity,
+            String key,
+            String value,
+            String from,
+            String to) {}
+
+    /** A data set: its views and its label table. */
+    record DataSet(String name, List<View> views, TrainTask.Labels labels, String asOf) {}
+
+    private QualityBench() {}
+
+    /** Args: work dir, R export dir, pivot jar, trainer jar, generator jar, generator users. */
+    public static void main(String[] args) throws Exception {
+        long t0 = System.nanoTime();
+        Path work = Path.of(args[0]).toAbsolutePath();
+        Path exported = Path.of(args[1]).toAbsolutePath();
+        String pivotJar = args[2];
+        String trainerJar = args[3];
+        String generatorJar = args[4];
+        int users = Integer.parseInt(args[5]);
+
+        List<DataSet> sets = new ArrayList<>();
+        for (String name : List.of("wa_churn", "fine_foods", "dna", "spam")) {
+            Path dir = exported.resolve(name);
+            sets.add(
+                    new DataSet(
+                            name,
+                            List.of(
+                                    new View(
+                                            name,
+                                            dir.resolve("events").toUri() + "dt={date}/",
+                                            "csv",
+                                            "entity",
+                                            "key",
+                                            "value",
+                                            "2026-01-01",
+                                            "2026-01-02")),
+                            new TrainTask.Labels(
+                                    dir.resolve("labels.csv").toUri().toString(),
+                                    "csv",
+                                    "entity",
+                                    "label"),
+                            "2026-01-02"));
+        }
+        Path gen = work.resolve("generator");
+        if (!Files.exists(gen.resolve("truth.json"))) {
+            run(
+                    List.of(
+                            "java",
+                            "-jar",
+                            generatorJar,
+                            "--out",
+                            gen.toString(),
+                            "--users",
+                            Integer.toString(users),
+                            "--items",
+                            "3000",
+                            "--days",
+                            "7",
+                            "--end",
+                            "2026-11-21",
+                            "--seed",
+                            "42"),
+                    work.resolve("generator.log"));
+        }
+        List<View> genViews = new ArrayList<>();
+        for (String v : List.of("kpi", "item-events")) {
+            genViews.add(
+                    new View(
+                            v,
+                            gen.resolve("raw").resolve(v).toUri() + "dt={date}/",
+                            "parquet",
+                            "user_id",
+                            "event_id",
+                            "cnt",
+                            "2026-11-14",
+                            "2026-11-21"));
+        }
+        sets.add(
+                new DataSet(
+                        "generator",
+                        genViews,
+                        new TrainTask.Labels(
+                                gen.resolve("labels/returned/asOf=2026-11-21").toUri().toString(),
+                                "parquet",
+                                "user_id",
+                                "returned"),
+                        "2026-11-21"));
+
+        List<Double> deltas = new ArrayList<>();
+        StringBuilder table = new StringBuilder();
+        table.append(
+                String.format(
+                        Locale.ROOT,
+                        "%-11s %6s %6s %6s | %7s %7s %7s | %-9s %-9s | %6s %6s %6s | %7s %7s%n",
+                        "data set",
+                        "rows",
+                        "feats",
+                        "pos",
+                        "mlcycle",
+                        "logreg",
+                        "xgboost",
+                        "top10∩lr",
+                        "top10∩xgb",
+                        "s_ml",
+                        "s_lr",
+                        "s_xgb",
+                        "delta",
+                        "algo"));
+        for (DataSet d : sets) {
+            Path dir = work.resolve("runs").resolve(d.name());
+            if (Files.exists(dir)) {
+                VersionedStore.deleteRecursively(dir);
+            }
+            Files.createDirectories(dir);
+            long s0 = System.nanoTime();
+            List<FeatureInput> inputs = new ArrayList<>();
+            for (View v : d.views()) {
+                Path store = dir.resolve("features").resolve(v.name());
+                PivotTask pt =
+                        new PivotTask(
+                                new Task.Owner("FeatureView", "bench", v.name()),
+                                d.asOf(),
+                                v.entity(),
+                                new PivotTask.Source(v.eventsUri(), v.format(), null, null, null),
+                                new PivotTask.Window(v.from(), v.to()),
+                                // the FeatureView defaults: sum, min 1 entity, at most 5000
+                                // features
+                                new PivotTask.Pivot(v.key(), v.value(), "sum", null, 1, 5000),
+                                null,
+                                new PivotTask.Store(store.toUri().toString(), 14),
+                                null,
+                                0);
+                runTask(pivotJar, pt, dir.resolve("pivot-" + v.name()));
+                inputs.add(
+                        new FeatureInput(
+                                v.name(),
+                                d.asOf(),
+                                store.resolve("asOf=" + d.asOf()).toUri().toString()));
+            }
+            Path model = dir.resolve("models").resolve(d.name()).resolve("v1");
+            TrainTask task =
+                    override(defaults(d.name(), inputs, d.labels(), model.toUri().toString()));
+            runTask(trainerJar, task, dir.resolve("train"));
+            double mlSeconds = (System.nanoTime() - s0) / 1e9;
+            JsonNode metrics = TaskJson.MAPPER.readTree(model.resolve("metrics.json").toFile());
+            JsonNode importance =
+                    TaskJson.MAPPER.readTree(model.resolve("importance.json").toFile());
+            double mlAuc = metrics.path("metrics").path("auc").asDouble();
+            Set<String> mlTop = new HashSet<>();
+            for (int i = 0; i < Math.min(10, importance.size()); i++) {
+                mlTop.add(importance.get(i).path("name").asText());
+            }
+
+            // the baselines see the same rows, split as the trainer's default hold-out splits them
+            TrainingData data = TrainingData.load(task);
+            SparseMatrix x = data.x();
+            int[] y = data.y();
+            List<String> names = data.assembled().names();
+            Splits.Split split =
+                    Splits.holdout(y, task.validation().testFraction(), task.validation().seed());
+            int[] yTest = Baselines.pick(y, split.test());
+            Baselines.Result lr = Baselines.logistic(x, y, split.train(), split.test());
+            Baselines.Result xgb = Baselines.xgboost(x, y, split.train(), split.test());
+            double lrAuc = Metrics.auc(lr.scores(), yTest);
+            double xgbAuc = Metrics.auc(xgb.scores(), yTest);
+            double delta = mlAuc - Math.max(lrAuc, xgbAuc);
+            deltas.add(delta);
+            String row =
+                    String.format(
+                            Locale.ROOT,
+                            "%-11s %6d %6d %6.3f | %7.4f %7.4f %7.4f | %-9s %-9s | %6.1f %6.1f"
+                                    + " %6.1f | %+7.4f %7s%n",
+                            d.name(),
+                            x.rows(),
+                            x.numFeatures(),
+                            Arrays.stream(y).average().orElse(0),
+                            mlAuc,
+                            lrAuc,
+                            xgbAuc,
+                            overlap(mlTop, lr.top10(), names) + "/10",
+                            overlap(mlTop, xgb.top10(), names) + "/10",
+                            mlSeconds,
+                            lr.seconds(),
+                            xgb.seconds(),
+                            delta,
+                            metrics.path("algorithm").asText());
+            table.append(row);
+            System.out.print(row);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %s: mlcycle %s, logreg %s, test rows %d%n",
+                    d.name(),
+                    metrics.path("hyperparameters"),
+                    lr.detail(),
+                    split.test().length);
+        }
+        System.out.println();
+        System.out.print(table);
+        double min = deltas.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        double mean = deltas.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        if (System.getenv("BENCH_ALGORITHM") != null || System.getenv("BENCH_SCALING") != null) {
+            System.out.println(
+                    "NOT the defaults: BENCH_ALGORITHM="
+                            + System.getenv("BENCH_ALGORITHM")
+                            + " BENCH_SCALING="
+                            + System.getenv("BENCH_SCALING"));
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "BENCH quality datasets=%d min_delta_auc=%.4f mean_delta_auc=%.4f seconds=%.0f%n",
+                sets.size(),
+                min,
+                mean,
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * The task the operator writes for a TrainingRun that names only its model, features and labels
+     * (mirrors {@code TrainTasks.task} in the operator; keep the two in step).
+     */
+    static TrainTask defaults(
+            String model, List<FeatureInput> inputs, TrainTask.Labels labels, String out) {
+        return new TrainTask(
+                new Task.Owner("TrainingRun", "bench", model),
+                model,
+                1,
+                labels.entity(),
+                inputs,
+                labels,
+                "auto",
+                new TrainTask.Hyperparameters(
+                        List.of(0.001),
+                        List.of("adam"),
+                        List.of(10),
+                        List.of(256),
+                        List.of(128),
+                        List.of(2),
+                        List.of(0.1),
+                        List.of(0.0),
+                        null),
+                new TrainTask.Preprocessing("log", null),
+                new TrainTask.Validation("holdout", 0.2, 5, 42L),
+                new TrainTask.Explain("shap", 500, 100, 50),
+                null,
+                null,
+                "auc",
+                out,
+                null);
+    }
+
+    /**
+     * For trying settings before they become defaults: BENCH_ALGORITHM and BENCH_SCALING replace
+     * the default's; the BENCH line then says so.
+     */
+    static TrainTask override(TrainTask t) {
+        String algorithm = System.getenv("BENCH_ALGORITHM");
+        String scaling = System.getenv("BENCH_SCALING");
+        if (algorithm == null && scaling == null) {
+            return t;
+        }
+        return new TrainTask(
+                t.owner(),
+                t.model(),
+                t.version(),
+                t.entity(),
+                t.features(),
+                t.labels(),
+                algorithm != null ? algorithm : t.algorithm(),
+                t.hyperparameters(),
+                new TrainTask.Preprocessing(
+                        scaling != null ? scaling : t.preprocessing().scaling(),
+                        t.preprocessing().dropCorrelatedAbove()),
+                t.validation(),
+                t.explain(),
+                t.select(),
+                t.threshold(),
+                t.selectionMetric(),
+                t.outputUri(),
+                t.earlyStopping());
+    }
+
+    private static int overlap(Set<String> mine, int[] top, List<String> names) {
+        int n = 0;
+        for (int j : top) {
+            if (mine.contains(names.get(j))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static void runTask(String jar, Task task, Path prefix) throws Exception {
+        Path file = Path.of(prefix + ".task.json");
+        Files.writeString(file, TaskJson.write(task));
+        run(
+                List.of(
+                        "java",
+                        "-Xmx" + System.getProperty("bench.heap", "4g"),
+                        "-Dai.djl.offline=true",
+                        "-jar",
+                        jar,
+                        "--task",
+                        file.toString(),
+                        "--result",
+                        prefix + ".result.json"),
+                Path.of(prefix + ".log"));
+    }
+
+    private static void run(List<String> cmd, Path log) throws Exception {
+        Process p =
+                new ProcessBuilder(cmd)
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
+        int exit = p.waitFor();
+        if (exit != 0) {
+            throw new IllegalStateException(
+                    String.join(" ", cmd)
+                            + " failed with exit "
+                            + exit
+                            + "; see "
+                            + log
+                            + ":\n"
+                            + tail(log));
+        }
+    }
+
+    private static String tail(Path log) throws java.io.IOException {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    }
+}

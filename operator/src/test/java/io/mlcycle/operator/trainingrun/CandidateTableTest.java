@@ -1,0 +1,88 @@
+package io.mlcycle.operator.trainingrun;
+
+import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
+import io.mlcycle.task.Summary;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CandidateTableTest {
+
+    @Test
+    void autosCandidatesAndTheBudgetReachTheModelVersion() {
+        Summary s =
+                Summary.succeeded(
+                        "file:///m/v1/",
+                        Map.of("auc", 0.9),
+                        Map.of(
+                                "algorithm",
+                                "xgboost",
+                                "selectionMetric",
+                                "auc",
+                                "search",
+                                Map.of("method", "grid", "budgetExhausted", true),
+                                "candidates",
+                                List.of(
+                                        Map.of(
+                                                "algorithm",
+                                                "logistic",
+                                                "trials",
+                                                1,
+                                                "auc",
+                                                0.81,
+                                                "seconds",
+                                                1.5,
+                                                "status",
+                                                "Succeeded",
+                                                "chosen",
+                                                false),
+                                        Map.of(
+                                                "algorithm",
+                                                "xgboost",
+                                                "trials",
+                                                1,
+                                                "auc",
+                                                0.9,
+                                                "seconds",
+                                                6.0,
+                                                "status",
+                                                "Succeeded",
+                                                "chosen",
+                                                true),
+                                        Map.of(
+                                                "algorithm",
+                                                "resnet",
+                                                "trials",
+                                                0,
+                                                "seconds",
+                                                0.0,
+                                                "status",
+                                                "SkippedByBudget",
+                                                "chosen",
+                                                false))));
+
+        List<ModelVersionSpec.Candidate> table = TrainingRunReconciler.candidates(s);
+
+        assertThat(table)
+                .extracting(c -> c.algorithm)
+                .containsExactly("logistic", "xgboost", "resnet");
+        assertThat(table).extracting(c -> c.metric).containsExactly(0.81, 0.9, null);
+        assertThat(table)
+                .extracting(c -> c.status)
+                .containsExactly("Succeeded", "Succeeded", "SkippedByBudget");
+        assertThat(table).extracting(c -> c.chosen).containsExactly(false, true, false);
+        assertThat(TrainingRunReconciler.budgetExhausted(s)).isTrue();
+    }
+
+    @Test
+    void aSingleAlgorithmRunHasNoCandidateTable() {
+        Summary s =
+                Summary.succeeded(
+                        "file:///m/v1/", Map.of("auc", 0.9), Map.of("algorithm", "logistic"));
+        assertThat(TrainingRunReconciler.candidates(s)).isNull();
+        assertThat(TrainingRunReconciler.budgetExhausted(s)).isNull();
+    }
+}

@@ -1,0 +1,193 @@
+package io.mlcycle.trainer;
+
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.model.Trees;
+import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.DMatrix;
+import ml.dmlc.xgboost4j.java.XGBoost;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Gradient-boosted trees by XGBoost4J on the raw feature values (trees do not need scaling; an
+ * absent or zero value is missing, as the saved model's {@link Trees} scorer treats it). A small
+ * search on a stratified fifth of the training rows picks the depth and, by early stopping on AUC,
+ * the number of rounds; the final model is refitted on all the training rows with those.
+ */
+final class Boosted {
+
+    static final double ETA = 0.1;
+    static final int[] DEPTHS = {3, 6};
+    static final int MAX_ROUNDS = 500;
+    static final int PATIENCE = 30;
+    static final double VALIDATION_FRACTION = 0.2;
+
+    private Boosted() {}
+
+    /** The refitted trees and what the search chose; {@code history}: validation AUC per depth. */
+    record Result(Trees trees, int depth, int rounds, List<Double> history) {}
+
+    /**
+     * Fits on {@code rows}: with {@code depth} and {@code rounds} both &gt; 0 exactly those (no
+     * search), otherwise the search first.
+     */
+    static Result fit(SparseMatrix x, int[] y, int[] rows, long seed, int depth, int rounds) {
+        if (x.numFeatures() == 0) {
+            throw TaskFailure.invalid(
+                    "NoFeatures", "xgboost needs at least one feature; the table has none");
+        }
+        if (depth <= 0 || rounds <= 0) {
+            return fit(x, y, rows, seed);
+        }
+        try {
+            DMatrix all = matrix(x, y, rows);
+            Booster b =
+                    XGBoost.train(all, params(depth, seed), rounds, new HashMap<>(), null, null);
+            Trees trees = Trees.parse(b.toByteArray("json"), x.numFeatures());
+            b.dispose();
+            all.dispose();
+            return new Result(trees, depth, rounds, List.of());
+        } catch (XGBoostError e) {
+            throw new TaskFailure(
+                    io.mlcycle.task.Summary.Outcome.Failed, "XGBoostError", e.getMessage());
+        }
+    }
+
+    static Result fit(SparseMatrix x, int[] y, int[] rows, long seed) {
+        if (x.numFeatures() == 0) {
+            throw TaskFailure.invalid(
+                    "NoFeatures", "xgboost needs at least one feature; the table has none");
+        }
+        try {
+            Splits.Split s = Splits.holdout(Validator.labelsOf(y, rows), VALIDATION_FRACTION, seed);
+            int[] train = Fit.pick(rows, s.train());
+            int[] valid = Fit.pick(rows, s.test());
+            DMatrix dtrain = matrix(x, y, train);
+            DMatrix dvalid = matrix(x, y, valid);
+            int bestDepth = DEPTHS[0];
+            int bestRounds = 1;
+            double bestAuc = Double.NEGATIVE_INFINITY;
+            List<Double> history = new ArrayList<>();
+            for (int depth : DEPTHS) {
+                // round by round, scored with evalSet (XGBoost's cached predictions, no printing)
+                Booster b =
+                        XGBoost.train(
+                                dtrain,
+                                params(depth, seed),
+                                0,
+                                Map.of("valid", dvalid),
+                                null,
+                                null);
+                int best = 0;
+                double bestRoundAuc = Double.NEGATIVE_INFINITY;
+                for (int round = 0; round < MAX_ROUNDS && round - best <= PATIENCE; round++) {
+                    b.update(dtrain, round);
+                    double auc =
+                            auc(b.evalSet(new DMatrix[] {dvalid}, new String[] {"valid"}, round));
+                    if (auc > bestRoundAuc) {
+                        bestRoundAuc = auc;
+                        best = round;
+                    }
+                }
+                b.dispose();
+                history.add(bestRoundAuc);
+                if (bestRoundAuc > bestAuc + 1e-6) {
+                    bestAuc = bestRoundAuc;
+                    bestDepth = depth;
+                    bestRounds = best + 1;
+                }
+            }
+            dtrain.dispose();
+            dvalid.dispose();
+            Trees trees = fit(x, y, rows, seed, bestDepth, bestRounds).trees();
+            return new Result(trees, bestDepth, bestRounds, List.copyOf(history));
+        } catch (XGBoostError e) {
+            throw new TaskFailure(
+                    io.mlcycle.task.Summary.Outcome.Failed, "XGBoostError", e.getMessage());
+        }
+    }
+
+    /** Mean |TreeSHAP| (log-odds) of each feature over {@code samples}: exact, by XGBoost. */
+    static double[] importance(Trees trees, SparseMatrix x, int[] samples) {
+        double[] imp = new double[x.numFeatures()];
+        if (samples.length == 0) {
+            return imp;
+        }
+        try {
+            Booster b = XGBoost.loadModel(trees.json());
+            DMatrix d = matrix(x, new int[x.rows()], samples);
+            float[][] contrib = b.predictContrib(d, 0);
+            for (float[] row : contrib) {
+                for (int j = 0; j < imp.length; j++) { // the last column is the bias
+                    imp[j] += Math.abs(row[j]) / samples.length;
+                }
+            }
+            d.dispose();
+            b.dispose();
+            return imp;
+        } catch (XGBoostError | java.io.IOException e) {
+            throw new TaskFailure(
+                    io.mlcycle.task.Summary.Outcome.Failed, "XGBoostError", e.getMessage());
+        }
+    }
+
+    /** The AUC in an evalSet line such as {@code [12]\tvalid-auc:0.8431}. */
+    static double auc(String evalLine) {
+        int at = evalLine.lastIndexOf("-auc:");
+        if (at < 0) {
+            throw new IllegalStateException("no AUC in XGBoost's evaluation '" + evalLine + "'");
+        }
+        return Double.parseDouble(evalLine.substring(at + 5).trim());
+    }
+
+    private static Map<String, Object> params(int depth, long seed) {
+        Map<String, Object> p = new HashMap<>();
+        p.put("objective", "binary:logistic");
+        p.put("eval_metric", "auc");
+        p.put("maximize_evaluation_metrics", "true");
+        p.put("eta", ETA);
+        p.put("max_depth", depth);
+        p.put("tree_method", "hist");
+        p.put("nthread", Math.max(1, Runtime.getRuntime().availableProcessors()));
+        p.put("seed", (int) seed);
+        p.put("verbosity", 0);
+        return p;
+    }
+
+    /** Rows as CSR with zeros left out (missing), labels set. */
+    static DMatrix matrix(SparseMatrix x, int[] y, int[] rows) throws XGBoostError {
+        long[] ptr = new long[rows.length + 1];
+        int nnz = 0;
+        for (int i = 0; i < rows.length; i++) {
+            for (int k = x.rowPtr()[rows[i]]; k < x.rowPtr()[rows[i] + 1]; k++) {
+                if (x.values()[k] != 0) {
+                    nnz++;
+                }
+            }
+            ptr[i + 1] = nnz;
+        }
+        int[] cols = new int[nnz];
+        float[] vals = new float[nnz];
+        int n = 0;
+        for (int r : rows) {
+            for (int k = x.rowPtr()[r]; k < x.rowPtr()[r + 1]; k++) {
+                if (x.values()[k] != 0) {
+                    cols[n] = x.cols()[k];
+                    vals[n++] = x.values()[k];
+                }
+            }
+        }
+        DMatrix d = new DMatrix(ptr, cols, vals, DMatrix.SparseType.CSR, x.numFeatures());
+        float[] labels = new float[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            labels[i] = y[rows[i]];
+        }
+        d.setLabel(labels);
+        return d;
+    }
+}
