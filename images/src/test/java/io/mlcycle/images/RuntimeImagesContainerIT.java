@@ -119,6 +119,10 @@ class RuntimeImagesContainerIT {
     }
 
     static TrainTask train(int version) {
+        return train(version, "logistic");
+    }
+
+    static TrainTask train(int version, String algorithm) {
         return new TrainTask(
                 new Task.Owner("TrainingRun", "default", "churn"),
                 "churn",
@@ -132,7 +136,7 @@ class RuntimeImagesContainerIT {
                         "parquet",
                         "user_id",
                         "returned"),
-                "logistic",
+                algorithm,
                 new TrainTask.Hyperparameters(
                         List.of(0.01),
                         List.of("adam"),
@@ -184,7 +188,7 @@ class RuntimeImagesContainerIT {
 
     @Test
     @Order(2)
-    void theTrainerImagePublishesAModelOnceAndFailsOnASecondWrite() throws Exception {
+    void theTrainerImagePublishesAModelOnceFailsOnASecondWriteAndTrainsTrees() throws Exception {
         Summary trained = runTask("trainer-ok", "trainer", train(1), 0);
         assertThat(trained.outcome()).isEqualTo(Summary.Outcome.Succeeded);
         assertThat(trained.figures().get("auc")).isBetween(0.5, 1.0);
@@ -194,6 +198,11 @@ class RuntimeImagesContainerIT {
         Summary again = runTask("trainer-again", "trainer", train(1), 1);
         assertThat(again.outcome()).isEqualTo(Summary.Outcome.Failed);
         assertThat(again.reason()).isEqualTo("VersionAlreadyPublished");
+
+        // XGBoost4J's native library loads in the image (it needs libgomp from the base)
+        Summary trees = runTask("trainer-xgboost", "trainer", train(2, "xgboost"), 0);
+        assertThat(trees.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(data.resolve("models/churn/v2/model.xgb.json")).exists();
     }
 
     @Test
