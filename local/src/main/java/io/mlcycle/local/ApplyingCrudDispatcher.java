@@ -27,6 +27,7 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
     static final String JSON_PATCH = "application/json-patch+json";
 
     private volatile BiPredicate<String, String> refused = (method, path) -> false;
+    private volatile java.util.function.Consumer<RecordedRequest> observer = r -> {};
 
     ApplyingCrudDispatcher() {
         super(List.of());
@@ -40,8 +41,14 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
         refused = refuse == null ? (method, path) -> false : refuse;
     }
 
+    /** Calls {@code observer} with every request before answering it. */
+    void observe(java.util.function.Consumer<RecordedRequest> observer) {
+        this.observer = observer == null ? r -> {} : observer;
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        observer.accept(request);
         String path = request.getPath();
         int q = path == null ? -1 : path.indexOf('?');
         String bare = q < 0 ? path : path.substring(0, q);
