@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
@@ -76,6 +77,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     @Inject KubernetesClient client;
     @Inject SparkApplications sparkApplications;
 
+    private InformerEventSource<Job, FeatureView> pivotJobs;
+    private InformerEventSource<GenericKubernetesResource, FeatureView> sparkRuns;
+
     /** One pivot run: a Job or a SparkApplication, with its state. */
     record Run(HasMetadata resource, RuntimeJobs.State state) {
         String name() {
@@ -104,10 +108,11 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         .withSecondaryToPrimaryMapper(
                                 Mappers.<Job>fromOwnerReferences(FeatureView.class))
                         .build();
+        pivotJobs = new InformerEventSource<>(config, context);
         if (!sparkApplications.available()) {
             // Without the SparkApplication CRD an informer on it would keep the operator from
             // starting: only the duckdb engine runs then.
-            return List.of(new InformerEventSource<>(config, context));
+            return List.of(pivotJobs);
         }
         var spark =
                 InformerEventSourceConfiguration.from(SparkApplications.GVK, FeatureView.class)
@@ -118,9 +123,8 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                                 Mappers.<GenericKubernetesResource>fromOwnerReferences(
                                         FeatureView.class))
                         .build();
-        return List.of(
-                new InformerEventSource<>(config, context),
-                new InformerEventSource<>(spark, context));
+        sparkRuns = new InformerEventSource<>(spark, context);
+        return List.of(pivotJobs, sparkRuns);
     }
 
     @Override
@@ -305,20 +309,19 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 .anyMatch(j -> j.asOf().equals(active.asOf) && j.attempt() > attempt);
     }
 
-    /** The view's pivot Jobs and, when the Spark engine is available, its SparkApplications. */
+    /**
+     * The view's pivot Jobs and, when the Spark engine is available, its SparkApplications, from
+     * the informers' caches (which hold what this operator created, see {@link #start}).
+     */
     private List<Run> ownedRuns(FeatureView fv) {
         List<Run> runs = new ArrayList<>();
-        ownedJobs(fv).forEach(j -> runs.add(new Run(j, RuntimeJobs.state(j))));
-        if (sparkApplications.available()) {
-            sparkApplications
-                    .owned(fv)
+        RuntimeJobs.ownedBy(fv, pivotJobs.getSecondaryResources(fv))
+                .forEach(j -> runs.add(new Run(j, RuntimeJobs.state(j))));
+        if (sparkRuns != null) {
+            RuntimeJobs.ownedBy(fv, sparkRuns.getSecondaryResources(fv))
                     .forEach(a -> runs.add(new Run(a, SparkApplications.state(a))));
         }
         return runs;
-    }
-
-    private List<Job> ownedJobs(FeatureView fv) {
-        return RuntimeJobs.ownedBy(fv, client.batch().v1().jobs());
     }
 
     private static MaterializationPlanner.JobInfo info(Run run) {
@@ -394,15 +397,20 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         run.getMetadata().getLabels().put(ATTEMPT_LABEL, Integer.toString(start.attempt()));
         run.getMetadata().setAnnotations(Map.of(TRIGGER_ANNOTATION, start.trigger()));
         try {
+            // Into the informer's cache at once: the next reconcile may come before its event.
             if (run instanceof Job job) {
-                client.batch()
-                        .v1()
-                        .jobs()
-                        .inNamespace(fv.getMetadata().getNamespace())
-                        .resource(job)
-                        .create();
+                Job created =
+                        client.batch()
+                                .v1()
+                                .jobs()
+                                .inNamespace(fv.getMetadata().getNamespace())
+                                .resource(job)
+                                .create();
+                pivotJobs.handleRecentResourceCreate(ResourceID.fromResource(created), created);
             } else {
-                sparkApplications.create((GenericKubernetesResource) run);
+                GenericKubernetesResource created =
+                        sparkApplications.create((GenericKubernetesResource) run);
+                sparkRuns.handleRecentResourceCreate(ResourceID.fromResource(created), created);
             }
             events.normal(
                     fv,

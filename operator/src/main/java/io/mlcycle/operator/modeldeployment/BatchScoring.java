@@ -51,7 +51,7 @@ final class BatchScoring {
      * delay until the next fire (or a retry).
      */
     static Duration reconcile(
-            ModelDeploymentReconciler r,
+            ServingContext r,
             ModelDeployment md,
             ModelDeploymentStatus status,
             ModelVersion served,
