@@ -1,10 +1,7 @@
 package io.mlcycle.operator.modeldeployment;
 
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -14,7 +11,6 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
@@ -35,10 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Serves the resolved ModelVersion with a Deployment and a Service, analyses online metrics in
@@ -53,7 +46,6 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     public static final String INVALID_SPEC = "InvalidSpec";
     public static final String BATCH_OUTPUT_CONFLICT = "BatchOutputConflict";
     public static final String ONLINE_FEATURES_STALE = "OnlineFeaturesStale";
-    static final String MODEL_INDEX = "mlcycle-model";
     static final int MAX_ROLLBACKS = 10;
 
     private static final Logger LOG = Logger.getLogger(ModelDeploymentReconciler.class);
@@ -67,103 +59,21 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
     private InformerEventSource<ModelVersion, ModelDeployment> versions;
     private InformerEventSource<Deployment, ModelDeployment> deployments;
-    private InformerEventSource<Service, ModelDeployment> services;
-    private InformerEventSource<Job, ModelDeployment> jobs;
     private InformerEventSource<FeatureView, ModelDeployment> featureViews;
     private ServingWriter writer;
     private ServingContext servingContext;
 
-    static String modelKey(String namespace, String model) {
-        return namespace + "/" + model;
-    }
-
     @Override
     public List<EventSource<?, ModelDeployment>> prepareEventSources(
             EventSourceContext<ModelDeployment> context) {
-        context.getPrimaryCache()
-                .addIndexer(
-                        MODEL_INDEX,
-                        md ->
-                                md.getSpec() == null || md.getSpec().model == null
-                                        ? List.of()
-                                        : List.of(
-                                                modelKey(
-                                                        md.getMetadata().getNamespace(),
-                                                        md.getSpec().model)));
-        versions =
-                new InformerEventSource<>(
-                        InformerEventSourceConfiguration.from(
-                                        ModelVersion.class, ModelDeployment.class)
-                                .withName("modeldeployment-versions")
-                                .withSecondaryToPrimaryMapper(
-                                        (ModelVersion mv) ->
-                                                mv.getSpec() == null
-                                                        ? Set.of()
-                                                        : context
-                                                                .getPrimaryCache()
-                                                                .byIndex(
-                                                                        MODEL_INDEX,
-                                                                        modelKey(
-                                                                                mv.getMetadata()
-                                                                                        .getNamespace(),
-                                                                                mv.getSpec().model))
-                                                                .stream()
-                                                                .map(ResourceID::fromResource)
-                                                                .collect(Collectors.toSet()))
-                                .build(),
-                        context);
-        String serverSelector = RuntimeJobs.RUNTIME_LABEL + "=" + RuntimeJobs.Runtime.server.name();
-        deployments =
-                new InformerEventSource<>(
-                        InformerEventSourceConfiguration.from(
-                                        Deployment.class, ModelDeployment.class)
-                                .withName("modeldeployment-deployments")
-                                .withLabelSelector(serverSelector)
-                                .withSecondaryToPrimaryMapper(
-                                        Mappers.fromOwnerReferences(ModelDeployment.class))
-                                .build(),
-                        context);
-        services =
-                new InformerEventSource<>(
-                        InformerEventSourceConfiguration.from(Service.class, ModelDeployment.class)
-                                .withName("modeldeployment-services")
-                                .withLabelSelector(serverSelector)
-                                .withSecondaryToPrimaryMapper(
-                                        Mappers.fromOwnerReferences(ModelDeployment.class))
-                                .build(),
-                        context);
-        jobs =
-                new InformerEventSource<>(
-                        InformerEventSourceConfiguration.from(Job.class, ModelDeployment.class)
-                                .withName("modeldeployment-jobs")
-                                .withLabelSelector(serverSelector)
-                                .withSecondaryToPrimaryMapper(
-                                        Mappers.fromOwnerReferences(ModelDeployment.class))
-                                .build(),
-                        context);
-        // A FeatureView's online state changes the staleness of the deployments reading it.
-        featureViews =
-                new InformerEventSource<>(
-                        InformerEventSourceConfiguration.from(
-                                        FeatureView.class, ModelDeployment.class)
-                                .withName("modeldeployment-featureviews")
-                                .withSecondaryToPrimaryMapper(
-                                        (FeatureView fv) ->
-                                                context.getPrimaryCache()
-                                                        .list(
-                                                                fv.getMetadata().getNamespace(),
-                                                                md ->
-                                                                        md.getSpec() != null
-                                                                                && md.getSpec()
-                                                                                                .online
-                                                                                        != null)
-                                                        .map(ResourceID::fromResource)
-                                                        .collect(Collectors.toSet()))
-                                .build(),
-                        context);
-        writer = new ServingWriter(client, deployments, services, versions);
-        servingContext = new ServingContext(client, runtimeJobs, events, writer, analysis, jobs);
-        return List.of(versions, deployments, services, jobs, featureViews);
+        ServingInformers informers = ServingInformers.create(context);
+        versions = informers.versions();
+        deployments = informers.deployments();
+        featureViews = informers.featureViews();
+        writer = new ServingWriter(client, deployments, informers.services(), versions);
+        servingContext =
+                new ServingContext(client, runtimeJobs, events, writer, analysis, informers.jobs());
+        return informers.all();
     }
 
     @Override
@@ -246,25 +156,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         }
 
         if (!resolution.found()) {
-            status.phase = Phase.Pending;
-            Conditions.set(
-                    status, AVAILABLE, false, resolution.reason(), resolution.message(), gen, now);
-            Conditions.set(
-                    status,
-                    Conditions.READY,
-                    false,
-                    resolution.reason(),
-                    resolution.message(),
-                    gen,
-                    now);
-            Conditions.set(
-                    status,
-                    Conditions.PROGRESSING,
-                    false,
-                    resolution.reason(),
-                    resolution.message(),
-                    gen,
-                    now);
+            Readiness.unresolved(status, resolution.reason(), resolution.message(), gen, now);
             return StatusUpdates.patchIfChanged(md, status);
         }
 
@@ -292,69 +184,11 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         deployment);
         writer.applyService(md);
 
-        if (status.currentVersion == null || status.currentVersion != targetVersion) {
-            if (status.currentVersion != null) {
-                status.previousVersion = status.currentVersion;
-                events.normal(
-                        md,
-                        "VersionChanged",
-                        "serving "
-                                + target.getMetadata().getName()
-                                + " (version "
-                                + targetVersion
-                                + ", was "
-                                + status.currentVersion
-                                + ")");
-                boolean rollback =
-                        status.rollbacks.stream()
-                                        .findFirst()
-                                        .map(r -> Objects.equals(r.toVersion, targetVersion))
-                                        .orElse(false)
-                                || analysis.recordLostRollback(
-                                        md,
-                                        status,
-                                        modelVersions,
-                                        status.currentVersion,
-                                        targetVersion,
-                                        now);
-                if (!rollback && Conditions.isTrue(status, ROLLED_BACK)) {
-                    Conditions.set(
-                            status,
-                            ROLLED_BACK,
-                            false,
-                            "NewVersion",
-                            "serving version " + targetVersion + " since the last rollback",
-                            gen,
-                            now);
-                }
-            } else {
-                events.normal(
-                        md,
-                        "Deployed",
-                        "serving "
-                                + target.getMetadata().getName()
-                                + " (version "
-                                + targetVersion
-                                + ")");
-            }
-            status.currentVersion = targetVersion;
-        }
+        analysis.recordVersion(md, status, modelVersions, target, now);
         status.modelVersion = target.getMetadata().getName();
         status.url = ServingResources.url(md);
         Readiness.set(md, status, deployment, plan.stableReplicas(), gen, now);
-        if (CanaryRollout.active(status.canary) && status.phase != Phase.Degraded) {
-            status.phase = Phase.Progressing;
-            Conditions.set(
-                    status,
-                    Conditions.PROGRESSING,
-                    true,
-                    status.canary.phase == ModelDeploymentStatus.CanaryPhase.Promoting
-                            ? "CanaryPromoting"
-                            : "CanaryProgressing",
-                    status.canary.message,
-                    gen,
-                    now);
-        }
+        Readiness.canary(status, gen, now);
         if (resolution.message() != null) {
             Conditions.set(
                     status,

@@ -149,4 +149,31 @@ final class Readiness {
             status.phase = Phase.Progressing;
         }
     }
+
+    /** No version to serve: Pending, not Available, Ready or Progressing, for {@code reason}. */
+    static void unresolved(
+            ModelDeploymentStatus status, String reason, String message, Long gen, Instant now) {
+        status.phase = Phase.Pending;
+        Conditions.set(
+                status, ModelDeploymentReconciler.AVAILABLE, false, reason, message, gen, now);
+        Conditions.set(status, Conditions.READY, false, reason, message, gen, now);
+        Conditions.set(status, Conditions.PROGRESSING, false, reason, message, gen, now);
+    }
+
+    /** While a canary runs (and nothing is degraded): Progressing with the canary's message. */
+    static void canary(ModelDeploymentStatus status, Long gen, Instant now) {
+        if (CanaryRollout.active(status.canary) && status.phase != Phase.Degraded) {
+            status.phase = Phase.Progressing;
+            Conditions.set(
+                    status,
+                    Conditions.PROGRESSING,
+                    true,
+                    status.canary.phase == ModelDeploymentStatus.CanaryPhase.Promoting
+                            ? "CanaryPromoting"
+                            : "CanaryProgressing",
+                    status.canary.message,
+                    gen,
+                    now);
+        }
+    }
 }

@@ -298,4 +298,66 @@ public class RollbackAnalysis {
             }
         }
     }
+
+    /**
+     * When the served version changes: previousVersion, an Event (Deployed or VersionChanged), a
+     * rollback whose status write was lost recorded from the version's mark, and RolledBack cleared
+     * once a new version serves.
+     */
+    void recordVersion(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            List<ModelVersion> modelVersions,
+            ModelVersion target,
+            Instant now) {
+        Long gen = md.getMetadata().getGeneration();
+        int targetVersion = VersionResolver.number(target);
+        if (status.currentVersion == null || status.currentVersion != targetVersion) {
+            if (status.currentVersion != null) {
+                status.previousVersion = status.currentVersion;
+                events.normal(
+                        md,
+                        "VersionChanged",
+                        "serving "
+                                + target.getMetadata().getName()
+                                + " (version "
+                                + targetVersion
+                                + ", was "
+                                + status.currentVersion
+                                + ")");
+                boolean rollback =
+                        status.rollbacks.stream()
+                                        .findFirst()
+                                        .map(r -> Objects.equals(r.toVersion, targetVersion))
+                                        .orElse(false)
+                                || recordLostRollback(
+                                        md,
+                                        status,
+                                        modelVersions,
+                                        status.currentVersion,
+                                        targetVersion,
+                                        now);
+                if (!rollback && Conditions.isTrue(status, ModelDeploymentReconciler.ROLLED_BACK)) {
+                    Conditions.set(
+                            status,
+                            ModelDeploymentReconciler.ROLLED_BACK,
+                            false,
+                            "NewVersion",
+                            "serving version " + targetVersion + " since the last rollback",
+                            gen,
+                            now);
+                }
+            } else {
+                events.normal(
+                        md,
+                        "Deployed",
+                        "serving "
+                                + target.getMetadata().getName()
+                                + " (version "
+                                + targetVersion
+                                + ")");
+            }
+            status.currentVersion = targetVersion;
+        }
+    }
 }
