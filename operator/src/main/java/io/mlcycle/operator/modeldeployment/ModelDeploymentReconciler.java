@@ -21,7 +21,6 @@ import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.RuntimeJobs;
-import io.mlcycle.operator.common.SharedOutputs;
 import io.mlcycle.operator.common.StatusUpdates;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -204,42 +203,9 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
         onlineFeatures(md, status, target, gen, now);
 
-        Duration nextBatch = null;
-        Optional<ModelDeployment> outputOwner =
-                spec.batch == null || spec.batch.output == null
-                        ? Optional.empty()
-                        : SharedOutputs.claimedByAnother(
-                                md,
-                                context.getPrimaryCache().list(),
-                                d ->
-                                        d.getSpec() == null
-                                                        || d.getSpec().batch == null
-                                                        || d.getSpec().batch.output == null
-                                                ? null
-                                                : d.getSpec().batch.output.uri);
-        if (outputOwner.isPresent()) {
-            String message =
-                    SharedOutputs.message(
-                                    "spec.batch.output.uri",
-                                    spec.batch.output.uri,
-                                    outputOwner.get())
-                            + "; no batch scoring until then";
-            boolean already =
-                    Conditions.find(status.conditions, BATCH_OUTPUT_CONFLICT)
-                            .map(c -> message.equals(c.getMessage()))
-                            .orElse(false);
-            Conditions.set(
-                    status, BATCH_OUTPUT_CONFLICT, true, BATCH_OUTPUT_CONFLICT, message, gen, now);
-            if (!already) {
-                events.warning(md, BATCH_OUTPUT_CONFLICT, message);
-            }
-        } else if (spec.batch != null) {
-            Conditions.remove(status, BATCH_OUTPUT_CONFLICT);
-            nextBatch = BatchScoring.reconcile(servingContext, md, status, target, now);
-        } else {
-            Conditions.remove(status, BATCH_OUTPUT_CONFLICT);
-            status.batch = null;
-        }
+        Duration nextBatch =
+                BatchScoring.reconcile(
+                        servingContext, md, context.getPrimaryCache().list(), status, target, now);
 
         UpdateControl<ModelDeployment> control = StatusUpdates.patchIfChanged(md, status);
         Duration next =
