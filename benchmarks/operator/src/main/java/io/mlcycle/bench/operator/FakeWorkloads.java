@@ -168,7 +168,11 @@ final class FakeWorkloads implements AutoCloseable {
             return Summary.succeeded(
                     t.outputUri(),
                     Map.of("auc", 0.8, "precision", 0.6, "recall", 0.5, "f1", 0.55, "rows", 2000.0),
-                    null);
+                    Map.of(
+                            "topFeatures",
+                            List.of(
+                                    Map.of("name", "item_42", "importance", 0.31),
+                                    Map.of("name", "logins", "importance", 0.12))));
         }
         throw new IllegalArgumentException("no fake result for " + task.getClass().getSimpleName());
     }

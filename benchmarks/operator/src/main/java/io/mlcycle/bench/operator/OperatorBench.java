@@ -49,6 +49,11 @@ public final class OperatorBench {
     /** The same by kind and resource type ("LIST pods", "PATCH featureviews/status"). */
     private final Map<String, LongAdder> byResource = new ConcurrentHashMap<>();
 
+    /** Whether the steady-state window is open; its first write of each kind is shown. */
+    private volatile boolean idle;
+
+    private final java.util.Set<String> shownWrites = ConcurrentHashMap.newKeySet();
+
     public static void main(String[] args) throws Exception {
         Map<String, String> a = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -152,6 +157,8 @@ public final class OperatorBench {
         // Steady state: wait until the operator is quiet, then touch every resource with an
         // annotation (a change that alters nothing the operator decides on) and count what it asks.
         awaitQuiet(operator.log());
+        Map<String, Object> statusesBefore = statuses(client);
+        idle = true;
         Map<String, Long> before = snapshot();
         Map<String, Long> beforeByResource = snapshot(byResource);
         long nudgeStart = System.nanoTime();
@@ -170,6 +177,21 @@ public final class OperatorBench {
         }
         awaitQuiet(operator.log());
         Map<String, Long> after = snapshot();
+        idle = false;
+        Map<String, Object> statusesAfter = statuses(client);
+        System.err.println("TrainingRun status before: " + statusesBefore.get("TrainingRun"));
+        statusesBefore.forEach(
+                (k, v) -> {
+                    if (!java.util.Objects.equals(v, statusesAfter.get(k))) {
+                        System.err.println(
+                                "status of "
+                                        + k
+                                        + " changed while idle:\n  before "
+                                        + v
+                                        + "\n  after  "
+                                        + statusesAfter.get(k));
+                    }
+                });
         Map<String, Long> idleByResource = new java.util.TreeMap<>();
         snapshot(byResource)
                 .forEach(
@@ -260,6 +282,21 @@ public final class OperatorBench {
             kind = method;
         }
         requests.computeIfAbsent(kind, k -> new LongAdder()).increment();
+        if (idle
+                && !List.of("GET", "LIST", "WATCH").contains(kind)
+                && shownWrites.add(kind + " " + resource(path))) {
+            System.err.println(
+                    "write while idle: "
+                            + method
+                            + " "
+                            + path
+                            + " "
+                            + (r.getBody() == null
+                                    ? ""
+                                    : new String(
+                                            r.getBody().getBytes(),
+                                            java.nio.charset.StandardCharsets.UTF_8)));
+        }
         byResource.computeIfAbsent(kind + " " + resource(path), k -> new LongAdder()).increment();
     }
 
@@ -338,6 +375,18 @@ public final class OperatorBench {
         s.sort(null);
         int i = (int) Math.ceil(p / 100.0 * s.size()) - 1;
         return s.get(Math.max(0, Math.min(s.size() - 1, i)));
+    }
+
+    /** The status of the first resource of each kind: what a write while idle changed. */
+    private static Map<String, Object> statuses(KubernetesClient client) {
+        Map<String, Object> m = new HashMap<>();
+        for (String kind :
+                List.of("FeatureView", "TrainingRun", "ModelVersion", "ModelDeployment")) {
+            GenericKubernetesResource r =
+                    resources(client, kind).inNamespace(NS).withName(name(kind, 0)).get();
+            m.put(kind, r == null ? null : r.getAdditionalProperties().get("status"));
+        }
+        return m;
     }
 
     private static int count(KubernetesClient client, String kind, String phase) {
