@@ -101,6 +101,11 @@ public class RuntimeJobs {
         return labels;
     }
 
+    /** The label selector of the Jobs this operator runs with {@code runtime}. */
+    public static String selector(Runtime runtime) {
+        return MANAGED_BY_LABEL + "=" + MANAGED_BY + "," + RUNTIME_LABEL + "=" + runtime;
+    }
+
     /** {@code mlcycle.io/<kind in lower case>}, e.g. mlcycle.io/featureview. */
     public static String ownerLabel(String kind) {
         return "mlcycle.io/" + kind.toLowerCase(Locale.ROOT);

@@ -82,14 +82,7 @@ final class PivotRuns {
         var config =
                 InformerEventSourceConfiguration.from(Job.class, FeatureView.class)
                         .withName("pivot-jobs")
-                        .withLabelSelector(
-                                RuntimeJobs.MANAGED_BY_LABEL
-                                        + "="
-                                        + RuntimeJobs.MANAGED_BY
-                                        + ","
-                                        + RuntimeJobs.RUNTIME_LABEL
-                                        + "="
-                                        + RuntimeJobs.Runtime.pivot)
+                        .withLabelSelector(RuntimeJobs.selector(RuntimeJobs.Runtime.pivot))
                         .withSecondaryToPrimaryMapper(
                                 Mappers.<Job>fromOwnerReferences(FeatureView.class))
                         .build();

@@ -126,14 +126,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         var jobs =
                 InformerEventSourceConfiguration.from(Job.class, TrainingRun.class)
                         .withName("training-jobs")
-                        .withLabelSelector(
-                                RuntimeJobs.MANAGED_BY_LABEL
-                                        + "="
-                                        + RuntimeJobs.MANAGED_BY
-                                        + ","
-                                        + RuntimeJobs.RUNTIME_LABEL
-                                        + "="
-                                        + RuntimeJobs.Runtime.trainer)
+                        .withLabelSelector(RuntimeJobs.selector(RuntimeJobs.Runtime.trainer))
                         .withSecondaryToPrimaryMapper(
                                 Mappers.<Job>fromOwnerReferences(TrainingRun.class))
                         .build();
