@@ -179,7 +179,6 @@ public final class OperatorBench {
         Map<String, Long> after = snapshot();
         idle = false;
         Map<String, Object> statusesAfter = statuses(client);
-        System.err.println("TrainingRun status before: " + statusesBefore.get("TrainingRun"));
         statusesBefore.forEach(
                 (k, v) -> {
                     if (!java.util.Objects.equals(v, statusesAfter.get(k))) {
