@@ -18,8 +18,10 @@ import java.util.function.BiPredicate;
  * The mock API's CRUD dispatcher plus server-side apply, which the mock refuses (415): an apply
  * creates the object when it does not exist, else it is merged into it as an RFC 7386 merge patch
  * (lists replaced whole, as server-side apply does for atomic lists). Close enough for one field
- * manager per object, which is how the operator uses it; a production build of the operator applies
- * its status and dependents this way, so local mode must accept it.
+ * manager per object, which is how the operator uses it (an applied status replaces the stored one:
+ * what the operator leaves out of it is removed, as server-side apply removes the fields its only
+ * manager no longer applies); a production build of the operator applies its status and dependents
+ * this way, so local mode must accept it.
  */
 final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
 
@@ -27,6 +29,7 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
     static final String JSON_PATCH = "application/json-patch+json";
 
     private volatile BiPredicate<String, String> refused = (method, path) -> false;
+    private volatile java.util.function.Consumer<RecordedRequest> observer = r -> {};
 
     ApplyingCrudDispatcher() {
         super(List.of());
@@ -40,8 +43,14 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
         refused = refuse == null ? (method, path) -> false : refuse;
     }
 
+    /** Calls {@code observer} with every request before answering it. */
+    void observe(java.util.function.Consumer<RecordedRequest> observer) {
+        this.observer = observer == null ? r -> {} : observer;
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+        observer.accept(request);
         String path = request.getPath();
         int q = path == null ? -1 : path.indexOf('?');
         String bare = q < 0 ? path : path.substring(0, q);
@@ -98,10 +107,14 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
                         field -> {
                             if (!status || field.equals("status")) {
                                 ObjectNode op = ops.addObject();
-                                if (merged.has(field)) {
+                                // A status has one field manager, the operator: what its
+                                // apply leaves out, server-side apply removes (e.g. a finished
+                                // training's status.active), so the applied status replaces it.
+                                JsonNode value = status ? applied.get(field) : merged.get(field);
+                                if (value != null) {
                                     op.put("op", "add")
                                             .put("path", "/" + field)
-                                            .set("value", merged.get(field));
+                                            .set("value", value);
                                 } else if (current.has(field)) {
                                     op.put("op", "remove").put("path", "/" + field);
                                 }

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,6 +87,14 @@ public final class MockApi implements AutoCloseable {
 
     public void acceptAllWrites() {
         dispatcher.refuseWrites(null);
+    }
+
+    /**
+     * Calls {@code observer} with every request the server receives (on the server's threads), e.g.
+     * to count what a client asks; {@code null} stops.
+     */
+    public void observeRequests(java.util.function.Consumer<RecordedRequest> observer) {
+        dispatcher.observe(observer);
     }
 
     /** Creates every CRD found in {@code dir} (files ending in .yml or .yaml). */

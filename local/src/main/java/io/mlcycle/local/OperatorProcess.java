@@ -74,6 +74,10 @@ public final class OperatorProcess implements AutoCloseable {
         return start(quarkusApp, apiServerUrl, namespace, logDir, timeout, false);
     }
 
+    /** The JVM flags local mode starts the operator with: quick start-up, a small heap. */
+    public static final List<String> LOCAL_JVM_FLAGS =
+            List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m");
+
     /**
      * {@link #start(Path, String, String, Path, Duration)}; with {@code appendLog} the log of the
      * previous process is kept and this one's follows it (a restart).
@@ -85,6 +89,30 @@ public final class OperatorProcess implements AutoCloseable {
             Path logDir,
             Duration timeout,
             boolean appendLog) {
+        return start(
+                quarkusApp,
+                apiServerUrl,
+                namespace,
+                logDir,
+                timeout,
+                appendLog,
+                LOCAL_JVM_FLAGS,
+                Map.of());
+    }
+
+    /**
+     * Starts the operator with these JVM flags instead of {@link #LOCAL_JVM_FLAGS} and {@code
+     * properties} added to (or replacing) local mode's.
+     */
+    public static OperatorProcess start(
+            Path quarkusApp,
+            String apiServerUrl,
+            String namespace,
+            Path logDir,
+            Duration timeout,
+            boolean appendLog,
+            List<String> jvmFlags,
+            Map<String, String> properties) {
         Path jar = quarkusApp.resolve("quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(
@@ -95,10 +123,10 @@ public final class OperatorProcess implements AutoCloseable {
         int port = Processes.freePort();
         List<String> cmd = new ArrayList<>();
         cmd.add(Processes.java());
-        cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-Xmx512m");
-        properties(apiServerUrl, namespace, port).forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.addAll(jvmFlags);
+        Map<String, String> props = properties(apiServerUrl, namespace, port);
+        props.putAll(properties);
+        props.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(jar.toString());
         try {

@@ -110,6 +110,26 @@ class MockApiTest {
     }
 
     @Test
+    void appliedStatusDropsTheFieldsItLeavesOut() {
+        try (MockApi api = MockApi.start()) {
+            KubernetesClient client = api.client();
+            api.createCrds(Path.of(System.getProperty("mlcycle.project.root"), "crds"));
+            GenericKubernetesResource fv = featureView();
+            client.resource(fv).create();
+            fv.setAdditionalProperty(
+                    "status", Map.of("phase", "Materializing", "latest", Map.of("job", "a")));
+            applyStatus(client, fv);
+
+            fv.setAdditionalProperty("status", Map.of("phase", "Ready"));
+            GenericKubernetesResource stored = applyStatus(client, fv);
+
+            assertThat(ResourceTable.get(stored, "status", "phase")).isEqualTo("Ready");
+            assertThat(ResourceTable.get(stored, "status", "latest")).isNull();
+            assertThat(ResourceTable.get(stored, "spec", "entity")).isEqualTo("user_id");
+        }
+    }
+
+    @Test
     void mergePatchFollowsRfc7386() {
         var merged =
                 ApplyingCrudDispatcher.mergePatch(

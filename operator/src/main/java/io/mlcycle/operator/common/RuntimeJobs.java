@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -26,7 +25,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
@@ -37,6 +35,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -102,28 +101,33 @@ public class RuntimeJobs {
         return labels;
     }
 
+    /** The label selector of the Jobs this operator runs with {@code runtime}. */
+    public static String selector(Runtime runtime) {
+        return MANAGED_BY_LABEL + "=" + MANAGED_BY + "," + RUNTIME_LABEL + "=" + runtime;
+    }
+
     /** {@code mlcycle.io/<kind in lower case>}, e.g. mlcycle.io/featureview. */
     public static String ownerLabel(String kind) {
         return "mlcycle.io/" + kind.toLowerCase(Locale.ROOT);
     }
 
     /**
-     * The resources of one kind in {@code owner}'s namespace that carry its owner label and whose
-     * owner references name its uid (labels can be copied).
+     * Of {@code candidates} (an informer's secondary resources of {@code owner}), those that carry
+     * its owner label and whose owner references name its uid (labels can be copied, and a deleted
+     * owner's children may remain under a new owner of the same name).
      */
-    public static <T extends HasMetadata, L extends KubernetesResourceList<T>> List<T> ownedBy(
-            HasMetadata owner, MixedOperation<T, L, ?> resources) {
-        List<T> items =
-                resources
-                        .inNamespace(owner.getMetadata().getNamespace())
-                        .withLabel(ownerLabel(owner.getKind()), owner.getMetadata().getName())
-                        .list()
-                        .getItems();
+    public static <T extends HasMetadata> List<T> ownedBy(
+            HasMetadata owner, Collection<T> candidates) {
         String uid = owner.getMetadata().getUid();
-        return items.stream()
+        String label = ownerLabel(owner.getKind());
+        return candidates.stream()
                 .filter(
                         i ->
                                 uid != null
+                                        && i.getMetadata().getLabels() != null
+                                        && owner.getMetadata()
+                                                .getName()
+                                                .equals(i.getMetadata().getLabels().get(label))
                                         && i.getMetadata().getOwnerReferences().stream()
                                                 .anyMatch(o -> uid.equals(o.getUid())))
                 .toList();

@@ -246,13 +246,8 @@ public class SparkApplications {
         return config.spark().serviceAccount().filter(s -> !s.isBlank());
     }
 
-    /** The FeatureView's SparkApplications (by owner label and owner uid). */
-    public List<GenericKubernetesResource> owned(FeatureView fv) {
-        return RuntimeJobs.ownedBy(fv, client.genericKubernetesResources(CONTEXT));
-    }
-
-    public void create(GenericKubernetesResource app) {
-        client.genericKubernetesResources(CONTEXT)
+    public GenericKubernetesResource create(GenericKubernetesResource app) {
+        return client.genericKubernetesResources(CONTEXT)
                 .inNamespace(app.getMetadata().getNamespace())
                 .resource(app)
                 .create();

@@ -1,6 +1,7 @@
 package io.mlcycle.operator.modeldeployment;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
@@ -10,6 +11,7 @@ import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.Schedules;
+import io.mlcycle.operator.common.SharedOutputs;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
@@ -23,6 +25,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
+
+import static io.mlcycle.operator.modeldeployment.ModelDeploymentReconciler.BATCH_OUTPUT_CONFLICT;
 
 /** Batch scoring on {@code spec.batch.schedule}: one create-only Job per fire time. */
 final class BatchScoring {
@@ -47,11 +52,63 @@ final class BatchScoring {
     }
 
     /**
+     * Batch scoring of {@code served} when {@code spec.batch} is set, unless another deployment of
+     * {@code all} (the first created) writes the same output, which BatchOutputConflict says;
+     * returns the delay until the next fire (or a retry), or null.
+     */
+    static Duration reconcile(
+            ServingContext r,
+            ModelDeployment md,
+            Stream<ModelDeployment> all,
+            ModelDeploymentStatus status,
+            ModelVersion served,
+            Instant now) {
+        ModelDeploymentSpec spec = md.getSpec();
+        Long gen = md.getMetadata().getGeneration();
+        Optional<ModelDeployment> outputOwner =
+                spec.batch == null || spec.batch.output == null
+                        ? Optional.empty()
+                        : SharedOutputs.claimedByAnother(
+                                md,
+                                all,
+                                d ->
+                                        d.getSpec() == null
+                                                        || d.getSpec().batch == null
+                                                        || d.getSpec().batch.output == null
+                                                ? null
+                                                : d.getSpec().batch.output.uri);
+        if (outputOwner.isPresent()) {
+            String message =
+                    SharedOutputs.message(
+                                    "spec.batch.output.uri",
+                                    spec.batch.output.uri,
+                                    outputOwner.get())
+                            + "; no batch scoring until then";
+            boolean already =
+                    Conditions.find(status.conditions, BATCH_OUTPUT_CONFLICT)
+                            .map(c -> message.equals(c.getMessage()))
+                            .orElse(false);
+            Conditions.set(
+                    status, BATCH_OUTPUT_CONFLICT, true, BATCH_OUTPUT_CONFLICT, message, gen, now);
+            if (!already) {
+                r.events().warning(md, BATCH_OUTPUT_CONFLICT, message);
+            }
+            return null;
+        }
+        Conditions.remove(status, BATCH_OUTPUT_CONFLICT);
+        if (spec.batch == null) {
+            status.batch = null;
+            return null;
+        }
+        return scheduled(r, md, status, served, now);
+    }
+
+    /**
      * Follows the running Job, starts one when the schedule fired since the last start; returns the
      * delay until the next fire (or a retry).
      */
-    static Duration reconcile(
-            ModelDeploymentReconciler r,
+    private static Duration scheduled(
+            ServingContext r,
             ModelDeployment md,
             ModelDeploymentStatus status,
             ModelVersion served,

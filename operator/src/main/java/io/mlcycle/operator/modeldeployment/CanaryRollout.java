@@ -50,7 +50,7 @@ final class CanaryRollout {
      * {@code target} (a rolling update, as without a canary).
      */
     static Plan reconcile(
-            ModelDeploymentReconciler r,
+            ServingContext r,
             ModelDeployment md,
             ModelDeploymentStatus status,
             ModelVersion target,
@@ -78,8 +78,8 @@ final class CanaryRollout {
                     && Objects.equals(c.version, targetVersion)
                     && Objects.equals(servedVersion, targetVersion)) {
                 // The canary's pods keep serving until the stable Deployment has rolled.
-                if (ModelDeploymentReconciler.rolledOut(stable, replicas)) {
-                    r.deleteCanary(canaryDeployment);
+                if (Readiness.rolledOut(stable, replicas)) {
+                    r.writer().deleteCanary(canaryDeployment);
                     end(
                             c,
                             CanaryPhase.Succeeded,
@@ -110,7 +110,7 @@ final class CanaryRollout {
             if (spec == null) {
                 status.canary = null;
             }
-            r.deleteCanary(canaryDeployment);
+            r.writer().deleteCanary(canaryDeployment);
             return new Plan(target, replicas, null);
         }
 
@@ -121,7 +121,7 @@ final class CanaryRollout {
                 && c.phase == CanaryPhase.Aborted
                 && Objects.equals(c.version, targetVersion)) {
             // Aborted already: a cache that has not seen the rollback mark yet resolves it again.
-            r.deleteCanary(canaryDeployment);
+            r.writer().deleteCanary(canaryDeployment);
             return new Plan(stableMv, replicas, null);
         }
         boolean started = false;
@@ -165,7 +165,7 @@ final class CanaryRollout {
                                     + spec.stepInterval);
         }
 
-        String stuck = ModelDeploymentReconciler.stuck(canary);
+        String stuck = Readiness.stuck(canary);
         if (stuck != null) {
             Decision.Rollback abort = new Decision.Rollback(0, "canary Deployment", null, stuck);
             abort(r, md, status, c, canary, target, stableMv, abort, now);
@@ -202,7 +202,7 @@ final class CanaryRollout {
         c.analysis = outcome.analysis();
         Decision decision = outcome.decision();
         Long gen = md.getMetadata().getGeneration();
-        ModelDeploymentReconciler.inconclusiveCondition(
+        RollbackAnalysis.inconclusiveCondition(
                 status,
                 decision,
                 "CanaryNoUsableData",
@@ -295,18 +295,19 @@ final class CanaryRollout {
 
     /** Creates or scales the canary Deployment to the split and records the split in status. */
     private static Deployment applySplit(
-            ModelDeploymentReconciler r,
+            ServingContext r,
             ModelDeployment md,
             Canary c,
             ModelVersion target,
             CanaryPlan.Split split,
             Deployment actual) {
         Deployment canary =
-                r.applyDeployment(
-                        md,
-                        ServingResources.deployment(
-                                r.runtimeJobs(), md, target, split.canary(), true),
-                        actual);
+                r.writer()
+                        .applyDeployment(
+                                md,
+                                ServingResources.deployment(
+                                        r.runtimeJobs(), md, target, split.canary(), true),
+                                actual);
         c.canaryReplicas = split.canary();
         c.stableReplicas = split.stable();
         var ds = canary.getStatus();
@@ -338,10 +339,7 @@ final class CanaryRollout {
 
     /** Each metric's query for the canary's version and, with compareToStable, the stable's. */
     private static List<AnalysisStep.Measured> measure(
-            ModelDeploymentReconciler r,
-            ModelDeployment md,
-            ModelDeploymentSpec.Canary spec,
-            Canary c) {
+            ServingContext r, ModelDeployment md, ModelDeploymentSpec.Canary spec, Canary c) {
         ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
         String name = md.getMetadata().getName();
         String ns = md.getMetadata().getNamespace();
@@ -350,13 +348,15 @@ final class CanaryRollout {
         List<AnalysisStep.Measured> measured = new ArrayList<>();
         for (ModelDeploymentSpec.Metric m : rb.metrics) {
             QueryResult canary =
-                    r.prometheus()
+                    r.analysis()
+                            .prometheus()
                             .query(
                                     rb.prometheus.url,
                                     QueryTemplate.render(m.query, name, ns, c.version));
             QueryResult stable =
                     compare
-                            ? r.prometheus()
+                            ? r.analysis()
+                                    .prometheus()
                                     .query(
                                             rb.prometheus.url,
                                             QueryTemplate.render(
@@ -370,7 +370,7 @@ final class CanaryRollout {
 
     /** Scales the canary away, marks its version rolled back; the stable keeps serving. */
     private static void abort(
-            ModelDeploymentReconciler r,
+            ServingContext r,
             ModelDeployment md,
             ModelDeploymentStatus status,
             Canary c,
@@ -379,7 +379,7 @@ final class CanaryRollout {
             ModelVersion stable,
             Decision.Rollback why,
             Instant now) {
-        r.deleteCanary(canary);
+        r.writer().deleteCanary(canary);
         end(
                 c,
                 CanaryPhase.Aborted,
@@ -397,14 +397,16 @@ final class CanaryRollout {
                         + (why.consecutiveFailures() > 0
                                 ? " for " + why.consecutiveFailures() + " analyses in a row"
                                 : ""));
-        r.recordRollback(
-                md,
-                status,
-                bad,
-                VersionResolver.number(stable),
-                why,
-                c.message,
-                "CanaryAborted",
-                now);
+        r.analysis()
+                .recordRollback(
+                        r.writer(),
+                        md,
+                        status,
+                        bad,
+                        VersionResolver.number(stable),
+                        why,
+                        c.message,
+                        "CanaryAborted",
+                        now);
     }
 }

@@ -4,7 +4,7 @@ import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
-import io.mlcycle.operator.featureview.FeatureViewReconciler;
+import io.mlcycle.operator.featureview.MaterializationRecorder;
 
 import java.time.Instant;
 import java.util.List;
@@ -27,7 +27,7 @@ public final class OnlineStaleness {
                         || fv.getSpec() == null
                         || fv.getSpec().online == null
                         || o.asOf == null
-                        || FeatureViewReconciler.onlineStale(s);
+                        || MaterializationRecorder.onlineStale(s);
         return o;
     }
 

@@ -56,7 +56,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
         Map<String, String> annotations = mv.getMetadata().getAnnotations();
         String rolledBack =
                 annotations == null ? null : annotations.get(ModelVersion.ROLLED_BACK_ANNOTATION);
-        List<ModelVersion> older = olderVersions(mv);
+        List<ModelVersion> older = olderVersions(mv, context);
         boolean relative =
                 spec.gates != null
                         && spec.gates.stream().anyMatch(g -> g.minDeltaVsApproved != null);
@@ -224,15 +224,18 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
         return failed ? control : control.rescheduleAfter(ORPHAN_CHECK);
     }
 
-    /** Versions of the same model with a lower number and no rolled-back annotation. */
-    private List<ModelVersion> olderVersions(ModelVersion mv) {
-        return client
-                .resources(ModelVersion.class)
-                .inNamespace(mv.getMetadata().getNamespace())
-                .withLabel(ModelVersion.MODEL_LABEL, mv.getSpec().model)
-                .list()
-                .getItems()
-                .stream()
+    /**
+     * Versions of the same model with a lower number and no rolled-back annotation, from this
+     * controller's cache of every ModelVersion.
+     */
+    private static List<ModelVersion> olderVersions(
+            ModelVersion mv, Context<ModelVersion> context) {
+        return context.getPrimaryCache()
+                .list(
+                        mv.getMetadata().getNamespace(),
+                        o ->
+                                o.getSpec() != null
+                                        && Objects.equals(o.getSpec().model, mv.getSpec().model))
                 .filter(o -> !Objects.equals(o.getMetadata().getName(), mv.getMetadata().getName()))
                 .filter(o -> o.getSpec() != null && o.getSpec().version != null)
                 .filter(o -> o.getSpec().version < mv.getSpec().version)

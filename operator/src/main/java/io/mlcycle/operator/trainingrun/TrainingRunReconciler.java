@@ -82,6 +82,10 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     @Inject OperatorConfig config;
     @Inject VersionRegistry registry;
 
+    private InformerEventSource<FeatureView, TrainingRun> featureViews;
+    private InformerEventSource<Job, TrainingRun> trainingJobs;
+    private InformerEventSource<ModelVersion, TrainingRun> versions;
+
     @Override
     public List<EventSource<?, TrainingRun>> prepareEventSources(
             EventSourceContext<TrainingRun> context) {
@@ -92,7 +96,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                                 referencedFeatureViews(tr).stream()
                                         .map(f -> indexKey(tr.getMetadata().getNamespace(), f))
                                         .toList());
-        var featureViews =
+        var featureViewsConfig =
                 InformerEventSourceConfiguration.from(FeatureView.class, TrainingRun.class)
                         .withName("featureviews")
                         .withSecondaryToPrimaryMapper(
@@ -122,18 +126,11 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         var jobs =
                 InformerEventSourceConfiguration.from(Job.class, TrainingRun.class)
                         .withName("training-jobs")
-                        .withLabelSelector(
-                                RuntimeJobs.MANAGED_BY_LABEL
-                                        + "="
-                                        + RuntimeJobs.MANAGED_BY
-                                        + ","
-                                        + RuntimeJobs.RUNTIME_LABEL
-                                        + "="
-                                        + RuntimeJobs.Runtime.trainer)
+                        .withLabelSelector(RuntimeJobs.selector(RuntimeJobs.Runtime.trainer))
                         .withSecondaryToPrimaryMapper(
                                 Mappers.<Job>fromOwnerReferences(TrainingRun.class))
                         .build();
-        var versions =
+        var versionsConfig =
                 InformerEventSourceConfiguration.from(ModelVersion.class, TrainingRun.class)
                         .withName("modelversions")
                         .withLabelSelector(TRAINING_RUN_LABEL)
@@ -146,10 +143,10 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                                                                 .get(TRAINING_RUN_LABEL),
                                                         mv.getMetadata().getNamespace())))
                         .build();
-        return List.of(
-                new InformerEventSource<>(featureViews, context),
-                new InformerEventSource<>(jobs, context),
-                new InformerEventSource<>(versions, context));
+        featureViews = new InformerEventSource<>(featureViewsConfig, context);
+        trainingJobs = new InformerEventSource<>(jobs, context);
+        versions = new InformerEventSource<>(versionsConfig, context);
+        return List.of(featureViews, trainingJobs, versions);
     }
 
     /** Names of the FeatureViews a run reads (none when the spec lists none). */
@@ -260,14 +257,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
 
         // 2. Inputs.
         FeatureResolver.Resolution inputs =
-                FeatureResolver.resolve(
-                        spec,
-                        name ->
-                                Optional.ofNullable(
-                                        client.resources(FeatureView.class)
-                                                .inNamespace(ns)
-                                                .withName(name)
-                                                .get()));
+                FeatureResolver.resolve(spec, name -> featureViews.get(new ResourceID(name, ns)));
         Optional<Instant> wake = Optional.empty();
         if (!inputs.resolved()) {
             boolean already =
@@ -371,11 +361,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
 
         // 4. The registered version's verdict, conditions and phase.
         if (status.modelVersion != null) {
-            ModelVersion mv =
-                    client.resources(ModelVersion.class)
-                            .inNamespace(ns)
-                            .withName(status.modelVersion)
-                            .get();
+            ModelVersion mv = versions.get(new ResourceID(status.modelVersion, ns)).orElse(null);
             status.approved = mv == null || mv.getStatus() == null ? null : mv.getStatus().approved;
         }
         setConditions(status, inputs, generation, now);
@@ -388,22 +374,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         return control;
     }
 
+    /** The run's training Jobs, from the informer's cache (which holds what it created). */
     private List<Job> ownedJobs(TrainingRun tr) {
-        String uid = tr.getMetadata().getUid();
-        return client
-                .batch()
-                .v1()
-                .jobs()
-                .inNamespace(tr.getMetadata().getNamespace())
-                .withLabel(TRAINING_RUN_LABEL, tr.getMetadata().getName())
-                .list()
-                .getItems()
-                .stream()
-                .filter(
-                        j ->
-                                j.getMetadata().getOwnerReferences().stream()
-                                        .anyMatch(o -> Objects.equals(uid, o.getUid())))
-                .collect(Collectors.toList());
+        return RuntimeJobs.ownedBy(tr, trainingJobs.getSecondaryResources(tr));
     }
 
     private static void adopt(TrainingRunStatus status, Job job) {
@@ -477,7 +450,8 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         job.getMetadata().setAnnotations(annotations);
         boolean created = false;
         try {
-            client.batch().v1().jobs().inNamespace(ns).resource(job).create();
+            Job made = client.batch().v1().jobs().inNamespace(ns).resource(job).create();
+            trainingJobs.handleRecentResourceCreate(ResourceID.fromResource(made), made);
             created = true;
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {

@@ -44,9 +44,9 @@ class OnlineStatusTest {
     @Test
     void anOlderBackfillThatDidNotSwitchLeavesTheOnlineVersion() {
         FeatureViewStatus status = new FeatureViewStatus();
-        FeatureViewReconciler.recordOnline(
+        MaterializationRecorder.recordOnline(
                 status, materialization("2026-11-19"), online("2026-11-19", 1), NOW);
-        FeatureViewReconciler.recordOnline(
+        MaterializationRecorder.recordOnline(
                 status, materialization("2026-11-10"), online("2026-11-10", 0), NOW);
         assertThat(status.online.asOf).isEqualTo("2026-11-19");
         assertThat(status.online.version).isEqualTo("20261119-abcdef01");
@@ -56,7 +56,7 @@ class OnlineStatusTest {
     @Test
     void aSummaryWithoutOnlineFiguresChangesNothing() {
         FeatureViewStatus status = new FeatureViewStatus();
-        FeatureViewReconciler.recordOnline(
+        MaterializationRecorder.recordOnline(
                 status,
                 materialization("2026-11-19"),
                 Summary.succeeded("file:///f/", Map.of("entities", 3.0), null),
@@ -68,25 +68,25 @@ class OnlineStatusTest {
     void onlineSyncedIsFalseWhileTheOnlineStoreIsBehindTheLatestTable() {
         FeatureViewStatus status = new FeatureViewStatus();
         status.latest = materialization("2026-11-19");
-        FeatureViewReconciler.recordOnline(
+        MaterializationRecorder.recordOnline(
                 status, materialization("2026-11-18"), online("2026-11-18", 1), NOW);
-        FeatureViewReconciler.setOnlineCondition(onlineSpec(), status, 1L, NOW);
+        MaterializationRecorder.setOnlineCondition(onlineSpec(), status, 1L, NOW);
         assertThat(Conditions.find(status.conditions, "OnlineSynced"))
                 .hasValueSatisfying(
                         c -> {
                             assertThat(c.getStatus()).isEqualTo("False");
                             assertThat(c.getReason()).isEqualTo("Behind");
                         });
-        assertThat(FeatureViewReconciler.onlineStale(status)).isTrue();
+        assertThat(MaterializationRecorder.onlineStale(status)).isTrue();
 
         status.latest = materialization("2026-11-18");
-        FeatureViewReconciler.setOnlineCondition(onlineSpec(), status, 1L, NOW);
+        MaterializationRecorder.setOnlineCondition(onlineSpec(), status, 1L, NOW);
         assertThat(Conditions.find(status.conditions, "OnlineSynced").orElseThrow().getStatus())
                 .isEqualTo("True");
-        assertThat(FeatureViewReconciler.onlineStale(status)).isFalse();
+        assertThat(MaterializationRecorder.onlineStale(status)).isFalse();
 
         // without spec.online neither the condition nor status.online stay
-        FeatureViewReconciler.setOnlineCondition(new FeatureViewSpec(), status, 1L, NOW);
+        MaterializationRecorder.setOnlineCondition(new FeatureViewSpec(), status, 1L, NOW);
         assertThat(Conditions.find(status.conditions, "OnlineSynced")).isEmpty();
         assertThat(status.online).isNull();
     }

@@ -73,16 +73,16 @@ class SparkSpecTest {
 
     @Test
     void applicationNamesLeaveRoomForTheDriverPodSuffix() {
-        assertThat(FeatureViewReconciler.sparkApplicationName("items", "2026-11-18", 1))
+        assertThat(PivotRuns.sparkApplicationName("items", "2026-11-18", 1))
                 .isEqualTo("items-pivot-20261118-1");
         String longView = "a-feature-view-with-a-long-name-for-its-team";
-        String first = FeatureViewReconciler.sparkApplicationName(longView, "2026-11-18", 1);
-        String second = FeatureViewReconciler.sparkApplicationName(longView, "2026-11-18", 2);
+        String first = PivotRuns.sparkApplicationName(longView, "2026-11-18", 1);
+        String second = PivotRuns.sparkApplicationName(longView, "2026-11-18", 2);
         assertThat(first).hasSizeLessThanOrEqualTo(56).endsWith("-pivot-20261118-1");
         assertThat(second).hasSizeLessThanOrEqualTo(56).isNotEqualTo(first);
         assertThat((first + "-driver").length()).isLessThanOrEqualTo(63);
         // Jobs keep the 63-character names they always had.
-        assertThat(FeatureViewReconciler.jobName(longView, "2026-11-18", 1))
+        assertThat(PivotRuns.jobName(longView, "2026-11-18", 1))
                 .isEqualTo(longView + "-pivot-20261118-1");
     }
 }

@@ -47,7 +47,7 @@ class ReadinessTest {
     private static ModelDeploymentStatus map(ModelDeployment md, Deployment d) {
         ModelDeploymentStatus s = new ModelDeploymentStatus();
         s.currentVersion = 2;
-        ModelDeploymentReconciler.readiness(md, s, d, 1L, NOW);
+        Readiness.set(md, s, d, 1L, NOW);
         return s;
     }
 

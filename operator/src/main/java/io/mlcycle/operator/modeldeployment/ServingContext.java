@@ -1,0 +1,20 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.RuntimeJobs;
+
+/**
+ * What {@link CanaryRollout} and {@link BatchScoring} act through: the serving writes, the rollback
+ * analysis, Events, the runtime Job builder, the batch Jobs' informer and the client.
+ */
+record ServingContext(
+        KubernetesClient client,
+        RuntimeJobs runtimeJobs,
+        EventRecorder events,
+        ServingWriter writer,
+        RollbackAnalysis analysis,
+        InformerEventSource<Job, ModelDeployment> jobs) {}

@@ -1,0 +1,127 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.common.RuntimeJobs;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The caches a ModelDeployment is reconciled from, and which of their events reach which
+ * deployment: ModelVersions by model (a primary-cache index), the serving Deployments, Service and
+ * batch Jobs by owner reference, FeatureViews to the deployments with {@code spec.online}.
+ */
+record ServingInformers(
+        InformerEventSource<ModelVersion, ModelDeployment> versions,
+        InformerEventSource<Deployment, ModelDeployment> deployments,
+        InformerEventSource<Service, ModelDeployment> services,
+        InformerEventSource<Job, ModelDeployment> jobs,
+        InformerEventSource<FeatureView, ModelDeployment> featureViews) {
+
+    static final String MODEL_INDEX = "mlcycle-model";
+
+    static String modelKey(String namespace, String model) {
+        return namespace + "/" + model;
+    }
+
+    List<EventSource<?, ModelDeployment>> all() {
+        return List.of(versions, deployments, services, jobs, featureViews);
+    }
+
+    static ServingInformers create(EventSourceContext<ModelDeployment> context) {
+        context.getPrimaryCache()
+                .addIndexer(
+                        MODEL_INDEX,
+                        md ->
+                                md.getSpec() == null || md.getSpec().model == null
+                                        ? List.of()
+                                        : List.of(
+                                                modelKey(
+                                                        md.getMetadata().getNamespace(),
+                                                        md.getSpec().model)));
+        var versions =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(
+                                        ModelVersion.class, ModelDeployment.class)
+                                .withName("modeldeployment-versions")
+                                .withSecondaryToPrimaryMapper(
+                                        (ModelVersion mv) ->
+                                                mv.getSpec() == null
+                                                        ? Set.of()
+                                                        : context
+                                                                .getPrimaryCache()
+                                                                .byIndex(
+                                                                        MODEL_INDEX,
+                                                                        modelKey(
+                                                                                mv.getMetadata()
+                                                                                        .getNamespace(),
+                                                                                mv.getSpec().model))
+                                                                .stream()
+                                                                .map(ResourceID::fromResource)
+                                                                .collect(Collectors.toSet()))
+                                .build(),
+                        context);
+        String serverSelector = RuntimeJobs.RUNTIME_LABEL + "=" + RuntimeJobs.Runtime.server.name();
+        var deployments =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(
+                                        Deployment.class, ModelDeployment.class)
+                                .withName("modeldeployment-deployments")
+                                .withLabelSelector(serverSelector)
+                                .withSecondaryToPrimaryMapper(
+                                        Mappers.fromOwnerReferences(ModelDeployment.class))
+                                .build(),
+                        context);
+        var services =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(Service.class, ModelDeployment.class)
+                                .withName("modeldeployment-services")
+                                .withLabelSelector(serverSelector)
+                                .withSecondaryToPrimaryMapper(
+                                        Mappers.fromOwnerReferences(ModelDeployment.class))
+                                .build(),
+                        context);
+        var jobs =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(Job.class, ModelDeployment.class)
+                                .withName("modeldeployment-jobs")
+                                .withLabelSelector(serverSelector)
+                                .withSecondaryToPrimaryMapper(
+                                        Mappers.fromOwnerReferences(ModelDeployment.class))
+                                .build(),
+                        context);
+        // A FeatureView's online state changes the staleness of the deployments reading it.
+        var featureViews =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(
+                                        FeatureView.class, ModelDeployment.class)
+                                .withName("modeldeployment-featureviews")
+                                .withSecondaryToPrimaryMapper(
+                                        (FeatureView fv) ->
+                                                context.getPrimaryCache()
+                                                        .list(
+                                                                fv.getMetadata().getNamespace(),
+                                                                md ->
+                                                                        md.getSpec() != null
+                                                                                && md.getSpec()
+                                                                                                .online
+                                                                                        != null)
+                                                        .map(ResourceID::fromResource)
+                                                        .collect(Collectors.toSet()))
+                                .build(),
+                        context);
+        return new ServingInformers(versions, deployments, services, jobs, featureViews);
+    }
+}

@@ -1,0 +1,59 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.mlcycle.operator.analysis.QueryTemplate;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.common.Durations;
+import io.mlcycle.operator.featureview.PivotTasks;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every check of a ModelDeployment spec the CRD schema cannot make, in one place: the version, the
+ * rollback interval and queries, the online store, the canary.
+ */
+final class SpecChecks {
+
+    private SpecChecks() {}
+
+    /** The first problem, naming the field, or empty when the spec can be acted on. */
+    static Optional<String> invalid(ModelDeploymentSpec spec) {
+        try {
+            VersionResolver.resolve(spec.model, spec.version, List.of());
+            if (spec.rollback != null) {
+                Durations.parse(spec.rollback.interval, "spec.rollback.interval");
+                for (ModelDeploymentSpec.Metric m : spec.rollback.metrics) {
+                    QueryTemplate.render(m.query, "n", "ns", 1);
+                }
+            }
+            if (spec.online != null) {
+                PivotTasks.checkRedis(spec.online.redis, "spec.online.redis");
+            }
+            if (spec.rollout != null && spec.rollout.canary != null) {
+                checkCanary(spec);
+            }
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    private static void checkCanary(ModelDeploymentSpec spec) {
+        if (spec.rollback == null) {
+            throw new IllegalArgumentException(
+                    "spec.rollout.canary needs spec.rollback: its prometheus and metrics judge the"
+                            + " canary");
+        }
+        CanaryPlan.check(spec.rollout.canary);
+        Durations.parse(spec.rollout.canary.stepInterval, "spec.rollout.canary.stepInterval");
+        for (int i = 0; i < spec.rollback.metrics.size(); i++) {
+            if (!QueryTemplate.uses(spec.rollback.metrics.get(i).query, "version")) {
+                throw new IllegalArgumentException(
+                        "spec.rollback.metrics["
+                                + i
+                                + "].query: a canary needs {{version}} in every query to tell"
+                                + " the canary's pods from the stable ones");
+            }
+        }
+    }
+}
