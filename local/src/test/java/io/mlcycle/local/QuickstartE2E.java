@@ -144,7 +144,8 @@ class QuickstartE2E {
 
     @Test
     @Order(2)
-    void versionOneIsApprovedWithTheAucGateAndThePlantedFeaturesInItsTopTen() throws Exception {
+    void versionOneIsApprovedWithTheAucGateAndFiveOfTheSixPlantedFeaturesInItsTopTen()
+            throws Exception {
         awaitState(
                 "ModelVersion " + MODEL + "-v1 approved or rejected",
                 Duration.ofMinutes(4),
@@ -170,7 +171,11 @@ class QuickstartE2E {
                 .forEachRemaining(
                         e -> e.getValue().forEach(f -> planted.add(e.getKey() + "/" + f.asText())));
         assertThat(planted).hasSize(6);
-        assertThat(top10).containsAll(planted);
+        // auto picks xgboost here; its TreeSHAP top ten holds five of the six planted features
+        // (one weak destroy effect ranks lower), where the resnet's held all six
+        assertThat(top10.stream().filter(planted::contains).toList())
+                .as("planted features %s in the top ten %s", planted, top10)
+                .hasSizeGreaterThanOrEqualTo(5);
     }
 
     @Test
