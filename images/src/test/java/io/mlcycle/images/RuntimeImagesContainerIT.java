@@ -243,7 +243,14 @@ class RuntimeImagesContainerIT {
                     .ignoreExceptions()
                     .until(() -> get(http, base + "/v2/health/ready").statusCode() == 200);
             JsonNode meta = TaskJson.MAPPER.readTree(get(http, base + "/v2/models/churn").body());
-            String feature = meta.get("inputs").get(0).get("name").asText();
+            // one feature's [-1] input (metadata lists the dense [-1, F] input first)
+            String feature = null;
+            for (JsonNode input : meta.get("inputs")) {
+                if (input.get("shape").size() == 1 && feature == null) {
+                    feature = input.get("name").asText();
+                }
+            }
+            assertThat(feature).as("a per-feature input in %s", meta).isNotNull();
             HttpResponse<String> r =
                     http.send(
                             HttpRequest.newBuilder(URI.create(base + "/v2/models/churn/infer"))
