@@ -19,13 +19,15 @@ public final class LocalMain {
 
     static final String USAGE =
             "usage: mlcycle-local [FOLDER] [--work DIR] [--timeout 15m] [--keep-running]"
-                    + " [--prometheus-port 19090]\n"
+                    + " [--no-story] [--prometheus-port 19090]\n"
                     + "  FOLDER          YAML manifests to apply (default examples/quickstart); its"
                     + " local.properties may name a data step\n"
                     + "  --work DIR      logs, pod directories and the data root (default"
                     + " .mlcycle-local/; the data root DIR/root is recreated every run)\n"
                     + "  --timeout       give up (exit 1) after this long (default 15m)\n"
-                    + "  --keep-running  after the end state, keep serving until Ctrl-C\n";
+                    + "  --keep-running  after the end state, keep serving until Ctrl-C\n"
+                    + "  --no-story      stop once the first version serves (the folder's"
+                    + " local.properties may tell a story: story.asOf, next-day.args)\n";
 
     private LocalMain() {}
 
@@ -39,6 +41,7 @@ public final class LocalMain {
         Path work = root.resolve(".mlcycle-local");
         Duration timeout = Duration.ofMinutes(15);
         boolean keepRunning = false;
+        boolean story = true;
         int promPort = LocalCluster.DEFAULT_PROMETHEUS_PORT;
         try {
             for (int i = 0; i < args.length; i++) {
@@ -46,6 +49,7 @@ public final class LocalMain {
                     case "--work" -> work = Path.of(args[++i]).toAbsolutePath();
                     case "--timeout" -> timeout = parseDuration(args[++i]);
                     case "--keep-running" -> keepRunning = true;
+                    case "--no-story" -> story = false;
                     case "--prometheus-port" -> promPort = Integer.parseInt(args[++i]);
                     case "-h", "--help" -> {
                         out.print(USAGE);
@@ -95,7 +99,17 @@ public final class LocalMain {
             cluster.watch();
             List<String> applied = cluster.apply(folder);
             out.println("Applied     " + String.join(", ", applied));
+            long deadline = System.nanoTime() + timeout.toNanos();
             Scenario.State end = await(cluster, timeout);
+            Story told = story && Files.isDirectory(folder) ? Story.of(cluster, folder, out) : null;
+            if (end instanceof Scenario.Done && told != null) {
+                printUrls(cluster, out);
+                String failed = told.run(Duration.ofNanos(deadline - System.nanoTime()));
+                end =
+                        failed == null
+                                ? await(cluster, Duration.ofNanos(deadline - System.nanoTime()))
+                                : new Scenario.Failed("the story stopped: " + failed);
+            }
             if (end instanceof Scenario.Failed f) {
                 out.println("FAILED: " + f.message());
                 out.println("Logs: " + work.resolve("logs") + " and " + work.resolve("pods"));

@@ -31,16 +31,7 @@ public final class QuickstartData {
 
     /** The runs named {@code key}, {@code key.2}, {@code key.3}… in a folder's properties. */
     public static List<List<String>> generatorRuns(Path folder, String key) {
-        Path file = folder.resolve(FILE);
-        if (!Files.isRegularFile(file)) {
-            return List.of();
-        }
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Properties p = properties(folder);
         List<List<String>> runs = new ArrayList<>();
         for (int i = 1; ; i++) {
             String args = p.getProperty(i == 1 ? key : key + "." + i);
@@ -49,6 +40,20 @@ public final class QuickstartData {
             }
             runs.add(Arrays.asList(args.trim().split("\\s+")));
         }
+    }
+
+    /** A folder's {@code local.properties}; empty when it has none. */
+    public static Properties properties(Path folder) {
+        Properties p = new Properties();
+        Path file = folder.resolve(FILE);
+        if (Files.isRegularFile(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return p;
     }
 
     /**

@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -39,6 +38,7 @@ class QuickstartE2E {
     static LocalCluster cluster;
     static KubernetesClient client;
     static long started;
+    static Story story;
 
     @BeforeAll
     static void start() {
@@ -204,70 +204,28 @@ class QuickstartE2E {
     @Order(4)
     void aNewAsOfRetrainsAndTheDeploymentMovesToVersionTwo() throws Exception {
         // the next day's logs land (a bigger player base), then both views move to the new as-of
-        for (List<String> args :
-                QuickstartData.generatorRuns(
-                        root.resolve("examples/quickstart"), "next-day.args")) {
-            QuickstartData.generate(
-                    root,
-                    cluster.options().dataRoot(),
-                    args,
-                    cluster.options().workDir().resolve("logs/generator-next-day.log"));
-        }
-        for (String fv : List.of("kpi", "item-events")) {
-            client.genericKubernetesResources(ResourceTable.API_VERSION, "FeatureView")
-                    .inNamespace(NS)
-                    .withName(fv)
-                    .edit(
-                            r -> {
-                                @SuppressWarnings("unchecked")
-                                Map<String, Object> spec =
-                                        (Map<String, Object>)
-                                                r.getAdditionalProperties().get("spec");
-                                spec.put("asOf", SECOND_AS_OF);
-                                return r;
-                            });
-        }
-        awaitState(
-                "both FeatureViews Ready at " + SECOND_AS_OF,
-                Duration.ofMinutes(3),
-                () ->
-                        SECOND_AS_OF.equals(field("FeatureView", "kpi", "status", "latest", "asOf"))
-                                && SECOND_AS_OF.equals(
-                                        field(
-                                                "FeatureView",
-                                                "item-events",
-                                                "status",
-                                                "latest",
-                                                "asOf")));
-        awaitState(
-                "ModelVersion " + MODEL + "-v2 approved or rejected",
-                Duration.ofMinutes(4),
-                () -> field("ModelVersion", MODEL + "-v2", "status", "approved") != null);
+        story = Story.of(cluster, root.resolve("examples/quickstart"), System.out);
+        assertThat(story).as("the quickstart's local.properties tells a story").isNotNull();
+        assertThat(story.asOf()).isEqualTo(SECOND_AS_OF);
+        long moved = story.nextDay(System.nanoTime() + Duration.ofMinutes(9).toNanos());
         System.out.println(
                 "QuickstartE2E: v2 AUC "
                         + field("ModelVersion", MODEL + "-v2", "spec", "metrics", "auc")
                         + ", gates "
                         + field("ModelVersion", MODEL + "-v2", "status", "gates"));
+        assertThat(moved).as("the deployment moved to v2").isEqualTo(2);
+        for (String fv : List.of("kpi", "item-events")) {
+            assertThat(field("FeatureView", fv, "status", "latest", "asOf"))
+                    .isEqualTo(SECOND_AS_OF);
+        }
         assertThat(field("ModelVersion", MODEL + "-v2", "status", "approved")).isEqualTo(true);
-        awaitState(
-                "ModelDeployment Available on v2",
-                Duration.ofMinutes(2),
-                () ->
-                        "Available".equals(field("ModelDeployment", MODEL, "status", "phase"))
-                                && number(
-                                                field(
-                                                        "ModelDeployment",
-                                                        MODEL,
-                                                        "status",
-                                                        "currentVersion"))
-                                        == 2);
         assertThat(number(field("ModelDeployment", MODEL, "status", "previousVersion")))
                 .isEqualTo(1);
         await().atMost(Duration.ofSeconds(60))
                 .ignoreExceptions()
                 .until(
                         () ->
-                                replayer(SECOND_AS_OF, 2, -1, Duration.ZERO)
+                                story.replayer(2, -1)
                                         .run(null)
                                         .servedVersions()
                                         .keySet()
@@ -282,45 +240,18 @@ class QuickstartE2E {
                 .isEqualTo(2);
         Object interval = field("ModelDeployment", MODEL, "spec", "rollback", "interval");
         Object threshold = field("ModelDeployment", MODEL, "spec", "rollback", "failureThreshold");
-        AtomicBoolean stop = new AtomicBoolean();
-        TrafficReplayer wrong = replayer(SECOND_AS_OF, 1, 0, Duration.ZERO);
-        long t0 = System.nanoTime();
-        Thread traffic =
-                new Thread(
-                        () -> {
-                            while (!stop.get()) {
-                                try {
-                                    wrong.run(null);
-                                    Thread.sleep(200);
-                                } catch (Exception e) {
-                                    // the service may answer 503 while it rolls
-                                }
-                            }
-                        });
-        traffic.setDaemon(true);
-        traffic.start();
-        try {
-            awaitState(
-                    "rollback to v1",
-                    Duration.ofMinutes(2),
-                    () -> number(field("ModelDeployment", MODEL, "status", "currentVersion")) == 1);
-        } finally {
-            stop.set(true);
-            traffic.join(10_000);
-        }
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        Story.Rollback r =
+                story.degradeUntilRollback(System.nanoTime() + Duration.ofMinutes(2).toNanos());
+        assertThat(r).as("a rollback within 2 minutes of wrong feedback").isNotNull();
         System.out.printf(
                 "QuickstartE2E: rolled back %.1f s after the feedback turned wrong (interval %s,"
                         + " failureThreshold %s)%n",
-                seconds, interval, threshold);
+                r.seconds(), interval, threshold);
+        assertThat(r.from()).isEqualTo(2);
+        assertThat(r.to()).isEqualTo(1);
         assertThat(hasCondition("ModelDeployment", MODEL, "RolledBack", "True")).isTrue();
-        Object rollbacks = field("ModelDeployment", MODEL, "status", "rollbacks");
-        assertThat(rollbacks).isInstanceOf(List.class);
-        Map<?, ?> last = (Map<?, ?>) ((List<?>) rollbacks).get(0);
-        assertThat(number(last.get("fromVersion"))).isEqualTo(2);
-        assertThat(number(last.get("toVersion"))).isEqualTo(1);
-        assertThat(last.get("metric")).isEqualTo("online-precision");
-        assertThat(number(last.get("value"))).isLessThan(0.5);
+        assertThat(r.metric()).isEqualTo("online-precision");
+        assertThat(number(r.value())).isLessThan(0.5);
         List<Event> events =
                 client.v1().events().inNamespace(NS).list().getItems().stream()
                         .filter(
@@ -335,7 +266,7 @@ class QuickstartE2E {
                 .ignoreExceptions()
                 .until(
                         () ->
-                                replayer(SECOND_AS_OF, 2, -1, Duration.ZERO)
+                                story.replayer(2, -1)
                                         .run(null)
                                         .servedVersions()
                                         .keySet()
