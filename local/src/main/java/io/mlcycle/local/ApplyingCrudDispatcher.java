@@ -64,6 +64,18 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
                                     + "\"reason\":\"ServiceUnavailable\",\"code\":503,"
                                     + "\"message\":\"write refused by local mode\"}");
         }
+        if ("GET".equalsIgnoreCase(request.getMethod()) && bare != null) {
+            MockResponse discovery = KubectlSupport.discovery(bare, this::handleGet);
+            if (discovery != null) {
+                return discovery;
+            }
+            String accept = request.getHeader("Accept");
+            if (accept != null && accept.contains("as=Table") && !path.contains("watch=")) {
+                MockResponse answer = super.dispatch(request);
+                MockResponse table = KubectlSupport.table(bare, answer, this::handleGet);
+                return table != null ? table : answer;
+            }
+        }
         return super.dispatch(request);
     }
 

@@ -128,6 +128,12 @@ public final class LocalCluster implements AutoCloseable {
         List<String> crds = api.createCrds(options.projectRoot().resolve("crds"));
         out.println(
                 "API server  " + api.url() + " (in memory; CRDs: " + String.join(", ", crds) + ")");
+        Path kubeconfig = api.writeKubeconfig(options.workDir().resolve("kubeconfig"));
+        out.println(
+                "kubectl     export KUBECONFIG="
+                        + kubeconfig
+                        + "   (then kubectl get mlcycle, apply, patch, edit; -w is not served:"
+                        + " use watch kubectl get mlcycle)");
         kubelet =
                 new Kubelet(
                                 api.client(),

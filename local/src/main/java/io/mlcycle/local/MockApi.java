@@ -97,6 +97,39 @@ public final class MockApi implements AutoCloseable {
         dispatcher.observe(observer);
     }
 
+    /**
+     * Writes a kubeconfig for this server (context {@code mlcycle-local}, namespace default, no
+     * credentials) so that kubectl can get, apply, patch and edit against it.
+     */
+    public Path writeKubeconfig(Path file) {
+        String yaml =
+                "apiVersion: v1\n"
+                        + "kind: Config\n"
+                        + "clusters:\n"
+                        + "- name: mlcycle-local\n"
+                        + "  cluster:\n"
+                        + "    server: "
+                        + url()
+                        + "\n"
+                        + "contexts:\n"
+                        + "- name: mlcycle-local\n"
+                        + "  context:\n"
+                        + "    cluster: mlcycle-local\n"
+                        + "    user: mlcycle-local\n"
+                        + "    namespace: default\n"
+                        + "current-context: mlcycle-local\n"
+                        + "users:\n"
+                        + "- name: mlcycle-local\n"
+                        + "  user: {}\n";
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, yaml);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the kubeconfig " + file, e);
+        }
+    }
+
     /** Creates every CRD found in {@code dir} (files ending in .yml or .yaml). */
     public List<String> createCrds(Path dir) {
         if (!Files.isDirectory(dir)) {
