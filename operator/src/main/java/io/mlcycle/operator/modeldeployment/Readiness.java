@@ -80,6 +80,7 @@ final class Readiness {
         boolean rolledOut = rolledOut(d, wanted);
         status.readyReplicas = ready;
         status.replicas = wanted;
+        status.ready = ready + "/" + wanted;
 
         Optional<DeploymentCondition> stuck = stuckCondition(ds);
         String version = String.valueOf(status.currentVersion);

@@ -23,8 +23,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
         name = "Ready",
-        jsonPath = ".status.readyReplicas",
-        type = AdditionalPrinterColumn.Type.INTEGER)
+        jsonPath = ".status.ready",
+        type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
         name = "Canary",
         jsonPath = ".status.canary.phase",
@@ -38,6 +38,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
         name = "Weight",
         jsonPath = ".status.canary.weight",
         type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
+@AdditionalPrinterColumn(
+        name = "URL",
+        jsonPath = ".status.url",
+        type = AdditionalPrinterColumn.Type.STRING,
         priority = 1)
 @AdditionalPrinterColumn(
         name = "Age",

@@ -39,6 +39,10 @@ public class ModelDeploymentStatus extends MlcycleStatus {
     @JsonPropertyDescription("Serving pods wanted.")
     public Integer replicas;
 
+    @JsonPropertyDescription(
+            "Serving pods ready of wanted, e.g. 2/3, as kubectl shows Deployments.")
+    public String ready;
+
     @JsonPropertyDescription("In-cluster URL of the inference API.")
     public String url;
 

@@ -14,6 +14,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("mv")
 @Categories("mlcycle")
 @AdditionalPrinterColumn(
+        name = "Phase",
+        jsonPath = ".status.phase",
+        type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
         name = "Model",
         jsonPath = ".spec.model",
         type = AdditionalPrinterColumn.Type.STRING)
@@ -29,10 +33,6 @@ import io.fabric8.kubernetes.model.annotation.Version;
         name = "Approved",
         jsonPath = ".status.approved",
         type = AdditionalPrinterColumn.Type.BOOLEAN)
-@AdditionalPrinterColumn(
-        name = "Phase",
-        jsonPath = ".status.phase",
-        type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
         name = "Age",
         jsonPath = ".metadata.creationTimestamp",
