@@ -185,7 +185,7 @@ public final class LocalCluster implements AutoCloseable {
             out.println(
                     "Prometheus  "
                             + prometheus.url()
-                            + " (scrapes every serving process every "
+                            + " (scrapes the operator and every serving process every "
                             + options.scrapeInterval().toSeconds()
                             + " s)");
         } else {
@@ -206,6 +206,9 @@ public final class LocalCluster implements AutoCloseable {
                         + options.projectRoot().resolve("operator/target/quarkus-app"));
         operator = startOperator(false);
         started.add(operator);
+        if (prometheus != null) {
+            prometheus.setOperator(operator.httpPort());
+        }
         out.println("Operator    running (log " + operator.log() + ")");
         table = new ResourceTable(api.client(), out);
         started.add(table);
@@ -274,6 +277,9 @@ public final class LocalCluster implements AutoCloseable {
         try {
             whileStopped.run();
             operator = startOperator(true);
+            if (prometheus != null) {
+                prometheus.setOperator(operator.httpPort());
+            }
         } catch (RuntimeException e) {
             started.remove(slot);
             throw e;

@@ -42,6 +42,7 @@ public final class LocalPrometheus implements AutoCloseable {
             Files.createDirectories(dir.resolve("tsdb"));
             Path targets = dir.resolve("targets.json");
             Files.writeString(targets, "[]");
+            Files.writeString(dir.resolve("operator.json"), "[]");
             String interval = scrapeInterval.toSeconds() + "s";
             Path config = dir.resolve("prometheus.yml");
             Files.writeString(
@@ -60,6 +61,15 @@ public final class LocalPrometheus implements AutoCloseable {
                             + "    file_sd_configs:\n"
                             + "      - files: ['"
                             + targets
+                            + "']\n"
+                            + "        refresh_interval: "
+                            + interval
+                            + "\n"
+                            + "  - job_name: mlcycle-operator\n"
+                            + "    metrics_path: /q/metrics\n"
+                            + "    file_sd_configs:\n"
+                            + "      - files: ['"
+                            + dir.resolve("operator.json")
                             + "']\n"
                             + "        refresh_interval: "
                             + interval
@@ -120,6 +130,13 @@ public final class LocalPrometheus implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /** Scrapes the operator's {@code /q/metrics} on {@code port} (after each (re)start). */
+    public synchronized void setOperator(int port) {
+        write(
+                targets.resolveSibling("operator.json"),
+                "[{\"targets\":[\"127.0.0.1:" + port + "\"],\"labels\":{\"pod\":\"operator\"}}]");
+    }
+
     /** Rewrites the scrape targets: every running serving process. */
     public synchronized void setTargets(List<Kubelet.Endpoint> endpoints) {
         StringBuilder sb = new StringBuilder("[");
@@ -137,10 +154,14 @@ public final class LocalPrometheus implements AutoCloseable {
                     .append("\"}}");
         }
         sb.append(']');
+        write(targets, sb.toString());
+    }
+
+    private static void write(Path file, String json) {
         try {
-            Path tmp = targets.resolveSibling("targets.json.tmp");
-            Files.writeString(tmp, sb.toString());
-            Files.move(tmp, targets, StandardCopyOption.ATOMIC_MOVE);
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, json);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -31,6 +31,11 @@ public final class OperatorProcess implements AutoCloseable {
         this.httpPort = httpPort;
     }
 
+    /** The operator's HTTP port on 127.0.0.1 (health, {@code /q/metrics}). */
+    public int httpPort() {
+        return httpPort;
+    }
+
     /** The system properties local mode gives the operator. */
     static Map<String, String> properties(String apiServerUrl, String namespace, int httpPort) {
         Map<String, String> p = new LinkedHashMap<>();

@@ -11,11 +11,19 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -271,5 +279,57 @@ class QuickstartE2E {
                                         .servedVersions()
                                         .keySet()
                                         .equals(java.util.Set.of("1")));
+    }
+
+    @Test
+    @Order(6)
+    void everyDashboardPanelShowsDataFromTheOperatorAndTheServers() throws Exception {
+        JsonNode dashboard =
+                TaskJson.MAPPER.readTree(
+                        root.resolve("helm-chart/dashboards/mlcycle.json").toFile());
+        String prometheus = cluster.prometheus().orElseThrow().url();
+        Map<String, String> queries = new java.util.LinkedHashMap<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                queries.put(panel.path("title").asText(), target.path("expr").asText());
+            }
+        }
+        assertThat(queries).hasSizeGreaterThan(10);
+        Set<String> empty = new java.util.TreeSet<>(queries.keySet());
+        await("every dashboard panel's query returns data; still empty: " + empty)
+                .atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofSeconds(3))
+                .until(
+                        () -> {
+                            empty.removeIf(title -> hasData(prometheus, queries.get(title)));
+                            return empty.isEmpty();
+                        });
+        System.out.println(
+                "QuickstartE2E: all " + queries.size() + " dashboard panel queries return data");
+    }
+
+    /** Whether an instant query returns at least one series. */
+    static boolean hasData(String prometheus, String expr) {
+        try {
+            HttpResponse<String> r =
+                    HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(
+                                                    URI.create(
+                                                            prometheus
+                                                                    + "/api/v1/query?query="
+                                                                    + URLEncoder.encode(
+                                                                            expr,
+                                                                            StandardCharsets
+                                                                                    .UTF_8)))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString());
+            return TaskJson.MAPPER.readTree(r.body()).path("data").path("result").size() > 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }
