@@ -469,6 +469,8 @@ public final class Trainer {
         }
         metricsJson.put("thresholdChosenBy", t.threshold() != null ? "task" : "maxF1OnValidation");
         metricsJson.put("metrics", metrics.toMap());
+        metricsJson.put(
+                "curves", ModelCard.curves(bestEval.scores(), bestEval.labels(), ModelCard.POINTS));
         metricsJson.put("bestTrial", bestTrial);
         metricsJson.put("hyperparameters", bestParams.toMap());
         metricsJson.put("rows", x.rows());
@@ -634,6 +636,7 @@ public final class Trainer {
             writer.writeValue(staging.resolve(METRICS).toFile(), metrics);
             writer.writeValue(staging.resolve(IMPORTANCE).toFile(), importance);
             writer.writeValue(staging.resolve(TRIALS).toFile(), trials);
+            Files.writeString(staging.resolve(ModelCard.FILE), ModelCard.html(spec, metrics));
             // the files must load before they are published
             ModelArtifact.load(staging).close();
             String digest = ArtifactDigest.of(staging);
