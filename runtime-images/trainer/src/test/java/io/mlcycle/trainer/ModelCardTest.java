@@ -25,22 +25,7 @@ class ModelCardTest {
     }
 
     static TrainTask task(Path out) {
-        return new TrainTask(
-                null,
-                "return-predictor",
-                3,
-                "user_id",
-                List.of(data.input()),
-                new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"),
-                "logistic",
-                TrainerTest.hp(List.of(0.05), 2),
-                new TrainTask.Preprocessing("minmax", 0.95),
-                new TrainTask.Validation("holdout", 0.25, 0, 3),
-                new TrainTask.Explain("shap", 100, 50, 5),
-                null,
-                null,
-                "auc",
-                out.toUri().toString());
+        return data.logistic(out, 3, 0.05);
     }
 
     @Test

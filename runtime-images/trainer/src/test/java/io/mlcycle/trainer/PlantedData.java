@@ -3,6 +3,7 @@ package io.mlcycle.trainer;
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.TrainTask;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,6 +37,26 @@ final class PlantedData {
 
     FeatureInput input() {
         return new FeatureInput("events", "2026-11-20", featureDir.toUri().toString());
+    }
+
+    /** A logistic training of this data into {@code out}: hold-out, SHAP top five. */
+    TrainTask logistic(Path out, int version, double learningRate) {
+        return new TrainTask(
+                null,
+                "return-predictor",
+                version,
+                "user_id",
+                List.of(input()),
+                new TrainTask.Labels(labels.toString(), "csv", "user_id", "returned"),
+                "logistic",
+                TrainerTest.hp(List.of(learningRate), 2),
+                new TrainTask.Preprocessing("minmax", 0.95),
+                new TrainTask.Validation("holdout", 0.25, 0, 3),
+                new TrainTask.Explain("shap", 100, 50, 5),
+                null,
+                null,
+                "auc",
+                out.toUri().toString());
     }
 
     static PlantedData write(Path root, int rows, int features, long seed) throws IOException {

@@ -31,22 +31,7 @@ class PublishOnceTest {
     }
 
     private static TrainTask logistic(Path out, double lr) {
-        return new TrainTask(
-                null,
-                "return-predictor",
-                1,
-                "user_id",
-                List.of(data.input()),
-                new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"),
-                "logistic",
-                TrainerTest.hp(List.of(lr), 2),
-                new TrainTask.Preprocessing("minmax", 0.95),
-                new TrainTask.Validation("holdout", 0.25, 0, 3),
-                new TrainTask.Explain("shap", 100, 50, 5),
-                null,
-                null,
-                "auc",
-                out.toUri().toString());
+        return data.logistic(out, 1, lr);
     }
 
     @Test
