@@ -140,7 +140,7 @@ public final class Trainer {
         try {
             scalingMethod =
                     InputScaling.Method.parse(
-                            pre == null || pre.scaling() == null ? "minmax" : pre.scaling());
+                            pre == null || pre.scaling() == null ? "log" : pre.scaling());
         } catch (IllegalArgumentException e) {
             throw TaskFailure.invalid(
                     "UnknownScaling",
