@@ -110,6 +110,15 @@ class AutoTest {
     }
 
     static TrainTask task(Table table, String algorithm, TrainTask.Search search, String name) {
+        return task(table, algorithm, search, null, name);
+    }
+
+    static TrainTask task(
+            Table table,
+            String algorithm,
+            TrainTask.Search search,
+            TrainTask.Select select,
+            String name) {
         return new TrainTask(
                 null,
                 name,
@@ -122,7 +131,7 @@ class AutoTest {
                 new TrainTask.Preprocessing("log", null),
                 new TrainTask.Validation("holdout", 0.2, 0, 42),
                 new TrainTask.Explain("shap", 100, 50, 10),
-                null,
+                select,
                 null,
                 "auc",
                 root.resolve("models").resolve(name).resolve("v1").toUri().toString(),
@@ -172,6 +181,25 @@ class AutoTest {
                                 b.get("topFeatures").get(0).get("name").asText(),
                                 b.get("topFeatures").get(1).get("name").asText()))
                 .containsExactlyInAnyOrder("t/f0", "t/f1");
+    }
+
+    @Test
+    void selectionUnderAutoRetrainsTheChosenLearnerOnItsTopFeaturesAndReportsBoth()
+            throws Exception {
+        Summary s =
+                Trainer.run(
+                        task(interaction, "auto", null, new TrainTask.Select(2), "selected-auto"));
+        JsonNode m = metrics("selected-auto");
+        assertThat(m.get("algorithm").asText()).isEqualTo("xgboost");
+        JsonNode selected = m.get("selected");
+        assertThat(selected.get("topK").asInt()).isEqualTo(2);
+        List<String> kept = new ArrayList<>();
+        selected.get("features").forEach(f -> kept.add(f.asText()));
+        assertThat(kept).containsExactlyInAnyOrder("t/f0", "t/f1");
+        // the planted pair carries the signal: two features keep the full model's AUC
+        assertThat(selected.get("metrics").get("auc").asDouble())
+                .isGreaterThan(m.get("metrics").get("auc").asDouble() - 0.03);
+        assertThat(s.details()).containsKey("selected");
     }
 
     private static double candidateAuc(JsonNode metrics, String algorithm) {
