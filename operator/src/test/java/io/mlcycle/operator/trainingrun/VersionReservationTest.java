@@ -199,7 +199,7 @@ class VersionReservationTest {
                         .withAnnotations(
                                 Map.of(
                                         TrainingRunReconciler.KEY_ANNOTATION,
-                                        TrainingRunReconciler.trainingKey(1L, inputs, null)))
+                                        TrainingTriggers.key(1L, inputs, null)))
                         .build());
         reserved.setSpec(new ModelVersionSpec());
         reserved.getSpec().model = "resume";
