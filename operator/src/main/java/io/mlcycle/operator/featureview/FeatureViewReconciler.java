@@ -8,6 +8,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
@@ -173,7 +174,11 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 owned.stream().map(PivotRuns::info).collect(Collectors.toList());
         var plan =
                 MaterializationPlanner.plan(
-                        spec, status, infos, RuntimeJobs.shortHash(TaskJson.write(spec)), now);
+                        Defaults.copy(spec),
+                        status,
+                        infos,
+                        RuntimeJobs.shortHash(TaskJson.write(spec)),
+                        now);
         for (Materialization adopted : plan.adopted()) {
             if (status.active.stream().noneMatch(a -> adopted.job.equals(a.job))) {
                 PivotRuns.Run run = byName.get(adopted.job);

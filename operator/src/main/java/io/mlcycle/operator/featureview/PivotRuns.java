@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
@@ -190,7 +191,7 @@ final class PivotRuns {
     }
 
     Materialization start(FeatureView fv, MaterializationPlanner.Start start, Instant now) {
-        FeatureViewSpec spec = fv.getSpec();
+        FeatureViewSpec spec = Defaults.copy(fv.getSpec());
         boolean spark = spec.engine == FeatureViewSpec.Engine.spark;
         String name =
                 spark
@@ -208,7 +209,7 @@ final class PivotRuns {
                             name,
                             RuntimeJobs.Runtime.pivot,
                             task,
-                            spec.backoffLimit == null ? 1 : spec.backoffLimit,
+                            spec.backoffLimit,
                             PivotTasks.env(spec),
                             spec.resources);
         }

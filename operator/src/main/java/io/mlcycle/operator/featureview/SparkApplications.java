@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.javaoperatorsdk.operator.processing.GroupVersionKind;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.OperatorConfig;
@@ -141,12 +142,15 @@ public class SparkApplications {
      * must not be retried, as the Job's pod failure policy ensures).
      */
     public GenericKubernetesResource application(FeatureView fv, String name, PivotTask task) {
-        FeatureViewSpec spec = fv.getSpec();
-        FeatureViewSpec.Spark spark = spec.spark == null ? new FeatureViewSpec.Spark() : spec.spark;
+        FeatureViewSpec spec = Defaults.copy(fv.getSpec());
+        FeatureViewSpec.Spark spark =
+                spec.spark == null ? Defaults.apply(new FeatureViewSpec.Spark()) : spec.spark;
         FeatureViewSpec.Driver driver =
-                spark.driver == null ? new FeatureViewSpec.Driver() : spark.driver;
+                spark.driver == null ? Defaults.apply(new FeatureViewSpec.Driver()) : spark.driver;
         FeatureViewSpec.Executor executor =
-                spark.executor == null ? new FeatureViewSpec.Executor() : spark.executor;
+                spark.executor == null
+                        ? Defaults.apply(new FeatureViewSpec.Executor())
+                        : spark.executor;
         Map<String, String> labels = labels(fv);
         RuntimeJobs.Volumes volumes = runtimeJobs.volumes();
         List<EnvVar> secrets = PivotTasks.env(spec);
@@ -159,8 +163,8 @@ public class SparkApplications {
         driverEnv.addAll(secrets);
 
         Map<String, Object> driverSpec = new LinkedHashMap<>();
-        driverSpec.put("cores", driver.cores == null ? 1 : driver.cores);
-        driverSpec.put("memory", driver.memory == null ? "1g" : driver.memory);
+        driverSpec.put("cores", driver.cores);
+        driverSpec.put("memory", driver.memory);
         serviceAccount(spark).ifPresent(sa -> driverSpec.put("serviceAccount", sa));
         driverSpec.put("labels", labels);
         driverSpec.put("env", driverEnv);
@@ -168,9 +172,9 @@ public class SparkApplications {
         runtimeJobs.securityContext().ifPresent(sc -> driverSpec.put("securityContext", sc));
 
         Map<String, Object> executorSpec = new LinkedHashMap<>();
-        executorSpec.put("instances", executor.instances == null ? 2 : executor.instances);
-        executorSpec.put("cores", executor.cores == null ? 1 : executor.cores);
-        executorSpec.put("memory", executor.memory == null ? "1g" : executor.memory);
+        executorSpec.put("instances", executor.instances);
+        executorSpec.put("cores", executor.cores);
+        executorSpec.put("memory", executor.memory);
         // Executors call no API: the runtime account, without permissions or token.
         config.runtime()
                 .serviceAccount()
@@ -202,7 +206,7 @@ public class SparkApplications {
         appSpec.put("imagePullPolicy", "IfNotPresent");
         appSpec.put("mainClass", MAIN_CLASS);
         appSpec.put("mainApplicationFile", APPLICATION_FILE);
-        appSpec.put("sparkVersion", spark.sparkVersion == null ? "3.5.6" : spark.sparkVersion);
+        appSpec.put("sparkVersion", spark.sparkVersion);
         appSpec.put("restartPolicy", Map.of("type", "Never"));
         appSpec.put("sparkConf", sparkConf);
         appSpec.put("volumes", volumes.volumes());

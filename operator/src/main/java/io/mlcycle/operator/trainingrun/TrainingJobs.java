@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.PrimaryToSecondaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
@@ -248,7 +249,7 @@ final class TrainingJobs {
             String modelsUri,
             Instant now) {
         String ns = tr.getMetadata().getNamespace();
-        TrainingRunSpec spec = tr.getSpec();
+        TrainingRunSpec spec = Defaults.copy(tr.getSpec());
         int version = registry.reserve(tr, key, n -> TrainTasks.task(tr, inputs, n, modelsUri));
         String v = "v" + version;
         long sameVersion =
@@ -265,7 +266,7 @@ final class TrainingJobs {
                         name,
                         RuntimeJobs.Runtime.trainer,
                         task,
-                        spec.backoffLimit == null ? 0 : spec.backoffLimit,
+                        spec.backoffLimit,
                         List.of(),
                         spec.resources);
         job.getMetadata().getLabels().put(TRAINING_RUN_LABEL, tr.getMetadata().getName());

@@ -9,6 +9,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
@@ -71,7 +72,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     @Override
     public UpdateControl<TrainingRun> reconcile(TrainingRun tr, Context<TrainingRun> context) {
         Instant now = clock.instant();
-        TrainingRunSpec spec = tr.getSpec();
+        TrainingRunSpec spec = Defaults.copy(tr.getSpec());
         TrainingRunStatus status = StatusUpdates.copy(tr.getStatus(), TrainingRunStatus.class);
         Long generation = tr.getMetadata().getGeneration();
         status.observedGeneration = generation;
