@@ -14,7 +14,9 @@ import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
 import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.SharedOutputs;
 import io.mlcycle.operator.common.StatusUpdates;
 import io.mlcycle.task.Summary;
@@ -63,6 +65,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     static final int HISTORY = 10;
 
     @Inject RuntimeJobs runtimeJobs;
+    @Inject JobResults jobResults;
     @Inject EventRecorder events;
     @Inject Clock clock;
     @Inject KubernetesClient client;
@@ -75,7 +78,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     @Override
     public List<EventSource<?, FeatureView>> prepareEventSources(
             EventSourceContext<FeatureView> context) {
-        runs = PivotRuns.create(context, client, runtimeJobs, sparkApplications, events);
+        runs =
+                PivotRuns.create(
+                        context, client, runtimeJobs, jobResults, sparkApplications, events);
         return runs.eventSources();
     }
 
@@ -155,7 +160,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         now);
                 continue;
             }
-            RuntimeJobs.Result result = runs.result(run);
+            JobResults.Result result = runs.result(run);
             if (result.finished()) {
                 status.active.remove(active);
                 recorder.record(fv, status, active, result.summary(), now);
@@ -165,7 +170,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         for (PivotRuns.Run run : owned) {
             String name = run.name();
             boolean known = status.active.stream().anyMatch(a -> name.equals(a.job));
-            if (!known && run.state() == RuntimeJobs.State.Running) {
+            if (!known && run.state() == JobResults.State.Running) {
                 status.active.add(PivotRuns.fromRun(run));
             }
         }
@@ -177,12 +182,12 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         Defaults.copy(spec),
                         status,
                         infos,
-                        RuntimeJobs.shortHash(TaskJson.write(spec)),
+                        RuntimeObjects.shortHash(TaskJson.write(spec)),
                         now);
         for (Materialization adopted : plan.adopted()) {
             if (status.active.stream().noneMatch(a -> adopted.job.equals(a.job))) {
                 PivotRuns.Run run = byName.get(adopted.job);
-                if (run != null && run.state() == RuntimeJobs.State.Running) {
+                if (run != null && run.state() == JobResults.State.Running) {
                     status.active.add(PivotRuns.fromRun(run));
                 } else if (run != null && !MaterializationRecorder.recorded(status, adopted.job)) {
                     // It finished before its creation reached the status (an operator restarted

@@ -19,7 +19,9 @@ import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.Attempt;
 import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
 
@@ -52,6 +54,7 @@ final class TrainingJobs {
 
     private final KubernetesClient client;
     private final RuntimeJobs runtimeJobs;
+    private final JobResults jobResults;
     private final EventRecorder events;
     private final VersionRegistry registry;
     private final InformerEventSource<FeatureView, TrainingRun> featureViews;
@@ -61,6 +64,7 @@ final class TrainingJobs {
     private TrainingJobs(
             KubernetesClient client,
             RuntimeJobs runtimeJobs,
+            JobResults jobResults,
             EventRecorder events,
             VersionRegistry registry,
             InformerEventSource<FeatureView, TrainingRun> featureViews,
@@ -68,6 +72,7 @@ final class TrainingJobs {
             InformerEventSource<ModelVersion, TrainingRun> versions) {
         this.client = client;
         this.runtimeJobs = runtimeJobs;
+        this.jobResults = jobResults;
         this.events = events;
         this.registry = registry;
         this.featureViews = featureViews;
@@ -80,6 +85,7 @@ final class TrainingJobs {
             EventSourceContext<TrainingRun> context,
             KubernetesClient client,
             RuntimeJobs runtimeJobs,
+            JobResults jobResults,
             EventRecorder events,
             VersionRegistry registry) {
         var primaries = context.getPrimaryCache();
@@ -118,7 +124,7 @@ final class TrainingJobs {
         var jobs =
                 InformerEventSourceConfiguration.from(Job.class, TrainingRun.class)
                         .withName("training-jobs")
-                        .withLabelSelector(RuntimeJobs.selector(RuntimeJobs.Runtime.trainer))
+                        .withLabelSelector(RuntimeObjects.selector(RuntimeJobs.Runtime.trainer))
                         .withSecondaryToPrimaryMapper(
                                 Mappers.<Job>fromOwnerReferences(TrainingRun.class))
                         .build();
@@ -138,6 +144,7 @@ final class TrainingJobs {
         return new TrainingJobs(
                 client,
                 runtimeJobs,
+                jobResults,
                 events,
                 registry,
                 new InformerEventSource<>(featureViews, context),
@@ -166,7 +173,7 @@ final class TrainingJobs {
 
     /** The run's training Jobs, from the informer's cache (which holds what it created). */
     List<Job> owned(TrainingRun tr) {
-        return RuntimeJobs.ownedBy(tr, trainingJobs.getSecondaryResources(tr));
+        return RuntimeObjects.ownedBy(tr, trainingJobs.getSecondaryResources(tr));
     }
 
     Optional<FeatureView> featureView(String namespace, String name) {
@@ -177,8 +184,8 @@ final class TrainingJobs {
         return versions.get(new ResourceID(name, namespace));
     }
 
-    RuntimeJobs.Result result(Job job) {
-        return runtimeJobs.result(job);
+    JobResults.Result result(Job job) {
+        return jobResults.result(job);
     }
 
     /** The training Job started for this training key, if any (its status update may be lost). */
@@ -197,7 +204,7 @@ final class TrainingJobs {
     /** A running training Job the status does not know (its status update was lost). */
     static Optional<Job> untracked(List<Job> owned, TrainingRunStatus status) {
         return owned.stream()
-                .filter(j -> RuntimeJobs.state(j) == RuntimeJobs.State.Running)
+                .filter(j -> JobResults.state(j) == JobResults.State.Running)
                 .filter(
                         j ->
                                 status.history.stream()
@@ -257,7 +264,7 @@ final class TrainingJobs {
                         .filter(j -> v.equals("v" + j.getMetadata().getLabels().get(VERSION_LABEL)))
                         .count();
         String name =
-                RuntimeJobs.name(
+                RuntimeObjects.name(
                         tr.getMetadata().getName(), "train", v, Long.toString(sameVersion + 1));
         TrainTask task = TrainTasks.task(tr, inputs, version, modelsUri);
         Job job =

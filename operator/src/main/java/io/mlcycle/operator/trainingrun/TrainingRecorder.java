@@ -9,7 +9,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.Attempt;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.FeatureImportance;
 import io.mlcycle.operator.common.EventRecorder;
-import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -144,7 +144,7 @@ public class TrainingRecorder {
             }
         }
         List<FeatureImportance> top = topFeatures(summary);
-        TrainTask task = (TrainTask) RuntimeJobs.task(job).orElse(null);
+        TrainTask task = (TrainTask) JobResults.task(job).orElse(null);
         String name = VersionRegistry.name(spec.model, attempt.version);
         Object digest = summary.details() == null ? null : summary.details().get("artifactDigest");
         boolean completed =
@@ -275,12 +275,11 @@ public class TrainingRecorder {
                         : "",
                 generation,
                 now);
-        Conditions.set(
+        Conditions.setDegraded(
                 status,
-                Conditions.DEGRADED,
                 lastFailed,
-                lastFailed ? last.reason : "AsExpected",
-                lastFailed ? last.job + ": " + last.message : "",
+                lastFailed ? last.reason : null,
+                lastFailed ? last.job + ": " + last.message : null,
                 generation,
                 now);
         if (status.active != null) {

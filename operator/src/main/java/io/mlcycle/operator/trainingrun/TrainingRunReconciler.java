@@ -15,6 +15,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.StatusUpdates;
@@ -53,6 +54,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     public static final String INVALID_SPEC = "InvalidSpec";
 
     @Inject RuntimeJobs runtimeJobs;
+    @Inject JobResults jobResults;
     @Inject EventRecorder events;
     @Inject Clock clock;
     @Inject KubernetesClient client;
@@ -65,7 +67,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     @Override
     public List<EventSource<?, TrainingRun>> prepareEventSources(
             EventSourceContext<TrainingRun> context) {
-        jobs = TrainingJobs.create(context, client, runtimeJobs, events, registry);
+        jobs = TrainingJobs.create(context, client, runtimeJobs, jobResults, events, registry);
         return jobs.eventSources();
     }
 
@@ -100,7 +102,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
             if (job == null) {
                 recorder.jobDeleted(tr, status, now);
             } else {
-                RuntimeJobs.Result result = jobs.result(job);
+                JobResults.Result result = jobs.result(job);
                 if (result.finished()) {
                     recorder.finish(tr, status, job, result.summary(), now);
                 }
@@ -127,7 +129,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                     TrainingJobs.adopt(status, job);
                     // Finished before its creation reached the status (an operator restarted in
                     // between): record it now, no later event of the Job would.
-                    RuntimeJobs.Result result = jobs.result(job);
+                    JobResults.Result result = jobs.result(job);
                     if (result.finished()) {
                         recorder.finish(tr, status, job, result.summary(), now);
                     }

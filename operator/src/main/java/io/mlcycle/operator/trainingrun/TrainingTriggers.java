@@ -2,7 +2,7 @@ package io.mlcycle.operator.trainingrun;
 
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
-import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.task.TaskJson;
 
@@ -107,7 +107,7 @@ public final class TrainingTriggers {
         return "g"
                 + generation
                 + "/"
-                + RuntimeJobs.shortHash(TaskJson.write(inputs))
+                + RuntimeObjects.shortHash(TaskJson.write(inputs))
                 + "/"
                 + (scheduleFire == null ? "" : scheduleFire);
     }

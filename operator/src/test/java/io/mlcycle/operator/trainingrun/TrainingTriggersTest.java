@@ -31,6 +31,12 @@ class TrainingTriggersTest {
         return s;
     }
 
+    /** What it decides now with inputs at as-of 2026-11-19. */
+    static TrainingTriggers.Decision withNewAsOf(
+            TrainingRunSpec spec, TrainingRunStatus status, long generation) {
+        return TrainingTriggers.decide(spec, status, generation, resolved("2026-11-19"), NOW);
+    }
+
     @Test
     void aNewRunTrainsOnceItsInputsResolveKeyedByGenerationAndInputs() {
         TrainingRunSpec spec = new TrainingRunSpec();
@@ -49,54 +55,25 @@ class TrainingTriggersTest {
 
     @Test
     void aSpecChangeRetrainsAndWinsOverAFeatureViewUpdate() {
-        var d =
-                TrainingTriggers.decide(
-                        new TrainingRunSpec(),
-                        trained(1, "2026-11-18"),
-                        2L,
-                        resolved("2026-11-19"),
-                        NOW);
-        assertThat(d.trigger()).contains(TrainingTriggers.SPEC_CHANGED);
+        assertThat(withNewAsOf(new TrainingRunSpec(), trained(1, "2026-11-18"), 2).trigger())
+                .contains(TrainingTriggers.SPEC_CHANGED);
     }
 
     @Test
     void aNewAsOfRetrainsUnlessOnFeatureViewUpdateIsFalse() {
         TrainingRunSpec spec = new TrainingRunSpec();
-        assertThat(
-                        TrainingTriggers.decide(
-                                        spec,
-                                        trained(1, "2026-11-18"),
-                                        1L,
-                                        resolved("2026-11-19"),
-                                        NOW)
-                                .trigger())
+        assertThat(withNewAsOf(spec, trained(1, "2026-11-18"), 1).trigger())
                 .contains(TrainingTriggers.FEATURE_VIEW_UPDATED);
         spec.retrain = new TrainingRunSpec.Retrain();
         spec.retrain.onFeatureViewUpdate = false;
-        assertThat(
-                        TrainingTriggers.decide(
-                                        spec,
-                                        trained(1, "2026-11-18"),
-                                        1L,
-                                        resolved("2026-11-19"),
-                                        NOW)
-                                .train())
-                .isFalse();
+        assertThat(withNewAsOf(spec, trained(1, "2026-11-18"), 1).train()).isFalse();
     }
 
     @Test
     void nothingStartsWhileATrainingIsActive() {
         TrainingRunStatus status = trained(1, "2026-11-18");
         status.active = new TrainingRunStatus.Attempt();
-        assertThat(
-                        TrainingTriggers.decide(
-                                        new TrainingRunSpec(),
-                                        status,
-                                        2L,
-                                        resolved("2026-11-19"),
-                                        NOW)
-                                .train())
-                .isFalse();
+        assertThat(withNewAsOf(new TrainingRunSpec(), status, 2).train()).isFalse();
     }
 
     @Test
