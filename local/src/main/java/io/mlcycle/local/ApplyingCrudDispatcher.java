@@ -30,6 +30,7 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
 
     private volatile BiPredicate<String, String> refused = (method, path) -> false;
     private volatile java.util.function.Consumer<RecordedRequest> observer = r -> {};
+    private volatile java.util.function.ObjLongConsumer<RecordedRequest> timer = (r, nanos) -> {};
 
     ApplyingCrudDispatcher() {
         super(List.of());
@@ -48,9 +49,23 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
         this.observer = observer == null ? r -> {} : observer;
     }
 
+    /** Calls {@code timer} with every request and the nanoseconds it took to answer it. */
+    void time(java.util.function.ObjLongConsumer<RecordedRequest> timer) {
+        this.timer = timer == null ? (r, nanos) -> {} : timer;
+    }
+
     @Override
     public MockResponse dispatch(RecordedRequest request) {
         observer.accept(request);
+        long start = System.nanoTime();
+        try {
+            return answer(request);
+        } finally {
+            timer.accept(request, System.nanoTime() - start);
+        }
+    }
+
+    private MockResponse answer(RecordedRequest request) {
         String path = request.getPath();
         int q = path == null ? -1 : path.indexOf('?');
         String bare = q < 0 ? path : path.substring(0, q);

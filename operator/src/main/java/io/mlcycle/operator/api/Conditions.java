@@ -31,6 +31,27 @@ public final class Conditions {
         set(status.conditions, type, value ? TRUE : FALSE, reason, message, generation, now);
     }
 
+    /**
+     * Degraded from the last finished run: True with its reason and {@code message} when it failed,
+     * else False, reason AsExpected.
+     */
+    public static void setDegraded(
+            MlcycleStatus status,
+            boolean failed,
+            String reason,
+            String message,
+            Long generation,
+            Instant now) {
+        set(
+                status,
+                DEGRADED,
+                failed,
+                failed ? reason : "AsExpected",
+                failed ? message : "",
+                generation,
+                now);
+    }
+
     public static void set(
             List<Condition> conditions,
             String type,

@@ -1,6 +1,5 @@
 package io.mlcycle.operator.common;
 
-import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -75,46 +74,51 @@ public class EventRecorder {
         String now = clock.instant().toString();
         try {
             var events = client.v1().events().inNamespace(namespace);
-            Event existing = events.withName(name).get();
-            if (existing != null) {
-                if (!bump) {
-                    return;
+            // Create first: most Events are new, and the API server's create says whether it
+            // exists (409) without a GET on every Event.
+            try {
+                events.resource(
+                                new EventBuilder()
+                                        .withNewMetadata()
+                                        .withName(name)
+                                        .withNamespace(namespace)
+                                        .endMetadata()
+                                        .withInvolvedObject(
+                                                new ObjectReferenceBuilder()
+                                                        .withApiVersion(object.getApiVersion())
+                                                        .withKind(object.getKind())
+                                                        .withName(object.getMetadata().getName())
+                                                        .withNamespace(namespace)
+                                                        .withUid(object.getMetadata().getUid())
+                                                        .build())
+                                        .withType(type)
+                                        .withReason(reason)
+                                        .withMessage(truncate(message))
+                                        .withCount(1)
+                                        .withFirstTimestamp(now)
+                                        .withLastTimestamp(now)
+                                        .withNewSource()
+                                        .withComponent(COMPONENT)
+                                        .endSource()
+                                        .withReportingComponent(COMPONENT)
+                                        .build())
+                        .create();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
                 }
-                events.withName(name)
-                        .edit(
-                                e -> {
-                                    e.setCount(e.getCount() == null ? 2 : e.getCount() + 1);
-                                    e.setLastTimestamp(now);
-                                    return e;
-                                });
+            }
+            if (!bump) {
                 return;
             }
-            events.resource(
-                            new EventBuilder()
-                                    .withNewMetadata()
-                                    .withName(name)
-                                    .withNamespace(namespace)
-                                    .endMetadata()
-                                    .withInvolvedObject(
-                                            new ObjectReferenceBuilder()
-                                                    .withApiVersion(object.getApiVersion())
-                                                    .withKind(object.getKind())
-                                                    .withName(object.getMetadata().getName())
-                                                    .withNamespace(namespace)
-                                                    .withUid(object.getMetadata().getUid())
-                                                    .build())
-                                    .withType(type)
-                                    .withReason(reason)
-                                    .withMessage(truncate(message))
-                                    .withCount(1)
-                                    .withFirstTimestamp(now)
-                                    .withLastTimestamp(now)
-                                    .withNewSource()
-                                    .withComponent(COMPONENT)
-                                    .endSource()
-                                    .withReportingComponent(COMPONENT)
-                                    .build())
-                    .create();
+            events.withName(name)
+                    .edit(
+                            e -> {
+                                e.setCount(e.getCount() == null ? 2 : e.getCount() + 1);
+                                e.setLastTimestamp(now);
+                                return e;
+                            });
         } catch (KubernetesClientException e) {
             LOG.warnf(
                     "cannot record event %s on %s/%s: %s",

@@ -3,14 +3,9 @@ package io.mlcycle.operator.common;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
@@ -22,38 +17,25 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Comparator;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * Builds runtime pods and Jobs from a {@link Task} and reads a finished Job's {@link Summary} back
- * from its pod's termination message.
+ * Builds runtime pods and Jobs from a {@link Task}: image, task variable, termination message,
+ * volumes, security context, pod failure policy. {@link RuntimeObjects} names and labels them,
+ * {@link JobResults} reads a finished Job back.
  */
 @ApplicationScoped
 public class RuntimeJobs {
 
-    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
-    public static final String MANAGED_BY = "mlcycle";
-    public static final String RUNTIME_LABEL = "mlcycle.io/runtime";
     public static final String CONTAINER = "runtime";
     public static final String DATA_VOLUME = "data";
     static final String SCRATCH_VOLUME = "scratch";
@@ -74,14 +56,12 @@ public class RuntimeJobs {
     }
 
     @Inject OperatorConfig config;
-    @Inject KubernetesClient client;
 
     public RuntimeJobs() {}
 
     /** For unit tests without CDI. */
-    public RuntimeJobs(OperatorConfig config, KubernetesClient client) {
+    public RuntimeJobs(OperatorConfig config) {
         this.config = config;
-        this.client = client;
     }
 
     public String image(Runtime runtime) {
@@ -90,59 +70,6 @@ public class RuntimeJobs {
             case trainer -> config.images().trainer();
             case server -> config.images().server();
         };
-    }
-
-    /** Labels of every runtime object created for {@code owner}. */
-    public static Map<String, String> labels(HasMetadata owner, Runtime runtime) {
-        Map<String, String> labels = new LinkedHashMap<>();
-        labels.put(MANAGED_BY_LABEL, MANAGED_BY);
-        labels.put(RUNTIME_LABEL, runtime.name());
-        labels.put(ownerLabel(owner.getKind()), owner.getMetadata().getName());
-        return labels;
-    }
-
-    /** The label selector of the Jobs this operator runs with {@code runtime}. */
-    public static String selector(Runtime runtime) {
-        return MANAGED_BY_LABEL + "=" + MANAGED_BY + "," + RUNTIME_LABEL + "=" + runtime;
-    }
-
-    /** {@code mlcycle.io/<kind in lower case>}, e.g. mlcycle.io/featureview. */
-    public static String ownerLabel(String kind) {
-        return "mlcycle.io/" + kind.toLowerCase(Locale.ROOT);
-    }
-
-    /**
-     * Of {@code candidates} (an informer's secondary resources of {@code owner}), those that carry
-     * its owner label and whose owner references name its uid (labels can be copied, and a deleted
-     * owner's children may remain under a new owner of the same name).
-     */
-    public static <T extends HasMetadata> List<T> ownedBy(
-            HasMetadata owner, Collection<T> candidates) {
-        String uid = owner.getMetadata().getUid();
-        String label = ownerLabel(owner.getKind());
-        return candidates.stream()
-                .filter(
-                        i ->
-                                uid != null
-                                        && i.getMetadata().getLabels() != null
-                                        && owner.getMetadata()
-                                                .getName()
-                                                .equals(i.getMetadata().getLabels().get(label))
-                                        && i.getMetadata().getOwnerReferences().stream()
-                                                .anyMatch(o -> uid.equals(o.getUid())))
-                .toList();
-    }
-
-    /** An owner reference with controller=true (the owner's informer maps events back). */
-    public static OwnerReference controllerReference(HasMetadata owner) {
-        return new OwnerReferenceBuilder()
-                .withApiVersion(owner.getApiVersion())
-                .withKind(owner.getKind())
-                .withName(owner.getMetadata().getName())
-                .withUid(owner.getMetadata().getUid())
-                .withController(true)
-                .withBlockOwnerDeletion(true)
-                .build();
     }
 
     /**
@@ -189,7 +116,7 @@ public class RuntimeJobs {
         Container built = container.build();
         return new PodTemplateSpecBuilder()
                 .withNewMetadata()
-                .withLabels(labels(owner, runtime))
+                .withLabels(RuntimeObjects.labels(owner, runtime))
                 .endMetadata()
                 .withSpec(pod.withContainers(built).build())
                 .build();
@@ -213,8 +140,8 @@ public class RuntimeJobs {
                 .withNewMetadata()
                 .withName(name)
                 .withNamespace(owner.getMetadata().getNamespace())
-                .withLabels(labels(owner, runtime))
-                .withOwnerReferences(controllerReference(owner))
+                .withLabels(RuntimeObjects.labels(owner, runtime))
+                .withOwnerReferences(RuntimeObjects.controllerReference(owner))
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(backoffLimit)
@@ -293,237 +220,5 @@ public class RuntimeJobs {
                                         e);
                             }
                         });
-    }
-
-    /** The task a Job was created with (parsed from its MLCYCLE_TASK variable). */
-    public static Optional<Task> task(Job job) {
-        return job.getSpec().getTemplate().getSpec().getContainers().stream()
-                .flatMap(
-                        c ->
-                                c.getEnv() == null
-                                        ? java.util.stream.Stream.empty()
-                                        : c.getEnv().stream())
-                .filter(e -> TaskJson.TASK_ENV.equals(e.getName()) && e.getValue() != null)
-                .findFirst()
-                .map(e -> TaskJson.readTask(e.getValue()));
-    }
-
-    /** How far a Job got. */
-    public enum State {
-        Running,
-        Succeeded,
-        Failed
-    }
-
-    /**
-     * A Job's state and, once finished, what its pod reported.
-     *
-     * @param summary null while running; when finished, the pod's summary or one made from the
-     *     Job's failed condition
-     */
-    public record Result(State state, Summary summary) {
-        public boolean finished() {
-            return state != State.Running;
-        }
-    }
-
-    /** The state of a Job from its status conditions and counters. */
-    public static State state(Job job) {
-        if (job.getStatus() == null) {
-            return State.Running;
-        }
-        List<JobCondition> conditions =
-                job.getStatus().getConditions() == null
-                        ? List.of()
-                        : job.getStatus().getConditions();
-        for (JobCondition c : conditions) {
-            if ("True".equals(c.getStatus()) && "Failed".equals(c.getType())) {
-                return State.Failed;
-            }
-        }
-        for (JobCondition c : conditions) {
-            if ("True".equals(c.getStatus())
-                    && ("Complete".equals(c.getType())
-                            || "SuccessCriteriaMet".equals(c.getType()))) {
-                return State.Succeeded;
-            }
-        }
-        return State.Running;
-    }
-
-    /** Reads a Job's result: its pods' termination message, else its failed condition. */
-    public Result result(Job job) {
-        State state = state(job);
-        if (state == State.Running) {
-            return new Result(state, null);
-        }
-        Optional<Summary> fromPod = podSummary(job);
-        if (fromPod.isPresent()) {
-            Summary s = fromPod.get();
-            if (state == State.Failed && s.outcome() == Summary.Outcome.Succeeded) {
-                return new Result(state, failedSummary(job));
-            }
-            return new Result(state, s);
-        }
-        if (state == State.Succeeded) {
-            return new Result(
-                    state,
-                    Summary.failure(
-                            Summary.Outcome.Failed,
-                            "NoSummary",
-                            "Job "
-                                    + job.getMetadata().getName()
-                                    + " completed but its pod left no termination message"));
-        }
-        return new Result(state, failedSummary(job));
-    }
-
-    private static Summary failedSummary(Job job) {
-        List<JobCondition> conditions =
-                job.getStatus() == null || job.getStatus().getConditions() == null
-                        ? List.of()
-                        : job.getStatus().getConditions();
-        return conditions.stream()
-                .filter(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()))
-                .findFirst()
-                .map(
-                        c ->
-                                Summary.failure(
-                                        Summary.Outcome.Failed,
-                                        c.getReason() == null ? "JobFailed" : c.getReason(),
-                                        c.getMessage() == null
-                                                ? "Job " + job.getMetadata().getName() + " failed"
-                                                : c.getMessage()))
-                .orElse(
-                        Summary.failure(
-                                Summary.Outcome.Failed,
-                                "JobFailed",
-                                "Job " + job.getMetadata().getName() + " failed"));
-    }
-
-    /** The summary of the Job's newest terminated pod, if any pod left one. */
-    Optional<Summary> podSummary(Job job) {
-        String ns = job.getMetadata().getNamespace();
-        String name = job.getMetadata().getName();
-        List<Pod> pods =
-                new ArrayList<>(
-                        client.pods()
-                                .inNamespace(ns)
-                                .withLabel("job-name", name)
-                                .list()
-                                .getItems());
-        if (pods.isEmpty()) {
-            pods.addAll(
-                    client.pods()
-                            .inNamespace(ns)
-                            .withLabel("batch.kubernetes.io/job-name", name)
-                            .list()
-                            .getItems());
-        }
-        pods.sort(
-                Comparator.comparing(
-                                (Pod p) ->
-                                        p.getMetadata().getCreationTimestamp() == null
-                                                ? ""
-                                                : p.getMetadata().getCreationTimestamp())
-                        .reversed());
-        for (Pod pod : pods) {
-            Optional<Summary> summary = podSummary(pod, CONTAINER);
-            if (summary.isPresent()) {
-                return summary;
-            }
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * The summary a pod's terminated container left (the one named {@code container}, or the pod's
-     * only container); empty while it runs.
-     */
-    public static Optional<Summary> podSummary(Pod pod, String container) {
-        return terminated(pod, container).map(RuntimeJobs::summaryOf);
-    }
-
-    private static Optional<ContainerStateTerminated> terminated(Pod pod, String container) {
-        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
-            return Optional.empty();
-        }
-        return pod.getStatus().getContainerStatuses().stream()
-                .filter(
-                        cs ->
-                                container.equals(cs.getName())
-                                        || pod.getStatus().getContainerStatuses().size() == 1)
-                .map(ContainerStatus::getState)
-                .filter(s -> s != null && s.getTerminated() != null)
-                .map(s -> s.getTerminated())
-                .findFirst();
-    }
-
-    /** A terminated container's summary: its JSON message, else one from exit code and reason. */
-    static Summary summaryOf(ContainerStateTerminated t) {
-        String message = t.getMessage();
-        if (message != null && message.trim().startsWith("{")) {
-            try {
-                return TaskJson.readSummary(message.trim());
-            } catch (IllegalArgumentException e) {
-                // not a summary: the kubelet fell back to the log tail; report it as is
-            }
-        }
-        int code = t.getExitCode() == null ? 1 : t.getExitCode();
-        Summary.Outcome outcome = Summary.Outcome.Failed;
-        for (Summary.Outcome o : Summary.Outcome.values()) {
-            if (o.exitCode() == code) {
-                outcome = o;
-            }
-        }
-        String reason = t.getReason() == null || t.getReason().isBlank() ? "Error" : t.getReason();
-        String text =
-                message == null || message.isBlank()
-                        ? "container exited with code " + code + " (" + reason + ")"
-                        : message.trim();
-        return Summary.failure(outcome, reason, text);
-    }
-
-    /**
-     * A DNS-label name (≤ 63 characters) from parts joined by '-'; when too long, the first part is
-     * shortened and a hash of the whole keeps it unique.
-     */
-    public static String name(String... parts) {
-        return name(63, parts);
-    }
-
-    /** {@link #name(String...)} with at most {@code max} characters. */
-    public static String name(int max, String... parts) {
-        String full =
-                String.join("-", parts).toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
-        if (full.length() <= max) {
-            return full;
-        }
-        String hash = shortHash(full);
-        String rest = String.join("-", java.util.Arrays.copyOfRange(parts, 1, parts.length));
-        int room = max - hash.length() - rest.length() - 2;
-        String head = parts[0];
-        if (room < 1) {
-            return (head.substring(0, Math.min(head.length(), max - hash.length() - 1))
-                            + "-"
-                            + hash)
-                    .replaceAll("-+$", "");
-        }
-        head = head.substring(0, Math.min(head.length(), room)).replaceAll("-+$", "");
-        return (head + "-" + hash + "-" + rest).toLowerCase(Locale.ROOT);
-    }
-
-    /** 8 hex characters of SHA-256. */
-    public static String shortHash(String value) {
-        try {
-            return HexFormat.of()
-                    .formatHex(
-                            MessageDigest.getInstance("SHA-256")
-                                    .digest(value.getBytes(StandardCharsets.UTF_8)),
-                            0,
-                            4);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -8,12 +8,15 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
 import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.SharedOutputs;
 import io.mlcycle.operator.common.StatusUpdates;
 import io.mlcycle.task.Summary;
@@ -62,6 +65,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     static final int HISTORY = 10;
 
     @Inject RuntimeJobs runtimeJobs;
+    @Inject JobResults jobResults;
     @Inject EventRecorder events;
     @Inject Clock clock;
     @Inject KubernetesClient client;
@@ -74,7 +78,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     @Override
     public List<EventSource<?, FeatureView>> prepareEventSources(
             EventSourceContext<FeatureView> context) {
-        runs = PivotRuns.create(context, client, runtimeJobs, sparkApplications, events);
+        runs =
+                PivotRuns.create(
+                        context, client, runtimeJobs, jobResults, sparkApplications, events);
         return runs.eventSources();
     }
 
@@ -154,7 +160,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         now);
                 continue;
             }
-            RuntimeJobs.Result result = runs.result(run);
+            JobResults.Result result = runs.result(run);
             if (result.finished()) {
                 status.active.remove(active);
                 recorder.record(fv, status, active, result.summary(), now);
@@ -164,7 +170,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         for (PivotRuns.Run run : owned) {
             String name = run.name();
             boolean known = status.active.stream().anyMatch(a -> name.equals(a.job));
-            if (!known && run.state() == RuntimeJobs.State.Running) {
+            if (!known && run.state() == JobResults.State.Running) {
                 status.active.add(PivotRuns.fromRun(run));
             }
         }
@@ -173,11 +179,15 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 owned.stream().map(PivotRuns::info).collect(Collectors.toList());
         var plan =
                 MaterializationPlanner.plan(
-                        spec, status, infos, RuntimeJobs.shortHash(TaskJson.write(spec)), now);
+                        Defaults.copy(spec),
+                        status,
+                        infos,
+                        RuntimeObjects.shortHash(TaskJson.write(spec)),
+                        now);
         for (Materialization adopted : plan.adopted()) {
             if (status.active.stream().noneMatch(a -> adopted.job.equals(a.job))) {
                 PivotRuns.Run run = byName.get(adopted.job);
-                if (run != null && run.state() == RuntimeJobs.State.Running) {
+                if (run != null && run.state() == JobResults.State.Running) {
                     status.active.add(PivotRuns.fromRun(run));
                 } else if (run != null && !MaterializationRecorder.recorded(status, adopted.job)) {
                     // It finished before its creation reached the status (an operator restarted

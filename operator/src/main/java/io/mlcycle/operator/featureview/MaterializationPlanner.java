@@ -41,7 +41,7 @@ public final class MaterializationPlanner {
 
     /**
      * Plans on {@code status} (a copy, updated in place: queued, waiting, specHash,
-     * lastScheduleTime, backfill).
+     * lastScheduleTime, backfill); {@code spec} with its defaults ({@code Defaults.copy}).
      */
     public static Plan plan(
             FeatureViewSpec spec,
@@ -108,7 +108,7 @@ public final class MaterializationPlanner {
         // 2. Start queued dates, then backfill dates, while there is room.
         List<Start> starts = new ArrayList<>();
         List<Materialization> adopted = new ArrayList<>();
-        int max = spec.maxConcurrent == null ? 2 : Math.max(1, spec.maxConcurrent);
+        int max = Math.max(1, spec.maxConcurrent);
         int running = (int) jobs.stream().filter(JobInfo::running).count();
         for (Materialization q : new ArrayList<>(status.queued)) {
             Optional<JobInfo> existing =

@@ -301,12 +301,11 @@ public class MaterializationRecorder {
                         : "no materialization running",
                 generation,
                 now);
-        Conditions.set(
+        Conditions.setDegraded(
                 status,
-                Conditions.DEGRADED,
                 lastFailed,
-                lastFailed ? last.reason : "AsExpected",
-                lastFailed ? "as-of " + last.asOf + ": " + last.message : "",
+                lastFailed ? last.reason : null,
+                lastFailed ? "as-of " + last.asOf + ": " + last.message : null,
                 generation,
                 now);
         boolean waiting = !status.waiting.isEmpty();

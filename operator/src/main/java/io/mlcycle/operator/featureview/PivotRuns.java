@@ -11,11 +11,14 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
 import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.task.PivotTask;
 
 import java.time.Instant;
@@ -37,7 +40,7 @@ import static io.mlcycle.operator.featureview.FeatureViewReconciler.TRIGGER_ANNO
 final class PivotRuns {
 
     /** One pivot run: a Job or a SparkApplication, with its state. */
-    record Run(HasMetadata resource, RuntimeJobs.State state) {
+    record Run(HasMetadata resource, JobResults.State state) {
         String name() {
             return resource.getMetadata().getName();
         }
@@ -49,6 +52,7 @@ final class PivotRuns {
 
     private final KubernetesClient client;
     private final RuntimeJobs runtimeJobs;
+    private final JobResults jobResults;
     private final SparkApplications sparkApplications;
     private final EventRecorder events;
     private final InformerEventSource<Job, FeatureView> pivotJobs;
@@ -57,12 +61,14 @@ final class PivotRuns {
     private PivotRuns(
             KubernetesClient client,
             RuntimeJobs runtimeJobs,
+            JobResults jobResults,
             SparkApplications sparkApplications,
             EventRecorder events,
             InformerEventSource<Job, FeatureView> pivotJobs,
             InformerEventSource<GenericKubernetesResource, FeatureView> sparkRuns) {
         this.client = client;
         this.runtimeJobs = runtimeJobs;
+        this.jobResults = jobResults;
         this.sparkApplications = sparkApplications;
         this.events = events;
         this.pivotJobs = pivotJobs;
@@ -77,12 +83,13 @@ final class PivotRuns {
             EventSourceContext<FeatureView> context,
             KubernetesClient client,
             RuntimeJobs runtimeJobs,
+            JobResults jobResults,
             SparkApplications sparkApplications,
             EventRecorder events) {
         var config =
                 InformerEventSourceConfiguration.from(Job.class, FeatureView.class)
                         .withName("pivot-jobs")
-                        .withLabelSelector(RuntimeJobs.selector(RuntimeJobs.Runtime.pivot))
+                        .withLabelSelector(RuntimeObjects.selector(RuntimeJobs.Runtime.pivot))
                         .withSecondaryToPrimaryMapper(
                                 Mappers.<Job>fromOwnerReferences(FeatureView.class))
                         .build();
@@ -90,13 +97,14 @@ final class PivotRuns {
         if (!sparkApplications.available()) {
             // Without the SparkApplication CRD an informer on it would keep the operator from
             // starting: only the duckdb engine runs then.
-            return new PivotRuns(client, runtimeJobs, sparkApplications, events, pivotJobs, null);
+            return new PivotRuns(
+                    client, runtimeJobs, jobResults, sparkApplications, events, pivotJobs, null);
         }
         var spark =
                 InformerEventSourceConfiguration.from(SparkApplications.GVK, FeatureView.class)
                         .withName("pivot-spark-applications")
                         .withLabelSelector(
-                                RuntimeJobs.MANAGED_BY_LABEL + "=" + RuntimeJobs.MANAGED_BY)
+                                RuntimeObjects.MANAGED_BY_LABEL + "=" + RuntimeObjects.MANAGED_BY)
                         .withSecondaryToPrimaryMapper(
                                 Mappers.<GenericKubernetesResource>fromOwnerReferences(
                                         FeatureView.class))
@@ -104,6 +112,7 @@ final class PivotRuns {
         return new PivotRuns(
                 client,
                 runtimeJobs,
+                jobResults,
                 sparkApplications,
                 events,
                 pivotJobs,
@@ -128,10 +137,10 @@ final class PivotRuns {
      */
     List<Run> owned(FeatureView fv) {
         List<Run> runs = new ArrayList<>();
-        RuntimeJobs.ownedBy(fv, pivotJobs.getSecondaryResources(fv))
-                .forEach(j -> runs.add(new Run(j, RuntimeJobs.state(j))));
+        RuntimeObjects.ownedBy(fv, pivotJobs.getSecondaryResources(fv))
+                .forEach(j -> runs.add(new Run(j, JobResults.state(j))));
         if (sparkRuns != null) {
-            RuntimeJobs.ownedBy(fv, sparkRuns.getSecondaryResources(fv))
+            RuntimeObjects.ownedBy(fv, sparkRuns.getSecondaryResources(fv))
                     .forEach(a -> runs.add(new Run(a, SparkApplications.state(a))));
         }
         return runs;
@@ -153,7 +162,7 @@ final class PivotRuns {
                 labels.getOrDefault(AS_OF_LABEL, ""),
                 attempt,
                 annotations.get(TRIGGER_ANNOTATION),
-                run.state() == RuntimeJobs.State.Running);
+                run.state() == JobResults.State.Running);
     }
 
     static Materialization fromRun(Run run) {
@@ -168,15 +177,15 @@ final class PivotRuns {
         return m;
     }
 
-    RuntimeJobs.Result result(Run run) {
+    JobResults.Result result(Run run) {
         return run.resource() instanceof Job job
-                ? runtimeJobs.result(job)
+                ? jobResults.result(job)
                 : sparkApplications.result((GenericKubernetesResource) run.resource());
     }
 
     /** Job name: {@code <fv>-pivot-<yyyymmdd>-<attempt>}, at most 63 characters. */
     public static String jobName(String featureView, String asOf, int attempt) {
-        return RuntimeJobs.name(
+        return RuntimeObjects.name(
                 featureView, "pivot", asOf.replace("-", ""), Integer.toString(attempt));
     }
 
@@ -185,12 +194,12 @@ final class PivotRuns {
      * names the driver pod {@code <name>-driver} and its UI Service {@code <name>-ui-svc}.
      */
     public static String sparkApplicationName(String featureView, String asOf, int attempt) {
-        return RuntimeJobs.name(
+        return RuntimeObjects.name(
                 56, featureView, "pivot", asOf.replace("-", ""), Integer.toString(attempt));
     }
 
     Materialization start(FeatureView fv, MaterializationPlanner.Start start, Instant now) {
-        FeatureViewSpec spec = fv.getSpec();
+        FeatureViewSpec spec = Defaults.copy(fv.getSpec());
         boolean spark = spec.engine == FeatureViewSpec.Engine.spark;
         String name =
                 spark
@@ -208,7 +217,7 @@ final class PivotRuns {
                             name,
                             RuntimeJobs.Runtime.pivot,
                             task,
-                            spec.backoffLimit == null ? 1 : spec.backoffLimit,
+                            spec.backoffLimit,
                             PivotTasks.env(spec),
                             spec.resources);
         }

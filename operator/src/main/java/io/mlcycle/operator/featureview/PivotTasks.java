@@ -2,6 +2,7 @@ package io.mlcycle.operator.featureview;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.Durations;
@@ -179,7 +180,7 @@ public final class PivotTasks {
                 secretEnv(
                         REDIS_PASSWORD_ENV,
                         redis.passwordSecret.name,
-                        redis.passwordSecret.key == null ? "password" : redis.passwordSecret.key));
+                        Defaults.copy(redis.passwordSecret).key));
     }
 
     private static void require(String value, String field) {
@@ -200,7 +201,7 @@ public final class PivotTasks {
 
     /** The fully resolved task of one as-of date: window, source, filters, store, validation. */
     public static PivotTask task(FeatureView fv, LocalDate asOf) {
-        FeatureViewSpec spec = fv.getSpec();
+        FeatureViewSpec spec = Defaults.copy(fv.getSpec());
         int days = Durations.days(spec.window, "spec.window");
         FeatureViewSpec.Source src = spec.source;
         PivotTask.Jdbc jdbc =
@@ -231,26 +232,22 @@ public final class PivotTasks {
                 asOf.toString(),
                 spec.entity,
                 new PivotTask.Source(
-                        src.uri,
-                        src.format == null ? "parquet" : src.format.name(),
-                        src.successMarker,
-                        src.timeColumn,
-                        jdbc),
+                        src.uri, src.format.name(), src.successMarker, src.timeColumn, jdbc),
                 new PivotTask.Window(asOf.minusDays(days).toString(), asOf.toString()),
                 new PivotTask.Pivot(
                         spec.pivot.key,
                         spec.pivot.value,
-                        spec.pivot.aggregate == null ? "sum" : spec.pivot.aggregate.name(),
+                        spec.pivot.aggregate.name(),
                         spec.pivot.prefix,
-                        spec.pivot.minEntities == null ? 1 : spec.pivot.minEntities,
-                        spec.pivot.maxFeatures == null ? 5000 : spec.pivot.maxFeatures),
+                        spec.pivot.minEntities,
+                        spec.pivot.maxFeatures),
                 filters,
-                new PivotTask.Store(spec.store.uri, spec.store.keep == null ? 14 : spec.store.keep),
+                new PivotTask.Store(spec.store.uri, spec.store.keep),
                 v == null
                         ? null
                         : new PivotTask.Validation(
                                 v.minEntities, v.minFeatures, v.maxSparsity, v.requiredFeatures),
-                spec.wideExportMaxFeatures == null ? 0 : spec.wideExportMaxFeatures,
+                spec.wideExportMaxFeatures,
                 spec.online == null
                         ? null
                         : new PivotTask.Online(
@@ -268,17 +265,9 @@ public final class PivotTasks {
     public static List<EnvVar> env(FeatureViewSpec spec) {
         List<EnvVar> env = new ArrayList<>();
         if (spec.source != null && spec.source.jdbc != null) {
-            FeatureViewSpec.SecretRef ref = spec.source.jdbc.credentialsSecret;
-            env.add(
-                    secretEnv(
-                            JDBC_USER_ENV,
-                            ref.name,
-                            ref.userKey == null ? "username" : ref.userKey));
-            env.add(
-                    secretEnv(
-                            JDBC_PASSWORD_ENV,
-                            ref.name,
-                            ref.passwordKey == null ? "password" : ref.passwordKey));
+            FeatureViewSpec.SecretRef ref = Defaults.copy(spec.source.jdbc.credentialsSecret);
+            env.add(secretEnv(JDBC_USER_ENV, ref.name, ref.userKey));
+            env.add(secretEnv(JDBC_PASSWORD_ENV, ref.name, ref.passwordKey));
         }
         if (spec.online != null) {
             env.addAll(redisEnv(spec.online.redis));

@@ -9,10 +9,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.javaoperatorsdk.operator.processing.GroupVersionKind;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
@@ -141,12 +144,15 @@ public class SparkApplications {
      * must not be retried, as the Job's pod failure policy ensures).
      */
     public GenericKubernetesResource application(FeatureView fv, String name, PivotTask task) {
-        FeatureViewSpec spec = fv.getSpec();
-        FeatureViewSpec.Spark spark = spec.spark == null ? new FeatureViewSpec.Spark() : spec.spark;
+        FeatureViewSpec spec = Defaults.copy(fv.getSpec());
+        FeatureViewSpec.Spark spark =
+                spec.spark == null ? Defaults.apply(new FeatureViewSpec.Spark()) : spec.spark;
         FeatureViewSpec.Driver driver =
-                spark.driver == null ? new FeatureViewSpec.Driver() : spark.driver;
+                spark.driver == null ? Defaults.apply(new FeatureViewSpec.Driver()) : spark.driver;
         FeatureViewSpec.Executor executor =
-                spark.executor == null ? new FeatureViewSpec.Executor() : spark.executor;
+                spark.executor == null
+                        ? Defaults.apply(new FeatureViewSpec.Executor())
+                        : spark.executor;
         Map<String, String> labels = labels(fv);
         RuntimeJobs.Volumes volumes = runtimeJobs.volumes();
         List<EnvVar> secrets = PivotTasks.env(spec);
@@ -159,8 +165,8 @@ public class SparkApplications {
         driverEnv.addAll(secrets);
 
         Map<String, Object> driverSpec = new LinkedHashMap<>();
-        driverSpec.put("cores", driver.cores == null ? 1 : driver.cores);
-        driverSpec.put("memory", driver.memory == null ? "1g" : driver.memory);
+        driverSpec.put("cores", driver.cores);
+        driverSpec.put("memory", driver.memory);
         serviceAccount(spark).ifPresent(sa -> driverSpec.put("serviceAccount", sa));
         driverSpec.put("labels", labels);
         driverSpec.put("env", driverEnv);
@@ -168,9 +174,9 @@ public class SparkApplications {
         runtimeJobs.securityContext().ifPresent(sc -> driverSpec.put("securityContext", sc));
 
         Map<String, Object> executorSpec = new LinkedHashMap<>();
-        executorSpec.put("instances", executor.instances == null ? 2 : executor.instances);
-        executorSpec.put("cores", executor.cores == null ? 1 : executor.cores);
-        executorSpec.put("memory", executor.memory == null ? "1g" : executor.memory);
+        executorSpec.put("instances", executor.instances);
+        executorSpec.put("cores", executor.cores);
+        executorSpec.put("memory", executor.memory);
         // Executors call no API: the runtime account, without permissions or token.
         config.runtime()
                 .serviceAccount()
@@ -202,7 +208,7 @@ public class SparkApplications {
         appSpec.put("imagePullPolicy", "IfNotPresent");
         appSpec.put("mainClass", MAIN_CLASS);
         appSpec.put("mainApplicationFile", APPLICATION_FILE);
-        appSpec.put("sparkVersion", spark.sparkVersion == null ? "3.5.6" : spark.sparkVersion);
+        appSpec.put("sparkVersion", spark.sparkVersion);
         appSpec.put("restartPolicy", Map.of("type", "Never"));
         appSpec.put("sparkConf", sparkConf);
         appSpec.put("volumes", volumes.volumes());
@@ -217,7 +223,7 @@ public class SparkApplications {
                         .withName(name)
                         .withNamespace(fv.getMetadata().getNamespace())
                         .withLabels(new LinkedHashMap<>(labels))
-                        .withOwnerReferences(RuntimeJobs.controllerReference(fv))
+                        .withOwnerReferences(RuntimeObjects.controllerReference(fv))
                         .build());
         // Through the client's serialization: plain maps and lists, as a SparkApplication read
         // back from the API server holds them.
@@ -228,7 +234,7 @@ public class SparkApplications {
 
     /** Labels of a FeatureView's runtime objects plus the engine. */
     static Map<String, String> labels(FeatureView fv) {
-        Map<String, String> labels = RuntimeJobs.labels(fv, RuntimeJobs.Runtime.pivot);
+        Map<String, String> labels = RuntimeObjects.labels(fv, RuntimeJobs.Runtime.pivot);
         labels.put(ENGINE_LABEL, FeatureViewSpec.Engine.spark.name());
         return labels;
     }
@@ -265,11 +271,11 @@ public class SparkApplications {
      * COMPLETED: succeeded; FAILED and SUBMISSION_FAILED: failed; every other state (new,
      * SUBMITTED, RUNNING, PENDING_RERUN, INVALIDATING, SUCCEEDING, FAILING, UNKNOWN): running.
      */
-    public static RuntimeJobs.State state(GenericKubernetesResource app) {
+    public static JobResults.State state(GenericKubernetesResource app) {
         return switch (applicationState(app)) {
-            case "COMPLETED" -> RuntimeJobs.State.Succeeded;
-            case "FAILED", "SUBMISSION_FAILED" -> RuntimeJobs.State.Failed;
-            default -> RuntimeJobs.State.Running;
+            case "COMPLETED" -> JobResults.State.Succeeded;
+            case "FAILED", "SUBMISSION_FAILED" -> JobResults.State.Failed;
+            default -> JobResults.State.Running;
         };
     }
 
@@ -278,10 +284,10 @@ public class SparkApplications {
      * message (as a pivot Job's pod does); without one, a failure carrying the Spark Operator's
      * error message.
      */
-    public RuntimeJobs.Result result(GenericKubernetesResource app) {
-        RuntimeJobs.State state = state(app);
-        if (state == RuntimeJobs.State.Running) {
-            return new RuntimeJobs.Result(state, null);
+    public JobResults.Result result(GenericKubernetesResource app) {
+        JobResults.State state = state(app);
+        if (state == JobResults.State.Running) {
+            return new JobResults.Result(state, null);
         }
         String name = app.getMetadata().getName();
         Optional<Summary> fromDriver =
@@ -290,13 +296,13 @@ public class SparkApplications {
                         : driverSummary(app);
         if (fromDriver.isPresent()) {
             Summary s = fromDriver.get();
-            if (state == RuntimeJobs.State.Failed && s.outcome() == Summary.Outcome.Succeeded) {
-                return new RuntimeJobs.Result(state, failure(app));
+            if (state == JobResults.State.Failed && s.outcome() == Summary.Outcome.Succeeded) {
+                return new JobResults.Result(state, failure(app));
             }
-            return new RuntimeJobs.Result(state, s);
+            return new JobResults.Result(state, s);
         }
-        if (state == RuntimeJobs.State.Succeeded) {
-            return new RuntimeJobs.Result(
+        if (state == JobResults.State.Succeeded) {
+            return new JobResults.Result(
                     state,
                     Summary.failure(
                             Summary.Outcome.Failed,
@@ -305,7 +311,7 @@ public class SparkApplications {
                                     + name
                                     + " completed but its driver left no termination message"));
         }
-        return new RuntimeJobs.Result(state, failure(app));
+        return new JobResults.Result(state, failure(app));
     }
 
     private Optional<Summary> driverSummary(GenericKubernetesResource app) {
@@ -318,7 +324,7 @@ public class SparkApplications {
                         .inNamespace(app.getMetadata().getNamespace())
                         .withName(podName.toString())
                         .get();
-        return pod == null ? Optional.empty() : RuntimeJobs.podSummary(pod, DRIVER_CONTAINER);
+        return pod == null ? Optional.empty() : JobResults.podSummary(pod, DRIVER_CONTAINER);
     }
 
     private static Summary failure(GenericKubernetesResource app) {

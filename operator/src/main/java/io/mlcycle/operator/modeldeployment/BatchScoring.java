@@ -9,7 +9,9 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.BatchStatus;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.operator.common.SharedOutputs;
 import io.mlcycle.task.FeatureInput;
@@ -39,7 +41,7 @@ final class BatchScoring {
 
     /** The Job name of one fire time. */
     static String jobName(ModelDeployment md, ZonedDateTime fire) {
-        return RuntimeJobs.name(
+        return RuntimeObjects.name(
                 md.getMetadata().getName(),
                 "score",
                 NAME_TIME.format(fire.withZoneSameInstant(ZoneOffset.UTC)));
@@ -139,7 +141,7 @@ final class BatchScoring {
                 b.lastMessage = "Job " + b.activeJob + " disappeared before it finished";
                 b.activeJob = null;
             } else {
-                RuntimeJobs.Result result = r.runtimeJobs().result(job);
+                JobResults.Result result = r.jobResults().result(job);
                 if (result.finished()) {
                     Summary s = result.summary();
                     b.lastOutcome = s.outcome().name();

@@ -20,6 +20,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.StatusUpdates;
 import jakarta.inject.Inject;
@@ -52,6 +53,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     @Inject KubernetesClient client;
     @Inject Clock clock;
     @Inject RuntimeJobs runtimeJobs;
+    @Inject JobResults jobResults;
     @Inject EventRecorder events;
 
     @Inject RollbackAnalysis analysis;
@@ -71,7 +73,14 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         featureViews = informers.featureViews();
         writer = new ServingWriter(client, deployments, informers.services(), versions);
         servingContext =
-                new ServingContext(client, runtimeJobs, events, writer, analysis, informers.jobs());
+                new ServingContext(
+                        client,
+                        runtimeJobs,
+                        jobResults,
+                        events,
+                        writer,
+                        analysis,
+                        informers.jobs());
         return informers.all();
     }
 

@@ -5,15 +5,17 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeJobs;
 
 /**
  * What {@link CanaryRollout} and {@link BatchScoring} act through: the serving writes, the rollback
- * analysis, Events, the runtime Job builder, the batch Jobs' informer and the client.
+ * analysis, Events, the runtime Job builder and reader, the batch Jobs' informer and the client.
  */
 record ServingContext(
         KubernetesClient client,
         RuntimeJobs runtimeJobs,
+        JobResults jobResults,
         EventRecorder events,
         ServingWriter writer,
         RollbackAnalysis analysis,

@@ -13,6 +13,7 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
 
 import java.util.List;
 import java.util.Set;
@@ -73,7 +74,8 @@ record ServingInformers(
                                                                 .collect(Collectors.toSet()))
                                 .build(),
                         context);
-        String serverSelector = RuntimeJobs.RUNTIME_LABEL + "=" + RuntimeJobs.Runtime.server.name();
+        String serverSelector =
+                RuntimeObjects.RUNTIME_LABEL + "=" + RuntimeJobs.Runtime.server.name();
         var deployments =
                 new InformerEventSource<>(
                         InformerEventSourceConfiguration.from(

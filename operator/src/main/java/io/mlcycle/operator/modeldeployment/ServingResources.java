@@ -16,6 +16,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.featureview.PivotTasks;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.Task;
@@ -45,7 +46,7 @@ public final class ServingResources {
 
     /** Labels selecting a ModelDeployment's serving pods (stable across versions). */
     public static Map<String, String> selector(ModelDeployment md) {
-        return RuntimeJobs.labels(md, RuntimeJobs.Runtime.server);
+        return RuntimeObjects.labels(md, RuntimeJobs.Runtime.server);
     }
 
     public static ServeTask task(ModelDeployment md, ModelVersion mv) {
@@ -170,7 +171,7 @@ public final class ServingResources {
                         .withName(canary ? canaryName(md) : md.getMetadata().getName())
                         .withNamespace(md.getMetadata().getNamespace())
                         .withLabels(selector)
-                        .withOwnerReferences(RuntimeJobs.controllerReference(md))
+                        .withOwnerReferences(RuntimeObjects.controllerReference(md))
                         .endMetadata()
                         .withNewSpec()
                         .withReplicas(replicas)
@@ -192,7 +193,7 @@ public final class ServingResources {
                         new LinkedHashMap<>(
                                 Map.of(
                                         SPEC_HASH_ANNOTATION,
-                                        RuntimeJobs.shortHash(TaskJson.write(d.getSpec())))));
+                                        RuntimeObjects.shortHash(TaskJson.write(d.getSpec())))));
         return d;
     }
 
@@ -215,7 +216,7 @@ public final class ServingResources {
                 .withName(md.getMetadata().getName())
                 .withNamespace(md.getMetadata().getNamespace())
                 .withLabels(selector(md))
-                .withOwnerReferences(RuntimeJobs.controllerReference(md))
+                .withOwnerReferences(RuntimeObjects.controllerReference(md))
                 .endMetadata()
                 .withNewSpec()
                 .withType("ClusterIP")

@@ -61,6 +61,7 @@ public final class FeatureResolver {
         return byDate;
     }
 
+    /** {@code spec} with its defaults ({@code Defaults.copy}). */
     public static Resolution resolve(
             TrainingRunSpec spec, Function<String, Optional<FeatureView>> lookup) {
         List<String> problems = new ArrayList<>();
@@ -86,7 +87,7 @@ public final class FeatureResolver {
             return new Resolution(null, List.of(), entity, String.join("; ", problems));
         }
         String asOf;
-        String wanted = spec.asOf == null ? "latest" : spec.asOf;
+        String wanted = spec.asOf;
         if ("latest".equals(wanted)) {
             TreeSet<String> common = null;
             for (Map<String, String> t : tables.values()) {

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.trainingrun;
 
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.common.Schedules;
@@ -56,7 +57,7 @@ public final class TrainTasks {
 
     public static TrainTask task(
             TrainingRun tr, FeatureResolver.Resolution inputs, int version, String modelsUri) {
-        TrainingRunSpec spec = tr.getSpec();
+        TrainingRunSpec spec = Defaults.copy(tr.getSpec());
         TrainingRunSpec.Hyperparameters h =
                 spec.hyperparameters == null
                         ? new TrainingRunSpec.Hyperparameters()
@@ -79,10 +80,10 @@ public final class TrainTasks {
                 inputs.inputs(),
                 new TrainTask.Labels(
                         labelsUri(spec, inputs.asOf()),
-                        spec.labels.format == null ? "parquet" : spec.labels.format.name(),
+                        spec.labels.format.name(),
                         entity,
                         spec.labels.column),
-                spec.algorithm == null ? "auto" : spec.algorithm.name(),
+                spec.algorithm.name(),
                 new TrainTask.Hyperparameters(
                         orDefault(h.learningRate, List.of(0.001)),
                         orDefault(h.optimizer, List.of("adam")),
@@ -95,18 +96,9 @@ public final class TrainTasks {
                         h.learningRateSchedule == null || h.learningRateSchedule.isEmpty()
                                 ? null
                                 : h.learningRateSchedule.stream().map(Enum::name).toList()),
-                new TrainTask.Preprocessing(
-                        p.scaling == null ? "log" : p.scaling.name(), p.dropCorrelatedAbove),
-                new TrainTask.Validation(
-                        v.method == null ? "holdout" : v.method.name(),
-                        v.testFraction == null ? 0.2 : v.testFraction,
-                        v.folds == null ? 5 : v.folds,
-                        v.seed == null ? 42L : v.seed),
-                new TrainTask.Explain(
-                        e.method == null ? "shap" : e.method,
-                        e.samples == null ? 500 : e.samples,
-                        e.background == null ? 100 : e.background,
-                        e.topK == null ? 50 : e.topK),
+                new TrainTask.Preprocessing(p.scaling.name(), p.dropCorrelatedAbove),
+                new TrainTask.Validation(v.method.name(), v.testFraction, v.folds, v.seed),
+                new TrainTask.Explain(e.method, e.samples, e.background, e.topK),
                 spec.select == null || spec.select.topK == null
                         ? null
                         : new TrainTask.Select(spec.select.topK),

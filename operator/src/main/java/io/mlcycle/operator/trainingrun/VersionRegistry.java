@@ -7,7 +7,8 @@ import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.FeatureImportance;
-import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.JobResults;
+import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.TrainTask;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -186,8 +187,8 @@ public class VersionRegistry {
                                         model,
                                         TrainingRunReconciler.TRAINING_RUN_LABEL,
                                         tr.getMetadata().getName(),
-                                        RuntimeJobs.MANAGED_BY_LABEL,
-                                        RuntimeJobs.MANAGED_BY))
+                                        RuntimeObjects.MANAGED_BY_LABEL,
+                                        RuntimeObjects.MANAGED_BY))
                         .withAnnotations(annotations)
                         .build());
         ModelVersionSpec s = new ModelVersionSpec();
@@ -255,7 +256,7 @@ public class VersionRegistry {
                 .list()
                 .getItems()
                 .stream()
-                .filter(j -> RuntimeJobs.state(j) == RuntimeJobs.State.Running)
+                .filter(j -> JobResults.state(j) == JobResults.State.Running)
                 .mapToInt(
                         j ->
                                 Integer.parseInt(

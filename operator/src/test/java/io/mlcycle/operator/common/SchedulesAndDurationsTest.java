@@ -52,11 +52,11 @@ class SchedulesAndDurationsTest {
 
     @Test
     void namesStayDnsLabelsAndUnique() {
-        assertThat(RuntimeJobs.name("fv", "pivot", "20261120", "1"))
+        assertThat(RuntimeObjects.name("fv", "pivot", "20261120", "1"))
                 .isEqualTo("fv-pivot-20261120-1");
         String longName = "a-very-long-feature-view-name-that-goes-on-and-on-and-on-forever";
-        String a = RuntimeJobs.name(longName, "pivot", "20261120", "1");
-        String b = RuntimeJobs.name(longName + "x", "pivot", "20261120", "1");
+        String a = RuntimeObjects.name(longName, "pivot", "20261120", "1");
+        String b = RuntimeObjects.name(longName + "x", "pivot", "20261120", "1");
         assertThat(a)
                 .hasSizeLessThanOrEqualTo(63)
                 .endsWith("-pivot-20261120-1")

@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
-import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.TestClock;
 import io.mlcycle.task.PivotTask;
@@ -388,7 +388,7 @@ class FeatureViewLifecycleTest {
                         "fv-backfill",
                         f -> f.getStatus().backfill != null && f.getStatus().backfill.done);
         assertThat(status.getStatus().active).hasSize(2);
-        assertThat(RuntimeJobs.state(first)).isEqualTo(RuntimeJobs.State.Running);
+        assertThat(JobResults.state(first)).isEqualTo(JobResults.State.Running);
     }
 
     @Test

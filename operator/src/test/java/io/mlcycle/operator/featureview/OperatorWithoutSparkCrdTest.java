@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.testing.Cluster;
@@ -120,7 +121,8 @@ class OperatorWithoutSparkCrdTest {
         FeatureViewReconciler reconciler = new FeatureViewReconciler();
         reconciler.client = client;
         reconciler.clock = Clock.systemUTC();
-        reconciler.runtimeJobs = new RuntimeJobs(config, client);
+        reconciler.runtimeJobs = new RuntimeJobs(config);
+        reconciler.jobResults = new JobResults(client);
         reconciler.events = new EventRecorder(client, reconciler.clock);
         reconciler.sparkApplications =
                 new SparkApplications(config, client, reconciler.runtimeJobs);
@@ -229,7 +231,7 @@ class OperatorWithoutSparkCrdTest {
                     }
                 };
         SparkApplications spark =
-                new SparkApplications(disabled, client, new RuntimeJobs(disabled, client));
+                new SparkApplications(disabled, client, new RuntimeJobs(disabled));
         assertThat(spark.available()).isFalse();
         assertThat(spark.unavailable())
                 .hasValueSatisfying(m -> assertThat(m).contains("spark.enabled"));

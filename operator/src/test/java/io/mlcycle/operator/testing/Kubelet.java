@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
@@ -30,7 +31,7 @@ public class Kubelet {
 
     /** The task the operator handed the Job's pod. */
     public static Task task(Job job) {
-        return RuntimeJobs.task(job).orElseThrow(() -> new AssertionError("Job has no task"));
+        return JobResults.task(job).orElseThrow(() -> new AssertionError("Job has no task"));
     }
 
     /** The pod ends with the summary; the Job succeeds when its outcome is Succeeded. */

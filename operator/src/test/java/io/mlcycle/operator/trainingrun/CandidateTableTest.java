@@ -64,7 +64,7 @@ class CandidateTableTest {
                                                 "chosen",
                                                 false))));
 
-        List<ModelVersionSpec.Candidate> table = TrainingRunReconciler.candidates(s);
+        List<ModelVersionSpec.Candidate> table = TrainingRecorder.candidates(s);
 
         assertThat(table)
                 .extracting(c -> c.algorithm)
@@ -74,7 +74,7 @@ class CandidateTableTest {
                 .extracting(c -> c.status)
                 .containsExactly("Succeeded", "Succeeded", "SkippedByBudget");
         assertThat(table).extracting(c -> c.chosen).containsExactly(false, true, false);
-        assertThat(TrainingRunReconciler.budgetExhausted(s)).isTrue();
+        assertThat(TrainingRecorder.budgetExhausted(s)).isTrue();
     }
 
     @Test
@@ -82,7 +82,7 @@ class CandidateTableTest {
         Summary s =
                 Summary.succeeded(
                         "file:///m/v1/", Map.of("auc", 0.9), Map.of("algorithm", "logistic"));
-        assertThat(TrainingRunReconciler.candidates(s)).isNull();
-        assertThat(TrainingRunReconciler.budgetExhausted(s)).isNull();
+        assertThat(TrainingRecorder.candidates(s)).isNull();
+        assertThat(TrainingRecorder.budgetExhausted(s)).isNull();
     }
 }

@@ -7,7 +7,7 @@ import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
-import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
@@ -195,11 +195,11 @@ class VersionReservationTest {
                                 Map.of(
                                         ModelVersion.MODEL_LABEL, "resume",
                                         TrainingRunReconciler.TRAINING_RUN_LABEL, "resume",
-                                        RuntimeJobs.MANAGED_BY_LABEL, RuntimeJobs.MANAGED_BY))
+                                        RuntimeObjects.MANAGED_BY_LABEL, RuntimeObjects.MANAGED_BY))
                         .withAnnotations(
                                 Map.of(
                                         TrainingRunReconciler.KEY_ANNOTATION,
-                                        TrainingRunReconciler.trainingKey(1L, inputs, null)))
+                                        TrainingTriggers.key(1L, inputs, null)))
                         .build());
         reserved.setSpec(new ModelVersionSpec());
         reserved.getSpec().model = "resume";

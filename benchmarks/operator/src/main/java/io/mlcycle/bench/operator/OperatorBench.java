@@ -52,6 +52,15 @@ public final class OperatorBench {
     /** Whether the steady-state window is open; its first write of each kind is shown. */
     private volatile boolean idle;
 
+    /** While converging: the server's time (ms) per operator request, and its sum per resource. */
+    private final java.util.Queue<Double> convergeServerMs =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private final Map<String, java.util.concurrent.atomic.DoubleAdder> convergeServerMsByResource =
+            new ConcurrentHashMap<>();
+
+    private volatile boolean converging = true;
+
     private final java.util.Set<String> shownWrites = ConcurrentHashMap.newKeySet();
 
     public static void main(String[] args) throws Exception {
@@ -77,6 +86,7 @@ public final class OperatorBench {
         MockApi api = MockApi.start();
         api.createCrds(root.resolve("crds"));
         api.observeRequests(this::count);
+        api.timeRequests(this::time);
         Config config = api.clientConfig();
         config.setCustomHeaders(Map.of(BENCH_HEADER, "1"));
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
@@ -151,6 +161,7 @@ public final class OperatorBench {
             Thread.sleep(2000);
         }
         double convergeS = secs(t0);
+        this.converging = false;
         List<Double> converging = latencies(operator.log(), 0);
         int logMark = converging.size();
 
@@ -229,6 +240,31 @@ public final class OperatorBench {
                 pct(converging, 50),
                 pct(converging, 99),
                 pct(converging, 100));
+        List<Double> serverMs = new ArrayList<>(convergeServerMs);
+        Map<String, String> serverByResource = new java.util.TreeMap<>();
+        convergeServerMsByResource.forEach(
+                (k, v) ->
+                        serverByResource.put(
+                                k,
+                                String.format(
+                                        Locale.ROOT,
+                                        "%.0fms/%d",
+                                        v.sum(),
+                                        byResourceConverging
+                                                .getOrDefault(k, new LongAdder())
+                                                .sum())));
+        System.out.printf(
+                Locale.ROOT,
+                "converge: %d operator requests (%.1f per reconcile), server time per request p50"
+                        + " %.2f ms, p99 %.2f ms, max %.2f ms (store lock wait included); server"
+                        + " time/requests by resource %s%n",
+                serverMs.size(),
+                converging.isEmpty() ? 0 : serverMs.size() / (double) converging.size(),
+                pct(serverMs, 50),
+                pct(serverMs, 99),
+                pct(serverMs, 100),
+                serverByResource);
+        System.out.println("converge by kind: " + latenciesByKind(operator.log(), logMark));
         System.out.printf(
                 Locale.ROOT,
                 "idle: %d reconciles after nudging %d views, runs and versions, p50 %.2f ms, p99 %.2f ms;"
@@ -259,6 +295,25 @@ public final class OperatorBench {
                 idleWrites,
                 heapMb,
                 mem.getOrDefault("VmRSS", 0L) / 1024);
+    }
+
+    private final Map<String, LongAdder> byResourceConverging = new ConcurrentHashMap<>();
+
+    private void time(RecordedRequest r, long nanos) {
+        String path = r.getPath() == null ? "" : r.getPath();
+        if (!converging
+                || r.getHeader(BENCH_HEADER) != null
+                || path.contains("watch=true")
+                || path.contains("watch=1")) {
+            return;
+        }
+        double ms = nanos / 1e6;
+        convergeServerMs.add(ms);
+        String key = r.getMethod().toUpperCase(Locale.ROOT) + " " + resource(path);
+        convergeServerMsByResource
+                .computeIfAbsent(key, k -> new java.util.concurrent.atomic.DoubleAdder())
+                .add(ms);
+        byResourceConverging.computeIfAbsent(key, k -> new LongAdder()).increment();
     }
 
     private void count(RecordedRequest r) {
@@ -364,6 +419,36 @@ public final class OperatorBench {
             throw new UncheckedIOException(e);
         }
         return out.subList(from, out.size());
+    }
+
+    /** Per kind, {@code p50/p99/max} ms of the first {@code count} reconciles in the log. */
+    private static Map<String, String> latenciesByKind(Path log, int count) {
+        Map<String, List<Double>> byKind = new java.util.TreeMap<>();
+        int seen = 0;
+        try {
+            for (String line : Files.readAllLines(log)) {
+                Matcher m = RECONCILED.matcher(line);
+                if (m.find() && seen++ < count) {
+                    byKind.computeIfAbsent(m.group(1), k -> new ArrayList<>())
+                            .add(Double.parseDouble(m.group(2)));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> out = new java.util.TreeMap<>();
+        byKind.forEach(
+                (k, v) ->
+                        out.put(
+                                k,
+                                String.format(
+                                        Locale.ROOT,
+                                        "%d reconciles p50 %.1f p99 %.1f max %.1f ms",
+                                        v.size(),
+                                        pct(v, 50),
+                                        pct(v, 99),
+                                        pct(v, 100))));
+        return out;
     }
 
     static double pct(List<Double> values, double p) {

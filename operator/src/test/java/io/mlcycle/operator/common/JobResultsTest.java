@@ -10,7 +10,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class RuntimeJobsTest {
+class JobResultsTest {
 
     @Test
     void terminationMessageIsParsedAsSummary() {
@@ -18,7 +18,7 @@ class RuntimeJobsTest {
                 TaskJson.writeSummary(
                         Summary.succeeded("file:///x/", Map.of("entities", 3.0), null));
         Summary s =
-                RuntimeJobs.summaryOf(
+                JobResults.summaryOf(
                         new ContainerStateTerminatedBuilder()
                                 .withExitCode(0)
                                 .withMessage(json)
@@ -31,7 +31,7 @@ class RuntimeJobsTest {
     @Test
     void logTailWithoutSummaryKeepsExitCodeOutcomeAndText() {
         Summary s =
-                RuntimeJobs.summaryOf(
+                JobResults.summaryOf(
                         new ContainerStateTerminatedBuilder()
                                 .withExitCode(2)
                                 .withReason("Error")
@@ -41,7 +41,7 @@ class RuntimeJobsTest {
         assertThat(s.reason()).isEqualTo("Error");
         assertThat(s.message()).contains("bad task");
         Summary oom =
-                RuntimeJobs.summaryOf(
+                JobResults.summaryOf(
                         new ContainerStateTerminatedBuilder()
                                 .withExitCode(137)
                                 .withReason("OOMKilled")
@@ -54,7 +54,7 @@ class RuntimeJobsTest {
     @Test
     void jobStateFollowsItsConditions() {
         var running = new JobBuilder().withNewMetadata().withName("j").endMetadata().build();
-        assertThat(RuntimeJobs.state(running)).isEqualTo(RuntimeJobs.State.Running);
+        assertThat(JobResults.state(running)).isEqualTo(JobResults.State.Running);
         var done =
                 new JobBuilder(running)
                         .withNewStatus()
@@ -64,7 +64,7 @@ class RuntimeJobsTest {
                         .endCondition()
                         .endStatus()
                         .build();
-        assertThat(RuntimeJobs.state(done)).isEqualTo(RuntimeJobs.State.Succeeded);
+        assertThat(JobResults.state(done)).isEqualTo(JobResults.State.Succeeded);
         var failed =
                 new JobBuilder(running)
                         .withNewStatus()
@@ -75,6 +75,6 @@ class RuntimeJobsTest {
                         .endCondition()
                         .endStatus()
                         .build();
-        assertThat(RuntimeJobs.state(failed)).isEqualTo(RuntimeJobs.State.Failed);
+        assertThat(JobResults.state(failed)).isEqualTo(JobResults.State.Failed);
     }
 }

@@ -1,0 +1,322 @@
+package io.mlcycle.operator.trainingrun;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.PrimaryToSecondaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.mlcycle.operator.api.Defaults;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.api.trainingrun.TrainingRun;
+import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
+import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
+import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.Attempt;
+import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.JobResults;
+import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.common.RuntimeObjects;
+import io.mlcycle.task.TaskJson;
+import io.mlcycle.task.TrainTask;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.GENERATION_ANNOTATION;
+import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.INPUTS_ANNOTATION;
+import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.KEY_ANNOTATION;
+import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.TRAINING_RUN_LABEL;
+import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.TRIGGER_ANNOTATION;
+import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.VERSION_LABEL;
+
+/**
+ * A TrainingRun's world from the informers' caches — its training Jobs, the FeatureViews it
+ * references (their events reach it through a primary-cache index on the referenced names), its
+ * registered ModelVersions — and the create-only start of a training Job {@code
+ * <tr>-train-v<N>-<attempt>} (put into the cache at once, so the next reconcile needs no live
+ * read).
+ */
+final class TrainingJobs {
+
+    static final String FEATURE_VIEW_INDEX = "referenced-featureviews";
+
+    private final KubernetesClient client;
+    private final RuntimeJobs runtimeJobs;
+    private final JobResults jobResults;
+    private final EventRecorder events;
+    private final VersionRegistry registry;
+    private final InformerEventSource<FeatureView, TrainingRun> featureViews;
+    private final InformerEventSource<Job, TrainingRun> trainingJobs;
+    private final InformerEventSource<ModelVersion, TrainingRun> versions;
+
+    private TrainingJobs(
+            KubernetesClient client,
+            RuntimeJobs runtimeJobs,
+            JobResults jobResults,
+            EventRecorder events,
+            VersionRegistry registry,
+            InformerEventSource<FeatureView, TrainingRun> featureViews,
+            InformerEventSource<Job, TrainingRun> trainingJobs,
+            InformerEventSource<ModelVersion, TrainingRun> versions) {
+        this.client = client;
+        this.runtimeJobs = runtimeJobs;
+        this.jobResults = jobResults;
+        this.events = events;
+        this.registry = registry;
+        this.featureViews = featureViews;
+        this.trainingJobs = trainingJobs;
+        this.versions = versions;
+    }
+
+    /** The informers on referenced FeatureViews, training Jobs and registered ModelVersions. */
+    static TrainingJobs create(
+            EventSourceContext<TrainingRun> context,
+            KubernetesClient client,
+            RuntimeJobs runtimeJobs,
+            JobResults jobResults,
+            EventRecorder events,
+            VersionRegistry registry) {
+        var primaries = context.getPrimaryCache();
+        primaries.addIndexer(
+                FEATURE_VIEW_INDEX,
+                tr ->
+                        referencedFeatureViews(tr).stream()
+                                .map(f -> indexKey(tr.getMetadata().getNamespace(), f))
+                                .toList());
+        var featureViews =
+                InformerEventSourceConfiguration.from(FeatureView.class, TrainingRun.class)
+                        .withName("featureviews")
+                        .withSecondaryToPrimaryMapper(
+                                (FeatureView fv) ->
+                                        primaries
+                                                .byIndex(
+                                                        FEATURE_VIEW_INDEX,
+                                                        indexKey(
+                                                                fv.getMetadata().getNamespace(),
+                                                                fv.getMetadata().getName()))
+                                                .stream()
+                                                .map(ResourceID::fromResource)
+                                                .collect(Collectors.toSet()))
+                        .withPrimaryToSecondaryMapper(
+                                (PrimaryToSecondaryMapper<TrainingRun>)
+                                        tr ->
+                                                referencedFeatureViews(tr).stream()
+                                                        .map(
+                                                                f ->
+                                                                        new ResourceID(
+                                                                                f,
+                                                                                tr.getMetadata()
+                                                                                        .getNamespace()))
+                                                        .collect(Collectors.toSet()))
+                        .build();
+        var jobs =
+                InformerEventSourceConfiguration.from(Job.class, TrainingRun.class)
+                        .withName("training-jobs")
+                        .withLabelSelector(RuntimeObjects.selector(RuntimeJobs.Runtime.trainer))
+                        .withSecondaryToPrimaryMapper(
+                                Mappers.<Job>fromOwnerReferences(TrainingRun.class))
+                        .build();
+        var versions =
+                InformerEventSourceConfiguration.from(ModelVersion.class, TrainingRun.class)
+                        .withName("modelversions")
+                        .withLabelSelector(TRAINING_RUN_LABEL)
+                        .withSecondaryToPrimaryMapper(
+                                (ModelVersion mv) ->
+                                        Set.of(
+                                                new ResourceID(
+                                                        mv.getMetadata()
+                                                                .getLabels()
+                                                                .get(TRAINING_RUN_LABEL),
+                                                        mv.getMetadata().getNamespace())))
+                        .build();
+        return new TrainingJobs(
+                client,
+                runtimeJobs,
+                jobResults,
+                events,
+                registry,
+                new InformerEventSource<>(featureViews, context),
+                new InformerEventSource<>(jobs, context),
+                new InformerEventSource<>(versions, context));
+    }
+
+    List<EventSource<?, TrainingRun>> eventSources() {
+        return List.of(featureViews, trainingJobs, versions);
+    }
+
+    /** Names of the FeatureViews a run reads (none when the spec lists none). */
+    static List<String> referencedFeatureViews(TrainingRun tr) {
+        if (tr.getSpec() == null || tr.getSpec().features == null) {
+            return List.of();
+        }
+        return tr.getSpec().features.stream()
+                .map(f -> f.featureView)
+                .filter(Objects::nonNull)
+                .toList();
+    }
+
+    static String indexKey(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+
+    /** The run's training Jobs, from the informer's cache (which holds what it created). */
+    List<Job> owned(TrainingRun tr) {
+        return RuntimeObjects.ownedBy(tr, trainingJobs.getSecondaryResources(tr));
+    }
+
+    Optional<FeatureView> featureView(String namespace, String name) {
+        return featureViews.get(new ResourceID(name, namespace));
+    }
+
+    Optional<ModelVersion> version(String namespace, String name) {
+        return versions.get(new ResourceID(name, namespace));
+    }
+
+    JobResults.Result result(Job job) {
+        return jobResults.result(job);
+    }
+
+    /** The training Job started for this training key, if any (its status update may be lost). */
+    static Optional<Job> withKey(List<Job> owned, String key) {
+        return owned.stream()
+                .filter(
+                        j ->
+                                j.getMetadata().getAnnotations() != null
+                                        && key.equals(
+                                                j.getMetadata()
+                                                        .getAnnotations()
+                                                        .get(KEY_ANNOTATION)))
+                .findFirst();
+    }
+
+    /** A running training Job the status does not know (its status update was lost). */
+    static Optional<Job> untracked(List<Job> owned, TrainingRunStatus status) {
+        return owned.stream()
+                .filter(j -> JobResults.state(j) == JobResults.State.Running)
+                .filter(
+                        j ->
+                                status.history.stream()
+                                        .noneMatch(h -> j.getMetadata().getName().equals(h.job)))
+                .findFirst();
+    }
+
+    /** Follows a Job as the active attempt, with the generation and inputs it trains. */
+    static void adopt(TrainingRunStatus status, Job job) {
+        Map<String, String> a =
+                job.getMetadata().getAnnotations() == null
+                        ? Map.of()
+                        : job.getMetadata().getAnnotations();
+        Attempt attempt = new Attempt();
+        attempt.job = job.getMetadata().getName();
+        attempt.version =
+                Integer.valueOf(job.getMetadata().getLabels().getOrDefault(VERSION_LABEL, "0"));
+        attempt.trigger = a.get(TRIGGER_ANNOTATION);
+        attempt.startedAt = job.getMetadata().getCreationTimestamp();
+        if (a.get(INPUTS_ANNOTATION) != null) {
+            try {
+                attempt.inputs =
+                        TaskJson.MAPPER.readValue(
+                                a.get(INPUTS_ANNOTATION),
+                                new TypeReference<LinkedHashMap<String, String>>() {});
+            } catch (java.io.IOException e) {
+                attempt.inputs = null;
+            }
+        }
+        status.active = attempt;
+        if (a.get(GENERATION_ANNOTATION) != null) {
+            status.trainedGeneration = Long.valueOf(a.get(GENERATION_ANNOTATION));
+        }
+        if (attempt.inputs != null) {
+            status.trainedInputs = attempt.inputs;
+        }
+    }
+
+    /**
+     * Reserves the version number ({@link VersionRegistry#reserve}) and creates its training Job (a
+     * 409 means an earlier reconcile created it); returns the active attempt.
+     */
+    Attempt start(
+            TrainingRun tr,
+            FeatureResolver.Resolution inputs,
+            String trigger,
+            String key,
+            List<Job> owned,
+            String modelsUri,
+            Instant now) {
+        String ns = tr.getMetadata().getNamespace();
+        TrainingRunSpec spec = Defaults.copy(tr.getSpec());
+        int version = registry.reserve(tr, key, n -> TrainTasks.task(tr, inputs, n, modelsUri));
+        String v = "v" + version;
+        long sameVersion =
+                owned.stream()
+                        .filter(j -> v.equals("v" + j.getMetadata().getLabels().get(VERSION_LABEL)))
+                        .count();
+        String name =
+                RuntimeObjects.name(
+                        tr.getMetadata().getName(), "train", v, Long.toString(sameVersion + 1));
+        TrainTask task = TrainTasks.task(tr, inputs, version, modelsUri);
+        Job job =
+                runtimeJobs.job(
+                        tr,
+                        name,
+                        RuntimeJobs.Runtime.trainer,
+                        task,
+                        spec.backoffLimit,
+                        List.of(),
+                        spec.resources);
+        job.getMetadata().getLabels().put(TRAINING_RUN_LABEL, tr.getMetadata().getName());
+        job.getMetadata().getLabels().put(ModelVersion.MODEL_LABEL, spec.model);
+        job.getMetadata().getLabels().put(VERSION_LABEL, Integer.toString(version));
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(KEY_ANNOTATION, key);
+        annotations.put(TRIGGER_ANNOTATION, trigger);
+        annotations.put(GENERATION_ANNOTATION, String.valueOf(tr.getMetadata().getGeneration()));
+        annotations.put(INPUTS_ANNOTATION, TaskJson.write(inputs.inputMap()));
+        job.getMetadata().setAnnotations(annotations);
+        boolean created = false;
+        try {
+            Job made = client.batch().v1().jobs().inNamespace(ns).resource(job).create();
+            trainingJobs.handleRecentResourceCreate(ResourceID.fromResource(made), made);
+            created = true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+        }
+        Attempt attempt = new Attempt();
+        attempt.job = name;
+        attempt.version = version;
+        attempt.inputs = inputs.inputMap();
+        attempt.trigger = trigger;
+        attempt.startedAt = now.toString();
+        if (created) {
+            events.normal(
+                    tr,
+                    "TrainingStarted",
+                    "Job "
+                            + name
+                            + " trains "
+                            + spec.model
+                            + " "
+                            + v
+                            + " on as-of "
+                            + inputs.asOf()
+                            + " ("
+                            + trigger
+                            + ")");
+        }
+        return attempt;
+    }
+}

@@ -1,0 +1,297 @@
+package io.mlcycle.operator.trainingrun;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
+import io.mlcycle.operator.api.trainingrun.TrainingRun;
+import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
+import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
+import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.Attempt;
+import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.FeatureImportance;
+import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.JobResults;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TrainTask;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.INVALID_SPEC;
+import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.WAITING_FOR_FEATURES;
+
+/**
+ * Records what a TrainingRun observed: a finished training into {@code history} (success: the
+ * ModelVersion completed through {@link VersionRegistry}, metrics and top features in status;
+ * failure: the reserved version marked Failed), InvalidSpec and WaitingForFeatures, the Events a
+ * person should notice, and the conditions and phase computed from that status.
+ */
+@ApplicationScoped
+public class TrainingRecorder {
+
+    static final int HISTORY = 10;
+    static final int TOP_FEATURES = 10;
+    static final List<String> METRICS =
+            List.of("auc", "precision", "recall", "f1", "logLoss", "accuracy", "threshold");
+
+    @Inject EventRecorder events;
+    @Inject VersionRegistry registry;
+
+    /** InvalidSpec and Degraded with the message, phase Failed, a Warning once per message. */
+    void invalid(TrainingRun tr, TrainingRunStatus status, String message, Instant now) {
+        Long generation = status.observedGeneration;
+        boolean already =
+                Conditions.find(status.conditions, INVALID_SPEC)
+                        .map(c -> message.equals(c.getMessage()))
+                        .orElse(false);
+        Conditions.set(status, INVALID_SPEC, true, INVALID_SPEC, message, generation, now);
+        Conditions.set(status, Conditions.DEGRADED, true, INVALID_SPEC, message, generation, now);
+        status.phase = TrainingRunStatus.Phase.Failed;
+        if (!already) {
+            events.warning(tr, INVALID_SPEC, message);
+        }
+    }
+
+    /** WaitingForFeatures: True naming what is missing (an Event once per message), else False. */
+    void inputs(
+            TrainingRun tr,
+            TrainingRunStatus status,
+            FeatureResolver.Resolution inputs,
+            Instant now) {
+        Long generation = status.observedGeneration;
+        if (inputs.resolved()) {
+            Conditions.set(
+                    status,
+                    WAITING_FOR_FEATURES,
+                    false,
+                    "FeaturesAvailable",
+                    "as-of " + inputs.asOf() + ": " + inputs.inputMap(),
+                    generation,
+                    now);
+            return;
+        }
+        boolean already =
+                Conditions.find(status.conditions, WAITING_FOR_FEATURES)
+                        .map(
+                                c ->
+                                        Conditions.TRUE.equals(c.getStatus())
+                                                && inputs.missing().equals(c.getMessage()))
+                        .orElse(false);
+        Conditions.set(
+                status,
+                WAITING_FOR_FEATURES,
+                true,
+                "FeaturesMissing",
+                inputs.missing(),
+                generation,
+                now);
+        if (!already) {
+            events.normal(tr, WAITING_FOR_FEATURES, inputs.missing());
+        }
+    }
+
+    /** The active attempt's Job is gone before it finished: a failure like any other. */
+    void jobDeleted(TrainingRun tr, TrainingRunStatus status, Instant now) {
+        finish(
+                tr,
+                status,
+                null,
+                Summary.failure(
+                        Summary.Outcome.Failed,
+                        "JobDeleted",
+                        "training Job " + status.active.job + " was deleted before it finished"),
+                now);
+    }
+
+    /** Records the finished training; on success registers the ModelVersion (once). */
+    void finish(TrainingRun tr, TrainingRunStatus status, Job job, Summary summary, Instant now) {
+        Attempt attempt = status.active;
+        status.active = null;
+        attempt.completedAt = now.toString();
+        attempt.outcome = summary.outcome().name();
+        attempt.reason = summary.reason();
+        attempt.message = summary.message();
+        status.history.add(0, attempt);
+        while (status.history.size() > HISTORY) {
+            status.history.remove(status.history.size() - 1);
+        }
+        TrainingRunSpec spec = tr.getSpec();
+        if (summary.outcome() != Summary.Outcome.Succeeded || job == null) {
+            registry.fail(tr, attempt.version, summary.reason(), summary.message());
+            events.warningOnce(
+                    tr,
+                    "TrainingFailed",
+                    spec.model
+                            + " v"
+                            + attempt.version
+                            + " ("
+                            + attempt.job
+                            + ") failed: "
+                            + summary.reason()
+                            + ": "
+                            + summary.message());
+            return;
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        Map<String, Double> figures = summary.figures() == null ? Map.of() : summary.figures();
+        for (String m : METRICS) {
+            if (figures.get(m) != null) {
+                metrics.put(m, figures.get(m));
+            }
+        }
+        List<FeatureImportance> top = topFeatures(summary);
+        TrainTask task = (TrainTask) JobResults.task(job).orElse(null);
+        String name = VersionRegistry.name(spec.model, attempt.version);
+        Object digest = summary.details() == null ? null : summary.details().get("artifactDigest");
+        boolean completed =
+                registry.complete(
+                        tr,
+                        attempt.version,
+                        task,
+                        new VersionRegistry.Trained(
+                                summary.uri() != null
+                                        ? summary.uri()
+                                        : task == null ? null : task.outputUri(),
+                                digest == null ? null : digest.toString(),
+                                metrics,
+                                top,
+                                job.getSpec()
+                                        .getTemplate()
+                                        .getSpec()
+                                        .getContainers()
+                                        .get(0)
+                                        .getImage(),
+                                job.getMetadata().getName(),
+                                now.toString(),
+                                summary.details() == null
+                                                || summary.details().get("algorithm") == null
+                                        ? null
+                                        : String.valueOf(summary.details().get("algorithm")),
+                                candidates(summary),
+                                budgetExhausted(summary)));
+        status.modelVersion = name;
+        status.version = attempt.version;
+        status.metrics = metrics;
+        status.auc = metrics.get("auc");
+        status.topFeatures =
+                top.size() > TOP_FEATURES ? new ArrayList<>(top.subList(0, TOP_FEATURES)) : top;
+        status.approved = null;
+        if (completed) {
+            events.normal(
+                    tr,
+                    "ModelVersionRegistered",
+                    "registered "
+                            + name
+                            + " (auc "
+                            + metrics.get("auc")
+                            + ") from Job "
+                            + attempt.job);
+        }
+    }
+
+    /** auto's candidate table from the trainer's summary; null when it tried only one. */
+    static List<ModelVersionSpec.Candidate> candidates(Summary summary) {
+        if (summary.details() == null
+                || !(summary.details().get("candidates") instanceof List<?> list)) {
+            return null;
+        }
+        List<ModelVersionSpec.Candidate> out = new ArrayList<>();
+        for (Object o : list) {
+            if (o instanceof Map<?, ?> m) {
+                ModelVersionSpec.Candidate c = new ModelVersionSpec.Candidate();
+                c.algorithm =
+                        m.get("algorithm") == null ? null : String.valueOf(m.get("algorithm"));
+                Object metric = m.get(summary.details().getOrDefault("selectionMetric", "auc"));
+                c.metric = metric instanceof Number n ? n.doubleValue() : null;
+                c.trials = m.get("trials") instanceof Number n ? n.intValue() : null;
+                c.seconds = m.get("seconds") instanceof Number n ? n.doubleValue() : null;
+                c.status = m.get("status") == null ? null : String.valueOf(m.get("status"));
+                c.chosen = m.get("chosen") instanceof Boolean b ? b : null;
+                c.message = m.get("message") == null ? null : String.valueOf(m.get("message"));
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    static Boolean budgetExhausted(Summary summary) {
+        return summary.details() != null
+                        && summary.details().get("search") instanceof Map<?, ?> search
+                        && Boolean.TRUE.equals(search.get("budgetExhausted"))
+                ? Boolean.TRUE
+                : null;
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<FeatureImportance> topFeatures(Summary summary) {
+        List<FeatureImportance> out = new ArrayList<>();
+        if (summary.details() == null
+                || !(summary.details().get("topFeatures") instanceof List<?> list)) {
+            return out;
+        }
+        for (Object o : list) {
+            if (o instanceof Map<?, ?> m) {
+                Object name = m.get("name");
+                Object imp = m.containsKey("importance") ? m.get("importance") : m.get("value");
+                if (name != null) {
+                    out.add(
+                            new FeatureImportance(
+                                    String.valueOf(name),
+                                    imp instanceof Number n ? n.doubleValue() : null));
+                }
+            }
+        }
+        return out;
+    }
+
+    static void setConditions(
+            TrainingRunStatus status,
+            FeatureResolver.Resolution inputs,
+            Long generation,
+            Instant now) {
+        Attempt last = status.history.isEmpty() ? null : status.history.get(0);
+        boolean lastFailed = last != null && !"Succeeded".equals(last.outcome);
+        Conditions.set(
+                status,
+                Conditions.READY,
+                status.modelVersion != null,
+                status.modelVersion != null ? "VersionRegistered" : "NoVersion",
+                status.modelVersion != null
+                        ? status.modelVersion + " registered (auc " + status.auc + ")"
+                        : "no version registered yet",
+                generation,
+                now);
+        Conditions.set(
+                status,
+                Conditions.PROGRESSING,
+                status.active != null,
+                status.active != null ? "Training" : "Idle",
+                status.active != null
+                        ? "Job " + status.active.job + " trains v" + status.active.version
+                        : "",
+                generation,
+                now);
+        Conditions.setDegraded(
+                status,
+                lastFailed,
+                lastFailed ? last.reason : null,
+                lastFailed ? last.job + ": " + last.message : null,
+                generation,
+                now);
+        if (status.active != null) {
+            status.phase = TrainingRunStatus.Phase.Training;
+        } else if (!inputs.resolved()) {
+            status.phase = TrainingRunStatus.Phase.WaitingForFeatures;
+        } else if (lastFailed) {
+            status.phase = TrainingRunStatus.Phase.Failed;
+        } else if (status.modelVersion != null) {
+            status.phase = TrainingRunStatus.Phase.Succeeded;
+        } else {
+            status.phase = TrainingRunStatus.Phase.Pending;
+        }
+    }
+}
