@@ -98,6 +98,22 @@ public class JobResults {
         if (state == State.Running) {
             return new Result(state, null);
         }
+        Optional<JobCondition> deadline = failedCondition(job, DEADLINE_EXCEEDED);
+        if (deadline.isPresent()) {
+            // the pod was killed: what it says (exit 143, or nothing) would hide why
+            Long seconds = job.getSpec() == null ? null : job.getSpec().getActiveDeadlineSeconds();
+            return new Result(
+                    state,
+                    Summary.failure(
+                            Summary.Outcome.Failed,
+                            DEADLINE_EXCEEDED,
+                            "Job "
+                                    + job.getMetadata().getName()
+                                    + " ran longer than its activeDeadline"
+                                    + (seconds == null ? "" : " (" + seconds + " s)")
+                                    + " and was stopped; raise spec.activeDeadline if the work"
+                                    + " needs longer"));
+        }
         Optional<Summary> fromPod = podSummary(job);
         if (fromPod.isPresent()) {
             Summary s = fromPod.get();
@@ -117,6 +133,22 @@ public class JobResults {
                                     + " completed but its pod left no termination message"));
         }
         return new Result(state, failedSummary(job));
+    }
+
+    /** The reason of a Job's Failed condition when it ran past activeDeadlineSeconds. */
+    public static final String DEADLINE_EXCEEDED = "DeadlineExceeded";
+
+    private static Optional<JobCondition> failedCondition(Job job, String reason) {
+        if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+            return Optional.empty();
+        }
+        return job.getStatus().getConditions().stream()
+                .filter(
+                        c ->
+                                "Failed".equals(c.getType())
+                                        && "True".equals(c.getStatus())
+                                        && reason.equals(c.getReason()))
+                .findFirst();
     }
 
     private static Summary failedSummary(Job job) {

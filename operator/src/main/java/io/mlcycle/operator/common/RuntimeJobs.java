@@ -124,9 +124,10 @@ public class RuntimeJobs {
 
     /**
      * A run-to-completion Job for {@code task}: restartPolicy Never, {@code backoffLimit} retries,
-     * removed {@code mlcycle.runtime.job-ttl-seconds} after it finished, and a pod failure policy
-     * that fails it at once on Invalid, WaitingForData and ValidationFailed (retrying cannot help
-     * those).
+     * stopped by Kubernetes after {@code activeDeadline} (a spec duration such as 2h, named by
+     * {@code deadlineField} when it does not parse; retries included), removed {@code
+     * mlcycle.runtime.job-ttl-seconds} after it finished, and a pod failure policy that fails it at
+     * once on Invalid, WaitingForData and ValidationFailed (retrying cannot help those).
      */
     public Job job(
             HasMetadata owner,
@@ -134,8 +135,11 @@ public class RuntimeJobs {
             Runtime runtime,
             Task task,
             int backoffLimit,
+            String activeDeadline,
+            String deadlineField,
             List<EnvVar> extraEnv,
             ResourceRequirements resources) {
+        long deadlineSeconds = Durations.parse(activeDeadline, deadlineField).toSeconds();
         return new JobBuilder()
                 .withNewMetadata()
                 .withName(name)
@@ -145,6 +149,7 @@ public class RuntimeJobs {
                 .endMetadata()
                 .withNewSpec()
                 .withBackoffLimit(backoffLimit)
+                .withActiveDeadlineSeconds(deadlineSeconds)
                 .withTtlSecondsAfterFinished(
                         config.runtime().jobTtlSeconds() < 0
                                 ? null

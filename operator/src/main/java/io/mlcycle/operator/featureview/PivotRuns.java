@@ -218,6 +218,8 @@ final class PivotRuns {
                             RuntimeJobs.Runtime.pivot,
                             task,
                             spec.backoffLimit,
+                            spec.activeDeadline,
+                            "spec.activeDeadline",
                             PivotTasks.env(spec),
                             spec.resources);
         }

@@ -2,6 +2,7 @@ package io.mlcycle.operator.modeldeployment;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
@@ -238,6 +239,8 @@ final class BatchScoring {
                                     RuntimeJobs.Runtime.server,
                                     task,
                                     1,
+                                    Defaults.copy(spec).activeDeadline,
+                                    "spec.batch.activeDeadline",
                                     List.of(),
                                     md.getSpec().resources);
             jobs.resource(job).create();

@@ -274,6 +274,8 @@ final class TrainingJobs {
                         RuntimeJobs.Runtime.trainer,
                         task,
                         spec.backoffLimit,
+                        spec.activeDeadline,
+                        "spec.activeDeadline",
                         List.of(),
                         spec.resources);
         job.getMetadata().getLabels().put(TRAINING_RUN_LABEL, tr.getMetadata().getName());

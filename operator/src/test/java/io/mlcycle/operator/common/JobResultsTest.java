@@ -77,4 +77,31 @@ class JobResultsTest {
                         .build();
         assertThat(JobResults.state(failed)).isEqualTo(JobResults.State.Failed);
     }
+
+    @Test
+    void aJobStoppedByItsDeadlineSaysSoEvenWhenItsKilledPodLeftAnExitCode() {
+        var job =
+                new JobBuilder()
+                        .withNewMetadata()
+                        .withName("kpi-pivot-20261120-1")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withActiveDeadlineSeconds(7200L)
+                        .endSpec()
+                        .withNewStatus()
+                        .addNewCondition()
+                        .withType("Failed")
+                        .withStatus("True")
+                        .withReason(JobResults.DEADLINE_EXCEEDED)
+                        .withMessage("Job was active longer than specified deadline")
+                        .endCondition()
+                        .endStatus()
+                        .build();
+        JobResults.Result r = new JobResults(null).result(job);
+        assertThat(r.state()).isEqualTo(JobResults.State.Failed);
+        assertThat(r.summary().outcome()).isEqualTo(Summary.Outcome.Failed);
+        assertThat(r.summary().reason()).isEqualTo("DeadlineExceeded");
+        assertThat(r.summary().message())
+                .contains("kpi-pivot-20261120-1", "7200 s", "spec.activeDeadline");
+    }
 }

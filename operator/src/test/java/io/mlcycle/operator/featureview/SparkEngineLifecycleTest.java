@@ -139,6 +139,8 @@ class SparkEngineLifecycleTest {
                                 RuntimeJobs.Runtime.pivot,
                                 PivotTasks.task(created, LocalDate.parse("2026-11-18")),
                                 1,
+                                "2h",
+                                "spec.activeDeadline",
                                 List.of(),
                                 null)
                         .getSpec()

@@ -143,6 +143,8 @@ class TrainingRunLifecycleTest {
         assertThat(job.getMetadata().getOwnerReferences().get(0).getController()).isTrue();
         // finished Jobs are kept a day for debugging, then removed by the TTL controller
         assertThat(job.getSpec().getTtlSecondsAfterFinished()).isEqualTo(86400);
+        // spec.activeDeadline defaults to 6h: Kubernetes stops a training that hangs
+        assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(6 * 3600L);
         TrainTask task = (TrainTask) Kubelet.task(job);
         assertThat(task.version()).isEqualTo(1);
         assertThat(task.entity()).isEqualTo("user_id");

@@ -81,10 +81,21 @@ public class FeatureViewSpec {
                     + " is at most this; 0 disables it.")
     public Integer wideExportMaxFeatures = 0;
 
+    /** A Job's activeDeadline: 30s, 10m, 6h or 2d. */
+    public static final String ACTIVE_DEADLINE_PATTERN = "^[1-9][0-9]*(s|m|h|d)$";
+
     @Min(0)
     @Default("1")
     @JsonPropertyDescription("Retries of a failed pivot pod (the Job's backoffLimit).")
     public Integer backoffLimit = 1;
+
+    @Pattern(ACTIVE_DEADLINE_PATTERN)
+    @Default("2h")
+    @JsonPropertyDescription(
+            "Longest a pivot Job may run, retries included (its activeDeadlineSeconds): then"
+                    + " Kubernetes stops it and the materialization fails with"
+                    + " DeadlineExceeded; the last good table stays.")
+    public String activeDeadline = "2h";
 
     @Min(1)
     @Default("2")

@@ -169,6 +169,14 @@ public class ModelDeploymentSpec {
         @Required
         @JsonPropertyDescription("Where scores go: <uri>/asOf=<date>/scores.parquet.")
         public Output output;
+
+        @Pattern(FeatureViewSpec.ACTIVE_DEADLINE_PATTERN)
+        @Default("2h")
+        @JsonPropertyDescription(
+                "Longest a scoring Job may run (its activeDeadlineSeconds): then Kubernetes"
+                        + " stops it and the run fails with DeadlineExceeded; no scores are"
+                        + " published for it.")
+        public String activeDeadline = "2h";
     }
 
     /** Output location. */

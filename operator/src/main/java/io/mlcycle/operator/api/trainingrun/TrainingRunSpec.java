@@ -102,6 +102,14 @@ public class TrainingRunSpec {
     @JsonPropertyDescription("Retries of a failed training pod (the Job's backoffLimit).")
     public Integer backoffLimit = 0;
 
+    @Pattern(FeatureViewSpec.ACTIVE_DEADLINE_PATTERN)
+    @Default("6h")
+    @JsonPropertyDescription(
+            "Longest a training Job may run, retries included (its activeDeadlineSeconds): then"
+                    + " Kubernetes stops it, the training fails with DeadlineExceeded and its"
+                    + " ModelVersion is marked Failed.")
+    public String activeDeadline = "6h";
+
     @JsonPropertyDescription("Compute resources of the training pod.")
     public io.fabric8.kubernetes.api.model.ResourceRequirements resources;
 
