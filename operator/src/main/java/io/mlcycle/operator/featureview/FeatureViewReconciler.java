@@ -128,6 +128,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         }
 
         List<PivotRuns.Run> owned = runs.owned(fv);
+        runs.pruneWaited(fv, owned);
         Map<String, PivotRuns.Run> byName = new HashMap<>();
         owned.forEach(r -> byName.put(r.name(), r));
 

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.featureview;
 
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -121,6 +122,37 @@ final class PivotRuns {
 
     List<EventSource<?, FeatureView>> eventSources() {
         return sparkRuns == null ? List.of(pivotJobs) : List.of(pivotJobs, sparkRuns);
+    }
+
+    /**
+     * Deletes the finished pivot Jobs whose WaitingForData result the stored status already holds
+     * (with their pods): polling for a late {@code _SUCCESS} marker leaves no failed Job and pod
+     * behind per attempt, only the latest until the next one.
+     */
+    void pruneWaited(FeatureView fv, List<Run> owned) {
+        var stored = fv.getStatus();
+        if (stored == null || stored.waiting == null || stored.waiting.isEmpty()) {
+            return;
+        }
+        for (Run run : owned) {
+            String name = run.name();
+            boolean recorded = stored.waiting.stream().anyMatch(w -> name.equals(w.job));
+            boolean followed =
+                    stored.active != null
+                            && stored.active.stream().anyMatch(a -> name.equals(a.job));
+            if (run.resource() instanceof Job
+                    && run.state() == JobResults.State.Failed
+                    && recorded
+                    && !followed) {
+                client.batch()
+                        .v1()
+                        .jobs()
+                        .inNamespace(fv.getMetadata().getNamespace())
+                        .withName(name)
+                        .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+                        .delete();
+            }
+        }
     }
 
     /** Whether a later attempt of the same as-of exists (this one was recorded and retried). */

@@ -231,6 +231,17 @@ class FeatureViewLifecycleTest {
         clock.set(Instant.parse("2026-11-20T12:10:01Z"));
         poke(client, FeatureView.class, "fv-wait");
         Job second = awaitJob(client, "fv-wait-pivot-20261119-2");
+        // the recorded wait leaves no failed Job (and pod) behind per poll
+        await().atMost(Duration.ofSeconds(10))
+                .until(
+                        () ->
+                                client.batch()
+                                                .v1()
+                                                .jobs()
+                                                .inNamespace(first.getMetadata().getNamespace())
+                                                .withName(first.getMetadata().getName())
+                                                .get()
+                                        == null);
         new Kubelet(client)
                 .finish(
                         second,
