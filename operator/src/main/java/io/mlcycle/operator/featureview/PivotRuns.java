@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.mlcycle.operator.api.Defaults;
+import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
@@ -254,6 +255,7 @@ final class PivotRuns {
                             "spec.activeDeadline",
                             PivotTasks.env(spec),
                             spec.resources);
+            PodOverrides.apply(spec.pod, ((Job) run).getSpec().getTemplate());
         }
         run.getMetadata().getLabels().put(AS_OF_LABEL, start.asOf());
         run.getMetadata().getLabels().put(ATTEMPT_LABEL, Integer.toString(start.attempt()));

@@ -3,6 +3,7 @@ package io.mlcycle.operator.modeldeployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.Defaults;
+import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
@@ -243,6 +244,7 @@ final class BatchScoring {
                                     "spec.batch.activeDeadline",
                                     List.of(),
                                     md.getSpec().resources);
+            PodOverrides.apply(md.getSpec().pod, job.getSpec().getTemplate());
             jobs.resource(job).create();
             r.events().normal(md, "BatchScoringStarted", "Job " + name + " scores as of " + asOf);
         }

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
@@ -144,6 +145,7 @@ public final class ServingResources {
         podAnnotations.put("prometheus.io/port", String.valueOf(PORT));
         podAnnotations.put("prometheus.io/path", "/metrics");
         template.getMetadata().setAnnotations(podAnnotations);
+        PodOverrides.apply(md.getSpec().pod, template);
 
         Container c = template.getSpec().getContainers().get(0);
         c.setPorts(

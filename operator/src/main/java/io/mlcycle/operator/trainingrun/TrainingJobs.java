@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.processing.event.source.PrimaryToSecondaryMap
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.mlcycle.operator.api.Defaults;
+import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
@@ -278,6 +279,7 @@ final class TrainingJobs {
                         "spec.activeDeadline",
                         List.of(),
                         spec.resources);
+        PodOverrides.apply(spec.pod, job.getSpec().getTemplate());
         job.getMetadata().getLabels().put(TRAINING_RUN_LABEL, tr.getMetadata().getName());
         job.getMetadata().getLabels().put(ModelVersion.MODEL_LABEL, spec.model);
         job.getMetadata().getLabels().put(VERSION_LABEL, Integer.toString(version));

@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
@@ -60,6 +61,20 @@ class ModelDeploymentLifecycleTest {
         ModelDeployment md = deployment("md-serve", "m-serve");
         md.getSpec().replicas = 2;
         md.getSpec().limits.maxRowsPerRequest = 50;
+        md.getSpec().pod = new io.mlcycle.operator.api.PodOverrides();
+        md.getSpec().pod.nodeSelector = Map.of("pool", "inference");
+        md.getSpec().pod.priorityClassName = "serving-high";
+        md.getSpec().pod.labels = Map.of("team", "growth", "mlcycle.io/modeldeployment", "x");
+        md.getSpec().pod.annotations = Map.of("sidecar.istio.io/inject", "false");
+        md.getSpec().pod.tolerations =
+                List.of(
+                        new io.fabric8.kubernetes.api.model.TolerationBuilder()
+                                .withKey("gpu")
+                                .withOperator("Exists")
+                                .withEffect("NoSchedule")
+                                .build());
+        md.getSpec().pod.imagePullSecrets =
+                List.of(new io.fabric8.kubernetes.api.model.LocalObjectReference("registry"));
         client.resource(md).create();
 
         Deployment d = awaitServing("md-serve", 2);
@@ -86,6 +101,18 @@ class ModelDeploymentLifecycleTest {
                 .containsEntry("prometheus.io/port", "8080")
                 .containsEntry("prometheus.io/path", "/metrics");
         assertThat(template.getSpec().getRestartPolicy()).isEqualTo("Always");
+        // spec.pod: placement and metadata; the operator's own labels win a clash
+        assertThat(template.getSpec().getNodeSelector()).containsEntry("pool", "inference");
+        assertThat(template.getSpec().getPriorityClassName()).isEqualTo("serving-high");
+        assertThat(template.getSpec().getTolerations()).extracting("key").containsExactly("gpu");
+        assertThat(template.getSpec().getImagePullSecrets())
+                .extracting("name")
+                .containsExactly("registry");
+        assertThat(template.getMetadata().getLabels())
+                .containsEntry("team", "growth")
+                .containsEntry("mlcycle.io/modeldeployment", "md-serve");
+        assertThat(template.getMetadata().getAnnotations())
+                .containsEntry("sidecar.istio.io/inject", "false");
         Container c = template.getSpec().getContainers().get(0);
         assertThat(c.getImage()).isEqualTo("mlcycle/server:0.1.0");
         assertThat(c.getPorts())

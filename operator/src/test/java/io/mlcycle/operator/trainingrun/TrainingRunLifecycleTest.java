@@ -136,7 +136,10 @@ class TrainingRunLifecycleTest {
     @Test
     void trainsRegistersApprovesAndRetrainsOnNewAsOfWithGateVerdict() {
         materialize(client, "ret-events", "2026-11-18");
-        client.resource(trainingRun("ret", "return-predictor", "ret-events")).create();
+        TrainingRun ret = trainingRun("ret", "return-predictor", "ret-events");
+        ret.getSpec().pod = new io.mlcycle.operator.api.PodOverrides();
+        ret.getSpec().pod.nodeSelector = Map.of("pool", "training");
+        client.resource(ret).create();
 
         Job job = awaitJob(client, "ret-train-v1-1");
         assertThat(job.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo("ret");
@@ -145,6 +148,8 @@ class TrainingRunLifecycleTest {
         assertThat(job.getSpec().getTtlSecondsAfterFinished()).isEqualTo(86400);
         // spec.activeDeadline defaults to 6h: Kubernetes stops a training that hangs
         assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(6 * 3600L);
+        assertThat(job.getSpec().getTemplate().getSpec().getNodeSelector())
+                .containsEntry("pool", "training");
         TrainTask task = (TrainTask) Kubelet.task(job);
         assertThat(task.version()).isEqualTo(1);
         assertThat(task.entity()).isEqualTo("user_id");

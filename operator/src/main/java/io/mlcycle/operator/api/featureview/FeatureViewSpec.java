@@ -8,6 +8,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.mlcycle.operator.api.PodOverrides;
 
 import java.util.List;
 
@@ -96,6 +97,11 @@ public class FeatureViewSpec {
                     + " Kubernetes stops it and the materialization fails with"
                     + " DeadlineExceeded; the last good table stays.")
     public String activeDeadline = "2h";
+
+    @JsonPropertyDescription(
+            "Placement and metadata of the pivot pods: nodeSelector, tolerations, affinity,"
+                    + " priorityClassName, imagePullSecrets, extra labels and annotations.")
+    public PodOverrides pod;
 
     @Min(1)
     @Default("2")

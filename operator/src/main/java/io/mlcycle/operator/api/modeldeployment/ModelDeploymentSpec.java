@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 
 import java.util.List;
@@ -39,6 +40,11 @@ public class ModelDeploymentSpec {
 
     @JsonPropertyDescription("Compute resources of a serving pod.")
     public io.fabric8.kubernetes.api.model.ResourceRequirements resources;
+
+    @JsonPropertyDescription(
+            "Placement and metadata of the serving and batch scoring pods: nodeSelector, tolerations, affinity,"
+                    + " priorityClassName, imagePullSecrets, extra labels and annotations.")
+    public PodOverrides pod;
 
     @JsonPropertyDescription("Request limits of the serving API.")
     public Limits limits = new Limits();

@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 
 import java.util.List;
@@ -109,6 +110,11 @@ public class TrainingRunSpec {
                     + " Kubernetes stops it, the training fails with DeadlineExceeded and its"
                     + " ModelVersion is marked Failed.")
     public String activeDeadline = "6h";
+
+    @JsonPropertyDescription(
+            "Placement and metadata of the training pods: nodeSelector, tolerations, affinity,"
+                    + " priorityClassName, imagePullSecrets, extra labels and annotations.")
+    public PodOverrides pod;
 
     @JsonPropertyDescription("Compute resources of the training pod.")
     public io.fabric8.kubernetes.api.model.ResourceRequirements resources;
