@@ -1,5 +1,6 @@
 package io.mlcycle.pivot;
 
+import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
 import io.mlcycle.task.PivotTask;
@@ -64,8 +65,8 @@ public final class Partitions {
         String format = format(source.format());
         String marker = blankToNull(source.successMarker());
         if (!source.uri().contains(DATE)) {
-            Path path = Uris.toPath(source.uri(), "source.uri");
-            if (!ready(path, marker)) {
+            Path path = readyPath(source.uri(), marker);
+            if (path == null) {
                 throw new TaskFailure(
                         Summary.Outcome.WaitingForData,
                         "WaitingForData",
@@ -84,8 +85,8 @@ public final class Partitions {
         List<Path> files = new ArrayList<>();
         for (String date : dates) {
             String uri = source.uri().replace(DATE, date);
-            Path path = Uris.toPath(uri, "source.uri");
-            if (ready(path, marker)) {
+            Path path = readyPath(uri, marker);
+            if (path != null) {
                 files.addAll(files(path, format));
             } else {
                 missing.add(date);
@@ -120,6 +121,28 @@ public final class Partitions {
                     "source.format '" + format + "' is not supported; use parquet or csv");
         }
         return f;
+    }
+
+    /**
+     * The local path of a ready partition, or null. On S3 the marker is looked up in the bucket
+     * before anything is downloaded; a marker found there means the data was complete before it.
+     */
+    private static Path readyPath(String uri, String marker) {
+        if (Storage.isS3(uri)) {
+            if (marker != null) {
+                String dir = uri.endsWith("/") ? uri : uri + "/";
+                boolean object = !uri.endsWith("/") && Storage.exists(uri, "source.uri");
+                String markerUri =
+                        object ? uri.substring(0, uri.lastIndexOf('/') + 1) + marker : dir + marker;
+                if (!Storage.exists(markerUri, "source.uri")) {
+                    return null;
+                }
+            }
+            Path path = Uris.toPath(uri, "source.uri");
+            return Files.exists(path) ? path : null;
+        }
+        Path path = Uris.toPath(uri, "source.uri");
+        return ready(path, marker) ? path : null;
     }
 
     private static boolean ready(Path path, String marker) {
