@@ -62,6 +62,20 @@ public final class LocalS3 implements AutoCloseable {
         return new LocalS3(proxy, context, dir, accessKey, secretKey);
     }
 
+    /**
+     * Runs a server until killed (benchmarks start it as a process): args {@code dir accessKey
+     * secretKey [bucket…]}; prints {@code endpoint=<url>} once it listens.
+     */
+    public static void main(String[] args) throws Exception {
+        LocalS3 s3 = start(Path.of(args[0]), args[1], args[2]);
+        for (int i = 3; i < args.length; i++) {
+            s3.createBucket(args[i]);
+        }
+        System.out.println("endpoint=" + s3.endpoint());
+        System.out.flush();
+        Thread.currentThread().join();
+    }
+
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + proxy.getPort());
     }
