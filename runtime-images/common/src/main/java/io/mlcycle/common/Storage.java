@@ -56,13 +56,7 @@ public final class Storage {
 
     /** The bucket and key of an {@code s3://} URI, naming {@code field} when it is malformed. */
     public static ObjectDirs.Location locate(String uri, String field) {
-        URI parsed;
-        try {
-            parsed = URI.create(uri);
-        } catch (IllegalArgumentException e) {
-            throw TaskFailure.invalid(
-                    "InvalidUri", field + " '" + uri + "' is not a URI: " + e.getMessage());
-        }
+        URI parsed = Uris.parse(uri, field);
         String bucket = parsed.getHost();
         if (bucket == null || bucket.isBlank()) {
             throw TaskFailure.invalid(

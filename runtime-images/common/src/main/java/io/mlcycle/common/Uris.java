@@ -34,13 +34,7 @@ public final class Uris {
         if (Storage.isS3(uri)) {
             return Storage.stage(uri, field);
         }
-        URI parsed;
-        try {
-            parsed = URI.create(uri);
-        } catch (IllegalArgumentException e) {
-            throw TaskFailure.invalid(
-                    "InvalidUri", field + " '" + uri + "' is not a URI: " + e.getMessage());
-        }
+        URI parsed = parse(uri, field);
         if (!"file".equals(parsed.getScheme())) {
             throw TaskFailure.invalid(
                     "UnsupportedScheme",
@@ -52,6 +46,16 @@ public final class Uris {
                             + "'; only file:// and s3:// are supported");
         }
         return rooted(parsed.getPath());
+    }
+
+    /** {@code uri} parsed, naming {@code field} when it is not a URI. */
+    static URI parse(String uri, String field) {
+        try {
+            return URI.create(uri);
+        } catch (IllegalArgumentException e) {
+            throw TaskFailure.invalid(
+                    "InvalidUri", field + " '" + uri + "' is not a URI: " + e.getMessage());
+        }
     }
 
     private static Path rooted(String path) {

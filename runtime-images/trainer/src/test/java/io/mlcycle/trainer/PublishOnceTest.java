@@ -3,6 +3,7 @@ package io.mlcycle.trainer;
 import io.mlcycle.common.ArtifactDigest;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.VersionedStore;
+import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
@@ -31,13 +32,18 @@ class PublishOnceTest {
     }
 
     private static TrainTask logistic(Path out, double lr) {
+        return logistic(data.input(), data.labels.toString(), out.toUri().toString(), lr);
+    }
+
+    /** A small logistic training of "returned" by user_id on one table. */
+    static TrainTask logistic(FeatureInput features, String labelsUri, String outUri, double lr) {
         return new TrainTask(
                 null,
                 "return-predictor",
                 1,
                 "user_id",
-                List.of(data.input()),
-                new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"),
+                List.of(features),
+                new TrainTask.Labels(labelsUri, "csv", "user_id", "returned"),
                 "logistic",
                 TrainerTest.hp(List.of(lr), 2),
                 new TrainTask.Preprocessing("minmax", 0.95),
@@ -46,7 +52,7 @@ class PublishOnceTest {
                 null,
                 null,
                 "auc",
-                out.toUri().toString());
+                outUri);
     }
 
     @Test

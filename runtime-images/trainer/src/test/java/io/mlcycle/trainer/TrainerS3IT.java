@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -49,26 +48,12 @@ class TrainerS3IT {
     }
 
     private static TrainTask task(String labelsUri, String out) {
-        return new TrainTask(
-                null,
-                "return-predictor",
-                1,
-                "user_id",
-                List.of(
-                        new FeatureInput(
-                                "events",
-                                "2026-11-20",
-                                "s3://mlcycle/tables/events/asOf=2026-11-20/")),
-                new TrainTask.Labels(labelsUri, "csv", "user_id", "returned"),
-                "logistic",
-                TrainerTest.hp(List.of(0.05), 2),
-                new TrainTask.Preprocessing("minmax", 0.95),
-                new TrainTask.Validation("holdout", 0.25, 0, 3),
-                new TrainTask.Explain("shap", 100, 50, 5),
-                null,
-                null,
-                "auc",
-                out);
+        return PublishOnceTest.logistic(
+                new FeatureInput(
+                        "events", "2026-11-20", "s3://mlcycle/tables/events/asOf=2026-11-20/"),
+                labelsUri,
+                out,
+                0.05);
     }
 
     @Test
