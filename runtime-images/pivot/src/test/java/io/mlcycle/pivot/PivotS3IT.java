@@ -91,6 +91,21 @@ class PivotS3IT {
     }
 
     @Test
+    void aMarkerWithoutDataIsRefusedNamingTheSourceAndPublishesNothing() throws Exception {
+        ObjectDirs.mark(Storage.locate("s3://lake/raw/dt=2026-11-25", "t"), "_SUCCESS");
+        var b = task();
+        b.store = "s3://lake/tables/empty";
+        b.from = "2026-11-25";
+        b.to = "2026-11-26";
+        b.asOf = "2026-11-26";
+        TaskFailure f = Fixtures.failure(b.build());
+        assertThat(f.reason()).isEqualTo("EmptySource");
+        assertThat(f.getMessage()).contains("s3://lake/raw/dt={date}/");
+        assertThat(VersionedStore.open("s3://lake/tables/empty", "store.uri").completeVersions())
+                .isEmpty();
+    }
+
+    @Test
     void wrongKeysFailNamingTheSecretAndKeepTheLastGoodVersionAndKeepNPrunes() throws Exception {
         var b = task();
         b.store = "s3://lake/tables/kept";
