@@ -16,6 +16,12 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   mvn -q -B -f "$root/pom.xml" -pl runtime-images/pivot -am install -DskipTests -Dspotless.check.skip=true >&2
   mvn -q -B -f "$here/pom.xml" package -DskipTests >&2
 fi
+# the S3 leg's server: S3Proxy with mlcycle-common's LocalS3 (PIVOT_S3=0 skips it)
+if [ "${PIVOT_S3:-1}" = 1 ]; then
+  mvn -q -B -f "$root/runtime-images/common/pom.xml" dependency:build-classpath \
+    -Dmdep.outputFile="$work/s3.classpath" >&2
+  export S3_CLASSPATH="$root/runtime-images/common/target/classes:$(cat "$work/s3.classpath")"
+fi
 java -Xmx1g -cp "$here/target/bench-pivot.jar" io.mlcycle.bench.PivotBench \
   "$work" "$root/runtime-images/pivot/target/pivot.jar" "$here/target/bench-pivot.jar" \
   "$events" "$users" "$features" "$spark_timeout" "${SPARK_HEAP:-6g}"

@@ -246,6 +246,20 @@ class HelmChartTest {
     }
 
     @Test
+    void s3StorageValuesReachTheOperatorOnlyWhenSet() throws Exception {
+        assertThat(defaults.env("MLCYCLE_STORAGE_S3_ENDPOINT").isMissingNode()).isTrue();
+        assertThat(defaults.env("MLCYCLE_STORAGE_S3_CREDENTIALS_SECRET").isMissingNode()).isTrue();
+
+        Chart.Rendered s3 = Chart.templateWithValuesFile("values/s3-storage.yaml");
+        assertThat(s3.env("MLCYCLE_STORAGE_S3_ENDPOINT").asText())
+                .isEqualTo("http://minio.data:9000");
+        assertThat(s3.env("MLCYCLE_STORAGE_S3_REGION").asText()).isEqualTo("eu-west-1");
+        assertThat(s3.env("MLCYCLE_STORAGE_S3_PATH_STYLE").asText()).isEqualTo("true");
+        assertThat(s3.env("MLCYCLE_STORAGE_S3_CREDENTIALS_SECRET").asText())
+                .isEqualTo("lake-credentials");
+    }
+
+    @Test
     void valuesOverrideImagesClaimServiceAccountAndRuntimeSecurityContext() throws Exception {
         Chart.Rendered custom = Chart.templateWithValuesFile("values/custom-wiring.yaml");
 

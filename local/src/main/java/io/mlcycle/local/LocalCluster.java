@@ -44,7 +44,8 @@ public final class LocalCluster implements AutoCloseable {
             int prometheusPort,
             Duration scrapeInterval,
             Path redisBinary,
-            PrintStream out) {
+            PrintStream out,
+            Map<String, String> operatorProperties) {
 
         public static Options defaults(Path projectRoot, Path workDir, PrintStream out) {
             return new Options(
@@ -56,7 +57,8 @@ public final class LocalCluster implements AutoCloseable {
                     DEFAULT_PROMETHEUS_PORT,
                     Duration.ofSeconds(2),
                     LocalOnlineStore.DEFAULT_BINARY,
-                    out);
+                    out,
+                    Map.of());
         }
 
         public Options withPrometheusPort(int port) {
@@ -69,7 +71,8 @@ public final class LocalCluster implements AutoCloseable {
                     port,
                     scrapeInterval,
                     redisBinary,
-                    out);
+                    out,
+                    operatorProperties);
         }
 
         public Options withRedisBinary(Path binary) {
@@ -82,7 +85,23 @@ public final class LocalCluster implements AutoCloseable {
                     prometheusPort,
                     scrapeInterval,
                     binary,
-                    out);
+                    out,
+                    operatorProperties);
+        }
+
+        /** Operator settings added to local mode's (an example's {@code operator.*} lines). */
+        public Options withOperatorProperties(Map<String, String> properties) {
+            return new Options(
+                    projectRoot,
+                    workDir,
+                    dataRoot,
+                    namespace,
+                    prometheusBinary,
+                    prometheusPort,
+                    scrapeInterval,
+                    redisBinary,
+                    out,
+                    Map.copyOf(properties));
         }
     }
 
@@ -93,6 +112,7 @@ public final class LocalCluster implements AutoCloseable {
     private ServiceProxies services;
     private LocalPrometheus prometheus;
     private LocalOnlineStore onlineStore;
+    private LocalObjectStorage objectStorage;
     private OperatorProcess operator;
     private ResourceTable table;
     private final Thread shutdownHook = new Thread(this::close, "mlcycle-local-shutdown");
@@ -164,6 +184,10 @@ public final class LocalCluster implements AutoCloseable {
                             + " missing): a FeatureView or ModelDeployment with spec.online fails"
                             + " to start its pods. Install it (apt-get install redis-server).");
         }
+        objectStorage =
+                new LocalObjectStorage(options.dataRoot(), s -> out.println("         " + s));
+        started.add(objectStorage);
+        kubelet.rewriteEnv(objectStorage::rewrite);
         // Before the operator: it watches SparkApplications only when their CRD exists at start.
         started.add(
                 new LocalSparkOperator(api.client(), kubelet, s -> out.println("         " + s))
@@ -221,7 +245,9 @@ public final class LocalCluster implements AutoCloseable {
                 options.namespace(),
                 options.workDir().resolve("logs"),
                 Duration.ofSeconds(120),
-                appendLog);
+                appendLog,
+                OperatorProcess.LOCAL_JVM_FLAGS,
+                options.operatorProperties());
     }
 
     /** How {@link #restartOperator} ends the running operator. */
@@ -320,6 +346,10 @@ public final class LocalCluster implements AutoCloseable {
 
     public LocalOnlineStore onlineStore() {
         return onlineStore;
+    }
+
+    public LocalObjectStorage objectStorage() {
+        return objectStorage;
     }
 
     public Optional<LocalPrometheus> prometheus() {

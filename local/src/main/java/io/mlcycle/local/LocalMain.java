@@ -72,7 +72,12 @@ public final class LocalMain {
             return 2;
         }
         LocalCluster.Options o =
-                LocalCluster.Options.defaults(root, work, out).withPrometheusPort(promPort);
+                LocalCluster.Options.defaults(root, work, out)
+                        .withPrometheusPort(promPort)
+                        .withOperatorProperties(
+                                Files.isDirectory(folder)
+                                        ? QuickstartData.operatorProperties(folder)
+                                        : Map.of());
         try {
             resetRun(o);
             List<List<String>> runs =

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -54,6 +55,30 @@ public final class QuickstartData {
             }
         }
         return p;
+    }
+
+    /**
+     * The operator settings a folder's properties give as {@code operator.<property>=<value>} (e.g.
+     * {@code operator.mlcycle.storage.s3.credentials-secret}); empty when it has none.
+     */
+    public static Map<String, String> operatorProperties(Path folder) {
+        Path file = folder.resolve(FILE);
+        Map<String, String> out = new java.util.TreeMap<>();
+        if (!Files.isRegularFile(file)) {
+            return out;
+        }
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (String k : p.stringPropertyNames()) {
+            if (k.startsWith("operator.")) {
+                out.put(k.substring("operator.".length()), p.getProperty(k).trim());
+            }
+        }
+        return out;
     }
 
     /**

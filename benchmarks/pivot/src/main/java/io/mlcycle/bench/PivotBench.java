@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,31 +59,15 @@ public final class PivotBench {
         Path store = work.resolve("store");
         deleteRecursively(store);
         Path task = work.resolve("task.json");
-        Files.writeString(
-                task,
-                String.format(
-                        Locale.ROOT,
-                        "{\"kind\":\"pivot\",\"owner\":{\"kind\":\"FeatureView\",\"namespace\":"
-                                + "\"bench\",\"name\":\"events\"},\"asOf\":\"2026-11-21\","
-                                + "\"entity\":\"user_id\",\"source\":{\"uri\":\"%s\","
-                                + "\"format\":\"parquet\",\"successMarker\":\"_SUCCESS\"},"
-                                + "\"window\":{\"from\":\"2026-11-14\",\"to\":\"2026-11-21\"},"
-                                + "\"pivot\":{\"key\":\"event_id\",\"value\":\"cnt\","
-                                + "\"aggregate\":\"sum\",\"prefix\":\"\",\"minEntities\":1,"
-                                + "\"maxFeatures\":0},\"store\":{\"uri\":\"%s\",\"keep\":1},"
-                                + "\"wideExportMaxFeatures\":0}",
-                        input.toUri() + "dt={date}/",
-                        store.toUri()));
-        List<String> pivotCmd =
+        Files.writeString(task, task(input.toUri() + "dt={date}/", store.toUri().toString()));
+        List<String> pivotBase = List.of("java", "-Xmx512m", "-jar", pivotJar.toString());
+        List<String> pivotCmd = new ArrayList<>(pivotBase);
+        pivotCmd.addAll(
                 List.of(
-                        "java",
-                        "-Xmx512m",
-                        "-jar",
-                        pivotJar.toString(),
                         "--task",
                         task.toString(),
                         "--result",
-                        work.resolve("result.json").toString());
+                        work.resolve("result.json").toString()));
         Run mine = Run.of(pivotCmd, work.resolve("pivot.log"), 3600);
         System.out.println(Files.readString(work.resolve("result.json")));
         if (mine.exit != 0) {
@@ -96,6 +81,31 @@ public final class PivotBench {
                 mine.cpuSeconds,
                 mine.peakKb / 1024);
 
+        Run s3 = s3Run(work, input, pivotBase);
+        String s3Figures = "";
+        if (s3 != null) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "mlcycle pivot, S3 source and store: %.2f s wall, %.1f CPU-s, peak RSS %d MB%n",
+                    s3.seconds,
+                    s3.cpuSeconds,
+                    s3.peakKb / 1024);
+            s3Figures =
+                    String.format(
+                            Locale.ROOT,
+                            " s3_seconds=%.2f s3_to_file=%.2f",
+                            s3.seconds,
+                            s3.seconds / mine.seconds);
+        }
+        if ("1".equals(System.getenv("SKIP_SPARK"))) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "BENCH pivot seconds=%.2f%s peak_rss_mb=%d%n",
+                    mine.seconds,
+                    s3Figures,
+                    mine.peakKb / 1024);
+            return;
+        }
         Path sparkOut = work.resolve("spark-out");
         deleteRecursively(sparkOut);
         List<String> sparkCmd = new ArrayList<>(List.of("java", "-Xmx" + sparkHeap));
@@ -142,23 +152,142 @@ public final class PivotBench {
                 Locale.ROOT, "size: events=%d users=%d features=%d%n", events, users, features);
         System.out.printf(
                 Locale.ROOT,
-                "BENCH pivot seconds=%.2f spark_seconds=%s speedup_vs_spark=%s peak_rss_mb=%d%n",
+                "BENCH pivot seconds=%.2f spark_seconds=%s speedup_vs_spark=%s%s peak_rss_mb=%d%n",
                 mine.seconds,
                 sparkSeconds,
                 speedup,
+                s3Figures,
                 mine.peakKb / 1024);
+    }
+
+    /** The pivot task of the benchmark: a week of partitions, sum per (user, event id). */
+    static String task(String sourceUri, String storeUri) {
+        return String.format(
+                Locale.ROOT,
+                "{\"kind\":\"pivot\",\"owner\":{\"kind\":\"FeatureView\",\"namespace\":"
+                        + "\"bench\",\"name\":\"events\"},\"asOf\":\"2026-11-21\","
+                        + "\"entity\":\"user_id\",\"source\":{\"uri\":\"%s\","
+                        + "\"format\":\"parquet\",\"successMarker\":\"_SUCCESS\"},"
+                        + "\"window\":{\"from\":\"2026-11-14\",\"to\":\"2026-11-21\"},"
+                        + "\"pivot\":{\"key\":\"event_id\",\"value\":\"cnt\","
+                        + "\"aggregate\":\"sum\",\"prefix\":\"\",\"minEntities\":1,"
+                        + "\"maxFeatures\":0},\"store\":{\"uri\":\"%s\",\"keep\":1},"
+                        + "\"wideExportMaxFeatures\":0}",
+                sourceUri,
+                storeUri);
+    }
+
+    /**
+     * The same pivot with source and store on a real S3 server (S3Proxy, filesystem backend, in its
+     * own process from {@code S3_CLASSPATH}): partitions are staged to local disk before DuckDB
+     * reads them, the table is uploaded through a staging prefix. Null without a class path.
+     */
+    static Run s3Run(Path work, Path input, List<String> pivotBase) throws Exception {
+        String cp = System.getenv("S3_CLASSPATH");
+        if (cp == null || cp.isBlank()) {
+            return null;
+        }
+        Path s3dir = work.resolve("s3");
+        deleteRecursively(s3dir);
+        Path bucket = s3dir.resolve("bench");
+        try (var walk = Files.walk(input)) {
+            for (Path f : (Iterable<Path>) walk::iterator) {
+                Path to = bucket.resolve("input").resolve(input.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        Process server =
+                new ProcessBuilder(
+                                "java",
+                                "-Xmx512m",
+                                "-cp",
+                                cp,
+                                "io.mlcycle.common.LocalS3",
+                                s3dir.toString(),
+                                "bench",
+                                "bench-secret")
+                        .redirectErrorStream(true)
+                        .start();
+        try {
+            var out =
+                    new java.io.BufferedReader(
+                            new java.io.InputStreamReader(server.getInputStream()));
+            String endpoint = null;
+            for (String line; (line = out.readLine()) != null; ) {
+                if (line.startsWith("endpoint=")) {
+                    endpoint = line.substring("endpoint=".length());
+                    break;
+                }
+            }
+            if (endpoint == null) {
+                throw new IllegalStateException("the S3 server did not start");
+            }
+            Thread drain =
+                    new Thread(
+                            () -> {
+                                try {
+                                    out.transferTo(java.io.Writer.nullWriter());
+                                } catch (IOException ignored) {
+                                    // the server was stopped
+                                }
+                            });
+            drain.setDaemon(true);
+            drain.start();
+            Path task = work.resolve("task-s3.json");
+            Files.writeString(task, task("s3://bench/input/dt={date}/", "s3://bench/store"));
+            List<String> cmd = new ArrayList<>(pivotBase);
+            cmd.addAll(
+                    List.of(
+                            "--task",
+                            task.toString(),
+                            "--result",
+                            work.resolve("result-s3.json").toString()));
+            Path stage = work.resolve("stage");
+            deleteRecursively(stage);
+            Run r =
+                    Run.of(
+                            cmd,
+                            work.resolve("pivot-s3.log"),
+                            3600,
+                            Map.of(
+                                    "MLCYCLE_S3_ENDPOINT",
+                                    endpoint,
+                                    "AWS_ACCESS_KEY_ID",
+                                    "bench",
+                                    "AWS_SECRET_ACCESS_KEY",
+                                    "bench-secret",
+                                    "MLCYCLE_STAGE_DIR",
+                                    stage.toString()));
+            System.out.println(Files.readString(work.resolve("result-s3.json")));
+            if (r.exit != 0) {
+                throw new IllegalStateException(
+                        "mlcycle pivot on S3 failed, see " + work.resolve("pivot-s3.log"));
+            }
+            return r;
+        } finally {
+            server.destroy();
+            server.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     /** A child process timed by wall clock, its peak RSS read from /proc (VmHWM) while it runs. */
     record Run(int exit, double seconds, long peakKb, boolean timedOut, double cpuSeconds) {
 
         static Run of(List<String> cmd, Path log, long timeoutSeconds) throws Exception {
+            return of(cmd, log, timeoutSeconds, Map.of());
+        }
+
+        static Run of(List<String> cmd, Path log, long timeoutSeconds, Map<String, String> env)
+                throws Exception {
             long t0 = System.nanoTime();
-            Process p =
-                    new ProcessBuilder(cmd)
-                            .redirectErrorStream(true)
-                            .redirectOutput(log.toFile())
-                            .start();
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
             Path status = Path.of("/proc/" + p.pid() + "/status");
             long peak = 0;
             double cpu = 0;

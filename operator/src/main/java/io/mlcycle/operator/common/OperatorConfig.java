@@ -21,6 +21,9 @@ public interface OperatorConfig {
     /** FeatureViews with engine spark. */
     Spark spark();
 
+    /** Object storage every runtime pod may read and write (s3:// URIs). */
+    Storage storage();
+
     /** Root URI of model artifacts: {@code <modelsUri>/<model>/v<N>/}. */
     @WithDefault("file:///data/models/")
     String modelsUri();
@@ -66,6 +69,37 @@ public interface OperatorConfig {
          */
         @WithDefault("86400")
         long jobTtlSeconds();
+    }
+
+    /** Object storage settings. */
+    interface Storage {
+        S3 s3();
+    }
+
+    /**
+     * How runtime pods reach s3:// URIs (any S3-compatible store). Unset fields fall back to the
+     * AWS SDK's defaults (region and credentials chain: pod identity, instance profile).
+     */
+    interface S3 {
+        /** Endpoint override for S3-compatible servers (MinIO, Ceph, GCS/Azure gateways). */
+        Optional<String> endpoint();
+
+        Optional<String> region();
+
+        /** Path-style addressing (default: true when an endpoint is set). */
+        Optional<Boolean> pathStyle();
+
+        /**
+         * Secret (in each resource's namespace) holding the access keys; its name, never its value,
+         * appears in conditions.
+         */
+        Optional<String> credentialsSecret();
+
+        @WithDefault("AWS_ACCESS_KEY_ID")
+        String accessKeyIdKey();
+
+        @WithDefault("AWS_SECRET_ACCESS_KEY")
+        String secretAccessKeyKey();
     }
 
     /** Data volume. */

@@ -93,6 +93,7 @@ public class RuntimeJobs {
                         .withValue(TaskJson.write(task))
                         .build());
         env.addAll(extraEnv == null ? List.of() : extraEnv);
+        env.addAll(storageEnv());
         ContainerBuilder container =
                 new ContainerBuilder()
                         .withName(CONTAINER)
@@ -119,6 +120,53 @@ public class RuntimeJobs {
                 .withLabels(RuntimeObjects.labels(owner, runtime))
                 .endMetadata()
                 .withSpec(pod.withContainers(built).build())
+                .build();
+    }
+
+    /**
+     * The S3 settings of {@code mlcycle.storage.s3} as the env the runtimes read ({@code
+     * MLCYCLE_S3_*}); the keys come from the credentials Secret by reference, only its name is
+     * passed as a value (for error messages).
+     */
+    List<EnvVar> storageEnv() {
+        OperatorConfig.S3 s3 = config.storage().s3();
+        List<EnvVar> env = new ArrayList<>();
+        s3.endpoint()
+                .filter(v -> !v.isBlank())
+                .ifPresent(v -> env.add(value("MLCYCLE_S3_ENDPOINT", v)));
+        s3.region()
+                .filter(v -> !v.isBlank())
+                .ifPresent(v -> env.add(value("MLCYCLE_S3_REGION", v)));
+        s3.pathStyle().ifPresent(v -> env.add(value("MLCYCLE_S3_PATH_STYLE", v.toString())));
+        s3.credentialsSecret()
+                .filter(v -> !v.isBlank())
+                .ifPresent(
+                        secret -> {
+                            env.add(value("MLCYCLE_S3_CREDENTIALS_SECRET", secret));
+                            env.add(secretEnv("AWS_ACCESS_KEY_ID", secret, s3.accessKeyIdKey()));
+                            env.add(
+                                    secretEnv(
+                                            "AWS_SECRET_ACCESS_KEY",
+                                            secret,
+                                            s3.secretAccessKeyKey()));
+                        });
+        return env;
+    }
+
+    private static EnvVar value(String name, String value) {
+        return new EnvVarBuilder().withName(name).withValue(value).build();
+    }
+
+    /** An env var read from one key of a Secret (the value never enters the pod spec). */
+    public static EnvVar secretEnv(String name, String secret, String key) {
+        return new EnvVarBuilder()
+                .withName(name)
+                .withNewValueFrom()
+                .withNewSecretKeyRef()
+                .withName(secret)
+                .withKey(key)
+                .endSecretKeyRef()
+                .endValueFrom()
                 .build();
     }
 

@@ -1,11 +1,11 @@
 package io.mlcycle.operator.featureview;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.Durations;
+import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Task;
@@ -99,6 +99,29 @@ public final class PivotTasks {
         if (spec.spark != null) {
             checkSpark(spec);
         }
+        if (spec.engine == FeatureViewSpec.Engine.spark) {
+            noS3ForSpark(spec.source.uri, "spec.source.uri");
+            noS3ForSpark(spec.store.uri, "spec.store.uri");
+            if (spec.filters != null && spec.filters.excludeEntities != null) {
+                for (int i = 0; i < spec.filters.excludeEntities.size(); i++) {
+                    noS3ForSpark(
+                            spec.filters.excludeEntities.get(i).uri,
+                            "spec.filters.excludeEntities[" + i + "].uri");
+                }
+            }
+        }
+    }
+
+    /** The Spark engine's executors read the shared volume; s3a is not wired yet. */
+    private static void noS3ForSpark(String uri, String field) {
+        if (uri != null && uri.startsWith("s3://")) {
+            throw new IllegalArgumentException(
+                    field
+                            + " '"
+                            + uri
+                            + "': engine spark reads and writes file:// only; use engine duckdb"
+                            + " for s3:// URIs");
+        }
     }
 
     /** Smallest JVM heap Spark starts a driver or executor with (it reserves 300 MiB × 1.5). */
@@ -177,7 +200,7 @@ public final class PivotTasks {
             return List.of();
         }
         return List.of(
-                secretEnv(
+                RuntimeJobs.secretEnv(
                         REDIS_PASSWORD_ENV,
                         redis.passwordSecret.name,
                         Defaults.copy(redis.passwordSecret).key));
@@ -266,24 +289,12 @@ public final class PivotTasks {
         List<EnvVar> env = new ArrayList<>();
         if (spec.source != null && spec.source.jdbc != null) {
             FeatureViewSpec.SecretRef ref = Defaults.copy(spec.source.jdbc.credentialsSecret);
-            env.add(secretEnv(JDBC_USER_ENV, ref.name, ref.userKey));
-            env.add(secretEnv(JDBC_PASSWORD_ENV, ref.name, ref.passwordKey));
+            env.add(RuntimeJobs.secretEnv(JDBC_USER_ENV, ref.name, ref.userKey));
+            env.add(RuntimeJobs.secretEnv(JDBC_PASSWORD_ENV, ref.name, ref.passwordKey));
         }
         if (spec.online != null) {
             env.addAll(redisEnv(spec.online.redis));
         }
         return env;
-    }
-
-    private static EnvVar secretEnv(String name, String secret, String key) {
-        return new EnvVarBuilder()
-                .withName(name)
-                .withNewValueFrom()
-                .withNewSecretKeyRef()
-                .withName(secret)
-                .withKey(key)
-                .endSecretKeyRef()
-                .endValueFrom()
-                .build();
     }
 }

@@ -105,7 +105,41 @@ class OperatorWithoutSparkCrdTest {
             public String modelsUri() {
                 return "file:///data/models/";
             }
+
+            public Storage storage() {
+                return noS3();
+            }
         };
+    }
+
+    /** No object storage settings: runtime pods use the SDK's defaults. */
+    static OperatorConfig.Storage noS3() {
+        return () ->
+                new OperatorConfig.S3() {
+                    public Optional<String> endpoint() {
+                        return Optional.empty();
+                    }
+
+                    public Optional<String> region() {
+                        return Optional.empty();
+                    }
+
+                    public Optional<Boolean> pathStyle() {
+                        return Optional.empty();
+                    }
+
+                    public Optional<String> credentialsSecret() {
+                        return Optional.empty();
+                    }
+
+                    public String accessKeyIdKey() {
+                        return "AWS_ACCESS_KEY_ID";
+                    }
+
+                    public String secretAccessKeyKey() {
+                        return "AWS_SECRET_ACCESS_KEY";
+                    }
+                };
     }
 
     @BeforeEach
@@ -204,6 +238,10 @@ class OperatorWithoutSparkCrdTest {
                 new OperatorConfig() {
                     public Images images() {
                         return enabled.images();
+                    }
+
+                    public Storage storage() {
+                        return enabled.storage();
                     }
 
                     public Runtime runtime() {

@@ -46,6 +46,21 @@ class SparkSpecTest {
     }
 
     @Test
+    void s3UrisAreRefusedForTheSparkEngineNamingTheField() {
+        FeatureViewSpec spec = spark();
+        spec.store.uri = "s3://lake/features/x/";
+        assertThat(PivotTasks.invalid(spec))
+                .hasValueSatisfying(
+                        m ->
+                                assertThat(m)
+                                        .startsWith("spec.store.uri 's3://lake/features/x/'")
+                                        .contains("engine spark reads and writes file:// only"));
+        spec.engine = FeatureViewSpec.Engine.duckdb;
+        spec.spark = null;
+        assertThat(PivotTasks.invalid(spec)).isEmpty();
+    }
+
+    @Test
     void memoryIsReadInSparksUnits() {
         assertThat(PivotTasks.sparkMemory("512", "f")).isEqualTo(512);
         assertThat(PivotTasks.sparkMemory("524288k", "f")).isEqualTo(512);

@@ -3,7 +3,10 @@ package io.mlcycle.common;
 import java.net.URI;
 import java.nio.file.Path;
 
-/** Data lives under URIs; today only {@code file://} (a volume mounted into every pod). */
+/**
+ * Data lives under URIs: {@code file://} (a volume mounted into every pod) or {@code s3://} (staged
+ * to the pod's local disk by {@link Storage}).
+ */
 public final class Uris {
 
     /**
@@ -18,6 +21,8 @@ public final class Uris {
 
     /**
      * The local path of a {@code file:} URI (or a plain absolute path), naming the field on error.
+     * An {@code s3://} URI is downloaded first (see {@link Storage#stage}): use this for inputs
+     * only.
      */
     public static Path toPath(String uri, String field) {
         if (uri == null || uri.isBlank()) {
@@ -26,13 +31,10 @@ public final class Uris {
         if (uri.startsWith("/")) {
             return rooted(uri);
         }
-        URI parsed;
-        try {
-            parsed = URI.create(uri);
-        } catch (IllegalArgumentException e) {
-            throw TaskFailure.invalid(
-                    "InvalidUri", field + " '" + uri + "' is not a URI: " + e.getMessage());
+        if (Storage.isS3(uri)) {
+            return Storage.stage(uri, field);
         }
+        URI parsed = parse(uri, field);
         if (!"file".equals(parsed.getScheme())) {
             throw TaskFailure.invalid(
                     "UnsupportedScheme",
@@ -41,9 +43,19 @@ public final class Uris {
                             + uri
                             + "' uses scheme '"
                             + parsed.getScheme()
-                            + "'; only file:// is supported");
+                            + "'; only file:// and s3:// are supported");
         }
         return rooted(parsed.getPath());
+    }
+
+    /** {@code uri} parsed, naming {@code field} when it is not a URI. */
+    static URI parse(String uri, String field) {
+        try {
+            return URI.create(uri);
+        } catch (IllegalArgumentException e) {
+            throw TaskFailure.invalid(
+                    "InvalidUri", field + " '" + uri + "' is not a URI: " + e.getMessage());
+        }
     }
 
     private static Path rooted(String path) {

@@ -20,6 +20,10 @@ import java.util.stream.Stream;
  * {@code _SUCCESS} marker exists. A version is built in a hidden temporary directory and renamed
  * into place, marker last, so readers never see half a version and a failed run never touches the
  * last good one.
+ *
+ * <p>On {@code s3://} the store is remote: versions are built in a local mirror directory and
+ * published with {@link ObjectDirs#publish} (staging prefix, marker last); listing, pruning and
+ * reading earlier versions go to the bucket.
  */
 public final class VersionedStore {
 
@@ -27,9 +31,43 @@ public final class VersionedStore {
     private static final String PREFIX = "asOf=";
 
     private final Path root;
+    private final ObjectDirs.Location remote;
 
     public VersionedStore(Path root) {
+        this(root, null);
+    }
+
+    private VersionedStore(Path root, ObjectDirs.Location remote) {
         this.root = root;
+        this.remote = remote;
+    }
+
+    /** The store of a {@code file://} or {@code s3://} URI, naming {@code field} on error. */
+    public static VersionedStore open(String uri, String field) {
+        if (Storage.isS3(uri)) {
+            return new VersionedStore(Storage.localMirror(uri), Storage.locate(uri, field));
+        }
+        return new VersionedStore(Uris.toPath(uri, field));
+    }
+
+    /** The URI of a version, ending in '/', as summaries report it. */
+    public String versionUri(String asOf) {
+        if (remote != null) {
+            return remote.child(PREFIX + asOf).uri() + "/";
+        }
+        return Uris.fileUri(versionDir(asOf), true);
+    }
+
+    /**
+     * A local copy of one file of a complete version ({@code versionDir(asOf)/name}), downloaded
+     * first when the store is remote.
+     */
+    public Path fetch(String asOf, String name) {
+        if (remote == null) {
+            return versionDir(asOf).resolve(name);
+        }
+        return Storage.stage(
+                remote.child(PREFIX + asOf).child(name).uri(), "store version " + asOf);
     }
 
     public Path root() {
@@ -51,6 +89,9 @@ public final class VersionedStore {
      * directory of the same date only after the new one is complete, then writes the marker.
      */
     public Path publish(Path staging, String asOf) throws IOException {
+        if (remote != null) {
+            ObjectDirs.publish(staging, remote.child(PREFIX + asOf), SUCCESS);
+        }
         Path target = versionDir(asOf);
         Path old = null;
         if (Files.exists(target)) {
@@ -67,6 +108,17 @@ public final class VersionedStore {
 
     /** Dates of complete versions, newest first. */
     public List<String> completeVersions() {
+        if (remote != null) {
+            try {
+                return ObjectDirs.markedChildren(remote, SUCCESS).stream()
+                        .filter(n -> n.startsWith(PREFIX))
+                        .map(n -> n.substring(PREFIX.length()))
+                        .sorted(Comparator.reverseOrder())
+                        .toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
         if (!Files.isDirectory(root)) {
             return List.of();
         }
@@ -98,6 +150,9 @@ public final class VersionedStore {
         }
         List<String> versions = completeVersions();
         for (String v : versions.subList(Math.min(keep, versions.size()), versions.size())) {
+            if (remote != null) {
+                ObjectDirs.retract(remote.child(PREFIX + v), SUCCESS);
+            }
             deleteRecursively(versionDir(v));
             removed.add(v);
         }

@@ -1,5 +1,6 @@
 package io.mlcycle.pivot;
 
+import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
 import io.mlcycle.task.PivotTask;
@@ -13,6 +14,10 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -64,8 +69,8 @@ public final class Partitions {
         String format = format(source.format());
         String marker = blankToNull(source.successMarker());
         if (!source.uri().contains(DATE)) {
-            Path path = Uris.toPath(source.uri(), "source.uri");
-            if (!ready(path, marker)) {
+            Path path = readyPath(source.uri(), marker);
+            if (path == null) {
                 throw new TaskFailure(
                         Summary.Outcome.WaitingForData,
                         "WaitingForData",
@@ -82,10 +87,12 @@ public final class Partitions {
         List<String> missing = new ArrayList<>();
         List<String> missingUris = new ArrayList<>();
         List<Path> files = new ArrayList<>();
-        for (String date : dates) {
+        List<Path> ready = readyPaths(source.uri(), dates, marker);
+        for (int i = 0; i < dates.size(); i++) {
+            String date = dates.get(i);
             String uri = source.uri().replace(DATE, date);
-            Path path = Uris.toPath(uri, "source.uri");
-            if (ready(path, marker)) {
+            Path path = ready.get(i);
+            if (path != null) {
                 files.addAll(files(path, format));
             } else {
                 missing.add(date);
@@ -120,6 +127,66 @@ public final class Partitions {
                     "source.format '" + format + "' is not supported; use parquet or csv");
         }
         return f;
+    }
+
+    /**
+     * {@link #readyPath} of every date, in order; on S3 up to {@value #S3_PARALLEL} partitions are
+     * checked and staged at once (each is a few round trips and a download).
+     */
+    private static List<Path> readyPaths(String template, List<String> dates, String marker) {
+        if (!Storage.isS3(template) || dates.size() == 1) {
+            List<Path> out = new ArrayList<>();
+            for (String d : dates) {
+                out.add(readyPath(template.replace(DATE, d), marker));
+            }
+            return out;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(S3_PARALLEL, dates.size()));
+        try {
+            List<Future<Path>> futures = new ArrayList<>();
+            for (String d : dates) {
+                futures.add(pool.submit(() -> readyPath(template.replace(DATE, d), marker)));
+            }
+            List<Path> out = new ArrayList<>();
+            for (Future<Path> f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while staging the source", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static final int S3_PARALLEL = 8;
+
+    /**
+     * The local path of a ready partition, or null. On S3 the marker is looked up in the bucket
+     * before anything is downloaded; a marker found there means the data was complete before it.
+     */
+    private static Path readyPath(String uri, String marker) {
+        if (Storage.isS3(uri)) {
+            if (marker != null) {
+                String dir = uri.endsWith("/") ? uri : uri + "/";
+                boolean object = !uri.endsWith("/") && Storage.exists(uri, "source.uri");
+                String markerUri =
+                        object ? uri.substring(0, uri.lastIndexOf('/') + 1) + marker : dir + marker;
+                if (!Storage.exists(markerUri, "source.uri")) {
+                    return null;
+                }
+            }
+            Path path = Uris.toPath(uri, "source.uri");
+            return Files.exists(path) ? path : null;
+        }
+        Path path = Uris.toPath(uri, "source.uri");
+        return ready(path, marker) ? path : null;
     }
 
     private static boolean ready(Path path, String marker) {

@@ -111,7 +111,7 @@ public final class PivotRunner {
         checkTask(task);
         OnlineWrite.check(task);
         String asOf = task.asOf();
-        VersionedStore store = new VersionedStore(Uris.toPath(task.store().uri(), "store.uri"));
+        VersionedStore store = VersionedStore.open(task.store().uri(), "store.uri");
         boolean jdbc = task.source().jdbc() != null;
         Partitions.Resolved resolved =
                 jdbc ? null : Partitions.resolve(task.source(), task.window());
@@ -134,8 +134,7 @@ public final class PivotRunner {
             if (!pruned.isEmpty()) {
                 details.put("pruned", pruned);
             }
-            Summary offline =
-                    Summary.succeeded(Uris.fileUri(published, true), r.figures(), details);
+            Summary offline = Summary.succeeded(store.versionUri(asOf), r.figures(), details);
             // after the publish: an online failure reports, it never undoes the offline table
             return task.online() == null
                     ? offline
@@ -692,8 +691,8 @@ public final class PivotRunner {
         if (prev.isEmpty()) {
             return null;
         }
-        Path dir = store.versionDir(prev.get());
-        return Files.exists(dir.resolve(FeatureCatalog.FILE)) ? FeatureCatalog.read(dir) : null;
+        Path file = store.fetch(prev.get(), FeatureCatalog.FILE);
+        return Files.exists(file) ? FeatureCatalog.read(file.getParent()) : null;
     }
 
     /** An in-memory DuckDB with this runner's memory limit and threads, spilling to {@code tmp}. */

@@ -41,8 +41,12 @@ final class BatchScore {
         if (task.features() == null || task.features().isEmpty()) {
             throw TaskFailure.invalid("NoFeatures", "features is empty: nothing to score");
         }
-        Path out = Uris.toPath(task.outputUri(), "outputUri");
-        String dirName = out.getFileName() == null ? "" : out.getFileName().toString();
+        if (task.outputUri() == null || task.outputUri().isBlank()) {
+            throw TaskFailure.invalid("MissingUri", "outputUri is empty");
+        }
+        String outUri = task.outputUri().replaceAll("/+$", "");
+        String parentUri = outUri.substring(0, Math.max(0, outUri.lastIndexOf('/')));
+        String dirName = outUri.substring(outUri.lastIndexOf('/') + 1);
         var m = AS_OF_DIR.matcher(dirName);
         if (!m.matches()) {
             throw TaskFailure.invalid(
@@ -104,7 +108,7 @@ final class BatchScore {
         long tRead = System.nanoTime();
         float[] scores = artifact.predict(rows);
         long tScore = System.nanoTime();
-        VersionedStore store = new VersionedStore(out.getParent());
+        VersionedStore store = VersionedStore.open(parentUri, "outputUri");
         Path staging = null;
         try {
             staging = store.stage(asOf);
@@ -114,10 +118,13 @@ final class BatchScore {
             if (staging != null) {
                 VersionedStore.discard(staging);
             }
+            if (e instanceof TaskFailure f) {
+                throw f;
+            }
             throw new TaskFailure(
                     Summary.Outcome.Failed,
                     "WriteFailed",
-                    "cannot write scores to " + out + ": " + e.getMessage());
+                    "cannot write scores to " + task.outputUri() + ": " + e.getMessage());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         long positives = 0;
@@ -135,7 +142,7 @@ final class BatchScore {
         figures.put("seconds", Math.round(seconds * 1000) / 1000.0);
         figures.put("readSeconds", Math.round((tRead - t0) / 1e6) / 1000.0);
         figures.put("scoreSeconds", Math.round((tScore - tRead) / 1e6) / 1000.0);
-        return Summary.succeeded(Uris.fileUri(store.versionDir(asOf), true), figures, null);
+        return Summary.succeeded(store.versionUri(asOf), figures, null);
     }
 
     private static void write(Path file, String[] entities, float[] scores) throws IOException {

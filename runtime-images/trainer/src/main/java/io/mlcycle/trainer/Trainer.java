@@ -1,7 +1,9 @@
 package io.mlcycle.trainer;
 
 import io.mlcycle.common.ArtifactDigest;
+import io.mlcycle.common.ObjectDirs;
 import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
@@ -82,7 +84,10 @@ public final class Trainer {
         if (t.model() == null || t.model().isBlank()) {
             throw TaskFailure.invalid("MissingModel", "model is empty");
         }
-        Path out = Uris.toPath(t.outputUri(), "outputUri");
+        Path out =
+                Storage.isS3(t.outputUri())
+                        ? Storage.localMirror(t.outputUri())
+                        : Uris.toPath(t.outputUri(), "outputUri");
         refuseIfPublished(out, t.outputUri());
         boolean auto =
                 t.algorithm() == null
@@ -524,7 +529,11 @@ public final class Trainer {
             sel.put("logLoss", sm.get("logLoss"));
             details.put("selected", sel);
         }
-        return Summary.succeeded(Uris.fileUri(out, true), figures, details);
+        String published =
+                Storage.isS3(t.outputUri())
+                        ? t.outputUri().replaceAll("/+$", "") + "/"
+                        : Uris.fileUri(out, true);
+        return Summary.succeeded(published, figures, details);
     }
 
     /** How importance is computed for a model of {@code algorithm}. */
@@ -659,6 +668,12 @@ public final class Trainer {
                 }
                 throw e;
             }
+            if (Storage.isS3(outputUri)) {
+                // the local copy is complete; the bucket's version counts once its marker lands
+                refuseIfPublished(out, outputUri);
+                ObjectDirs.publish(
+                        out, Storage.locate(outputUri, "outputUri"), VersionedStore.SUCCESS);
+            }
             return digest;
         } catch (IOException | RuntimeException e) {
             VersionedStore.discard(staging);
@@ -668,6 +683,13 @@ public final class Trainer {
 
     /** A version directory with its marker is a published version: it is never written again. */
     static void refuseIfPublished(Path out, String outputUri) {
+        if (Storage.isS3(outputUri)) {
+            String marker = outputUri.replaceAll("/+$", "") + "/" + VersionedStore.SUCCESS;
+            if (Storage.exists(marker, "outputUri")) {
+                throw alreadyPublished(outputUri);
+            }
+            return;
+        }
         if (Files.exists(out.resolve(VersionedStore.SUCCESS))) {
             throw alreadyPublished(outputUri);
         }

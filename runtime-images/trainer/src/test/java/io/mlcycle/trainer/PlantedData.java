@@ -41,13 +41,23 @@ final class PlantedData {
 
     /** A logistic training of this data into {@code out}: hold-out, SHAP top five. */
     TrainTask logistic(Path out, int version, double learningRate) {
+        return logistic(input(), labels.toString(), out.toUri().toString(), version, learningRate);
+    }
+
+    /** A small logistic training of "returned" by user_id on one table, from and to any URIs. */
+    static TrainTask logistic(
+            FeatureInput features,
+            String labelsUri,
+            String outUri,
+            int version,
+            double learningRate) {
         return new TrainTask(
                 null,
                 "return-predictor",
                 version,
                 "user_id",
-                List.of(input()),
-                new TrainTask.Labels(labels.toString(), "csv", "user_id", "returned"),
+                List.of(features),
+                new TrainTask.Labels(labelsUri, "csv", "user_id", "returned"),
                 "logistic",
                 TrainerTest.hp(List.of(learningRate), 2),
                 new TrainTask.Preprocessing("minmax", 0.95),
@@ -56,7 +66,7 @@ final class PlantedData {
                 null,
                 null,
                 "auc",
-                out.toUri().toString());
+                outUri);
     }
 
     static PlantedData write(Path root, int rows, int features, long seed) throws IOException {

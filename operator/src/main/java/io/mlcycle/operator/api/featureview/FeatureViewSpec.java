@@ -21,6 +21,14 @@ public class FeatureViewSpec {
 
     public static final String CRON_PATTERN =
             "^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\\S+\\s+){4}\\S+)$";
+
+    /**
+     * Every data URI: file:// on the shared volume, or s3://bucket/key in any S3-compatible store
+     * (endpoint, region and credentials Secret are the operator's {@code mlcycle.storage.s3.*}).
+     */
+    public static final String URI_PATTERN =
+            "^(file:/.*|/.*|s3://[a-z0-9][-a-z0-9.]{1,61}[a-z0-9](/.*)?)$";
+
     public static final String DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
     public static final String SPARK_VERSION_PATTERN = "^[0-9]+\\.[0-9]+\\.[0-9]+$";
 
@@ -247,8 +255,9 @@ public class FeatureViewSpec {
     public static class Source {
         @JsonPropertyDescription(
                 "Directory or file URI of one partition with a {date} placeholder, e.g."
-                        + " file:///data/raw/events/dt={date}/")
-        @Pattern("^(file:/|/).*")
+                        + " file:///data/raw/events/dt={date}/ or"
+                        + " s3://bucket/raw/events/dt={date}/")
+        @Pattern(URI_PATTERN)
         public String uri;
 
         @Default("parquet")
@@ -374,8 +383,8 @@ public class FeatureViewSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class EntityList {
         @Required
-        @Pattern("^(file:/|/).*")
-        @JsonPropertyDescription("Parquet or CSV file (or directory) URI.")
+        @Pattern(URI_PATTERN)
+        @JsonPropertyDescription("Parquet or CSV file (or directory) URI: file:// or s3://.")
         public String uri;
 
         @Required
@@ -407,8 +416,8 @@ public class FeatureViewSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Store {
         @Required
-        @Pattern("^(file:/|/).*")
-        @JsonPropertyDescription("Root URI of the dated tables.")
+        @Pattern(URI_PATTERN)
+        @JsonPropertyDescription("Root URI of the dated tables: file:// or s3://bucket/prefix.")
         public String uri;
 
         @Min(1)

@@ -189,7 +189,7 @@ public class ModelDeploymentSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Output {
         @Required
-        @Pattern("^(file:/|/).*")
+        @Pattern(FeatureViewSpec.URI_PATTERN)
         public String uri;
     }
 

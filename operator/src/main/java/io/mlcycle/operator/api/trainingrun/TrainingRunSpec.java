@@ -95,7 +95,7 @@ public class TrainingRunSpec {
 
     @JsonPropertyDescription(
             "Root URI of model artifacts (<uri>/<model>/v<N>/); default: the operator's.")
-    @Pattern("^(file:/|/).*")
+    @Pattern(FeatureViewSpec.URI_PATTERN)
     public String modelsUri;
 
     @Min(0)
@@ -140,7 +140,7 @@ public class TrainingRunSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Labels {
         @Required
-        @Pattern("^(file:/|/).*")
+        @Pattern(FeatureViewSpec.URI_PATTERN)
         @JsonPropertyDescription(
                 "Parquet/CSV file or directory URI; {date} is replaced by the as-of date. A"
                         + " directory holding asOf=<date>/ folders is read at the as-of.")

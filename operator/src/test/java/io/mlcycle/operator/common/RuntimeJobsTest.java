@@ -1,0 +1,55 @@
+package io.mlcycle.operator.common;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What every runtime pod gets from the operator's configuration. */
+class RuntimeJobsTest {
+
+    private static OperatorConfig config(Map<String, String> extra) {
+        Map<String, String> props = new java.util.HashMap<>(extra);
+        props.put("mlcycle.images.pivot", "p");
+        props.put("mlcycle.images.trainer", "t");
+        props.put("mlcycle.images.server", "s");
+        return new io.smallrye.config.SmallRyeConfigBuilder()
+                .withMapping(OperatorConfig.class)
+                .withSources(new io.smallrye.config.PropertiesConfigSource(props, "test", 500))
+                .build()
+                .getConfigMapping(OperatorConfig.class);
+    }
+
+    @Test
+    void s3SettingsReachEveryRuntimePodWithTheKeysOnlyAsSecretReferences() {
+        var env =
+                new RuntimeJobs(
+                                config(
+                                        Map.of(
+                                                "mlcycle.storage.s3.endpoint",
+                                                "http://minio.data:9000",
+                                                "mlcycle.storage.s3.region",
+                                                "eu-west-1",
+                                                "mlcycle.storage.s3.credentials-secret",
+                                                "lake-keys")))
+                        .storageEnv();
+        Map<String, io.fabric8.kubernetes.api.model.EnvVar> byName = new java.util.HashMap<>();
+        env.forEach(e -> byName.put(e.getName(), e));
+        assertThat(byName.get("MLCYCLE_S3_ENDPOINT").getValue())
+                .isEqualTo("http://minio.data:9000");
+        assertThat(byName.get("MLCYCLE_S3_REGION").getValue()).isEqualTo("eu-west-1");
+        assertThat(byName.get("MLCYCLE_S3_CREDENTIALS_SECRET").getValue()).isEqualTo("lake-keys");
+        var key = byName.get("AWS_SECRET_ACCESS_KEY");
+        assertThat(key.getValue()).isNull();
+        assertThat(key.getValueFrom().getSecretKeyRef().getName()).isEqualTo("lake-keys");
+        assertThat(key.getValueFrom().getSecretKeyRef().getKey())
+                .isEqualTo("AWS_SECRET_ACCESS_KEY");
+        assertThat(byName.get("AWS_ACCESS_KEY_ID").getValueFrom().getSecretKeyRef().getKey())
+                .isEqualTo("AWS_ACCESS_KEY_ID");
+
+        assertThat(new RuntimeJobs(config(Map.of())).storageEnv())
+                .as("no settings: the pod uses the SDK's default chain, nothing injected")
+                .isEmpty();
+    }
+}
