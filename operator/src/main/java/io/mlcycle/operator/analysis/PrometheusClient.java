@@ -101,7 +101,7 @@ public class PrometheusClient {
             case "scalar" -> sample(result);
             case "vector" -> {
                 if (!result.isArray() || result.isEmpty()) {
-                    yield QueryResult.inconclusive("query returned no data");
+                    yield QueryResult.inconclusive(QueryResult.NO_DATA);
                 }
                 if (result.size() > 1) {
                     yield QueryResult.inconclusive(

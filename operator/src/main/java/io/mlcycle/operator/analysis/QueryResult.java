@@ -9,6 +9,14 @@ public sealed interface QueryResult {
     /** No usable number: empty result, NaN, an error from Prometheus, or no answer at all. */
     record Inconclusive(String reason) implements QueryResult {}
 
+    /** The reason of a query that matched no series. */
+    String NO_DATA = "query returned no data";
+
+    /** True for a query that matched no series (Prometheus answered, nothing to count). */
+    static boolean isNoData(QueryResult r) {
+        return r instanceof Inconclusive i && NO_DATA.equals(i.reason());
+    }
+
     static QueryResult value(double v) {
         return Double.isNaN(v) ? new Inconclusive("query returned NaN") : new Value(v);
     }

@@ -363,7 +363,14 @@ final class CanaryRollout {
                                                     m.query, name, ns, c.stableVersion))
                             : null;
             measured.add(
-                    new AnalysisStep.Measured(m.name, m.min, m.max, canary, stable, tolerance));
+                    new AnalysisStep.Measured(
+                            m.name,
+                            m.min,
+                            m.max,
+                            canary,
+                            stable,
+                            tolerance,
+                            r.analysis().samples(rb, m, name, ns, c.version)));
         }
         return measured;
     }

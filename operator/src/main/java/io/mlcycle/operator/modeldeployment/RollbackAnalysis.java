@@ -74,7 +74,13 @@ public class RollbackAnalysis {
             String query = QueryTemplate.render(m.query, name, ns, version);
             measured.add(
                     new AnalysisStep.Measured(
-                            m.name, m.min, m.max, prometheus.query(rb.prometheus.url, query)));
+                            m.name,
+                            m.min,
+                            m.max,
+                            prometheus.query(rb.prometheus.url, query),
+                            null,
+                            0,
+                            samples(rb, m, name, ns, version)));
         }
         AnalysisStep.Outcome outcome =
                 AnalysisStep.evaluate(
@@ -114,9 +120,27 @@ public class RollbackAnalysis {
         return interval;
     }
 
+    /** The metric's minSamples counted for {@code version}; null when it declares none. */
+    AnalysisStep.Samples samples(
+            ModelDeploymentSpec.Rollback rb,
+            ModelDeploymentSpec.Metric m,
+            String name,
+            String ns,
+            int version) {
+        if (m.minSamples == null) {
+            return null;
+        }
+        return new AnalysisStep.Samples(
+                m.minSamples.count,
+                prometheus.query(
+                        rb.prometheus.url,
+                        QueryTemplate.render(m.minSamples.query, name, ns, version)));
+    }
+
     /**
      * AnalysisInconclusive after a round: True with {@code reason} and the round's reason behind
-     * {@code prefix} when it was inconclusive, else False.
+     * {@code prefix} when it was inconclusive (reason TooFewSamples when only minSamples held it
+     * back), else False.
      */
     static void inconclusiveCondition(
             ModelDeploymentStatus status,
@@ -130,7 +154,7 @@ public class RollbackAnalysis {
                     status,
                     ModelDeploymentReconciler.ANALYSIS_INCONCLUSIVE,
                     true,
-                    reason,
+                    inconclusive.tooFewSamples() ? "TooFewSamples" : reason,
                     prefix + inconclusive.reason(),
                     gen,
                     now);

@@ -46,6 +46,8 @@ class ModelDeploymentRollbackIT {
 
     private static final String NAME = "md-rb";
     private static final String MODEL = "m-rb";
+    private static final String LOW = "md-low";
+    private static final String LOW_MODEL = "m-low";
     private static final Duration INTERVAL = Duration.ofSeconds(2);
 
     @Inject KubernetesClient client;
@@ -65,7 +67,134 @@ class ModelDeploymentRollbackIT {
     }
 
     private ModelDeployment md() {
-        return client.resources(ModelDeployment.class).inNamespace(NS).withName(NAME).get();
+        return md(NAME);
+    }
+
+    private ModelDeployment md(String name) {
+        return client.resources(ModelDeployment.class).inNamespace(NS).withName(name).get();
+    }
+
+    /**
+     * After each analysis round the test moves the operator's clock one interval on, so rounds are
+     * exactly one interval apart however slow this machine is.
+     */
+    private void startTicker(String name) {
+        ticker = Executors.newScheduledThreadPool(2);
+        ticker.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        ModelDeployment m = md(name);
+                        if (m != null
+                                && m.getStatus() != null
+                                && m.getStatus().analysis != null
+                                && !Instant.parse(m.getStatus().analysis.lastRun)
+                                        .isBefore(clock.instant())) {
+                            clock.advance(INTERVAL);
+                        }
+                    } catch (RuntimeException e) {
+                        // the API server is busy; the next tick looks again
+                    }
+                },
+                0,
+                100,
+                TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void lowTrafficIsInconclusiveNeverARollbackUntilMinSamplesAreThere() throws Exception {
+        metrics = MetricsEndpoint.start();
+        for (int actual = 0; actual <= 1; actual++) {
+            metrics.set(MetricsEndpoint.feedback(LOW, 2, 1, actual), 0);
+        }
+        prometheus = PrometheusProcess.start(List.of(metrics.target()));
+
+        version(client, LOW_MODEL, 1, true);
+        version(client, LOW_MODEL, 2, true);
+        ModelDeployment md = deployment(LOW, LOW_MODEL);
+        // Strict on purpose: one failed round rolls back and inconclusive counts as failure; too
+        // few samples still must not.
+        ModelDeploymentSpec.Rollback rb =
+                precisionAnalysis(prometheus.url(), INTERVAL.toSeconds() + "s", 1);
+        rb.inconclusiveIsFailure = true;
+        ModelDeploymentSpec.MinSamples minSamples = new ModelDeploymentSpec.MinSamples();
+        minSamples.count = 100L;
+        minSamples.query =
+                "sum(increase(mlcycle_feedback_total{deployment=\"{{name}}\","
+                        + "version=\"{{version}}\",predicted=\"1\"}[10s]))";
+        rb.metrics.get(0).minSamples = minSamples;
+        md.getSpec().rollback = rb;
+        client.resource(md).create();
+        await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> servingDeployment(client, LOW),
+                        d -> d != null && serveTask(d).version() == 2);
+        markReady(client, LOW);
+
+        // Low traffic: 5 labelled predictions every 2 s (about 25 in the 10 s window), precision
+        // 0.2 — far below min 0.5, but too few samples to judge.
+        startTicker(LOW);
+        var low =
+                ticker.scheduleAtFixedRate(
+                        () -> {
+                            metrics.add(MetricsEndpoint.feedback(LOW, 2, 1, 1), 1);
+                            metrics.add(MetricsEndpoint.feedback(LOW, 2, 1, 0), 4);
+                        },
+                        0,
+                        2000,
+                        TimeUnit.MILLISECONDS);
+        ModelDeployment gated =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(
+                                () -> md(LOW),
+                                m ->
+                                        m.getStatus() != null
+                                                && m.getStatus().analysis != null
+                                                && m.getStatus().analysis.metrics.stream()
+                                                        .anyMatch(
+                                                                r ->
+                                                                        r.samples != null
+                                                                                && r.samples > 0
+                                                                                && r.missingSamples
+                                                                                        != null));
+        Instant since = Instant.parse(gated.getStatus().analysis.lastRun);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> Instant.parse(md(LOW).getStatus().analysis.lastRun),
+                        t -> !t.isBefore(since.plus(INTERVAL.multipliedBy(4))));
+        ModelDeploymentStatus status = md(LOW).getStatus();
+        assertThat(status.rollbacks).isEmpty();
+        assertThat(status.currentVersion).isEqualTo(2);
+        assertThat(status.analysis.verdict).isEqualTo("Inconclusive");
+        assertThat(status.analysis.consecutiveFailures).isZero();
+        ModelDeploymentStatus.MetricResult precision = status.analysis.metrics.get(0);
+        assertThat(precision.samples).isLessThan(100);
+        assertThat(precision.missingSamples).isEqualTo(100 - precision.samples);
+        assertThat(precision.message).contains("missing before it is judged");
+        Condition inconclusive = condition(status, "AnalysisInconclusive").orElseThrow();
+        assertThat(inconclusive.getStatus()).isEqualTo("True");
+        assertThat(inconclusive.getReason()).isEqualTo("TooFewSamples");
+        assertThat(inconclusive.getMessage()).contains("of 100 samples");
+        assertThat(serveTask(servingDeployment(client, LOW)).version()).isEqualTo(2);
+
+        // The same precision with enough traffic is judged, and rolls back.
+        low.cancel(false);
+        ticker.scheduleAtFixedRate(
+                () -> {
+                    metrics.add(MetricsEndpoint.feedback(LOW, 2, 1, 1), 1);
+                    metrics.add(MetricsEndpoint.feedback(LOW, 2, 1, 0), 4);
+                },
+                0,
+                200,
+                TimeUnit.MILLISECONDS);
+        ModelDeployment rolled =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> md(LOW), m -> !m.getStatus().rollbacks.isEmpty());
+        RollbackRecord record = rolled.getStatus().rollbacks.get(0);
+        assertThat(record.metric).isEqualTo("online-precision");
+        assertThat(record.value).isBetween(0.15, 0.25);
     }
 
     @Test
@@ -96,28 +225,8 @@ class ModelDeploymentRollbackIT {
                         d -> d != null && serveTask(d).version() == 2);
         markReady(client, NAME);
 
-        // Time: after each analysis round the test moves the operator's clock one interval on, so
-        // rounds are exactly one interval apart however slow this machine is. Feedback: 1 in 5
-        // positive predictions of version 2 turn out right.
-        ticker = Executors.newScheduledThreadPool(2);
-        ticker.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        ModelDeployment m = md();
-                        if (m != null
-                                && m.getStatus() != null
-                                && m.getStatus().analysis != null
-                                && !Instant.parse(m.getStatus().analysis.lastRun)
-                                        .isBefore(clock.instant())) {
-                            clock.advance(INTERVAL);
-                        }
-                    } catch (RuntimeException e) {
-                        // the API server is busy; the next tick looks again
-                    }
-                },
-                0,
-                100,
-                TimeUnit.MILLISECONDS);
+        // Feedback: 1 in 5 positive predictions of version 2 turn out right.
+        startTicker(NAME);
         ticker.scheduleAtFixedRate(
                 () -> {
                     metrics.add(MetricsEndpoint.feedback(NAME, 2, 1, 1), 1);

@@ -244,6 +244,29 @@ public class ModelDeploymentSpec {
 
         @JsonPropertyDescription("Fails above this.")
         public Double max;
+
+        @JsonPropertyDescription(
+                "Samples the value needs before it is judged: below minSamples.count the metric"
+                        + " is Inconclusive (never a failure, even with inconclusiveIsFailure) and"
+                        + " status says how many samples are missing.")
+        public MinSamples minSamples;
+    }
+
+    /** How many samples a metric needs and the PromQL that counts them. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class MinSamples {
+        @Required
+        @Min(1)
+        @JsonPropertyDescription("Samples needed before the metric is judged.")
+        public Long count;
+
+        @Required
+        @JsonPropertyDescription(
+                "PromQL returning the number of samples behind the metric's value (e.g."
+                        + " sum(increase(mlcycle_feedback_total{deployment=\"{{name}}\","
+                        + "version=\"{{version}}\"}[10m]))); {{name}}, {{namespace}} and"
+                        + " {{version}} are replaced.")
+        public String query;
     }
 
     /** Notification target. */

@@ -169,6 +169,13 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         public String verdict;
 
         public String message;
+
+        @JsonPropertyDescription("Samples counted by the metric's minSamples.query.")
+        public Long samples;
+
+        @JsonPropertyDescription(
+                "Samples still missing before the metric is judged (minSamples.count - samples).")
+        public Long missingSamples;
     }
 
     /** A rollback. */
