@@ -182,6 +182,10 @@ public final class AnalysisStep {
         } else {
             r.verdict = PASSED;
         }
+        String detail = ((QueryResult.Value) m.result()).detail();
+        if (detail != null) {
+            r.message = r.message == null ? detail : r.message + "; " + detail;
+        }
         return r;
     }
 

@@ -3,8 +3,15 @@ package io.mlcycle.operator.analysis;
 /** What one PromQL query gave: a number, or a reason why there is none. */
 public sealed interface QueryResult {
 
-    /** A single finite-or-infinite number (never NaN). */
-    record Value(double value) implements QueryResult {}
+    /**
+     * A single finite-or-infinite number (never NaN); {@code detail} says what is behind it for
+     * people (a built-in metric's most drifted features), or null.
+     */
+    record Value(double value, String detail) implements QueryResult {
+        public Value(double value) {
+            this(value, null);
+        }
+    }
 
     /** No usable number: empty result, NaN, an error from Prometheus, or no answer at all. */
     record Inconclusive(String reason) implements QueryResult {}

@@ -3,7 +3,9 @@ package io.mlcycle.operator.modeldeployment;
 import io.mlcycle.operator.analysis.AnalysisStep;
 import io.mlcycle.operator.analysis.Decision;
 import io.mlcycle.operator.analysis.PrometheusClient;
+import io.mlcycle.operator.analysis.QueryResult;
 import io.mlcycle.operator.analysis.QueryTemplate;
+import io.mlcycle.operator.analysis.Skew;
 import io.mlcycle.operator.analysis.WebhookNotifier;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
@@ -35,6 +37,9 @@ public class RollbackAnalysis {
     private static final Logger LOG = Logger.getLogger(RollbackAnalysis.class);
 
     @Inject EventRecorder events;
+
+    /** The range a built-in metric judges when the spec names none. */
+    static final String DEFAULT_WINDOW = "10m";
 
     private final PrometheusClient prometheus = new PrometheusClient(Duration.ofSeconds(5));
     private final WebhookNotifier webhook = new WebhookNotifier(Duration.ofSeconds(5));
@@ -71,13 +76,12 @@ public class RollbackAnalysis {
         String ns = md.getMetadata().getNamespace();
         List<AnalysisStep.Measured> measured = new ArrayList<>();
         for (ModelDeploymentSpec.Metric m : rb.metrics) {
-            String query = QueryTemplate.render(m.query, name, ns, version);
             measured.add(
                     new AnalysisStep.Measured(
                             m.name,
                             m.min,
                             m.max,
-                            prometheus.query(rb.prometheus.url, query),
+                            measure(rb, m, name, ns, version),
                             null,
                             0,
                             samples(rb, m, name, ns, version)));
@@ -118,6 +122,49 @@ public class RollbackAnalysis {
                     : interval;
         }
         return interval;
+    }
+
+    /** What the metric gives for {@code version}: its query's value, or a built-in's. */
+    QueryResult measure(
+            ModelDeploymentSpec.Rollback rb,
+            ModelDeploymentSpec.Metric m,
+            String name,
+            String ns,
+            int version) {
+        if (ModelDeploymentSpec.Metric.SKEW.equals(m.builtin)) {
+            String selector = "{deployment=\"{{name}}\",version=\"{{version}}\"}";
+            PrometheusClient.Vector served =
+                    prometheus.queryVector(
+                            rb.prometheus.url,
+                            QueryTemplate.render(
+                                    "sum by (feature, bin) (increase(mlcycle_feature_bin_total"
+                                            + selector
+                                            + "["
+                                            + (m.window == null ? DEFAULT_WINDOW : m.window)
+                                            + "]))",
+                                    name,
+                                    ns,
+                                    version));
+            if (served.failure() != null) {
+                return served.failure();
+            }
+            PrometheusClient.Vector training =
+                    prometheus.queryVector(
+                            rb.prometheus.url,
+                            QueryTemplate.render(
+                                    "max by (feature, bin) (mlcycle_feature_training_share"
+                                            + selector
+                                            + ")",
+                                    name,
+                                    ns,
+                                    version));
+            if (training.failure() != null) {
+                return training.failure();
+            }
+            return Skew.judge(served.series(), training.series());
+        }
+        return prometheus.query(
+                rb.prometheus.url, QueryTemplate.render(m.query, name, ns, version));
     }
 
     /** The metric's minSamples counted for {@code version}; null when it declares none. */

@@ -22,8 +22,8 @@ final class SpecChecks {
             VersionResolver.resolve(spec.model, spec.version, List.of());
             if (spec.rollback != null) {
                 Durations.parse(spec.rollback.interval, "spec.rollback.interval");
-                for (ModelDeploymentSpec.Metric m : spec.rollback.metrics) {
-                    QueryTemplate.render(m.query, "n", "ns", 1);
+                for (int i = 0; i < spec.rollback.metrics.size(); i++) {
+                    checkMetric(spec.rollback.metrics.get(i), "spec.rollback.metrics[" + i + "]");
                 }
             }
             if (spec.online != null) {
@@ -38,6 +38,25 @@ final class SpecChecks {
         }
     }
 
+    private static void checkMetric(ModelDeploymentSpec.Metric m, String field) {
+        if ((m.query == null) == (m.builtin == null)) {
+            throw new IllegalArgumentException(field + ": needs exactly one of query or builtin");
+        }
+        if (m.builtin != null && !ModelDeploymentSpec.Metric.SKEW.equals(m.builtin)) {
+            throw new IllegalArgumentException(
+                    field + ".builtin '" + m.builtin + "' is not a built-in metric (skew)");
+        }
+        if (m.query != null) {
+            QueryTemplate.render(m.query, "n", "ns", 1);
+        }
+        if (m.window != null) {
+            Durations.parse(m.window, field + ".window");
+        }
+        if (m.minSamples != null) {
+            QueryTemplate.render(m.minSamples.query, "n", "ns", 1);
+        }
+    }
+
     private static void checkCanary(ModelDeploymentSpec spec) {
         if (spec.rollback == null) {
             throw new IllegalArgumentException(
@@ -47,7 +66,9 @@ final class SpecChecks {
         CanaryPlan.check(spec.rollout.canary);
         Durations.parse(spec.rollout.canary.stepInterval, "spec.rollout.canary.stepInterval");
         for (int i = 0; i < spec.rollback.metrics.size(); i++) {
-            if (!QueryTemplate.uses(spec.rollback.metrics.get(i).query, "version")) {
+            ModelDeploymentSpec.Metric m = spec.rollback.metrics.get(i);
+            // a built-in metric selects the version itself
+            if (m.builtin == null && !QueryTemplate.uses(m.query, "version")) {
                 throw new IllegalArgumentException(
                         "spec.rollback.metrics["
                                 + i

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -195,6 +196,112 @@ class ModelDeploymentRollbackIT {
         RollbackRecord record = rolled.getStatus().rollbacks.get(0);
         assertThat(record.metric).isEqualTo("online-precision");
         assertThat(record.value).isBetween(0.15, 0.25);
+    }
+
+    private static String featureSeries(String metric, String name, String feature, String bin) {
+        return metric
+                + "{deployment=\""
+                + name
+                + "\",version=\"2\",feature=\""
+                + feature
+                + "\",bin=\""
+                + bin
+                + "\"}";
+    }
+
+    @Test
+    void servedFeaturesDriftingFromTrainingFireSkewAndRollBackNamingThem() throws Exception {
+        String name = "md-skew";
+        String[] bins = {"absent", "0", "1", "2"};
+        double[] trainingShares = {0.4, 0.2, 0.2, 0.2};
+        // per 10 rows served: e1 and e2 as in training, e0 always in the top bin, e3 never sent
+        Map<String, double[]> perTick =
+                Map.of(
+                        "events/e0", new double[] {0, 0, 0, 10},
+                        "events/e1", new double[] {4, 2, 2, 2},
+                        "events/e2", new double[] {4, 2, 2, 2},
+                        "events/e3", new double[] {10, 0, 0, 0});
+        metrics = MetricsEndpoint.start();
+        for (String feature : perTick.keySet()) {
+            for (int b = 0; b < bins.length; b++) {
+                metrics.set(
+                        featureSeries("mlcycle_feature_training_share", name, feature, bins[b]),
+                        trainingShares[b]);
+                metrics.set(featureSeries("mlcycle_feature_bin_total", name, feature, bins[b]), 0);
+            }
+        }
+        prometheus = PrometheusProcess.start(List.of(metrics.target()));
+
+        version(client, "m-skew", 1, true);
+        version(client, "m-skew", 2, true);
+        ModelDeployment md = deployment(name, "m-skew");
+        ModelDeploymentSpec.Rollback rb =
+                precisionAnalysis(prometheus.url(), INTERVAL.toSeconds() + "s", 2);
+        ModelDeploymentSpec.Metric skew = new ModelDeploymentSpec.Metric();
+        skew.name = "skew";
+        skew.builtin = ModelDeploymentSpec.Metric.SKEW;
+        skew.window = "10s";
+        skew.max = 0.2;
+        rb.metrics = List.of(skew);
+        md.getSpec().rollback = rb;
+        client.resource(md).create();
+        await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> servingDeployment(client, name),
+                        d -> d != null && serveTask(d).version() == 2);
+        markReady(client, name);
+
+        startTicker(name);
+        ticker.scheduleAtFixedRate(
+                () ->
+                        perTick.forEach(
+                                (feature, counts) -> {
+                                    for (int b = 0; b < bins.length; b++) {
+                                        metrics.add(
+                                                featureSeries(
+                                                        "mlcycle_feature_bin_total",
+                                                        name,
+                                                        feature,
+                                                        bins[b]),
+                                                counts[b]);
+                                    }
+                                }),
+                0,
+                250,
+                TimeUnit.MILLISECONDS);
+
+        ModelDeployment rolled =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> md(name), m -> !m.getStatus().rollbacks.isEmpty());
+        RollbackRecord record = rolled.getStatus().rollbacks.get(0);
+        assertThat(record.fromVersion).isEqualTo(2);
+        assertThat(record.toVersion).isEqualTo(1);
+        assertThat(record.metric).isEqualTo("skew");
+        assertThat(record.value).isGreaterThan(0.2);
+        // the two drifted features are named first, the steady ones after them if at all
+        String why = record.message;
+        assertThat(why).contains("skew = ").contains("above max 0.2").contains("most drifted: ");
+        String named = why.substring(why.indexOf("most drifted: "));
+        assertThat(named).contains("events/e0").contains("events/e3");
+        int lastDrifted = Math.max(named.indexOf("events/e0"), named.indexOf("events/e3"));
+        for (String steady : List.of("events/e1", "events/e2")) {
+            int at = named.indexOf(steady);
+            assertThat(at == -1 || at > lastDrifted)
+                    .as("%s after the drifted: %s", steady, named)
+                    .isTrue();
+        }
+        assertThat(events(client, name))
+                .anySatisfy(
+                        e -> {
+                            assertThat(e.getReason()).isEqualTo("RolledBack");
+                            assertThat(e.getMessage()).contains("events/e0").contains("events/e3");
+                        });
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () ->
+                                assertThat(serveTask(servingDeployment(client, name)).version())
+                                        .isEqualTo(1));
     }
 
     @Test

@@ -230,14 +230,32 @@ public class ModelDeploymentSpec {
     @ValidationRule(
             value = "has(self.min) || has(self.max)",
             message = "a rollback metric needs min or max")
+    @ValidationRule(
+            value = "has(self.query) != has(self.builtin)",
+            message = "a rollback metric needs exactly one of query or builtin")
     public static class Metric {
+        public static final String SKEW = "skew";
+
         @Required
         @JsonPropertyDescription("Name shown in status and Events.")
         public String name;
 
-        @Required
-        @JsonPropertyDescription("PromQL returning one number.")
+        @JsonPropertyDescription("PromQL returning one number (or builtin instead).")
         public String query;
+
+        @Pattern("^skew$")
+        @JsonPropertyDescription(
+                "A metric mlcycle computes instead of a query. skew: the largest population"
+                        + " stability index (PSI) of a feature between what the version served in"
+                        + " the last window and its training table (presence and decile bins the"
+                        + " trainer stored, exported by the server), the most drifted features"
+                        + " named in status and Events; use it with max (0.2 is a common"
+                        + " significant shift).")
+        public String builtin;
+
+        @Pattern("^[0-9]+(s|m|h)$")
+        @JsonPropertyDescription("With builtin: the range of served rows judged; default 10m.")
+        public String window;
 
         @JsonPropertyDescription("Fails below this.")
         public Double min;
