@@ -2,6 +2,7 @@ package io.mlcycle.operator.modeldeployment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.analysis.MetricsEndpoint;
 import io.mlcycle.operator.analysis.PrometheusProcess;
@@ -11,6 +12,10 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.RollbackRecord;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
+import io.mlcycle.operator.api.trainingrun.TrainingRun;
+import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
+import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.TestClock;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -209,9 +214,17 @@ class ModelDeploymentRollbackIT {
                 + "\"}";
     }
 
-    @Test
-    void servedFeaturesDriftingFromTrainingFireSkewAndRollBackNamingThem() throws Exception {
-        String name = "md-skew";
+    /**
+     * Version 2 of {@code model} served by {@code name}, analysed by {@code rollback}, its pods
+     * exporting feature bins where e1 and e2 are served as in training, e0 always in the top bin
+     * and e3 never.
+     */
+    private void serveDriftedFeatures(
+            String name,
+            String model,
+            ModelDeploymentSpec.Rollback rollback,
+            ModelDeploymentSpec.Retrain retrain)
+            throws Exception {
         String[] bins = {"absent", "0", "1", "2"};
         double[] trainingShares = {0.4, 0.2, 0.2, 0.2};
         // per 10 rows served: e1 and e2 as in training, e0 always in the top bin, e3 never sent
@@ -232,18 +245,21 @@ class ModelDeploymentRollbackIT {
         }
         prometheus = PrometheusProcess.start(List.of(metrics.target()));
 
-        version(client, "m-skew", 1, true);
-        version(client, "m-skew", 2, true);
-        ModelDeployment md = deployment(name, "m-skew");
-        ModelDeploymentSpec.Rollback rb =
-                precisionAnalysis(prometheus.url(), INTERVAL.toSeconds() + "s", 2);
-        ModelDeploymentSpec.Metric skew = new ModelDeploymentSpec.Metric();
-        skew.name = "skew";
-        skew.builtin = ModelDeploymentSpec.Metric.SKEW;
-        skew.window = "10s";
-        skew.max = 0.2;
-        rb.metrics = List.of(skew);
-        md.getSpec().rollback = rb;
+        version(client, model, 1, true);
+        version(client, model, 2, true);
+        Cluster.edit(
+                client,
+                ModelVersion.class,
+                model + "-v2",
+                mv -> {
+                    mv.getSpec().lineage = new ModelVersionSpec.Lineage();
+                    mv.getSpec().lineage.trainingRun = "tr-" + model;
+                    return mv;
+                });
+        ModelDeployment md = deployment(name, model);
+        rollback.prometheus.url = prometheus.url();
+        md.getSpec().rollback = rollback;
+        md.getSpec().retrain = retrain;
         client.resource(md).create();
         await().atMost(Duration.ofSeconds(30))
                 .until(
@@ -269,6 +285,20 @@ class ModelDeploymentRollbackIT {
                 0,
                 250,
                 TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void servedFeaturesDriftingFromTrainingFireSkewAndRollBackNamingThem() throws Exception {
+        String name = "md-skew";
+        ModelDeploymentSpec.Rollback rb =
+                precisionAnalysis("http://x", INTERVAL.toSeconds() + "s", 2);
+        ModelDeploymentSpec.Metric skew = new ModelDeploymentSpec.Metric();
+        skew.name = "skew";
+        skew.builtin = ModelDeploymentSpec.Metric.SKEW;
+        skew.window = "10s";
+        skew.max = 0.2;
+        rb.metrics = List.of(skew);
+        serveDriftedFeatures(name, "m-skew", rb, null);
 
         ModelDeployment rolled =
                 await().atMost(Duration.ofSeconds(60))
@@ -302,6 +332,93 @@ class ModelDeploymentRollbackIT {
                         () ->
                                 assertThat(serveTask(servingDeployment(client, name)).version())
                                         .isEqualTo(1));
+    }
+
+    @Test
+    void driftAboveTheThresholdStartsOneTrainingRunCopiedFromTheServedVersionsRun()
+            throws Exception {
+        String name = "md-drift";
+        TrainingRunSpec trSpec = new TrainingRunSpec();
+        trSpec.model = "m-drift";
+        TrainingRunSpec.FeatureRef fv = new TrainingRunSpec.FeatureRef();
+        fv.featureView = "fv-drift-missing";
+        trSpec.features = List.of(fv);
+        trSpec.labels = new TrainingRunSpec.Labels();
+        trSpec.labels.uri = "file:///data/labels/dt={date}/";
+        trSpec.labels.column = "y";
+        trSpec.retrain.schedule = "0 3 * * *";
+        TrainingRun original = new TrainingRun();
+        original.setMetadata(
+                new ObjectMetaBuilder().withName("tr-m-drift").withNamespace(NS).build());
+        original.setSpec(trSpec);
+        client.resource(original).create();
+
+        // the rollback metric passes (precision has no data, inconclusive): only drift acts
+        ModelDeploymentSpec.Rollback rb =
+                precisionAnalysis("http://x", INTERVAL.toSeconds() + "s", 2);
+        ModelDeploymentSpec.Retrain retrain = new ModelDeploymentSpec.Retrain();
+        retrain.onDrift = new ModelDeploymentSpec.OnDrift();
+        retrain.onDrift.threshold = 0.5;
+        retrain.onDrift.window = "10s";
+        serveDriftedFeatures(name, "m-drift", rb, retrain);
+
+        TrainingRun started =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(
+                                () ->
+                                        client.resources(TrainingRun.class)
+                                                .inNamespace(NS)
+                                                .withName("tr-m-drift-drift-v2")
+                                                .get(),
+                                java.util.Objects::nonNull);
+        assertThat(started.getSpec().model).isEqualTo("m-drift");
+        assertThat(started.getSpec().features.get(0).featureView).isEqualTo("fv-drift-missing");
+        assertThat(started.getSpec().retrain.onFeatureViewUpdate).isFalse();
+        assertThat(started.getSpec().retrain.schedule).isNull();
+        assertThat(started.getMetadata().getLabels())
+                .containsEntry(DriftRetrain.DRIFT_OF_LABEL, name);
+        assertThat(started.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(o -> assertThat(o.getName()).isEqualTo(name));
+
+        ModelDeploymentStatus.RetrainStatus retrained =
+                await().atMost(Duration.ofSeconds(30))
+                        .until(
+                                () -> md(name).getStatus().retrain,
+                                r -> r != null && r.trainingRun != null);
+        assertThat(retrained.trainingRun).isEqualTo("tr-m-drift-drift-v2");
+        assertThat(retrained.version).isEqualTo(2);
+        assertThat(retrained.skew).isGreaterThan(0.5);
+        assertThat(retrained.message).contains("events/e0").contains("events/e3");
+        assertThat(events(client, name))
+                .anySatisfy(
+                        e -> {
+                            assertThat(e.getReason()).isEqualTo("RetrainOnDrift");
+                            assertThat(e.getMessage())
+                                    .contains("above threshold 0.5 on version 2")
+                                    .contains("events/e0")
+                                    .contains("started TrainingRun tr-m-drift-drift-v2");
+                        });
+
+        // once per served version: later rounds measure again but start nothing more
+        Instant since = Instant.parse(md(name).getStatus().analysis.lastRun);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> Instant.parse(md(name).getStatus().analysis.lastRun),
+                        t -> !t.isBefore(since.plus(INTERVAL.multipliedBy(3))));
+        assertThat(
+                        client.resources(TrainingRun.class)
+                                .inNamespace(NS)
+                                .withLabel(DriftRetrain.DRIFT_OF_LABEL, name)
+                                .list()
+                                .getItems())
+                .hasSize(1);
+        assertThat(md(name).getStatus().rollbacks).isEmpty();
+        assertThat(events(client, name))
+                .filteredOn(e -> "RetrainOnDrift".equals(e.getReason()))
+                .hasSize(1);
     }
 
     @Test

@@ -18,6 +18,9 @@ import java.util.List;
 @ValidationRule(
         value = "!has(self.rollout) || !has(self.rollout.canary) || has(self.rollback)",
         message = "rollout.canary needs spec.rollback: its prometheus and metrics judge the canary")
+@ValidationRule(
+        value = "!has(self.retrain) || has(self.rollback)",
+        message = "retrain.onDrift needs spec.rollback: its prometheus measures the drift")
 public class ModelDeploymentSpec {
 
     public static final String LATEST_APPROVED = "latestApproved";
@@ -58,6 +61,36 @@ public class ModelDeploymentSpec {
             "Inference by entity id: the server reads the rows of the served version's"
                     + " FeatureViews (their spec.online) from this online store.")
     public Online online;
+
+    @JsonPropertyDescription(
+            "Train again when what the served version sees drifts from its training table.")
+    public Retrain retrain;
+
+    /** Retraining the deployment asks for. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Retrain {
+        @Required
+        @JsonPropertyDescription(
+                "Each rollback interval, the built-in skew of the served version over window;"
+                        + " above threshold a TrainingRun <its TrainingRun>-drift-v<version>"
+                        + " (a one-off copy of the run that trained it) is started, once per"
+                        + " served version, shown in status.retrain and an Event.")
+        public OnDrift onDrift;
+    }
+
+    /** Drift threshold. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class OnDrift {
+        @Required
+        @Min(0)
+        @JsonPropertyDescription("Largest PSI of a feature above which the model is retrained.")
+        public Double threshold;
+
+        @Pattern("^[0-9]+(s|m|h)$")
+        @Default("1h")
+        @JsonPropertyDescription("Range of served rows judged.")
+        public String window = "1h";
+    }
 
     /** How a new version is rolled out. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
