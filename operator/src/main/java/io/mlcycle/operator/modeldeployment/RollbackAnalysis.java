@@ -132,36 +132,28 @@ public class RollbackAnalysis {
             String ns,
             int version) {
         if (ModelDeploymentSpec.Metric.SKEW.equals(m.builtin)) {
-            String selector = "{deployment=\"{{name}}\",version=\"{{version}}\"}";
+            // the server's series of this deployment's pods of the version (FeatureDrift)
+            String selector = "{deployment=\"" + name + "\",version=\"" + version + "\"}";
+            String window = m.window == null ? DEFAULT_WINDOW : m.window;
             PrometheusClient.Vector served =
                     prometheus.queryVector(
                             rb.prometheus.url,
-                            QueryTemplate.render(
-                                    "sum by (feature, bin) (increase(mlcycle_feature_bin_total"
-                                            + selector
-                                            + "["
-                                            + (m.window == null ? DEFAULT_WINDOW : m.window)
-                                            + "]))",
-                                    name,
-                                    ns,
-                                    version));
-            if (served.failure() != null) {
-                return served.failure();
-            }
+                            "sum by (feature, bin) (increase(mlcycle_feature_bin_total"
+                                    + selector
+                                    + "["
+                                    + window
+                                    + "]))");
             PrometheusClient.Vector training =
-                    prometheus.queryVector(
-                            rb.prometheus.url,
-                            QueryTemplate.render(
+                    served.failure() != null
+                            ? served
+                            : prometheus.queryVector(
+                                    rb.prometheus.url,
                                     "max by (feature, bin) (mlcycle_feature_training_share"
                                             + selector
-                                            + ")",
-                                    name,
-                                    ns,
-                                    version));
-            if (training.failure() != null) {
-                return training.failure();
-            }
-            return Skew.judge(served.series(), training.series());
+                                            + ")");
+            return training.failure() != null
+                    ? training.failure()
+                    : Skew.judge(served.series(), training.series());
         }
         return prometheus.query(
                 rb.prometheus.url, QueryTemplate.render(m.query, name, ns, version));

@@ -96,6 +96,27 @@ final class FeatureDrift {
         return features;
     }
 
+    /** One bin of one feature: its label, the rows served into it, its training share. */
+    private interface BinVisitor {
+        void visit(String feature, String bin, long served, double share);
+    }
+
+    /** Every bin of every feature ("absent" first) of whatever {@code drift} gives now. */
+    private static void eachBin(Supplier<FeatureDrift> drift, BinVisitor each) {
+        FeatureDrift d = drift.get();
+        if (d == null) {
+            return;
+        }
+        for (int f = 0; f < d.features.size(); f++) {
+            String name = d.features.get(f).name();
+            double[] expected = d.features.get(f).expected();
+            for (int b = -1; b < d.bins[f].length; b++) {
+                each.visit(
+                        name, b < 0 ? ABSENT : String.valueOf(b), d.served(f, b), expected[b + 1]);
+            }
+        }
+    }
+
     /**
      * Registers the series; they read whatever {@code drift} gives at scrape time (nothing while no
      * model with statistics is loaded).
@@ -121,40 +142,14 @@ final class FeatureDrift {
                                 + " was missing or 0)")
                 .labelNames("feature", "bin")
                 .constLabels(constant)
-                .callback(
-                        cb -> {
-                            FeatureDrift d = drift.get();
-                            if (d == null) {
-                                return;
-                            }
-                            for (int f = 0; f < d.features.size(); f++) {
-                                String name = d.features.get(f).name();
-                                cb.call(d.served(f, -1), name, ABSENT);
-                                for (int b = 0; b < d.bins[f].length; b++) {
-                                    cb.call(d.served(f, b), name, String.valueOf(b));
-                                }
-                            }
-                        })
+                .callback(cb -> eachBin(drift, (f, bin, served, share) -> cb.call(served, f, bin)))
                 .register(registry);
         GaugeWithCallback.builder()
                 .name("mlcycle_feature_training_share")
                 .help("Share of the training rows in each feature bin (absent included)")
                 .labelNames("feature", "bin")
                 .constLabels(constant)
-                .callback(
-                        cb -> {
-                            FeatureDrift d = drift.get();
-                            if (d == null) {
-                                return;
-                            }
-                            for (FeatureStatistics.Feature f : d.features) {
-                                double[] expected = f.expected();
-                                cb.call(expected[0], f.name(), ABSENT);
-                                for (int b = 1; b < expected.length; b++) {
-                                    cb.call(expected[b], f.name(), String.valueOf(b - 1));
-                                }
-                            }
-                        })
+                .callback(cb -> eachBin(drift, (f, bin, served, share) -> cb.call(share, f, bin)))
                 .register(registry);
     }
 }
