@@ -26,6 +26,14 @@ final class SpecChecks {
                     checkMetric(spec.rollback.metrics.get(i), "spec.rollback.metrics[" + i + "]");
                 }
             }
+            if (spec.retrain != null && spec.retrain.onDrift != null) {
+                if (spec.rollback == null) {
+                    throw new IllegalArgumentException(
+                            "spec.retrain.onDrift needs spec.rollback: its prometheus measures the"
+                                    + " drift");
+                }
+                Durations.parse(spec.retrain.onDrift.window, "spec.retrain.onDrift.window");
+            }
             if (spec.online != null) {
                 PivotTasks.checkRedis(spec.online.redis, "spec.online.redis");
             }
@@ -47,13 +55,21 @@ final class SpecChecks {
                     field + ".builtin '" + m.builtin + "' is not a built-in metric (skew)");
         }
         if (m.query != null) {
-            QueryTemplate.render(m.query, "n", "ns", 1);
+            checkTemplate(m.query, field + ".query");
         }
         if (m.window != null) {
             Durations.parse(m.window, field + ".window");
         }
         if (m.minSamples != null) {
-            QueryTemplate.render(m.minSamples.query, "n", "ns", 1);
+            checkTemplate(m.minSamples.query, field + ".minSamples.query");
+        }
+    }
+
+    private static void checkTemplate(String query, String field) {
+        try {
+            QueryTemplate.render(query, "n", "ns", 1);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
         }
     }
 
