@@ -25,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -203,17 +202,6 @@ class ModelDeploymentRollbackIT {
         assertThat(record.value).isBetween(0.15, 0.25);
     }
 
-    private static String featureSeries(String metric, String name, String feature, String bin) {
-        return metric
-                + "{deployment=\""
-                + name
-                + "\",version=\"2\",feature=\""
-                + feature
-                + "\",bin=\""
-                + bin
-                + "\"}";
-    }
-
     /**
      * Version 2 of {@code model} served by {@code name}, analysed by {@code rollback}, its pods
      * exporting feature bins where e1 and e2 are served as in training, e0 always in the top bin
@@ -225,24 +213,8 @@ class ModelDeploymentRollbackIT {
             ModelDeploymentSpec.Rollback rollback,
             ModelDeploymentSpec.Retrain retrain)
             throws Exception {
-        String[] bins = {"absent", "0", "1", "2"};
-        double[] trainingShares = {0.4, 0.2, 0.2, 0.2};
-        // per 10 rows served: e1 and e2 as in training, e0 always in the top bin, e3 never sent
-        Map<String, double[]> perTick =
-                Map.of(
-                        "events/e0", new double[] {0, 0, 0, 10},
-                        "events/e1", new double[] {4, 2, 2, 2},
-                        "events/e2", new double[] {4, 2, 2, 2},
-                        "events/e3", new double[] {10, 0, 0, 0});
         metrics = MetricsEndpoint.start();
-        for (String feature : perTick.keySet()) {
-            for (int b = 0; b < bins.length; b++) {
-                metrics.set(
-                        featureSeries("mlcycle_feature_training_share", name, feature, bins[b]),
-                        trainingShares[b]);
-                metrics.set(featureSeries("mlcycle_feature_bin_total", name, feature, bins[b]), 0);
-            }
-        }
+        DriftedFeatures.export(metrics, name, 2);
         prometheus = PrometheusProcess.start(List.of(metrics.target()));
 
         version(client, model, 1, true);
@@ -269,22 +241,7 @@ class ModelDeploymentRollbackIT {
 
         startTicker(name);
         ticker.scheduleAtFixedRate(
-                () ->
-                        perTick.forEach(
-                                (feature, counts) -> {
-                                    for (int b = 0; b < bins.length; b++) {
-                                        metrics.add(
-                                                featureSeries(
-                                                        "mlcycle_feature_bin_total",
-                                                        name,
-                                                        feature,
-                                                        bins[b]),
-                                                counts[b]);
-                                    }
-                                }),
-                0,
-                250,
-                TimeUnit.MILLISECONDS);
+                () -> DriftedFeatures.tick(metrics, name, 2), 0, 250, TimeUnit.MILLISECONDS);
     }
 
     @Test
