@@ -362,11 +362,7 @@ class ModelDeploymentCanaryIT {
         ModelDeployment md = deployment(name, "m-canary-skew");
         md.getSpec().replicas = 2;
         md.getSpec().rollback = precisionAnalysis(prometheus.url(), "1h", 2);
-        ModelDeploymentSpec.Metric skew = new ModelDeploymentSpec.Metric();
-        skew.name = "skew";
-        skew.builtin = ModelDeploymentSpec.Metric.SKEW;
-        skew.window = "10s";
-        skew.max = 0.2;
+        ModelDeploymentSpec.Metric skew = ModelDeployments.skewMetric();
         md.getSpec().rollback.metrics = List.of(skew);
         md.getSpec().rollout = canary(50, 3);
         serveVersionOne(md);

@@ -249,11 +249,7 @@ class ModelDeploymentRollbackIT {
         String name = "md-skew";
         ModelDeploymentSpec.Rollback rb =
                 precisionAnalysis("http://x", INTERVAL.toSeconds() + "s", 2);
-        ModelDeploymentSpec.Metric skew = new ModelDeploymentSpec.Metric();
-        skew.name = "skew";
-        skew.builtin = ModelDeploymentSpec.Metric.SKEW;
-        skew.window = "10s";
-        skew.max = 0.2;
+        ModelDeploymentSpec.Metric skew = ModelDeployments.skewMetric();
         rb.metrics = List.of(skew);
         serveDriftedFeatures(name, "m-skew", rb, null);
 
