@@ -22,7 +22,8 @@ public final class AnalysisStep {
 
     /**
      * A metric's bounds and what its query gave; for a canary compared with the stable version,
-     * also what the query gave for the stable version and the allowed relative gap.
+     * also what the query gave for the stable version and the allowed relative gap; with
+     * minSamples, how many samples are needed and what the count query gave (else null).
      */
     public record Measured(
             String name,
@@ -30,12 +31,26 @@ public final class AnalysisStep {
             Double max,
             QueryResult result,
             QueryResult stable,
-            double tolerance) {
+            double tolerance,
+            Samples samples) {
 
         public Measured(String name, Double min, Double max, QueryResult result) {
-            this(name, min, max, result, null, 0);
+            this(name, min, max, result, null, 0, null);
+        }
+
+        public Measured(
+                String name,
+                Double min,
+                Double max,
+                QueryResult result,
+                QueryResult stable,
+                double tolerance) {
+            this(name, min, max, result, stable, tolerance, null);
         }
     }
+
+    /** Samples a metric needs ({@code min}) and what its count query gave. */
+    public record Samples(long min, QueryResult counted) {}
 
     /** The new analysis and what to do about it. */
     public record Outcome(Analysis analysis, Decision decision) {}
@@ -45,7 +60,8 @@ public final class AnalysisStep {
      *
      * <p>Failures are counted per served version: a previous analysis of another version starts the
      * count afresh. A passed round resets it; an inconclusive round leaves it unchanged unless
-     * {@code inconclusiveIsFailure}.
+     * {@code inconclusiveIsFailure}. A metric with fewer samples than its minSamples is
+     * inconclusive and never counts as a failure.
      */
     public static Outcome evaluate(
             Analysis previous,
@@ -69,13 +85,18 @@ public final class AnalysisStep {
         List<MetricResult> results = new ArrayList<>();
         MetricResult firstFailed = null;
         MetricResult firstInconclusive = null;
+        MetricResult firstTooFew = null;
         for (Measured m : measured) {
             MetricResult r = judge(m);
             results.add(r);
             if (FAILED.equals(r.verdict) && firstFailed == null) {
                 firstFailed = r;
-            } else if (INCONCLUSIVE.equals(r.verdict) && firstInconclusive == null) {
-                firstInconclusive = r;
+            } else if (INCONCLUSIVE.equals(r.verdict)) {
+                if (r.missingSamples != null) {
+                    firstTooFew = firstTooFew == null ? r : firstTooFew;
+                } else if (firstInconclusive == null) {
+                    firstInconclusive = r;
+                }
             }
         }
 
@@ -117,6 +138,12 @@ public final class AnalysisStep {
                 next.consecutiveFailures = before;
                 decision = new Decision.Inconclusive(before, reason);
             }
+        } else if (firstTooFew != null) {
+            next.verdict = INCONCLUSIVE;
+            next.consecutiveFailures = before;
+            decision =
+                    new Decision.Inconclusive(
+                            before, firstTooFew.name + ": " + firstTooFew.message, true);
         } else {
             next.verdict = PASSED;
             next.consecutiveFailures = 0;
@@ -130,6 +157,12 @@ public final class AnalysisStep {
         r.name = m.name();
         r.min = m.min();
         r.max = m.max();
+        if (m.samples() != null && !enoughSamples(m.samples(), r)) {
+            if (m.result() instanceof QueryResult.Value v && Double.isFinite(v.value())) {
+                r.value = v.value();
+            }
+            return r;
+        }
         if (m.result() instanceof QueryResult.Inconclusive i) {
             r.verdict = INCONCLUSIVE;
             r.message = i.reason();
@@ -149,7 +182,41 @@ public final class AnalysisStep {
         } else {
             r.verdict = PASSED;
         }
+        String detail = ((QueryResult.Value) m.result()).detail();
+        if (detail != null) {
+            r.message = r.message == null ? detail : r.message + "; " + detail;
+        }
         return r;
+    }
+
+    /**
+     * Records the sample count on {@code r}; false (and {@code r} inconclusive) when it is below
+     * the minimum or unknown. Only a count below the minimum sets missingSamples, which keeps the
+     * round from ever counting as a failure; a count query matching no series (no traffic yet) is
+     * zero samples.
+     */
+    private static boolean enoughSamples(Samples samples, MetricResult r) {
+        if (samples.counted() instanceof QueryResult.Inconclusive i && !QueryResult.isNoData(i)) {
+            r.verdict = INCONCLUSIVE;
+            r.message = "sample count: " + i.reason();
+            return false;
+        }
+        double counted = samples.counted() instanceof QueryResult.Value v ? v.value() : 0;
+        long n = Double.isFinite(counted) ? (long) Math.floor(Math.max(0, counted)) : 0;
+        r.samples = n;
+        if (n >= samples.min()) {
+            return true;
+        }
+        r.verdict = INCONCLUSIVE;
+        r.missingSamples = samples.min() - n;
+        r.message =
+                n
+                        + " of "
+                        + samples.min()
+                        + " samples, "
+                        + r.missingSamples
+                        + " missing before it is judged";
+        return false;
     }
 
     /**

@@ -16,7 +16,14 @@ public sealed interface Decision {
 
     /**
      * No usable data this round; {@code consecutiveFailures} only grows when inconclusive counts as
-     * failure.
+     * failure. {@code tooFewSamples}: every usable metric lacked samples (minSamples), which never
+     * counts as failure.
      */
-    record Inconclusive(int consecutiveFailures, String reason) implements Decision {}
+    record Inconclusive(int consecutiveFailures, String reason, boolean tooFewSamples)
+            implements Decision {
+
+        public Inconclusive(int consecutiveFailures, String reason) {
+            this(consecutiveFailures, reason, false);
+        }
+    }
 }

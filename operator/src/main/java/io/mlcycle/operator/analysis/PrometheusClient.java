@@ -12,6 +12,10 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Runs instant queries against the Prometheus HTTP API ({@code /api/v1/query}). */
 public class PrometheusClient {
@@ -34,11 +38,39 @@ public class PrometheusClient {
                         .build();
     }
 
+    /** One series of an instant vector. */
+    public record Series(Map<String, String> labels, double value) {}
+
+    /** An instant vector, or why there is none. */
+    public record Vector(List<Series> series, QueryResult.Inconclusive failure) {}
+
     /**
      * Runs {@code promql} at the server's current time. A scalar or a vector with exactly one
      * sample gives its value; anything else is {@link QueryResult.Inconclusive} with the reason.
      */
     public QueryResult query(String baseUrl, String promql) {
+        Fetched f = fetch(baseUrl, promql);
+        return f.failure() != null ? f.failure() : parse(f.status(), f.body());
+    }
+
+    /**
+     * Runs {@code promql} for every series it returns (an empty vector is an empty list, not a
+     * failure).
+     */
+    public Vector queryVector(String baseUrl, String promql) {
+        Fetched f = fetch(baseUrl, promql);
+        return f.failure() != null
+                ? new Vector(List.of(), f.failure())
+                : parseVector(f.status(), f.body());
+    }
+
+    private record Fetched(int status, String body, QueryResult.Inconclusive failure) {
+        static Fetched failed(QueryResult r) {
+            return new Fetched(0, null, (QueryResult.Inconclusive) r);
+        }
+    }
+
+    private Fetched fetch(String baseUrl, String promql) {
         String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         URI uri;
         try {
@@ -48,7 +80,7 @@ public class PrometheusClient {
                                     + "/api/v1/query?query="
                                     + URLEncoder.encode(promql, StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
-            return QueryResult.inconclusive("invalid Prometheus URL " + baseUrl);
+            return Fetched.failed(QueryResult.inconclusive("invalid Prometheus URL " + baseUrl));
         }
         HttpResponse<String> response;
         try {
@@ -61,24 +93,27 @@ public class PrometheusClient {
                                     .build(),
                             HttpResponse.BodyHandlers.ofString());
         } catch (HttpTimeoutException e) {
-            return QueryResult.inconclusive(
-                    "Prometheus at "
-                            + base
-                            + " did not answer within "
-                            + timeout.toSeconds()
-                            + "s");
+            return Fetched.failed(
+                    QueryResult.inconclusive(
+                            "Prometheus at "
+                                    + base
+                                    + " did not answer within "
+                                    + timeout.toSeconds()
+                                    + "s"));
         } catch (IOException e) {
-            return QueryResult.inconclusive(
-                    "Prometheus at " + base + " unreachable: " + describe(e));
+            return Fetched.failed(
+                    QueryResult.inconclusive(
+                            "Prometheus at " + base + " unreachable: " + describe(e)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return QueryResult.inconclusive("interrupted while querying Prometheus");
+            return Fetched.failed(
+                    QueryResult.inconclusive("interrupted while querying Prometheus"));
         }
-        return parse(response.statusCode(), response.body());
+        return new Fetched(response.statusCode(), response.body(), null);
     }
 
-    /** Interprets an HTTP status and body from {@code /api/v1/query}. */
-    static QueryResult parse(int status, String body) {
+    /** The {@code data} of a successful answer, or why there is none. */
+    private static Object data(int status, String body) {
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -94,14 +129,52 @@ public class PrometheusClient {
         if (status != 200) {
             return QueryResult.inconclusive("Prometheus answered HTTP " + status);
         }
-        JsonNode data = root.path("data");
+        return root.path("data");
+    }
+
+    /** Interprets an HTTP status and body from {@code /api/v1/query} as a vector. */
+    static Vector parseVector(int status, String body) {
+        Object d = data(status, body);
+        if (d instanceof QueryResult.Inconclusive failure) {
+            return new Vector(List.of(), failure);
+        }
+        JsonNode data = (JsonNode) d;
+        if (!"vector".equals(data.path("resultType").asText())) {
+            return new Vector(
+                    List.of(),
+                    (QueryResult.Inconclusive)
+                            QueryResult.inconclusive(
+                                    "query returned a "
+                                            + data.path("resultType").asText()
+                                            + "; expected a vector"));
+        }
+        List<Series> series = new ArrayList<>();
+        for (JsonNode s : data.path("result")) {
+            if (sample(s.path("value")) instanceof QueryResult.Value v) {
+                Map<String, String> labels = new TreeMap<>();
+                s.path("metric")
+                        .fields()
+                        .forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+                series.add(new Series(labels, v.value()));
+            }
+        }
+        return new Vector(series, null);
+    }
+
+    /** Interprets an HTTP status and body from {@code /api/v1/query}. */
+    static QueryResult parse(int status, String body) {
+        Object d = data(status, body);
+        if (d instanceof QueryResult.Inconclusive failure) {
+            return failure;
+        }
+        JsonNode data = (JsonNode) d;
         String type = data.path("resultType").asText();
         JsonNode result = data.path("result");
         return switch (type) {
             case "scalar" -> sample(result);
             case "vector" -> {
                 if (!result.isArray() || result.isEmpty()) {
-                    yield QueryResult.inconclusive("query returned no data");
+                    yield QueryResult.inconclusive(QueryResult.NO_DATA);
                 }
                 if (result.size() > 1) {
                     yield QueryResult.inconclusive(

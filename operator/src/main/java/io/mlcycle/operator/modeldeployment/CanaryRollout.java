@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.mlcycle.operator.analysis.AnalysisStep;
 import io.mlcycle.operator.analysis.Decision;
 import io.mlcycle.operator.analysis.QueryResult;
-import io.mlcycle.operator.analysis.QueryTemplate;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
@@ -347,23 +346,18 @@ final class CanaryRollout {
         double tolerance = spec.tolerance == null ? 0.1 : spec.tolerance;
         List<AnalysisStep.Measured> measured = new ArrayList<>();
         for (ModelDeploymentSpec.Metric m : rb.metrics) {
-            QueryResult canary =
-                    r.analysis()
-                            .prometheus()
-                            .query(
-                                    rb.prometheus.url,
-                                    QueryTemplate.render(m.query, name, ns, c.version));
+            QueryResult canary = r.analysis().measure(rb, m, name, ns, c.version);
             QueryResult stable =
-                    compare
-                            ? r.analysis()
-                                    .prometheus()
-                                    .query(
-                                            rb.prometheus.url,
-                                            QueryTemplate.render(
-                                                    m.query, name, ns, c.stableVersion))
-                            : null;
+                    compare ? r.analysis().measure(rb, m, name, ns, c.stableVersion) : null;
             measured.add(
-                    new AnalysisStep.Measured(m.name, m.min, m.max, canary, stable, tolerance));
+                    new AnalysisStep.Measured(
+                            m.name,
+                            m.min,
+                            m.max,
+                            canary,
+                            stable,
+                            tolerance,
+                            r.analysis().samples(rb, m, name, ns, c.version)));
         }
         return measured;
     }

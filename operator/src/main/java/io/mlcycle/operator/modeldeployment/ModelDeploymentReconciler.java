@@ -129,6 +129,9 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         // Analysis of the version the pods serve now; a rollback changes the resolution.
         Duration nextAnalysis = null;
         boolean rolledBack = false;
+        if (spec.retrain == null) {
+            status.retrain = null;
+        }
         if (spec.rollback == null) {
             status.analysis = null;
             Conditions.remove(status, ANALYSIS_INCONCLUSIVE);
@@ -144,6 +147,12 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                 nextAnalysis =
                         analysis.analyse(
                                 writer, md, status, servedMv.get(), modelVersions, interval, now);
+                // drift is measured on the rounds that ran (not rolled back)
+                if (nextAnalysis != null
+                        && status.analysis != null
+                        && now.toString().equals(status.analysis.lastRun)) {
+                    DriftRetrain.check(client, analysis, events, md, status, servedMv.get(), now);
+                }
                 if (nextAnalysis == null) {
                     // rolled back: resolve again without the version just marked
                     resolution =

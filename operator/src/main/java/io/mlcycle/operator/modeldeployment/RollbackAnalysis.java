@@ -3,7 +3,9 @@ package io.mlcycle.operator.modeldeployment;
 import io.mlcycle.operator.analysis.AnalysisStep;
 import io.mlcycle.operator.analysis.Decision;
 import io.mlcycle.operator.analysis.PrometheusClient;
+import io.mlcycle.operator.analysis.QueryResult;
 import io.mlcycle.operator.analysis.QueryTemplate;
+import io.mlcycle.operator.analysis.Skew;
 import io.mlcycle.operator.analysis.WebhookNotifier;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
@@ -35,6 +37,9 @@ public class RollbackAnalysis {
     private static final Logger LOG = Logger.getLogger(RollbackAnalysis.class);
 
     @Inject EventRecorder events;
+
+    /** The range a built-in metric judges when the spec names none. */
+    static final String DEFAULT_WINDOW = "10m";
 
     private final PrometheusClient prometheus = new PrometheusClient(Duration.ofSeconds(5));
     private final WebhookNotifier webhook = new WebhookNotifier(Duration.ofSeconds(5));
@@ -71,10 +76,15 @@ public class RollbackAnalysis {
         String ns = md.getMetadata().getNamespace();
         List<AnalysisStep.Measured> measured = new ArrayList<>();
         for (ModelDeploymentSpec.Metric m : rb.metrics) {
-            String query = QueryTemplate.render(m.query, name, ns, version);
             measured.add(
                     new AnalysisStep.Measured(
-                            m.name, m.min, m.max, prometheus.query(rb.prometheus.url, query)));
+                            m.name,
+                            m.min,
+                            m.max,
+                            measure(rb, m, name, ns, version),
+                            null,
+                            0,
+                            samples(rb, m, name, ns, version)));
         }
         AnalysisStep.Outcome outcome =
                 AnalysisStep.evaluate(
@@ -114,9 +124,62 @@ public class RollbackAnalysis {
         return interval;
     }
 
+    /** What the metric gives for {@code version}: its query's value, or a built-in's. */
+    QueryResult measure(
+            ModelDeploymentSpec.Rollback rb,
+            ModelDeploymentSpec.Metric m,
+            String name,
+            String ns,
+            int version) {
+        if (ModelDeploymentSpec.Metric.SKEW.equals(m.builtin)) {
+            // the server's series of this deployment's pods of the version (FeatureDrift)
+            String selector = "{deployment=\"" + name + "\",version=\"" + version + "\"}";
+            String window = m.window == null ? DEFAULT_WINDOW : m.window;
+            PrometheusClient.Vector served =
+                    prometheus.queryVector(
+                            rb.prometheus.url,
+                            "sum by (feature, bin) (increase(mlcycle_feature_bin_total"
+                                    + selector
+                                    + "["
+                                    + window
+                                    + "]))");
+            PrometheusClient.Vector training =
+                    served.failure() != null
+                            ? served
+                            : prometheus.queryVector(
+                                    rb.prometheus.url,
+                                    "max by (feature, bin) (mlcycle_feature_training_share"
+                                            + selector
+                                            + ")");
+            return training.failure() != null
+                    ? training.failure()
+                    : Skew.judge(served.series(), training.series());
+        }
+        return prometheus.query(
+                rb.prometheus.url, QueryTemplate.render(m.query, name, ns, version));
+    }
+
+    /** The metric's minSamples counted for {@code version}; null when it declares none. */
+    AnalysisStep.Samples samples(
+            ModelDeploymentSpec.Rollback rb,
+            ModelDeploymentSpec.Metric m,
+            String name,
+            String ns,
+            int version) {
+        if (m.minSamples == null) {
+            return null;
+        }
+        return new AnalysisStep.Samples(
+                m.minSamples.count,
+                prometheus.query(
+                        rb.prometheus.url,
+                        QueryTemplate.render(m.minSamples.query, name, ns, version)));
+    }
+
     /**
      * AnalysisInconclusive after a round: True with {@code reason} and the round's reason behind
-     * {@code prefix} when it was inconclusive, else False.
+     * {@code prefix} when it was inconclusive (reason TooFewSamples when only minSamples held it
+     * back), else False.
      */
     static void inconclusiveCondition(
             ModelDeploymentStatus status,
@@ -130,7 +193,7 @@ public class RollbackAnalysis {
                     status,
                     ModelDeploymentReconciler.ANALYSIS_INCONCLUSIVE,
                     true,
-                    reason,
+                    inconclusive.tooFewSamples() ? "TooFewSamples" : reason,
                     prefix + inconclusive.reason(),
                     gen,
                     now);

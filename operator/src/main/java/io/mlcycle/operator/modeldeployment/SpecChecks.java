@@ -22,9 +22,17 @@ final class SpecChecks {
             VersionResolver.resolve(spec.model, spec.version, List.of());
             if (spec.rollback != null) {
                 Durations.parse(spec.rollback.interval, "spec.rollback.interval");
-                for (ModelDeploymentSpec.Metric m : spec.rollback.metrics) {
-                    QueryTemplate.render(m.query, "n", "ns", 1);
+                for (int i = 0; i < spec.rollback.metrics.size(); i++) {
+                    checkMetric(spec.rollback.metrics.get(i), "spec.rollback.metrics[" + i + "]");
                 }
+            }
+            if (spec.retrain != null && spec.retrain.onDrift != null) {
+                if (spec.rollback == null) {
+                    throw new IllegalArgumentException(
+                            "spec.retrain.onDrift needs spec.rollback: its prometheus measures the"
+                                    + " drift");
+                }
+                Durations.parse(spec.retrain.onDrift.window, "spec.retrain.onDrift.window");
             }
             if (spec.online != null) {
                 PivotTasks.checkRedis(spec.online.redis, "spec.online.redis");
@@ -38,6 +46,33 @@ final class SpecChecks {
         }
     }
 
+    private static void checkMetric(ModelDeploymentSpec.Metric m, String field) {
+        if ((m.query == null) == (m.builtin == null)) {
+            throw new IllegalArgumentException(field + ": needs exactly one of query or builtin");
+        }
+        if (m.builtin != null && !ModelDeploymentSpec.Metric.SKEW.equals(m.builtin)) {
+            throw new IllegalArgumentException(
+                    field + ".builtin '" + m.builtin + "' is not a built-in metric (skew)");
+        }
+        if (m.query != null) {
+            checkTemplate(m.query, field + ".query");
+        }
+        if (m.window != null) {
+            Durations.parse(m.window, field + ".window");
+        }
+        if (m.minSamples != null) {
+            checkTemplate(m.minSamples.query, field + ".minSamples.query");
+        }
+    }
+
+    private static void checkTemplate(String query, String field) {
+        try {
+            QueryTemplate.render(query, "n", "ns", 1);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void checkCanary(ModelDeploymentSpec spec) {
         if (spec.rollback == null) {
             throw new IllegalArgumentException(
@@ -47,7 +82,9 @@ final class SpecChecks {
         CanaryPlan.check(spec.rollout.canary);
         Durations.parse(spec.rollout.canary.stepInterval, "spec.rollout.canary.stepInterval");
         for (int i = 0; i < spec.rollback.metrics.size(); i++) {
-            if (!QueryTemplate.uses(spec.rollback.metrics.get(i).query, "version")) {
+            ModelDeploymentSpec.Metric m = spec.rollback.metrics.get(i);
+            // a built-in metric selects the version itself
+            if (m.builtin == null && !QueryTemplate.uses(m.query, "version")) {
                 throw new IllegalArgumentException(
                         "spec.rollback.metrics["
                                 + i

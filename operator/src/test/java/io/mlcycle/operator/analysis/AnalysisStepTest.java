@@ -119,6 +119,85 @@ class AnalysisStepTest {
         assertThat(o.decision()).isInstanceOf(Decision.Failing.class);
     }
 
+    private static Measured precisionWithSamples(double value, QueryResult counted) {
+        return new Measured(
+                "precision",
+                0.5,
+                null,
+                new QueryResult.Value(value),
+                null,
+                0,
+                new AnalysisStep.Samples(100, counted));
+    }
+
+    @Test
+    void tooFewSamplesIsInconclusiveNeverAFailureAndSaysHowManyAreMissing() {
+        Analysis a = step(null, 2, true, precision(0.1)).analysis();
+        for (int i = 0; i < 5; i++) {
+            Outcome o = step(a, 2, true, precisionWithSamples(0.1, new QueryResult.Value(37.6)));
+            assertThat(o.decision())
+                    .isEqualTo(
+                            new Decision.Inconclusive(
+                                    1,
+                                    "precision: 37 of 100 samples, 63 missing before it is judged",
+                                    true));
+            assertThat(o.analysis().verdict).isEqualTo("Inconclusive");
+            assertThat(o.analysis().metrics.get(0).samples).isEqualTo(37);
+            assertThat(o.analysis().metrics.get(0).missingSamples).isEqualTo(63);
+            assertThat(o.analysis().metrics.get(0).value).isEqualTo(0.1);
+            a = o.analysis();
+        }
+        assertThat(a.consecutiveFailures).isEqualTo(1);
+    }
+
+    @Test
+    void enoughSamplesJudgeTheValueAsUsual() {
+        Outcome o = step(null, 1, false, precisionWithSamples(0.1, new QueryResult.Value(100)));
+        assertThat(o.decision()).isInstanceOf(Decision.Rollback.class);
+        assertThat(o.analysis().metrics.get(0).samples).isEqualTo(100);
+        assertThat(o.analysis().metrics.get(0).missingSamples).isNull();
+    }
+
+    @Test
+    void anUnknownSampleCountIsAnOrdinaryInconclusive() {
+        Outcome o =
+                step(
+                        null,
+                        1,
+                        true,
+                        precisionWithSamples(
+                                0.9, QueryResult.inconclusive("Prometheus answered HTTP 503")));
+        assertThat(o.decision()).isInstanceOf(Decision.Rollback.class);
+        assertThat(o.analysis().metrics.get(0).message)
+                .isEqualTo("sample count: Prometheus answered HTTP 503");
+    }
+
+    @Test
+    void aSampleCountWithNoSeriesIsZeroSamplesNotAFailure() {
+        Outcome o =
+                step(
+                        null,
+                        1,
+                        true,
+                        precisionWithSamples(0.1, QueryResult.inconclusive(QueryResult.NO_DATA)));
+        assertThat(o.decision()).isInstanceOf(Decision.Inconclusive.class);
+        assertThat(o.analysis().metrics.get(0).samples).isZero();
+        assertThat(o.analysis().metrics.get(0).missingSamples).isEqualTo(100);
+    }
+
+    @Test
+    void aMetricWithEnoughSamplesStillFailsBesideOneWithTooFew() {
+        Outcome o =
+                step(
+                        null,
+                        1,
+                        false,
+                        precisionWithSamples(0.1, new QueryResult.Value(3)),
+                        latency(0.9));
+        assertThat(o.decision()).isInstanceOf(Decision.Rollback.class);
+        assertThat(((Decision.Rollback) o.decision()).metric()).isEqualTo("latency");
+    }
+
     @Test
     void aNewVersionStartsWithAFreshCount() {
         Analysis a = step(null, 2, false, precision(0.1)).analysis();

@@ -352,6 +352,47 @@ class ModelDeploymentCanaryIT {
     }
 
     @Test
+    void aCanaryWhoseServedFeaturesDriftFromTrainingIsAbortedNamingThem() throws Exception {
+        String name = "md-canary-skew";
+        startAnalysis();
+        DriftedFeatures.export(metrics, name, 2);
+        ticker.scheduleAtFixedRate(
+                () -> DriftedFeatures.tick(metrics, name, 2), 0, 250, TimeUnit.MILLISECONDS);
+
+        ModelDeployment md = deployment(name, "m-canary-skew");
+        md.getSpec().replicas = 2;
+        md.getSpec().rollback = precisionAnalysis(prometheus.url(), "1h", 2);
+        ModelDeploymentSpec.Metric skew = ModelDeployments.skewMetric();
+        md.getSpec().rollback.metrics = List.of(skew);
+        md.getSpec().rollout = canary(50, 3);
+        serveVersionOne(md);
+
+        version(client, "m-canary-skew", 2, true);
+        awaitCanaryDeployment(name);
+        markReady(client, name);
+        markReady(client, name + "-canary");
+        tickCanary(name);
+
+        ModelDeployment aborted = awaitMd(name, m -> canaryIs(m, CanaryPhase.Aborted));
+        ModelDeploymentStatus status = aborted.getStatus();
+        assertThat(status.canary.analysis.metrics.get(0).name).isEqualTo("skew");
+        assertThat(status.canary.analysis.metrics.get(0).value).isGreaterThan(0.2);
+        assertThat(status.canary.message)
+                .contains("aborted")
+                .contains("above max 0.2")
+                .contains("events/e0")
+                .contains("events/e3");
+        assertThat(status.currentVersion).isEqualTo(1);
+        assertThat(status.rollbacks.get(0).metric).isEqualTo("skew");
+        assertThat(events(client, name))
+                .anySatisfy(
+                        e -> {
+                            assertThat(e.getReason()).isEqualTo("CanaryAborted");
+                            assertThat(e.getMessage()).contains("events/e0");
+                        });
+    }
+
+    @Test
     void withPrometheusUnreachableTheCanaryWaitsInconclusiveAndIsNeverAborted() throws IOException {
         String name = "md-canary-dark";
         int closedPort;

@@ -2,6 +2,7 @@ package io.mlcycle.operator.modeldeployment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.analysis.MetricsEndpoint;
 import io.mlcycle.operator.analysis.PrometheusProcess;
@@ -11,6 +12,10 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.RollbackRecord;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
+import io.mlcycle.operator.api.trainingrun.TrainingRun;
+import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
+import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.TestClock;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -46,6 +51,8 @@ class ModelDeploymentRollbackIT {
 
     private static final String NAME = "md-rb";
     private static final String MODEL = "m-rb";
+    private static final String LOW = "md-low";
+    private static final String LOW_MODEL = "m-low";
     private static final Duration INTERVAL = Duration.ofSeconds(2);
 
     @Inject KubernetesClient client;
@@ -65,7 +72,306 @@ class ModelDeploymentRollbackIT {
     }
 
     private ModelDeployment md() {
-        return client.resources(ModelDeployment.class).inNamespace(NS).withName(NAME).get();
+        return md(NAME);
+    }
+
+    private ModelDeployment md(String name) {
+        return client.resources(ModelDeployment.class).inNamespace(NS).withName(name).get();
+    }
+
+    /**
+     * After each analysis round the test moves the operator's clock one interval on, so rounds are
+     * exactly one interval apart however slow this machine is.
+     */
+    private void startTicker(String name) {
+        ticker = Executors.newScheduledThreadPool(2);
+        ticker.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        ModelDeployment m = md(name);
+                        if (m != null
+                                && m.getStatus() != null
+                                && m.getStatus().analysis != null
+                                && !Instant.parse(m.getStatus().analysis.lastRun)
+                                        .isBefore(clock.instant())) {
+                            clock.advance(INTERVAL);
+                        }
+                    } catch (RuntimeException e) {
+                        // the API server is busy; the next tick looks again
+                    }
+                },
+                0,
+                100,
+                TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void lowTrafficIsInconclusiveNeverARollbackUntilMinSamplesAreThere() throws Exception {
+        metrics = MetricsEndpoint.start();
+        for (int actual = 0; actual <= 1; actual++) {
+            metrics.set(MetricsEndpoint.feedback(LOW, 2, 1, actual), 0);
+        }
+        prometheus = PrometheusProcess.start(List.of(metrics.target()));
+
+        version(client, LOW_MODEL, 1, true);
+        version(client, LOW_MODEL, 2, true);
+        ModelDeployment md = deployment(LOW, LOW_MODEL);
+        // Strict on purpose: one failed round rolls back and inconclusive counts as failure; too
+        // few samples still must not.
+        ModelDeploymentSpec.Rollback rb =
+                precisionAnalysis(prometheus.url(), INTERVAL.toSeconds() + "s", 1);
+        rb.inconclusiveIsFailure = true;
+        ModelDeploymentSpec.MinSamples minSamples = new ModelDeploymentSpec.MinSamples();
+        minSamples.count = 100L;
+        minSamples.query =
+                "sum(increase(mlcycle_feedback_total{deployment=\"{{name}}\","
+                        + "version=\"{{version}}\",predicted=\"1\"}[10s]))";
+        rb.metrics.get(0).minSamples = minSamples;
+        md.getSpec().rollback = rb;
+        client.resource(md).create();
+        await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> servingDeployment(client, LOW),
+                        d -> d != null && serveTask(d).version() == 2);
+        markReady(client, LOW);
+
+        // Low traffic: 5 labelled predictions every 2 s (about 25 in the 10 s window), precision
+        // 0.2 — far below min 0.5, but too few samples to judge.
+        startTicker(LOW);
+        var low =
+                ticker.scheduleAtFixedRate(
+                        () -> {
+                            metrics.add(MetricsEndpoint.feedback(LOW, 2, 1, 1), 1);
+                            metrics.add(MetricsEndpoint.feedback(LOW, 2, 1, 0), 4);
+                        },
+                        0,
+                        2000,
+                        TimeUnit.MILLISECONDS);
+        ModelDeployment gated =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(
+                                () -> md(LOW),
+                                m ->
+                                        m.getStatus() != null
+                                                && m.getStatus().analysis != null
+                                                && m.getStatus().analysis.metrics.stream()
+                                                        .anyMatch(
+                                                                r ->
+                                                                        r.samples != null
+                                                                                && r.samples > 0
+                                                                                && r.missingSamples
+                                                                                        != null));
+        Instant since = Instant.parse(gated.getStatus().analysis.lastRun);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> Instant.parse(md(LOW).getStatus().analysis.lastRun),
+                        t -> !t.isBefore(since.plus(INTERVAL.multipliedBy(4))));
+        ModelDeploymentStatus status = md(LOW).getStatus();
+        assertThat(status.rollbacks).isEmpty();
+        assertThat(status.currentVersion).isEqualTo(2);
+        assertThat(status.analysis.verdict).isEqualTo("Inconclusive");
+        assertThat(status.analysis.consecutiveFailures).isZero();
+        ModelDeploymentStatus.MetricResult precision = status.analysis.metrics.get(0);
+        assertThat(precision.samples).isLessThan(100);
+        assertThat(precision.missingSamples).isEqualTo(100 - precision.samples);
+        assertThat(precision.message).contains("missing before it is judged");
+        Condition inconclusive = condition(status, "AnalysisInconclusive").orElseThrow();
+        assertThat(inconclusive.getStatus()).isEqualTo("True");
+        assertThat(inconclusive.getReason()).isEqualTo("TooFewSamples");
+        assertThat(inconclusive.getMessage()).contains("of 100 samples");
+        assertThat(serveTask(servingDeployment(client, LOW)).version()).isEqualTo(2);
+
+        // The same precision with enough traffic is judged, and rolls back.
+        low.cancel(false);
+        ticker.scheduleAtFixedRate(
+                () -> {
+                    metrics.add(MetricsEndpoint.feedback(LOW, 2, 1, 1), 1);
+                    metrics.add(MetricsEndpoint.feedback(LOW, 2, 1, 0), 4);
+                },
+                0,
+                200,
+                TimeUnit.MILLISECONDS);
+        ModelDeployment rolled =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> md(LOW), m -> !m.getStatus().rollbacks.isEmpty());
+        RollbackRecord record = rolled.getStatus().rollbacks.get(0);
+        assertThat(record.metric).isEqualTo("online-precision");
+        assertThat(record.value).isBetween(0.15, 0.25);
+    }
+
+    /**
+     * Version 2 of {@code model} served by {@code name}, analysed by {@code rollback}, its pods
+     * exporting feature bins where e1 and e2 are served as in training, e0 always in the top bin
+     * and e3 never.
+     */
+    private void serveDriftedFeatures(
+            String name,
+            String model,
+            ModelDeploymentSpec.Rollback rollback,
+            ModelDeploymentSpec.Retrain retrain)
+            throws Exception {
+        metrics = MetricsEndpoint.start();
+        DriftedFeatures.export(metrics, name, 2);
+        prometheus = PrometheusProcess.start(List.of(metrics.target()));
+
+        version(client, model, 1, true);
+        version(client, model, 2, true);
+        Cluster.edit(
+                client,
+                ModelVersion.class,
+                model + "-v2",
+                mv -> {
+                    mv.getSpec().lineage = new ModelVersionSpec.Lineage();
+                    mv.getSpec().lineage.trainingRun = "tr-" + model;
+                    return mv;
+                });
+        ModelDeployment md = deployment(name, model);
+        rollback.prometheus.url = prometheus.url();
+        md.getSpec().rollback = rollback;
+        md.getSpec().retrain = retrain;
+        client.resource(md).create();
+        await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> servingDeployment(client, name),
+                        d -> d != null && serveTask(d).version() == 2);
+        markReady(client, name);
+
+        startTicker(name);
+        ticker.scheduleAtFixedRate(
+                () -> DriftedFeatures.tick(metrics, name, 2), 0, 250, TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void servedFeaturesDriftingFromTrainingFireSkewAndRollBackNamingThem() throws Exception {
+        String name = "md-skew";
+        ModelDeploymentSpec.Rollback rb =
+                precisionAnalysis("http://x", INTERVAL.toSeconds() + "s", 2);
+        ModelDeploymentSpec.Metric skew = ModelDeployments.skewMetric();
+        rb.metrics = List.of(skew);
+        serveDriftedFeatures(name, "m-skew", rb, null);
+
+        ModelDeployment rolled =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> md(name), m -> !m.getStatus().rollbacks.isEmpty());
+        RollbackRecord record = rolled.getStatus().rollbacks.get(0);
+        assertThat(record.fromVersion).isEqualTo(2);
+        assertThat(record.toVersion).isEqualTo(1);
+        assertThat(record.metric).isEqualTo("skew");
+        assertThat(record.value).isGreaterThan(0.2);
+        // the two drifted features are named first, the steady ones after them if at all
+        String why = record.message;
+        assertThat(why).contains("skew = ").contains("above max 0.2").contains("most drifted: ");
+        String named = why.substring(why.indexOf("most drifted: "));
+        assertThat(named).contains("events/e0").contains("events/e3");
+        int lastDrifted = Math.max(named.indexOf("events/e0"), named.indexOf("events/e3"));
+        for (String steady : List.of("events/e1", "events/e2")) {
+            int at = named.indexOf(steady);
+            assertThat(at == -1 || at > lastDrifted)
+                    .as("%s after the drifted: %s", steady, named)
+                    .isTrue();
+        }
+        assertThat(events(client, name))
+                .anySatisfy(
+                        e -> {
+                            assertThat(e.getReason()).isEqualTo("RolledBack");
+                            assertThat(e.getMessage()).contains("events/e0").contains("events/e3");
+                        });
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () ->
+                                assertThat(serveTask(servingDeployment(client, name)).version())
+                                        .isEqualTo(1));
+    }
+
+    @Test
+    void driftAboveTheThresholdStartsOneTrainingRunCopiedFromTheServedVersionsRun()
+            throws Exception {
+        String name = "md-drift";
+        TrainingRunSpec trSpec = new TrainingRunSpec();
+        trSpec.model = "m-drift";
+        TrainingRunSpec.FeatureRef fv = new TrainingRunSpec.FeatureRef();
+        fv.featureView = "fv-drift-missing";
+        trSpec.features = List.of(fv);
+        trSpec.labels = new TrainingRunSpec.Labels();
+        trSpec.labels.uri = "file:///data/labels/dt={date}/";
+        trSpec.labels.column = "y";
+        trSpec.retrain.schedule = "0 3 * * *";
+        TrainingRun original = new TrainingRun();
+        original.setMetadata(
+                new ObjectMetaBuilder().withName("tr-m-drift").withNamespace(NS).build());
+        original.setSpec(trSpec);
+        client.resource(original).create();
+
+        // the rollback metric passes (precision has no data, inconclusive): only drift acts
+        ModelDeploymentSpec.Rollback rb =
+                precisionAnalysis("http://x", INTERVAL.toSeconds() + "s", 2);
+        ModelDeploymentSpec.Retrain retrain = new ModelDeploymentSpec.Retrain();
+        retrain.onDrift = new ModelDeploymentSpec.OnDrift();
+        retrain.onDrift.threshold = 0.5;
+        retrain.onDrift.window = "10s";
+        serveDriftedFeatures(name, "m-drift", rb, retrain);
+
+        TrainingRun started =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(
+                                () ->
+                                        client.resources(TrainingRun.class)
+                                                .inNamespace(NS)
+                                                .withName("tr-m-drift-drift-v2")
+                                                .get(),
+                                java.util.Objects::nonNull);
+        assertThat(started.getSpec().model).isEqualTo("m-drift");
+        assertThat(started.getSpec().features.get(0).featureView).isEqualTo("fv-drift-missing");
+        assertThat(started.getSpec().retrain.onFeatureViewUpdate).isFalse();
+        assertThat(started.getSpec().retrain.schedule).isNull();
+        assertThat(started.getMetadata().getLabels())
+                .containsEntry(DriftRetrain.DRIFT_OF_LABEL, name);
+        assertThat(started.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(o -> assertThat(o.getName()).isEqualTo(name));
+
+        ModelDeploymentStatus.RetrainStatus retrained =
+                await().atMost(Duration.ofSeconds(30))
+                        .until(
+                                () -> md(name).getStatus().retrain,
+                                r -> r != null && r.trainingRun != null);
+        assertThat(retrained.trainingRun).isEqualTo("tr-m-drift-drift-v2");
+        assertThat(retrained.version).isEqualTo(2);
+        assertThat(retrained.skew).isGreaterThan(0.5);
+        assertThat(retrained.message).contains("events/e0").contains("events/e3");
+        assertThat(events(client, name))
+                .anySatisfy(
+                        e -> {
+                            assertThat(e.getReason()).isEqualTo("RetrainOnDrift");
+                            assertThat(e.getMessage())
+                                    .contains("above threshold 0.5 on version 2")
+                                    .contains("events/e0")
+                                    .contains("started TrainingRun tr-m-drift-drift-v2");
+                        });
+
+        // once per served version: later rounds measure again but start nothing more
+        Instant since = Instant.parse(md(name).getStatus().analysis.lastRun);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> Instant.parse(md(name).getStatus().analysis.lastRun),
+                        t -> !t.isBefore(since.plus(INTERVAL.multipliedBy(3))));
+        assertThat(
+                        client.resources(TrainingRun.class)
+                                .inNamespace(NS)
+                                .withLabel(DriftRetrain.DRIFT_OF_LABEL, name)
+                                .list()
+                                .getItems())
+                .hasSize(1);
+        assertThat(md(name).getStatus().rollbacks).isEmpty();
+        assertThat(events(client, name))
+                .filteredOn(e -> "RetrainOnDrift".equals(e.getReason()))
+                .hasSize(1);
     }
 
     @Test
@@ -96,28 +402,8 @@ class ModelDeploymentRollbackIT {
                         d -> d != null && serveTask(d).version() == 2);
         markReady(client, NAME);
 
-        // Time: after each analysis round the test moves the operator's clock one interval on, so
-        // rounds are exactly one interval apart however slow this machine is. Feedback: 1 in 5
-        // positive predictions of version 2 turn out right.
-        ticker = Executors.newScheduledThreadPool(2);
-        ticker.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        ModelDeployment m = md();
-                        if (m != null
-                                && m.getStatus() != null
-                                && m.getStatus().analysis != null
-                                && !Instant.parse(m.getStatus().analysis.lastRun)
-                                        .isBefore(clock.instant())) {
-                            clock.advance(INTERVAL);
-                        }
-                    } catch (RuntimeException e) {
-                        // the API server is busy; the next tick looks again
-                    }
-                },
-                0,
-                100,
-                TimeUnit.MILLISECONDS);
+        // Feedback: 1 in 5 positive predictions of version 2 turn out right.
+        startTicker(NAME);
         ticker.scheduleAtFixedRate(
                 () -> {
                     metrics.add(MetricsEndpoint.feedback(NAME, 2, 1, 1), 1);

@@ -83,6 +83,16 @@ final class ModelDeployments {
         return rb;
     }
 
+    /** The built-in skew metric, failing above PSI 0.2, over a window of 10 s. */
+    static ModelDeploymentSpec.Metric skewMetric() {
+        ModelDeploymentSpec.Metric skew = new ModelDeploymentSpec.Metric();
+        skew.name = "skew";
+        skew.builtin = ModelDeploymentSpec.Metric.SKEW;
+        skew.window = "10s";
+        skew.max = 0.2;
+        return skew;
+    }
+
     static Deployment servingDeployment(KubernetesClient client, String name) {
         return client.apps().deployments().inNamespace(NS).withName(name).get();
     }

@@ -73,6 +73,11 @@ public final class InferenceServer implements AutoCloseable {
         this.config = config;
         this.slot = slot;
         this.metrics = new ServerMetrics(config.deployment(), config.model(), config.version());
+        metrics.features(
+                () -> {
+                    ModelSlot.Loaded m = slot.loaded();
+                    return m == null ? null : m.drift();
+                });
         this.onlineMetrics = online == null ? null : metrics.online();
         this.online = online == null ? null : OnlineFeatures.open(online, env, onlineMetrics);
         this.window = new FeedbackWindow(config.feedbackWindow());
@@ -503,6 +508,9 @@ public final class InferenceServer implements AutoCloseable {
                             + req.rows().rows()
                             + " rows");
         }
+        if (m.drift() != null) {
+            m.drift().observe(req.rows(), null);
+        }
         double threshold = m.model().threshold();
         String[] ids = window.record(p, threshold);
         metrics.scores(p, threshold);
@@ -541,6 +549,9 @@ public final class InferenceServer implements AutoCloseable {
             if (!missing[i]) {
                 known++;
             }
+        }
+        if (m.drift() != null) {
+            m.drift().observe(lookup.rows(), missing);
         }
         float[] scored = new float[known];
         for (int i = 0, k = 0; i < n; i++) {

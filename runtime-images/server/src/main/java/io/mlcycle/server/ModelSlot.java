@@ -19,8 +19,11 @@ final class ModelSlot {
         FAILED
     }
 
-    /** A loaded model and its name → index map. */
-    record Loaded(ServingModel model, Map<String, Integer> featureIndex) {
+    /**
+     * A loaded model, its name → index map and the counts of what it serves against its training
+     * statistics (null when the model has none).
+     */
+    record Loaded(ServingModel model, Map<String, Integer> featureIndex, FeatureDrift drift) {
         int numFeatures() {
             return model.featureNames().size();
         }
@@ -67,7 +70,11 @@ final class ModelSlot {
             }
             warmUp(model, names.size());
             InferenceCodec.warmUp(index, names);
-            loaded = new Loaded(model, index);
+            loaded =
+                    new Loaded(
+                            model,
+                            index,
+                            model.statistics().map(s -> FeatureDrift.of(s, index)).orElse(null));
             state = State.READY;
             return true;
         } catch (Exception | LinkageError e) {

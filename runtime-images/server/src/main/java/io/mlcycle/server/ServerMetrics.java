@@ -108,6 +108,11 @@ final class ServerMetrics {
         }
     }
 
+    /** The per-feature served counts and training shares of {@link FeatureDrift}. */
+    void features(java.util.function.Supplier<FeatureDrift> drift) {
+        FeatureDrift.register(registry, constant, drift);
+    }
+
     /** The online-store metrics (registered on first use). */
     synchronized OnlineServerMetrics online() {
         if (online == null) {

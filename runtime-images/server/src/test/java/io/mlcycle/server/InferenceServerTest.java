@@ -65,7 +65,7 @@ class InferenceServerTest {
         }
     }
 
-    private static String denseBody(String id, List<SparseTables.Row> rows) {
+    static String denseBody(String id, List<SparseTables.Row> rows) {
         StringBuilder data = new StringBuilder();
         for (SparseTables.Row r : rows) {
             for (float v : TestModels.dense(r)) {

@@ -15,6 +15,7 @@ import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.Djl;
+import io.mlcycle.model.FeatureStatistics;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.model.TabularNet;
@@ -200,6 +201,10 @@ final class TestModels {
                             null);
             try {
                 ModelArtifact.write(dir, spec, net);
+                FeatureStatistics.of(
+                                matrix(data),
+                                features.stream().map(ModelSpec.Feature::name).toList())
+                        .write(dir);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -9,6 +9,7 @@ import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.FeatureAssembler;
+import io.mlcycle.model.FeatureStatistics;
 import io.mlcycle.model.InputScaling;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
@@ -494,7 +495,18 @@ public final class Trainer {
         metricsJson.put("shapSeconds", shapSeconds);
         metricsJson.put("seconds", seconds);
 
-        String digest = publish(out, t.outputUri(), spec, fitted, metricsJson, importance, trials);
+        FeatureStatistics statistics =
+                FeatureStatistics.of(x, features.stream().map(ModelSpec.Feature::name).toList());
+        String digest =
+                publish(
+                        out,
+                        t.outputUri(),
+                        spec,
+                        fitted,
+                        metricsJson,
+                        importance,
+                        trials,
+                        statistics);
 
         Map<String, Double> figures = new LinkedHashMap<>();
         figures.put("auc", metrics.auc());
@@ -624,7 +636,8 @@ public final class Trainer {
             Fit.Fitted fitted,
             Map<String, Object> metrics,
             List<Map<String, Object>> importance,
-            List<Map<String, Object>> trials)
+            List<Map<String, Object>> trials,
+            FeatureStatistics statistics)
             throws IOException {
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
@@ -646,6 +659,7 @@ public final class Trainer {
             writer.writeValue(staging.resolve(IMPORTANCE).toFile(), importance);
             writer.writeValue(staging.resolve(TRIALS).toFile(), trials);
             Files.writeString(staging.resolve(ModelCard.FILE), ModelCard.html(spec, metrics));
+            statistics.write(staging);
             // the files must load before they are published
             ModelArtifact.load(staging).close();
             String digest = ArtifactDigest.of(staging);

@@ -1,6 +1,7 @@
 package io.mlcycle.trainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.model.FeatureStatistics;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
@@ -147,9 +148,23 @@ class TrainerTest {
                         "model.params",
                         "metrics.json",
                         "importance.json",
-                        "trials.json")) {
+                        "trials.json",
+                        "statistics.json")) {
             assertThat(out.resolve(f)).exists();
         }
+        // the training table's per-feature statistics, in the model's feature order
+        FeatureStatistics statistics = FeatureStatistics.read(out).orElseThrow();
+        ModelArtifact model = ModelArtifact.load(out);
+        assertThat(statistics.features())
+                .extracting(FeatureStatistics.Feature::name)
+                .containsExactlyElementsOf(model.featureNames());
+        assertThat(statistics.rows()).isEqualTo(((Number) s.figures().get("rows")).longValue());
+        assertThat(statistics.features())
+                .allSatisfy(
+                        f -> {
+                            assertThat(f.presence()).isBetween(0.0, 1.0);
+                            assertThat(f.fractions()).hasSize(f.edges().length + 1);
+                        });
         assertThat(out.getParent()).isDirectoryNotContaining("glob:**/.staging-*");
 
         // same seed, same metrics

@@ -19,6 +19,9 @@ import java.util.List;
 @ValidationRule(
         value = "!has(self.rollout) || !has(self.rollout.canary) || has(self.rollback)",
         message = "rollout.canary needs spec.rollback: its prometheus and metrics judge the canary")
+@ValidationRule(
+        value = "!has(self.retrain) || has(self.rollback)",
+        message = "retrain.onDrift needs spec.rollback: its prometheus measures the drift")
 public class ModelDeploymentSpec {
 
     public static final String LATEST_APPROVED = "latestApproved";
@@ -64,6 +67,36 @@ public class ModelDeploymentSpec {
             "Inference by entity id: the server reads the rows of the served version's"
                     + " FeatureViews (their spec.online) from this online store.")
     public Online online;
+
+    @JsonPropertyDescription(
+            "Train again when what the served version sees drifts from its training table.")
+    public Retrain retrain;
+
+    /** Retraining the deployment asks for. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Retrain {
+        @Required
+        @JsonPropertyDescription(
+                "Each rollback interval, the built-in skew of the served version over window;"
+                        + " above threshold a TrainingRun <its TrainingRun>-drift-v<version>"
+                        + " (a one-off copy of the run that trained it) is started, once per"
+                        + " served version, shown in status.retrain and an Event.")
+        public OnDrift onDrift;
+    }
+
+    /** Drift threshold. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class OnDrift {
+        @Required
+        @Min(0)
+        @JsonPropertyDescription("Largest PSI of a feature above which the model is retrained.")
+        public Double threshold;
+
+        @Pattern("^[0-9]+(s|m|h)$")
+        @Default("1h")
+        @JsonPropertyDescription("Range of served rows judged.")
+        public String window = "1h";
+    }
 
     /** How a new version is rolled out. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -244,20 +277,61 @@ public class ModelDeploymentSpec {
     @ValidationRule(
             value = "has(self.min) || has(self.max)",
             message = "a rollback metric needs min or max")
+    @ValidationRule(
+            value = "has(self.query) != has(self.builtin)",
+            message = "a rollback metric needs exactly one of query or builtin")
     public static class Metric {
+        public static final String SKEW = "skew";
+
         @Required
         @JsonPropertyDescription("Name shown in status and Events.")
         public String name;
 
-        @Required
-        @JsonPropertyDescription("PromQL returning one number.")
+        @JsonPropertyDescription("PromQL returning one number (or builtin instead).")
         public String query;
+
+        @Pattern("^skew$")
+        @JsonPropertyDescription(
+                "A metric mlcycle computes instead of a query. skew: the largest population"
+                        + " stability index (PSI) of a feature between what the version served in"
+                        + " the last window and its training table (presence and decile bins the"
+                        + " trainer stored, exported by the server), the most drifted features"
+                        + " named in status and Events; use it with max (0.2 is a common"
+                        + " significant shift).")
+        public String builtin;
+
+        @Pattern("^[0-9]+(s|m|h)$")
+        @JsonPropertyDescription("With builtin: the range of served rows judged; default 10m.")
+        public String window;
 
         @JsonPropertyDescription("Fails below this.")
         public Double min;
 
         @JsonPropertyDescription("Fails above this.")
         public Double max;
+
+        @JsonPropertyDescription(
+                "Samples the value needs before it is judged: below minSamples.count the metric"
+                        + " is Inconclusive (never a failure, even with inconclusiveIsFailure) and"
+                        + " status says how many samples are missing.")
+        public MinSamples minSamples;
+    }
+
+    /** How many samples a metric needs and the PromQL that counts them. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class MinSamples {
+        @Required
+        @Min(1)
+        @JsonPropertyDescription("Samples needed before the metric is judged.")
+        public Long count;
+
+        @Required
+        @JsonPropertyDescription(
+                "PromQL returning the number of samples behind the metric's value (e.g."
+                        + " sum(increase(mlcycle_feedback_total{deployment=\"{{name}}\","
+                        + "version=\"{{version}}\"}[10m]))); {{name}}, {{namespace}} and"
+                        + " {{version}} are replaced.")
+        public String query;
     }
 
     /** Notification target. */

@@ -61,6 +61,31 @@ public class ModelDeploymentStatus extends MlcycleStatus {
     public BatchStatus batch;
 
     @JsonPropertyDescription(
+            "The latest retraining started on drift (spec.retrain.onDrift); the last skew seen.")
+    public RetrainStatus retrain;
+
+    /** Drift measured and retraining started. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class RetrainStatus {
+        @JsonPropertyDescription("Served version the skew was last measured for.")
+        public Integer version;
+
+        @JsonPropertyDescription("Its latest skew (largest feature PSI) and when.")
+        public Double skew;
+
+        public String measuredAt;
+
+        @JsonPropertyDescription("The most drifted features, or why there is no value.")
+        public String message;
+
+        @JsonPropertyDescription("TrainingRun started on drift for this version (once).")
+        public String trainingRun;
+
+        @JsonPropertyDescription("When it was started (RFC 3339).")
+        public String startedAt;
+    }
+
+    @JsonPropertyDescription(
             "Online features of the served version's FeatureViews: the as-of served online"
                     + " against the latest table (spec.online).")
     public List<OnlineFeatures> onlineFeatures;
@@ -173,6 +198,13 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         public String verdict;
 
         public String message;
+
+        @JsonPropertyDescription("Samples counted by the metric's minSamples.query.")
+        public Long samples;
+
+        @JsonPropertyDescription(
+                "Samples still missing before the metric is judged (minSamples.count - samples).")
+        public Long missingSamples;
     }
 
     /** A rollback. */

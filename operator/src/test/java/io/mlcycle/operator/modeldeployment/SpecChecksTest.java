@@ -1,0 +1,85 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SpecChecksTest {
+
+    private static ModelDeploymentSpec spec(ModelDeploymentSpec.Metric metric) {
+        ModelDeploymentSpec spec = new ModelDeploymentSpec();
+        spec.model = "m";
+        spec.rollback = ModelDeployments.precisionAnalysis("http://p:9090", "30s", 3);
+        spec.rollback.metrics = List.of(metric);
+        return spec;
+    }
+
+    private static ModelDeploymentSpec.Metric skew() {
+        ModelDeploymentSpec.Metric m = new ModelDeploymentSpec.Metric();
+        m.name = "skew";
+        m.builtin = ModelDeploymentSpec.Metric.SKEW;
+        m.max = 0.2;
+        return m;
+    }
+
+    @Test
+    void theBuiltinSkewNeedsNoQueryAndJudgesACanaryWithoutVersionPlaceholder() {
+        ModelDeploymentSpec spec = spec(skew());
+        spec.rollout = new ModelDeploymentSpec.Rollout();
+        spec.rollout.canary = new ModelDeploymentSpec.Canary();
+        spec.rollout.canary.weight = 20;
+        assertThat(SpecChecks.invalid(spec)).isEmpty();
+    }
+
+    @Test
+    void aMetricWithBothQueryAndBuiltinOrAnUnknownBuiltinIsInvalidNamingTheField() {
+        ModelDeploymentSpec.Metric both = skew();
+        both.query = "up";
+        assertThat(SpecChecks.invalid(spec(both)))
+                .contains("spec.rollback.metrics[0]: needs exactly one of query or builtin");
+        ModelDeploymentSpec.Metric unknown = skew();
+        unknown.builtin = "drift";
+        assertThat(SpecChecks.invalid(spec(unknown)))
+                .contains(
+                        "spec.rollback.metrics[0].builtin 'drift' is not a built-in metric (skew)");
+    }
+
+    @Test
+    void aTypoInTheMinSamplesQueryOrAWindowThatIsNoDurationIsInvalid() {
+        ModelDeploymentSpec.Metric m = skew();
+        m.minSamples = new ModelDeploymentSpec.MinSamples();
+        m.minSamples.count = 10L;
+        m.minSamples.query = "sum(mlcycle_feature_rows_total{version=\"{{verison}}\"})";
+        assertThat(SpecChecks.invalid(spec(m)))
+                .hasValueSatisfying(
+                        e ->
+                                assertThat(e)
+                                        .startsWith("spec.rollback.metrics[0].minSamples.query: ")
+                                        .contains("{{verison}}"));
+        ModelDeploymentSpec.Metric w = skew();
+        w.window = "ten minutes";
+        assertThat(SpecChecks.invalid(spec(w)))
+                .hasValueSatisfying(e -> assertThat(e).contains("spec.rollback.metrics[0].window"));
+    }
+
+    @Test
+    void retrainOnDriftNeedsTheRollbackPrometheusAndADurationWindow() {
+        ModelDeploymentSpec spec = spec(skew());
+        spec.retrain = new ModelDeploymentSpec.Retrain();
+        spec.retrain.onDrift = new ModelDeploymentSpec.OnDrift();
+        spec.retrain.onDrift.threshold = 0.3;
+        assertThat(SpecChecks.invalid(spec)).isEmpty();
+        spec.retrain.onDrift.window = "soon";
+        assertThat(SpecChecks.invalid(spec))
+                .hasValueSatisfying(e -> assertThat(e).startsWith("spec.retrain.onDrift.window"));
+        spec.retrain.onDrift.window = "1h";
+        spec.rollback = null;
+        assertThat(SpecChecks.invalid(spec))
+                .contains(
+                        "spec.retrain.onDrift needs spec.rollback: its prometheus measures the"
+                                + " drift");
+    }
+}
