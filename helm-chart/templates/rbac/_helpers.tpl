@@ -2,21 +2,30 @@
 The operator's permissions in the namespaces it watches (least privilege).
 */}}
 {{- define "mlcycle.rbac.operatorRules" -}}
+# The four kinds: ModelVersions are created by trainings, TrainingRuns by retrain.onDrift.
 - apiGroups: ["mlcycle.io"]
   resources:
     - featureviews
     - trainingruns
     - modelversions
     - modeldeployments
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["mlcycle.io"]
+  resources:
     - featureviews/status
     - trainingruns/status
     - modelversions/status
     - modeldeployments/status
+  verbs: ["get", "update", "patch"]
+# Owner references with blockOwnerDeletion (Jobs, Deployments, ModelVersions) need update on the
+# owner's finalizers where the OwnerReferencesPermissionEnforcement admission plugin runs.
+- apiGroups: ["mlcycle.io"]
+  resources:
     - featureviews/finalizers
     - trainingruns/finalizers
     - modelversions/finalizers
     - modeldeployments/finalizers
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["update"]
 # Pivot, training and batch-scoring Jobs: created once, never updated (a Job's pod template is
 # immutable). patch only because JOSDK dependents create through server-side apply (a PATCH).
 - apiGroups: ["batch"]
@@ -33,10 +42,6 @@ The operator's permissions in the namespaces it watches (least privilege).
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-# Task JSON handed to runtime pods.
-- apiGroups: [""]
-  resources: ["configmaps"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 {{- if .Values.spark.enabled }}
 # FeatureView engine spark: SparkApplications are created once and never updated, like the Jobs;
 # the driver pod's termination message is read through the pods rule above.
@@ -44,13 +49,10 @@ The operator's permissions in the namespaces it watches (least privilege).
   resources: ["sparkapplications"]
   verbs: ["get", "list", "watch", "create", "delete"]
 {{- end }}
-# get: the operator bumps the count of an Event it already recorded instead of adding another.
+# Core v1 Events only; get: the operator bumps the count of an Event it already recorded.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["get", "create", "patch"]
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
 {{- end }}
 
 {{/*
