@@ -1,5 +1,6 @@
 package io.mlcycle.operator.api.featureview;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -9,6 +10,8 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /** Pivots a long per-entity event log into dated, validated sparse feature tables. */
+@JsonClassDescription(
+        "FeatureView pivots a long per-entity event log (entity, event, count, time) into dated, validated sparse feature tables, on a schedule or when the day's _SUCCESS marker lands, with backfill; optionally also into a Redis online store.")
 @Group("mlcycle.io")
 @Version("v1alpha1")
 @ShortNames("fv")

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.api.modeldeployment;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -9,6 +10,8 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /** Serves a model version, scores in batch, and rolls back when online metrics fall. */
+@JsonClassDescription(
+        "ModelDeployment serves a ModelVersion over the Open Inference Protocol v2 (REST and gRPC), turns feedback into online metrics, rolls a new version out as a canary, rolls back when its metrics fall, and scores in batch on a schedule.")
 @Group("mlcycle.io")
 @Version("v1alpha1")
 @ShortNames("md")

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.api.modelversion;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -9,6 +10,8 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /** The registry record of one trained model version: metrics, lineage, approval. */
+@JsonClassDescription(
+        "ModelVersion is the registry record of one trained model version: metrics, SHAP top features, lineage, and approval by its metric gates. Created by TrainingRuns; approve or reject by hand with spec.approval.")
 @Group("mlcycle.io")
 @Version("v1alpha1")
 @ShortNames("mv")

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.api.trainingrun;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -9,6 +10,8 @@ import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
 
 /** Trains, evaluates and explains a model on FeatureView tables and registers ModelVersions. */
+@JsonClassDescription(
+        "TrainingRun trains, evaluates and explains a model on FeatureView tables plus labels (algorithm auto by default: logistic, XGBoost and a ResNet compared), registers each result as a numbered ModelVersion and retrains when its features refresh.")
 @Group("mlcycle.io")
 @Version("v1alpha1")
 @ShortNames("tr")
