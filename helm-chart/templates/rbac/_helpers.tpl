@@ -49,6 +49,11 @@ The operator's permissions in the namespaces it watches (least privilege).
   resources: ["sparkapplications"]
   verbs: ["get", "list", "watch", "create", "delete"]
 {{- end }}
+# Secrets are only read, by name, for rollback.prometheus.authSecret and rollback.webhook.urlSecret
+# (runtime pods get their credentials as secretKeyRefs; the operator never lists Secrets).
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
 # Core v1 Events only; get: the operator bumps the count of an Event it already recorded.
 - apiGroups: [""]
   resources: ["events"]

@@ -49,7 +49,12 @@ public class PrometheusClient {
      * sample gives its value; anything else is {@link QueryResult.Inconclusive} with the reason.
      */
     public QueryResult query(String baseUrl, String promql) {
-        Fetched f = fetch(baseUrl, promql);
+        return query(baseUrl, Map.of(), promql);
+    }
+
+    /** {@link #query(String, String)} with request headers (credentials). */
+    public QueryResult query(String baseUrl, Map<String, String> headers, String promql) {
+        Fetched f = fetch(baseUrl, headers, promql);
         return f.failure() != null ? f.failure() : parse(f.status(), f.body());
     }
 
@@ -58,7 +63,12 @@ public class PrometheusClient {
      * failure).
      */
     public Vector queryVector(String baseUrl, String promql) {
-        Fetched f = fetch(baseUrl, promql);
+        return queryVector(baseUrl, Map.of(), promql);
+    }
+
+    /** {@link #queryVector(String, String)} with request headers (credentials). */
+    public Vector queryVector(String baseUrl, Map<String, String> headers, String promql) {
+        Fetched f = fetch(baseUrl, headers, promql);
         return f.failure() != null
                 ? new Vector(List.of(), f.failure())
                 : parseVector(f.status(), f.body());
@@ -70,7 +80,7 @@ public class PrometheusClient {
         }
     }
 
-    private Fetched fetch(String baseUrl, String promql) {
+    private Fetched fetch(String baseUrl, Map<String, String> headers, String promql) {
         String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         URI uri;
         try {
@@ -84,14 +94,12 @@ public class PrometheusClient {
         }
         HttpResponse<String> response;
         try {
-            response =
-                    http.send(
-                            HttpRequest.newBuilder(uri)
-                                    .timeout(timeout)
-                                    .header("Accept", "application/json")
-                                    .GET()
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request =
+                    HttpRequest.newBuilder(uri)
+                            .timeout(timeout)
+                            .header("Accept", "application/json");
+            headers.forEach(request::header);
+            response = http.send(request.GET().build(), HttpResponse.BodyHandlers.ofString());
         } catch (HttpTimeoutException e) {
             return Fetched.failed(
                     QueryResult.inconclusive(

@@ -38,8 +38,8 @@ public class WebhookNotifier {
     }
 
     /**
-     * Posts {@code json}; throws {@link IOException} naming the URL and the HTTP status when the
-     * receiver does not answer 2xx.
+     * Posts {@code json}; throws {@link IOException} naming the receiver's host (the path of a
+     * webhook URL is often its secret) and the HTTP status when it does not answer 2xx.
      */
     public void post(String url, String json) throws IOException {
         HttpRequest request =
@@ -48,15 +48,28 @@ public class WebhookNotifier {
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(json))
                         .build();
+        String host = host(url);
         HttpResponse<String> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while posting to webhook " + url, e);
+            throw new IOException("interrupted while posting to webhook at " + host, e);
+        } catch (IOException e) {
+            throw new IOException(
+                    "webhook at " + host + " unreachable: " + e.getClass().getSimpleName());
         }
         if (response.statusCode() / 100 != 2) {
-            throw new IOException("webhook " + url + " answered HTTP " + response.statusCode());
+            throw new IOException("webhook at " + host + " answered HTTP " + response.statusCode());
         }
+    }
+
+    /** {@code scheme://host[:port]} of a URL: what may be shown of it. */
+    static String host(String url) {
+        URI uri = URI.create(url);
+        return uri.getScheme()
+                + "://"
+                + uri.getHost()
+                + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
     }
 }

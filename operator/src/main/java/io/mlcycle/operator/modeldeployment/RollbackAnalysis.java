@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -37,6 +38,8 @@ public class RollbackAnalysis {
     private static final Logger LOG = Logger.getLogger(RollbackAnalysis.class);
 
     @Inject EventRecorder events;
+
+    @Inject AnalysisSecrets secrets;
 
     /** The range a built-in metric judges when the spec names none. */
     static final String DEFAULT_WINDOW = "10m";
@@ -131,6 +134,12 @@ public class RollbackAnalysis {
             String name,
             String ns,
             int version) {
+        Map<String, String> auth;
+        try {
+            auth = secrets.prometheusHeaders(ns, rb.prometheus);
+        } catch (AnalysisSecrets.Unusable e) {
+            return QueryResult.inconclusive("Prometheus credentials: " + e.getMessage());
+        }
         if (ModelDeploymentSpec.Metric.SKEW.equals(m.builtin)) {
             // the server's series of this deployment's pods of the version (FeatureDrift)
             String selector = "{deployment=\"" + name + "\",version=\"" + version + "\"}";
@@ -138,6 +147,7 @@ public class RollbackAnalysis {
             PrometheusClient.Vector served =
                     prometheus.queryVector(
                             rb.prometheus.url,
+                            auth,
                             "sum by (feature, bin) (increase(mlcycle_feature_bin_total"
                                     + selector
                                     + "["
@@ -148,6 +158,7 @@ public class RollbackAnalysis {
                             ? served
                             : prometheus.queryVector(
                                     rb.prometheus.url,
+                                    auth,
                                     "max by (feature, bin) (mlcycle_feature_training_share"
                                             + selector
                                             + ")");
@@ -156,7 +167,7 @@ public class RollbackAnalysis {
                     : Skew.judge(served.series(), training.series());
         }
         return prometheus.query(
-                rb.prometheus.url, QueryTemplate.render(m.query, name, ns, version));
+                rb.prometheus.url, auth, QueryTemplate.render(m.query, name, ns, version));
     }
 
     /** The metric's minSamples counted for {@code version}; null when it declares none. */
@@ -169,11 +180,17 @@ public class RollbackAnalysis {
         if (m.minSamples == null) {
             return null;
         }
-        return new AnalysisStep.Samples(
-                m.minSamples.count,
-                prometheus.query(
-                        rb.prometheus.url,
-                        QueryTemplate.render(m.minSamples.query, name, ns, version)));
+        QueryResult count;
+        try {
+            count =
+                    prometheus.query(
+                            rb.prometheus.url,
+                            secrets.prometheusHeaders(ns, rb.prometheus),
+                            QueryTemplate.render(m.minSamples.query, name, ns, version));
+        } catch (AnalysisSecrets.Unusable e) {
+            count = QueryResult.inconclusive("Prometheus credentials: " + e.getMessage());
+        }
+        return new AnalysisStep.Samples(m.minSamples.count, count);
     }
 
     /**
@@ -341,9 +358,11 @@ public class RollbackAnalysis {
                 now);
         events.warning(md, reason, message);
         LOG.infof("%s/%s %s", md.getMetadata().getNamespace(), md.getMetadata().getName(), message);
-        if (md.getSpec().rollback.webhook != null && md.getSpec().rollback.webhook.url != null) {
-            String url = md.getSpec().rollback.webhook.url;
+        if (md.getSpec().rollback.webhook != null) {
             try {
+                String url =
+                        secrets.webhookUrl(
+                                md.getMetadata().getNamespace(), md.getSpec().rollback.webhook);
                 webhook.post(
                         url,
                         WebhookNotifier.body(
@@ -356,7 +375,8 @@ public class RollbackAnalysis {
                                 md.getMetadata().getName(),
                                 md.getMetadata().getNamespace(),
                                 reason));
-            } catch (IOException | IllegalArgumentException e) {
+            } catch (IOException | IllegalArgumentException | AnalysisSecrets.Unusable e) {
+                // the notifier's messages name the host, never a URL from a Secret
                 events.warning(md, "WebhookFailed", e.getMessage());
             }
         }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -107,6 +108,35 @@ class PrometheusClientIT {
                     .isInstanceOfSatisfying(
                             QueryResult.Inconclusive.class,
                             i -> assertThat(i.reason()).contains(url).contains("unreachable"));
+        }
+    }
+
+    @Test
+    void aPrometheusBehindBasicAuthAnswersWithTheSecretsCredentialsAndRefusesWithout()
+            throws Exception {
+        String hash =
+                org.bouncycastle.crypto.generators.OpenBSDBCrypt.generate(
+                        "2b", "s3cret-pass".toCharArray(), new byte[16], 10);
+        try (PrometheusProcess guarded =
+                PrometheusProcess.start(
+                        List.of(metrics.target()),
+                        "basic_auth_users:\n  analyst: " + hash + "\n")) {
+            String q = "vector(1)";
+            QueryResult refused = client.query(guarded.url(), q);
+            assertThat(refused).isInstanceOf(QueryResult.Inconclusive.class);
+            assertThat(((QueryResult.Inconclusive) refused).reason()).contains("401");
+
+            Map<String, String> headers =
+                    io.mlcycle.operator.modeldeployment.AnalysisSecrets.headers(
+                            "ml/prometheus-auth",
+                            Map.of("username", "analyst", "password", "s3cret-pass"));
+            assertThat(client.query(guarded.url(), headers, q)).isEqualTo(new QueryResult.Value(1));
+            Map<String, String> wrong =
+                    io.mlcycle.operator.modeldeployment.AnalysisSecrets.headers(
+                            "ml/prometheus-auth",
+                            Map.of("username", "analyst", "password", "guess"));
+            assertThat(client.query(guarded.url(), wrong, q))
+                    .isInstanceOf(QueryResult.Inconclusive.class);
         }
     }
 }

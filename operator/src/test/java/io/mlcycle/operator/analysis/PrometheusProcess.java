@@ -50,6 +50,15 @@ public final class PrometheusProcess implements AutoCloseable {
 
     /** Starts Prometheus scraping {@code host:port} targets at /metrics and waits until ready. */
     public static PrometheusProcess start(List<String> targets) throws IOException {
+        return start(targets, null);
+    }
+
+    /**
+     * {@link #start(List)} with a web configuration ({@code --web.config.file}), e.g. {@code
+     * basic_auth_users}; null for none. With one, a 401 from /-/ready also means it is up.
+     */
+    public static PrometheusProcess start(List<String> targets, String webConfig)
+            throws IOException {
         Path binary = binary();
         Path dir = Files.createTempDirectory("mlcycle-prometheus");
         String targetList =
@@ -68,19 +77,29 @@ public final class PrometheusProcess implements AutoCloseable {
                         + targetList
                         + "]\n");
         PrometheusProcess p = new PrometheusProcess(dir, freePort());
-        p.process =
-                new ProcessBuilder(
+        List<String> cmd =
+                new java.util.ArrayList<>(
+                        List.of(
                                 binary.toString(),
                                 "--config.file=" + dir.resolve("prometheus.yml"),
                                 "--storage.tsdb.path=" + dir.resolve("data"),
                                 "--web.listen-address=127.0.0.1:" + p.port,
-                                "--log.level=warn")
+                                "--log.level=warn"));
+        if (webConfig != null) {
+            Files.writeString(dir.resolve("web.yml"), webConfig);
+            cmd.add("--web.config.file=" + dir.resolve("web.yml"));
+            p.authenticated = true;
+        }
+        p.process =
+                new ProcessBuilder(cmd)
                         .redirectErrorStream(true)
                         .redirectOutput(dir.resolve("prometheus.log").toFile())
                         .start();
         p.awaitReady(Duration.ofSeconds(60));
         return p;
     }
+
+    private boolean authenticated;
 
     public String url() {
         return "http://127.0.0.1:" + port;
@@ -128,7 +147,7 @@ public final class PrometheusProcess implements AutoCloseable {
                         http.send(
                                 HttpRequest.newBuilder(URI.create(url() + "/-/ready")).build(),
                                 HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
+                if (r.statusCode() == 200 || authenticated && r.statusCode() == 401) {
                     return;
                 }
             } catch (IOException e) {

@@ -270,6 +270,13 @@ public class ModelDeploymentSpec {
         @Pattern("^https?://.*")
         @JsonPropertyDescription("Base URL, e.g. http://prometheus.monitoring:9090")
         public String url;
+
+        @JsonPropertyDescription(
+                "Secret (this namespace) with Prometheus's credentials: key token (a bearer"
+                        + " token) or username and password (basic auth), and any header.<Name>"
+                        + " keys sent as that header (e.g. header.X-Scope-OrgID). Read at each"
+                        + " analysis; values never appear in status, Events or logs.")
+        public String authSecret;
     }
 
     /** One analysed metric. */
@@ -336,9 +343,28 @@ public class ModelDeploymentSpec {
 
     /** Notification target. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(
+            value = "has(self.url) != has(self.urlSecret)",
+            message = "a webhook needs exactly one of url or urlSecret")
     public static class Webhook {
-        @Required
         @Pattern("^https?://.*")
+        @JsonPropertyDescription("Where rollbacks are POSTed (Slack-compatible JSON).")
         public String url;
+
+        @JsonPropertyDescription(
+                "The URL from a Secret instead (a Slack webhook URL is a credential).")
+        public SecretKey urlSecret;
+    }
+
+    /** One key of a Secret in the resource's namespace. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class SecretKey {
+        @Required
+        @JsonPropertyDescription("Secret name.")
+        public String name;
+
+        @Default("url")
+        @JsonPropertyDescription("Key in the Secret.")
+        public String key = "url";
     }
 }
