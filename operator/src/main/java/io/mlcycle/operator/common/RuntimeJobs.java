@@ -142,15 +142,28 @@ public class RuntimeJobs {
                 .filter(v -> !v.isBlank())
                 .ifPresent(
                         secret -> {
+                            // optional: a pod that touches no s3:// URI must start without it;
+                            // one that does fails with StorageCredentialsMissing naming it
                             env.add(value("MLCYCLE_S3_CREDENTIALS_SECRET", secret));
-                            env.add(secretEnv("AWS_ACCESS_KEY_ID", secret, s3.accessKeyIdKey()));
                             env.add(
-                                    secretEnv(
-                                            "AWS_SECRET_ACCESS_KEY",
-                                            secret,
-                                            s3.secretAccessKeyKey()));
+                                    optional(
+                                            secretEnv(
+                                                    "AWS_ACCESS_KEY_ID",
+                                                    secret,
+                                                    s3.accessKeyIdKey())));
+                            env.add(
+                                    optional(
+                                            secretEnv(
+                                                    "AWS_SECRET_ACCESS_KEY",
+                                                    secret,
+                                                    s3.secretAccessKeyKey())));
                         });
         return env;
+    }
+
+    private static EnvVar optional(EnvVar secretRef) {
+        secretRef.getValueFrom().getSecretKeyRef().setOptional(true);
+        return secretRef;
     }
 
     private static EnvVar value(String name, String value) {

@@ -45,6 +45,8 @@ class RuntimeJobsTest {
         assertThat(key.getValueFrom().getSecretKeyRef().getName()).isEqualTo("lake-keys");
         assertThat(key.getValueFrom().getSecretKeyRef().getKey())
                 .isEqualTo("AWS_SECRET_ACCESS_KEY");
+        // optional: pods without s3:// start without the Secret; the runtime names it when needed
+        assertThat(key.getValueFrom().getSecretKeyRef().getOptional()).isTrue();
         assertThat(byName.get("AWS_ACCESS_KEY_ID").getValueFrom().getSecretKeyRef().getKey())
                 .isEqualTo("AWS_ACCESS_KEY_ID");
 

@@ -64,7 +64,18 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         return b.build();
     }
 
-    private static AwsCredentialsProvider credentials(S3Settings s) {
+    static AwsCredentialsProvider credentials(S3Settings s) {
+        if (s.credentialsSecret() != null
+                && (s.accessKeyId() == null || s.secretAccessKey() == null)) {
+            // the operator's secretKeyRefs are optional so that pods without s3:// still start
+            throw TaskFailure.invalid(
+                    "StorageCredentialsMissing",
+                    "s3:// storage needs Secret '"
+                            + s.credentialsSecret()
+                            + "' in this namespace with the access key id and secret access key"
+                            + " (mlcycle.storage.s3.credentials-secret); it is missing or lacks"
+                            + " a key");
+        }
         if (s.accessKeyId() != null && s.secretAccessKey() != null) {
             return StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(s.accessKeyId(), s.secretAccessKey()));

@@ -89,6 +89,21 @@ class S3StorageIT {
     }
 
     @Test
+    void aCredentialsSecretMissingFromTheNamespaceIsNamedWhenS3IsFirstUsed() {
+        // the operator's secretKeyRefs are optional: the pod started, its keys are absent
+        Storage.useS3(new S3Settings(s3.endpoint(), "us-east-1", true, null, null, "lake-keys"));
+        try {
+            assertThatThrownBy(() -> Uris.toPath("s3://data/labels/", "labels.uri"))
+                    .isInstanceOfSatisfying(
+                            TaskFailure.class,
+                            f -> assertThat(f.reason()).isEqualTo("StorageCredentialsMissing"))
+                    .hasMessageContaining("Secret 'lake-keys'");
+        } finally {
+            good();
+        }
+    }
+
+    @Test
     void aMissingBucketFailsNamingTheBucketAndUri() {
         good();
         assertThatThrownBy(() -> VersionedStore.open("s3://nobucket/t", "store.uri").latest())
