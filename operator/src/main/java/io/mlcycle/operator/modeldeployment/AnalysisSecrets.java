@@ -3,6 +3,7 @@ package io.mlcycle.operator.modeldeployment;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -100,7 +101,7 @@ public class AnalysisSecrets {
         if (webhook.urlSecret == null) {
             return webhook.url;
         }
-        String key = webhook.urlSecret.key == null ? "url" : webhook.urlSecret.key;
+        String key = Defaults.copy(webhook.urlSecret).key;
         String url = data(namespace, webhook.urlSecret.name).get(key);
         if (url == null || url.isBlank()) {
             throw new Unusable(

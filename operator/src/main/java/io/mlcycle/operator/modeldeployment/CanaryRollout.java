@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.mlcycle.operator.analysis.AnalysisStep;
 import io.mlcycle.operator.analysis.Decision;
 import io.mlcycle.operator.analysis.QueryResult;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
@@ -60,7 +61,7 @@ final class CanaryRollout {
             Instant now) {
         ModelDeploymentSpec.Canary spec =
                 md.getSpec().rollout == null ? null : md.getSpec().rollout.canary;
-        int replicas = md.getSpec().replicas == null ? 1 : md.getSpec().replicas;
+        int replicas = Defaults.copy(md.getSpec()).replicas;
         int targetVersion = VersionResolver.number(target);
         Integer servedVersion = served.map(VersionResolver::number).orElse(null);
         Canary c = status.canary;
@@ -189,7 +190,7 @@ final class CanaryRollout {
         }
 
         ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
-        int threshold = rb.failureThreshold == null ? 3 : rb.failureThreshold;
+        int threshold = Defaults.copy(rb).failureThreshold;
         AnalysisStep.Outcome outcome =
                 AnalysisStep.evaluate(
                         c.analysis,
@@ -343,7 +344,7 @@ final class CanaryRollout {
         String name = md.getMetadata().getName();
         String ns = md.getMetadata().getNamespace();
         boolean compare = Boolean.TRUE.equals(spec.compareToStable);
-        double tolerance = spec.tolerance == null ? 0.1 : spec.tolerance;
+        double tolerance = Defaults.copy(spec).tolerance;
         List<AnalysisStep.Measured> measured = new ArrayList<>();
         for (ModelDeploymentSpec.Metric m : rb.metrics) {
             QueryResult canary = r.analysis().measure(rb, m, name, ns, c.version);
@@ -377,7 +378,7 @@ final class CanaryRollout {
         end(
                 c,
                 CanaryPhase.Aborted,
-                md.getSpec().replicas == null ? 1 : md.getSpec().replicas,
+                Defaults.copy(md.getSpec()).replicas,
                 "canary of version "
                         + c.version
                         + " aborted at step "

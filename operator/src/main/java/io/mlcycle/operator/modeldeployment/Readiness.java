@@ -3,6 +3,7 @@ package io.mlcycle.operator.modeldeployment;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
@@ -21,7 +22,7 @@ final class Readiness {
     /** Maps the Deployment's status to Available, Ready, Progressing, Degraded and the phase. */
     static void set(
             ModelDeployment md, ModelDeploymentStatus status, Deployment d, Long gen, Instant now) {
-        set(md, status, d, md.getSpec().replicas == null ? 1 : md.getSpec().replicas, gen, now);
+        set(md, status, d, Defaults.copy(md.getSpec()).replicas, gen, now);
     }
 
     /** True when the Deployment controller has rolled every wanted pod to the template. */

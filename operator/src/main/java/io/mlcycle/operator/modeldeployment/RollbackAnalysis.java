@@ -8,6 +8,7 @@ import io.mlcycle.operator.analysis.QueryTemplate;
 import io.mlcycle.operator.analysis.Skew;
 import io.mlcycle.operator.analysis.WebhookNotifier;
 import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
@@ -94,7 +95,7 @@ public class RollbackAnalysis {
                         previous,
                         version,
                         measured,
-                        rb.failureThreshold == null ? 3 : rb.failureThreshold,
+                        Defaults.copy(rb).failureThreshold,
                         Boolean.TRUE.equals(rb.inconclusiveIsFailure),
                         now);
         status.analysis = outcome.analysis();
@@ -111,7 +112,7 @@ public class RollbackAnalysis {
                             + " ("
                             + failing.consecutiveFailures()
                             + " of "
-                            + rb.failureThreshold
+                            + Defaults.copy(rb).failureThreshold
                             + " before rollback)");
         }
         if (!(decision instanceof Decision.Rollback)) {

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
@@ -101,8 +102,7 @@ public final class ServingResources {
      * Prometheus scrape annotations; a hash of its spec in an annotation decides updates.
      */
     public static Deployment deployment(RuntimeJobs jobs, ModelDeployment md, ModelVersion mv) {
-        return deployment(
-                jobs, md, mv, md.getSpec().replicas == null ? 1 : md.getSpec().replicas, false);
+        return deployment(jobs, md, mv, Defaults.copy(md.getSpec()).replicas, false);
     }
 
     /** {@code <name>-canary}: the Deployment of a canary beside the stable one. */
