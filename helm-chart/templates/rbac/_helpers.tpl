@@ -35,6 +35,10 @@ The operator's permissions in the namespaces it watches (least privilege).
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get", "list", "watch"]
+# The tail of a running runtime pod's log: its last progress report (status ... progress).
+- apiGroups: [""]
+  resources: ["pods/log"]
+  verbs: ["get"]
 # The serving Deployment and Service of a ModelDeployment.
 - apiGroups: ["apps"]
   resources: ["deployments"]

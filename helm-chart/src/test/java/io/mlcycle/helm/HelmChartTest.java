@@ -150,6 +150,7 @@ class HelmChartTest {
                 .containsExactlyInAnyOrder("get", "list", "watch", "create", "patch", "delete");
         assertThat(verbs(rulesFor(role, "", "pods")))
                 .containsExactlyInAnyOrder("get", "list", "watch");
+        assertThat(verbs(rulesFor(role, "", "pods/log"))).containsExactly("get");
         assertThat(verbs(rulesFor(role, "apps", "deployments")))
                 .containsExactlyInAnyOrderElementsOf(all);
         assertThat(verbs(rulesFor(role, "", "services"))).containsExactlyInAnyOrderElementsOf(all);

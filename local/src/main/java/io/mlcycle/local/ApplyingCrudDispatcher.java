@@ -44,6 +44,16 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
         refused = refuse == null ? (method, path) -> false : refuse;
     }
 
+    private static final java.util.regex.Pattern POD_LOG =
+            java.util.regex.Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/]+)/log$");
+
+    private volatile java.util.function.BiFunction<String, String, java.nio.file.Path> podLogs;
+
+    /** Answers pod log reads from the file {@code logs} names for a namespace and pod. */
+    void servePodLogs(java.util.function.BiFunction<String, String, java.nio.file.Path> logs) {
+        this.podLogs = logs;
+    }
+
     /** Calls {@code observer} with every request before answering it. */
     void observe(java.util.function.Consumer<RecordedRequest> observer) {
         this.observer = observer == null ? r -> {} : observer;
@@ -80,6 +90,10 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
                                     + "\"message\":\"write refused by local mode\"}");
         }
         if ("GET".equalsIgnoreCase(request.getMethod()) && bare != null) {
+            java.util.regex.Matcher log = POD_LOG.matcher(bare);
+            if (log.matches() && podLogs != null) {
+                return podLog(podLogs.apply(log.group(1), log.group(2)), path);
+            }
             MockResponse discovery = KubectlSupport.discovery(bare, this::handleGet);
             if (discovery != null) {
                 return discovery;
@@ -92,6 +106,32 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
             }
         }
         return super.dispatch(request);
+    }
+
+    /** A pod's log as the API server gives it: text, the last {@code tailLines} lines. */
+    static MockResponse podLog(java.nio.file.Path file, String path) {
+        if (file == null || !java.nio.file.Files.isRegularFile(file)) {
+            return new MockResponse()
+                    .setResponseCode(404)
+                    .setHeader("Content-Type", "application/json")
+                    .setBody(
+                            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                                    + "\"reason\":\"NotFound\",\"code\":404}");
+        }
+        java.util.regex.Matcher tail =
+                java.util.regex.Pattern.compile("[?&]tailLines=([0-9]+)").matcher(path);
+        int keep = tail.find() ? Integer.parseInt(tail.group(1)) : Integer.MAX_VALUE;
+        List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(file);
+        } catch (java.io.IOException e) {
+            lines = List.of();
+        }
+        List<String> kept = lines.subList(Math.max(0, lines.size() - keep), lines.size());
+        return new MockResponse()
+                .setResponseCode(200)
+                .setHeader("Content-Type", "text/plain")
+                .setBody(String.join("\n", kept) + (kept.isEmpty() ? "" : "\n"));
     }
 
     @Override

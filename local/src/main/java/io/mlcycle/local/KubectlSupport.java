@@ -282,7 +282,17 @@ final class KubectlSupport {
         for (JsonNode c : columns) {
             JsonNode v = item;
             for (String key : c.path("jsonPath").asText().replaceFirst("^\\.", "").split("\\.")) {
-                v = v.path(key);
+                // a list element: name[0]
+                int bracket = key.indexOf('[');
+                if (bracket > 0 && key.endsWith("]")) {
+                    v =
+                            v.path(key.substring(0, bracket))
+                                    .path(
+                                            Integer.parseInt(
+                                                    key.substring(bracket + 1, key.length() - 1)));
+                } else {
+                    v = v.path(key);
+                }
             }
             if (v.isMissingNode() || v.isNull()) {
                 cells.addNull();

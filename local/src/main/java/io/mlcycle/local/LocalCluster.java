@@ -148,6 +148,14 @@ public final class LocalCluster implements AutoCloseable {
         List<String> crds = api.createCrds(options.projectRoot().resolve("crds"));
         out.println(
                 "API server  " + api.url() + " (in memory; CRDs: " + String.join(", ", crds) + ")");
+        // the kubelet writes each pod's output here; the operator reads progress from it
+        api.servePodLogs(
+                (ns, pod) ->
+                        options.workDir()
+                                .resolve("pods")
+                                .resolve(ns)
+                                .resolve(pod)
+                                .resolve("container.log"));
         Path kubeconfig = api.writeKubeconfig(options.workDir().resolve("kubeconfig"));
         out.println(
                 "kubectl     export KUBECONFIG="

@@ -85,6 +85,11 @@ public final class MockApi implements AutoCloseable {
         dispatcher.refuseWrites(refuse);
     }
 
+    /** Serves {@code GET .../pods/<pod>/log} from the file {@code logs} names (ns, pod). */
+    public void servePodLogs(java.util.function.BiFunction<String, String, Path> logs) {
+        dispatcher.servePodLogs(logs);
+    }
+
     public void acceptAllWrites() {
         dispatcher.refuseWrites(null);
     }

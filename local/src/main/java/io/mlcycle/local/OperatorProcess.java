@@ -60,6 +60,8 @@ public final class OperatorProcess implements AutoCloseable {
         p.put("mlcycle.spark.service-account", "");
         p.put("mlcycle.data.claim", "");
         p.put("mlcycle.runtime.service-account", "");
+        // progress reports show up in kubectl get while a short local run still runs
+        p.put("mlcycle.runtime.progress-poll", "2s");
         // One line per reconcile in the log (thread ReconcilerExecutor-<kind>, the resource's
         // name):
         // shows what the operator looked at, e.g. after a restart.

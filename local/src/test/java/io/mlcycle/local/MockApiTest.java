@@ -171,4 +171,19 @@ class MockApiTest {
                                 .build());
         return resources.withName("fv").get();
     }
+
+    @Test
+    void podLogsAreServedFromTheFileLocalModeNamesWithTheirTail(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path log = dir.resolve("container.log");
+        java.nio.file.Files.writeString(log, "one\ntwo\nthree\n");
+        try (MockApi api = MockApi.start()) {
+            api.servePodLogs((ns, pod) -> pod.equals("p-1") ? log : dir.resolve("none"));
+            var pods = api.client().pods().inNamespace("default");
+            assertThat(pods.withName("p-1").tailingLines(2).getLog()).isEqualTo("two\nthree\n");
+            assertThat(pods.withName("p-1").getLog()).isEqualTo("one\ntwo\nthree\n");
+            assertThatThrownBy(() -> pods.withName("p-2").getLog())
+                    .isInstanceOf(KubernetesClientException.class);
+        }
+    }
 }

@@ -48,6 +48,9 @@ class QuickstartE2E {
     static long started;
     static Story story;
 
+    /** Every progress report seen in a running training's status while the E2E waited. */
+    static final Set<String> progressSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @BeforeAll
     static void start() {
         started = System.nanoTime();
@@ -86,7 +89,18 @@ class QuickstartE2E {
 
     /** Waits for a condition, failing early with the operator's view when something Failed. */
     static void awaitState(String what, Duration atMost, java.util.concurrent.Callable<Boolean> c) {
-        E2eSetup.awaitState(cluster, what, atMost, Duration.ofSeconds(1), c);
+        E2eSetup.awaitState(
+                cluster,
+                what,
+                atMost,
+                Duration.ofSeconds(1),
+                () -> {
+                    if (field("TrainingRun", MODEL, "status", "active", "progress")
+                            instanceof String p) {
+                        progressSeen.add(p);
+                    }
+                    return c.call();
+                });
     }
 
     static boolean hasCondition(String kind, String name, String type, String status) {
@@ -165,6 +179,11 @@ class QuickstartE2E {
 
         Object top = field("ModelVersion", MODEL + "-v1", "spec", "topFeatures");
         assertThat(top).isInstanceOf(List.class);
+        // while it ran, kubectl get showed how far the training got (its pod's progress)
+        System.out.println("QuickstartE2E: v1 training progress seen " + progressSeen);
+        assertThat(progressSeen)
+                .as("progress of the running training in status.active.progress")
+                .anySatisfy(p -> assertThat(p).containsAnyOf("rows", "trial", "epoch"));
         List<String> top10 =
                 ((List<?>) top)
                         .stream()
@@ -296,14 +315,42 @@ class QuickstartE2E {
         }
         assertThat(queries).hasSizeGreaterThan(10);
         Set<String> empty = new java.util.TreeSet<>(queries.keySet());
-        await("every dashboard panel's query returns data; still empty: " + empty)
-                .atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofSeconds(3))
-                .until(
+        // traffic goes on, as in production: the analysis panel shows v1's online precision
+        java.util.concurrent.atomic.AtomicBoolean stop =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        Thread traffic =
+                new Thread(
                         () -> {
-                            empty.removeIf(title -> hasData(prometheus, queries.get(title)));
-                            return empty.isEmpty();
+                            while (!stop.get()) {
+                                try {
+                                    story.replayer(2, -1).run(null);
+                                    Thread.sleep(300);
+                                } catch (InterruptedException e) {
+                                    return;
+                                } catch (Exception e) {
+                                    // a request may fail while a pod rolls
+                                }
+                            }
                         });
+        traffic.setDaemon(true);
+        traffic.start();
+        try {
+            await("every dashboard panel's query returns data")
+                    .atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofSeconds(3))
+                    .until(
+                            () -> {
+                                empty.removeIf(title -> hasData(prometheus, queries.get(title)));
+                                return empty.isEmpty();
+                            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            Map<String, String> left = new java.util.TreeMap<>();
+            empty.forEach(t -> left.put(t, queries.get(t)));
+            throw new AssertionError("dashboard panels without data after 90 s: " + left, e);
+        } finally {
+            stop.set(true);
+            traffic.join(10_000);
+        }
         System.out.println(
                 "QuickstartE2E: all " + queries.size() + " dashboard panel queries return data");
     }

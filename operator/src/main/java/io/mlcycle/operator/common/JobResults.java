@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.task.Progress;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
@@ -28,6 +29,8 @@ import static io.mlcycle.operator.common.RuntimeJobs.CONTAINER;
 public class JobResults {
 
     @Inject KubernetesClient client;
+
+    @Inject OperatorConfig config;
 
     public JobResults() {}
 
@@ -175,6 +178,45 @@ public class JobResults {
     }
 
     /** The summary of the Job's newest terminated pod, if any pod left one. */
+    /** How often a running runtime's progress is read from its pod's log. */
+    public java.time.Duration progressPoll() {
+        return config == null ? java.time.Duration.ofSeconds(15) : config.runtime().progressPoll();
+    }
+
+    /**
+     * The last progress line ({@link Progress}) of the Job's running pod: a live read of its log's
+     * tail, made only while the Job runs; empty when it has none yet.
+     */
+    public Optional<String> progress(Job job) {
+        String ns = job.getMetadata().getNamespace();
+        try {
+            return client
+                    .pods()
+                    .inNamespace(ns)
+                    .withLabel("job-name", job.getMetadata().getName())
+                    .list()
+                    .getItems()
+                    .stream()
+                    .filter(
+                            p ->
+                                    p.getStatus() != null
+                                            && "Running".equals(p.getStatus().getPhase()))
+                    .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
+                    .map(
+                            p ->
+                                    client.pods()
+                                            .inNamespace(ns)
+                                            .withName(p.getMetadata().getName())
+                                            .inContainer(CONTAINER)
+                                            .tailingLines(50)
+                                            .getLog())
+                    .map(Progress::last);
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            // no log (yet), or no permission: progress is a nicety, never an error
+            return Optional.empty();
+        }
+    }
+
     Optional<Summary> podSummary(Job job) {
         String ns = job.getMetadata().getNamespace();
         String name = job.getMetadata().getName();

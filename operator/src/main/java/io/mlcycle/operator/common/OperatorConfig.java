@@ -69,6 +69,13 @@ public interface OperatorConfig {
          */
         @WithDefault("86400")
         long jobTtlSeconds();
+
+        /**
+         * How often a running pivot or training pod's log is read for its progress report (a live
+         * read while it runs; local mode reads every 2 s).
+         */
+        @WithDefault("15s")
+        java.time.Duration progressPoll();
     }
 
     /** Object storage settings. */

@@ -165,6 +165,8 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             if (result.finished()) {
                 status.active.remove(active);
                 recorder.record(fv, status, active, result.summary(), now);
+            } else {
+                active.progress = runs.progress(run).orElse(active.progress);
             }
         }
         // Running Jobs the status does not know (a status update was lost): follow them.
@@ -208,10 +210,17 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         MaterializationRecorder.setConditions(status, generation, now);
         MaterializationRecorder.setOnlineCondition(spec, status, generation, now);
         UpdateControl<FeatureView> control = StatusUpdates.patchIfChanged(fv, status);
+        Duration delay = null;
         if (plan.wakeAt().isPresent()) {
-            Duration delay = Duration.between(now, plan.wakeAt().get());
-            control.rescheduleAfter(
-                    delay.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : delay);
+            delay = Duration.between(now, plan.wakeAt().get());
+            delay = delay.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : delay;
+        }
+        if (!status.active.isEmpty()
+                && (delay == null || delay.compareTo(jobResults.progressPoll()) > 0)) {
+            delay = jobResults.progressPoll(); // the running pods' progress
+        }
+        if (delay != null) {
+            control.rescheduleAfter(delay);
         }
         return control;
     }

@@ -28,6 +28,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static io.mlcycle.operator.featureview.FeatureViewReconciler.AS_OF_LABEL;
 import static io.mlcycle.operator.featureview.FeatureViewReconciler.ATTEMPT_LABEL;
@@ -208,6 +209,11 @@ final class PivotRuns {
         m.engine = engineOf(run);
         m.startedAt = run.resource().getMetadata().getCreationTimestamp();
         return m;
+    }
+
+    /** A running pivot Job's last progress report (none for SparkApplications). */
+    Optional<String> progress(Run run) {
+        return run.resource() instanceof Job job ? jobResults.progress(job) : Optional.empty();
     }
 
     JobResults.Result result(Run run) {

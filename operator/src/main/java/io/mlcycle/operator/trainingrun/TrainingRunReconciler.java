@@ -105,6 +105,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                 JobResults.Result result = jobs.result(job);
                 if (result.finished()) {
                     recorder.finish(tr, status, job, result.summary(), now);
+                } else {
+                    String was = status.active.progress;
+                    status.active.progress = jobResults.progress(job).orElse(was);
                 }
             }
         }
@@ -156,10 +159,17 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         }
         TrainingRecorder.setConditions(status, inputs, generation, now);
         UpdateControl<TrainingRun> control = StatusUpdates.patchIfChanged(tr, status);
+        Duration delay = null;
         if (decision.wakeAt().isPresent()) {
-            Duration delay = Duration.between(now, decision.wakeAt().get());
-            control.rescheduleAfter(
-                    delay.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : delay);
+            delay = Duration.between(now, decision.wakeAt().get());
+            delay = delay.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : delay;
+        }
+        if (status.active != null
+                && (delay == null || delay.compareTo(jobResults.progressPoll()) > 0)) {
+            delay = jobResults.progressPoll(); // the running pod's progress
+        }
+        if (delay != null) {
+            control.rescheduleAfter(delay);
         }
         return control;
     }

@@ -75,6 +75,10 @@ class OperatorWithoutSparkCrdTest {
                     public long jobTtlSeconds() {
                         return 86400;
                     }
+
+                    public java.time.Duration progressPoll() {
+                        return java.time.Duration.ofSeconds(15);
+                    }
                 };
             }
 

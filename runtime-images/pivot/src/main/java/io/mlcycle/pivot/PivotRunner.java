@@ -6,6 +6,7 @@ import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.Progress;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import org.duckdb.DuckDBAppender;
@@ -322,6 +323,7 @@ public final class PivotRunner {
         PivotTask.Pivot p = task.pivot();
         try {
             long filteredRows = queryLong(c, "SELECT coalesce(sum(n), 0) FROM agg", files);
+            Progress.report("read %d rows, %d after filters", sourceRows, filteredRows);
             log(
                     "read %d rows from %d file(s), %d after filters; aggregated at %.2f s",
                     sourceRows, files.size(), filteredRows, (System.nanoTime() - start) / 1e9);

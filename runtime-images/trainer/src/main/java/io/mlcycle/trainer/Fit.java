@@ -21,6 +21,7 @@ import io.mlcycle.model.InputScaling;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.model.SparseInput;
 import io.mlcycle.model.TabularNet;
+import io.mlcycle.task.Progress;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -246,12 +247,16 @@ public final class Fit {
                     }
                     epoch++;
                     if (validRows == null) {
+                        Progress.report("%s epoch %d/%d", algorithm.id(), epoch, p.epochs());
                         continue;
                     }
                     Map<String, float[]> now = block.parameterArrays();
                     double value =
                             score(algorithm, p, now, x, scaling, y, validRows, stop.metric());
                     history.add(value);
+                    Progress.report(
+                            "%s epoch %d/%d, %s %.4f",
+                            algorithm.id(), epoch, p.epochs(), stop.metric(), value);
                     if (best == null || better(value, bestValue, stop.metric())) {
                         best = now;
                         bestValue = value;

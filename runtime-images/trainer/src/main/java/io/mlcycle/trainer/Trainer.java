@@ -13,6 +13,7 @@ import io.mlcycle.model.FeatureStatistics;
 import io.mlcycle.model.InputScaling;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
+import io.mlcycle.task.Progress;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
@@ -119,6 +120,8 @@ public final class Trainer {
         long seed = validation.seed();
 
         TrainingData data = TrainingData.load(t);
+        Progress.report(
+                "read %d labelled rows, %d features", data.x().rows(), data.x().numFeatures());
         log(
                 "data: %d labelled rows, %d features, %d non-zeros (%.1f s)",
                 data.x().rows(),
@@ -259,6 +262,9 @@ public final class Trainer {
                     }
                     trial.put("seconds", e.seconds());
                     candidateSeconds += e.seconds();
+                    Progress.report(
+                            "trial %d %s done, %s %.4f",
+                            trials.size(), learner.id(), metricName, value);
                     log(
                             "trial %d %s %s: %s=%.4f (%.1f s)%s",
                             trials.size(),

@@ -33,6 +33,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.latest.features",
         type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(
+        name = "Progress",
+        jsonPath = ".status.active[0].progress",
+        type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
         name = "Age",
         jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)

@@ -81,6 +81,10 @@ public class FeatureViewStatus extends MlcycleStatus {
         @JsonPropertyDescription("Engine that ran it: duckdb or spark.")
         public String engine;
 
+        @JsonPropertyDescription(
+                "While it runs: the pod's last progress report, e.g. read 1200000 rows.")
+        public String progress;
+
         @JsonPropertyDescription("Attempt number for this as-of (waiting for data retries).")
         public Integer attempt;
 

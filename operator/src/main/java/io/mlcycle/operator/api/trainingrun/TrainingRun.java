@@ -33,6 +33,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.approved",
         type = AdditionalPrinterColumn.Type.BOOLEAN)
 @AdditionalPrinterColumn(
+        name = "Progress",
+        jsonPath = ".status.active.progress",
+        type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(
         name = "Age",
         jsonPath = ".metadata.creationTimestamp",
         type = AdditionalPrinterColumn.Type.DATE)

@@ -85,6 +85,11 @@ public class TrainingRunStatus extends MlcycleStatus {
         @JsonPropertyDescription("Training Job name.")
         public String job;
 
+        @JsonPropertyDescription(
+                "While it runs: the pod's last progress report, e.g. resnet epoch 3/10, auc"
+                        + " 0.8123.")
+        public String progress;
+
         @JsonPropertyDescription("Version number this training registers.")
         public Integer version;
 
