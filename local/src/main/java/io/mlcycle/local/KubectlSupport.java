@@ -58,6 +58,16 @@ final class KubectlSupport {
 
     private KubectlSupport() {}
 
+    /** The kind of a built-in resource local mode answers discovery for, or null. */
+    static String builtInKind(String apiVersion, String plural) {
+        for (String[] r : BUILT_IN.getOrDefault(apiVersion, List.of())) {
+            if (r[0].equals(plural)) {
+                return r[1];
+            }
+        }
+        return null;
+    }
+
     /**
      * The answer to a discovery or version request, or null when {@code path} (without query) is
      * not one; {@code get} reads from the mock's store.
@@ -217,31 +227,45 @@ final class KubectlSupport {
      */
     static MockResponse table(
             String path, MockResponse answer, Function<String, MockResponse> get) {
+        if (ApplyingCrudDispatcher.code(answer) != 200) {
+            return null;
+        }
+        JsonNode columns = columns(path, crds(get));
+        if (columns == null) {
+            return null;
+        }
+        return json(
+                tableOf(
+                        Serialization.unmarshal(answer.getBody().readUtf8(), JsonNode.class),
+                        columns));
+    }
+
+    /**
+     * The printer columns of the mlcycle resource a path names ({@code /apis/<group>/<version>/
+     * [namespaces/<ns>/]<plural>[/<name>]}), or null when it names none.
+     */
+    static JsonNode columns(String path, List<JsonNode> crds) {
         String[] parts = path.split("/");
-        // /apis/<group>/<version>/namespaces/<ns>/<plural>[/<name>] or /apis/<g>/<v>/<plural>
-        if (parts.length < 5
-                || !"apis".equals(parts[1])
-                || ApplyingCrudDispatcher.code(answer) != 200) {
+        if (parts.length < 5 || !"apis".equals(parts[1])) {
             return null;
         }
         String plural = "namespaces".equals(parts[4]) && parts.length >= 7 ? parts[6] : parts[4];
-        JsonNode crd = null;
-        for (JsonNode c : crds(get)) {
+        for (JsonNode c : crds) {
             if (parts[2].equals(c.path("spec").path("group").asText())
                     && plural.equals(c.path("spec").path("names").path("plural").asText())) {
-                crd = c;
+                for (JsonNode v : c.path("spec").path("versions")) {
+                    if (parts[3].equals(v.path("name").asText())) {
+                        return v.path("additionalPrinterColumns");
+                    }
+                }
+                return JSON.arrayNode();
             }
         }
-        if (crd == null) {
-            return null;
-        }
-        JsonNode columns = JSON.arrayNode();
-        for (JsonNode v : crd.path("spec").path("versions")) {
-            if (parts[3].equals(v.path("name").asText())) {
-                columns = v.path("additionalPrinterColumns");
-            }
-        }
-        JsonNode body = Serialization.unmarshal(answer.getBody().readUtf8(), JsonNode.class);
+        return null;
+    }
+
+    /** An object or a list as a {@code meta.k8s.io/v1} Table with these printer columns. */
+    static ObjectNode tableOf(JsonNode body, JsonNode columns) {
         ObjectNode table =
                 JSON.objectNode().put("kind", "Table").put("apiVersion", "meta.k8s.io/v1");
         table.putObject("metadata")
@@ -271,7 +295,7 @@ final class KubectlSupport {
         for (JsonNode item : items) {
             rows.add(row(item, columns));
         }
-        return json(table);
+        return table;
     }
 
     /** One Table row: the name, each printer column's value, and the object's metadata. */
@@ -371,7 +395,7 @@ final class KubectlSupport {
         return r;
     }
 
-    private static List<JsonNode> crds(Function<String, MockResponse> get) {
+    static List<JsonNode> crds(Function<String, MockResponse> get) {
         MockResponse r = get.apply(CRDS);
         if (ApplyingCrudDispatcher.code(r) != 200) {
             return List.of();

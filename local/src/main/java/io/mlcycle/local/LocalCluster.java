@@ -156,12 +156,13 @@ public final class LocalCluster implements AutoCloseable {
                                 .resolve(ns)
                                 .resolve(pod)
                                 .resolve("container.log"));
-        Path kubeconfig = api.writeKubeconfig(options.workDir().resolve("kubeconfig"));
+        KubectlProxy proxy = KubectlProxy.start(api);
+        started.add(proxy);
+        Path kubeconfig = api.writeKubeconfig(options.workDir().resolve("kubeconfig"), proxy.url());
         out.println(
                 "kubectl     export KUBECONFIG="
                         + kubeconfig
-                        + "   (then kubectl get mlcycle, apply, patch, edit; -w is not served:"
-                        + " use watch kubectl get mlcycle)");
+                        + "   (then kubectl get mlcycle -w, apply, patch, edit)");
         kubelet =
                 new Kubelet(
                                 api.client(),

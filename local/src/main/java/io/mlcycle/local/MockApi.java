@@ -107,6 +107,11 @@ public final class MockApi implements AutoCloseable {
      * credentials) so that kubectl can get, apply, patch and edit against it.
      */
     public Path writeKubeconfig(Path file) {
+        return writeKubeconfig(file, url());
+    }
+
+    /** {@link #writeKubeconfig(Path)} naming {@code server} (e.g. the kubectl proxy) instead. */
+    public Path writeKubeconfig(Path file, String server) {
         String yaml =
                 "apiVersion: v1\n"
                         + "kind: Config\n"
@@ -114,7 +119,7 @@ public final class MockApi implements AutoCloseable {
                         + "- name: mlcycle-local\n"
                         + "  cluster:\n"
                         + "    server: "
-                        + url()
+                        + server
                         + "\n"
                         + "contexts:\n"
                         + "- name: mlcycle-local\n"

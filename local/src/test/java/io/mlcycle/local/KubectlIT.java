@@ -37,6 +37,7 @@ class KubectlIT {
     static final String API = ResourceTable.API_VERSION;
 
     static MockApi api;
+    static KubectlProxy proxy;
     static KubernetesClient client;
     static Path root;
 
@@ -48,10 +49,14 @@ class KubectlIT {
         api = MockApi.start();
         api.createCrds(root.resolve("crds"));
         client = api.client();
+        proxy = KubectlProxy.start(api);
     }
 
     @AfterAll
     static void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
         if (api != null) {
             api.close();
         }
@@ -161,7 +166,7 @@ class KubectlIT {
             throws Exception {
         Path kubectl = onPath("kubectl");
         assumeTrue(kubectl != null, "kubectl is not installed");
-        Path kubeconfig = api.writeKubeconfig(tmp.resolve("kubeconfig"));
+        Path kubeconfig = api.writeKubeconfig(tmp.resolve("kubeconfig"), proxy.url());
 
         Result apply =
                 kubectl(
@@ -226,6 +231,64 @@ class KubectlIT {
                         "-o",
                         "jsonpath={.spec.validation.testFraction}");
         assertThat(jsonPath.out().trim()).isEqualTo("0.25");
+    }
+
+    @Test
+    void kubectlGetWatchPrintsAStatusChangeAsItHappens() throws Exception {
+        Path kubectl = onPath("kubectl");
+        assumeTrue(kubectl != null, "kubectl is not installed");
+        Path kubeconfig = api.writeKubeconfig(tmp.resolve("kubeconfig-watch"), proxy.url());
+        client.resource(
+                        new GenericKubernetesResourceBuilder()
+                                .withApiVersion(API)
+                                .withKind("FeatureView")
+                                .withNewMetadata()
+                                .withName("watched")
+                                .withNamespace("watching")
+                                .endMetadata()
+                                .addToAdditionalProperties("spec", Map.of("entity", "user_id"))
+                                .build())
+                .create();
+        ProcessBuilder pb =
+                new ProcessBuilder(kubectl.toString(), "get", "fv", "-n", "watching", "-w")
+                        .redirectErrorStream(true);
+        pb.environment().put("KUBECONFIG", kubeconfig.toString());
+        pb.environment().put("HOME", tmp.toString());
+        Process watch = pb.start();
+        StringBuffer seen = new StringBuffer();
+        Thread reader =
+                new Thread(
+                        () -> {
+                            try (var in = watch.inputReader()) {
+                                String line;
+                                while ((line = in.readLine()) != null) {
+                                    seen.append(line).append('\n');
+                                }
+                            } catch (IOException e) {
+                                // the process was stopped
+                            }
+                        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            org.awaitility.Awaitility.await("the listing")
+                    .atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> seen.toString().contains("watched"));
+            GenericKubernetesResource fv =
+                    client.genericKubernetesResources(API, "FeatureView")
+                            .inNamespace("watching")
+                            .withName("watched")
+                            .get();
+            fv.getAdditionalProperties().put("status", Map.of("phase", "Materializing"));
+            client.resource(fv).updateStatus();
+            org.awaitility.Awaitility.await("the change, printed by kubectl get -w")
+                    .atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> seen.toString().contains("Materializing"));
+            assertThat(seen.toString()).contains("PHASE");
+        } finally {
+            watch.destroy();
+            watch.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     record Result(String out) {}
