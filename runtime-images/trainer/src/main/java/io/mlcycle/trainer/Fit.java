@@ -237,17 +237,23 @@ public final class Fit {
                 Random rnd = new Random(seed);
                 while (epoch < p.epochs()) {
                     shuffle(order, rnd);
+                    double lossSum = 0;
+                    int lossRows = 0;
                     int batch = 0;
                     for (int start = 0; start < order.length; start += p.batchSize(), batch++) {
                         int end = Math.min(order.length, start + p.batchSize());
                         if (batchNorm && end - start < 2) {
                             continue; // batch statistics of one row are meaningless
                         }
-                        step(trainer, x, inputs, y, order, start, end, epoch, batch);
+                        lossSum += step(trainer, x, inputs, y, order, start, end, epoch, batch);
+                        lossRows += end - start;
                     }
                     epoch++;
+                    double trainLoss = lossRows == 0 ? Double.NaN : lossSum / lossRows;
                     if (validRows == null) {
-                        Progress.report("%s epoch %d/%d", algorithm.id(), epoch, p.epochs());
+                        Progress.report(
+                                "%s epoch %d/%d, loss %.4f",
+                                algorithm.id(), epoch, p.epochs(), trainLoss);
                         continue;
                     }
                     Map<String, float[]> now = block.parameterArrays();
@@ -255,8 +261,8 @@ public final class Fit {
                             score(algorithm, p, now, x, scaling, y, validRows, stop.metric());
                     history.add(value);
                     Progress.report(
-                            "%s epoch %d/%d, %s %.4f",
-                            algorithm.id(), epoch, p.epochs(), stop.metric(), value);
+                            "%s epoch %d/%d, loss %.4f, %s %.4f",
+                            algorithm.id(), epoch, p.epochs(), trainLoss, stop.metric(), value);
                     if (best == null || better(value, bestValue, stop.metric())) {
                         best = now;
                         bestValue = value;
@@ -305,7 +311,8 @@ public final class Fit {
         return out;
     }
 
-    private static void step(
+    /** One update on rows {@code order[start, end)}; returns their summed training log-loss. */
+    private static double step(
             Trainer trainer,
             SparseMatrix x,
             float[] inputs,
@@ -335,6 +342,7 @@ public final class Fit {
             }
             lab[i] = y[r];
         }
+        double sum;
         try (NDManager bm = trainer.getManager().newSubManager()) {
             NDList in =
                     new NDList(
@@ -355,9 +363,11 @@ public final class Fit {
                                 .add(z.abs().neg().exp().add(1f).log())
                                 .mean();
                 gc.backward(loss);
+                sum = loss.getFloat() * (double) b;
             }
             trainer.step();
         }
+        return sum;
     }
 
     private static Optimizer optimizer(Params p, int updates) {
