@@ -72,9 +72,9 @@ public interface OperatorConfig {
 
         /**
          * How often a running pivot or training pod's log is read for its progress report (a live
-         * read while it runs; local mode reads every 2 s).
+         * read while it runs; local mode reads every 2 s). ISO-8601 or Quarkus' short form (15s).
          */
-        @WithDefault("15s")
+        @WithDefault("PT15S")
         java.time.Duration progressPoll();
     }
 
