@@ -72,6 +72,30 @@ public class PodOverrides {
         return template;
     }
 
+    /**
+     * Applies {@code o} (may be null) to a SparkApplication's driver or executor spec: labels,
+     * annotations, nodeSelector, tolerations and affinity (the Spark operator's pod fields).
+     */
+    @SuppressWarnings("unchecked")
+    public static void applyToSpark(PodOverrides o, Map<String, Object> podSpec) {
+        if (o == null) {
+            return;
+        }
+        podSpec.put("labels", merged(o.labels, (Map<String, String>) podSpec.get("labels")));
+        if (o.annotations != null) {
+            podSpec.put("annotations", new LinkedHashMap<>(o.annotations));
+        }
+        if (o.nodeSelector != null) {
+            podSpec.put("nodeSelector", new LinkedHashMap<>(o.nodeSelector));
+        }
+        if (o.tolerations != null) {
+            podSpec.put("tolerations", new ArrayList<>(o.tolerations));
+        }
+        if (o.affinity != null) {
+            podSpec.put("affinity", o.affinity);
+        }
+    }
+
     /** The user's entries, then the operator's over them. */
     private static Map<String, String> merged(Map<String, String> user, Map<String, String> own) {
         if (user == null || user.isEmpty()) {

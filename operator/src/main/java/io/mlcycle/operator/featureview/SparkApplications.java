@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.javaoperatorsdk.operator.processing.GroupVersionKind;
 import io.mlcycle.operator.api.Defaults;
+import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.JobResults;
@@ -188,6 +189,8 @@ public class SparkApplications {
         }
         executorSpec.put("volumeMounts", volumes.mounts());
         runtimeJobs.securityContext().ifPresent(sc -> executorSpec.put("securityContext", sc));
+        PodOverrides.applyToSpark(spec.pod, driverSpec);
+        PodOverrides.applyToSpark(spec.pod, executorSpec);
 
         // The image keeps what Spark lacks (DuckDB, Jedis, the PostgreSQL driver, mlcycle's
         // modules) in /opt/mlcycle/lib. Shuffle files go to the emptyDir Spark mounts for its local
@@ -206,6 +209,13 @@ public class SparkApplications {
         appSpec.put("mode", "cluster");
         appSpec.put("image", image(spark));
         appSpec.put("imagePullPolicy", "IfNotPresent");
+        if (spec.pod != null && spec.pod.imagePullSecrets != null) {
+            appSpec.put(
+                    "imagePullSecrets",
+                    spec.pod.imagePullSecrets.stream()
+                            .map(io.fabric8.kubernetes.api.model.LocalObjectReference::getName)
+                            .toList());
+        }
         appSpec.put("mainClass", MAIN_CLASS);
         appSpec.put("mainApplicationFile", APPLICATION_FILE);
         appSpec.put("sparkVersion", spark.sparkVersion);

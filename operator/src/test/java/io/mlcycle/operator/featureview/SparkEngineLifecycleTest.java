@@ -91,6 +91,11 @@ class SparkEngineLifecycleTest {
         spark.executor.memory = "3g";
         spark.sparkConf = Map.of("spark.sql.shuffle.partitions", "8");
         fv.getSpec().spark = spark;
+        fv.getSpec().pod = new io.mlcycle.operator.api.PodOverrides();
+        fv.getSpec().pod.nodeSelector = Map.of("pool", "spark");
+        fv.getSpec().pod.labels = Map.of("team", "data");
+        fv.getSpec().pod.imagePullSecrets =
+                List.of(new io.fabric8.kubernetes.api.model.LocalObjectReference("registry"));
         FeatureView created = client.resource(fv).create();
 
         GenericKubernetesResource app = sparkOperator.awaitApplication("fvs-spec-pivot-20261118-1");
@@ -123,6 +128,15 @@ class SparkEngineLifecycleTest {
                 .containsEntry("cores", 2)
                 .containsEntry("memory", "2g")
                 .containsEntry("serviceAccount", "mlcycle-spark");
+        // spec.pod reaches the driver and executor pods
+        assertThat((Map<String, Object>) at(spec, "driver", "nodeSelector"))
+                .containsEntry("pool", "spark");
+        assertThat((Map<String, Object>) at(spec, "executor", "nodeSelector"))
+                .containsEntry("pool", "spark");
+        assertThat((Map<String, Object>) at(spec, "executor", "labels"))
+                .containsEntry("team", "data")
+                .containsEntry("mlcycle.io/featureview", "fvs-spec");
+        assertThat((List<Object>) at(spec, "imagePullSecrets")).containsExactly("registry");
         assertThat((Map<String, Object>) at(spec, "executor"))
                 .containsEntry("instances", 3)
                 .containsEntry("cores", 2)
