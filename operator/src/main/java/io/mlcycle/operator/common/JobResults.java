@@ -184,24 +184,38 @@ public class JobResults {
     }
 
     /**
+     * When the reconcile after this one is due: at {@code wakeAt} (at least a second away) or,
+     * while a runtime runs, after {@link #progressPoll()} when that is sooner; empty when neither.
+     */
+    public Optional<java.time.Duration> nextReconcile(
+            java.time.Instant now, Optional<java.time.Instant> wakeAt, boolean running) {
+        Optional<java.time.Duration> delay =
+                wakeAt.map(
+                        at -> {
+                            java.time.Duration d = java.time.Duration.between(now, at);
+                            return d.compareTo(java.time.Duration.ofSeconds(1)) < 0
+                                    ? java.time.Duration.ofSeconds(1)
+                                    : d;
+                        });
+        if (running && (delay.isEmpty() || delay.get().compareTo(progressPoll()) > 0)) {
+            return Optional.of(progressPoll()); // the running pods' progress
+        }
+        return delay;
+    }
+
+    /**
      * The last progress line ({@link Progress}) of the Job's running pod: a live read of its log's
      * tail, made only while the Job runs; empty when it has none yet.
      */
     public Optional<String> progress(Job job) {
         String ns = job.getMetadata().getNamespace();
         try {
-            return client
-                    .pods()
-                    .inNamespace(ns)
-                    .withLabel("job-name", job.getMetadata().getName())
-                    .list()
-                    .getItems()
-                    .stream()
+            return pods(job).stream()
                     .filter(
                             p ->
                                     p.getStatus() != null
                                             && "Running".equals(p.getStatus().getPhase()))
-                    .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
+                    .findFirst()
                     .map(
                             p ->
                                     client.pods()
@@ -217,7 +231,8 @@ public class JobResults {
         }
     }
 
-    Optional<Summary> podSummary(Job job) {
+    /** The Job's pods, newest first (by either job-name label Kubernetes sets). */
+    private List<Pod> pods(Job job) {
         String ns = job.getMetadata().getNamespace();
         String name = job.getMetadata().getName();
         List<Pod> pods =
@@ -242,6 +257,11 @@ public class JobResults {
                                                 ? ""
                                                 : p.getMetadata().getCreationTimestamp())
                         .reversed());
+        return pods;
+    }
+
+    Optional<Summary> podSummary(Job job) {
+        List<Pod> pods = pods(job);
         for (Pod pod : pods) {
             Optional<Summary> summary = podSummary(pod, CONTAINER);
             if (summary.isPresent()) {

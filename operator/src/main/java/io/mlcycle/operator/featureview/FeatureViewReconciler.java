@@ -24,7 +24,6 @@ import io.mlcycle.task.TaskJson;
 import jakarta.inject.Inject;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -210,18 +209,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         MaterializationRecorder.setConditions(status, generation, now);
         MaterializationRecorder.setOnlineCondition(spec, status, generation, now);
         UpdateControl<FeatureView> control = StatusUpdates.patchIfChanged(fv, status);
-        Duration delay = null;
-        if (plan.wakeAt().isPresent()) {
-            delay = Duration.between(now, plan.wakeAt().get());
-            delay = delay.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : delay;
-        }
-        if (!status.active.isEmpty()
-                && (delay == null || delay.compareTo(jobResults.progressPoll()) > 0)) {
-            delay = jobResults.progressPoll(); // the running pods' progress
-        }
-        if (delay != null) {
-            control.rescheduleAfter(delay);
-        }
+        jobResults
+                .nextReconcile(now, plan.wakeAt(), !status.active.isEmpty())
+                .ifPresent(control::rescheduleAfter);
         return control;
     }
 

@@ -22,7 +22,6 @@ import io.mlcycle.operator.common.StatusUpdates;
 import jakarta.inject.Inject;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -159,18 +158,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         }
         TrainingRecorder.setConditions(status, inputs, generation, now);
         UpdateControl<TrainingRun> control = StatusUpdates.patchIfChanged(tr, status);
-        Duration delay = null;
-        if (decision.wakeAt().isPresent()) {
-            delay = Duration.between(now, decision.wakeAt().get());
-            delay = delay.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : delay;
-        }
-        if (status.active != null
-                && (delay == null || delay.compareTo(jobResults.progressPoll()) > 0)) {
-            delay = jobResults.progressPoll(); // the running pod's progress
-        }
-        if (delay != null) {
-            control.rescheduleAfter(delay);
-        }
+        jobResults
+                .nextReconcile(now, decision.wakeAt(), status.active != null)
+                .ifPresent(control::rescheduleAfter);
         return control;
     }
 }
