@@ -156,32 +156,11 @@ public final class Story {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + asOf + "'s tables for traffic", e);
         }
-        AtomicBoolean stop = new AtomicBoolean();
         long t0 = System.nanoTime();
-        Thread traffic =
-                new Thread(
-                        () -> {
-                            while (!stop.get()) {
-                                try {
-                                    wrong.run(null);
-                                    Thread.sleep(200);
-                                } catch (InterruptedException e) {
-                                    return;
-                                } catch (Exception e) {
-                                    // the service may answer 503 while it rolls
-                                }
-                            }
-                        },
-                        "story-traffic");
-        traffic.setDaemon(true);
-        traffic.start();
-        try {
+        try (Traffic traffic = Traffic.start(wrong, Duration.ofMillis(200))) {
             if (!waitFor(deadlineNanos, () -> version(onlyDeployment()) < from)) {
                 return null;
             }
-        } finally {
-            stop.set(true);
-            traffic.join(10_000);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         GenericKubernetesResource now = onlyDeployment();
@@ -192,6 +171,44 @@ public final class Story {
         Map<?, ?> m = last instanceof Map<?, ?> map ? map : Map.of();
         return new Rollback(
                 from, version(now), String.valueOf(m.get("metric")), m.get("value"), seconds);
+    }
+
+    /** A replayer sent over and over from a background thread until closed. */
+    public static final class Traffic implements AutoCloseable {
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Thread thread;
+
+        private Traffic(TrafficReplayer replayer, Duration pause) {
+            thread =
+                    new Thread(
+                            () -> {
+                                while (!stop.get()) {
+                                    try {
+                                        replayer.run(null);
+                                        Thread.sleep(pause.toMillis());
+                                    } catch (InterruptedException e) {
+                                        return;
+                                    } catch (Exception e) {
+                                        // the service may answer 503 while a pod rolls
+                                    }
+                                }
+                            },
+                            "story-traffic");
+            thread.setDaemon(true);
+        }
+
+        /** Starts sending {@code replayer}'s requests, {@code pause} between rounds. */
+        public static Traffic start(TrafficReplayer replayer, Duration pause) {
+            Traffic t = new Traffic(replayer, pause);
+            t.thread.start();
+            return t;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join(10_000);
+        }
     }
 
     /**

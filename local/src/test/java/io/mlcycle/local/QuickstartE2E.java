@@ -316,24 +316,7 @@ class QuickstartE2E {
         assertThat(queries).hasSizeGreaterThan(10);
         Set<String> empty = new java.util.TreeSet<>(queries.keySet());
         // traffic goes on, as in production: the analysis panel shows v1's online precision
-        java.util.concurrent.atomic.AtomicBoolean stop =
-                new java.util.concurrent.atomic.AtomicBoolean();
-        Thread traffic =
-                new Thread(
-                        () -> {
-                            while (!stop.get()) {
-                                try {
-                                    story.replayer(2, -1).run(null);
-                                    Thread.sleep(300);
-                                } catch (InterruptedException e) {
-                                    return;
-                                } catch (Exception e) {
-                                    // a request may fail while a pod rolls
-                                }
-                            }
-                        });
-        traffic.setDaemon(true);
-        traffic.start();
+        Story.Traffic traffic = Story.Traffic.start(story.replayer(2, -1), Duration.ofMillis(300));
         try {
             await("every dashboard panel's query returns data")
                     .atMost(Duration.ofSeconds(90))
@@ -348,8 +331,7 @@ class QuickstartE2E {
             empty.forEach(t -> left.put(t, queries.get(t)));
             throw new AssertionError("dashboard panels without data after 90 s: " + left, e);
         } finally {
-            stop.set(true);
-            traffic.join(10_000);
+            traffic.close();
         }
         System.out.println(
                 "QuickstartE2E: all " + queries.size() + " dashboard panel queries return data");
