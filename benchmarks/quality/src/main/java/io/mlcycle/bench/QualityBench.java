@@ -235,12 +235,8 @@ public final class QualityBench {
         System.out.print(table);
         double min = deltas.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
         double mean = deltas.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-        if (System.getenv("BENCH_ALGORITHM") != null || System.getenv("BENCH_SCALING") != null) {
-            System.out.println(
-                    "NOT the defaults: BENCH_ALGORITHM="
-                            + System.getenv("BENCH_ALGORITHM")
-                            + " BENCH_SCALING="
-                            + System.getenv("BENCH_SCALING"));
+        if (!tried().isEmpty()) {
+            System.out.println("NOT the defaults: " + tried());
         }
         System.out.printf(
                 Locale.ROOT,
@@ -287,33 +283,52 @@ public final class QualityBench {
 
     /**
      * For trying settings before they become defaults: BENCH_ALGORITHM and BENCH_SCALING replace
-     * the default's; the BENCH line then says so.
+     * the default's, BENCH_PATCH (a JSON object) is merged into the task; the BENCH line then says
+     * so.
      */
-    static TrainTask override(TrainTask t) {
-        String algorithm = System.getenv("BENCH_ALGORITHM");
-        String scaling = System.getenv("BENCH_SCALING");
-        if (algorithm == null && scaling == null) {
+    static TrainTask override(TrainTask t) throws java.io.IOException {
+        if (tried().isEmpty()) {
             return t;
         }
-        return new TrainTask(
-                t.owner(),
-                t.model(),
-                t.version(),
-                t.entity(),
-                t.features(),
-                t.labels(),
-                algorithm != null ? algorithm : t.algorithm(),
-                t.hyperparameters(),
-                new TrainTask.Preprocessing(
-                        scaling != null ? scaling : t.preprocessing().scaling(),
-                        t.preprocessing().dropCorrelatedAbove()),
-                t.validation(),
-                t.explain(),
-                t.select(),
-                t.threshold(),
-                t.selectionMetric(),
-                t.outputUri(),
-                t.earlyStopping());
+        com.fasterxml.jackson.databind.node.ObjectNode tree = TaskJson.MAPPER.valueToTree(t);
+        String algorithm = System.getenv("BENCH_ALGORITHM");
+        String scaling = System.getenv("BENCH_SCALING");
+        if (algorithm != null) {
+            tree.put("algorithm", algorithm);
+        }
+        if (scaling != null) {
+            tree.with("preprocessing").put("scaling", scaling);
+        }
+        String patch = System.getenv("BENCH_PATCH");
+        if (patch != null) {
+            merge(tree, TaskJson.MAPPER.readTree(patch));
+        }
+        return (TrainTask) TaskJson.readTask(TaskJson.write(tree));
+    }
+
+    /** The settings a run tries instead of the defaults, empty for a defaults run. */
+    static String tried() {
+        StringBuilder s = new StringBuilder();
+        for (String name : List.of("BENCH_ALGORITHM", "BENCH_SCALING", "BENCH_PATCH")) {
+            if (System.getenv(name) != null) {
+                s.append(' ').append(name).append('=').append(System.getenv(name));
+            }
+        }
+        return s.toString().trim();
+    }
+
+    private static void merge(JsonNode target, JsonNode patch) {
+        patch.fields()
+                .forEachRemaining(
+                        e -> {
+                            JsonNode old = target.get(e.getKey());
+                            if (old != null && old.isObject() && e.getValue().isObject()) {
+                                merge(old, e.getValue());
+                            } else {
+                                ((com.fasterxml.jackson.databind.node.ObjectNode) target)
+                                        .set(e.getKey(), e.getValue());
+                            }
+                        });
     }
 
     private static int overlap(Set<String> mine, int[] top, List<String> names) {
