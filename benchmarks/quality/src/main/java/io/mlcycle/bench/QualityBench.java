@@ -278,7 +278,7 @@ public final class QualityBench {
                 null,
                 "auc",
                 out,
-                null);
+                new TrainTask.EarlyStopping(0.1, 2));
     }
 
     /**

@@ -112,8 +112,11 @@ public final class Defaults {
                 return Boolean.valueOf(text);
             } else if (type.isEnum()) {
                 return Enum.valueOf((Class<? extends Enum>) type, text);
+            } else if (type.getPackageName().startsWith(API_PACKAGE)) {
+                // an object default ("{}"): the object with its own defaults, as the CRD has it
+                return apply(MAPPER.readValue(text, type));
             }
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(
                     "@Default(\"" + text + "\") on " + f + " is not a " + type.getSimpleName(), e);
         }

@@ -76,6 +76,14 @@ public interface OperatorConfig {
          */
         @WithDefault("PT15S")
         java.time.Duration progressPoll();
+
+        /**
+         * Size limit of each runtime pod's scratch {@code /tmp} (an emptyDir: natives, files staged
+         * from s3://, spills), a Kubernetes quantity; the pod stages at most four fifths of it, so
+         * a too-big input fails naming the limit instead of the kubelet evicting the pod.
+         */
+        @WithDefault("20Gi")
+        String scratchSizeLimit();
     }
 
     /** Object storage settings. */

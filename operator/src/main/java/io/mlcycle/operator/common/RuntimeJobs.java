@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -94,6 +95,7 @@ public class RuntimeJobs {
                         .build());
         env.addAll(extraEnv == null ? List.of() : extraEnv);
         env.addAll(storageEnv());
+        env.add(value("MLCYCLE_STAGE_MAX_BYTES", Long.toString(stageMaxBytes())));
         ContainerBuilder container =
                 new ContainerBuilder()
                         .withName(CONTAINER)
@@ -262,9 +264,36 @@ public class RuntimeJobs {
                 new VolumeBuilder()
                         .withName(SCRATCH_VOLUME)
                         .withNewEmptyDir()
+                        .withSizeLimit(scratchSizeLimit())
                         .endEmptyDir()
                         .build());
         return new Volumes(volumes, mounts);
+    }
+
+    /**
+     * The size limit of the pods' scratch {@code /tmp} ({@code
+     * mlcycle.runtime.scratch-size-limit}).
+     */
+    Quantity scratchSizeLimit() {
+        String text = config.runtime().scratchSizeLimit();
+        try {
+            Quantity q = new Quantity(text);
+            if (Quantity.getAmountInBytes(q).signum() > 0) {
+                return q;
+            }
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            // named below
+        }
+        throw new IllegalStateException(
+                "mlcycle.runtime.scratch-size-limit '" + text + "' is not a positive quantity");
+    }
+
+    /** Bytes a pod may stage from object storage: four fifths of its scratch volume. */
+    long stageMaxBytes() {
+        return Quantity.getAmountInBytes(scratchSizeLimit())
+                .multiply(java.math.BigDecimal.valueOf(4))
+                .divide(java.math.BigDecimal.valueOf(5), java.math.RoundingMode.DOWN)
+                .longValueExact();
     }
 
     /** The container securityContext of runtime pods (mlcycle.runtime.security-context), if set. */

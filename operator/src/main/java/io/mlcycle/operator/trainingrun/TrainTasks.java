@@ -105,7 +105,7 @@ public final class TrainTasks {
                 spec.threshold,
                 "auc",
                 outputUri(modelsUri, spec.model, version),
-                spec.earlyStopping == null
+                spec.earlyStopping == null || !spec.earlyStopping.enabled
                         ? null
                         : new TrainTask.EarlyStopping(
                                 spec.earlyStopping.validationFraction, spec.earlyStopping.patience),

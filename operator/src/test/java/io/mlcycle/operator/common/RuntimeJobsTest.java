@@ -54,4 +54,27 @@ class RuntimeJobsTest {
                 .as("no settings: the pod uses the SDK's default chain, nothing injected")
                 .isEmpty();
     }
+
+    @Test
+    void theScratchVolumeIsBoundedAndPodsStageAtMostFourFifthsOfIt() {
+        RuntimeJobs jobs =
+                new RuntimeJobs(config(Map.of("mlcycle.runtime.scratch-size-limit", "5Gi")));
+        assertThat(jobs.volumes().volumes())
+                .filteredOn(v -> v.getEmptyDir() != null)
+                .singleElement()
+                .satisfies(
+                        v ->
+                                assertThat(v.getEmptyDir().getSizeLimit())
+                                        .isEqualTo(
+                                                new io.fabric8.kubernetes.api.model.Quantity(
+                                                        "5Gi")));
+        assertThat(jobs.stageMaxBytes()).isEqualTo(4L << 30);
+        assertThat(new RuntimeJobs(config(Map.of())).stageMaxBytes()).isEqualTo(16L << 30);
+
+        RuntimeJobs bad =
+                new RuntimeJobs(config(Map.of("mlcycle.runtime.scratch-size-limit", "lots")));
+        org.assertj.core.api.Assertions.assertThatThrownBy(bad::volumes)
+                .hasMessageContaining("mlcycle.runtime.scratch-size-limit")
+                .hasMessageContaining("lots");
+    }
 }

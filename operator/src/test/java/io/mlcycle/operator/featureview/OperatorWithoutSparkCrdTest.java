@@ -79,6 +79,10 @@ class OperatorWithoutSparkCrdTest {
                     public java.time.Duration progressPoll() {
                         return java.time.Duration.ofSeconds(15);
                     }
+
+                    public String scratchSizeLimit() {
+                        return "20Gi";
+                    }
                 };
             }
 

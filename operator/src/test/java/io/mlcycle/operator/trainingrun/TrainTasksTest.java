@@ -39,14 +39,14 @@ class TrainTasksTest {
     }
 
     @Test
-    void defaultSpecTrainsAutoWithLogScalingConstantRateAndNoEarlyStopping() {
+    void defaultSpecTrainsAutoWithLogScalingConstantRateAndEarlyStopping() {
         TrainTask task = TrainTasks.task(run(new TrainingRunSpec()), INPUTS, 1, "file:///m/");
 
         assertThat(task.algorithm()).isEqualTo("auto");
         assertThat(task.search()).isNull();
         assertThat(task.preprocessing().scaling()).isEqualTo("log");
         assertThat(task.hyperparameters().learningRateSchedule()).isNull();
-        assertThat(task.earlyStopping()).isNull();
+        assertThat(task.earlyStopping()).isEqualTo(new TrainTask.EarlyStopping(0.1, 2));
         assertThat(task.labels().uri()).isEqualTo("file:///data/labels/dt=2026-11-18/");
     }
 
@@ -83,5 +83,13 @@ class TrainTasksTest {
         assertThat(task.earlyStopping().patience()).isEqualTo(3);
         assertThat(task.earlyStopping().validationFraction()).isEqualTo(0.1);
         assertThat(task.outputUri()).isEqualTo("file:///m/return-predictor/v2/");
+    }
+
+    @Test
+    void earlyStoppingSwitchedOffTrainsEveryEpoch() {
+        TrainingRunSpec spec = new TrainingRunSpec();
+        spec.earlyStopping.enabled = false;
+
+        assertThat(TrainTasks.task(run(spec), INPUTS, 1, "file:///m/").earlyStopping()).isNull();
     }
 }

@@ -62,11 +62,13 @@ public class TrainingRunSpec {
     @JsonPropertyDescription("Hold-out or k-fold evaluation.")
     public Validation validation = new Validation();
 
+    @Default("{}")
     @JsonPropertyDescription(
-            "Stop each training when the selection metric on rows held out of its own training"
-                    + " data stops improving, keeping the best epoch; epochs is then the most it"
-                    + " trains. Absent: every epoch is trained.")
-    public EarlyStopping earlyStopping;
+            "Stop each network's training (resnet, mlp) when the selection metric on rows held out"
+                    + " of its own training data stops improving, keeping the best epoch; epochs is"
+                    + " then the most it trains. On by default (it keeps wide sparse inputs from"
+                    + " overfitting: benchmarks/quality); enabled: false trains every epoch.")
+    public EarlyStopping earlyStopping = new EarlyStopping();
 
     @JsonPropertyDescription(
             "How hyperparameter points (and, for auto, the learners) are tried, and for how long.")
@@ -248,6 +250,10 @@ public class TrainingRunSpec {
     /** Early stopping on a share of each fit's training rows. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class EarlyStopping {
+        @Default("true")
+        @JsonPropertyDescription("false: every epoch is trained.")
+        public Boolean enabled = true;
+
         @Min(0.01)
         @Max(0.5)
         @Default("0.1")
