@@ -115,6 +115,8 @@ public final class Defaults {
             } else if (type.getPackageName().startsWith(API_PACKAGE)) {
                 // an object default ("{}"): the object with its own defaults, as the CRD has it
                 return apply(MAPPER.readValue(text, type));
+            } else if (List.class.isAssignableFrom(type)) {
+                return MAPPER.readValue(text, MAPPER.constructType(f.getGenericType()));
             }
         } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(

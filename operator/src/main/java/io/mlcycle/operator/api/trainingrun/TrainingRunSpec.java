@@ -52,13 +52,16 @@ public class TrainingRunSpec {
                     + " hyperparameters apply to it) or mlp.")
     public Algorithm algorithm = Algorithm.auto;
 
+    @Default("{}")
     @JsonPropertyDescription(
             "Every field is a list: one value fixes it, several make a grid that is searched.")
     public Hyperparameters hyperparameters = new Hyperparameters();
 
+    @Default("{}")
     @JsonPropertyDescription("Scaling and correlated-feature removal.")
     public Preprocessing preprocessing = new Preprocessing();
 
+    @Default("{}")
     @JsonPropertyDescription("Hold-out or k-fold evaluation.")
     public Validation validation = new Validation();
 
@@ -163,28 +166,39 @@ public class TrainingRunSpec {
     /** Grid axes. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Hyperparameters {
+        @Default("[0.001]")
         @JsonPropertyDescription("Learning rates, e.g. [0.001, 0.0003].")
         public List<Double> learningRate = List.of(0.001);
 
-        @JsonPropertyDescription("Optimizers: adam, sgd, adamw.")
+        @Default("[\"adam\"]")
+        @JsonPropertyDescription("Optimizers: adam or sgd (with momentum 0.9).")
         public List<String> optimizer = List.of("adam");
 
-        @JsonPropertyDescription("Epochs.")
+        @Default("[10]")
+        @JsonPropertyDescription(
+                "Epochs (the most each network trains: early stopping keeps the best one).")
         public List<Integer> epochs = List.of(10);
 
+        @Default("[256]")
         @JsonPropertyDescription("Mini-batch sizes.")
         public List<Integer> batchSize = List.of(256);
 
+        @Default("[128]")
         @JsonPropertyDescription("Width of the hidden layers.")
         public List<Integer> hiddenSize = List.of(128);
 
+        @Default("[2]")
         @JsonPropertyDescription("Residual blocks (resnet) or hidden layers (mlp).")
         public List<Integer> blocks = List.of(2);
 
+        @Default("[0.1]")
         @JsonPropertyDescription("Dropout rates.")
         public List<Double> dropout = List.of(0.1);
 
-        @JsonPropertyDescription("L2 weight decay.")
+        @Default("[0.0]")
+        @JsonPropertyDescription(
+                "L2 weight decay of the networks; for logistic a fixed L2 strength when > 0 (0:"
+                        + " chosen on a fifth of the training rows).")
         public List<Double> weightDecay = List.of(0.0);
 
         @JsonPropertyDescription(
