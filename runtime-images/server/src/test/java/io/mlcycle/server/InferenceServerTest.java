@@ -91,16 +91,20 @@ class InferenceServerTest {
             for (SparseTables.Row r : rows) {
                 data.append(data.length() == 0 ? "" : ",").append(TestModels.dense(r)[j]);
             }
-            inputs.add(
-                    "{\"name\":\""
-                            + TestModels.feature(j)
-                            + "\",\"shape\":["
-                            + rows.size()
-                            + "],\"datatype\":\"FP32\",\"data\":["
-                            + data
-                            + "]}");
+            inputs.add(namedTensor(TestModels.feature(j), rows.size(), data));
         }
         return "{\"inputs\":[" + String.join(",", inputs) + "]}";
+    }
+
+    /** One feature's FP32 values for {@code rows} rows, as a named OIP input tensor. */
+    static String namedTensor(String name, int rows, CharSequence data) {
+        return "{\"name\":\""
+                + name
+                + "\",\"shape\":["
+                + rows
+                + "],\"datatype\":\"FP32\",\"data\":["
+                + data
+                + "]}";
     }
 
     static float[] floats(JsonNode data) {

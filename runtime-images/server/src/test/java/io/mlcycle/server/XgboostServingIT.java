@@ -256,14 +256,7 @@ class XgboostServingIT {
             for (float v : columns[j]) {
                 data.append(data.length() == 0 ? "" : ",").append(v);
             }
-            inputs.add(
-                    "{\"name\":\""
-                            + names.get(j)
-                            + "\",\"shape\":["
-                            + rows.size()
-                            + "],\"datatype\":\"FP32\",\"data\":["
-                            + data
-                            + "]}");
+            inputs.add(InferenceServerTest.namedTensor(names.get(j), rows.size(), data));
         }
         return "{\"inputs\":[" + String.join(",", inputs) + "]}";
     }
