@@ -242,27 +242,7 @@ class RuntimeImagesContainerIT {
                     .pollInterval(Duration.ofMillis(500))
                     .ignoreExceptions()
                     .until(() -> get(http, base + "/v2/health/ready").statusCode() == 200);
-            JsonNode meta = TaskJson.MAPPER.readTree(get(http, base + "/v2/models/churn").body());
-            // one feature's [-1] input (metadata lists the dense [-1, F] input first)
-            String feature = null;
-            for (JsonNode input : meta.get("inputs")) {
-                if (input.get("shape").size() == 1 && feature == null) {
-                    feature = input.get("name").asText();
-                }
-            }
-            assertThat(feature).as("a per-feature input in %s", meta).isNotNull();
-            HttpResponse<String> r =
-                    http.send(
-                            HttpRequest.newBuilder(URI.create(base + "/v2/models/churn/infer"))
-                                    .POST(
-                                            HttpRequest.BodyPublishers.ofString(
-                                                    "{\"inputs\":[{\"name\":\""
-                                                            + feature
-                                                            + "\",\"shape\":[2],\"datatype\":\"FP32\",\"data\":[0,3]}]}"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            JsonNode probabilities = TaskJson.MAPPER.readTree(r.body()).get("outputs").get(0);
+            JsonNode probabilities = Podman.infer(http, base + "/v2/models/churn");
             assertThat(probabilities.get("data")).hasSize(2);
             assertThat(probabilities.get("data").get(0).asDouble()).isBetween(0.0, 1.0);
 
