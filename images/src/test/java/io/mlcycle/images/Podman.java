@@ -58,6 +58,7 @@ final class Podman {
                             "--no-package",
                             "operator",
                             "pivot",
+                            "pivot-spark",
                             "trainer",
                             "server");
             assertThat(r.exit()).as("images/build:%n%s", r.output()).isZero();
