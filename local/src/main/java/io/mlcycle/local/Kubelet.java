@@ -62,9 +62,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The pod runner of local mode: runs each Job's pod and each Deployment's replicas as local
- * processes of the runtime jars, with the pod's environment, and writes Pod, Job and Deployment
- * status back to the API the way a kubelet and the built-in controllers would.
+ * The pod runner of local mode: runs each Job's pod and each Deployment's replicas through a {@link
+ * PodRuntime} (local processes of the runtime jars, or podman containers), with the pod's
+ * environment, and writes Pod, Job and Deployment status back to the API the way a kubelet and the
+ * built-in controllers would.
  */
 public final class Kubelet implements AutoCloseable {
 
