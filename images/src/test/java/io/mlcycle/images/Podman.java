@@ -1,7 +1,14 @@
 package io.mlcycle.images;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.task.TaskJson;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,6 +58,7 @@ final class Podman {
                             "--no-package",
                             "operator",
                             "pivot",
+                            "pivot-spark",
                             "trainer",
                             "server");
             assertThat(r.exit()).as("images/build:%n%s", r.output()).isZero();
@@ -138,6 +146,43 @@ final class Podman {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
+    }
+
+    /**
+     * An OIP v2 inference of two rows on one of the model's per-feature inputs ({@code modelUrl}:
+     * {@code …/v2/models/<name>}); returns its first output (the probabilities), failing unless it
+     * answers 200.
+     */
+    static JsonNode infer(HttpClient http, String modelUrl) throws Exception {
+        HttpResponse<String> metadata =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(modelUrl))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(metadata.statusCode()).as(metadata.body()).isEqualTo(200);
+        JsonNode meta = TaskJson.MAPPER.readTree(metadata.body());
+        // one feature's [-1] input (metadata lists the dense [-1, F] input first)
+        String feature = null;
+        for (JsonNode input : meta.get("inputs")) {
+            if (input.get("shape").size() == 1 && feature == null) {
+                feature = input.get("name").asText();
+            }
+        }
+        assertThat(feature).as("a per-feature input in %s", meta).isNotNull();
+        HttpResponse<String> r =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(modelUrl + "/infer"))
+                                .timeout(Duration.ofSeconds(10))
+                                .POST(
+                                        HttpRequest.BodyPublishers.ofString(
+                                                "{\"inputs\":[{\"name\":\""
+                                                        + feature
+                                                        + "\",\"shape\":[2],\"datatype\":\"FP32\",\"data\":[0,3]}]}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return TaskJson.MAPPER.readTree(r.body()).get("outputs").get(0);
     }
 
     /** Removes a container whatever its state (best effort). */

@@ -43,6 +43,7 @@ class RuntimeImagesContainerIT {
     static final Task.Owner OWNER = new Task.Owner("FeatureView", "default", "items");
     static Path work;
     static Path data;
+    static Summary duckdbPivot;
 
     @BeforeAll
     static void generate() throws Exception {
@@ -76,6 +77,13 @@ class RuntimeImagesContainerIT {
     /** Runs {@code image} with {@code task} to completion; returns its exit code and summary. */
     static Summary runTask(String container, String image, Task task, int expectedExit)
             throws IOException {
+        return runTask(container, image, task, expectedExit, List.of());
+    }
+
+    /** {@link #runTask(String, String, Task, int)} with {@code args} after the image name. */
+    static Summary runTask(
+            String container, String image, Task task, int expectedExit, List<String> args)
+            throws IOException {
         Path log = Podman.shared(work.resolve(container + ".termination-log"));
         Files.writeString(log, "");
         List<String> cmd =
@@ -90,6 +98,7 @@ class RuntimeImagesContainerIT {
                                 "-e",
                                 "MLCYCLE_TASK=" + TaskJson.write(task)),
                         Podman.image(image));
+        cmd.addAll(args);
         Podman.Result r = Podman.run(Duration.ofMinutes(5), cmd);
         assertThat(r.exit())
                 .as("%s exit code; output:%n%s", container, r.output())
@@ -161,6 +170,7 @@ class RuntimeImagesContainerIT {
         Summary ok =
                 runTask("pivot-ok", "pivot", pivot(AS_OF, "file:///data/features/items/", 10), 0);
         assertThat(ok.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        duckdbPivot = ok;
         assertThat(ok.figures().get("entities")).isGreaterThan(100);
         assertThat(data.resolve("features/items/asOf=" + AS_OF + "/_SUCCESS")).exists();
 
@@ -188,6 +198,64 @@ class RuntimeImagesContainerIT {
 
     @Test
     @Order(2)
+    void thePivotSparkImageRunsThePivotTaskAsAPodAndAsASparkDriverOffline() throws Exception {
+        // a plain pod start: the task of MLCYCLE_TASK on Spark's local master
+        Summary ok =
+                runTask(
+                        "spark-ok",
+                        "pivot-spark",
+                        pivot(AS_OF, "file:///data/features/items-spark/", 10),
+                        0);
+        assertThat(ok.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(ok.details()).containsEntry("engine", "spark");
+        assertThat(data.resolve("features/items-spark/asOf=" + AS_OF + "/_SUCCESS")).exists();
+        if (duckdbPivot != null) {
+            for (String figure : List.of("entities", "features", "nonZeros")) {
+                assertThat(ok.figures().get(figure))
+                        .as(figure)
+                        .isEqualTo(duckdbPivot.figures().get(figure));
+            }
+        }
+        // the Spark Operator's driver command: spark-submit in client mode, the exit code kept
+        Summary waiting =
+                runTask(
+                        "spark-driver-wait",
+                        "pivot-spark",
+                        pivot("2026-12-24", "file:///data/features/later-spark/", 10),
+                        3,
+                        List.of(
+                                "driver",
+                                "--master",
+                                "local[2]",
+                                "--conf",
+                                "spark.ui.enabled=false",
+                                "--conf",
+                                "spark.driver.host=127.0.0.1",
+                                "--conf",
+                                "spark.driver.bindAddress=127.0.0.1",
+                                "--class",
+                                "io.mlcycle.pivot.spark.Main",
+                                "local:///opt/mlcycle/pivot-spark.jar"));
+        assertThat(waiting.outcome()).isEqualTo(Summary.Outcome.WaitingForData);
+        // an executor pod needs Spark's Kubernetes backend, which this image cannot have offline
+        Podman.Result executor =
+                Podman.run(
+                        Duration.ofMinutes(1),
+                        "podman",
+                        "run",
+                        "--rm",
+                        "--network",
+                        "none",
+                        "--user",
+                        Podman.USER,
+                        Podman.image("pivot-spark"),
+                        "executor");
+        assertThat(executor.exit()).isEqualTo(2);
+        assertThat(executor.output()).contains("no spark-kubernetes_2.13 jar");
+    }
+
+    @Test
+    @Order(3)
     void theTrainerImagePublishesAModelOnceFailsOnASecondWriteAndTrainsTrees() throws Exception {
         Summary trained = runTask("trainer-ok", "trainer", train(1), 0);
         assertThat(trained.outcome()).isEqualTo(Summary.Outcome.Succeeded);
@@ -206,7 +274,7 @@ class RuntimeImagesContainerIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void theServerImageBecomesReadyAnswersAnInferenceAndStopsOnSigterm() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -242,27 +310,7 @@ class RuntimeImagesContainerIT {
                     .pollInterval(Duration.ofMillis(500))
                     .ignoreExceptions()
                     .until(() -> get(http, base + "/v2/health/ready").statusCode() == 200);
-            JsonNode meta = TaskJson.MAPPER.readTree(get(http, base + "/v2/models/churn").body());
-            // one feature's [-1] input (metadata lists the dense [-1, F] input first)
-            String feature = null;
-            for (JsonNode input : meta.get("inputs")) {
-                if (input.get("shape").size() == 1 && feature == null) {
-                    feature = input.get("name").asText();
-                }
-            }
-            assertThat(feature).as("a per-feature input in %s", meta).isNotNull();
-            HttpResponse<String> r =
-                    http.send(
-                            HttpRequest.newBuilder(URI.create(base + "/v2/models/churn/infer"))
-                                    .POST(
-                                            HttpRequest.BodyPublishers.ofString(
-                                                    "{\"inputs\":[{\"name\":\""
-                                                            + feature
-                                                            + "\",\"shape\":[2],\"datatype\":\"FP32\",\"data\":[0,3]}]}"))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-            JsonNode probabilities = TaskJson.MAPPER.readTree(r.body()).get("outputs").get(0);
+            JsonNode probabilities = Podman.infer(http, base + "/v2/models/churn");
             assertThat(probabilities.get("data")).hasSize(2);
             assertThat(probabilities.get("data").get(0).asDouble()).isBetween(0.0, 1.0);
 

@@ -62,9 +62,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The pod runner of local mode: runs each Job's pod and each Deployment's replicas as local
- * processes of the runtime jars, with the pod's environment, and writes Pod, Job and Deployment
- * status back to the API the way a kubelet and the built-in controllers would.
+ * The pod runner of local mode: runs each Job's pod and each Deployment's replicas through a {@link
+ * PodRuntime} (local processes of the runtime jars, or podman containers), with the pod's
+ * environment, and writes Pod, Job and Deployment status back to the API the way a kubelet and the
+ * built-in controllers would.
  */
 public final class Kubelet implements AutoCloseable {
 
@@ -100,7 +101,7 @@ public final class Kubelet implements AutoCloseable {
             String namespace, String pod, Map<String, String> labels, int port, boolean ready) {}
 
     private final KubernetesClient client;
-    private final RuntimeCommand runtimes;
+    private final PodRuntime pods;
     private final Path dataRoot;
     private final Path workDir;
     private final Consumer<String> log;
@@ -124,8 +125,18 @@ public final class Kubelet implements AutoCloseable {
             Path dataRoot,
             Path workDir,
             Consumer<String> log) {
+        this(client, dataRoot, workDir, new ProcessRuntime(runtimes), log);
+    }
+
+    /** A kubelet whose pods start through {@code pods}: processes or podman containers. */
+    public Kubelet(
+            KubernetesClient client,
+            Path dataRoot,
+            Path workDir,
+            PodRuntime pods,
+            Consumer<String> log) {
         this.client = client;
-        this.runtimes = runtimes;
+        this.pods = pods;
         this.dataRoot = dataRoot.toAbsolutePath();
         this.workDir = workDir.toAbsolutePath();
         this.log = log;
@@ -441,7 +452,7 @@ public final class Kubelet implements AutoCloseable {
         return exitCode == 0 ? "" : Processes.tail(logFile, 2048);
     }
 
-    /** Starts the runtime process of a container with exactly the pod's environment. */
+    /** Starts a container of the pod (process or podman container) with exactly its environment. */
     private Process launch(
             String ns,
             String podName,
@@ -452,7 +463,6 @@ public final class Kubelet implements AutoCloseable {
             Path logFile,
             Map<String, String> overrides) {
         String runtime = runtimeOf(template, container);
-        List<String> cmd = new ArrayList<>(runtimes.commandFor(runtime));
         Map<String, String> env = PodEnv.resolve(client, ns, podName, container);
         if (overrides != null) {
             env.putAll(overrides);
@@ -460,19 +470,17 @@ public final class Kubelet implements AutoCloseable {
         for (EnvRewrite r : envRewrites) {
             r.rewrite(describeOwner(owner), container, env);
         }
+        env.put("MLCYCLE_FILE_ROOT", dataRoot.toString());
         Path dir = podDir(ns, podName);
         Map<String, String> mounts = materializeVolumes(ns, template, container, dir);
-        List<String> args = container.getArgs() == null ? List.of() : container.getArgs();
-        for (int i = 0; i < args.size(); i++) {
-            if ("--result".equals(args.get(i))) {
+        List<String> args = new ArrayList<>();
+        List<String> given = container.getArgs() == null ? List.of() : container.getArgs();
+        for (int i = 0; i < given.size(); i++) {
+            if ("--result".equals(given.get(i))) {
                 i++;
                 continue;
             }
-            cmd.add(rewriteMountPath(args.get(i), mounts));
-        }
-        if (resultFile != null) {
-            cmd.add("--result");
-            cmd.add(resultFile.toString());
+            args.add(given.get(i));
         }
         if (env.get(io.mlcycle.task.TaskJson.TASK_ENV) != null) {
             // the task as the pod got it, to rerun by hand: java -jar <runtime>.jar --task
@@ -484,26 +492,9 @@ public final class Kubelet implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-        pb.directory(dir.toFile());
-        Map<String, String> penv = pb.environment();
-        Map<String, String> keep = new LinkedHashMap<>();
-        for (String k : List.of("PATH", "HOME", "LANG", "TMPDIR", "JAVA_HOME")) {
-            if (penv.get(k) != null) {
-                keep.put(k, penv.get(k));
-            }
-        }
-        penv.clear();
-        penv.putAll(keep);
-        penv.put("HOSTNAME", podName);
-        penv.putAll(env);
-        penv.put("MLCYCLE_FILE_ROOT", dataRoot.toString());
-        try {
-            return pb.start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start " + cmd.get(0) + ": " + e.getMessage());
-        }
+        return pods.start(
+                new PodRuntime.Launch(
+                        podName, runtime, args, env, mounts, dir, logFile, resultFile));
     }
 
     /**

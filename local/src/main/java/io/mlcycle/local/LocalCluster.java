@@ -34,6 +34,7 @@ public final class LocalCluster implements AutoCloseable {
      * @param dataRoot MLCYCLE_FILE_ROOT of every runtime: file:///x lives at dataRoot/x
      * @param scrapeInterval Prometheus scrape interval
      * @param redisBinary the redis-server that stands in for each Redis of {@code spec.online}
+     * @param containers pods as podman containers of the images ({@link ContainerRuntime})
      */
     public record Options(
             Path projectRoot,
@@ -45,7 +46,8 @@ public final class LocalCluster implements AutoCloseable {
             Duration scrapeInterval,
             Path redisBinary,
             PrintStream out,
-            Map<String, String> operatorProperties) {
+            Map<String, String> operatorProperties,
+            boolean containers) {
 
         public static Options defaults(Path projectRoot, Path workDir, PrintStream out) {
             return new Options(
@@ -58,7 +60,8 @@ public final class LocalCluster implements AutoCloseable {
                     Duration.ofSeconds(2),
                     LocalOnlineStore.DEFAULT_BINARY,
                     out,
-                    Map.of());
+                    Map.of(),
+                    false);
         }
 
         public Options withPrometheusPort(int port) {
@@ -72,7 +75,8 @@ public final class LocalCluster implements AutoCloseable {
                     scrapeInterval,
                     redisBinary,
                     out,
-                    operatorProperties);
+                    operatorProperties,
+                    containers);
         }
 
         public Options withRedisBinary(Path binary) {
@@ -86,7 +90,8 @@ public final class LocalCluster implements AutoCloseable {
                     scrapeInterval,
                     binary,
                     out,
-                    operatorProperties);
+                    operatorProperties,
+                    containers);
         }
 
         /** Operator settings added to local mode's (an example's {@code operator.*} lines). */
@@ -101,7 +106,24 @@ public final class LocalCluster implements AutoCloseable {
                     scrapeInterval,
                     redisBinary,
                     out,
-                    Map.copyOf(properties));
+                    Map.copyOf(properties),
+                    containers);
+        }
+
+        /** Pods as podman containers of the runtime images instead of local processes. */
+        public Options withContainers(boolean containers) {
+            return new Options(
+                    projectRoot,
+                    workDir,
+                    dataRoot,
+                    namespace,
+                    prometheusBinary,
+                    prometheusPort,
+                    scrapeInterval,
+                    redisBinary,
+                    out,
+                    operatorProperties,
+                    containers);
         }
     }
 
@@ -163,12 +185,25 @@ public final class LocalCluster implements AutoCloseable {
                 "kubectl     export KUBECONFIG="
                         + kubeconfig
                         + "   (then kubectl get mlcycle -w, apply, patch, edit)");
+        PodRuntime pods = new ProcessRuntime(Kubelet.jars(options.projectRoot()));
+        if (options.containers()) {
+            ContainerRuntime containers =
+                    ContainerRuntime.create(options.projectRoot(), options.dataRoot());
+            pods = containers;
+            out.println(
+                    "Pods        podman containers of "
+                            + containers.image("<runtime>")
+                            + " (read-only root, non-root user, /tmp tmpfs, host network; logs"
+                            + " in "
+                            + options.workDir().resolve("pods")
+                            + ")");
+        }
         kubelet =
                 new Kubelet(
                                 api.client(),
-                                Kubelet.jars(options.projectRoot()),
                                 options.dataRoot(),
                                 options.workDir(),
+                                pods,
                                 s -> out.println("         " + s))
                         .start();
         started.add(kubelet);

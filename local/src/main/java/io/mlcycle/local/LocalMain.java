@@ -19,7 +19,7 @@ public final class LocalMain {
 
     static final String USAGE =
             "usage: mlcycle-local [FOLDER] [--work DIR] [--timeout 15m] [--keep-running]"
-                    + " [--no-story] [--prometheus-port 19090]\n"
+                    + " [--no-story] [--prometheus-port 19090] [--runtime processes|containers]\n"
                     + "  FOLDER          YAML manifests to apply (default examples/quickstart); its"
                     + " local.properties may name a data step\n"
                     + "  --work DIR      logs, pod directories and the data root (default"
@@ -27,9 +27,22 @@ public final class LocalMain {
                     + "  --timeout       give up (exit 1) after this long (default 15m)\n"
                     + "  --keep-running  after the end state, keep serving until Ctrl-C\n"
                     + "  --no-story      stop once the first version serves (the folder's"
-                    + " local.properties may tell a story: story.asOf, next-day.args)\n";
+                    + " local.properties may tell a story: story.asOf, next-day.args)\n"
+                    + "  --runtime       processes (default: the runtime jars as local processes)"
+                    + " or containers (podman containers of the images images/build builds)\n";
 
     private LocalMain() {}
+
+    /** {@code --runtime}: true for containers, false for processes. */
+    static boolean containersRuntime(String value) {
+        return switch (value) {
+            case "processes" -> false;
+            case "containers" -> true;
+            default ->
+                    throw new IllegalArgumentException(
+                            "--runtime '" + value + "' must be processes or containers");
+        };
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, System.out));
@@ -43,6 +56,7 @@ public final class LocalMain {
         boolean keepRunning = false;
         boolean story = true;
         int promPort = LocalCluster.DEFAULT_PROMETHEUS_PORT;
+        boolean containers = false;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -51,6 +65,7 @@ public final class LocalMain {
                     case "--keep-running" -> keepRunning = true;
                     case "--no-story" -> story = false;
                     case "--prometheus-port" -> promPort = Integer.parseInt(args[++i]);
+                    case "--runtime" -> containers = containersRuntime(args[++i]);
                     case "-h", "--help" -> {
                         out.print(USAGE);
                         return 0;
@@ -74,6 +89,7 @@ public final class LocalMain {
         LocalCluster.Options o =
                 LocalCluster.Options.defaults(root, work, out)
                         .withPrometheusPort(promPort)
+                        .withContainers(containers)
                         .withOperatorProperties(
                                 Files.isDirectory(folder)
                                         ? QuickstartData.operatorProperties(folder)

@@ -192,11 +192,10 @@ public class SparkApplications {
         PodOverrides.applyToSpark(spec.pod, driverSpec);
         PodOverrides.applyToSpark(spec.pod, executorSpec);
 
-        // The image keeps what Spark lacks (DuckDB, Jedis, the PostgreSQL driver, mlcycle's
-        // modules) in /opt/mlcycle/lib. Shuffle files go to the emptyDir Spark mounts for its local
-        // dirs by itself (writable under a read-only root file system). No --add-opens here:
-        // spark-submit adds them for Spark's JVMs (Spark >= 3.3) and the image sets
-        // JDK_JAVA_OPTIONS for any other start.
+        // The image keeps its jars (Spark's and what Spark lacks: DuckDB, Jedis, the PostgreSQL
+        // driver, mlcycle's modules) in /opt/mlcycle/lib. Shuffle files go to the emptyDir Spark
+        // mounts for its local dirs by itself (writable under a read-only root file system). No
+        // --add-opens here: the image's entrypoint adds them to every JVM it starts.
         Map<String, String> sparkConf = new LinkedHashMap<>();
         sparkConf.put("spark.driver.extraClassPath", LIB_CLASSPATH);
         sparkConf.put("spark.executor.extraClassPath", LIB_CLASSPATH);
