@@ -73,15 +73,6 @@ public final class Kubelet implements AutoCloseable {
 
     static final String DEFAULT_READY_PATH = "/v2/health/ready";
 
-    /** How to start a runtime: its command line without the arguments of the pod. */
-    @FunctionalInterface
-    public interface RuntimeCommand {
-        /**
-         * @throws IllegalStateException naming what is missing when the runtime cannot run
-         */
-        List<String> commandFor(String runtime);
-    }
-
     /**
      * Adjusts a pod's resolved environment just before its process starts: the local stand-in for
      * an in-cluster address (a Redis) the way DNS would resolve it there.
@@ -100,8 +91,7 @@ public final class Kubelet implements AutoCloseable {
             String namespace, String pod, Map<String, String> labels, int port, boolean ready) {}
 
     private final KubernetesClient client;
-    private final RuntimeCommand runtimes;
-    private final Path dataRoot;
+    private final PodRuntime runtime;
     private final Path workDir;
     private final Consumer<String> log;
     private final Map<String, JobRun> jobs = new ConcurrentHashMap<>();
@@ -118,46 +108,23 @@ public final class Kubelet implements AutoCloseable {
     private volatile List<Endpoint> lastEndpoints = List.of();
     private volatile boolean closed;
 
+    /** Runs pods as processes of the runtime jars ({@link ProcessPodRuntime}). */
     public Kubelet(
             KubernetesClient client,
-            RuntimeCommand runtimes,
+            ProcessPodRuntime.RuntimeCommand runtimes,
             Path dataRoot,
             Path workDir,
             Consumer<String> log) {
-        this.client = client;
-        this.runtimes = runtimes;
-        this.dataRoot = dataRoot.toAbsolutePath();
-        this.workDir = workDir.toAbsolutePath();
-        this.log = log;
+        this(client, new ProcessPodRuntime(runtimes, dataRoot), workDir, log);
     }
 
-    /**
-     * The command of a built runtime: {@code java -jar runtime-images/<r>/target/<r>.jar}; for
-     * {@code pivot-spark} (a SparkApplication's driver) with Spark's JDK 17 flags and a local
-     * master on two cores instead of a cluster.
-     */
-    public static RuntimeCommand jars(Path projectRoot) {
-        return runtime -> {
-            if (!runtime.matches("[a-z]+(-[a-z]+)?")) {
-                throw new IllegalStateException("unknown runtime '" + runtime + "'");
-            }
-            Path jar =
-                    projectRoot.resolve(
-                            "runtime-images/" + runtime + "/target/" + runtime + ".jar");
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException(
-                        "runtime jar " + jar + " is missing (run: mvn -q -B install -DskipTests)");
-            }
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Processes.java());
-            cmd.addAll(Processes.runtimeJvmFlags());
-            if (runtime.equals(LocalSparkOperator.RUNTIME)) {
-                cmd.addAll(LocalSparkOperator.JVM_FLAGS);
-            }
-            cmd.add("-jar");
-            cmd.add(jar.toString());
-            return cmd;
-        };
+    /** Runs pods with {@code runtime}; each pod's files live in {@code workDir/pods/<ns>/<pod>}. */
+    public Kubelet(
+            KubernetesClient client, PodRuntime runtime, Path workDir, Consumer<String> log) {
+        this.client = client;
+        this.runtime = runtime;
+        this.workDir = workDir.toAbsolutePath();
+        this.log = log;
     }
 
     /** Starts watching Jobs and Deployments in every namespace. */
@@ -441,7 +408,10 @@ public final class Kubelet implements AutoCloseable {
         return exitCode == 0 ? "" : Processes.tail(logFile, 2048);
     }
 
-    /** Starts the runtime process of a container with exactly the pod's environment. */
+    /**
+     * Resolves a container's environment (Secret/ConfigMap refs, {@code overrides}, env rewrites)
+     * and volumes, writes the task to the pod directory and starts it with the pod runtime.
+     */
     private Process launch(
             String ns,
             String podName,
@@ -451,8 +421,7 @@ public final class Kubelet implements AutoCloseable {
             Path resultFile,
             Path logFile,
             Map<String, String> overrides) {
-        String runtime = runtimeOf(template, container);
-        List<String> cmd = new ArrayList<>(runtimes.commandFor(runtime));
+        String runtimeName = runtimeOf(template, container);
         Map<String, String> env = PodEnv.resolve(client, ns, podName, container);
         if (overrides != null) {
             env.putAll(overrides);
@@ -462,18 +431,6 @@ public final class Kubelet implements AutoCloseable {
         }
         Path dir = podDir(ns, podName);
         Map<String, String> mounts = materializeVolumes(ns, template, container, dir);
-        List<String> args = container.getArgs() == null ? List.of() : container.getArgs();
-        for (int i = 0; i < args.size(); i++) {
-            if ("--result".equals(args.get(i))) {
-                i++;
-                continue;
-            }
-            cmd.add(rewriteMountPath(args.get(i), mounts));
-        }
-        if (resultFile != null) {
-            cmd.add("--result");
-            cmd.add(resultFile.toString());
-        }
         if (env.get(io.mlcycle.task.TaskJson.TASK_ENV) != null) {
             // the task as the pod got it, to rerun by hand: java -jar <runtime>.jar --task
             // task.json
@@ -484,26 +441,17 @@ public final class Kubelet implements AutoCloseable {
                 throw new UncheckedIOException(e);
             }
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-        pb.directory(dir.toFile());
-        Map<String, String> penv = pb.environment();
-        Map<String, String> keep = new LinkedHashMap<>();
-        for (String k : List.of("PATH", "HOME", "LANG", "TMPDIR", "JAVA_HOME")) {
-            if (penv.get(k) != null) {
-                keep.put(k, penv.get(k));
-            }
-        }
-        penv.clear();
-        penv.putAll(keep);
-        penv.put("HOSTNAME", podName);
-        penv.putAll(env);
-        penv.put("MLCYCLE_FILE_ROOT", dataRoot.toString());
-        try {
-            return pb.start();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start " + cmd.get(0) + ": " + e.getMessage());
-        }
+        return runtime.start(
+                new PodRuntime.Launch(
+                        ns,
+                        podName,
+                        runtimeName,
+                        container,
+                        env,
+                        mounts,
+                        dir,
+                        logFile,
+                        resultFile));
     }
 
     /**
@@ -585,15 +533,6 @@ public final class Kubelet implements AutoCloseable {
             }
         }
         return mounts;
-    }
-
-    static String rewriteMountPath(String arg, Map<String, String> mounts) {
-        for (var m : mounts.entrySet()) {
-            if (arg.equals(m.getKey()) || arg.startsWith(m.getKey() + "/")) {
-                return m.getValue() + arg.substring(m.getKey().length());
-            }
-        }
-        return arg;
     }
 
     private Pod createPod(

@@ -166,7 +166,7 @@ public final class LocalCluster implements AutoCloseable {
         kubelet =
                 new Kubelet(
                                 api.client(),
-                                Kubelet.jars(options.projectRoot()),
+                                ProcessPodRuntime.jars(options.projectRoot()),
                                 options.dataRoot(),
                                 options.workDir(),
                                 s -> out.println("         " + s))
