@@ -211,7 +211,7 @@ public final class LocalSparkOperator implements AutoCloseable {
                         new LinkedHashMap<>(template.getMetadata().getLabels());
                 labels.put("spark-role", "driver");
                 labels.put(GROUP + "/app-name", name);
-                Kubelet.Result result =
+                PodLauncher.Result result =
                         kubelet.runToCompletion(
                                 ns,
                                 driverPod,
