@@ -208,20 +208,19 @@ final class DeploymentController implements AutoCloseable {
         }
         run.lastStatus = next;
         try {
-            client.apps()
-                    .deployments()
-                    .inNamespace(d.getMetadata().getNamespace())
-                    .withName(d.getMetadata().getName())
-                    .edit(
-                            x -> {
-                                x.setStatus(next);
-                                return x;
-                            });
+            Deployment written =
+                    PodStatusWriter.editIfPresent(
+                            client.apps()
+                                    .deployments()
+                                    .inNamespace(d.getMetadata().getNamespace())
+                                    .withName(d.getMetadata().getName()),
+                            x -> x.setStatus(next));
+            if (written == null) {
+                run.lastStatus = null;
+            }
         } catch (KubernetesClientException e) {
             run.lastStatus = null;
-            if (e.getCode() != 404) {
-                throw e;
-            }
+            throw e;
         }
     }
 

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 
 import java.util.LinkedHashMap;
@@ -139,16 +138,13 @@ final class JobController implements ResourceEventHandler<Job>, AutoCloseable {
                         return;
                     }
                     if (result.deadlineExceeded()) {
-                        writeJobStatus(
+                        failJob(
                                 ns,
                                 name,
                                 started,
-                                0,
-                                0,
                                 failed + 1,
-                                new JobPolicy.Fail(
-                                        "DeadlineExceeded",
-                                        "Job was active longer than specified deadline"));
+                                "DeadlineExceeded",
+                                "Job was active longer than specified deadline");
                         return;
                     }
                     JobPolicy.Decision d =
@@ -176,16 +172,13 @@ final class JobController implements ResourceEventHandler<Job>, AutoCloseable {
                     if (((JobPolicy.Retry) d).counted()) {
                         failed++;
                     } else if (++ignored > 20) {
-                        writeJobStatus(
+                        failJob(
                                 ns,
                                 name,
                                 started,
-                                0,
-                                0,
                                 failed + 1,
-                                new JobPolicy.Fail(
-                                        "BackoffLimitExceeded",
-                                        "local mode stops after 20 ignored pod failures"));
+                                "BackoffLimitExceeded",
+                                "local mode stops after 20 ignored pod failures");
                         return;
                     }
                     writeJobStatus(ns, name, started, 1, 0, failed, null);
@@ -226,22 +219,14 @@ final class JobController implements ResourceEventHandler<Job>, AutoCloseable {
                             jobCondition("FailureTarget", f.reason(), f.message(), at),
                             jobCondition("Failed", f.reason(), f.message(), at)));
         }
-        try {
-            client.batch()
-                    .v1()
-                    .jobs()
-                    .inNamespace(ns)
-                    .withName(name)
-                    .edit(
-                            j -> {
-                                j.setStatus(status);
-                                return j;
-                            });
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-                throw e;
-            }
-        }
+        PodStatusWriter.editIfPresent(
+                client.batch().v1().jobs().inNamespace(ns).withName(name),
+                j -> j.setStatus(status));
+    }
+
+    private void failJob(
+            String ns, String name, String started, int failed, String reason, String message) {
+        writeJobStatus(ns, name, started, 0, 0, failed, new JobPolicy.Fail(reason, message));
     }
 
     private static JobCondition jobCondition(

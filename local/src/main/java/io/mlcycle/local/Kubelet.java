@@ -1,8 +1,6 @@
 package io.mlcycle.local;
 
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -94,21 +92,9 @@ public final class Kubelet implements AutoCloseable {
         return deployments.endpoints();
     }
 
-    /**
-     * Creates a Pod owned by {@code owner}, runs it to completion and records its termination (for
-     * controllers other than Jobs, e.g. the local Spark operator's driver pods).
-     */
-    PodLauncher.Result runToCompletion(
-            String ns,
-            String podName,
-            Map<String, String> labels,
-            HasMetadata owner,
-            PodTemplateSpec template,
-            long deadlineAt,
-            Consumer<Process> started,
-            Map<String, String> envOverrides) {
-        return launcher.runToCompletion(
-                ns, podName, labels, owner, template, deadlineAt, started, envOverrides);
+    /** Runs pods to completion for controllers other than Jobs (the local Spark operator). */
+    PodLauncher pods() {
+        return launcher;
     }
 
     static ThreadFactory daemon(String name) {

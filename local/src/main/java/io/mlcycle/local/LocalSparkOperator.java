@@ -212,15 +212,18 @@ public final class LocalSparkOperator implements AutoCloseable {
                 labels.put("spark-role", "driver");
                 labels.put(GROUP + "/app-name", name);
                 PodLauncher.Result result =
-                        kubelet.runToCompletion(
-                                ns,
-                                driverPod,
-                                labels,
-                                app,
-                                template,
-                                Long.MAX_VALUE,
-                                p -> process = p,
-                                options.isEmpty() ? Map.of() : Map.of("JDK_JAVA_OPTIONS", options));
+                        kubelet.pods()
+                                .runToCompletion(
+                                        ns,
+                                        driverPod,
+                                        labels,
+                                        app,
+                                        template,
+                                        Long.MAX_VALUE,
+                                        p -> process = p,
+                                        options.isEmpty()
+                                                ? Map.of()
+                                                : Map.of("JDK_JAVA_OPTIONS", options));
                 if (cancelled || closed) {
                     return;
                 }

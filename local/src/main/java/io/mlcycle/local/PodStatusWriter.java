@@ -1,5 +1,6 @@
 package io.mlcycle.local;
 
+import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
@@ -13,10 +14,12 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The Pod objects of local mode, as a kubelet writes them: created Pending on node "local" with the
@@ -71,26 +74,14 @@ final class PodStatusWriter {
     }
 
     void running(String ns, String pod, String container, String startedAt) {
-        edit(
+        runOnce(
                 ns,
                 pod,
-                new PodStatusBuilder()
-                        .withPhase("Running")
-                        .withHostIP("127.0.0.1")
-                        .withPodIP("127.0.0.1")
-                        .withStartTime(startedAt)
-                        .withContainerStatuses(
-                                new ContainerStatusBuilder()
-                                        .withName(container)
-                                        .withReady(false)
-                                        .withStarted(true)
-                                        .withRestartCount(0)
-                                        .withState(
-                                                new ContainerStateBuilder()
-                                                        .withNewRunning(startedAt)
-                                                        .build())
-                                        .build())
-                        .build());
+                "Running",
+                startedAt,
+                container,
+                true,
+                new ContainerStateBuilder().withNewRunning(startedAt).build());
     }
 
     void terminated(
@@ -101,30 +92,47 @@ final class PodStatusWriter {
             String reason,
             String message,
             String startedAt) {
+        runOnce(
+                ns,
+                pod,
+                code == 0 ? "Succeeded" : "Failed",
+                startedAt,
+                container,
+                false,
+                new ContainerStateBuilder()
+                        .withNewTerminated()
+                        .withExitCode(code)
+                        .withReason(reason)
+                        .withMessage(message)
+                        .withStartedAt(startedAt)
+                        .withFinishedAt(now())
+                        .endTerminated()
+                        .build());
+    }
+
+    /**
+     * The status of a run-once pod (restartPolicy Never) whose one container is in {@code state}.
+     */
+    private void runOnce(
+            String ns,
+            String pod,
+            String phase,
+            String startedAt,
+            String container,
+            boolean started,
+            ContainerState state) {
         edit(
                 ns,
                 pod,
-                new PodStatusBuilder()
-                        .withPhase(code == 0 ? "Succeeded" : "Failed")
-                        .withHostIP("127.0.0.1")
-                        .withPodIP("127.0.0.1")
+                podStatus(phase)
                         .withStartTime(startedAt)
                         .withContainerStatuses(
                                 new ContainerStatusBuilder()
                                         .withName(container)
                                         .withReady(false)
-                                        .withStarted(false)
+                                        .withStarted(started)
                                         .withRestartCount(0)
-                                        .withState(
-                                                new ContainerStateBuilder()
-                                                        .withNewTerminated()
-                                                        .withExitCode(code)
-                                                        .withReason(reason)
-                                                        .withMessage(message)
-                                                        .withStartedAt(startedAt)
-                                                        .withFinishedAt(now())
-                                                        .endTerminated()
-                                                        .build())
+                                        .withState(state)
                                         .build())
                         .build());
     }
@@ -176,10 +184,7 @@ final class PodStatusWriter {
         edit(
                 ns,
                 pod,
-                new PodStatusBuilder()
-                        .withPhase(phase)
-                        .withHostIP("127.0.0.1")
-                        .withPodIP("127.0.0.1")
+                podStatus(phase)
                         .withConditions(
                                 new PodConditionBuilder()
                                         .withType("Ready")
@@ -199,20 +204,33 @@ final class PodStatusWriter {
     }
 
     private void edit(String ns, String pod, PodStatus status) {
+        editIfPresent(client.pods().inNamespace(ns).withName(pod), p -> p.setStatus(status));
+    }
+
+    /**
+     * Edits an object unless it is gone (deleted meanwhile: nothing left to report on); null then.
+     */
+    static <T extends HasMetadata> T editIfPresent(Resource<T> resource, Consumer<T> change) {
         try {
-            client.pods()
-                    .inNamespace(ns)
-                    .withName(pod)
-                    .edit(
-                            p -> {
-                                p.setStatus(status);
-                                return p;
-                            });
+            return resource.edit(
+                    x -> {
+                        change.accept(x);
+                        return x;
+                    });
         } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
                 throw e;
             }
+            return null;
         }
+    }
+
+    /** A pod status in {@code phase} on this host (node "local", pod IP the loopback). */
+    private static PodStatusBuilder podStatus(String phase) {
+        return new PodStatusBuilder()
+                .withPhase(phase)
+                .withHostIP("127.0.0.1")
+                .withPodIP("127.0.0.1");
     }
 
     /** A timestamp as the API server writes them (whole seconds). */

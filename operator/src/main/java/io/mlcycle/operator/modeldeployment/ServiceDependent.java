@@ -1,7 +1,6 @@
 package io.mlcycle.operator.modeldeployment;
 
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
@@ -44,17 +43,8 @@ public class ServiceDependent extends CRUDKubernetesDependentResource<Service, M
 
     @Override
     public Service create(Service desired, ModelDeployment md, Context<ModelDeployment> context) {
-        var ops = context.getClient().services().inNamespace(desired.getMetadata().getNamespace());
-        try {
-            return ops.resource(desired).create();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) {
-                throw e;
-            }
-            // the cache has not seen it yet
-            return update(
-                    ops.withName(desired.getMetadata().getName()).get(), desired, md, context);
-        }
+        return ServingDeploymentDependent.create(
+                context, desired, existing -> update(existing, desired, md, context));
     }
 
     @Override

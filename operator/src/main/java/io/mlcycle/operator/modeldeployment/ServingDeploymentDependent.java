@@ -1,5 +1,6 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -11,6 +12,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * A serving Deployment as a dependent of the ModelDeployment workflow: desired state from the
@@ -55,20 +57,22 @@ public abstract class ServingDeploymentDependent
     @Override
     public Deployment create(
             Deployment desired, ModelDeployment md, Context<ModelDeployment> context) {
-        var ops =
-                context.getClient()
-                        .apps()
-                        .deployments()
-                        .inNamespace(desired.getMetadata().getNamespace());
+        return create(context, desired, existing -> update(existing, desired, md, context));
+    }
+
+    /**
+     * Creates {@code desired}; when it exists already (the cache has not seen it yet) brings the
+     * existing one to the desired state with {@code update}.
+     */
+    static <R extends HasMetadata> R create(
+            Context<ModelDeployment> context, R desired, UnaryOperator<R> update) {
         try {
-            return ops.resource(desired).create();
+            return context.getClient().resource(desired).create();
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;
             }
-            // the cache has not seen it yet: bring the existing one to the desired state
-            return update(
-                    ops.withName(desired.getMetadata().getName()).get(), desired, md, context);
+            return update.apply(context.getClient().resource(desired).get());
         }
     }
 
