@@ -115,7 +115,7 @@ public final class ContainerRuntime implements PodRuntime {
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(l.logFile().toFile()));
         pb.directory(l.podDir().toFile());
         // -e NAME takes the value from podman's environment: no secret on a command line
-        pb.environment().putAll(l.env());
+        pb.environment().putAll(env(l));
         containersConf(pb);
         try {
             return new Container(pb.start(), name);
@@ -153,7 +153,7 @@ public final class ContainerRuntime implements PodRuntime {
             cmd.add("-v");
             cmd.add(m.getValue() + ":" + m.getKey() + ":ro");
         }
-        for (String k : l.env().keySet()) {
+        for (String k : env(l).keySet()) {
             cmd.add("-e");
             cmd.add(k);
         }
@@ -165,8 +165,22 @@ public final class ContainerRuntime implements PodRuntime {
         cmd.add("-e");
         cmd.add("HOSTNAME=" + l.pod());
         cmd.add(image(l.runtime()));
-        cmd.addAll(l.args());
+        List<String> args = l.args();
+        for (int i = 0; i < args.size(); i++) {
+            if ("--result".equals(args.get(i))) {
+                i++; // the runtime writes /dev/termination-log, bind-mounted to the result file
+                continue;
+            }
+            cmd.add(args.get(i));
+        }
         return cmd;
+    }
+
+    /** The pod's environment plus the data root every runtime resolves file:// URIs against. */
+    private Map<String, String> env(Launch l) {
+        Map<String, String> env = new java.util.LinkedHashMap<>(l.env());
+        env.put("MLCYCLE_FILE_ROOT", dataRoot.toString());
+        return env;
     }
 
     private List<String> userArgs() {

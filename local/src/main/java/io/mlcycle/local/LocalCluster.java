@@ -185,7 +185,9 @@ public final class LocalCluster implements AutoCloseable {
                 "kubectl     export KUBECONFIG="
                         + kubeconfig
                         + "   (then kubectl get mlcycle -w, apply, patch, edit)");
-        PodRuntime pods = new ProcessRuntime(Kubelet.jars(options.projectRoot()));
+        PodRuntime pods =
+                new ProcessPodRuntime(
+                        ProcessPodRuntime.jars(options.projectRoot()), options.dataRoot());
         if (options.containers()) {
             ContainerRuntime containers =
                     ContainerRuntime.create(options.projectRoot(), options.dataRoot());
@@ -201,9 +203,8 @@ public final class LocalCluster implements AutoCloseable {
         kubelet =
                 new Kubelet(
                                 api.client(),
-                                options.dataRoot(),
-                                options.workDir(),
                                 pods,
+                                options.workDir(),
                                 s -> out.println("         " + s))
                         .start();
         started.add(kubelet);

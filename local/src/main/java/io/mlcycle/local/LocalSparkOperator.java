@@ -211,16 +211,19 @@ public final class LocalSparkOperator implements AutoCloseable {
                         new LinkedHashMap<>(template.getMetadata().getLabels());
                 labels.put("spark-role", "driver");
                 labels.put(GROUP + "/app-name", name);
-                Kubelet.Result result =
-                        kubelet.runToCompletion(
-                                ns,
-                                driverPod,
-                                labels,
-                                app,
-                                template,
-                                Long.MAX_VALUE,
-                                p -> process = p,
-                                options.isEmpty() ? Map.of() : Map.of("JDK_JAVA_OPTIONS", options));
+                PodLauncher.Result result =
+                        kubelet.pods()
+                                .runToCompletion(
+                                        ns,
+                                        driverPod,
+                                        labels,
+                                        app,
+                                        template,
+                                        Long.MAX_VALUE,
+                                        p -> process = p,
+                                        options.isEmpty()
+                                                ? Map.of()
+                                                : Map.of("JDK_JAVA_OPTIONS", options));
                 if (cancelled || closed) {
                     return;
                 }

@@ -1,43 +1,56 @@
 package io.mlcycle.local;
 
+import io.fabric8.kubernetes.api.model.Container;
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
- * How local mode starts a pod's container: as a local process of the runtime jar ({@link
- * ProcessRuntime}, the default) or as a podman container of the runtime's image ({@link
- * ContainerRuntime}). The kubelet resolves everything else (env, volumes, ports) the same way.
+ * What runs a pod's container in local mode: the one seam between the kubelet (which resolves the
+ * pod) and the thing that executes it ({@link ProcessPodRuntime}: a local process of the runtime
+ * jar; a container engine is another implementation).
  */
+@FunctionalInterface
 public interface PodRuntime {
 
     /**
-     * One container start.
+     * One container to start, resolved by the kubelet.
      *
-     * @param pod the pod's name
-     * @param runtime pivot, trainer, server or pivot-spark (the {@code mlcycle.io/runtime} label)
-     * @param args the container's args as the pod spec has them (without {@code --result})
-     * @param env the container's resolved environment, {@code MLCYCLE_FILE_ROOT} included
-     * @param mounts ConfigMap and Secret volumes: mount path in the pod → directory or file here
-     * @param podDir the pod's working directory here
-     * @param logFile where stdout and stderr go (appended)
-     * @param resultFile the termination message file ({@code /dev/termination-log} in the pod)
+     * @param runtime the {@code mlcycle.io/runtime} of the pod (pivot, trainer, server, …)
+     * @param container the container as the pod spec has it (image, args, ports, probes)
+     * @param env its environment: Secret and ConfigMap refs resolved, the kubelet's overrides
+     *     (replica port…) and env rewrites (local Redis, S3) applied
+     * @param mounts mount path in the container → host path of its materialized ConfigMap or Secret
+     *     volume (a file when the mount has a subPath)
+     * @param podDir the pod's own directory (working directory, volumes, task.json)
+     * @param logFile where stdout and stderr go (the operator reads progress from it)
+     * @param resultFile where the container must write its termination message (the kubelet reads
+     *     it when the process ends); null for serving replicas
      */
     record Launch(
+            String namespace,
             String pod,
             String runtime,
-            List<String> args,
+            Container container,
             Map<String, String> env,
             Map<String, String> mounts,
             Path podDir,
             Path logFile,
-            Path resultFile) {}
+            Path resultFile) {
+
+        /** The container's args, as in the pod spec (empty when it has none). */
+        public List<String> args() {
+            return container.getArgs() == null ? List.of() : container.getArgs();
+        }
+    }
 
     /**
-     * Starts the container; the returned process ends when the container does, with its exit code,
-     * and {@code destroy()} stops it as a kubelet would (TERM, then KILL when forced).
+     * Starts the container; the returned process ends when the container ends, and stopping it
+     * ({@link Processes#stop}) stops the container.
      *
-     * @throws IllegalStateException naming what is missing when it cannot start
+     * @throws IllegalStateException naming what is missing when it cannot start (the pod then shows
+     *     a StartError or CreateContainerConfigError with that message)
      */
     Process start(Launch launch);
 }

@@ -24,9 +24,13 @@ class ContainerRuntimeTest {
     PodRuntime.Launch launch(Map<String, String> env, Map<String, String> mounts) {
         Path pod = tmp.resolve("pods/default/p1");
         return new PodRuntime.Launch(
+                "default",
                 "p1",
                 "server",
-                List.of("--verbose"),
+                new io.fabric8.kubernetes.api.model.ContainerBuilder()
+                        .withName("server")
+                        .withArgs("--verbose", "--result", "/dev/termination-log")
+                        .build(),
                 env,
                 mounts,
                 pod,

@@ -126,7 +126,7 @@ class KubeletTest {
         await().atMost(Duration.ofSeconds(60))
                 .until(
                         () ->
-                                Kubelet.isFinished(
+                                JobController.isFinished(
                                         client.batch()
                                                 .v1()
                                                 .jobs()

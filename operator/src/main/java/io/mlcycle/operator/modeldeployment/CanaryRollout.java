@@ -32,10 +32,10 @@ final class CanaryRollout {
     private CanaryRollout() {}
 
     /**
-     * What the stable Deployment serves and with how many pods, and when to look again (null: when
-     * a Deployment changes).
+     * What the stable Deployment serves and with how many pods, the canary Deployment wanted (null:
+     * none, the workflow deletes it), and when to look again (null: when a Deployment changes).
      */
-    record Plan(ModelVersion stable, int stableReplicas, Duration next) {}
+    record Plan(ModelVersion stable, int stableReplicas, Deployment canary, Duration next) {}
 
     /** True while a canary runs or is being promoted. */
     static boolean active(Canary c) {
@@ -79,7 +79,6 @@ final class CanaryRollout {
                     && Objects.equals(servedVersion, targetVersion)) {
                 // The canary's pods keep serving until the stable Deployment has rolled.
                 if (Readiness.rolledOut(stable, replicas)) {
-                    r.writer().deleteCanary(canaryDeployment);
                     end(
                             c,
                             CanaryPhase.Succeeded,
@@ -89,8 +88,9 @@ final class CanaryRollout {
                                     + " promoted: every pod serves it, the canary Deployment is"
                                     + " gone");
                     r.events().normalOnce(md, "CanaryPromoted", c.message);
+                    return new Plan(target, replicas, null, null);
                 }
-                return new Plan(target, replicas, null);
+                return new Plan(target, replicas, canaryDeployment, null);
             }
             if (active(c)) {
                 end(
@@ -110,8 +110,7 @@ final class CanaryRollout {
             if (spec == null) {
                 status.canary = null;
             }
-            r.writer().deleteCanary(canaryDeployment);
-            return new Plan(target, replicas, null);
+            return new Plan(target, replicas, null, null);
         }
 
         ModelVersion stableMv = served.get();
@@ -121,8 +120,7 @@ final class CanaryRollout {
                 && c.phase == CanaryPhase.Aborted
                 && Objects.equals(c.version, targetVersion)) {
             // Aborted already: a cache that has not seen the rollback mark yet resolves it again.
-            r.writer().deleteCanary(canaryDeployment);
-            return new Plan(stableMv, replicas, null);
+            return new Plan(stableMv, replicas, null, null);
         }
         boolean started = false;
         if (c == null || !Objects.equals(c.version, targetVersion) || !active(c)) {
@@ -142,11 +140,12 @@ final class CanaryRollout {
         }
         if (c.phase == CanaryPhase.Promoting) {
             // the stable Deployment is being updated to the canary's version
-            return new Plan(target, replicas, null);
+            return new Plan(target, replicas, canaryDeployment, null);
         }
 
         CanaryPlan.Split split = CanaryPlan.split(replicas, c.weight);
         Deployment canary = applySplit(r, md, c, target, split, canaryDeployment);
+        Deployment actual = canaryDeployment;
         if (started) {
             c.message = "step 1 of " + c.steps + ": " + describe(c);
             r.events()
@@ -165,16 +164,16 @@ final class CanaryRollout {
                                     + spec.stepInterval);
         }
 
-        String stuck = Readiness.stuck(canary);
+        String stuck = Readiness.stuck(actual);
         if (stuck != null) {
             Decision.Rollback abort = new Decision.Rollback(0, "canary Deployment", null, stuck);
-            abort(r, md, status, c, canary, target, stableMv, abort, now);
-            return new Plan(stableMv, replicas, null);
+            abort(r, md, status, c, target, stableMv, abort, now);
+            return new Plan(stableMv, replicas, null, null);
         }
         String waiting = "step " + c.step + " of " + c.steps + ": waiting for a ready canary pod";
         if (c.readyReplicas == 0) {
             c.message = waiting;
-            return new Plan(stableMv, split.stable(), null);
+            return new Plan(stableMv, split.stable(), canary, null);
         }
         if (waiting.equals(c.message)) {
             c.message = "step " + c.step + " of " + c.steps + ": " + describe(c);
@@ -186,7 +185,7 @@ final class CanaryRollout {
         }
         due = due.plus(stepInterval);
         if (now.isBefore(due)) {
-            return new Plan(stableMv, split.stable(), Duration.between(now, due));
+            return new Plan(stableMv, split.stable(), canary, Duration.between(now, due));
         }
 
         ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
@@ -236,11 +235,11 @@ final class CanaryRollout {
             r.events().warning(md, "CanaryAnalysisFailed", c.message);
         }
         if (decision instanceof Decision.Rollback abort) {
-            abort(r, md, status, c, canary, target, stableMv, abort, now);
-            return new Plan(stableMv, replicas, null);
+            abort(r, md, status, c, target, stableMv, abort, now);
+            return new Plan(stableMv, replicas, null, null);
         }
         if (!(decision instanceof Decision.Healthy)) {
-            return new Plan(stableMv, split.stable(), stepInterval);
+            return new Plan(stableMv, split.stable(), canary, stepInterval);
         }
         String passed =
                 "canary version "
@@ -257,15 +256,15 @@ final class CanaryRollout {
             c.weight = CanaryPlan.weight(spec, c.step);
             c.stepStartTime = now.toString();
             split = CanaryPlan.split(replicas, c.weight);
-            applySplit(r, md, c, target, split, canary);
+            canary = applySplit(r, md, c, target, split, actual);
             c.message = passed + "; now " + describe(c);
             r.events().normalOnce(md, "CanaryStepPassed", c.message);
-            return new Plan(stableMv, split.stable(), stepInterval);
+            return new Plan(stableMv, split.stable(), canary, stepInterval);
         }
         c.phase = CanaryPhase.Promoting;
         c.message = passed + "; promoting: the stable Deployment rolls to version " + c.version;
         r.events().normalOnce(md, "CanaryPromoting", c.message);
-        return new Plan(target, replicas, null);
+        return new Plan(target, replicas, canary, null);
     }
 
     private static Canary start(
@@ -293,7 +292,10 @@ final class CanaryRollout {
         c.message = message;
     }
 
-    /** Creates or scales the canary Deployment to the split and records the split in status. */
+    /**
+     * The canary Deployment of the split (the workflow creates or scales it) with the split and the
+     * ready canary pods ({@code actual}, from the cache) recorded in status.
+     */
     private static Deployment applySplit(
             ServingContext r,
             ModelDeployment md,
@@ -301,18 +303,11 @@ final class CanaryRollout {
             ModelVersion target,
             CanaryPlan.Split split,
             Deployment actual) {
-        Deployment canary =
-                r.writer()
-                        .applyDeployment(
-                                md,
-                                ServingResources.deployment(
-                                        r.runtimeJobs(), md, target, split.canary(), true),
-                                actual);
         c.canaryReplicas = split.canary();
         c.stableReplicas = split.stable();
-        var ds = canary.getStatus();
+        var ds = actual == null ? null : actual.getStatus();
         c.readyReplicas = ds == null || ds.getReadyReplicas() == null ? 0 : ds.getReadyReplicas();
-        return canary;
+        return ServingResources.deployment(r.runtimeJobs(), md, target, split.canary(), true);
     }
 
     private static String describe(Canary c) {
@@ -363,18 +358,16 @@ final class CanaryRollout {
         return measured;
     }
 
-    /** Scales the canary away, marks its version rolled back; the stable keeps serving. */
+    /** Marks the canary's version rolled back (the workflow deletes the canary Deployment). */
     private static void abort(
             ServingContext r,
             ModelDeployment md,
             ModelDeploymentStatus status,
             Canary c,
-            Deployment canary,
             ModelVersion bad,
             ModelVersion stable,
             Decision.Rollback why,
             Instant now) {
-        r.writer().deleteCanary(canary);
         end(
                 c,
                 CanaryPhase.Aborted,

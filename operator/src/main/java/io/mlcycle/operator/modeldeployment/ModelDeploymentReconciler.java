@@ -8,6 +8,8 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -29,7 +31,6 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -38,6 +39,23 @@ import java.util.Optional;
  * Prometheus and rolls back to the previous good version when they fail, and runs batch scoring.
  */
 @ControllerConfiguration(name = "modeldeployment")
+@Workflow(
+        explicitInvocation = true,
+        dependents = {
+            @Dependent(
+                    name = "stable",
+                    type = StableDeploymentDependent.class,
+                    useEventSourceWithName = ServingInformers.DEPLOYMENTS),
+            @Dependent(
+                    name = "canary",
+                    type = CanaryDeploymentDependent.class,
+                    reconcilePrecondition = Planned.class,
+                    useEventSourceWithName = ServingInformers.DEPLOYMENTS),
+            @Dependent(
+                    name = "service",
+                    type = ServiceDependent.class,
+                    useEventSourceWithName = ServingInformers.SERVICES)
+        })
 public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
     public static final String AVAILABLE = "Available";
@@ -71,7 +89,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         versions = informers.versions();
         deployments = informers.deployments();
         featureViews = informers.featureViews();
-        writer = new ServingWriter(client, deployments, informers.services(), versions);
+        writer = new ServingWriter(client, versions);
         servingContext =
                 new ServingContext(
                         client,
@@ -192,14 +210,15 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         now);
         // The stable Deployment: the resolved version, or the served one while a canary runs.
         ModelVersion target = plan.stable();
-        int targetVersion = VersionResolver.number(target);
-        deployment =
-                writer.applyDeployment(
-                        md,
+        new ServingPlan(
                         ServingResources.deployment(
                                 runtimeJobs, md, target, plan.stableReplicas(), false),
-                        deployment);
-        writer.applyService(md);
+                        plan.canary(),
+                        ServingResources.service(md))
+                .putInto(context);
+        context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+        // what the stable dependent created or updated is in the cache already
+        deployment = deployments.get(new ResourceID(md.getMetadata().getName(), ns)).orElse(null);
 
         analysis.recordVersion(md, status, modelVersions, target, now);
         status.modelVersion = target.getMetadata().getName();
@@ -219,7 +238,13 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             Conditions.remove(status, "VersionResolved");
         }
 
-        onlineFeatures(md, status, target, gen, now);
+        OnlineStaleness.record(
+                md,
+                status,
+                target,
+                name -> featureViews.get(new ResourceID(name, ns)).orElse(null),
+                gen,
+                now);
 
         Duration nextBatch =
                 BatchScoring.reconcile(
@@ -235,31 +260,6 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                     next.isNegative() || next.isZero() ? Duration.ofSeconds(1) : next);
         }
         return control;
-    }
-
-    /**
-     * {@code status.onlineFeatures} and {@code OnlineFeaturesStale} from the served version's
-     * FeatureViews: stale when one has no online version or an older one than its latest table.
-     */
-    private void onlineFeatures(
-            ModelDeployment md,
-            ModelDeploymentStatus status,
-            ModelVersion served,
-            Long gen,
-            Instant now) {
-        if (md.getSpec().online == null) {
-            status.onlineFeatures = null;
-            Conditions.remove(status, ONLINE_FEATURES_STALE);
-            return;
-        }
-        String ns = md.getMetadata().getNamespace();
-        List<ModelDeploymentStatus.OnlineFeatures> views = new ArrayList<>();
-        for (String name : ServingResources.lineageViews(served)) {
-            FeatureView fv = featureViews.get(new ResourceID(name, ns)).orElse(null);
-            views.add(OnlineStaleness.of(name, fv));
-        }
-        status.onlineFeatures = views;
-        OnlineStaleness.setCondition(status, views, gen, now);
     }
 
     private static Duration min(Duration a, Duration b) {

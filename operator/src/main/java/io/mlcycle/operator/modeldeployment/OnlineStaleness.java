@@ -3,11 +3,15 @@ package io.mlcycle.operator.modeldeployment;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.featureview.MaterializationRecorder;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** Whether a deployment's online features lag its FeatureViews' latest tables (pure). */
@@ -81,5 +85,30 @@ public final class OnlineStaleness {
                     gen,
                     now);
         }
+    }
+
+    /**
+     * {@code status.onlineFeatures} and {@code OnlineFeaturesStale} from the served version's
+     * FeatureViews ({@code views}: by name, from the cache): stale when one has no online version
+     * or an older one than its latest table.
+     */
+    static void record(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ModelVersion served,
+            Function<String, FeatureView> views,
+            Long gen,
+            Instant now) {
+        if (md.getSpec().online == null) {
+            status.onlineFeatures = null;
+            Conditions.remove(status, ModelDeploymentReconciler.ONLINE_FEATURES_STALE);
+            return;
+        }
+        List<ModelDeploymentStatus.OnlineFeatures> online = new ArrayList<>();
+        for (String name : ServingResources.lineageViews(served)) {
+            online.add(of(name, views.apply(name)));
+        }
+        status.onlineFeatures = online;
+        setCondition(status, online, gen, now);
     }
 }

@@ -9,8 +9,9 @@ import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeJobs;
 
 /**
- * What {@link CanaryRollout} and {@link BatchScoring} act through: the serving writes, the rollback
- * analysis, Events, the runtime Job builder and reader, the batch Jobs' informer and the client.
+ * What {@link CanaryRollout} and {@link BatchScoring} act through: the rolled-back mark, the
+ * rollback analysis, Events, the runtime Job builder and reader, the batch Jobs' informer and the
+ * client.
  */
 record ServingContext(
         KubernetesClient client,

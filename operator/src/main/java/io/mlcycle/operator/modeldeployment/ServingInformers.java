@@ -32,6 +32,8 @@ record ServingInformers(
         InformerEventSource<FeatureView, ModelDeployment> featureViews) {
 
     static final String MODEL_INDEX = "mlcycle-model";
+    static final String DEPLOYMENTS = "modeldeployment-deployments";
+    static final String SERVICES = "modeldeployment-services";
 
     static String modelKey(String namespace, String model) {
         return namespace + "/" + model;
@@ -80,7 +82,7 @@ record ServingInformers(
                 new InformerEventSource<>(
                         InformerEventSourceConfiguration.from(
                                         Deployment.class, ModelDeployment.class)
-                                .withName("modeldeployment-deployments")
+                                .withName(DEPLOYMENTS)
                                 .withLabelSelector(serverSelector)
                                 .withSecondaryToPrimaryMapper(
                                         Mappers.fromOwnerReferences(ModelDeployment.class))
@@ -89,7 +91,7 @@ record ServingInformers(
         var services =
                 new InformerEventSource<>(
                         InformerEventSourceConfiguration.from(Service.class, ModelDeployment.class)
-                                .withName("modeldeployment-services")
+                                .withName(SERVICES)
                                 .withLabelSelector(serverSelector)
                                 .withSecondaryToPrimaryMapper(
                                         Mappers.fromOwnerReferences(ModelDeployment.class))
