@@ -71,7 +71,9 @@ final class ServingWriter {
         return result;
     }
 
-    /** Deletes the canary Deployment {@code known} (from the informer's cache), if any. */
+    /**
+     * Deletes the canary or shadow Deployment {@code known} (from the informer's cache), if any.
+     */
     void deleteCanary(Deployment known) {
         if (known != null) {
             client.apps()
@@ -83,7 +85,16 @@ final class ServingWriter {
     }
 
     void applyService(ModelDeployment md) {
-        Service desired = ServingResources.service(md);
+        applyService(md, ServingResources.service(md));
+    }
+
+    /** Deletes the shadow challenger's Service, if the informer knows one. */
+    void deleteService(ModelDeployment md, String name) {
+        services.get(new ResourceID(name, md.getMetadata().getNamespace()))
+                .ifPresent(s -> client.services().resource(s).delete());
+    }
+
+    void applyService(ModelDeployment md, Service desired) {
         var ops = client.services().inNamespace(md.getMetadata().getNamespace());
         Service actual = services.get(ResourceID.fromResource(desired)).orElse(null);
         if (actual == null) {
