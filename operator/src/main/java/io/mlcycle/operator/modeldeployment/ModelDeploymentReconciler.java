@@ -142,8 +142,11 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         && deployment.getStatus() != null
                         && deployment.getStatus().getReadyReplicas() != null
                         && deployment.getStatus().getReadyReplicas() > 0;
+        // with a shadow challenger the champion is held at what the pods serve, and analysed
+        boolean shadowHolds = spec.rollout != null && spec.rollout.shadow != null;
         if (spec.rollback != null && resolution.found() && served != null && serving) {
-            if (servedMv.isPresent() && VersionResolver.number(resolution.version()) == served) {
+            if (servedMv.isPresent()
+                    && (shadowHolds || VersionResolver.number(resolution.version()) == served)) {
                 nextAnalysis =
                         analysis.analyse(
                                 writer, md, status, servedMv.get(), modelVersions, interval, now);
@@ -177,6 +180,20 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             return StatusUpdates.patchIfChanged(md, status);
         }
 
+        ShadowRollout.Plan shadow =
+                ShadowRollout.reconcile(
+                        servingContext,
+                        md,
+                        status,
+                        resolution.version(),
+                        servedMv,
+                        rolledBack,
+                        modelVersions,
+                        deployments
+                                .get(new ResourceID(ServingResources.shadowName(md), ns))
+                                .orElse(null),
+                        interval,
+                        now);
         Deployment canaryDeployment =
                 deployments.get(new ResourceID(ServingResources.canaryName(md), ns)).orElse(null);
         CanaryRollout.Plan plan =
@@ -184,7 +201,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         servingContext,
                         md,
                         status,
-                        resolution.version(),
+                        shadow.stable(),
                         servedMv,
                         rolledBack,
                         deployment,
@@ -193,12 +210,16 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         // The stable Deployment: the resolved version, or the served one while a canary runs.
         ModelVersion target = plan.stable();
         int targetVersion = VersionResolver.number(target);
-        deployment =
-                writer.applyDeployment(
-                        md,
-                        ServingResources.deployment(
-                                runtimeJobs, md, target, plan.stableReplicas(), false),
-                        deployment);
+        Deployment desired =
+                ServingResources.deployment(runtimeJobs, md, target, plan.stableReplicas(), false);
+        if (shadow.challenger() != null) {
+            ServingResources.mirrorTo(
+                    desired,
+                    md,
+                    VersionResolver.number(shadow.challenger()),
+                    spec.rollout.shadow.percent);
+        }
+        deployment = writer.applyDeployment(md, desired, deployment);
         writer.applyService(md);
 
         analysis.recordVersion(md, status, modelVersions, target, now);
@@ -228,7 +249,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         UpdateControl<ModelDeployment> control = StatusUpdates.patchIfChanged(md, status);
         Duration next =
                 min(
-                        min(min(nextAnalysis, nextBatch), plan.next()),
+                        min(min(min(nextAnalysis, nextBatch), plan.next()), shadow.next()),
                         spec.rollback != null ? interval : null);
         if (next != null) {
             control.rescheduleAfter(
