@@ -153,33 +153,29 @@ final class ShadowRollout {
             Shadow s,
             int championN,
             int challengerN) {
-        ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
         String name = md.getMetadata().getName();
         PrometheusClient.Vector champion =
-                r.analysis()
-                        .queryVector(
-                                rb,
-                                md.getMetadata().getNamespace(),
-                                "sum by (predicted, actual) (mlcycle_mirrored_feedback_total{deployment=\""
-                                        + name
-                                        + "\",version=\""
-                                        + championN
-                                        + "\",challenger=\""
-                                        + challengerN
-                                        + "\"})");
-        if (champion.failure() != null) {
-            return champion.failure().reason();
-        }
+                feedback(
+                        r,
+                        md,
+                        "mlcycle_mirrored_feedback_total{deployment=\""
+                                + name
+                                + "\",version=\""
+                                + championN
+                                + "\",challenger=\""
+                                + challengerN
+                                + "\"}");
         PrometheusClient.Vector challenger =
-                r.analysis()
-                        .queryVector(
-                                rb,
-                                md.getMetadata().getNamespace(),
-                                "sum by (predicted, actual) (mlcycle_feedback_total{deployment=\""
+                champion.failure() != null
+                        ? champion
+                        : feedback(
+                                r,
+                                md,
+                                "mlcycle_feedback_total{deployment=\""
                                         + ServingResources.shadowName(md)
                                         + "\",version=\""
                                         + challengerN
-                                        + "\"})");
+                                        + "\"}");
         if (challenger.failure() != null) {
             return challenger.failure().reason();
         }
@@ -198,6 +194,16 @@ final class ShadowRollout {
         s.challengerValue = result.challengerValue();
         s.message = "version " + challengerN + ": " + result.message();
         return null;
+    }
+
+    /** A feedback counter's series summed by predicted and actual class. */
+    private static PrometheusClient.Vector feedback(
+            ServingContext r, ModelDeployment md, String series) {
+        return r.analysis()
+                .queryVector(
+                        md.getSpec().rollback,
+                        md.getMetadata().getNamespace(),
+                        "sum by (predicted, actual) (" + series + ")");
     }
 
     /** Removes the challenger's Deployment and Service (none wanted). */

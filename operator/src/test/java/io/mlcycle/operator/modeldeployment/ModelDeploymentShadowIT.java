@@ -8,7 +8,6 @@ import io.mlcycle.operator.analysis.MetricsEndpoint;
 import io.mlcycle.operator.analysis.PrometheusProcess;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
-import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.ShadowPhase;
 import io.mlcycle.operator.testing.TestClock;
 import io.quarkus.test.junit.QuarkusTest;
@@ -30,6 +29,7 @@ import java.util.stream.Collectors;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.markReady;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveTask;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveVersionOne;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.servingDeployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
 import static io.mlcycle.operator.testing.Cluster.NS;
@@ -106,19 +106,6 @@ class ModelDeploymentShadowIT {
         return md;
     }
 
-    /** Version 1 served from a ready stable Deployment. */
-    private void serveVersionOne(ModelDeployment md) {
-        version(client, md.getSpec().model, 1, true);
-        client.resource(md).create();
-        String name = md.getMetadata().getName();
-        await().atMost(WAIT)
-                .until(
-                        () -> servingDeployment(client, name),
-                        d -> d != null && serveTask(d).version() == 1);
-        markReady(client, name);
-        awaitMd(name, m -> m.getStatus().phase == Phase.Available);
-    }
-
     /**
      * Labelled mirrored predictions: {@code right} of {@code n} right, on the champion's side
      * ({@code mlcycle_mirrored_feedback_total}) or the challenger's ({@code mlcycle_feedback_total}
@@ -161,7 +148,7 @@ class ModelDeploymentShadowIT {
         labels(name, true, 20, 14);
         labels(name, false, 20, 18);
         ModelDeployment md = shadowed(name, "m-shadow-better", 2, 40);
-        serveVersionOne(md);
+        serveVersionOne(client, md, WAIT);
         assertThat(md(name).getStatus().shadow).as("no version 2 yet").isNull();
 
         version(client, "m-shadow-better", 2, true);
@@ -243,7 +230,7 @@ class ModelDeploymentShadowIT {
         labels(name, true, 100, 80);
         labels(name, false, 100, 50);
         ModelDeployment md = shadowed(name, "m-shadow-worse", 2, 40);
-        serveVersionOne(md);
+        serveVersionOne(client, md, WAIT);
         version(client, "m-shadow-worse", 2, true);
         await().atMost(WAIT)
                 .until(() -> servingDeployment(client, name + "-shadow"), d -> d != null);

@@ -19,11 +19,14 @@ class ShadowDecisionTest {
         return new Counts(right / 2, wrong / 2, right - right / 2, wrong - wrong / 2);
     }
 
+    private static ShadowDecision.Result byAccuracy(
+            Counts champion, Counts challenger, double margin) {
+        return ShadowDecision.judge(champion, challenger, ShadowMetric.accuracy, margin, 100);
+    }
+
     @Test
     void aChallengerBetterByMoreThanTheMarginWithEnoughLabelsOnBothSidesIsPromoted() {
-        var r =
-                ShadowDecision.judge(
-                        accuracy(200, 140), accuracy(120, 96), ShadowMetric.accuracy, 0.05, 100);
+        var r = byAccuracy(accuracy(200, 140), accuracy(120, 96), 0.05);
         assertThat(r.verdict()).isEqualTo(Verdict.Better);
         assertThat(r.championValue()).isEqualTo(0.7);
         assertThat(r.challengerValue()).isEqualTo(0.8);
@@ -33,48 +36,23 @@ class ShadowDecisionTest {
 
     @Test
     void aBetterChallengerBelowMinSamplesOnEitherSideGetsNoVerdictAndSaysHowManyLabelsAreMissing() {
-        var fewChallenger =
-                ShadowDecision.judge(
-                        accuracy(500, 300), accuracy(60, 60), ShadowMetric.accuracy, 0.0, 100);
+        var fewChallenger = byAccuracy(accuracy(500, 300), accuracy(60, 60), 0.0);
         assertThat(fewChallenger.verdict()).isEqualTo(Verdict.TooFewSamples);
         assertThat(fewChallenger.missingSamples()).isEqualTo(40);
         assertThat(fewChallenger.message()).startsWith("40 labels missing");
-        var fewChampion =
-                ShadowDecision.judge(
-                        accuracy(99, 50), accuracy(500, 500), ShadowMetric.accuracy, 0.0, 100);
+        var fewChampion = byAccuracy(accuracy(99, 50), accuracy(500, 500), 0.0);
         assertThat(fewChampion.verdict()).isEqualTo(Verdict.TooFewSamples);
         assertThat(fewChampion.missingSamples()).isEqualTo(1);
     }
 
     @Test
     void aWorseEqualOrBarelyBetterChallengerIsNeverPromoted() {
-        assertThat(
-                        ShadowDecision.judge(
-                                        accuracy(200, 160),
-                                        accuracy(200, 100),
-                                        ShadowMetric.accuracy,
-                                        0.0,
-                                        100)
-                                .verdict())
+        assertThat(byAccuracy(accuracy(200, 160), accuracy(200, 100), 0.0).verdict())
                 .isEqualTo(Verdict.NotBetter);
-        assertThat(
-                        ShadowDecision.judge(
-                                        accuracy(200, 160),
-                                        accuracy(200, 160),
-                                        ShadowMetric.accuracy,
-                                        0.0,
-                                        100)
-                                .verdict())
+        assertThat(byAccuracy(accuracy(200, 160), accuracy(200, 160), 0.0).verdict())
                 .isEqualTo(Verdict.NotBetter);
         // 0.81 vs 0.80 does not clear a margin of 0.02
-        assertThat(
-                        ShadowDecision.judge(
-                                        accuracy(200, 160),
-                                        accuracy(200, 162),
-                                        ShadowMetric.accuracy,
-                                        0.02,
-                                        100)
-                                .verdict())
+        assertThat(byAccuracy(accuracy(200, 160), accuracy(200, 162), 0.02).verdict())
                 .isEqualTo(Verdict.NotBetter);
     }
 

@@ -183,23 +183,6 @@ class ServerProcessIT {
         }
     }
 
-    private static double sum(Http http, String name, String... kv) {
-        String text = http.get("/metrics").body();
-        double total = 0;
-        for (String p : new String[] {"0", "1"}) {
-            for (String a : new String[] {"0", "1"}) {
-                String[] labels = java.util.Arrays.copyOf(kv, kv.length + 4);
-                labels[kv.length] = "predicted";
-                labels[kv.length + 1] = p;
-                labels[kv.length + 2] = "actual";
-                labels[kv.length + 3] = a;
-                Double v = Http.sample(text, name, labels(labels));
-                total += v == null ? 0 : v;
-            }
-        }
-        return total;
-    }
-
     @Test
     void aChampionJarMirrorsToAChallengerJarJoinsTheirFeedbackAndAnswersWhenItIsGone(
             @TempDir Path tmp) throws Exception {
@@ -250,8 +233,7 @@ class ServerProcessIT {
                                     .asInt())
                     .isEqualTo(200);
             double mirrored =
-                    sum(
-                            toChampion,
+                    toChampion.total(
                             "mlcycle_mirrored_feedback_total",
                             "deployment",
                             "churn-prod",
@@ -261,8 +243,7 @@ class ServerProcessIT {
                             "4");
             assertThat(mirrored).as("about half of 200 mirrored").isBetween(50.0, 150.0);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (sum(
-                                    toChallenger,
+            while (toChallenger.total(
                                     "mlcycle_feedback_total",
                                     "deployment",
                                     "churn-shadow",
@@ -273,8 +254,7 @@ class ServerProcessIT {
                 Thread.sleep(100);
             }
             assertThat(
-                            sum(
-                                    toChallenger,
+                            toChallenger.total(
                                     "mlcycle_feedback_total",
                                     "deployment",
                                     "churn-shadow",

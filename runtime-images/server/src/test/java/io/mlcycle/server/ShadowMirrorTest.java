@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
-import static io.mlcycle.server.Http.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -67,11 +66,6 @@ class ShadowMirrorTest {
                 "4");
     }
 
-    private static double metric(Http http, String name, String... kv) {
-        Double v = Http.sample(http.get("/metrics").body(), name, labels(kv));
-        return v == null ? Double.NaN : v;
-    }
-
     /** Waits up to 10 s for {@code condition}: the mirror sends in the background. */
     private static void eventually(BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -113,27 +107,7 @@ class ShadowMirrorTest {
                         InferenceServerTest.floats(
                                 InferenceServerTest.output(plain, "probability").get("data")));
 
-        eventually(
-                () ->
-                        metric(
-                                                toChallenger,
-                                                "mlcycle_predictions_total",
-                                                "deployment",
-                                                "churn-prod",
-                                                "version",
-                                                "4",
-                                                "class",
-                                                "0")
-                                        + metric(
-                                                toChallenger,
-                                                "mlcycle_predictions_total",
-                                                "deployment",
-                                                "churn-prod",
-                                                "version",
-                                                "4",
-                                                "class",
-                                                "1")
-                                == 4);
+        eventually(() -> toChallenger.total("mlcycle_predictions_total", "version", "4") == 4);
 
         // delayed labels, posted to the champion only: row 0 right, row 1 wrong, the rest none
         List<String> ids = ids(a);
@@ -158,13 +132,8 @@ class ShadowMirrorTest {
         String p0 = String.valueOf(classes[0]);
         String p1 = String.valueOf(classes[1]);
         assertThat(
-                        metric(
-                                toChampion,
+                        toChampion.total(
                                 "mlcycle_mirrored_feedback_total",
-                                "deployment",
-                                "churn-prod",
-                                "version",
-                                "3",
                                 "challenger",
                                 "4",
                                 "predicted",
@@ -173,13 +142,8 @@ class ShadowMirrorTest {
                                 p0))
                 .isGreaterThanOrEqualTo(1);
         assertThat(
-                        metric(
-                                toChampion,
+                        toChampion.total(
                                 "mlcycle_mirrored_feedback_total",
-                                "deployment",
-                                "churn-prod",
-                                "version",
-                                "3",
                                 "challenger",
                                 "4",
                                 "predicted",
@@ -188,34 +152,11 @@ class ShadowMirrorTest {
                                 String.valueOf(1 - classes[1])))
                 .isGreaterThanOrEqualTo(1);
         // the challenger counts the same two labels against its own predictions of those rows
-        eventually(
-                () -> {
-                    double sum = 0;
-                    for (String p : new String[] {"0", "1"}) {
-                        for (String act : new String[] {"0", "1"}) {
-                            sum +=
-                                    metric(
-                                            toChallenger,
-                                            "mlcycle_feedback_total",
-                                            "deployment",
-                                            "churn-prod",
-                                            "version",
-                                            "4",
-                                            "predicted",
-                                            p,
-                                            "actual",
-                                            act);
-                        }
-                    }
-                    return sum == 2;
-                });
+        eventually(() -> toChallenger.total("mlcycle_feedback_total", "version", "4") == 2);
         // the same model on both sides: the challenger predicted what the champion did
         assertThat(
-                        metric(
-                                toChallenger,
+                        toChallenger.total(
                                 "mlcycle_feedback_total",
-                                "deployment",
-                                "churn-prod",
                                 "version",
                                 "4",
                                 "predicted",
@@ -223,34 +164,12 @@ class ShadowMirrorTest {
                                 "actual",
                                 p0))
                 .isGreaterThanOrEqualTo(1);
-        assertThat(
-                        metric(
-                                toChampion,
-                                "mlcycle_mirror_total",
-                                "deployment",
-                                "churn-prod",
-                                "version",
-                                "3",
-                                "kind",
-                                "feedback",
-                                "outcome",
-                                "sent"))
+        assertThat(toChampion.total("mlcycle_mirror_total", "kind", "feedback", "outcome", "sent"))
                 .isEqualTo(1);
         // a label posted twice is a duplicate at the champion and is not forwarded again
         JsonNode again = toChampion.post("/v2/models/churn/feedback", fb).json();
         assertThat(again.get("duplicate").size()).isEqualTo(2);
-        assertThat(
-                        metric(
-                                toChampion,
-                                "mlcycle_mirror_total",
-                                "deployment",
-                                "churn-prod",
-                                "version",
-                                "3",
-                                "kind",
-                                "feedback",
-                                "outcome",
-                                "sent"))
+        assertThat(toChampion.total("mlcycle_mirror_total", "kind", "feedback", "outcome", "sent"))
                 .isEqualTo(1);
     }
 
@@ -290,17 +209,7 @@ class ShadowMirrorTest {
         }
         eventually(
                 () ->
-                        metric(
-                                        down,
-                                        "mlcycle_mirror_total",
-                                        "deployment",
-                                        "churn-prod",
-                                        "version",
-                                        "3",
-                                        "kind",
-                                        "infer",
-                                        "outcome",
-                                        "failed")
+                        down.total("mlcycle_mirror_total", "kind", "infer", "outcome", "failed")
                                 == 20);
 
         int n = ShadowMirror.QUEUE + 200;
@@ -309,18 +218,7 @@ class ShadowMirrorTest {
         }
         // the sender waits on the hanging challenger (2 s a request), the queue holds QUEUE: most
         // of the rest were dropped, and counted
-        assertThat(
-                        metric(
-                                hang,
-                                "mlcycle_mirror_total",
-                                "deployment",
-                                "churn-prod",
-                                "version",
-                                "3",
-                                "kind",
-                                "infer",
-                                "outcome",
-                                "dropped"))
+        assertThat(hang.total("mlcycle_mirror_total", "kind", "infer", "outcome", "dropped"))
                 .isGreaterThanOrEqualTo(100);
         for (Socket s : accepted) {
             s.close();
