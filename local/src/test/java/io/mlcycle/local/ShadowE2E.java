@@ -1,16 +1,9 @@
 package io.mlcycle.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,43 +49,17 @@ class ShadowE2E {
                     min: 0.5
             """;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    private static JsonNode send(String url, String body) throws Exception {
-        HttpRequest.Builder b =
-                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
-        b = body == null ? b.GET() : b.POST(HttpRequest.BodyPublishers.ofString(body));
-        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
-    }
-
     @Test
     void aChallengerServedBesideTheChampionGetsItsMirroredLabelsAndIsNeverPromotedWhenNotBetter()
             throws Exception {
-        LocalCluster.Options o = SmallChain.options("local/target/e2e-shadow");
-        Path work = o.workDir();
-        try (LocalCluster cluster = LocalCluster.start(o)) {
+        try (LocalCluster cluster =
+                SmallChain.servingV1ThenTrainingV2(
+                        "local/target/e2e-shadow",
+                        VIEW,
+                        MODEL,
+                        MD,
+                        DEPLOYMENT.formatted(MD, MODEL, LocalCluster.DEFAULT_PROMETHEUS_URL))) {
             KubernetesClient client = cluster.client();
-            Path manifests = work.resolve("shadow-chain.yaml");
-            Files.writeString(
-                    manifests,
-                    SmallChain.featureView(VIEW, "2026-11-20")
-                            + "---\n"
-                            + SmallChain.trainingRun("shadow-training", MODEL, VIEW)
-                            + "---\n"
-                            + DEPLOYMENT.formatted(MD, MODEL, LocalCluster.DEFAULT_PROMETHEUS_URL));
-            cluster.apply(manifests);
-            awaitState(
-                    cluster,
-                    "v1 served",
-                    () ->
-                            Integer.valueOf(1).equals(field(client, "status", "currentVersion"))
-                                    && "Available".equals(field(client, "status", "phase")));
-            Path second = work.resolve("shadow-training-2.yaml");
-            Files.writeString(second, SmallChain.trainingRun("shadow-training-2", MODEL, VIEW));
-            cluster.apply(second);
             awaitState(
                     cluster,
                     "v2 started as shadow challenger",
@@ -100,7 +67,7 @@ class ShadowE2E {
 
             String base = cluster.services().url(NS, MD).orElseThrow();
             String model = base + "/v2/models/" + MODEL;
-            JsonNode meta = send(model, null);
+            JsonNode meta = E2eSetup.json(model, null);
             String feature = meta.get("inputs").get(1).get("name").asText();
             // traffic to v1, each label = v1's own answer, until v2 is judged on enough of them
             int[] n = {0};
@@ -111,7 +78,7 @@ class ShadowE2E {
                         List<String> feedback = new ArrayList<>();
                         for (int i = 0; i < 10; i++) {
                             JsonNode a =
-                                    send(
+                                    E2eSetup.json(
                                             model + "/infer",
                                             "{\"inputs\":[{\"name\":\""
                                                     + feature
@@ -130,7 +97,7 @@ class ShadowE2E {
                                             + out.get(1).get("data").get(0).asInt()
                                             + "}");
                         }
-                        send(
+                        E2eSetup.json(
                                 model + "/feedback",
                                 "{\"feedback\":[" + String.join(",", feedback) + "]}");
                         return "NotBetter".equals(field(client, "status", "shadow", "verdict"));
