@@ -241,6 +241,8 @@ public final class LocalCluster implements AutoCloseable {
                 new ServiceProxies(api.client(), kubelet, s -> out.println("         " + s))
                         .start();
         started.add(services);
+        // a champion's MLCYCLE_SHADOW_URL names its challenger's Service
+        kubelet.rewriteEnv(services::rewrite);
         Optional<LocalPrometheus> prom =
                 LocalPrometheus.start(
                         options.prometheusBinary(),

@@ -2,6 +2,7 @@ package io.mlcycle.local;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -24,6 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Services of local mode: one loopback HTTP proxy per Service that forwards to the ready serving
@@ -87,8 +90,12 @@ public final class ServiceProxies implements AutoCloseable {
     }
 
     private void open(Service s) {
-        servers.computeIfAbsent(
-                key(s),
+        open(key(s));
+    }
+
+    private HttpServer open(String key) {
+        return servers.computeIfAbsent(
+                key,
                 k -> {
                     try {
                         HttpServer server =
@@ -106,6 +113,41 @@ public final class ServiceProxies implements AutoCloseable {
                         throw new UncheckedIOException(e);
                     }
                 });
+    }
+
+    /** Pod environment variables that hold a Service's in-cluster URL. */
+    static final List<String> SERVICE_URL_ENV = List.of("MLCYCLE_SHADOW_URL");
+
+    private static final Pattern SERVICE_URL =
+            Pattern.compile(
+                    "^http://([a-z0-9-]+)\\.([a-z0-9-]+)\\.svc(?:\\.cluster\\.local)?(?::\\d+)?(/.*)?$");
+
+    /**
+     * A {@link Kubelet.EnvRewrite}: a Service's in-cluster URL (e.g. a champion's {@code
+     * MLCYCLE_SHADOW_URL}) points at its local proxy, opened now if the Service is not seen yet, as
+     * cluster DNS would resolve it.
+     */
+    public void rewrite(String owner, Container container, Map<String, String> env) {
+        for (String name : SERVICE_URL_ENV) {
+            String url = env.get(name);
+            if (url != null) {
+                env.put(name, localUrl(url));
+            }
+        }
+    }
+
+    /**
+     * {@code http://<name>.<namespace>.svc[:port][/path]} on its local proxy; others as they are.
+     */
+    String localUrl(String url) {
+        Matcher m = SERVICE_URL.matcher(url.trim());
+        if (!m.matches()) {
+            return url;
+        }
+        HttpServer proxy = open(m.group(2) + "/" + m.group(1));
+        return "http://127.0.0.1:"
+                + proxy.getAddress().getPort()
+                + (m.group(3) == null ? "" : m.group(3));
     }
 
     private void forward(String key, HttpExchange ex) throws IOException {
@@ -164,6 +206,10 @@ public final class ServiceProxies implements AutoCloseable {
             resp.headers()
                     .firstValue("Content-Type")
                     .ifPresent(v -> ex.getResponseHeaders().set("Content-Type", v));
+            resp.headers()
+                    .firstValue("Inference-Header-Content-Length")
+                    .ifPresent(
+                            v -> ex.getResponseHeaders().set("Inference-Header-Content-Length", v));
             byte[] body = resp.body();
             ex.sendResponseHeaders(resp.statusCode(), body.length == 0 ? -1 : body.length);
             if (body.length > 0) {
@@ -202,7 +248,17 @@ public final class ServiceProxies implements AutoCloseable {
         return null;
     }
 
-    /** The proxied request: the same method, path, body and content type, to a local pod port. */
+    /**
+     * Request headers the servers read besides the content type: a compressed body, the binary
+     * extension's JSON length, a mirrored request's prediction id.
+     */
+    private static final List<String> FORWARDED_HEADERS =
+            List.of("Content-Encoding", "Inference-Header-Content-Length", "Mlcycle-Mirror-Of");
+
+    /**
+     * The proxied request: the same method, path, body, content type and {@link
+     * #FORWARDED_HEADERS}, to a local pod port.
+     */
     private static HttpRequest forward(
             HttpExchange ex, int port, byte[] requestBody, String contentType) {
         HttpRequest.Builder req =
@@ -215,6 +271,12 @@ public final class ServiceProxies implements AutoCloseable {
                                         : HttpRequest.BodyPublishers.ofByteArray(requestBody));
         if (contentType != null) {
             req.header("Content-Type", contentType);
+        }
+        for (String h : FORWARDED_HEADERS) {
+            String v = ex.getRequestHeaders().getFirst(h);
+            if (v != null) {
+                req.header(h, v);
+            }
         }
         return req.build();
     }

@@ -84,4 +84,25 @@ final class E2eSetup {
         LocalMain.resetRun(o);
         return o;
     }
+
+    private static final java.net.http.HttpClient HTTP =
+            java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(java.time.Duration.ofSeconds(5))
+                    .build();
+
+    /** GET ({@code body} null) or POST JSON; the answer's JSON, or null when not 200. */
+    static com.fasterxml.jackson.databind.JsonNode json(String url, String body) throws Exception {
+        java.net.http.HttpRequest.Builder b =
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                        .timeout(java.time.Duration.ofSeconds(30));
+        b =
+                body == null
+                        ? b.GET()
+                        : b.POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        java.net.http.HttpResponse<String> r =
+                HTTP.send(b.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200
+                ? new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())
+                : null;
+    }
 }

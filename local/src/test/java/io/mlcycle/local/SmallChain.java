@@ -86,4 +86,53 @@ final class SmallChain {
                 """
                 .formatted(name, model, view);
     }
+
+    /**
+     * Local mode under {@code local/<workDir>} serving v1 of {@code model} through ModelDeployment
+     * {@code deployment} (its YAML, which may name {@link LocalCluster#DEFAULT_PROMETHEUS_URL}),
+     * with v2's TrainingRun applied once v1 is Available.
+     */
+    static LocalCluster servingV1ThenTrainingV2(
+            String workDir, String view, String model, String deployment, String deploymentYaml)
+            throws java.io.IOException {
+        LocalCluster.Options o = options(workDir);
+        LocalCluster cluster = LocalCluster.start(o);
+        try {
+            Path manifests = o.workDir().resolve(deployment + "-chain.yaml");
+            java.nio.file.Files.writeString(
+                    manifests,
+                    featureView(view, "2026-11-20")
+                            + "---\n"
+                            + trainingRun(deployment + "-training", model, view)
+                            + "---\n"
+                            + deploymentYaml);
+            cluster.apply(manifests);
+            E2eSetup.awaitState(
+                    cluster,
+                    "v1 served",
+                    java.time.Duration.ofMinutes(4),
+                    java.time.Duration.ofMillis(500),
+                    () -> {
+                        java.util.function.Function<String, Object> status =
+                                f ->
+                                        E2eSetup.field(
+                                                cluster.client(),
+                                                "default",
+                                                "ModelDeployment",
+                                                deployment,
+                                                "status",
+                                                f);
+                        return Integer.valueOf(1).equals(status.apply("currentVersion"))
+                                && "Available".equals(status.apply("phase"));
+                    });
+            Path second = o.workDir().resolve(deployment + "-training-2.yaml");
+            java.nio.file.Files.writeString(
+                    second, trainingRun(deployment + "-training-2", model, view));
+            cluster.apply(second);
+            return cluster;
+        } catch (RuntimeException | java.io.IOException | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
 }

@@ -54,6 +54,16 @@ import java.util.Optional;
             @Dependent(
                     name = "service",
                     type = ServiceDependent.class,
+                    useEventSourceWithName = ServingInformers.SERVICES),
+            @Dependent(
+                    name = "shadow",
+                    type = ShadowDeploymentDependent.class,
+                    reconcilePrecondition = Planned.class,
+                    useEventSourceWithName = ServingInformers.DEPLOYMENTS),
+            @Dependent(
+                    name = "shadow-service",
+                    type = ShadowServiceDependent.class,
+                    reconcilePrecondition = ServicePlanned.class,
                     useEventSourceWithName = ServingInformers.SERVICES)
         })
 public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
@@ -160,8 +170,11 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         && deployment.getStatus() != null
                         && deployment.getStatus().getReadyReplicas() != null
                         && deployment.getStatus().getReadyReplicas() > 0;
+        // with a shadow challenger the champion is held at what the pods serve, and analysed
+        boolean shadowHolds = spec.rollout != null && spec.rollout.shadow != null;
         if (spec.rollback != null && resolution.found() && served != null && serving) {
-            if (servedMv.isPresent() && VersionResolver.number(resolution.version()) == served) {
+            if (servedMv.isPresent()
+                    && (shadowHolds || VersionResolver.number(resolution.version()) == served)) {
                 nextAnalysis =
                         analysis.analyse(
                                 writer, md, status, servedMv.get(), modelVersions, interval, now);
@@ -195,6 +208,17 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             return StatusUpdates.patchIfChanged(md, status);
         }
 
+        ShadowRollout.Plan shadow =
+                ShadowRollout.reconcile(
+                        servingContext,
+                        md,
+                        status,
+                        resolution.version(),
+                        servedMv,
+                        rolledBack,
+                        modelVersions,
+                        interval,
+                        now);
         Deployment canaryDeployment =
                 deployments.get(new ResourceID(ServingResources.canaryName(md), ns)).orElse(null);
         CanaryRollout.Plan plan =
@@ -202,7 +226,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         servingContext,
                         md,
                         status,
-                        resolution.version(),
+                        shadow.stable(),
                         servedMv,
                         rolledBack,
                         deployment,
@@ -210,11 +234,21 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         now);
         // The stable Deployment: the resolved version, or the served one while a canary runs.
         ModelVersion target = plan.stable();
+        Deployment desired =
+                ServingResources.deployment(runtimeJobs, md, target, plan.stableReplicas(), false);
+        ModelVersion challenger = shadow.challenger();
+        if (challenger != null) {
+            ServingResources.mirrorTo(
+                    desired, md, VersionResolver.number(challenger), spec.rollout.shadow.percent);
+        }
         new ServingPlan(
-                        ServingResources.deployment(
-                                runtimeJobs, md, target, plan.stableReplicas(), false),
+                        desired,
                         plan.canary(),
-                        ServingResources.service(md))
+                        ServingResources.service(md),
+                        challenger == null
+                                ? null
+                                : ServingResources.shadowDeployment(runtimeJobs, md, challenger),
+                        challenger == null ? null : ServingResources.shadowService(md))
                 .putInto(context);
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         // what the stable dependent created or updated is in the cache already
@@ -253,7 +287,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         UpdateControl<ModelDeployment> control = StatusUpdates.patchIfChanged(md, status);
         Duration next =
                 min(
-                        min(min(nextAnalysis, nextBatch), plan.next()),
+                        min(min(min(nextAnalysis, nextBatch), plan.next()), shadow.next()),
                         spec.rollback != null ? interval : null);
         if (next != null) {
             control.rescheduleAfter(

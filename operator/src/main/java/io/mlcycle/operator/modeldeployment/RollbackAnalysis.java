@@ -128,6 +128,18 @@ public class RollbackAnalysis {
         return interval;
     }
 
+    /** A vector query against {@code spec.rollback.prometheus}, with its credentials. */
+    PrometheusClient.Vector queryVector(ModelDeploymentSpec.Rollback rb, String ns, String promql) {
+        try {
+            return prometheus.queryVector(
+                    rb.prometheus.url, secrets.prometheusHeaders(ns, rb.prometheus), promql);
+        } catch (AnalysisSecrets.Unusable e) {
+            return new PrometheusClient.Vector(
+                    List.of(),
+                    new QueryResult.Inconclusive("Prometheus credentials: " + e.getMessage()));
+        }
+    }
+
     /** What the metric gives for {@code version}: its query's value, or a built-in's. */
     QueryResult measure(
             ModelDeploymentSpec.Rollback rb,

@@ -10,8 +10,9 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import java.util.Objects;
 
 /**
- * The serving Service {@code <name>} as a dependent: updated only when its ports or selector differ
- * from the desired ones (the API server's clusterIP and defaults never cause a write).
+ * The serving Service {@code <name>} as a dependent (a subclass names another one): updated only
+ * when its ports or selector differ from the desired ones (the API server's clusterIP and defaults
+ * never cause a write).
  */
 public class ServiceDependent extends CRUDKubernetesDependentResource<Service, ModelDeployment> {
 
@@ -19,15 +20,25 @@ public class ServiceDependent extends CRUDKubernetesDependentResource<Service, M
         super(Service.class);
     }
 
+    /** The Service's name (also when the plan wants none: to find the one to delete). */
+    String name(ModelDeployment md) {
+        return md.getMetadata().getName();
+    }
+
+    /** The desired Service in the plan; null when it must not exist. */
+    Service planned(ServingPlan plan) {
+        return plan.service();
+    }
+
     @Override
     protected Service desired(ModelDeployment md, Context<ModelDeployment> context) {
-        return ServingPlan.of(context).service();
+        return planned(ServingPlan.of(context));
     }
 
     @Override
     protected ResourceID targetSecondaryResourceID(
             ModelDeployment md, Context<ModelDeployment> context) {
-        return new ResourceID(md.getMetadata().getName(), md.getMetadata().getNamespace());
+        return new ResourceID(name(md), md.getMetadata().getNamespace());
     }
 
     @Override

@@ -10,7 +10,12 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
  * managed workflow through the context, where each dependent reads its desired state. A null
  * Deployment must not exist (its dependent's reconcile precondition fails and JOSDK deletes it).
  */
-record ServingPlan(Deployment stable, Deployment canary, Service service) {
+record ServingPlan(
+        Deployment stable,
+        Deployment canary,
+        Service service,
+        Deployment shadow,
+        Service shadowService) {
 
     private static final String KEY = "mlcycle.serving-plan";
 

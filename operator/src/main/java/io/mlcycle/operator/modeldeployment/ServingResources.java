@@ -43,6 +43,13 @@ public final class ServingResources {
     public static final String SPEC_HASH_ANNOTATION = "mlcycle.io/spec-hash";
     public static final String TRACK_LABEL = "mlcycle.io/track";
     public static final String CANARY_TRACK = "canary";
+    public static final String SHADOW_TRACK = "shadow";
+
+    /**
+     * On a shadow challenger's pods in place of {@code mlcycle.io/modeldeployment}, so the
+     * deployment's Service and stable Deployment never select them: the value names the deployment.
+     */
+    public static final String SHADOW_OF_LABEL = "mlcycle.io/shadow-of";
 
     private ServingResources() {}
 
@@ -52,6 +59,11 @@ public final class ServingResources {
     }
 
     public static ServeTask task(ModelDeployment md, ModelVersion mv) {
+        return task(md, mv, md.getMetadata().getName());
+    }
+
+    /** The serve task; {@code deployment} is the {@code deployment} label of its metrics. */
+    static ServeTask task(ModelDeployment md, ModelVersion mv, String deployment) {
         ModelDeploymentSpec.Limits limits =
                 md.getSpec().limits == null
                         ? new ModelDeploymentSpec.Limits()
@@ -59,7 +71,7 @@ public final class ServingResources {
         return new ServeTask(
                 new Task.Owner(
                         md.getKind(), md.getMetadata().getNamespace(), md.getMetadata().getName()),
-                md.getMetadata().getName(),
+                deployment,
                 md.getSpec().model,
                 mv.getSpec().version,
                 mv.getSpec().artifactUri,
@@ -120,11 +132,40 @@ public final class ServingResources {
      */
     public static Deployment deployment(
             RuntimeJobs jobs, ModelDeployment md, ModelVersion mv, int replicas, boolean canary) {
+        return deployment(jobs, md, mv, replicas, canary ? CANARY_TRACK : null);
+    }
+
+    /** {@code <name>-shadow}: the Deployment and Service of a shadow challenger. */
+    public static String shadowName(ModelDeployment md) {
+        return md.getMetadata().getName() + "-shadow";
+    }
+
+    /** Labels selecting a ModelDeployment's shadow challenger pods (none of the Service's). */
+    public static Map<String, String> shadowSelector(ModelDeployment md) {
+        Map<String, String> labels = new LinkedHashMap<>(selector(md));
+        labels.remove(RuntimeObjects.ownerLabel(md.getKind()));
+        labels.put(SHADOW_OF_LABEL, md.getMetadata().getName());
+        return labels;
+    }
+
+    /**
+     * The shadow challenger's Deployment: one pod of the canary's shape serving {@code mv}, its
+     * metrics under {@code deployment="<name>-shadow"} (so queries of the deployment never count
+     * it), selected only by its own Service ({@link #shadowService}).
+     */
+    public static Deployment shadowDeployment(
+            RuntimeJobs jobs, ModelDeployment md, ModelVersion mv) {
+        return deployment(jobs, md, mv, 1, SHADOW_TRACK);
+    }
+
+    private static Deployment deployment(
+            RuntimeJobs jobs, ModelDeployment md, ModelVersion mv, int replicas, String track) {
+        boolean shadow = SHADOW_TRACK.equals(track);
         PodTemplateSpec template =
                 jobs.podTemplate(
                         md,
                         RuntimeJobs.Runtime.server,
-                        task(md, mv),
+                        task(md, mv, shadow ? shadowName(md) : md.getMetadata().getName()),
                         md.getSpec().online == null
                                 ? List.of()
                                 : PivotTasks.redisEnv(md.getSpec().online.redis),
@@ -134,10 +175,15 @@ public final class ServingResources {
         podLabels.put(
                 io.mlcycle.operator.api.modelversion.ModelVersion.MODEL_LABEL, md.getSpec().model);
         podLabels.put(VERSION_LABEL, String.valueOf(mv.getSpec().version));
-        Map<String, String> selector = new LinkedHashMap<>(selector(md));
-        if (canary) {
-            podLabels.put(TRACK_LABEL, CANARY_TRACK);
-            selector.put(TRACK_LABEL, CANARY_TRACK);
+        Map<String, String> selector =
+                new LinkedHashMap<>(shadow ? shadowSelector(md) : selector(md));
+        if (shadow) {
+            podLabels.remove(RuntimeObjects.ownerLabel(md.getKind()));
+            podLabels.put(SHADOW_OF_LABEL, md.getMetadata().getName());
+        }
+        if (track != null) {
+            podLabels.put(TRACK_LABEL, track);
+            selector.put(TRACK_LABEL, track);
         }
         template.getMetadata().setLabels(podLabels);
         Map<String, String> podAnnotations = new LinkedHashMap<>();
@@ -170,7 +216,10 @@ public final class ServingResources {
         Deployment d =
                 new DeploymentBuilder()
                         .withNewMetadata()
-                        .withName(canary ? canaryName(md) : md.getMetadata().getName())
+                        .withName(
+                                track == null
+                                        ? md.getMetadata().getName()
+                                        : md.getMetadata().getName() + "-" + track)
                         .withNamespace(md.getMetadata().getNamespace())
                         .withLabels(selector)
                         .withOwnerReferences(RuntimeObjects.controllerReference(md))
@@ -190,13 +239,38 @@ public final class ServingResources {
                         .withTemplate(template)
                         .endSpec()
                         .build();
+        hash(d);
+        return d;
+    }
+
+    private static void hash(Deployment d) {
         d.getMetadata()
                 .setAnnotations(
                         new LinkedHashMap<>(
                                 Map.of(
                                         SPEC_HASH_ANNOTATION,
                                         RuntimeObjects.shortHash(TaskJson.write(d.getSpec())))));
-        return d;
+    }
+
+    /**
+     * Tells the champion's pods to mirror {@code percent} % of their inference requests to the
+     * shadow challenger's Service (and the feedback for them): env on the server container, so the
+     * pods roll when the challenger changes and its mirrored counts start afresh.
+     */
+    public static Deployment mirrorTo(
+            Deployment champion, ModelDeployment md, int challengerVersion, int percent) {
+        Container c = champion.getSpec().getTemplate().getSpec().getContainers().get(0);
+        List<EnvVar> env = new ArrayList<>(c.getEnv());
+        env.add(
+                new EnvVar(
+                        "MLCYCLE_SHADOW_URL",
+                        "http://" + shadowName(md) + "." + md.getMetadata().getNamespace() + ".svc",
+                        null));
+        env.add(new EnvVar("MLCYCLE_SHADOW_PERCENT", String.valueOf(percent), null));
+        env.add(new EnvVar("MLCYCLE_SHADOW_VERSION", String.valueOf(challengerVersion), null));
+        c.setEnv(env);
+        hash(champion);
+        return champion;
     }
 
     private static Probe probe(String path, int initialDelay, int period, int failures) {
@@ -213,16 +287,27 @@ public final class ServingResources {
 
     /** ClusterIP Service: port 80 to the pods' http port, 8081 (h2c) to their grpc port. */
     public static Service service(ModelDeployment md) {
+        return service(md, md.getMetadata().getName(), selector(md));
+    }
+
+    /** {@code <name>-shadow}: the Service the champion mirrors to, selecting the challenger. */
+    public static Service shadowService(ModelDeployment md) {
+        Map<String, String> selector = new LinkedHashMap<>(shadowSelector(md));
+        selector.put(TRACK_LABEL, SHADOW_TRACK);
+        return service(md, shadowName(md), selector);
+    }
+
+    private static Service service(ModelDeployment md, String name, Map<String, String> selector) {
         return new ServiceBuilder()
                 .withNewMetadata()
-                .withName(md.getMetadata().getName())
+                .withName(name)
                 .withNamespace(md.getMetadata().getNamespace())
-                .withLabels(selector(md))
+                .withLabels(selector)
                 .withOwnerReferences(RuntimeObjects.controllerReference(md))
                 .endMetadata()
                 .withNewSpec()
                 .withType("ClusterIP")
-                .withSelector(selector(md))
+                .withSelector(selector)
                 .addNewPort()
                 .withName(PORT_NAME)
                 .withPort(80)

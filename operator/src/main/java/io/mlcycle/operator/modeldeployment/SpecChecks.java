@@ -40,6 +40,9 @@ final class SpecChecks {
             if (spec.rollout != null && spec.rollout.canary != null) {
                 checkCanary(spec);
             }
+            if (spec.rollout != null && spec.rollout.shadow != null) {
+                checkShadow(spec);
+            }
             return Optional.empty();
         } catch (IllegalArgumentException e) {
             return Optional.of(e.getMessage());
@@ -70,6 +73,23 @@ final class SpecChecks {
             QueryTemplate.render(query, "n", "ns", 1);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkShadow(ModelDeploymentSpec spec) {
+        ModelDeploymentSpec.Shadow shadow = spec.rollout.shadow;
+        if (spec.rollback == null) {
+            throw new IllegalArgumentException(
+                    "spec.rollout.shadow needs spec.rollback: its prometheus holds the online"
+                            + " metrics");
+        }
+        if (spec.rollout.canary != null) {
+            throw new IllegalArgumentException(
+                    "spec.rollout.shadow and spec.rollout.canary are exclusive");
+        }
+        if ((shadow.version != null) == Boolean.TRUE.equals(shadow.latestApproved)) {
+            throw new IllegalArgumentException(
+                    "spec.rollout.shadow needs exactly one of version or latestApproved: true");
         }
     }
 

@@ -33,6 +33,7 @@ import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.markReady;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.precisionAnalysis;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveTask;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveVersionOne;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.servingDeployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
 import static io.mlcycle.operator.testing.Cluster.NS;
@@ -92,19 +93,6 @@ class ModelDeploymentCanaryIT {
         rollout.canary.steps = steps;
         rollout.canary.stepInterval = STEP.toSeconds() + "s";
         return rollout;
-    }
-
-    /** Serves version 1 of {@code model} from a ready stable Deployment. */
-    private void serveVersionOne(ModelDeployment md) {
-        version(client, md.getSpec().model, 1, true);
-        client.resource(md).create();
-        String name = md.getMetadata().getName();
-        await().atMost(WAIT)
-                .until(
-                        () -> servingDeployment(client, name),
-                        d -> d != null && serveTask(d).version() == 1);
-        markReady(client, name);
-        awaitMd(name, m -> m.getStatus().phase == Phase.Available);
     }
 
     /**
@@ -193,7 +181,7 @@ class ModelDeploymentCanaryIT {
         md.getSpec().rollback = precisionAnalysis(prometheus.url(), "1h", 2);
         md.getSpec().rollout = canary(20, 2);
         md.getSpec().rollout.canary.compareToStable = true;
-        serveVersionOne(md);
+        serveVersionOne(client, md, WAIT);
 
         version(client, "m-canary-ok", 2, true);
 
@@ -289,7 +277,7 @@ class ModelDeploymentCanaryIT {
         md.getSpec().rollback.webhook = new ModelDeploymentSpec.Webhook();
         md.getSpec().rollback.webhook.url = hook.url();
         md.getSpec().rollout = canary(50, 3);
-        serveVersionOne(md);
+        serveVersionOne(client, md, WAIT);
 
         version(client, "m-canary-bad", 2, true);
         awaitCanaryDeployment(name);
@@ -365,7 +353,7 @@ class ModelDeploymentCanaryIT {
         ModelDeploymentSpec.Metric skew = ModelDeployments.skewMetric();
         md.getSpec().rollback.metrics = List.of(skew);
         md.getSpec().rollout = canary(50, 3);
-        serveVersionOne(md);
+        serveVersionOne(client, md, WAIT);
 
         version(client, "m-canary-skew", 2, true);
         awaitCanaryDeployment(name);
@@ -404,7 +392,7 @@ class ModelDeploymentCanaryIT {
         md.getSpec().replicas = 4;
         md.getSpec().rollback = precisionAnalysis("http://127.0.0.1:" + closedPort, "1h", 1);
         md.getSpec().rollout = canary(25, 2);
-        serveVersionOne(md);
+        serveVersionOne(client, md, WAIT);
 
         version(client, "m-canary-dark", 2, true);
         awaitCanaryDeployment(name);
@@ -478,7 +466,7 @@ class ModelDeploymentCanaryIT {
         md.getSpec().replicas = 3;
         md.getSpec().rollback = precisionAnalysis("http://127.0.0.1:9", "1h", 3);
         md.getSpec().rollout = canary(30, 2);
-        serveVersionOne(md);
+        serveVersionOne(client, md, WAIT);
 
         version(client, "m-canary-stuck", 2, true);
         awaitCanaryDeployment(name);
@@ -526,7 +514,7 @@ class ModelDeploymentCanaryIT {
         String name = "md-no-canary";
         ModelDeployment md = deployment(name, "m-no-canary");
         md.getSpec().replicas = 3;
-        serveVersionOne(md);
+        serveVersionOne(client, md, WAIT);
 
         version(client, "m-no-canary", 2, true);
         Deployment stable =

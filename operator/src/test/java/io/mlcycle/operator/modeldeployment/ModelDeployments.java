@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
@@ -14,10 +15,12 @@ import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.TaskJson;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 import static io.mlcycle.operator.testing.Cluster.NS;
+import static org.awaitility.Awaitility.await;
 
 /** Builders and fake controllers for ModelDeployment tests on the mock API server. */
 final class ModelDeployments {
@@ -91,6 +94,30 @@ final class ModelDeployments {
         skew.window = "10s";
         skew.max = 0.2;
         return skew;
+    }
+
+    /** Serves version 1 of {@code md}'s model from a ready stable Deployment (until Available). */
+    static void serveVersionOne(KubernetesClient client, ModelDeployment md, Duration wait) {
+        version(client, md.getSpec().model, 1, true);
+        client.resource(md).create();
+        String name = md.getMetadata().getName();
+        await().atMost(wait)
+                .until(
+                        () -> servingDeployment(client, name),
+                        d -> d != null && serveTask(d).version() == 1);
+        markReady(client, name);
+        await().atMost(wait)
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () ->
+                                client.resources(ModelDeployment.class)
+                                        .inNamespace(NS)
+                                        .withName(name)
+                                        .get(),
+                        m ->
+                                m.getStatus() != null
+                                        && m.getStatus().phase
+                                                == ModelDeploymentStatus.Phase.Available);
     }
 
     static Deployment servingDeployment(KubernetesClient client, String name) {

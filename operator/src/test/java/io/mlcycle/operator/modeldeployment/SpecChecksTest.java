@@ -82,4 +82,29 @@ class SpecChecksTest {
                         "spec.retrain.onDrift needs spec.rollback: its prometheus measures the"
                                 + " drift");
     }
+
+    @Test
+    void aShadowNeedsTheRollbackPrometheusExactlyOneChallengerAndNoCanary() {
+        ModelDeploymentSpec spec = spec(skew());
+        spec.rollout = new ModelDeploymentSpec.Rollout();
+        spec.rollout.shadow = new ModelDeploymentSpec.Shadow();
+        spec.rollout.shadow.latestApproved = true;
+        assertThat(SpecChecks.invalid(spec)).isEmpty();
+        spec.rollout.shadow.version = 3;
+        assertThat(SpecChecks.invalid(spec))
+                .contains(
+                        "spec.rollout.shadow needs exactly one of version or latestApproved: true");
+        spec.rollout.shadow.latestApproved = false;
+        assertThat(SpecChecks.invalid(spec)).isEmpty();
+        spec.rollout.canary = new ModelDeploymentSpec.Canary();
+        spec.rollout.canary.weight = 10;
+        assertThat(SpecChecks.invalid(spec))
+                .contains("spec.rollout.shadow and spec.rollout.canary are exclusive");
+        spec.rollout.canary = null;
+        spec.rollback = null;
+        assertThat(SpecChecks.invalid(spec))
+                .contains(
+                        "spec.rollout.shadow needs spec.rollback: its prometheus holds the online"
+                                + " metrics");
+    }
 }

@@ -19,16 +19,24 @@ final class FeedbackWindow {
         DUPLICATE
     }
 
-    /** A lookup result: the status and, when accepted, the predicted class. */
-    record Match(Status status, int predicted) {}
+    /**
+     * A lookup result: the status and, when accepted, the predicted class and whether the request
+     * was also sent to a shadow challenger.
+     */
+    record Match(Status status, int predicted, boolean mirrored) {
+        Match(Status status, int predicted) {
+            this(status, predicted, false);
+        }
+    }
 
     private static final long CLASS_BIT = 1L;
     private static final long USED_BIT = 2L;
+    private static final long MIRRORED_BIT = 4L;
 
     private final String prefix;
     private final int capacity;
     private final AtomicLong next = new AtomicLong();
-    // slot = ((seq + 1) << 2) | used << 1 | class; 0 = never written
+    // slot = ((seq + 1) << 3) | mirrored << 2 | used << 1 | class; 0 = never written
     private final AtomicLongArray slots;
 
     FeedbackWindow(int capacity) {
@@ -48,14 +56,45 @@ final class FeedbackWindow {
 
     /** Records the predicted classes of one response and returns their ids. */
     String[] record(float[] probability, double threshold) {
+        return record(probability, threshold, false);
+    }
+
+    /**
+     * Records one response's predictions; {@code mirrored}: the request also goes to the shadow
+     * challenger, so their feedback is forwarded. The ids are consecutive: {@link #ids} rebuilds
+     * them from the first.
+     */
+    String[] record(float[] probability, double threshold, boolean mirrored) {
         int n = probability.length;
         long first = next.getAndAdd(n);
-        String[] ids = new String[n];
+        long flag = mirrored ? MIRRORED_BIT : 0;
         for (int i = 0; i < n; i++) {
             long seq = first + i;
             long cls = probability[i] >= threshold ? 1 : 0;
-            slots.set(slot(seq), ((seq + 1) << 2) | cls);
-            ids[i] = prefix + Long.toString(seq, 36);
+            slots.set(slot(seq), ((seq + 1) << 3) | flag | cls);
+        }
+        return ids(prefix + Long.toString(first, 36), n);
+    }
+
+    /**
+     * The {@code n} consecutive ids starting at {@code first} (an id of any server's window), or
+     * null when {@code first} is not one.
+     */
+    static String[] ids(String first, int n) {
+        int dash = first == null ? -1 : first.lastIndexOf('-');
+        long seq;
+        try {
+            seq = dash < 1 ? -1 : Long.parseLong(first.substring(dash + 1), 36);
+        } catch (NumberFormatException e) {
+            seq = -1;
+        }
+        if (seq < 0) {
+            return null;
+        }
+        String prefix = first.substring(0, dash + 1);
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = prefix + Long.toString(seq + i, 36);
         }
         return ids;
     }
@@ -77,14 +116,14 @@ final class FeedbackWindow {
         int slot = slot(seq);
         while (true) {
             long v = slots.get(slot);
-            if ((v >>> 2) != seq + 1) {
+            if ((v >>> 3) != seq + 1) {
                 return new Match(Status.UNKNOWN, -1);
             }
             if ((v & USED_BIT) != 0) {
                 return new Match(Status.DUPLICATE, (int) (v & CLASS_BIT));
             }
             if (slots.compareAndSet(slot, v, v | USED_BIT)) {
-                return new Match(Status.ACCEPTED, (int) (v & CLASS_BIT));
+                return new Match(Status.ACCEPTED, (int) (v & CLASS_BIT), (v & MIRRORED_BIT) != 0);
             }
         }
     }

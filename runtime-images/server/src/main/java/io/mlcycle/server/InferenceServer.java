@@ -60,6 +60,12 @@ public final class InferenceServer implements AutoCloseable {
     private final OnlineFeatures online;
     private final OnlineServerMetrics onlineMetrics;
 
+    /** Where a share of the requests is mirrored to (null: no shadow challenger). */
+    private final ShadowMirror mirror;
+
+    /** Predictions of requests mirrored here by a champion, under its ids (created on first). */
+    private volatile MirroredPredictions mirroredHere;
+
     public InferenceServer(Config config, ModelSlot slot) {
         this(config, slot, null, Map.of());
     }
@@ -81,6 +87,7 @@ public final class InferenceServer implements AutoCloseable {
         this.onlineMetrics = online == null ? null : metrics.online();
         this.online = online == null ? null : OnlineFeatures.open(online, env, onlineMetrics);
         this.window = new FeedbackWindow(config.feedbackWindow());
+        this.mirror = ShadowMirror.fromEnv(env, config.model(), metrics);
         this.version = String.valueOf(config.version());
         this.modelPath = "/v2/models/" + config.model();
     }
@@ -147,6 +154,9 @@ public final class InferenceServer implements AutoCloseable {
         }
         if (online != null) {
             online.close();
+        }
+        if (mirror != null) {
+            mirror.close();
         }
     }
 
@@ -455,7 +465,13 @@ public final class InferenceServer implements AutoCloseable {
         int header =
                 InferenceCodec.headerLength(
                         ex.requestHeaders.get(InferenceCodec.HEADER_LENGTH), body.length);
-        Answer a = infer(m, InferenceCodec.parse(body, header));
+        String mirrorOf = ex.requestHeaders.get(ShadowMirror.MIRROR_OF_HEADER);
+        Recording rec =
+                new Recording(mirrorOf == null && mirror != null && mirror.sample(), mirrorOf);
+        Answer a = infer(m, InferenceCodec.parse(body, header), rec);
+        if (rec.mirrored && rec.firstId != null) {
+            mirror.infer(body, ex.requestHeaders.get(InferenceCodec.HEADER_LENGTH), rec.firstId);
+        }
         ByteArrayOutputStream buf = new ByteArrayOutputStream(256 + a.rows() * 48);
         int json =
                 InferenceCodec.writeResponse(
@@ -488,12 +504,61 @@ public final class InferenceServer implements AutoCloseable {
         }
     }
 
+    /**
+     * How a request's predictions are recorded for feedback: in this server's window ({@code
+     * mirrored}: also sent to the shadow challenger), or, for a request a champion mirrored here,
+     * under the champion's ids starting at {@code mirrorOf}.
+     */
+    private static final class Recording {
+        final boolean mirrored;
+        final String mirrorOf;
+
+        /** The first id recorded (null: no row scored). */
+        String firstId;
+
+        Recording(boolean mirrored, String mirrorOf) {
+            this.mirrored = mirrored;
+            this.mirrorOf = mirrorOf;
+        }
+    }
+
+    private String[] record(float[] p, double threshold, Recording rec) {
+        if (rec.mirrorOf != null) {
+            String[] ids = FeedbackWindow.ids(rec.mirrorOf, p.length);
+            if (ids == null) {
+                throw BadRequest.of(
+                        ShadowMirror.MIRROR_OF_HEADER
+                                + " '"
+                                + InferenceCodec.abbreviate(rec.mirrorOf)
+                                + "' is not a prediction id");
+            }
+            MirroredPredictions store = mirroredHere;
+            if (store == null) {
+                synchronized (this) {
+                    if (mirroredHere == null) {
+                        mirroredHere = new MirroredPredictions(config.feedbackWindow());
+                    }
+                    store = mirroredHere;
+                }
+            }
+            store.record(ids, p, threshold);
+            return ids;
+        }
+        String[] ids = window.record(p, threshold, rec.mirrored);
+        rec.firstId = ids.length == 0 ? null : ids[0];
+        return ids;
+    }
+
     /** Scores a parsed request: feature values, or entity ids when online features are set. */
     Answer infer(ModelSlot.Loaded m, InferenceCodec.Parsed parsed) {
+        return infer(m, parsed, new Recording(false, null));
+    }
+
+    private Answer infer(ModelSlot.Loaded m, InferenceCodec.Parsed parsed, Recording rec) {
         if (online != null) {
             EntityRequest byEntity = EntityRequest.of(parsed, config.maxRowsPerRequest());
             if (byEntity != null) {
-                return inferByEntity(m, byEntity);
+                return inferByEntity(m, byEntity, rec);
             }
         }
         InferenceCodec.Request req =
@@ -512,7 +577,7 @@ public final class InferenceServer implements AutoCloseable {
             m.drift().observe(req.rows(), null);
         }
         double threshold = m.model().threshold();
-        String[] ids = window.record(p, threshold);
+        String[] ids = record(p, threshold, rec);
         metrics.scores(p, threshold);
         return new Answer(req.id(), InferenceCodec.outputs(p, threshold, ids), req.outputs(), null);
     }
@@ -521,7 +586,7 @@ public final class InferenceServer implements AutoCloseable {
      * Scores entities with their rows from the online store. An entity no FeatureView knows gets no
      * score (missing); the store failing is a 503 for the request, never a crash.
      */
-    private Answer inferByEntity(ModelSlot.Loaded m, EntityRequest req) {
+    private Answer inferByEntity(ModelSlot.Loaded m, EntityRequest req, Recording rec) {
         OnlineStoreReader.Lookup lookup;
         try {
             lookup = online.lookup(m.model(), req.entities());
@@ -560,7 +625,7 @@ public final class InferenceServer implements AutoCloseable {
             }
         }
         double threshold = m.model().threshold();
-        String[] knownIds = window.record(scored, threshold);
+        String[] knownIds = record(scored, threshold, rec);
         metrics.scores(scored, threshold);
         String[] ids = new String[n];
         for (int i = 0, k = 0; i < n; i++) {
@@ -584,16 +649,28 @@ public final class InferenceServer implements AutoCloseable {
         try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
             IdList unknown = new IdList();
             IdList duplicate = new IdList();
+            List<InferenceCodec.Feedback> forward = new ArrayList<>();
+            MirroredPredictions here = mirroredHere;
             for (InferenceCodec.Feedback f : entries) {
                 FeedbackWindow.Match match = window.take(f.predictionId());
+                if (match.status() == FeedbackWindow.Status.UNKNOWN && here != null) {
+                    match = here.take(f.predictionId());
+                }
                 switch (match.status()) {
                     case ACCEPTED -> {
                         metrics.feedback(match.predicted(), f.actual());
+                        if (match.mirrored()) {
+                            metrics.mirroredFeedback(match.predicted(), f.actual());
+                            forward.add(f);
+                        }
                         accepted++;
                     }
                     case UNKNOWN -> unknown.add(f.predictionId());
                     case DUPLICATE -> duplicate.add(f.predictionId());
                 }
+            }
+            if (mirror != null && !forward.isEmpty()) {
+                mirror.feedback(forward);
             }
             g.writeStartObject();
             g.writeNumberField("accepted", accepted);

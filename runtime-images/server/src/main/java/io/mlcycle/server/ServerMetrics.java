@@ -31,6 +31,7 @@ final class ServerMetrics {
     private final Gauge ready;
     private final Labels constant;
     private OnlineServerMetrics online;
+    private Counter mirrored;
 
     ServerMetrics(String deployment, String model, int version) {
         Labels constant = Labels.of("deployment", deployment, "version", String.valueOf(version));
@@ -119,6 +120,41 @@ final class ServerMetrics {
             online = new OnlineServerMetrics(registry, constant);
         }
         return online;
+    }
+
+    /**
+     * The shadow mirror's counters (registered when a challenger is set): requests and feedback
+     * sent, dropped or failed, and the feedback for mirrored predictions by class, labelled with
+     * the {@code challenger} version (so a new challenger starts from its own series).
+     */
+    synchronized Counter mirror(String challenger) {
+        Labels withChallenger = constant.merge(Labels.of("challenger", challenger));
+        mirrored =
+                Counter.builder()
+                        .name("mlcycle_mirrored_feedback_total")
+                        .help(
+                                "Feedback for predictions also sent to the shadow challenger, by"
+                                        + " predicted and actual class")
+                        .labelNames("predicted", "actual")
+                        .constLabels(withChallenger)
+                        .register(registry);
+        for (String p : new String[] {"0", "1"}) {
+            for (String a : new String[] {"0", "1"}) {
+                mirrored.labelValues(p, a);
+            }
+        }
+        return Counter.builder()
+                .name("mlcycle_mirror_total")
+                .help(
+                        "Messages for the shadow challenger by kind (infer, feedback) and outcome"
+                                + " (sent, dropped: queue full, failed: not answered 200)")
+                .labelNames("kind", "outcome")
+                .constLabels(constant)
+                .register(registry);
+    }
+
+    void mirroredFeedback(int predicted, int actual) {
+        mirrored.labelValues(String.valueOf(predicted), String.valueOf(actual)).inc();
     }
 
     void request(String endpoint, int code, long startNanos) {

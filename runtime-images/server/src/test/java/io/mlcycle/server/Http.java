@@ -79,6 +79,17 @@ final class Http {
             Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"([^\"]*)\"");
 
+    private static Map<String, String> labelsOf(Matcher sample) {
+        Map<String, String> found = new TreeMap<>();
+        if (sample.group(3) != null) {
+            Matcher l = LABEL.matcher(sample.group(3));
+            while (l.find()) {
+                found.put(l.group(1), l.group(2));
+            }
+        }
+        return found;
+    }
+
     /** Sample value of {@code name} with exactly these labels, or null when absent. */
     static Double sample(String metricsText, String name, Map<String, String> labels) {
         for (String line : metricsText.split("\n")) {
@@ -86,18 +97,33 @@ final class Http {
             if (!m.matches() || !m.group(1).equals(name)) {
                 continue;
             }
-            Map<String, String> found = new TreeMap<>();
-            if (m.group(3) != null) {
-                Matcher l = LABEL.matcher(m.group(3));
-                while (l.find()) {
-                    found.put(l.group(1), l.group(2));
-                }
-            }
+            Map<String, String> found = labelsOf(m);
             if (found.equals(new TreeMap<>(labels))) {
                 return Double.parseDouble(m.group(4));
             }
         }
         return null;
+    }
+
+    /** {@link #total(String, String, Map)} of this server's {@code /metrics} now. */
+    double total(String name, String... labelPairs) {
+        return total(get("/metrics").body(), name, labels(labelPairs));
+    }
+
+    /** The sum of the samples of {@code name} that carry (at least) these labels; 0 when none. */
+    static double total(String metricsText, String name, Map<String, String> labels) {
+        double sum = 0;
+        for (String line : metricsText.split("\n")) {
+            Matcher m = SAMPLE.matcher(line);
+            if (!m.matches() || !m.group(1).equals(name)) {
+                continue;
+            }
+            Map<String, String> found = labelsOf(m);
+            if (found.entrySet().containsAll(labels.entrySet())) {
+                sum += Double.parseDouble(m.group(4));
+            }
+        }
+        return sum;
     }
 
     static Map<String, String> labels(String... kv) {

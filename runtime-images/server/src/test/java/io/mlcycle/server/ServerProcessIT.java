@@ -50,6 +50,12 @@ class ServerProcessIT {
     }
 
     private static Server start(Path tmp, Object task) throws IOException {
+        return start(tmp, task, java.util.Map.of());
+    }
+
+    private static Server start(Path tmp, Object task, java.util.Map<String, String> env)
+            throws IOException {
+        Files.createDirectories(tmp);
         Path taskFile = tmp.resolve("task.json");
         Files.writeString(taskFile, TaskJson.write(task));
         Path jar = Path.of("target/server.jar").toAbsolutePath();
@@ -68,6 +74,7 @@ class ServerProcessIT {
         pb.environment().put(Serve.BIND_ENV, "127.0.0.1");
         pb.environment().put(Serve.DRAIN_ENV, "3");
         pb.environment().remove(TaskJson.TASK_ENV);
+        pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         // a file, not a pipe: a pipe reader can lose the last lines when the process exits
         Path log = tmp.resolve("server.log");
@@ -76,11 +83,15 @@ class ServerProcessIT {
     }
 
     private static ServeTask serveTask(Path artifact) {
+        return serveTask(artifact, "churn-prod", TestModels.VERSION);
+    }
+
+    private static ServeTask serveTask(Path artifact, String deployment, int version) {
         return new ServeTask(
                 OWNER,
-                "churn-prod",
+                deployment,
                 TestModels.MODEL,
-                TestModels.VERSION,
+                version,
                 artifact.toUri().toString(),
                 0,
                 1 << 20,
@@ -169,6 +180,122 @@ class ServerProcessIT {
         if (!s.process().waitFor(20, TimeUnit.SECONDS)) {
             s.process().destroyForcibly();
             throw new AssertionError("server did not stop on SIGTERM: " + s.output());
+        }
+    }
+
+    @Test
+    void aChampionJarMirrorsToAChallengerJarJoinsTheirFeedbackAndAnswersWhenItIsGone(
+            @TempDir Path tmp) throws Exception {
+        Server challenger =
+                start(
+                        tmp.resolve("challenger"),
+                        serveTask(TestModels.artifact(), "churn-shadow", 4));
+        Server champion = null;
+        try {
+            int challengerPort = awaitPort(challenger);
+            Http toChallenger = new Http(challengerPort);
+            champion =
+                    start(
+                            tmp.resolve("champion"),
+                            serveTask(TestModels.artifact()),
+                            java.util.Map.of(
+                                    ShadowMirror.URL_ENV,
+                                    "http://127.0.0.1:" + challengerPort,
+                                    ShadowMirror.PERCENT_ENV,
+                                    "50",
+                                    ShadowMirror.VERSION_ENV,
+                                    "4"));
+            Http toChampion = new Http(awaitPort(champion));
+            assertThat(awaitReady(toChallenger, 60)).isTrue();
+            assertThat(awaitReady(toChampion, 60)).isTrue();
+            String body =
+                    "{\"inputs\":[{\"name\":\"events/e0\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[2]}]}";
+            StringBuilder fb = new StringBuilder();
+            for (int i = 0; i < 200; i++) {
+                Http.Response r = toChampion.post("/v2/models/churn/infer", body);
+                assertThat(r.status()).isEqualTo(200);
+                String id = r.json().get("outputs").get(2).get("data").get(0).asText();
+                fb.append(i == 0 ? "" : ",")
+                        .append("{\"prediction_id\":\"")
+                        .append(id)
+                        .append("\",\"actual\":")
+                        .append(i % 4 == 0 ? 0 : 1)
+                        .append('}');
+            }
+            // every label reaches the champion; those of mirrored requests reach the challenger
+            assertThat(
+                            toChampion
+                                    .post(
+                                            "/v2/models/churn/feedback",
+                                            "{\"feedback\":[" + fb + "]}")
+                                    .json()
+                                    .get("accepted")
+                                    .asInt())
+                    .isEqualTo(200);
+            double mirrored =
+                    toChampion.total(
+                            "mlcycle_mirrored_feedback_total",
+                            "deployment",
+                            "churn-prod",
+                            "version",
+                            "3",
+                            "challenger",
+                            "4");
+            assertThat(mirrored).as("about half of 200 mirrored").isBetween(50.0, 150.0);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (toChallenger.total(
+                                    "mlcycle_feedback_total",
+                                    "deployment",
+                                    "churn-shadow",
+                                    "version",
+                                    "4")
+                            < mirrored
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(
+                            toChallenger.total(
+                                    "mlcycle_feedback_total",
+                                    "deployment",
+                                    "churn-shadow",
+                                    "version",
+                                    "4"))
+                    .as("the challenger's labels: the same mirrored requests")
+                    .isEqualTo(mirrored);
+
+            // the challenger goes away: the champion answers all the same, the copies fail
+            stop(challenger);
+            for (int i = 0; i < 20; i++) {
+                assertThat(toChampion.post("/v2/models/churn/infer", body).status()).isEqualTo(200);
+            }
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            Double failed = 0.0;
+            while (failed < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                failed =
+                        Http.sample(
+                                toChampion.get("/metrics").body(),
+                                "mlcycle_mirror_total",
+                                labels(
+                                        "deployment",
+                                        "churn-prod",
+                                        "version",
+                                        "3",
+                                        "kind",
+                                        "infer",
+                                        "outcome",
+                                        "failed"));
+            }
+            assertThat(failed)
+                    .as("copies to the stopped challenger counted as failed")
+                    .isPositive();
+        } finally {
+            if (champion != null) {
+                stop(champion);
+            }
+            if (challenger.process().isAlive()) {
+                stop(challenger);
+            }
         }
     }
 

@@ -43,6 +43,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.INTEGER,
         priority = 1)
 @AdditionalPrinterColumn(
+        name = "Shadow-Version",
+        jsonPath = ".status.shadow.version",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        priority = 1)
+@AdditionalPrinterColumn(
+        name = "Shadow",
+        jsonPath = ".status.shadow.verdict",
+        type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1)
+@AdditionalPrinterColumn(
         name = "URL",
         jsonPath = ".status.url",
         type = AdditionalPrinterColumn.Type.STRING,

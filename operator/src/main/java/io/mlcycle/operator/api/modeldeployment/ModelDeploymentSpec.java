@@ -20,6 +20,12 @@ import java.util.List;
         value = "!has(self.rollout) || !has(self.rollout.canary) || has(self.rollback)",
         message = "rollout.canary needs spec.rollback: its prometheus and metrics judge the canary")
 @ValidationRule(
+        value = "!has(self.rollout) || !has(self.rollout.shadow) || has(self.rollback)",
+        message = "rollout.shadow needs spec.rollback: its prometheus holds the online metrics")
+@ValidationRule(
+        value = "!has(self.rollout) || !has(self.rollout.shadow) || !has(self.rollout.canary)",
+        message = "rollout.shadow and rollout.canary are exclusive")
+@ValidationRule(
         value = "!has(self.retrain) || has(self.rollback)",
         message = "retrain.onDrift needs spec.rollback: its prometheus measures the drift")
 public class ModelDeploymentSpec {
@@ -107,6 +113,67 @@ public class ModelDeploymentSpec {
                         + " spec.rollback's metrics each step, promoted after the last step or"
                         + " aborted after failureThreshold failed analyses in a row.")
         public Canary canary;
+
+        @JsonPropertyDescription(
+                "Shadow challenger: a challenger version serves from a separate <name>-shadow"
+                        + " Deployment and Service, receives a copy of percent % of the live"
+                        + " inference requests (it answers nobody), and the feedback for them;"
+                        + " it replaces the champion (the version the pods serve) only when its"
+                        + " online metric beats the champion's on the same requests by margin"
+                        + " with minSamples labels on both. While set, the champion stays what"
+                        + " the pods serve (spec.version picks only the first one).")
+        public Shadow shadow;
+    }
+
+    /** The metric a shadow challenger is judged by, from the feedback counts of each side. */
+    public enum ShadowMetric {
+        accuracy,
+        precision,
+        recall,
+        f1
+    }
+
+    /**
+     * A challenger served beside the champion on mirrored traffic, promoted on its online metric.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(
+            value = "has(self.version) != (has(self.latestApproved) && self.latestApproved)",
+            message = "rollout.shadow needs exactly one of version or latestApproved: true")
+    public static class Shadow {
+        @Min(1)
+        @JsonPropertyDescription("The challenger's version number.")
+        public Integer version;
+
+        @Default("false")
+        @JsonPropertyDescription(
+                "The challenger is the latest approved version (not rolled back) of the model.")
+        public Boolean latestApproved = false;
+
+        @Min(1)
+        @Max(100)
+        @Default("10")
+        @JsonPropertyDescription(
+                "Percent of the champion's inference requests (REST) copied to the challenger.")
+        public Integer percent = 10;
+
+        @Min(0)
+        @Default("0.01")
+        @JsonPropertyDescription(
+                "Promote only when challenger metric - champion metric > margin (absolute, e.g."
+                        + " 0.01 = one point of accuracy).")
+        public Double margin = 0.01;
+
+        @Min(1)
+        @Default("100")
+        @JsonPropertyDescription(
+                "Labelled mirrored predictions needed on both sides before any verdict.")
+        public Long minSamples = 100L;
+
+        @Default("accuracy")
+        @JsonPropertyDescription(
+                "accuracy, precision, recall or f1, from the feedback on mirrored predictions.")
+        public ShadowMetric metric = ShadowMetric.accuracy;
     }
 
     /**

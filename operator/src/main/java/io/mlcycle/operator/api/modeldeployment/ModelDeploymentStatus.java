@@ -57,8 +57,71 @@ public class ModelDeploymentStatus extends MlcycleStatus {
                     + " analysis; kept after it succeeded or aborted until the next one.")
     public Canary canary;
 
+    @JsonPropertyDescription(
+            "The shadow challenger (spec.rollout.shadow): its version, the labelled samples and"
+                    + " both online metrics, and the verdict.")
+    public Shadow shadow;
+
     @JsonPropertyDescription("Batch scoring.")
     public BatchStatus batch;
+
+    /** Where a shadow challenger is. */
+    public enum ShadowPhase {
+        Running,
+        Promoted
+    }
+
+    /** A challenger judged on mirrored traffic against the champion. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Shadow {
+        @JsonPropertyDescription(
+                "Running (mirrored and judged each rollback interval; a challenger that is not"
+                        + " better stays Running) or Promoted (it is the champion now).")
+        public ShadowPhase phase;
+
+        @JsonPropertyDescription("Challenger version.")
+        public Integer version;
+
+        @JsonPropertyDescription("Challenger ModelVersion.")
+        public String modelVersion;
+
+        @JsonPropertyDescription("Champion version it is compared with.")
+        public Integer championVersion;
+
+        @JsonPropertyDescription("Percent of the requests mirrored.")
+        public Integer percent;
+
+        @JsonPropertyDescription("Metric compared (accuracy, precision, recall, f1).")
+        public String metric;
+
+        @JsonPropertyDescription("Labelled mirrored predictions of the champion.")
+        public Long championSamples;
+
+        @JsonPropertyDescription("Labelled mirrored predictions of the challenger.")
+        public Long challengerSamples;
+
+        @JsonPropertyDescription("Labels still missing before a verdict (on the smaller side).")
+        public Long missingSamples;
+
+        @JsonPropertyDescription("Champion's metric on the mirrored requests.")
+        public Double championValue;
+
+        @JsonPropertyDescription("Challenger's metric on the same requests.")
+        public Double challengerValue;
+
+        @JsonPropertyDescription(
+                "Better (promoted), NotBetter (stays a challenger), TooFewSamples or NoData.")
+        public String verdict;
+
+        @JsonPropertyDescription("When the challenger started (RFC 3339).")
+        public String startTime;
+
+        @JsonPropertyDescription("When it was last judged (RFC 3339).")
+        public String lastRun;
+
+        @JsonPropertyDescription("What happened last, for people.")
+        public String message;
+    }
 
     @JsonPropertyDescription(
             "The latest retraining started on drift (spec.retrain.onDrift); the last skew seen.")

@@ -1,0 +1,143 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.mlcycle.operator.analysis.PrometheusClient;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.ShadowMetric;
+
+import java.util.List;
+
+/**
+ * Whether a shadow challenger replaces its champion: from the feedback counts of both on the same
+ * mirrored requests, promote only when the challenger's metric beats the champion's by the margin
+ * with enough labels on both sides.
+ */
+final class ShadowDecision {
+
+    private ShadowDecision() {}
+
+    /** The verdict of one round. */
+    enum Verdict {
+        /** Beats the champion by more than the margin: promote. */
+        Better,
+        /** Not better by the margin (or worse): stays a challenger. */
+        NotBetter,
+        /** Fewer labels than minSamples on a side: no verdict yet. */
+        TooFewSamples,
+        /** The metric is undefined on a side (e.g. precision without a predicted positive). */
+        NoData
+    }
+
+    /** Feedback counts by predicted and actual class. */
+    record Counts(long tp, long fp, long tn, long fn) {
+        static final Counts NONE = new Counts(0, 0, 0, 0);
+
+        long total() {
+            return tp + fp + tn + fn;
+        }
+
+        /** The metric's value; NaN when its denominator is 0. */
+        double value(ShadowMetric metric) {
+            return switch (metric) {
+                case accuracy -> ratio(tp + tn, total());
+                case precision -> ratio(tp, tp + fp);
+                case recall -> ratio(tp, tp + fn);
+                case f1 -> ratio(2 * tp, 2 * tp + fp + fn);
+            };
+        }
+
+        private static double ratio(long a, long b) {
+            return b == 0 ? Double.NaN : (double) a / b;
+        }
+
+        /** From {@code sum by (predicted, actual)} of a feedback counter. */
+        static Counts of(List<PrometheusClient.Series> series) {
+            long tp = 0, fp = 0, tn = 0, fn = 0;
+            for (PrometheusClient.Series s : series) {
+                long n = Math.round(s.value());
+                boolean predicted = "1".equals(s.labels().get("predicted"));
+                boolean actual = "1".equals(s.labels().get("actual"));
+                if (predicted && actual) {
+                    tp += n;
+                } else if (predicted) {
+                    fp += n;
+                } else if (actual) {
+                    fn += n;
+                } else {
+                    tn += n;
+                }
+            }
+            return new Counts(tp, fp, tn, fn);
+        }
+    }
+
+    /**
+     * One round: both values (null when undefined), the labels missing on the smaller side, and a
+     * message naming the numbers.
+     */
+    record Result(
+            Verdict verdict,
+            long championSamples,
+            long challengerSamples,
+            long missingSamples,
+            Double championValue,
+            Double challengerValue,
+            String message) {}
+
+    static Result judge(
+            Counts champion,
+            Counts challenger,
+            ShadowMetric metric,
+            double margin,
+            long minSamples) {
+        long fewer = Math.min(champion.total(), challenger.total());
+        long missing = Math.max(0, minSamples - fewer);
+        double a = champion.value(metric);
+        double b = challenger.value(metric);
+        Double av = Double.isNaN(a) ? null : a;
+        Double bv = Double.isNaN(b) ? null : b;
+        String values =
+                String.format(
+                        "%s %s vs champion %s on %d/%d labelled mirrored predictions",
+                        metric, show(bv), show(av), challenger.total(), champion.total());
+        if (missing > 0) {
+            return new Result(
+                    Verdict.TooFewSamples,
+                    champion.total(),
+                    challenger.total(),
+                    missing,
+                    av,
+                    bv,
+                    missing
+                            + " labels missing before a verdict (minSamples "
+                            + minSamples
+                            + "); "
+                            + values);
+        }
+        if (av == null || bv == null) {
+            return new Result(
+                    Verdict.NoData,
+                    champion.total(),
+                    challenger.total(),
+                    0,
+                    av,
+                    bv,
+                    metric + " is undefined on the labels so far; " + values);
+        }
+        boolean better = b - a > margin;
+        return new Result(
+                better ? Verdict.Better : Verdict.NotBetter,
+                champion.total(),
+                challenger.total(),
+                0,
+                av,
+                bv,
+                (better ? "beats the champion by more than " : "does not beat the champion by ")
+                        + "margin "
+                        + margin
+                        + ": "
+                        + values);
+    }
+
+    private static String show(Double v) {
+        return v == null ? "undefined" : String.format("%.4f", v);
+    }
+}

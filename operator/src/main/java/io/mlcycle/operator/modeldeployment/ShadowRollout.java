@@ -1,0 +1,196 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.mlcycle.operator.analysis.PrometheusClient;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Shadow;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.ShadowPhase;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The shadow challenger of {@code spec.rollout.shadow}: serves the challenger from {@code
+ * <name>-shadow}, judges it against the champion (the version the pods serve) each rollback
+ * interval on the feedback for the same mirrored requests, and promotes it when it is better.
+ */
+final class ShadowRollout {
+
+    private ShadowRollout() {}
+
+    /**
+     * The version the stable Deployment serves, the challenger its pods mirror to (null: none), and
+     * when to judge again (null: on the next change).
+     */
+    record Plan(ModelVersion stable, ModelVersion challenger, Duration next) {}
+
+    static Plan reconcile(
+            ServingContext r,
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ModelVersion resolved,
+            Optional<ModelVersion> served,
+            boolean rolledBack,
+            List<ModelVersion> modelVersions,
+            Duration interval,
+            Instant now) {
+        ModelDeploymentSpec.Shadow spec =
+                md.getSpec().rollout == null ? null : md.getSpec().rollout.shadow;
+        if (spec == null) {
+            status.shadow = null;
+            return new Plan(resolved, null, null);
+        }
+        // the champion stays what the pods serve; spec.version picks the first, a rollback moves it
+        ModelVersion champion = served.isEmpty() || rolledBack ? resolved : served.get();
+        ModelVersion challenger = challenger(md, spec, modelVersions);
+        if (challenger == null
+                || VersionResolver.number(challenger) == VersionResolver.number(champion)) {
+            if (status.shadow != null && status.shadow.phase != ShadowPhase.Promoted) {
+                status.shadow = null;
+            }
+            return new Plan(champion, null, null);
+        }
+        int championN = VersionResolver.number(champion);
+        int challengerN = VersionResolver.number(challenger);
+        Shadow s = status.shadow;
+        if (s == null
+                || s.phase != ShadowPhase.Running
+                || !Objects.equals(s.version, challengerN)
+                || !Objects.equals(s.championVersion, championN)) {
+            s = new Shadow();
+            s.phase = ShadowPhase.Running;
+            s.version = challengerN;
+            s.modelVersion = challenger.getMetadata().getName();
+            s.championVersion = championN;
+            s.startTime = now.toString();
+            s.message =
+                    "version "
+                            + challengerN
+                            + " serves as shadow challenger of version "
+                            + championN
+                            + " on "
+                            + spec.percent
+                            + " % of the requests";
+            status.shadow = s;
+            r.events().normal(md, "ShadowStarted", s.message);
+        }
+        s.percent = spec.percent;
+        s.metric = spec.metric.name();
+
+        if (s.lastRun != null) {
+            Instant due = Instant.parse(s.lastRun).plus(interval);
+            if (now.isBefore(due)) {
+                return new Plan(champion, challenger, Duration.between(now, due));
+            }
+        }
+        s.lastRun = now.toString();
+        String failure = judge(r, md, spec, s, championN, challengerN);
+        if (failure != null) {
+            s.verdict = ShadowDecision.Verdict.NoData.name();
+            s.message = "cannot judge version " + challengerN + ": " + failure;
+            return new Plan(champion, challenger, interval);
+        }
+        if (ShadowDecision.Verdict.Better.name().equals(s.verdict)) {
+            s.phase = ShadowPhase.Promoted;
+            s.message = "promoted over version " + championN + "; " + s.message;
+            r.events().normal(md, "ShadowPromoted", s.message);
+            return new Plan(challenger, null, null);
+        }
+        if (ShadowDecision.Verdict.NotBetter.name().equals(s.verdict)) {
+            r.events()
+                    .normalOnce(
+                            md,
+                            "ShadowRejected",
+                            "version "
+                                    + challengerN
+                                    + " stays a challenger: its "
+                                    + spec.metric
+                                    + " does not beat version "
+                                    + championN
+                                    + "'s by margin "
+                                    + spec.margin
+                                    + " (status.shadow has the numbers; judged again each"
+                                    + " interval)");
+        }
+        return new Plan(champion, challenger, interval);
+    }
+
+    /** The challenger the spec names; null when it names none that has a model. */
+    private static ModelVersion challenger(
+            ModelDeployment md, ModelDeploymentSpec.Shadow spec, List<ModelVersion> versions) {
+        VersionResolver.Resolution res =
+                VersionResolver.resolve(
+                        md.getSpec().model,
+                        spec.version != null
+                                ? String.valueOf(spec.version)
+                                : ModelDeploymentSpec.LATEST_APPROVED,
+                        versions);
+        return res.found() ? res.version() : null;
+    }
+
+    /** Queries both sides' feedback and records the verdict; returns why it could not. */
+    private static String judge(
+            ServingContext r,
+            ModelDeployment md,
+            ModelDeploymentSpec.Shadow spec,
+            Shadow s,
+            int championN,
+            int challengerN) {
+        String name = md.getMetadata().getName();
+        PrometheusClient.Vector champion =
+                feedback(
+                        r,
+                        md,
+                        "mlcycle_mirrored_feedback_total{deployment=\""
+                                + name
+                                + "\",version=\""
+                                + championN
+                                + "\",challenger=\""
+                                + challengerN
+                                + "\"}");
+        PrometheusClient.Vector challenger =
+                champion.failure() != null
+                        ? champion
+                        : feedback(
+                                r,
+                                md,
+                                "mlcycle_feedback_total{deployment=\""
+                                        + ServingResources.shadowName(md)
+                                        + "\",version=\""
+                                        + challengerN
+                                        + "\"}");
+        if (challenger.failure() != null) {
+            return challenger.failure().reason();
+        }
+        ShadowDecision.Result result =
+                ShadowDecision.judge(
+                        ShadowDecision.Counts.of(champion.series()),
+                        ShadowDecision.Counts.of(challenger.series()),
+                        spec.metric,
+                        spec.margin,
+                        spec.minSamples);
+        s.verdict = result.verdict().name();
+        s.championSamples = result.championSamples();
+        s.challengerSamples = result.challengerSamples();
+        s.missingSamples = result.missingSamples();
+        s.championValue = result.championValue();
+        s.challengerValue = result.challengerValue();
+        s.message = "version " + challengerN + ": " + result.message();
+        return null;
+    }
+
+    /** A feedback counter's series summed by predicted and actual class. */
+    private static PrometheusClient.Vector feedback(
+            ServingContext r, ModelDeployment md, String series) {
+        return r.analysis()
+                .queryVector(
+                        md.getSpec().rollback,
+                        md.getMetadata().getNamespace(),
+                        "sum by (predicted, actual) (" + series + ")");
+    }
+}
