@@ -1,75 +1,18 @@
 package io.mlcycle.operator.modeldeployment;
 
 import io.fabric8.kubernetes.api.model.Service;
-import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.Matcher;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 
-import java.util.Objects;
+/** The serving Service {@code <name>}: always there once a version resolves. */
+public class ServiceDependent extends ServingServiceDependent {
 
-/**
- * The serving Service {@code <name>} as a dependent (a subclass names another one): updated only
- * when its ports or selector differ from the desired ones (the API server's clusterIP and defaults
- * never cause a write).
- */
-public class ServiceDependent extends CRUDKubernetesDependentResource<Service, ModelDeployment> {
-
-    public ServiceDependent() {
-        super(Service.class);
-    }
-
-    /** The Service's name (also when the plan wants none: to find the one to delete). */
+    @Override
     String name(ModelDeployment md) {
         return md.getMetadata().getName();
     }
 
-    /** The desired Service in the plan; null when it must not exist. */
+    @Override
     Service planned(ServingPlan plan) {
         return plan.service();
-    }
-
-    @Override
-    protected Service desired(ModelDeployment md, Context<ModelDeployment> context) {
-        return planned(ServingPlan.of(context));
-    }
-
-    @Override
-    protected ResourceID targetSecondaryResourceID(
-            ModelDeployment md, Context<ModelDeployment> context) {
-        return new ResourceID(name(md), md.getMetadata().getNamespace());
-    }
-
-    @Override
-    public Matcher.Result<Service> match(
-            Service actual, ModelDeployment md, Context<ModelDeployment> context) {
-        Service desired = desired(md, context);
-        return Matcher.Result.computed(
-                Objects.equals(actual.getSpec().getPorts(), desired.getSpec().getPorts())
-                        && Objects.equals(
-                                actual.getSpec().getSelector(), desired.getSpec().getSelector()),
-                desired);
-    }
-
-    @Override
-    public Service create(Service desired, ModelDeployment md, Context<ModelDeployment> context) {
-        return ServingDeploymentDependent.create(
-                context, desired, existing -> update(existing, desired, md, context));
-    }
-
-    @Override
-    public Service update(
-            Service actual, Service desired, ModelDeployment md, Context<ModelDeployment> context) {
-        return context.getClient()
-                .services()
-                .inNamespace(desired.getMetadata().getNamespace())
-                .withName(desired.getMetadata().getName())
-                .edit(
-                        s -> {
-                            s.getSpec().setPorts(desired.getSpec().getPorts());
-                            s.getSpec().setSelector(desired.getSpec().getSelector());
-                            return s;
-                        });
     }
 }

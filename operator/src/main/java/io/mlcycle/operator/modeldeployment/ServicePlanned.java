@@ -17,6 +17,6 @@ public class ServicePlanned implements Condition<Service, ModelDeployment> {
             DependentResource<Service, ModelDeployment> dependent,
             ModelDeployment md,
             Context<ModelDeployment> context) {
-        return ((ServiceDependent) dependent).planned(ServingPlan.of(context)) != null;
+        return ((ServingServiceDependent) dependent).planned(ServingPlan.of(context)) != null;
     }
 }
