@@ -63,7 +63,7 @@ import java.util.Optional;
             @Dependent(
                     name = "shadow-service",
                     type = ShadowServiceDependent.class,
-                    reconcilePrecondition = ServicePlanned.class,
+                    reconcilePrecondition = Planned.class,
                     useEventSourceWithName = ServingInformers.SERVICES)
         })
 public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {

@@ -1,22 +1,22 @@
 package io.mlcycle.operator.modeldeployment;
 
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.DependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 
 /**
- * Reconcile precondition of an optional serving Deployment (canary, shadow…): the reconcile's
- * {@link ServingPlan} wants it. When not, JOSDK deletes it.
+ * Reconcile precondition of an optional serving object (canary, shadow Deployment and Service): the
+ * reconcile's {@link ServingPlan} wants it. When not, JOSDK deletes it.
  */
-public class Planned implements Condition<Deployment, ModelDeployment> {
+public class Planned<R extends HasMetadata> implements Condition<R, ModelDeployment> {
 
     @Override
     public boolean isMet(
-            DependentResource<Deployment, ModelDeployment> dependent,
+            DependentResource<R, ModelDeployment> dependent,
             ModelDeployment md,
             Context<ModelDeployment> context) {
-        return ((ServingDeploymentDependent) dependent).planned(ServingPlan.of(context)) != null;
+        return ((PlannedDependent<R>) dependent).planned(ServingPlan.of(context)) != null;
     }
 }

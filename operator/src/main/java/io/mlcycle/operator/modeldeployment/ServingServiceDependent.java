@@ -3,8 +3,6 @@ package io.mlcycle.operator.modeldeployment;
 import io.fabric8.kubernetes.api.model.Service;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 
 import java.util.Objects;
@@ -14,28 +12,10 @@ import java.util.Objects;
  * updated only when its ports or selector differ from the desired ones (the API server's clusterIP
  * and defaults never cause a write).
  */
-public abstract class ServingServiceDependent
-        extends CRUDKubernetesDependentResource<Service, ModelDeployment> {
+public abstract class ServingServiceDependent extends PlannedDependent<Service> {
 
     protected ServingServiceDependent() {
         super(Service.class);
-    }
-
-    /** The Service's name (also when the plan wants none: to find the one to delete). */
-    abstract String name(ModelDeployment md);
-
-    /** The desired Service in the plan; null when it must not exist. */
-    abstract Service planned(ServingPlan plan);
-
-    @Override
-    protected Service desired(ModelDeployment md, Context<ModelDeployment> context) {
-        return planned(ServingPlan.of(context));
-    }
-
-    @Override
-    protected ResourceID targetSecondaryResourceID(
-            ModelDeployment md, Context<ModelDeployment> context) {
-        return new ResourceID(name(md), md.getMetadata().getNamespace());
     }
 
     @Override
@@ -47,12 +27,6 @@ public abstract class ServingServiceDependent
                         && Objects.equals(
                                 actual.getSpec().getSelector(), desired.getSpec().getSelector()),
                 desired);
-    }
-
-    @Override
-    public Service create(Service desired, ModelDeployment md, Context<ModelDeployment> context) {
-        return ServingDeploymentDependent.create(
-                context, desired, existing -> update(existing, desired, md, context));
     }
 
     @Override

@@ -5,7 +5,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 
 /**
  * The shadow challenger's Service {@code <name>-shadow} (the champion's pods mirror to it): exists
- * while {@link ShadowRollout} has a challenger (reconcile precondition {@link ServicePlanned}).
+ * while {@link ShadowRollout} has a challenger (reconcile precondition {@link Planned}).
  */
 public class ShadowServiceDependent extends ServingServiceDependent {
 
