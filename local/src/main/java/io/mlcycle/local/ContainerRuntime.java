@@ -165,14 +165,8 @@ public final class ContainerRuntime implements PodRuntime {
         cmd.add("-e");
         cmd.add("HOSTNAME=" + l.pod());
         cmd.add(image(l.runtime()));
-        List<String> args = l.args();
-        for (int i = 0; i < args.size(); i++) {
-            if ("--result".equals(args.get(i))) {
-                i++; // the runtime writes /dev/termination-log, bind-mounted to the result file
-                continue;
-            }
-            cmd.add(args.get(i));
-        }
+        // the runtime writes /dev/termination-log, bind-mounted to the result file
+        cmd.addAll(l.args());
         return cmd;
     }
 

@@ -39,9 +39,21 @@ public interface PodRuntime {
             Path logFile,
             Path resultFile) {
 
-        /** The container's args, as in the pod spec (empty when it has none). */
+        /**
+         * The container's args as in the pod spec, without its {@code --result <path>}: each
+         * runtime points the termination message at {@link #resultFile} its own way.
+         */
         public List<String> args() {
-            return container.getArgs() == null ? List.of() : container.getArgs();
+            List<String> given = container.getArgs() == null ? List.of() : container.getArgs();
+            List<String> out = new java.util.ArrayList<>();
+            for (int i = 0; i < given.size(); i++) {
+                if ("--result".equals(given.get(i))) {
+                    i++;
+                    continue;
+                }
+                out.add(given.get(i));
+            }
+            return out;
         }
     }
 

@@ -64,13 +64,8 @@ public final class ProcessPodRuntime implements PodRuntime {
     @Override
     public Process start(Launch launch) {
         List<String> cmd = new ArrayList<>(runtimes.commandFor(launch.runtime()));
-        List<String> args = launch.args();
-        for (int i = 0; i < args.size(); i++) {
-            if ("--result".equals(args.get(i))) {
-                i++;
-                continue;
-            }
-            cmd.add(rewriteMountPath(args.get(i), launch.mounts()));
+        for (String arg : launch.args()) {
+            cmd.add(rewriteMountPath(arg, launch.mounts()));
         }
         if (launch.resultFile() != null) {
             cmd.add("--result");
