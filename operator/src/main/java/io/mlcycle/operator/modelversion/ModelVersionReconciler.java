@@ -1,10 +1,15 @@
 package io.mlcycle.operator.modelversion;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
@@ -23,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Decides a ModelVersion's approval: a person's {@code spec.approval} if set, else its gates
@@ -35,11 +41,39 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
 
     public static final String APPROVED = "Approved";
     public static final String ROLLED_BACK = "RolledBack";
-    static final Duration ORPHAN_CHECK = Duration.ofMinutes(1);
 
     @Inject KubernetesClient client;
     @Inject EventRecorder events;
     @Inject Clock clock;
+
+    private InformerEventSource<TrainingRun, ModelVersion> trainingRuns;
+
+    /**
+     * TrainingRuns, so a version in training learns from the cache, not a GET, that its run still
+     * exists, and the run's deletion reconciles the versions it was training.
+     */
+    @Override
+    public List<EventSource<?, ModelVersion>> prepareEventSources(
+            EventSourceContext<ModelVersion> context) {
+        trainingRuns =
+                new InformerEventSource<>(
+                        InformerEventSourceConfiguration.from(TrainingRun.class, ModelVersion.class)
+                                .withName("trainingruns")
+                                .withSecondaryToPrimaryMapper(
+                                        (TrainingRun tr) ->
+                                                context.getPrimaryCache()
+                                                        .list(
+                                                                tr.getMetadata().getNamespace(),
+                                                                mv -> trainedBy(mv, tr))
+                                                        .map(ResourceID::fromResource)
+                                                        .collect(Collectors.toSet()))
+                                // only a deletion tells a version something new
+                                .withOnAddFilter(tr -> false)
+                                .withOnUpdateFilter((tr, old) -> false)
+                                .build(),
+                        context);
+        return List.of(trainingRuns);
+    }
 
     @Override
     public UpdateControl<ModelVersion> reconcile(ModelVersion mv, Context<ModelVersion> context) {
@@ -189,12 +223,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
                             + spec.training.reason
                             + ": "
                             + spec.training.message;
-        } else if (run != null
-                && client.resources(TrainingRun.class)
-                                .inNamespace(mv.getMetadata().getNamespace())
-                                .withName(run)
-                                .get()
-                        == null) {
+        } else if (run != null && !trainingRunExists(mv.getMetadata().getNamespace(), run)) {
             // its run was deleted mid-training (its Job with it): it will never finish
             failed = true;
             reason = "TrainingRunDeleted";
@@ -219,9 +248,25 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
         if (failed && (old == null || old.phase != ModelVersionStatus.Phase.Failed)) {
             events.warning(mv, reason, message);
         }
-        UpdateControl<ModelVersion> control = StatusUpdates.patchIfChanged(mv, status);
-        // nothing announces a deleted TrainingRun to a version: look again now and then
-        return failed ? control : control.rescheduleAfter(ORPHAN_CHECK);
+        return StatusUpdates.patchIfChanged(mv, status);
+    }
+
+    /**
+     * From the cache; a miss is confirmed by one GET, since failing a version is final and the
+     * cache may not have seen a run created a moment ago.
+     */
+    private boolean trainingRunExists(String namespace, String run) {
+        return trainingRuns.get(new ResourceID(run, namespace)).isPresent()
+                || client.resources(TrainingRun.class).inNamespace(namespace).withName(run).get()
+                        != null;
+    }
+
+    private static Optional<String> trainingRun(ModelVersion mv) {
+        return Optional.ofNullable(mv.getSpec()).map(s -> s.lineage).map(l -> l.trainingRun);
+    }
+
+    private static boolean trainedBy(ModelVersion mv, TrainingRun tr) {
+        return trainingRun(mv).filter(tr.getMetadata().getName()::equals).isPresent();
     }
 
     /**

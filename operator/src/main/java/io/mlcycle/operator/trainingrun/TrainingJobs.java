@@ -49,7 +49,7 @@ import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.VERSION_LABE
  * <tr>-train-v<N>-<attempt>} (put into the cache at once, so the next reconcile needs no live
  * read).
  */
-final class TrainingJobs {
+final class TrainingJobs implements VersionRegistry.Cache {
 
     static final String FEATURE_VIEW_INDEX = "referenced-featureviews";
 
@@ -181,8 +181,50 @@ final class TrainingJobs {
         return featureViews.get(new ResourceID(name, namespace));
     }
 
-    Optional<ModelVersion> version(String namespace, String name) {
+    @Override
+    public Optional<ModelVersion> version(String namespace, String name) {
         return versions.get(new ResourceID(name, namespace));
+    }
+
+    @Override
+    public List<ModelVersion> versions(String namespace, String model) {
+        return versions.list(
+                        namespace,
+                        mv ->
+                                model.equals(
+                                        mv.getMetadata().getLabels().get(ModelVersion.MODEL_LABEL)))
+                .toList();
+    }
+
+    @Override
+    public int runningVersion(String namespace, String model) {
+        return trainingJobs
+                .list(
+                        namespace,
+                        j ->
+                                model.equals(
+                                                j.getMetadata()
+                                                        .getLabels()
+                                                        .get(ModelVersion.MODEL_LABEL))
+                                        && JobResults.state(j) == JobResults.State.Running)
+                .mapToInt(
+                        j ->
+                                Integer.parseInt(
+                                        j.getMetadata()
+                                                .getLabels()
+                                                .getOrDefault(VERSION_LABEL, "0")))
+                .max()
+                .orElse(0);
+    }
+
+    @Override
+    public void written(ModelVersion written, ModelVersion before) {
+        ResourceID id = ResourceID.fromResource(written);
+        if (before == null) {
+            versions.handleRecentResourceCreate(id, written);
+        } else {
+            versions.handleRecentResourceUpdate(id, written, before);
+        }
     }
 
     JobResults.Result result(Job job) {
@@ -258,7 +300,8 @@ final class TrainingJobs {
             Instant now) {
         String ns = tr.getMetadata().getNamespace();
         TrainingRunSpec spec = Defaults.copy(tr.getSpec());
-        int version = registry.reserve(tr, key, n -> TrainTasks.task(tr, inputs, n, modelsUri));
+        int version =
+                registry.reserve(tr, key, n -> TrainTasks.task(tr, inputs, n, modelsUri), this);
         String v = "v" + version;
         long sameVersion =
                 owned.stream()

@@ -95,7 +95,8 @@ public class TrainingRecorder {
     }
 
     /** The active attempt's Job is gone before it finished: a failure like any other. */
-    void jobDeleted(TrainingRun tr, TrainingRunStatus status, Instant now) {
+    void jobDeleted(
+            TrainingRun tr, TrainingRunStatus status, VersionRegistry.Cache cache, Instant now) {
         finish(
                 tr,
                 status,
@@ -104,11 +105,18 @@ public class TrainingRecorder {
                         Summary.Outcome.Failed,
                         "JobDeleted",
                         "training Job " + status.active.job + " was deleted before it finished"),
+                cache,
                 now);
     }
 
     /** Records the finished training; on success registers the ModelVersion (once). */
-    void finish(TrainingRun tr, TrainingRunStatus status, Job job, Summary summary, Instant now) {
+    void finish(
+            TrainingRun tr,
+            TrainingRunStatus status,
+            Job job,
+            Summary summary,
+            VersionRegistry.Cache cache,
+            Instant now) {
         Attempt attempt = status.active;
         status.active = null;
         attempt.completedAt = now.toString();
@@ -121,7 +129,7 @@ public class TrainingRecorder {
         }
         TrainingRunSpec spec = tr.getSpec();
         if (summary.outcome() != Summary.Outcome.Succeeded || job == null) {
-            registry.fail(tr, attempt.version, summary.reason(), summary.message());
+            registry.fail(tr, attempt.version, summary.reason(), summary.message(), cache);
             events.warningOnce(
                     tr,
                     "TrainingFailed",
@@ -172,7 +180,8 @@ public class TrainingRecorder {
                                         ? null
                                         : String.valueOf(summary.details().get("algorithm")),
                                 candidates(summary),
-                                budgetExhausted(summary)));
+                                budgetExhausted(summary)),
+                        cache);
         status.modelVersion = name;
         status.version = attempt.version;
         status.metrics = metrics;

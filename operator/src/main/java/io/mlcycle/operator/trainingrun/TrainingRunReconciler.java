@@ -99,11 +99,11 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         if (status.active != null) {
             Job job = byName.get(status.active.job);
             if (job == null) {
-                recorder.jobDeleted(tr, status, now);
+                recorder.jobDeleted(tr, status, jobs, now);
             } else {
                 JobResults.Result result = jobs.result(job);
                 if (result.finished()) {
-                    recorder.finish(tr, status, job, result.summary(), now);
+                    recorder.finish(tr, status, job, result.summary(), jobs, now);
                 } else {
                     String was = status.active.progress;
                     status.active.progress = jobResults.progress(job).orElse(was);
@@ -133,7 +133,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                     // between): record it now, no later event of the Job would.
                     JobResults.Result result = jobs.result(job);
                     if (result.finished()) {
-                        recorder.finish(tr, status, job, result.summary(), now);
+                        recorder.finish(tr, status, job, result.summary(), jobs, now);
                     }
                 }
             } else {

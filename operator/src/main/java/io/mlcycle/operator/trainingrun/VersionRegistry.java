@@ -3,11 +3,12 @@ package io.mlcycle.operator.trainingrun;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.FeatureImportance;
-import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.TrainTask;
@@ -39,6 +40,23 @@ public class VersionRegistry {
     @Inject KubernetesClient client;
 
     /**
+     * What the registry reads, from the informers' caches: the API server's create is the lock, so
+     * a stale cache only costs a 409 and the next number, never a shared one.
+     */
+    public interface Cache {
+        /** The cached versions of {@code model} in {@code namespace}. */
+        List<ModelVersion> versions(String namespace, String model);
+
+        Optional<ModelVersion> version(String namespace, String name);
+
+        /** The highest version a running training Job of {@code model} trains (0: none). */
+        int runningVersion(String namespace, String model);
+
+        /** Puts what this operator just wrote into the cache, so the next reconcile sees it. */
+        void written(ModelVersion written, ModelVersion before);
+    }
+
+    /**
      * The result of a training, as the registry records it.
      *
      * @param algorithm the model's algorithm (what auto chose); null: the TrainingRun's
@@ -63,10 +81,10 @@ public class VersionRegistry {
      *
      * @param task the training task for a candidate number (its output URI and inputs are recorded)
      */
-    public int reserve(TrainingRun tr, String key, IntFunction<TrainTask> task) {
+    public int reserve(TrainingRun tr, String key, IntFunction<TrainTask> task, Cache cache) {
         String ns = tr.getMetadata().getNamespace();
         String model = tr.getSpec().model;
-        List<ModelVersion> versions = versions(ns, model);
+        List<ModelVersion> versions = cache.versions(ns, model);
         Optional<Integer> earlier =
                 versions.stream()
                         .filter(mv -> reservedBy(mv, tr) && key.equals(annotation(mv)))
@@ -84,12 +102,12 @@ public class VersionRegistry {
                                         .mapToInt(mv -> mv.getSpec().version)
                                         .max()
                                         .orElse(0),
-                                versionsInTraining(ns, model))
+                                cache.runningVersion(ns, model))
                         + 1;
         for (int i = 0; i < MAX_CONFLICTS; i++, next++) {
             ModelVersion mv = reservation(tr, key, next, task.apply(next));
             try {
-                client.resource(mv).create();
+                cache.written(client.resource(mv).create(), null);
                 return next;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
@@ -109,11 +127,11 @@ public class VersionRegistry {
      * Records a succeeded training on its reserved version. Returns true when this call completed
      * the record (false: it was complete already).
      */
-    public boolean complete(TrainingRun tr, int version, TrainTask task, Trained trained) {
+    public boolean complete(
+            TrainingRun tr, int version, TrainTask task, Trained trained, Cache cache) {
         String ns = tr.getMetadata().getNamespace();
         String name = name(tr.getSpec().model, version);
-        ModelVersion existing =
-                client.resources(ModelVersion.class).inNamespace(ns).withName(name).get();
+        ModelVersion existing = cache.version(ns, name).orElse(null);
         if (existing != null && existing.getSpec() != null && existing.getSpec().trained()) {
             return false;
         }
@@ -122,7 +140,7 @@ public class VersionRegistry {
             ModelVersion mv = reservation(tr, null, version, task);
             fill(mv.getSpec(), tr, task, trained);
             try {
-                client.resource(mv).create();
+                cache.written(client.resource(mv).create(), null);
                 return true;
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
@@ -131,39 +149,56 @@ public class VersionRegistry {
                 return false;
             }
         }
-        client.resources(ModelVersion.class)
-                .inNamespace(ns)
-                .withName(name)
-                .edit(
-                        mv -> {
-                            fill(mv.getSpec(), tr, task, trained);
-                            return mv;
-                        });
+        ModelVersionSpec filled = new ModelVersionSpec();
+        fill(filled, tr, task, trained);
+        patchSpec(existing, filled, cache);
         return true;
     }
 
     /** Marks a reserved version whose training failed; its number is never used again. */
-    public void fail(TrainingRun tr, int version, String reason, String message) {
+    public void fail(TrainingRun tr, int version, String reason, String message, Cache cache) {
         if (version <= 0) {
             return;
         }
         String ns = tr.getMetadata().getNamespace();
-        String name = name(tr.getSpec().model, version);
-        ModelVersion existing =
-                client.resources(ModelVersion.class).inNamespace(ns).withName(name).get();
+        ModelVersion existing = cache.version(ns, name(tr.getSpec().model, version)).orElse(null);
         if (existing == null || !reservedBy(existing, tr) || !isTraining(existing)) {
             return;
         }
-        client.resources(ModelVersion.class)
-                .inNamespace(ns)
-                .withName(name)
-                .edit(
-                        mv -> {
-                            mv.getSpec().training =
-                                    new ModelVersionSpec.Training(
-                                            ModelVersionSpec.State.Failed, reason, message);
-                            return mv;
-                        });
+        ModelVersionSpec failed = new ModelVersionSpec();
+        failed.training =
+                new ModelVersionSpec.Training(ModelVersionSpec.State.Failed, reason, message);
+        patchSpec(existing, failed, cache);
+    }
+
+    /**
+     * Sets the non-null fields of {@code fields} in the version's spec with one JSON patch (each an
+     * {@code add}, which replaces a list or object whole): no read first, and fields a person set
+     * meanwhile (approval) are left as they are.
+     */
+    private void patchSpec(ModelVersion existing, ModelVersionSpec fields, Cache cache) {
+        Map<String, Object> values =
+                client.getKubernetesSerialization().convertValue(fields, Map.class);
+        List<Map<String, Object>> ops =
+                values.entrySet().stream()
+                        .map(
+                                e ->
+                                        Map.<String, Object>of(
+                                                "op",
+                                                "add",
+                                                "path",
+                                                "/spec/" + e.getKey(),
+                                                "value",
+                                                e.getValue()))
+                        .toList();
+        ModelVersion patched =
+                client.resources(ModelVersion.class)
+                        .inNamespace(existing.getMetadata().getNamespace())
+                        .withName(existing.getMetadata().getName())
+                        .patch(
+                                PatchContext.of(PatchType.JSON),
+                                client.getKubernetesSerialization().asJson(ops));
+        cache.written(patched, existing);
     }
 
     public static String name(String model, int version) {
@@ -235,37 +270,6 @@ public class VersionRegistry {
             lineage.labelsUri = task.labels() == null ? null : task.labels().uri();
         }
         return lineage;
-    }
-
-    private List<ModelVersion> versions(String ns, String model) {
-        return client.resources(ModelVersion.class)
-                .inNamespace(ns)
-                .withLabel(ModelVersion.MODEL_LABEL, model)
-                .list()
-                .getItems();
-    }
-
-    /** Versions being trained by Jobs of an operator that did not reserve numbers yet. */
-    private int versionsInTraining(String ns, String model) {
-        return client
-                .batch()
-                .v1()
-                .jobs()
-                .inNamespace(ns)
-                .withLabel(ModelVersion.MODEL_LABEL, model)
-                .list()
-                .getItems()
-                .stream()
-                .filter(j -> JobResults.state(j) == JobResults.State.Running)
-                .mapToInt(
-                        j ->
-                                Integer.parseInt(
-                                        j.getMetadata()
-                                                .getLabels()
-                                                .getOrDefault(
-                                                        TrainingRunReconciler.VERSION_LABEL, "0")))
-                .max()
-                .orElse(0);
     }
 
     private static boolean reservedBy(ModelVersion mv, TrainingRun tr) {
