@@ -30,6 +30,17 @@ public final class Durations {
         };
     }
 
+    /** The shortest of the given durations, skipping nulls; null when all are null. */
+    public static Duration earliest(Duration... durations) {
+        Duration min = null;
+        for (Duration d : durations) {
+            if (d != null && (min == null || d.compareTo(min) < 0)) {
+                min = d;
+            }
+        }
+        return min;
+    }
+
     /** Whole days of a duration such as 7d; fails naming the field when it is not whole days. */
     public static int days(String value, String field) {
         Duration d = parse(value, field);

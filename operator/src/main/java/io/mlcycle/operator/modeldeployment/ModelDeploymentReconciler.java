@@ -154,55 +154,19 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                                 .filter(mv -> VersionResolver.number(mv) == served)
                                 .findFirst();
 
-        // Analysis of the version the pods serve now; a rollback changes the resolution.
-        Duration nextAnalysis = null;
-        boolean rolledBack = false;
-        if (spec.retrain == null) {
-            status.retrain = null;
-        }
-        if (spec.rollback == null) {
-            status.analysis = null;
-            Conditions.remove(status, ANALYSIS_INCONCLUSIVE);
-        }
-        // Only pods that serve give metrics: analysis starts once one is ready.
-        boolean serving =
-                deployment != null
-                        && deployment.getStatus() != null
-                        && deployment.getStatus().getReadyReplicas() != null
-                        && deployment.getStatus().getReadyReplicas() > 0;
-        // with a shadow challenger the champion is held at what the pods serve, and analysed
-        boolean shadowHolds = spec.rollout != null && spec.rollout.shadow != null;
-        if (spec.rollback != null && resolution.found() && served != null && serving) {
-            if (servedMv.isPresent()
-                    && (shadowHolds || VersionResolver.number(resolution.version()) == served)) {
-                nextAnalysis =
-                        analysis.analyse(
-                                writer, md, status, servedMv.get(), modelVersions, interval, now);
-                // drift is measured on the rounds that ran (not rolled back)
-                if (nextAnalysis != null
-                        && status.analysis != null
-                        && now.toString().equals(status.analysis.lastRun)) {
-                    DriftRetrain.check(client, analysis, events, md, status, servedMv.get(), now);
-                }
-                if (nextAnalysis == null) {
-                    // rolled back: resolve again without the version just marked
-                    resolution =
-                            VersionResolver.resolve(
-                                    spec.model,
-                                    spec.version,
-                                    modelVersions.stream()
-                                            .map(
-                                                    mv ->
-                                                            VersionResolver.number(mv) == served
-                                                                    ? markRolledBackCopy(mv)
-                                                                    : mv)
-                                            .toList());
-                    nextAnalysis = interval;
-                    rolledBack = true;
-                }
-            }
-        }
-
+        ServedAnalysis.Outcome analysed =
+                ServedAnalysis.run(
+                        servingContext,
+                        md,
+                        status,
+                        resolution,
+                        deployment,
+                        servedMv,
+                        modelVersions,
+                        interval,
+                        now);
+        resolution = analysed.resolution();
+        boolean rolledBack = analysed.rolledBack();
         if (!resolution.found()) {
             Readiness.unresolved(status, resolution.reason(), resolution.message(), gen, now);
             return StatusUpdates.patchIfChanged(md, status);
@@ -234,21 +198,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         now);
         // The stable Deployment: the resolved version, or the served one while a canary runs.
         ModelVersion target = plan.stable();
-        Deployment desired =
-                ServingResources.deployment(runtimeJobs, md, target, plan.stableReplicas(), false);
-        ModelVersion challenger = shadow.challenger();
-        if (challenger != null) {
-            ServingResources.mirrorTo(
-                    desired, md, VersionResolver.number(challenger), spec.rollout.shadow.percent);
-        }
-        new ServingPlan(
-                        desired,
-                        plan.canary(),
-                        ServingResources.service(md),
-                        challenger == null
-                                ? null
-                                : ServingResources.shadowDeployment(runtimeJobs, md, challenger),
-                        challenger == null ? null : ServingResources.shadowService(md))
+        ServingPlan.assemble(runtimeJobs, md, target, plan.stableReplicas(), plan.canary(), shadow)
                 .putInto(context);
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         // what the stable dependent created or updated is in the cache already
@@ -286,35 +236,17 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
         UpdateControl<ModelDeployment> control = StatusUpdates.patchIfChanged(md, status);
         Duration next =
-                min(
-                        min(min(min(nextAnalysis, nextBatch), plan.next()), shadow.next()),
+                Durations.earliest(
+                        analysed.next(),
+                        nextBatch,
+                        plan.next(),
+                        shadow.next(),
                         spec.rollback != null ? interval : null);
         if (next != null) {
             control.rescheduleAfter(
                     next.isNegative() || next.isZero() ? Duration.ofSeconds(1) : next);
         }
         return control;
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        if (a == null) {
-            return b;
-        }
-        if (b == null) {
-            return a;
-        }
-        return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    private static ModelVersion markRolledBackCopy(ModelVersion mv) {
-        ModelVersion copy = new ModelVersion();
-        copy.setMetadata(
-                new io.fabric8.kubernetes.api.model.ObjectMetaBuilder(mv.getMetadata())
-                        .addToAnnotations(ModelVersion.ROLLED_BACK_ANNOTATION, "rolled back")
-                        .build());
-        copy.setSpec(mv.getSpec());
-        copy.setStatus(mv.getStatus());
-        return copy;
     }
 
     @Override

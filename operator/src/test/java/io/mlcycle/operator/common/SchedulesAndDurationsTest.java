@@ -24,6 +24,14 @@ class SchedulesAndDurationsTest {
     }
 
     @Test
+    void earliestSkipsNullsAndIsNullOnlyWhenAllAre() {
+        assertThat(Durations.earliest(null, Duration.ofMinutes(5), null, Duration.ofSeconds(30)))
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(Durations.earliest(Duration.ofHours(1))).isEqualTo(Duration.ofHours(1));
+        assertThat(Durations.earliest(null, null)).isNull();
+    }
+
+    @Test
     void cronLastAndNextFireInTheTimeZone() {
         Schedules s = Schedules.parse("0 10 * * *", "Europe/Paris", "spec.schedule");
         Instant now = Instant.parse("2026-11-20T12:00:00Z"); // 13:00 in Paris

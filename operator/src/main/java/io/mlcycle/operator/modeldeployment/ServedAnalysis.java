@@ -1,0 +1,111 @@
+package io.mlcycle.operator.modeldeployment;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.mlcycle.operator.api.Conditions;
+import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
+import io.mlcycle.operator.api.modelversion.ModelVersion;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The rollback analysis of the version the pods serve now (once one pod is ready, since only
+ * serving pods give metrics), the drift check on the rounds that ran, and the resolution a rollback
+ * changes: resolved again without the version just marked.
+ */
+final class ServedAnalysis {
+
+    /**
+     * @param next when to analyse again (null: no analysis runs)
+     */
+    record Outcome(VersionResolver.Resolution resolution, Duration next, boolean rolledBack) {}
+
+    private ServedAnalysis() {}
+
+    static Outcome run(
+            ServingContext ctx,
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            VersionResolver.Resolution resolution,
+            Deployment deployment,
+            Optional<ModelVersion> servedMv,
+            List<ModelVersion> modelVersions,
+            Duration interval,
+            Instant now) {
+        ModelDeploymentSpec spec = md.getSpec();
+        if (spec.retrain == null) {
+            status.retrain = null;
+        }
+        if (spec.rollback == null) {
+            status.analysis = null;
+            Conditions.remove(status, ModelDeploymentReconciler.ANALYSIS_INCONCLUSIVE);
+            return new Outcome(resolution, null, false);
+        }
+        Integer served = ServingResources.servedVersion(deployment);
+        boolean serving =
+                deployment != null
+                        && deployment.getStatus() != null
+                        && deployment.getStatus().getReadyReplicas() != null
+                        && deployment.getStatus().getReadyReplicas() > 0;
+        // with a shadow challenger the champion is held at what the pods serve, and analysed
+        boolean shadowHolds = spec.rollout != null && spec.rollout.shadow != null;
+        if (!resolution.found()
+                || served == null
+                || !serving
+                || servedMv.isEmpty()
+                || !(shadowHolds || VersionResolver.number(resolution.version()) == served)) {
+            return new Outcome(resolution, null, false);
+        }
+        Duration next =
+                ctx.analysis()
+                        .analyse(
+                                ctx.writer(),
+                                md,
+                                status,
+                                servedMv.get(),
+                                modelVersions,
+                                interval,
+                                now);
+        if (next != null) {
+            if (status.analysis != null && now.toString().equals(status.analysis.lastRun)) {
+                DriftRetrain.check(
+                        ctx.client(),
+                        ctx.analysis(),
+                        ctx.events(),
+                        md,
+                        status,
+                        servedMv.get(),
+                        now);
+            }
+            return new Outcome(resolution, next, false);
+        }
+        VersionResolver.Resolution again =
+                VersionResolver.resolve(
+                        spec.model,
+                        spec.version,
+                        modelVersions.stream()
+                                .map(
+                                        mv ->
+                                                VersionResolver.number(mv) == served
+                                                        ? markedRolledBack(mv)
+                                                        : mv)
+                                .toList());
+        return new Outcome(again, interval, true);
+    }
+
+    private static ModelVersion markedRolledBack(ModelVersion mv) {
+        ModelVersion copy = new ModelVersion();
+        copy.setMetadata(
+                new ObjectMetaBuilder(mv.getMetadata())
+                        .addToAnnotations(ModelVersion.ROLLED_BACK_ANNOTATION, "rolled back")
+                        .build());
+        copy.setSpec(mv.getSpec());
+        copy.setStatus(mv.getStatus());
+        return copy;
+    }
+}
