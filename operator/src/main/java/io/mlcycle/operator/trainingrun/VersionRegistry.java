@@ -192,9 +192,8 @@ public class VersionRegistry {
                                                 e.getValue()))
                         .toList();
         ModelVersion patched =
-                client.resources(ModelVersion.class)
-                        .inNamespace(existing.getMetadata().getNamespace())
-                        .withName(existing.getMetadata().getName())
+                // on the cached object: by name, the client would GET it first
+                client.resource(existing)
                         .patch(
                                 PatchContext.of(PatchType.JSON),
                                 client.getKubernetesSerialization().asJson(ops));
