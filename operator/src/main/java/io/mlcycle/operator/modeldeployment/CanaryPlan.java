@@ -1,12 +1,10 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 
 /** The arithmetic of a weighted canary: each step's traffic percent and the pods that give it. */
 public final class CanaryPlan {
-
-    /** The cap on a step's weight when spec.rollout.canary.maxWeight is not set. */
-    public static final int DEFAULT_MAX_WEIGHT = 99;
 
     private CanaryPlan() {}
 
@@ -38,12 +36,11 @@ public final class CanaryPlan {
 
     /** Step {@code step}'s (1-based) weight: min(step * weight, maxWeight). */
     public static int weight(ModelDeploymentSpec.Canary canary, int step) {
-        int max = canary.maxWeight == null ? DEFAULT_MAX_WEIGHT : canary.maxWeight;
-        return (int) Math.min((long) step * canary.weight, max);
+        return (int) Math.min((long) step * canary.weight, Defaults.copy(canary).maxWeight);
     }
 
     public static int steps(ModelDeploymentSpec.Canary canary) {
-        return canary.steps == null ? 1 : canary.steps;
+        return Defaults.copy(canary).steps;
     }
 
     /** The same rules as the CRD schema, for a resource that did not pass an API server. */

@@ -43,9 +43,8 @@ public class RollbackAnalysis {
     @Inject AnalysisSecrets secrets;
 
     /** The range a built-in metric judges when the spec names none. */
-    static final String DEFAULT_WINDOW = "10m";
-
     private final PrometheusClient prometheus = new PrometheusClient(Duration.ofSeconds(5));
+
     private final WebhookNotifier webhook = new WebhookNotifier(Duration.ofSeconds(5));
 
     PrometheusClient prometheus() {
@@ -156,7 +155,7 @@ public class RollbackAnalysis {
         if (ModelDeploymentSpec.Metric.SKEW.equals(m.builtin)) {
             // the server's series of this deployment's pods of the version (FeatureDrift)
             String selector = "{deployment=\"" + name + "\",version=\"" + version + "\"}";
-            String window = m.window == null ? DEFAULT_WINDOW : m.window;
+            String window = Defaults.copy(m).window;
             PrometheusClient.Vector served =
                     prometheus.queryVector(
                             rb.prometheus.url,

@@ -205,10 +205,10 @@ public class ModelDeploymentSpec {
 
         @Min(1)
         @Max(99)
+        @Default("99")
         @JsonPropertyDescription(
-                "Largest traffic percent on the canary before promotion (Flagger's maxWeight);"
-                        + " default 99.")
-        public Integer maxWeight;
+                "Largest traffic percent on the canary before promotion (Flagger's maxWeight).")
+        public Integer maxWeight = 99;
 
         @Pattern("^[0-9]+(s|m|h)$")
         @Default("1m")
@@ -375,8 +375,9 @@ public class ModelDeploymentSpec {
         public String builtin;
 
         @Pattern("^[0-9]+(s|m|h)$")
-        @JsonPropertyDescription("With builtin: the range of served rows judged; default 10m.")
-        public String window;
+        @Default("10m")
+        @JsonPropertyDescription("With builtin: the range of served rows judged.")
+        public String window = "10m";
 
         @JsonPropertyDescription("Fails below this.")
         public Double min;
