@@ -156,7 +156,8 @@ public class SparkApplications {
                         : spark.executor;
         Map<String, String> labels = labels(fv);
         RuntimeJobs.Volumes volumes = runtimeJobs.volumes();
-        List<EnvVar> secrets = PivotTasks.env(spec);
+        List<EnvVar> secrets = new ArrayList<>(PivotTasks.env(spec));
+        secrets.addAll(runtimeJobs.storageEnv(fv));
         List<EnvVar> driverEnv = new ArrayList<>();
         driverEnv.add(
                 new EnvVarBuilder()

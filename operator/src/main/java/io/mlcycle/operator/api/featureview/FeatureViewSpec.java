@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.mlcycle.operator.api.PodOverrides;
+import io.mlcycle.operator.api.StorageSpec;
 
 import java.util.List;
 
@@ -110,6 +111,12 @@ public class FeatureViewSpec {
             "Placement and metadata of the pivot pods: nodeSelector, tolerations, affinity,"
                     + " priorityClassName, imagePullSecrets, extra labels and annotations.")
     public PodOverrides pod;
+
+    @JsonPropertyDescription(
+            "Object storage of the pivot pods (Job or Spark driver and executors): endpoint, region, path-style and"
+                    + " credentials Secret for its s3:// URIs, each defaulting to the operator's"
+                    + " storage.s3 settings.")
+    public StorageSpec storage;
 
     @Min(1)
     @Default("2")
