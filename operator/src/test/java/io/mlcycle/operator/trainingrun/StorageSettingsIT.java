@@ -104,7 +104,7 @@ class StorageSettingsIT {
 
     @Test
     void pivotAndTrainingJobsGetTheResourcesStoreOverTheOperatorsFieldByField() {
-        secret("team-a-lake", "access", "AWS_SECRET_ACCESS_KEY");
+        secret("team-a-lake", "access", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
         FeatureView fv = featureView("st-events", "2026-11-18");
         fv.getSpec().storage = storage("http://lake.team-a:9000", null, "team-a-lake");
         fv.getSpec().storage.s3.credentialsSecret.accessKeyIdKey = "access";
