@@ -179,6 +179,14 @@ class StorageSettingsIT {
         secret("st-missing-keys", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
         poke(client, FeatureView.class, "st-missing");
         awaitJob(client, "st-missing-pivot-20261118-1");
+        awaitResource(
+                client,
+                FeatureView.class,
+                "st-missing",
+                f ->
+                        condition(f.getStatus(), "Degraded")
+                                .map(c -> !ObjectStorage.CREDENTIALS_MISSING.equals(c.getReason()))
+                                .orElse(false));
 
         TrainingRun tr = trainingRun("st-tr-missing", "st-missing-model", "st-events-none");
         tr.getSpec().storage = storage(null, null, "st-tr-keys");

@@ -25,7 +25,8 @@ public class FeatureViewSpec {
 
     /**
      * Every data URI: file:// on the shared volume, or s3://bucket/key in any S3-compatible store
-     * (endpoint, region and credentials Secret are the operator's {@code mlcycle.storage.s3.*}).
+     * (endpoint, region and credentials Secret: {@code spec.storage.s3} over the operator's {@code
+     * mlcycle.storage.s3.*}).
      */
     public static final String URI_PATTERN =
             "^(file:/.*|/.*|s3://[a-z0-9][-a-z0-9.]{1,61}[a-z0-9](/.*)?)$";
