@@ -1,5 +1,6 @@
 package io.mlcycle.operator.trainingrun;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -20,6 +21,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import static io.mlcycle.operator.testing.Cluster.NS;
 import static io.mlcycle.operator.testing.Cluster.assertCondition;
@@ -102,6 +104,14 @@ class StorageSettingsIT {
         assertThat(env.get(name).getValueFrom().getSecretKeyRef().getKey()).isEqualTo(key);
     }
 
+    private FeatureView awaitDegraded(String name, Predicate<Condition> until) {
+        return awaitResource(
+                client,
+                FeatureView.class,
+                name,
+                f -> condition(f.getStatus(), "Degraded").map(until::test).orElse(false));
+    }
+
     @Test
     void pivotAndTrainingJobsGetTheResourcesStoreOverTheOperatorsFieldByField() {
         secret("team-a-lake", "access", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
@@ -162,14 +172,7 @@ class StorageSettingsIT {
         secret("st-missing-keys", "AWS_ACCESS_KEY_ID");
         poke(client, FeatureView.class, "st-missing");
         FeatureView lacking =
-                awaitResource(
-                        client,
-                        FeatureView.class,
-                        "st-missing",
-                        f ->
-                                condition(f.getStatus(), "Degraded")
-                                        .map(c -> c.getMessage().contains("AWS_SECRET_ACCESS_KEY"))
-                                        .orElse(false));
+                awaitDegraded("st-missing", c -> c.getMessage().contains("AWS_SECRET_ACCESS_KEY"));
         assertCondition(lacking.getStatus(), "Degraded", "True", ObjectStorage.CREDENTIALS_MISSING)
                 .contains("spec.storage.s3.credentialsSecret.secretAccessKeyKey")
                 .doesNotContain(KEY_VALUE);
@@ -179,14 +182,7 @@ class StorageSettingsIT {
         secret("st-missing-keys", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
         poke(client, FeatureView.class, "st-missing");
         awaitJob(client, "st-missing-pivot-20261118-1");
-        awaitResource(
-                client,
-                FeatureView.class,
-                "st-missing",
-                f ->
-                        condition(f.getStatus(), "Degraded")
-                                .map(c -> !ObjectStorage.CREDENTIALS_MISSING.equals(c.getReason()))
-                                .orElse(false));
+        awaitDegraded("st-missing", c -> !ObjectStorage.CREDENTIALS_MISSING.equals(c.getReason()));
 
         TrainingRun tr = trainingRun("st-tr-missing", "st-missing-model", "st-events-none");
         tr.getSpec().storage = storage(null, null, "st-tr-keys");
