@@ -53,7 +53,8 @@ The operator's permissions in the namespaces it watches (least privilege).
   resources: ["sparkapplications"]
   verbs: ["get", "list", "watch", "create", "delete"]
 {{- end }}
-# Secrets are only read, by name, for rollback.prometheus.authSecret and rollback.webhook.urlSecret
+# Secrets are only read, by name, for rollback.prometheus.authSecret, rollback.webhook.urlSecret
+# and the spec.storage.s3.credentialsSecret a resource names (does it exist with its keys?)
 # (runtime pods get their credentials as secretKeyRefs; the operator never lists Secrets).
 - apiGroups: [""]
   resources: ["secrets"]

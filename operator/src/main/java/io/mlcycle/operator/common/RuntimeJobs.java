@@ -94,7 +94,7 @@ public class RuntimeJobs {
                         .withValue(TaskJson.write(task))
                         .build());
         env.addAll(extraEnv == null ? List.of() : extraEnv);
-        env.addAll(storageEnv());
+        env.addAll(storageEnv(owner));
         env.add(value("MLCYCLE_STAGE_MAX_BYTES", Long.toString(stageMaxBytes())));
         ContainerBuilder container =
                 new ContainerBuilder()
@@ -126,49 +126,16 @@ public class RuntimeJobs {
     }
 
     /**
-     * The S3 settings of {@code mlcycle.storage.s3} as the env the runtimes read ({@code
-     * MLCYCLE_S3_*}); the keys come from the credentials Secret by reference, only its name is
-     * passed as a value (for error messages).
+     * The object storage env of {@code owner}'s pods: its {@code spec.storage.s3} over {@code
+     * mlcycle.storage.s3.*} ({@link ObjectStorage#merge}).
      */
-    List<EnvVar> storageEnv() {
-        OperatorConfig.S3 s3 = config.storage().s3();
-        List<EnvVar> env = new ArrayList<>();
-        s3.endpoint()
-                .filter(v -> !v.isBlank())
-                .ifPresent(v -> env.add(value("MLCYCLE_S3_ENDPOINT", v)));
-        s3.region()
-                .filter(v -> !v.isBlank())
-                .ifPresent(v -> env.add(value("MLCYCLE_S3_REGION", v)));
-        s3.pathStyle().ifPresent(v -> env.add(value("MLCYCLE_S3_PATH_STYLE", v.toString())));
-        s3.credentialsSecret()
-                .filter(v -> !v.isBlank())
-                .ifPresent(
-                        secret -> {
-                            // optional: a pod that touches no s3:// URI must start without it;
-                            // one that does fails with StorageCredentialsMissing naming it
-                            env.add(value("MLCYCLE_S3_CREDENTIALS_SECRET", secret));
-                            env.add(
-                                    optional(
-                                            secretEnv(
-                                                    "AWS_ACCESS_KEY_ID",
-                                                    secret,
-                                                    s3.accessKeyIdKey())));
-                            env.add(
-                                    optional(
-                                            secretEnv(
-                                                    "AWS_SECRET_ACCESS_KEY",
-                                                    secret,
-                                                    s3.secretAccessKeyKey())));
-                        });
-        return env;
+    public List<EnvVar> storageEnv(HasMetadata owner) {
+        return ObjectStorage.env(
+                ObjectStorage.merge(ObjectStorage.of(owner), config.storage().s3()));
     }
 
-    private static EnvVar optional(EnvVar secretRef) {
-        secretRef.getValueFrom().getSecretKeyRef().setOptional(true);
-        return secretRef;
-    }
-
-    private static EnvVar value(String name, String value) {
+    /** A plain env var. */
+    static EnvVar value(String name, String value) {
         return new EnvVarBuilder().withName(name).withValue(value).build();
     }
 

@@ -15,6 +15,7 @@ import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.JobResults;
+import io.mlcycle.operator.common.ObjectStorage;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.SharedOutputs;
@@ -69,6 +70,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     @Inject Clock clock;
     @Inject KubernetesClient client;
     @Inject SparkApplications sparkApplications;
+    @Inject ObjectStorage objectStorage;
 
     @Inject MaterializationRecorder recorder;
 
@@ -107,6 +109,12 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                     "spec.engine is spark but "
                             + sparkApplications.unavailable().orElse("Spark is not available"),
                     now);
+        }
+
+        Optional<ObjectStorage.Problem> storage = objectStorage.problem(fv);
+        if (storage.isPresent()) {
+            return blocked(fv, status, storage.get().reason(), storage.get().message(), now)
+                    .rescheduleAfter(ObjectStorage.RECHECK);
         }
 
         Optional<FeatureView> storeOwner =

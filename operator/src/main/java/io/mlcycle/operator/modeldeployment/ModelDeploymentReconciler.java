@@ -23,6 +23,7 @@ import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.JobResults;
+import io.mlcycle.operator.common.ObjectStorage;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.StatusUpdates;
 import jakarta.inject.Inject;
@@ -83,6 +84,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     @Inject RuntimeJobs runtimeJobs;
     @Inject JobResults jobResults;
     @Inject EventRecorder events;
+    @Inject ObjectStorage objectStorage;
 
     @Inject RollbackAnalysis analysis;
 
@@ -143,6 +145,14 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         ? null
                         : Durations.parse(spec.rollback.interval, "spec.rollback.interval");
         Conditions.remove(status, INVALID_SPEC);
+        Optional<ObjectStorage.Problem> storage = objectStorage.problem(md);
+        if (storage.isPresent()) {
+            var p = storage.get();
+            if (Readiness.blocked(status, p.reason(), p.message(), gen, now)) {
+                events.warning(md, p.reason(), p.message());
+            }
+            return StatusUpdates.patchIfChanged(md, status).rescheduleAfter(ObjectStorage.RECHECK);
+        }
 
         Deployment deployment =
                 deployments.get(new ResourceID(md.getMetadata().getName(), ns)).orElse(null);

@@ -162,6 +162,24 @@ final class Readiness {
         Conditions.set(status, Conditions.PROGRESSING, false, reason, message, gen, now);
     }
 
+    /**
+     * No pod may start or change ({@code reason}, e.g. StorageCredentialsMissing): Degraded, not
+     * Ready or Progressing, phase Failed; Available is left as the serving pods have it. Returns
+     * whether this is news (not already the Degraded reason and message), to warn once.
+     */
+    static boolean blocked(
+            ModelDeploymentStatus status, String reason, String message, Long gen, Instant now) {
+        boolean already =
+                Conditions.find(status.conditions, Conditions.DEGRADED)
+                        .map(c -> reason.equals(c.getReason()) && message.equals(c.getMessage()))
+                        .orElse(false);
+        status.phase = Phase.Failed;
+        Conditions.set(status, Conditions.DEGRADED, true, reason, message, gen, now);
+        Conditions.set(status, Conditions.READY, false, reason, message, gen, now);
+        Conditions.set(status, Conditions.PROGRESSING, false, reason, message, gen, now);
+        return !already;
+    }
+
     /** While a canary runs (and nothing is degraded): Progressing with the canary's message. */
     static void canary(ModelDeploymentStatus status, Long gen, Instant now) {
         if (CanaryRollout.active(status.canary) && status.phase != Phase.Degraded) {

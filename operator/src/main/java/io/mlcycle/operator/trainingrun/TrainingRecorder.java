@@ -56,6 +56,24 @@ public class TrainingRecorder {
         }
     }
 
+    /**
+     * No training can start ({@code reason}, e.g. StorageCredentialsMissing): Degraded with the
+     * message, phase Failed, a Warning once per message; the registered version stays Ready.
+     */
+    void blocked(
+            TrainingRun tr, TrainingRunStatus status, String reason, String message, Instant now) {
+        boolean already =
+                Conditions.find(status.conditions, Conditions.DEGRADED)
+                        .map(c -> reason.equals(c.getReason()) && message.equals(c.getMessage()))
+                        .orElse(false);
+        Conditions.set(
+                status, Conditions.DEGRADED, true, reason, message, status.observedGeneration, now);
+        status.phase = TrainingRunStatus.Phase.Failed;
+        if (!already) {
+            events.warning(tr, reason, message);
+        }
+    }
+
     /** WaitingForFeatures: True naming what is missing (an Event once per message), else False. */
     void inputs(
             TrainingRun tr,

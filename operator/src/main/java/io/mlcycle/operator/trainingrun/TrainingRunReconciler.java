@@ -16,6 +16,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.JobResults;
+import io.mlcycle.operator.common.ObjectStorage;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.StatusUpdates;
@@ -60,6 +61,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     @Inject OperatorConfig config;
     @Inject VersionRegistry registry;
     @Inject TrainingRecorder recorder;
+    @Inject ObjectStorage objectStorage;
 
     private TrainingJobs jobs;
 
@@ -85,6 +87,11 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
             return StatusUpdates.patchIfChanged(tr, status);
         }
         Conditions.remove(status, INVALID_SPEC);
+        Optional<ObjectStorage.Problem> storage = objectStorage.problem(tr);
+        if (storage.isPresent()) {
+            recorder.blocked(tr, status, storage.get().reason(), storage.get().message(), now);
+            return StatusUpdates.patchIfChanged(tr, status).rescheduleAfter(ObjectStorage.RECHECK);
+        }
 
         // 1. Observe: the running training, finished → record it. An active attempt already in
         // history comes from an older copy of the status: drop it.

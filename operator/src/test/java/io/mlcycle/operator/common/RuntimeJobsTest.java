@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** What every runtime pod gets from the operator's configuration. */
 class RuntimeJobsTest {
 
-    private static OperatorConfig config(Map<String, String> extra) {
+    static OperatorConfig config(Map<String, String> extra) {
         Map<String, String> props = new java.util.HashMap<>(extra);
         props.put("mlcycle.images.pivot", "p");
         props.put("mlcycle.images.trainer", "t");
@@ -33,7 +33,7 @@ class RuntimeJobsTest {
                                                 "eu-west-1",
                                                 "mlcycle.storage.s3.credentials-secret",
                                                 "lake-keys")))
-                        .storageEnv();
+                        .storageEnv(new io.mlcycle.operator.api.featureview.FeatureView());
         Map<String, io.fabric8.kubernetes.api.model.EnvVar> byName = new java.util.HashMap<>();
         env.forEach(e -> byName.put(e.getName(), e));
         assertThat(byName.get("MLCYCLE_S3_ENDPOINT").getValue())
@@ -50,7 +50,9 @@ class RuntimeJobsTest {
         assertThat(byName.get("AWS_ACCESS_KEY_ID").getValueFrom().getSecretKeyRef().getKey())
                 .isEqualTo("AWS_ACCESS_KEY_ID");
 
-        assertThat(new RuntimeJobs(config(Map.of())).storageEnv())
+        assertThat(
+                        new RuntimeJobs(config(Map.of()))
+                                .storageEnv(new io.mlcycle.operator.api.trainingrun.TrainingRun()))
                 .as("no settings: the pod uses the SDK's default chain, nothing injected")
                 .isEmpty();
     }

@@ -8,6 +8,7 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.JobResults;
+import io.mlcycle.operator.common.ObjectStorage;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.testing.Cluster;
@@ -166,6 +167,7 @@ class OperatorWithoutSparkCrdTest {
         reconciler.runtimeJobs = new RuntimeJobs(config);
         reconciler.jobResults = new JobResults(client);
         reconciler.events = new EventRecorder(client, reconciler.clock);
+        reconciler.objectStorage = new ObjectStorage(client, config);
         reconciler.sparkApplications =
                 new SparkApplications(config, client, reconciler.runtimeJobs);
         operator =

@@ -185,6 +185,18 @@ class SparkEngineLifecycleTest {
                     .as(pod)
                     .containsExactly("/data", "/tmp");
         }
+        // Object storage as in a pivot Job's pod (here the operator's: spec.storage.s3 is unset).
+        for (String pod : List.of("driver", "executor")) {
+            List<Map<String, Object>> podEnv = at(spec, pod, "env");
+            assertThat(podEnv)
+                    .as(pod)
+                    .anySatisfy(
+                            e ->
+                                    assertThat(e)
+                                            .containsEntry("name", "MLCYCLE_S3_ENDPOINT")
+                                            .containsEntry(
+                                                    "value", "http://operator-wide.s3:9000"));
+        }
         assertThat(jobs(client, "mlcycle.io/featureview", "fvs-spec")).isEmpty();
 
         FeatureView running = awaitPhase(client, "fvs-spec", FeatureViewStatus.Phase.Materializing);

@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.mlcycle.operator.api.PodOverrides;
+import io.mlcycle.operator.api.StorageSpec;
 
 import java.util.List;
 
@@ -24,7 +25,8 @@ public class FeatureViewSpec {
 
     /**
      * Every data URI: file:// on the shared volume, or s3://bucket/key in any S3-compatible store
-     * (endpoint, region and credentials Secret are the operator's {@code mlcycle.storage.s3.*}).
+     * (endpoint, region and credentials Secret: {@code spec.storage.s3} over the operator's {@code
+     * mlcycle.storage.s3.*}).
      */
     public static final String URI_PATTERN =
             "^(file:/.*|/.*|s3://[a-z0-9][-a-z0-9.]{1,61}[a-z0-9](/.*)?)$";
@@ -110,6 +112,12 @@ public class FeatureViewSpec {
             "Placement and metadata of the pivot pods: nodeSelector, tolerations, affinity,"
                     + " priorityClassName, imagePullSecrets, extra labels and annotations.")
     public PodOverrides pod;
+
+    @JsonPropertyDescription(
+            "Object storage of the pivot pods (Job or Spark driver and executors): endpoint, region, path-style and"
+                    + " credentials Secret for its s3:// URIs, each defaulting to the operator's"
+                    + " storage.s3 settings.")
+    public StorageSpec storage;
 
     @Min(1)
     @Default("2")

@@ -10,6 +10,7 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.mlcycle.operator.api.PodOverrides;
+import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 
 import java.util.List;
@@ -54,6 +55,12 @@ public class ModelDeploymentSpec {
             "Placement and metadata of the serving and batch scoring pods: nodeSelector, tolerations, affinity,"
                     + " priorityClassName, imagePullSecrets, extra labels and annotations.")
     public PodOverrides pod;
+
+    @JsonPropertyDescription(
+            "Object storage of the serving (stable, canary, shadow) and batch scoring pods: endpoint, region, path-style and"
+                    + " credentials Secret for its s3:// URIs, each defaulting to the operator's"
+                    + " storage.s3 settings.")
+    public StorageSpec storage;
 
     @JsonPropertyDescription("Request limits of the serving API.")
     public Limits limits = new Limits();

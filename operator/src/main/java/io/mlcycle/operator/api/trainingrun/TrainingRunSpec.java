@@ -10,6 +10,7 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.mlcycle.operator.api.PodOverrides;
+import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 
 import java.util.List;
@@ -120,6 +121,12 @@ public class TrainingRunSpec {
             "Placement and metadata of the training pods: nodeSelector, tolerations, affinity,"
                     + " priorityClassName, imagePullSecrets, extra labels and annotations.")
     public PodOverrides pod;
+
+    @JsonPropertyDescription(
+            "Object storage of the training pod: endpoint, region, path-style and"
+                    + " credentials Secret for its s3:// URIs, each defaulting to the operator's"
+                    + " storage.s3 settings.")
+    public StorageSpec storage;
 
     @JsonPropertyDescription("Compute resources of the training pod.")
     public io.fabric8.kubernetes.api.model.ResourceRequirements resources;
