@@ -315,10 +315,12 @@ public final class ObjectDirs {
     /**
      * Publishes {@code localDir} as {@code target} only if {@code target} has no marker yet, with a
      * conditional PUT of the marker ({@code If-None-Match: *}): of concurrent publishers exactly
-     * one wins on stores that honour it. Returns false, leaving nothing behind, when another
-     * publisher's marker is there. The marker is read back after the PUT, so a store that ignores
-     * the condition still leaves one complete version named, though two racing publishers may then
-     * both return true (see the module README for which stores guarantee what).
+     * one wins on stores that honour it (AWS S3, MinIO; not S3Proxy 2.6.0, which ignores the header
+     * on PUT). Returns false, leaving nothing behind, when another publisher's marker is there. On
+     * a store that ignores the condition the marker is checked right before and read back right
+     * after the PUT: a later publisher loses unless both PUTs land within about one round trip, and
+     * then both return true and the last marker names one complete generation (see the
+     * runtime-images README).
      */
     public static boolean publishOnce(Path localDir, Location target, String marker)
             throws IOException {
@@ -328,8 +330,11 @@ public final class ObjectDirs {
         }
         Generation gen = upload(localDir, target, marker);
         byte[] mine = gen.render();
+        // checked again after the upload: without conditional writes, only two PUTs within
+        // about one round trip of each other can both land
         boolean won =
-                target.store().putBytesIfAbsent(markerKey, mine)
+                target.store().read(markerKey).isEmpty()
+                        && target.store().putBytesIfAbsent(markerKey, mine)
                         && target.store()
                                 .read(markerKey)
                                 .map(b -> Arrays.equals(b, mine))

@@ -177,12 +177,12 @@ class ObjectDirsTest {
         // a loser that passed the early check: its conditional marker write fails
         ObjectStore late =
                 new ForwardingStore(store) {
-                    private boolean checked;
+                    private int checks;
 
                     @Override
                     public Optional<byte[]> read(String key) throws IOException {
-                        if (!checked && key.endsWith("_SUCCESS")) {
-                            checked = true;
+                        // both checks before the PUT ran before the winner's marker landed
+                        if (key.endsWith("_SUCCESS") && checks++ < 2) {
                             return Optional.empty();
                         }
                         return super.read(key);
