@@ -38,6 +38,9 @@ public final class ObjectDirs {
     /** Times a reader re-resolves a directory whose marker moved while it downloaded. */
     static final int STAGE_ATTEMPTS = 5;
 
+    /** How long {@link #publishOnce} waits after its marker PUT before reading it back. */
+    static final long PUBLISH_ONCE_SETTLE_MILLIS = 1000;
+
     private static final String HEADER = "mlcycle-generation ";
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -317,10 +320,11 @@ public final class ObjectDirs {
      * conditional PUT of the marker ({@code If-None-Match: *}): of concurrent publishers exactly
      * one wins on stores that honour it (AWS S3, MinIO; not S3Proxy 2.6.0, which ignores the header
      * on PUT). Returns false, leaving nothing behind, when another publisher's marker is there. On
-     * a store that ignores the condition the marker is checked right before and read back right
-     * after the PUT: a later publisher loses unless both PUTs land within about one round trip, and
-     * then both return true and the last marker names one complete generation (see the
-     * runtime-images README).
+     * a store that ignores the condition the marker is checked right before the PUT and read back
+     * {@value #PUBLISH_ONCE_SETTLE_MILLIS} ms after it, and only the publisher whose marker is
+     * there wins: exactly one wins unless a publisher stalls longer than that between its check and
+     * its PUT; then both return true and the last marker names one complete generation (see
+     * runtime-images/common/README.md).
      */
     public static boolean publishOnce(Path localDir, Location target, String marker)
             throws IOException {
@@ -330,11 +334,13 @@ public final class ObjectDirs {
         }
         Generation gen = upload(localDir, target, marker);
         byte[] mine = gen.render();
-        // checked again after the upload: without conditional writes, only two PUTs within
-        // about one round trip of each other can both land
+        // checked again right before the PUT, and read back a while after it: on a store that
+        // ignores If-None-Match, a racer that passed its check before our PUT lands its own PUT
+        // within about one round trip, before we read back, so only the last PUT's owner wins
         boolean won =
                 target.store().read(markerKey).isEmpty()
                         && target.store().putBytesIfAbsent(markerKey, mine)
+                        && settled()
                         && target.store()
                                 .read(markerKey)
                                 .map(b -> Arrays.equals(b, mine))
@@ -343,6 +349,16 @@ public final class ObjectDirs {
             deletePrefixQuietly(target.child(gen.name()));
         }
         return won;
+    }
+
+    private static boolean settled() throws IOException {
+        try {
+            Thread.sleep(PUBLISH_ONCE_SETTLE_MILLIS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while publishing", e);
+        }
     }
 
     private static Generation upload(Path localDir, Location target, String marker)

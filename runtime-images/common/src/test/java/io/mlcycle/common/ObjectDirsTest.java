@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -31,8 +33,8 @@ class ObjectDirsTest {
     }
 
     /** The relative paths and contents of a staged directory. */
-    private static java.util.Map<String, String> read(Path dir) throws IOException {
-        java.util.Map<String, String> out = new java.util.TreeMap<>();
+    private static Map<String, String> read(Path dir) throws IOException {
+        Map<String, String> out = new TreeMap<>();
         try (var walk = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
                 String rel = dir.relativize(p).toString();
@@ -44,7 +46,7 @@ class ObjectDirsTest {
         return out;
     }
 
-    private java.util.Map<String, String> staged(ObjectStore store, String key, String name)
+    private Map<String, String> staged(ObjectStore store, String key, String name)
             throws IOException {
         Path to = local.resolve("read-" + name);
         ObjectDirs.stage(new ObjectDirs.Location(store, key), to, 1000, "f");
@@ -72,16 +74,14 @@ class ObjectDirsTest {
         assertThat(ObjectDirs.markedChildren(new ObjectDirs.Location(store, "t"), "_SUCCESS"))
                 .containsExactly("asOf=2026-11-01");
         assertThat(staged(store, "t/asOf=2026-11-01", "v"))
-                .containsExactly(
-                        java.util.Map.entry("a.parquet", "1"),
-                        java.util.Map.entry("sub/b.parquet", "22"));
+                .containsExactly(Map.entry("a.parquet", "1"), Map.entry("sub/b.parquet", "22"));
         // one file of the version, as VersionedStore.fetch asks for it
         Path one = local.resolve("one");
         ObjectDirs.stage(
                 new ObjectDirs.Location(store, "t/asOf=2026-11-01/a.parquet"), one, 9, "f");
         assertThat(Files.readString(one)).isEqualTo("1");
         assertThat(staged(store, "t/asOf=2026-11-01/sub", "sub"))
-                .containsExactly(java.util.Map.entry("b.parquet", "22"));
+                .containsExactly(Map.entry("b.parquet", "22"));
     }
 
     @Test
@@ -110,13 +110,11 @@ class ObjectDirsTest {
                 .hasMessageContaining("upload interrupted");
         assertThat(keys(store, "t/")).isEqualTo(first);
         assertThat(staged(store, "t/v", "after-failure"))
-                .containsExactly(
-                        java.util.Map.entry("a", "one"), java.util.Map.entry("old-only", "x"));
+                .containsExactly(Map.entry("a", "one"), Map.entry("old-only", "x"));
 
         ObjectDirs.publish(dir(local, "three", "a", "three"), target, "_SUCCESS");
         assertThat(keys(store, "t/")).hasSize(2).doesNotContainAnyElementsOf(first.subList(0, 2));
-        assertThat(staged(store, "t/v", "three"))
-                .containsExactly(java.util.Map.entry("a", "three"));
+        assertThat(staged(store, "t/v", "three")).containsExactly(Map.entry("a", "three"));
     }
 
     @Test
@@ -125,15 +123,14 @@ class ObjectDirsTest {
         // published before generations: empty marker, files next to it
         dir(bucket, "t/v", "a", "old", "sub/b", "old-b", "_SUCCESS", "");
         assertThat(staged(store, "t/v", "old"))
-                .containsExactly(
-                        java.util.Map.entry("a", "old"), java.util.Map.entry("sub/b", "old-b"));
+                .containsExactly(Map.entry("a", "old"), Map.entry("sub/b", "old-b"));
         Path one = local.resolve("old-one");
         ObjectDirs.stage(new ObjectDirs.Location(store, "t/v/a"), one, 9, "f");
         assertThat(Files.readString(one)).isEqualTo("old");
 
         ObjectDirs.publish(
                 dir(local, "new", "a", "new"), new ObjectDirs.Location(store, "t/v"), "_SUCCESS");
-        assertThat(staged(store, "t/v", "new")).containsExactly(java.util.Map.entry("a", "new"));
+        assertThat(staged(store, "t/v", "new")).containsExactly(Map.entry("a", "new"));
         assertThat(keys(store, "t/v/")).hasSize(2).doesNotContain("t/v/a", "t/v/sub/b");
     }
 
@@ -161,8 +158,7 @@ class ObjectDirsTest {
                 };
         Path to = local.resolve("raced");
         ObjectDirs.stage(new ObjectDirs.Location(racing, "t/v"), to, 100, "f");
-        assertThat(read(to))
-                .containsExactly(java.util.Map.entry("a", "2"), java.util.Map.entry("c", "2"));
+        assertThat(read(to)).containsExactly(Map.entry("a", "2"), Map.entry("c", "2"));
         // a, then b of the deleted old generation fails; a and c of the new one
         assertThat(gets.get()).isEqualTo(4);
     }
@@ -197,8 +193,7 @@ class ObjectDirsTest {
         assertThat(keys(store, "m/")).isEqualTo(won);
         assertThat(ObjectDirs.publishOnce(dir(local, "l2", "model", "x"), target, "_SUCCESS"))
                 .isFalse();
-        assertThat(staged(store, "m/v1", "won"))
-                .containsExactly(java.util.Map.entry("model", "win"));
+        assertThat(staged(store, "m/v1", "won")).containsExactly(Map.entry("model", "win"));
     }
 
     @Test
