@@ -103,8 +103,12 @@ public final class ObjectDirs {
             Map<String, Long> files = new LinkedHashMap<>();
             for (String line : lines.subList(1, lines.size())) {
                 int space = line.indexOf(' ');
-                if (space > 0) {
+                try {
                     files.put(line.substring(space + 1), Long.parseLong(line.substring(0, space)));
+                } catch (RuntimeException e) {
+                    // never read a version partly: a marker we cannot read names nothing whole
+                    throw new IllegalArgumentException(
+                            "malformed line '" + line + "' in a generation marker");
                 }
             }
             return Optional.of(new Generation(name, files));
@@ -167,7 +171,7 @@ public final class ObjectDirs {
     private static long stageOnce(
             Location from, Optional<byte[]> marker, Path to, long maxBytes, String field)
             throws IOException {
-        Optional<Generation> gen = marker.flatMap(Generation::parse);
+        Optional<Generation> gen = generation(from, marker);
         if (gen.isPresent()) {
             checkBudget(from, gen.get().bytes(), maxBytes, field);
             for (String rel : gen.get().files().keySet()) {
@@ -206,7 +210,7 @@ public final class ObjectDirs {
     private static long stageFromParentGeneration(
             Location from, Path to, long maxBytes, String field) throws IOException {
         Location dir = from.parent();
-        Optional<Generation> gen = marker(dir).flatMap(Generation::parse);
+        Optional<Generation> gen = generation(dir, marker(dir));
         if (gen.isEmpty()) {
             return 0;
         }
@@ -232,6 +236,16 @@ public final class ObjectDirs {
             download(dir.child(gen.get().name()).child(name), rel, to);
         }
         return total;
+    }
+
+    private static Optional<Generation> generation(Location dir, Optional<byte[]> marker)
+            throws IOException {
+        try {
+            return marker.flatMap(Generation::parse);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(
+                    dir.store().uri(dir.prefix() + VersionedStore.SUCCESS) + ": " + e.getMessage());
+        }
     }
 
     private static void download(Location dir, String rel, Path to) throws IOException {
@@ -310,9 +324,7 @@ public final class ObjectDirs {
         String markerKey = target.prefix() + marker;
         Optional<byte[]> previous = target.store().read(markerKey);
         target.store().putBytes(markerKey, gen.render());
-        if (previous.isPresent()) {
-            deleteSuperseded(target, marker, previous.get(), gen);
-        }
+        deleteSuperseded(target, marker, previous, gen);
     }
 
     /**
@@ -384,13 +396,18 @@ public final class ObjectDirs {
 
     /**
      * After {@code current} was named: deletes what {@code previous} named (its generation, or the
-     * old-layout files next to the marker). A reader still downloading them sees the marker moved
-     * and starts over.
+     * old-layout files next to the marker; with no previous marker, an unpublished leftover's
+     * files). A reader still downloading them sees the marker moved and starts over.
      */
     private static void deleteSuperseded(
-            Location target, String marker, byte[] previous, Generation current)
+            Location target, String marker, Optional<byte[]> previous, Generation current)
             throws IOException {
-        Optional<Generation> old = Generation.parse(previous);
+        Optional<Generation> old;
+        try {
+            old = previous.flatMap(Generation::parse);
+        } catch (IllegalArgumentException e) {
+            return; // a marker we cannot read: leave its objects, they are never read again
+        }
         if (old.isPresent()) {
             if (!old.get().name().equals(current.name())) {
                 deletePrefixQuietly(target.child(old.get().name()));
@@ -413,8 +430,12 @@ public final class ObjectDirs {
      */
     public static void sweepOrphans(Location dir, String marker, long nowMillis)
             throws IOException {
-        Optional<Generation> named =
-                dir.store().read(dir.prefix() + marker).flatMap(Generation::parse);
+        Optional<Generation> named;
+        try {
+            named = dir.store().read(dir.prefix() + marker).flatMap(Generation::parse);
+        } catch (IllegalArgumentException e) {
+            return; // which generation it names is unknown: delete none
+        }
         List<String> orphans = new ArrayList<>();
         for (ObjectStore.Entry e : dir.store().list(dir.prefix())) {
             String rel = e.key().substring(dir.prefix().length());

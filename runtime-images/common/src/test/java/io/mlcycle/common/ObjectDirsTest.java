@@ -135,6 +135,28 @@ class ObjectDirsTest {
     }
 
     @Test
+    void publishingOverAnUnpublishedLeftoverRemovesItsFiles() throws Exception {
+        FileObjectStore store = new FileObjectStore(bucket);
+        dir(bucket, "t/v", "half", "interrupted upload, no marker");
+        ObjectDirs.publish(
+                dir(local, "new", "a", "new"), new ObjectDirs.Location(store, "t/v"), "_SUCCESS");
+        assertThat(keys(store, "t/v/")).hasSize(2).doesNotContain("t/v/half");
+        assertThat(staged(store, "t/v", "new")).containsExactly(Map.entry("a", "new"));
+    }
+
+    @Test
+    void aMalformedGenerationMarkerFailsNamingItAndStagesNothing() throws Exception {
+        FileObjectStore store = new FileObjectStore(bucket);
+        dir(bucket, "t/v", "_SUCCESS", "mlcycle-generation .gen-1-x\nten a\n", ".gen-1-x/a", "1");
+        Path to = local.resolve("malformed");
+        assertThatThrownBy(
+                        () -> ObjectDirs.stage(new ObjectDirs.Location(store, "t/v"), to, 9, "f"))
+                .hasMessageContaining("t/v/_SUCCESS")
+                .hasMessageContaining("malformed line 'ten a'");
+        assertThat(to).doesNotExist();
+    }
+
+    @Test
     void aReaderWhoseVersionIsReplacedMidDownloadStartsOverAndGetsTheNewOneWhole()
             throws Exception {
         FileObjectStore store = new FileObjectStore(bucket);
