@@ -1,6 +1,8 @@
 package io.mlcycle.local;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.mlcycle.common.FileObjectStore;
+import io.mlcycle.common.ObjectDirs;
 import io.mlcycle.common.SparseTables;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -80,7 +82,15 @@ class S3QuickstartE2E {
                 .isEqualTo("s3://lake/features/item-events-s3/asOf=2026-11-20/");
         Path table = lake.resolve("features/item-events-s3/asOf=2026-11-20");
         assertThat(table.resolve("_SUCCESS")).exists();
-        assertThat(SparseTables.read(table).rows()).isGreaterThan(1000);
+        // the bucket's directory as a reader sees it: the generation its marker names
+        Path read = Files.createTempDirectory("s3-table-");
+        ObjectDirs.stage(
+                new ObjectDirs.Location(
+                        new FileObjectStore(lake), "features/item-events-s3/asOf=2026-11-20"),
+                read,
+                Long.MAX_VALUE,
+                "table");
+        assertThat(SparseTables.read(read).rows()).isGreaterThan(1000);
 
         GenericKubernetesResource mv = cluster.resources().get("ModelVersion").get(0);
         String artifact = (String) ResourceTable.get(mv, "spec", "artifactUri");

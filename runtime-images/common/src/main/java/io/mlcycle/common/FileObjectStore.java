@@ -1,11 +1,13 @@
 package io.mlcycle.common;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /** A directory as an {@link ObjectStore}: keys are relative paths ('/'-separated). */
@@ -66,12 +68,33 @@ public final class FileObjectStore implements ObjectStore {
     public void putBytes(String key, byte[] bytes) throws IOException {
         Path to = path(key);
         Files.createDirectories(to.getParent());
-        Files.write(to, bytes);
+        // readers of a marker see the old or the new bytes, never half
+        Path tmp = Files.createTempFile(to.getParent(), ".put-", ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Override
-    public void copy(String fromKey, String toKey) throws IOException {
-        put(path(fromKey), toKey);
+    public Optional<byte[]> read(String key) throws IOException {
+        Path p = path(key);
+        return Files.isRegularFile(p) ? Optional.of(Files.readAllBytes(p)) : Optional.empty();
+    }
+
+    /** A hard link of a complete temporary file: link(2) fails when the name exists. */
+    @Override
+    public boolean putBytesIfAbsent(String key, byte[] bytes) throws IOException {
+        Path to = path(key);
+        Files.createDirectories(to.getParent());
+        Path tmp = Files.createTempFile(to.getParent(), ".put-", ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.createLink(to, tmp);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     @Override

@@ -4,19 +4,45 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
  * Directories over an {@link ObjectStore}: a key prefix ending in '/' holds a directory's files.
- * Downloads (staging) are bounded; publishing uploads to a hidden staging prefix first and writes
- * the {@code _SUCCESS} marker last, so a reader that trusts only the marker never sees a partial or
- * failed upload.
+ *
+ * <p>A published directory is a set of immutable objects under a hidden generation prefix {@code
+ * <dir>/.gen-<millis>-<random>/} plus the {@code _SUCCESS} marker {@code <dir>/_SUCCESS}, written
+ * last in one PUT, that names the generation and lists its files with their sizes. Replacing a
+ * directory uploads a new generation and then overwrites the marker: a reader resolves the marker
+ * first and sees the complete old or the complete new generation at every instant. A marker that
+ * names no generation (empty, as older publishers and other tools write it) means the files next to
+ * it, so stores written before generations keep reading. Downloads (staging) are bounded.
  */
 public final class ObjectDirs {
+
+    /** Hidden sub-prefix of a directory holding one generation of its files. */
+    static final String GENERATION_PREFIX = ".gen-";
+
+    /** Orphaned generations (a crashed or losing publisher's) younger than this are kept. */
+    static final long ORPHAN_GRACE_MILLIS = 24L * 3600 * 1000;
+
+    /** Times a reader re-resolves a directory whose marker moved while it downloaded. */
+    static final int STAGE_ATTEMPTS = 5;
+
+    /** How long {@link #publishOnce} waits after its marker PUT before reading it back. */
+    static final long PUBLISH_ONCE_SETTLE_MILLIS = 1000;
+
+    private static final String HEADER = "mlcycle-generation ";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A file or directory in a store: {@code key} has no trailing '/'. */
     public record Location(ObjectStore store, String key) {
@@ -39,9 +65,9 @@ public final class ObjectDirs {
             return store.uri(key);
         }
 
-        String parentPrefix() {
+        Location parent() {
             int slash = key.lastIndexOf('/');
-            return slash < 0 ? "" : key.substring(0, slash + 1);
+            return new Location(store, slash < 0 ? "" : key.substring(0, slash));
         }
 
         String name() {
@@ -49,15 +75,112 @@ public final class ObjectDirs {
         }
     }
 
+    /**
+     * The content of a marker that names a generation: its name ({@code .gen-<millis>-<hex>}) and
+     * every file's relative path and size, in path order.
+     */
+    record Generation(String name, Map<String, Long> files) {
+
+        static Generation fresh(Map<String, Long> files) {
+            byte[] r = new byte[6];
+            RANDOM.nextBytes(r);
+            return new Generation(
+                    GENERATION_PREFIX
+                            + System.currentTimeMillis()
+                            + "-"
+                            + HexFormat.of().formatHex(r),
+                    files);
+        }
+
+        /** The generation a marker names; empty for an empty or foreign marker (old layout). */
+        static Optional<Generation> parse(byte[] marker) {
+            String text = new String(marker, StandardCharsets.UTF_8);
+            if (!text.startsWith(HEADER)) {
+                return Optional.empty();
+            }
+            List<String> lines = text.lines().toList();
+            String name = lines.get(0).substring(HEADER.length()).trim();
+            Map<String, Long> files = new LinkedHashMap<>();
+            for (String line : lines.subList(1, lines.size())) {
+                int space = line.indexOf(' ');
+                try {
+                    files.put(line.substring(space + 1), Long.parseLong(line.substring(0, space)));
+                } catch (RuntimeException e) {
+                    // never read a version partly: a marker we cannot read names nothing whole
+                    throw new IllegalArgumentException(
+                            "malformed line '" + line + "' in a generation marker");
+                }
+            }
+            return Optional.of(new Generation(name, files));
+        }
+
+        byte[] render() {
+            StringBuilder b = new StringBuilder(HEADER).append(name).append('\n');
+            files.forEach((rel, size) -> b.append(size).append(' ').append(rel).append('\n'));
+            return b.toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        long bytes() {
+            return files.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        /** Creation time from the name; 0 (always old enough) when the name does not carry one. */
+        static long createdMillis(String name) {
+            try {
+                String rest = name.substring(GENERATION_PREFIX.length());
+                return Long.parseLong(rest.substring(0, rest.indexOf('-')));
+            } catch (RuntimeException e) {
+                return 0;
+            }
+        }
+    }
+
     private ObjectDirs() {}
 
     /**
-     * Downloads {@code from} (one object, or every object under it as a directory) to {@code to},
-     * refusing before any download when it holds more than {@code maxBytes}. Returns the bytes
-     * downloaded; {@code to} does not exist when nothing is there.
+     * Downloads {@code from} (one object, or a directory) to {@code to}, refusing before any
+     * download when it holds more than {@code maxBytes}. A directory whose marker names a
+     * generation is read from that generation (so is a file inside such a directory); the marker is
+     * downloaded with it. When the marker moves while files download (the directory is being
+     * replaced), the download starts over from the new marker, so {@code to} always holds one
+     * complete version. Returns the bytes downloaded; {@code to} does not exist when nothing is
+     * there.
      */
     public static long stage(Location from, Path to, long maxBytes, String field)
             throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            List<Optional<byte[]>> markers = markers(from);
+            try {
+                long bytes = stageOnce(from, markers.get(0), to, maxBytes, field);
+                if (sameMarkers(markers, markers(from))) {
+                    return bytes;
+                }
+            } catch (IOException | RuntimeException e) {
+                if (attempt >= STAGE_ATTEMPTS || sameMarkers(markers, markers(from))) {
+                    throw e;
+                }
+            }
+            if (attempt >= STAGE_ATTEMPTS) {
+                throw new IOException(
+                        from.uri() + " was replaced " + attempt + " times while it was staged");
+            }
+            VersionedStore.deleteRecursively(to);
+        }
+    }
+
+    private static long stageOnce(
+            Location from, Optional<byte[]> marker, Path to, long maxBytes, String field)
+            throws IOException {
+        Optional<Generation> gen = generation(from, marker);
+        if (gen.isPresent()) {
+            checkBudget(from, gen.get().bytes(), maxBytes, field);
+            for (String rel : gen.get().files().keySet()) {
+                download(from.child(gen.get().name()), rel, to);
+            }
+            Files.createDirectories(to);
+            Files.write(to.resolve(VersionedStore.SUCCESS), marker.get());
+            return gen.get().bytes();
+        }
         if (!from.key().isEmpty() && from.store().exists(from.key())) {
             long size =
                     from.store().list(from.key()).stream()
@@ -68,18 +191,107 @@ public final class ObjectDirs {
             from.store().get(from.key(), to);
             return size;
         }
-        List<ObjectStore.Entry> entries = from.store().list(from.prefix());
+        List<ObjectStore.Entry> entries =
+                from.store().list(from.prefix()).stream()
+                        .filter(e -> !inGeneration(e.key().substring(from.prefix().length())))
+                        .toList();
+        if (entries.isEmpty() && !from.key().isEmpty()) {
+            return stageFromParentGeneration(from, to, maxBytes, field);
+        }
         long total = entries.stream().mapToLong(ObjectStore.Entry::size).sum();
         checkBudget(from, total, maxBytes, field);
         for (ObjectStore.Entry e : entries) {
-            String rel = e.key().substring(from.prefix().length());
-            Path target = to.resolve(rel).normalize();
-            if (!target.startsWith(to.normalize()) || rel.isEmpty() || rel.endsWith("/")) {
-                continue; // "directory" placeholder objects and keys escaping the prefix
-            }
-            from.store().get(e.key(), target);
+            download(from, e.key().substring(from.prefix().length()), to);
         }
         return total;
+    }
+
+    /** A file or sub-directory inside a directory whose marker names a generation. */
+    private static long stageFromParentGeneration(
+            Location from, Path to, long maxBytes, String field) throws IOException {
+        Location dir = from.parent();
+        Optional<Generation> gen = generation(dir, marker(dir));
+        if (gen.isEmpty()) {
+            return 0;
+        }
+        String name = from.name();
+        Long single = gen.get().files().get(name);
+        if (single != null) {
+            checkBudget(from, single, maxBytes, field);
+            dir.store().get(dir.child(gen.get().name()).child(name).key(), to);
+            return single;
+        }
+        Map<String, Long> under = new LinkedHashMap<>();
+        gen.get()
+                .files()
+                .forEach(
+                        (rel, size) -> {
+                            if (rel.startsWith(name + "/")) {
+                                under.put(rel.substring(name.length() + 1), size);
+                            }
+                        });
+        long total = under.values().stream().mapToLong(Long::longValue).sum();
+        checkBudget(from, total, maxBytes, field);
+        for (String rel : under.keySet()) {
+            download(dir.child(gen.get().name()).child(name), rel, to);
+        }
+        return total;
+    }
+
+    private static Optional<Generation> generation(Location dir, Optional<byte[]> marker)
+            throws IOException {
+        try {
+            return marker.flatMap(Generation::parse);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(
+                    dir.store().uri(dir.prefix() + VersionedStore.SUCCESS) + ": " + e.getMessage());
+        }
+    }
+
+    private static void download(Location dir, String rel, Path to) throws IOException {
+        Path target = to.resolve(rel).normalize();
+        if (!target.startsWith(to.normalize()) || rel.isEmpty() || rel.endsWith("/")) {
+            return; // "directory" placeholder objects and keys escaping the prefix
+        }
+        dir.store().get(dir.prefix() + rel, target);
+    }
+
+    private static boolean inGeneration(String rel) {
+        return rel.startsWith(GENERATION_PREFIX) && rel.indexOf('/') > 0;
+    }
+
+    private static Optional<byte[]> marker(Location dir) throws IOException {
+        if (dir.key().isEmpty()) {
+            return Optional.empty();
+        }
+        return dir.store().read(dir.prefix() + VersionedStore.SUCCESS);
+    }
+
+    /**
+     * The markers a download of {@code from} depends on: its own, and when it has none, its
+     * parent's (a file inside a published directory).
+     */
+    private static List<Optional<byte[]>> markers(Location from) throws IOException {
+        Optional<byte[]> own = marker(from);
+        if (own.isPresent() || from.key().isEmpty()) {
+            return List.of(own);
+        }
+        return List.of(own, marker(from.parent()));
+    }
+
+    private static boolean sameMarkers(List<Optional<byte[]>> a, List<Optional<byte[]>> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            Optional<byte[]> x = a.get(i);
+            Optional<byte[]> y = b.get(i);
+            if (x.isPresent() != y.isPresent()
+                    || (x.isPresent() && !Arrays.equals(x.get(), y.get()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void checkBudget(Location from, long bytes, long maxBytes, String field) {
@@ -100,36 +312,143 @@ public final class ObjectDirs {
     }
 
     /**
-     * Publishes the files of {@code localDir} as directory {@code target}: uploads them to a hidden
-     * staging prefix next to it, then (only after every upload succeeded) removes an older version
-     * of {@code target} marker first, copies the staged objects in, writes {@code marker} last and
-     * removes the staging prefix. A failure before the copy leaves {@code target} as it was.
+     * Publishes the files of {@code localDir} as directory {@code target}, replacing what is there:
+     * uploads them to a fresh generation, then (only after every upload succeeded) overwrites the
+     * {@code marker} with one naming it, then deletes the generation (or old-layout files) the
+     * previous marker named. Readers see the old version until the marker PUT and the new one
+     * after; a failed upload leaves {@code target} as it was. Two concurrent publishers both
+     * complete: the last marker written wins and names one complete generation.
      */
     public static void publish(Path localDir, Location target, String marker) throws IOException {
-        ObjectStore store = target.store();
-        String staging =
-                target.parentPrefix() + ".staging-" + target.name() + "-" + System.nanoTime() + "/";
-        List<String> rels = files(localDir);
-        List<String> uploaded = new ArrayList<>();
+        Generation gen = upload(localDir, target, marker);
+        String markerKey = target.prefix() + marker;
+        Optional<byte[]> previous = target.store().read(markerKey);
+        target.store().putBytes(markerKey, gen.render());
+        deleteSuperseded(target, marker, previous, gen);
+    }
+
+    /**
+     * Publishes {@code localDir} as {@code target} only if {@code target} has no marker yet, with a
+     * conditional PUT of the marker ({@code If-None-Match: *}): of concurrent publishers exactly
+     * one wins on stores that honour it (AWS S3, MinIO; not S3Proxy 2.6.0, which ignores the header
+     * on PUT). Returns false, leaving nothing behind, when another publisher's marker is there. On
+     * a store that ignores the condition the marker is checked right before the PUT and read back
+     * {@value #PUBLISH_ONCE_SETTLE_MILLIS} ms after it, and only the publisher whose marker is
+     * there wins: exactly one wins unless a publisher stalls longer than that between its check and
+     * its PUT; then both return true and the last marker names one complete generation (see
+     * runtime-images/common/README.md).
+     */
+    public static boolean publishOnce(Path localDir, Location target, String marker)
+            throws IOException {
+        String markerKey = target.prefix() + marker;
+        if (target.store().read(markerKey).isPresent()) {
+            return false;
+        }
+        Generation gen = upload(localDir, target, marker);
+        byte[] mine = gen.render();
+        // checked again right before the PUT, and read back a while after it: on a store that
+        // ignores If-None-Match, a racer that passed its check before our PUT lands its own PUT
+        // within about one round trip, before we read back, so only the last PUT's owner wins
+        boolean won =
+                target.store().read(markerKey).isEmpty()
+                        && target.store().putBytesIfAbsent(markerKey, mine)
+                        && settled()
+                        && target.store()
+                                .read(markerKey)
+                                .map(b -> Arrays.equals(b, mine))
+                                .orElse(false);
+        if (!won) {
+            deletePrefixQuietly(target.child(gen.name()));
+        }
+        return won;
+    }
+
+    private static boolean settled() throws IOException {
         try {
-            for (String rel : rels) {
-                if (rel.equals(marker)) {
-                    continue;
-                }
-                store.put(localDir.resolve(rel), staging + rel);
-                uploaded.add(staging + rel);
+            Thread.sleep(PUBLISH_ONCE_SETTLE_MILLIS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while publishing", e);
+        }
+    }
+
+    private static Generation upload(Path localDir, Location target, String marker)
+            throws IOException {
+        Map<String, Long> files = new LinkedHashMap<>();
+        for (String rel : files(localDir)) {
+            if (!rel.equals(marker)) {
+                files.put(rel, Files.size(localDir.resolve(rel)));
+            }
+        }
+        Generation gen = Generation.fresh(files);
+        Location dir = target.child(gen.name());
+        try {
+            for (String rel : files.keySet()) {
+                target.store().put(localDir.resolve(rel), dir.prefix() + rel);
             }
         } catch (IOException | RuntimeException e) {
-            deleteQuietly(store, uploaded);
+            deletePrefixQuietly(dir);
             throw e;
         }
-        retract(target, marker);
-        String markerKey = target.prefix() + marker;
-        for (String key : uploaded) {
-            store.copy(key, target.prefix() + key.substring(staging.length()));
+        return gen;
+    }
+
+    /**
+     * After {@code current} was named: deletes what {@code previous} named (its generation, or the
+     * old-layout files next to the marker; with no previous marker, an unpublished leftover's
+     * files). A reader still downloading them sees the marker moved and starts over.
+     */
+    private static void deleteSuperseded(
+            Location target, String marker, Optional<byte[]> previous, Generation current)
+            throws IOException {
+        Optional<Generation> old;
+        try {
+            old = previous.flatMap(Generation::parse);
+        } catch (IllegalArgumentException e) {
+            return; // a marker we cannot read: leave its objects, they are never read again
         }
-        store.putBytes(markerKey, new byte[0]);
-        deleteQuietly(store, uploaded);
+        if (old.isPresent()) {
+            if (!old.get().name().equals(current.name())) {
+                deletePrefixQuietly(target.child(old.get().name()));
+            }
+            return;
+        }
+        List<String> loose =
+                target.store().list(target.prefix()).stream()
+                        .map(ObjectStore.Entry::key)
+                        .filter(k -> !k.equals(target.prefix() + marker))
+                        .filter(k -> !inGeneration(k.substring(target.prefix().length())))
+                        .toList();
+        deleteQuietly(target.store(), loose);
+    }
+
+    /**
+     * Deletes generations under {@code dir} that its marker does not name and that are older than
+     * {@link #ORPHAN_GRACE_MILLIS} (a publisher that crashed or lost a race); a generation being
+     * uploaded right now is younger and is kept.
+     */
+    public static void sweepOrphans(Location dir, String marker, long nowMillis)
+            throws IOException {
+        Optional<Generation> named;
+        try {
+            named = dir.store().read(dir.prefix() + marker).flatMap(Generation::parse);
+        } catch (IllegalArgumentException e) {
+            return; // which generation it names is unknown: delete none
+        }
+        List<String> orphans = new ArrayList<>();
+        for (ObjectStore.Entry e : dir.store().list(dir.prefix())) {
+            String rel = e.key().substring(dir.prefix().length());
+            if (!inGeneration(rel)) {
+                continue;
+            }
+            String gen = rel.substring(0, rel.indexOf('/'));
+            boolean isNamed = named.isPresent() && named.get().name().equals(gen);
+            if (!isNamed && nowMillis - Generation.createdMillis(gen) > ORPHAN_GRACE_MILLIS) {
+                orphans.add(e.key());
+            }
+        }
+        deleteQuietly(dir.store(), orphans);
     }
 
     /** Writes an empty marker object. */
@@ -168,13 +487,21 @@ public final class ObjectDirs {
         }
     }
 
+    private static void deletePrefixQuietly(Location dir) {
+        try {
+            deletePrefix(dir);
+        } catch (IOException | RuntimeException ignored) {
+            // an unnamed generation is never read; prune sweeps it later
+        }
+    }
+
     private static void deleteQuietly(ObjectStore store, List<String> keys) {
         try {
             if (!keys.isEmpty()) {
                 store.delete(keys);
             }
         } catch (IOException | RuntimeException ignored) {
-            // a leftover hidden staging prefix is never read
+            // superseded objects are never read; prune sweeps them later
         }
     }
 

@@ -3,6 +3,7 @@ package io.mlcycle.common;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A flat key space of immutable objects: an S3 bucket, or a directory standing in for one. The
@@ -31,8 +32,14 @@ public interface ObjectStore {
     /** Writes a small object (a marker). */
     void putBytes(String key, byte[] bytes) throws IOException;
 
-    /** Server-side copy. */
-    void copy(String fromKey, String toKey) throws IOException;
+    /** The bytes of a small object (a marker); empty when there is no object of this key. */
+    Optional<byte[]> read(String key) throws IOException;
+
+    /**
+     * Writes a small object only if no object of this key exists, atomically where the store
+     * supports conditional writes; false when one exists.
+     */
+    boolean putBytesIfAbsent(String key, byte[] bytes) throws IOException;
 
     /** Deletes the given keys (missing ones are ignored). */
     void delete(List<String> keys) throws IOException;

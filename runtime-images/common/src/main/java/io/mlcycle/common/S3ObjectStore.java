@@ -16,6 +16,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -155,16 +157,56 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     @Override
-    public void copy(String fromKey, String toKey) throws IOException {
-        call(
-                toKey,
-                () ->
-                        client.copyObject(
-                                b ->
-                                        b.sourceBucket(bucket)
-                                                .sourceKey(fromKey)
-                                                .destinationBucket(bucket)
-                                                .destinationKey(toKey)));
+    public Optional<byte[]> read(String key) throws IOException {
+        return call(
+                key,
+                () -> {
+                    try {
+                        return Optional.of(
+                                client.getObjectAsBytes(b -> b.bucket(bucket).key(key))
+                                        .asByteArray());
+                    } catch (NoSuchKeyException e) {
+                        return Optional.empty();
+                    }
+                });
+    }
+
+    /**
+     * A PUT with {@code If-None-Match: *}: S3 answers 412 when the key exists, and 409 while
+     * another conditional write of the key is in flight (retried: it then answers 412 or succeeds).
+     * A store that ignores the header overwrites, see {@link ObjectDirs#publishOnce}.
+     */
+    @Override
+    public boolean putBytesIfAbsent(String key, byte[] bytes) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            boolean retryConflict = attempt < 5;
+            int status =
+                    call(
+                            key,
+                            () -> {
+                                try {
+                                    client.putObject(
+                                            b -> b.bucket(bucket).key(key).ifNoneMatch("*"),
+                                            RequestBody.fromBytes(bytes));
+                                    return 200;
+                                } catch (S3Exception e) {
+                                    if (e.statusCode() == 412
+                                            || (e.statusCode() == 409 && retryConflict)) {
+                                        return e.statusCode();
+                                    }
+                                    throw e;
+                                }
+                            });
+            if (status != 409) {
+                return status == 200;
+            }
+            try {
+                Thread.sleep(50L * attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted writing " + uri(key), e);
+            }
+        }
     }
 
     /**

@@ -22,8 +22,9 @@ import java.util.stream.Stream;
  * last good one.
  *
  * <p>On {@code s3://} the store is remote: versions are built in a local mirror directory and
- * published with {@link ObjectDirs#publish} (staging prefix, marker last); listing, pruning and
- * reading earlier versions go to the bucket.
+ * published with {@link ObjectDirs#publish} (a fresh generation prefix, then the marker naming it,
+ * so replacing a date has no window); listing, pruning and reading earlier versions go to the
+ * bucket, and every read resolves the marker ({@link #fetch}, {@link Storage#stage}).
  */
 public final class VersionedStore {
 
@@ -142,13 +143,23 @@ public final class VersionedStore {
         return completeVersions().stream().filter(v -> v.compareTo(asOf) < 0).findFirst();
     }
 
-    /** Deletes all but the newest {@code keep} complete versions, and stale staging directories. */
+    /**
+     * Deletes all but the newest {@code keep} complete versions; on S3 also the kept versions'
+     * generations that no marker names once they are a day old (see {@link
+     * ObjectDirs#sweepOrphans}).
+     */
     public List<String> prune(int keep) throws IOException {
         List<String> removed = new ArrayList<>();
         if (keep <= 0) {
             return removed;
         }
         List<String> versions = completeVersions();
+        if (remote != null) {
+            long now = System.currentTimeMillis();
+            for (String v : versions.subList(0, Math.min(keep, versions.size()))) {
+                ObjectDirs.sweepOrphans(remote.child(PREFIX + v), SUCCESS, now);
+            }
+        }
         for (String v : versions.subList(Math.min(keep, versions.size()), versions.size())) {
             if (remote != null) {
                 ObjectDirs.retract(remote.child(PREFIX + v), SUCCESS);

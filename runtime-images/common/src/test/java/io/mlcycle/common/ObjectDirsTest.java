@@ -7,6 +7,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -25,20 +28,60 @@ class ObjectDirsTest {
         return d;
     }
 
+    private static List<String> keys(ObjectStore store, String prefix) throws IOException {
+        return store.list(prefix).stream().map(ObjectStore.Entry::key).toList();
+    }
+
+    /** The relative paths and contents of a staged directory. */
+    private static Map<String, String> read(Path dir) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (var walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
+                String rel = dir.relativize(p).toString();
+                if (!rel.equals("_SUCCESS")) {
+                    out.put(rel, Files.readString(p));
+                }
+            }
+        }
+        return out;
+    }
+
+    private Map<String, String> staged(ObjectStore store, String key, String name)
+            throws IOException {
+        Path to = local.resolve("read-" + name);
+        ObjectDirs.stage(new ObjectDirs.Location(store, key), to, 1000, "f");
+        return read(to);
+    }
+
     @Test
-    void publishWritesTheMarkerLastAndLeavesNoStagingPrefix() throws Exception {
+    void publishUploadsAGenerationThenWritesAMarkerNamingItsFiles() throws Exception {
         FileObjectStore store = new FileObjectStore(bucket);
         ObjectDirs.Location target = new ObjectDirs.Location(store, "t/asOf=2026-11-01");
         ObjectDirs.publish(
-                dir(local, "v1", "a.parquet", "1", "sub/b.parquet", "2"), target, "_SUCCESS");
+                dir(local, "v1", "a.parquet", "1", "sub/b.parquet", "22"), target, "_SUCCESS");
 
-        assertThat(store.list("t/").stream().map(ObjectStore.Entry::key))
+        List<String> keys = keys(store, "t/");
+        assertThat(keys).hasSize(3).contains("t/asOf=2026-11-01/_SUCCESS");
+        String gen = keys.get(0).split("/")[2];
+        assertThat(gen).startsWith(ObjectDirs.GENERATION_PREFIX);
+        assertThat(keys)
                 .containsExactly(
-                        "t/asOf=2026-11-01/_SUCCESS",
-                        "t/asOf=2026-11-01/a.parquet",
-                        "t/asOf=2026-11-01/sub/b.parquet");
+                        "t/asOf=2026-11-01/" + gen + "/a.parquet",
+                        "t/asOf=2026-11-01/" + gen + "/sub/b.parquet",
+                        "t/asOf=2026-11-01/_SUCCESS");
+        assertThat(Files.readString(bucket.resolve("t/asOf=2026-11-01/_SUCCESS")))
+                .isEqualTo("mlcycle-generation " + gen + "\n1 a.parquet\n2 sub/b.parquet\n");
         assertThat(ObjectDirs.markedChildren(new ObjectDirs.Location(store, "t"), "_SUCCESS"))
                 .containsExactly("asOf=2026-11-01");
+        assertThat(staged(store, "t/asOf=2026-11-01", "v"))
+                .containsExactly(Map.entry("a.parquet", "1"), Map.entry("sub/b.parquet", "22"));
+        // one file of the version, as VersionedStore.fetch asks for it
+        Path one = local.resolve("one");
+        ObjectDirs.stage(
+                new ObjectDirs.Location(store, "t/asOf=2026-11-01/a.parquet"), one, 9, "f");
+        assertThat(Files.readString(one)).isEqualTo("1");
+        assertThat(staged(store, "t/asOf=2026-11-01/sub", "sub"))
+                .containsExactly(Map.entry("b.parquet", "22"));
     }
 
     @Test
@@ -46,6 +89,7 @@ class ObjectDirsTest {
         FileObjectStore store = new FileObjectStore(bucket);
         ObjectDirs.Location target = new ObjectDirs.Location(store, "t/v");
         ObjectDirs.publish(dir(local, "one", "a", "one", "old-only", "x"), target, "_SUCCESS");
+        List<String> first = keys(store, "t/");
 
         ObjectStore failing =
                 new ForwardingStore(store) {
@@ -64,14 +108,132 @@ class ObjectDirsTest {
                                         new ObjectDirs.Location(failing, "t/v"),
                                         "_SUCCESS"))
                 .hasMessageContaining("upload interrupted");
-        assertThat(Files.readString(bucket.resolve("t/v/a"))).isEqualTo("one");
-        assertThat(store.list("t/").stream().map(ObjectStore.Entry::key))
-                .containsExactly("t/v/_SUCCESS", "t/v/a", "t/v/old-only");
+        assertThat(keys(store, "t/")).isEqualTo(first);
+        assertThat(staged(store, "t/v", "after-failure"))
+                .containsExactly(Map.entry("a", "one"), Map.entry("old-only", "x"));
 
         ObjectDirs.publish(dir(local, "three", "a", "three"), target, "_SUCCESS");
-        assertThat(store.list("t/").stream().map(ObjectStore.Entry::key))
-                .containsExactly("t/v/_SUCCESS", "t/v/a");
-        assertThat(Files.readString(bucket.resolve("t/v/a"))).isEqualTo("three");
+        assertThat(keys(store, "t/")).hasSize(2).doesNotContainAnyElementsOf(first.subList(0, 2));
+        assertThat(staged(store, "t/v", "three")).containsExactly(Map.entry("a", "three"));
+    }
+
+    @Test
+    void anOldLayoutVersionReadsAndIsReplacedByAGeneration() throws Exception {
+        FileObjectStore store = new FileObjectStore(bucket);
+        // published before generations: empty marker, files next to it
+        dir(bucket, "t/v", "a", "old", "sub/b", "old-b", "_SUCCESS", "");
+        assertThat(staged(store, "t/v", "old"))
+                .containsExactly(Map.entry("a", "old"), Map.entry("sub/b", "old-b"));
+        Path one = local.resolve("old-one");
+        ObjectDirs.stage(new ObjectDirs.Location(store, "t/v/a"), one, 9, "f");
+        assertThat(Files.readString(one)).isEqualTo("old");
+
+        ObjectDirs.publish(
+                dir(local, "new", "a", "new"), new ObjectDirs.Location(store, "t/v"), "_SUCCESS");
+        assertThat(staged(store, "t/v", "new")).containsExactly(Map.entry("a", "new"));
+        assertThat(keys(store, "t/v/")).hasSize(2).doesNotContain("t/v/a", "t/v/sub/b");
+    }
+
+    @Test
+    void publishingOverAnUnpublishedLeftoverRemovesItsFiles() throws Exception {
+        FileObjectStore store = new FileObjectStore(bucket);
+        dir(bucket, "t/v", "half", "interrupted upload, no marker");
+        ObjectDirs.publish(
+                dir(local, "new", "a", "new"), new ObjectDirs.Location(store, "t/v"), "_SUCCESS");
+        assertThat(keys(store, "t/v/")).hasSize(2).doesNotContain("t/v/half");
+        assertThat(staged(store, "t/v", "new")).containsExactly(Map.entry("a", "new"));
+    }
+
+    @Test
+    void aMalformedGenerationMarkerFailsNamingItAndStagesNothing() throws Exception {
+        FileObjectStore store = new FileObjectStore(bucket);
+        dir(bucket, "t/v", "_SUCCESS", "mlcycle-generation .gen-1-x\nten a\n", ".gen-1-x/a", "1");
+        Path to = local.resolve("malformed");
+        assertThatThrownBy(
+                        () -> ObjectDirs.stage(new ObjectDirs.Location(store, "t/v"), to, 9, "f"))
+                .hasMessageContaining("t/v/_SUCCESS")
+                .hasMessageContaining("malformed line 'ten a'");
+        assertThat(to).doesNotExist();
+    }
+
+    @Test
+    void aReaderWhoseVersionIsReplacedMidDownloadStartsOverAndGetsTheNewOneWhole()
+            throws Exception {
+        FileObjectStore store = new FileObjectStore(bucket);
+        ObjectDirs.Location target = new ObjectDirs.Location(store, "t/v");
+        ObjectDirs.publish(dir(local, "one", "a", "1", "b", "1"), target, "_SUCCESS");
+        java.util.concurrent.atomic.AtomicInteger gets =
+                new java.util.concurrent.atomic.AtomicInteger();
+        ObjectStore racing =
+                new ForwardingStore(store) {
+                    @Override
+                    public void get(String key, Path to) throws IOException {
+                        if (gets.incrementAndGet() == 1) {
+                            // the first file is read, then a publisher replaces the version
+                            super.get(key, to);
+                            ObjectDirs.publish(
+                                    dir(local, "two", "a", "2", "c", "2"), target, "_SUCCESS");
+                            return;
+                        }
+                        super.get(key, to);
+                    }
+                };
+        Path to = local.resolve("raced");
+        ObjectDirs.stage(new ObjectDirs.Location(racing, "t/v"), to, 100, "f");
+        assertThat(read(to)).containsExactly(Map.entry("a", "2"), Map.entry("c", "2"));
+        // a, then b of the deleted old generation fails; a and c of the new one
+        assertThat(gets.get()).isEqualTo(4);
+    }
+
+    @Test
+    void publishOnceLetsOnlyTheFirstPublisherWinAndTheLoserLeavesNothing() throws Exception {
+        FileObjectStore store = new FileObjectStore(bucket);
+        ObjectDirs.Location target = new ObjectDirs.Location(store, "m/v1");
+        assertThat(ObjectDirs.publishOnce(dir(local, "w", "model", "win"), target, "_SUCCESS"))
+                .isTrue();
+        List<String> won = keys(store, "m/");
+        // a loser that passed the early check: its conditional marker write fails
+        ObjectStore late =
+                new ForwardingStore(store) {
+                    private int checks;
+
+                    @Override
+                    public Optional<byte[]> read(String key) throws IOException {
+                        // both checks before the PUT ran before the winner's marker landed
+                        if (key.endsWith("_SUCCESS") && checks++ < 2) {
+                            return Optional.empty();
+                        }
+                        return super.read(key);
+                    }
+                };
+        assertThat(
+                        ObjectDirs.publishOnce(
+                                dir(local, "l", "model", "lose"),
+                                new ObjectDirs.Location(late, "m/v1"),
+                                "_SUCCESS"))
+                .isFalse();
+        assertThat(keys(store, "m/")).isEqualTo(won);
+        assertThat(ObjectDirs.publishOnce(dir(local, "l2", "model", "x"), target, "_SUCCESS"))
+                .isFalse();
+        assertThat(staged(store, "m/v1", "won")).containsExactly(Map.entry("model", "win"));
+    }
+
+    @Test
+    void sweepingRemovesOnlyUnnamedGenerationsPastTheGrace() throws Exception {
+        FileObjectStore store = new FileObjectStore(bucket);
+        ObjectDirs.Location target = new ObjectDirs.Location(store, "t/v");
+        ObjectDirs.publish(dir(local, "one", "a", "1"), target, "_SUCCESS");
+        List<String> named = keys(store, "t/v/");
+        long now = System.currentTimeMillis();
+        String old = ".gen-" + (now - ObjectDirs.ORPHAN_GRACE_MILLIS - 1000) + "-dead";
+        String young = ".gen-" + (now - 1000) + "-busy";
+        dir(bucket, "t/v/" + old, "a", "crashed");
+        dir(bucket, "t/v/" + young, "a", "uploading");
+
+        ObjectDirs.sweepOrphans(target, "_SUCCESS", now);
+        List<String> left = keys(store, "t/v/");
+        assertThat(left).containsAll(named).contains("t/v/" + young + "/a");
+        assertThat(left).doesNotContain("t/v/" + old + "/a");
     }
 
     @Test
@@ -131,7 +293,9 @@ class ObjectDirsTest {
                     }
                 };
         ObjectDirs.retract(new ObjectDirs.Location(recording, "v"), "_SUCCESS");
-        assertThat(deletes).containsExactly(List.of("v/_SUCCESS"), List.of("v/z"));
+        assertThat(deletes).hasSize(2);
+        assertThat(deletes.get(0)).containsExactly("v/_SUCCESS");
+        assertThat(deletes.get(1)).singleElement().asString().endsWith("/z");
     }
 
     /** Delegates everything; tests override one call to fail or record. */
@@ -173,8 +337,13 @@ class ObjectDirsTest {
         }
 
         @Override
-        public void copy(String fromKey, String toKey) throws IOException {
-            d.copy(fromKey, toKey);
+        public Optional<byte[]> read(String key) throws IOException {
+            return d.read(key);
+        }
+
+        @Override
+        public boolean putBytesIfAbsent(String key, byte[] bytes) throws IOException {
+            return d.putBytesIfAbsent(key, bytes);
         }
 
         @Override

@@ -688,11 +688,11 @@ public final class Trainer {
                 }
                 throw e;
             }
-            if (Storage.isS3(outputUri)) {
-                // the local copy is complete; the bucket's version counts once its marker lands
-                refuseIfPublished(out, outputUri);
-                ObjectDirs.publish(
-                        out, Storage.locate(outputUri, "outputUri"), VersionedStore.SUCCESS);
+            if (Storage.isS3(outputUri)
+                    && !ObjectDirs.publishOnce(
+                            out, Storage.locate(outputUri, "outputUri"), VersionedStore.SUCCESS)) {
+                // another trainer's conditional marker write won: its version stays
+                throw alreadyPublished(outputUri);
             }
             return digest;
         } catch (IOException | RuntimeException e) {

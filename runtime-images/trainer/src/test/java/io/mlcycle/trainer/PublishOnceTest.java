@@ -4,7 +4,6 @@ import io.mlcycle.common.ArtifactDigest;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.Summary;
-import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,9 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,39 +51,10 @@ class PublishOnceTest {
     @Test
     void twoTrainerProcessesOfOneVersionAtOnceLeaveExactlyOneCompleteArtifact() throws Exception {
         Path out = root.resolve("models/return-predictor/v2");
-        Path taskFile = root.resolve("task-v2.json");
-        Files.writeString(taskFile, TaskJson.write(logistic(out, 0.05)));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<Process> pods = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            pods.add(
-                    new ProcessBuilder(
-                                    java,
-                                    "-Dai.djl.offline=true",
-                                    "-cp",
-                                    System.getProperty("java.class.path"),
-                                    Main.class.getName(),
-                                    "--task",
-                                    taskFile.toString(),
-                                    "--result",
-                                    root.resolve("result-" + i + ".json").toString())
-                            .redirectErrorStream(true)
-                            .redirectOutput(root.resolve("pod-" + i + ".log").toFile())
-                            .start());
-        }
-        List<Summary> succeeded = new ArrayList<>();
-        List<String> refused = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            assertThat(pods.get(i).waitFor(180, TimeUnit.SECONDS)).isTrue();
-            Summary s =
-                    TaskJson.readSummary(Files.readString(root.resolve("result-" + i + ".json")));
-            if (pods.get(i).exitValue() == 0) {
-                succeeded.add(s);
-            } else {
-                assertThat(pods.get(i).exitValue()).isEqualTo(1);
-                refused.add(s.reason());
-            }
-        }
+        TrainerProcesses.Outcomes o =
+                TrainerProcesses.race(root, "v2", logistic(out, 0.05), 2, Map.of());
+        List<Summary> succeeded = o.succeeded();
+        List<String> refused = o.refused();
         assertThat(succeeded).hasSize(1);
         assertThat(refused).containsExactly("VersionAlreadyPublished");
         assertThat(ArtifactDigest.of(out))

@@ -3,6 +3,7 @@ package io.mlcycle.trainer;
 import io.mlcycle.common.ArtifactDigest;
 import io.mlcycle.common.LocalS3;
 import io.mlcycle.common.ObjectDirs;
+import io.mlcycle.common.S3Settings;
 import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
@@ -15,7 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -75,6 +78,39 @@ class TrainerS3IT {
                         TaskFailure.class,
                         f -> assertThat(f.reason()).isEqualTo("VersionAlreadyPublished"))
                 .hasMessageContaining(out);
+    }
+
+    /**
+     * Two trainer pods (JVMs with their own staging disks) of one S3 version at once: the marker is
+     * written with If-None-Match, so on S3 exactly one succeeds. S3Proxy ignores that header; the
+     * fallback (marker checked right before the PUT, read back a second after it) lets one succeed
+     * too, whose model is the one stored, whole; the refused one leaves nothing.
+     */
+    @Test
+    void twoTrainerPodsOfOneS3VersionLetExactlyOneSucceedAndStoreItsWholeModel() throws Exception {
+        String out = "s3://mlcycle/models/return-predictor/v3/";
+        S3Settings s = s3.settings(null);
+        TrainerProcesses.Outcomes o =
+                TrainerProcesses.race(
+                        root,
+                        "s3-v3",
+                        task("s3://mlcycle/labels/returned.csv", out),
+                        2,
+                        Map.of(
+                                S3Settings.ENDPOINT_ENV, s.endpoint().toString(),
+                                S3Settings.PATH_STYLE_ENV, "true",
+                                S3Settings.ACCESS_KEY_ENV, s.accessKeyId(),
+                                S3Settings.SECRET_KEY_ENV, s.secretAccessKey()));
+
+        assertThat(o.succeeded()).hasSize(1);
+        assertThat(o.refused()).containsExactly("VersionAlreadyPublished");
+        Storage.useS3(s3.settings("ml-creds")); // a fresh process downloads what was uploaded
+        String stored = ArtifactDigest.of(Uris.toPath(out, "artifactUri"));
+        assertThat(o.succeeded().get(0).details().get("artifactDigest")).isEqualTo(stored);
+        try (var names = Files.list(root.resolve("s3/mlcycle/models/return-predictor/v3"))) {
+            // the marker and the winner's generation; a refused trainer deleted its own
+            assertThat(names.map(p -> p.getFileName().toString())).hasSize(2);
+        }
     }
 
     @Test
