@@ -130,7 +130,7 @@ public class RuntimeJobs {
      * MLCYCLE_S3_*}); the keys come from the credentials Secret by reference, only its name is
      * passed as a value (for error messages).
      */
-    List<EnvVar> storageEnv() {
+    public List<EnvVar> storageEnv() {
         OperatorConfig.S3 s3 = config.storage().s3();
         List<EnvVar> env = new ArrayList<>();
         s3.endpoint()

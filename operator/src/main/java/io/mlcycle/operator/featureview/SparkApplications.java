@@ -140,9 +140,10 @@ public class SparkApplications {
     /**
      * The SparkApplication of one materialization: the pivot-spark jar's main class in cluster
      * mode, the PivotTask in the driver's {@code MLCYCLE_TASK} exactly as a pivot Job's pod gets
-     * it, the Secret variables on driver and executors, the data volume and scratch {@code /tmp} of
-     * runtime pods, restartPolicy Never (an Invalid, WaitingForData or ValidationFailed outcome
-     * must not be retried, as the Job's pod failure policy ensures).
+     * it, the Secret variables and the S3 settings ({@code mlcycle.storage.s3}) on driver and
+     * executors, the data volume and scratch {@code /tmp} of runtime pods, restartPolicy Never (an
+     * Invalid, WaitingForData or ValidationFailed outcome must not be retried, as the Job's pod
+     * failure policy ensures).
      */
     public GenericKubernetesResource application(FeatureView fv, String name, PivotTask task) {
         FeatureViewSpec spec = Defaults.copy(fv.getSpec());
@@ -156,7 +157,9 @@ public class SparkApplications {
                         : spark.executor;
         Map<String, String> labels = labels(fv);
         RuntimeJobs.Volumes volumes = runtimeJobs.volumes();
-        List<EnvVar> secrets = PivotTasks.env(spec);
+        // s3a on driver and executors reads the same MLCYCLE_S3_* / AWS_* env as a pivot pod
+        List<EnvVar> secrets = new ArrayList<>(PivotTasks.env(spec));
+        secrets.addAll(runtimeJobs.storageEnv());
         List<EnvVar> driverEnv = new ArrayList<>();
         driverEnv.add(
                 new EnvVarBuilder()
