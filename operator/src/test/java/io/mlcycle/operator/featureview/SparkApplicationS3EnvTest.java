@@ -2,6 +2,8 @@ package io.mlcycle.operator.featureview;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
@@ -29,12 +31,16 @@ class SparkApplicationS3EnvTest {
         FeatureView fv = SparkEngineLifecycleTest.sparkView("fv-s3");
         fv.getSpec().source.uri = "s3://lake/events/dt={date}/";
         fv.getSpec().store.uri = "s3://lake/features/fv-s3/";
-        GenericKubernetesResource app =
-                new SparkApplications(config, null, jobs)
-                        .application(
-                                fv,
-                                "fv-s3-pivot-20261118-1",
-                                PivotTasks.task(fv, LocalDate.parse("2026-11-18")));
+        GenericKubernetesResource app;
+        // serialization only: the client never connects
+        try (KubernetesClient client = new KubernetesClientBuilder().build()) {
+            app =
+                    new SparkApplications(config, client, jobs)
+                            .application(
+                                    fv,
+                                    "fv-s3-pivot-20261118-1",
+                                    PivotTasks.task(fv, LocalDate.parse("2026-11-18")));
+        }
         List<EnvVar> expected = jobs.storageEnv();
         assertThat(expected).extracting(EnvVar::getName).contains("MLCYCLE_S3_ENDPOINT");
         for (String pod : List.of("driver", "executor")) {
