@@ -60,7 +60,7 @@ final class SparkFailures {
             }
         }
         if (s3 != null) {
-            TaskFailure storage = SparkS3.failure(text, "s3a storage", s3);
+            TaskFailure storage = SparkS3.failure(text, "s3:// storage", s3);
             if (storage != null) {
                 return storage;
             }
