@@ -99,29 +99,6 @@ public final class PivotTasks {
         if (spec.spark != null) {
             checkSpark(spec);
         }
-        if (spec.engine == FeatureViewSpec.Engine.spark) {
-            noS3ForSpark(spec.source.uri, "spec.source.uri");
-            noS3ForSpark(spec.store.uri, "spec.store.uri");
-            if (spec.filters != null && spec.filters.excludeEntities != null) {
-                for (int i = 0; i < spec.filters.excludeEntities.size(); i++) {
-                    noS3ForSpark(
-                            spec.filters.excludeEntities.get(i).uri,
-                            "spec.filters.excludeEntities[" + i + "].uri");
-                }
-            }
-        }
-    }
-
-    /** The Spark engine's executors read the shared volume; s3a is not wired yet. */
-    private static void noS3ForSpark(String uri, String field) {
-        if (uri != null && uri.startsWith("s3://")) {
-            throw new IllegalArgumentException(
-                    field
-                            + " '"
-                            + uri
-                            + "': engine spark reads and writes file:// only; use engine duckdb"
-                            + " for s3:// URIs");
-        }
     }
 
     /** Smallest JVM heap Spark starts a driver or executor with (it reserves 300 MiB × 1.5). */

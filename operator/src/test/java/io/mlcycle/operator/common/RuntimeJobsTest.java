@@ -7,9 +7,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What every runtime pod gets from the operator's configuration. */
-class RuntimeJobsTest {
+public class RuntimeJobsTest {
 
-    static OperatorConfig config(Map<String, String> extra) {
+    /** The operator configuration of the three images and {@code extra}. */
+    public static OperatorConfig config(Map<String, String> extra) {
         Map<String, String> props = new java.util.HashMap<>(extra);
         props.put("mlcycle.images.pivot", "p");
         props.put("mlcycle.images.trainer", "t");

@@ -46,17 +46,10 @@ class SparkSpecTest {
     }
 
     @Test
-    void s3UrisAreRefusedForTheSparkEngineNamingTheField() {
+    void s3UrisAreValidForTheSparkEngine() {
         FeatureViewSpec spec = spark();
+        spec.source.uri = "s3://lake/events/{date}/";
         spec.store.uri = "s3://lake/features/x/";
-        assertThat(PivotTasks.invalid(spec))
-                .hasValueSatisfying(
-                        m ->
-                                assertThat(m)
-                                        .startsWith("spec.store.uri 's3://lake/features/x/'")
-                                        .contains("engine spark reads and writes file:// only"));
-        spec.engine = FeatureViewSpec.Engine.duckdb;
-        spec.spark = null;
         assertThat(PivotTasks.invalid(spec)).isEmpty();
     }
 

@@ -37,7 +37,8 @@ public final class Storage {
         STAGED.clear();
     }
 
-    static S3Settings settings() {
+    /** The settings of this process: {@link #useS3}'s, else read from the env once. */
+    public static S3Settings settings() {
         S3Settings s = settings;
         if (s == null) {
             synchronized (Storage.class) {

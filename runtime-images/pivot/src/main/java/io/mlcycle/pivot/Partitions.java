@@ -1,5 +1,7 @@
 package io.mlcycle.pivot;
 
+import io.mlcycle.common.ObjectDirs;
+import io.mlcycle.common.ObjectStore;
 import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
@@ -18,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -28,8 +31,25 @@ public final class Partitions {
 
     static final String DATE = "{date}";
 
-    /** The data files to read, in date then file-name order, and how many partitions they span. */
-    public record Resolved(List<Path> files, int partitions) {}
+    /**
+     * The data files to read, in date then file-name order, and how many partitions they span:
+     * local {@code files} (an {@code s3://} source staged to the pod's disk), or, for an engine
+     * that reads the bucket itself, the data objects' {@code s3://} URIs in {@code objects}.
+     */
+    public record Resolved(List<Path> files, int partitions, List<String> objects) {
+
+        public Resolved(List<Path> files, int partitions) {
+            this(files, partitions, List.of());
+        }
+
+        /** How many data files or objects the window holds. */
+        public int count() {
+            return files.size() + objects.size();
+        }
+    }
+
+    /** One ready partition's data: local files, or objects left in the bucket. */
+    private record Ready(List<Path> files, List<String> objects) {}
 
     private Partitions() {}
 
@@ -66,11 +86,24 @@ public final class Partitions {
      * partitions that are not ready (details: their dates).
      */
     static Resolved resolve(PivotTask.Source source, PivotTask.Window window) {
+        return resolve(source, window, false);
+    }
+
+    /**
+     * As {@link #resolve(PivotTask.Source, PivotTask.Window)}; with {@code inPlace} an {@code
+     * s3://} source is listed, not downloaded: its markers are checked the same way and the data
+     * objects come back as URIs (an engine whose workers read the bucket themselves).
+     */
+    public static Resolved resolve(
+            PivotTask.Source source, PivotTask.Window window, boolean inPlace) {
         String format = format(source.format());
         String marker = blankToNull(source.successMarker());
+        boolean remote = inPlace && Storage.isS3(source.uri());
+        Function<String, Ready> ready =
+                uri -> remote ? readyObjects(uri, marker, format) : readyFiles(uri, marker, format);
         if (!source.uri().contains(DATE)) {
-            Path path = readyPath(source.uri(), marker);
-            if (path == null) {
+            Ready found = ready.apply(source.uri());
+            if (found == null) {
                 throw new TaskFailure(
                         Summary.Outcome.WaitingForData,
                         "WaitingForData",
@@ -81,19 +114,21 @@ public final class Partitions {
                                         : " has no " + marker + " marker yet"),
                         List.of(source.uri()));
             }
-            return new Resolved(files(path, format), 1);
+            return new Resolved(found.files(), 1, found.objects());
         }
         List<String> dates = dates(window);
         List<String> missing = new ArrayList<>();
         List<String> missingUris = new ArrayList<>();
         List<Path> files = new ArrayList<>();
-        List<Path> ready = readyPaths(source.uri(), dates, marker);
+        List<String> objects = new ArrayList<>();
+        List<Ready> readyDates = perDate(source.uri(), dates, ready);
         for (int i = 0; i < dates.size(); i++) {
             String date = dates.get(i);
             String uri = source.uri().replace(DATE, date);
-            Path path = ready.get(i);
-            if (path != null) {
-                files.addAll(files(path, format));
+            Ready found = readyDates.get(i);
+            if (found != null) {
+                files.addAll(found.files());
+                objects.addAll(found.objects());
             } else {
                 missing.add(date);
                 missingUris.add(uri);
@@ -116,7 +151,7 @@ public final class Partitions {
                             + shown,
                     missing);
         }
-        return new Resolved(files, dates.size());
+        return new Resolved(files, dates.size(), objects);
     }
 
     public static String format(String format) {
@@ -130,25 +165,26 @@ public final class Partitions {
     }
 
     /**
-     * {@link #readyPath} of every date, in order; on S3 up to {@value #S3_PARALLEL} partitions are
-     * checked and staged at once (each is a few round trips and a download).
+     * {@code ready} of every date's URI, in order; on S3 up to {@value #S3_PARALLEL} partitions are
+     * checked (and staged) at once (each is a few round trips and maybe a download).
      */
-    private static List<Path> readyPaths(String template, List<String> dates, String marker) {
+    private static List<Ready> perDate(
+            String template, List<String> dates, Function<String, Ready> ready) {
         if (!Storage.isS3(template) || dates.size() == 1) {
-            List<Path> out = new ArrayList<>();
+            List<Ready> out = new ArrayList<>();
             for (String d : dates) {
-                out.add(readyPath(template.replace(DATE, d), marker));
+                out.add(ready.apply(template.replace(DATE, d)));
             }
             return out;
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(S3_PARALLEL, dates.size()));
         try {
-            List<Future<Path>> futures = new ArrayList<>();
+            List<Future<Ready>> futures = new ArrayList<>();
             for (String d : dates) {
-                futures.add(pool.submit(() -> readyPath(template.replace(DATE, d), marker)));
+                futures.add(pool.submit(() -> ready.apply(template.replace(DATE, d))));
             }
-            List<Path> out = new ArrayList<>();
-            for (Future<Path> f : futures) {
+            List<Ready> out = new ArrayList<>();
+            for (Future<Ready> f : futures) {
                 out.add(f.get());
             }
             return out;
@@ -171,22 +207,73 @@ public final class Partitions {
      * The local path of a ready partition, or null. On S3 the marker is looked up in the bucket
      * before anything is downloaded; a marker found there means the data was complete before it.
      */
+    private static Ready readyFiles(String uri, String marker, String format) {
+        Path path = readyPath(uri, marker);
+        return path == null ? null : new Ready(files(path, format), List.of());
+    }
+
     private static Path readyPath(String uri, String marker) {
         if (Storage.isS3(uri)) {
-            if (marker != null) {
-                String dir = uri.endsWith("/") ? uri : uri + "/";
-                boolean object = !uri.endsWith("/") && Storage.exists(uri, "source.uri");
-                String markerUri =
-                        object ? uri.substring(0, uri.lastIndexOf('/') + 1) + marker : dir + marker;
-                if (!Storage.exists(markerUri, "source.uri")) {
-                    return null;
-                }
+            if (!s3MarkerPresent(uri, marker)) {
+                return null;
             }
             Path path = Uris.toPath(uri, "source.uri");
             return Files.exists(path) ? path : null;
         }
         Path path = Uris.toPath(uri, "source.uri");
         return ready(path, marker) ? path : null;
+    }
+
+    /** Whether the S3 partition at {@code uri} carries {@code marker} (true without one). */
+    private static boolean s3MarkerPresent(String uri, String marker) {
+        if (marker == null) {
+            return true;
+        }
+        String dir = uri.endsWith("/") ? uri : uri + "/";
+        boolean object = !uri.endsWith("/") && Storage.exists(uri, "source.uri");
+        String markerUri =
+                object ? uri.substring(0, uri.lastIndexOf('/') + 1) + marker : dir + marker;
+        return Storage.exists(markerUri, "source.uri");
+    }
+
+    /**
+     * The data objects of a ready S3 partition as {@code s3://} URIs in key order (what {@link
+     * #files} picks from a staged copy), or null when nothing is stored there; nothing is
+     * downloaded.
+     */
+    private static Ready readyObjects(String uri, String marker, String format) {
+        if (!s3MarkerPresent(uri, marker)) {
+            return null;
+        }
+        ObjectDirs.Location at = Storage.locate(uri, "source.uri");
+        try {
+            if (!uri.endsWith("/") && !at.key().isEmpty() && at.store().exists(at.key())) {
+                return new Ready(List.of(), List.of(at.uri()));
+            }
+            List<String> keys =
+                    at.store().list(at.prefix()).stream()
+                            .map(ObjectStore.Entry::key)
+                            .filter(k -> !k.endsWith("/"))
+                            .sorted()
+                            .toList();
+            if (keys.isEmpty()) {
+                return null;
+            }
+            List<String> data = new ArrayList<>();
+            for (String k : keys) {
+                String rel = k.substring(at.prefix().length());
+                if (isData(rel.substring(rel.lastIndexOf('/') + 1), format)
+                        && !hidden(Path.of(rel))) {
+                    data.add(at.store().uri(k));
+                }
+            }
+            return new Ready(List.of(), data);
+        } catch (IOException e) {
+            throw new TaskFailure(
+                    Summary.Outcome.Failed,
+                    "StorageError",
+                    "source.uri " + uri + ": " + e.getMessage());
+        }
     }
 
     private static boolean ready(Path path, String marker) {

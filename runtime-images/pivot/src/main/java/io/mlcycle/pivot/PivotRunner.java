@@ -95,6 +95,14 @@ public final class PivotRunner {
                 Path tmp,
                 long start)
                 throws IOException;
+
+        /**
+         * True when the engine's workers read an {@code s3://} source from the bucket themselves:
+         * the source is then listed, not staged, and {@link Partitions.Resolved#objects} holds it.
+         */
+        default boolean readsObjectStores() {
+            return false;
+        }
     }
 
     /** Materializes the task's version; throws {@link TaskFailure} with a clear reason. */
@@ -115,7 +123,10 @@ public final class PivotRunner {
         VersionedStore store = VersionedStore.open(task.store().uri(), "store.uri");
         boolean jdbc = task.source().jdbc() != null;
         Partitions.Resolved resolved =
-                jdbc ? null : Partitions.resolve(task.source(), task.window());
+                jdbc
+                        ? null
+                        : Partitions.resolve(
+                                task.source(), task.window(), engine.readsObjectStores());
         Path stage = store.stage(asOf);
         Path tmp = Files.createTempDirectory(store.root(), ".duckdb-tmp-");
         try {
@@ -555,7 +566,7 @@ public final class PivotRunner {
 
     /** Fails EmptySource when the window's partitions hold no data file. */
     public static void requireFiles(PivotTask task, Partitions.Resolved resolved) {
-        if (resolved.files().isEmpty()) {
+        if (resolved.count() == 0) {
             throw TaskFailure.invalid(
                     "EmptySource",
                     "no "

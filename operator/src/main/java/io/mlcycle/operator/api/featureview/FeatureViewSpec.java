@@ -131,7 +131,8 @@ public class FeatureViewSpec {
     @JsonPropertyDescription(
             "What runs the pivot: duckdb (one pod, a Job) or spark (a SparkApplication of the"
                     + " Kubeflow Spark Operator: a driver and executors, for event logs that"
-                    + " outgrow one pod). Same task, output layout, validation and summary.")
+                    + " outgrow one pod). Same task, output layout, validation and summary;"
+                    + " file:// and s3:// URIs with both (Spark reads s3:// through s3a).")
     public Engine engine = Engine.duckdb;
 
     @JsonPropertyDescription(

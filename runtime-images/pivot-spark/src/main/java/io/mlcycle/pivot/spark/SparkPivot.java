@@ -1,7 +1,11 @@
 package io.mlcycle.pivot.spark;
 
+import io.mlcycle.common.ObjectDirs;
+import io.mlcycle.common.S3Settings;
 import io.mlcycle.common.SparseTables;
+import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.pivot.Partitions;
 import io.mlcycle.pivot.PivotRunner;
@@ -30,6 +34,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 import static org.apache.spark.sql.functions.avg;
@@ -69,6 +74,12 @@ final class SparkPivot implements PivotRunner.Engine {
         this.runner = runner;
     }
 
+    /** Spark reads an {@code s3://} source through s3a on its executors: nothing is staged. */
+    @Override
+    public boolean readsObjectStores() {
+        return true;
+    }
+
     @Override
     public PivotRunner.Result materialize(
             PivotTask task,
@@ -91,7 +102,15 @@ final class SparkPivot implements PivotRunner.Engine {
         String where = PivotRunner.where(task);
         String format = Partitions.format(task.source().format());
         List<Path> files = resolved.files();
+        List<SparkFailures.Input> inputs = new ArrayList<>();
+        files.forEach(f -> inputs.add(SparkFailures.Input.of(f)));
+        resolved.objects().forEach(o -> inputs.add(SparkFailures.Input.ofObject(o)));
         PivotRunner.requireFiles(task, resolved);
+        S3Settings s3 = SparkS3.used(task) ? Storage.settings() : null;
+        if (s3 != null) {
+            SparkS3.configure(spark, s3);
+        }
+        Work work = Work.of(task.store().uri(), tmp);
         try (DuckDBConnection c = runner.open(tmp)) {
             if (where != null) {
                 SparkWhere.check(spark, where);
@@ -99,7 +118,8 @@ final class SparkPivot implements PivotRunner.Engine {
             if (format.equals("parquet")) {
                 PivotRunner.checkParquetFooters(c, files);
             }
-            Dataset<Row> src = read(files, format, last);
+            Dataset<Row> src =
+                    read(inputs.stream().map(SparkFailures.Input::read).toList(), format, last);
             Map<String, String> columns = new LinkedHashMap<>();
             for (StructField f : src.schema().fields()) {
                 if (!f.name().equals(FILE) && !f.name().equals(ROW)) {
@@ -127,7 +147,7 @@ final class SparkPivot implements PivotRunner.Engine {
                         "COPY (SELECT DISTINCT e FROM excluded) TO "
                                 + SparseTables.literal(list.toString())
                                 + " (FORMAT parquet)");
-                excluded = spark.read().parquet(list.toString());
+                excluded = spark.read().parquet(work.put(list));
             }
 
             Column keep = col(q(entity)).isNotNull().and(col(q(key)).isNotNull());
@@ -175,15 +195,14 @@ final class SparkPivot implements PivotRunner.Engine {
                         // DuckDB's arg_max skips rows whose value is NULL
                         default -> max_by(col("v"), when(col("v").isNotNull(), col("o")));
                     };
-            Path aggDir = tmp.resolve("agg");
             filtered.groupBy("e", "k")
                     .agg(agg.cast("double").as("v"), count(lit(1)).as("n"))
                     .write()
-                    .parquet(aggDir.toString());
+                    .parquet(work.path("agg"));
             PivotRunner.log(
                     "spark: read %d rows from %d file(s), aggregated at %.2f s",
-                    sourceRows, files.size(), (System.nanoTime() - start) / 1e9);
-            loadAggregated(c, aggDir);
+                    sourceRows, inputs.size(), (System.nanoTime() - start) / 1e9);
+            loadAggregated(c, work.fetch("agg"));
             return runner.stageAggregated(
                     c, task, store, stage, sourceRows, resolved.partitions(), files, start);
         } catch (SQLException e) {
@@ -192,7 +211,64 @@ final class SparkPivot implements PivotRunner.Engine {
         } catch (TaskFailure | IOException e) {
             throw e;
         } catch (Exception e) { // Spark's AnalysisException is checked yet undeclared
-            throw SparkFailures.of(e, files);
+            throw SparkFailures.of(e, inputs, s3);
+        } finally {
+            work.close();
+        }
+    }
+
+    /**
+     * Where Spark writes what the driver reads back (the aggregated table, the exclusion list Spark
+     * joins): the store's local temp dir for a {@code file://} store, a hidden prefix next to the
+     * versions of an {@code s3://} store (executors elsewhere cannot see the driver's disk),
+     * downloaded by the driver and deleted after the run.
+     */
+    private record Work(Path local, ObjectDirs.Location remote) {
+
+        static Work of(String storeUri, Path tmp) {
+            if (!Storage.isS3(storeUri)) {
+                return new Work(tmp, null);
+            }
+            String dir = ".spark-tmp-" + tmp.getFileName() + "-" + UUID.randomUUID();
+            return new Work(tmp, Storage.locate(Uris.resolve(storeUri, dir), "store.uri"));
+        }
+
+        /** The Spark path of {@code name} in this work dir. */
+        String path(String name) {
+            return remote == null
+                    ? local.resolve(name).toString()
+                    : SparkS3.s3a(remote.child(name).uri());
+        }
+
+        /** Makes a local file readable by Spark's executors; returns its Spark path. */
+        String put(Path file) throws IOException {
+            if (remote == null) {
+                return file.toString();
+            }
+            String name = file.getFileName().toString();
+            remote.store().put(file, remote.child(name).key());
+            return path(name);
+        }
+
+        /** The local copy of what Spark wrote under {@code name}. */
+        Path fetch(String name) throws IOException {
+            if (remote == null) {
+                return local.resolve(name);
+            }
+            Path to = local.resolve("fetched-" + name);
+            ObjectDirs.stage(remote.child(name), to, Long.MAX_VALUE, "the spark engine's output");
+            Files.createDirectories(to);
+            return to;
+        }
+
+        void close() {
+            if (remote != null) {
+                try {
+                    ObjectDirs.deletePrefix(remote);
+                } catch (IOException | RuntimeException e) {
+                    PivotRunner.log("could not delete %s: %s", remote.uri(), e.getMessage());
+                }
+            }
         }
     }
 
@@ -203,19 +279,17 @@ final class SparkPivot implements PivotRunner.Engine {
      * them into one table in that order) and are read whole, one task per file, so the increasing
      * id follows the file's lines.
      */
-    private Dataset<Row> read(List<Path> files, String format, boolean last) {
+    private Dataset<Row> read(List<String> files, String format, boolean last) {
         if (format.equals("parquet") && !last) {
-            return spark.read()
-                    .option("mergeSchema", "true")
-                    .parquet(files.stream().map(Path::toString).toArray(String[]::new));
+            return spark.read().option("mergeSchema", "true").parquet(files.toArray(String[]::new));
         }
-        List<Path> ranked =
+        List<String> ranked =
                 format.equals("parquet")
-                        ? files.stream().sorted(Comparator.comparing(Path::toString)).toList()
+                        ? files.stream().sorted(Comparator.naturalOrder()).toList()
                         : files;
         Dataset<Row> all = null;
         for (int i = 0; i < ranked.size(); i++) {
-            String file = ranked.get(i).toString();
+            String file = ranked.get(i);
             Dataset<Row> one;
             if (format.equals("parquet")) {
                 one = spark.read().parquet(file);

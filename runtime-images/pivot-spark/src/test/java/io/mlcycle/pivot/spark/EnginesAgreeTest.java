@@ -148,14 +148,14 @@ class EnginesAgreeTest {
         return t.build();
     }
 
-    private static Map<String, Double> withoutSeconds(Map<String, Double> figures) {
+    static Map<String, Double> withoutSeconds(Map<String, Double> figures) {
         Map<String, Double> m = new LinkedHashMap<>(figures);
         m.remove("seconds");
         return m;
     }
 
     /** Entity by entity: the same indices and bit-for-bit the same values. */
-    private static void assertSameRows(Path duck, Path spark) throws IOException {
+    static void assertSameRows(Path duck, Path spark) throws IOException {
         SparseMatrix a = SparseTables.read(duck);
         SparseMatrix b = SparseTables.read(spark);
         assertThat(b.entities()).containsExactly(a.entities());
@@ -173,7 +173,7 @@ class EnginesAgreeTest {
         }
     }
 
-    private static void assertSameFiles(Path duck, Path spark) throws IOException {
+    static void assertSameFiles(Path duck, Path spark) throws IOException {
         List<String> names = names(duck);
         assertThat(names(spark)).isEqualTo(names);
         assertThat(names).contains("features.json", "stats.json", "wide.parquet", "_SUCCESS");

@@ -25,6 +25,10 @@ final class Tasks {
     String where;
     List<PivotTask.EntityList> exclude = new ArrayList<>();
     Path store;
+
+    /** The store as a URI ({@code s3://}); {@link #store} when null. */
+    String storeUri;
+
     PivotTask.Validation validation;
     int wide = 0;
 
@@ -56,7 +60,7 @@ final class Tasks {
                 new PivotTask.Window(from, to),
                 new PivotTask.Pivot(key, value, aggregate, "", minEntities, maxFeatures),
                 new PivotTask.Filters(where, exclude),
-                new PivotTask.Store(store.toUri().toString(), 5),
+                new PivotTask.Store(storeUri != null ? storeUri : store.toUri().toString(), 5),
                 validation,
                 wide);
     }
