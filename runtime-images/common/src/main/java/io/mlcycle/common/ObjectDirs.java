@@ -238,6 +238,32 @@ public final class ObjectDirs {
         return total;
     }
 
+    /**
+     * The files of directory {@code dir} as a reader sees them, relative path to key: those of the
+     * generation its {@code _SUCCESS} marker names, or (old layout: no marker, or one naming no
+     * generation) every object under it outside a generation, the marker left out. For readers that
+     * read the objects where they are (Spark's s3a) instead of staging them.
+     */
+    public static Map<String, String> listed(Location dir) throws IOException {
+        Map<String, String> keys = new java.util.TreeMap<>();
+        Optional<Generation> gen = generation(dir, marker(dir));
+        if (gen.isPresent()) {
+            Location at = dir.child(gen.get().name());
+            gen.get().files().keySet().forEach(rel -> keys.put(rel, at.prefix() + rel));
+            return keys;
+        }
+        for (ObjectStore.Entry e : dir.store().list(dir.prefix())) {
+            String rel = e.key().substring(dir.prefix().length());
+            if (!rel.isEmpty()
+                    && !rel.endsWith("/")
+                    && !inGeneration(rel)
+                    && !rel.equals(VersionedStore.SUCCESS)) {
+                keys.put(rel, e.key());
+            }
+        }
+        return keys;
+    }
+
     private static Optional<Generation> generation(Location dir, Optional<byte[]> marker)
             throws IOException {
         try {

@@ -54,6 +54,27 @@ class ObjectDirsTest {
     }
 
     @Test
+    void listedNamesTheMarkersGenerationOrTheOldLayoutsFilesForInPlaceReaders() throws Exception {
+        FileObjectStore store = new FileObjectStore(bucket);
+        ObjectDirs.Location published = new ObjectDirs.Location(store, "t/asOf=2026-11-01");
+        ObjectDirs.publish(dir(local, "v1", "a.parquet", "1"), published, "_SUCCESS");
+        ObjectDirs.publish(
+                dir(local, "v2", "a.parquet", "2", "sub/b.parquet", "3"), published, "_SUCCESS");
+        Map<String, String> listed = ObjectDirs.listed(published);
+        assertThat(listed).containsOnlyKeys("a.parquet", "sub/b.parquet");
+        assertThat(store.read(listed.get("sub/b.parquet")).map(String::new)).contains("3");
+
+        ObjectDirs.Location old = new ObjectDirs.Location(store, "raw/dt=2026-11-01");
+        store.put(
+                dir(local, "old", "part-0.parquet", "x").resolve("part-0.parquet"),
+                "raw/dt=2026-11-01/part-0.parquet");
+        ObjectDirs.mark(old, "_SUCCESS");
+        assertThat(ObjectDirs.listed(old))
+                .containsOnlyKeys("part-0.parquet")
+                .containsEntry("part-0.parquet", "raw/dt=2026-11-01/part-0.parquet");
+    }
+
+    @Test
     void publishUploadsAGenerationThenWritesAMarkerNamingItsFiles() throws Exception {
         FileObjectStore store = new FileObjectStore(bucket);
         ObjectDirs.Location target = new ObjectDirs.Location(store, "t/asOf=2026-11-01");

@@ -1,7 +1,6 @@
 package io.mlcycle.pivot;
 
 import io.mlcycle.common.ObjectDirs;
-import io.mlcycle.common.ObjectStore;
 import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
@@ -16,6 +15,7 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -250,23 +250,18 @@ public final class Partitions {
             if (!uri.endsWith("/") && !at.key().isEmpty() && at.store().exists(at.key())) {
                 return new Ready(List.of(), List.of(at.uri()));
             }
-            List<String> keys =
-                    at.store().list(at.prefix()).stream()
-                            .map(ObjectStore.Entry::key)
-                            .filter(k -> !k.endsWith("/"))
-                            .sorted()
-                            .toList();
+            Map<String, String> keys = ObjectDirs.listed(at);
             if (keys.isEmpty()) {
                 return null;
             }
             List<String> data = new ArrayList<>();
-            for (String k : keys) {
-                String rel = k.substring(at.prefix().length());
-                if (isData(rel.substring(rel.lastIndexOf('/') + 1), format)
-                        && !hidden(Path.of(rel))) {
-                    data.add(at.store().uri(k));
-                }
-            }
+            keys.forEach(
+                    (rel, key) -> {
+                        if (isData(rel.substring(rel.lastIndexOf('/') + 1), format)
+                                && !hidden(Path.of(rel))) {
+                            data.add(at.store().uri(key));
+                        }
+                    });
             return new Ready(List.of(), data);
         } catch (IOException e) {
             throw new TaskFailure(

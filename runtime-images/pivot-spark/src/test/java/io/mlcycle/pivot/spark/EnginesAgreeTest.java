@@ -178,6 +178,9 @@ class EnginesAgreeTest {
         assertThat(names(spark)).isEqualTo(names);
         assertThat(names).contains("features.json", "stats.json", "wide.parquet", "_SUCCESS");
         for (String n : names) {
+            if (n.equals("_SUCCESS")) {
+                continue; // on S3 the marker names its version's own generation
+            }
             if (n.equals("stats.json")) {
                 Map<String, Object> a = stats(duck.resolve(n));
                 Map<String, Object> b = stats(spark.resolve(n));

@@ -100,9 +100,9 @@ class SparkPivotS3IT {
         assertThat(EnginesAgreeTest.withoutSeconds(onSpark.figures()))
                 .isEqualTo(EnginesAgreeTest.withoutSeconds(duck.figures()));
         assertThat(duck.figures().get("filteredRows")).isLessThan(duck.figures().get("sourceRows"));
-        // S3Proxy's file backend: bucket b, key k is the file <dir>/b/k
-        Path d = s3.dir().resolve("lake/tables/duck-" + name + "/asOf=2026-11-21");
-        Path s = s3.dir().resolve("lake/tables/spark-" + name + "/asOf=2026-11-21");
+        // each version as a reader sees it: the generation its marker names
+        Path d = Storage.stage("s3://lake/tables/duck-" + name + "/asOf=2026-11-21/", "duck");
+        Path s = Storage.stage("s3://lake/tables/spark-" + name + "/asOf=2026-11-21/", "spark");
         EnginesAgreeTest.assertSameRows(d, s);
         EnginesAgreeTest.assertSameFiles(d, s);
         // Spark's work prefix (aggregate, exclusion list) is gone; only the version remains
