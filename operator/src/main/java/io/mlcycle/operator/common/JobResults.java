@@ -32,6 +32,9 @@ public class JobResults {
 
     @Inject OperatorConfig config;
 
+    private final java.util.Map<String, java.time.Instant> progressReadAt =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     public JobResults() {}
 
     /** For unit tests without CDI. */
@@ -205,10 +208,22 @@ public class JobResults {
 
     /**
      * The last progress line ({@link Progress}) of the Job's running pod: a live read of its log's
-     * tail, made only while the Job runs; empty when it has none yet.
+     * tail, made only while the Job runs and at most once per {@link #progressPoll()} per Job
+     * (every event of a converging resource reconciles it); empty when it has none yet or was read
+     * less than a poll ago, so the caller keeps what it showed.
      */
-    public Optional<String> progress(Job job) {
+    public Optional<String> progress(Job job, java.time.Instant now) {
         String ns = job.getMetadata().getNamespace();
+        String key = ns + "/" + job.getMetadata().getName();
+        java.time.Instant last = progressReadAt.get(key);
+        if (last != null && last.plus(progressPoll()).isAfter(now)) {
+            return Optional.empty();
+        }
+        progressReadAt.put(key, now);
+        if (progressReadAt.size() > 4096) {
+            // Jobs that finished or went away; one that runs on is simply read again
+            progressReadAt.values().removeIf(at -> at.plus(progressPoll()).isBefore(now));
+        }
         try {
             return pods(job).stream()
                     .filter(

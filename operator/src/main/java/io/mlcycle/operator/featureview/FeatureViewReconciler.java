@@ -173,7 +173,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 status.active.remove(active);
                 recorder.record(fv, status, active, result.summary(), now);
             } else {
-                active.progress = runs.progress(run).orElse(active.progress);
+                active.progress = runs.progress(run, now).orElse(active.progress);
             }
         }
         // Running Jobs the status does not know (a status update was lost): follow them.

@@ -212,8 +212,8 @@ final class PivotRuns {
     }
 
     /** A running pivot Job's last progress report (none for SparkApplications). */
-    Optional<String> progress(Run run) {
-        return run.resource() instanceof Job job ? jobResults.progress(job) : Optional.empty();
+    Optional<String> progress(Run run, java.time.Instant now) {
+        return run.resource() instanceof Job job ? jobResults.progress(job, now) : Optional.empty();
     }
 
     JobResults.Result result(Run run) {

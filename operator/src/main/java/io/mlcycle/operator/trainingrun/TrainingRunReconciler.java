@@ -113,7 +113,7 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                     recorder.finish(tr, status, job, result.summary(), jobs, now);
                 } else {
                     String was = status.active.progress;
-                    status.active.progress = jobResults.progress(job).orElse(was);
+                    status.active.progress = jobResults.progress(job, now).orElse(was);
                 }
             }
         }

@@ -13,6 +13,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JobResultsTest {
 
     @Test
+    void aRunningJobsProgressIsReadAtMostOncePerPollHoweverOftenItIsReconciled() {
+        var server = io.mlcycle.operator.testing.MockKubernetesServer.startCrud();
+        try (var client = server.createClient()) {
+            JobResults results = new JobResults(client);
+            var job =
+                    new JobBuilder()
+                            .withNewMetadata()
+                            .withName("fv-pivot-20261118-1")
+                            .withNamespace("test")
+                            .endMetadata()
+                            .build();
+            java.time.Instant t0 = java.time.Instant.parse("2026-11-18T10:00:00Z");
+            results.progress(job, t0);
+            int afterFirst = server.getRequestCount();
+            assertThat(afterFirst).isPositive();
+            results.progress(job, t0.plusSeconds(1));
+            results.progress(job, t0.plus(results.progressPoll()).minusMillis(1));
+            assertThat(server.getRequestCount()).isEqualTo(afterFirst);
+            results.progress(job, t0.plus(results.progressPoll()));
+            assertThat(server.getRequestCount()).isGreaterThan(afterFirst);
+        } finally {
+            server.destroy();
+        }
+    }
+
+    @Test
     void terminationMessageIsParsedAsSummary() {
         String json =
                 TaskJson.writeSummary(
