@@ -35,6 +35,20 @@ public class JobResults {
     private final java.util.Map<String, java.time.Instant> progressReadAt =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    /**
+     * Results of finished Jobs by uid: final once the Job is, and each costs a LIST of its pods,
+     * which every reconcile until the status records it would repeat.
+     */
+    private final java.util.Map<String, Result> finished =
+            java.util.Collections.synchronizedMap(
+                    new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                        @Override
+                        protected boolean removeEldestEntry(
+                                java.util.Map.Entry<String, Result> eldest) {
+                            return size() > 4096;
+                        }
+                    });
+
     public JobResults() {}
 
     /** For unit tests without CDI. */
@@ -98,12 +112,29 @@ public class JobResults {
         return State.Running;
     }
 
-    /** Reads a Job's result: its pods' termination message, else its failed condition. */
+    /**
+     * Reads a Job's result: its pods' termination message, else its failed condition; read once per
+     * finished Job.
+     */
     public Result result(Job job) {
         State state = state(job);
         if (state == State.Running) {
             return new Result(state, null);
         }
+        String uid = job.getMetadata().getUid();
+        if (uid == null) {
+            return finishedResult(job, state);
+        }
+        Result known = finished.get(uid);
+        if (known != null && known.state() == state) {
+            return known;
+        }
+        Result read = finishedResult(job, state);
+        finished.put(uid, read);
+        return read;
+    }
+
+    private Result finishedResult(Job job, State state) {
         Optional<JobCondition> deadline = failedCondition(job, DEADLINE_EXCEEDED);
         if (deadline.isPresent()) {
             // the pod was killed: what it says (exit 143, or nothing) would hide why

@@ -13,6 +13,61 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JobResultsTest {
 
     @Test
+    void aFinishedJobsPodsAreReadOnceHoweverOftenItsResultIsAsked() {
+        var server = io.mlcycle.operator.testing.MockKubernetesServer.startCrud();
+        try (var client = server.createClient()) {
+            client.pods()
+                    .resource(
+                            new io.fabric8.kubernetes.api.model.PodBuilder()
+                                    .withNewMetadata()
+                                    .withName("train-v1-1-abc")
+                                    .withNamespace("test")
+                                    .addToLabels("job-name", "train-v1-1")
+                                    .endMetadata()
+                                    .withNewStatus()
+                                    .addNewContainerStatus()
+                                    .withName(RuntimeJobs.CONTAINER)
+                                    .withNewState()
+                                    .withTerminated(
+                                            new ContainerStateTerminatedBuilder()
+                                                    .withExitCode(0)
+                                                    .withMessage(
+                                                            TaskJson.writeSummary(
+                                                                    Summary.succeeded(
+                                                                            "file:///m/v1/",
+                                                                            Map.of("auc", 0.7),
+                                                                            null)))
+                                                    .build())
+                                    .endState()
+                                    .endContainerStatus()
+                                    .endStatus()
+                                    .build())
+                    .create();
+            var job =
+                    new JobBuilder()
+                            .withNewMetadata()
+                            .withName("train-v1-1")
+                            .withNamespace("test")
+                            .withUid("3f1c")
+                            .endMetadata()
+                            .withNewStatus()
+                            .addNewCondition()
+                            .withType("Complete")
+                            .withStatus("True")
+                            .endCondition()
+                            .endStatus()
+                            .build();
+            JobResults results = new JobResults(client);
+            assertThat(results.result(job).summary().uri()).isEqualTo("file:///m/v1/");
+            int afterFirst = server.getRequestCount();
+            assertThat(results.result(job).summary().uri()).isEqualTo("file:///m/v1/");
+            assertThat(server.getRequestCount()).isEqualTo(afterFirst);
+        } finally {
+            server.destroy();
+        }
+    }
+
+    @Test
     void aRunningJobsProgressIsReadAtMostOncePerPollHoweverOftenItIsReconciled() {
         var server = io.mlcycle.operator.testing.MockKubernetesServer.startCrud();
         try (var client = server.createClient()) {
