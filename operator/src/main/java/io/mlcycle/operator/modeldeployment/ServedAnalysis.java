@@ -46,7 +46,6 @@ final class ServedAnalysis {
             Conditions.remove(status, ModelDeploymentReconciler.ANALYSIS_INCONCLUSIVE);
             return new Outcome(resolution, null, false);
         }
-        Integer served = ServingResources.servedVersion(deployment);
         boolean serving =
                 deployment != null
                         && deployment.getStatus() != null
@@ -54,13 +53,16 @@ final class ServedAnalysis {
                         && deployment.getStatus().getReadyReplicas() > 0;
         // with a shadow challenger the champion is held at what the pods serve, and analysed
         boolean shadowHolds = spec.rollout != null && spec.rollout.shadow != null;
+        // servedMv is the ModelVersion of what the pods serve, when there is one
         if (!resolution.found()
-                || served == null
                 || !serving
                 || servedMv.isEmpty()
-                || !(shadowHolds || VersionResolver.number(resolution.version()) == served)) {
+                || !(shadowHolds
+                        || VersionResolver.number(resolution.version())
+                                == VersionResolver.number(servedMv.get()))) {
             return new Outcome(resolution, null, false);
         }
+        int served = VersionResolver.number(servedMv.get());
         Duration next =
                 ctx.analysis()
                         .analyse(
