@@ -12,6 +12,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -184,7 +185,9 @@ class ShadowMirrorTest {
         // a challenger that accepts connections and never answers
         ServerSocket hanging = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         open.add(0, hanging);
-        List<Socket> accepted = new ArrayList<>();
+        // the acceptor adds while the test may already be done: a synchronized list, iterated only
+        // after the acceptor has stopped
+        List<Socket> accepted = Collections.synchronizedList(new ArrayList<>());
         Thread acceptor =
                 new Thread(
                         () -> {
@@ -220,6 +223,9 @@ class ShadowMirrorTest {
         // of the rest were dropped, and counted
         assertThat(hang.total("mlcycle_mirror_total", "kind", "infer", "outcome", "dropped"))
                 .isGreaterThanOrEqualTo(100);
+        hanging.close();
+        acceptor.join(Duration.ofSeconds(10).toMillis());
+        assertThat(acceptor.isAlive()).as("acceptor stopped after its socket closed").isFalse();
         for (Socket s : accepted) {
             s.close();
         }
