@@ -2,12 +2,14 @@ package io.mlcycle.local;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,7 +31,8 @@ final class E2eSetup {
 
     /**
      * Waits for {@code condition} polling every {@code poll}, failing early with the operator's
-     * view when the operator died or a resource Failed.
+     * view when the operator died or a resource Failed; when it gives up it names what it waited
+     * for and shows every resource's phase, figures and conditions.
      */
     static void awaitState(
             LocalCluster cluster,
@@ -37,18 +40,53 @@ final class E2eSetup {
             Duration atMost,
             Duration poll,
             Callable<Boolean> condition) {
-        await(what)
-                .atMost(atMost)
-                .pollInterval(poll)
-                .until(
-                        () -> {
-                            assertThat(cluster.operator().isAlive())
-                                    .as("operator alive (log " + cluster.operator().log() + ")")
-                                    .isTrue();
-                            Scenario.State s = Scenario.evaluate(cluster.resources());
-                            assertThat(s).as(what).isNotInstanceOf(Scenario.Failed.class);
-                            return condition.call();
-                        });
+        try {
+            await(what)
+                    .atMost(atMost)
+                    .pollInterval(poll)
+                    .until(
+                            () -> {
+                                assertThat(cluster.operator().isAlive())
+                                        .as("operator alive (log " + cluster.operator().log() + ")")
+                                        .isTrue();
+                                Scenario.State s = Scenario.evaluate(cluster.resources());
+                                assertThat(s).as(what).isNotInstanceOf(Scenario.Failed.class);
+                                return condition.call();
+                            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(
+                    "gave up after " + atMost + " waiting for: " + what + "\n" + describe(cluster),
+                    e);
+        }
+    }
+
+    /** Every mlcycle resource as a person would want it when a wait gave up. */
+    static String describe(LocalCluster cluster) {
+        StringBuilder sb = new StringBuilder("resources now:\n");
+        try {
+            cluster.resources()
+                    .forEach(
+                            (kind, items) ->
+                                    items.forEach(r -> sb.append(describe(r)).append('\n')));
+        } catch (RuntimeException e) {
+            sb.append("(the API could not be read: ").append(e).append(")\n");
+        }
+        return sb.toString();
+    }
+
+    private static String describe(GenericKubernetesResource r) {
+        StringBuilder sb = new StringBuilder("  ").append(ResourceTable.name(r));
+        sb.append(' ').append(ResourceTable.phase(r)).append(' ');
+        sb.append(ResourceTable.figures(r));
+        if (ResourceTable.get(r, "status", "conditions") instanceof List<?> conditions) {
+            for (Object o : conditions) {
+                if (o instanceof Map<?, ?> c) {
+                    sb.append("\n    ").append(c.get("type")).append('=').append(c.get("status"));
+                    sb.append(' ').append(c.get("reason")).append(": ").append(c.get("message"));
+                }
+            }
+        }
+        return sb.toString();
     }
 
     /** A nested field of an mlcycle resource as the API has it now; null when either is missing. */

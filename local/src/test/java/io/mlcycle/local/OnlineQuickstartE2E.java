@@ -88,16 +88,12 @@ class OnlineQuickstartE2E {
     }
 
     static void awaitDone() {
-        await("the online chain done")
-                .atMost(Duration.ofMinutes(3))
-                .pollInterval(Duration.ofMillis(500))
-                .until(
-                        () -> {
-                            assertThat(cluster.operator().isAlive()).isTrue();
-                            Scenario.State s = Scenario.evaluate(cluster.resources());
-                            assertThat(s).isNotInstanceOf(Scenario.Failed.class);
-                            return s instanceof Scenario.Done;
-                        });
+        E2eSetup.awaitState(
+                cluster,
+                "the online chain done",
+                Duration.ofMinutes(3),
+                Duration.ofMillis(500),
+                () -> Scenario.evaluate(cluster.resources()) instanceof Scenario.Done);
     }
 
     @Test

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * examples/s3-quickstart in local mode: every URI is s3:// on local mode's S3Proxy, started with
@@ -66,16 +65,12 @@ class S3QuickstartE2E {
 
     @Test
     void theChainRunsOnS3FromPartitionsToAServedModel() throws Exception {
-        await("the s3 chain done")
-                .atMost(Duration.ofMinutes(4))
-                .pollInterval(Duration.ofMillis(500))
-                .until(
-                        () -> {
-                            assertThat(cluster.operator().isAlive()).isTrue();
-                            Scenario.State s = Scenario.evaluate(cluster.resources());
-                            assertThat(s).isNotInstanceOf(Scenario.Failed.class);
-                            return s instanceof Scenario.Done;
-                        });
+        E2eSetup.awaitState(
+                cluster,
+                "the s3 chain done",
+                Duration.ofMinutes(4),
+                Duration.ofMillis(500),
+                () -> Scenario.evaluate(cluster.resources()) instanceof Scenario.Done);
 
         assertThat(cluster.objectStorage().server()).isNotNull();
         assertThat(field("FeatureView", VIEW, "status", "latest", "uri"))

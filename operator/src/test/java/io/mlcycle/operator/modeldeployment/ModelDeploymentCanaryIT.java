@@ -13,6 +13,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.CanaryPhase;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.TestClock;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -64,6 +65,12 @@ class ModelDeploymentCanaryIT {
     private WebhookReceiver hook;
     private ScheduledExecutorService ticker;
 
+    /**
+     * The canary step at which {@link #tickCanary} stops moving the clock, so a test can look at a
+     * step's split before the operator analyses it and moves on.
+     */
+    private volatile int holdAtStep = Integer.MAX_VALUE;
+
     @AfterEach
     void stopAll() throws Exception {
         if (ticker != null) {
@@ -77,9 +84,12 @@ class ModelDeploymentCanaryIT {
     }
 
     private ModelDeployment awaitMd(String name, Predicate<ModelDeployment> until) {
-        return await().atMost(WAIT)
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> md(name), m -> m != null && m.getStatus() != null && until.test(m));
+        return Cluster.awaitResource(
+                client,
+                ModelDeployment.class,
+                name,
+                WAIT,
+                m -> m.getStatus() != null && until.test(m));
     }
 
     private static boolean canaryIs(ModelDeployment m, CanaryPhase phase) {
@@ -108,6 +118,9 @@ class ModelDeploymentCanaryIT {
                             return;
                         }
                         var c = m.getStatus().canary;
+                        if (c.step >= holdAtStep) {
+                            return;
+                        }
                         Instant last = Instant.parse(c.stepStartTime);
                         if (c.analysis != null && c.analysis.lastRun != null) {
                             Instant run = Instant.parse(c.analysis.lastRun);
@@ -144,11 +157,8 @@ class ModelDeploymentCanaryIT {
      * The stable Deployment once it wants {@code replicas} pods (it is edited after the canary).
      */
     private Deployment awaitStableReplicas(String name, int replicas) {
-        return await().atMost(WAIT)
-                .pollInterval(Duration.ofMillis(100))
-                .until(
-                        () -> servingDeployment(client, name),
-                        d -> d.getSpec().getReplicas() == replicas);
+        return Cluster.awaitResource(
+                client, Deployment.class, name, WAIT, d -> d.getSpec().getReplicas() == replicas);
     }
 
     private Deployment canaryDeployment(String name) {
@@ -156,9 +166,7 @@ class ModelDeploymentCanaryIT {
     }
 
     private Deployment awaitCanaryDeployment(String name) {
-        return await().atMost(WAIT)
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> canaryDeployment(name), d -> d != null);
+        return Cluster.awaitResource(client, Deployment.class, name + "-canary", WAIT, d -> true);
     }
 
     /** Starts the metrics endpoint, a Prometheus scraping it, and the feedback ticker. */
@@ -217,6 +225,9 @@ class ModelDeploymentCanaryIT {
 
         markReady(client, name);
         markReady(client, name + "-canary");
+        // Time stops at step 2 until its split is checked: otherwise the operator may analyse it
+        // and promote before this thread sees the stable Deployment at three pods.
+        holdAtStep = 2;
         tickCanary(name);
 
         // Step 2: 40 % is two of five pods.
@@ -232,6 +243,7 @@ class ModelDeploymentCanaryIT {
         assertThat(hasEvent(client, name, "CanaryStepPassed")).isTrue();
         markReady(client, name);
         markReady(client, name + "-canary");
+        holdAtStep = Integer.MAX_VALUE;
 
         // After the last step: the stable Deployment rolls to version 2 on every pod.
         ModelDeployment promoting = awaitMd(name, m -> canaryIs(m, CanaryPhase.Promoting));

@@ -7,16 +7,19 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.MlcycleStatus;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import org.assertj.core.api.AbstractStringAssert;
+import org.awaitility.core.ConditionTimeoutException;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
@@ -47,11 +50,44 @@ public final class Cluster {
     /** Waits until the fetched resource satisfies the predicate, and returns it. */
     public static <T extends HasMetadata> T awaitResource(
             KubernetesClient client, Class<T> type, String name, Predicate<T> until) {
-        return await().atMost(TIMEOUT)
-                .pollInterval(Duration.ofMillis(200))
-                .until(
-                        () -> client.resources(type).inNamespace(NS).withName(name).get(),
-                        r -> r != null && until.test(r));
+        return awaitResource(client, type, name, TIMEOUT, until);
+    }
+
+    /**
+     * Waits up to {@code atMost} until the fetched resource satisfies the predicate, and returns
+     * it; on time-out fails naming the resource and showing it as the API has it then.
+     */
+    public static <T extends HasMetadata> T awaitResource(
+            KubernetesClient client,
+            Class<T> type,
+            String name,
+            Duration atMost,
+            Predicate<T> until) {
+        Callable<T> fetch = () -> client.resources(type).inNamespace(NS).withName(name).get();
+        String what = type.getSimpleName() + " " + name;
+        try {
+            return await(what)
+                    .atMost(atMost)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(fetch, r -> r != null && until.test(r));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(
+                    what
+                            + " did not reach the awaited state within "
+                            + atMost
+                            + "; now:\n"
+                            + describe(fetch),
+                    e);
+        }
+    }
+
+    private static String describe(Callable<? extends HasMetadata> fetch) {
+        try {
+            HasMetadata r = fetch.call();
+            return r == null ? "(absent)" : Serialization.asYaml(r);
+        } catch (Exception e) {
+            return "(could not be read: " + e + ")";
+        }
     }
 
     /** Waits until the FeatureView is in this phase, and returns it. */
