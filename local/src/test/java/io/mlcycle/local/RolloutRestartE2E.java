@@ -1,8 +1,10 @@
 package io.mlcycle.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -289,22 +292,25 @@ class RolloutRestartE2E {
         cluster.apply(third);
 
         // one failed analysis of v3 recorded; the next decides the rollback, but the operator
-        // dies before its status write: it marked v3 and rolled the Deployment only
-        awaitState(
-                SERVING + " v3 failed once",
-                () ->
-                        Integer.valueOf(3).equals(field(SERVING, "status", "analysis", "version"))
-                                && Integer.valueOf(1)
-                                        .equals(
-                                                field(
-                                                        SERVING,
-                                                        "status",
-                                                        "analysis",
-                                                        "consecutiveFailures")));
+        // dies before its status write: it marked v3 and rolled the Deployment only. The API
+        // server refuses this deployment's status writes from the one after the write recording
+        // v3's first failure: decided as the writes arrive, so however loaded the machine, the
+        // test never misses the interval between the two analyses.
+        AtomicBoolean firstFailureWritten = new AtomicBoolean();
+        AtomicBoolean refusing = new AtomicBoolean();
         cluster.api()
-                .refuseWrites(
-                        (method, path) ->
-                                path.endsWith("/modeldeployments/" + SERVING + "/status"));
+                .observeRequests(
+                        r -> {
+                            if (isStatusWrite(r.getMethod(), r.getPath())) {
+                                if (firstFailureWritten.get()) {
+                                    refusing.set(true);
+                                } else if (recordsFailures(r.getBody().getBytes(), 3, 1)) {
+                                    firstFailureWritten.set(true);
+                                }
+                            }
+                        });
+        cluster.api().refuseWrites((method, path) -> refusing.get() && isStatusWrite(method, path));
+        awaitState("the status write recording v3's first failure", firstFailureWritten::get);
         awaitState(
                 "v3 marked rolled back by " + SERVING,
                 () ->
@@ -318,7 +324,12 @@ class RolloutRestartE2E {
                                                 "status",
                                                 "phase")));
         assertThat(field(SERVING, "status", "rollbacks")).asList().isEmpty();
-        cluster.restartOperator(LocalCluster.Stop.KILL, () -> cluster.api().acceptAllWrites());
+        cluster.restartOperator(
+                LocalCluster.Stop.KILL,
+                () -> {
+                    cluster.api().observeRequests(null);
+                    cluster.api().acceptAllWrites();
+                });
 
         awaitState(
                 SERVING + " Available on v2 again",
@@ -356,6 +367,48 @@ class RolloutRestartE2E {
         assertThat(rolledBack).hasSize(1);
         assertThat(rolledBack.get(0).getCount()).as("told once").isEqualTo(1);
         assertThat(field(CANARY, "status", "currentVersion")).isEqualTo(2);
+    }
+
+    /** A write (not a read) of {@link #SERVING}'s status; the path may carry a query. */
+    static boolean isStatusWrite(String method, String path) {
+        if ("GET".equalsIgnoreCase(method) || path == null) {
+            return false;
+        }
+        int q = path.indexOf('?');
+        return (q < 0 ? path : path.substring(0, q))
+                .endsWith("/modeldeployments/" + SERVING + "/status");
+    }
+
+    /**
+     * Whether a status write (a whole object, a merge patch or a JSON patch) records an analysis of
+     * {@code version} with {@code failures} consecutive failures.
+     */
+    static boolean recordsFailures(byte[] body, int version, int failures) {
+        try {
+            JsonNode json =
+                    Serialization.unmarshal(
+                            new String(body, java.nio.charset.StandardCharsets.UTF_8),
+                            JsonNode.class);
+            return hasAnalysis(json, version, failures);
+        } catch (RuntimeException notJson) {
+            return false;
+        }
+    }
+
+    private static boolean hasAnalysis(JsonNode node, int version, int failures) {
+        if (node == null) {
+            return false;
+        }
+        if (node.path("version").asInt(-1) == version
+                && node.path("consecutiveFailures").asInt(-1) == failures) {
+            return true;
+        }
+        for (JsonNode child : node) {
+            if (hasAnalysis(child, version, failures)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static void patchSpec(String deployment, Map<String, Object> fields) {

@@ -39,6 +39,28 @@ final class Readiness {
         return observed && updated >= wanted && ready >= wanted;
     }
 
+    /**
+     * True when the pods serving now are all of the Deployment's current template and one of them
+     * is ready: the Deployment controller has seen the template, no pod of an older one is left, so
+     * metrics labelled with the template's version come from its pods. While a rollout is under way
+     * {@code readyReplicas} also counts the old pods.
+     */
+    static boolean servesCurrentTemplate(Deployment d) {
+        var ds = d == null ? null : d.getStatus();
+        if (ds == null || ds.getReadyReplicas() == null || ds.getReadyReplicas() < 1) {
+            return false;
+        }
+        boolean observed =
+                ds.getObservedGeneration() == null
+                        || d.getMetadata().getGeneration() == null
+                        || ds.getObservedGeneration() >= d.getMetadata().getGeneration();
+        boolean oldPodsGone =
+                ds.getReplicas() == null
+                        || ds.getUpdatedReplicas() == null
+                        || ds.getUpdatedReplicas() >= ds.getReplicas();
+        return observed && oldPodsGone;
+    }
+
     /** Why a Deployment cannot roll out (progress deadline exceeded, replica failure), or null. */
     static String stuck(Deployment d) {
         var ds = d == null ? null : d.getStatus();

@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The rollback analysis of the version the pods serve now (once one pod is ready, since only
- * serving pods give metrics), the drift check on the rounds that ran, and the resolution a rollback
- * changes: resolved again without the version just marked.
+ * The rollback analysis of the version the pods serve now (once its rollout is done and one of its
+ * pods is ready, since only serving pods give metrics), the drift check on the rounds that ran, and
+ * the resolution a rollback changes: resolved again without the version just marked.
  */
 final class ServedAnalysis {
 
@@ -46,11 +46,9 @@ final class ServedAnalysis {
             Conditions.remove(status, ModelDeploymentReconciler.ANALYSIS_INCONCLUSIVE);
             return new Outcome(resolution, null, false);
         }
-        boolean serving =
-                deployment != null
-                        && deployment.getStatus() != null
-                        && deployment.getStatus().getReadyReplicas() != null
-                        && deployment.getStatus().getReadyReplicas() > 0;
+        // judged only on its own pods: a version whose rollout is under way would be judged on
+        // what Prometheus has of its pods while they load (or of none)
+        boolean serving = Readiness.servesCurrentTemplate(deployment);
         // with a shadow challenger the champion is held at what the pods serve, and analysed
         boolean shadowHolds = spec.rollout != null && spec.rollout.shadow != null;
         // servedMv is the ModelVersion of what the pods serve, when there is one

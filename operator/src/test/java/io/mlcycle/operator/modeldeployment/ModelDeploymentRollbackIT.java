@@ -473,6 +473,8 @@ class ModelDeploymentRollbackIT {
                 .contains(NAME)
                 .contains("rolled back from version 2 to 1");
 
+        // Version 1's pods come up (the analysis judges a version once its rollout is done).
+        markReady(client, NAME);
         // Prometheus gone: the analysis of version 1 is inconclusive, never a rollback.
         prometheus.stop();
         ModelDeployment inconclusive =

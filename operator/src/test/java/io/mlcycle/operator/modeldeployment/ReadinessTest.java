@@ -94,4 +94,24 @@ class ReadinessTest {
         assertThat(Conditions.find(s.conditions, "Degraded").get().getReason())
                 .isEqualTo("ProgressDeadlineExceeded");
     }
+
+    @Test
+    void aVersionIsJudgedOnlyOnceNoPodOfAnOlderTemplateServesBesideItsOwn() {
+        Deployment rolling = deployment(4, 4, 1, 1);
+        // one new pod created beside the old one, which is the ready one
+        rolling.getStatus().setReplicas(2);
+        assertThat(Readiness.servesCurrentTemplate(rolling)).isFalse();
+        rolling.getStatus().setReplicas(1);
+        assertThat(Readiness.servesCurrentTemplate(rolling)).isTrue();
+
+        Deployment notSeen = deployment(5, 4, 1, 1);
+        notSeen.getStatus().setReplicas(1);
+        assertThat(Readiness.servesCurrentTemplate(notSeen))
+                .as("the controller has not seen the new template yet")
+                .isFalse();
+        Deployment noneReady = deployment(4, 4, 1, 0);
+        noneReady.getStatus().setReplicas(1);
+        assertThat(Readiness.servesCurrentTemplate(noneReady)).isFalse();
+        assertThat(Readiness.servesCurrentTemplate(null)).isFalse();
+    }
 }
