@@ -48,6 +48,39 @@ final class Chart {
         return new Rendered(parseAll(command.call()));
     }
 
+    /**
+     * The {@code helm test} pod as the chart defines it (template {@code
+     * mlcycle.testOperatorAnswers}, which the hook file includes): helm-java's template returns the
+     * manifest without hooks, so a copy of the chart renders it into a ConfigMap.
+     */
+    static Rendered testHooks(Map<String, Object> values) {
+        try {
+            Path copy = Files.createTempDirectory("mlcycle-chart");
+            try (var files = Files.walk(DIR)) {
+                for (Path source : files.toList()) {
+                    Path relative = DIR.relativize(source);
+                    if (relative.startsWith("src") || relative.startsWith("target")) {
+                        continue;
+                    }
+                    Path target = copy.resolve(relative.toString());
+                    if (Files.isDirectory(source)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(source, target);
+                    }
+                }
+            }
+            Files.writeString(
+                    copy.resolve("templates/zz-test-hooks-probe.yaml"),
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: test-hooks-probe\n"
+                            + "data:\n  hooks: {{ include \"mlcycle.testOperatorAnswers\" . | quote }}\n");
+            JsonNode probe = template(copy, values, null).get("ConfigMap", "test-hooks-probe");
+            return new Rendered(parseAll(probe.at("/data/hooks").asText()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static List<JsonNode> parseAll(String yaml) {
         List<JsonNode> objects = new ArrayList<>();
         try (YAMLParser parser = new YAMLFactory().createParser(yaml)) {

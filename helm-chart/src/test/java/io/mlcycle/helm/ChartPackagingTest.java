@@ -18,50 +18,30 @@ import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What the chart package carries: CRDs from crds/, the Argo CD checks, none of the Maven files. */
+/** What the chart package carries: the CRDs in files/crds/, the Argo CD checks, no Maven files. */
 class ChartPackagingTest {
 
     static final List<String> KINDS =
             List.of("FeatureView", "TrainingRun", "ModelVersion", "ModelDeployment");
 
     @Test
-    void crdsPlacedInTheCrdsDirectoryAreInstalledByHelmNotTemplated(@TempDir Path tmp)
+    void theCrdsShipInFilesAndNothingLiesInTheCrdsDirectoryThatHelmNeverUpgrades(@TempDir Path tmp)
             throws IOException {
-        Path chart = copyChart(tmp.resolve("mlcycle"));
-        Files.createDirectories(chart.resolve("crds"));
-        Files.copy(Resources.path("crd/sample-crd.yaml"), chart.resolve("crds/sample-crd.yaml"));
+        new Helm(Chart.DIR).packageIt().withDestination(tmp).call();
+        List<String> entries = tarEntries(tmp.resolve("mlcycle-0.1.0.tgz"));
 
-        String crds = new Helm(chart).show().crds().call();
-        Chart.Rendered templated = Chart.template(chart, Map.of(), null);
-
-        assertThat(Chart.parseAll(crds))
-                .extracting(o -> o.at("/metadata/name").asText())
-                .contains("samples.test.mlcycle.io");
-        assertThat(templated.ofKind("CustomResourceDefinition")).isEmpty();
+        assertThat(new Helm(Chart.DIR).show().crds().call()).isBlank();
+        assertThat(entries).noneMatch(e -> e.startsWith("mlcycle/crds/"));
+        for (Path file : crdFiles()) {
+            assertThat(entries).contains("mlcycle/files/crds/" + file.getFileName());
+        }
+        assertThat(crdFiles()).hasSize(KINDS.size());
     }
 
-    @Test
-    void everyCrdFileCommittedInTheChartIsShipped() throws IOException {
-        Path crdDir = Chart.DIR.resolve("crds");
-        List<Path> files = new ArrayList<>();
-        if (Files.isDirectory(crdDir)) {
-            try (Stream<Path> listing = Files.list(crdDir)) {
-                listing.filter(f -> f.toString().matches(".*\\.ya?ml$")).forEach(files::add);
-            }
-        }
-
-        String shown = new Helm(Chart.DIR).show().crds().call();
-
-        for (Path file : files) {
-            String content = Chart.read(file);
-            assertThat(Chart.parseAll(content))
-                    .as(file.toString())
-                    .isNotEmpty()
-                    .allSatisfy(
-                            crd ->
-                                    assertThat(crd.get("kind").asText())
-                                            .isEqualTo("CustomResourceDefinition"));
-            assertThat(shown).as(file.toString()).contains(content.strip());
+    /** The generated CRDs the chart carries (the operator build writes them, a test checks). */
+    static List<Path> crdFiles() throws IOException {
+        try (Stream<Path> listing = Files.list(Chart.DIR.resolve("files/crds"))) {
+            return listing.filter(f -> f.toString().matches(".*\\.ya?ml$")).sorted().toList();
         }
     }
 
@@ -129,34 +109,6 @@ class ChartPackagingTest {
         assertThat(configMap.at("/metadata/namespace").asText()).isEqualTo("argocd");
         assertThat(configMap.at("/metadata/labels/app.kubernetes.io~1part-of").asText())
                 .isEqualTo("argocd");
-    }
-
-    static Path copyChart(Path target) throws IOException {
-        try (Stream<Path> files = Files.walk(Chart.DIR)) {
-            for (Path source : files.toList()) {
-                Path relative = Chart.DIR.relativize(source);
-                if (relative.startsWith("src") || relative.startsWith("target")) {
-                    continue;
-                }
-                Path destination = target.resolve(relative.toString());
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(destination);
-                } else {
-                    Files.copy(source, destination);
-                }
-            }
-        }
-        // Copying the chart copies the real CRDs too: keep only the stand-in, so the test is
-        // independent.
-        Path crds = target.resolve("crds");
-        if (Files.isDirectory(crds)) {
-            try (Stream<Path> files = Files.list(crds)) {
-                for (Path file : files.toList()) {
-                    Files.delete(file);
-                }
-            }
-        }
-        return target;
     }
 
     /** Names of the entries of a .tgz (ustar headers are 512-byte blocks). */

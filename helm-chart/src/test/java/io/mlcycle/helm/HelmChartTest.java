@@ -208,12 +208,12 @@ class HelmChartTest {
     }
 
     @Test
-    void operatorRunsAsOneHardenedNonRootReplicaWithAWritableTmp() {
+    void operatorRunsAsHardenedNonRootReplicasWithAWritableTmp() {
         JsonNode deployment = defaults.get("Deployment", "mlcycle");
         JsonNode pod = deployment.at("/spec/template/spec");
         JsonNode container = defaults.operatorContainer();
 
-        assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(1);
+        assertThat(deployment.at("/spec/replicas").asInt()).isEqualTo(2);
         assertThat(pod.at("/serviceAccountName").asText()).isEqualTo("mlcycle");
         assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).isTrue();
         assertThat(pod.at("/securityContext/runAsUser").asInt()).isEqualTo(10001);

@@ -89,6 +89,9 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
                                     + "\"reason\":\"ServiceUnavailable\",\"code\":503,"
                                     + "\"message\":\"write refused by local mode\"}");
         }
+        if ("POST".equalsIgnoreCase(request.getMethod()) && SELF_RULES_REVIEWS.equals(bare)) {
+            return selfRulesReview(request);
+        }
         if ("GET".equalsIgnoreCase(request.getMethod()) && bare != null) {
             java.util.regex.Matcher log = POD_LOG.matcher(bare);
             if (log.matches() && podLogs != null) {
@@ -106,6 +109,39 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
             }
         }
         return super.dispatch(request);
+    }
+
+    static final String SELF_RULES_REVIEWS =
+            "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews";
+
+    /**
+     * The answer of an API server to "what may I do here": local mode has no authorization, so
+     * every verb on every resource. The operator SDK asks before it runs leader election.
+     */
+    static MockResponse selfRulesReview(RecordedRequest request) {
+        var review =
+                Serialization.unmarshal(
+                        request.getBody().readUtf8(),
+                        io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview
+                                .class);
+        review.setStatus(
+                new io.fabric8.kubernetes.api.model.authorization.v1
+                                .SubjectRulesReviewStatusBuilder()
+                        .addNewResourceRule()
+                        .withApiGroups("*")
+                        .withResources("*")
+                        .withVerbs("*")
+                        .endResourceRule()
+                        .addNewNonResourceRule()
+                        .withNonResourceURLs("*")
+                        .withVerbs("*")
+                        .endNonResourceRule()
+                        .withIncomplete(false)
+                        .build());
+        return new MockResponse()
+                .setResponseCode(201)
+                .setHeader("Content-Type", "application/json")
+                .setBody(Serialization.asJson(review));
     }
 
     /** A pod's log as the API server gives it: text, the last {@code tailLines} lines. */

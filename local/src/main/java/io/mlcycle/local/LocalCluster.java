@@ -297,6 +297,29 @@ public final class LocalCluster implements AutoCloseable {
                 options.operatorProperties());
     }
 
+    /**
+     * Starts one more operator process against the same API (a second replica, e.g. a leader
+     * election standby) with {@code properties} added to the cluster's operator settings, its log
+     * in {@code logs/<name>/}; stopped with the cluster.
+     */
+    public synchronized OperatorProcess startOperatorReplica(
+            String name, Map<String, String> properties) {
+        Map<String, String> props = new java.util.HashMap<>(options.operatorProperties());
+        props.putAll(properties);
+        OperatorProcess replica =
+                OperatorProcess.start(
+                        options.projectRoot().resolve("operator/target/quarkus-app"),
+                        api.url(),
+                        options.namespace(),
+                        options.workDir().resolve("logs").resolve(name),
+                        Duration.ofSeconds(120),
+                        false,
+                        OperatorProcess.LOCAL_JVM_FLAGS,
+                        props);
+        started.add(replica);
+        return replica;
+    }
+
     /** How {@link #restartOperator} ends the running operator. */
     public enum Stop {
         /** SIGTERM, SIGKILL after 30 s: a pod deletion (upgrade, node drain). */

@@ -50,6 +50,67 @@ class MockApiTest {
     }
 
     @Test
+    void aStaleLeaseUpdateIsRefusedWith409AsTheApiServerDoes() {
+        try (MockApi api = MockApi.start()) {
+            KubernetesClient client = api.client();
+            var lease =
+                    new io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder()
+                            .withNewMetadata()
+                            .withName("mlcycle-operator-lease")
+                            .withNamespace("default")
+                            .endMetadata()
+                            .withNewSpec()
+                            .withHolderIdentity("a")
+                            .endSpec()
+                            .build();
+            var created = client.resource(lease).create();
+            var stale = client.resource(created).get();
+            created.getSpec().setHolderIdentity("b");
+            var renewed = client.resource(created).update();
+            assertThat(renewed.getMetadata().getResourceVersion())
+                    .isNotEqualTo(stale.getMetadata().getResourceVersion());
+
+            stale.getSpec().setHolderIdentity("c");
+            assertThatThrownBy(() -> client.resource(stale).update())
+                    .isInstanceOfSatisfying(
+                            KubernetesClientException.class,
+                            e -> assertThat(e.getCode()).isEqualTo(409));
+            assertThat(
+                            client.leases()
+                                    .inNamespace("default")
+                                    .withName("mlcycle-operator-lease")
+                                    .get()
+                                    .getSpec()
+                                    .getHolderIdentity())
+                    .isEqualTo("b");
+        }
+    }
+
+    @Test
+    void aSelfSubjectRulesReviewAnswersThatLocalModeAllowsEverything() {
+        try (MockApi api = MockApi.start()) {
+            var review =
+                    api.client()
+                            .resource(
+                                    new io.fabric8.kubernetes.api.model.authorization.v1
+                                                    .SelfSubjectRulesReviewBuilder()
+                                            .withNewSpec()
+                                            .withNamespace("default")
+                                            .endSpec()
+                                            .build())
+                            .create();
+
+            assertThat(review.getStatus().getResourceRules())
+                    .anySatisfy(
+                            r -> {
+                                assertThat(r.getApiGroups()).containsExactly("*");
+                                assertThat(r.getResources()).containsExactly("*");
+                                assertThat(r.getVerbs()).containsExactly("*");
+                            });
+        }
+    }
+
+    @Test
     void refusedWritesAnswer503UntilAcceptedAgainAndReadsStillWork() {
         try (MockApi api = MockApi.start();
                 // no client-side retries of the 503

@@ -91,7 +91,7 @@ public class RuntimeJobs {
         env.add(
                 new EnvVarBuilder()
                         .withName(TaskJson.TASK_ENV)
-                        .withValue(TaskJson.write(task))
+                        .withValue(TaskJson.writeTask(task))
                         .build());
         env.addAll(extraEnv == null ? List.of() : extraEnv);
         env.addAll(storageEnv(owner));

@@ -163,7 +163,7 @@ public class SparkApplications {
         driverEnv.add(
                 new EnvVarBuilder()
                         .withName(TaskJson.TASK_ENV)
-                        .withValue(TaskJson.write(task))
+                        .withValue(TaskJson.writeTask(task))
                         .build());
         driverEnv.addAll(secrets);
 

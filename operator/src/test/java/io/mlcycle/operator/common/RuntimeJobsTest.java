@@ -2,6 +2,7 @@ package io.mlcycle.operator.common;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,6 +57,30 @@ public class RuntimeJobsTest {
                                 .storageEnv(new io.mlcycle.operator.api.trainingrun.TrainingRun()))
                 .as("no settings: the pod uses the SDK's default chain, nothing injected")
                 .isEmpty();
+    }
+
+    @Test
+    void everyRuntimePodsTaskCarriesTheOperatorsContractVersion() throws Exception {
+        io.mlcycle.task.Task task =
+                io.mlcycle.task.TaskJson.readTask(
+                        "{\"kind\":\"serve\",\"model\":\"churn\",\"version\":3}");
+        var deployment = new io.mlcycle.operator.api.modeldeployment.ModelDeployment();
+        deployment.getMetadata().setName("churn");
+        var container =
+                new RuntimeJobs(config(Map.of()))
+                        .podTemplate(deployment, RuntimeJobs.Runtime.server, task, List.of(), null)
+                        .getSpec()
+                        .getContainers()
+                        .get(0);
+        String json =
+                container.getEnv().stream()
+                        .filter(e -> e.getName().equals(io.mlcycle.task.TaskJson.TASK_ENV))
+                        .findFirst()
+                        .orElseThrow()
+                        .getValue();
+
+        assertThat(io.mlcycle.task.TaskJson.MAPPER.readTree(json).path("contractVersion").asInt())
+                .isEqualTo(io.mlcycle.task.TaskJson.CONTRACT_VERSION);
     }
 
     @Test

@@ -26,7 +26,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The CRDs committed in {@code crds/} and {@code helm-chart/crds/} are exactly the ones this build
+ * The CRDs committed in {@code crds/} and {@code helm-chart/files/crds/} (the chart renders the
+ * latter as templates, so {@code helm upgrade} updates them) are exactly the ones this build
  * generated, with each kind's printer columns in the order its {@code @AdditionalPrinterColumn}s
  * are declared (status first, Age last, as kubectl prints built-in kinds; the generator sorts them
  * by name) and its {@code @JsonClassDescription} as the schema's description. A
@@ -95,7 +96,7 @@ class CrdFilesInSyncTest {
         List<Path> built = crds(generated);
         assertThat(built).as("generated CRDs in " + generated.toAbsolutePath()).hasSize(4);
         Path root = ProjectRoot.get();
-        for (Path copyDir : List.of(root.resolve("crds"), root.resolve("helm-chart/crds"))) {
+        for (Path copyDir : List.of(root.resolve("crds"), root.resolve("helm-chart/files/crds"))) {
             if (Boolean.getBoolean("mlcycle.crds.write")) {
                 for (Path stale : crds(copyDir)) {
                     Files.delete(stale);

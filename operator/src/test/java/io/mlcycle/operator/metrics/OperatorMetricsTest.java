@@ -69,4 +69,11 @@ class OperatorMetricsTest {
                 .containsPattern(
                         "operator_sdk_controllers_execution_reconcile_seconds_count\\{controller=\"featureview\"");
     }
+
+    @Test
+    void theOnlyOperatorWithoutLeaderElectionReportsItselfLeader() throws Exception {
+        assertThat(scrape())
+                .contains("# HELP mlcycle_operator_leader")
+                .containsPattern("(?m)^mlcycle_operator_leader 1\\.0$");
+    }
 }

@@ -77,6 +77,10 @@ public final class RuntimeMain {
                             null,
                             null,
                             f.details() == null ? null : Map.of("details", f.details()));
+        } catch (TaskJson.UnsupportedContractException e) {
+            summary =
+                    Summary.failure(
+                            Summary.Outcome.Invalid, "UnsupportedTaskContract", e.getMessage());
         } catch (IllegalArgumentException e) {
             summary = Summary.failure(Summary.Outcome.Invalid, "InvalidTask", e.getMessage());
         } catch (IOException e) {

@@ -38,6 +38,31 @@ class RuntimeMainTest {
     }
 
     @Test
+    void aTaskOfANewerContractExitsInvalidNamingBothVersionsWithoutRunningTheHandler() {
+        int newer = TaskJson.CONTRACT_VERSION + 1;
+        String task =
+                "{\"kind\":\"serve\",\"model\":\"m\",\"version\":3,\"contractVersion\":"
+                        + newer
+                        + "}";
+        int code =
+                RuntimeMain.run(
+                        new String[0],
+                        Map.of(TaskJson.TASK_ENV, task),
+                        t -> {
+                            throw new AssertionError("a task of a newer contract must not run");
+                        },
+                        print,
+                        print);
+
+        assertThat(code).isEqualTo(2);
+        Summary s = TaskJson.readSummary(out.toString().trim());
+        assertThat(s.reason()).isEqualTo("UnsupportedTaskContract");
+        assertThat(s.message())
+                .contains("contract version " + newer)
+                .contains("implements contract version " + TaskJson.CONTRACT_VERSION);
+    }
+
+    @Test
     void taskFromEnvironmentReachesHandlerAndFailureKeepsReason() {
         String task =
                 "{\"kind\":\"serve\",\"owner\":{\"kind\":\"ModelDeployment\",\"namespace\":\"ns\",\"name\":\"d\"},"
