@@ -78,36 +78,10 @@ public final class TrainingSparkApplications {
                         .build());
         driverEnv.addAll(storage);
 
-        Map<String, Object> driverSpec = new LinkedHashMap<>();
-        driverSpec.put("cores", driver.cores);
-        driverSpec.put("memory", driver.memory);
-        String sa =
-                spark.serviceAccount != null && !spark.serviceAccount.isBlank()
-                        ? spark.serviceAccount
-                        : config.spark().serviceAccount().filter(s -> !s.isBlank()).orElse(null);
-        if (sa != null) {
-            driverSpec.put("serviceAccount", sa);
-        }
-        driverSpec.put("labels", labels);
-        driverSpec.put("env", driverEnv);
-        driverSpec.put("volumeMounts", volumes.mounts());
-        runtimeJobs.securityContext().ifPresent(sc -> driverSpec.put("securityContext", sc));
-
-        Map<String, Object> executorSpec = new LinkedHashMap<>();
-        executorSpec.put("instances", executor.instances);
-        executorSpec.put("cores", executor.cores);
-        executorSpec.put("memory", executor.memory);
-        // executors call no API: the runtime account, without permissions or token
-        config.runtime()
-                .serviceAccount()
-                .filter(s -> !s.isBlank())
-                .ifPresent(s -> executorSpec.put("serviceAccount", s));
-        executorSpec.put("labels", labels);
-        if (!storage.isEmpty()) {
-            executorSpec.put("env", storage);
-        }
-        executorSpec.put("volumeMounts", volumes.mounts());
-        runtimeJobs.securityContext().ifPresent(sc -> executorSpec.put("securityContext", sc));
+        Map<String, Object> driverSpec =
+                driverSpec(spark, driver, labels, driverEnv, config, runtimeJobs);
+        Map<String, Object> executorSpec =
+                executorSpec(executor, labels, storage, config, runtimeJobs);
         PodOverrides.applyToSpark(spec.pod, driverSpec);
         PodOverrides.applyToSpark(spec.pod, executorSpec);
 
@@ -161,5 +135,53 @@ public final class TrainingSparkApplications {
                         .build());
         app.setAdditionalProperty("spec", serialization.convertValue(appSpec, Map.class));
         return app;
+    }
+
+    private static Map<String, Object> driverSpec(
+            TrainingRunSpec.Spark spark,
+            FeatureViewSpec.Driver driver,
+            Map<String, String> labels,
+            List<EnvVar> env,
+            OperatorConfig config,
+            RuntimeJobs runtimeJobs) {
+        Map<String, Object> driverSpec = new LinkedHashMap<>();
+        driverSpec.put("cores", driver.cores);
+        driverSpec.put("memory", driver.memory);
+        String sa =
+                spark.serviceAccount != null && !spark.serviceAccount.isBlank()
+                        ? spark.serviceAccount
+                        : config.spark().serviceAccount().filter(s -> !s.isBlank()).orElse(null);
+        if (sa != null) {
+            driverSpec.put("serviceAccount", sa);
+        }
+        driverSpec.put("labels", labels);
+        driverSpec.put("env", env);
+        driverSpec.put("volumeMounts", runtimeJobs.volumes().mounts());
+        runtimeJobs.securityContext().ifPresent(sc -> driverSpec.put("securityContext", sc));
+        return driverSpec;
+    }
+
+    private static Map<String, Object> executorSpec(
+            FeatureViewSpec.Executor executor,
+            Map<String, String> labels,
+            List<EnvVar> storage,
+            OperatorConfig config,
+            RuntimeJobs runtimeJobs) {
+        Map<String, Object> executorSpec = new LinkedHashMap<>();
+        executorSpec.put("instances", executor.instances);
+        executorSpec.put("cores", executor.cores);
+        executorSpec.put("memory", executor.memory);
+        // executors call no API: the runtime account, without permissions or token
+        config.runtime()
+                .serviceAccount()
+                .filter(s -> !s.isBlank())
+                .ifPresent(s -> executorSpec.put("serviceAccount", s));
+        executorSpec.put("labels", labels);
+        if (!storage.isEmpty()) {
+            executorSpec.put("env", storage);
+        }
+        executorSpec.put("volumeMounts", runtimeJobs.volumes().mounts());
+        runtimeJobs.securityContext().ifPresent(sc -> executorSpec.put("securityContext", sc));
+        return executorSpec;
     }
 }
