@@ -26,8 +26,8 @@ final class SparkTrainingFailures {
                             + workers
                             + " workers (executor instances x cores) running at once, but fewer"
                             + " task slots started: lower spec.spark.executor.instances or"
-                            + " executor cores, or give the namespace room for them (gang"
-                            + " scheduling: spec.spark.batchScheduler)");
+                            + " .cores, or give the cluster room to start them all at once (a gang"
+                            + " scheduler such as Volcano or YuniKorn)");
         }
         return new TaskFailure(Summary.Outcome.Failed, "SparkFailed", firstLine(e));
     }
