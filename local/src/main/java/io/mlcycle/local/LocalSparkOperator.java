@@ -39,6 +39,17 @@ public final class LocalSparkOperator implements AutoCloseable {
     public static final String RUNTIME = "pivot-spark";
 
     /**
+     * The runtime of a driver by its application's {@code mainApplicationFile} (the jar a cluster's
+     * image holds); an unknown file runs {@link #RUNTIME}.
+     */
+    public static final Map<String, String> RUNTIMES =
+            Map.of(
+                    "local:///opt/mlcycle/pivot-spark.jar",
+                    RUNTIME,
+                    "local:///opt/mlcycle/trainer-spark.jar",
+                    "trainer-spark");
+
+    /**
      * JVM flags of a driver started with plain {@code java}: the module openings spark-submit adds
      * on JDK 17, and a local master bound to the loopback interface without a UI.
      */
@@ -250,7 +261,7 @@ public final class LocalSparkOperator implements AutoCloseable {
 
     /**
      * The driver pod of an application: its image, env, volume mounts and labels, and the runtime
-     * label naming the pivot-spark process.
+     * label naming the process ({@link #RUNTIMES}: pivot-spark or trainer-spark).
      */
     @SuppressWarnings("unchecked")
     PodTemplateSpec driverTemplate(GenericKubernetesResource app) {
@@ -261,7 +272,9 @@ public final class LocalSparkOperator implements AutoCloseable {
         if (driver.get("labels") instanceof Map<?, ?> l) {
             l.forEach((k, v) -> labels.put(k.toString(), String.valueOf(v)));
         }
-        labels.put(Kubelet.RUNTIME_LABEL, RUNTIME);
+        labels.put(
+                Kubelet.RUNTIME_LABEL,
+                RUNTIMES.getOrDefault(String.valueOf(spec.get("mainApplicationFile")), RUNTIME));
         Container container =
                 new ContainerBuilder()
                         .withName(DRIVER_CONTAINER)

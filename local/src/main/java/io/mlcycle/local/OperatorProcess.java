@@ -55,6 +55,7 @@ public final class OperatorProcess implements AutoCloseable {
         p.put("mlcycle.images.trainer", "local/trainer");
         p.put("mlcycle.images.server", "local/server");
         p.put("mlcycle.images.pivot-spark", "local/pivot-spark");
+        p.put("mlcycle.images.trainer-spark", "local/trainer-spark");
         // FeatureView engine spark: LocalSparkOperator runs the SparkApplications.
         p.put("mlcycle.spark.enabled", "true");
         p.put("mlcycle.spark.service-account", "");

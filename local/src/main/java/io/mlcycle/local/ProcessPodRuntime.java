@@ -52,7 +52,7 @@ public final class ProcessPodRuntime implements PodRuntime {
             List<String> cmd = new ArrayList<>();
             cmd.add(Processes.java());
             cmd.addAll(Processes.runtimeJvmFlags());
-            if (runtime.equals(LocalSparkOperator.RUNTIME)) {
+            if (LocalSparkOperator.RUNTIMES.containsValue(runtime)) {
                 cmd.addAll(LocalSparkOperator.JVM_FLAGS);
             }
             cmd.add("-jar");

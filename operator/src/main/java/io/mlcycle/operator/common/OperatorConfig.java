@@ -39,6 +39,10 @@ public interface OperatorConfig {
         /** The Spark pivot (driver and executors of a FeatureView with engine spark). */
         @WithDefault("mlcycle/pivot-spark:0.1.0")
         String pivotSpark();
+
+        /** The Spark trainer (driver and executors of a TrainingRun with engine spark). */
+        @WithDefault("mlcycle/trainer-spark:0.1.0")
+        String trainerSpark();
     }
 
     /**

@@ -39,12 +39,37 @@ public final class TrainTasks {
                 && (spec.validation.folds == null || spec.validation.folds < 2)) {
             return Optional.of("spec.validation.folds must be >= 2 for kfold");
         }
+        Optional<String> engine = invalidEngine(spec);
+        if (engine.isPresent()) {
+            return engine;
+        }
         if (spec.retrain != null && spec.retrain.schedule != null) {
             try {
                 Schedules.parse(spec.retrain.schedule, "UTC", "spec.retrain.schedule");
             } catch (IllegalArgumentException e) {
                 return Optional.of(e.getMessage());
             }
+        }
+        return Optional.empty();
+    }
+
+    /** spec.engine and spec.spark: Spark trains xgboost only, its settings need engine spark. */
+    static Optional<String> invalidEngine(TrainingRunSpec spec) {
+        if (spec.engine != TrainingRunSpec.Engine.spark) {
+            return spec.spark == null
+                    ? Optional.empty()
+                    : Optional.of(
+                            "spec.spark is set but spec.engine is "
+                                    + spec.engine
+                                    + ": spark settings need engine: spark");
+        }
+        if (spec.algorithm != TrainingRunSpec.Algorithm.xgboost) {
+            return Optional.of(
+                    "spec.algorithm '"
+                            + spec.algorithm
+                            + "' cannot run with spec.engine 'spark', which trains xgboost only"
+                            + " (XGBoost4J-Spark): set spec.algorithm: xgboost, or spec.engine: pod"
+                            + " to compare algorithms");
         }
         return Optional.empty();
     }

@@ -1,6 +1,8 @@
 package io.mlcycle.operator.trainingrun;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -21,12 +23,16 @@ import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.Attempt;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.JobResults;
+import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
+import io.mlcycle.operator.featureview.SparkApplications;
+import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +49,8 @@ import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.TRIGGER_ANNO
 import static io.mlcycle.operator.trainingrun.TrainingRunReconciler.VERSION_LABEL;
 
 /**
- * A TrainingRun's world from the informers' caches — its training Jobs, the FeatureViews it
+ * A TrainingRun's world from the informers' caches — its training Jobs (engine pod) and
+ * SparkApplications (engine spark, see {@link TrainingSparkApplications}), the FeatureViews it
  * references (their events reach it through a primary-cache index on the referenced names), its
  * registered ModelVersions — and the create-only start of a training Job {@code
  * <tr>-train-v<N>-<attempt>} (put into the cache at once, so the next reconcile needs no live
@@ -61,6 +68,11 @@ final class TrainingJobs implements VersionRegistry.Cache {
     private final InformerEventSource<FeatureView, TrainingRun> featureViews;
     private final InformerEventSource<Job, TrainingRun> trainingJobs;
     private final InformerEventSource<ModelVersion, TrainingRun> versions;
+    private final SparkApplications sparkApplications;
+    private final OperatorConfig config;
+
+    /** Null while the Spark engine is unavailable (no SparkApplication CRD, or disabled). */
+    private final InformerEventSource<GenericKubernetesResource, TrainingRun> sparkRuns;
 
     private TrainingJobs(
             KubernetesClient client,
@@ -70,7 +82,13 @@ final class TrainingJobs implements VersionRegistry.Cache {
             VersionRegistry registry,
             InformerEventSource<FeatureView, TrainingRun> featureViews,
             InformerEventSource<Job, TrainingRun> trainingJobs,
-            InformerEventSource<ModelVersion, TrainingRun> versions) {
+            InformerEventSource<ModelVersion, TrainingRun> versions,
+            SparkApplications sparkApplications,
+            OperatorConfig config,
+            InformerEventSource<GenericKubernetesResource, TrainingRun> sparkRuns) {
+        this.sparkApplications = sparkApplications;
+        this.config = config;
+        this.sparkRuns = sparkRuns;
         this.client = client;
         this.runtimeJobs = runtimeJobs;
         this.jobResults = jobResults;
@@ -88,7 +106,9 @@ final class TrainingJobs implements VersionRegistry.Cache {
             RuntimeJobs runtimeJobs,
             JobResults jobResults,
             EventRecorder events,
-            VersionRegistry registry) {
+            VersionRegistry registry,
+            SparkApplications sparkApplications,
+            OperatorConfig config) {
         var primaries = context.getPrimaryCache();
         primaries.addIndexer(
                 FEATURE_VIEW_INDEX,
@@ -142,6 +162,23 @@ final class TrainingJobs implements VersionRegistry.Cache {
                                                                 .get(TRAINING_RUN_LABEL),
                                                         mv.getMetadata().getNamespace())))
                         .build();
+        // without the SparkApplication CRD an informer on it would keep the operator from
+        // starting: engine spark is then refused with SparkUnavailable
+        InformerEventSource<GenericKubernetesResource, TrainingRun> sparkRuns = null;
+        if (sparkApplications.available()) {
+            sparkRuns =
+                    new InformerEventSource<>(
+                            InformerEventSourceConfiguration.from(
+                                            SparkApplications.GVK, TrainingRun.class)
+                                    .withName("training-spark-applications")
+                                    .withLabelSelector(
+                                            RuntimeObjects.selector(RuntimeJobs.Runtime.trainer))
+                                    .withSecondaryToPrimaryMapper(
+                                            Mappers.<GenericKubernetesResource>fromOwnerReferences(
+                                                    TrainingRun.class))
+                                    .build(),
+                            context);
+        }
         return new TrainingJobs(
                 client,
                 runtimeJobs,
@@ -150,11 +187,16 @@ final class TrainingJobs implements VersionRegistry.Cache {
                 registry,
                 new InformerEventSource<>(featureViews, context),
                 new InformerEventSource<>(jobs, context),
-                new InformerEventSource<>(versions, context));
+                new InformerEventSource<>(versions, context),
+                sparkApplications,
+                config,
+                sparkRuns);
     }
 
     List<EventSource<?, TrainingRun>> eventSources() {
-        return List.of(featureViews, trainingJobs, versions);
+        return sparkRuns == null
+                ? List.of(featureViews, trainingJobs, versions)
+                : List.of(featureViews, trainingJobs, versions, sparkRuns);
     }
 
     /** Names of the FeatureViews a run reads (none when the spec lists none). */
@@ -172,9 +214,57 @@ final class TrainingJobs implements VersionRegistry.Cache {
         return namespace + "/" + name;
     }
 
-    /** The run's training Jobs, from the informer's cache (which holds what it created). */
-    List<Job> owned(TrainingRun tr) {
-        return RuntimeObjects.ownedBy(tr, trainingJobs.getSecondaryResources(tr));
+    /**
+     * The run's training Jobs and SparkApplications, from the informers' caches (which hold what
+     * they created).
+     */
+    List<HasMetadata> owned(TrainingRun tr) {
+        List<HasMetadata> runs =
+                new ArrayList<>(RuntimeObjects.ownedBy(tr, trainingJobs.getSecondaryResources(tr)));
+        if (sparkRuns != null) {
+            runs.addAll(RuntimeObjects.ownedBy(tr, sparkRuns.getSecondaryResources(tr)));
+        }
+        return runs;
+    }
+
+    /** Running, succeeded or failed: a Job's or a SparkApplication's state. */
+    static JobResults.State state(HasMetadata run) {
+        return run instanceof GenericKubernetesResource app
+                ? SparkApplications.state(app)
+                : JobResults.state((Job) run);
+    }
+
+    /** The task a training Job's pod or a SparkApplication's driver was given. */
+    static Optional<Task> task(HasMetadata run) {
+        if (run instanceof Job job) {
+            return JobResults.task(job);
+        }
+        List<?> env = (List<?>) ((GenericKubernetesResource) run).get("spec", "driver", "env");
+        if (env == null) {
+            return Optional.empty();
+        }
+        for (Object e : env) {
+            Map<?, ?> var =
+                    e instanceof Map<?, ?> m ? m : TaskJson.MAPPER.convertValue(e, Map.class);
+            if (TaskJson.TASK_ENV.equals(var.get("name")) && var.get("value") != null) {
+                return Optional.of(TaskJson.readTask(var.get("value").toString()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The image that trained: the Job's container's, or the SparkApplication's. */
+    static String image(HasMetadata run) {
+        if (run instanceof Job job) {
+            return job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        }
+        Object image = ((GenericKubernetesResource) run).get("spec", "image");
+        return image == null ? null : image.toString();
+    }
+
+    /** Why engine spark cannot run here, or empty when it can. */
+    Optional<String> sparkUnavailable() {
+        return sparkApplications.unavailable();
     }
 
     Optional<FeatureView> featureView(String namespace, String name) {
@@ -198,16 +288,16 @@ final class TrainingJobs implements VersionRegistry.Cache {
 
     @Override
     public int runningVersion(String namespace, String model) {
-        return trainingJobs
-                .list(
-                        namespace,
-                        j ->
-                                model.equals(
-                                                j.getMetadata()
-                                                        .getLabels()
-                                                        .get(ModelVersion.MODEL_LABEL))
-                                        && JobResults.state(j) == JobResults.State.Running)
-                .mapToInt(
+        java.util.function.Predicate<HasMetadata> running =
+                j ->
+                        model.equals(j.getMetadata().getLabels().get(ModelVersion.MODEL_LABEL))
+                                && state(j) == JobResults.State.Running;
+        java.util.stream.Stream<HasMetadata> runs =
+                trainingJobs.list(namespace, running::test).map(HasMetadata.class::cast);
+        if (sparkRuns != null) {
+            runs = java.util.stream.Stream.concat(runs, sparkRuns.list(namespace, running::test));
+        }
+        return runs.mapToInt(
                         j ->
                                 Integer.parseInt(
                                         j.getMetadata()
@@ -227,12 +317,14 @@ final class TrainingJobs implements VersionRegistry.Cache {
         }
     }
 
-    JobResults.Result result(Job job) {
-        return jobResults.result(job);
+    JobResults.Result result(HasMetadata run) {
+        return run instanceof GenericKubernetesResource app
+                ? sparkApplications.result(app)
+                : jobResults.result((Job) run);
     }
 
     /** The training Job started for this training key, if any (its status update may be lost). */
-    static Optional<Job> withKey(List<Job> owned, String key) {
+    static Optional<HasMetadata> withKey(List<HasMetadata> owned, String key) {
         return owned.stream()
                 .filter(
                         j ->
@@ -245,9 +337,9 @@ final class TrainingJobs implements VersionRegistry.Cache {
     }
 
     /** A running training Job the status does not know (its status update was lost). */
-    static Optional<Job> untracked(List<Job> owned, TrainingRunStatus status) {
+    static Optional<HasMetadata> untracked(List<HasMetadata> owned, TrainingRunStatus status) {
         return owned.stream()
-                .filter(j -> JobResults.state(j) == JobResults.State.Running)
+                .filter(j -> state(j) == JobResults.State.Running)
                 .filter(
                         j ->
                                 status.history.stream()
@@ -256,7 +348,7 @@ final class TrainingJobs implements VersionRegistry.Cache {
     }
 
     /** Follows a Job as the active attempt, with the generation and inputs it trains. */
-    static void adopt(TrainingRunStatus status, Job job) {
+    static void adopt(TrainingRunStatus status, HasMetadata job) {
         Map<String, String> a =
                 job.getMetadata().getAnnotations() == null
                         ? Map.of()
@@ -295,7 +387,7 @@ final class TrainingJobs implements VersionRegistry.Cache {
             FeatureResolver.Resolution inputs,
             String trigger,
             String key,
-            List<Job> owned,
+            List<HasMetadata> owned,
             String modelsUri,
             Instant now) {
         String ns = tr.getMetadata().getNamespace();
@@ -307,35 +399,35 @@ final class TrainingJobs implements VersionRegistry.Cache {
                 owned.stream()
                         .filter(j -> v.equals("v" + j.getMetadata().getLabels().get(VERSION_LABEL)))
                         .count();
+        // a SparkApplication's at most 56 characters: the Spark Operator adds -driver, -ui-svc
         String name =
                 RuntimeObjects.name(
-                        tr.getMetadata().getName(), "train", v, Long.toString(sameVersion + 1));
+                        spec.engine == TrainingRunSpec.Engine.spark ? 56 : 63,
+                        tr.getMetadata().getName(),
+                        "train",
+                        v,
+                        Long.toString(sameVersion + 1));
         TrainTask task = TrainTasks.task(tr, inputs, version, modelsUri);
-        Job job =
-                runtimeJobs.job(
-                        tr,
-                        name,
-                        RuntimeJobs.Runtime.trainer,
-                        task,
-                        spec.backoffLimit,
-                        spec.activeDeadline,
-                        "spec.activeDeadline",
-                        List.of(),
-                        spec.resources);
-        PodOverrides.apply(spec.pod, job.getSpec().getTemplate());
-        job.getMetadata().getLabels().put(TRAINING_RUN_LABEL, tr.getMetadata().getName());
-        job.getMetadata().getLabels().put(ModelVersion.MODEL_LABEL, spec.model);
-        job.getMetadata().getLabels().put(VERSION_LABEL, Integer.toString(version));
+        boolean spark = spec.engine == TrainingRunSpec.Engine.spark;
+        HasMetadata run = spark ? sparkApplication(tr, name, task) : job(tr, spec, name, task);
+        run.getMetadata().getLabels().put(TRAINING_RUN_LABEL, tr.getMetadata().getName());
+        run.getMetadata().getLabels().put(ModelVersion.MODEL_LABEL, spec.model);
+        run.getMetadata().getLabels().put(VERSION_LABEL, Integer.toString(version));
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(KEY_ANNOTATION, key);
         annotations.put(TRIGGER_ANNOTATION, trigger);
         annotations.put(GENERATION_ANNOTATION, String.valueOf(tr.getMetadata().getGeneration()));
         annotations.put(INPUTS_ANNOTATION, TaskJson.write(inputs.inputMap()));
-        job.getMetadata().setAnnotations(annotations);
+        run.getMetadata().setAnnotations(annotations);
         boolean created = false;
         try {
-            Job made = client.batch().v1().jobs().inNamespace(ns).resource(job).create();
-            trainingJobs.handleRecentResourceCreate(ResourceID.fromResource(made), made);
+            if (run instanceof GenericKubernetesResource app) {
+                GenericKubernetesResource made = sparkApplications.create(app);
+                sparkRuns.handleRecentResourceCreate(ResourceID.fromResource(made), made);
+            } else {
+                Job made = client.batch().v1().jobs().inNamespace(ns).resource((Job) run).create();
+                trainingJobs.handleRecentResourceCreate(ResourceID.fromResource(made), made);
+            }
             created = true;
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
@@ -352,7 +444,7 @@ final class TrainingJobs implements VersionRegistry.Cache {
             events.normal(
                     tr,
                     "TrainingStarted",
-                    "Job "
+                    (spark ? "SparkApplication " : "Job ")
                             + name
                             + " trains "
                             + spec.model
@@ -365,5 +457,27 @@ final class TrainingJobs implements VersionRegistry.Cache {
                             + ")");
         }
         return attempt;
+    }
+
+    private Job job(TrainingRun tr, TrainingRunSpec spec, String name, TrainTask task) {
+        Job job =
+                runtimeJobs.job(
+                        tr,
+                        name,
+                        RuntimeJobs.Runtime.trainer,
+                        task,
+                        spec.backoffLimit,
+                        spec.activeDeadline,
+                        "spec.activeDeadline",
+                        List.of(),
+                        spec.resources);
+        PodOverrides.apply(spec.pod, job.getSpec().getTemplate());
+        return job;
+    }
+
+    private GenericKubernetesResource sparkApplication(
+            TrainingRun tr, String name, TrainTask task) {
+        return TrainingSparkApplications.application(
+                tr, name, task, config, runtimeJobs, client.getKubernetesSerialization());
     }
 }

@@ -1,6 +1,6 @@
 package io.mlcycle.operator.trainingrun;
 
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
@@ -9,7 +9,6 @@ import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.Attempt;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.FeatureImportance;
 import io.mlcycle.operator.common.EventRecorder;
-import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -131,7 +130,7 @@ public class TrainingRecorder {
     void finish(
             TrainingRun tr,
             TrainingRunStatus status,
-            Job job,
+            HasMetadata job,
             Summary summary,
             VersionRegistry.Cache cache,
             Instant now) {
@@ -170,7 +169,7 @@ public class TrainingRecorder {
             }
         }
         List<FeatureImportance> top = topFeatures(summary);
-        TrainTask task = (TrainTask) JobResults.task(job).orElse(null);
+        TrainTask task = (TrainTask) TrainingJobs.task(job).orElse(null);
         String name = VersionRegistry.name(spec.model, attempt.version);
         Object digest = summary.details() == null ? null : summary.details().get("artifactDigest");
         boolean completed =
@@ -185,12 +184,7 @@ public class TrainingRecorder {
                                 digest == null ? null : digest.toString(),
                                 metrics,
                                 top,
-                                job.getSpec()
-                                        .getTemplate()
-                                        .getSpec()
-                                        .getContainers()
-                                        .get(0)
-                                        .getImage(),
+                                TrainingJobs.image(job),
                                 job.getMetadata().getName(),
                                 now.toString(),
                                 summary.details() == null

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.trainingrun;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -20,6 +21,7 @@ import io.mlcycle.operator.common.ObjectStorage;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.StatusUpdates;
+import io.mlcycle.operator.featureview.SparkApplications;
 import jakarta.inject.Inject;
 
 import java.time.Clock;
@@ -53,6 +55,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     public static final String WAITING_FOR_FEATURES = "WaitingForFeatures";
     public static final String INVALID_SPEC = "InvalidSpec";
 
+    /** Engine spark while the operator cannot run SparkApplications. */
+    public static final String SPARK_UNAVAILABLE = "SparkUnavailable";
+
     @Inject RuntimeJobs runtimeJobs;
     @Inject JobResults jobResults;
     @Inject EventRecorder events;
@@ -62,13 +67,23 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     @Inject VersionRegistry registry;
     @Inject TrainingRecorder recorder;
     @Inject ObjectStorage objectStorage;
+    @Inject SparkApplications sparkApplications;
 
     private TrainingJobs jobs;
 
     @Override
     public List<EventSource<?, TrainingRun>> prepareEventSources(
             EventSourceContext<TrainingRun> context) {
-        jobs = TrainingJobs.create(context, client, runtimeJobs, jobResults, events, registry);
+        jobs =
+                TrainingJobs.create(
+                        context,
+                        client,
+                        runtimeJobs,
+                        jobResults,
+                        events,
+                        registry,
+                        sparkApplications,
+                        config);
         return jobs.eventSources();
     }
 
@@ -87,6 +102,18 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
             return StatusUpdates.patchIfChanged(tr, status);
         }
         Conditions.remove(status, INVALID_SPEC);
+        if (spec.engine == TrainingRunSpec.Engine.spark) {
+            Optional<String> unavailable = jobs.sparkUnavailable();
+            if (unavailable.isPresent()) {
+                recorder.blocked(
+                        tr,
+                        status,
+                        SPARK_UNAVAILABLE,
+                        "spec.engine is spark but " + unavailable.get(),
+                        now);
+                return StatusUpdates.patchIfChanged(tr, status);
+            }
+        }
         Optional<ObjectStorage.Problem> storage = objectStorage.problem(tr);
         if (storage.isPresent()) {
             recorder.blocked(tr, status, storage.get().reason(), storage.get().message(), now);
@@ -95,8 +122,8 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
 
         // 1. Observe: the running training, finished → record it. An active attempt already in
         // history comes from an older copy of the status: drop it.
-        List<Job> owned = jobs.owned(tr);
-        Map<String, Job> byName = new HashMap<>();
+        List<HasMetadata> owned = jobs.owned(tr);
+        Map<String, HasMetadata> byName = new HashMap<>();
         owned.forEach(j -> byName.put(j.getMetadata().getName(), j));
         if (status.active != null
                 && status.history.stream()
@@ -104,16 +131,16 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
             status.active = null;
         }
         if (status.active != null) {
-            Job job = byName.get(status.active.job);
+            HasMetadata job = byName.get(status.active.job);
             if (job == null) {
                 recorder.jobDeleted(tr, status, jobs, now);
             } else {
                 JobResults.Result result = jobs.result(job);
                 if (result.finished()) {
                     recorder.finish(tr, status, job, result.summary(), jobs, now);
-                } else {
+                } else if (job instanceof Job j) {
                     String was = status.active.progress;
-                    status.active.progress = jobResults.progress(job, now).orElse(was);
+                    status.active.progress = jobResults.progress(j, now).orElse(was);
                 }
             }
         }
@@ -130,9 +157,9 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
 
         // 3. Act: start the training, or adopt the Job an earlier reconcile started for it.
         if (decision.train()) {
-            Optional<Job> existing = TrainingJobs.withKey(owned, decision.key());
+            Optional<HasMetadata> existing = TrainingJobs.withKey(owned, decision.key());
             if (existing.isPresent()) {
-                Job job = existing.get();
+                HasMetadata job = existing.get();
                 if (status.history.stream()
                         .noneMatch(h -> job.getMetadata().getName().equals(h.job))) {
                     TrainingJobs.adopt(status, job);

@@ -60,6 +60,10 @@ class OperatorWithoutSparkCrdTest {
                     public String pivotSpark() {
                         return "mlcycle/pivot-spark:test";
                     }
+
+                    public String trainerSpark() {
+                        return "mlcycle/trainer-spark:test";
+                    }
                 };
             }
 

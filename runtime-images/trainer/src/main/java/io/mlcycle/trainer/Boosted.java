@@ -9,9 +9,7 @@ import ml.dmlc.xgboost4j.java.XGBoost;
 import ml.dmlc.xgboost4j.java.XGBoostError;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Gradient-boosted trees by XGBoost4J on the raw feature values (trees do not need scaling; an
@@ -33,6 +31,12 @@ final class Boosted {
     record Result(Trees trees, int depth, int rounds, List<Double> history) {}
 
     /**
+     * The engine the rounds run on: one task per process, set by {@link Trainer#run(
+     * io.mlcycle.task.TrainTask, BoostingEngine)} for its duration.
+     */
+    static volatile BoostingEngine engine = BoostingEngine.LOCAL;
+
+    /**
      * Fits on {@code rows}: with {@code depth} and {@code rounds} both &gt; 0 exactly those (no
      * search), otherwise the search first.
      */
@@ -44,18 +48,8 @@ final class Boosted {
         if (depth <= 0 || rounds <= 0) {
             return fit(x, y, rows, seed);
         }
-        try {
-            DMatrix all = matrix(x, y, rows);
-            Booster b =
-                    XGBoost.train(all, params(depth, seed), rounds, new HashMap<>(), null, null);
-            Trees trees = Trees.parse(b.toByteArray("json"), x.numFeatures());
-            b.dispose();
-            all.dispose();
-            return new Result(trees, depth, rounds, List.of());
-        } catch (XGBoostError e) {
-            throw new TaskFailure(
-                    io.mlcycle.task.Summary.Outcome.Failed, "XGBoostError", e.getMessage());
-        }
+        BoostingEngine.Trained t = engine.train(x, y, rows, null, depth, rounds, 0, seed);
+        return new Result(Trees.parse(t.json(), x.numFeatures()), depth, rounds, List.of());
     }
 
     static Result fit(SparseMatrix x, int[] y, int[] rows, long seed) {
@@ -63,53 +57,33 @@ final class Boosted {
             throw TaskFailure.invalid(
                     "NoFeatures", "xgboost needs at least one feature; the table has none");
         }
-        try {
-            Splits.Split s = Splits.holdout(Validator.labelsOf(y, rows), VALIDATION_FRACTION, seed);
-            int[] train = Fit.pick(rows, s.train());
-            int[] valid = Fit.pick(rows, s.test());
-            DMatrix dtrain = matrix(x, y, train);
-            DMatrix dvalid = matrix(x, y, valid);
-            int bestDepth = DEPTHS[0];
-            int bestRounds = 1;
-            double bestAuc = Double.NEGATIVE_INFINITY;
-            List<Double> history = new ArrayList<>();
-            for (int depth : DEPTHS) {
-                // round by round, scored with evalSet (XGBoost's cached predictions, no printing)
-                Booster b =
-                        XGBoost.train(
-                                dtrain,
-                                params(depth, seed),
-                                0,
-                                Map.of("valid", dvalid),
-                                null,
-                                null);
-                int best = 0;
-                double bestRoundAuc = Double.NEGATIVE_INFINITY;
-                for (int round = 0; round < MAX_ROUNDS && round - best <= PATIENCE; round++) {
-                    b.update(dtrain, round);
-                    double auc =
-                            auc(b.evalSet(new DMatrix[] {dvalid}, new String[] {"valid"}, round));
-                    if (auc > bestRoundAuc) {
-                        bestRoundAuc = auc;
-                        best = round;
-                    }
-                }
-                b.dispose();
-                history.add(bestRoundAuc);
-                if (bestRoundAuc > bestAuc + 1e-6) {
-                    bestAuc = bestRoundAuc;
-                    bestDepth = depth;
-                    bestRounds = best + 1;
+        Splits.Split s = Splits.holdout(Validator.labelsOf(y, rows), VALIDATION_FRACTION, seed);
+        int[] train = Fit.pick(rows, s.train());
+        int[] valid = Fit.pick(rows, s.test());
+        int bestDepth = DEPTHS[0];
+        int bestRounds = 1;
+        double bestAuc = Double.NEGATIVE_INFINITY;
+        List<Double> history = new ArrayList<>();
+        for (int depth : DEPTHS) {
+            double[] auc =
+                    engine.train(x, y, train, valid, depth, MAX_ROUNDS, PATIENCE, seed)
+                            .validationAuc();
+            int best = 0;
+            for (int round = 1; round < auc.length; round++) {
+                if (auc[round] > auc[best]) {
+                    best = round;
                 }
             }
-            dtrain.dispose();
-            dvalid.dispose();
-            Trees trees = fit(x, y, rows, seed, bestDepth, bestRounds).trees();
-            return new Result(trees, bestDepth, bestRounds, List.copyOf(history));
-        } catch (XGBoostError e) {
-            throw new TaskFailure(
-                    io.mlcycle.task.Summary.Outcome.Failed, "XGBoostError", e.getMessage());
+            double bestRoundAuc = auc.length == 0 ? Double.NEGATIVE_INFINITY : auc[best];
+            history.add(bestRoundAuc);
+            if (bestRoundAuc > bestAuc + 1e-6) {
+                bestAuc = bestRoundAuc;
+                bestDepth = depth;
+                bestRounds = best + 1;
+            }
         }
+        Trees trees = fit(x, y, rows, seed, bestDepth, bestRounds).trees();
+        return new Result(trees, bestDepth, bestRounds, List.copyOf(history));
     }
 
     /** Mean |TreeSHAP| (log-odds) of each feature over {@code samples}: exact, by XGBoost. */
@@ -143,20 +117,6 @@ final class Boosted {
             throw new IllegalStateException("no AUC in XGBoost's evaluation '" + evalLine + "'");
         }
         return Double.parseDouble(evalLine.substring(at + 5).trim());
-    }
-
-    private static Map<String, Object> params(int depth, long seed) {
-        Map<String, Object> p = new HashMap<>();
-        p.put("objective", "binary:logistic");
-        p.put("eval_metric", "auc");
-        p.put("maximize_evaluation_metrics", "true");
-        p.put("eta", ETA);
-        p.put("max_depth", depth);
-        p.put("tree_method", "hist");
-        p.put("nthread", Math.max(1, Runtime.getRuntime().availableProcessors()));
-        p.put("seed", (int) seed);
-        p.put("verbosity", 0);
-        return p;
     }
 
     /** Rows as CSR with zeros left out (missing), labels set. */

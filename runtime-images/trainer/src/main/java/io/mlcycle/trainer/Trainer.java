@@ -73,6 +73,20 @@ public final class Trainer {
     }
 
     /**
+     * {@link #run(TrainTask)} with xgboost's boosting rounds on {@code engine} (trainer-spark's
+     * executors): one task at a time per process.
+     */
+    public static Summary run(TrainTask t, BoostingEngine engine) throws IOException {
+        BoostingEngine before = Boosted.engine;
+        Boosted.engine = engine;
+        try {
+            return run(t);
+        } finally {
+            Boosted.engine = before;
+        }
+    }
+
+    /**
      * {@link #run(TrainTask)} with the clock that {@code search.budget} is measured on and a hook
      * called before every trial's fit (tests make a learner fail there).
      */

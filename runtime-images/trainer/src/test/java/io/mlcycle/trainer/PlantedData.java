@@ -13,21 +13,24 @@ import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
 
-/** Sparse count data where a few planted features decide the label (and the rest are noise). */
-final class PlantedData {
+/**
+ * Sparse count data where a few planted features decide the label (and the rest are noise); shared
+ * with trainer-spark's tests through this module's test jar.
+ */
+public final class PlantedData {
 
-    static final int[] PLANTED = {7, 53, 111, 197, 263};
+    public static final int[] PLANTED = {7, 53, 111, 197, 263};
     static final double[] WEIGHTS = {1.0, -0.9, 0.8, 0.8, -0.7};
 
-    final Path featureDir;
-    final Path labels;
+    public final Path featureDir;
+    public final Path labels;
 
     private PlantedData(Path featureDir, Path labels) {
         this.featureDir = featureDir;
         this.labels = labels;
     }
 
-    static List<String> plantedNames(String view) {
+    public static List<String> plantedNames(String view) {
         List<String> out = new ArrayList<>();
         for (int p : PLANTED) {
             out.add(view + "/ev" + p);
@@ -35,7 +38,7 @@ final class PlantedData {
         return out;
     }
 
-    FeatureInput input() {
+    public FeatureInput input() {
         return new FeatureInput("events", "2026-11-20", featureDir.toUri().toString());
     }
 
@@ -69,7 +72,8 @@ final class PlantedData {
                 outUri);
     }
 
-    static PlantedData write(Path root, int rows, int features, long seed) throws IOException {
+    public static PlantedData write(Path root, int rows, int features, long seed)
+            throws IOException {
         Random rnd = new Random(seed);
         List<SparseTables.Row> out = new ArrayList<>();
         StringBuilder labels = new StringBuilder("user_id,returned\n");

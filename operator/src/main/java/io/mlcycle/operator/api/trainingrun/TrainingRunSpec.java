@@ -131,6 +131,53 @@ public class TrainingRunSpec {
     @JsonPropertyDescription("Compute resources of the training pod.")
     public io.fabric8.kubernetes.api.model.ResourceRequirements resources;
 
+    @Default("pod")
+    @JsonPropertyDescription(
+            "What trains: pod (one training Job, every algorithm) or spark (algorithm xgboost"
+                    + " only: a SparkApplication of the Kubeflow Spark Operator whose executors run"
+                    + " XGBoost4J-Spark in barrier mode, every executor at once; the same split,"
+                    + " evaluation, SHAP and artifact as the pod).")
+    public Engine engine = Engine.pod;
+
+    @JsonPropertyDescription(
+            "Settings of the Spark driver and executors; only with engine: spark (defaults apply"
+                    + " when omitted).")
+    public Spark spark;
+
+    /** Engines of the training. */
+    public enum Engine {
+        pod,
+        spark
+    }
+
+    /** Spark application settings of a TrainingRun with engine spark. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Spark {
+        @JsonPropertyDescription(
+                "Image of the driver and executors; default: the operator's trainer-spark image.")
+        public String image;
+
+        @Pattern(FeatureViewSpec.SPARK_VERSION_PATTERN)
+        @Default("3.5.6")
+        @JsonPropertyDescription("Spark version of the image (the Spark Operator's sparkVersion).")
+        public String sparkVersion = "3.5.6";
+
+        @JsonPropertyDescription(
+                "ServiceAccount of the driver pod (it creates the executor pods); default: the one"
+                        + " the Helm chart creates with spark.enabled.")
+        public String serviceAccount;
+
+        @JsonPropertyDescription("The driver pod (it reads the tables and runs the evaluation).")
+        public FeatureViewSpec.Driver driver;
+
+        @JsonPropertyDescription(
+                "The executor pods: XGBoost trains with instances x cores workers, all at once.")
+        public FeatureViewSpec.Executor executor;
+
+        @JsonPropertyDescription("Extra Spark properties, passed as sparkConf.")
+        public java.util.Map<String, String> sparkConf;
+    }
+
     /** Algorithms. */
     public enum Algorithm {
         auto,

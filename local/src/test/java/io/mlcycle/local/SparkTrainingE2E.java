@@ -1,0 +1,147 @@
+package io.mlcycle.local;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * TrainingRun engine spark end to end in local mode: the real operator creates a SparkApplication,
+ * LocalSparkOperator runs the real trainer-spark driver (XGBoost4J-Spark on Spark local[2]) with
+ * the task from it, the operator registers the driver's version, and a ModelDeployment serves it
+ * with the server's scorer.
+ */
+class SparkTrainingE2E {
+
+    static final String NS = "default";
+    static LocalCluster cluster;
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    static String sparkTrainingRun() {
+        return """
+                apiVersion: mlcycle.io/v1alpha1
+                kind: TrainingRun
+                metadata:
+                  name: spark-training
+                spec:
+                  model: spark-model
+                  engine: spark
+                  features:
+                    - featureView: players
+                  asOf: latest
+                  labels:
+                    uri: "file:///data/labels/returned/asOf={date}/"
+                    column: returned
+                    entity: user_id
+                  algorithm: xgboost
+                  validation:
+                    method: holdout
+                    testFraction: 0.2
+                    seed: 42
+                  explain:
+                    method: shap
+                    samples: 100
+                  gates:
+                    - metric: auc
+                      min: 0.6
+                """;
+    }
+
+    @Test
+    void aSparkTrainedVersionIsRegisteredAndServed() throws Exception {
+        List<String> jars = new ArrayList<>(List.of(E2eSetup.CHAIN_JARS));
+        jars.add("runtime-images/trainer-spark/target/trainer-spark.jar");
+        E2eSetup.projectRoot(jars.toArray(String[]::new));
+        LocalCluster.Options o = SmallChain.options("local/target/e2e-spark-training");
+        cluster = LocalCluster.start(o);
+        Path manifests = o.workDir().resolve("spark-training.yaml");
+        Files.writeString(
+                manifests,
+                SmallChain.featureView("players", "2026-11-20")
+                        + "---\n"
+                        + sparkTrainingRun()
+                        + "---\n"
+                        + """
+                        apiVersion: mlcycle.io/v1alpha1
+                        kind: ModelDeployment
+                        metadata:
+                          name: spark-serving
+                        spec:
+                          model: spark-model
+                          version: latestApproved
+                          replicas: 1
+                        """);
+        cluster.apply(manifests);
+        E2eSetup.awaitState(
+                cluster,
+                "the Spark-trained v1 served",
+                Duration.ofMinutes(8),
+                Duration.ofSeconds(1),
+                () ->
+                        Integer.valueOf(1)
+                                        .equals(
+                                                E2eSetup.field(
+                                                        cluster.client(),
+                                                        NS,
+                                                        "ModelDeployment",
+                                                        "spark-serving",
+                                                        "status",
+                                                        "currentVersion"))
+                                && "Available"
+                                        .equals(
+                                                E2eSetup.field(
+                                                        cluster.client(),
+                                                        NS,
+                                                        "ModelDeployment",
+                                                        "spark-serving",
+                                                        "status",
+                                                        "phase")));
+
+        GenericKubernetesResource app =
+                cluster.client()
+                        .genericKubernetesResources(LocalSparkOperator.CONTEXT)
+                        .inNamespace(NS)
+                        .withName("spark-training-train-v1-1")
+                        .get();
+        assertThat(app.<Object>get("status", "applicationState", "state")).isEqualTo("COMPLETED");
+        assertThat(
+                        E2eSetup.field(
+                                cluster.client(),
+                                NS,
+                                "ModelVersion",
+                                "spark-model-v1",
+                                "spec",
+                                "lineage",
+                                "image"))
+                .isEqualTo("local/trainer-spark");
+        Path artifact = o.dataRoot().resolve("data/models/spark-model/v1");
+        assertThat(artifact.resolve("model.xgb.json")).exists();
+        assertThat(artifact.resolve("_SUCCESS")).exists();
+        assertThat(
+                        cluster.client()
+                                .pods()
+                                .inNamespace(NS)
+                                .withName("spark-training-train-v1-1-driver")
+                                .get()
+                                .getStatus()
+                                .getContainerStatuses()
+                                .get(0)
+                                .getState()
+                                .getTerminated()
+                                .getMessage())
+                .contains("\"algorithm\":\"xgboost\"");
+    }
+}

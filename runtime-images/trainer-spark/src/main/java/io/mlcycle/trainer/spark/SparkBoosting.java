@@ -1,0 +1,137 @@
+package io.mlcycle.trainer.spark;
+
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.Summary;
+import io.mlcycle.trainer.BoostingEngine;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostClassificationModel;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostClassifier;
+import ml.dmlc.xgboost4j.scala.spark.XGBoostTrainingSummary;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * XGBoost's boosting rounds on Spark: XGBoost4J-Spark trains one booster with {@code workers}
+ * barrier tasks (every worker at once, histograms all-reduced through the tracker on the driver),
+ * with the single pod's parameters; the booster comes back to the driver as XGBoost JSON.
+ */
+final class SparkBoosting implements BoostingEngine {
+
+    static final String FEATURES = "features";
+    static final String LABEL = "label";
+
+    private final SparkSession spark;
+    private final int workers;
+
+    SparkBoosting(SparkSession spark, int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+        }
+        this.spark = spark;
+        this.workers = workers;
+    }
+
+    int workers() {
+        return workers;
+    }
+
+    @Override
+    public Trained train(
+            SparseMatrix x,
+            int[] y,
+            int[] train,
+            int[] valid,
+            int depth,
+            int rounds,
+            int patience,
+            long seed) {
+        XGBoostClassifier c = new XGBoostClassifier();
+        Map<String, Object> p = BoostingEngine.parameters(depth, seed);
+        c.setObjective((String) p.get("objective"));
+        c.setEvalMetric((String) p.get("eval_metric"));
+        c.setEta((Double) p.get("eta"));
+        c.setMaxDepth(depth);
+        c.setTreeMethod((String) p.get("tree_method"));
+        c.setSeed(seed);
+        c.setVerbosity(0);
+        // zeros are missing, as the single pod's DMatrix and the served scorer treat them
+        c.setMissing(0f);
+        c.setNumWorkers(workers);
+        c.setNumRound(rounds);
+        c.setFeaturesCol(FEATURES);
+        c.setLabelCol(LABEL);
+        if (valid != null) {
+            c.setEvalDataset(frame(x, y, valid));
+            c.setNumEarlyStoppingRounds(patience);
+        }
+        try {
+            XGBoostClassificationModel m = c.fit(frame(x, y, train));
+            byte[] json = m.nativeBooster().toByteArray("json");
+            return new Trained(json, valid == null ? new double[0] : validationAuc(m));
+        } catch (XGBoostError e) {
+            throw new TaskFailure(Summary.Outcome.Failed, "XGBoostError", e.getMessage());
+        } catch (Exception e) {
+            // Scala throws checked exceptions undeclared (BarrierJobSlotsNumberCheckFailed)
+            throw SparkTrainingFailures.of(e, workers);
+        }
+    }
+
+    private static double[] validationAuc(XGBoostClassificationModel m) {
+        if (m.summary().isEmpty()) {
+            return new double[0];
+        }
+        XGBoostTrainingSummary s = m.summary().get();
+        if (s.validationObjectiveHistory().isEmpty()) {
+            return new double[0];
+        }
+        float[] h = s.validationObjectiveHistory().head()._2();
+        double[] out = new double[h.length];
+        for (int i = 0; i < h.length; i++) {
+            out[i] = h[i];
+        }
+        return out;
+    }
+
+    /** The rows as (sparse features without zeros, label), in as many slices as workers. */
+    Dataset<Row> frame(SparseMatrix x, int[] y, int[] rows) {
+        List<Row> out = new ArrayList<>(rows.length);
+        for (int r : rows) {
+            int from = x.rowPtr()[r];
+            int to = x.rowPtr()[r + 1];
+            int n = 0;
+            int[] idx = new int[to - from];
+            double[] val = new double[to - from];
+            for (int k = from; k < to; k++) {
+                if (x.values()[k] != 0) {
+                    idx[n] = x.cols()[k];
+                    val[n++] = x.values()[k];
+                }
+            }
+            idx = Arrays.copyOf(idx, n);
+            val = Arrays.copyOf(val, n);
+            out.add(RowFactory.create(Vectors.sparse(x.numFeatures(), idx, val), (double) y[r]));
+        }
+        StructType schema =
+                new StructType()
+                        .add(FEATURES, SQLDataTypes.VectorType(), false)
+                        .add(LABEL, DataTypes.DoubleType, false);
+        return spark.createDataFrame(out, schema).repartition(workers);
+    }
+
+    @Override
+    public String name() {
+        return "spark";
+    }
+}

@@ -1,0 +1,167 @@
+package io.mlcycle.trainer.spark;
+
+import io.mlcycle.common.ArtifactDigest;
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.model.ModelSpec;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TrainTask;
+import io.mlcycle.trainer.PlantedData;
+import io.mlcycle.trainer.Trainer;
+import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.DMatrix;
+import ml.dmlc.xgboost4j.java.XGBoost;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/** trainer-spark on a real Spark {@code local[2]}: two barrier workers, the planted data. */
+class SparkTrainerTest {
+
+    static SparkSession spark;
+
+    @TempDir static Path root;
+    static PlantedData data;
+
+    @BeforeAll
+    static void start() throws Exception {
+        spark =
+                Main.session(
+                        new SparkConf()
+                                .setMaster("local[2]")
+                                .set("spark.ui.enabled", "false")
+                                .set("spark.driver.host", "127.0.0.1")
+                                .set("spark.driver.bindAddress", "127.0.0.1")
+                                // a barrier stage short of slots fails after 2 checks, not 5 min
+                                .set(
+                                        "spark.scheduler.barrier.maxConcurrentTasksCheck.interval",
+                                        "1s")
+                                .set(
+                                        "spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures",
+                                        "2"));
+        spark.sparkContext().setLogLevel("WARN");
+        data = PlantedData.write(root, 1500, 300, 3);
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    static TrainTask xgboost(String algorithm, Path out) {
+        return new TrainTask(
+                null,
+                "m",
+                1,
+                "user_id",
+                List.of(data.input()),
+                new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"),
+                algorithm,
+                null,
+                null,
+                new TrainTask.Validation("holdout", 0.2, 0, 42),
+                new TrainTask.Explain("shap", 200, 50, 10),
+                null,
+                null,
+                "auc",
+                out.toUri().toString());
+    }
+
+    @Test
+    void trainsOnTwoWorkersToTheSinglePodsArtifactAndAucOnTheSameSplit() throws Exception {
+        Path single = root.resolve("models/m/single");
+        Path distributed = root.resolve("models/m/spark");
+        Summary one = Trainer.run(xgboost("xgboost", single));
+        assertThat(Main.workers(spark)).isEqualTo(2);
+        Summary s = Main.handle(xgboost("xgboost", distributed), spark);
+
+        assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(s.figures().get("auc")).isGreaterThan(0.75);
+        assertThat(s.figures().get("auc")).isCloseTo(one.figures().get("auc"), within(0.002));
+        // the same artifact and summary as the single pod's
+        assertThat(s.figures().keySet()).isEqualTo(one.figures().keySet());
+        assertThat(s.details().keySet()).isEqualTo(one.details().keySet());
+        try (var files = Files.list(single)) {
+            for (Path f : files.toList()) {
+                assertThat(distributed.resolve(f.getFileName())).exists();
+            }
+        }
+        assertThat(distributed.resolve("_SUCCESS")).exists();
+        assertThat(s.details().get("artifactDigest")).isEqualTo(ArtifactDigest.of(distributed));
+        // TreeSHAP on the distributed booster ranks the planted features first
+        List<String> top =
+                ((List<?>) s.details().get("topFeatures"))
+                        .subList(0, 5).stream()
+                                .map(m -> (String) ((Map<?, ?>) m).get("name"))
+                                .toList();
+        assertThat(top).containsExactlyInAnyOrderElementsOf(PlantedData.plantedNames("events"));
+
+        // the server's pure-Java scorer serves it, scoring as XGBoost4J does from the same file
+        SparseMatrix x = io.mlcycle.trainer.TrainingData.load(xgboost("xgboost", distributed)).x();
+        try (ModelArtifact served = ModelArtifact.load(distributed)) {
+            assertThat(served.spec().algorithm()).isEqualTo("xgboost");
+            assertThat(served.spec().parameters()).isEqualTo(ModelSpec.TREES);
+            Booster booster =
+                    XGBoost.loadModel(Files.readAllBytes(distributed.resolve(ModelSpec.TREES)));
+            float[][] expected = booster.predict(matrix(x));
+            float[] batch = served.predict(x);
+            for (int r = 0; r < x.rows(); r++) {
+                assertThat(batch[r]).isCloseTo(expected[r][0], within(1e-6f));
+            }
+        }
+    }
+
+    @Test
+    void moreWorkersThanTaskSlotsFailsNamingTheExecutorSettings() {
+        SparkBoosting three = new SparkBoosting(spark, 3);
+        SparseMatrix x =
+                new SparseMatrix(
+                        new String[] {"a", "b"},
+                        new int[] {0, 1, 2},
+                        new int[] {0, 0},
+                        new float[] {1, 2},
+                        1);
+        assertThatThrownBy(
+                        () -> three.train(x, new int[] {0, 1}, new int[] {0, 1}, null, 3, 2, 0, 1))
+                .isInstanceOfSatisfying(
+                        TaskFailure.class,
+                        f -> {
+                            assertThat(f.reason()).isEqualTo("ExecutorsUnavailable");
+                            assertThat(f.getMessage())
+                                    .contains("all 3 workers")
+                                    .contains("spec.spark.executor.instances");
+                        });
+    }
+
+    @Test
+    void anAlgorithmOtherThanXgboostIsInvalidNamingTheEngine() {
+        assertThatThrownBy(() -> Main.handle(xgboost("auto", root.resolve("models/m/a")), spark))
+                .isInstanceOfSatisfying(
+                        TaskFailure.class,
+                        f -> {
+                            assertThat(f.outcome()).isEqualTo(Summary.Outcome.Invalid);
+                            assertThat(f.getMessage()).contains("'auto'").contains("engine spark");
+                        });
+    }
+
+    private static DMatrix matrix(SparseMatrix x) throws Exception {
+        long[] ptr = new long[x.rows() + 1];
+        for (int r = 0; r <= x.rows(); r++) {
+            ptr[r] = x.rowPtr()[r];
+        }
+        return new DMatrix(ptr, x.cols(), x.values(), DMatrix.SparseType.CSR, x.numFeatures());
+    }
+}

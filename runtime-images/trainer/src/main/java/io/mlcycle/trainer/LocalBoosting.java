@@ -1,0 +1,70 @@
+package io.mlcycle.trainer;
+
+import io.mlcycle.common.SparseMatrix;
+import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.DMatrix;
+import ml.dmlc.xgboost4j.java.XGBoost;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The single pod's boosting: XGBoost4J in this JVM, round by round while the AUC improves. */
+final class LocalBoosting implements BoostingEngine {
+
+    @Override
+    public Trained train(
+            SparseMatrix x,
+            int[] y,
+            int[] train,
+            int[] valid,
+            int depth,
+            int rounds,
+            int patience,
+            long seed) {
+        Map<String, Object> params = BoostingEngine.parameters(depth, seed);
+        params.put("nthread", Math.max(1, Runtime.getRuntime().availableProcessors()));
+        try {
+            DMatrix dtrain = Boosted.matrix(x, y, train);
+            if (valid == null) {
+                Booster b = XGBoost.train(dtrain, params, rounds, new HashMap<>(), null, null);
+                byte[] json = b.toByteArray("json");
+                b.dispose();
+                dtrain.dispose();
+                return new Trained(json, new double[0]);
+            }
+            DMatrix dvalid = Boosted.matrix(x, y, valid);
+            // round by round, scored with evalSet (XGBoost's cached predictions, no printing)
+            Booster b = XGBoost.train(dtrain, params, 0, Map.of("valid", dvalid), null, null);
+            List<Double> history = new ArrayList<>();
+            int best = 0;
+            double bestAuc = Double.NEGATIVE_INFINITY;
+            for (int round = 0; round < rounds && round - best <= patience; round++) {
+                b.update(dtrain, round);
+                double auc =
+                        Boosted.auc(
+                                b.evalSet(new DMatrix[] {dvalid}, new String[] {"valid"}, round));
+                history.add(auc);
+                if (auc > bestAuc) {
+                    bestAuc = auc;
+                    best = round;
+                }
+            }
+            byte[] json = b.toByteArray("json");
+            b.dispose();
+            dtrain.dispose();
+            dvalid.dispose();
+            return new Trained(json, history.stream().mapToDouble(Double::doubleValue).toArray());
+        } catch (XGBoostError e) {
+            throw new io.mlcycle.common.TaskFailure(
+                    io.mlcycle.task.Summary.Outcome.Failed, "XGBoostError", e.getMessage());
+        }
+    }
+
+    @Override
+    public String name() {
+        return "xgboost4j";
+    }
+}
