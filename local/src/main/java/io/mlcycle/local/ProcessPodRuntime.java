@@ -64,12 +64,20 @@ public final class ProcessPodRuntime implements PodRuntime {
     @Override
     public Process start(Launch launch) {
         List<String> cmd = new ArrayList<>(runtimes.commandFor(launch.runtime()));
+        List<String> args = new ArrayList<>();
         for (String arg : launch.args()) {
-            cmd.add(rewriteMountPath(arg, launch.mounts()));
+            args.add(rewriteMountPath(arg, launch.mounts()));
         }
-        if (launch.resultFile() != null) {
-            cmd.add("--result");
-            cmd.add(launch.resultFile().toString());
+        Map<String, String> env = launch.env();
+        if (SparkProcessCommand.applies(args)) {
+            env = SparkProcessCommand.podEnv(env, launch.podDir());
+            cmd = SparkProcessCommand.command(cmd, args, env, launch.resultFile());
+        } else {
+            cmd.addAll(args);
+            if (launch.resultFile() != null) {
+                cmd.add("--result");
+                cmd.add(launch.resultFile().toString());
+            }
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(launch.logFile().toFile()));
@@ -84,7 +92,7 @@ public final class ProcessPodRuntime implements PodRuntime {
         penv.clear();
         penv.putAll(keep);
         penv.put("HOSTNAME", launch.pod());
-        penv.putAll(launch.env());
+        penv.putAll(env);
         penv.put("MLCYCLE_FILE_ROOT", dataRoot.toString());
         try {
             return pb.start();

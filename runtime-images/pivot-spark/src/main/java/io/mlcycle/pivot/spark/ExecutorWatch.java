@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * The driver's view of its executors on a cluster master ({@code k8s://}), so that executors that
  * never start end the run with a reason naming the setting to change instead of a driver that waits
  * forever or exits without a summary: {@link #awaitFirst} fails the task when no executor
- * registered within {@code spark.scheduler.maxRegisteredResourcesWaitingTime}; when Spark itself
- * gives up (more executor failures than {@code spark.executor.maxNumFailures}: it exits the JVM),
- * the shutdown hook leaves the summary in the termination message.
+ * registered within {@link #START_TIMEOUT}; when Spark itself gives up (more executor failures than
+ * {@code spark.executor.maxNumFailures}: it exits the JVM), the shutdown hook leaves the summary in
+ * the termination message.
  */
 final class ExecutorWatch extends SparkListener {
 
@@ -68,15 +68,22 @@ final class ExecutorWatch extends SparkListener {
     }
 
     /**
-     * Waits until one executor registered, for {@code
-     * spark.scheduler.maxRegisteredResourcesWaitingTime} (default 30 s).
+     * Spark has no deadline for a first executor (pods may wait for a node, an image, a gang): this
+     * one, default 10 minutes, set in sparkConf.
+     */
+    static final String START_TIMEOUT = "spark.mlcycle.executorStartTimeout";
+
+    /**
+     * Waits until one executor registered, for {@link #START_TIMEOUT} (default 10 min).
      *
      * @throws TaskFailure ExecutorsNotStarted, naming the executor settings
      */
     void awaitFirst(SparkContext sc) {
-        long waitMs =
-                sc.getConf()
-                        .getTimeAsMs("spark.scheduler.maxRegisteredResourcesWaitingTime", "30s");
+        awaitFirst(sc, sc.getConf().getTimeAsMs(START_TIMEOUT, "10min"));
+    }
+
+    /** {@link #awaitFirst(SparkContext)} for {@code waitMs}. */
+    void awaitFirst(SparkContext sc, long waitMs) {
         long until = System.currentTimeMillis() + waitMs;
         while (sc.statusTracker().getExecutorInfos().length <= 1) {
             if (System.currentTimeMillis() > until) {
@@ -85,7 +92,9 @@ final class ExecutorWatch extends SparkListener {
                         "ExecutorsNotStarted",
                         "no Spark executor registered with the driver within "
                                 + waitMs / 1000
-                                + " s (spark.scheduler.maxRegisteredResourcesWaitingTime) of "
+                                + " s ("
+                                + START_TIMEOUT
+                                + ") of "
                                 + sc.getConf().get("spark.executor.instances", "?")
                                 + " requested (spark.executor.instances)"
                                 + lossDetail()
