@@ -146,23 +146,25 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
         if (!PODS.matcher(bare).matches()) {
             return super.handleCreate(request);
         }
-        JsonNode pod = Serialization.unmarshal(request.getUtf8Body(), JsonNode.class);
-        if (!(pod instanceof com.fasterxml.jackson.databind.node.ObjectNode o)
-                || pod.path("status").hasNonNull("phase")) {
-            return super.handleCreate(request);
+        // reading the body consumes it: the create always gets a fresh request
+        String body = request.getUtf8Body();
+        JsonNode pod = Serialization.unmarshal(body, JsonNode.class);
+        if (pod instanceof com.fasterxml.jackson.databind.node.ObjectNode o
+                && !pod.path("status").hasNonNull("phase")) {
+            com.fasterxml.jackson.databind.node.ObjectNode status =
+                    o.get("status") instanceof com.fasterxml.jackson.databind.node.ObjectNode given
+                            ? given
+                            : o.putObject("status");
+            status.put("phase", "Pending");
+            body = Serialization.asJson(o);
         }
-        com.fasterxml.jackson.databind.node.ObjectNode status =
-                o.get("status") instanceof com.fasterxml.jackson.databind.node.ObjectNode given
-                        ? given
-                        : o.putObject("status");
-        status.put("phase", "Pending");
         return super.handleCreate(
                 new RecordedRequest(
                         request.getHttpVersion(),
                         io.fabric8.mockwebserver.dsl.HttpMethod.POST,
                         path,
                         headers("application/json"),
-                        new Buffer().writeUtf8(Serialization.asJson(o))));
+                        new Buffer().writeUtf8(body)));
     }
 
     @Override

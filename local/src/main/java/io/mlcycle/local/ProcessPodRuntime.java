@@ -34,8 +34,9 @@ public final class ProcessPodRuntime implements PodRuntime {
 
     /**
      * The command of a built runtime: {@code java -jar runtime-images/<r>/target/<r>.jar}; for
-     * {@code pivot-spark} (a SparkApplication's driver) with Spark's JDK 17 flags and a local
-     * master on two cores instead of a cluster.
+     * {@code pivot-spark} with Spark's JDK 17 flags and, for a pod without Spark's {@code
+     * driver}/{@code executor} args, a local master on two cores ({@link SparkProcessCommand} turns
+     * it into the driver's or executor's command otherwise).
      */
     public static RuntimeCommand jars(Path projectRoot) {
         return runtime -> {
