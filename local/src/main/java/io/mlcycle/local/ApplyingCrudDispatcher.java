@@ -44,6 +44,9 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
         refused = refuse == null ? (method, path) -> false : refuse;
     }
 
+    private static final java.util.regex.Pattern PODS =
+            java.util.regex.Pattern.compile("^/api/v1/namespaces/[^/]+/pods/?$");
+
     private static final java.util.regex.Pattern POD_LOG =
             java.util.regex.Pattern.compile("^/api/v1/namespaces/([^/]+)/pods/([^/]+)/log$");
 
@@ -168,6 +171,36 @@ final class ApplyingCrudDispatcher extends KubernetesCrudDispatcher {
                 .setResponseCode(200)
                 .setHeader("Content-Type", "text/plain")
                 .setBody(String.join("\n", kept) + (kept.isEmpty() ? "" : "\n"));
+    }
+
+    /** A created Pod without a phase is Pending, as the API server writes it on create. */
+    @Override
+    public MockResponse handleCreate(RecordedRequest request) {
+        String path = request.getPath() == null ? "" : request.getPath();
+        int q = path.indexOf('?');
+        String bare = q < 0 ? path : path.substring(0, q);
+        if (!PODS.matcher(bare).matches()) {
+            return super.handleCreate(request);
+        }
+        // reading the body consumes it: the create always gets a fresh request
+        String body = request.getUtf8Body();
+        JsonNode pod = Serialization.unmarshal(body, JsonNode.class);
+        if (pod instanceof com.fasterxml.jackson.databind.node.ObjectNode o
+                && !pod.path("status").hasNonNull("phase")) {
+            com.fasterxml.jackson.databind.node.ObjectNode status =
+                    o.get("status") instanceof com.fasterxml.jackson.databind.node.ObjectNode given
+                            ? given
+                            : o.putObject("status");
+            status.put("phase", "Pending");
+            body = Serialization.asJson(o);
+        }
+        return super.handleCreate(
+                new RecordedRequest(
+                        request.getHttpVersion(),
+                        io.fabric8.mockwebserver.dsl.HttpMethod.POST,
+                        path,
+                        headers("application/json"),
+                        new Buffer().writeUtf8(body)));
     }
 
     @Override

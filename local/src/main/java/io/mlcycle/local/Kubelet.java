@@ -45,6 +45,7 @@ public final class Kubelet implements AutoCloseable {
     private final PodLauncher launcher;
     private final JobController jobs;
     private final DeploymentController deployments;
+    private final UnboundPods unbound;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
 
     /** Runs pods as processes of the runtime jars ({@link ProcessPodRuntime}). */
@@ -65,11 +66,16 @@ public final class Kubelet implements AutoCloseable {
         this.launcher = new PodLauncher(client, runtime, workDir, pods);
         this.jobs = new JobController(client, launcher, log);
         this.deployments = new DeploymentController(client, launcher, pods, log);
+        this.unbound = new UnboundPods(client, launcher, log);
     }
 
-    /** Starts watching Jobs and Deployments in every namespace. */
+    /**
+     * Starts watching Jobs, Deployments and Pods created through the API (Spark's) in every
+     * namespace.
+     */
     public Kubelet start() {
         informers.add(client.batch().v1().jobs().inAnyNamespace().inform(jobs, 0));
+        informers.add(client.pods().inAnyNamespace().inform(unbound, 0));
         SharedIndexInformer<Deployment> deploymentInformer =
                 client.apps().deployments().inAnyNamespace().inform();
         informers.add(deploymentInformer);
@@ -111,5 +117,6 @@ public final class Kubelet implements AutoCloseable {
         informers.forEach(SharedIndexInformer::close);
         deployments.close();
         jobs.close();
+        unbound.close();
     }
 }

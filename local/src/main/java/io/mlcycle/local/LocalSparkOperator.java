@@ -1,13 +1,10 @@
 package io.mlcycle.local;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.PodTemplateSpec;
-import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
-import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -17,7 +14,6 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,27 +23,19 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
- * The Kubeflow Spark Operator of local mode: runs each SparkApplication's driver as a local process
- * of {@code runtime-images/pivot-spark} (Spark's local master on two cores, no executor pods)
- * through the kubelet, which records the driver pod and its termination message, and writes {@code
- * .status.applicationState} and {@code .status.driverInfo.podName} as the Spark Operator does. The
- * operator follows it exactly as in a cluster.
+ * The Kubeflow Spark Operator of local mode: submits each SparkApplication in cluster mode as the
+ * Spark Operator's spark-submit does ({@link SparkSubmission}: the driver's {@code
+ * spark.properties} ConfigMap and the driver Pod, created through the API server), follows the
+ * driver pod the kubelet runs ({@link UnboundPods}) and writes {@code .status.applicationState},
+ * {@code .status.sparkApplicationId} and {@code .status.driverInfo.podName} as the Spark Operator
+ * does. The driver's {@code KubernetesClusterSchedulerBackend} creates its executor pods through
+ * the same API server and the kubelet runs them; what runs a pod is chosen from its image ({@link
+ * SparkSubmission#runtimeOf}), so any Spark application image built here fits.
  */
 public final class LocalSparkOperator implements AutoCloseable {
 
     /** The runtime the kubelet starts for a driver pod. */
     public static final String RUNTIME = "pivot-spark";
-
-    /**
-     * The runtime of a driver by its application's {@code mainApplicationFile} (the jar a cluster's
-     * image holds); an unknown file runs {@link #RUNTIME}.
-     */
-    public static final Map<String, String> RUNTIMES =
-            Map.of(
-                    "local:///opt/mlcycle/pivot-spark.jar",
-                    RUNTIME,
-                    "local:///opt/mlcycle/trainer-spark.jar",
-                    "trainer-spark");
 
     /**
      * JVM flags of a driver started with plain {@code java}: the module openings spark-submit adds
@@ -74,6 +62,7 @@ public final class LocalSparkOperator implements AutoCloseable {
                     "-Dspark.driver.bindAddress=127.0.0.1");
 
     static final String GROUP = "sparkoperator.k8s.io";
+    static final long POLL_MILLIS = 500;
     static final String DRIVER_CONTAINER = "spark-kubernetes-driver";
     static final ResourceDefinitionContext CONTEXT =
             new ResourceDefinitionContext.Builder()
@@ -194,142 +183,124 @@ public final class LocalSparkOperator implements AutoCloseable {
                 });
     }
 
-    /** One application: submitted, its driver run to completion, completed or failed. */
+    /**
+     * One application: submitted in cluster mode (the driver's ConfigMap and Pod created through
+     * the API), its driver pod followed to its end, completed or failed.
+     */
     private final class Run {
         final GenericKubernetesResource app;
-        volatile Process process;
+        volatile String applicationId;
         volatile boolean cancelled;
 
         Run(GenericKubernetesResource app) {
             this.app = app;
         }
 
+        /** Deletes the driver pod (the kubelet stops it) and whatever executor pods are left. */
         void cancel() {
             cancelled = true;
-            Processes.stop(process, 2000);
+            String ns = app.getMetadata().getNamespace();
+            try {
+                client.pods()
+                        .inNamespace(ns)
+                        .withName(app.getMetadata().getName() + "-driver")
+                        .delete();
+                if (applicationId != null) {
+                    client.pods()
+                            .inNamespace(ns)
+                            .withLabel(SparkSubmission.APP_SELECTOR, applicationId)
+                            .delete();
+                }
+            } catch (KubernetesClientException e) {
+                // the API is gone (local mode stopping)
+            }
         }
 
         void run() {
             String ns = app.getMetadata().getNamespace();
             String name = app.getMetadata().getName();
-            String driverPod = name + "-driver";
             try {
-                PodTemplateSpec template = driverTemplate(app);
-                String options = javaOptions(app);
-                setState(ns, name, "SUBMITTED", null, null);
-                setState(ns, name, "RUNNING", null, driverPod);
-                Map<String, String> labels =
-                        new LinkedHashMap<>(template.getMetadata().getLabels());
-                labels.put("spark-role", "driver");
-                labels.put(GROUP + "/app-name", name);
-                PodLauncher.Result result =
-                        kubelet.pods()
-                                .runToCompletion(
-                                        ns,
-                                        driverPod,
-                                        labels,
-                                        app,
-                                        template,
-                                        Long.MAX_VALUE,
-                                        p -> process = p,
-                                        options.isEmpty()
-                                                ? Map.of()
-                                                : Map.of("JDK_JAVA_OPTIONS", options));
-                if (cancelled || closed) {
+                SparkSubmission.Objects submitted =
+                        new SparkSubmission(client.getKubernetesSerialization())
+                                .submit(app, client.getConfiguration().getMasterUrl());
+                applicationId = submitted.applicationId();
+                String driverPod = submitted.driver().getMetadata().getName();
+                client.configMaps().inNamespace(ns).resource(submitted.conf()).create();
+                client.pods().inNamespace(ns).resource(submitted.driver()).create();
+                setState(ns, name, "SUBMITTED", null, driverPod, applicationId);
+                ContainerStateTerminated end = awaitDriver(ns, driverPod, name);
+                if (cancelled || closed || end == null) {
                     return;
                 }
-                if (result.exitCode() == 0) {
-                    setState(ns, name, "COMPLETED", null, driverPod);
+                if (end.getExitCode() == 0) {
+                    setState(ns, name, "COMPLETED", null, driverPod, applicationId);
                     log.accept("spark-operator: " + ns + "/" + name + " completed");
                 } else {
-                    String error = "driver container failed with exit code " + result.exitCode();
-                    setState(ns, name, "FAILED", error, driverPod);
+                    String error = "driver container failed with exit code " + end.getExitCode();
+                    setState(ns, name, "FAILED", error, driverPod, applicationId);
                     log.accept("spark-operator: " + ns + "/" + name + " failed: " + error);
                 }
             } catch (RuntimeException e) {
                 if (!cancelled && !closed) {
                     log.accept("spark-operator: " + ns + "/" + name + ": " + e);
                     try {
-                        setState(ns, name, "SUBMISSION_FAILED", e.getMessage(), null);
+                        setState(
+                                ns, name, "SUBMISSION_FAILED", e.getMessage(), null, applicationId);
                     } catch (RuntimeException ignored) {
                         // the application is gone
                     }
                 }
             }
         }
-    }
 
-    /**
-     * The driver pod of an application: its image, env, volume mounts and labels, and the runtime
-     * label naming the process ({@link #RUNTIMES}: pivot-spark or trainer-spark).
-     */
-    @SuppressWarnings("unchecked")
-    PodTemplateSpec driverTemplate(GenericKubernetesResource app) {
-        Map<String, Object> spec =
-                (Map<String, Object>) app.getAdditionalProperties().getOrDefault("spec", Map.of());
-        Map<String, Object> driver = (Map<String, Object>) spec.getOrDefault("driver", Map.of());
-        Map<String, String> labels = new LinkedHashMap<>();
-        if (driver.get("labels") instanceof Map<?, ?> l) {
-            l.forEach((k, v) -> labels.put(k.toString(), String.valueOf(v)));
-        }
-        labels.put(
-                Kubelet.RUNTIME_LABEL,
-                RUNTIMES.getOrDefault(String.valueOf(spec.get("mainApplicationFile")), RUNTIME));
-        Container container =
-                new ContainerBuilder()
-                        .withName(DRIVER_CONTAINER)
-                        .withImage(String.valueOf(spec.get("image")))
-                        .withEnv(list(driver.get("env"), EnvVar.class))
-                        .withVolumeMounts(list(driver.get("volumeMounts"), VolumeMount.class))
-                        .build();
-        return new PodTemplateSpecBuilder()
-                .withNewMetadata()
-                .withLabels(labels)
-                .endMetadata()
-                .withNewSpec()
-                .withRestartPolicy("Never")
-                .withContainers(container)
-                .withVolumes(list(spec.get("volumes"), Volume.class))
-                .endSpec()
-                .build();
-    }
-
-    /**
-     * The application's sparkConf as {@code -D} options for the driver JVM (where a cluster's
-     * spark-submit would pass them), leaving out class paths (the local jar brings its own) and
-     * values with white space.
-     */
-    @SuppressWarnings("unchecked")
-    static String javaOptions(GenericKubernetesResource app) {
-        Object conf = app.get("spec", "sparkConf");
-        List<String> options = new ArrayList<>();
-        if (conf instanceof Map<?, ?> m) {
-            ((Map<Object, Object>) m)
-                    .forEach(
-                            (k, v) -> {
-                                String key = String.valueOf(k);
-                                String value = String.valueOf(v);
-                                if (key.startsWith("spark.")
-                                        && !key.endsWith("ClassPath")
-                                        && !(key + value).matches(".*\\s.*")) {
-                                    options.add("-D" + key + "=" + value);
-                                }
-                            });
-        }
-        return String.join(" ", options);
-    }
-
-    private <T> List<T> list(Object value, Class<T> type) {
-        List<T> out = new ArrayList<>();
-        if (value instanceof List<?> items) {
-            for (Object item : items) {
-                out.add(client.getKubernetesSerialization().convertValue(item, type));
+        /**
+         * Follows the driver pod: RUNNING once its container runs, its terminated state at the end;
+         * null when the pod is deleted or the run cancelled.
+         */
+        private ContainerStateTerminated awaitDriver(String ns, String pod, String name) {
+            boolean running = false;
+            while (!cancelled && !closed) {
+                Pod driver = client.pods().inNamespace(ns).withName(pod).get();
+                if (driver == null) {
+                    return null;
+                }
+                ContainerState state = driverState(driver);
+                if (state != null && state.getTerminated() != null) {
+                    return state.getTerminated();
+                }
+                if (!running && state != null && state.getRunning() != null) {
+                    running = true;
+                    setState(ns, name, "RUNNING", null, pod, applicationId);
+                }
+                try {
+                    Thread.sleep(POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
             }
+            return null;
         }
-        return out;
     }
 
-    private void setState(String ns, String name, String state, String error, String driverPod) {
+    private static ContainerState driverState(Pod driver) {
+        if (driver.getStatus() == null || driver.getStatus().getContainerStatuses() == null) {
+            return null;
+        }
+        return driver.getStatus().getContainerStatuses().stream()
+                .filter(c -> DRIVER_CONTAINER.equals(c.getName()))
+                .map(ContainerStatus::getState)
+                .findFirst()
+                .orElse(null);
+    }
+
+    private void setState(
+            String ns,
+            String name,
+            String state,
+            String error,
+            String driverPod,
+            String applicationId) {
         Map<String, Object> applicationState = new LinkedHashMap<>();
         applicationState.put("state", state);
         if (error != null) {
@@ -337,7 +308,9 @@ public final class LocalSparkOperator implements AutoCloseable {
         }
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("applicationState", applicationState);
-        status.put("sparkApplicationId", "local-" + name);
+        if (applicationId != null) {
+            status.put("sparkApplicationId", applicationId);
+        }
         status.put("lastSubmissionAttemptTime", Instant.now().toString());
         if (driverPod != null) {
             status.put("driverInfo", Map.of("podName", driverPod));

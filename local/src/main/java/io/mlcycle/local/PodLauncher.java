@@ -65,8 +65,25 @@ final class PodLauncher {
             long deadlineAt,
             Consumer<Process> started,
             Map<String, String> envOverrides) {
-        Container container = template.getSpec().getContainers().get(0);
         pods.create(ns, podName, labels, owner, template);
+        return runCreated(ns, podName, owner, template, deadlineAt, started, envOverrides, false);
+    }
+
+    /**
+     * Runs the first container of the existing Pod {@code podName} to completion (as {@link
+     * #runToCompletion} after creating it); {@code readyWhileRunning} marks it Ready while it runs
+     * (a container without a readiness probe, as Spark's driver waits for).
+     */
+    Result runCreated(
+            String ns,
+            String podName,
+            HasMetadata owner,
+            PodTemplateSpec template,
+            long deadlineAt,
+            Consumer<Process> started,
+            Map<String, String> envOverrides,
+            boolean readyWhileRunning) {
+        Container container = template.getSpec().getContainers().get(0);
         Path dir = podDir(ns, podName);
         Path result = dir.resolve("termination-log");
         Path logFile = dir.resolve("container.log");
@@ -81,7 +98,7 @@ final class PodLauncher {
             return new Result(container.getName(), 128, false);
         }
         started.accept(p);
-        pods.running(ns, podName, container.getName(), startedAt);
+        pods.running(ns, podName, container.getName(), startedAt, readyWhileRunning);
         boolean deadline = false;
         try {
             long wait = deadlineAt - System.currentTimeMillis();

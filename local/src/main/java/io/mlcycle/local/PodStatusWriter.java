@@ -73,7 +73,7 @@ final class PodStatusWriter {
         client.pods().inNamespace(ns).resource(pod).create();
     }
 
-    void running(String ns, String pod, String container, String startedAt) {
+    void running(String ns, String pod, String container, String startedAt, boolean ready) {
         runOnce(
                 ns,
                 pod,
@@ -81,6 +81,7 @@ final class PodStatusWriter {
                 startedAt,
                 container,
                 true,
+                ready,
                 new ContainerStateBuilder().withNewRunning(startedAt).build());
     }
 
@@ -98,6 +99,7 @@ final class PodStatusWriter {
                 code == 0 ? "Succeeded" : "Failed",
                 startedAt,
                 container,
+                false,
                 false,
                 new ContainerStateBuilder()
                         .withNewTerminated()
@@ -120,16 +122,24 @@ final class PodStatusWriter {
             String startedAt,
             String container,
             boolean started,
+            boolean ready,
             ContainerState state) {
+        PodStatusBuilder status = podStatus(phase).withStartTime(startedAt);
+        if (ready) {
+            status.withConditions(
+                    new PodConditionBuilder()
+                            .withType("Ready")
+                            .withStatus("True")
+                            .withLastTransitionTime(now())
+                            .build());
+        }
         edit(
                 ns,
                 pod,
-                podStatus(phase)
-                        .withStartTime(startedAt)
-                        .withContainerStatuses(
+                status.withContainerStatuses(
                                 new ContainerStatusBuilder()
                                         .withName(container)
-                                        .withReady(false)
+                                        .withReady(ready)
                                         .withStarted(started)
                                         .withRestartCount(0)
                                         .withState(state)

@@ -33,9 +33,10 @@ public final class ProcessPodRuntime implements PodRuntime {
     }
 
     /**
-     * The command of a built runtime: {@code java -jar runtime-images/<r>/target/<r>.jar}; for
-     * {@code pivot-spark} (a SparkApplication's driver) with Spark's JDK 17 flags and a local
-     * master on two cores instead of a cluster.
+     * The command of a built runtime: {@code java -jar runtime-images/<r>/target/<r>.jar}; for the
+     * Spark runtimes ({@code pivot-spark}, {@code trainer-spark}) with Spark's JDK 17 flags and,
+     * for a pod without Spark's {@code driver}/{@code executor} args, a local master on two cores
+     * ({@link SparkProcessCommand} turns it into the driver's or executor's command otherwise).
      */
     public static RuntimeCommand jars(Path projectRoot) {
         return runtime -> {
@@ -52,7 +53,8 @@ public final class ProcessPodRuntime implements PodRuntime {
             List<String> cmd = new ArrayList<>();
             cmd.add(Processes.java());
             cmd.addAll(Processes.runtimeJvmFlags());
-            if (LocalSparkOperator.RUNTIMES.containsValue(runtime)) {
+            // pivot-spark, trainer-spark: Spark on JDK 17 needs its --add-opens
+            if (runtime.endsWith("-spark")) {
                 cmd.addAll(LocalSparkOperator.JVM_FLAGS);
             }
             cmd.add("-jar");
@@ -64,12 +66,20 @@ public final class ProcessPodRuntime implements PodRuntime {
     @Override
     public Process start(Launch launch) {
         List<String> cmd = new ArrayList<>(runtimes.commandFor(launch.runtime()));
+        List<String> args = new ArrayList<>();
         for (String arg : launch.args()) {
-            cmd.add(rewriteMountPath(arg, launch.mounts()));
+            args.add(rewriteMountPath(arg, launch.mounts()));
         }
-        if (launch.resultFile() != null) {
-            cmd.add("--result");
-            cmd.add(launch.resultFile().toString());
+        Map<String, String> env = launch.env();
+        if (SparkProcessCommand.applies(args)) {
+            env = SparkProcessCommand.podEnv(env, launch.podDir());
+            cmd = SparkProcessCommand.command(cmd, args, env, launch.resultFile());
+        } else {
+            cmd.addAll(args);
+            if (launch.resultFile() != null) {
+                cmd.add("--result");
+                cmd.add(launch.resultFile().toString());
+            }
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(launch.logFile().toFile()));
@@ -84,7 +94,7 @@ public final class ProcessPodRuntime implements PodRuntime {
         penv.clear();
         penv.putAll(keep);
         penv.put("HOSTNAME", launch.pod());
-        penv.putAll(launch.env());
+        penv.putAll(env);
         penv.put("MLCYCLE_FILE_ROOT", dataRoot.toString());
         try {
             return pb.start();

@@ -26,9 +26,15 @@ public final class FakeRuntime {
     public static void main(String[] args) throws Exception {
         String task = System.getenv("MLCYCLE_TASK");
         String result = null;
+        java.util.Properties spark = new java.util.Properties(System.getProperties());
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--result")) {
                 result = args[++i];
+            } else if (args[i].equals("--properties-file")) {
+                // a Spark driver pod: driver --properties-file <file> --class ...
+                try (var in = Files.newInputStream(Path.of(args[++i]))) {
+                    spark.load(in);
+                }
             }
         }
         if (task != null && task.contains("\"port\"")) {
@@ -55,7 +61,7 @@ public final class FakeRuntime {
                         + " root="
                         + System.getenv("MLCYCLE_FILE_ROOT")
                         + " partitions="
-                        + System.getProperty("spark.sql.shuffle.partitions")
+                        + spark.getProperty("spark.sql.shuffle.partitions")
                         + " task="
                         + (task == null ? "none" : task.replace("\"", "'"))
                         + "\"}";

@@ -1,34 +1,48 @@
 package io.mlcycle.local;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * FeatureView engine spark end to end in local mode: the real operator creates a SparkApplication,
- * LocalSparkOperator runs the real pivot-spark driver (Spark local[2]) with the task from it, and
- * the operator reads the driver's termination message; the same view on duckdb over the same
- * generated log gives the same table.
+ * FeatureView engine spark end to end in local mode, the cluster's way: the real operator creates a
+ * SparkApplication, LocalSparkOperator submits it in cluster mode (driver ConfigMap and Pod through
+ * the mock API), the kubelet runs the real pivot-spark driver, whose Kubernetes scheduler backend
+ * creates executor pods through the same API; the kubelet runs them as processes that connect back
+ * to the driver and run the tasks. The table equals the duckdb engine's on the same log; a killed
+ * executor is replaced; executors that cannot start fail the run naming the settings, and the last
+ * good table stays.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SparkEngineE2E {
 
     static final String NS = "default";
 
     static Path root;
+    static Path work;
     static Path data;
     static LocalCluster cluster;
     static KubernetesClient client;
+    static SparkPods executors;
 
     @BeforeAll
     static void start() {
@@ -38,7 +52,7 @@ class SparkEngineE2E {
                         "runtime-images/pivot/target/pivot.jar",
                         "runtime-images/pivot-spark/target/pivot-spark.jar",
                         "examples/generator/target/generator.jar");
-        Path work = root.resolve("local/target/e2e-spark");
+        work = root.resolve("local/target/e2e-spark");
         LocalCluster.Options o = E2eSetup.freshOptions(root, work, System.out);
         QuickstartData.generate(
                 root,
@@ -60,11 +74,15 @@ class SparkEngineE2E {
         data = o.dataRoot().resolve("data");
         cluster = LocalCluster.start(o);
         client = cluster.client();
+        executors = new SparkPods(client, work);
         cluster.apply(Path.of(System.getProperty("user.dir"), "src/test/resources/spark-engine"));
     }
 
     @AfterAll
     static void stop() {
+        if (executors != null) {
+            executors.close();
+        }
         if (cluster != null) {
             cluster.close();
         }
@@ -83,52 +101,238 @@ class SparkEngineE2E {
         return latest instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
     }
 
-    @Test
-    void bothEnginesMaterializeTheSameTable() throws Exception {
-        await("both FeatureViews Ready")
-                .atMost(Duration.ofMinutes(6))
-                .pollInterval(Duration.ofSeconds(1))
-                .until(
-                        () -> {
-                            assertThat(cluster.operator().isAlive()).isTrue();
-                            assertThat(Scenario.evaluate(cluster.resources()))
-                                    .isNotInstanceOf(Scenario.Failed.class);
-                            return latest("items-duckdb") != null && latest("items-spark") != null;
-                        });
+    static GenericKubernetesResource application(String name) {
+        return client.genericKubernetesResources(LocalSparkOperator.CONTEXT)
+                .inNamespace(NS)
+                .withName(name)
+                .get();
+    }
 
+    static void awaitLatest(String what, String... views) {
+        E2eSetup.awaitState(
+                cluster,
+                what,
+                Duration.ofMinutes(8),
+                Duration.ofSeconds(1),
+                () -> Stream.of(views).allMatch(v -> latest(v) != null));
+    }
+
+    /** Every published file of a table version but stats.json (it holds the seconds), by name. */
+    static Map<String, byte[]> tableFiles(Path version) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        try (Stream<Path> all = Files.list(version)) {
+            for (Path f : all.sorted().toList()) {
+                String name = f.getFileName().toString();
+                if (Files.isRegularFile(f) && !name.equals("stats.json")) {
+                    files.put(name, Files.readAllBytes(f));
+                }
+            }
+        }
+        return files;
+    }
+
+    static void assertSameTable(String sparkView) throws IOException {
         Map<String, Object> duckdb = latest("items-duckdb");
-        Map<String, Object> spark = latest("items-spark");
+        Map<String, Object> spark = latest(sparkView);
         assertThat(spark.get("engine")).isEqualTo("spark");
-        assertThat(spark.get("job")).isEqualTo("items-spark-pivot-20261120-1");
-        assertThat(duckdb.get("engine")).isEqualTo("duckdb");
         for (String figure : List.of("entities", "features", "nonZeros", "sparsity")) {
             assertThat(spark.get(figure)).as(figure).isNotNull().isEqualTo(duckdb.get(figure));
         }
-        assertThat(((Number) spark.get("entities")).longValue()).isGreaterThan(50);
-
         Path duckdbTable = data.resolve("features/items-duckdb/asOf=2026-11-20");
-        Path sparkTable = data.resolve("features/items-spark/asOf=2026-11-20");
+        Path sparkTable = data.resolve("features/" + sparkView + "/asOf=2026-11-20");
         assertThat(sparkTable.resolve("_SUCCESS")).exists();
-        assertThat(Files.readString(sparkTable.resolve("features.json")))
-                .isEqualTo(Files.readString(duckdbTable.resolve("features.json")));
+        Map<String, byte[]> expected = tableFiles(duckdbTable);
+        Map<String, byte[]> actual = tableFiles(sparkTable);
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        expected.forEach((name, bytes) -> assertThat(actual.get(name)).as(name).isEqualTo(bytes));
+    }
 
-        GenericKubernetesResource app =
-                client.genericKubernetesResources(LocalSparkOperator.CONTEXT)
-                        .inNamespace(NS)
-                        .withName("items-spark-pivot-20261120-1")
-                        .get();
+    @Test
+    @Order(1)
+    void theDriverStartsTwoExecutorPodsThatRunThePivotAndTheTableEqualsDuckDbs() throws Exception {
+        awaitLatest("both FeatureViews Ready", "items-duckdb", "items-spark");
+
+        assertSameTable("items-spark");
+        assertThat(((Number) latest("items-spark").get("entities")).longValue()).isGreaterThan(50);
+        String appName = "items-spark-pivot-20261120-1";
+        assertThat(latest("items-spark").get("job")).isEqualTo(appName);
+        GenericKubernetesResource app = application(appName);
         assertThat(app.<Object>get("status", "applicationState", "state")).isEqualTo("COMPLETED");
+        Pod driver = client.pods().inNamespace(NS).withName(appName + "-driver").get();
         assertThat(
-                        client.pods()
-                                .inNamespace(NS)
-                                .withName("items-spark-pivot-20261120-1-driver")
-                                .get()
-                                .getStatus()
+                        driver.getStatus()
                                 .getContainerStatuses()
                                 .get(0)
                                 .getState()
                                 .getTerminated()
                                 .getMessage())
                 .contains("\"engine\":\"spark\"");
+        assertThat(driver.getSpec().getContainers().get(0).getArgs())
+                .startsWith("driver", "--properties-file");
+
+        String appId = String.valueOf(app.<Object>get("status", "sparkApplicationId"));
+        List<Pod> pods = executors.of(appId);
+        assertThat(pods)
+                .as("executor pods the driver created through the API")
+                .hasSizeGreaterThanOrEqualTo(2);
+        for (Pod pod : pods) {
+            assertThat(pod.getMetadata().getOwnerReferences())
+                    .as("owned by the driver pod")
+                    .anyMatch(
+                            r ->
+                                    r.getKind().equals("Pod")
+                                            && r.getName().equals(appName + "-driver"));
+            assertThat(pod.getSpec().getContainers().get(0).getArgs()).containsExactly("executor");
+            assertThat(Files.readString(executors.log(pod)))
+                    .as("tasks ran on " + pod.getMetadata().getName())
+                    .contains("Finished task");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aKilledExecutorIsReplacedByANewPodAndThePivotStillCompletes() throws Exception {
+        String view = "items-spark-kill";
+        String appName = view + "-pivot-20261120-1";
+        client.genericKubernetesResources(ResourceTable.API_VERSION, "FeatureView")
+                .inNamespace(NS)
+                .resource(sparkView(view, "2026-11-20", Map.of()))
+                .create();
+        AtomicReference<String> killed = new AtomicReference<>();
+        await("the first executor of " + appName + " registered with its driver, then killed")
+                .atMost(Duration.ofMinutes(6))
+                .pollInterval(Duration.ofMillis(100))
+                .until(
+                        () -> {
+                            for (Pod pod : executors.named(appName)) {
+                                Path log = executors.log(pod);
+                                var process = SparkPods.process(pod.getMetadata().getName());
+                                if (process.isPresent()
+                                        && Files.exists(log)
+                                        && Files.readString(log)
+                                                .contains("Successfully registered with driver")) {
+                                    process.get().destroyForcibly();
+                                    killed.set(pod.getMetadata().getName());
+                                    return true;
+                                }
+                            }
+                            return false;
+                        });
+
+        awaitLatest(view + " Ready after its executor was killed", view);
+
+        assertSameTable(view);
+        List<Pod> pods = executors.named(appName);
+        assertThat(pods)
+                .as("the killed executor and its replacement next to the second one")
+                .hasSizeGreaterThanOrEqualTo(3);
+        Pod dead =
+                pods.stream()
+                        .filter(p -> p.getMetadata().getName().equals(killed.get()))
+                        .findFirst()
+                        .orElseThrow();
+        await("the killed executor's pod Failed with exit code 137")
+                .atMost(Duration.ofSeconds(30))
+                .until(
+                        () ->
+                                SparkPods.exitCode(
+                                        executors.named(appName).stream()
+                                                .filter(
+                                                        p ->
+                                                                p.getMetadata()
+                                                                        .getName()
+                                                                        .equals(killed.get()))
+                                                .findFirst()
+                                                .orElse(dead)),
+                        code -> code != null && code == 137);
+    }
+
+    @Test
+    @Order(3)
+    void executorsThatCannotStartFailTheRunNamingTheSettingAndKeepTheLastGoodTable()
+            throws Exception {
+        String view = "items-spark-kill";
+        awaitLatest(view + " has a good table", view);
+        Path good = data.resolve("features/" + view + "/asOf=2026-11-20");
+        Map<String, byte[]> before = tableFiles(good);
+        client.genericKubernetesResources(ResourceTable.API_VERSION, "FeatureView")
+                .inNamespace(NS)
+                .withName(view)
+                .edit(
+                        fv -> {
+                            GenericKubernetesResource bad =
+                                    sparkView(
+                                            view,
+                                            "2026-11-21",
+                                            Map.of(
+                                                    "spark.kubernetes.executor.container.image",
+                                                    "local/no-such-runtime"));
+                            fv.setAdditionalProperty(
+                                    "spec", bad.getAdditionalProperties().get("spec"));
+                            return fv;
+                        });
+
+        await("the run of 2026-11-21 failed naming the executor settings")
+                .atMost(Duration.ofMinutes(6))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(
+                        () ->
+                                client.getKubernetesSerialization()
+                                        .asJson(featureView(view).get("status")),
+                        status ->
+                                status.contains("ExecutorsFailed")
+                                        || status.contains("ExecutorsNotStarted"));
+        String status = client.getKubernetesSerialization().asJson(featureView(view).get("status"));
+        assertThat(status).contains("spark.executor.").contains("spec.spark.executor");
+        assertThat(latest(view).get("asOf")).isEqualTo("2026-11-20");
+        assertThat(data.resolve("features/" + view + "/asOf=2026-11-21")).doesNotExist();
+        Map<String, byte[]> after = tableFiles(good);
+        assertThat(after.keySet()).isEqualTo(before.keySet());
+        before.forEach((name, bytes) -> assertThat(after.get(name)).as(name).isEqualTo(bytes));
+    }
+
+    /** items-spark under another name and store, on {@code asOf}, with extra sparkConf. */
+    static GenericKubernetesResource sparkView(
+            String name, String asOf, Map<String, String> sparkConf) {
+        String yaml =
+                "apiVersion: mlcycle.io/v1alpha1\n"
+                        + "kind: FeatureView\n"
+                        + "metadata:\n"
+                        + "  name: "
+                        + name
+                        + "\n"
+                        + "spec:\n"
+                        + "  engine: spark\n"
+                        + "  entity: user_id\n"
+                        + "  source:\n"
+                        + "    uri: \"file:///data/raw/item-events/dt={date}/\"\n"
+                        + "    format: parquet\n"
+                        + "    successMarker: _SUCCESS\n"
+                        + "  pivot: {key: event_id, value: cnt, aggregate: sum, minEntities: 5}\n"
+                        + "  window: 3d\n"
+                        + "  filters:\n"
+                        + "    where: \"channel <> 'test'\"\n"
+                        + "    excludeEntities: [{uri: \"file:///data/blacklist.csv\", column: user_id}]\n"
+                        + "  asOf: \""
+                        + asOf
+                        + "\"\n"
+                        + "  store: {uri: \"file:///data/features/"
+                        + name
+                        + "/\"}\n"
+                        + "  validation: {minEntities: 50}\n"
+                        + "  spark:\n"
+                        + "    executor: {instances: 2}\n";
+        GenericKubernetesResource fv =
+                client.getKubernetesSerialization()
+                        .unmarshal(yaml, GenericKubernetesResource.class);
+        if (!sparkConf.isEmpty()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> spark =
+                    (Map<String, Object>)
+                            ((Map<String, Object>) fv.getAdditionalProperties().get("spec"))
+                                    .get("spark");
+            spark.put("sparkConf", sparkConf);
+        }
+        return fv;
     }
 }

@@ -121,6 +121,17 @@ public final class PivotTasks {
             atLeastOne(spark.executor.cores, "spec.spark.executor.cores");
             sparkMemory(spark.executor.memory, "spec.spark.executor.memory");
         }
+        FeatureViewSpec.DynamicAllocation dynamic = spark.dynamicAllocation;
+        if (dynamic != null
+                && dynamic.minExecutors != null
+                && dynamic.maxExecutors != null
+                && dynamic.minExecutors > dynamic.maxExecutors) {
+            throw new IllegalArgumentException(
+                    "spec.spark.dynamicAllocation.minExecutors: "
+                            + dynamic.minExecutors
+                            + " exceeds maxExecutors "
+                            + dynamic.maxExecutors);
+        }
     }
 
     private static void atLeastOne(Integer value, String field) {

@@ -170,6 +170,9 @@ public class SparkApplications {
         Map<String, Object> driverSpec = new LinkedHashMap<>();
         driverSpec.put("cores", driver.cores);
         driverSpec.put("memory", driver.memory);
+        if (driver.memoryOverhead != null) {
+            driverSpec.put("memoryOverhead", driver.memoryOverhead);
+        }
         serviceAccount(spark).ifPresent(sa -> driverSpec.put("serviceAccount", sa));
         driverSpec.put("labels", labels);
         driverSpec.put("env", driverEnv);
@@ -180,6 +183,9 @@ public class SparkApplications {
         executorSpec.put("instances", executor.instances);
         executorSpec.put("cores", executor.cores);
         executorSpec.put("memory", executor.memory);
+        if (executor.memoryOverhead != null) {
+            executorSpec.put("memoryOverhead", executor.memoryOverhead);
+        }
         // Executors call no API: the runtime account, without permissions or token.
         config.runtime()
                 .serviceAccount()
@@ -225,6 +231,7 @@ public class SparkApplications {
         appSpec.put("volumes", volumes.volumes());
         appSpec.put("driver", driverSpec);
         appSpec.put("executor", executorSpec);
+        scheduling(spark, appSpec);
 
         GenericKubernetesResource app = new GenericKubernetesResource();
         app.setApiVersion(API_VERSION);
@@ -241,6 +248,42 @@ public class SparkApplications {
         app.setAdditionalProperty(
                 "spec", client.getKubernetesSerialization().convertValue(appSpec, Map.class));
         return app;
+    }
+
+    /**
+     * Dynamic allocation and the batch scheduler, as the Spark Operator's fields of the same names
+     * (it turns them into spark.dynamicAllocation.* and the pods' scheduler).
+     */
+    static void scheduling(FeatureViewSpec.Spark spark, Map<String, Object> appSpec) {
+        FeatureViewSpec.DynamicAllocation dynamic = spark.dynamicAllocation;
+        if (dynamic != null && Boolean.TRUE.equals(dynamic.enabled)) {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("enabled", true);
+            if (dynamic.initialExecutors != null) {
+                d.put("initialExecutors", dynamic.initialExecutors);
+            }
+            if (dynamic.minExecutors != null) {
+                d.put("minExecutors", dynamic.minExecutors);
+            }
+            if (dynamic.maxExecutors != null) {
+                d.put("maxExecutors", dynamic.maxExecutors);
+            }
+            appSpec.put("dynamicAllocation", d);
+        }
+        if (spark.batchScheduler != null && !spark.batchScheduler.isBlank()) {
+            appSpec.put("batchScheduler", spark.batchScheduler);
+        }
+        FeatureViewSpec.BatchSchedulerOptions options = spark.batchSchedulerOptions;
+        if (options != null) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            if (options.queue != null) {
+                o.put("queue", options.queue);
+            }
+            if (options.priorityClassName != null) {
+                o.put("priorityClassName", options.priorityClassName);
+            }
+            appSpec.put("batchSchedulerOptions", o);
+        }
     }
 
     /** Labels of a FeatureView's runtime objects plus the engine. */

@@ -177,6 +177,59 @@ public class FeatureViewSpec {
         @JsonPropertyDescription(
                 "Extra Spark properties (spark.sql.shuffle.partitions, ...), passed as sparkConf.")
         public java.util.Map<String, String> sparkConf;
+
+        @JsonPropertyDescription(
+                "Dynamic allocation: the driver adds and removes executors with the work between"
+                        + " minExecutors and maxExecutors (shuffle tracking on, no external"
+                        + " shuffle service); off by default: executor.instances executors.")
+        public DynamicAllocation dynamicAllocation;
+
+        @Pattern("^(volcano|yunikorn)$")
+        @JsonPropertyDescription(
+                "Batch scheduler of the driver and executor pods (volcano or yunikorn), passed"
+                        + " to the Spark Operator (gang scheduling, queues); default: the"
+                        + " cluster's scheduler.")
+        public String batchScheduler;
+
+        @JsonPropertyDescription(
+                "Options of the batch scheduler, passed through as the SparkApplication's"
+                        + " batchSchedulerOptions.")
+        public BatchSchedulerOptions batchSchedulerOptions;
+    }
+
+    /** Spark's dynamic allocation of executors. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(
+            value =
+                    "!has(self.minExecutors) || !has(self.maxExecutors) || self.minExecutors <="
+                            + " self.maxExecutors",
+            message = "minExecutors must not exceed maxExecutors")
+    public static class DynamicAllocation {
+        @Default("false")
+        @JsonPropertyDescription("Whether the driver scales its executors with the work.")
+        public Boolean enabled = false;
+
+        @Min(0)
+        @JsonPropertyDescription("Executors at start (default: minExecutors).")
+        public Integer initialExecutors;
+
+        @Min(0)
+        @JsonPropertyDescription("Fewest executors kept (default 0).")
+        public Integer minExecutors;
+
+        @Min(1)
+        @JsonPropertyDescription("Most executors requested (default: unbounded).")
+        public Integer maxExecutors;
+    }
+
+    /** What the Spark Operator passes to a batch scheduler. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class BatchSchedulerOptions {
+        @JsonPropertyDescription("Queue of the application (Volcano queue, YuniKorn queue).")
+        public String queue;
+
+        @JsonPropertyDescription("PriorityClass of the application's pods.")
+        public String priorityClassName;
     }
 
     /** Driver resources. */
@@ -191,6 +244,12 @@ public class FeatureViewSpec {
         @Default("1g")
         @JsonPropertyDescription("Driver JVM memory in Spark's notation (at least 512m), e.g. 2g.")
         public String memory = "1g";
+
+        @Pattern(SPARK_MEMORY_PATTERN)
+        @JsonPropertyDescription(
+                "Memory of the driver pod beyond the JVM heap (off-heap, native), e.g. 512m;"
+                        + " default Spark's: 10% of memory, at least 384m.")
+        public String memoryOverhead;
     }
 
     /** Executor count and resources. */
@@ -211,6 +270,12 @@ public class FeatureViewSpec {
         @JsonPropertyDescription(
                 "Executor JVM memory in Spark's notation (at least 512m), e.g. 4g.")
         public String memory = "1g";
+
+        @Pattern(SPARK_MEMORY_PATTERN)
+        @JsonPropertyDescription(
+                "Memory of each executor pod beyond the JVM heap (off-heap, native, shuffle"
+                        + " buffers), e.g. 1g; default Spark's: 10% of memory, at least 384m.")
+        public String memoryOverhead;
     }
 
     /** The online copy of a FeatureView. */

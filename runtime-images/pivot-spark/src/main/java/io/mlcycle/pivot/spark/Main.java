@@ -23,10 +23,27 @@ public final class Main {
 
     public static void main(String[] args) {
         int code;
+        // before the session: Spark may give up on its executors (and exit) while it starts
+        ExecutorWatch watch =
+                ExecutorWatch.cluster(new SparkConf()) ? ExecutorWatch.install(args) : null;
         SparkSession spark = session();
+        if (watch != null) {
+            spark.sparkContext().addSparkListener(watch);
+        }
         try {
-            code = RuntimeMain.run(args, task -> handle(task, spark, System::getenv));
+            code =
+                    RuntimeMain.run(
+                            args,
+                            task -> {
+                                if (watch != null) {
+                                    watch.awaitFirst(spark.sparkContext());
+                                }
+                                return handle(task, spark, System::getenv);
+                            });
         } finally {
+            if (watch != null) {
+                watch.finished();
+            }
             spark.stop();
         }
         System.exit(code);

@@ -9,7 +9,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
 import org.apache.spark.sql.catalyst.parser.ParseException;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Guards {@code filters.where} on the Spark engine: Spark's parser must read it as exactly one
@@ -53,8 +52,9 @@ final class SparkWhere {
         if (e instanceof SubqueryExpression) {
             return true;
         }
-        for (Expression child : CollectionConverters.asJava(e.children())) {
-            if (containsSubquery(child)) {
+        scala.collection.Iterator<Expression> children = e.children().iterator();
+        while (children.hasNext()) {
+            if (containsSubquery(children.next())) {
                 return true;
             }
         }
