@@ -298,4 +298,43 @@ class ModelDeploymentScalingTest {
                 .atMost(TIMEOUT)
                 .until(() -> scaledObjects.withName("md-keda").get() == null);
     }
+
+    @Test
+    void aCanaryBesideAnAutoscaledStableKeepsItsShareAsTheStableScales() {
+        version(client, "m-share", 1, true);
+        ModelDeployment md = deployment("md-share", "m-share");
+        md.getSpec().autoscaling = cpu(2, 20);
+        md.getSpec().rollback = ModelDeployments.precisionAnalysis("http://127.0.0.1:1", "1m", 3);
+        md.getSpec().rollout =
+                new io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.Rollout();
+        md.getSpec().rollout.canary =
+                new io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.Canary();
+        md.getSpec().rollout.canary.weight = 25;
+        md.getSpec().rollout.canary.stepInterval = "10m";
+        client.resource(md).create();
+        awaitUntil(
+                "md-share serving version 1",
+                () -> servingDeployment(client, "md-share"),
+                x -> serveTask(x).version() == 1);
+        scaleDeployment("md-share", 6);
+
+        version(client, "m-share", 2, true);
+        // 25 % beside the autoscaler's 6 stable pods: 2 canary pods, the stable count untouched
+        Deployment canary =
+                awaitUntil(
+                        "canary md-share-canary with 2 pods",
+                        () -> servingDeployment(client, "md-share-canary"),
+                        x -> x.getSpec().getReplicas() == 2);
+        assertThat(serveTask(canary).version()).isEqualTo(2);
+        Deployment stable = servingDeployment(client, "md-share");
+        assertThat(serveTask(stable).version()).isEqualTo(1);
+        assertThat(stable.getSpec().getReplicas()).isEqualTo(6);
+
+        scaleDeployment("md-share", 12);
+        awaitUntil(
+                "canary md-share-canary following the stable to 12: 4 pods",
+                () -> servingDeployment(client, "md-share-canary"),
+                x -> x.getSpec().getReplicas() == 4);
+        assertThat(servingDeployment(client, "md-share").getSpec().getReplicas()).isEqualTo(12);
+    }
 }
