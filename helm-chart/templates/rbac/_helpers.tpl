@@ -46,6 +46,21 @@ The operator's permissions in the namespaces it watches (least privilege).
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# The serving pods' HorizontalPodAutoscaler (spec.autoscaling) and PodDisruptionBudget
+# (spec.disruption), dependents of a ModelDeployment like its Deployment.
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+{{- if .Values.keda.enabled }}
+# spec.autoscaling.autoscaler keda: the ScaledObject of a ModelDeployment, read by name (KEDA is
+# optional, so the operator neither lists nor watches them), created, edited, deleted.
+- apiGroups: ["keda.sh"]
+  resources: ["scaledobjects"]
+  verbs: ["get", "create", "patch", "delete"]
+{{- end }}
 {{- if .Values.spark.enabled }}
 # FeatureView engine spark: SparkApplications are created once and never updated, like the Jobs;
 # the driver pod's termination message is read through the pods rule above.

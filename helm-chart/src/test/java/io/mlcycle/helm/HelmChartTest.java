@@ -154,6 +154,12 @@ class HelmChartTest {
         assertThat(verbs(rulesFor(role, "apps", "deployments")))
                 .containsExactlyInAnyOrderElementsOf(all);
         assertThat(verbs(rulesFor(role, "", "services"))).containsExactlyInAnyOrderElementsOf(all);
+        assertThat(verbs(rulesFor(role, "autoscaling", "horizontalpodautoscalers")))
+                .containsExactlyInAnyOrderElementsOf(all);
+        assertThat(verbs(rulesFor(role, "policy", "poddisruptionbudgets")))
+                .containsExactlyInAnyOrderElementsOf(all);
+        // KEDA only when keda.enabled (KedaChartTest)
+        assertThat(rulesFor(role, "keda.sh", "scaledobjects")).isEmpty();
         // nothing the operator does not use: no ConfigMaps, no events.k8s.io; Secrets only by name
         assertThat(rulesFor(role, "", "configmaps")).isEmpty();
         assertThat(verbs(rulesFor(role, "", "secrets"))).containsExactly("get");

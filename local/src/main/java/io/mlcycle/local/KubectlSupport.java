@@ -45,6 +45,19 @@ final class KubectlSupport {
                         new String[] {"deployments", "Deployment", "true", "deploy"},
                         new String[] {"replicasets", "ReplicaSet", "true", "rs"}));
         BUILT_IN.put("batch/v1", List.<String[]>of(new String[] {"jobs", "Job", "true", ""}));
+        // what a ModelDeployment's spec.autoscaling and spec.disruption make (kubectl get hpa,pdb)
+        BUILT_IN.put(
+                "autoscaling/v2",
+                List.<String[]>of(
+                        new String[] {
+                            "horizontalpodautoscalers", "HorizontalPodAutoscaler", "true", "hpa"
+                        }));
+        BUILT_IN.put(
+                "policy/v1",
+                List.<String[]>of(
+                        new String[] {
+                            "poddisruptionbudgets", "PodDisruptionBudget", "true", "pdb"
+                        }));
         BUILT_IN.put(
                 "apiextensions.k8s.io/v1",
                 List.<String[]>of(

@@ -234,6 +234,32 @@ class KubectlIT {
     }
 
     @Test
+    void kubectlListsTheAutoscalersAndDisruptionBudgetsOfServing() throws Exception {
+        Path kubectl = onPath("kubectl");
+        assumeTrue(kubectl != null, "kubectl is not installed");
+        Path kubeconfig = api.writeKubeconfig(tmp.resolve("kubeconfig-scaling"), proxy.url());
+        client.policy()
+                .v1()
+                .podDisruptionBudget()
+                .inNamespace("default")
+                .resource(
+                        new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder()
+                                .withNewMetadata()
+                                .withName("served")
+                                .endMetadata()
+                                .withNewSpec()
+                                .withMaxUnavailable(
+                                        new io.fabric8.kubernetes.api.model.IntOrString(1))
+                                .endSpec()
+                                .build())
+                .create();
+
+        assertThat(kubectl(kubectl, kubeconfig, "get", "pdb", "-o", "name").out())
+                .contains("poddisruptionbudget.policy/served");
+        assertThat(kubectl(kubectl, kubeconfig, "get", "hpa").out()).doesNotContain("error");
+    }
+
+    @Test
     void kubectlGetWatchPrintsAStatusChangeAsItHappens() throws Exception {
         Path kubectl = onPath("kubectl");
         assumeTrue(kubectl != null, "kubectl is not installed");

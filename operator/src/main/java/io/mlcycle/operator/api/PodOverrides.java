@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,6 +40,12 @@ public class PodOverrides {
     @JsonPropertyDescription("Node and pod affinity of the pods.")
     public Affinity affinity;
 
+    @JsonPropertyDescription(
+            "How the pods spread over zones and nodes (not Spark's driver and executors). A"
+                    + " ModelDeployment's serving pods without any spread by hostname by default"
+                    + " (maxSkew 1, ScheduleAnyway).")
+    public List<TopologySpreadConstraint> topologySpreadConstraints;
+
     @JsonPropertyDescription("PriorityClass of the pods.")
     public String priorityClassName;
 
@@ -62,6 +69,9 @@ public class PodOverrides {
         }
         if (o.affinity != null) {
             pod.setAffinity(o.affinity);
+        }
+        if (o.topologySpreadConstraints != null) {
+            pod.setTopologySpreadConstraints(new ArrayList<>(o.topologySpreadConstraints));
         }
         if (o.priorityClassName != null) {
             pod.setPriorityClassName(o.priorityClassName);

@@ -61,7 +61,7 @@ final class CanaryRollout {
             Instant now) {
         ModelDeploymentSpec.Canary spec =
                 md.getSpec().rollout == null ? null : md.getSpec().rollout.canary;
-        int replicas = Defaults.copy(md.getSpec()).replicas;
+        int replicas = ServingReplicas.wanted(md, stable);
         int targetVersion = VersionResolver.number(target);
         Integer servedVersion = served.map(VersionResolver::number).orElse(null);
         Canary c = status.canary;
@@ -143,7 +143,7 @@ final class CanaryRollout {
             return new Plan(target, replicas, canaryDeployment, null);
         }
 
-        CanaryPlan.Split split = CanaryPlan.split(replicas, c.weight);
+        CanaryPlan.Split split = ServingReplicas.split(md, replicas, c.weight);
         Deployment canary = applySplit(r, md, c, target, split, canaryDeployment);
         Deployment actual = canaryDeployment;
         if (started) {
@@ -167,7 +167,7 @@ final class CanaryRollout {
         String stuck = Readiness.stuck(actual);
         if (stuck != null) {
             Decision.Rollback abort = new Decision.Rollback(0, "canary Deployment", null, stuck);
-            abort(r, md, status, c, target, stableMv, abort, now);
+            abort(r, md, status, c, target, stableMv, abort, replicas, now);
             return new Plan(stableMv, replicas, null, null);
         }
         String waiting = "step " + c.step + " of " + c.steps + ": waiting for a ready canary pod";
@@ -235,7 +235,7 @@ final class CanaryRollout {
             r.events().warning(md, "CanaryAnalysisFailed", c.message);
         }
         if (decision instanceof Decision.Rollback abort) {
-            abort(r, md, status, c, target, stableMv, abort, now);
+            abort(r, md, status, c, target, stableMv, abort, replicas, now);
             return new Plan(stableMv, replicas, null, null);
         }
         if (!(decision instanceof Decision.Healthy)) {
@@ -255,7 +255,7 @@ final class CanaryRollout {
             c.step++;
             c.weight = CanaryPlan.weight(spec, c.step);
             c.stepStartTime = now.toString();
-            split = CanaryPlan.split(replicas, c.weight);
+            split = ServingReplicas.split(md, replicas, c.weight);
             canary = applySplit(r, md, c, target, split, actual);
             c.message = passed + "; now " + describe(c);
             r.events().normalOnce(md, "CanaryStepPassed", c.message);
@@ -367,11 +367,12 @@ final class CanaryRollout {
             ModelVersion bad,
             ModelVersion stable,
             Decision.Rollback why,
+            int replicas,
             Instant now) {
         end(
                 c,
                 CanaryPhase.Aborted,
-                Defaults.copy(md.getSpec()).replicas,
+                replicas,
                 "canary of version "
                         + c.version
                         + " aborted at step "

@@ -65,7 +65,15 @@ import java.util.Optional;
                     name = "shadow-service",
                     type = ShadowServiceDependent.class,
                     reconcilePrecondition = Planned.class,
-                    useEventSourceWithName = ServingInformers.SERVICES)
+                    useEventSourceWithName = ServingInformers.SERVICES),
+            @Dependent(
+                    name = "autoscaler",
+                    type = AutoscalerDependent.class,
+                    reconcilePrecondition = Planned.class),
+            @Dependent(
+                    name = "disruption-budget",
+                    type = DisruptionBudgetDependent.class,
+                    reconcilePrecondition = Planned.class)
         })
 public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
@@ -211,6 +219,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         ServingPlan.assemble(runtimeJobs, md, target, plan.stableReplicas(), plan.canary(), shadow)
                 .putInto(context);
         context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+        KedaScaling.reconcile(servingContext, md, status, now);
+        status.selector = ServingScaling.selectorString(md);
         // what the stable dependent created or updated is in the cache already
         deployment = deployments.get(new ResourceID(md.getMetadata().getName(), ns)).orElse(null);
 

@@ -37,10 +37,15 @@ public abstract class PlannedDependent<R extends HasMetadata>
         return new ResourceID(name(md), md.getMetadata().getNamespace());
     }
 
+    /** What a create sends: the desired object, with what only a new one needs. */
+    R forCreate(R desired, ModelDeployment md) {
+        return desired;
+    }
+
     @Override
     public R create(R desired, ModelDeployment md, Context<ModelDeployment> context) {
         try {
-            return context.getClient().resource(desired).create();
+            return context.getClient().resource(forCreate(desired, md)).create();
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e;

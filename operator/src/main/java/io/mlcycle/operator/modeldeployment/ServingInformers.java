@@ -35,6 +35,9 @@ record ServingInformers(
     static final String DEPLOYMENTS = "modeldeployment-deployments";
     static final String SERVICES = "modeldeployment-services";
 
+    /** The label selector of every serving-side object (Deployments, Services, HPA, PDB). */
+    static final String SERVER_SELECTOR = RuntimeObjects.RUNTIME_LABEL + "=server";
+
     static String modelKey(String namespace, String model) {
         return namespace + "/" + model;
     }

@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.mlcycle.operator.api.Defaults;
@@ -149,13 +151,13 @@ public final class ServingResources {
     }
 
     /**
-     * The shadow challenger's Deployment: one pod of the canary's shape serving {@code mv}, its
-     * metrics under {@code deployment="<name>-shadow"} (so queries of the deployment never count
-     * it), selected only by its own Service ({@link #shadowService}).
+     * The shadow challenger's Deployment: {@code replicas} pods of the canary's shape serving
+     * {@code mv}, its metrics under {@code deployment="<name>-shadow"} (so queries of the
+     * deployment never count it), selected only by its own Service ({@link #shadowService}).
      */
     public static Deployment shadowDeployment(
-            RuntimeJobs jobs, ModelDeployment md, ModelVersion mv) {
-        return deployment(jobs, md, mv, 1, SHADOW_TRACK);
+            RuntimeJobs jobs, ModelDeployment md, ModelVersion mv, int replicas) {
+        return deployment(jobs, md, mv, replicas, SHADOW_TRACK);
     }
 
     private static Deployment deployment(
@@ -192,6 +194,10 @@ public final class ServingResources {
         podAnnotations.put("prometheus.io/path", "/metrics");
         template.getMetadata().setAnnotations(podAnnotations);
         PodOverrides.apply(md.getSpec().pod, template);
+        if (template.getSpec().getTopologySpreadConstraints() == null
+                || template.getSpec().getTopologySpreadConstraints().isEmpty()) {
+            template.getSpec().setTopologySpreadConstraints(List.of(spreadByHostname(selector)));
+        }
 
         Container c = template.getSpec().getContainers().get(0);
         c.setPorts(
@@ -239,6 +245,33 @@ public final class ServingResources {
                         .withTemplate(template)
                         .endSpec()
                         .build();
+        hash(d);
+        return d;
+    }
+
+    /**
+     * The default spread of serving pods: at most one more pod of a revision on a node than on
+     * another, as a preference (ScheduleAnyway: a single-node cluster still schedules them all).
+     */
+    static TopologySpreadConstraint spreadByHostname(Map<String, String> selector) {
+        return new TopologySpreadConstraintBuilder()
+                .withMaxSkew(1)
+                .withTopologyKey("kubernetes.io/hostname")
+                .withWhenUnsatisfiable("ScheduleAnyway")
+                .withNewLabelSelector()
+                .withMatchLabels(new LinkedHashMap<>(selector))
+                .endLabelSelector()
+                .withMatchLabelKeys("pod-template-hash")
+                .build();
+    }
+
+    /**
+     * Leaves the Deployment's replicas to an autoscaler: none in the desired spec (an update keeps
+     * the live count, a create starts at the autoscaler's minimum) and none in its spec hash, so a
+     * scale never looks like a change.
+     */
+    static Deployment replicasOwnedElsewhere(Deployment d) {
+        d.getSpec().setReplicas(null);
         hash(d);
         return d;
     }

@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * Every check of a ModelDeployment spec the CRD schema cannot make, in one place: the version, the
- * rollback interval and queries, the online store, the canary.
+ * rollback interval and queries, the online store, the canary, autoscaling and disruption.
  */
 final class SpecChecks {
 
@@ -42,6 +42,10 @@ final class SpecChecks {
             }
             if (spec.rollout != null && spec.rollout.shadow != null) {
                 checkShadow(spec);
+            }
+            String scaling = ServingScaling.invalid(spec);
+            if (scaling != null) {
+                return Optional.of(scaling);
             }
             return Optional.empty();
         } catch (IllegalArgumentException e) {

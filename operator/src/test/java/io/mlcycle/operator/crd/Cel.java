@@ -7,8 +7,10 @@ import java.util.List;
 
 /**
  * A small evaluator for the CEL rule shapes our CRDs use: {@code has(self.a)}, field paths,
- * string/number/bool literals, {@code == != < <= > >=}, {@code ! && ||}, parentheses and {@code
- * size(...)}. Anything else fails loudly, so a new rule shape cannot pass unchecked.
+ * string/number/bool literals, {@code == != < <= > >=}, {@code ! && ||}, {@code c ? a : b},
+ * parentheses and {@code size(...)}. As in CEL, the side of {@code ||}, {@code &&} or {@code ?:}
+ * that does not decide the result may read absent fields. Anything else fails loudly, so a new rule
+ * shape cannot pass unchecked.
  */
 final class Cel {
 
@@ -23,6 +25,12 @@ final class Cel {
     private final JsonNode self;
     private int pos;
 
+    /** Above 0 while reading a part whose value cannot change the result. */
+    private int skipping;
+
+    /** The value of an absent field read while {@link #skipping}. */
+    private static final Object SKIPPED = new Object();
+
     private Cel(String rule, JsonNode self) {
         this.tokens = tokenize(rule);
         this.self = self;
@@ -31,7 +39,7 @@ final class Cel {
     /** Evaluates a rule against {@code self}; true when it holds. */
     static boolean holds(String rule, JsonNode self) {
         Cel cel = new Cel(rule, self);
-        Object v = cel.or();
+        Object v = cel.conditional();
         if (cel.pos != cel.tokens.size()) {
             throw new IllegalArgumentException(
                     "unsupported CEL rule (at '" + cel.tokens.get(cel.pos) + "'): " + rule);
@@ -42,12 +50,34 @@ final class Cel {
         return b;
     }
 
+    private Object conditional() {
+        Object c = or();
+        if (!peek("?")) {
+            return c;
+        }
+        pos++;
+        boolean cond = bool(c);
+        Object then = skippingIf(!cond, this::conditional);
+        expect(":");
+        Object otherwise = skippingIf(cond, this::conditional);
+        return cond ? then : otherwise;
+    }
+
+    private Object skippingIf(boolean skip, java.util.function.Supplier<Object> part) {
+        skipping += skip ? 1 : 0;
+        try {
+            return part.get();
+        } finally {
+            skipping -= skip ? 1 : 0;
+        }
+    }
+
     private Object or() {
         Object left = and();
         while (peek("||")) {
             pos++;
             boolean l = bool(left);
-            Object right = and();
+            Object right = skippingIf(l, this::and);
             left = l || bool(right);
         }
         return left;
@@ -58,7 +88,7 @@ final class Cel {
         while (peek("&&")) {
             pos++;
             boolean l = bool(left);
-            Object right = comparison();
+            Object right = skippingIf(!l, this::comparison);
             left = l && bool(right);
         }
         return left;
@@ -87,7 +117,7 @@ final class Cel {
     private Object primary() {
         String t = next();
         if (t.equals("(")) {
-            Object v = or();
+            Object v = conditional();
             expect(")");
             return v;
         }
@@ -119,7 +149,8 @@ final class Cel {
             return Double.parseDouble(t);
         }
         if (t.equals("self")) {
-            return value(resolve(path(t), true));
+            JsonNode n = resolve(path(t), skipping == 0);
+            return n == null ? SKIPPED : value(n);
         }
         throw new IllegalArgumentException("unsupported CEL token '" + t + "'");
     }
@@ -166,6 +197,9 @@ final class Cel {
 
     @SuppressWarnings("unchecked")
     private static Object compare(Object l, String op, Object r) {
+        if (l == SKIPPED || r == SKIPPED) {
+            return false;
+        }
         if (op.equals("==")) {
             return l.equals(r);
         }
@@ -189,6 +223,9 @@ final class Cel {
     }
 
     private static boolean bool(Object v) {
+        if (v == SKIPPED) {
+            return false;
+        }
         if (v instanceof Boolean b) {
             return b;
         }

@@ -159,7 +159,17 @@ class ModelDeploymentShadowIT {
         assertThat(serveTask(shadow).deployment()).isEqualTo(name + "-shadow");
         assertThat(shadow.getSpec().getReplicas()).isEqualTo(1);
         Service service = client.services().inNamespace(NS).withName(name).get();
-        Service shadowService = client.services().inNamespace(NS).withName(name + "-shadow").get();
+        // the workflow creates the shadow Deployment and Service side by side, in either order
+        Service shadowService =
+                await().alias("Service " + name + "-shadow")
+                        .atMost(WAIT)
+                        .until(
+                                () ->
+                                        client.services()
+                                                .inNamespace(NS)
+                                                .withName(name + "-shadow")
+                                                .get(),
+                                s -> s != null);
         var podLabels = shadow.getSpec().getTemplate().getMetadata().getLabels();
         // the deployment's Service never sends callers to the challenger; its own Service does
         assertThat(podLabels.entrySet().containsAll(service.getSpec().getSelector().entrySet()))

@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
@@ -29,6 +30,22 @@ import java.util.List;
 @ValidationRule(
         value = "!has(self.retrain) || has(self.rollback)",
         message = "retrain.onDrift needs spec.rollback: its prometheus measures the drift")
+@ValidationRule(
+        value =
+                "!has(self.autoscaling) || self.autoscaling.autoscaler != 'keda'"
+                        + " || !has(self.autoscaling.targetRequestsPerSecond)"
+                        + " || has(self.autoscaling.prometheusUrl) || has(self.rollback)",
+        message =
+                "autoscaling with keda and targetRequestsPerSecond needs autoscaling.prometheusUrl"
+                        + " or spec.rollback.prometheus")
+@ValidationRule(
+        value =
+                "!has(self.disruption) || !has(self.disruption.minAvailable)"
+                        + " || self.disruption.minAvailable < (has(self.autoscaling)"
+                        + " ? self.autoscaling.minReplicas : self.replicas)",
+        message =
+                "disruption.minAvailable must be below replicas (autoscaling.minReplicas with"
+                        + " autoscaling): a budget that allows no eviction blocks every node drain")
 public class ModelDeploymentSpec {
 
     public static final String LATEST_APPROVED = "latestApproved";
@@ -45,8 +62,22 @@ public class ModelDeploymentSpec {
 
     @Min(0)
     @Default("1")
-    @JsonPropertyDescription("Serving pods.")
+    @SpecReplicas
+    @JsonPropertyDescription(
+            "Serving pods (the scale subresource: kubectl scale sets it). Ignored with"
+                    + " spec.autoscaling: then the autoscaler owns the Deployment's replicas.")
     public Integer replicas = 1;
+
+    @JsonPropertyDescription(
+            "Scale the serving pods with load: an autoscaling/v2 HorizontalPodAutoscaler <name>"
+                    + " (or a KEDA ScaledObject, or an autoscaler of your own) on the stable"
+                    + " Deployment; the operator then never writes its replicas.")
+    public Autoscaling autoscaling;
+
+    @JsonPropertyDescription(
+            "Voluntary disruptions (node drains) of the serving pods: a PodDisruptionBudget"
+                    + " <name>, by default when more than one serving pod is wanted.")
+    public Disruption disruption;
 
     @JsonPropertyDescription("Compute resources of a serving pod.")
     public io.fabric8.kubernetes.api.model.ResourceRequirements resources;
@@ -84,6 +115,91 @@ public class ModelDeploymentSpec {
     @JsonPropertyDescription(
             "Train again when what the served version sees drifts from its training table.")
     public Retrain retrain;
+
+    /** Which autoscaler scales the stable serving Deployment. */
+    public enum Autoscaler {
+        hpa,
+        keda,
+        external
+    }
+
+    /** Load-driven scaling of the serving pods. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(
+            value = "self.minReplicas <= self.maxReplicas",
+            message = "autoscaling.minReplicas must not exceed autoscaling.maxReplicas")
+    @ValidationRule(
+            value =
+                    "self.autoscaler == 'external' || has(self.targetCPUUtilizationPercentage)"
+                            + " != has(self.targetRequestsPerSecond)",
+            message =
+                    "autoscaling needs exactly one of targetCPUUtilizationPercentage or"
+                            + " targetRequestsPerSecond")
+    public static class Autoscaling {
+        @Min(1)
+        @Default("1")
+        @JsonPropertyDescription("Fewest serving pods (also the count a new Deployment starts at).")
+        public Integer minReplicas = 1;
+
+        @Required
+        @Min(1)
+        @JsonPropertyDescription("Most serving pods.")
+        public Integer maxReplicas;
+
+        @Min(1)
+        @JsonPropertyDescription(
+                "Target average CPU utilization of the serving pods, in percent of their CPU"
+                        + " request (spec.resources must request CPU).")
+        public Integer targetCPUUtilizationPercentage;
+
+        @Min(1)
+        @JsonPropertyDescription(
+                "Target inference requests per second per pod, from the server's own"
+                        + " mlcycle_requests_total{endpoint=\"infer\"}: with hpa the pods metric"
+                        + " mlcycle_requests_per_second of the Prometheus adapter, with keda a"
+                        + " Prometheus trigger.")
+        public Integer targetRequestsPerSecond;
+
+        @Default("hpa")
+        @JsonPropertyDescription(
+                "hpa: a HorizontalPodAutoscaler; keda: a KEDA ScaledObject (keda.sh/v1alpha1,"
+                        + " KEDA installed); external: none, an autoscaler of your own scales the"
+                        + " Deployment <name> (or the ModelDeployment's scale subresource).")
+        public Autoscaler autoscaler = Autoscaler.hpa;
+
+        @Pattern("^https?://.*")
+        @JsonPropertyDescription(
+                "Prometheus the KEDA trigger queries; default spec.rollback.prometheus.url.")
+        public String prometheusUrl;
+    }
+
+    /** Whether the serving pods get a PodDisruptionBudget. */
+    public enum Budget {
+        auto,
+        always,
+        never
+    }
+
+    /** The serving pods' PodDisruptionBudget. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Disruption {
+        @Default("auto")
+        @JsonPropertyDescription(
+                "auto: a PodDisruptionBudget while more than one serving pod is wanted"
+                        + " (replicas, or autoscaling.minReplicas, > 1); always; never.")
+        public Budget podDisruptionBudget = Budget.auto;
+
+        @Min(1)
+        @Default("1")
+        @JsonPropertyDescription("Serving pods a drain may evict at a time.")
+        public Integer maxUnavailable = 1;
+
+        @Min(1)
+        @JsonPropertyDescription(
+                "Serving pods that must stay up instead (used in place of maxUnavailable when"
+                        + " set); must be below replicas.")
+        public Integer minAvailable;
+    }
 
     /** Retraining the deployment asks for. */
     @JsonInclude(JsonInclude.Include.NON_NULL)

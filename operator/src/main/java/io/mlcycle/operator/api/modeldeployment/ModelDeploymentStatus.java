@@ -2,6 +2,8 @@ package io.mlcycle.operator.api.modeldeployment;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.model.annotation.LabelSelector;
+import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 import io.mlcycle.operator.api.MlcycleStatus;
 
 import java.util.ArrayList;
@@ -36,8 +38,22 @@ public class ModelDeploymentStatus extends MlcycleStatus {
     @JsonPropertyDescription("Serving pods ready.")
     public Integer readyReplicas;
 
-    @JsonPropertyDescription("Serving pods wanted.")
+    @StatusReplicas
+    @JsonPropertyDescription(
+            "Serving pods wanted: spec.replicas, or with autoscaling the stable Deployment's"
+                    + " replicas as the autoscaler set them (the scale subresource's replicas).")
     public Integer replicas;
+
+    @LabelSelector
+    @JsonPropertyDescription(
+            "Label selector of the serving pods (the scale subresource's selector, for"
+                    + " autoscalers that target the ModelDeployment).")
+    public String selector;
+
+    @JsonPropertyDescription(
+            "The autoscaler the operator made for spec.autoscaling (HorizontalPodAutoscaler/<name>"
+                    + " or ScaledObject/<name>), or external.")
+    public String autoscaler;
 
     @JsonPropertyDescription(
             "Serving pods ready of wanted, e.g. 2/3, as kubectl shows Deployments.")
