@@ -153,6 +153,13 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             }
             return StatusUpdates.patchIfChanged(md, status).rescheduleAfter(ObjectStorage.RECHECK);
         }
+        Optional<String> token = feedbackToken(md, status);
+        if (token.isPresent()) {
+            if (Readiness.blocked(status, FeedbackTokens.MISSING, token.get(), gen, now)) {
+                events.warning(md, FeedbackTokens.MISSING, token.get());
+            }
+            return StatusUpdates.patchIfChanged(md, status).rescheduleAfter(ObjectStorage.RECHECK);
+        }
 
         Deployment deployment =
                 deployments.get(new ResourceID(md.getMetadata().getName(), ns)).orElse(null);
@@ -257,6 +264,33 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                     next.isNegative() || next.isZero() ? Duration.ofSeconds(1) : next);
         }
         return control;
+    }
+
+    /**
+     * The feedback token's Secret: created or checked once, when status does not record it yet (the
+     * steady path reads nothing); a problem names the Secret and key, and the pods stay as they
+     * were.
+     */
+    private Optional<String> feedbackToken(ModelDeployment md, ModelDeploymentStatus status) {
+        FeedbackTokens.Ref ref = FeedbackTokens.ref(md);
+        if (FeedbackTokens.recorded(status, ref)) {
+            return Optional.empty();
+        }
+        Optional<String> problem = FeedbackTokens.ensure(client, md, ref);
+        if (problem.isEmpty()) {
+            status.feedback = FeedbackTokens.status(ref);
+            events.normal(
+                    md,
+                    "FeedbackToken",
+                    ref == null
+                            ? "feedback authentication is off (spec.feedback.authentication)"
+                            : "feedback needs the token in Secret '"
+                                    + ref.secret()
+                                    + "' key '"
+                                    + ref.key()
+                                    + "'");
+        }
+        return problem;
     }
 
     @Override

@@ -85,6 +85,10 @@ public class ModelDeploymentSpec {
             "Train again when what the served version sees drifts from its training table.")
     public Retrain retrain;
 
+    @JsonPropertyDescription(
+            "Feedback authentication: on by default, with a token Secret the operator creates.")
+    public FeedbackSpec feedback = new FeedbackSpec();
+
     /** Retraining the deployment asks for. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Retrain {
