@@ -46,6 +46,10 @@ The operator's permissions in the namespaces it watches (least privilege).
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+# spec.networkPolicy: the serving pods' NetworkPolicies (<name>, <name>-shadow).
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 {{- if .Values.spark.enabled }}
 # FeatureView engine spark: SparkApplications are created once and never updated, like the Jobs;
 # the driver pod's termination message is read through the pods rule above.

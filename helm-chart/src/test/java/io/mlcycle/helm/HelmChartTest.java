@@ -154,6 +154,8 @@ class HelmChartTest {
         assertThat(verbs(rulesFor(role, "apps", "deployments")))
                 .containsExactlyInAnyOrderElementsOf(all);
         assertThat(verbs(rulesFor(role, "", "services"))).containsExactlyInAnyOrderElementsOf(all);
+        assertThat(verbs(rulesFor(role, "networking.k8s.io", "networkpolicies")))
+                .containsExactlyInAnyOrderElementsOf(all);
         // nothing the operator does not use: no ConfigMaps, no events.k8s.io; Secrets read by name
         // and created (a ModelDeployment's feedback token), never listed, watched or updated
         assertThat(rulesFor(role, "", "configmaps")).isEmpty();

@@ -65,7 +65,15 @@ import java.util.Optional;
                     name = "shadow-service",
                     type = ShadowServiceDependent.class,
                     reconcilePrecondition = Planned.class,
-                    useEventSourceWithName = ServingInformers.SERVICES)
+                    useEventSourceWithName = ServingInformers.SERVICES),
+            @Dependent(
+                    name = "network-policy",
+                    type = NetworkPolicyDependent.class,
+                    reconcilePrecondition = NetworkPolicyDependent.Wanted.class),
+            @Dependent(
+                    name = "shadow-network-policy",
+                    type = ShadowNetworkPolicyDependent.class,
+                    reconcilePrecondition = NetworkPolicyDependent.Wanted.class)
         })
 public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 

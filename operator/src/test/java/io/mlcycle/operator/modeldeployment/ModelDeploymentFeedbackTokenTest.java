@@ -99,6 +99,11 @@ class ModelDeploymentFeedbackTokenTest {
         client.resource(deployment("md-named", "m-named")).create();
         Deployment before =
                 awaitServing("md-named", x -> env(x, ServeTask.FEEDBACK_TOKEN_ENV).isPresent());
+        awaitResource(
+                client,
+                ModelDeployment.class,
+                "md-named",
+                m -> m.getStatus() != null && m.getStatus().feedback != null);
 
         client.resource(
                         new SecretBuilder()
