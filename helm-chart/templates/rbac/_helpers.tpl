@@ -61,6 +61,10 @@ The operator's permissions in the namespaces it watches (least privilege).
   resources: ["scaledobjects"]
   verbs: ["get", "create", "patch", "delete"]
 {{- end }}
+# spec.networkPolicy: the serving pods' NetworkPolicies (<name>, <name>-shadow).
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 {{- if .Values.spark.enabled }}
 # FeatureView engine spark: SparkApplications are created once and never updated, like the Jobs;
 # the driver pod's termination message is read through the pods rule above.
@@ -68,12 +72,14 @@ The operator's permissions in the namespaces it watches (least privilege).
   resources: ["sparkapplications"]
   verbs: ["get", "list", "watch", "create", "delete"]
 {{- end }}
-# Secrets are only read, by name, for rollback.prometheus.authSecret, rollback.webhook.urlSecret
-# and the spec.storage.s3.credentialsSecret a resource names (does it exist with its keys?)
-# (runtime pods get their credentials as secretKeyRefs; the operator never lists Secrets).
+# Secrets are read, by name, for rollback.prometheus.authSecret, rollback.webhook.urlSecret, the
+# spec.storage.s3.credentialsSecret and spec.feedback.tokenSecret a resource names (does it exist
+# with its keys?), and created once per ModelDeployment (<name>-feedback-token, the feedback token
+# its serving pods take by secretKeyRef; never updated, never listed or watched). RBAC cannot
+# restrict create by name; this rule is as narrow as the watch mode: a Role per watched namespace.
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get"]
+  verbs: ["get", "create"]
 # Core v1 Events only; get: the operator bumps the count of an Event it already recorded.
 - apiGroups: [""]
   resources: ["events"]

@@ -161,8 +161,12 @@ class HelmChartTest {
         // KEDA only when keda.enabled (KedaChartTest)
         assertThat(rulesFor(role, "keda.sh", "scaledobjects")).isEmpty();
         // nothing the operator does not use: no ConfigMaps, no events.k8s.io; Secrets only by name
+        assertThat(verbs(rulesFor(role, "networking.k8s.io", "networkpolicies")))
+                .containsExactlyInAnyOrderElementsOf(all);
+        // nothing the operator does not use: no ConfigMaps, no events.k8s.io; Secrets read by name
+        // and created (a ModelDeployment's feedback token), never listed, watched or updated
         assertThat(rulesFor(role, "", "configmaps")).isEmpty();
-        assertThat(verbs(rulesFor(role, "", "secrets"))).containsExactly("get");
+        assertThat(verbs(rulesFor(role, "", "secrets"))).containsExactlyInAnyOrder("get", "create");
         assertThat(verbs(rulesFor(role, "", "events")))
                 .containsExactlyInAnyOrder("get", "create", "patch");
         assertThat(rulesFor(role, "events.k8s.io", "events")).isEmpty();
@@ -253,6 +257,33 @@ class HelmChartTest {
         assertHardened(runtimeSecurityContext);
         assertThat(runtimeSecurityContext)
                 .isEqualTo(defaults.operatorContainer().get("securityContext"));
+    }
+
+    @Test
+    void secretsMayBeCreatedOnlyInTheWatchedNamespacesWhenNamespacesAreListed() {
+        for (JsonNode clusterRole : twoNamespaces.ofKind("ClusterRole")) {
+            assertThat(verbs(rulesFor(clusterRole, "", "secrets")))
+                    .as(clusterRole.at("/metadata/name").asText())
+                    .doesNotContain("create");
+        }
+        assertThat(twoNamespaces.ofKind("Role"))
+                .filteredOn(r -> verbs(rulesFor(r, "", "secrets")).contains("create"))
+                .extracting(r -> r.at("/metadata/namespace").asText())
+                .containsExactly("a", "b");
+    }
+
+    @Test
+    void theOutboundAllowListReachesTheOperatorOnlyWhenSet() throws Exception {
+        assertThat(defaults.env("MLCYCLE_OUTBOUND_ALLOWED_HOSTS").isMissingNode()).isTrue();
+        Chart.Rendered listed =
+                Chart.template(
+                        Map.of(
+                                "outbound.allowedHosts[0]",
+                                "prometheus.monitoring.svc",
+                                "outbound.allowedHosts[1]",
+                                "*.slack.com"));
+        assertThat(listed.env("MLCYCLE_OUTBOUND_ALLOWED_HOSTS").asText())
+                .isEqualTo("prometheus.monitoring.svc,*.slack.com");
     }
 
     @Test

@@ -297,6 +297,7 @@ class RuntimeImagesContainerIT {
         extra.addAll(List.of("-d", "-p", "127.0.0.1:" + port + ":8080"));
         extra.addAll(List.of("-e", "MLCYCLE_TASK=" + TaskJson.write(serve)));
         extra.addAll(List.of("-e", "MLCYCLE_DRAIN_SECONDS=1"));
+        extra.addAll(List.of("-e", ServeTask.FEEDBACK_TOKEN_ENV + "=container-test-token"));
         Podman.Result started =
                 Podman.run(
                         Duration.ofMinutes(2),

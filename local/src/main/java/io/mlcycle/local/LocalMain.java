@@ -189,7 +189,11 @@ public final class LocalMain {
                                                     + "/v2/models/"
                                                     + ResourceTable.text(md, "spec", "model")
                                                             .orElse(name)
-                                                    + " (OIP v2: POST …/infer, …/feedback"
+                                                    + " (OIP v2: POST …/infer, …/feedback with"
+                                                    + " the token of kubectl get secret "
+                                                    + name
+                                                    + "-feedback-token"
+                                                    + " -o jsonpath='{.data.token}' | base64 -d"
                                                     + (md.getAdditionalProperties().get("spec")
                                                                             instanceof
                                                                             Map<?, ?> spec

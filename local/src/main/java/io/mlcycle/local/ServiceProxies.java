@@ -250,10 +250,14 @@ public final class ServiceProxies implements AutoCloseable {
 
     /**
      * Request headers the servers read besides the content type: a compressed body, the binary
-     * extension's JSON length, a mirrored request's prediction id.
+     * extension's JSON length, a mirrored request's prediction id, the feedback token.
      */
     private static final List<String> FORWARDED_HEADERS =
-            List.of("Content-Encoding", "Inference-Header-Content-Length", "Mlcycle-Mirror-Of");
+            List.of(
+                    "Content-Encoding",
+                    "Inference-Header-Content-Length",
+                    "Mlcycle-Mirror-Of",
+                    "Authorization");
 
     /**
      * The proxied request: the same method, path, body, content type and {@link

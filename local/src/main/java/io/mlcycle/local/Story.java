@@ -216,6 +216,19 @@ public final class Story {
      * labels, against the deployment's local Service.
      */
     public TrafficReplayer replayer(int requests, int degradeAfter) throws IOException {
+        return replayer(requests, degradeAfter, true);
+    }
+
+    /**
+     * {@link #replayer(int, int)} without the feedback token: what any pod that reaches the Service
+     * could send; the server refuses its feedback.
+     */
+    public TrafficReplayer replayerWithoutToken(int requests, int degradeAfter) throws IOException {
+        return replayer(requests, degradeAfter, false);
+    }
+
+    private TrafficReplayer replayer(int requests, int degradeAfter, boolean withToken)
+            throws IOException {
         GenericKubernetesResource md = onlyDeployment();
         String name = md.getMetadata().getName();
         String model = ResourceTable.text(md, "spec", "model").orElse(name);
@@ -265,7 +278,10 @@ public final class Story {
                         requests,
                         25,
                         degradeAfter,
-                        Duration.ZERO));
+                        Duration.ZERO,
+                        withToken
+                                ? TrafficReplayer.feedbackToken(cluster.client(), NS, name)
+                                : null));
     }
 
     private Path local(String uri) {

@@ -3,6 +3,9 @@ package io.mlcycle.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
@@ -13,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,12 +25,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -48,6 +54,9 @@ public final class TrafficReplayer {
      * @param labels a label Parquet file or a directory of them
      * @param degradeAfter requests with true feedback before the feedback turns wrong (-1: never)
      * @param pause pause between requests
+     * @param feedbackToken the ModelDeployment's feedback token ({@link #feedbackToken}), sent as
+     *     {@code Authorization: Bearer}; null: none (the server refuses the feedback with 401,
+     *     counted in {@link Report#feedbackRejected})
      */
     public record Options(
             String baseUrl,
@@ -59,13 +68,15 @@ public final class TrafficReplayer {
             int requests,
             int batch,
             int degradeAfter,
-            Duration pause) {}
+            Duration pause,
+            String feedbackToken) {}
 
     /** What was sent and reported. */
     public record Report(
             int requests,
             int rows,
             int feedbackAccepted,
+            int feedbackRejected,
             int wrongFeedback,
             int predictedPositive,
             int truePositive,
@@ -151,6 +162,7 @@ public final class TrafficReplayer {
         Set<String> known = new LinkedHashSet<>(inputs);
         int rows = 0;
         int accepted = 0;
+        int rejected = 0;
         int wrong = 0;
         int predictedPositive = 0;
         int truePositive = 0;
@@ -179,7 +191,12 @@ public final class TrafficReplayer {
                 wrong += degrade ? 1 : 0;
                 list.addObject().put("prediction_id", ids.get(b).asText()).put("actual", reported);
             }
-            accepted += post("/feedback", TaskJson.write(feedback)).path("accepted").asInt();
+            JsonNode fb = postFeedback(TaskJson.write(feedback));
+            if (fb == null) {
+                rejected++;
+            } else {
+                accepted += fb.path("accepted").asInt();
+            }
             rows += batch.size();
             if (i == options.degradeAfter() && log != null) {
                 log.accept("replayer: from now on the feedback reports the opposite outcome");
@@ -189,7 +206,14 @@ public final class TrafficReplayer {
             }
         }
         return new Report(
-                options.requests(), rows, accepted, wrong, predictedPositive, truePositive, served);
+                options.requests(),
+                rows,
+                accepted,
+                rejected,
+                wrong,
+                predictedPositive,
+                truePositive,
+                served);
     }
 
     private String inferBody(List<String> batch, Set<String> known, String fallbackInput) {
@@ -256,6 +280,58 @@ public final class TrafficReplayer {
         return options.baseUrl() + "/v2/models/" + options.model();
     }
 
+    /** Posts feedback with the token; null when the server refused it as unauthenticated. */
+    private JsonNode postFeedback(String body) throws IOException, InterruptedException {
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(modelUrl() + "/feedback"))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (options.feedbackToken() != null) {
+            b.header("Authorization", "Bearer " + options.feedbackToken());
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 401) {
+            return null;
+        }
+        if (r.statusCode() != 200) {
+            throw new IOException(
+                    "POST "
+                            + modelUrl()
+                            + "/feedback answered "
+                            + r.statusCode()
+                            + ": "
+                            + r.body());
+        }
+        return TaskJson.MAPPER.readTree(r.body());
+    }
+
+    /**
+     * The feedback token of ModelDeployment {@code name}, read through the API as any client would
+     * ({@code kubectl get secret <status.feedback.tokenSecret> -o jsonpath=…}); null when its
+     * feedback authentication is off or its status names no token yet.
+     */
+    public static String feedbackToken(KubernetesClient client, String namespace, String name) {
+        GenericKubernetesResource md =
+                client.genericKubernetesResources("mlcycle.io/v1alpha1", "ModelDeployment")
+                        .inNamespace(namespace)
+                        .withName(name)
+                        .get();
+        if (md == null) {
+            return null;
+        }
+        Optional<String> secret = ResourceTable.text(md, "status", "feedback", "tokenSecret");
+        Optional<String> key = ResourceTable.text(md, "status", "feedback", "tokenKey");
+        if (secret.isEmpty() || key.isEmpty()) {
+            return null;
+        }
+        Secret s = client.secrets().inNamespace(namespace).withName(secret.get()).get();
+        String value = s == null || s.getData() == null ? null : s.getData().get(key.get());
+        return value == null
+                ? null
+                : new String(Base64.getDecoder().decode(value), StandardCharsets.UTF_8).trim();
+    }
+
     private JsonNode post(String path, String body) throws IOException, InterruptedException {
         HttpResponse<String> r =
                 http.send(
@@ -285,6 +361,7 @@ public final class TrafficReplayer {
         int batch = 20;
         int degradeAfter = -1;
         long pause = 100;
+        String token = System.getenv("MLCYCLE_FEEDBACK_TOKEN");
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -299,6 +376,7 @@ public final class TrafficReplayer {
                 case "--batch" -> batch = Integer.parseInt(v);
                 case "--degrade-after" -> degradeAfter = Integer.parseInt(v);
                 case "--pause-ms" -> pause = Long.parseLong(v);
+                case "--token" -> token = v;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
             i++;
@@ -306,7 +384,8 @@ public final class TrafficReplayer {
         if (url == null || model == null || tables.isEmpty() || labelsDir == null) {
             System.err.println(
                     "usage: TrafficReplayer --url U --model M --table NAME=DIR... --labels DIR"
-                            + " [--requests N] [--batch B] [--degrade-after N] [--pause-ms MS]");
+                            + " [--requests N] [--batch B] [--degrade-after N] [--pause-ms MS]"
+                            + " [--token T] (default: $MLCYCLE_FEEDBACK_TOKEN)");
             System.exit(2);
         }
         Report r =
@@ -321,14 +400,17 @@ public final class TrafficReplayer {
                                         requests,
                                         batch,
                                         degradeAfter,
-                                        Duration.ofMillis(pause)))
+                                        Duration.ofMillis(pause),
+                                        token))
                         .run(System.out::println);
         System.out.printf(
-                "replayed %d requests (%d rows): feedback accepted %d (%d wrong on purpose),"
+                "replayed %d requests (%d rows): feedback accepted %d, rejected %d (%d wrong on"
+                        + " purpose),"
                         + " precision %.3f, versions %s%n",
                 r.requests(),
                 r.rows(),
                 r.feedbackAccepted(),
+                r.feedbackRejected(),
                 r.wrongFeedback(),
                 r.precision(),
                 r.servedVersions());

@@ -130,9 +130,18 @@ final class E2eSetup {
 
     /** GET ({@code body} null) or POST JSON; the answer's JSON, or null when not 200. */
     static com.fasterxml.jackson.databind.JsonNode json(String url, String body) throws Exception {
+        return json(url, body, null);
+    }
+
+    /** {@link #json(String, String)} with {@code Authorization: Bearer token} (null: none). */
+    static com.fasterxml.jackson.databind.JsonNode json(String url, String body, String token)
+            throws Exception {
         java.net.http.HttpRequest.Builder b =
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
                         .timeout(java.time.Duration.ofSeconds(30));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
         b =
                 body == null
                         ? b.GET()

@@ -133,7 +133,8 @@ class QuickstartE2E {
                         requests,
                         25,
                         degradeAfter,
-                        pause));
+                        pause,
+                        TrafficReplayer.feedbackToken(cluster.client(), NS, MODEL)));
     }
 
     @Test
@@ -261,10 +262,12 @@ class QuickstartE2E {
 
     @Test
     @Order(5)
-    void degradedFeedbackRollsBackToVersionOne() throws Exception {
+    void wrongFeedbackWithoutTheTokenRollsNothingBackAndWithItRollsBackToVersionOne()
+            throws Exception {
         assertThat(number(field("ModelDeployment", MODEL, "status", "currentVersion")))
                 .as("the rollback starts from v2")
                 .isEqualTo(2);
+        hiddenWrongFeedbackIsRefusedAndDecidesNothing();
         Object interval = field("ModelDeployment", MODEL, "spec", "rollback", "interval");
         Object threshold = field("ModelDeployment", MODEL, "spec", "rollback", "failureThreshold");
         Story.Rollback r =
@@ -335,6 +338,57 @@ class QuickstartE2E {
         }
         System.out.println(
                 "QuickstartE2E: all " + queries.size() + " dashboard panel queries return data");
+    }
+
+    /**
+     * Any pod that reaches the Service floods it with wrong labels, without the token: every one is
+     * refused (401, counted), and three analysis rounds later v2 still serves.
+     */
+    private void hiddenWrongFeedbackIsRefusedAndDecidesNothing() throws Exception {
+        TrafficReplayer hidden = story.replayerWithoutToken(20, 0);
+        TrafficReplayer.Report r =
+                await("20 requests with unauthenticated wrong feedback answered")
+                        .atMost(Duration.ofSeconds(60))
+                        .ignoreExceptions()
+                        .until(() -> hidden.run(null), java.util.Objects::nonNull);
+        assertThat(r.feedbackRejected()).as("every unauthenticated feedback refused").isEqualTo(20);
+        assertThat(r.feedbackAccepted()).isZero();
+        java.time.Instant floodStart = java.time.Instant.now();
+        try (Story.Traffic flood = Story.Traffic.start(hidden, Duration.ofMillis(100))) {
+            await("three analysis rounds of v2 while unauthenticated wrong feedback floods it")
+                    .atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(
+                            () -> {
+                                Object last =
+                                        field(
+                                                "ModelDeployment",
+                                                MODEL,
+                                                "status",
+                                                "analysis",
+                                                "lastRun");
+                                return last != null
+                                        && java.time.Instant.parse(last.toString())
+                                                .isAfter(floodStart.plusSeconds(15));
+                            });
+        }
+        assertThat(number(field("ModelDeployment", MODEL, "status", "currentVersion")))
+                .as("hidden wrong feedback rolled nothing back")
+                .isEqualTo(2);
+        assertThat(hasCondition("ModelDeployment", MODEL, "RolledBack", "True")).isFalse();
+        String prometheus = cluster.prometheus().orElseThrow().url();
+        await("Prometheus holds the refused feedback")
+                .atMost(Duration.ofSeconds(30))
+                .until(
+                        () ->
+                                hasData(
+                                        prometheus,
+                                        "sum(mlcycle_feedback_rejected_total{deployment=\""
+                                                + MODEL
+                                                + "\",reason=\"missing_token\"}) > 0"));
+        System.out.println(
+                "QuickstartE2E: unauthenticated wrong feedback refused for three analysis rounds,"
+                        + " v2 still serves");
     }
 
     /** Whether an instant query returns at least one series. */

@@ -68,6 +68,8 @@ class ShadowE2E {
             String base = cluster.services().url(NS, MD).orElseThrow();
             String model = base + "/v2/models/" + MODEL;
             JsonNode meta = E2eSetup.json(model, null);
+            String token = TrafficReplayer.feedbackToken(client, NS, MD);
+            assertThat(token).as("the operator's token Secret, read through the API").isNotBlank();
             String feature = meta.get("inputs").get(1).get("name").asText();
             // traffic to v1, each label = v1's own answer, until v2 is judged on enough of them
             int[] n = {0};
@@ -99,7 +101,8 @@ class ShadowE2E {
                         }
                         E2eSetup.json(
                                 model + "/feedback",
-                                "{\"feedback\":[" + String.join(",", feedback) + "]}");
+                                "{\"feedback\":[" + String.join(",", feedback) + "]}",
+                                token);
                         return "NotBetter".equals(field(client, "status", "shadow", "verdict"));
                     });
 

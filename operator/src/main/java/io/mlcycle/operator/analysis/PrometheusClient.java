@@ -2,6 +2,7 @@ package io.mlcycle.operator.analysis;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mlcycle.operator.common.OutboundPolicy;
 
 import java.io.IOException;
 import java.net.URI;
@@ -22,19 +23,36 @@ public class PrometheusClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The spec field every Prometheus URL comes from (named when the policy refuses one). */
+    public static final String URL_FIELD = "spec.rollback.prometheus.url";
+
     private final HttpClient http;
     private final Duration timeout;
+    private final OutboundPolicy policy;
 
     public PrometheusClient() {
         this(Duration.ofSeconds(5));
     }
 
+    /** A client that checks no host (tests against a local server). */
     public PrometheusClient(Duration timeout) {
+        this(timeout, null);
+    }
+
+    /**
+     * A client that sends nothing to a host {@code policy} refuses; it follows no redirect (a
+     * redirect would reach a host the policy never saw).
+     */
+    public PrometheusClient(Duration timeout, OutboundPolicy policy) {
         this.timeout = timeout;
+        this.policy = policy;
         this.http =
                 HttpClient.newBuilder()
                         .connectTimeout(timeout)
-                        .followRedirects(HttpClient.Redirect.NORMAL)
+                        .followRedirects(
+                                policy == null
+                                        ? HttpClient.Redirect.NORMAL
+                                        : HttpClient.Redirect.NEVER)
                         .build();
     }
 
@@ -81,6 +99,12 @@ public class PrometheusClient {
     }
 
     private Fetched fetch(String baseUrl, Map<String, String> headers, String promql) {
+        if (policy != null) {
+            var refused = policy.refusal(baseUrl, URL_FIELD);
+            if (refused.isPresent()) {
+                return Fetched.failed(QueryResult.inconclusive(refused.get()));
+            }
+        }
         String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         URI uri;
         try {

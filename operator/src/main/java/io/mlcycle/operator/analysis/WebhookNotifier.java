@@ -2,6 +2,7 @@ package io.mlcycle.operator.analysis;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlcycle.operator.common.OutboundPolicy;
 
 import java.io.IOException;
 import java.net.URI;
@@ -15,15 +16,26 @@ public class WebhookNotifier {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The spec field the webhook URL comes from (named when the policy refuses it). */
+    public static final String URL_FIELD = "spec.rollback.webhook.urlSecret";
+
     private final HttpClient http;
     private final Duration timeout;
+    private final OutboundPolicy policy;
 
     public WebhookNotifier() {
         this(Duration.ofSeconds(5));
     }
 
+    /** A notifier that checks no host (tests against a local receiver). */
     public WebhookNotifier(Duration timeout) {
+        this(timeout, null);
+    }
+
+    /** A notifier that posts nothing to a host {@code policy} refuses (redirects not followed). */
+    public WebhookNotifier(Duration timeout, OutboundPolicy policy) {
         this.timeout = timeout;
+        this.policy = policy;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
@@ -42,6 +54,12 @@ public class WebhookNotifier {
      * webhook URL is often its secret) and the HTTP status when it does not answer 2xx.
      */
     public void post(String url, String json) throws IOException {
+        if (policy != null) {
+            var refused = policy.refusal(url, URL_FIELD);
+            if (refused.isPresent()) {
+                throw new IOException("webhook not sent: " + refused.get());
+            }
+        }
         HttpRequest request =
                 HttpRequest.newBuilder(URI.create(url))
                         .timeout(timeout)

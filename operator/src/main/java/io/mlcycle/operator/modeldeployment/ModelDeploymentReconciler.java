@@ -73,7 +73,15 @@ import java.util.Optional;
             @Dependent(
                     name = "disruption-budget",
                     type = DisruptionBudgetDependent.class,
-                    reconcilePrecondition = Planned.class)
+                    reconcilePrecondition = Planned.class),
+            @Dependent(
+                    name = "network-policy",
+                    type = NetworkPolicyDependent.class,
+                    reconcilePrecondition = NetworkPolicyDependent.Wanted.class),
+            @Dependent(
+                    name = "shadow-network-policy",
+                    type = ShadowNetworkPolicyDependent.class,
+                    reconcilePrecondition = NetworkPolicyDependent.Wanted.class)
         })
 public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
@@ -158,6 +166,13 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             var p = storage.get();
             if (Readiness.blocked(status, p.reason(), p.message(), gen, now)) {
                 events.warning(md, p.reason(), p.message());
+            }
+            return StatusUpdates.patchIfChanged(md, status).rescheduleAfter(ObjectStorage.RECHECK);
+        }
+        Optional<String> token = feedbackToken(md, status);
+        if (token.isPresent()) {
+            if (Readiness.blocked(status, FeedbackTokens.MISSING, token.get(), gen, now)) {
+                events.warning(md, FeedbackTokens.MISSING, token.get());
             }
             return StatusUpdates.patchIfChanged(md, status).rescheduleAfter(ObjectStorage.RECHECK);
         }
@@ -267,6 +282,33 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                     next.isNegative() || next.isZero() ? Duration.ofSeconds(1) : next);
         }
         return control;
+    }
+
+    /**
+     * The feedback token's Secret: created or checked once, when status does not record it yet (the
+     * steady path reads nothing); a problem names the Secret and key, and the pods stay as they
+     * were.
+     */
+    private Optional<String> feedbackToken(ModelDeployment md, ModelDeploymentStatus status) {
+        FeedbackTokens.Ref ref = FeedbackTokens.ref(md);
+        if (FeedbackTokens.recorded(status, ref)) {
+            return Optional.empty();
+        }
+        Optional<String> problem = FeedbackTokens.ensure(client, md, ref);
+        if (problem.isEmpty()) {
+            status.feedback = FeedbackTokens.status(ref);
+            events.normal(
+                    md,
+                    "FeedbackToken",
+                    ref == null
+                            ? "feedback authentication is off (spec.feedback.authentication)"
+                            : "feedback needs the token in Secret '"
+                                    + ref.secret()
+                                    + "' key '"
+                                    + ref.key()
+                                    + "'");
+        }
+        return problem;
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.RollbackRecord;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.operator.common.OutboundPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -42,10 +43,19 @@ public class RollbackAnalysis {
 
     @Inject AnalysisSecrets secrets;
 
-    /** The range a built-in metric judges when the spec names none. */
-    private final PrometheusClient prometheus = new PrometheusClient(Duration.ofSeconds(5));
+    /** The condition a Prometheus URL the outbound policy refuses sets (no query is sent). */
+    public static final String OUTBOUND_REFUSED = "OutboundRefused";
 
-    private final WebhookNotifier webhook = new WebhookNotifier(Duration.ofSeconds(5));
+    private final OutboundPolicy outbound;
+    private final PrometheusClient prometheus;
+    private final WebhookNotifier webhook;
+
+    @Inject
+    public RollbackAnalysis(OutboundPolicy outbound) {
+        this.outbound = outbound;
+        this.prometheus = new PrometheusClient(Duration.ofSeconds(5), outbound);
+        this.webhook = new WebhookNotifier(Duration.ofSeconds(5), outbound);
+    }
 
     PrometheusClient prometheus() {
         return prometheus;
@@ -75,6 +85,14 @@ public class RollbackAnalysis {
                 return Duration.between(now, due);
             }
         }
+        Optional<String> refused = outbound.refusal(rb.prometheus.url, PrometheusClient.URL_FIELD);
+        if (refused.isPresent()) {
+            // a configuration error is no evidence against the version: no round, no failure
+            Conditions.set(status, OUTBOUND_REFUSED, true, "HostRefused", refused.get(), gen, now);
+            events.warningOnce(md, OUTBOUND_REFUSED, refused.get());
+            return interval;
+        }
+        Conditions.remove(status, OUTBOUND_REFUSED);
         String name = md.getMetadata().getName();
         String ns = md.getMetadata().getNamespace();
         List<AnalysisStep.Measured> measured = new ArrayList<>();

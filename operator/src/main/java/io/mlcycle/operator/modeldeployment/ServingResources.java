@@ -215,6 +215,7 @@ public final class ServingResources {
         // the server binds gRPC here; its readiness endpoint is not ready while gRPC is down
         List<EnvVar> env = new ArrayList<>(c.getEnv() == null ? List.of() : c.getEnv());
         env.add(new EnvVar("MLCYCLE_GRPC_PORT", String.valueOf(GRPC_PORT), null));
+        env.addAll(FeedbackTokens.env(md));
         c.setEnv(env);
         c.setReadinessProbe(probe("/v2/health/ready", 5, 5, 3));
         c.setLivenessProbe(probe("/v2/health/live", 30, 10, 3));

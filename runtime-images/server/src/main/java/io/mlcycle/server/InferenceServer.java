@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.mlcycle.online.OnlineStoreException;
 import io.mlcycle.online.OnlineStoreReader;
 import io.mlcycle.task.ServeTask;
+import io.netty.handler.codec.http.HttpHeaderNames;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -63,6 +64,9 @@ public final class InferenceServer implements AutoCloseable {
     /** Where a share of the requests is mirrored to (null: no shadow challenger). */
     private final ShadowMirror mirror;
 
+    /** Who may post feedback. */
+    private final FeedbackAuth auth;
+
     /** Predictions of requests mirrored here by a champion, under its ids (created on first). */
     private volatile MirroredPredictions mirroredHere;
 
@@ -87,7 +91,8 @@ public final class InferenceServer implements AutoCloseable {
         this.onlineMetrics = online == null ? null : metrics.online();
         this.online = online == null ? null : OnlineFeatures.open(online, env, onlineMetrics);
         this.window = new FeedbackWindow(config.feedbackWindow());
-        this.mirror = ShadowMirror.fromEnv(env, config.model(), metrics);
+        this.auth = FeedbackAuth.fromEnv(env);
+        this.mirror = ShadowMirror.fromEnv(env, config.model(), metrics, auth.token());
         this.version = String.valueOf(config.version());
         this.modelPath = "/v2/models/" + config.model();
     }
@@ -221,7 +226,7 @@ public final class InferenceServer implements AutoCloseable {
                     }
                     case "/feedback" -> {
                         endpoint = "feedback";
-                        code = post(ex, method, () -> feedback(ex));
+                        code = post(ex, method, () -> authenticated(ex, () -> feedback(ex)));
                     }
                     default -> throw new BadRequest(404, "no endpoint " + path);
                 }
@@ -252,6 +257,7 @@ public final class InferenceServer implements AutoCloseable {
         return switch (code) {
             case 400 -> "bad_request";
             case 404 -> "not_found";
+            case 401 -> "unauthorized";
             case 405 -> "method_not_allowed";
             case 413 -> "too_large";
             case 503 -> "not_ready";
@@ -639,6 +645,22 @@ public final class InferenceServer implements AutoCloseable {
                 req.outputs(p, missing, threshold, ids),
                 req.outputs(),
                 EntityRequest.parameters(n - known, asOf));
+    }
+
+    /** Runs the handler only for a request with the feedback token; 401 (counted) otherwise. */
+    private int authenticated(Exchange ex, Responder handler) throws IOException {
+        FeedbackAuth.Rejection rejected =
+                auth.check(ex.requestHeaders.get(HttpHeaderNames.AUTHORIZATION));
+        if (rejected == null) {
+            return handler.respond();
+        }
+        metrics.feedbackRejected(rejected.reason);
+        ex.responseHeaders.set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+        throw new BadRequest(
+                401,
+                rejected == FeedbackAuth.Rejection.MISSING
+                        ? "feedback needs an 'Authorization: Bearer <token>' header"
+                        : "the feedback token is not valid");
     }
 
     private int feedback(Exchange ex) throws IOException {

@@ -28,6 +28,7 @@ final class ServerMetrics {
     private final Histogram score;
     private final Counter predictions;
     private final Counter feedback;
+    private final Counter feedbackRejected;
     private final Gauge ready;
     private final Labels constant;
     private OnlineServerMetrics online;
@@ -87,6 +88,18 @@ final class ServerMetrics {
                         .labelNames("predicted", "actual")
                         .constLabels(constant)
                         .register(registry);
+        feedbackRejected =
+                Counter.builder()
+                        .name("mlcycle_feedback_rejected")
+                        .help(
+                                "Feedback requests refused for want of the feedback token, by"
+                                        + " reason (missing_token, wrong_token)")
+                        .labelNames("reason")
+                        .constLabels(constant)
+                        .register(registry);
+        for (FeedbackAuth.Rejection r : FeedbackAuth.Rejection.values()) {
+            feedbackRejected.labelValues(r.reason);
+        }
         ready =
                 Gauge.builder()
                         .name("mlcycle_model_ready")
@@ -151,6 +164,10 @@ final class ServerMetrics {
                 .labelNames("kind", "outcome")
                 .constLabels(constant)
                 .register(registry);
+    }
+
+    void feedbackRejected(String reason) {
+        feedbackRejected.labelValues(reason).inc();
     }
 
     void mirroredFeedback(int predicted, int actual) {

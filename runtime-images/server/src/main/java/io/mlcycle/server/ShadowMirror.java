@@ -52,7 +52,11 @@ final class ShadowMirror implements AutoCloseable {
     private final Thread sender;
     private volatile boolean closed;
 
-    private ShadowMirror(String url, String model, int percent, Counter outcomes) {
+    /** The feedback token the challenger requires too (null: feedback is open). */
+    private final String token;
+
+    private ShadowMirror(String url, String model, int percent, Counter outcomes, String token) {
+        this.token = token;
         String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.infer = URI.create(base + "/v2/models/" + model + "/infer");
         this.feedback = URI.create(base + "/v2/models/" + model + "/feedback");
@@ -74,7 +78,8 @@ final class ShadowMirror implements AutoCloseable {
     }
 
     /** The mirror the environment asks for, or null without {@value #URL_ENV}. */
-    static ShadowMirror fromEnv(Map<String, String> env, String model, ServerMetrics metrics) {
+    static ShadowMirror fromEnv(
+            Map<String, String> env, String model, ServerMetrics metrics, String token) {
         String url = env.get(URL_ENV);
         if (url == null || url.isBlank()) {
             return null;
@@ -100,7 +105,11 @@ final class ShadowMirror implements AutoCloseable {
                     "InvalidTask", PERCENT_ENV + " '" + p + "' is not a percent in 1..100");
         }
         return new ShadowMirror(
-                url.trim(), model, percent, metrics.mirror(env.getOrDefault(VERSION_ENV, "")));
+                url.trim(),
+                model,
+                percent,
+                metrics.mirror(env.getOrDefault(VERSION_ENV, "")),
+                token);
     }
 
     /** Whether this request goes to the challenger too (drawn at the configured percent). */
@@ -135,14 +144,16 @@ final class ShadowMirror implements AutoCloseable {
                     .append('}');
         }
         json.append("]}");
-        offer(
-                new Message(
-                        "feedback",
-                        HttpRequest.newBuilder(feedback)
-                                .timeout(TIMEOUT)
-                                .header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(json.toString()))
-                                .build()));
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(feedback)
+                        .timeout(TIMEOUT)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(json.toString()));
+        if (token != null) {
+            // the champion and its challenger read the same Secret
+            b.header("Authorization", FeedbackAuth.SCHEME + token);
+        }
+        offer(new Message("feedback", b.build()));
     }
 
     private void offer(Message m) {

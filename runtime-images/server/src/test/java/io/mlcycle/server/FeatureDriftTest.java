@@ -31,7 +31,7 @@ class FeatureDriftTest {
         training = FeatureStatistics.read(TestModels.artifact()).orElseThrow();
         InferenceServer.Config c = InferenceServerTest.config(64 * 1024, 1000);
         server =
-                new InferenceServer(
+                TestModels.server(
                                 new InferenceServer.Config(
                                         DEPLOYMENT,
                                         c.model(),

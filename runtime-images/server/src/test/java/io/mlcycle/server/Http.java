@@ -44,11 +44,21 @@ final class Http {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /** Posts with the test servers' feedback token. */
     Response post(String path, String body) {
-        return send(
+        return post(path, body, "Bearer " + TestModels.TOKEN);
+    }
+
+    /** Posts with this {@code Authorization} header value (null: none). */
+    Response post(String path, String body, String authorization) {
+        HttpRequest.Builder b =
                 HttpRequest.newBuilder(URI.create(base + path))
                         .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)));
+                        .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return send(b);
     }
 
     /** Posts without a Content-Length (chunked), so only the streamed body limit applies. */

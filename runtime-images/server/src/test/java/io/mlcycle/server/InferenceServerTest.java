@@ -54,7 +54,7 @@ class InferenceServerTest {
         model = TestModels.load();
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
-        server = new InferenceServer(config(64 * 1024, 100), slot).start();
+        server = TestModels.server(config(64 * 1024, 100), slot).start();
         http = new Http(server.port());
     }
 
@@ -256,6 +256,50 @@ class InferenceServerTest {
     }
 
     @Test
+    void feedbackWithoutTheTokenIsRefusedWith401CountedAndNeverReachesTheFeedbackMetrics() {
+        List<SparseTables.Row> rows = TestModels.rows(20, 91);
+        JsonNode json = http.post("/v2/models/churn/infer", denseBody("auth", rows)).json();
+        JsonNode ids = output(json, "prediction_id").get("data");
+        StringBuilder fb = new StringBuilder();
+        for (int i = 0; i < rows.size(); i++) {
+            fb.append(i == 0 ? "" : ",")
+                    .append("{\"prediction_id\":\"")
+                    .append(ids.get(i).asText())
+                    .append("\",\"actual\":0}");
+        }
+        String body = "{\"feedback\":[" + fb + "]}";
+        String before = http.get("/metrics").body();
+        // a flood of wrong labels: none carries the token
+        for (int i = 0; i < 10; i++) {
+            Http.Response none = http.post("/v2/models/churn/feedback", body, null);
+            assertThat(none.status()).as(none.body()).isEqualTo(401);
+            assertThat(none.json().get("error").asText()).contains("Authorization: Bearer");
+            Http.Response wrong =
+                    http.post(
+                            "/v2/models/churn/feedback", body, "Bearer " + TestModels.TOKEN + "x");
+            assertThat(wrong.status()).as(wrong.body()).isEqualTo(401);
+            assertThat(wrong.body()).doesNotContain(TestModels.TOKEN);
+        }
+        Http.Response basic = http.post("/v2/models/churn/feedback", body, "Basic Zm9vOmJhcg==");
+        assertThat(basic.status()).isEqualTo(401);
+        String after = http.get("/metrics").body();
+        var any = labels("deployment", DEPLOYMENT, "version", "3");
+        assertThat(Http.total(after, "mlcycle_feedback_total", any))
+                .as("no refused label is counted")
+                .isEqualTo(Http.total(before, "mlcycle_feedback_total", any));
+        var missing = labels("deployment", DEPLOYMENT, "version", "3", "reason", "missing_token");
+        var wrong = labels("deployment", DEPLOYMENT, "version", "3", "reason", "wrong_token");
+        assertThat(Http.sample(after, "mlcycle_feedback_rejected_total", missing))
+                .isEqualTo(Http.sample(before, "mlcycle_feedback_rejected_total", missing) + 11);
+        assertThat(Http.sample(after, "mlcycle_feedback_rejected_total", wrong))
+                .isEqualTo(Http.sample(before, "mlcycle_feedback_rejected_total", wrong) + 10);
+        // the same labels with the token count, every one
+        Http.Response ok = http.post("/v2/models/churn/feedback", body);
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.json().get("accepted").asInt()).isEqualTo(20);
+    }
+
+    @Test
     void metricsExposeRequestsLatencyScoresAndTheModelVersion() {
         http.post("/v2/models/churn/infer", denseBody("m", TestModels.rows(3, 1)));
         http.post("/v2/models/churn/infer", "{not json");
@@ -393,7 +437,7 @@ class InferenceServerTest {
         Files.copy(TestModels.artifact().resolve("model.json"), dir.resolve("model.json"));
         Files.writeString(dir.resolve("model.params"), "not parameters");
         ModelSlot slot = new ModelSlot();
-        try (InferenceServer broken = new InferenceServer(config(1024, 10), slot).start()) {
+        try (InferenceServer broken = TestModels.server(config(1024, 10), slot).start()) {
             Http h = new Http(broken.port());
             assertThat(h.get("/v2/health/ready").status()).as("while loading").isEqualTo(503);
             Http.Response loading = h.get("/v2/models/churn");
@@ -440,7 +484,7 @@ class InferenceServerTest {
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
         ManagedChannel channel = null;
-        try (InferenceServer s = new InferenceServer(config(64 * 1024, 10), slot).start()) {
+        try (InferenceServer s = TestModels.server(config(64 * 1024, 10), slot).start()) {
             Http h = new Http(s.port());
             channel =
                     NettyChannelBuilder.forAddress("127.0.0.1", s.grpcPort())

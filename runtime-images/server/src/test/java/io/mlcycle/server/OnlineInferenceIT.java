@@ -88,7 +88,7 @@ class OnlineInferenceIT {
                 InferenceServerTest.config(64 * 1024, 100),
                 slot,
                 new ServeTask.Online(redisUrl, null, List.of(TestModels.VIEW)),
-                Map.of());
+                TestModels.withToken(Map.of()));
     }
 
     @Test

@@ -52,7 +52,7 @@ class OpenInferenceProtocolTest {
         model = TestModels.load();
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
-        server = new InferenceServer(InferenceServerTest.config(64 * 1024, 100), slot).start();
+        server = TestModels.server(InferenceServerTest.config(64 * 1024, 100), slot).start();
         client = new OipClient(server.port());
     }
 
@@ -374,7 +374,7 @@ class OpenInferenceProtocolTest {
                     client.post(
                             "/v2/models/churn/feedback",
                             new OipClient.Body(feedback.getBytes(StandardCharsets.UTF_8), -1),
-                            Map.of());
+                            Map.of("Authorization", "Bearer " + TestModels.TOKEN));
             assertThat(fb.json().get("accepted").asInt()).isEqualTo(1);
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -74,6 +74,7 @@ class ServerProcessIT {
         pb.environment().put(Serve.BIND_ENV, "127.0.0.1");
         pb.environment().put(Serve.DRAIN_ENV, "3");
         pb.environment().remove(TaskJson.TASK_ENV);
+        pb.environment().put(ServeTask.FEEDBACK_TOKEN_ENV, TestModels.TOKEN);
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         // a file, not a pipe: a pipe reader can lose the last lines when the process exits

@@ -52,7 +52,7 @@ class ShadowMirrorTest {
                         100,
                         1000,
                         4);
-        InferenceServer s = new InferenceServer(c, slot, null, env).start();
+        InferenceServer s = new InferenceServer(c, slot, null, TestModels.withToken(env)).start();
         open.add(s);
         return s;
     }

@@ -39,6 +39,21 @@ final class TestModels {
     static final String MODEL = "churn";
     static final int VERSION = 3;
 
+    /** The feedback token the test servers require ({@link ServeTask#FEEDBACK_TOKEN_ENV}). */
+    static final String TOKEN = "test-feedback-token";
+
+    /** {@code env} plus the feedback token. */
+    static java.util.Map<String, String> withToken(java.util.Map<String, String> env) {
+        java.util.Map<String, String> all = new java.util.HashMap<>(env);
+        all.put(io.mlcycle.task.ServeTask.FEEDBACK_TOKEN_ENV, TOKEN);
+        return all;
+    }
+
+    /** A server that requires {@link #TOKEN} for feedback. */
+    static InferenceServer server(InferenceServer.Config config, ModelSlot slot) {
+        return new InferenceServer(config, slot, null, withToken(java.util.Map.of()));
+    }
+
     private static Path artifact;
 
     private TestModels() {}

@@ -62,7 +62,7 @@ class XgboostServingIT {
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(model))).isTrue();
         server =
-                new InferenceServer(
+                TestModels.server(
                                 new InferenceServer.Config(
                                         "m-prod",
                                         "m",

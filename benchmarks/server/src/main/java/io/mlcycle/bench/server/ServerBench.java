@@ -1,6 +1,7 @@
 package io.mlcycle.bench.server;
 
 import io.mlcycle.server.oip.ModelInferRequest;
+import io.mlcycle.task.ServeTask;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -436,6 +437,8 @@ public final class ServerBench {
                         work.resolve("result.json").toString()));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("MLCYCLE_BIND_ADDRESS", "127.0.0.1");
+        // the benchmark posts no feedback; the server needs a token to start all the same
+        pb.environment().put(ServeTask.FEEDBACK_TOKEN_ENV, "bench-feedback-token");
         pb.environment().remove("MLCYCLE_TASK");
         pb.redirectErrorStream(true);
         pb.redirectOutput(work.resolve("server.log").toFile());

@@ -201,6 +201,16 @@ public class ModelDeploymentSpec {
         public Integer minAvailable;
     }
 
+    @JsonPropertyDescription(
+            "Feedback authentication: on by default, with a token Secret the operator creates.")
+    public FeedbackSpec feedback = new FeedbackSpec();
+
+    @JsonPropertyDescription(
+            "A NetworkPolicy (<name>, and <name>-shadow for the shadow challenger) admitting only"
+                    + " these peers to the serving pods; absent: none (the cluster's own policies"
+                    + " apply).")
+    public NetworkPolicySpec networkPolicy;
+
     /** Retraining the deployment asks for. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Retrain {

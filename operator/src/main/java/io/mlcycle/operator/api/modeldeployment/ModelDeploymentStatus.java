@@ -139,6 +139,23 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         public String message;
     }
 
+    @JsonPropertyDescription("The Secret key the serving pods take the feedback token from.")
+    public FeedbackStatus feedback;
+
+    /** Where the feedback token is (never the token itself). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class FeedbackStatus {
+        @JsonPropertyDescription(
+                "Secret holding the token (kubectl get secret <name> -o jsonpath).")
+        public String tokenSecret;
+
+        @JsonPropertyDescription("Key of the token in that Secret.")
+        public String tokenKey;
+
+        @JsonPropertyDescription("false when spec.feedback.authentication turned it off.")
+        public Boolean authentication;
+    }
+
     @JsonPropertyDescription(
             "The latest retraining started on drift (spec.retrain.onDrift); the last skew seen.")
     public RetrainStatus retrain;
