@@ -41,7 +41,8 @@ public class VersionRegistry {
 
     /**
      * What the registry reads, from the informers' caches: the API server's create is the lock, so
-     * a stale cache only costs a 409 and the next number, never a shared one.
+     * a stale cache only costs a 409 and the next number (or, when the version holding the number
+     * is this run's reservation of the same key, that number), never a shared one.
      */
     public interface Cache {
         /** The cached versions of {@code model} in {@code namespace}. */
@@ -87,8 +88,7 @@ public class VersionRegistry {
         List<ModelVersion> versions = cache.versions(ns, model);
         Optional<Integer> earlier =
                 versions.stream()
-                        .filter(mv -> reservedBy(mv, tr) && key.equals(annotation(mv)))
-                        .filter(mv -> isTraining(mv))
+                        .filter(mv -> ownReservation(mv, tr, key))
                         .map(mv -> mv.getSpec().version)
                         .findFirst();
         if (earlier.isPresent()) {
@@ -112,6 +112,13 @@ public class VersionRegistry {
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
                     throw e;
+                }
+                // the cache had not seen the version holding this number: when it is this run's
+                // reservation of the same key (the Job was never created), train under it
+                ModelVersion held = client.resource(mv).get();
+                if (ownReservation(held, tr, key)) {
+                    cache.written(held, null);
+                    return next;
                 }
             }
         }
@@ -269,6 +276,11 @@ public class VersionRegistry {
             lineage.labelsUri = task.labels() == null ? null : task.labels().uri();
         }
         return lineage;
+    }
+
+    /** A version this run reserved for the same training key and that is still training. */
+    private static boolean ownReservation(ModelVersion mv, TrainingRun tr, String key) {
+        return mv != null && reservedBy(mv, tr) && key.equals(annotation(mv)) && isTraining(mv);
     }
 
     private static boolean reservedBy(ModelVersion mv, TrainingRun tr) {
