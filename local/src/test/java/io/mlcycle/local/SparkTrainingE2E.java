@@ -1,6 +1,7 @@
 package io.mlcycle.local;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -13,18 +14,25 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * TrainingRun engine spark end to end in local mode: the real operator creates a SparkApplication,
- * LocalSparkOperator runs the real trainer-spark driver (XGBoost4J-Spark on Spark local[2]) with
- * the task from it, the operator registers the driver's version, and a ModelDeployment serves it
- * with the server's scorer.
+ * TrainingRun engine spark end to end in local mode, the cluster's way: the real operator creates a
+ * SparkApplication, LocalSparkOperator submits it in cluster mode (driver ConfigMap and Pod through
+ * the mock API), the kubelet runs the real trainer-spark driver, whose Kubernetes scheduler backend
+ * creates two executor pods through the same API; the kubelet runs them as processes (the
+ * trainer-spark jar, XGBoost's natives) that join XGBoost4J-Spark's barrier stage and its tracker
+ * on the driver. The operator registers the driver's version, and a ModelDeployment serves it with
+ * the server's scorer.
  */
 class SparkTrainingE2E {
 
     static final String NS = "default";
     static LocalCluster cluster;
+    static SparkPods executors;
 
     @AfterAll
     static void stop() {
+        if (executors != null) {
+            executors.close();
+        }
         if (cluster != null) {
             cluster.close();
         }
@@ -67,6 +75,7 @@ class SparkTrainingE2E {
         E2eSetup.projectRoot(jars.toArray(String[]::new));
         LocalCluster.Options o = SmallChain.options("local/target/e2e-spark-training");
         cluster = LocalCluster.start(o);
+        executors = new SparkPods(cluster.client(), o.workDir());
         Path manifests = o.workDir().resolve("spark-training.yaml");
         Files.writeString(
                 manifests,
@@ -127,6 +136,34 @@ class SparkTrainingE2E {
                                 "lineage",
                                 "image"))
                 .isEqualTo("local/trainer-spark");
+        String appName = "spark-training-train-v1-1";
+        Pod driver = cluster.client().pods().inNamespace(NS).withName(appName + "-driver").get();
+        assertThat(driver.getSpec().getContainers().get(0).getArgs())
+                .startsWith("driver", "--properties-file");
+        String appId = String.valueOf(app.<Object>get("status", "sparkApplicationId"));
+        List<Pod> pods = executors.of(appId);
+        assertThat(pods)
+                .as("executor pods the driver created through the API")
+                .hasSizeGreaterThanOrEqualTo(2);
+        for (Pod pod : pods) {
+            assertThat(pod.getMetadata().getOwnerReferences())
+                    .as("owned by the driver pod")
+                    .anyMatch(
+                            r ->
+                                    r.getKind().equals("Pod")
+                                            && r.getName().equals(appName + "-driver"));
+            assertThat(pod.getSpec().getContainers().get(0).getArgs()).containsExactly("executor");
+            assertThat(Files.readString(executors.log(pod)))
+                    .as(
+                            "tasks ran on "
+                                    + pod.getMetadata().getName()
+                                    + ", its barrier task joined XGBoost's tracker")
+                    .contains("Finished task")
+                    .contains("got rank");
+        }
+        assertThat(Files.readString(executors.log(driver)))
+                .as("XGBoost's barrier stage scheduled on the two executors")
+                .contains("Successfully scheduled all the 2 tasks for barrier stage");
         Path artifact = o.dataRoot().resolve("data/models/spark-model/v1");
         assertThat(artifact.resolve("model.xgb.json")).exists();
         assertThat(artifact.resolve("_SUCCESS")).exists();
