@@ -171,22 +171,7 @@ class SparkEngineE2E {
                 .startsWith("driver", "--properties-file");
 
         String appId = String.valueOf(app.<Object>get("status", "sparkApplicationId"));
-        List<Pod> pods = executors.of(appId);
-        assertThat(pods)
-                .as("executor pods the driver created through the API")
-                .hasSizeGreaterThanOrEqualTo(2);
-        for (Pod pod : pods) {
-            assertThat(pod.getMetadata().getOwnerReferences())
-                    .as("owned by the driver pod")
-                    .anyMatch(
-                            r ->
-                                    r.getKind().equals("Pod")
-                                            && r.getName().equals(appName + "-driver"));
-            assertThat(pod.getSpec().getContainers().get(0).getArgs()).containsExactly("executor");
-            assertThat(Files.readString(executors.log(pod)))
-                    .as("tasks ran on " + pod.getMetadata().getName())
-                    .contains("Finished task");
-        }
+        executors.assertRanTasks(appId, appName + "-driver", "tasks ran", "Finished task");
     }
 
     @Test

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Test support: every executor pod a Spark driver created through the API, as last seen (the driver
  * deletes them when it ends), their processes and logs in local mode's pod directories.
@@ -98,5 +100,28 @@ final class SparkPods implements AutoCloseable {
     @Override
     public void close() {
         informer.close();
+    }
+
+    /**
+     * Asserts that the application's driver created at least two executor pods through the API,
+     * each owned by the driver pod, running {@code executor}, with each of {@code logLines} (e.g.
+     * "Finished task") in its log; returns them.
+     */
+    List<Pod> assertRanTasks(String appId, String driverPod, String why, String... logLines)
+            throws java.io.IOException {
+        List<Pod> pods = of(appId);
+        assertThat(pods)
+                .as("executor pods the driver created through the API")
+                .hasSizeGreaterThanOrEqualTo(2);
+        for (Pod pod : pods) {
+            assertThat(pod.getMetadata().getOwnerReferences())
+                    .as("owned by the driver pod")
+                    .anyMatch(r -> r.getKind().equals("Pod") && r.getName().equals(driverPod));
+            assertThat(pod.getSpec().getContainers().get(0).getArgs()).containsExactly("executor");
+            assertThat(java.nio.file.Files.readString(log(pod)))
+                    .as(why + " on " + pod.getMetadata().getName())
+                    .contains(logLines);
+        }
+        return pods;
     }
 }

@@ -141,26 +141,12 @@ class SparkTrainingE2E {
         assertThat(driver.getSpec().getContainers().get(0).getArgs())
                 .startsWith("driver", "--properties-file");
         String appId = String.valueOf(app.<Object>get("status", "sparkApplicationId"));
-        List<Pod> pods = executors.of(appId);
-        assertThat(pods)
-                .as("executor pods the driver created through the API")
-                .hasSizeGreaterThanOrEqualTo(2);
-        for (Pod pod : pods) {
-            assertThat(pod.getMetadata().getOwnerReferences())
-                    .as("owned by the driver pod")
-                    .anyMatch(
-                            r ->
-                                    r.getKind().equals("Pod")
-                                            && r.getName().equals(appName + "-driver"));
-            assertThat(pod.getSpec().getContainers().get(0).getArgs()).containsExactly("executor");
-            assertThat(Files.readString(executors.log(pod)))
-                    .as(
-                            "tasks ran on "
-                                    + pod.getMetadata().getName()
-                                    + ", its barrier task joined XGBoost's tracker")
-                    .contains("Finished task")
-                    .contains("got rank");
-        }
+        executors.assertRanTasks(
+                appId,
+                appName + "-driver",
+                "tasks ran, its barrier task joined XGBoost's tracker,",
+                "Finished task",
+                "got rank");
         assertThat(Files.readString(executors.log(driver)))
                 .as("XGBoost's barrier stage scheduled on the two executors")
                 .contains("Successfully scheduled all the 2 tasks for barrier stage");
