@@ -1,6 +1,8 @@
 package io.mlcycle.local;
 
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -60,7 +63,45 @@ final class E2eSetup {
         }
     }
 
-    /** Every mlcycle resource as a person would want it when a wait gave up. */
+    /**
+     * Waits until {@code value} satisfies {@code done} and returns it; when it gives up it names
+     * what it waited for, the last value seen, and every resource and pod as the API has them.
+     */
+    static <T> T awaitValue(
+            LocalCluster cluster,
+            String what,
+            Duration atMost,
+            Duration poll,
+            Callable<T> value,
+            Predicate<? super T> done) {
+        java.util.concurrent.atomic.AtomicReference<T> last =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            return await(what)
+                    .atMost(atMost)
+                    .pollInterval(poll)
+                    .until(
+                            () -> {
+                                T v = value.call();
+                                last.set(v);
+                                return v;
+                            },
+                            v -> done.test(v));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(
+                    "gave up after "
+                            + atMost
+                            + " waiting for: "
+                            + what
+                            + "\nlast value: "
+                            + last.get()
+                            + "\n"
+                            + describe(cluster),
+                    e);
+        }
+    }
+
+    /** Every mlcycle resource and pod as a person would want them when a wait gave up. */
     static String describe(LocalCluster cluster) {
         StringBuilder sb = new StringBuilder("resources now:\n");
         try {
@@ -68,8 +109,34 @@ final class E2eSetup {
                     .forEach(
                             (kind, items) ->
                                     items.forEach(r -> sb.append(describe(r)).append('\n')));
+            sb.append("pods now:\n");
+            cluster.client().pods().inAnyNamespace().list().getItems().stream()
+                    .map(E2eSetup::describe)
+                    .forEach(line -> sb.append(line).append('\n'));
         } catch (RuntimeException e) {
             sb.append("(the API could not be read: ").append(e).append(")\n");
+        }
+        return sb.toString();
+    }
+
+    private static String describe(Pod pod) {
+        StringBuilder sb = new StringBuilder("  pod ").append(pod.getMetadata().getName());
+        if (pod.getStatus() == null) {
+            return sb.append(" (no status)").toString();
+        }
+        sb.append(' ').append(pod.getStatus().getPhase());
+        for (ContainerStatus c : pod.getStatus().getContainerStatuses()) {
+            sb.append(' ').append(c.getName()).append(c.getReady() == Boolean.TRUE ? " ready" : "");
+            var state = c.getState();
+            if (state != null && state.getTerminated() != null) {
+                sb.append(" exit ").append(state.getTerminated().getExitCode());
+                if (state.getTerminated().getMessage() != null) {
+                    sb.append(": ").append(state.getTerminated().getMessage().strip());
+                }
+            }
+            if (c.getRestartCount() != null && c.getRestartCount() > 0) {
+                sb.append(" restarts ").append(c.getRestartCount());
+            }
         }
         return sb.toString();
     }

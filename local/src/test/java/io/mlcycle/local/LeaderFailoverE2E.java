@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Two operator replicas with leader election in local mode (the Lease in the mock API): the leader
@@ -110,10 +109,13 @@ class LeaderFailoverE2E {
 
     @Test
     void theStandbyFinishesTheRollbackAnalysisOfAKilledLeaderWithoutDuplicates() throws Exception {
-        await("operator-a, started first, holding the Lease; Lease: " + lease())
-                .atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> "operator-a".equals(holder()));
+        E2eSetup.awaitValue(
+                cluster,
+                "operator-a, started first, holding the Lease",
+                Duration.ofSeconds(60),
+                Duration.ofMillis(200),
+                () -> lease(),
+                lease -> "operator-a".equals(holder()));
         awaitState(
                 SERVING + " serving v1",
                 () ->
@@ -142,10 +144,13 @@ class LeaderFailoverE2E {
 
         cluster.operator().kill();
         long killed = System.nanoTime();
-        await("operator-b holding the Lease; Lease: " + lease())
-                .atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> "operator-b".equals(holder()));
+        E2eSetup.awaitValue(
+                cluster,
+                "operator-b holding the Lease",
+                Duration.ofSeconds(60),
+                Duration.ofMillis(200),
+                () -> lease(),
+                lease -> "operator-b".equals(holder()));
         Duration takeover = Duration.ofNanos(System.nanoTime() - killed);
         System.out.println(
                 "BENCH leader-failover lease_s="
@@ -154,29 +159,27 @@ class LeaderFailoverE2E {
                         + takeover.toMillis());
         assertThat(takeover).isLessThan(LEASE.plusSeconds(6));
 
-        await(
-                        "v2 rolled back by operator-b, v1 serving; "
-                                + SERVING
-                                + " status: "
-                                + field(SERVING, "status"))
-                .atMost(Duration.ofMinutes(3))
-                .pollInterval(Duration.ofMillis(200))
-                .until(
-                        () ->
-                                standby.isAlive()
-                                        && "RolledBack"
-                                                .equals(
-                                                        E2eSetup.field(
-                                                                client,
-                                                                NS,
-                                                                "ModelVersion",
-                                                                MODEL + "-v2",
-                                                                "status",
-                                                                "phase"))
-                                        && Integer.valueOf(1)
-                                                .equals(field(SERVING, "status", "currentVersion"))
-                                        && ((List<?>) field(SERVING, "status", "rollbacks")).size()
-                                                == 1);
+        E2eSetup.awaitValue(
+                cluster,
+                "v2 rolled back by operator-b, v1 serving",
+                Duration.ofMinutes(3),
+                Duration.ofMillis(200),
+                () -> field(SERVING, "status"),
+                status ->
+                        standby.isAlive()
+                                && "RolledBack"
+                                        .equals(
+                                                E2eSetup.field(
+                                                        client,
+                                                        NS,
+                                                        "ModelVersion",
+                                                        MODEL + "-v2",
+                                                        "status",
+                                                        "phase"))
+                                && Integer.valueOf(1)
+                                        .equals(field(SERVING, "status", "currentVersion"))
+                                && field(SERVING, "status", "rollbacks") instanceof List<?> l
+                                && l.size() == 1);
 
         assertThat(jobs()).as("one pivot and two training Jobs").hasSize(3);
         assertThat(

@@ -30,7 +30,6 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assumptions.assumeThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * examples/online-quickstart in local mode with a real redis-server: the pivot writes the online
@@ -214,18 +213,13 @@ class OnlineQuickstartE2E {
                         .replace("redis.data:6379", "redis.other:6379")
                         .replace("features/" + VIEW, "features/other-online"));
         cluster.apply(manifest);
-        await("FeatureView other-online Failed")
-                .atMost(Duration.ofMinutes(1))
-                .pollInterval(Duration.ofMillis(500))
-                .until(
-                        () ->
-                                "Failed"
-                                        .equals(
-                                                field(
-                                                        "FeatureView",
-                                                        "other-online",
-                                                        "status",
-                                                        "phase")));
+        E2eSetup.awaitValue(
+                cluster,
+                "FeatureView other-online Failed",
+                Duration.ofMinutes(1),
+                Duration.ofMillis(500),
+                () -> field("FeatureView", "other-online", "status", "phase"),
+                "Failed"::equals);
         GenericKubernetesResource fv =
                 cluster.resources().get("FeatureView").stream()
                         .filter(r -> r.getMetadata().getName().equals("other-online"))

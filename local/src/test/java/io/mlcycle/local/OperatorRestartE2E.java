@@ -27,7 +27,6 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The real operator process restarted in the middle of a FeatureView → TrainingRun →
@@ -105,10 +104,13 @@ class OperatorRestartE2E {
         cluster.restartOperator(
                 LocalCluster.Stop.TERM,
                 () -> {
-                    await("pivot Job " + pivot.getMetadata().getName() + " finished")
-                            .atMost(Duration.ofMinutes(3))
-                            .pollInterval(Duration.ofMillis(200))
-                            .until(() -> finished(job(pivot)));
+                    E2eSetup.awaitValue(
+                            cluster,
+                            "pivot Job " + pivot.getMetadata().getName() + " finished",
+                            Duration.ofMinutes(3),
+                            Duration.ofMillis(200),
+                            () -> job(pivot).getStatus(),
+                            status -> finished(job(pivot)));
                     cluster.api().acceptAllWrites();
                 });
 
@@ -211,17 +213,20 @@ class OperatorRestartE2E {
         cluster.restartOperator(LocalCluster.Stop.TERM);
 
         // The new process has looked at every resource (each reconcile logs a line) …
-        await("the new operator reconciled every resource")
-                .atMost(Duration.ofMinutes(1))
-                .pollInterval(Duration.ofMillis(200))
-                .until(
-                        () -> {
-                            String log = logSince(cluster.operator().log(), logFrom);
-                            return reconciled(log, "featureview", VIEW)
-                                    && reconciled(log, "trainingrun", RUN)
-                                    && reconciled(log, "modelversion", MODEL + "-v1")
-                                    && reconciled(log, "modeldeployment", SERVING);
-                        });
+        E2eSetup.awaitValue(
+                cluster,
+                "the new operator reconciled every resource (log " + cluster.operator().log() + ")",
+                Duration.ofMinutes(1),
+                Duration.ofMillis(200),
+                () -> {
+                    String log = logSince(cluster.operator().log(), logFrom);
+                    return Map.of(
+                            "featureview", reconciled(log, "featureview", VIEW),
+                            "trainingrun", reconciled(log, "trainingrun", RUN),
+                            "modelversion", reconciled(log, "modelversion", MODEL + "-v1"),
+                            "modeldeployment", reconciled(log, "modeldeployment", SERVING));
+                },
+                seen -> !seen.containsValue(false));
         // … and a write of those reconciles would land within milliseconds; leave it ample time.
         Thread.sleep(3000);
         assertThat(cluster.operator().isAlive()).isTrue();

@@ -221,8 +221,13 @@ class QuickstartE2E {
                                                         "status",
                                                         "currentVersion"))
                                         == 1);
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> cluster.services().url(NS, MODEL).isPresent());
+        E2eSetup.awaitValue(
+                cluster,
+                "a Service URL for " + MODEL,
+                Duration.ofSeconds(30),
+                Duration.ofMillis(100),
+                () -> cluster.services().url(NS, MODEL),
+                java.util.Optional::isPresent);
         TrafficReplayer.Report r = replayer(FIRST_AS_OF, 5, -1, Duration.ZERO).run(null);
         assertThat(r.servedVersions()).containsOnlyKeys("1");
         assertThat(r.feedbackAccepted()).isEqualTo(r.rows());
@@ -249,15 +254,7 @@ class QuickstartE2E {
         assertThat(field("ModelVersion", MODEL + "-v2", "status", "approved")).isEqualTo(true);
         assertThat(number(field("ModelDeployment", MODEL, "status", "previousVersion")))
                 .isEqualTo(1);
-        await().atMost(Duration.ofSeconds(60))
-                .ignoreExceptions()
-                .until(
-                        () ->
-                                story.replayer(2, -1)
-                                        .run(null)
-                                        .servedVersions()
-                                        .keySet()
-                                        .equals(java.util.Set.of("2")));
+        awaitServedVersions(Set.of("2"));
     }
 
     @Test
@@ -292,15 +289,7 @@ class QuickstartE2E {
                                                 && e.getReason().contains("RolledBack"))
                         .toList();
         assertThat(events).as("a RolledBack Event on the ModelDeployment").isNotEmpty();
-        await().atMost(Duration.ofSeconds(60))
-                .ignoreExceptions()
-                .until(
-                        () ->
-                                story.replayer(2, -1)
-                                        .run(null)
-                                        .servedVersions()
-                                        .keySet()
-                                        .equals(java.util.Set.of("1")));
+        awaitServedVersions(Set.of("1"));
     }
 
     @Test
@@ -414,5 +403,22 @@ class QuickstartE2E {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** Waits until every replayed request is answered by exactly {@code versions}. */
+    private static void awaitServedVersions(Set<String> versions) {
+        E2eSetup.awaitValue(
+                cluster,
+                "replayed requests served by version(s) " + versions,
+                Duration.ofSeconds(60),
+                Duration.ofMillis(500),
+                () -> {
+                    try {
+                        return story.replayer(2, -1).run(null).servedVersions().keySet();
+                    } catch (Exception e) {
+                        return Set.of("the replay failed: " + e);
+                    }
+                },
+                versions::equals);
     }
 }

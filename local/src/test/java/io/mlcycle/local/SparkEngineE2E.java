@@ -21,7 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * FeatureView engine spark end to end in local mode, the cluster's way: the real operator creates a
@@ -184,25 +183,27 @@ class SparkEngineE2E {
                 .resource(sparkView(view, "2026-11-20", Map.of()))
                 .create();
         AtomicReference<String> killed = new AtomicReference<>();
-        await("the first executor of " + appName + " registered with its driver, then killed")
-                .atMost(Duration.ofMinutes(6))
-                .pollInterval(Duration.ofMillis(100))
-                .until(
-                        () -> {
-                            for (Pod pod : executors.named(appName)) {
-                                Path log = executors.log(pod);
-                                var process = SparkPods.process(pod.getMetadata().getName());
-                                if (process.isPresent()
-                                        && Files.exists(log)
-                                        && Files.readString(log)
-                                                .contains("Successfully registered with driver")) {
-                                    process.get().destroyForcibly();
-                                    killed.set(pod.getMetadata().getName());
-                                    return true;
-                                }
-                            }
-                            return false;
-                        });
+        E2eSetup.awaitValue(
+                cluster,
+                "the first executor of " + appName + " registered with its driver, then killed",
+                Duration.ofMinutes(6),
+                Duration.ofMillis(100),
+                () -> {
+                    for (Pod pod : executors.named(appName)) {
+                        Path log = executors.log(pod);
+                        var process = SparkPods.process(pod.getMetadata().getName());
+                        if (process.isPresent()
+                                && Files.exists(log)
+                                && Files.readString(log)
+                                        .contains("Successfully registered with driver")) {
+                            process.get().destroyForcibly();
+                            killed.set(pod.getMetadata().getName());
+                            return true;
+                        }
+                    }
+                    return false;
+                },
+                Boolean::booleanValue);
 
         awaitLatest(view + " Ready after its executor was killed", view);
 
@@ -216,20 +217,18 @@ class SparkEngineE2E {
                         .filter(p -> p.getMetadata().getName().equals(killed.get()))
                         .findFirst()
                         .orElseThrow();
-        await("the killed executor's pod Failed with exit code 137")
-                .atMost(Duration.ofSeconds(30))
-                .until(
-                        () ->
-                                SparkPods.exitCode(
-                                        executors.named(appName).stream()
-                                                .filter(
-                                                        p ->
-                                                                p.getMetadata()
-                                                                        .getName()
-                                                                        .equals(killed.get()))
-                                                .findFirst()
-                                                .orElse(dead)),
-                        code -> code != null && code == 137);
+        E2eSetup.awaitValue(
+                cluster,
+                "the killed executor's pod Failed with exit code 137",
+                Duration.ofSeconds(30),
+                Duration.ofMillis(200),
+                () ->
+                        SparkPods.exitCode(
+                                executors.named(appName).stream()
+                                        .filter(p -> p.getMetadata().getName().equals(killed.get()))
+                                        .findFirst()
+                                        .orElse(dead)),
+                code -> code != null && code == 137);
     }
 
     @Test
@@ -257,16 +256,15 @@ class SparkEngineE2E {
                             return fv;
                         });
 
-        await("the run of 2026-11-21 failed naming the executor settings")
-                .atMost(Duration.ofMinutes(6))
-                .pollInterval(Duration.ofSeconds(1))
-                .until(
-                        () ->
-                                client.getKubernetesSerialization()
-                                        .asJson(featureView(view).get("status")),
-                        status ->
-                                status.contains("ExecutorsFailed")
-                                        || status.contains("ExecutorsNotStarted"));
+        E2eSetup.awaitValue(
+                cluster,
+                "the run of 2026-11-21 failed naming the executor settings",
+                Duration.ofMinutes(6),
+                Duration.ofSeconds(1),
+                () -> client.getKubernetesSerialization().asJson(featureView(view).get("status")),
+                status ->
+                        status.contains("ExecutorsFailed")
+                                || status.contains("ExecutorsNotStarted"));
         String status = client.getKubernetesSerialization().asJson(featureView(view).get("status"));
         assertThat(status).contains("spark.executor.").contains("spec.spark.executor");
         assertThat(latest(view).get("asOf")).isEqualTo("2026-11-20");
