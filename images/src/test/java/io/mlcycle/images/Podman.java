@@ -15,9 +15,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -110,6 +115,69 @@ final class Podman {
         cmd.addAll(extra);
         cmd.add(image);
         return cmd;
+    }
+
+    /**
+     * Waits until {@code value} satisfies {@code done} (an exception counts as not yet); when it
+     * gives up it names the wait, the last value or exception, and what {@code explain} shows then
+     * (a container's logs, a process's output).
+     */
+    static <T> T awaitOrExplain(
+            String what,
+            Duration atMost,
+            Duration poll,
+            Callable<T> value,
+            Predicate<? super T> done,
+            Supplier<String> explain) {
+        AtomicReference<Object> last = new AtomicReference<>();
+        try {
+            return await(what)
+                    .atMost(atMost)
+                    .pollInterval(poll)
+                    .until(
+                            () -> {
+                                try {
+                                    T v = value.call();
+                                    last.set(v);
+                                    return v;
+                                } catch (Exception e) {
+                                    last.set(e);
+                                    return null;
+                                }
+                            },
+                            v -> v != null && done.test(v));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(
+                    "gave up after "
+                            + atMost
+                            + " waiting for: "
+                            + what
+                            + "\nlast value: "
+                            + last.get()
+                            + "\n"
+                            + explain.get(),
+                    e);
+        }
+    }
+
+    /** {@code podman logs} of a container, for a wait that gave up. */
+    static String logs(String container) {
+        Result r = run(Duration.ofMinutes(1), "podman", "logs", "--tail", "200", container);
+        return "podman logs " + container + " (exit " + r.exit() + "):\n" + r.output();
+    }
+
+    /** The last lines of a process's output file, for a wait that gave up. */
+    static String tail(Path output) {
+        try {
+            List<String> lines = Files.readAllLines(output, StandardCharsets.UTF_8);
+            return "last lines of "
+                    + output
+                    + ":\n"
+                    + String.join(
+                            "\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        } catch (IOException e) {
+            return output + " could not be read: " + e;
+        }
     }
 
     static Result run(Duration timeout, String... command) {

@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Each runtime image runs a real task the way a pod runs it: the task in {@code MLCYCLE_TASK},
@@ -323,11 +322,13 @@ class RuntimeImagesContainerIT {
         try {
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + port;
-            await("server ready")
-                    .atMost(Duration.ofMinutes(2))
-                    .pollInterval(Duration.ofMillis(500))
-                    .ignoreExceptions()
-                    .until(() -> get(http, base + "/v2/health/ready").statusCode() == 200);
+            Podman.awaitOrExplain(
+                    "the server container ready",
+                    Duration.ofMinutes(2),
+                    Duration.ofMillis(500),
+                    () -> get(http, base + "/v2/health/ready").statusCode(),
+                    code -> code == 200,
+                    () -> Podman.logs("server"));
             JsonNode probabilities = Podman.infer(http, base + "/v2/models/churn");
             assertThat(probabilities.get("data")).hasSize(2);
             assertThat(probabilities.get("data").get(0).asDouble()).isBetween(0.0, 1.0);
