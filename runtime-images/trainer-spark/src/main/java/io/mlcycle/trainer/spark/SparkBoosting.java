@@ -72,6 +72,8 @@ final class SparkBoosting implements BoostingEngine {
         c.setNumRound(rounds);
         c.setFeaturesCol(FEATURES);
         c.setLabelCol(LABEL);
+        trackerHost(spark.conf().get("spark.driver.bindAddress", ""))
+                .ifPresent(host -> c.setRabitTrackerHostIp(host));
         if (valid != null) {
             c.setEvalDataset(frame(x, y, valid));
             c.setNumEarlyStoppingRounds(patience);
@@ -86,6 +88,19 @@ final class SparkBoosting implements BoostingEngine {
             // Scala throws checked exceptions undeclared (BarrierJobSlotsNumberCheckFailed)
             throw SparkTrainingFailures.of(e, workers);
         }
+    }
+
+    /**
+     * The address XGBoost's tracker listens on, for the executors to reach: the driver's bind
+     * address where Spark was given one (on Kubernetes the driver pod's IP, from {@code
+     * SPARK_DRIVER_BIND_ADDRESS}); otherwise XGBoost guesses an interface of its own, which in a
+     * pod with several, or none routed to the outside, may be one the executors cannot reach.
+     */
+    static java.util.Optional<String> trackerHost(String bind) {
+        if (bind == null || bind.isBlank() || bind.equals("0.0.0.0") || bind.equals("::")) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(bind.strip());
     }
 
     private static double[] validationAuc(XGBoostClassificationModel m) {
