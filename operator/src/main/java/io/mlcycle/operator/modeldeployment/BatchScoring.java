@@ -286,31 +286,40 @@ final class BatchScoring {
         String ns = md.getMetadata().getNamespace();
         ResourceID id = new ResourceID(b.activeJob, ns);
         JobResults.Result result = null;
-        Job job =
-                r.jobs()
-                        .get(id)
-                        .orElseGet(
-                                () ->
-                                        r.client()
-                                                .batch()
-                                                .v1()
-                                                .jobs()
-                                                .inNamespace(ns)
-                                                .withName(b.activeJob)
-                                                .get());
-        if (job != null) {
-            result = r.jobResults().result(job);
-        } else if (r.sparkRuns() != null) {
-            GenericKubernetesResource app = r.sparkRuns().get(id).orElse(null);
-            if (app != null) {
-                result = r.sparkApplications().result(app);
-                if (result.finished()) {
-                    result =
-                            new JobResults.Result(
-                                    result.state(),
-                                    ScoringSparkApplications.explained(result.summary()));
-                }
+        // a SparkApplication from the cache first (a Spark run costs no GET of a Job), or one
+        // just created that the cache has not seen yet
+        GenericKubernetesResource app =
+                r.sparkRuns() == null ? null : r.sparkRuns().get(id).orElse(null);
+        if (app == null && r.sparkRuns() != null && onSpark(md)) {
+            app =
+                    r.client()
+                            .genericKubernetesResources(SparkApplications.CONTEXT)
+                            .inNamespace(ns)
+                            .withName(b.activeJob)
+                            .get();
+        }
+        if (app != null) {
+            result = r.sparkApplications().result(app);
+            if (result.finished()) {
+                result =
+                        new JobResults.Result(
+                                result.state(),
+                                ScoringSparkApplications.explained(result.summary()));
             }
+        } else {
+            Job job =
+                    r.jobs()
+                            .get(id)
+                            .orElseGet(
+                                    () ->
+                                            r.client()
+                                                    .batch()
+                                                    .v1()
+                                                    .jobs()
+                                                    .inNamespace(ns)
+                                                    .withName(b.activeJob)
+                                                    .get());
+            result = job == null ? null : r.jobResults().result(job);
         }
         if (result == null) {
             b.lastOutcome = "Failed";

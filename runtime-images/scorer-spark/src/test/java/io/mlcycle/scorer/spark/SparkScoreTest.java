@@ -78,22 +78,7 @@ class SparkScoreTest {
     }
 
     static TrainTask training(String algorithm, Path out) {
-        return new TrainTask(
-                null,
-                "m",
-                1,
-                "user_id",
-                List.of(data.input()),
-                new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"),
-                algorithm,
-                null,
-                null,
-                new TrainTask.Validation("holdout", 0.2, 0, 42),
-                null,
-                null,
-                null,
-                "auc",
-                out.toUri().toString());
+        return ScoringFixtures.training(data, algorithm, out);
     }
 
     static ScoreTask scoring(Path model, String digest, List<FeatureInput> features, Path out) {
@@ -148,8 +133,10 @@ class SparkScoreTest {
         assertThat(s.figures().get("positives")).isEqualTo(one.figures().get("positives"));
         assertThat(s.figures().get("matchedFeatures"))
                 .isEqualTo(one.figures().get("matchedFeatures"));
-        List<String> expected = rows(single.resolve("asOf=2026-11-21/scores.parquet"));
-        List<String> actual = rows(onSpark.resolve("asOf=2026-11-21/scores.parquet"));
+        List<String> expected =
+                ScoringFixtures.rows(single.resolve("asOf=2026-11-21/scores.parquet"));
+        List<String> actual =
+                ScoringFixtures.rows(onSpark.resolve("asOf=2026-11-21/scores.parquet"));
         assertThat(actual).hasSize(1233).containsExactlyElementsOf(expected);
         assertThat(schema(onSpark.resolve("asOf=2026-11-21/scores.parquet")))
                 .isEqualTo(schema(single.resolve("asOf=2026-11-21/scores.parquet")));
@@ -219,22 +206,6 @@ class SparkScoreTest {
                         });
         // one executor registered: scoring goes on
         ExecutorStart.await(() -> 1, 300, 50);
-    }
-
-    static List<String> rows(Path parquet) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = SparseTables.duckdb();
-                Statement st = c.createStatement();
-                ResultSet rs =
-                        st.executeQuery(
-                                "SELECT entity, score, rank FROM read_parquet("
-                                        + SparseTables.literal(parquet.toString())
-                                        + ")")) {
-            while (rs.next()) {
-                out.add(rs.getString(1) + "|" + rs.getFloat(2) + "|" + rs.getLong(3));
-            }
-        }
-        return out;
     }
 
     static String schema(Path parquet) throws Exception {
