@@ -56,6 +56,7 @@ public final class OperatorProcess implements AutoCloseable {
         p.put("mlcycle.images.server", "local/server");
         p.put("mlcycle.images.pivot-spark", "local/pivot-spark");
         p.put("mlcycle.images.trainer-spark", "local/trainer-spark");
+        p.put("mlcycle.images.scorer-spark", "local/scorer-spark");
         // FeatureView engine spark: LocalSparkOperator runs the SparkApplications.
         p.put("mlcycle.spark.enabled", "true");
         p.put("mlcycle.spark.service-account", "");

@@ -43,6 +43,10 @@ public interface OperatorConfig {
         /** The Spark trainer (driver and executors of a TrainingRun with engine spark). */
         @WithDefault("mlcycle/trainer-spark:0.1.0")
         String trainerSpark();
+
+        /** The Spark scorer (driver and executors of batch scoring with engine spark). */
+        @WithDefault("mlcycle/scorer-spark:0.1.0")
+        String scorerSpark();
     }
 
     /**

@@ -1,31 +1,27 @@
 package io.mlcycle.operator.featureview;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.javaoperatorsdk.operator.processing.GroupVersionKind;
 import io.mlcycle.operator.api.Defaults;
-import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
+import io.mlcycle.operator.common.SparkApplicationBuilder;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
-import io.mlcycle.task.TaskJson;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,10 +42,10 @@ import java.util.Set;
 @ApplicationScoped
 public class SparkApplications {
 
-    public static final String GROUP = "sparkoperator.k8s.io";
-    public static final String VERSION = "v1beta2";
+    public static final String GROUP = SparkApplicationBuilder.GROUP;
+    public static final String VERSION = SparkApplicationBuilder.VERSION;
     public static final String API_VERSION = GROUP + "/" + VERSION;
-    public static final String KIND = "SparkApplication";
+    public static final String KIND = SparkApplicationBuilder.KIND;
     public static final String PLURAL = "sparkapplications";
     public static final String CRD = PLURAL + "." + GROUP;
     public static final GroupVersionKind GVK = new GroupVersionKind(GROUP, VERSION, KIND);
@@ -68,7 +64,7 @@ public class SparkApplications {
     public static final String APPLICATION_FILE = "local:///opt/mlcycle/pivot-spark.jar";
 
     /** The runtime's own libraries in the pivot-spark image. */
-    public static final String LIB_CLASSPATH = "/opt/mlcycle/lib/*";
+    public static final String LIB_CLASSPATH = SparkApplicationBuilder.LIB_CLASSPATH;
 
     /** The container name the Spark Operator gives the driver. */
     public static final String DRIVER_CONTAINER = "spark-kubernetes-driver";
@@ -138,152 +134,25 @@ public class SparkApplications {
     }
 
     /**
-     * The SparkApplication of one materialization: the pivot-spark jar's main class in cluster
-     * mode, the PivotTask in the driver's {@code MLCYCLE_TASK} exactly as a pivot Job's pod gets
-     * it, the Secret variables and the view's object storage env on driver and executors, the data
-     * volume and scratch {@code /tmp} of runtime pods, restartPolicy Never (an Invalid,
-     * WaitingForData or ValidationFailed outcome must not be retried, as the Job's pod failure
-     * policy ensures).
+     * The SparkApplication of one materialization: the pivot-spark jar's main class, the PivotTask
+     * in the driver's {@code MLCYCLE_TASK} exactly as a pivot Job's pod gets it, the Secret
+     * variables and the view's object storage env on driver and executors (see {@link
+     * SparkApplicationBuilder}); restartPolicy Never: an Invalid, WaitingForData or
+     * ValidationFailed outcome must not be retried, as the Job's pod failure policy ensures.
      */
     public GenericKubernetesResource application(FeatureView fv, String name, PivotTask task) {
         FeatureViewSpec spec = Defaults.copy(fv.getSpec());
-        FeatureViewSpec.Spark spark =
-                spec.spark == null ? Defaults.apply(new FeatureViewSpec.Spark()) : spec.spark;
-        FeatureViewSpec.Driver driver =
-                spark.driver == null ? Defaults.apply(new FeatureViewSpec.Driver()) : spark.driver;
-        FeatureViewSpec.Executor executor =
-                spark.executor == null
-                        ? Defaults.apply(new FeatureViewSpec.Executor())
-                        : spark.executor;
-        Map<String, String> labels = labels(fv);
-        RuntimeJobs.Volumes volumes = runtimeJobs.volumes();
-        List<EnvVar> secrets = new ArrayList<>(PivotTasks.env(spec));
-        secrets.addAll(runtimeJobs.storageEnv(fv));
-        List<EnvVar> driverEnv = new ArrayList<>();
-        driverEnv.add(
-                new EnvVarBuilder()
-                        .withName(TaskJson.TASK_ENV)
-                        .withValue(TaskJson.writeTask(task))
-                        .build());
-        driverEnv.addAll(secrets);
-
-        Map<String, Object> driverSpec = new LinkedHashMap<>();
-        driverSpec.put("cores", driver.cores);
-        driverSpec.put("memory", driver.memory);
-        if (driver.memoryOverhead != null) {
-            driverSpec.put("memoryOverhead", driver.memoryOverhead);
-        }
-        serviceAccount(spark).ifPresent(sa -> driverSpec.put("serviceAccount", sa));
-        driverSpec.put("labels", labels);
-        driverSpec.put("env", driverEnv);
-        driverSpec.put("volumeMounts", volumes.mounts());
-        runtimeJobs.securityContext().ifPresent(sc -> driverSpec.put("securityContext", sc));
-
-        Map<String, Object> executorSpec = new LinkedHashMap<>();
-        executorSpec.put("instances", executor.instances);
-        executorSpec.put("cores", executor.cores);
-        executorSpec.put("memory", executor.memory);
-        if (executor.memoryOverhead != null) {
-            executorSpec.put("memoryOverhead", executor.memoryOverhead);
-        }
-        // Executors call no API: the runtime account, without permissions or token.
-        config.runtime()
-                .serviceAccount()
-                .filter(sa -> !sa.isBlank())
-                .ifPresent(sa -> executorSpec.put("serviceAccount", sa));
-        executorSpec.put("labels", labels);
-        if (!secrets.isEmpty()) {
-            executorSpec.put("env", secrets);
-        }
-        executorSpec.put("volumeMounts", volumes.mounts());
-        runtimeJobs.securityContext().ifPresent(sc -> executorSpec.put("securityContext", sc));
-        PodOverrides.applyToSpark(spec.pod, driverSpec);
-        PodOverrides.applyToSpark(spec.pod, executorSpec);
-
-        // The image keeps its jars (Spark's and what Spark lacks: DuckDB, Jedis, the PostgreSQL
-        // driver, mlcycle's modules) in /opt/mlcycle/lib. Shuffle files go to the emptyDir Spark
-        // mounts for its local dirs by itself (writable under a read-only root file system). No
-        // --add-opens here: the image's entrypoint adds them to every JVM it starts.
-        Map<String, String> sparkConf = new LinkedHashMap<>();
-        sparkConf.put("spark.driver.extraClassPath", LIB_CLASSPATH);
-        sparkConf.put("spark.executor.extraClassPath", LIB_CLASSPATH);
-        if (spark.sparkConf != null) {
-            sparkConf.putAll(spark.sparkConf);
-        }
-
-        Map<String, Object> appSpec = new LinkedHashMap<>();
-        appSpec.put("type", "Java");
-        appSpec.put("mode", "cluster");
-        appSpec.put("image", image(spark));
-        appSpec.put("imagePullPolicy", "IfNotPresent");
-        if (spec.pod != null && spec.pod.imagePullSecrets != null) {
-            appSpec.put(
-                    "imagePullSecrets",
-                    spec.pod.imagePullSecrets.stream()
-                            .map(io.fabric8.kubernetes.api.model.LocalObjectReference::getName)
-                            .toList());
-        }
-        appSpec.put("mainClass", MAIN_CLASS);
-        appSpec.put("mainApplicationFile", APPLICATION_FILE);
-        appSpec.put("sparkVersion", spark.sparkVersion);
-        appSpec.put("restartPolicy", Map.of("type", "Never"));
-        appSpec.put("sparkConf", sparkConf);
-        appSpec.put("volumes", volumes.volumes());
-        appSpec.put("driver", driverSpec);
-        appSpec.put("executor", executorSpec);
-        scheduling(spark, appSpec);
-
-        GenericKubernetesResource app = new GenericKubernetesResource();
-        app.setApiVersion(API_VERSION);
-        app.setKind(KIND);
-        app.setMetadata(
-                new ObjectMetaBuilder()
-                        .withName(name)
-                        .withNamespace(fv.getMetadata().getNamespace())
-                        .withLabels(new LinkedHashMap<>(labels))
-                        .withOwnerReferences(RuntimeObjects.controllerReference(fv))
-                        .build());
-        // Through the client's serialization: plain maps and lists, as a SparkApplication read
-        // back from the API server holds them.
-        app.setAdditionalProperty(
-                "spec", client.getKubernetesSerialization().convertValue(appSpec, Map.class));
-        return app;
-    }
-
-    /**
-     * Dynamic allocation and the batch scheduler, as the Spark Operator's fields of the same names
-     * (it turns them into spark.dynamicAllocation.* and the pods' scheduler).
-     */
-    static void scheduling(FeatureViewSpec.Spark spark, Map<String, Object> appSpec) {
-        FeatureViewSpec.DynamicAllocation dynamic = spark.dynamicAllocation;
-        if (dynamic != null && Boolean.TRUE.equals(dynamic.enabled)) {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("enabled", true);
-            if (dynamic.initialExecutors != null) {
-                d.put("initialExecutors", dynamic.initialExecutors);
-            }
-            if (dynamic.minExecutors != null) {
-                d.put("minExecutors", dynamic.minExecutors);
-            }
-            if (dynamic.maxExecutors != null) {
-                d.put("maxExecutors", dynamic.maxExecutors);
-            }
-            appSpec.put("dynamicAllocation", d);
-        }
-        if (spark.batchScheduler != null && !spark.batchScheduler.isBlank()) {
-            appSpec.put("batchScheduler", spark.batchScheduler);
-        }
-        FeatureViewSpec.BatchSchedulerOptions options = spark.batchSchedulerOptions;
-        if (options != null) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            if (options.queue != null) {
-                o.put("queue", options.queue);
-            }
-            if (options.priorityClassName != null) {
-                o.put("priorityClassName", options.priorityClassName);
-            }
-            appSpec.put("batchSchedulerOptions", o);
-        }
+        List<EnvVar> env = new ArrayList<>(PivotTasks.env(spec));
+        env.addAll(runtimeJobs.storageEnv(fv));
+        SparkApplicationBuilder.Runtime runtime =
+                new SparkApplicationBuilder.Runtime(
+                        MAIN_CLASS, APPLICATION_FILE, config.images().pivotSpark(), Map.of(), true);
+        return SparkApplicationBuilder.build(
+                new SparkApplicationBuilder.Request(
+                        fv, name, labels(fv), runtime, task, spec.spark, env, spec.pod),
+                config,
+                runtimeJobs,
+                client.getKubernetesSerialization());
     }
 
     /** Labels of a FeatureView's runtime objects plus the engine. */
@@ -291,19 +160,6 @@ public class SparkApplications {
         Map<String, String> labels = RuntimeObjects.labels(fv, RuntimeJobs.Runtime.pivot);
         labels.put(ENGINE_LABEL, FeatureViewSpec.Engine.spark.name());
         return labels;
-    }
-
-    String image(FeatureViewSpec.Spark spark) {
-        return spark.image != null && !spark.image.isBlank()
-                ? spark.image
-                : config.images().pivotSpark();
-    }
-
-    private Optional<String> serviceAccount(FeatureViewSpec.Spark spark) {
-        if (spark.serviceAccount != null && !spark.serviceAccount.isBlank()) {
-            return Optional.of(spark.serviceAccount);
-        }
-        return config.spark().serviceAccount().filter(s -> !s.isBlank());
     }
 
     public GenericKubernetesResource create(GenericKubernetesResource app) {

@@ -1,6 +1,8 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.PodOverrides;
@@ -16,6 +18,7 @@ import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.operator.common.SharedOutputs;
+import io.mlcycle.operator.featureview.SparkApplications;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
@@ -33,11 +36,17 @@ import java.util.stream.Stream;
 
 import static io.mlcycle.operator.modeldeployment.ModelDeploymentReconciler.BATCH_OUTPUT_CONFLICT;
 
-/** Batch scoring on {@code spec.batch.schedule}: one create-only Job per fire time. */
+/**
+ * Batch scoring on {@code spec.batch.schedule}: one create-only run per fire time, a Job (engine
+ * pod) or a SparkApplication (engine spark, see {@link ScoringSparkApplications}).
+ */
 final class BatchScoring {
 
     static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmm");
     static final Duration WAIT_RETRY = Duration.ofMinutes(1);
+
+    /** The condition of the last finished batch run: False names its cause. */
+    static final String BATCH_SCORED = "BatchScored";
 
     private BatchScoring() {}
 
@@ -124,57 +133,7 @@ final class BatchScoring {
         String ns = md.getMetadata().getNamespace();
 
         if (b.activeJob != null) {
-            Job job =
-                    r.jobs()
-                            .get(
-                                    new io.javaoperatorsdk.operator.processing.event.ResourceID(
-                                            b.activeJob, ns))
-                            .orElseGet(
-                                    () ->
-                                            r.client()
-                                                    .batch()
-                                                    .v1()
-                                                    .jobs()
-                                                    .inNamespace(ns)
-                                                    .withName(b.activeJob)
-                                                    .get());
-            if (job == null) {
-                b.lastOutcome = "Failed";
-                b.lastMessage = "Job " + b.activeJob + " disappeared before it finished";
-                b.activeJob = null;
-            } else {
-                JobResults.Result result = r.jobResults().result(job);
-                if (result.finished()) {
-                    Summary s = result.summary();
-                    b.lastOutcome = s.outcome().name();
-                    b.lastMessage = s.message();
-                    b.lastUri = s.uri();
-                    b.lastRows = figure(s, "rows", "entities");
-                    b.activeJob = null;
-                    if (s.outcome() == Summary.Outcome.Succeeded) {
-                        r.events()
-                                .normal(
-                                        md,
-                                        "BatchScored",
-                                        "scored "
-                                                + (b.lastRows == null ? "" : b.lastRows + " rows ")
-                                                + "as of "
-                                                + b.lastAsOf
-                                                + " into "
-                                                + b.lastUri);
-                    } else {
-                        r.events()
-                                .warning(
-                                        md,
-                                        "BatchScoringFailed",
-                                        job.getMetadata().getName()
-                                                + ": "
-                                                + s.reason()
-                                                + ": "
-                                                + s.message());
-                    }
-                }
-            }
+            followActive(r, md, status, b, now);
         }
 
         if (b.lastScheduleTime == null) {
@@ -230,6 +189,72 @@ final class BatchScoring {
                         outputUri(spec.output.uri, asOf),
                         served.getSpec().artifactDigest);
         String name = jobName(md, fire.get());
+        if (!start(r, md, status, name, task, asOf, now)) {
+            b.lastScheduleTime = fire.get().toInstant().toString();
+            return untilNext;
+        }
+        b.lastScheduleTime = fire.get().toInstant().toString();
+        b.activeJob = name;
+        b.lastAsOf = asOf;
+        b.lastMessage = null;
+        return untilNext;
+    }
+
+    /** Whether {@code spec.batch.engine} is spark. */
+    static boolean onSpark(ModelDeployment md) {
+        return md.getSpec().batch != null
+                && md.getSpec().batch.engine == ModelDeploymentSpec.BatchEngine.spark;
+    }
+
+    /**
+     * Creates the run of one fire time unless it exists: a Job, or with engine spark a
+     * SparkApplication; false (and BatchScored False naming the setting) when the Spark engine is
+     * not available.
+     */
+    private static boolean start(
+            ServingContext r,
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            String name,
+            ScoreTask task,
+            String asOf,
+            Instant now) {
+        ModelDeploymentSpec.Batch spec = md.getSpec().batch;
+        String ns = md.getMetadata().getNamespace();
+        if (onSpark(md)) {
+            if (!r.sparkApplications().available()) {
+                String message =
+                        "spec.batch.engine is spark but "
+                                + r.sparkApplications().unavailable().orElse("Spark is unavailable")
+                                + "; set spec.batch.engine: pod to score in one pod";
+                finished(
+                        r,
+                        md,
+                        status,
+                        name,
+                        Summary.failure(Summary.Outcome.Invalid, "SparkUnavailable", message),
+                        now);
+                return false;
+            }
+            var apps = r.client().genericKubernetesResources(SparkApplications.CONTEXT);
+            if (apps.inNamespace(ns).withName(name).get() == null) {
+                r.sparkApplications()
+                        .create(
+                                ScoringSparkApplications.application(
+                                        md,
+                                        name,
+                                        task,
+                                        r.config(),
+                                        r.runtimeJobs(),
+                                        r.client().getKubernetesSerialization()));
+                r.events()
+                        .normal(
+                                md,
+                                "BatchScoringStarted",
+                                "SparkApplication " + name + " scores as of " + asOf);
+            }
+            return true;
+        }
         var jobs = r.client().batch().v1().jobs().inNamespace(ns);
         if (jobs.withName(name).get() == null) {
             Job job =
@@ -248,11 +273,100 @@ final class BatchScoring {
             jobs.resource(job).create();
             r.events().normal(md, "BatchScoringStarted", "Job " + name + " scores as of " + asOf);
         }
-        b.lastScheduleTime = fire.get().toInstant().toString();
-        b.activeJob = name;
-        b.lastAsOf = asOf;
-        b.lastMessage = null;
-        return untilNext;
+        return true;
+    }
+
+    /** Reads the active run (Job or SparkApplication) and records its outcome once it finished. */
+    private static void followActive(
+            ServingContext r,
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            BatchStatus b,
+            Instant now) {
+        String ns = md.getMetadata().getNamespace();
+        ResourceID id = new ResourceID(b.activeJob, ns);
+        JobResults.Result result = null;
+        // a SparkApplication from the cache first (a Spark run costs no GET of a Job), or one
+        // just created that the cache has not seen yet
+        GenericKubernetesResource app =
+                r.sparkRuns() == null ? null : r.sparkRuns().get(id).orElse(null);
+        if (app == null && r.sparkRuns() != null && onSpark(md)) {
+            app =
+                    r.client()
+                            .genericKubernetesResources(SparkApplications.CONTEXT)
+                            .inNamespace(ns)
+                            .withName(b.activeJob)
+                            .get();
+        }
+        if (app != null) {
+            result = r.sparkApplications().result(app);
+            if (result.finished()) {
+                result =
+                        new JobResults.Result(
+                                result.state(),
+                                ScoringSparkApplications.explained(result.summary()));
+            }
+        } else {
+            Job job =
+                    r.jobs()
+                            .get(id)
+                            .orElseGet(
+                                    () ->
+                                            r.client()
+                                                    .batch()
+                                                    .v1()
+                                                    .jobs()
+                                                    .inNamespace(ns)
+                                                    .withName(b.activeJob)
+                                                    .get());
+            result = job == null ? null : r.jobResults().result(job);
+        }
+        if (result == null) {
+            b.lastOutcome = "Failed";
+            b.lastMessage = "run " + b.activeJob + " disappeared before it finished";
+            b.activeJob = null;
+        } else if (result.finished()) {
+            finished(r, md, status, b.activeJob, result.summary(), now);
+        }
+    }
+
+    /**
+     * Records a finished run: the last outcome, and the BatchScored condition (False naming the
+     * cause; a failed run keeps the last good scores, lastUri stays theirs).
+     */
+    private static void finished(
+            ServingContext r,
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            String run,
+            Summary s,
+            Instant now) {
+        BatchStatus b = status.batch;
+        Long gen = md.getMetadata().getGeneration();
+        b.lastOutcome = s.outcome().name();
+        b.lastMessage = s.message();
+        b.activeJob = null;
+        if (s.outcome() == Summary.Outcome.Succeeded) {
+            b.lastUri = s.uri();
+            b.lastRows = figure(s, "rows", "entities");
+            Conditions.set(
+                    status, BATCH_SCORED, true, "Succeeded", "scored into " + s.uri(), gen, now);
+            r.events()
+                    .normal(
+                            md,
+                            "BatchScored",
+                            "scored "
+                                    + (b.lastRows == null ? "" : b.lastRows + " rows ")
+                                    + "as of "
+                                    + b.lastAsOf
+                                    + " into "
+                                    + b.lastUri);
+        } else {
+            Conditions.set(status, BATCH_SCORED, false, s.reason(), s.message(), gen, now);
+            r.events()
+                    .warning(
+                            md, "BatchScoringFailed", run + ": " + s.reason() + ": " + s.message());
+        }
     }
 
     private static List<String> featureViews(ModelDeployment md, ModelVersion served) {

@@ -24,8 +24,10 @@ import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.ObjectStorage;
+import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.StatusUpdates;
+import io.mlcycle.operator.featureview.SparkApplications;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -103,6 +105,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     @Inject ObjectStorage objectStorage;
 
     @Inject RollbackAnalysis analysis;
+    @Inject OperatorConfig config;
+    @Inject SparkApplications sparkApplications;
 
     private InformerEventSource<ModelVersion, ModelDeployment> versions;
     private InformerEventSource<Deployment, ModelDeployment> deployments;
@@ -113,7 +117,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     @Override
     public List<EventSource<?, ModelDeployment>> prepareEventSources(
             EventSourceContext<ModelDeployment> context) {
-        ServingInformers informers = ServingInformers.create(context);
+        ServingInformers informers =
+                ServingInformers.create(context, sparkApplications.available());
         versions = informers.versions();
         deployments = informers.deployments();
         featureViews = informers.featureViews();
@@ -126,7 +131,10 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         events,
                         writer,
                         analysis,
-                        informers.jobs());
+                        informers.jobs(),
+                        config,
+                        sparkApplications,
+                        informers.sparkRuns());
         return informers.all();
     }
 

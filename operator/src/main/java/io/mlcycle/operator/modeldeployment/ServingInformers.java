@@ -1,5 +1,6 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -14,6 +15,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
+import io.mlcycle.operator.featureview.SparkApplications;
 
 import java.util.List;
 import java.util.Set;
@@ -22,14 +24,16 @@ import java.util.stream.Collectors;
 /**
  * The caches a ModelDeployment is reconciled from, and which of their events reach which
  * deployment: ModelVersions by model (a primary-cache index), the serving Deployments, Service and
- * batch Jobs by owner reference, FeatureViews to the deployments with {@code spec.online}.
+ * batch Jobs (and, when the Spark engine is available, batch SparkApplications) by owner reference,
+ * FeatureViews to the deployments with {@code spec.online}.
  */
 record ServingInformers(
         InformerEventSource<ModelVersion, ModelDeployment> versions,
         InformerEventSource<Deployment, ModelDeployment> deployments,
         InformerEventSource<Service, ModelDeployment> services,
         InformerEventSource<Job, ModelDeployment> jobs,
-        InformerEventSource<FeatureView, ModelDeployment> featureViews) {
+        InformerEventSource<FeatureView, ModelDeployment> featureViews,
+        InformerEventSource<GenericKubernetesResource, ModelDeployment> sparkRuns) {
 
     static final String MODEL_INDEX = "mlcycle-model";
     static final String DEPLOYMENTS = "modeldeployment-deployments";
@@ -43,10 +47,13 @@ record ServingInformers(
     }
 
     List<EventSource<?, ModelDeployment>> all() {
-        return List.of(versions, deployments, services, jobs, featureViews);
+        return sparkRuns == null
+                ? List.of(versions, deployments, services, jobs, featureViews)
+                : List.of(versions, deployments, services, jobs, featureViews, sparkRuns);
     }
 
-    static ServingInformers create(EventSourceContext<ModelDeployment> context) {
+    static ServingInformers create(
+            EventSourceContext<ModelDeployment> context, boolean sparkAvailable) {
         context.getPrimaryCache()
                 .addIndexer(
                         MODEL_INDEX,
@@ -129,6 +136,22 @@ record ServingInformers(
                                                         .collect(Collectors.toSet()))
                                 .build(),
                         context);
-        return new ServingInformers(versions, deployments, services, jobs, featureViews);
+        // Without the SparkApplication CRD an informer on it would keep the operator from starting.
+        InformerEventSource<GenericKubernetesResource, ModelDeployment> sparkRuns =
+                !sparkAvailable
+                        ? null
+                        : new InformerEventSource<>(
+                                InformerEventSourceConfiguration.from(
+                                                SparkApplications.GVK, ModelDeployment.class)
+                                        .withName("modeldeployment-spark-applications")
+                                        .withLabelSelector(serverSelector)
+                                        .withSecondaryToPrimaryMapper(
+                                                Mappers
+                                                        .<GenericKubernetesResource>
+                                                                fromOwnerReferences(
+                                                                        ModelDeployment.class))
+                                        .build(),
+                                context);
+        return new ServingInformers(versions, deployments, services, jobs, featureViews, sparkRuns);
     }
 }

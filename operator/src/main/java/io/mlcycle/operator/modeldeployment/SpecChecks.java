@@ -43,6 +43,14 @@ final class SpecChecks {
             if (spec.rollout != null && spec.rollout.shadow != null) {
                 checkShadow(spec);
             }
+            if (spec.batch != null
+                    && spec.batch.spark != null
+                    && spec.batch.engine != ModelDeploymentSpec.BatchEngine.spark) {
+                throw new IllegalArgumentException(
+                        "spec.batch.spark is set but spec.batch.engine is "
+                                + (spec.batch.engine == null ? "pod" : spec.batch.engine)
+                                + ": spark settings need engine: spark");
+            }
             String scaling = ServingScaling.invalid(spec);
             if (scaling != null) {
                 return Optional.of(scaling);

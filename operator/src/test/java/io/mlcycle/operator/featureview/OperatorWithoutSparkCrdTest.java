@@ -64,6 +64,10 @@ class OperatorWithoutSparkCrdTest {
                     public String trainerSpark() {
                         return "mlcycle/trainer-spark:test";
                     }
+
+                    public String scorerSpark() {
+                        return "mlcycle/scorer-spark:test";
+                    }
                 };
             }
 

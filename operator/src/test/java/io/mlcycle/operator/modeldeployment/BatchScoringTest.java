@@ -1,5 +1,6 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,10 +10,12 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.Kubelet;
+import io.mlcycle.operator.testing.SparkOperator;
 import io.mlcycle.operator.testing.TestClock;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TaskJson;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -156,6 +159,117 @@ class BatchScoringTest {
                         d -> d.getSpec().getReplicas() == 2);
         await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> true);
         assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-batch")).hasSize(1);
+    }
+
+    /** The first 05:00 (UTC) after {@code created}. */
+    private static ZonedDateTime firstFire(ModelDeployment created) {
+        ZonedDateTime createdAt =
+                Instant.parse(created.getMetadata().getCreationTimestamp()).atZone(ZoneOffset.UTC);
+        ZonedDateTime fire = createdAt.toLocalDate().atTime(5, 0).atZone(ZoneOffset.UTC);
+        return fire.isAfter(createdAt) ? fire : fire.plusDays(1);
+    }
+
+    @Test
+    void theSparkEngineScoresThroughASparkApplicationAndAFailedOneKeepsTheLastGoodScores() {
+        // the clock is shared: the other tests expect it before their first fire time
+        Instant before = clock.instant();
+        try {
+            sparkEngineScoresAndKeepsTheLastGoodScores();
+        } finally {
+            clock.set(before);
+        }
+    }
+
+    private void sparkEngineScoresAndKeepsTheLastGoodScores() {
+        materializedFeatureView("fv-batch-spark");
+        version(client, "m-batch-spark", 1, true);
+        ModelDeployment md = deployment("md-batch-spark", "m-batch-spark");
+        md.getSpec().batch = new ModelDeploymentSpec.Batch();
+        md.getSpec().batch.schedule = "0 5 * * *";
+        md.getSpec().batch.featureViews = List.of("fv-batch-spark");
+        md.getSpec().batch.output = new ModelDeploymentSpec.Output();
+        md.getSpec().batch.output.uri = "file:///data/scores/m-batch-spark";
+        md.getSpec().batch.engine = ModelDeploymentSpec.BatchEngine.spark;
+        md.getSpec().batch.spark = new FeatureViewSpec.Spark();
+        md.getSpec().batch.spark.executor = new FeatureViewSpec.Executor();
+        md.getSpec().batch.spark.executor.instances = 2;
+        md.getSpec().batch.spark.executor.memoryOverhead = "512m";
+        ModelDeployment created = client.resource(md).create();
+        awaitResource(
+                client,
+                ModelDeployment.class,
+                "md-batch-spark",
+                m -> m.getStatus() != null && m.getStatus().batch != null);
+        ZonedDateTime fire = firstFire(created);
+        clock.set(fire.toInstant().plusSeconds(30));
+        ModelDeployments.markReady(client, "md-batch-spark");
+
+        String date = fire.toLocalDate().toString();
+        String name = "md-batch-spark-score-" + date.replace("-", "") + "-0500";
+        SparkOperator spark = new SparkOperator(client);
+        GenericKubernetesResource app = spark.awaitApplication(name);
+        assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-batch-spark")).isEmpty();
+        assertThat((Object) app.get("spec", "mainClass")).isEqualTo("io.mlcycle.scorer.spark.Main");
+        assertThat((Object) app.get("spec", "image")).isEqualTo("mlcycle/scorer-spark:0.1.0");
+        assertThat((Object) app.get("spec", "executor", "instances")).isEqualTo(2);
+        assertThat((Object) app.get("spec", "executor", "memoryOverhead")).isEqualTo("512m");
+        List<Map<String, Object>> env = app.get("spec", "driver", "env");
+        ScoreTask task =
+                (ScoreTask)
+                        TaskJson.readTask(
+                                env.stream()
+                                        .filter(e -> TaskJson.TASK_ENV.equals(e.get("name")))
+                                        .map(e -> (String) e.get("value"))
+                                        .findFirst()
+                                        .orElseThrow());
+        assertThat(task.outputUri())
+                .isEqualTo("file:///data/scores/m-batch-spark/asOf=" + date + "/");
+
+        String scores = "file:///data/scores/m-batch-spark/asOf=" + date + "/";
+        spark.finish(name, Summary.succeeded(scores, Map.of("rows", 100.0), null));
+        ModelDeployment done =
+                awaitResource(
+                        client,
+                        ModelDeployment.class,
+                        "md-batch-spark",
+                        m -> Cluster.conditionIs(m.getStatus(), "BatchScored", "True"));
+        assertThat(done.getStatus().batch.lastUri).isEqualTo(scores);
+        assertThat(done.getStatus().batch.lastRows).isEqualTo(100L);
+
+        // The next day the image lacks the scorer: the driver fails before any summary.
+        ZonedDateTime next = fire.plusDays(1);
+        clock.set(next.toInstant().plusSeconds(30));
+        Cluster.edit(
+                client,
+                ModelDeployment.class,
+                "md-batch-spark",
+                m -> {
+                    m.getSpec().replicas = 2;
+                    return m;
+                });
+        String second =
+                "md-batch-spark-score-" + next.toLocalDate().toString().replace("-", "") + "-0500";
+        spark.awaitApplication(second);
+        spark.run(second);
+        spark.terminateDriver(second, 127, "exec: /opt/mlcycle/scorer-spark.jar: not found");
+        spark.state(
+                second, "FAILED", "driver container failed with ExitCode: 127", second + "-driver");
+        ModelDeployment failed =
+                awaitResource(
+                        client,
+                        ModelDeployment.class,
+                        "md-batch-spark",
+                        m -> Cluster.conditionIs(m.getStatus(), "BatchScored", "False"));
+        assertThat(Cluster.condition(failed.getStatus(), "BatchScored").get().getReason())
+                .isNotBlank();
+        assertThat(Cluster.condition(failed.getStatus(), "BatchScored").get().getMessage())
+                .contains("scorer-spark.jar: not found")
+                .contains("spec.batch.spark.image");
+        assertThat(failed.getStatus().batch.lastOutcome).isEqualTo("Failed");
+        // the last good scores stay the deployment's scores
+        assertThat(failed.getStatus().batch.lastUri).isEqualTo(scores);
+        await().atMost(TIMEOUT)
+                .until(() -> hasEvent(client, "md-batch-spark", "BatchScoringFailed"));
     }
 
     @Test

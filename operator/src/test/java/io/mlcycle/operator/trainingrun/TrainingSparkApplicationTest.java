@@ -107,6 +107,38 @@ class TrainingSparkApplicationTest {
     }
 
     @Test
+    void trainingGetsThePivotsMemoryOverheadBatchSchedulerAndPodOverridesButNoDynamicAllocation() {
+        OperatorConfig config = RuntimeJobsTest.config(Map.of());
+        TrainingRun tr = sparkRun();
+        tr.getSpec().spark.executor.memoryOverhead = "1g";
+        tr.getSpec().spark.driver = new FeatureViewSpec.Driver();
+        tr.getSpec().spark.driver.memoryOverhead = "512m";
+        tr.getSpec().spark.batchScheduler = "volcano";
+        tr.getSpec().spark.batchSchedulerOptions = new FeatureViewSpec.BatchSchedulerOptions();
+        tr.getSpec().spark.batchSchedulerOptions.queue = "training";
+        tr.getSpec().pod = new io.mlcycle.operator.api.PodOverrides();
+        tr.getSpec().pod.nodeSelector = Map.of("pool", "train");
+        TrainTask task = TrainTasks.task(tr, INPUTS, 4, "file:///data/models/");
+        GenericKubernetesResource app =
+                TrainingSparkApplications.application(
+                        tr,
+                        "ret-train-v4-1",
+                        task,
+                        config,
+                        new RuntimeJobs(config),
+                        new KubernetesSerialization());
+
+        Object spec = app.getAdditionalProperties().get("spec");
+        assertThat((Object) at(spec, "executor", "memoryOverhead")).isEqualTo("1g");
+        assertThat((Object) at(spec, "driver", "memoryOverhead")).isEqualTo("512m");
+        assertThat((Object) at(spec, "batchScheduler")).isEqualTo("volcano");
+        assertThat((Object) at(spec, "batchSchedulerOptions", "queue")).isEqualTo("training");
+        assertThat((Object) at(spec, "executor", "nodeSelector", "pool")).isEqualTo("train");
+        assertThat((Object) at(spec, "driver", "nodeSelector", "pool")).isEqualTo("train");
+        assertThat((Object) at(spec, "dynamicAllocation", "enabled")).isEqualTo(false);
+    }
+
+    @Test
     void autoWithTheSparkEngineIsInvalidNamingBothFields() {
         TrainingRunSpec spec = sparkRun().getSpec();
         spec.algorithm = TrainingRunSpec.Algorithm.auto;

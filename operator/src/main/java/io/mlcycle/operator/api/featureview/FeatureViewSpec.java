@@ -155,7 +155,8 @@ public class FeatureViewSpec {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Spark {
         @JsonPropertyDescription(
-                "Image of the driver and executors; default: the operator's pivot-spark image.")
+                "Image of the driver and executors; default: the operator's image of the engine"
+                        + " (pivot-spark for a FeatureView, scorer-spark for batch scoring).")
         public String image;
 
         @Pattern(SPARK_VERSION_PATTERN)

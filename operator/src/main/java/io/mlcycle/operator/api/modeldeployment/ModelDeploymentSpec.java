@@ -416,6 +416,25 @@ public class ModelDeploymentSpec {
                         + " stops it and the run fails with DeadlineExceeded; no scores are"
                         + " published for it.")
         public String activeDeadline = "2h";
+
+        @Default("pod")
+        @JsonPropertyDescription(
+                "What scores: pod (one Job with the server image) or spark (a SparkApplication"
+                        + " of the Kubeflow Spark Operator whose executors score the feature"
+                        + " tables with the same model code; the same scores.parquet, ranks and"
+                        + " publishing as the pod).")
+        public BatchEngine engine = BatchEngine.pod;
+
+        @JsonPropertyDescription(
+                "Settings of the Spark driver and executors (the shape of a FeatureView's"
+                        + " spec.spark); only with engine: spark (defaults apply when omitted).")
+        public FeatureViewSpec.Spark spark;
+    }
+
+    /** Engines of batch scoring. */
+    public enum BatchEngine {
+        pod,
+        spark
     }
 
     /** Output location. */

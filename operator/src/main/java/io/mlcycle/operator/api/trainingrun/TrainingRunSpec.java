@@ -176,6 +176,18 @@ public class TrainingRunSpec {
 
         @JsonPropertyDescription("Extra Spark properties, passed as sparkConf.")
         public java.util.Map<String, String> sparkConf;
+
+        @Pattern("^(volcano|yunikorn)$")
+        @JsonPropertyDescription(
+                "Batch scheduler of the driver and executor pods (volcano or yunikorn), passed"
+                        + " to the Spark Operator (gang scheduling: XGBoost needs every executor"
+                        + " at once); default: the cluster's scheduler.")
+        public String batchScheduler;
+
+        @JsonPropertyDescription(
+                "Options of the batch scheduler, passed through as the SparkApplication's"
+                        + " batchSchedulerOptions.")
+        public FeatureViewSpec.BatchSchedulerOptions batchSchedulerOptions;
     }
 
     /** Algorithms. */

@@ -1,0 +1,194 @@
+package io.mlcycle.local;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.mlcycle.common.SparseTables;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Batch scoring with {@code spec.batch.engine: spark} end to end in local mode, the cluster's way:
+ * the real operator creates a SparkApplication, LocalSparkOperator submits it in cluster mode, the
+ * kubelet runs the real scorer-spark driver, whose Kubernetes scheduler backend creates two
+ * executor pods through the API that read and score the feature table; the scores it publishes
+ * equal those of a second deployment scoring the same version with the single-pod engine.
+ */
+class SparkBatchScoringE2E {
+
+    static final String NS = "default";
+    static LocalCluster cluster;
+    static SparkPods executors;
+
+    @AfterAll
+    static void stop() {
+        if (executors != null) {
+            executors.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    static String trainingRun() {
+        return """
+                apiVersion: mlcycle.io/v1alpha1
+                kind: TrainingRun
+                metadata:
+                  name: scored-training
+                spec:
+                  model: scored-model
+                  features:
+                    - featureView: players
+                  asOf: latest
+                  labels:
+                    uri: "file:///data/labels/returned/asOf={date}/"
+                    column: returned
+                    entity: user_id
+                  algorithm: xgboost
+                  validation:
+                    method: holdout
+                    testFraction: 0.2
+                    seed: 42
+                  explain:
+                    method: none
+                  gates:
+                    - metric: auc
+                      min: 0.6
+                """;
+    }
+
+    /**
+     * A deployment without serving pods that scores once a day at {@code cron} with {@code engine}
+     * (a run per minute would overlap the Spark runs, each replacing the one being followed).
+     */
+    static String deployment(String name, String cron, String engine, String extra) {
+        return """
+                apiVersion: mlcycle.io/v1alpha1
+                kind: ModelDeployment
+                metadata:
+                  name: %1$s
+                spec:
+                  model: scored-model
+                  version: latestApproved
+                  replicas: 0
+                  batch:
+                    schedule: "%2$s"
+                    output:
+                      uri: "file:///data/scores/%1$s/"
+                    engine: %3$s
+                %4$s"""
+                .formatted(name, cron, engine, extra);
+    }
+
+    static Object lastOutcome(String deployment) {
+        return E2eSetup.field(
+                cluster.client(),
+                NS,
+                "ModelDeployment",
+                deployment,
+                "status",
+                "batch",
+                "lastOutcome");
+    }
+
+    @Test
+    void sparkExecutorsScoreTheSameScoresAsTheSinglePod() throws Exception {
+        List<String> jars = new ArrayList<>(List.of(E2eSetup.CHAIN_JARS));
+        jars.add("runtime-images/scorer-spark/target/scorer-spark.jar");
+        E2eSetup.projectRoot(jars.toArray(String[]::new));
+        LocalCluster.Options o = SmallChain.options("local/target/e2e-spark-batch");
+        cluster = LocalCluster.start(o);
+        executors = new SparkPods(cluster.client(), o.workDir());
+        Path manifests = o.workDir().resolve("spark-batch.yaml");
+        // the first fire two minutes from now: after the deployments exist, once
+        java.time.ZonedDateTime fire =
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusMinutes(2);
+        String cron = fire.getMinute() + " " + fire.getHour() + " * * *";
+        Files.writeString(
+                manifests,
+                SmallChain.featureView("players", "2026-11-20")
+                        + "---\n"
+                        + trainingRun()
+                        + "---\n"
+                        + deployment("pod-scores", cron, "pod", "")
+                        + "---\n"
+                        + deployment(
+                                "spark-scores",
+                                cron,
+                                "spark",
+                                """
+                                    spark:
+                                      executor:
+                                        instances: 2
+                                        cores: 1
+                                        memory: 512m
+                                """));
+        cluster.apply(manifests);
+        E2eSetup.awaitState(
+                cluster,
+                "both deployments' batch runs Succeeded",
+                Duration.ofMinutes(10),
+                Duration.ofSeconds(2),
+                () ->
+                        "Succeeded".equals(lastOutcome("pod-scores"))
+                                && "Succeeded".equals(lastOutcome("spark-scores")));
+
+        GenericKubernetesResource app =
+                cluster.client()
+                        .genericKubernetesResources(LocalSparkOperator.CONTEXT)
+                        .inNamespace(NS)
+                        .withLabel("mlcycle.io/modeldeployment", "spark-scores")
+                        .list()
+                        .getItems()
+                        .get(0);
+        String appName = app.getMetadata().getName();
+        assertThat(app.<Object>get("status", "applicationState", "state")).isEqualTo("COMPLETED");
+        String appId = String.valueOf(app.<Object>get("status", "sparkApplicationId"));
+        executors.assertRanTasks(
+                appId, appName + "-driver", "read and scored feature parts", "Finished task");
+
+        Path pod = single(o.dataRoot().resolve("data/scores/pod-scores"));
+        Path spark = single(o.dataRoot().resolve("data/scores/spark-scores"));
+        List<String> expected = rows(pod);
+        assertThat(expected).hasSizeGreaterThan(20);
+        assertThat(rows(spark)).containsExactlyElementsOf(expected);
+    }
+
+    /** The one published scores.parquet under {@code dir}. */
+    static Path single(Path dir) throws Exception {
+        try (var files = Files.walk(dir)) {
+            List<Path> found =
+                    files.filter(p -> p.getFileName().toString().equals("scores.parquet"))
+                            .filter(p -> !p.toString().contains("/."))
+                            .toList();
+            assertThat(found).as("scores.parquet under " + dir).hasSize(1);
+            return found.get(0);
+        }
+    }
+
+    static List<String> rows(Path parquet) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = SparseTables.duckdb();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT entity, score, rank FROM read_parquet("
+                                        + SparseTables.literal(parquet.toString())
+                                        + ")")) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + "|" + rs.getFloat(2) + "|" + rs.getLong(3));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,299 @@
+package io.mlcycle.scorer.spark;
+
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.model.BatchScores;
+import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.task.ScoreTask;
+import io.mlcycle.task.Summary;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Scores a {@link ScoreTask} on Spark: the driver checks the task and the model and plans the parts
+ * of the feature tables; the executors read them (one slice of a part per task), join them by
+ * entity and score each partition with the model's pure-Java scorer in {@code mapPartitions}; the
+ * driver streams the scores into the single pod's {@code scores.parquet} ({@link BatchScores}): the
+ * same columns, ranks, order, publishing and summary.
+ */
+final class SparkScore {
+
+    /** Rows scored at once by one task. */
+    static final int BATCH = 4096;
+
+    /** The settings a failed Spark run names. */
+    static final String SETTINGS =
+            "spec.batch.spark.executor (instances, cores, memory, memoryOverhead) or"
+                    + " spec.batch.spark.image";
+
+    /** Models loaded on this JVM (an executor scores many partitions with one model). */
+    private static final Map<String, ModelArtifact> MODELS = new ConcurrentHashMap<>();
+
+    private SparkScore() {}
+
+    /** What an executor needs to load the model. */
+    record ModelRef(String model, int version, String artifactUri, String digest)
+            implements Serializable {
+
+        ModelArtifact load() {
+            return MODELS.computeIfAbsent(
+                    artifactUri + "@" + digest,
+                    k ->
+                            BatchScores.model(
+                                    new ScoreTask(
+                                            null,
+                                            model,
+                                            version,
+                                            artifactUri,
+                                            null,
+                                            null,
+                                            null,
+                                            null,
+                                            digest)));
+        }
+    }
+
+    /** One scored entity as it travels back to the driver. */
+    record Out(String entity, float score, long ord) implements Serializable {}
+
+    static Summary run(ScoreTask task, SparkSession spark) {
+        long t0 = System.nanoTime();
+        BatchScores.Target target = BatchScores.target(task);
+        ModelArtifact artifact = BatchScores.model(task);
+        List<FeatureParts.Table> tables;
+        try {
+            tables = FeatureParts.plan(task.features());
+        } catch (IOException e) {
+            throw new TaskFailure(
+                    Summary.Outcome.Failed,
+                    "ReadFailed",
+                    "cannot read features: " + e.getMessage());
+        }
+        List<String> available = new ArrayList<>();
+        Map<String, Integer> modelColumn = new HashMap<>();
+        for (int i = 0; i < artifact.featureNames().size(); i++) {
+            modelColumn.put(artifact.featureNames().get(i), i);
+        }
+        int[][] toModel = new int[tables.size()][];
+        String[] views = new String[tables.size()];
+        for (FeatureParts.Table t : tables) {
+            toModel[t.index()] = columns(t, modelColumn, available);
+            views[t.index()] = t.featureView();
+        }
+        long matched = BatchScores.matched(artifact, available, task.features());
+        long tRead = System.nanoTime();
+
+        ExecutorStart.await(spark.sparkContext());
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<FeatureParts.Slice> slices = slices(tables, jsc.defaultParallelism());
+        ModelRef ref =
+                new ModelRef(
+                        task.model(), task.version(), task.artifactUri(), task.artifactDigest());
+        int numFeatures = artifact.featureNames().size();
+        JavaPairRDD<String, FeatureParts.Piece> pieces =
+                jsc.parallelize(slices, slices.size())
+                        .flatMapToPair(
+                                s ->
+                                        relayed(
+                                                () ->
+                                                        FeatureParts.read(
+                                                                        s,
+                                                                        views[s.table()],
+                                                                        toModel[s.table()])
+                                                                .iterator()));
+        JavaRDD<Out> scored =
+                pieces.groupByKey(Math.max(1, jsc.defaultParallelism()))
+                        .mapPartitions(rows -> relayed(() -> score(rows, ref, views, numFeatures)));
+        try {
+            Iterator<Out> out = scored.toLocalIterator();
+            Iterator<BatchScores.Scored> asScored =
+                    new Iterator<>() {
+                        @Override
+                        public boolean hasNext() {
+                            return out.hasNext();
+                        }
+
+                        @Override
+                        public BatchScores.Scored next() {
+                            Out o = out.next();
+                            return new BatchScores.Scored(o.entity(), o.score(), o.ord());
+                        }
+                    };
+            return BatchScores.publish(
+                    task,
+                    target,
+                    artifact,
+                    matched,
+                    asScored,
+                    new BatchScores.Timings(t0, tRead, System.nanoTime()));
+        } catch (TaskFailure f) {
+            throw f;
+        } catch (Exception e) {
+            // SparkException is checked, yet thrown by the RDD's Scala code undeclared
+            throw failure(e);
+        }
+    }
+
+    /** Table column to model column (-1: not in the model); the table's names go to available. */
+    private static int[] columns(
+            FeatureParts.Table t, Map<String, Integer> modelColumn, List<String> available) {
+        int[] map = new int[t.catalog().size()];
+        java.util.Arrays.fill(map, -1);
+        boolean[] seen = new boolean[map.length];
+        for (var f : t.catalog().features()) {
+            if (f.index() < 0 || f.index() >= map.length || seen[f.index()]) {
+                throw TaskFailure.invalid(
+                        "CorruptFeatureCatalog",
+                        "featureView '"
+                                + t.featureView()
+                                + "': feature index "
+                                + f.index()
+                                + " is out of range or repeated");
+            }
+            seen[f.index()] = true;
+            String name = t.featureView() + "/" + f.name();
+            available.add(name);
+            map[f.index()] = modelColumn.getOrDefault(name, -1);
+        }
+        return map;
+    }
+
+    /**
+     * Every part in as many row slices as it takes for the parts to fill the executors' cores at
+     * least once (a table written as one file is still read by every executor).
+     */
+    static List<FeatureParts.Slice> slices(List<FeatureParts.Table> tables, int parallelism) {
+        int parts = tables.stream().mapToInt(t -> t.parts().size()).sum();
+        int perPart = Math.max(1, (parallelism + parts - 1) / parts);
+        List<FeatureParts.Slice> out = new ArrayList<>();
+        for (FeatureParts.Table t : tables) {
+            for (int f = 0; f < t.parts().size(); f++) {
+                for (int s = 0; s < perPart; s++) {
+                    out.add(
+                            new FeatureParts.Slice(
+                                    t.index(),
+                                    f,
+                                    t.parts().get(f),
+                                    "features[" + t.index() + "].uri",
+                                    s,
+                                    perPart));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Joins each entity's pieces (an outer join: absent tables are zeros) and scores batches. */
+    private static Iterator<Out> score(
+            Iterator<scala.Tuple2<String, Iterable<FeatureParts.Piece>>> rows,
+            ModelRef ref,
+            String[] views,
+            int numFeatures) {
+        ModelArtifact model = ref.load();
+        List<Out> out = new ArrayList<>();
+        List<String> entities = new ArrayList<>(BATCH);
+        List<long[]> ords = new ArrayList<>(BATCH);
+        List<int[]> cols = new ArrayList<>(BATCH);
+        List<float[]> vals = new ArrayList<>(BATCH);
+        while (rows.hasNext()) {
+            var row = rows.next();
+            JoinedRow joined = JoinedRow.of(row._1(), row._2(), views);
+            entities.add(row._1());
+            ords.add(new long[] {joined.ord()});
+            cols.add(joined.cols());
+            vals.add(joined.vals());
+            if (entities.size() == BATCH || !rows.hasNext()) {
+                float[] scores = model.predict(matrix(entities, cols, vals, numFeatures));
+                for (int i = 0; i < scores.length; i++) {
+                    out.add(new Out(entities.get(i), scores[i], ords.get(i)[0]));
+                }
+                entities.clear();
+                ords.clear();
+                cols.clear();
+                vals.clear();
+            }
+        }
+        return out.iterator();
+    }
+
+    private static SparseMatrix matrix(
+            List<String> entities, List<int[]> cols, List<float[]> vals, int numFeatures) {
+        int nnz = cols.stream().mapToInt(c -> c.length).sum();
+        int[] rowPtr = new int[entities.size() + 1];
+        int[] c = new int[nnz];
+        float[] v = new float[nnz];
+        int k = 0;
+        for (int r = 0; r < entities.size(); r++) {
+            System.arraycopy(cols.get(r), 0, c, k, cols.get(r).length);
+            System.arraycopy(vals.get(r), 0, v, k, vals.get(r).length);
+            k += cols.get(r).length;
+            rowPtr[r + 1] = k;
+        }
+        return new SparseMatrix(entities.toArray(String[]::new), rowPtr, c, v, numFeatures);
+    }
+
+    /** What an executor computes, its TaskFailure relayed to the driver (see {@link #failure}). */
+    interface Step<T> {
+        T get() throws IOException;
+    }
+
+    static <T> T relayed(Step<T> step) throws IOException {
+        try {
+            return step.get();
+        } catch (TaskFailure f) {
+            throw new RelayedFailure(f);
+        }
+    }
+
+    /**
+     * A TaskFailure on an executor, its outcome and reason in the message: Spark hands the driver
+     * the executor's exception as text only.
+     */
+    static final class RelayedFailure extends RuntimeException {
+        static final java.util.regex.Pattern TEXT =
+                java.util.regex.Pattern.compile(
+                        java.util.regex.Pattern.quote(RelayedFailure.class.getName())
+                                + ": \\[(\\w+)/(\\w+)\\] ([^\\n]*)");
+
+        RelayedFailure(TaskFailure f) {
+            super("[" + f.outcome().name() + "/" + f.reason() + "] " + f.getMessage());
+        }
+    }
+
+    /**
+     * A task's own failure (a bad table, a model that does not load) as the executor threw it;
+     * anything else as a Spark failure naming the settings to change.
+     */
+    static TaskFailure failure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TaskFailure f) {
+                return f;
+            }
+            java.util.regex.Matcher m =
+                    RelayedFailure.TEXT.matcher(t.getMessage() == null ? "" : t.getMessage());
+            if (m.find()) {
+                return new TaskFailure(Summary.Outcome.valueOf(m.group(1)), m.group(2), m.group(3));
+            }
+        }
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        int line = message.indexOf('\n');
+        return new TaskFailure(
+                Summary.Outcome.Failed,
+                "SparkFailed",
+                "the Spark job failed: "
+                        + (line > 0 ? message.substring(0, line) : message)
+                        + "; check "
+                        + SETTINGS);
+    }
+}
