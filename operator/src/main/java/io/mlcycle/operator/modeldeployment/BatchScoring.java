@@ -135,6 +135,11 @@ final class BatchScoring {
         if (b.activeJob != null) {
             followActive(r, md, status, b, now);
         }
+        if (b.activeJob != null) {
+            // Like a CronJob with concurrencyPolicy Forbid: a fire while a run is still active
+            // waits for it, then the latest fire since the last start runs once.
+            return WAIT_RETRY;
+        }
 
         if (b.lastScheduleTime == null) {
             // Like a CronJob: fire times before the resource existed are not made up.

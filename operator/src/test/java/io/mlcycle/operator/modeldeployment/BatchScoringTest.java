@@ -161,6 +161,94 @@ class BatchScoringTest {
         assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-batch")).hasSize(1);
     }
 
+    @Test
+    void aFireWhileARunIsStillActiveWaitsForItThenTheLatestFireRunsOnce() {
+        Instant before = clock.instant();
+        try {
+            materializedFeatureView("fv-overlap");
+            version(client, "m-overlap", 1, true);
+            ModelDeployment md = deployment("md-overlap", "m-overlap");
+            md.getSpec().batch = new ModelDeploymentSpec.Batch();
+            md.getSpec().batch.schedule = "0 5 * * *";
+            md.getSpec().batch.featureViews = List.of("fv-overlap");
+            md.getSpec().batch.output = new ModelDeploymentSpec.Output();
+            md.getSpec().batch.output.uri = "file:///data/scores/m-overlap";
+            ModelDeployment created = client.resource(md).create();
+            awaitResource(
+                    client,
+                    ModelDeployment.class,
+                    "md-overlap",
+                    m -> m.getStatus() != null && m.getStatus().batch != null);
+            ZonedDateTime fire = firstFire(created);
+            clock.set(fire.toInstant().plusSeconds(30));
+            ModelDeployments.markReady(client, "md-overlap");
+            String first = "md-overlap-score-" + fire.toLocalDate().toString().replace("-", "");
+            Job running =
+                    await("the first fire's Job")
+                            .atMost(TIMEOUT)
+                            .until(
+                                    () ->
+                                            client.batch()
+                                                    .v1()
+                                                    .jobs()
+                                                    .inNamespace(NS)
+                                                    .withName(first + "-0500")
+                                                    .get(),
+                                    j -> j != null);
+
+            // Two more fire times pass while that Job still runs, and the operator looks again.
+            ZonedDateTime third = fire.plusDays(2);
+            clock.set(third.toInstant().plusSeconds(30));
+            Cluster.edit(
+                    client,
+                    ModelDeployment.class,
+                    "md-overlap",
+                    m -> {
+                        m.getSpec().replicas = 2;
+                        return m;
+                    });
+            await("the edit reconciled")
+                    .atMost(TIMEOUT)
+                    .until(
+                            () -> ModelDeployments.servingDeployment(client, "md-overlap"),
+                            d -> d.getSpec().getReplicas() == 2);
+            await().pollDelay(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> true);
+            assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-overlap"))
+                    .as("no second run while the first is active")
+                    .hasSize(1);
+            assertThat(
+                            client.resources(ModelDeployment.class)
+                                    .inNamespace(NS)
+                                    .withName("md-overlap")
+                                    .get()
+                                    .getStatus()
+                                    .batch
+                                    .activeJob)
+                    .isEqualTo(first + "-0500");
+
+            // When it finishes, the latest missed fire runs, once.
+            String scores = "file:///data/scores/m-overlap/asOf=" + fire.toLocalDate() + "/";
+            new Kubelet(client)
+                    .finish(running, Summary.succeeded(scores, Map.of("rows", 10.0), null));
+            String latest =
+                    "md-overlap-score-" + third.toLocalDate().toString().replace("-", "") + "-0500";
+            ModelDeployment moved =
+                    awaitResource(
+                            client,
+                            ModelDeployment.class,
+                            "md-overlap",
+                            m -> latest.equals(m.getStatus().batch.activeJob));
+            assertThat(moved.getStatus().batch.lastUri).isEqualTo(scores);
+            assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-overlap"))
+                    .extracting(j -> j.getMetadata().getName())
+                    .containsExactlyInAnyOrder(first + "-0500", latest);
+        } finally {
+            clock.set(before);
+        }
+    }
+
     /** The first 05:00 (UTC) after {@code created}. */
     private static ZonedDateTime firstFire(ModelDeployment created) {
         ZonedDateTime createdAt =
