@@ -46,39 +46,8 @@ final class BatchScore {
         }
         String outUri = task.outputUri().replaceAll("/+$", "");
         String parentUri = outUri.substring(0, Math.max(0, outUri.lastIndexOf('/')));
-        String dirName = outUri.substring(outUri.lastIndexOf('/') + 1);
-        var m = AS_OF_DIR.matcher(dirName);
-        if (!m.matches()) {
-            throw TaskFailure.invalid(
-                    "InvalidOutputUri",
-                    "outputUri '" + task.outputUri() + "' must end in an asOf=<date>/ directory");
-        }
-        String asOf = m.group(1);
-        if (task.asOf() != null && !task.asOf().isBlank() && !task.asOf().equals(asOf)) {
-            throw TaskFailure.invalid(
-                    "InvalidOutputUri",
-                    "outputUri '"
-                            + task.outputUri()
-                            + "' is for asOf "
-                            + asOf
-                            + " but the task's asOf is "
-                            + task.asOf());
-        }
-        Path artifactDir = Uris.toPath(task.artifactUri(), "artifactUri");
-        ArtifactDigest.verify(
-                artifactDir, task.artifactDigest(), task.model() + " v" + task.version());
-        ModelArtifact artifact = ModelArtifact.load(artifactDir);
-        if (task.model() != null
-                && artifact.spec().model() != null
-                && !task.model().equals(artifact.spec().model())) {
-            throw TaskFailure.invalid(
-                    "ModelMismatch",
-                    "artifactUri holds model '"
-                            + artifact.spec().model()
-                            + "', the task asks for '"
-                            + task.model()
-                            + "'");
-        }
+        String asOf = outputAsOf(task, outUri);
+        ModelArtifact artifact = loadArtifact(task);
         FeatureAssembler.Assembled assembled;
         try {
             assembled = FeatureAssembler.assemble(task.features());
@@ -108,24 +77,7 @@ final class BatchScore {
         long tRead = System.nanoTime();
         float[] scores = artifact.predict(rows);
         long tScore = System.nanoTime();
-        VersionedStore store = VersionedStore.open(parentUri, "outputUri");
-        Path staging = null;
-        try {
-            staging = store.stage(asOf);
-            write(staging.resolve(FILE), rows.entities(), scores);
-            store.publish(staging, asOf);
-        } catch (IOException | RuntimeException e) {
-            if (staging != null) {
-                VersionedStore.discard(staging);
-            }
-            if (e instanceof TaskFailure f) {
-                throw f;
-            }
-            throw new TaskFailure(
-                    Summary.Outcome.Failed,
-                    "WriteFailed",
-                    "cannot write scores to " + task.outputUri() + ": " + e.getMessage());
-        }
+        VersionedStore store = publish(task, parentUri, asOf, rows.entities(), scores);
         double seconds = (System.nanoTime() - t0) / 1e9;
         long positives = 0;
         for (float s : scores) {
@@ -143,6 +95,73 @@ final class BatchScore {
         figures.put("readSeconds", Math.round((tRead - t0) / 1e6) / 1000.0);
         figures.put("scoreSeconds", Math.round((tScore - tRead) / 1e6) / 1000.0);
         return Summary.succeeded(store.versionUri(asOf), figures, null);
+    }
+
+    /** The asOf date of the output directory, which must be {@code asOf=<date>/}. */
+    private static String outputAsOf(ScoreTask task, String outUri) {
+        String dirName = outUri.substring(outUri.lastIndexOf('/') + 1);
+        var m = AS_OF_DIR.matcher(dirName);
+        if (!m.matches()) {
+            throw TaskFailure.invalid(
+                    "InvalidOutputUri",
+                    "outputUri '" + task.outputUri() + "' must end in an asOf=<date>/ directory");
+        }
+        String asOf = m.group(1);
+        if (task.asOf() != null && !task.asOf().isBlank() && !task.asOf().equals(asOf)) {
+            throw TaskFailure.invalid(
+                    "InvalidOutputUri",
+                    "outputUri '"
+                            + task.outputUri()
+                            + "' is for asOf "
+                            + asOf
+                            + " but the task's asOf is "
+                            + task.asOf());
+        }
+        return asOf;
+    }
+
+    /** The model artifact, its digest checked, refused when it holds another model. */
+    private static ModelArtifact loadArtifact(ScoreTask task) {
+        Path artifactDir = Uris.toPath(task.artifactUri(), "artifactUri");
+        ArtifactDigest.verify(
+                artifactDir, task.artifactDigest(), task.model() + " v" + task.version());
+        ModelArtifact artifact = ModelArtifact.load(artifactDir);
+        if (task.model() != null
+                && artifact.spec().model() != null
+                && !task.model().equals(artifact.spec().model())) {
+            throw TaskFailure.invalid(
+                    "ModelMismatch",
+                    "artifactUri holds model '"
+                            + artifact.spec().model()
+                            + "', the task asks for '"
+                            + task.model()
+                            + "'");
+        }
+        return artifact;
+    }
+
+    /** Writes the scores as a new dated version; a failure leaves the previous output alone. */
+    private static VersionedStore publish(
+            ScoreTask task, String parentUri, String asOf, String[] entities, float[] scores) {
+        VersionedStore store = VersionedStore.open(parentUri, "outputUri");
+        Path staging = null;
+        try {
+            staging = store.stage(asOf);
+            write(staging.resolve(FILE), entities, scores);
+            store.publish(staging, asOf);
+        } catch (IOException | RuntimeException e) {
+            if (staging != null) {
+                VersionedStore.discard(staging);
+            }
+            if (e instanceof TaskFailure f) {
+                throw f;
+            }
+            throw new TaskFailure(
+                    Summary.Outcome.Failed,
+                    "WriteFailed",
+                    "cannot write scores to " + task.outputUri() + ": " + e.getMessage());
+        }
+        return store;
     }
 
     private static void write(Path file, String[] entities, float[] scores) throws IOException {
