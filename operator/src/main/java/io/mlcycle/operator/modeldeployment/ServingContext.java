@@ -10,8 +10,8 @@ import io.mlcycle.operator.common.RuntimeJobs;
 
 /**
  * What {@link CanaryRollout} and {@link BatchScoring} act through: the rolled-back mark, the
- * rollback analysis, Events, the runtime Job builder and reader, the batch Jobs' informer and the
- * client.
+ * rollback analysis, its Prometheus queries and rollback recorder, Events, the runtime Job builder
+ * and reader, the batch Jobs' informer and the client.
  */
 record ServingContext(
         KubernetesClient client,
@@ -20,4 +20,6 @@ record ServingContext(
         EventRecorder events,
         ServingWriter writer,
         RollbackAnalysis analysis,
+        AnalysisQueries queries,
+        RollbackRecorder rollbacks,
         InformerEventSource<Job, ModelDeployment> jobs) {}
