@@ -105,6 +105,30 @@ public final class AnalysisStep {
         next.version = version;
         next.metrics = results;
 
+        Decision decision =
+                decide(
+                        next,
+                        before,
+                        firstFailed,
+                        firstInconclusive,
+                        firstTooFew,
+                        failureThreshold,
+                        inconclusiveIsFailure);
+        return new Outcome(next, decision);
+    }
+
+    /**
+     * The round's decision from its first failed, inconclusive and too-few-samples metric (in that
+     * order of weight); sets the verdict and the failure count of {@code next}.
+     */
+    private static Decision decide(
+            Analysis next,
+            int before,
+            MetricResult firstFailed,
+            MetricResult firstInconclusive,
+            MetricResult firstTooFew,
+            int failureThreshold,
+            boolean inconclusiveIsFailure) {
         Decision decision;
         if (firstFailed != null) {
             next.verdict = FAILED;
@@ -149,7 +173,7 @@ public final class AnalysisStep {
             next.consecutiveFailures = 0;
             decision = new Decision.Healthy();
         }
-        return new Outcome(next, decision);
+        return decision;
     }
 
     private static MetricResult judge(Measured m) {

@@ -94,27 +94,90 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         Long generation = fv.getMetadata().getGeneration();
         status.observedGeneration = generation;
 
+        Optional<UpdateControl<FeatureView>> cannot = cannotMaterialize(fv, status, context, now);
+        if (cannot.isPresent()) {
+            return cannot.get();
+        }
+
+        List<PivotRuns.Run> owned = runs.owned(fv);
+        runs.pruneWaited(fv, owned);
+        Map<String, PivotRuns.Run> byName = new HashMap<>();
+        owned.forEach(r -> byName.put(r.name(), r));
+
+        follow(fv, status, owned, byName, now);
+
+        List<MaterializationPlanner.JobInfo> infos =
+                owned.stream().map(PivotRuns::info).collect(Collectors.toList());
+        var plan =
+                MaterializationPlanner.plan(
+                        Defaults.copy(spec),
+                        status,
+                        infos,
+                        RuntimeObjects.shortHash(TaskJson.write(spec)),
+                        now);
+        for (Materialization adopted : plan.adopted()) {
+            if (status.active.stream().noneMatch(a -> adopted.job.equals(a.job))) {
+                PivotRuns.Run run = byName.get(adopted.job);
+                if (run != null && run.state() == JobResults.State.Running) {
+                    status.active.add(PivotRuns.fromRun(run));
+                } else if (run != null && !MaterializationRecorder.recorded(status, adopted.job)) {
+                    // It finished before its creation reached the status (an operator restarted
+                    // in between): its result is the view's, not lost.
+                    recorder.record(
+                            fv, status, PivotRuns.fromRun(run), runs.result(run).summary(), now);
+                }
+            }
+        }
+        for (MaterializationPlanner.Start start : plan.starts()) {
+            status.active.add(runs.start(fv, start, now));
+        }
+
+        Set<String> listed = new HashSet<>();
+        status.active.removeIf(a -> !listed.add(a.job));
+
+        MaterializationRecorder.setConditions(status, generation, now);
+        MaterializationRecorder.setOnlineCondition(spec, status, generation, now);
+        UpdateControl<FeatureView> control = StatusUpdates.patchIfChanged(fv, status);
+        jobResults
+                .nextReconcile(now, plan.wakeAt(), !status.active.isEmpty())
+                .ifPresent(control::rescheduleAfter);
+        return control;
+    }
+
+    /**
+     * The one validation path of a FeatureView, then what it needs before it can materialize
+     * (Spark, object storage, a store no other view writes); the blocked status when something is
+     * missing.
+     */
+    private Optional<UpdateControl<FeatureView>> cannotMaterialize(
+            FeatureView fv, FeatureViewStatus status, Context<FeatureView> context, Instant now) {
+        FeatureViewSpec spec = fv.getSpec();
+        Long generation = fv.getMetadata().getGeneration();
         var invalid = PivotTasks.invalid(spec);
         if (invalid.isPresent()) {
             Conditions.set(
                     status, INVALID_SPEC, true, INVALID_SPEC, invalid.get(), generation, now);
-            return blocked(fv, status, INVALID_SPEC, invalid.get(), now);
+            return Optional.of(blocked(fv, status, INVALID_SPEC, invalid.get(), now));
         }
         Conditions.remove(status, INVALID_SPEC);
         if (spec.engine == FeatureViewSpec.Engine.spark && !sparkApplications.available()) {
-            return blocked(
-                    fv,
-                    status,
-                    SPARK_UNAVAILABLE,
-                    "spec.engine is spark but "
-                            + sparkApplications.unavailable().orElse("Spark is not available"),
-                    now);
+            return Optional.of(
+                    blocked(
+                            fv,
+                            status,
+                            SPARK_UNAVAILABLE,
+                            "spec.engine is spark but "
+                                    + sparkApplications
+                                            .unavailable()
+                                            .orElse("Spark is not available"),
+                            now));
         }
 
         Optional<ObjectStorage.Problem> storage = objectStorage.problem(fv);
         if (storage.isPresent()) {
-            return blocked(fv, status, storage.get().reason(), storage.get().message(), now)
-                    .rescheduleAfter(ObjectStorage.RECHECK);
+            return Optional.of(
+                    blocked(fv, status, storage.get().reason(), storage.get().message(), now)
+                            .rescheduleAfter(ObjectStorage.RECHECK));
         }
 
         Optional<FeatureView> storeOwner =
@@ -126,19 +189,29 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                                         ? null
                                         : v.getSpec().store.uri);
         if (storeOwner.isPresent()) {
-            return blocked(
-                    fv,
-                    status,
-                    STORE_CONFLICT,
-                    SharedOutputs.message("spec.store.uri", spec.store.uri, storeOwner.get()),
-                    now);
+            return Optional.of(
+                    blocked(
+                            fv,
+                            status,
+                            STORE_CONFLICT,
+                            SharedOutputs.message(
+                                    "spec.store.uri", spec.store.uri, storeOwner.get()),
+                            now));
         }
+        return Optional.empty();
+    }
 
-        List<PivotRuns.Run> owned = runs.owned(fv);
-        runs.pruneWaited(fv, owned);
-        Map<String, PivotRuns.Run> byName = new HashMap<>();
-        owned.forEach(r -> byName.put(r.name(), r));
-
+    /**
+     * Follows the active materializations: a finished run's result recorded once, a deleted one
+     * recorded as failed, progress of the running ones; running Jobs the status lost followed
+     * again.
+     */
+    private void follow(
+            FeatureView fv,
+            FeatureViewStatus status,
+            List<PivotRuns.Run> owned,
+            Map<String, PivotRuns.Run> byName,
+            Instant now) {
         // Finished Jobs of active materializations: copy what the pod reported, once. The status
         // read here may be an older copy (a lost or re-merged status write): an entry listed twice,
         // already recorded, or superseded by a later attempt of its as-of only leaves active.
@@ -184,43 +257,6 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 status.active.add(PivotRuns.fromRun(run));
             }
         }
-
-        List<MaterializationPlanner.JobInfo> infos =
-                owned.stream().map(PivotRuns::info).collect(Collectors.toList());
-        var plan =
-                MaterializationPlanner.plan(
-                        Defaults.copy(spec),
-                        status,
-                        infos,
-                        RuntimeObjects.shortHash(TaskJson.write(spec)),
-                        now);
-        for (Materialization adopted : plan.adopted()) {
-            if (status.active.stream().noneMatch(a -> adopted.job.equals(a.job))) {
-                PivotRuns.Run run = byName.get(adopted.job);
-                if (run != null && run.state() == JobResults.State.Running) {
-                    status.active.add(PivotRuns.fromRun(run));
-                } else if (run != null && !MaterializationRecorder.recorded(status, adopted.job)) {
-                    // It finished before its creation reached the status (an operator restarted
-                    // in between): its result is the view's, not lost.
-                    recorder.record(
-                            fv, status, PivotRuns.fromRun(run), runs.result(run).summary(), now);
-                }
-            }
-        }
-        for (MaterializationPlanner.Start start : plan.starts()) {
-            status.active.add(runs.start(fv, start, now));
-        }
-
-        Set<String> listed = new HashSet<>();
-        status.active.removeIf(a -> !listed.add(a.job));
-
-        MaterializationRecorder.setConditions(status, generation, now);
-        MaterializationRecorder.setOnlineCondition(spec, status, generation, now);
-        UpdateControl<FeatureView> control = StatusUpdates.patchIfChanged(fv, status);
-        jobResults
-                .nextReconcile(now, plan.wakeAt(), !status.active.isEmpty())
-                .ifPresent(control::rescheduleAfter);
-        return control;
     }
 
     /**

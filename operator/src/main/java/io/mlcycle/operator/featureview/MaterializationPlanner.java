@@ -50,9 +50,25 @@ public final class MaterializationPlanner {
             String specHash,
             Instant now) {
         ZoneId zone = Schedules.zone(spec.timeZone, "spec.timeZone");
-        Optional<Instant> wake = Optional.empty();
 
         // 1. Triggers enqueue as-of dates.
+        Optional<Instant> wake = retryWaiting(status, now);
+        wake = enqueueTriggers(spec, status, specHash, zone, now, wake);
+        trackBackfill(spec, status);
+
+        // 2. Start queued dates, then backfill dates, while there is room.
+        List<Start> starts = new ArrayList<>();
+        List<Materialization> adopted = new ArrayList<>();
+        int max = Math.max(1, spec.maxConcurrent);
+        int running = (int) jobs.stream().filter(JobInfo::running).count();
+        startQueued(status, jobs, max, running, starts, adopted);
+        startBackfill(spec, status, jobs, max, running, starts);
+        return new Plan(starts, adopted, wake);
+    }
+
+    /** Waiting dates whose retry time has come are queued again; the earliest other retry. */
+    private static Optional<Instant> retryWaiting(FeatureViewStatus status, Instant now) {
+        Optional<Instant> wake = Optional.empty();
         for (Materialization w : new ArrayList<>(status.waiting)) {
             Instant at = w.nextAttemptAt == null ? now : Instant.parse(w.nextAttemptAt);
             if (!at.isAfter(now)) {
@@ -63,6 +79,17 @@ public final class MaterializationPlanner {
                 wake = earliest(wake, at);
             }
         }
+        return wake;
+    }
+
+    /** A spec change or a schedule's fire time queues a date; the next fire time wakes us. */
+    private static Optional<Instant> enqueueTriggers(
+            FeatureViewSpec spec,
+            FeatureViewStatus status,
+            String specHash,
+            ZoneId zone,
+            Instant now,
+            Optional<Instant> wake) {
         if (spec.schedule == null) {
             if (!specHash.equals(status.specHash)) {
                 String asOf =
@@ -93,6 +120,11 @@ public final class MaterializationPlanner {
                 wake = earliest(wake, next.get().toInstant());
             }
         }
+        return wake;
+    }
+
+    /** The backfill range's progress, started afresh when the range changes. */
+    private static void trackBackfill(FeatureViewSpec spec, FeatureViewStatus status) {
         if (spec.backfill != null) {
             String range = spec.backfill.from + ".." + spec.backfill.to;
             if (status.backfill == null || !range.equals(status.backfill.range)) {
@@ -104,12 +136,19 @@ public final class MaterializationPlanner {
         } else {
             status.backfill = null;
         }
+    }
 
-        // 2. Start queued dates, then backfill dates, while there is room.
-        List<Start> starts = new ArrayList<>();
-        List<Materialization> adopted = new ArrayList<>();
-        int max = Math.max(1, spec.maxConcurrent);
-        int running = (int) jobs.stream().filter(JobInfo::running).count();
+    /**
+     * Queued dates start while there is room and no Job runs for the date; one whose Job exists
+     * (its creation reached no status) is adopted instead.
+     */
+    private static void startQueued(
+            FeatureViewStatus status,
+            List<JobInfo> jobs,
+            int max,
+            int running,
+            List<Start> starts,
+            List<Materialization> adopted) {
         for (Materialization q : new ArrayList<>(status.queued)) {
             Optional<JobInfo> existing =
                     jobs.stream().filter(j -> q.trigger.equals(j.trigger())).findFirst();
@@ -130,6 +169,16 @@ public final class MaterializationPlanner {
             status.queued.remove(q);
             starts.add(new Start(q.asOf, attempt(jobs, q.asOf, q.attempt), q.trigger));
         }
+    }
+
+    /** The backfill's next dates start while there is room. */
+    private static void startBackfill(
+            FeatureViewSpec spec,
+            FeatureViewStatus status,
+            List<JobInfo> jobs,
+            int max,
+            int running,
+            List<Start> starts) {
         if (status.backfill != null && !Boolean.TRUE.equals(status.backfill.done)) {
             LocalDate to = LocalDate.parse(spec.backfill.to);
             LocalDate next = LocalDate.parse(status.backfill.next);
@@ -145,7 +194,6 @@ public final class MaterializationPlanner {
             status.backfill.next = next.toString();
             status.backfill.done = next.isAfter(to);
         }
-        return new Plan(starts, adopted, wake);
     }
 
     /** The first attempt number not used by an existing Job of that date. */

@@ -73,6 +73,14 @@ public final class ResourceMetrics {
             List<ModelVersion> versions,
             List<ModelDeployment> deployments) {
         List<Sample> out = new ArrayList<>();
+        featureViews(out, views);
+        trainingRuns(out, runs);
+        modelVersions(out, versions);
+        modelDeployments(out, deployments);
+        return out;
+    }
+
+    private static void featureViews(List<Sample> out, List<FeatureView> views) {
         for (FeatureView fv : views) {
             FeatureViewStatus s = fv.getStatus();
             if (s == null) {
@@ -92,6 +100,9 @@ public final class ResourceMetrics {
             }
             add(out, "featureview_waiting_dates", l, (double) s.waiting.size());
         }
+    }
+
+    private static void trainingRuns(List<Sample> out, List<TrainingRun> runs) {
         for (TrainingRun tr : runs) {
             TrainingRunStatus s = tr.getStatus();
             if (s == null) {
@@ -112,6 +123,9 @@ public final class ResourceMetrics {
                 }
             }
         }
+    }
+
+    private static void modelVersions(List<Sample> out, List<ModelVersion> versions) {
         for (ModelVersion mv : versions) {
             if (mv.getSpec() == null || mv.getSpec().version == null) {
                 continue;
@@ -130,6 +144,9 @@ public final class ResourceMetrics {
                                 (k, v) -> add(out, "modelversion_metric", with(l, "metric", k), v));
             }
         }
+    }
+
+    private static void modelDeployments(List<Sample> out, List<ModelDeployment> deployments) {
         for (ModelDeployment md : deployments) {
             ModelDeploymentStatus s = md.getStatus();
             if (s == null) {
@@ -166,7 +183,6 @@ public final class ResourceMetrics {
                 }
             }
         }
-        return out;
     }
 
     private static Map<String, String> labels(HasMetadata r, String kind) {

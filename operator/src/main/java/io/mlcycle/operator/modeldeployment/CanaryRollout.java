@@ -73,44 +73,8 @@ final class CanaryRollout {
                         && servedVersion != null
                         && servedVersion != targetVersion;
         if (!candidate) {
-            if (c != null
-                    && c.phase == CanaryPhase.Promoting
-                    && Objects.equals(c.version, targetVersion)
-                    && Objects.equals(servedVersion, targetVersion)) {
-                // The canary's pods keep serving until the stable Deployment has rolled.
-                if (Readiness.rolledOut(stable, replicas)) {
-                    end(
-                            c,
-                            CanaryPhase.Succeeded,
-                            replicas,
-                            "version "
-                                    + c.version
-                                    + " promoted: every pod serves it, the canary Deployment is"
-                                    + " gone");
-                    r.events().normalOnce(md, "CanaryPromoted", c.message);
-                    return new Plan(target, replicas, null, null);
-                }
-                return new Plan(target, replicas, canaryDeployment, null);
-            }
-            if (active(c)) {
-                end(
-                        c,
-                        CanaryPhase.Aborted,
-                        replicas,
-                        "canary of version "
-                                + c.version
-                                + " cancelled: "
-                                + (spec == null
-                                        ? "spec.rollout.canary was removed, version "
-                                                + targetVersion
-                                                + " rolls out to every pod"
-                                        : "version " + targetVersion + " is the one to serve now"));
-                r.events().normal(md, "CanaryCancelled", c.message);
-            }
-            if (spec == null) {
-                status.canary = null;
-            }
-            return new Plan(target, replicas, null, null);
+            return settle(
+                    r, md, status, spec, target, servedVersion, replicas, stable, canaryDeployment);
         }
 
         ModelVersion stableMv = served.get();
@@ -142,105 +106,200 @@ final class CanaryRollout {
             // the stable Deployment is being updated to the canary's version
             return new Plan(target, replicas, canaryDeployment, null);
         }
-
+        Step step = new Step(r, md, status, spec, c, target, stableMv, replicas, stepInterval, now);
         CanaryPlan.Split split = ServingReplicas.split(md, replicas, c.weight);
         Deployment canary = applySplit(r, md, c, target, split, canaryDeployment);
-        Deployment actual = canaryDeployment;
         if (started) {
-            c.message = "step 1 of " + c.steps + ": " + describe(c);
-            r.events()
-                    .normal(
-                            md,
-                            "CanaryStarted",
-                            "canary of version "
-                                    + targetVersion
-                                    + " beside stable version "
-                                    + servedVersion
-                                    + ": "
-                                    + describe(c)
-                                    + "; "
-                                    + c.steps
-                                    + " steps of "
-                                    + spec.stepInterval);
+            announce(step, servedVersion);
         }
+        return progress(step, split, canary, canaryDeployment);
+    }
 
+    /** One reconcile of a running canary: what it acts on and decides with. */
+    private record Step(
+            ServingContext r,
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ModelDeploymentSpec.Canary spec,
+            Canary c,
+            ModelVersion target,
+            ModelVersion stable,
+            int replicas,
+            Duration stepInterval,
+            Instant now) {}
+
+    /**
+     * No canary to run: a promotion finishes once the stable Deployment has rolled, a running
+     * canary is cancelled, and the stable Deployment serves {@code target}.
+     */
+    private static Plan settle(
+            ServingContext r,
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ModelDeploymentSpec.Canary spec,
+            ModelVersion target,
+            Integer servedVersion,
+            int replicas,
+            Deployment stable,
+            Deployment canaryDeployment) {
+        Canary c = status.canary;
+        int targetVersion = VersionResolver.number(target);
+        if (c != null
+                && c.phase == CanaryPhase.Promoting
+                && Objects.equals(c.version, targetVersion)
+                && Objects.equals(servedVersion, targetVersion)) {
+            // The canary's pods keep serving until the stable Deployment has rolled.
+            if (Readiness.rolledOut(stable, replicas)) {
+                end(
+                        c,
+                        CanaryPhase.Succeeded,
+                        replicas,
+                        "version "
+                                + c.version
+                                + " promoted: every pod serves it, the canary Deployment is"
+                                + " gone");
+                r.events().normalOnce(md, "CanaryPromoted", c.message);
+                return new Plan(target, replicas, null, null);
+            }
+            return new Plan(target, replicas, canaryDeployment, null);
+        }
+        if (active(c)) {
+            end(
+                    c,
+                    CanaryPhase.Aborted,
+                    replicas,
+                    "canary of version "
+                            + c.version
+                            + " cancelled: "
+                            + (spec == null
+                                    ? "spec.rollout.canary was removed, version "
+                                            + targetVersion
+                                            + " rolls out to every pod"
+                                    : "version " + targetVersion + " is the one to serve now"));
+            r.events().normal(md, "CanaryCancelled", c.message);
+        }
+        if (spec == null) {
+            status.canary = null;
+        }
+        return new Plan(target, replicas, null, null);
+    }
+
+    private static void announce(Step s, int servedVersion) {
+        Canary c = s.c();
+        c.message = "step 1 of " + c.steps + ": " + describe(c);
+        s.r().events()
+                .normal(
+                        s.md(),
+                        "CanaryStarted",
+                        "canary of version "
+                                + c.version
+                                + " beside stable version "
+                                + servedVersion
+                                + ": "
+                                + describe(c)
+                                + "; "
+                                + c.steps
+                                + " steps of "
+                                + s.spec().stepInterval);
+    }
+
+    /**
+     * Waits for a ready canary pod and the step interval, then analyses the step: abort, hold, next
+     * step, or promote.
+     */
+    private static Plan progress(
+            Step s, CanaryPlan.Split split, Deployment canary, Deployment actual) {
+        Canary c = s.c();
+        Duration stepInterval = s.stepInterval();
         String stuck = Readiness.stuck(actual);
         if (stuck != null) {
             Decision.Rollback abort = new Decision.Rollback(0, "canary Deployment", null, stuck);
-            abort(r, md, status, c, target, stableMv, abort, replicas, now);
-            return new Plan(stableMv, replicas, null, null);
+            abort(s, abort);
+            return new Plan(s.stable(), s.replicas(), null, null);
         }
         String waiting = "step " + c.step + " of " + c.steps + ": waiting for a ready canary pod";
         if (c.readyReplicas == 0) {
             c.message = waiting;
-            return new Plan(stableMv, split.stable(), canary, null);
+            return new Plan(s.stable(), split.stable(), canary, null);
         }
         if (waiting.equals(c.message)) {
             c.message = "step " + c.step + " of " + c.steps + ": " + describe(c);
         }
+        Instant due = dueAt(c, stepInterval);
+        if (s.now().isBefore(due)) {
+            return new Plan(s.stable(), split.stable(), canary, Duration.between(s.now(), due));
+        }
+        Decision decision = analyse(s);
+        if (decision instanceof Decision.Rollback abort) {
+            abort(s, abort);
+            return new Plan(s.stable(), s.replicas(), null, null);
+        }
+        if (!(decision instanceof Decision.Healthy)) {
+            return new Plan(s.stable(), split.stable(), canary, stepInterval);
+        }
+        return passed(s, canary, actual);
+    }
+
+    /** When the step is analysed: a step interval after the step began or the last analysis. */
+    static Instant dueAt(Canary c, Duration stepInterval) {
         Instant due = Instant.parse(c.stepStartTime);
         if (c.analysis != null && c.analysis.lastRun != null) {
             Instant last = Instant.parse(c.analysis.lastRun);
             due = last.isAfter(due) ? last : due;
         }
-        due = due.plus(stepInterval);
-        if (now.isBefore(due)) {
-            return new Plan(stableMv, split.stable(), canary, Duration.between(now, due));
-        }
+        return due.plus(stepInterval);
+    }
 
+    /** One analysis of the step, with its condition, message and Event. */
+    private static Decision analyse(Step s) {
+        Canary c = s.c();
+        ModelDeployment md = s.md();
         ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
         int threshold = Defaults.copy(rb).failureThreshold;
         AnalysisStep.Outcome outcome =
                 AnalysisStep.evaluate(
                         c.analysis,
                         c.version,
-                        measure(r, md, spec, c),
+                        measure(s.r(), md, s.spec(), c),
                         threshold,
                         Boolean.TRUE.equals(rb.inconclusiveIsFailure),
-                        now);
+                        s.now());
         c.analysis = outcome.analysis();
         Decision decision = outcome.decision();
-        Long gen = md.getMetadata().getGeneration();
         RollbackAnalysis.inconclusiveCondition(
-                status,
+                s.status(),
                 decision,
-                "CanaryNoUsableData",
+                ModelDeploymentConditions.CANARY_NO_USABLE_DATA,
                 "canary version " + c.version + ": ",
-                gen,
-                now);
+                md.getMetadata().getGeneration(),
+                s.now());
+        String step = "step " + c.step + " of " + c.steps;
         if (decision instanceof Decision.Inconclusive inconclusive) {
             c.message =
-                    "step "
-                            + c.step
-                            + " of "
-                            + c.steps
+                    step
                             + " inconclusive, analysed again in "
-                            + spec.stepInterval
+                            + s.spec().stepInterval
                             + ": "
                             + inconclusive.reason();
-            r.events().warning(md, "CanaryAnalysisInconclusive", c.message);
+            s.r().events().warning(md, "CanaryAnalysisInconclusive", c.message);
         }
         if (decision instanceof Decision.Failing failing) {
             c.message =
-                    "step "
-                            + c.step
-                            + " of "
-                            + c.steps
+                    step
                             + " failed ("
                             + failing.consecutiveFailures()
                             + " of "
                             + threshold
                             + " before abort): "
                             + failing.message();
-            r.events().warning(md, "CanaryAnalysisFailed", c.message);
+            s.r().events().warning(md, "CanaryAnalysisFailed", c.message);
         }
-        if (decision instanceof Decision.Rollback abort) {
-            abort(r, md, status, c, target, stableMv, abort, replicas, now);
-            return new Plan(stableMv, replicas, null, null);
-        }
-        if (!(decision instanceof Decision.Healthy)) {
-            return new Plan(stableMv, split.stable(), canary, stepInterval);
-        }
+        return decision;
+    }
+
+    /** A healthy step: the next step, or the promotion after the last. */
+    private static Plan passed(Step s, Deployment canary, Deployment actual) {
+        Canary c = s.c();
         String passed =
                 "canary version "
                         + c.version
@@ -253,18 +312,18 @@ final class CanaryRollout {
                         + ")";
         if (c.step < c.steps) {
             c.step++;
-            c.weight = CanaryPlan.weight(spec, c.step);
-            c.stepStartTime = now.toString();
-            split = ServingReplicas.split(md, replicas, c.weight);
-            canary = applySplit(r, md, c, target, split, actual);
+            c.weight = CanaryPlan.weight(s.spec(), c.step);
+            c.stepStartTime = s.now().toString();
+            CanaryPlan.Split split = ServingReplicas.split(s.md(), s.replicas(), c.weight);
+            Deployment next = applySplit(s.r(), s.md(), c, s.target(), split, actual);
             c.message = passed + "; now " + describe(c);
-            r.events().normalOnce(md, "CanaryStepPassed", c.message);
-            return new Plan(stableMv, split.stable(), canary, stepInterval);
+            s.r().events().normalOnce(s.md(), "CanaryStepPassed", c.message);
+            return new Plan(s.stable(), split.stable(), next, s.stepInterval());
         }
         c.phase = CanaryPhase.Promoting;
         c.message = passed + "; promoting: the stable Deployment rolls to version " + c.version;
-        r.events().normalOnce(md, "CanaryPromoting", c.message);
-        return new Plan(target, replicas, canary, null);
+        s.r().events().normalOnce(s.md(), "CanaryPromoting", c.message);
+        return new Plan(s.target(), s.replicas(), canary, null);
     }
 
     private static Canary start(
@@ -336,15 +395,14 @@ final class CanaryRollout {
     private static List<AnalysisStep.Measured> measure(
             ServingContext r, ModelDeployment md, ModelDeploymentSpec.Canary spec, Canary c) {
         ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
-        String name = md.getMetadata().getName();
-        String ns = md.getMetadata().getNamespace();
+        // one round: the credentials Secret is read once, on its first query
+        AnalysisQueries.Round round = r.queries().round(md);
         boolean compare = Boolean.TRUE.equals(spec.compareToStable);
         double tolerance = Defaults.copy(spec).tolerance;
         List<AnalysisStep.Measured> measured = new ArrayList<>();
         for (ModelDeploymentSpec.Metric m : rb.metrics) {
-            QueryResult canary = r.analysis().measure(rb, m, name, ns, c.version);
-            QueryResult stable =
-                    compare ? r.analysis().measure(rb, m, name, ns, c.stableVersion) : null;
+            QueryResult canary = round.measure(m, c.version);
+            QueryResult stable = compare ? round.measure(m, c.stableVersion) : null;
             measured.add(
                     new AnalysisStep.Measured(
                             m.name,
@@ -353,22 +411,16 @@ final class CanaryRollout {
                             canary,
                             stable,
                             tolerance,
-                            r.analysis().samples(rb, m, name, ns, c.version)));
+                            round.samples(m, c.version)));
         }
         return measured;
     }
 
     /** Marks the canary's version rolled back (the workflow deletes the canary Deployment). */
-    private static void abort(
-            ServingContext r,
-            ModelDeployment md,
-            ModelDeploymentStatus status,
-            Canary c,
-            ModelVersion bad,
-            ModelVersion stable,
-            Decision.Rollback why,
-            int replicas,
-            Instant now) {
+    private static void abort(Step s, Decision.Rollback why) {
+        Canary c = s.c();
+        ModelVersion stable = s.stable();
+        int replicas = s.replicas();
         end(
                 c,
                 CanaryPhase.Aborted,
@@ -386,16 +438,16 @@ final class CanaryRollout {
                         + (why.consecutiveFailures() > 0
                                 ? " for " + why.consecutiveFailures() + " analyses in a row"
                                 : ""));
-        r.analysis()
-                .recordRollback(
-                        r.writer(),
-                        md,
-                        status,
-                        bad,
+        s.r().rollbacks()
+                .record(
+                        s.r().writer(),
+                        s.md(),
+                        s.status(),
+                        s.target(),
                         VersionResolver.number(stable),
                         why,
                         c.message,
                         "CanaryAborted",
-                        now);
+                        s.now());
     }
 }

@@ -33,7 +33,7 @@ final class DriftRetrain {
 
     static void check(
             KubernetesClient client,
-            RollbackAnalysis analysis,
+            AnalysisQueries.Round round,
             EventRecorder events,
             ModelDeployment md,
             ModelDeploymentStatus status,
@@ -55,13 +55,7 @@ final class DriftRetrain {
         ModelDeploymentSpec.Metric skew = new ModelDeploymentSpec.Metric();
         skew.builtin = ModelDeploymentSpec.Metric.SKEW;
         skew.window = onDrift.window;
-        QueryResult result =
-                analysis.measure(
-                        spec.rollback,
-                        skew,
-                        md.getMetadata().getName(),
-                        md.getMetadata().getNamespace(),
-                        version);
+        QueryResult result = round.measure(skew, version);
         r.measuredAt = now.toString();
         if (!(result instanceof QueryResult.Value v)) {
             r.skew = null;
@@ -83,6 +77,19 @@ final class DriftRetrain {
                         + " ("
                         + v.detail()
                         + ")";
+        retrain(client, events, md, served, r, why, now);
+    }
+
+    /** Starts a copy of the TrainingRun behind {@code served}; Warnings when it cannot. */
+    private static void retrain(
+            KubernetesClient client,
+            EventRecorder events,
+            ModelDeployment md,
+            ModelVersion served,
+            ModelDeploymentStatus.RetrainStatus r,
+            String why,
+            Instant now) {
+        int version = VersionResolver.number(served);
         String source =
                 served.getSpec().lineage == null ? null : served.getSpec().lineage.trainingRun;
         String ns = md.getMetadata().getNamespace();
@@ -105,6 +112,33 @@ final class DriftRetrain {
                             + ")");
             return;
         }
+        TrainingRun run = retrainRun(md, template, version, why);
+        String name = run.getMetadata().getName();
+        try {
+            client.resource(run).create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                events.warning(
+                        md,
+                        "RetrainFailed",
+                        why + "; cannot create TrainingRun " + name + ": " + e.getMessage());
+                return;
+            }
+            // created by an earlier reconcile whose status write was lost
+        }
+        r.trainingRun = name;
+        r.startedAt = now.toString();
+        events.normal(md, "RetrainOnDrift", why + ": started TrainingRun " + name);
+    }
+
+    /**
+     * The one-off copy of {@code template} that retrains on drift: named after it and the drifted
+     * version (at most 63 characters), labelled with the deployment, owned by it.
+     */
+    static TrainingRun retrainRun(
+            ModelDeployment md, TrainingRun template, int version, String why) {
+        String source = template.getMetadata().getName();
+        String ns = md.getMetadata().getNamespace();
         String suffix = "-drift-v" + version;
         String name =
                 (source.length() + suffix.length() <= 63
@@ -125,20 +159,6 @@ final class DriftRetrain {
                         .withOwnerReferences(RuntimeObjects.controllerReference(md))
                         .build());
         run.setSpec(copy);
-        try {
-            client.resource(run).create();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) {
-                events.warning(
-                        md,
-                        "RetrainFailed",
-                        why + "; cannot create TrainingRun " + name + ": " + e.getMessage());
-                return;
-            }
-            // created by an earlier reconcile whose status write was lost
-        }
-        r.trainingRun = name;
-        r.startedAt = now.toString();
-        events.normal(md, "RetrainOnDrift", why + ": started TrainingRun " + name);
+        return run;
     }
 }

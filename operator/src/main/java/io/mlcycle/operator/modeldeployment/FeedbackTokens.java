@@ -30,7 +30,7 @@ final class FeedbackTokens {
 
     static final String KEY = "token";
     static final String SUFFIX = "-feedback-token";
-    static final String MISSING = "FeedbackTokenMissing";
+    static final String MISSING = ModelDeploymentConditions.FEEDBACK_TOKEN_MISSING;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private FeedbackTokens() {}

@@ -23,7 +23,7 @@ import java.util.Objects;
  */
 final class KedaScaling {
 
-    static final String UNAVAILABLE = "AutoscalerUnavailable";
+    static final String UNAVAILABLE = ModelDeploymentConditions.AUTOSCALER_UNAVAILABLE;
     private static final String MADE = ServingScaling.SCALED_OBJECT + "/";
 
     /** Named in full: the client cannot discover a kind whose CRD may be missing. */
@@ -99,7 +99,14 @@ final class KedaScaling {
                                     ? "KEDA's CRD scaledobjects.keda.sh is not installed"
                                     : "the operator may not (the chart's keda.enabled grants it)")
                             + "; the Deployment keeps its pods";
-            Conditions.set(status, UNAVAILABLE, true, "ScaledObjectUnavailable", message, gen, now);
+            Conditions.set(
+                    status,
+                    UNAVAILABLE,
+                    true,
+                    ModelDeploymentConditions.SCALED_OBJECT_UNAVAILABLE,
+                    message,
+                    gen,
+                    now);
             r.events().warningOnce(md, UNAVAILABLE, message);
         }
     }

@@ -87,12 +87,15 @@ import java.util.Optional;
         })
 public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
 
-    public static final String AVAILABLE = "Available";
-    public static final String ROLLED_BACK = "RolledBack";
-    public static final String ANALYSIS_INCONCLUSIVE = "AnalysisInconclusive";
-    public static final String INVALID_SPEC = "InvalidSpec";
-    public static final String BATCH_OUTPUT_CONFLICT = "BatchOutputConflict";
-    public static final String ONLINE_FEATURES_STALE = "OnlineFeaturesStale";
+    public static final String AVAILABLE = ModelDeploymentConditions.AVAILABLE;
+    public static final String ROLLED_BACK = ModelDeploymentConditions.ROLLED_BACK;
+    public static final String ANALYSIS_INCONCLUSIVE =
+            ModelDeploymentConditions.ANALYSIS_INCONCLUSIVE;
+    public static final String INVALID_SPEC = ModelDeploymentConditions.INVALID_SPEC;
+    public static final String BATCH_OUTPUT_CONFLICT =
+            ModelDeploymentConditions.BATCH_OUTPUT_CONFLICT;
+    public static final String ONLINE_FEATURES_STALE =
+            ModelDeploymentConditions.ONLINE_FEATURES_STALE;
     static final int MAX_ROLLBACKS = 10;
 
     private static final Logger LOG = Logger.getLogger(ModelDeploymentReconciler.class);
@@ -105,6 +108,9 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     @Inject ObjectStorage objectStorage;
 
     @Inject RollbackAnalysis analysis;
+    @Inject AnalysisQueries queries;
+    @Inject RollbackRecorder rollbacks;
+    @Inject VersionChangeRecorder versionChanges;
     @Inject OperatorConfig config;
     @Inject SparkApplications sparkApplications;
 
@@ -131,6 +137,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         events,
                         writer,
                         analysis,
+                        queries,
+                        rollbacks,
                         informers.jobs(),
                         config,
                         sparkApplications,
@@ -154,12 +162,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                                 ns,
                                 mv -> mv.getSpec() != null && spec.model.equals(mv.getSpec().model))
                         .toList();
-        Optional<String> invalid = SpecChecks.invalid(spec);
-        if (invalid.isPresent()) {
-            Conditions.set(status, INVALID_SPEC, true, "InvalidSpec", invalid.get(), gen, now);
-            Conditions.set(status, Conditions.READY, false, "InvalidSpec", invalid.get(), gen, now);
-            status.phase = Phase.Failed;
-            events.warning(md, "InvalidSpec", invalid.get());
+        if (invalidSpec(md, status, now)) {
             return StatusUpdates.patchIfChanged(md, status);
         }
         VersionResolver.Resolution resolution =
@@ -169,31 +172,13 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         ? null
                         : Durations.parse(spec.rollback.interval, "spec.rollback.interval");
         Conditions.remove(status, INVALID_SPEC);
-        Optional<ObjectStorage.Problem> storage = objectStorage.problem(md);
-        if (storage.isPresent()) {
-            var p = storage.get();
-            if (Readiness.blocked(status, p.reason(), p.message(), gen, now)) {
-                events.warning(md, p.reason(), p.message());
-            }
-            return StatusUpdates.patchIfChanged(md, status).rescheduleAfter(ObjectStorage.RECHECK);
-        }
-        Optional<String> token = feedbackToken(md, status);
-        if (token.isPresent()) {
-            if (Readiness.blocked(status, FeedbackTokens.MISSING, token.get(), gen, now)) {
-                events.warning(md, FeedbackTokens.MISSING, token.get());
-            }
+        if (blocked(md, status, now)) {
             return StatusUpdates.patchIfChanged(md, status).rescheduleAfter(ObjectStorage.RECHECK);
         }
 
         Deployment deployment =
                 deployments.get(new ResourceID(md.getMetadata().getName(), ns)).orElse(null);
-        Integer served = ServingResources.servedVersion(deployment);
-        Optional<ModelVersion> servedMv =
-                served == null
-                        ? Optional.empty()
-                        : modelVersions.stream()
-                                .filter(mv -> VersionResolver.number(mv) == served)
-                                .findFirst();
+        Optional<ModelVersion> servedMv = served(deployment, modelVersions);
 
         ServedAnalysis.Outcome analysed =
                 ServedAnalysis.run(
@@ -224,20 +209,39 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         modelVersions,
                         interval,
                         now);
-        Deployment canaryDeployment =
-                deployments.get(new ResourceID(ServingResources.canaryName(md), ns)).orElse(null);
-        CanaryRollout.Plan plan =
-                CanaryRollout.reconcile(
-                        servingContext,
-                        md,
-                        status,
-                        shadow.stable(),
-                        servedMv,
-                        rolledBack,
-                        deployment,
-                        canaryDeployment,
-                        now);
+        CanaryRollout.Plan plan = canary(md, status, shadow, servedMv, rolledBack, deployment, now);
         // The stable Deployment: the resolved version, or the served one while a canary runs.
+        ModelVersion target =
+                applyAndRecord(md, status, context, plan, shadow, modelVersions, resolution, now);
+
+        Duration nextBatch =
+                BatchScoring.reconcile(
+                        servingContext, md, context.getPrimaryCache().list(), status, target, now);
+
+        return reschedule(
+                StatusUpdates.patchIfChanged(md, status),
+                Durations.earliest(
+                        analysed.next(),
+                        nextBatch,
+                        plan.next(),
+                        shadow.next(),
+                        spec.rollback != null ? interval : null));
+    }
+
+    /**
+     * Puts the plan into the workflow's dependents and reconciles them, then records what serves.
+     * Returns the version the stable Deployment serves.
+     */
+    private ModelVersion applyAndRecord(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            Context<ModelDeployment> context,
+            CanaryRollout.Plan plan,
+            ShadowRollout.Plan shadow,
+            List<ModelVersion> modelVersions,
+            VersionResolver.Resolution resolution,
+            Instant now) {
+        String ns = md.getMetadata().getNamespace();
         ModelVersion target = plan.stable();
         ServingPlan.assemble(runtimeJobs, md, target, plan.stableReplicas(), plan.canary(), shadow)
                 .putInto(context);
@@ -245,9 +249,128 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         KedaScaling.reconcile(servingContext, md, status, now);
         status.selector = ServingScaling.selectorString(md);
         // what the stable dependent created or updated is in the cache already
-        deployment = deployments.get(new ResourceID(md.getMetadata().getName(), ns)).orElse(null);
+        Deployment deployment =
+                deployments.get(new ResourceID(md.getMetadata().getName(), ns)).orElse(null);
 
-        analysis.recordVersion(md, status, modelVersions, target, now);
+        recordServing(md, status, modelVersions, target, deployment, plan, resolution, now);
+        return target;
+    }
+
+    /** The canary step, with the canary Deployment as the cache has it. */
+    private CanaryRollout.Plan canary(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ShadowRollout.Plan shadow,
+            Optional<ModelVersion> servedMv,
+            boolean rolledBack,
+            Deployment deployment,
+            Instant now) {
+        String ns = md.getMetadata().getNamespace();
+        return CanaryRollout.reconcile(
+                servingContext,
+                md,
+                status,
+                shadow.stable(),
+                servedMv,
+                rolledBack,
+                deployment,
+                deployments.get(new ResourceID(ServingResources.canaryName(md), ns)).orElse(null),
+                now);
+    }
+
+    /**
+     * The one validation path of a ModelDeployment: a spec {@link SpecChecks} refuses sets
+     * InvalidSpec and Ready False naming the field and value, phase Failed, and a Warning; the pods
+     * stay as they were.
+     */
+    private boolean invalidSpec(ModelDeployment md, ModelDeploymentStatus status, Instant now) {
+        Optional<String> invalid = SpecChecks.invalid(md.getSpec());
+        if (invalid.isEmpty()) {
+            return false;
+        }
+        Long gen = md.getMetadata().getGeneration();
+        Conditions.set(
+                status,
+                INVALID_SPEC,
+                true,
+                ModelDeploymentConditions.REASON_INVALID_SPEC,
+                invalid.get(),
+                gen,
+                now);
+        Conditions.set(
+                status,
+                Conditions.READY,
+                false,
+                ModelDeploymentConditions.REASON_INVALID_SPEC,
+                invalid.get(),
+                gen,
+                now);
+        status.phase = Phase.Failed;
+        events.warning(md, "InvalidSpec", invalid.get());
+        return true;
+    }
+
+    /** The ModelVersion the stable Deployment's pods serve, when there is one. */
+    private static Optional<ModelVersion> served(
+            Deployment deployment, List<ModelVersion> modelVersions) {
+        Integer served = ServingResources.servedVersion(deployment);
+        return served == null
+                ? Optional.empty()
+                : modelVersions.stream()
+                        .filter(mv -> VersionResolver.number(mv) == served)
+                        .findFirst();
+    }
+
+    /** Looks again after {@code next} (at least a second), or on the next change when null. */
+    private static UpdateControl<ModelDeployment> reschedule(
+            UpdateControl<ModelDeployment> control, Duration next) {
+        if (next != null) {
+            control.rescheduleAfter(
+                    next.isNegative() || next.isZero() ? Duration.ofSeconds(1) : next);
+        }
+        return control;
+    }
+
+    /**
+     * Whether a prerequisite of the pods is missing (object storage, the feedback token's Secret):
+     * Ready False naming it, an Event when that is new, and the pods left as they were.
+     */
+    private boolean blocked(ModelDeployment md, ModelDeploymentStatus status, Instant now) {
+        Long gen = md.getMetadata().getGeneration();
+        Optional<ObjectStorage.Problem> storage = objectStorage.problem(md);
+        if (storage.isPresent()) {
+            var p = storage.get();
+            if (Readiness.blocked(status, p.reason(), p.message(), gen, now)) {
+                events.warning(md, p.reason(), p.message());
+            }
+            return true;
+        }
+        Optional<String> token = feedbackToken(md, status);
+        if (token.isPresent()) {
+            if (Readiness.blocked(status, FeedbackTokens.MISSING, token.get(), gen, now)) {
+                events.warning(md, FeedbackTokens.MISSING, token.get());
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * What now serves, after the workflow ran: the version change, the model version and URL,
+     * readiness, how the version was resolved and the online features' staleness.
+     */
+    private void recordServing(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            List<ModelVersion> modelVersions,
+            ModelVersion target,
+            Deployment deployment,
+            CanaryRollout.Plan plan,
+            VersionResolver.Resolution resolution,
+            Instant now) {
+        Long gen = md.getMetadata().getGeneration();
+        String ns = md.getMetadata().getNamespace();
+        versionChanges.record(md, status, modelVersions, target, now);
         status.modelVersion = target.getMetadata().getName();
         status.url = ServingResources.url(md);
         Readiness.set(md, status, deployment, plan.stableReplicas(), gen, now);
@@ -255,16 +378,15 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         if (resolution.message() != null) {
             Conditions.set(
                     status,
-                    "VersionResolved",
+                    ModelDeploymentConditions.VERSION_RESOLVED,
                     true,
                     resolution.reason(),
                     resolution.message(),
                     gen,
                     now);
         } else {
-            Conditions.remove(status, "VersionResolved");
+            Conditions.remove(status, ModelDeploymentConditions.VERSION_RESOLVED);
         }
-
         OnlineStaleness.record(
                 md,
                 status,
@@ -272,24 +394,6 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                 name -> featureViews.get(new ResourceID(name, ns)).orElse(null),
                 gen,
                 now);
-
-        Duration nextBatch =
-                BatchScoring.reconcile(
-                        servingContext, md, context.getPrimaryCache().list(), status, target, now);
-
-        UpdateControl<ModelDeployment> control = StatusUpdates.patchIfChanged(md, status);
-        Duration next =
-                Durations.earliest(
-                        analysed.next(),
-                        nextBatch,
-                        plan.next(),
-                        shadow.next(),
-                        spec.rollback != null ? interval : null);
-        if (next != null) {
-            control.rescheduleAfter(
-                    next.isNegative() || next.isZero() ? Duration.ofSeconds(1) : next);
-        }
-        return control;
     }
 
     /**

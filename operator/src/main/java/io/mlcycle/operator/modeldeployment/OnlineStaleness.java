@@ -48,7 +48,7 @@ public final class OnlineStaleness {
                     status,
                     ModelDeploymentReconciler.ONLINE_FEATURES_STALE,
                     true,
-                    "NoLineage",
+                    ModelDeploymentConditions.NO_LINEAGE,
                     "the served version names no FeatureView to read online",
                     gen,
                     now);
@@ -57,7 +57,7 @@ public final class OnlineStaleness {
                     status,
                     ModelDeploymentReconciler.ONLINE_FEATURES_STALE,
                     true,
-                    "OnlineBehindLatest",
+                    ModelDeploymentConditions.ONLINE_BEHIND_LATEST,
                     stale.stream()
                             .map(
                                     v ->
@@ -77,7 +77,7 @@ public final class OnlineStaleness {
                     status,
                     ModelDeploymentReconciler.ONLINE_FEATURES_STALE,
                     false,
-                    "OnlineUpToDate",
+                    ModelDeploymentConditions.ONLINE_UP_TO_DATE,
                     "online features of "
                             + views.stream()
                                     .map(v -> v.featureView + " as-of " + v.asOf)

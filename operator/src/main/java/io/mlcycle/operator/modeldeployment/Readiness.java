@@ -114,7 +114,9 @@ final class Readiness {
                 status,
                 ModelDeploymentReconciler.AVAILABLE,
                 available,
-                available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+                available
+                        ? ModelDeploymentConditions.MINIMUM_REPLICAS_AVAILABLE
+                        : ModelDeploymentConditions.MINIMUM_REPLICAS_UNAVAILABLE,
                 availableMessage,
                 gen,
                 now);
@@ -122,7 +124,9 @@ final class Readiness {
                 status,
                 Conditions.READY,
                 available && rolledOut,
-                available && rolledOut ? "Serving" : "RollingOut",
+                available && rolledOut
+                        ? ModelDeploymentConditions.SERVING
+                        : ModelDeploymentConditions.ROLLING_OUT,
                 availableMessage,
                 gen,
                 now);
@@ -130,7 +134,9 @@ final class Readiness {
                 status,
                 Conditions.PROGRESSING,
                 !rolledOut,
-                rolledOut ? "RolloutComplete" : "RollingOut",
+                rolledOut
+                        ? ModelDeploymentConditions.ROLLOUT_COMPLETE
+                        : ModelDeploymentConditions.ROLLING_OUT,
                 rolledOut
                         ? "every pod serves version " + version
                         : updated
@@ -143,11 +149,25 @@ final class Readiness {
                                 + " ready",
                 gen,
                 now);
+        degraded(status, stuck, gen, now);
+        status.phase = phase(status, available, rolledOut);
+    }
+
+    /**
+     * Degraded: True with a stuck rollout's reason; False otherwise, unless it says that no version
+     * is left to roll back to (analysis clears that one).
+     */
+    private static void degraded(
+            ModelDeploymentStatus status,
+            Optional<DeploymentCondition> stuck,
+            Long gen,
+            Instant now) {
         boolean noRollbackTarget =
                 Conditions.find(status.conditions, Conditions.DEGRADED)
                         .map(
                                 c ->
-                                        "NoRollbackTarget".equals(c.getReason())
+                                        ModelDeploymentConditions.NO_ROLLBACK_TARGET.equals(
+                                                        c.getReason())
                                                 && Conditions.TRUE.equals(c.getStatus()))
                         .orElse(false);
         if (stuck.isPresent()) {
@@ -155,23 +175,33 @@ final class Readiness {
                     status,
                     Conditions.DEGRADED,
                     true,
-                    stuck.get().getReason() == null ? "RolloutFailed" : stuck.get().getReason(),
+                    stuck.get().getReason() == null
+                            ? ModelDeploymentConditions.ROLLOUT_FAILED
+                            : stuck.get().getReason(),
                     stuck.get().getMessage(),
                     gen,
                     now);
         } else if (!noRollbackTarget) {
-            Conditions.set(status, Conditions.DEGRADED, false, "AsExpected", "", gen, now);
+            Conditions.set(
+                    status,
+                    Conditions.DEGRADED,
+                    false,
+                    ModelDeploymentConditions.AS_EXPECTED,
+                    "",
+                    gen,
+                    now);
         }
-        boolean degraded = Conditions.isTrue(status, Conditions.DEGRADED);
-        if (degraded) {
-            status.phase = Phase.Degraded;
-        } else if (Conditions.isTrue(status, ModelDeploymentReconciler.ROLLED_BACK) && available) {
-            status.phase = Phase.RolledBack;
-        } else if (available && rolledOut) {
-            status.phase = Phase.Available;
-        } else {
-            status.phase = Phase.Progressing;
+    }
+
+    /** The phase the conditions add up to. */
+    static Phase phase(ModelDeploymentStatus status, boolean available, boolean rolledOut) {
+        if (Conditions.isTrue(status, Conditions.DEGRADED)) {
+            return Phase.Degraded;
         }
+        if (Conditions.isTrue(status, ModelDeploymentReconciler.ROLLED_BACK) && available) {
+            return Phase.RolledBack;
+        }
+        return available && rolledOut ? Phase.Available : Phase.Progressing;
     }
 
     /** No version to serve: Pending, not Available, Ready or Progressing, for {@code reason}. */

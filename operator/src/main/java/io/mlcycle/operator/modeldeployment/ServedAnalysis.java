@@ -61,10 +61,13 @@ final class ServedAnalysis {
             return new Outcome(resolution, null, false);
         }
         int served = VersionResolver.number(servedMv.get());
+        // one round: the credentials Secret is read once, on its first query
+        AnalysisQueries.Round round = ctx.queries().round(md);
         Duration next =
                 ctx.analysis()
                         .analyse(
                                 ctx.writer(),
+                                round,
                                 md,
                                 status,
                                 servedMv.get(),
@@ -74,13 +77,7 @@ final class ServedAnalysis {
         if (next != null) {
             if (status.analysis != null && now.toString().equals(status.analysis.lastRun)) {
                 DriftRetrain.check(
-                        ctx.client(),
-                        ctx.analysis(),
-                        ctx.events(),
-                        md,
-                        status,
-                        servedMv.get(),
-                        now);
+                        ctx.client(), round, ctx.events(), md, status, servedMv.get(), now);
             }
             return new Outcome(resolution, next, false);
         }

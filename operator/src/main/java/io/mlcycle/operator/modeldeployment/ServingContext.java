@@ -13,8 +13,9 @@ import io.mlcycle.operator.featureview.SparkApplications;
 
 /**
  * What {@link CanaryRollout} and {@link BatchScoring} act through: the rolled-back mark, the
- * rollback analysis, Events, the runtime Job builder and reader, the batch Jobs' informer, the
- * Spark engine (its informer null when the engine is not available) and the client.
+ * rollback analysis, its Prometheus queries and rollback recorder, Events, the runtime Job builder
+ * and reader, the batch Jobs' informer, the Spark engine (its informer null when the engine is not
+ * available) and the client.
  */
 record ServingContext(
         KubernetesClient client,
@@ -23,6 +24,8 @@ record ServingContext(
         EventRecorder events,
         ServingWriter writer,
         RollbackAnalysis analysis,
+        AnalysisQueries queries,
+        RollbackRecorder rollbacks,
         InformerEventSource<Job, ModelDeployment> jobs,
         OperatorConfig config,
         SparkApplications sparkApplications,

@@ -88,34 +88,9 @@ record ServingInformers(
                         context);
         String serverSelector =
                 RuntimeObjects.RUNTIME_LABEL + "=" + RuntimeJobs.Runtime.server.name();
-        var deployments =
-                new InformerEventSource<>(
-                        InformerEventSourceConfiguration.from(
-                                        Deployment.class, ModelDeployment.class)
-                                .withName(DEPLOYMENTS)
-                                .withLabelSelector(serverSelector)
-                                .withSecondaryToPrimaryMapper(
-                                        Mappers.fromOwnerReferences(ModelDeployment.class))
-                                .build(),
-                        context);
-        var services =
-                new InformerEventSource<>(
-                        InformerEventSourceConfiguration.from(Service.class, ModelDeployment.class)
-                                .withName(SERVICES)
-                                .withLabelSelector(serverSelector)
-                                .withSecondaryToPrimaryMapper(
-                                        Mappers.fromOwnerReferences(ModelDeployment.class))
-                                .build(),
-                        context);
-        var jobs =
-                new InformerEventSource<>(
-                        InformerEventSourceConfiguration.from(Job.class, ModelDeployment.class)
-                                .withName("modeldeployment-jobs")
-                                .withLabelSelector(serverSelector)
-                                .withSecondaryToPrimaryMapper(
-                                        Mappers.fromOwnerReferences(ModelDeployment.class))
-                                .build(),
-                        context);
+        var deployments = owned(Deployment.class, DEPLOYMENTS, serverSelector, context);
+        var services = owned(Service.class, SERVICES, serverSelector, context);
+        var jobs = owned(Job.class, "modeldeployment-jobs", serverSelector, context);
         // A FeatureView's online state changes the staleness of the deployments reading it.
         var featureViews =
                 new InformerEventSource<>(
@@ -153,5 +128,22 @@ record ServingInformers(
                                         .build(),
                                 context);
         return new ServingInformers(versions, deployments, services, jobs, featureViews, sparkRuns);
+    }
+
+    /** An informer of the server's children of one kind, mapped to their ModelDeployment owner. */
+    private static <R extends io.fabric8.kubernetes.api.model.HasMetadata>
+            InformerEventSource<R, ModelDeployment> owned(
+                    Class<R> kind,
+                    String name,
+                    String selector,
+                    EventSourceContext<ModelDeployment> context) {
+        return new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(kind, ModelDeployment.class)
+                        .withName(name)
+                        .withLabelSelector(selector)
+                        .withSecondaryToPrimaryMapper(
+                                Mappers.fromOwnerReferences(ModelDeployment.class))
+                        .build(),
+                context);
     }
 }

@@ -57,28 +57,7 @@ final class ShadowRollout {
         }
         int championN = VersionResolver.number(champion);
         int challengerN = VersionResolver.number(challenger);
-        Shadow s = status.shadow;
-        if (s == null
-                || s.phase != ShadowPhase.Running
-                || !Objects.equals(s.version, challengerN)
-                || !Objects.equals(s.championVersion, championN)) {
-            s = new Shadow();
-            s.phase = ShadowPhase.Running;
-            s.version = challengerN;
-            s.modelVersion = challenger.getMetadata().getName();
-            s.championVersion = championN;
-            s.startTime = now.toString();
-            s.message =
-                    "version "
-                            + challengerN
-                            + " serves as shadow challenger of version "
-                            + championN
-                            + " on "
-                            + spec.percent
-                            + " % of the requests";
-            status.shadow = s;
-            r.events().normal(md, "ShadowStarted", s.message);
-        }
+        Shadow s = running(r, md, status, spec, challenger, championN, now);
         s.percent = spec.percent;
         s.metric = spec.metric.name();
 
@@ -120,6 +99,42 @@ final class ShadowRollout {
         return new Plan(champion, challenger, interval);
     }
 
+    /** The running shadow of {@code challenger} against the champion; a new one when it changed. */
+    private static Shadow running(
+            ServingContext r,
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ModelDeploymentSpec.Shadow spec,
+            ModelVersion challenger,
+            int championN,
+            Instant now) {
+        int challengerN = VersionResolver.number(challenger);
+        Shadow s = status.shadow;
+        if (s != null
+                && s.phase == ShadowPhase.Running
+                && Objects.equals(s.version, challengerN)
+                && Objects.equals(s.championVersion, championN)) {
+            return s;
+        }
+        s = new Shadow();
+        s.phase = ShadowPhase.Running;
+        s.version = challengerN;
+        s.modelVersion = challenger.getMetadata().getName();
+        s.championVersion = championN;
+        s.startTime = now.toString();
+        s.message =
+                "version "
+                        + challengerN
+                        + " serves as shadow challenger of version "
+                        + championN
+                        + " on "
+                        + spec.percent
+                        + " % of the requests";
+        status.shadow = s;
+        r.events().normal(md, "ShadowStarted", s.message);
+        return s;
+    }
+
     /** The challenger the spec names; null when it names none that has a model. */
     private static ModelVersion challenger(
             ModelDeployment md, ModelDeploymentSpec.Shadow spec, List<ModelVersion> versions) {
@@ -142,10 +157,10 @@ final class ShadowRollout {
             int championN,
             int challengerN) {
         String name = md.getMetadata().getName();
+        AnalysisQueries.Round round = r.queries().round(md);
         PrometheusClient.Vector champion =
                 feedback(
-                        r,
-                        md,
+                        round,
                         "mlcycle_mirrored_feedback_total{deployment=\""
                                 + name
                                 + "\",version=\""
@@ -157,8 +172,7 @@ final class ShadowRollout {
                 champion.failure() != null
                         ? champion
                         : feedback(
-                                r,
-                                md,
+                                round,
                                 "mlcycle_feedback_total{deployment=\""
                                         + ServingResources.shadowName(md)
                                         + "\",version=\""
@@ -185,12 +199,7 @@ final class ShadowRollout {
     }
 
     /** A feedback counter's series summed by predicted and actual class. */
-    private static PrometheusClient.Vector feedback(
-            ServingContext r, ModelDeployment md, String series) {
-        return r.analysis()
-                .queryVector(
-                        md.getSpec().rollback,
-                        md.getMetadata().getNamespace(),
-                        "sum by (predicted, actual) (" + series + ")");
+    private static PrometheusClient.Vector feedback(AnalysisQueries.Round round, String series) {
+        return round.queryVector("sum by (predicted, actual) (" + series + ")");
     }
 }

@@ -60,62 +60,60 @@ public final class Gates {
                                         + fmt(gate.max)));
             }
             if (gate.minDeltaVsApproved != null) {
-                if (baseline.isEmpty()) {
-                    GateResult r =
-                            check(
-                                    metric,
-                                    "minDeltaVsApproved",
-                                    value,
-                                    null,
-                                    true,
-                                    "no approved version to compare with");
-                    results.add(r);
-                    continue;
-                }
-                Double base =
-                        baseline.get().metrics() == null
-                                ? null
-                                : baseline.get().metrics().get(metric);
-                if (base == null) {
-                    results.add(
-                            check(
-                                    metric,
-                                    "minDeltaVsApproved",
-                                    value,
-                                    null,
-                                    true,
-                                    "approved v" + baseline.get().version() + " has no " + metric));
-                    continue;
-                }
-                double threshold =
-                        lowerIsBetter
-                                ? base - gate.minDeltaVsApproved
-                                : base + gate.minDeltaVsApproved;
-                boolean passed =
-                        value != null && (lowerIsBetter ? value <= threshold : value >= threshold);
-                results.add(
-                        check(
-                                metric,
-                                "minDeltaVsApproved",
-                                value,
-                                threshold,
-                                passed,
-                                metric
-                                        + " "
-                                        + fmt(value)
-                                        + (passed ? " is not worse than " : " is worse than ")
-                                        + "approved v"
-                                        + baseline.get().version()
-                                        + " ("
-                                        + fmt(base)
-                                        + (gate.minDeltaVsApproved == 0
-                                                ? ""
-                                                : (lowerIsBetter ? " - " : " + ")
-                                                        + fmt(gate.minDeltaVsApproved))
-                                        + ")"));
+                results.add(relative(gate, metric, value, lowerIsBetter, baseline));
             }
         }
         return results;
+    }
+
+    /** The minDeltaVsApproved rule: not worse than the approved baseline by more than the delta. */
+    private static GateResult relative(
+            Gate gate,
+            String metric,
+            Double value,
+            boolean lowerIsBetter,
+            Optional<Baseline> baseline) {
+        if (baseline.isEmpty()) {
+            return check(
+                    metric,
+                    "minDeltaVsApproved",
+                    value,
+                    null,
+                    true,
+                    "no approved version to compare with");
+        }
+        Double base =
+                baseline.get().metrics() == null ? null : baseline.get().metrics().get(metric);
+        if (base == null) {
+            return check(
+                    metric,
+                    "minDeltaVsApproved",
+                    value,
+                    null,
+                    true,
+                    "approved v" + baseline.get().version() + " has no " + metric);
+        }
+        double threshold =
+                lowerIsBetter ? base - gate.minDeltaVsApproved : base + gate.minDeltaVsApproved;
+        boolean passed = value != null && (lowerIsBetter ? value <= threshold : value >= threshold);
+        return check(
+                metric,
+                "minDeltaVsApproved",
+                value,
+                threshold,
+                passed,
+                metric
+                        + " "
+                        + fmt(value)
+                        + (passed ? " is not worse than " : " is worse than ")
+                        + "approved v"
+                        + baseline.get().version()
+                        + " ("
+                        + fmt(base)
+                        + (gate.minDeltaVsApproved == 0
+                                ? ""
+                                : (lowerIsBetter ? " - " : " + ") + fmt(gate.minDeltaVsApproved))
+                        + ")");
     }
 
     /** The message of the first failed rule, or empty when all passed. */

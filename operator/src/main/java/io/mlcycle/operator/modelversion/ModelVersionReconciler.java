@@ -94,17 +94,7 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
         boolean relative =
                 spec.gates != null
                         && spec.gates.stream().anyMatch(g -> g.minDeltaVsApproved != null);
-        boolean olderUndecided =
-                older.stream()
-                        .anyMatch(
-                                o ->
-                                        o.getStatus() == null
-                                                || o.getStatus().phase == null
-                                                || o.getStatus().phase
-                                                        == ModelVersionStatus.Phase.Pending
-                                                || o.getStatus().phase
-                                                        == ModelVersionStatus.Phase.Training);
-        if (relative && olderUndecided && rolledBack == null && spec.approval == null) {
+        if (relative && anyUndecided(older) && rolledBack == null && spec.approval == null) {
             status.phase = ModelVersionStatus.Phase.Pending;
             Conditions.set(
                     status.conditions,
@@ -116,67 +106,16 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
                     now);
             return StatusUpdates.patchIfChanged(mv, status).rescheduleAfter(Duration.ofSeconds(2));
         }
-        Optional<Gates.Baseline> baseline =
-                older.stream()
-                        .filter(
-                                o ->
-                                        o.getStatus() != null
-                                                && Boolean.TRUE.equals(o.getStatus().approved))
-                        .max(Comparator.comparing(o -> o.getSpec().version))
-                        .map(o -> new Gates.Baseline(o.getSpec().version, o.getSpec().metrics));
+        Optional<Gates.Baseline> baseline = baseline(older);
         List<GateResult> results = Gates.evaluate(spec.gates, spec.metrics, baseline);
         status.gates = results;
         status.comparedWithVersion = baseline.map(Gates.Baseline::version).orElse(null);
         Optional<String> failure = Gates.firstFailure(results);
 
-        boolean approved;
-        String reason;
-        String message;
-        if (spec.approval != null) {
-            approved = spec.approval == ModelVersionSpec.Approval.Approved;
-            reason = approved ? "ManuallyApproved" : "ManuallyRejected";
-            message =
-                    (spec.approvalReason == null ? "set by a person" : spec.approvalReason)
-                            + failure.map(f -> " (gates: " + f + ")").orElse(" (gates passed)");
-        } else if (failure.isPresent()) {
-            approved = false;
-            reason = "GateFailed";
-            message = failure.get();
-        } else {
-            approved = true;
-            reason = "GatesPassed";
-            message =
-                    results.isEmpty()
-                            ? "no gates"
-                            : results.stream()
-                                    .map(r -> r.message)
-                                    .reduce((a, b) -> a + "; " + b)
-                                    .orElse("");
-        }
-        ModelVersionStatus.Phase phase;
-        if (rolledBack != null) {
-            status.rolledBackReason = rolledBack;
-            Conditions.set(status, ROLLED_BACK, true, ROLLED_BACK, rolledBack, generation, now);
-            Conditions.set(
-                    status,
-                    APPROVED,
-                    false,
-                    ROLLED_BACK,
-                    "rolled back: " + rolledBack,
-                    generation,
-                    now);
-            status.approved = false;
-            phase = ModelVersionStatus.Phase.RolledBack;
-        } else {
-            status.rolledBackReason = null;
-            Conditions.set(status, ROLLED_BACK, false, "NotRolledBack", "", generation, now);
-            Conditions.set(status, APPROVED, approved, reason, message, generation, now);
-            status.approved = approved;
-            phase =
-                    approved
-                            ? ModelVersionStatus.Phase.Approved
-                            : ModelVersionStatus.Phase.Rejected;
-        }
+        Judgement judged = judge(spec, results, failure);
+        String message = judged.message();
+        ModelVersionStatus.Phase phase =
+                recordJudgement(status, rolledBack, judged, generation, now);
         Conditions.set(
                 status,
                 Conditions.READY,
@@ -196,6 +135,86 @@ public class ModelVersionReconciler implements Reconciler<ModelVersion> {
             }
         }
         return StatusUpdates.patchIfChanged(mv, status);
+    }
+
+    /** RolledBack and Approved as the mark and the judgement say; returns the phase. */
+    private static ModelVersionStatus.Phase recordJudgement(
+            ModelVersionStatus status,
+            String rolledBack,
+            Judgement judged,
+            Long generation,
+            Instant now) {
+        boolean approved = judged.approved();
+        String reason = judged.reason();
+        String message = judged.message();
+        if (rolledBack != null) {
+            status.rolledBackReason = rolledBack;
+            Conditions.set(status, ROLLED_BACK, true, ROLLED_BACK, rolledBack, generation, now);
+            Conditions.set(
+                    status,
+                    APPROVED,
+                    false,
+                    ROLLED_BACK,
+                    "rolled back: " + rolledBack,
+                    generation,
+                    now);
+            status.approved = false;
+            return ModelVersionStatus.Phase.RolledBack;
+        } else {
+            status.rolledBackReason = null;
+            Conditions.set(status, ROLLED_BACK, false, "NotRolledBack", "", generation, now);
+            Conditions.set(status, APPROVED, approved, reason, message, generation, now);
+            status.approved = approved;
+            return approved ? ModelVersionStatus.Phase.Approved : ModelVersionStatus.Phase.Rejected;
+        }
+    }
+
+    /** Whether any older version is not judged yet (its number reserved, or training). */
+    private static boolean anyUndecided(List<ModelVersion> older) {
+        return older.stream()
+                .anyMatch(
+                        o ->
+                                o.getStatus() == null
+                                        || o.getStatus().phase == null
+                                        || o.getStatus().phase == ModelVersionStatus.Phase.Pending
+                                        || o.getStatus().phase
+                                                == ModelVersionStatus.Phase.Training);
+    }
+
+    /** The newest approved older version: what relative gates compare with. */
+    private static Optional<Gates.Baseline> baseline(List<ModelVersion> older) {
+        return older.stream()
+                .filter(o -> o.getStatus() != null && Boolean.TRUE.equals(o.getStatus().approved))
+                .max(Comparator.comparing(o -> o.getSpec().version))
+                .map(o -> new Gates.Baseline(o.getSpec().version, o.getSpec().metrics));
+    }
+
+    /** The Approved condition a judgement sets. */
+    record Judgement(boolean approved, String reason, String message) {}
+
+    /** A person's approval or rejection wins; otherwise the gates decide. */
+    static Judgement judge(
+            ModelVersionSpec spec, List<GateResult> results, Optional<String> failure) {
+        if (spec.approval != null) {
+            boolean approved = spec.approval == ModelVersionSpec.Approval.Approved;
+            return new Judgement(
+                    approved,
+                    approved ? "ManuallyApproved" : "ManuallyRejected",
+                    (spec.approvalReason == null ? "set by a person" : spec.approvalReason)
+                            + failure.map(f -> " (gates: " + f + ")").orElse(" (gates passed)"));
+        }
+        if (failure.isPresent()) {
+            return new Judgement(false, "GateFailed", failure.get());
+        }
+        return new Judgement(
+                true,
+                "GatesPassed",
+                results.isEmpty()
+                        ? "no gates"
+                        : results.stream()
+                                .map(r -> r.message)
+                                .reduce((a, b) -> a + "; " + b)
+                                .orElse(""));
     }
 
     /**

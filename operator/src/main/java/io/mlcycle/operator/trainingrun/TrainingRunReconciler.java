@@ -125,6 +125,45 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         List<HasMetadata> owned = jobs.owned(tr);
         Map<String, HasMetadata> byName = new HashMap<>();
         owned.forEach(j -> byName.put(j.getMetadata().getName(), j));
+        follow(tr, status, byName, now);
+        if (status.active == null) {
+            TrainingJobs.untracked(owned, status).ifPresent(j -> TrainingJobs.adopt(status, j));
+        }
+        FeatureResolver.Resolution inputs =
+                FeatureResolver.resolve(spec, name -> jobs.featureView(ns, name));
+        recorder.inputs(tr, status, inputs, now);
+
+        // 2. Decide.
+        TrainingTriggers.Decision decision =
+                TrainingTriggers.decide(spec, status, generation, inputs, now);
+
+        // 3. Act: start the training, or adopt the Job an earlier reconcile started for it.
+        if (decision.train()) {
+            train(tr, spec, status, owned, inputs, decision, now);
+        }
+
+        // 4. Record: the registered version's verdict, conditions and phase.
+        if (status.modelVersion != null) {
+            ModelVersion mv = jobs.version(ns, status.modelVersion).orElse(null);
+            status.approved = mv == null || mv.getStatus() == null ? null : mv.getStatus().approved;
+        }
+        TrainingRecorder.setConditions(status, inputs, generation, now);
+        UpdateControl<TrainingRun> control = StatusUpdates.patchIfChanged(tr, status);
+        jobResults
+                .nextReconcile(now, decision.wakeAt(), status.active != null)
+                .ifPresent(control::rescheduleAfter);
+        return control;
+    }
+
+    /**
+     * The active training: finished → recorded, deleted → recorded as failed, else its progress. An
+     * active attempt already in history comes from an older copy of the status: dropped.
+     */
+    private void follow(
+            TrainingRun tr,
+            TrainingRunStatus status,
+            Map<String, HasMetadata> byName,
+            Instant now) {
         if (status.active != null
                 && status.history.stream()
                         .anyMatch(h -> h.job != null && h.job.equals(status.active.job))) {
@@ -144,57 +183,42 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
                 }
             }
         }
-        if (status.active == null) {
-            TrainingJobs.untracked(owned, status).ifPresent(j -> TrainingJobs.adopt(status, j));
-        }
-        FeatureResolver.Resolution inputs =
-                FeatureResolver.resolve(spec, name -> jobs.featureView(ns, name));
-        recorder.inputs(tr, status, inputs, now);
+    }
 
-        // 2. Decide.
-        TrainingTriggers.Decision decision =
-                TrainingTriggers.decide(spec, status, generation, inputs, now);
-
-        // 3. Act: start the training, or adopt the Job an earlier reconcile started for it.
-        if (decision.train()) {
-            Optional<HasMetadata> existing = TrainingJobs.withKey(owned, decision.key());
-            if (existing.isPresent()) {
-                HasMetadata job = existing.get();
-                if (status.history.stream()
-                        .noneMatch(h -> job.getMetadata().getName().equals(h.job))) {
-                    TrainingJobs.adopt(status, job);
-                    // Finished before its creation reached the status (an operator restarted in
-                    // between): record it now, no later event of the Job would.
-                    JobResults.Result result = jobs.result(job);
-                    if (result.finished()) {
-                        recorder.finish(tr, status, job, result.summary(), jobs, now);
-                    }
+    /** Starts the training, or adopts the Job an earlier reconcile started for the same key. */
+    private void train(
+            TrainingRun tr,
+            TrainingRunSpec spec,
+            TrainingRunStatus status,
+            List<HasMetadata> owned,
+            FeatureResolver.Resolution inputs,
+            TrainingTriggers.Decision decision,
+            Instant now) {
+        Long generation = tr.getMetadata().getGeneration();
+        Optional<HasMetadata> existing = TrainingJobs.withKey(owned, decision.key());
+        if (existing.isPresent()) {
+            HasMetadata job = existing.get();
+            if (status.history.stream().noneMatch(h -> job.getMetadata().getName().equals(h.job))) {
+                TrainingJobs.adopt(status, job);
+                // Finished before its creation reached the status (an operator restarted in
+                // between): record it now, no later event of the Job would.
+                JobResults.Result result = jobs.result(job);
+                if (result.finished()) {
+                    recorder.finish(tr, status, job, result.summary(), jobs, now);
                 }
-            } else {
-                String modelsUri = spec.modelsUri != null ? spec.modelsUri : config.modelsUri();
-                status.active =
-                        jobs.start(
-                                tr,
-                                inputs,
-                                decision.trigger().get(),
-                                decision.key(),
-                                owned,
-                                modelsUri,
-                                now);
             }
-            TrainingTriggers.started(status, generation, inputs);
+        } else {
+            String modelsUri = spec.modelsUri != null ? spec.modelsUri : config.modelsUri();
+            status.active =
+                    jobs.start(
+                            tr,
+                            inputs,
+                            decision.trigger().get(),
+                            decision.key(),
+                            owned,
+                            modelsUri,
+                            now);
         }
-
-        // 4. Record: the registered version's verdict, conditions and phase.
-        if (status.modelVersion != null) {
-            ModelVersion mv = jobs.version(ns, status.modelVersion).orElse(null);
-            status.approved = mv == null || mv.getStatus() == null ? null : mv.getStatus().approved;
-        }
-        TrainingRecorder.setConditions(status, inputs, generation, now);
-        UpdateControl<TrainingRun> control = StatusUpdates.patchIfChanged(tr, status);
-        jobResults
-                .nextReconcile(now, decision.wakeAt(), status.active != null)
-                .ifPresent(control::rescheduleAfter);
-        return control;
+        TrainingTriggers.started(status, generation, inputs);
     }
 }

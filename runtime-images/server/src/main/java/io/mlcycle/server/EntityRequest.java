@@ -19,7 +19,7 @@ import java.util.Map;
  * @param entities the entity ids in request order
  * @param outputs the outputs asked for
  */
-record EntityRequest(String id, List<String> entities, InferenceCodec.Outputs outputs) {
+record EntityRequest(String id, List<String> entities, RequestedOutputs outputs) {
 
     static final String INPUT = "entity";
 
@@ -39,8 +39,8 @@ record EntityRequest(String id, List<String> entities, InferenceCodec.Outputs ou
      * The by-entity request among the parsed tensors, or null when there is no input named {@value
      * #INPUT} (then it is a request with feature values).
      */
-    static EntityRequest of(InferenceCodec.Parsed parsed, int maxRows) {
-        InferenceCodec.Input in = parsed.input(INPUT);
+    static EntityRequest of(ParsedRequest parsed, int maxRows) {
+        InferInput in = parsed.input(INPUT);
         if (in == null) {
             return null;
         }

@@ -48,6 +48,7 @@ final class GrpcEndpoint {
     private final InferenceServer server;
     private final InferenceServer.Config config;
     private final ServerMetrics metrics;
+    private final ModelAddress address;
     private Server grpc;
     private ExecutorService executor;
 
@@ -55,6 +56,7 @@ final class GrpcEndpoint {
         this.server = server;
         this.config = config;
         this.metrics = metrics;
+        this.address = server.address();
     }
 
     void start() throws IOException {
@@ -125,7 +127,7 @@ final class GrpcEndpoint {
                     out,
                     "model_ready",
                     () -> {
-                        checkModel(req.getName(), req.getVersion());
+                        address.check(req.getName(), req.getVersion());
                         return ModelReadyResponse.newBuilder().setReady(server.ready()).build();
                     });
         }
@@ -151,17 +153,17 @@ final class GrpcEndpoint {
                     out,
                     "metadata",
                     () -> {
-                        checkModel(req.getName(), req.getVersion());
+                        address.check(req.getName(), req.getVersion());
                         ModelSlot.Loaded m = server.requireReady();
                         ModelMetadataResponse.Builder b =
                                 ModelMetadataResponse.newBuilder()
                                         .setName(config.model())
                                         .addVersions(String.valueOf(config.version()))
-                                        .setPlatform(InferenceServer.PLATFORM);
-                        for (InferenceServer.TensorMetadata t : server.inputs(m)) {
+                                        .setPlatform(ModelMetadata.PLATFORM);
+                        for (ModelMetadata.TensorMetadata t : server.metadata().inputs(m)) {
                             b.addInputs(metadata(t));
                         }
-                        for (InferenceServer.TensorMetadata t : server.outputs()) {
+                        for (ModelMetadata.TensorMetadata t : server.metadata().outputs()) {
                             b.addOutputs(metadata(t));
                         }
                         return b.build();
@@ -176,9 +178,9 @@ final class GrpcEndpoint {
                                     out,
                                     "infer",
                                     () -> {
-                                        checkModel(req.getModelName(), req.getModelVersion());
+                                        address.check(req.getModelName(), req.getModelVersion());
                                         ModelSlot.Loaded m = server.requireReady();
-                                        InferenceServer.Answer a = server.infer(m, parse(req));
+                                        Scorer.Answer a = server.infer(m, parse(req));
                                         return response(a);
                                     });
             if (slow(req)) {
@@ -224,9 +226,10 @@ final class GrpcEndpoint {
      * trip).
      */
     private static boolean slow(ModelInferRequest req) {
-        if (req.getSerializedSize() > InferenceServer.INLINE_BODY_BYTES) {
-            return true;
-        }
+        return ModelAddress.slow(req.getSerializedSize(), byEntity(req));
+    }
+
+    private static boolean byEntity(ModelInferRequest req) {
         for (ModelInferRequest.InferInputTensor t : req.getInputsList()) {
             if (t.getName().equals(EntityRequest.INPUT)) {
                 return true;
@@ -245,30 +248,7 @@ final class GrpcEndpoint {
         };
     }
 
-    private void checkModel(String name, String version) {
-        if (!name.equals(config.model())) {
-            throw new BadRequest(
-                    404,
-                    "no model '"
-                            + InferenceCodec.abbreviate(name)
-                            + "' here; this server serves '"
-                            + config.model()
-                            + "' version "
-                            + config.version());
-        }
-        if (!version.isEmpty() && !version.equals(String.valueOf(config.version()))) {
-            throw new BadRequest(
-                    404,
-                    "model '"
-                            + config.model()
-                            + "' has no version '"
-                            + InferenceCodec.abbreviate(version)
-                            + "' here; this server serves version "
-                            + config.version());
-        }
-    }
-
-    private static ModelMetadataResponse.TensorMetadata metadata(InferenceServer.TensorMetadata t) {
+    private static ModelMetadataResponse.TensorMetadata metadata(ModelMetadata.TensorMetadata t) {
         ModelMetadataResponse.TensorMetadata.Builder b =
                 ModelMetadataResponse.TensorMetadata.newBuilder()
                         .setName(t.name())
@@ -280,7 +260,7 @@ final class GrpcEndpoint {
     }
 
     /** The request's tensors as the REST codec parses them: typed contents or raw bytes. */
-    static InferenceCodec.Parsed parse(ModelInferRequest req) {
+    static ParsedRequest parse(ModelInferRequest req) {
         int raw = req.getRawInputContentsCount();
         if (raw > 0 && raw != req.getInputsCount()) {
             throw BadRequest.of(
@@ -290,10 +270,10 @@ final class GrpcEndpoint {
                             + req.getInputsCount()
                             + " inputs; send one per input or none");
         }
-        List<InferenceCodec.Input> inputs = new ArrayList<>(req.getInputsCount());
+        List<InferInput> inputs = new ArrayList<>(req.getInputsCount());
         for (int i = 0; i < req.getInputsCount(); i++) {
             ModelInferRequest.InferInputTensor t = req.getInputs(i);
-            InferenceCodec.Input in = new InferenceCodec.Input();
+            InferInput in = new InferInput();
             in.name = t.getName();
             in.datatype = t.getDatatype();
             in.shape = t.getShapeList().stream().mapToLong(Long::longValue).toArray();
@@ -302,7 +282,7 @@ final class GrpcEndpoint {
                     throw BadRequest.of(
                             "input " + in.label() + " has contents and raw_input_contents");
                 }
-                InferenceCodec.decode(
+                BinaryTensorDecoder.decode(
                         in,
                         req.getRawInputContents(i)
                                 .asReadOnlyByteBuffer()
@@ -320,14 +300,14 @@ final class GrpcEndpoint {
                 names.add(o.getName());
             }
         }
-        return new InferenceCodec.Parsed(
+        return new ParsedRequest(
                 req.getId().isEmpty() ? null : req.getId(),
                 inputs,
-                new InferenceCodec.Outputs(names, false, Set.of(), Set.of()));
+                new RequestedOutputs(names, false, Set.of(), Set.of()));
     }
 
     /** Typed contents into the input; the field of the input's datatype only. */
-    private static void contents(InferenceCodec.Input in, InferTensorContents c) {
+    private static void contents(InferInput in, InferTensorContents c) {
         String type = in.datatype == null ? "" : in.datatype;
         switch (type) {
             case "FP32" -> c.getFp32ContentsList().forEach(in::add);
@@ -353,7 +333,7 @@ final class GrpcEndpoint {
         }
     }
 
-    private ModelInferResponse response(InferenceServer.Answer a) {
+    private ModelInferResponse response(Scorer.Answer a) {
         ModelInferResponse.Builder b =
                 ModelInferResponse.newBuilder()
                         .setModelName(config.model())

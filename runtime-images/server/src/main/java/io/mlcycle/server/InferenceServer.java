@@ -1,8 +1,6 @@
 package io.mlcycle.server;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.mlcycle.online.OnlineStoreException;
-import io.mlcycle.online.OnlineStoreReader;
 import io.mlcycle.task.ServeTask;
 import io.netty.handler.codec.http.HttpHeaderNames;
 
@@ -15,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * The Open Inference Protocol v2 REST endpoints, plus feedback and {@code /metrics}, over {@link
@@ -43,18 +40,13 @@ public final class InferenceServer implements AutoCloseable {
 
     private static final int MAX_FEEDBACK_ENTRIES = 10_000;
 
-    /**
-     * Bodies up to this size are scored on the event loop (a few rows: well under a millisecond);
-     * bigger ones go to a worker thread so they never delay the other connections of the loop.
-     */
-    static final int INLINE_BODY_BYTES = 16 * 1024;
-
     private final Config config;
     private final ModelSlot slot;
     private final ServerMetrics metrics;
     private final FeedbackWindow window;
+    private final ModelAddress address;
+    private final ModelMetadata metadata;
     private final String version;
-    private final String modelPath;
     private HttpTransport http;
     private GrpcEndpoint grpc;
     private volatile boolean stopping;
@@ -67,8 +59,7 @@ public final class InferenceServer implements AutoCloseable {
     /** Who may post feedback. */
     private final FeedbackAuth auth;
 
-    /** Predictions of requests mirrored here by a champion, under its ids (created on first). */
-    private volatile MirroredPredictions mirroredHere;
+    private final Scorer scorer;
 
     public InferenceServer(Config config, ModelSlot slot) {
         this(config, slot, null, Map.of());
@@ -94,7 +85,9 @@ public final class InferenceServer implements AutoCloseable {
         this.auth = FeedbackAuth.fromEnv(env);
         this.mirror = ShadowMirror.fromEnv(env, config.model(), metrics, auth.token());
         this.version = String.valueOf(config.version());
-        this.modelPath = "/v2/models/" + config.model();
+        this.address = new ModelAddress(config.model(), config.version());
+        this.metadata = new ModelMetadata(config, slot, online != null);
+        this.scorer = new Scorer(config, metrics, window, this.online, onlineMetrics);
     }
 
     /** Binds and starts serving; live at once, ready once the model slot is. */
@@ -131,8 +124,21 @@ public final class InferenceServer implements AutoCloseable {
 
     /** Requests answered on a worker thread: big bodies, and lookups by entity (a Redis trip). */
     private boolean slow(Exchange ex) {
-        return ex.body().length > INLINE_BODY_BYTES
-                || (online != null && EntityRequest.mentionsEntity(ex.body()));
+        return ModelAddress.slow(
+                ex.body().length, online != null && EntityRequest.mentionsEntity(ex.body()));
+    }
+
+    /** Scores a parsed request (gRPC). */
+    Scorer.Answer infer(ModelSlot.Loaded m, ParsedRequest parsed) {
+        return scorer.infer(m, parsed, new Scorer.Recording(false, null));
+    }
+
+    ModelMetadata metadata() {
+        return metadata;
+    }
+
+    ModelAddress address() {
+        return address;
     }
 
     ServerMetrics metrics() {
@@ -198,19 +204,8 @@ public final class InferenceServer implements AutoCloseable {
             } else if (path.equals("/v2")) {
                 endpoint = "server";
                 code = get(ex, method, () -> serverMetadata(ex));
-            } else if (path.startsWith("/v2/models/")) {
-                String rest = modelRest(path);
-                if (rest == null) {
-                    endpoint = "other";
-                    throw new BadRequest(
-                            404,
-                            "no model '"
-                                    + InferenceCodec.abbreviate(modelName(path))
-                                    + "' here; this server serves '"
-                                    + config.model()
-                                    + "' version "
-                                    + version);
-                }
+            } else if (path.startsWith(ModelAddress.MODELS)) {
+                String rest = address.rest(path);
                 switch (rest) {
                     case "" -> {
                         endpoint = "metadata";
@@ -265,42 +260,6 @@ public final class InferenceServer implements AutoCloseable {
         };
     }
 
-    /**
-     * The part after {@code /v2/models/<model>[/versions/<version>]}, or null for another model.
-     */
-    private String modelRest(String path) {
-        if (!path.startsWith(modelPath)) {
-            return null;
-        }
-        String rest = path.substring(modelPath.length());
-        if (!rest.isEmpty() && rest.charAt(0) != '/') {
-            return null;
-        }
-        if (rest.startsWith("/versions/")) {
-            String v = rest.substring("/versions/".length());
-            int slash = v.indexOf('/');
-            String asked = slash < 0 ? v : v.substring(0, slash);
-            if (!asked.equals(version)) {
-                throw new BadRequest(
-                        404,
-                        "model '"
-                                + config.model()
-                                + "' has no version '"
-                                + InferenceCodec.abbreviate(asked)
-                                + "' here; this server serves version "
-                                + version);
-            }
-            rest = slash < 0 ? "" : v.substring(slash);
-        }
-        return rest;
-    }
-
-    private static String modelName(String path) {
-        String rest = path.substring("/v2/models/".length());
-        int slash = rest.indexOf('/');
-        return slash < 0 ? rest : rest.substring(0, slash);
-    }
-
     /** A response handler: sends the response and returns its status code. */
     private interface Responder {
         int respond() throws IOException;
@@ -349,105 +308,8 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     private int modelMetadata(Exchange ex) throws IOException {
-        ModelSlot.Loaded m = slot.loaded();
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
-            g.writeStartObject();
-            g.writeStringField("name", config.model());
-            g.writeArrayFieldStart("versions");
-            g.writeString(version);
-            g.writeEndArray();
-            g.writeStringField("platform", PLATFORM);
-            g.writeStringField("state", slot.state().name());
-            if (slot.error() != null) {
-                g.writeStringField("error", slot.error());
-            } else if (m == null) {
-                g.writeStringField("error", "model '" + config.model() + "' is still loading");
-            }
-            if (m != null) {
-                g.writeArrayFieldStart("inputs");
-                for (TensorMetadata t : inputs(m)) {
-                    t.write(g);
-                }
-                g.writeEndArray();
-                g.writeArrayFieldStart("outputs");
-                for (TensorMetadata t : outputs()) {
-                    t.write(g);
-                }
-                g.writeEndArray();
-                g.writeObjectFieldStart("parameters");
-                g.writeNumberField("threshold", m.model().threshold());
-                g.writeNumberField("features", m.numFeatures());
-                g.writeStringField(
-                        "dense_input",
-                        "one FP32 tensor of shape [n, "
-                                + m.numFeatures()
-                                + "] in input order (any name; '"
-                                + DENSE_INPUT
-                                + "' above), or instead one [n] tensor per feature name (features"
-                                + " left out are 0)");
-                g.writeNumberField("max_rows_per_request", config.maxRowsPerRequest());
-                if (online != null) {
-                    g.writeStringField(
-                            "entity_input",
-                            "'entity' BYTES [n] alone: rows are read from the online store");
-                    g.writeNumberField(
-                            "missing_entity_probability", EntityRequest.MISSING_PROBABILITY);
-                    g.writeNumberField("missing_entity_class", EntityRequest.MISSING_CLASS);
-                }
-                g.writeEndObject();
-            }
-            g.writeEndObject();
-        }
-        return send(ex, m != null ? 200 : 503, "application/json", buf.toByteArray());
-    }
-
-    static final String PLATFORM = "mlcycle_djl";
-
-    /** The name under which metadata lists the dense {@code [-1, F]} input. */
-    static final String DENSE_INPUT = "input";
-
-    /** An input or output as metadata lists it; -1 for a dimension of any size. */
-    record TensorMetadata(String name, String datatype, long... shape) {
-        void write(JsonGenerator g) throws IOException {
-            g.writeStartObject();
-            g.writeStringField("name", name);
-            g.writeStringField("datatype", datatype);
-            g.writeArrayFieldStart("shape");
-            for (long d : shape) {
-                g.writeNumber(d);
-            }
-            g.writeEndArray();
-            g.writeEndObject();
-        }
-    }
-
-    /**
-     * The inputs: the dense {@code [-1, F]} tensor, each feature as {@code [-1]}, and {@code
-     * entity} with online features.
-     */
-    List<TensorMetadata> inputs(ModelSlot.Loaded m) {
-        List<TensorMetadata> in = new ArrayList<>();
-        in.add(new TensorMetadata(DENSE_INPUT, "FP32", -1, m.numFeatures()));
-        for (String f : m.model().featureNames()) {
-            in.add(new TensorMetadata(f, "FP32", -1));
-        }
-        if (online != null) {
-            in.add(new TensorMetadata(EntityRequest.INPUT, "BYTES", -1));
-        }
-        return in;
-    }
-
-    List<TensorMetadata> outputs() {
-        List<TensorMetadata> out = new ArrayList<>();
-        out.add(new TensorMetadata("probability", "FP32", -1));
-        out.add(new TensorMetadata("class", "INT32", -1));
-        out.add(new TensorMetadata("prediction_id", "BYTES", -1));
-        if (online != null) {
-            out.add(new TensorMetadata("missing", "BOOL", -1));
-            out.add(new TensorMetadata("missing_entities", "BYTES", -1));
-        }
-        return out;
+        ModelMetadata.Document d = metadata.document();
+        return send(ex, d.ready() ? 200 : 503, "application/json", d.json());
     }
 
     ModelSlot.Loaded requireReady() {
@@ -469,18 +331,19 @@ public final class InferenceServer implements AutoCloseable {
         }
         byte[] body = ex.body();
         int header =
-                InferenceCodec.headerLength(
+                JsonInferRequestReader.headerLength(
                         ex.requestHeaders.get(InferenceCodec.HEADER_LENGTH), body.length);
         String mirrorOf = ex.requestHeaders.get(ShadowMirror.MIRROR_OF_HEADER);
-        Recording rec =
-                new Recording(mirrorOf == null && mirror != null && mirror.sample(), mirrorOf);
-        Answer a = infer(m, InferenceCodec.parse(body, header), rec);
+        Scorer.Recording rec =
+                new Scorer.Recording(
+                        mirrorOf == null && mirror != null && mirror.sample(), mirrorOf);
+        Scorer.Answer a = scorer.infer(m, JsonInferRequestReader.parse(body, header), rec);
         if (rec.mirrored && rec.firstId != null) {
             mirror.infer(body, ex.requestHeaders.get(InferenceCodec.HEADER_LENGTH), rec.firstId);
         }
         ByteArrayOutputStream buf = new ByteArrayOutputStream(256 + a.rows() * 48);
         int json =
-                InferenceCodec.writeResponse(
+                JsonInferResponseWriter.writeResponse(
                         buf,
                         config.model(),
                         version,
@@ -493,158 +356,6 @@ public final class InferenceServer implements AutoCloseable {
         }
         ex.responseHeaders.setInt(InferenceCodec.HEADER_LENGTH, json);
         return send(ex, 200, "application/octet-stream", buf.toByteArray());
-    }
-
-    /**
-     * The answer to an inference request, whatever the transport.
-     *
-     * @param parameters scalar response parameters (may be null)
-     */
-    record Answer(
-            String id,
-            List<Tensor> tensors,
-            InferenceCodec.Outputs outputs,
-            Map<String, Object> parameters) {
-        int rows() {
-            return tensors.get(0).size();
-        }
-    }
-
-    /**
-     * How a request's predictions are recorded for feedback: in this server's window ({@code
-     * mirrored}: also sent to the shadow challenger), or, for a request a champion mirrored here,
-     * under the champion's ids starting at {@code mirrorOf}.
-     */
-    private static final class Recording {
-        final boolean mirrored;
-        final String mirrorOf;
-
-        /** The first id recorded (null: no row scored). */
-        String firstId;
-
-        Recording(boolean mirrored, String mirrorOf) {
-            this.mirrored = mirrored;
-            this.mirrorOf = mirrorOf;
-        }
-    }
-
-    private String[] record(float[] p, double threshold, Recording rec) {
-        if (rec.mirrorOf != null) {
-            String[] ids = FeedbackWindow.ids(rec.mirrorOf, p.length);
-            if (ids == null) {
-                throw BadRequest.of(
-                        ShadowMirror.MIRROR_OF_HEADER
-                                + " '"
-                                + InferenceCodec.abbreviate(rec.mirrorOf)
-                                + "' is not a prediction id");
-            }
-            MirroredPredictions store = mirroredHere;
-            if (store == null) {
-                synchronized (this) {
-                    if (mirroredHere == null) {
-                        mirroredHere = new MirroredPredictions(config.feedbackWindow());
-                    }
-                    store = mirroredHere;
-                }
-            }
-            store.record(ids, p, threshold);
-            return ids;
-        }
-        String[] ids = window.record(p, threshold, rec.mirrored);
-        rec.firstId = ids.length == 0 ? null : ids[0];
-        return ids;
-    }
-
-    /** Scores a parsed request: feature values, or entity ids when online features are set. */
-    Answer infer(ModelSlot.Loaded m, InferenceCodec.Parsed parsed) {
-        return infer(m, parsed, new Recording(false, null));
-    }
-
-    private Answer infer(ModelSlot.Loaded m, InferenceCodec.Parsed parsed, Recording rec) {
-        if (online != null) {
-            EntityRequest byEntity = EntityRequest.of(parsed, config.maxRowsPerRequest());
-            if (byEntity != null) {
-                return inferByEntity(m, byEntity, rec);
-            }
-        }
-        InferenceCodec.Request req =
-                InferenceCodec.rows(
-                        parsed, m.featureIndex(), m.numFeatures(), config.maxRowsPerRequest());
-        float[] p = m.model().predict(req.rows());
-        if (p.length != req.rows().rows()) {
-            throw new IllegalStateException(
-                    "the model returned "
-                            + p.length
-                            + " values for "
-                            + req.rows().rows()
-                            + " rows");
-        }
-        if (m.drift() != null) {
-            m.drift().observe(req.rows(), null);
-        }
-        double threshold = m.model().threshold();
-        String[] ids = record(p, threshold, rec);
-        metrics.scores(p, threshold);
-        return new Answer(req.id(), InferenceCodec.outputs(p, threshold, ids), req.outputs(), null);
-    }
-
-    /**
-     * Scores entities with their rows from the online store. An entity no FeatureView knows gets no
-     * score (missing); the store failing is a 503 for the request, never a crash.
-     */
-    private Answer inferByEntity(ModelSlot.Loaded m, EntityRequest req, Recording rec) {
-        OnlineStoreReader.Lookup lookup;
-        try {
-            lookup = online.lookup(m.model(), req.entities());
-        } catch (OnlineStoreException e) {
-            throw new BadRequest(
-                    503, "online features unavailable (" + e.reason() + "): " + e.getMessage());
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new BadRequest(
-                    503,
-                    "online features unavailable from "
-                            + online.describe()
-                            + ": "
-                            + e.getMessage());
-        }
-        int n = req.entities().size();
-        float[] p = m.model().predict(lookup.rows());
-        if (p.length != n) {
-            throw new IllegalStateException(
-                    "the model returned " + p.length + " values for " + n + " rows");
-        }
-        boolean[] missing = new boolean[n];
-        int known = 0;
-        for (int i = 0; i < n; i++) {
-            missing[i] = lookup.unknown(i);
-            if (!missing[i]) {
-                known++;
-            }
-        }
-        if (m.drift() != null) {
-            m.drift().observe(lookup.rows(), missing);
-        }
-        float[] scored = new float[known];
-        for (int i = 0, k = 0; i < n; i++) {
-            if (!missing[i]) {
-                scored[k++] = p[i];
-            }
-        }
-        double threshold = m.model().threshold();
-        String[] knownIds = record(scored, threshold, rec);
-        metrics.scores(scored, threshold);
-        String[] ids = new String[n];
-        for (int i = 0, k = 0; i < n; i++) {
-            ids[i] = missing[i] ? "" : knownIds[k++];
-        }
-        onlineMetrics.served(lookup.versions());
-        Map<String, String> asOf = new TreeMap<>();
-        lookup.versions().forEach((view, v) -> asOf.put(view, v.asOf()));
-        return new Answer(
-                req.id(),
-                req.outputs(p, missing, threshold, ids),
-                req.outputs(),
-                EntityRequest.parameters(n - known, asOf));
     }
 
     /** Runs the handler only for a request with the feedback token; 401 (counted) otherwise. */
@@ -664,16 +375,15 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     private int feedback(Exchange ex) throws IOException {
-        List<InferenceCodec.Feedback> entries =
-                InferenceCodec.readFeedback(body(ex), MAX_FEEDBACK_ENTRIES);
+        List<FeedbackEntry> entries = FeedbackReader.readFeedback(body(ex), MAX_FEEDBACK_ENTRIES);
         int accepted = 0;
         ByteArrayOutputStream buf = new ByteArrayOutputStream(64);
         try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
             IdList unknown = new IdList();
             IdList duplicate = new IdList();
-            List<InferenceCodec.Feedback> forward = new ArrayList<>();
-            MirroredPredictions here = mirroredHere;
-            for (InferenceCodec.Feedback f : entries) {
+            List<FeedbackEntry> forward = new ArrayList<>();
+            MirroredPredictions here = scorer.mirroredHere();
+            for (FeedbackEntry f : entries) {
                 FeedbackWindow.Match match = window.take(f.predictionId());
                 if (match.status() == FeedbackWindow.Status.UNKNOWN && here != null) {
                     match = here.take(f.predictionId());

@@ -69,7 +69,7 @@ final class ModelSlot {
                 throw new IllegalStateException("the model threshold " + t + " is not in [0, 1]");
             }
             warmUp(model, names.size());
-            InferenceCodec.warmUp(index, names);
+            CodecWarmUp.warmUp(index, names);
             loaded =
                     new Loaded(
                             model,

@@ -135,6 +135,35 @@ final class Serve {
         int drainSeconds = drainSeconds(env);
         ModelSlot slot = new ModelSlot();
         InferenceServer server = new InferenceServer(config, slot, task.online(), env);
+        start(server, config);
+        CountDownLatch stop = stopOnShutdown(drainSeconds);
+        loadInBackground(slot, loader, config);
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.out.println(
+                "mlcycle-server stopping: not ready, serving " + drainSeconds + " s more");
+        System.out.flush();
+        server.drain();
+        try {
+            Thread.sleep(drainSeconds * 1000L);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop(GRACE_SECONDS);
+        if (slot.state() == ModelSlot.State.FAILED) {
+            return Summary.failure(
+                    Summary.Outcome.Failed,
+                    "ModelLoadFailed",
+                    "model never loaded: " + slot.error());
+        }
+        return Summary.succeeded(null, Map.of(), null);
+    }
+
+    /** Binds, then prints the port line local mode and tests read. */
+    private static void start(InferenceServer server, InferenceServer.Config config) {
         try {
             server.start();
         } catch (IOException e) {
@@ -161,6 +190,10 @@ final class Serve {
                         + config.version()
                         + (server.grpcPort() >= 0 ? " grpc " + server.grpcPort() : ""));
         System.out.flush();
+    }
+
+    /** A latch the shutdown hook opens; the hook then waits for the summary. */
+    private static CountDownLatch stopOnShutdown(int drainSeconds) {
         CountDownLatch stop = new CountDownLatch(1);
         Thread hook =
                 new Thread(
@@ -176,6 +209,13 @@ final class Serve {
                         },
                         "mlcycle-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        return stop;
+    }
+
+    private static void loadInBackground(
+            ModelSlot slot,
+            Callable<? extends ServingModel> loader,
+            InferenceServer.Config config) {
         Thread loading =
                 new Thread(
                         () -> {
@@ -194,27 +234,5 @@ final class Serve {
                         "mlcycle-model-loader");
         loading.setDaemon(true);
         loading.start();
-        try {
-            stop.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        System.out.println(
-                "mlcycle-server stopping: not ready, serving " + drainSeconds + " s more");
-        System.out.flush();
-        server.drain();
-        try {
-            Thread.sleep(drainSeconds * 1000L);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        server.stop(GRACE_SECONDS);
-        if (slot.state() == ModelSlot.State.FAILED) {
-            return Summary.failure(
-                    Summary.Outcome.Failed,
-                    "ModelLoadFailed",
-                    "model never loaded: " + slot.error());
-        }
-        return Summary.succeeded(null, Map.of(), null);
     }
 }

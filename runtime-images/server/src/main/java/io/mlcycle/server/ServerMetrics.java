@@ -38,19 +38,17 @@ final class ServerMetrics {
         Labels constant = Labels.of("deployment", deployment, "version", String.valueOf(version));
         this.constant = constant;
         requests =
-                Counter.builder()
-                        .name("mlcycle_requests_total")
-                        .help("HTTP requests by endpoint and status code")
-                        .labelNames("endpoint", "code")
-                        .constLabels(constant)
-                        .register(registry);
+                counter(
+                        "mlcycle_requests_total",
+                        "HTTP requests by endpoint and status code",
+                        "endpoint",
+                        "code");
         errors =
-                Counter.builder()
-                        .name("mlcycle_errors_total")
-                        .help("Refused or failed requests by endpoint and reason")
-                        .labelNames("endpoint", "reason")
-                        .constLabels(constant)
-                        .register(registry);
+                counter(
+                        "mlcycle_errors_total",
+                        "Refused or failed requests by endpoint and reason",
+                        "endpoint",
+                        "reason");
         latency =
                 Histogram.builder()
                         .name("mlcycle_request_duration_seconds")
@@ -74,29 +72,19 @@ final class ServerMetrics {
                         .withoutExemplars()
                         .register(registry);
         predictions =
-                Counter.builder()
-                        .name("mlcycle_predictions_total")
-                        .help("Rows predicted, by predicted class")
-                        .labelNames("class")
-                        .constLabels(constant)
-                        .register(registry);
+                counter("mlcycle_predictions_total", "Rows predicted, by predicted class", "class");
         feedback =
-                Counter.builder()
-                        .name("mlcycle_feedback_total")
-                        .help(
-                                "Feedback received for earlier predictions, by predicted and actual class")
-                        .labelNames("predicted", "actual")
-                        .constLabels(constant)
-                        .register(registry);
+                counter(
+                        "mlcycle_feedback_total",
+                        "Feedback received for earlier predictions, by predicted and actual class",
+                        "predicted",
+                        "actual");
         feedbackRejected =
-                Counter.builder()
-                        .name("mlcycle_feedback_rejected")
-                        .help(
-                                "Feedback requests refused for want of the feedback token, by"
-                                        + " reason (missing_token, wrong_token)")
-                        .labelNames("reason")
-                        .constLabels(constant)
-                        .register(registry);
+                counter(
+                        "mlcycle_feedback_rejected",
+                        "Feedback requests refused for want of the feedback token, by"
+                                + " reason (missing_token, wrong_token)",
+                        "reason");
         for (FeedbackAuth.Rejection r : FeedbackAuth.Rejection.values()) {
             feedbackRejected.labelValues(r.reason);
         }
@@ -120,6 +108,15 @@ final class ServerMetrics {
                 feedback.labelValues(p, a);
             }
         }
+    }
+
+    private Counter counter(String name, String help, String... labels) {
+        return Counter.builder()
+                .name(name)
+                .help(help)
+                .labelNames(labels)
+                .constLabels(constant)
+                .register(registry);
     }
 
     /** The per-feature served counts and training shares of {@link FeatureDrift}. */
@@ -156,14 +153,12 @@ final class ServerMetrics {
                 mirrored.labelValues(p, a);
             }
         }
-        return Counter.builder()
-                .name("mlcycle_mirror_total")
-                .help(
-                        "Messages for the shadow challenger by kind (infer, feedback) and outcome"
-                                + " (sent, dropped: queue full, failed: not answered 200)")
-                .labelNames("kind", "outcome")
-                .constLabels(constant)
-                .register(registry);
+        return counter(
+                "mlcycle_mirror_total",
+                "Messages for the shadow challenger by kind (infer, feedback) and outcome"
+                        + " (sent, dropped: queue full, failed: not answered 200)",
+                "kind",
+                "outcome");
     }
 
     void feedbackRejected(String reason) {

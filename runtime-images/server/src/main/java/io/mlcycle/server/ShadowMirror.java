@@ -132,10 +132,10 @@ final class ShadowMirror implements AutoCloseable {
     }
 
     /** Queues the feedback accepted for mirrored predictions. */
-    void feedback(List<InferenceCodec.Feedback> entries) {
+    void feedback(List<FeedbackEntry> entries) {
         StringBuilder json = new StringBuilder("{\"feedback\":[");
         for (int i = 0; i < entries.size(); i++) {
-            InferenceCodec.Feedback f = entries.get(i);
+            FeedbackEntry f = entries.get(i);
             json.append(i == 0 ? "" : ",")
                     .append("{\"prediction_id\":\"")
                     .append(f.predictionId())

@@ -16,9 +16,9 @@ class InferenceCodecTest {
 
     private static final Map<String, Integer> INDEX = Map.of("v/a", 0, "v/b", 1, "v/c", 2);
 
-    private static InferenceCodec.Request parse(String json) throws IOException {
+    private static InferRequest parse(String json) throws IOException {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        return InferenceCodec.readInfer(body, body.length, INDEX, 3, 4);
+        return FeatureRows.readInfer(body, body.length, INDEX, 3, 4);
     }
 
     private static String error(String json) {
@@ -35,7 +35,7 @@ class InferenceCodecTest {
 
     @Test
     void denseRowsInFeatureOrderBecomeSparseRowsWithoutZeros() throws IOException {
-        InferenceCodec.Request r =
+        InferRequest r =
                 parse(
                         "{\"id\":\"r1\",\"inputs\":[{\"name\":\"input\",\"shape\":[2,3],"
                                 + "\"datatype\":\"FP32\",\"data\":[1,0,2.5,0,0,3]}]}");
@@ -143,19 +143,17 @@ class InferenceCodecTest {
 
     @Test
     void feedbackEntriesNeedAnIdAndABinaryOutcome() throws IOException {
-        List<InferenceCodec.Feedback> f =
-                InferenceCodec.readFeedback(
+        List<FeedbackEntry> f =
+                FeedbackReader.readFeedback(
                         new ByteArrayInputStream(
                                 ("{\"feedback\":[{\"prediction_id\":\"a\",\"actual\":1},"
                                                 + "{\"prediction_id\":\"b\",\"actual\":false}]}")
                                         .getBytes(StandardCharsets.UTF_8)),
                         10);
-        assertThat(f)
-                .containsExactly(
-                        new InferenceCodec.Feedback("a", 1), new InferenceCodec.Feedback("b", 0));
+        assertThat(f).containsExactly(new FeedbackEntry("a", 1), new FeedbackEntry("b", 0));
         assertThatThrownBy(
                         () ->
-                                InferenceCodec.readFeedback(
+                                FeedbackReader.readFeedback(
                                         new ByteArrayInputStream(
                                                 "{\"feedback\":[{\"prediction_id\":\"a\",\"actual\":2}]}"
                                                         .getBytes(StandardCharsets.UTF_8)),
@@ -163,7 +161,7 @@ class InferenceCodecTest {
                 .hasMessageContaining("feedback[0].actual must be 0 or 1, found 2");
         assertThatThrownBy(
                         () ->
-                                InferenceCodec.readFeedback(
+                                FeedbackReader.readFeedback(
                                         new ByteArrayInputStream(
                                                 "{\"feedback\":[{\"actual\":1}]}"
                                                         .getBytes(StandardCharsets.UTF_8)),
