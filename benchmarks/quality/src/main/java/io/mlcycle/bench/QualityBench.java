@@ -1,5 +1,7 @@
 package io.mlcycle.bench;
 
+import io.mlcycle.task.Layout;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.VersionedStore;
@@ -117,7 +119,7 @@ public final class QualityBench {
                         "generator",
                         genViews,
                         new TrainTask.Labels(
-                                gen.resolve("labels/returned/asOf=2026-11-21").toUri().toString(),
+                                gen.resolve("labels/returned").resolve(Layout.asOfDir("2026-11-21")).toUri().toString(),
                                 "parquet",
                                 "user_id",
                                 "returned"),
@@ -172,7 +174,7 @@ public final class QualityBench {
                         new FeatureInput(
                                 v.name(),
                                 d.asOf(),
-                                store.resolve("asOf=" + d.asOf()).toUri().toString()));
+                                store.resolve(Layout.asOfDir(d.asOf())).toUri().toString()));
             }
             Path model = dir.resolve("models").resolve(d.name()).resolve("v1");
             TrainTask task =

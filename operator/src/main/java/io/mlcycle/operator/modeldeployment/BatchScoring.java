@@ -17,6 +17,9 @@ import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.operator.common.SharedOutputs;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.Layout;
+import io.mlcycle.task.PivotSummary;
+import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
@@ -52,7 +55,7 @@ final class BatchScoring {
     /** {@code <output.uri>/asOf=<date>/}. */
     static String outputUri(String base, String asOf) {
         String root = base.endsWith("/") ? base : base + "/";
-        return root + "asOf=" + asOf + "/";
+        return root + Layout.asOfDir(asOf) + "/";
     }
 
     /**
@@ -149,7 +152,7 @@ final class BatchScoring {
                     b.lastOutcome = s.outcome().name();
                     b.lastMessage = s.message();
                     b.lastUri = s.uri();
-                    b.lastRows = figure(s, "rows", "entities");
+                    b.lastRows = figure(s, ScoreSummary.ROWS, PivotSummary.ENTITIES);
                     b.activeJob = null;
                     if (s.outcome() == Summary.Outcome.Succeeded) {
                         r.events()

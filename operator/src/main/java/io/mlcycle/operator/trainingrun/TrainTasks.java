@@ -4,6 +4,7 @@ import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.common.Schedules;
+import io.mlcycle.task.Layout;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TrainTask;
 
@@ -76,8 +77,7 @@ public final class TrainTasks {
 
     /** {@code <modelsUri>/<model>/v<N>/}. */
     public static String outputUri(String modelsUri, String model, int version) {
-        String root = modelsUri.endsWith("/") ? modelsUri : modelsUri + "/";
-        return root + model + "/v" + version + "/";
+        return Layout.versionUri(modelsUri, model, version);
     }
 
     public static TrainTask task(

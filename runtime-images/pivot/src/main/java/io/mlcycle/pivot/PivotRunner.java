@@ -5,7 +5,9 @@ import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
+import io.mlcycle.task.PivotSummary;
 import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.Progress;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
@@ -49,10 +51,10 @@ import java.util.regex.Pattern;
 public final class PivotRunner {
 
     /** DuckDB memory limit, e.g. {@code 1GB} (default). */
-    public static final String MEMORY_ENV = "MLCYCLE_PIVOT_MEMORY_LIMIT";
+    public static final String MEMORY_ENV = PodEnv.PIVOT_MEMORY_LIMIT;
 
     /** DuckDB worker threads (default: the available processors). */
-    public static final String THREADS_ENV = "MLCYCLE_PIVOT_THREADS";
+    public static final String THREADS_ENV = PodEnv.PIVOT_THREADS;
 
     /** Non-zeros grouped into lists per pass; more non-zeros take more passes. */
     static final long PASS_PAIRS = 10_000_000;
@@ -137,14 +139,14 @@ public final class PivotRunner {
                     "published %s: %d entities × %d features, %d non-zeros in %.1f s",
                     published, r.entities, r.features, r.nonZeros, r.seconds);
             Map<String, Object> details = new LinkedHashMap<>();
-            details.put("asOf", asOf);
+            details.put(PivotSummary.AS_OF, asOf);
             if (engineName != null) {
-                details.put("engine", engineName);
+                details.put(PivotSummary.ENGINE, engineName);
             }
-            details.put("partitions", r.partitions);
-            details.put("wideExport", r.wide);
+            details.put(PivotSummary.PARTITIONS, r.partitions);
+            details.put(PivotSummary.WIDE_EXPORT, r.wide);
             if (!pruned.isEmpty()) {
-                details.put("pruned", pruned);
+                details.put(PivotSummary.PRUNED, pruned);
             }
             Summary offline = Summary.succeeded(store.versionUri(asOf), r.figures(), details);
             // after the publish: an online failure reports, it never undoes the offline table
@@ -173,13 +175,13 @@ public final class PivotRunner {
 
         Map<String, Double> figures() {
             Map<String, Double> f = new LinkedHashMap<>();
-            f.put("sourceRows", (double) sourceRows);
-            f.put("filteredRows", (double) filteredRows);
-            f.put("entities", (double) entities);
-            f.put("features", (double) features);
-            f.put("nonZeros", (double) nonZeros);
-            f.put("sparsity", sparsity);
-            f.put("seconds", Math.round(seconds * 1000) / 1000.0);
+            f.put(PivotSummary.SOURCE_ROWS, (double) sourceRows);
+            f.put(PivotSummary.FILTERED_ROWS, (double) filteredRows);
+            f.put(PivotSummary.ENTITIES, (double) entities);
+            f.put(PivotSummary.FEATURES, (double) features);
+            f.put(PivotSummary.NON_ZEROS, (double) nonZeros);
+            f.put(PivotSummary.SPARSITY, sparsity);
+            f.put(PivotSummary.SECONDS, Math.round(seconds * 1000) / 1000.0);
             return f;
         }
     }

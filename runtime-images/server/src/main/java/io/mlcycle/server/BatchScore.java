@@ -9,6 +9,8 @@ import io.mlcycle.common.VersionedStore;
 import io.mlcycle.model.FeatureAssembler;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.Layout;
+import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import org.duckdb.DuckDBConnection;
@@ -32,7 +34,7 @@ import java.util.regex.Pattern;
 final class BatchScore {
 
     static final String FILE = "scores.parquet";
-    private static final Pattern AS_OF_DIR = Pattern.compile("asOf=([^/]+)/?$");
+    private static final Pattern AS_OF_DIR = Pattern.compile(Layout.AS_OF_PREFIX + "([^/]+)/?$");
 
     private BatchScore() {}
 
@@ -134,14 +136,14 @@ final class BatchScore {
             }
         }
         Map<String, Double> figures = new LinkedHashMap<>();
-        figures.put("rows", (double) rows.rows());
-        figures.put("positives", (double) positives);
-        figures.put("threshold", artifact.threshold());
-        figures.put("modelFeatures", (double) artifact.featureNames().size());
-        figures.put("matchedFeatures", (double) matched);
-        figures.put("seconds", Math.round(seconds * 1000) / 1000.0);
-        figures.put("readSeconds", Math.round((tRead - t0) / 1e6) / 1000.0);
-        figures.put("scoreSeconds", Math.round((tScore - tRead) / 1e6) / 1000.0);
+        figures.put(ScoreSummary.ROWS, (double) rows.rows());
+        figures.put(ScoreSummary.POSITIVES, (double) positives);
+        figures.put(ScoreSummary.THRESHOLD, artifact.threshold());
+        figures.put(ScoreSummary.MODEL_FEATURES, (double) artifact.featureNames().size());
+        figures.put(ScoreSummary.MATCHED_FEATURES, (double) matched);
+        figures.put(ScoreSummary.SECONDS, Math.round(seconds * 1000) / 1000.0);
+        figures.put(ScoreSummary.READ_SECONDS, Math.round((tRead - t0) / 1e6) / 1000.0);
+        figures.put(ScoreSummary.SCORE_SECONDS, Math.round((tScore - tRead) / 1e6) / 1000.0);
         return Summary.succeeded(store.versionUri(asOf), figures, null);
     }
 

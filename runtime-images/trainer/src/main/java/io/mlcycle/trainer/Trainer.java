@@ -16,6 +16,7 @@ import io.mlcycle.model.ModelSpec;
 import io.mlcycle.task.Progress;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 
 import java.io.IOException;
@@ -470,7 +471,7 @@ public final class Trainer {
         if (search.budget() != null) {
             searchJson.put("budget", search.budget().toString());
         }
-        searchJson.put("budgetExhausted", budgetExhausted);
+        searchJson.put(TrainSummary.BUDGET_EXHAUSTED, budgetExhausted);
         searchJson.put("trialsSkipped", skipped);
         metricsJson.put("search", searchJson);
         if (shap) {
@@ -535,22 +536,23 @@ public final class Trainer {
         figures.put("f1", metrics.f1());
         figures.put("logLoss", metrics.logLoss());
         figures.put("accuracy", metrics.accuracy());
-        figures.put("threshold", threshold);
-        figures.put("trials", (double) trials.size());
-        figures.put("seconds", Math.round(seconds * 10) / 10.0);
-        figures.put("rows", (double) x.rows());
-        figures.put("features", (double) features.size());
+        figures.put(TrainSummary.THRESHOLD, threshold);
+        figures.put(TrainSummary.TRIALS, (double) trials.size());
+        figures.put(TrainSummary.SECONDS, Math.round(seconds * 10) / 10.0);
+        figures.put(TrainSummary.ROWS, (double) x.rows());
+        figures.put(TrainSummary.FEATURES, (double) features.size());
         figures.values().removeIf(v -> v == null || !Double.isFinite(v));
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("artifactDigest", digest);
-        details.put("algorithm", algorithm.id());
+        details.put(TrainSummary.ARTIFACT_DIGEST, digest);
+        details.put(TrainSummary.ALGORITHM, algorithm.id());
         if (auto) {
-            details.put("selectionMetric", metricName);
-            details.put("candidates", candidates);
+            details.put(TrainSummary.SELECTION_METRIC, metricName);
+            details.put(TrainSummary.CANDIDATES, candidates);
         }
-        details.put("search", searchJson);
+        details.put(TrainSummary.SEARCH, searchJson);
         details.put(
-                "topFeatures", importance.subList(0, Math.min(TOP_IN_SUMMARY, importance.size())));
+                TrainSummary.TOP_FEATURES,
+                importance.subList(0, Math.min(TOP_IN_SUMMARY, importance.size())));
         if (selected != null) {
             Map<String, Object> sel = new LinkedHashMap<>();
             sel.put("topK", selected.get("topK"));
@@ -559,7 +561,7 @@ public final class Trainer {
             sel.put("auc", sm.get("auc"));
             sel.put("f1", sm.get("f1"));
             sel.put("logLoss", sm.get("logLoss"));
-            details.put("selected", sel);
+            details.put(TrainSummary.SELECTED, sel);
         }
         String published =
                 Storage.isS3(t.outputUri())
