@@ -1,8 +1,7 @@
 package io.mlcycle.bench.server;
 
-import io.mlcycle.task.PodEnv;
-
 import io.mlcycle.server.oip.ModelInferRequest;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.ServeTask;
 
 import java.io.IOException;
