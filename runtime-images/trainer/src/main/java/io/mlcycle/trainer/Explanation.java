@@ -33,11 +33,17 @@ record Explanation(
     /** Checks the task's explain and select sections before the training starts. */
     static boolean wantsShap(TrainTask t) {
         TrainTask.Explain explain = explain(t);
-        boolean shap = explain.method() == null || explain.method().equalsIgnoreCase("shap");
-        if (!shap && explain.method() != null && !explain.method().equalsIgnoreCase("none")) {
+        boolean shap = explain.method().equalsIgnoreCase("shap");
+        if (!shap && !explain.method().equalsIgnoreCase("none")) {
             throw TaskFailure.invalid(
                     "UnknownExplainMethod",
                     "explain.method '" + explain.method() + "' is not shap or none");
+        }
+        if (shap && (explain.samples() < 1 || explain.background() < 1 || explain.topK() < 1)) {
+            throw TaskFailure.invalid(
+                    "InvalidExplain",
+                    "explain.samples, explain.background and explain.topK must be >= 1, got "
+                            + explain);
         }
         if (!shap && t.select() != null && t.select().topK() > 0) {
             throw TaskFailure.invalid(
@@ -48,7 +54,7 @@ record Explanation(
     }
 
     static TrainTask.Explain explain(TrainTask t) {
-        return t.explain() != null ? t.explain() : new TrainTask.Explain("shap", 200, 100, 20);
+        return t.explain();
     }
 
     static Explanation of(
@@ -65,16 +71,8 @@ record Explanation(
         TrainTask.Explain explain = explain(t);
         long s0 = System.nanoTime();
         Random rnd = new Random(plan.seed() + 17);
-        int[] samples =
-                sample(
-                        validator.explainRows(),
-                        explain.samples() > 0 ? explain.samples() : 200,
-                        rnd);
-        int[] background =
-                sample(
-                        validator.backgroundRows(),
-                        explain.background() > 0 ? explain.background() : 100,
-                        rnd);
+        int[] samples = sample(validator.explainRows(), explain.samples(), rnd);
+        int[] background = sample(validator.backgroundRows(), explain.background(), rnd);
         SparseMatrix x = data.x();
         double[] imp =
                 model.trees() != null

@@ -35,7 +35,7 @@ record PreparedData(
         List<String> allNames = assembled.names();
         Map<String, String> dropped = new LinkedHashMap<>();
         int[] keep = Trainer.identity(allNames.size());
-        if (pre != null && pre.dropCorrelatedAbove() != null) {
+        if (pre.dropCorrelatedAbove() != null) {
             Preprocess.Pruned pruned =
                     Preprocess.dropCorrelated(data.x(), allNames, pre.dropCorrelatedAbove());
             keep = pruned.keep();
@@ -66,8 +66,7 @@ record PreparedData(
 
     private static InputScaling.Method scalingMethod(TrainTask.Preprocessing pre) {
         try {
-            return InputScaling.Method.parse(
-                    pre == null || pre.scaling() == null ? "log" : pre.scaling());
+            return InputScaling.Method.parse(pre.scaling());
         } catch (IllegalArgumentException e) {
             throw TaskFailure.invalid(
                     "UnknownScaling",

@@ -35,17 +35,15 @@ record TrainPlan(
     }
 
     static TrainPlan of(TrainTask t) {
-        boolean auto =
-                t.algorithm() == null
-                        || t.algorithm().isBlank()
-                        || t.algorithm().trim().equalsIgnoreCase(Trainer.AUTO_ID);
+        requireComplete(t);
+        boolean auto = t.algorithm().trim().equalsIgnoreCase(Trainer.AUTO_ID);
         List<Algorithm> learners = auto ? Trainer.AUTO : List.of(Algorithm.parse(t.algorithm()));
         Map<Algorithm, List<Fit.Params>> grids = new LinkedHashMap<>();
         for (Algorithm a : learners) {
             grids.put(a, grid(t.hyperparameters(), a));
         }
         Search search = Search.of(t.search());
-        String metricName = t.selectionMetric() == null ? "auc" : t.selectionMetric();
+        String metricName = t.selectionMetric();
         try {
             Metrics.higherIsBetter(metricName);
             new Metrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0).get(metricName);
@@ -53,17 +51,62 @@ record TrainPlan(
             throw TaskFailure.invalid("UnknownMetric", e.getMessage());
         }
         Fit.EarlyStopping stop = earlyStopping(t.earlyStopping(), metricName);
-        return new TrainPlan(
-                auto, learners, grids, search, metricName, stop, validation(t.validation()));
+        return new TrainPlan(auto, learners, grids, search, metricName, stop, t.validation());
     }
 
-    /** The task's validation; unset numbers arrive as 0 and take the documented defaults. */
-    static TrainTask.Validation validation(TrainTask.Validation given) {
-        return new TrainTask.Validation(
-                given == null || given.method() == null ? "holdout" : given.method(),
-                given == null || given.testFraction() == 0 ? 0.2 : given.testFraction(),
-                given == null || given.folds() == 0 ? 5 : given.folds(),
-                given == null ? 42 : given.seed());
+    /**
+     * Refuses a task with a field missing: the operator fills every one from the TrainingRun CRD's
+     * defaults ({@code TrainDefaults}), so a gap is a task from another producer, never a default
+     * to guess here. Optional by meaning: select, threshold, earlyStopping, dropCorrelatedAbove,
+     * search.budget.
+     */
+    static void requireComplete(TrainTask t) {
+        require(t.algorithm(), "algorithm");
+        require(t.selectionMetric(), "selectionMetric");
+        TrainTask.Hyperparameters h = require(t.hyperparameters(), "hyperparameters");
+        requireList(h.learningRate(), "hyperparameters.learningRate");
+        requireList(h.optimizer(), "hyperparameters.optimizer");
+        requireList(h.epochs(), "hyperparameters.epochs");
+        requireList(h.batchSize(), "hyperparameters.batchSize");
+        requireList(h.hiddenSize(), "hyperparameters.hiddenSize");
+        requireList(h.blocks(), "hyperparameters.blocks");
+        requireList(h.dropout(), "hyperparameters.dropout");
+        requireList(h.weightDecay(), "hyperparameters.weightDecay");
+        requireList(h.learningRateSchedule(), "hyperparameters.learningRateSchedule");
+        require(require(t.preprocessing(), "preprocessing").scaling(), "preprocessing.scaling");
+        TrainTask.Validation v = require(t.validation(), "validation");
+        require(v.method(), "validation.method");
+        require(v.testFraction(), "validation.testFraction");
+        require(v.folds(), "validation.folds");
+        require(v.seed(), "validation.seed");
+        TrainTask.Explain e = require(t.explain(), "explain");
+        require(e.method(), "explain.method");
+        require(e.samples(), "explain.samples");
+        require(e.background(), "explain.background");
+        require(e.topK(), "explain.topK");
+        TrainTask.Search s = require(t.search(), "search");
+        require(s.method(), "search.method");
+        require(s.trials(), "search.trials");
+        if (t.earlyStopping() != null) {
+            require(t.earlyStopping().validationFraction(), "earlyStopping.validationFraction");
+            require(t.earlyStopping().patience(), "earlyStopping.patience");
+        }
+    }
+
+    private static <T> T require(T value, String field) {
+        if (value == null || value instanceof String text && text.isBlank()) {
+            throw TaskFailure.invalid(
+                    "MissingField",
+                    "task field "
+                            + field
+                            + " is missing: the operator fills every field from the TrainingRun's"
+                            + " defaults, and the trainer guesses none");
+        }
+        return value;
+    }
+
+    private static void requireList(java.util.List<?> value, String field) {
+        require(value == null || value.isEmpty() ? null : value, field);
     }
 
     /** The decision threshold: the task's, else the one with the best F1 on {@code e}. */
@@ -84,8 +127,8 @@ record TrainPlan(
         if (es == null) {
             return null;
         }
-        double fraction = es.validationFraction() == null ? 0.1 : es.validationFraction();
-        int patience = es.patience() == null ? 2 : es.patience();
+        double fraction = es.validationFraction();
+        int patience = es.patience();
         if (!(fraction > 0 && fraction < 1)) {
             throw TaskFailure.invalid(
                     "InvalidEarlyStopping",
@@ -99,21 +142,16 @@ record TrainPlan(
     }
 
     /** The cartesian product of the list-valued hyper-parameters, in a fixed order. */
-    static List<Fit.Params> grid(TrainTask.Hyperparameters h, Algorithm algorithm) {
-        TrainTask.Hyperparameters hp =
-                h != null
-                        ? h
-                        : new TrainTask.Hyperparameters(
-                                null, null, null, null, null, null, null, null);
-        List<Double> lrs = or(hp.learningRate(), 0.001);
-        List<String> opts = or(hp.optimizer(), "adam");
-        List<Integer> epochs = or(hp.epochs(), 10);
-        List<Integer> batch = or(hp.batchSize(), 256);
-        List<Integer> hidden = or(hp.hiddenSize(), 64);
-        List<Integer> blocks = or(hp.blocks(), 2);
-        List<Double> dropout = or(hp.dropout(), 0.1);
-        List<Double> decay = or(hp.weightDecay(), 0.0);
-        List<String> schedules = or(hp.learningRateSchedule(), Fit.CONSTANT);
+    static List<Fit.Params> grid(TrainTask.Hyperparameters hp, Algorithm algorithm) {
+        List<Double> lrs = hp.learningRate();
+        List<String> opts = hp.optimizer();
+        List<Integer> epochs = hp.epochs();
+        List<Integer> batch = hp.batchSize();
+        List<Integer> hidden = hp.hiddenSize();
+        List<Integer> blocks = hp.blocks();
+        List<Double> dropout = hp.dropout();
+        List<Double> decay = hp.weightDecay();
+        List<String> schedules = hp.learningRateSchedule();
         check(lrs, v -> v > 0, "learningRate", "must be > 0");
         check(epochs, v -> v >= 1, "epochs", "must be >= 1");
         check(batch, v -> v >= 1, "batchSize", "must be >= 1");
@@ -189,10 +227,6 @@ record TrainPlan(
                             decay,
                             schedule.toLowerCase(Locale.ROOT));
         };
-    }
-
-    private static <T> List<T> or(List<T> values, T fallback) {
-        return values == null || values.isEmpty() ? List.of(fallback) : values;
     }
 
     private static <T> void check(List<T> values, Predicate<T> ok, String field, String rule) {

@@ -98,8 +98,7 @@ record TrainReport(
         m.put("features", data.features().size());
         m.put("droppedFeatures", data.dropped());
         if (explanation.shap()) {
-            TrainTask.Explain explain = Explanation.explain(task);
-            int k = explain.topK() > 0 ? explain.topK() : 20;
+            int k = task.explain().topK();
             m.put("topFeatures", importance.subList(0, Math.min(k, importance.size())));
         }
         if (explanation.selected() != null) {
