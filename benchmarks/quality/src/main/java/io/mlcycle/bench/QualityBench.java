@@ -1,11 +1,10 @@
 package io.mlcycle.bench;
 
-import io.mlcycle.task.Layout;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.Layout;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
@@ -119,7 +118,10 @@ public final class QualityBench {
                         "generator",
                         genViews,
                         new TrainTask.Labels(
-                                gen.resolve("labels/returned").resolve(Layout.asOfDir("2026-11-21")).toUri().toString(),
+                                gen.resolve("labels/returned")
+                                        .resolve(Layout.asOfDir("2026-11-21"))
+                                        .toUri()
+                                        .toString(),
                                 "parquet",
                                 "user_id",
                                 "returned"),
@@ -250,8 +252,9 @@ public final class QualityBench {
     }
 
     /**
-     * The task the operator writes for a TrainingRun that names only its model, features and labels:
-     * every other field from the contract's {@code TrainDefaults}, as the operator fills it.
+     * The task the operator writes for a TrainingRun that names only its model, features and
+     * labels: every other field from the contract's {@code TrainDefaults}, as the operator fills
+     * it.
      */
     static TrainTask defaults(
             String model, List<FeatureInput> inputs, TrainTask.Labels labels, String out) {
