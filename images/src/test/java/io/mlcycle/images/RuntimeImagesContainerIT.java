@@ -131,36 +131,42 @@ class RuntimeImagesContainerIT {
     }
 
     static TrainTask train(int version, String algorithm) {
-        return new TrainTask(
-                new Task.Owner("TrainingRun", "default", "churn"),
-                "churn",
-                version,
-                "user_id",
-                List.of(
-                        new FeatureInput(
-                                "items", AS_OF, "file:///data/features/items/asOf=" + AS_OF + "/")),
-                new TrainTask.Labels(
-                        "file:///data/labels/returned/asOf=" + AS_OF + "/",
-                        "parquet",
-                        "user_id",
-                        "returned"),
-                algorithm,
-                new TrainTask.Hyperparameters(
-                        List.of(0.01),
-                        List.of("adam"),
-                        List.of(3),
-                        List.of(128),
-                        List.of(16),
-                        List.of(1),
-                        List.of(0.0),
-                        null),
-                new TrainTask.Preprocessing("minmax", null),
-                new TrainTask.Validation("holdout", 0.2, 0, 42),
-                new TrainTask.Explain("none", 0, 0, 0),
-                null,
-                null,
-                "auc",
-                "file:///data/models/churn/v" + version + "/");
+        return TrainTask.builder()
+                .owner(new Task.Owner("TrainingRun", "default", "churn"))
+                .model("churn")
+                .version(version)
+                .entity("user_id")
+                .features(
+                        List.of(
+                                new FeatureInput(
+                                        "items",
+                                        AS_OF,
+                                        "file:///data/features/items/asOf=" + AS_OF + "/")))
+                .labels(
+                        new TrainTask.Labels(
+                                "file:///data/labels/returned/asOf=" + AS_OF + "/",
+                                "parquet",
+                                "user_id",
+                                "returned"))
+                .algorithm(algorithm)
+                .hyperparameters(
+                        new TrainTask.Hyperparameters(
+                                List.of(0.01),
+                                List.of("adam"),
+                                List.of(3),
+                                List.of(128),
+                                List.of(16),
+                                List.of(1),
+                                List.of(0.0),
+                                null,
+                                null))
+                .preprocessing(new TrainTask.Preprocessing("minmax", null))
+                .validation(new TrainTask.Validation("holdout", 0.2, 5, 42L))
+                .explain(new TrainTask.Explain("none", 0, 0, 0))
+                .selectionMetric("auc")
+                .outputUri("file:///data/models/churn/v" + version + "/")
+                .earlyStopping(null)
+                .build();
     }
 
     @Test

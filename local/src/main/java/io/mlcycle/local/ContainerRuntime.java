@@ -1,5 +1,7 @@
 package io.mlcycle.local;
 
+import io.mlcycle.task.PodEnv;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -157,10 +159,10 @@ public final class ContainerRuntime implements PodRuntime {
             cmd.add("-e");
             cmd.add(k);
         }
-        if (!l.env().containsKey("MLCYCLE_BIND_ADDRESS")) {
+        if (!l.env().containsKey(PodEnv.BIND_ADDRESS)) {
             // the host network is shared: listen on loopback only, as process mode does
             cmd.add("-e");
-            cmd.add("MLCYCLE_BIND_ADDRESS=127.0.0.1");
+            cmd.add(PodEnv.BIND_ADDRESS + "=127.0.0.1");
         }
         cmd.add("-e");
         cmd.add("HOSTNAME=" + l.pod());
@@ -173,7 +175,7 @@ public final class ContainerRuntime implements PodRuntime {
     /** The pod's environment plus the data root every runtime resolves file:// URIs against. */
     private Map<String, String> env(Launch l) {
         Map<String, String> env = new java.util.LinkedHashMap<>(l.env());
-        env.put("MLCYCLE_FILE_ROOT", dataRoot.toString());
+        env.put(PodEnv.FILE_ROOT, dataRoot.toString());
         return env;
     }
 

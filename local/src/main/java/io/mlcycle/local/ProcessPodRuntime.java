@@ -1,5 +1,7 @@
 package io.mlcycle.local;
 
+import io.mlcycle.task.PodEnv;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +97,7 @@ public final class ProcessPodRuntime implements PodRuntime {
         penv.putAll(keep);
         penv.put("HOSTNAME", launch.pod());
         penv.putAll(env);
-        penv.put("MLCYCLE_FILE_ROOT", dataRoot.toString());
+        penv.put(PodEnv.FILE_ROOT, dataRoot.toString());
         try {
             return pb.start();
         } catch (IOException e) {

@@ -92,7 +92,7 @@ final class ReplicaSupervisor {
             }
             overrides.put("PORT", Integer.toString(r.port));
             // the pod's fixed gRPC port would clash between replicas on one host: a free one each
-            overrides.put("MLCYCLE_GRPC_PORT", "0");
+            overrides.put(io.mlcycle.task.PodEnv.GRPC_PORT, "0");
             r.process =
                     launcher.launch(
                             r.ns,

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.mlcycle.task.PodEnv;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,7 +117,7 @@ public final class ServiceProxies implements AutoCloseable {
     }
 
     /** Pod environment variables that hold a Service's in-cluster URL. */
-    static final List<String> SERVICE_URL_ENV = List.of("MLCYCLE_SHADOW_URL");
+    static final List<String> SERVICE_URL_ENV = List.of(PodEnv.SHADOW_URL);
 
     private static final Pattern SERVICE_URL =
             Pattern.compile(

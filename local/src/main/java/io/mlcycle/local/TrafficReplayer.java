@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.TaskJson;
 
 import java.io.IOException;
@@ -361,7 +362,7 @@ public final class TrafficReplayer {
         int batch = 20;
         int degradeAfter = -1;
         long pause = 100;
-        String token = System.getenv("MLCYCLE_FEEDBACK_TOKEN");
+        String token = System.getenv(PodEnv.FEEDBACK_TOKEN);
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {

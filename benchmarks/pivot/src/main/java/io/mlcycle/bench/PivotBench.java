@@ -1,5 +1,7 @@
 package io.mlcycle.bench;
 
+import io.mlcycle.task.PodEnv;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -254,13 +256,13 @@ public final class PivotBench {
                             work.resolve("pivot-s3.log"),
                             3600,
                             Map.of(
-                                    "MLCYCLE_S3_ENDPOINT",
+                                    PodEnv.S3_ENDPOINT,
                                     endpoint,
                                     "AWS_ACCESS_KEY_ID",
                                     "bench",
                                     "AWS_SECRET_ACCESS_KEY",
                                     "bench-secret",
-                                    "MLCYCLE_STAGE_DIR",
+                                    PodEnv.STAGE_DIR,
                                     stage.toString()));
             System.out.println(Files.readString(work.resolve("result-s3.json")));
             if (r.exit != 0) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.Layout;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
@@ -117,7 +118,10 @@ public final class QualityBench {
                         "generator",
                         genViews,
                         new TrainTask.Labels(
-                                gen.resolve("labels/returned/asOf=2026-11-21").toUri().toString(),
+                                gen.resolve("labels/returned")
+                                        .resolve(Layout.asOfDir("2026-11-21"))
+                                        .toUri()
+                                        .toString(),
                                 "parquet",
                                 "user_id",
                                 "returned"),
@@ -172,7 +176,7 @@ public final class QualityBench {
                         new FeatureInput(
                                 v.name(),
                                 d.asOf(),
-                                store.resolve("asOf=" + d.asOf()).toUri().toString()));
+                                store.resolve(Layout.asOfDir(d.asOf())).toUri().toString()));
             }
             Path model = dir.resolve("models").resolve(d.name()).resolve("v1");
             TrainTask task =
@@ -248,37 +252,21 @@ public final class QualityBench {
     }
 
     /**
-     * The task the operator writes for a TrainingRun that names only its model, features and labels
-     * (mirrors {@code TrainTasks.task} in the operator; keep the two in step).
+     * The task the operator writes for a TrainingRun that names only its model, features and
+     * labels: every other field from the contract's {@code TrainDefaults}, as the operator fills
+     * it.
      */
     static TrainTask defaults(
             String model, List<FeatureInput> inputs, TrainTask.Labels labels, String out) {
-        return new TrainTask(
-                new Task.Owner("TrainingRun", "bench", model),
-                model,
-                1,
-                labels.entity(),
-                inputs,
-                labels,
-                "auto",
-                new TrainTask.Hyperparameters(
-                        List.of(0.001),
-                        List.of("adam"),
-                        List.of(10),
-                        List.of(256),
-                        List.of(128),
-                        List.of(2),
-                        List.of(0.1),
-                        List.of(0.0),
-                        null),
-                new TrainTask.Preprocessing("log", null),
-                new TrainTask.Validation("holdout", 0.2, 5, 42L),
-                new TrainTask.Explain("shap", 500, 100, 50),
-                null,
-                null,
-                "auc",
-                out,
-                new TrainTask.EarlyStopping(0.1, 2));
+        return TrainTask.builder()
+                .owner(new Task.Owner("TrainingRun", "bench", model))
+                .model(model)
+                .version(1)
+                .entity(labels.entity())
+                .features(inputs)
+                .labels(labels)
+                .outputUri(out)
+                .build();
     }
 
     /**

@@ -9,6 +9,7 @@ import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
+import io.mlcycle.task.PodEnv;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -117,19 +118,19 @@ public class ObjectStorage {
     public static List<EnvVar> env(Settings s) {
         List<EnvVar> env = new ArrayList<>();
         if (s.endpoint() != null) {
-            env.add(RuntimeJobs.value("MLCYCLE_S3_ENDPOINT", s.endpoint()));
+            env.add(RuntimeJobs.value(PodEnv.S3_ENDPOINT, s.endpoint()));
         }
         if (s.region() != null) {
-            env.add(RuntimeJobs.value("MLCYCLE_S3_REGION", s.region()));
+            env.add(RuntimeJobs.value(PodEnv.S3_REGION, s.region()));
         }
         if (s.pathStyle() != null) {
-            env.add(RuntimeJobs.value("MLCYCLE_S3_PATH_STYLE", s.pathStyle().toString()));
+            env.add(RuntimeJobs.value(PodEnv.S3_PATH_STYLE, s.pathStyle().toString()));
         }
         Credentials c = s.credentials();
         if (c != null) {
             // optional: a pod that touches no s3:// URI must start without it; one that does
             // fails with StorageCredentialsMissing naming it
-            env.add(RuntimeJobs.value("MLCYCLE_S3_CREDENTIALS_SECRET", c.secret()));
+            env.add(RuntimeJobs.value(PodEnv.S3_CREDENTIALS_SECRET, c.secret()));
             env.add(
                     optional(
                             RuntimeJobs.secretEnv(

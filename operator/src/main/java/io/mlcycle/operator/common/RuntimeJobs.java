@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRuleBuilder;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
@@ -95,7 +96,7 @@ public class RuntimeJobs {
                         .build());
         env.addAll(extraEnv == null ? List.of() : extraEnv);
         env.addAll(storageEnv(owner));
-        env.add(value("MLCYCLE_STAGE_MAX_BYTES", Long.toString(stageMaxBytes())));
+        env.add(value(PodEnv.STAGE_MAX_BYTES, Long.toString(stageMaxBytes())));
         ContainerBuilder container =
                 new ContainerBuilder()
                         .withName(CONTAINER)

@@ -6,6 +6,7 @@ import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
 import io.mlcycle.operator.common.EventRecorder;
+import io.mlcycle.task.PivotSummary;
 import io.mlcycle.task.Summary;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -64,13 +65,13 @@ public class MaterializationRecorder {
         m.message = summary.message();
         m.uri = summary.uri();
         Map<String, Double> f = summary.figures() == null ? Map.of() : summary.figures();
-        m.entities = asLong(f.get("entities"));
-        m.features = asLong(f.get("features"));
-        m.nonZeros = asLong(f.get("nonZeros"));
-        m.sparsity = f.get("sparsity");
-        m.sourceRows = asLong(f.get("sourceRows"));
-        m.filteredRows = asLong(f.get("filteredRows"));
-        m.seconds = f.get("seconds");
+        m.entities = asLong(f.get(PivotSummary.ENTITIES));
+        m.features = asLong(f.get(PivotSummary.FEATURES));
+        m.nonZeros = asLong(f.get(PivotSummary.NON_ZEROS));
+        m.sparsity = f.get(PivotSummary.SPARSITY);
+        m.sourceRows = asLong(f.get(PivotSummary.SOURCE_ROWS));
+        m.filteredRows = asLong(f.get(PivotSummary.FILTERED_ROWS));
+        m.seconds = f.get(PivotSummary.SECONDS);
         if (summary.outcome() == Summary.Outcome.Succeeded) {
             recordOnline(status, m, summary, now);
         }
@@ -149,19 +150,20 @@ public class MaterializationRecorder {
     static void recordOnline(
             FeatureViewStatus status, Materialization m, Summary summary, Instant now) {
         Map<String, Double> f = summary.figures() == null ? Map.of() : summary.figures();
-        if (!f.containsKey("onlineEntities")) {
+        if (!f.containsKey(PivotSummary.ONLINE_ENTITIES)) {
             return;
         }
-        Double switched = f.get("onlineSwitched");
+        Double switched = f.get(PivotSummary.ONLINE_SWITCHED);
         if (switched != null && switched == 0) {
             return;
         }
         Map<String, Object> d = summary.details() == null ? Map.of() : summary.details();
         FeatureViewStatus.Online online = new FeatureViewStatus.Online();
-        online.asOf = d.get("onlineAsOf") instanceof String s ? s : m.asOf;
-        online.version = d.get("onlineVersion") instanceof String s ? s : null;
-        online.entities = asLong(f.get("onlineEntities"));
-        online.writtenAt = d.get("onlineWrittenAt") instanceof String s ? s : now.toString();
+        online.asOf = d.get(PivotSummary.ONLINE_AS_OF) instanceof String s ? s : m.asOf;
+        online.version = d.get(PivotSummary.ONLINE_VERSION) instanceof String s ? s : null;
+        online.entities = asLong(f.get(PivotSummary.ONLINE_ENTITIES));
+        online.writtenAt =
+                d.get(PivotSummary.ONLINE_WRITTEN_AT) instanceof String s ? s : now.toString();
         status.online = online;
     }
 

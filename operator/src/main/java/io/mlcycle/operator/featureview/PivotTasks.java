@@ -8,6 +8,7 @@ import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.Task;
 
 import java.time.LocalDate;
@@ -19,11 +20,11 @@ import java.util.Optional;
 /** Checks a FeatureView spec beyond the schema and resolves it into a {@link PivotTask}. */
 public final class PivotTasks {
 
-    public static final String JDBC_USER_ENV = "MLCYCLE_JDBC_USER";
-    public static final String JDBC_PASSWORD_ENV = "MLCYCLE_JDBC_PASSWORD";
+    public static final String JDBC_USER_ENV = PodEnv.JDBC_USER;
+    public static final String JDBC_PASSWORD_ENV = PodEnv.JDBC_PASSWORD;
 
     /** The variable {@code RedisEndpoint.fromEnv} reads the Redis password from. */
-    public static final String REDIS_PASSWORD_ENV = "MLCYCLE_REDIS_PASSWORD";
+    public static final String REDIS_PASSWORD_ENV = PodEnv.REDIS_PASSWORD;
 
     private PivotTasks() {}
 

@@ -20,6 +20,9 @@ import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.operator.common.SharedOutputs;
 import io.mlcycle.operator.featureview.SparkApplications;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.Layout;
+import io.mlcycle.task.PivotSummary;
+import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
@@ -61,7 +64,7 @@ final class BatchScoring {
     /** {@code <output.uri>/asOf=<date>/}. */
     static String outputUri(String base, String asOf) {
         String root = base.endsWith("/") ? base : base + "/";
-        return root + "asOf=" + asOf + "/";
+        return root + Layout.asOfDir(asOf) + "/";
     }
 
     /**
@@ -353,7 +356,7 @@ final class BatchScoring {
         b.activeJob = null;
         if (s.outcome() == Summary.Outcome.Succeeded) {
             b.lastUri = s.uri();
-            b.lastRows = figure(s, "rows", "entities");
+            b.lastRows = figure(s, ScoreSummary.ROWS, PivotSummary.ENTITIES);
             Conditions.set(
                     status, BATCH_SCORED, true, "Succeeded", "scored into " + s.uri(), gen, now);
             r.events()

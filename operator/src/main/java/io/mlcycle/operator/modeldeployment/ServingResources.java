@@ -22,6 +22,7 @@ import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.featureview.PivotTasks;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
@@ -214,7 +215,7 @@ public final class ServingResources {
                                 .build()));
         // the server binds gRPC here; its readiness endpoint is not ready while gRPC is down
         List<EnvVar> env = new ArrayList<>(c.getEnv() == null ? List.of() : c.getEnv());
-        env.add(new EnvVar("MLCYCLE_GRPC_PORT", String.valueOf(GRPC_PORT), null));
+        env.add(new EnvVar(PodEnv.GRPC_PORT, String.valueOf(GRPC_PORT), null));
         env.addAll(FeedbackTokens.env(md));
         c.setEnv(env);
         c.setReadinessProbe(probe("/v2/health/ready", 5, 5, 3));
@@ -297,11 +298,11 @@ public final class ServingResources {
         List<EnvVar> env = new ArrayList<>(c.getEnv());
         env.add(
                 new EnvVar(
-                        "MLCYCLE_SHADOW_URL",
+                        PodEnv.SHADOW_URL,
                         "http://" + shadowName(md) + "." + md.getMetadata().getNamespace() + ".svc",
                         null));
-        env.add(new EnvVar("MLCYCLE_SHADOW_PERCENT", String.valueOf(percent), null));
-        env.add(new EnvVar("MLCYCLE_SHADOW_VERSION", String.valueOf(challengerVersion), null));
+        env.add(new EnvVar(PodEnv.SHADOW_PERCENT, String.valueOf(percent), null));
+        env.add(new EnvVar(PodEnv.SHADOW_VERSION, String.valueOf(challengerVersion), null));
         c.setEnv(env);
         hash(champion);
         return champion;

@@ -4,10 +4,11 @@ import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.common.Schedules;
+import io.mlcycle.task.Layout;
 import io.mlcycle.task.Task;
+import io.mlcycle.task.TrainDefaults;
 import io.mlcycle.task.TrainTask;
 
-import java.util.List;
 import java.util.Optional;
 
 /** Checks a TrainingRun spec beyond the schema and resolves it into a {@link TrainTask}. */
@@ -16,7 +17,8 @@ public final class TrainTasks {
     private TrainTasks() {}
 
     /** What is wrong with a spec the schema accepted, naming the field; empty when fine. */
-    public static Optional<String> invalid(TrainingRunSpec spec) {
+    public static Optional<String> invalid(TrainingRunSpec given) {
+        TrainingRunSpec spec = Defaults.copy(given);
         if (spec.model == null || spec.model.isBlank()) {
             return Optional.of("spec.model is required");
         }
@@ -76,78 +78,77 @@ public final class TrainTasks {
 
     /** {@code <modelsUri>/<model>/v<N>/}. */
     public static String outputUri(String modelsUri, String model, int version) {
-        String root = modelsUri.endsWith("/") ? modelsUri : modelsUri + "/";
-        return root + model + "/v" + version + "/";
+        return Layout.versionUri(modelsUri, model, version);
     }
 
+    /** The task for {@code tr}: every field from its spec with the CRD's defaults applied. */
     public static TrainTask task(
             TrainingRun tr, FeatureResolver.Resolution inputs, int version, String modelsUri) {
         TrainingRunSpec spec = Defaults.copy(tr.getSpec());
-        TrainingRunSpec.Hyperparameters h =
-                spec.hyperparameters == null
-                        ? new TrainingRunSpec.Hyperparameters()
-                        : spec.hyperparameters;
-        TrainingRunSpec.Preprocessing p =
-                spec.preprocessing == null
-                        ? new TrainingRunSpec.Preprocessing()
-                        : spec.preprocessing;
-        TrainingRunSpec.Validation v =
-                spec.validation == null ? new TrainingRunSpec.Validation() : spec.validation;
-        TrainingRunSpec.Explain e =
-                spec.explain == null ? new TrainingRunSpec.Explain() : spec.explain;
         String entity = spec.labels.entity != null ? spec.labels.entity : inputs.entity();
-        return new TrainTask(
-                new Task.Owner(
-                        "TrainingRun", tr.getMetadata().getNamespace(), tr.getMetadata().getName()),
-                spec.model,
-                version,
-                entity,
-                inputs.inputs(),
-                new TrainTask.Labels(
-                        labelsUri(spec, inputs.asOf()),
-                        spec.labels.format.name(),
-                        entity,
-                        spec.labels.column),
-                spec.algorithm.name(),
-                new TrainTask.Hyperparameters(
-                        orDefault(h.learningRate, List.of(0.001)),
-                        orDefault(h.optimizer, List.of("adam")),
-                        orDefault(h.epochs, List.of(10)),
-                        orDefault(h.batchSize, List.of(256)),
-                        orDefault(h.hiddenSize, List.of(128)),
-                        orDefault(h.blocks, List.of(2)),
-                        orDefault(h.dropout, List.of(0.1)),
-                        orDefault(h.weightDecay, List.of(0.0)),
-                        h.learningRateSchedule == null || h.learningRateSchedule.isEmpty()
-                                ? null
-                                : h.learningRateSchedule.stream().map(Enum::name).toList()),
-                new TrainTask.Preprocessing(p.scaling.name(), p.dropCorrelatedAbove),
-                new TrainTask.Validation(v.method.name(), v.testFraction, v.folds, v.seed),
-                new TrainTask.Explain(e.method, e.samples, e.background, e.topK),
-                spec.select == null || spec.select.topK == null
-                        ? null
-                        : new TrainTask.Select(spec.select.topK),
-                spec.threshold,
-                "auc",
-                outputUri(modelsUri, spec.model, version),
-                spec.earlyStopping == null || !spec.earlyStopping.enabled
-                        ? null
-                        : new TrainTask.EarlyStopping(
-                                spec.earlyStopping.validationFraction, spec.earlyStopping.patience),
-                spec.search == null
-                        ? null
-                        : new TrainTask.Search(
-                                spec.search.method == null ? null : spec.search.method.name(),
-                                spec.search.trials,
-                                spec.search.budget));
+        return TrainTask.builder()
+                .owner(
+                        new Task.Owner(
+                                "TrainingRun",
+                                tr.getMetadata().getNamespace(),
+                                tr.getMetadata().getName()))
+                .model(spec.model)
+                .version(version)
+                .entity(entity)
+                .features(inputs.inputs())
+                .labels(
+                        new TrainTask.Labels(
+                                labelsUri(spec, inputs.asOf()),
+                                spec.labels.format.name(),
+                                entity,
+                                spec.labels.column))
+                .algorithm(spec.algorithm.name())
+                .hyperparameters(hyperparameters(spec.hyperparameters))
+                .preprocessing(
+                        new TrainTask.Preprocessing(
+                                spec.preprocessing.scaling.name(),
+                                spec.preprocessing.dropCorrelatedAbove))
+                .validation(validation(spec.validation))
+                .explain(explain(spec.explain))
+                .select(spec.select == null ? null : new TrainTask.Select(spec.select.topK))
+                .threshold(spec.threshold)
+                .selectionMetric(TrainDefaults.SELECTION_METRIC)
+                .outputUri(outputUri(modelsUri, spec.model, version))
+                .earlyStopping(
+                        spec.earlyStopping.enabled
+                                ? new TrainTask.EarlyStopping(
+                                        spec.earlyStopping.validationFraction,
+                                        spec.earlyStopping.patience)
+                                : null)
+                .search(
+                        new TrainTask.Search(
+                                spec.search.method.name(), spec.search.trials, spec.search.budget))
+                .build();
+    }
+
+    private static TrainTask.Hyperparameters hyperparameters(TrainingRunSpec.Hyperparameters h) {
+        return new TrainTask.Hyperparameters(
+                h.learningRate,
+                h.optimizer,
+                h.epochs,
+                h.batchSize,
+                h.hiddenSize,
+                h.blocks,
+                h.dropout,
+                h.weightDecay,
+                h.learningRateSchedule.stream().map(Enum::name).toList());
+    }
+
+    private static TrainTask.Validation validation(TrainingRunSpec.Validation v) {
+        return new TrainTask.Validation(v.method.name(), v.testFraction, v.folds, v.seed);
+    }
+
+    private static TrainTask.Explain explain(TrainingRunSpec.Explain e) {
+        return new TrainTask.Explain(e.method, e.samples, e.background, e.topK);
     }
 
     /** The label table at the as-of: {date} replaced. */
     public static String labelsUri(TrainingRunSpec spec, String asOf) {
         return spec.labels.uri.replace("{date}", asOf);
-    }
-
-    private static <T> List<T> orDefault(List<T> value, List<T> fallback) {
-        return value == null || value.isEmpty() ? fallback : value;
     }
 }

@@ -27,6 +27,7 @@ import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.featureview.SparkApplications;
+import io.mlcycle.task.Layout;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
@@ -394,10 +395,16 @@ final class TrainingJobs implements VersionRegistry.Cache {
         TrainingRunSpec spec = Defaults.copy(tr.getSpec());
         int version =
                 registry.reserve(tr, key, n -> TrainTasks.task(tr, inputs, n, modelsUri), this);
-        String v = "v" + version;
+        String v = Layout.versionDir(version);
         long sameVersion =
                 owned.stream()
-                        .filter(j -> v.equals("v" + j.getMetadata().getLabels().get(VERSION_LABEL)))
+                        .filter(
+                                j ->
+                                        v.equals(
+                                                Layout.VERSION_PREFIX
+                                                        + j.getMetadata()
+                                                                .getLabels()
+                                                                .get(VERSION_LABEL)))
                         .count();
         // a SparkApplication's at most 56 characters: the Spark Operator adds -driver, -ui-svc
         String name =

@@ -10,6 +10,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.Attempt;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.FeatureImportance;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -34,8 +35,7 @@ public class TrainingRecorder {
 
     static final int HISTORY = 10;
     static final int TOP_FEATURES = 10;
-    static final List<String> METRICS =
-            List.of("auc", "precision", "recall", "f1", "logLoss", "accuracy", "threshold");
+    static final List<String> METRICS = TrainSummary.METRICS;
 
     @Inject EventRecorder events;
     @Inject VersionRegistry registry;
@@ -171,7 +171,7 @@ public class TrainingRecorder {
         List<FeatureImportance> top = topFeatures(summary);
         TrainTask task = (TrainTask) TrainingJobs.task(job).orElse(null);
         String name = VersionRegistry.name(spec.model, attempt.version);
-        Object digest = summary.details() == null ? null : summary.details().get("artifactDigest");
+        String digest = TrainSummary.artifactDigest(summary);
         boolean completed =
                 registry.complete(
                         tr,
@@ -181,16 +181,13 @@ public class TrainingRecorder {
                                 summary.uri() != null
                                         ? summary.uri()
                                         : task == null ? null : task.outputUri(),
-                                digest == null ? null : digest.toString(),
+                                digest,
                                 metrics,
                                 top,
                                 TrainingJobs.image(job),
                                 job.getMetadata().getName(),
                                 now.toString(),
-                                summary.details() == null
-                                                || summary.details().get("algorithm") == null
-                                        ? null
-                                        : String.valueOf(summary.details().get("algorithm")),
+                                TrainSummary.algorithm(summary),
                                 candidates(summary),
                                 budgetExhausted(summary)),
                         cache);
@@ -216,8 +213,8 @@ public class TrainingRecorder {
 
     /** auto's candidate table from the trainer's summary; null when it tried only one. */
     static List<ModelVersionSpec.Candidate> candidates(Summary summary) {
-        if (summary.details() == null
-                || !(summary.details().get("candidates") instanceof List<?> list)) {
+        List<?> list = TrainSummary.candidates(summary);
+        if (list == null) {
             return null;
         }
         List<ModelVersionSpec.Candidate> out = new ArrayList<>();
@@ -226,7 +223,7 @@ public class TrainingRecorder {
                 ModelVersionSpec.Candidate c = new ModelVersionSpec.Candidate();
                 c.algorithm =
                         m.get("algorithm") == null ? null : String.valueOf(m.get("algorithm"));
-                Object metric = m.get(summary.details().getOrDefault("selectionMetric", "auc"));
+                Object metric = m.get(TrainSummary.selectionMetric(summary));
                 c.metric = metric instanceof Number n ? n.doubleValue() : null;
                 c.trials = m.get("trials") instanceof Number n ? n.intValue() : null;
                 c.seconds = m.get("seconds") instanceof Number n ? n.doubleValue() : null;
@@ -240,18 +237,14 @@ public class TrainingRecorder {
     }
 
     static Boolean budgetExhausted(Summary summary) {
-        return summary.details() != null
-                        && summary.details().get("search") instanceof Map<?, ?> search
-                        && Boolean.TRUE.equals(search.get("budgetExhausted"))
-                ? Boolean.TRUE
-                : null;
+        return TrainSummary.budgetExhausted(summary) ? Boolean.TRUE : null;
     }
 
     @SuppressWarnings("unchecked")
     static List<FeatureImportance> topFeatures(Summary summary) {
         List<FeatureImportance> out = new ArrayList<>();
-        if (summary.details() == null
-                || !(summary.details().get("topFeatures") instanceof List<?> list)) {
+        List<?> list = TrainSummary.topFeatures(summary);
+        if (list == null) {
             return out;
         }
         for (Object o : list) {

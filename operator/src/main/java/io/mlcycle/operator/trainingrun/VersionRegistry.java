@@ -236,7 +236,7 @@ public class VersionRegistry {
         s.model = model;
         s.version = version;
         s.artifactUri = task.outputUri();
-        s.algorithm = tr.getSpec().algorithm == null ? null : tr.getSpec().algorithm.name();
+        s.algorithm = task.algorithm();
         s.gates = tr.getSpec().gates;
         s.training = new ModelVersionSpec.Training(ModelVersionSpec.State.Training, null, null);
         s.lineage = lineage(tr, task);

@@ -43,9 +43,9 @@ class TrainTasksTest {
         TrainTask task = TrainTasks.task(run(new TrainingRunSpec()), INPUTS, 1, "file:///m/");
 
         assertThat(task.algorithm()).isEqualTo("auto");
-        assertThat(task.search()).isNull();
+        assertThat(task.search()).isEqualTo(new TrainTask.Search("grid", 10, null));
         assertThat(task.preprocessing().scaling()).isEqualTo("log");
-        assertThat(task.hyperparameters().learningRateSchedule()).isNull();
+        assertThat(task.hyperparameters().learningRateSchedule()).containsExactly("constant");
         assertThat(task.earlyStopping()).isEqualTo(new TrainTask.EarlyStopping(0.1, 2));
         assertThat(task.labels().uri()).isEqualTo("file:///data/labels/dt=2026-11-18/");
     }
@@ -61,13 +61,15 @@ class TrainTasksTest {
         TrainTask task = TrainTasks.task(run(spec), INPUTS, 1, "file:///m/");
 
         assertThat(task.algorithm()).isEqualTo("xgboost");
-        assertThat(task.search()).isEqualTo(new TrainTask.Search("halving", null, "10m"));
+        assertThat(task.search()).isEqualTo(new TrainTask.Search("halving", 10, "10m"));
     }
 
     @Test
     void minmaxScalingScheduleAxisAndEarlyStoppingReachTheTask() {
         TrainingRunSpec spec = new TrainingRunSpec();
+        spec.preprocessing = new TrainingRunSpec.Preprocessing();
         spec.preprocessing.scaling = TrainingRunSpec.Scaling.minmax;
+        spec.hyperparameters = new TrainingRunSpec.Hyperparameters();
         spec.hyperparameters.learningRateSchedule =
                 List.of(
                         TrainingRunSpec.LearningRateSchedule.constant,
@@ -88,6 +90,7 @@ class TrainTasksTest {
     @Test
     void earlyStoppingSwitchedOffTrainsEveryEpoch() {
         TrainingRunSpec spec = new TrainingRunSpec();
+        spec.earlyStopping = new TrainingRunSpec.EarlyStopping();
         spec.earlyStopping.enabled = false;
 
         assertThat(TrainTasks.task(run(spec), INPUTS, 1, "file:///m/").earlyStopping()).isNull();

@@ -1,5 +1,7 @@
 package io.mlcycle.common;
 
+import io.mlcycle.task.PodEnv;
+
 import java.net.URI;
 import java.util.function.Function;
 
@@ -18,10 +20,10 @@ public record S3Settings(
         String secretAccessKey,
         String credentialsSecret) {
 
-    public static final String ENDPOINT_ENV = "MLCYCLE_S3_ENDPOINT";
-    public static final String REGION_ENV = "MLCYCLE_S3_REGION";
-    public static final String PATH_STYLE_ENV = "MLCYCLE_S3_PATH_STYLE";
-    public static final String SECRET_ENV = "MLCYCLE_S3_CREDENTIALS_SECRET";
+    public static final String ENDPOINT_ENV = PodEnv.S3_ENDPOINT;
+    public static final String REGION_ENV = PodEnv.S3_REGION;
+    public static final String PATH_STYLE_ENV = PodEnv.S3_PATH_STYLE;
+    public static final String SECRET_ENV = PodEnv.S3_CREDENTIALS_SECRET;
     public static final String ACCESS_KEY_ENV = "AWS_ACCESS_KEY_ID";
     public static final String SECRET_KEY_ENV = "AWS_SECRET_ACCESS_KEY";
 

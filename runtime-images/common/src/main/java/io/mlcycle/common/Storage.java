@@ -1,5 +1,7 @@
 package io.mlcycle.common;
 
+import io.mlcycle.task.PodEnv;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -17,8 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Storage {
 
-    public static final String STAGE_DIR_ENV = "MLCYCLE_STAGE_DIR";
-    public static final String STAGE_MAX_BYTES_ENV = "MLCYCLE_STAGE_MAX_BYTES";
+    public static final String STAGE_DIR_ENV = PodEnv.STAGE_DIR;
+    public static final String STAGE_MAX_BYTES_ENV = PodEnv.STAGE_MAX_BYTES;
     static final long DEFAULT_STAGE_MAX_BYTES = 20L << 30;
 
     private static volatile S3Settings settings;

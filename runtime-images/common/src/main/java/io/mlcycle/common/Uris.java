@@ -1,5 +1,7 @@
 package io.mlcycle.common;
 
+import io.mlcycle.task.PodEnv;
+
 import java.net.URI;
 import java.nio.file.Path;
 
@@ -13,7 +15,7 @@ public final class Uris {
      * Local mode runs pods as processes on one machine: every {@code file://} path then lives under
      * this directory, so the same YAML works in a cluster and on a laptop.
      */
-    public static final String FILE_ROOT_ENV = "MLCYCLE_FILE_ROOT";
+    public static final String FILE_ROOT_ENV = PodEnv.FILE_ROOT;
 
     private static final String FILE_ROOT = System.getenv(FILE_ROOT_ENV);
 

@@ -1,5 +1,7 @@
 package io.mlcycle.common;
 
+import io.mlcycle.task.Layout;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -29,7 +31,7 @@ import java.util.stream.Stream;
 public final class VersionedStore {
 
     public static final String SUCCESS = "_SUCCESS";
-    private static final String PREFIX = "asOf=";
+    private static final String PREFIX = Layout.AS_OF_PREFIX;
 
     private final Path root;
     private final ObjectDirs.Location remote;

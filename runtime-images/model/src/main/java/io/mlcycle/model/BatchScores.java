@@ -7,6 +7,8 @@ import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.Layout;
+import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import org.duckdb.DuckDBConnection;
@@ -35,7 +37,7 @@ import java.util.regex.Pattern;
 public final class BatchScores {
 
     public static final String FILE = "scores.parquet";
-    private static final Pattern AS_OF_DIR = Pattern.compile("asOf=([^/]+)/?$");
+    private static final Pattern AS_OF_DIR = Pattern.compile(Layout.AS_OF_PREFIX + "([^/]+)/?$");
 
     private BatchScores() {}
 
@@ -206,15 +208,15 @@ public final class BatchScores {
         long t0 = timings.startNanos();
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, Double> figures = new LinkedHashMap<>();
-        figures.put("rows", (double) counts[0]);
-        figures.put("positives", (double) counts[1]);
-        figures.put("threshold", artifact.threshold());
-        figures.put("modelFeatures", (double) artifact.featureNames().size());
-        figures.put("matchedFeatures", (double) matched);
-        figures.put("seconds", Math.round(seconds * 1000) / 1000.0);
-        figures.put("readSeconds", Math.round((timings.readNanos() - t0) / 1e6) / 1000.0);
+        figures.put(ScoreSummary.ROWS, (double) counts[0]);
+        figures.put(ScoreSummary.POSITIVES, (double) counts[1]);
+        figures.put(ScoreSummary.THRESHOLD, artifact.threshold());
+        figures.put(ScoreSummary.MODEL_FEATURES, (double) artifact.featureNames().size());
+        figures.put(ScoreSummary.MATCHED_FEATURES, (double) matched);
+        figures.put(ScoreSummary.SECONDS, Math.round(seconds * 1000) / 1000.0);
+        figures.put(ScoreSummary.READ_SECONDS, Math.round((timings.readNanos() - t0) / 1e6) / 1000.0);
         figures.put(
-                "scoreSeconds",
+                ScoreSummary.SCORE_SECONDS,
                 Math.round((timings.scoredNanos() - timings.readNanos()) / 1e6) / 1000.0);
         return Summary.succeeded(store.versionUri(target.asOf()), figures, null);
     }

@@ -17,7 +17,7 @@ public final class Djl {
     public static final String ENGINE = "PyTorch";
 
     /** PyTorch intra-op threads (default 1). */
-    public static final String THREADS_ENV = "MLCYCLE_TORCH_THREADS";
+    public static final String THREADS_ENV = io.mlcycle.task.PodEnv.TORCH_THREADS;
 
     private Djl() {}
 

@@ -3,6 +3,7 @@ package io.mlcycle.online;
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
+import io.mlcycle.task.PivotSummary;
 import io.mlcycle.task.TaskJson;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.UnifiedJedis;
@@ -74,12 +75,12 @@ public final class OnlineStoreWriter {
 
         public Map<String, Object> figures() {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("onlineVersion", version.tag());
-            m.put("onlineAsOf", version.asOf());
-            m.put("onlineSwitched", switched);
-            m.put("onlineEntities", entities);
-            m.put("onlineBytes", bytes);
-            m.put("onlineSeconds", Math.round(seconds * 1000) / 1000.0);
+            m.put(PivotSummary.ONLINE_VERSION, version.tag());
+            m.put(PivotSummary.ONLINE_AS_OF, version.asOf());
+            m.put(PivotSummary.ONLINE_SWITCHED, switched);
+            m.put(PivotSummary.ONLINE_ENTITIES, entities);
+            m.put(PivotSummary.ONLINE_BYTES, bytes);
+            m.put(PivotSummary.ONLINE_SECONDS, Math.round(seconds * 1000) / 1000.0);
             return m;
         }
     }

@@ -1,5 +1,6 @@
 package io.mlcycle.online;
 
+import io.mlcycle.task.PodEnv;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -22,7 +23,7 @@ public record RedisEndpoint(String url, String password, Duration timeout, int m
     }
 
     /** Environment variable a runtime pod gets the Redis password in (from a Secret). */
-    public static final String PASSWORD_ENV = "MLCYCLE_REDIS_PASSWORD";
+    public static final String PASSWORD_ENV = PodEnv.REDIS_PASSWORD;
 
     /** {@link #of} with the password from {@value #PASSWORD_ENV}, if set. */
     public static RedisEndpoint fromEnv(String url) {

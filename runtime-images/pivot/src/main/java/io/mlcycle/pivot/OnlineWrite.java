@@ -4,6 +4,7 @@ import io.mlcycle.common.TaskFailure;
 import io.mlcycle.online.OnlineKeys;
 import io.mlcycle.online.OnlineStoreWriter;
 import io.mlcycle.online.RedisEndpoint;
+import io.mlcycle.task.PivotSummary;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import redis.clients.jedis.JedisPooled;
@@ -83,14 +84,14 @@ final class OnlineWrite {
                                     OnlineStoreWriter.Options.defaults(
                                             Duration.ofSeconds(online.ttlSeconds())))
                             .write(view(task), published);
-            figures.put("onlineEntities", (double) r.entities());
-            figures.put("onlineSeconds", Math.round(r.seconds() * 1000) / 1000.0);
-            figures.put("onlineBytes", (double) r.bytes());
-            figures.put("onlineSwitched", r.switched() ? 1.0 : 0.0);
+            figures.put(PivotSummary.ONLINE_ENTITIES, (double) r.entities());
+            figures.put(PivotSummary.ONLINE_SECONDS, Math.round(r.seconds() * 1000) / 1000.0);
+            figures.put(PivotSummary.ONLINE_BYTES, (double) r.bytes());
+            figures.put(PivotSummary.ONLINE_SWITCHED, r.switched() ? 1.0 : 0.0);
             // online keys first: details are what a too-long summary loses first
-            details.put("onlineVersion", r.version().tag());
-            details.put("onlineAsOf", r.version().asOf());
-            details.put("onlineWrittenAt", r.version().writtenAt());
+            details.put(PivotSummary.ONLINE_VERSION, r.version().tag());
+            details.put(PivotSummary.ONLINE_AS_OF, r.version().asOf());
+            details.put(PivotSummary.ONLINE_WRITTEN_AT, r.version().writtenAt());
             if (offline.details() != null) {
                 details.putAll(offline.details());
             }

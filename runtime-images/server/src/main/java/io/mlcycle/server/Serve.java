@@ -1,6 +1,7 @@
 package io.mlcycle.server;
 
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.Summary;
 
@@ -17,16 +18,16 @@ import java.util.concurrent.TimeUnit;
 final class Serve {
 
     /** Bind address; a pod listens on every interface, tests and local mode on loopback. */
-    static final String BIND_ENV = "MLCYCLE_BIND_ADDRESS";
+    static final String BIND_ENV = PodEnv.BIND_ADDRESS;
 
     /** Worker threads of the HTTP server (default: 2 per core, at least 4). */
-    static final String THREADS_ENV = "MLCYCLE_SERVER_THREADS";
+    static final String THREADS_ENV = PodEnv.SERVER_THREADS;
 
     /**
      * Port of the gRPC service (default 0: a free one, printed at start; -1: no gRPC). A pod sets
      * it to the container port named {@code grpc}.
      */
-    static final String GRPC_PORT_ENV = "MLCYCLE_GRPC_PORT";
+    static final String GRPC_PORT_ENV = PodEnv.GRPC_PORT;
 
     static final int DEFAULT_MAX_BODY_BYTES = 8 << 20;
     static final int DEFAULT_MAX_ROWS = 10_000;
@@ -36,7 +37,7 @@ final class Serve {
      * Seconds between SIGTERM and closing the listener, serving while reporting not ready, so the
      * endpoint is gone before connections are refused (default 5; keep it under the pod's grace).
      */
-    static final String DRAIN_ENV = "MLCYCLE_DRAIN_SECONDS";
+    static final String DRAIN_ENV = PodEnv.DRAIN_SECONDS;
 
     private static final int GRACE_SECONDS = 5;
 

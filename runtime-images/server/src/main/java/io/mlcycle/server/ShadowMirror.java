@@ -1,6 +1,7 @@
 package io.mlcycle.server;
 
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.PodEnv;
 import io.prometheus.metrics.core.metrics.Counter;
 
 import java.io.IOException;
@@ -24,13 +25,13 @@ import java.util.concurrent.ThreadLocalRandom;
 final class ShadowMirror implements AutoCloseable {
 
     /** Base URL of the challenger, e.g. {@code http://churn-shadow.ml.svc}. */
-    static final String URL_ENV = "MLCYCLE_SHADOW_URL";
+    static final String URL_ENV = PodEnv.SHADOW_URL;
 
     /** Percent (1..100) of the inference requests mirrored. */
-    static final String PERCENT_ENV = "MLCYCLE_SHADOW_PERCENT";
+    static final String PERCENT_ENV = PodEnv.SHADOW_PERCENT;
 
     /** The challenger's version, the {@code challenger} label of the mirrored feedback. */
-    static final String VERSION_ENV = "MLCYCLE_SHADOW_VERSION";
+    static final String VERSION_ENV = PodEnv.SHADOW_VERSION;
 
     /**
      * On a mirrored request: the champion's prediction id of the first scored row (the others

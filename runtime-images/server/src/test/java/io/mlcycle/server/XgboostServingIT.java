@@ -161,22 +161,22 @@ class XgboostServingIT {
         Path labelFile = root.resolve("labels/returned.csv");
         Files.createDirectories(labelFile.getParent());
         Files.writeString(labelFile, labels);
-        return new TrainTask(
-                null,
-                "m",
-                1,
-                "user_id",
-                List.of(new FeatureInput("events", "2026-11-20", table.toUri().toString())),
-                new TrainTask.Labels(labelFile.toString(), "csv", "user_id", "returned"),
-                "xgboost",
-                null,
-                null,
-                new TrainTask.Validation("holdout", 0.2, 0, 42),
-                new TrainTask.Explain("shap", 100, 50, 5),
-                null,
-                null,
-                "auc",
-                out.toUri().toString());
+        return TrainTask.builder()
+                .model("m")
+                .version(1)
+                .entity("user_id")
+                .features(
+                        List.of(new FeatureInput("events", "2026-11-20", table.toUri().toString())))
+                .labels(new TrainTask.Labels(labelFile.toString(), "csv", "user_id", "returned"))
+                .algorithm("xgboost")
+                .hyperparameters(null)
+                .preprocessing(null)
+                .validation(new TrainTask.Validation("holdout", 0.2, 5, 42L))
+                .explain(new TrainTask.Explain("shap", 100, 50, 5))
+                .selectionMetric("auc")
+                .outputUri(out.toUri().toString())
+                .earlyStopping(null)
+                .build();
     }
 
     private static List<SparseTables.Row> plantedRows() {

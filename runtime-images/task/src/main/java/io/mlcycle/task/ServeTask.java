@@ -33,13 +33,13 @@ public record ServeTask(
      * Environment variable holding the bearer token that {@code POST …/feedback} requires. The
      * operator sets it from a Secret ({@code secretKeyRef}), never in the task JSON.
      */
-    public static final String FEEDBACK_TOKEN_ENV = "MLCYCLE_FEEDBACK_TOKEN";
+    public static final String FEEDBACK_TOKEN_ENV = PodEnv.FEEDBACK_TOKEN;
 
     /**
      * Environment variable that, set to {@value #FEEDBACK_AUTH_OFF}, turns feedback authentication
      * off; without it a server with no {@value #FEEDBACK_TOKEN_ENV} refuses to start.
      */
-    public static final String FEEDBACK_AUTH_ENV = "MLCYCLE_FEEDBACK_AUTH";
+    public static final String FEEDBACK_AUTH_ENV = PodEnv.FEEDBACK_AUTH;
 
     /** The value of {@value #FEEDBACK_AUTH_ENV} that turns feedback authentication off. */
     public static final String FEEDBACK_AUTH_OFF = "off";

@@ -15,7 +15,7 @@ import java.util.Map;
 public final class TaskJson {
 
     /** Environment variable through which the operator hands a pod its task. */
-    public static final String TASK_ENV = "MLCYCLE_TASK";
+    public static final String TASK_ENV = PodEnv.TASK;
 
     /** Where a pod writes its summary by default (the kubelet's terminationMessagePath). */
     public static final String TERMINATION_LOG = "/dev/termination-log";

@@ -23,32 +23,30 @@ class TrainTaskJsonTest {
     @Test
     void earlyStoppingScheduleAndLogScalingRoundTrip() {
         TrainTask task =
-                new TrainTask(
-                        null,
-                        "m",
-                        2,
-                        "user_id",
-                        List.of(),
-                        null,
-                        "resnet",
-                        new TrainTask.Hyperparameters(
-                                List.of(0.003),
-                                null,
-                                List.of(8),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                List.of("cosine")),
-                        new TrainTask.Preprocessing("log", null),
-                        null,
-                        null,
-                        null,
-                        null,
-                        "auc",
-                        "file:///models/m/v2/",
-                        new TrainTask.EarlyStopping(0.1, 2));
+                TrainTask.builder()
+                        .model("m")
+                        .version(2)
+                        .entity("user_id")
+                        .features(List.of())
+                        .algorithm("resnet")
+                        .hyperparameters(
+                                new TrainTask.Hyperparameters(
+                                        List.of(0.003),
+                                        null,
+                                        List.of(8),
+                                        null,
+                                        null,
+                                        null,
+                                        null,
+                                        null,
+                                        List.of("cosine")))
+                        .preprocessing(new TrainTask.Preprocessing("log", null))
+                        .validation(null)
+                        .explain(null)
+                        .selectionMetric("auc")
+                        .outputUri("file:///models/m/v2/")
+                        .earlyStopping(new TrainTask.EarlyStopping(0.1, 2))
+                        .build();
         assertEquals(task, TaskJson.readTask(TaskJson.write(task)));
     }
 }

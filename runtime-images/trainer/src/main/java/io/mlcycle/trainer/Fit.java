@@ -196,27 +196,10 @@ public final class Fit {
             return new Fitted(Map.of(), r.rounds(), r.depth(), r.history(), null, r.trees());
         }
         Djl.engine().setRandomSeed((int) (seed ^ (seed >>> 32)));
-        int[] trainRows = rows;
-        int[] validRows = null;
-        if (stop != null) {
-            Splits.Split s =
-                    Splits.holdout(Validator.labelsOf(y, rows), stop.validationFraction(), seed);
-            int[] valLabels = Validator.labelsOf(y, pick(rows, s.test()));
-            int pos = java.util.Arrays.stream(valLabels).sum();
-            // without both classes among the held-out rows there is nothing to stop on
-            if (pos > 0 && pos < valLabels.length && s.train().length > 0) {
-                trainRows = pick(rows, s.train());
-                validRows = pick(rows, s.test());
-            }
-        }
-        // the network's inputs once, not per epoch (log1p is not free); the same values the
-        // scorer computes with scaling.input
-        float[] inputs = new float[(int) x.nonZeros()];
-        for (int r : trainRows) {
-            for (int q = x.rowPtr()[r]; q < x.rowPtr()[r + 1]; q++) {
-                inputs[q] = (float) scaling.input(x.cols()[q], x.values()[q]);
-            }
-        }
+        int[][] split = stoppingSplit(y, rows, seed, stop);
+        int[] trainRows = split[0];
+        int[] validRows = split[1];
+        float[] inputs = scaledInputs(x, scaling, trainRows);
         TabularNet block = new TabularNet(algorithm, p.architecture(x.numFeatures()));
         boolean batchNorm = algorithm != Algorithm.LOGISTIC;
         int batchesPerEpoch = (trainRows.length + p.batchSize() - 1) / p.batchSize();
@@ -276,6 +259,38 @@ public final class Fit {
                     ? new Fitted(best, epoch, bestEpoch, List.copyOf(history), null, null)
                     : new Fitted(block.parameterArrays(), epoch, epoch, List.of(), null, null);
         }
+    }
+
+    /**
+     * {training rows, held-out rows} for early stopping; the held-out rows are null without
+     * stopping or when they would miss a class (nothing to stop on).
+     */
+    private static int[][] stoppingSplit(int[] y, int[] rows, long seed, EarlyStopping stop) {
+        if (stop == null) {
+            return new int[][] {rows, null};
+        }
+        Splits.Split s =
+                Splits.holdout(Validator.labelsOf(y, rows), stop.validationFraction(), seed);
+        int[] valLabels = Validator.labelsOf(y, pick(rows, s.test()));
+        int pos = java.util.Arrays.stream(valLabels).sum();
+        if (pos > 0 && pos < valLabels.length && s.train().length > 0) {
+            return new int[][] {pick(rows, s.train()), pick(rows, s.test())};
+        }
+        return new int[][] {rows, null};
+    }
+
+    /**
+     * The network's inputs once, not per epoch (log1p is not free); the same values the scorer
+     * computes with scaling.input.
+     */
+    private static float[] scaledInputs(SparseMatrix x, InputScaling scaling, int[] rows) {
+        float[] inputs = new float[(int) x.nonZeros()];
+        for (int r : rows) {
+            for (int q = x.rowPtr()[r]; q < x.rowPtr()[r + 1]; q++) {
+                inputs[q] = (float) scaling.input(x.cols()[q], x.values()[q]);
+            }
+        }
+        return inputs;
     }
 
     private static boolean better(double value, double best, String metric) {

@@ -120,22 +120,7 @@ final class ModelCard {
                 .append(esc(map(metricsJson.get("validation")).get("method")))
                 .append(".</p>\n");
 
-        h.append("<section><h2>Test metrics</h2><table id=\"metrics\"><tr>");
-        List<String> names =
-                List.of("auc", "precision", "recall", "f1", "logLoss", "accuracy", "threshold");
-        for (String n : names) {
-            h.append("<th>").append(n).append("</th>");
-        }
-        h.append("</tr><tr>");
-        for (String n : names) {
-            h.append("<td data-metric=\"")
-                    .append(n)
-                    .append("\">")
-                    .append(number(metrics.get(n)))
-                    .append("</td>");
-        }
-        h.append("</tr></table></section>\n");
-
+        metricsTable(h, metrics);
         h.append("<section><h2>Curves</h2>");
         h.append(
                 curve(
@@ -155,6 +140,37 @@ final class ModelCard {
                         false));
         h.append("</section>\n");
 
+        confusionTable(h, metrics, confusion);
+        h.append("<section><h2>Top features by SHAP (")
+                .append(esc(metricsJson.getOrDefault("explainer", "not computed")))
+                .append(")</h2>");
+        h.append(features(metricsJson.get("topFeatures")));
+        h.append("</section>\n");
+
+        lineage(h, spec);
+        h.append("</ul></section>\n</body></html>\n");
+        return h.toString();
+    }
+
+    private static void metricsTable(StringBuilder h, Map<?, ?> metrics) {
+        h.append("<section><h2>Test metrics</h2><table id=\"metrics\"><tr>");
+        List<String> names =
+                List.of("auc", "precision", "recall", "f1", "logLoss", "accuracy", "threshold");
+        for (String n : names) {
+            h.append("<th>").append(n).append("</th>");
+        }
+        h.append("</tr><tr>");
+        for (String n : names) {
+            h.append("<td data-metric=\"")
+                    .append(n)
+                    .append("\">")
+                    .append(number(metrics.get(n)))
+                    .append("</td>");
+        }
+        h.append("</tr></table></section>\n");
+    }
+
+    private static void confusionTable(StringBuilder h, Map<?, ?> metrics, Map<?, ?> confusion) {
         h.append("<section><h2>Confusion matrix at threshold ")
                 .append(number(metrics.get("threshold")))
                 .append("</h2><table id=\"confusion\"><tr><th></th><th>predicted 1</th>")
@@ -167,13 +183,9 @@ final class ModelCard {
                 .append("</td><td class=\"tn\">")
                 .append(esc(confusion.get("trueNegatives")))
                 .append("</td></tr></table></section>\n");
+    }
 
-        h.append("<section><h2>Top features by SHAP (")
-                .append(esc(metricsJson.getOrDefault("explainer", "not computed")))
-                .append(")</h2>");
-        h.append(features(metricsJson.get("topFeatures")));
-        h.append("</section>\n");
-
+    private static void lineage(StringBuilder h, ModelSpec spec) {
         h.append("<section><h2>Lineage</h2><ul id=\"lineage\">");
         for (FeatureInput f : spec.lineage() == null ? List.<FeatureInput>of() : spec.lineage()) {
             h.append("<li>FeatureView <b>")
@@ -185,8 +197,6 @@ final class ModelCard {
                     .append("</code></li>");
         }
         h.append("<li>labels: <code>").append(esc(spec.labels())).append("</code></li>");
-        h.append("</ul></section>\n</body></html>\n");
-        return h.toString();
     }
 
     /** A 320×320 SVG line chart of points in the unit square, axes labelled. */

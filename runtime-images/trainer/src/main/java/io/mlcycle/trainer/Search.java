@@ -22,7 +22,6 @@ import java.util.regex.Pattern;
 record Search(String method, int trials, Duration budget) {
 
     static final List<String> METHODS = List.of("grid", "random", "halving");
-    static final int DEFAULT_TRIALS = 10;
 
     /** Successive halving keeps the best 1/ETA of the points at each rung. */
     static final int ETA = 3;
@@ -30,18 +29,17 @@ record Search(String method, int trials, Duration budget) {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(s|m|h)");
 
     static Search of(TrainTask.Search s) {
-        String method =
-                s == null || s.method() == null ? "grid" : s.method().toLowerCase(Locale.ROOT);
+        String method = s.method().toLowerCase(Locale.ROOT);
         if (!METHODS.contains(method)) {
             throw TaskFailure.invalid(
                     "UnknownSearchMethod",
                     "search.method '" + s.method() + "' is not one of " + METHODS);
         }
-        int trials = s == null || s.trials() == null ? DEFAULT_TRIALS : s.trials();
+        int trials = s.trials();
         if (trials < 1) {
             throw TaskFailure.invalid("InvalidSearch", "search.trials must be >= 1, got " + trials);
         }
-        return new Search(method, trials, s == null ? null : budget(s.budget()));
+        return new Search(method, trials, budget(s.budget()));
     }
 
     /** {@code 90s}, {@code 10m}, {@code 1h} (or several, e.g. {@code 1h30m}). */

@@ -119,24 +119,25 @@ class AutoTest {
             TrainTask.Search search,
             TrainTask.Select select,
             String name) {
-        return new TrainTask(
-                null,
-                name,
-                1,
-                "user_id",
-                List.of(table.input()),
-                new TrainTask.Labels(table.labels().toString(), "csv", "user_id", "returned"),
-                algorithm,
-                null,
-                new TrainTask.Preprocessing("log", null),
-                new TrainTask.Validation("holdout", 0.2, 0, 42),
-                new TrainTask.Explain("shap", 100, 50, 10),
-                select,
-                null,
-                "auc",
-                root.resolve("models").resolve(name).resolve("v1").toUri().toString(),
-                null,
-                search);
+        return TrainTask.builder()
+                .model(name)
+                .version(1)
+                .entity("user_id")
+                .features(List.of(table.input()))
+                .labels(
+                        new TrainTask.Labels(
+                                table.labels().toString(), "csv", "user_id", "returned"))
+                .algorithm(algorithm)
+                .hyperparameters(null)
+                .preprocessing(new TrainTask.Preprocessing("log", null))
+                .validation(new TrainTask.Validation("holdout", 0.2, 5, 42L))
+                .explain(new TrainTask.Explain("shap", 100, 50, 10))
+                .select(select)
+                .selectionMetric("auc")
+                .outputUri(root.resolve("models").resolve(name).resolve("v1").toUri().toString())
+                .earlyStopping(null)
+                .search(search)
+                .build();
     }
 
     static JsonNode metrics(String name) throws IOException {
@@ -237,32 +238,33 @@ class AutoTest {
         TrainTask base =
                 task(additive, "resnet", new TrainTask.Search("halving", null, null), "halving");
         TrainTask t =
-                new TrainTask(
-                        base.owner(),
-                        base.model(),
-                        base.version(),
-                        base.entity(),
-                        base.features(),
-                        base.labels(),
-                        base.algorithm(),
-                        new TrainTask.Hyperparameters(
-                                List.of(0.01, 0.003, 0.001),
-                                List.of("adam"),
-                                List.of(6),
-                                List.of(128),
-                                List.of(16),
-                                List.of(1),
-                                List.of(0.1),
-                                null),
-                        base.preprocessing(),
-                        base.validation(),
-                        new TrainTask.Explain("none", 0, 0, 0),
-                        null,
-                        null,
-                        "auc",
-                        base.outputUri(),
-                        null,
-                        base.search());
+                TrainTask.builder()
+                        .owner(base.owner())
+                        .model(base.model())
+                        .version(base.version())
+                        .entity(base.entity())
+                        .features(base.features())
+                        .labels(base.labels())
+                        .algorithm(base.algorithm())
+                        .hyperparameters(
+                                new TrainTask.Hyperparameters(
+                                        List.of(0.01, 0.003, 0.001),
+                                        List.of("adam"),
+                                        List.of(6),
+                                        List.of(128),
+                                        List.of(16),
+                                        List.of(1),
+                                        List.of(0.1),
+                                        null,
+                                        null))
+                        .preprocessing(base.preprocessing())
+                        .validation(base.validation())
+                        .explain(new TrainTask.Explain("none", 0, 0, 0))
+                        .selectionMetric("auc")
+                        .outputUri(base.outputUri())
+                        .earlyStopping(null)
+                        .search(base.search())
+                        .build();
         Trainer.run(t);
         JsonNode trials =
                 TaskJson.MAPPER.readTree(root.resolve("models/halving/v1/trials.json").toFile());

@@ -57,22 +57,21 @@ class BadInputTest {
     }
 
     TrainTask task(Path features, Path labels) {
-        return new TrainTask(
-                null,
-                "m",
-                1,
-                "user_id",
-                List.of(new FeatureInput("fv", "2026-11-20", features.toString())),
-                new TrainTask.Labels(labels.toString(), null, "user_id", "returned"),
-                "logistic",
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                root.resolve("models/m/v1").toUri().toString());
+        return TrainTask.builder()
+                .model("m")
+                .version(1)
+                .entity("user_id")
+                .features(List.of(new FeatureInput("fv", "2026-11-20", features.toString())))
+                .labels(new TrainTask.Labels(labels.toString(), null, "user_id", "returned"))
+                .algorithm("logistic")
+                .hyperparameters(null)
+                .preprocessing(null)
+                .validation(null)
+                .explain(null)
+                .selectionMetric(null)
+                .outputUri(root.resolve("models/m/v1").toUri().toString())
+                .earlyStopping(null)
+                .build();
     }
 
     void assertInvalid(TrainTask t, String reason, String... mentions) {
@@ -136,23 +135,24 @@ class BadInputTest {
             TrainTask.Preprocessing pre,
             TrainTask.Hyperparameters hp,
             TrainTask.EarlyStopping stop) {
-        return new TrainTask(
-                t.owner(),
-                t.model(),
-                t.version(),
-                t.entity(),
-                t.features(),
-                t.labels(),
-                t.algorithm(),
-                hp,
-                pre,
-                t.validation(),
-                t.explain(),
-                t.select(),
-                t.threshold(),
-                t.selectionMetric(),
-                t.outputUri(),
-                stop);
+        return TrainTask.builder()
+                .owner(t.owner())
+                .model(t.model())
+                .version(t.version())
+                .entity(t.entity())
+                .features(t.features())
+                .labels(t.labels())
+                .algorithm(t.algorithm())
+                .hyperparameters(hp)
+                .preprocessing(pre)
+                .validation(t.validation())
+                .explain(t.explain())
+                .select(t.select())
+                .threshold(t.threshold())
+                .selectionMetric(t.selectionMetric())
+                .outputUri(t.outputUri())
+                .earlyStopping(stop)
+                .build();
     }
 
     @Test

@@ -54,22 +54,21 @@ public final class PlantedData {
             String outUri,
             int version,
             double learningRate) {
-        return new TrainTask(
-                null,
-                "return-predictor",
-                version,
-                "user_id",
-                List.of(features),
-                new TrainTask.Labels(labelsUri, "csv", "user_id", "returned"),
-                "logistic",
-                TrainerTest.hp(List.of(learningRate), 2),
-                new TrainTask.Preprocessing("minmax", 0.95),
-                new TrainTask.Validation("holdout", 0.25, 0, 3),
-                new TrainTask.Explain("shap", 100, 50, 5),
-                null,
-                null,
-                "auc",
-                outUri);
+        return TrainTask.builder()
+                .model("return-predictor")
+                .version(version)
+                .entity("user_id")
+                .features(List.of(features))
+                .labels(new TrainTask.Labels(labelsUri, "csv", "user_id", "returned"))
+                .algorithm("logistic")
+                .hyperparameters(TrainerTest.hp(List.of(learningRate), 2))
+                .preprocessing(new TrainTask.Preprocessing("minmax", 0.95))
+                .validation(new TrainTask.Validation("holdout", 0.25, 5, 3L))
+                .explain(new TrainTask.Explain("shap", 100, 50, 5))
+                .selectionMetric("auc")
+                .outputUri(outUri)
+                .earlyStopping(null)
+                .build();
     }
 
     public static PlantedData write(Path root, int rows, int features, long seed)

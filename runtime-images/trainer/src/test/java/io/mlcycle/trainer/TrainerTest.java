@@ -36,22 +36,22 @@ class TrainerTest {
             TrainTask.Validation validation,
             TrainTask.Select select,
             Path out) {
-        return new TrainTask(
-                null,
-                "return-predictor",
-                1,
-                "user_id",
-                List.of(data.input()),
-                new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"),
-                algorithm,
-                hp,
-                new TrainTask.Preprocessing("minmax", 0.95),
-                validation,
-                new TrainTask.Explain("shap", 300, 100, 10),
-                select,
-                null,
-                "auc",
-                out.toUri().toString());
+        return TrainTask.builder()
+                .model("return-predictor")
+                .version(1)
+                .entity("user_id")
+                .features(List.of(data.input()))
+                .labels(new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"))
+                .algorithm(algorithm)
+                .hyperparameters(hp)
+                .preprocessing(new TrainTask.Preprocessing("minmax", 0.95))
+                .validation(validation)
+                .explain(new TrainTask.Explain("shap", 300, 100, 10))
+                .select(select)
+                .selectionMetric("auc")
+                .outputUri(out.toUri().toString())
+                .earlyStopping(null)
+                .build();
     }
 
     /** {@code base} as another version with other preprocessing, explanation and stopping. */
@@ -63,23 +63,24 @@ class TrainerTest {
             Double threshold,
             String metric,
             TrainTask.EarlyStopping stop) {
-        return new TrainTask(
-                base.owner(),
-                base.model(),
-                version,
-                base.entity(),
-                base.features(),
-                base.labels(),
-                base.algorithm(),
-                base.hyperparameters(),
-                pre,
-                base.validation(),
-                explain,
-                base.select(),
-                threshold,
-                metric,
-                base.outputUri(),
-                stop);
+        return TrainTask.builder()
+                .owner(base.owner())
+                .model(base.model())
+                .version(version)
+                .entity(base.entity())
+                .features(base.features())
+                .labels(base.labels())
+                .algorithm(base.algorithm())
+                .hyperparameters(base.hyperparameters())
+                .preprocessing(pre)
+                .validation(base.validation())
+                .explain(explain)
+                .select(base.select())
+                .threshold(threshold)
+                .selectionMetric(metric)
+                .outputUri(base.outputUri())
+                .earlyStopping(stop)
+                .build();
     }
 
     static TrainTask.Hyperparameters hp(List<Double> lr, int epochs) {
@@ -91,6 +92,7 @@ class TrainerTest {
                 List.of(32),
                 List.of(2),
                 List.of(0.1),
+                null,
                 null);
     }
 
@@ -99,7 +101,7 @@ class TrainerTest {
         return task(
                 "resnet",
                 hp(List.of(0.003), 6),
-                new TrainTask.Validation("holdout", 0.2, 0, 42),
+                new TrainTask.Validation("holdout", 0.2, 5, 42L),
                 null,
                 out);
     }
@@ -218,8 +220,9 @@ class TrainerTest {
                                         List.of(32),
                                         List.of(2),
                                         List.of(0.1),
-                                        List.of(0.0, 0.001)),
-                                new TrainTask.Validation("kfold", 0, 3, 5),
+                                        List.of(0.0, 0.001),
+                                        null),
+                                new TrainTask.Validation("kfold", 0.2, 3, 5L),
                                 new TrainTask.Select(5),
                                 out));
         assertThat(s.figures().get("trials")).isEqualTo(2.0);
@@ -246,7 +249,7 @@ class TrainerTest {
                 task(
                         "mlp",
                         hp(List.of(0.003), 3),
-                        new TrainTask.Validation("holdout", 0.25, 0, 9),
+                        new TrainTask.Validation("holdout", 0.25, 5, 9L),
                         null,
                         out);
         TrainTask t =
@@ -284,7 +287,7 @@ class TrainerTest {
                                 List.of(0.1),
                                 null,
                                 List.of("cosine")),
-                        new TrainTask.Validation("holdout", 0.2, 0, 42),
+                        new TrainTask.Validation("holdout", 0.2, 5, 42L),
                         null,
                         out);
         TrainTask t =

@@ -29,22 +29,23 @@ class XgboostTest {
         PlantedData data = PlantedData.write(root, 1500, 300, 3);
         Path out = root.resolve("models/m/v1");
         TrainTask t =
-                new TrainTask(
-                        null,
-                        "m",
-                        1,
-                        "user_id",
-                        List.of(data.input()),
-                        new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"),
-                        "xgboost",
-                        null,
-                        null,
-                        new TrainTask.Validation("holdout", 0.2, 0, 42),
-                        new TrainTask.Explain("shap", 200, 50, 10),
-                        null,
-                        null,
-                        "auc",
-                        out.toUri().toString());
+                TrainTask.builder()
+                        .model("m")
+                        .version(1)
+                        .entity("user_id")
+                        .features(List.of(data.input()))
+                        .labels(
+                                new TrainTask.Labels(
+                                        data.labels.toString(), "csv", "user_id", "returned"))
+                        .algorithm("xgboost")
+                        .hyperparameters(null)
+                        .preprocessing(null)
+                        .validation(new TrainTask.Validation("holdout", 0.2, 5, 42L))
+                        .explain(new TrainTask.Explain("shap", 200, 50, 10))
+                        .selectionMetric("auc")
+                        .outputUri(out.toUri().toString())
+                        .earlyStopping(null)
+                        .build();
         Summary s = Trainer.run(t);
         assertThat(s.figures().get("auc")).isGreaterThan(0.75);
         // TreeSHAP ranks the planted features first

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.mlcycle.task.Layout;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
@@ -155,7 +156,7 @@ final class FakeWorkloads implements AutoCloseable {
     private static Summary summary(Task task) {
         if (task instanceof PivotTask p) {
             return Summary.succeeded(
-                    p.store().uri() + "asOf=" + p.asOf() + "/",
+                    Layout.asOfUri(p.store().uri(), p.asOf()),
                     Map.of(
                             "entities", 2000.0,
                             "features", 300.0,

@@ -1,6 +1,7 @@
 package io.mlcycle.bench.server;
 
 import io.mlcycle.server.oip.ModelInferRequest;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.ServeTask;
 
 import java.io.IOException;
@@ -436,10 +437,10 @@ public final class ServerBench {
                         "--result",
                         work.resolve("result.json").toString()));
         ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("MLCYCLE_BIND_ADDRESS", "127.0.0.1");
+        pb.environment().put(PodEnv.BIND_ADDRESS, "127.0.0.1");
         // the benchmark posts no feedback; the server needs a token to start all the same
         pb.environment().put(ServeTask.FEEDBACK_TOKEN_ENV, "bench-feedback-token");
-        pb.environment().remove("MLCYCLE_TASK");
+        pb.environment().remove(PodEnv.TASK);
         pb.redirectErrorStream(true);
         pb.redirectOutput(work.resolve("server.log").toFile());
         return pb.start();

@@ -12,6 +12,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.task.TrainDefaults;
 
 import java.util.List;
 
@@ -41,7 +42,7 @@ public class TrainingRunSpec {
     @JsonPropertyDescription("The label table for the same as-of.")
     public Labels labels;
 
-    @Default("auto")
+    @Default(TrainDefaults.ALGORITHM)
     @JsonPropertyDescription(
             "auto (default: fits logistic, xgboost and resnet on rows carved from the training"
                     + " rows and keeps the best by the selection metric; every candidate is in"
@@ -51,20 +52,20 @@ public class TrainingRunSpec {
                     + " (gradient-boosted trees by XGBoost4J: thresholds and interactions, mixed"
                     + " numeric and categorical columns), resnet (residual MLP; the"
                     + " hyperparameters apply to it) or mlp.")
-    public Algorithm algorithm = Algorithm.auto;
+    public Algorithm algorithm;
 
     @Default("{}")
     @JsonPropertyDescription(
             "Every field is a list: one value fixes it, several make a grid that is searched.")
-    public Hyperparameters hyperparameters = new Hyperparameters();
+    public Hyperparameters hyperparameters;
 
     @Default("{}")
     @JsonPropertyDescription("Scaling and correlated-feature removal.")
-    public Preprocessing preprocessing = new Preprocessing();
+    public Preprocessing preprocessing;
 
     @Default("{}")
     @JsonPropertyDescription("Hold-out or k-fold evaluation.")
-    public Validation validation = new Validation();
+    public Validation validation;
 
     @Default("{}")
     @JsonPropertyDescription(
@@ -72,14 +73,16 @@ public class TrainingRunSpec {
                     + " of its own training data stops improving, keeping the best epoch; epochs is"
                     + " then the most it trains. On by default (it keeps wide sparse inputs from"
                     + " overfitting: benchmarks/quality); enabled: false trains every epoch.")
-    public EarlyStopping earlyStopping = new EarlyStopping();
+    public EarlyStopping earlyStopping;
 
+    @Default("{}")
     @JsonPropertyDescription(
             "How hyperparameter points (and, for auto, the learners) are tried, and for how long.")
     public Search search;
 
+    @Default("{}")
     @JsonPropertyDescription("SHAP feature ranking.")
-    public Explain explain = new Explain();
+    public Explain explain;
 
     @JsonPropertyDescription("Retrain on the top-K features by SHAP and report both models.")
     public Select select;
@@ -232,41 +235,42 @@ public class TrainingRunSpec {
     /** Grid axes. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Hyperparameters {
-        @Default("[0.001]")
+        @Default("[" + TrainDefaults.LEARNING_RATE + "]")
         @JsonPropertyDescription("Learning rates, e.g. [0.001, 0.0003].")
-        public List<Double> learningRate = List.of(0.001);
+        public List<Double> learningRate;
 
-        @Default("[\"adam\"]")
+        @Default("[\"" + TrainDefaults.OPTIMIZER + "\"]")
         @JsonPropertyDescription("Optimizers: adam or sgd (with momentum 0.9).")
-        public List<String> optimizer = List.of("adam");
+        public List<String> optimizer;
 
-        @Default("[10]")
+        @Default("[" + TrainDefaults.EPOCHS + "]")
         @JsonPropertyDescription(
                 "Epochs (the most each network trains: early stopping keeps the best one).")
-        public List<Integer> epochs = List.of(10);
+        public List<Integer> epochs;
 
-        @Default("[256]")
+        @Default("[" + TrainDefaults.BATCH_SIZE + "]")
         @JsonPropertyDescription("Mini-batch sizes.")
-        public List<Integer> batchSize = List.of(256);
+        public List<Integer> batchSize;
 
-        @Default("[128]")
+        @Default("[" + TrainDefaults.HIDDEN_SIZE + "]")
         @JsonPropertyDescription("Width of the hidden layers.")
-        public List<Integer> hiddenSize = List.of(128);
+        public List<Integer> hiddenSize;
 
-        @Default("[2]")
+        @Default("[" + TrainDefaults.BLOCKS + "]")
         @JsonPropertyDescription("Residual blocks (resnet) or hidden layers (mlp).")
-        public List<Integer> blocks = List.of(2);
+        public List<Integer> blocks;
 
-        @Default("[0.1]")
+        @Default("[" + TrainDefaults.DROPOUT + "]")
         @JsonPropertyDescription("Dropout rates.")
-        public List<Double> dropout = List.of(0.1);
+        public List<Double> dropout;
 
-        @Default("[0.0]")
+        @Default("[" + TrainDefaults.WEIGHT_DECAY + "]")
         @JsonPropertyDescription(
                 "L2 weight decay of the networks; for logistic a fixed L2 strength when > 0 (0:"
                         + " chosen on a fifth of the training rows).")
-        public List<Double> weightDecay = List.of(0.0);
+        public List<Double> weightDecay;
 
+        @Default("[\"" + TrainDefaults.LEARNING_RATE_SCHEDULE + "\"]")
         @JsonPropertyDescription(
                 "Learning-rate schedules: constant, or cosine (decays to 0 over the epochs).")
         public List<LearningRateSchedule> learningRateSchedule;
@@ -281,13 +285,13 @@ public class TrainingRunSpec {
     /** Preprocessing. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Preprocessing {
-        @Default("log")
+        @Default(TrainDefaults.SCALING)
         @JsonPropertyDescription(
                 "log (default: sign(v)*log1p(|v|), then min-max over the transformed stored"
                         + " range; for counts and sums), minmax (from the stored statistics) or"
                         + " none. The model records it and serving applies the same transform;"
                         + " xgboost splits on raw values and ignores it.")
-        public Scaling scaling = Scaling.log;
+        public Scaling scaling;
 
         @Min(0)
         @Max(1)
@@ -308,58 +312,59 @@ public class TrainingRunSpec {
             value = "self.method != 'kfold' || self.folds >= 2",
             message = "kfold needs folds >= 2")
     public static class Validation {
-        @Default("holdout")
+        @Default(TrainDefaults.VALIDATION_METHOD)
         @JsonPropertyDescription("holdout or kfold (both stratified).")
-        public Method method = Method.holdout;
+        public Method method;
 
         @Min(0.01)
         @Max(0.9)
-        @Default("0.2")
+        @Default("" + TrainDefaults.TEST_FRACTION)
         @JsonPropertyDescription("Hold-out fraction.")
-        public Double testFraction = 0.2;
+        public Double testFraction;
 
-        @Default("5")
+        @Default("" + TrainDefaults.FOLDS)
         @JsonPropertyDescription("Folds for kfold.")
-        public Integer folds = 5;
+        public Integer folds;
 
-        @Default("42")
+        @Default("" + TrainDefaults.SEED)
         @JsonPropertyDescription("Seed: the same seed gives the same split and metrics.")
-        public Long seed = 42L;
+        public Long seed;
     }
 
     /** Early stopping on a share of each fit's training rows. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class EarlyStopping {
-        @Default("true")
+        @Default("" + TrainDefaults.EARLY_STOPPING)
         @JsonPropertyDescription("false: every epoch is trained.")
-        public Boolean enabled = true;
+        public Boolean enabled;
 
         @Min(0.01)
         @Max(0.5)
-        @Default("0.1")
+        @Default("" + TrainDefaults.EARLY_STOPPING_FRACTION)
         @JsonPropertyDescription(
                 "Share of the training rows held out (stratified) to pick the best epoch; never"
                         + " the validation rows that score the model.")
-        public Double validationFraction = 0.1;
+        public Double validationFraction;
 
         @Min(1)
-        @Default("2")
+        @Default("" + TrainDefaults.PATIENCE)
         @JsonPropertyDescription("Epochs without improvement before training stops.")
-        public Integer patience = 2;
+        public Integer patience;
     }
 
     /** Search. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Search {
-        @Default("grid")
+        @Default(TrainDefaults.SEARCH_METHOD)
         @JsonPropertyDescription(
                 "grid (every point), random (trials points drawn from the grid) or halving"
                         + " (successive halving: every point on a third of the epochs, the best"
                         + " third on three times as many, until one is left).")
-        public SearchMethod method = SearchMethod.grid;
+        public SearchMethod method;
 
         @Min(1)
-        @JsonPropertyDescription("Points drawn by random (default 10).")
+        @Default("" + TrainDefaults.SEARCH_TRIALS)
+        @JsonPropertyDescription("Points drawn by random.")
         public Integer trials;
 
         @Pattern("^([0-9]+[smh])+$")
@@ -386,24 +391,24 @@ public class TrainingRunSpec {
     /** Explanations. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Explain {
-        @Default("shap")
+        @Default(TrainDefaults.EXPLAIN_METHOD)
         @JsonPropertyDescription("shap or none.")
-        public String method = "shap";
+        public String method;
 
         @Min(1)
-        @Default("500")
+        @Default("" + TrainDefaults.EXPLAIN_SAMPLES)
         @JsonPropertyDescription("Rows explained.")
-        public Integer samples = 500;
+        public Integer samples;
 
         @Min(1)
-        @Default("100")
+        @Default("" + TrainDefaults.EXPLAIN_BACKGROUND)
         @JsonPropertyDescription("Rows in the background sample.")
-        public Integer background = 100;
+        public Integer background;
 
         @Min(1)
-        @Default("50")
+        @Default("" + TrainDefaults.EXPLAIN_TOP_K)
         @JsonPropertyDescription("Features reported, by mean |SHAP|.")
-        public Integer topK = 50;
+        public Integer topK;
     }
 
     /** Feature selection. */

@@ -7,8 +7,11 @@ import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
+import io.mlcycle.pivot.DuckDbSql;
 import io.mlcycle.pivot.Partitions;
+import io.mlcycle.pivot.PivotFailures;
 import io.mlcycle.pivot.PivotRunner;
+import io.mlcycle.pivot.SourceColumns;
 import io.mlcycle.pivot.WhereFilter;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
@@ -52,8 +55,8 @@ import static org.apache.spark.sql.functions.when;
 /**
  * The pivot engine on Spark SQL: Spark scans the window's files, applies the filters and aggregates
  * per (entity, key) into the long table {@code (e, k, v, n)}; the driver then hands that table to
- * the DuckDB pivot's {@link PivotRunner#stageAggregated} — feature choice, stable indices, sparse
- * parts, catalog, wide export, stats, validation — so both engines publish the same files.
+ * the DuckDB pivot's {@link io.mlcycle.pivot.SparseVersionStager} — feature choice, stable indices,
+ * sparse parts, catalog, wide export, stats, validation — so both engines publish the same files.
  *
  * <p>Same semantics as the DuckDB engine: values are aggregated in double and cast to FLOAT once;
  * {@code last} orders by (time column, nulls last; file; row in file), files by path for Parquet
@@ -105,7 +108,7 @@ final class SparkPivot implements PivotRunner.Engine {
         List<SparkFailures.Input> inputs = new ArrayList<>();
         files.forEach(f -> inputs.add(SparkFailures.Input.of(f)));
         resolved.objects().forEach(o -> inputs.add(SparkFailures.Input.ofObject(o)));
-        PivotRunner.requireFiles(task, resolved);
+        PivotFailures.requireFiles(task, resolved);
         S3Settings s3 = SparkS3.used(task) ? Storage.settings() : null;
         if (s3 != null) {
             SparkS3.configure(spark, s3);
@@ -116,7 +119,7 @@ final class SparkPivot implements PivotRunner.Engine {
                 SparkWhere.check(spark, where);
             }
             if (format.equals("parquet")) {
-                PivotRunner.checkParquetFooters(c, files);
+                DuckDbSql.checkParquetFooters(c, files);
             }
             Dataset<Row> src =
                     read(inputs.stream().map(SparkFailures.Input::read).toList(), format, last);
@@ -126,7 +129,7 @@ final class SparkPivot implements PivotRunner.Engine {
                     columns.put(f.name(), f.dataType().simpleString());
                 }
             }
-            PivotRunner.SourceColumns cols = PivotRunner.SourceColumns.of(columns, task);
+            SourceColumns cols = SourceColumns.of(columns, task);
             String entity = cols.entity();
             String key = cols.key();
             String value = cols.value();
@@ -134,13 +137,13 @@ final class SparkPivot implements PivotRunner.Engine {
 
             long sourceRows = src.count();
             if (sourceRows == 0) {
-                throw PivotRunner.noSourceRows(resolved);
+                throw PivotFailures.noSourceRows(resolved);
             }
             if (value != null) {
                 checkNumeric(src, value, src.schema().apply(value).dataType());
             }
             Dataset<Row> excluded = null;
-            if (PivotRunner.loadExclusions(c, task.filters())) {
+            if (DuckDbSql.loadExclusions(c, task.filters())) {
                 Path list = tmp.resolve("excluded.parquet");
                 exec(
                         c,
@@ -203,8 +206,8 @@ final class SparkPivot implements PivotRunner.Engine {
                     "spark: read %d rows from %d file(s), aggregated at %.2f s",
                     sourceRows, inputs.size(), (System.nanoTime() - start) / 1e9);
             loadAggregated(c, work.fetch("agg"));
-            return runner.stageAggregated(
-                    c, task, store, stage, sourceRows, resolved.partitions(), files, start);
+            return runner.stager()
+                    .stage(c, task, store, stage, sourceRows, resolved.partitions(), files, start);
         } catch (SQLException e) {
             throw new TaskFailure(
                     Summary.Outcome.Failed, "QueryFailed", WhereFilter.firstLine(e.getMessage()));
@@ -329,9 +332,9 @@ final class SparkPivot implements PivotRunner.Engine {
             if (bad.isEmpty()) {
                 return;
             }
-            throw PivotRunner.nonNumeric(value, bad.get(0).getString(0));
+            throw PivotFailures.nonNumeric(value, bad.get(0).getString(0));
         }
-        throw PivotRunner.notNumeric(value, type.simpleString());
+        throw PivotFailures.notNumeric(value, type.simpleString());
     }
 
     /**

@@ -62,22 +62,21 @@ class SparkTrainerTest {
     }
 
     static TrainTask xgboost(String algorithm, Path out) {
-        return new TrainTask(
-                null,
-                "m",
-                1,
-                "user_id",
-                List.of(data.input()),
-                new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"),
-                algorithm,
-                null,
-                null,
-                new TrainTask.Validation("holdout", 0.2, 0, 42),
-                new TrainTask.Explain("shap", 200, 50, 10),
-                null,
-                null,
-                "auc",
-                out.toUri().toString());
+        return TrainTask.builder()
+                .model("m")
+                .version(1)
+                .entity("user_id")
+                .features(List.of(data.input()))
+                .labels(new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"))
+                .algorithm(algorithm)
+                .hyperparameters(null)
+                .preprocessing(null)
+                .validation(new TrainTask.Validation("holdout", 0.2, 5, 42L))
+                .explain(new TrainTask.Explain("shap", 200, 50, 10))
+                .selectionMetric("auc")
+                .outputUri(out.toUri().toString())
+                .earlyStopping(null)
+                .build();
     }
 
     @Test
