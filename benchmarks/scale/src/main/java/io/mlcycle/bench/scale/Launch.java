@@ -1,5 +1,6 @@
 package io.mlcycle.bench.scale;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -78,6 +79,7 @@ final class Launch {
         pb.environment().put("MLCYCLE_TASK", taskJson);
         RssSampler sampler = new RssSampler(Path.of("/proc"), rootRole, limitMb * 1024);
         long t0 = System.nanoTime();
+        long t0Millis = System.currentTimeMillis();
         Process p = pb.start();
         long deadline = t0 + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         boolean timedOut = false;
@@ -109,15 +111,38 @@ final class Launch {
                         && (summary.contains("OutOfMemoryError")
                                 || Files.readString(work.resolve(name + ".log"))
                                         .contains("java.lang.OutOfMemoryError"));
+        boolean executorOom = exit != 0 && executorHeapOom(env.get("SPARK_HOME"), t0Millis);
         return new Result(
                 name,
                 exit,
                 seconds,
-                oomRole != null || heapOom,
-                oomRole != null ? oomRole + " over " + limitMb + " MB RSS" : "heap",
+                oomRole != null || heapOom || executorOom,
+                oomRole != null
+                        ? oomRole + " over " + limitMb + " MB RSS"
+                        : heapOom ? rootRole + " heap" : "executor heap",
                 timedOut,
                 sampler.peaks(),
                 summary);
+    }
+
+    /**
+     * Whether a Spark executor of this run threw OutOfMemoryError: the standalone launcher keeps
+     * each executor's stderr under {@code $SPARK_HOME/work/<app>/<executor>/}.
+     */
+    static boolean executorHeapOom(String sparkHome, long sinceMillis) throws IOException {
+        if (sparkHome == null || !Files.isDirectory(Path.of(sparkHome, "work"))) {
+            return false;
+        }
+        try (var files = Files.walk(Path.of(sparkHome, "work"))) {
+            for (Path f : files.toList()) {
+                if (f.getFileName().toString().equals("stderr")
+                        && Files.getLastModifiedTime(f).toMillis() >= sinceMillis
+                        && Files.readString(f).contains("java.lang.OutOfMemoryError")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static void killTree(Process p) throws InterruptedException {

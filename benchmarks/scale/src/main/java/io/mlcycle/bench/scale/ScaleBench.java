@@ -51,6 +51,13 @@ public final class ScaleBench {
 
     private void run() throws Exception {
         System.out.println(Machine.describe());
+        System.out.println(
+                "engines: the runtime jars with the task JSON each pod gets (MLCYCLE_TASK), heaps"
+                        + " derived from a "
+                        + o.podLimitMb()
+                        + " MB pod limit as the images do; Spark as spark-submit-equivalent"
+                        + " processes (SparkSubmit, master local-cluster: executor JVMs are child"
+                        + " processes of the driver), not local mode's k8s:// cluster-mode path");
         Population p = o.population();
         Path data = generate(p);
         Map<String, String> bench = new LinkedHashMap<>();
@@ -80,9 +87,8 @@ public final class ScaleBench {
         for (int n : o.executors()) {
             Engines.SparkSizing sizing =
                     Engines.SparkSizing.forPodLimit(o.podLimitMb(), o.executorPodMb());
-            Launch.Result r = trainSpark("train-spark-" + n, table, data, n, sizing, 0);
-            require(r);
-            trainSpark.put(n, r);
+            // a Spark run that fails (an executor out of memory) is a result, not the end
+            trainSpark.put(n, trainSpark("train-spark-" + n, table, data, n, sizing, 0));
         }
 
         Launch.Result scorePod = scorePod(table, single);
@@ -90,7 +96,8 @@ public final class ScaleBench {
         Launch.Result scoreSpark = sparkScoring(table);
 
         int n = o.benchExecutors();
-        Summary spark = TaskJson.readSummary(trainSpark.get(n).summary());
+        Launch.Result sparkRun = trainSpark.get(n);
+        Double aucSpark = sparkRun.succeeded() ? require(sparkRun).figures().get("auc") : null;
         bench.put("single_pod_peak_mb", String.valueOf(maxPeak(pivotPod, trainPod, scorePod)));
         bench.put(
                 "spark_driver_peak_mb",
@@ -106,12 +113,14 @@ public final class ScaleBench {
                                 trainSpark.get(n).peakMb("executor"))));
         bench.put("spark_executors", String.valueOf(n));
         bench.put("auc_single", fmt4(single.figures().get("auc")));
-        bench.put("auc_spark", fmt4(spark.figures().get("auc")));
-        bench.put("auc_delta", fmt4(spark.figures().get("auc") - single.figures().get("auc")));
+        bench.put("auc_spark", fmt4(aucSpark));
+        bench.put(
+                "auc_delta",
+                aucSpark == null ? "NA" : fmt4(aucSpark - single.figures().get("auc")));
         bench.put("pivot_single_s", fmt1(pivotPod.seconds()));
         bench.put("pivot_spark_s", fmt1(pivotSpark.get(n).seconds()));
         bench.put("train_single_s", fmt1(trainPod.seconds()));
-        bench.put("train_spark_s", fmt1(trainSpark.get(n).seconds()));
+        bench.put("train_spark_s", seconds(sparkRun));
         bench.put("score_single_s", fmt1(scorePod.seconds()));
         bench.put("score_single_peak_mb", String.valueOf(scorePod.peakMb("pod")));
         bench.put("score_spark_s", scoreSpark == null ? "NA" : fmt1(scoreSpark.seconds()));
@@ -313,6 +322,16 @@ public final class ScaleBench {
             m = Math.max(m, r.peakMb("pod"));
         }
         return m;
+    }
+
+    /** Seconds of a completed run, or why it did not complete. */
+    static String seconds(Launch.Result r) {
+        if (r.succeeded()) {
+            return fmt1(r.seconds());
+        }
+        return r.oomKilled()
+                ? "out_of_memory:" + r.oomRole().replace(' ', '_')
+                : r.timedOut() ? "timed_out" : "failed";
     }
 
     static String fmt(Double d) {
