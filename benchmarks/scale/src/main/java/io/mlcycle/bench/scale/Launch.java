@@ -126,6 +126,30 @@ final class Launch {
     }
 
     /**
+     * Why a run did not complete, in words: out of memory (which process), timed out, or the first
+     * exception line of its log (e.g. Spark refusing a heap below its minimum).
+     */
+    static String why(Result r, Path work) throws IOException {
+        if (r.oomKilled()) {
+            return "out of memory: " + r.oomRole();
+        }
+        if (r.timedOut()) {
+            return "timed out";
+        }
+        Path log = work.resolve(r.name() + ".log");
+        if (Files.exists(log)) {
+            for (String line : Files.readAllLines(log)) {
+                int at = line.indexOf("Exception: ");
+                if (at >= 0) {
+                    String msg = line.substring(Math.max(0, line.lastIndexOf(' ', at) + 1));
+                    return msg.length() > 240 ? msg.substring(0, 240) + "…" : msg;
+                }
+            }
+        }
+        return "exit " + r.exit();
+    }
+
+    /**
      * Whether a Spark executor of this run threw OutOfMemoryError: the standalone launcher keeps
      * each executor's stderr under {@code $SPARK_HOME/work/<app>/<executor>/}.
      */

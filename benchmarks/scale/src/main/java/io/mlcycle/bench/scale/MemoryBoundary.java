@@ -70,7 +70,9 @@ final class MemoryBoundary {
                 limit,
                 sizing.driverHeapMb(),
                 sizing.executorHeapMb(),
-                spark.succeeded() ? "completes" : "does not complete (" + spark.oomRole() + ")");
+                spark.succeeded()
+                        ? "completes"
+                        : "does not complete (" + Launch.why(spark, bench.work()) + ")");
         out.put("boundary_spark", spark.succeeded() ? "completes" : "fails");
         out.put("boundary_spark_driver_peak_mb", String.valueOf(spark.peakMb("driver")));
         out.put("boundary_spark_executor_peak_mb", String.valueOf(spark.peakMb("executor")));

@@ -28,12 +28,12 @@ record Options(
                     + " [--boundary-entities N (0: skip)] [--timeout-s N]";
 
     static Options parse(String... args) {
-        long entities = 200_000;
+        long entities = 100_000;
         int features = 5_000;
         int perEntity = 50;
         List<Integer> executors = List.of(2);
         long podLimit = 4096;
-        long executorPod = 2048;
+        long executorPod = 4096;
         long boundary = -1;
         long timeout = 1800;
         for (int i = 0; i < args.length; i++) {

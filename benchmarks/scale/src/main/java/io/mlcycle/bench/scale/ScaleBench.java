@@ -281,6 +281,10 @@ public final class ScaleBench {
         return o;
     }
 
+    Path work() {
+        return work;
+    }
+
     private static Launch.Result report(Launch.Result r) {
         System.out.printf(
                 Locale.ROOT,

@@ -61,8 +61,8 @@ class EnginesTest {
     @Test
     void flagsHaveDefaultsAndABadValueNamesItsFlag() {
         Options d = Options.parse();
-        assertThat(d.population()).isEqualTo(new Population(200_000, 5_000, 50));
-        assertThat(d.boundaryEntities()).isEqualTo(50_000);
+        assertThat(d.population()).isEqualTo(new Population(100_000, 5_000, 50));
+        assertThat(d.boundaryEntities()).isEqualTo(25_000);
         assertThat(d.benchExecutors()).isEqualTo(2);
         Options o = Options.parse("--executors", "1,3", "--boundary-entities", "0");
         assertThat(o.executors()).containsExactly(1, 3);

@@ -49,6 +49,36 @@ class LaunchTest {
     }
 
     @Test
+    void aFailedRunIsExplainedByTheFirstExceptionOfItsLog(@TempDir Path work) throws Exception {
+        Files.writeString(
+                work.resolve("d.log"),
+                "26/12/07 04:12:13 INFO SparkContext: Running Spark version 3.5.6\n"
+                        + "26/12/07 04:12:13 ERROR SparkContext: Error initializing SparkContext.\n"
+                        + "org.apache.spark.SparkIllegalArgumentException: [INVALID_DRIVER_MEMORY]"
+                        + " System memory 201326592 must be at least 471859200.\n");
+        List<RssSampler.Peak> none = List.of();
+        assertThat(Launch.why(new Launch.Result("d", 1, 1, false, "", false, none, ""), work))
+                .isEqualTo(
+                        "org.apache.spark.SparkIllegalArgumentException: [INVALID_DRIVER_MEMORY]"
+                                + " System memory 201326592 must be at least 471859200.");
+        assertThat(
+                        Launch.why(
+                                new Launch.Result(
+                                        "e",
+                                        137,
+                                        1,
+                                        true,
+                                        "executor-1 over 256 MB RSS",
+                                        false,
+                                        none,
+                                        ""),
+                                work))
+                .isEqualTo("out of memory: executor-1 over 256 MB RSS");
+        assertThat(Launch.why(new Launch.Result("f", 3, 1, false, "", false, none, ""), work))
+                .isEqualTo("exit 3");
+    }
+
+    @Test
     void theTaskGoesInThroughTheEnvAndTheSummaryComesBackThroughTheResultFile(@TempDir Path work)
             throws Exception {
         Launch.Result r =
