@@ -95,6 +95,27 @@ public final class ScaleBench {
         require(scorePod);
         Launch.Result scoreSpark = sparkScoring(table);
 
+        sparkFigures(bench, single, pivotPod, trainPod, scorePod, pivotSpark, trainSpark);
+        bench.put("score_spark_s", scoreSpark == null ? "NA" : fmt1(scoreSpark.seconds()));
+        if (o.boundaryEntities() > 0) {
+            new MemoryBoundary(this).run(bench);
+        }
+        bench.put("load1", Machine.load1());
+        bench.put("spark_mode", "local-cluster");
+        StringBuilder line = new StringBuilder("BENCH scale");
+        bench.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+        System.out.println(line);
+    }
+
+    /** The single pod's and the Spark engine's figures of the BENCH line. */
+    private void sparkFigures(
+            Map<String, String> bench,
+            Summary single,
+            Launch.Result pivotPod,
+            Launch.Result trainPod,
+            Launch.Result scorePod,
+            Map<Integer, Launch.Result> pivotSpark,
+            Map<Integer, Launch.Result> trainSpark) {
         int n = o.benchExecutors();
         Launch.Result sparkRun = trainSpark.get(n);
         Double aucSpark = sparkRun.succeeded() ? require(sparkRun).figures().get("auc") : null;
@@ -123,7 +144,6 @@ public final class ScaleBench {
         bench.put("train_spark_s", seconds(sparkRun));
         bench.put("score_single_s", fmt1(scorePod.seconds()));
         bench.put("score_single_peak_mb", String.valueOf(scorePod.peakMb("pod")));
-        bench.put("score_spark_s", scoreSpark == null ? "NA" : fmt1(scoreSpark.seconds()));
         if (o.executors().size() > 1) {
             StringBuilder byN = new StringBuilder();
             for (int k : o.executors()) {
@@ -134,14 +154,6 @@ public final class ScaleBench {
             }
             bench.put("train_executor_peak_mb_by_n", byN.toString());
         }
-        if (o.boundaryEntities() > 0) {
-            new MemoryBoundary(this).run(bench);
-        }
-        bench.put("load1", Machine.load1());
-        bench.put("spark_mode", "local-cluster");
-        StringBuilder line = new StringBuilder("BENCH scale");
-        bench.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
-        System.out.println(line);
     }
 
     /**
