@@ -1,0 +1,76 @@
+package io.mlcycle.bench.scale;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Heaps derived from pod limits, the Spark command line and the flags. */
+class EnginesTest {
+
+    @Test
+    void executorHeapLeavesTheOperatorsOverheadInsideThePodLimit() {
+        // memory + max(384 MiB, 10%) = the pod's limit
+        assertThat(Engines.SparkSizing.executorHeapMb(2048)).isEqualTo(1664);
+        assertThat(Engines.SparkSizing.executorHeapMb(4224)).isEqualTo(3840);
+        assertThat(Engines.SparkSizing.executorHeapMb(11000)).isEqualTo(10000);
+        Engines.SparkSizing s = Engines.SparkSizing.forPodLimit(4096, 2048);
+        assertThat(s.driverHeapMb()).isEqualTo(3072);
+        assertThat(s.executorCores()).isEqualTo(1);
+    }
+
+    @Test
+    void podsGetTheirImagesHeapShareOfTheLimit() {
+        Engines e = new Engines(Path.of("/repo"));
+        assertThat(e.pod("trainer", "trainer.jar", 4096, Engines.TRAINER_HEAP_PERCENT))
+                .containsSequence("java", "-Xmx3072m")
+                .endsWith("-jar", "/repo/runtime-images/trainer/target/trainer.jar");
+        assertThat(e.pod("pivot", "pivot.jar", 4096, Engines.PIVOT_HEAP_PERCENT))
+                .contains("-Xmx1024m");
+    }
+
+    @Test
+    void sparkRunsTheRuntimeMainUnderSparkSubmitWithNExecutorJvms() {
+        Engines e = new Engines(Path.of("/repo"));
+        List<String> cmd =
+                e.spark(
+                        "trainer-spark",
+                        "trainer-spark.jar",
+                        "io.mlcycle.trainer.spark.Main",
+                        3,
+                        new Engines.SparkSizing(3072, 1664, 1),
+                        Path.of("/w/spark-home"));
+        assertThat(cmd).containsSequence("java", "-Xmx3072m");
+        assertThat(cmd)
+                .containsSequence("--master", "local-cluster[3,1,1664]")
+                .contains(
+                        "spark.executor.instances=3",
+                        "spark.executor.memory=1664m",
+                        "spark.executor.extraClassPath="
+                                + "/repo/runtime-images/trainer-spark/target/trainer-spark.jar:"
+                                + "/repo/runtime-images/trainer-spark/target/lib/*")
+                .endsWith(
+                        "--class",
+                        "io.mlcycle.trainer.spark.Main",
+                        "/repo/runtime-images/trainer-spark/target/trainer-spark.jar");
+    }
+
+    @Test
+    void flagsHaveDefaultsAndABadValueNamesItsFlag() {
+        Options d = Options.parse();
+        assertThat(d.population()).isEqualTo(new Population(100_000, 5_000, 50));
+        assertThat(d.boundaryEntities()).isEqualTo(25_000);
+        assertThat(d.benchExecutors()).isEqualTo(2);
+        Options o = Options.parse("--executors", "1,3", "--boundary-entities", "0");
+        assertThat(o.executors()).containsExactly(1, 3);
+        assertThat(o.benchExecutors()).isEqualTo(1);
+        assertThat(o.boundaryEntities()).isZero();
+        assertThatThrownBy(() -> Options.parse("--entities", "lots"))
+                .hasMessageContaining("--entities must be a number, got 'lots'");
+        assertThatThrownBy(() -> Options.parse("--entities"))
+                .hasMessageContaining("--entities needs a value");
+    }
+}
