@@ -214,7 +214,8 @@ public final class BatchScores {
         figures.put(ScoreSummary.MODEL_FEATURES, (double) artifact.featureNames().size());
         figures.put(ScoreSummary.MATCHED_FEATURES, (double) matched);
         figures.put(ScoreSummary.SECONDS, Math.round(seconds * 1000) / 1000.0);
-        figures.put(ScoreSummary.READ_SECONDS, Math.round((timings.readNanos() - t0) / 1e6) / 1000.0);
+        figures.put(
+                ScoreSummary.READ_SECONDS, Math.round((timings.readNanos() - t0) / 1e6) / 1000.0);
         figures.put(
                 ScoreSummary.SCORE_SECONDS,
                 Math.round((timings.scoredNanos() - timings.readNanos()) / 1e6) / 1000.0);

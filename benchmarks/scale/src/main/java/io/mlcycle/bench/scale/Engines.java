@@ -1,6 +1,7 @@
 package io.mlcycle.bench.scale;
 
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.Layout;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
@@ -185,28 +186,25 @@ final class Engines {
         return new FeatureInput(
                 "events",
                 Population.AS_OF,
-                store.resolve("asOf=" + Population.AS_OF).toUri().toString());
+                store.resolve(Layout.asOfDir(Population.AS_OF)).toUri().toString());
     }
 
     /** XGBoost on the table with the TrainingRun defaults: hold-out 0.2, seed 42, SHAP. */
     static String trainTask(FeatureInput table, Path labels, Path out) {
         return TaskJson.writeTask(
-                new TrainTask(
-                        null,
-                        "scale",
-                        1,
-                        "user_id",
-                        List.of(table),
-                        new TrainTask.Labels(labels.toString(), "csv", "user_id", "returned"),
-                        "xgboost",
-                        null,
-                        null,
-                        new TrainTask.Validation("holdout", 0.2, 0, 42),
-                        null,
-                        null,
-                        null,
-                        "auc",
-                        out.toUri().toString()));
+                TrainTask.builder()
+                        .model("scale")
+                        .version(1)
+                        .entity("user_id")
+                        .features(List.of(table))
+                        .labels(
+                                new TrainTask.Labels(
+                                        labels.toString(), "csv", "user_id", "returned"))
+                        .algorithm("xgboost")
+                        .validation(new TrainTask.Validation("holdout", 0.2, 0, 42L))
+                        .selectionMetric("auc")
+                        .outputUri(out.toUri().toString())
+                        .build());
     }
 
     /** Batch scoring of every entity of the table with the model in {@code artifact}. */
@@ -220,7 +218,7 @@ final class Engines {
                         Population.AS_OF,
                         "user_id",
                         List.of(table),
-                        out.resolve("asOf=" + Population.AS_OF).toUri().toString(),
+                        out.resolve(Layout.asOfDir(Population.AS_OF)).toUri().toString(),
                         digest));
     }
 }

@@ -76,7 +76,7 @@ final class Launch {
                         .redirectErrorStream(true)
                         .redirectOutput(work.resolve(name + ".log").toFile());
         pb.environment().putAll(env);
-        pb.environment().put("MLCYCLE_TASK", taskJson);
+        pb.environment().put(io.mlcycle.task.PodEnv.TASK, taskJson);
         RssSampler sampler = new RssSampler(Path.of("/proc"), rootRole, limitMb * 1024);
         long t0 = System.nanoTime();
         long t0Millis = System.currentTimeMillis();

@@ -37,7 +37,7 @@ public final class ScaleBench {
                         "2.12",
                         "SPARK_LOCAL_IP",
                         "127.0.0.1",
-                        "MLCYCLE_STAGE_DIR",
+                        io.mlcycle.task.PodEnv.STAGE_DIR,
                         work.resolve("stage").toString());
     }
 

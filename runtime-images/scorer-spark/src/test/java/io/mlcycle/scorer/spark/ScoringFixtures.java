@@ -18,22 +18,20 @@ final class ScoringFixtures {
 
     /** A hold-out training of {@code algorithm} on the planted data into {@code out}. */
     static TrainTask training(PlantedData data, String algorithm, Path out) {
-        return new TrainTask(
-                null,
-                "m",
-                1,
-                "user_id",
-                List.of(data.input()),
-                new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"),
-                algorithm,
-                null,
-                null,
-                new TrainTask.Validation("holdout", 0.2, 0, 42),
-                null,
-                null,
-                null,
-                "auc",
-                out.toUri().toString());
+        return TrainTask.builder()
+                .model("m")
+                .version(1)
+                .entity("user_id")
+                .features(List.of(data.input()))
+                .labels(new TrainTask.Labels(data.labels.toString(), "csv", "user_id", "returned"))
+                .algorithm(algorithm)
+                .hyperparameters(null)
+                .preprocessing(null)
+                .validation(new TrainTask.Validation("holdout", 0.2, 0, 42L))
+                .explain(new TrainTask.Explain("shap", 100, 50, 5))
+                .selectionMetric("auc")
+                .outputUri(out.toUri().toString())
+                .build();
     }
 
     /** {@code entity|score|rank} per row, in file order. */
