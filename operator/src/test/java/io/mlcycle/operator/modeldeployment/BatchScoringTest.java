@@ -78,27 +78,11 @@ class BatchScoringTest {
     void scoresTheLatestFeatureTableOnTheScheduleWithOneJobPerFireTime() {
         materializedFeatureView("fv-batch");
         version(client, "m-batch", 1, true);
-        ModelDeployment md = deployment("md-batch", "m-batch");
-        md.getSpec().batch = new ModelDeploymentSpec.Batch();
-        md.getSpec().batch.schedule = "0 5 * * *";
-        md.getSpec().batch.featureViews = List.of("fv-batch");
-        md.getSpec().batch.output = new ModelDeploymentSpec.Output();
-        md.getSpec().batch.output.uri = "file:///data/scores/m-batch";
-        ModelDeployment created = client.resource(md).create();
-        awaitResource(
-                client,
-                ModelDeployment.class,
-                "md-batch",
-                m -> m.getStatus() != null && m.getStatus().batch != null);
+        ModelDeployment md = dailyBatch("md-batch", "m-batch", "fv-batch");
+        ModelDeployment created = createWithBatchStatus(md);
         assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-batch")).isEmpty();
 
-        // The first 05:00 after the resource was created.
-        ZonedDateTime createdAt =
-                Instant.parse(created.getMetadata().getCreationTimestamp()).atZone(ZoneOffset.UTC);
-        ZonedDateTime fire = createdAt.toLocalDate().atTime(5, 0).atZone(ZoneOffset.UTC);
-        if (!fire.isAfter(createdAt)) {
-            fire = fire.plusDays(1);
-        }
+        ZonedDateTime fire = firstFire(created);
         clock.set(fire.toInstant().plusSeconds(30));
         // The serving pods becoming ready wakes the operator, which sees the fire time passed.
         ModelDeployments.markReady(client, "md-batch");
@@ -167,18 +151,8 @@ class BatchScoringTest {
         try {
             materializedFeatureView("fv-overlap");
             version(client, "m-overlap", 1, true);
-            ModelDeployment md = deployment("md-overlap", "m-overlap");
-            md.getSpec().batch = new ModelDeploymentSpec.Batch();
-            md.getSpec().batch.schedule = "0 5 * * *";
-            md.getSpec().batch.featureViews = List.of("fv-overlap");
-            md.getSpec().batch.output = new ModelDeploymentSpec.Output();
-            md.getSpec().batch.output.uri = "file:///data/scores/m-overlap";
-            ModelDeployment created = client.resource(md).create();
-            awaitResource(
-                    client,
-                    ModelDeployment.class,
-                    "md-overlap",
-                    m -> m.getStatus() != null && m.getStatus().batch != null);
+            ModelDeployment md = dailyBatch("md-overlap", "m-overlap", "fv-overlap");
+            ModelDeployment created = createWithBatchStatus(md);
             ZonedDateTime fire = firstFire(created);
             clock.set(fire.toInstant().plusSeconds(30));
             ModelDeployments.markReady(client, "md-overlap");
@@ -249,6 +223,28 @@ class BatchScoringTest {
         }
     }
 
+    /** ModelDeployment {@code name} of {@code model} scoring {@code fv} daily at 05:00 (UTC). */
+    private static ModelDeployment dailyBatch(String name, String model, String fv) {
+        ModelDeployment md = deployment(name, model);
+        md.getSpec().batch = new ModelDeploymentSpec.Batch();
+        md.getSpec().batch.schedule = "0 5 * * *";
+        md.getSpec().batch.featureViews = List.of(fv);
+        md.getSpec().batch.output = new ModelDeploymentSpec.Output();
+        md.getSpec().batch.output.uri = "file:///data/scores/" + model;
+        return md;
+    }
+
+    /** Creates {@code md} and waits until the operator gave it a batch status. */
+    private ModelDeployment createWithBatchStatus(ModelDeployment md) {
+        ModelDeployment created = client.resource(md).create();
+        awaitResource(
+                client,
+                ModelDeployment.class,
+                md.getMetadata().getName(),
+                m -> m.getStatus() != null && m.getStatus().batch != null);
+        return created;
+    }
+
     /** The first 05:00 (UTC) after {@code created}. */
     private static ZonedDateTime firstFire(ModelDeployment created) {
         ZonedDateTime createdAt =
@@ -271,23 +267,13 @@ class BatchScoringTest {
     private void sparkEngineScoresAndKeepsTheLastGoodScores() {
         materializedFeatureView("fv-batch-spark");
         version(client, "m-batch-spark", 1, true);
-        ModelDeployment md = deployment("md-batch-spark", "m-batch-spark");
-        md.getSpec().batch = new ModelDeploymentSpec.Batch();
-        md.getSpec().batch.schedule = "0 5 * * *";
-        md.getSpec().batch.featureViews = List.of("fv-batch-spark");
-        md.getSpec().batch.output = new ModelDeploymentSpec.Output();
-        md.getSpec().batch.output.uri = "file:///data/scores/m-batch-spark";
+        ModelDeployment md = dailyBatch("md-batch-spark", "m-batch-spark", "fv-batch-spark");
         md.getSpec().batch.engine = ModelDeploymentSpec.BatchEngine.spark;
         md.getSpec().batch.spark = new FeatureViewSpec.Spark();
         md.getSpec().batch.spark.executor = new FeatureViewSpec.Executor();
         md.getSpec().batch.spark.executor.instances = 2;
         md.getSpec().batch.spark.executor.memoryOverhead = "512m";
-        ModelDeployment created = client.resource(md).create();
-        awaitResource(
-                client,
-                ModelDeployment.class,
-                "md-batch-spark",
-                m -> m.getStatus() != null && m.getStatus().batch != null);
+        ModelDeployment created = createWithBatchStatus(md);
         ZonedDateTime fire = firstFire(created);
         clock.set(fire.toInstant().plusSeconds(30));
         ModelDeployments.markReady(client, "md-batch-spark");
