@@ -157,27 +157,13 @@ final class BatchScoring {
             return untilNext;
         }
         String asOf = fire.get().withZoneSameInstant(ZoneOffset.UTC).toLocalDate().toString();
-        List<FeatureInput> inputs = new ArrayList<>();
-        String entity = null;
-        for (String name : featureViews(md, served)) {
-            FeatureView fv =
-                    r.client().resources(FeatureView.class).inNamespace(ns).withName(name).get();
-            if (fv == null
-                    || fv.getStatus() == null
-                    || fv.getStatus().latest == null
-                    || fv.getStatus().latest.uri == null) {
-                b.lastMessage =
-                        "waiting for FeatureView "
-                                + name
-                                + (fv == null ? " (not found)" : " to have a materialization");
-                return WAIT_RETRY;
-            }
-            inputs.add(
-                    new FeatureInput(name, fv.getStatus().latest.asOf, fv.getStatus().latest.uri));
-            if (entity == null) {
-                entity = fv.getSpec().entity;
-            }
+        Inputs in = inputs(r, md, served);
+        if (in.waitingFor() != null) {
+            b.lastMessage = in.waitingFor();
+            return WAIT_RETRY;
         }
+        List<FeatureInput> inputs = in.features();
+        String entity = in.entity();
         if (inputs.isEmpty()) {
             b.lastMessage =
                     "no FeatureView to score: set spec.batch.featureViews or serve a version"
@@ -206,6 +192,36 @@ final class BatchScoring {
         b.lastAsOf = asOf;
         b.lastMessage = null;
         return untilNext;
+    }
+
+    /** The served version's feature tables as they are now, or what they still wait for. */
+    private record Inputs(List<FeatureInput> features, String entity, String waitingFor) {}
+
+    private static Inputs inputs(ServingContext r, ModelDeployment md, ModelVersion served) {
+        String ns = md.getMetadata().getNamespace();
+        List<FeatureInput> inputs = new ArrayList<>();
+        String entity = null;
+        for (String name : featureViews(md, served)) {
+            FeatureView fv =
+                    r.client().resources(FeatureView.class).inNamespace(ns).withName(name).get();
+            if (fv == null
+                    || fv.getStatus() == null
+                    || fv.getStatus().latest == null
+                    || fv.getStatus().latest.uri == null) {
+                return new Inputs(
+                        List.of(),
+                        null,
+                        "waiting for FeatureView "
+                                + name
+                                + (fv == null ? " (not found)" : " to have a materialization"));
+            }
+            inputs.add(
+                    new FeatureInput(name, fv.getStatus().latest.asOf, fv.getStatus().latest.uri));
+            if (entity == null) {
+                entity = fv.getSpec().entity;
+            }
+        }
+        return new Inputs(inputs, entity, null);
     }
 
     /** Whether {@code spec.batch.engine} is spark. */
