@@ -120,6 +120,29 @@ public final class ServingResources {
         return deployment(jobs, md, mv, Defaults.copy(md.getSpec()).replicas, false);
     }
 
+    /** The server container's ports (REST, gRPC), its gRPC and feedback-token env and probes. */
+    private static void serverContainer(Container c, ModelDeployment md) {
+        c.setPorts(
+                List.of(
+                        new ContainerPortBuilder()
+                                .withName(PORT_NAME)
+                                .withContainerPort(PORT)
+                                .withProtocol("TCP")
+                                .build(),
+                        new ContainerPortBuilder()
+                                .withName(GRPC_PORT_NAME)
+                                .withContainerPort(GRPC_PORT)
+                                .withProtocol("TCP")
+                                .build()));
+        // the server binds gRPC here; its readiness endpoint is not ready while gRPC is down
+        List<EnvVar> env = new ArrayList<>(c.getEnv() == null ? List.of() : c.getEnv());
+        env.add(new EnvVar(PodEnv.GRPC_PORT, String.valueOf(GRPC_PORT), null));
+        env.addAll(FeedbackTokens.env(md));
+        c.setEnv(env);
+        c.setReadinessProbe(probe("/v2/health/ready", 5, 5, 3));
+        c.setLivenessProbe(probe("/v2/health/live", 30, 10, 3));
+    }
+
     /** {@code <name>-canary}: the Deployment of a canary beside the stable one. */
     public static String canaryName(ModelDeployment md) {
         return md.getMetadata().getName() + "-canary";
@@ -200,26 +223,7 @@ public final class ServingResources {
             template.getSpec().setTopologySpreadConstraints(List.of(spreadByHostname(selector)));
         }
 
-        Container c = template.getSpec().getContainers().get(0);
-        c.setPorts(
-                List.of(
-                        new ContainerPortBuilder()
-                                .withName(PORT_NAME)
-                                .withContainerPort(PORT)
-                                .withProtocol("TCP")
-                                .build(),
-                        new ContainerPortBuilder()
-                                .withName(GRPC_PORT_NAME)
-                                .withContainerPort(GRPC_PORT)
-                                .withProtocol("TCP")
-                                .build()));
-        // the server binds gRPC here; its readiness endpoint is not ready while gRPC is down
-        List<EnvVar> env = new ArrayList<>(c.getEnv() == null ? List.of() : c.getEnv());
-        env.add(new EnvVar(PodEnv.GRPC_PORT, String.valueOf(GRPC_PORT), null));
-        env.addAll(FeedbackTokens.env(md));
-        c.setEnv(env);
-        c.setReadinessProbe(probe("/v2/health/ready", 5, 5, 3));
-        c.setLivenessProbe(probe("/v2/health/live", 30, 10, 3));
+        serverContainer(template.getSpec().getContainers().get(0), md);
 
         Deployment d =
                 new DeploymentBuilder()
