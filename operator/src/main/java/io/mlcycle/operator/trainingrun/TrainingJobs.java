@@ -100,6 +100,62 @@ final class TrainingJobs implements VersionRegistry.Cache {
         this.versions = versions;
     }
 
+    /** The FeatureViews the runs reference, mapped back through a primary-cache index. */
+    private static InformerEventSourceConfiguration<FeatureView> featureViews(
+            EventSourceContext<TrainingRun> context) {
+        var primaries = context.getPrimaryCache();
+        primaries.addIndexer(
+                FEATURE_VIEW_INDEX,
+                tr ->
+                        referencedFeatureViews(tr).stream()
+                                .map(f -> indexKey(tr.getMetadata().getNamespace(), f))
+                                .toList());
+        return InformerEventSourceConfiguration.from(FeatureView.class, TrainingRun.class)
+                .withName("featureviews")
+                .withSecondaryToPrimaryMapper(
+                        (FeatureView fv) ->
+                                primaries
+                                        .byIndex(
+                                                FEATURE_VIEW_INDEX,
+                                                indexKey(
+                                                        fv.getMetadata().getNamespace(),
+                                                        fv.getMetadata().getName()))
+                                        .stream()
+                                        .map(ResourceID::fromResource)
+                                        .collect(Collectors.toSet()))
+                .withPrimaryToSecondaryMapper(
+                        (PrimaryToSecondaryMapper<TrainingRun>)
+                                tr ->
+                                        referencedFeatureViews(tr).stream()
+                                                .map(
+                                                        f ->
+                                                                new ResourceID(
+                                                                        f,
+                                                                        tr.getMetadata()
+                                                                                .getNamespace()))
+                                                .collect(Collectors.toSet()))
+                .build();
+    }
+
+    /** The runs' SparkApplications; null when the cluster has no SparkApplication CRD. */
+    private static InformerEventSource<GenericKubernetesResource, TrainingRun> sparkRuns(
+            EventSourceContext<TrainingRun> context, SparkApplications sparkApplications) {
+        // without the SparkApplication CRD an informer on it would keep the operator from
+        // starting: engine spark is then refused with SparkUnavailable
+        if (!sparkApplications.available()) {
+            return null;
+        }
+        return new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(SparkApplications.GVK, TrainingRun.class)
+                        .withName("training-spark-applications")
+                        .withLabelSelector(RuntimeObjects.selector(RuntimeJobs.Runtime.trainer))
+                        .withSecondaryToPrimaryMapper(
+                                Mappers.<GenericKubernetesResource>fromOwnerReferences(
+                                        TrainingRun.class))
+                        .build(),
+                context);
+    }
+
     /** The informers on referenced FeatureViews, training Jobs and registered ModelVersions. */
     static TrainingJobs create(
             EventSourceContext<TrainingRun> context,
@@ -110,39 +166,7 @@ final class TrainingJobs implements VersionRegistry.Cache {
             VersionRegistry registry,
             SparkApplications sparkApplications,
             OperatorConfig config) {
-        var primaries = context.getPrimaryCache();
-        primaries.addIndexer(
-                FEATURE_VIEW_INDEX,
-                tr ->
-                        referencedFeatureViews(tr).stream()
-                                .map(f -> indexKey(tr.getMetadata().getNamespace(), f))
-                                .toList());
-        var featureViews =
-                InformerEventSourceConfiguration.from(FeatureView.class, TrainingRun.class)
-                        .withName("featureviews")
-                        .withSecondaryToPrimaryMapper(
-                                (FeatureView fv) ->
-                                        primaries
-                                                .byIndex(
-                                                        FEATURE_VIEW_INDEX,
-                                                        indexKey(
-                                                                fv.getMetadata().getNamespace(),
-                                                                fv.getMetadata().getName()))
-                                                .stream()
-                                                .map(ResourceID::fromResource)
-                                                .collect(Collectors.toSet()))
-                        .withPrimaryToSecondaryMapper(
-                                (PrimaryToSecondaryMapper<TrainingRun>)
-                                        tr ->
-                                                referencedFeatureViews(tr).stream()
-                                                        .map(
-                                                                f ->
-                                                                        new ResourceID(
-                                                                                f,
-                                                                                tr.getMetadata()
-                                                                                        .getNamespace()))
-                                                        .collect(Collectors.toSet()))
-                        .build();
+        var featureViews = featureViews(context);
         var jobs =
                 InformerEventSourceConfiguration.from(Job.class, TrainingRun.class)
                         .withName("training-jobs")
@@ -163,23 +187,8 @@ final class TrainingJobs implements VersionRegistry.Cache {
                                                                 .get(TRAINING_RUN_LABEL),
                                                         mv.getMetadata().getNamespace())))
                         .build();
-        // without the SparkApplication CRD an informer on it would keep the operator from
-        // starting: engine spark is then refused with SparkUnavailable
-        InformerEventSource<GenericKubernetesResource, TrainingRun> sparkRuns = null;
-        if (sparkApplications.available()) {
-            sparkRuns =
-                    new InformerEventSource<>(
-                            InformerEventSourceConfiguration.from(
-                                            SparkApplications.GVK, TrainingRun.class)
-                                    .withName("training-spark-applications")
-                                    .withLabelSelector(
-                                            RuntimeObjects.selector(RuntimeJobs.Runtime.trainer))
-                                    .withSecondaryToPrimaryMapper(
-                                            Mappers.<GenericKubernetesResource>fromOwnerReferences(
-                                                    TrainingRun.class))
-                                    .build(),
-                            context);
-        }
+        InformerEventSource<GenericKubernetesResource, TrainingRun> sparkRuns =
+                sparkRuns(context, sparkApplications);
         return new TrainingJobs(
                 client,
                 runtimeJobs,
