@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: benchmarks/run scale [--entities N] [--features N] [--events-per-entity N] [--executors 2|1,2,3]
 #          [--pod-limit-mb N] [--executor-pod-mb N] [--boundary-entities N (0: skip)] [--timeout-s N]
-# Builds the pivot, pivot-spark, trainer, trainer-spark and server runtimes and this benchmark,
+# Builds the pivot, pivot-spark, trainer, trainer-spark, server and scorer-spark runtimes and this benchmark,
 # generates the population once (kept under $BENCH_DIR), runs each engine as its pod runs it, then
 # the single pod's memory boundary; prints the BENCH line last.
 set -euo pipefail
@@ -12,9 +12,9 @@ repo=()
 [ -n "${MAVEN_REPO:-}" ] && repo=(-Dmaven.repo.local="$MAVEN_REPO")
 mkdir -p "$work"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  echo "building the runtimes (pivot, pivot-spark, trainer, trainer-spark, server) and this benchmark..." >&2
+  echo "building the runtimes (pivot, pivot-spark, trainer, trainer-spark, server, scorer-spark) and this benchmark..." >&2
   mvn -q -B "${repo[@]}" -f "$root/pom.xml" \
-    -pl runtime-images/pivot,runtime-images/pivot-spark,runtime-images/trainer,runtime-images/trainer-spark,runtime-images/server \
+    -pl runtime-images/pivot,runtime-images/pivot-spark,runtime-images/trainer,runtime-images/trainer-spark,runtime-images/server,runtime-images/scorer-spark \
     -am install -DskipTests -Dspotless.check.skip=true >&2
   mvn -q -B "${repo[@]}" -f "$here/pom.xml" package dependency:build-classpath \
     -DskipTests -Dmdep.outputFile="$here/target/classpath.txt" >&2

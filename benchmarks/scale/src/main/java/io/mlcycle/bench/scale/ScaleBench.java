@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * One population through the single-pod engines and the Spark engines: the pivot (DuckDB vs
  * pivot-spark), XGBoost training on the same table and split (the pod trainer vs trainer-spark),
- * batch scoring (the server's BatchScore; the Spark leg plugs in at {@link #sparkScoring}), then
- * the single pod's memory boundary on a smaller population. Prints the {@code BENCH} line last.
+ * batch scoring (the server's BatchScore and scorer-spark), then the single pod's memory boundary
+ * on a smaller population. Prints the {@code BENCH} line last.
  */
 public final class ScaleBench {
 
@@ -93,10 +93,17 @@ public final class ScaleBench {
 
         Launch.Result scorePod = scorePod(table, single);
         require(scorePod);
-        Launch.Result scoreSpark = sparkScoring(table);
+        Launch.Result scoreSpark = scoreSpark(table, single);
+        if (scoreSpark.succeeded()) {
+            check(
+                    "score-spark rows",
+                    require(scoreSpark).figures().get("rows"),
+                    require(scorePod).figures().get("rows"));
+        }
 
         sparkFigures(bench, single, pivotPod, trainPod, scorePod, pivotSpark, trainSpark);
-        bench.put("score_spark_s", scoreSpark == null ? "NA" : fmt1(scoreSpark.seconds()));
+        bench.put("score_spark_s", seconds(scoreSpark));
+        bench.put("score_spark_executor_peak_mb", String.valueOf(scoreSpark.peakMb("executor")));
         if (o.boundaryEntities() > 0) {
             new MemoryBoundary(this).run(bench);
         }
@@ -157,14 +164,30 @@ public final class ScaleBench {
     }
 
     /**
-     * Batch scoring on Spark (ModelDeployment {@code spec.batch.engine: spark}) is being built on
-     * another branch; its leg plugs in here: run its runtime as {@link #trainSpark} runs
-     * trainer-spark, with {@link Engines#scoreTask} as the task, and return its result. Until then
-     * the BENCH line says {@code score_spark_s=NA}.
+     * Batch scoring on Spark (ModelDeployment {@code spec.batch.engine: spark}): scorer-spark with
+     * the benchmark's executors scoring the single pod's model, as {@link #trainSpark} runs
+     * trainer-spark; a failed run is a result, not the end.
      */
-    private Launch.Result sparkScoring(FeatureInput table) {
-        System.out.println("score, Spark: not built on this branch (score_spark_s=NA)");
-        return null;
+    private Launch.Result scoreSpark(FeatureInput table, Summary trained) throws Exception {
+        Path out = work.resolve("score-spark.out");
+        Population.deleteRecursively(out);
+        String digest = String.valueOf(trained.details().get("artifactDigest"));
+        return report(
+                Launch.run(
+                        "score-spark",
+                        engines.spark(
+                                "scorer-spark",
+                                "scorer-spark.jar",
+                                "io.mlcycle.scorer.spark.Main",
+                                o.benchExecutors(),
+                                Engines.SparkSizing.forPodLimit(o.podLimitMb(), o.executorPodMb()),
+                                sparkHome),
+                        Engines.scoreTask(table, work.resolve("train-pod.model"), digest, out),
+                        env,
+                        work,
+                        "driver",
+                        0,
+                        o.timeoutSeconds()));
     }
 
     Path generate(Population p) throws Exception {
