@@ -252,37 +252,7 @@ public class MaterializationRecorder {
     static void setConditions(FeatureViewStatus status, Long generation, Instant now) {
         Materialization last = status.history.isEmpty() ? null : status.history.get(0);
         boolean lastFailed = last != null && !"Succeeded".equals(last.outcome);
-        if (status.latest != null) {
-            Conditions.set(
-                    status,
-                    Conditions.READY,
-                    true,
-                    "Materialized",
-                    "as-of "
-                            + status.latest.asOf
-                            + ": "
-                            + status.latest.entities
-                            + " entities, "
-                            + status.latest.features
-                            + " features",
-                    generation,
-                    now);
-        } else {
-            String reason =
-                    !status.waiting.isEmpty()
-                            ? WAITING_FOR_DATA
-                            : lastFailed
-                                    ? last.reason
-                                    : !status.active.isEmpty() ? "Materializing" : "Pending";
-            Conditions.set(
-                    status,
-                    Conditions.READY,
-                    false,
-                    reason,
-                    "no materialization has succeeded yet",
-                    generation,
-                    now);
-        }
+        setReady(status, last, lastFailed, generation, now);
         boolean progressing = !status.active.isEmpty() || !status.queued.isEmpty();
         Conditions.set(
                 status,
@@ -341,16 +311,62 @@ public class MaterializationRecorder {
                 validationFailed ? "as-of " + last.asOf + ": " + last.message : "",
                 generation,
                 now);
-        if (!status.active.isEmpty()) {
-            status.phase = FeatureViewStatus.Phase.Materializing;
-        } else if (waiting) {
-            status.phase = FeatureViewStatus.Phase.WaitingForData;
-        } else if (lastFailed) {
-            status.phase = FeatureViewStatus.Phase.Failed;
-        } else if (status.latest != null) {
-            status.phase = FeatureViewStatus.Phase.Ready;
+        status.phase = phase(status, waiting, lastFailed);
+    }
+
+    /** Ready: True with the latest table, else why not yet (waiting, the last failure, running). */
+    private static void setReady(
+            FeatureViewStatus status,
+            Materialization last,
+            boolean lastFailed,
+            Long generation,
+            Instant now) {
+        if (status.latest != null) {
+            Conditions.set(
+                    status,
+                    Conditions.READY,
+                    true,
+                    "Materialized",
+                    "as-of "
+                            + status.latest.asOf
+                            + ": "
+                            + status.latest.entities
+                            + " entities, "
+                            + status.latest.features
+                            + " features",
+                    generation,
+                    now);
         } else {
-            status.phase = FeatureViewStatus.Phase.Pending;
+            String reason =
+                    !status.waiting.isEmpty()
+                            ? WAITING_FOR_DATA
+                            : lastFailed
+                                    ? last.reason
+                                    : !status.active.isEmpty() ? "Materializing" : "Pending";
+            Conditions.set(
+                    status,
+                    Conditions.READY,
+                    false,
+                    reason,
+                    "no materialization has succeeded yet",
+                    generation,
+                    now);
         }
+    }
+
+    private static FeatureViewStatus.Phase phase(
+            FeatureViewStatus status, boolean waiting, boolean lastFailed) {
+        if (!status.active.isEmpty()) {
+            return FeatureViewStatus.Phase.Materializing;
+        }
+        if (waiting) {
+            return FeatureViewStatus.Phase.WaitingForData;
+        }
+        if (lastFailed) {
+            return FeatureViewStatus.Phase.Failed;
+        }
+        return status.latest != null
+                ? FeatureViewStatus.Phase.Ready
+                : FeatureViewStatus.Phase.Pending;
     }
 }
