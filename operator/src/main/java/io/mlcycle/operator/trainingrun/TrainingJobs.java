@@ -389,6 +389,28 @@ final class TrainingJobs implements VersionRegistry.Cache {
     }
 
     /**
+     * Creates the run (put into its informer's cache at once); false when it exists already (a 409:
+     * an earlier reconcile created it).
+     */
+    private boolean createOnce(HasMetadata run, String ns) {
+        try {
+            if (run instanceof GenericKubernetesResource app) {
+                GenericKubernetesResource made = sparkApplications.create(app);
+                sparkRuns.handleRecentResourceCreate(ResourceID.fromResource(made), made);
+            } else {
+                Job made = client.batch().v1().jobs().inNamespace(ns).resource((Job) run).create();
+                trainingJobs.handleRecentResourceCreate(ResourceID.fromResource(made), made);
+            }
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    /**
      * Reserves the version number ({@link VersionRegistry#reserve}) and creates its training Job (a
      * 409 means an earlier reconcile created it); returns the active attempt.
      */
@@ -435,21 +457,7 @@ final class TrainingJobs implements VersionRegistry.Cache {
         annotations.put(GENERATION_ANNOTATION, String.valueOf(tr.getMetadata().getGeneration()));
         annotations.put(INPUTS_ANNOTATION, TaskJson.write(inputs.inputMap()));
         run.getMetadata().setAnnotations(annotations);
-        boolean created = false;
-        try {
-            if (run instanceof GenericKubernetesResource app) {
-                GenericKubernetesResource made = sparkApplications.create(app);
-                sparkRuns.handleRecentResourceCreate(ResourceID.fromResource(made), made);
-            } else {
-                Job made = client.batch().v1().jobs().inNamespace(ns).resource((Job) run).create();
-                trainingJobs.handleRecentResourceCreate(ResourceID.fromResource(made), made);
-            }
-            created = true;
-        } catch (KubernetesClientException e) {
-            if (e.getCode() != 409) {
-                throw e;
-            }
-        }
+        boolean created = createOnce(run, ns);
         Attempt attempt = new Attempt();
         attempt.job = name;
         attempt.version = version;

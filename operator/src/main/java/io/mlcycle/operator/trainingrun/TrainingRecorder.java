@@ -126,14 +126,8 @@ public class TrainingRecorder {
                 now);
     }
 
-    /** Records the finished training; on success registers the ModelVersion (once). */
-    void finish(
-            TrainingRun tr,
-            TrainingRunStatus status,
-            HasMetadata job,
-            Summary summary,
-            VersionRegistry.Cache cache,
-            Instant now) {
+    /** The active attempt, finished as {@code summary} says, moved to the front of the history. */
+    private static Attempt toHistory(TrainingRunStatus status, Summary summary, Instant now) {
         Attempt attempt = status.active;
         status.active = null;
         attempt.completedAt = now.toString();
@@ -144,6 +138,30 @@ public class TrainingRecorder {
         while (status.history.size() > HISTORY) {
             status.history.remove(status.history.size() - 1);
         }
+        return attempt;
+    }
+
+    /** The summary's figures that are metrics ({@code METRICS}), in that order. */
+    private static Map<String, Double> metrics(Summary summary) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        Map<String, Double> figures = summary.figures() == null ? Map.of() : summary.figures();
+        for (String m : METRICS) {
+            if (figures.get(m) != null) {
+                metrics.put(m, figures.get(m));
+            }
+        }
+        return metrics;
+    }
+
+    /** Records the finished training; on success registers the ModelVersion (once). */
+    void finish(
+            TrainingRun tr,
+            TrainingRunStatus status,
+            HasMetadata job,
+            Summary summary,
+            VersionRegistry.Cache cache,
+            Instant now) {
+        Attempt attempt = toHistory(status, summary, now);
         TrainingRunSpec spec = tr.getSpec();
         if (summary.outcome() != Summary.Outcome.Succeeded || job == null) {
             registry.fail(tr, attempt.version, summary.reason(), summary.message(), cache);
@@ -161,13 +179,7 @@ public class TrainingRecorder {
                             + summary.message());
             return;
         }
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        Map<String, Double> figures = summary.figures() == null ? Map.of() : summary.figures();
-        for (String m : METRICS) {
-            if (figures.get(m) != null) {
-                metrics.put(m, figures.get(m));
-            }
-        }
+        Map<String, Double> metrics = metrics(summary);
         List<FeatureImportance> top = topFeatures(summary);
         TrainTask task = (TrainTask) TrainingJobs.task(job).orElse(null);
         String name = VersionRegistry.name(spec.model, attempt.version);
