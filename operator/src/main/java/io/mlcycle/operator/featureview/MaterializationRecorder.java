@@ -45,13 +45,8 @@ public class MaterializationRecorder {
         return "as-of " + m.asOf + " (" + kind + " " + m.job;
     }
 
-    /** Copies one finished materialization into status and tells a person about it. */
-    void record(
-            FeatureView fv,
-            FeatureViewStatus status,
-            Materialization active,
-            Summary summary,
-            Instant now) {
+    /** The run {@code active} as it finished: its outcome and the pivot's figures. */
+    private static Materialization finished(Materialization active, Summary summary, Instant now) {
         Materialization m = new Materialization();
         m.asOf = active.asOf;
         m.job = active.job;
@@ -72,6 +67,17 @@ public class MaterializationRecorder {
         m.sourceRows = asLong(f.get(PivotSummary.SOURCE_ROWS));
         m.filteredRows = asLong(f.get(PivotSummary.FILTERED_ROWS));
         m.seconds = f.get(PivotSummary.SECONDS);
+        return m;
+    }
+
+    /** Copies one finished materialization into status and tells a person about it. */
+    void record(
+            FeatureView fv,
+            FeatureViewStatus status,
+            Materialization active,
+            Summary summary,
+            Instant now) {
+        Materialization m = finished(active, summary, now);
         if (summary.outcome() == Summary.Outcome.Succeeded) {
             recordOnline(status, m, summary, now);
         }
