@@ -75,6 +75,51 @@ public final class FeatureAssembler {
 
     /** Outer join of in-memory tables by entity. */
     public static Assembled join(List<Table> tables) {
+        int total = checkTables(tables);
+        List<ModelSpec.Feature> features = new ArrayList<>(total);
+        double[] min = new double[total];
+        double[] max = new double[total];
+        int[] offset = new int[tables.size()];
+        int off = 0;
+        for (int ti = 0; ti < tables.size(); ti++) {
+            Table t = tables.get(ti);
+            offset[ti] = off;
+            ModelSpec.Feature[] byIndex = new ModelSpec.Feature[t.catalog().size()];
+            for (FeatureCatalog.Feature f : t.catalog().features()) {
+                if (f.index() < 0 || f.index() >= byIndex.length || byIndex[f.index()] != null) {
+                    throw TaskFailure.invalid(
+                            "CorruptFeatureCatalog",
+                            "featureView '"
+                                    + t.featureView()
+                                    + "': feature index "
+                                    + f.index()
+                                    + " is out of range or repeated");
+                }
+                byIndex[f.index()] =
+                        new ModelSpec.Feature(
+                                t.featureView() + "/" + f.name(), t.featureView(), f.name());
+                min[off + f.index()] = f.min();
+                max[off + f.index()] = f.max();
+            }
+            features.addAll(Arrays.asList(byIndex));
+            off += byIndex.length;
+        }
+        Map<String, int[]> rows = rowsByEntity(tables);
+        if (tables.size() == 1) {
+            SparseMatrix m = tables.get(0).matrix();
+            return new Assembled(
+                    new SparseMatrix(m.entities(), m.rowPtr(), m.cols(), m.values(), total),
+                    features,
+                    min,
+                    max,
+                    List.of());
+        }
+        return new Assembled(
+                concatenated(tables, rows, offset, total), features, min, max, List.of());
+    }
+
+    /** Refuses unnamed, repeated or inconsistent tables; returns their features in all. */
+    private static int checkTables(List<Table> tables) {
         Set<String> views = new HashSet<>();
         int total = 0;
         for (Table t : tables) {
@@ -113,35 +158,11 @@ public final class FeatureAssembler {
                 }
             }
         }
-        List<ModelSpec.Feature> features = new ArrayList<>(total);
-        double[] min = new double[total];
-        double[] max = new double[total];
-        int[] offset = new int[tables.size()];
-        int off = 0;
-        for (int ti = 0; ti < tables.size(); ti++) {
-            Table t = tables.get(ti);
-            offset[ti] = off;
-            ModelSpec.Feature[] byIndex = new ModelSpec.Feature[t.catalog().size()];
-            for (FeatureCatalog.Feature f : t.catalog().features()) {
-                if (f.index() < 0 || f.index() >= byIndex.length || byIndex[f.index()] != null) {
-                    throw TaskFailure.invalid(
-                            "CorruptFeatureCatalog",
-                            "featureView '"
-                                    + t.featureView()
-                                    + "': feature index "
-                                    + f.index()
-                                    + " is out of range or repeated");
-                }
-                byIndex[f.index()] =
-                        new ModelSpec.Feature(
-                                t.featureView() + "/" + f.name(), t.featureView(), f.name());
-                min[off + f.index()] = f.min();
-                max[off + f.index()] = f.max();
-            }
-            features.addAll(Arrays.asList(byIndex));
-            off += byIndex.length;
-        }
-        // entity -> row of each table (-1 when absent)
+        return total;
+    }
+
+    /** Entity → its row in each table (-1 where absent), in first-seen order. */
+    private static Map<String, int[]> rowsByEntity(List<Table> tables) {
         Map<String, int[]> rows = new LinkedHashMap<>();
         for (int ti = 0; ti < tables.size(); ti++) {
             SparseMatrix m = tables.get(ti).matrix();
@@ -159,15 +180,12 @@ public final class FeatureAssembler {
                 at[ti] = r;
             }
         }
-        if (tables.size() == 1) {
-            SparseMatrix m = tables.get(0).matrix();
-            return new Assembled(
-                    new SparseMatrix(m.entities(), m.rowPtr(), m.cols(), m.values(), total),
-                    features,
-                    min,
-                    max,
-                    List.of());
-        }
+        return rows;
+    }
+
+    /** One row per entity with each table's columns shifted by its {@code offset}. */
+    private static SparseMatrix concatenated(
+            List<Table> tables, Map<String, int[]> rows, int[] offset, int total) {
         long nnz = 0;
         for (int[] at : rows.values()) {
             for (int ti = 0; ti < at.length; ti++) {
@@ -202,12 +220,7 @@ public final class FeatureAssembler {
             }
             rowPtr[++r] = k;
         }
-        return new Assembled(
-                new SparseMatrix(entities, rowPtr, cols, vals, total),
-                features,
-                min,
-                max,
-                List.of());
+        return new SparseMatrix(entities, rowPtr, cols, vals, total);
     }
 
     private static int[] newRowRefs(int n) {
