@@ -138,26 +138,7 @@ public final class OnlineStoreWriter {
 
     /** Writes {@code rows} (one per entity) as the new current version of {@code view}. */
     public Result write(String view, String asOf, SparseMatrix rows, FeatureCatalog catalog) {
-        OnlineKeys.checkView(view);
-        if (asOf == null || asOf.isBlank()) {
-            throw new IllegalArgumentException("asOf is empty for featureView '" + view + "'");
-        }
-        if (rows.numFeatures() != catalog.size()) {
-            throw new IllegalArgumentException(
-                    "featureView '"
-                            + view
-                            + "': table has "
-                            + rows.numFeatures()
-                            + " columns but features.json lists "
-                            + catalog.size());
-        }
-        Set<String> seen = new HashSet<>(rows.rows() * 2);
-        for (String e : rows.entities()) {
-            if (e == null || !seen.add(e)) {
-                throw new IllegalArgumentException(
-                        "featureView '" + view + "' has entity '" + e + "' twice (or null)");
-            }
-        }
+        checkInput(view, asOf, rows, catalog);
         long start = System.nanoTime();
         String known;
         try {
@@ -181,19 +162,7 @@ public final class OnlineStoreWriter {
                     OnlineKeys.catalog(view, tag),
                     TaskJson.MAPPER.writeValueAsString(names),
                     expiry);
-            int[] rowPtr = rows.rowPtr();
-            try (AbstractPipeline p = redis.pipelined()) {
-                for (int r = 0; r < rows.rows(); r++) {
-                    byte[] value =
-                            OnlineKeys.encode(rows.cols(), rows.values(), rowPtr[r], rowPtr[r + 1]);
-                    bytes += value.length;
-                    p.set(OnlineKeys.row(view, tag, rows.entities()[r]), value, expiry);
-                    if ((r + 1) % options.batch() == 0) {
-                        p.sync();
-                    }
-                }
-                p.sync();
-            }
+            bytes = writeRows(view, tag, rows, expiry);
             OnlineVersion version =
                     new OnlineVersion(
                             tag,
@@ -254,6 +223,50 @@ public final class OnlineStoreWriter {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Refuses an empty as-of, a table that does not match its catalog, a repeated entity. */
+    private static void checkInput(
+            String view, String asOf, SparseMatrix rows, FeatureCatalog catalog) {
+        OnlineKeys.checkView(view);
+        if (asOf == null || asOf.isBlank()) {
+            throw new IllegalArgumentException("asOf is empty for featureView '" + view + "'");
+        }
+        if (rows.numFeatures() != catalog.size()) {
+            throw new IllegalArgumentException(
+                    "featureView '"
+                            + view
+                            + "': table has "
+                            + rows.numFeatures()
+                            + " columns but features.json lists "
+                            + catalog.size());
+        }
+        Set<String> seen = new HashSet<>(rows.rows() * 2);
+        for (String e : rows.entities()) {
+            if (e == null || !seen.add(e)) {
+                throw new IllegalArgumentException(
+                        "featureView '" + view + "' has entity '" + e + "' twice (or null)");
+            }
+        }
+    }
+
+    /** Every row under {@code tag}, pipelined in batches; returns the bytes written. */
+    private long writeRows(String view, String tag, SparseMatrix rows, SetParams expiry) {
+        long bytes = 0;
+        int[] rowPtr = rows.rowPtr();
+        try (AbstractPipeline p = redis.pipelined()) {
+            for (int r = 0; r < rows.rows(); r++) {
+                byte[] value =
+                        OnlineKeys.encode(rows.cols(), rows.values(), rowPtr[r], rowPtr[r + 1]);
+                bytes += value.length;
+                p.set(OnlineKeys.row(view, tag, rows.entities()[r]), value, expiry);
+                if ((r + 1) % options.batch() == 0) {
+                    p.sync();
+                }
+            }
+            p.sync();
+        }
+        return bytes;
     }
 
     private static OnlineStoreException unreachable(String view, JedisConnectionException e) {
