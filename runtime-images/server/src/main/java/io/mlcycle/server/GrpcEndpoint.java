@@ -3,7 +3,9 @@ package io.mlcycle.server;
 import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
 import io.mlcycle.server.oip.InferParameter;
@@ -41,7 +43,9 @@ import java.util.function.Supplier;
  * The Open Inference Protocol v2 gRPC service ({@code inference.GRPCInferenceService}) on its own
  * port: the same model, limits, scoring, feedback window and metrics as the REST endpoints (an
  * inference counts under {@code endpoint="infer"} with the HTTP status of the same outcome).
- * Outputs come back in {@code raw_output_contents}, as Triton sends them.
+ * Outputs come back in {@code raw_output_contents}, as Triton sends them. Beside it, {@code
+ * grpc.health.v1.Health} answers SERVING exactly when the server is ready, for the whole server
+ * ({@code ""}) and for the inference service, so Kubernetes gRPC probes and meshes see readiness.
  */
 final class GrpcEndpoint {
 
@@ -49,6 +53,7 @@ final class GrpcEndpoint {
     private final InferenceServer.Config config;
     private final ServerMetrics metrics;
     private final ModelAddress address;
+    private final HealthStatusManager health = new HealthStatusManager();
     private Server grpc;
     private ExecutorService executor;
 
@@ -77,6 +82,7 @@ final class GrpcEndpoint {
                         // a hand-off to another thread cost 10 times the CPU of the call itself
                         .directExecutor()
                         .addService(new Service())
+                        .addService(health.getHealthService())
                         .build()
                         .start();
     }
@@ -90,10 +96,19 @@ final class GrpcEndpoint {
         return grpc != null && !grpc.isShutdown();
     }
 
+    /** Sets what the health service answers; the caller passes the server's readiness. */
+    void readiness(boolean ready) {
+        ServingStatus status = ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+        health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
+        health.setStatus(GRPCInferenceServiceGrpc.SERVICE_NAME, status);
+    }
+
     void stop(int graceSeconds) {
         if (grpc == null) {
             return;
         }
+        // watchers learn NOT_SERVING, and later status changes are ignored
+        health.enterTerminalState();
         grpc.shutdown();
         try {
             if (!grpc.awaitTermination(graceSeconds, TimeUnit.SECONDS)) {

@@ -48,7 +48,7 @@ public final class InferenceServer implements AutoCloseable {
     private final ModelMetadata metadata;
     private final String version;
     private HttpTransport http;
-    private GrpcEndpoint grpc;
+    private volatile GrpcEndpoint grpc;
     private volatile boolean stopping;
     private final OnlineFeatures online;
     private final OnlineServerMetrics onlineMetrics;
@@ -73,6 +73,7 @@ public final class InferenceServer implements AutoCloseable {
             Config config, ModelSlot slot, ServeTask.Online online, Map<String, String> env) {
         this.config = config;
         this.slot = slot;
+        slot.onSettled(this::readinessChanged);
         this.metrics = new ServerMetrics(config.deployment(), config.model(), config.version());
         metrics.features(
                 () -> {
@@ -106,6 +107,7 @@ public final class InferenceServer implements AutoCloseable {
                 http.stop(0);
                 throw e;
             }
+            readinessChanged();
         }
         if (online != null) {
             online.warmInBackground();
@@ -152,6 +154,18 @@ public final class InferenceServer implements AutoCloseable {
     public void drain() {
         stopping = true;
         metrics.ready(false);
+        readinessChanged();
+    }
+
+    /**
+     * Tells the gRPC health service what {@link #ready()} says now; synchronized so that the last
+     * answer set is the last one computed.
+     */
+    private synchronized void readinessChanged() {
+        GrpcEndpoint g = grpc;
+        if (g != null) {
+            g.readiness(ready());
+        }
     }
 
     /** Stops accepting connections, lets running requests finish (up to the grace), then stops. */

@@ -32,6 +32,12 @@ final class ModelSlot {
     private volatile State state = State.LOADING;
     private volatile Loaded loaded;
     private volatile String error;
+    private volatile Runnable settled = () -> {};
+
+    /** Runs {@code listener} once the model is ready or has failed (on the loading thread). */
+    void onSettled(Runnable listener) {
+        settled = listener;
+    }
 
     State state() {
         return state;
@@ -51,6 +57,12 @@ final class ModelSlot {
      * any failure is kept as the error a person reads in {@code /v2/models/{name}}.
      */
     boolean load(Callable<? extends ServingModel> loader) {
+        boolean ready = tryLoad(loader);
+        settled.run();
+        return ready;
+    }
+
+    private boolean tryLoad(Callable<? extends ServingModel> loader) {
         try {
             ServingModel model = loader.call();
             List<String> names = model.featureNames();
