@@ -53,6 +53,9 @@ public final class InferenceServer implements AutoCloseable {
     private final OnlineFeatures online;
     private final OnlineServerMetrics onlineMetrics;
 
+    /** Where a sample of the scored rows is logged (null: no request log). */
+    private final RequestLog requestLog;
+
     /** Where a share of the requests is mirrored to (null: no shadow challenger). */
     private final ShadowMirror mirror;
 
@@ -71,6 +74,20 @@ public final class InferenceServer implements AutoCloseable {
      */
     public InferenceServer(
             Config config, ModelSlot slot, ServeTask.Online online, Map<String, String> env) {
+        this(config, slot, online, null, env);
+    }
+
+    /**
+     * @param online where rows are read by entity id (null: only feature values are accepted)
+     * @param requestLog the sampled log of scored rows (null: none)
+     * @param env the process environment (the Redis password variable)
+     */
+    public InferenceServer(
+            Config config,
+            ModelSlot slot,
+            ServeTask.Online online,
+            ServeTask.RequestLog requestLog,
+            Map<String, String> env) {
         this.config = config;
         this.slot = slot;
         slot.onSettled(this::readinessChanged);
@@ -88,7 +105,9 @@ public final class InferenceServer implements AutoCloseable {
         this.version = String.valueOf(config.version());
         this.address = new ModelAddress(config.model(), config.version());
         this.metadata = new ModelMetadata(config, slot, online != null);
-        this.scorer = new Scorer(config, metrics, window, this.online, onlineMetrics);
+        this.requestLog = RequestLog.open(requestLog, config, metrics);
+        this.scorer =
+                new Scorer(config, metrics, window, this.online, onlineMetrics, this.requestLog);
     }
 
     /** Binds and starts serving; live at once, ready once the model slot is. */
@@ -182,6 +201,9 @@ public final class InferenceServer implements AutoCloseable {
         }
         if (mirror != null) {
             mirror.close();
+        }
+        if (requestLog != null) {
+            requestLog.close();
         }
     }
 

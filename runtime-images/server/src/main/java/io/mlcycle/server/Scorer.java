@@ -18,6 +18,7 @@ final class Scorer {
     private final FeedbackWindow window;
     private final OnlineFeatures online;
     private final OnlineServerMetrics onlineMetrics;
+    private final RequestLog requestLog;
 
     /** Predictions of requests mirrored here by a champion, under its ids (created on first). */
     private volatile MirroredPredictions mirroredHere;
@@ -27,8 +28,10 @@ final class Scorer {
             ServerMetrics metrics,
             FeedbackWindow window,
             OnlineFeatures online,
-            OnlineServerMetrics onlineMetrics) {
+            OnlineServerMetrics onlineMetrics,
+            RequestLog requestLog) {
         this.config = config;
+        this.requestLog = requestLog;
         this.metrics = metrics;
         this.window = window;
         this.online = online;
@@ -126,6 +129,9 @@ final class Scorer {
         double threshold = m.model().threshold();
         String[] ids = record(p, threshold, rec);
         metrics.scores(p, threshold);
+        if (requestLog != null) {
+            requestLog.offer(m.model().featureNames(), req.rows(), p, ids, false);
+        }
         return new Answer(
                 req.id(), JsonInferResponseWriter.outputs(p, threshold, ids), req.outputs(), null);
     }
@@ -180,6 +186,9 @@ final class Scorer {
             ids[i] = missing[i] ? "" : knownIds[k++];
         }
         onlineMetrics.served(lookup.versions());
+        if (requestLog != null) {
+            requestLog.offer(m.model().featureNames(), lookup.rows(), p, ids, true);
+        }
         Map<String, String> asOf = new TreeMap<>();
         lookup.versions().forEach((view, v) -> asOf.put(view, v.asOf()));
         return new Answer(

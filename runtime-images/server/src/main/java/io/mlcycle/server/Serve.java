@@ -135,7 +135,8 @@ final class Serve {
         InferenceServer.Config config = config(task, env);
         int drainSeconds = drainSeconds(env);
         ModelSlot slot = new ModelSlot();
-        InferenceServer server = new InferenceServer(config, slot, task.online(), env);
+        InferenceServer server =
+                new InferenceServer(config, slot, task.online(), task.requestLog(), env);
         start(server, config);
         CountDownLatch stop = stopOnShutdown(drainSeconds);
         loadInBackground(slot, loader, config);

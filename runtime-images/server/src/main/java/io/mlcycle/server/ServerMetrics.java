@@ -161,6 +161,15 @@ final class ServerMetrics {
                 "outcome");
     }
 
+    /** The request log's rows by outcome (logged, dropped: queue full, failed: not written). */
+    Counter requestLog() {
+        return counter(
+                "mlcycle_request_log_rows_total",
+                "Scored rows sampled for the request log, by outcome (logged: published, dropped:"
+                        + " queue full, failed: could not be written or published)",
+                "outcome");
+    }
+
     void feedbackRejected(String reason) {
         feedbackRejected.labelValues(reason).inc();
     }

@@ -34,6 +34,31 @@ public final class Layout {
         return AS_OF_PREFIX + asOf;
     }
 
+    /** Prefix of a request log's day directory: {@code v<N>/date=<yyyy-MM-dd>/}. */
+    public static final String DATE_PREFIX = "date=";
+
+    /** Suffix of a request log file (gzipped JSON lines). */
+    public static final String REQUEST_LOG_SUFFIX = ".jsonl.gz";
+
+    /**
+     * {@code v<N>/date=<day>/<startMillis>-<writer>-<seq>.jsonl.gz}, a request log file relative to
+     * the log's directory: by version and day, named so files of one writer sort by time.
+     */
+    public static String requestLogFile(
+            int version, String day, long startMillis, String writer, int seq) {
+        return versionDir(version)
+                + "/"
+                + DATE_PREFIX
+                + day
+                + "/"
+                + startMillis
+                + "-"
+                + writer
+                + "-"
+                + seq
+                + REQUEST_LOG_SUFFIX;
+    }
+
     private static String dir(String uri) {
         return uri.endsWith("/") ? uri : uri + "/";
     }

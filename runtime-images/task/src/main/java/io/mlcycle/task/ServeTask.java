@@ -14,6 +14,7 @@ import java.util.List;
  * @param artifactDigest the digest the registry recorded for the artifact; the server refuses to
  *     serve a directory that does not match it (null: not checked, a version registered before
  *     digests)
+ * @param requestLog the sampled log of scored requests (null: off)
  */
 public record ServeTask(
         Owner owner,
@@ -26,7 +27,8 @@ public record ServeTask(
         int maxRowsPerRequest,
         int feedbackWindow,
         Online online,
-        String artifactDigest)
+        String artifactDigest,
+        RequestLog requestLog)
         implements Task {
 
     /**
@@ -43,6 +45,34 @@ public record ServeTask(
 
     /** The value of {@value #FEEDBACK_AUTH_ENV} that turns feedback authentication off. */
     public static final String FEEDBACK_AUTH_OFF = "off";
+
+    /** A task without a request log. */
+    public ServeTask(
+            Owner owner,
+            String deployment,
+            String model,
+            int version,
+            String artifactUri,
+            int port,
+            int maxBodyBytes,
+            int maxRowsPerRequest,
+            int feedbackWindow,
+            Online online,
+            String artifactDigest) {
+        this(
+                owner,
+                deployment,
+                model,
+                version,
+                artifactUri,
+                port,
+                maxBodyBytes,
+                maxRowsPerRequest,
+                feedbackWindow,
+                online,
+                artifactDigest,
+                null);
+    }
 
     /** A task without a recorded digest (versions registered before digests existed). */
     public ServeTask(
@@ -102,4 +132,24 @@ public record ServeTask(
      * @param featureViews the FeatureViews the model was trained on (its lineage)
      */
     public record Online(String url, String passwordEnv, List<String> featureViews) {}
+
+    /**
+     * A bounded, sampled log of the rows a server scores (features as the model saw them, the
+     * prediction id, the score), written as gzipped JSON lines under {@code uri} by {@link
+     * Layout#requestLogFile}, for offline replay joined with feedback by prediction id.
+     *
+     * @param uri {@code file://} or {@code s3://} directory of this deployment's log
+     * @param sampleRate share of scored rows logged, in (0, 1]
+     * @param maxFileBytes a file is closed and published once this many bytes (uncompressed) went
+     *     into it
+     * @param maxAgeSeconds … or once it has been open this long
+     * @param maxQueuedRows rows waiting for the writer; beyond it rows are dropped (and counted),
+     *     never waited for
+     */
+    public record RequestLog(
+            String uri,
+            double sampleRate,
+            long maxFileBytes,
+            int maxAgeSeconds,
+            int maxQueuedRows) {}
 }

@@ -1,0 +1,131 @@
+package io.mlcycle.server;
+
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.ServeTask;
+import io.prometheus.metrics.core.metrics.Counter;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The request side of the request log: samples scored rows, copies what the model saw into a
+ * bounded queue and returns at once. A full queue drops the row and counts it; nothing here waits,
+ * throws into a request or touches the disk ({@link RequestLogWriter} does, on its own thread).
+ */
+final class RequestLog implements AutoCloseable {
+
+    /** One logged row: the prediction id, when, the score and the row's non-zero features. */
+    record Row(
+            String id,
+            long timeMillis,
+            float score,
+            String entity,
+            List<String> names,
+            int[] cols,
+            float[] values) {}
+
+    private final double sampleRate;
+    private final ArrayBlockingQueue<Row> queue;
+    private final Counter rows;
+    private final RequestLogWriter writer;
+
+    private RequestLog(ServeTask.RequestLog spec, Counter rows, RequestLogWriter.Target target) {
+        this.sampleRate = spec.sampleRate();
+        this.queue = new ArrayBlockingQueue<>(spec.maxQueuedRows());
+        this.rows = rows;
+        this.writer = new RequestLogWriter(spec, queue, rows, target);
+    }
+
+    /**
+     * The log a task asks for, its writer started; null when the task has none. Refuses a spec with
+     * a missing or out-of-range field, naming it.
+     */
+    static RequestLog open(
+            ServeTask.RequestLog spec, InferenceServer.Config config, ServerMetrics metrics) {
+        if (spec == null) {
+            return null;
+        }
+        check(spec);
+        RequestLogWriter.Target target =
+                RequestLogWriter.Target.of(spec.uri(), config.version(), writerName());
+        RequestLog log = new RequestLog(spec, metrics.requestLog(), target);
+        log.writer.start();
+        return log;
+    }
+
+    static void check(ServeTask.RequestLog spec) {
+        if (spec.uri() == null || spec.uri().isBlank()) {
+            throw TaskFailure.invalid("InvalidTask", "requestLog.uri is missing");
+        }
+        if (!(spec.sampleRate() > 0 && spec.sampleRate() <= 1)) {
+            throw TaskFailure.invalid(
+                    "InvalidTask",
+                    "requestLog.sampleRate " + spec.sampleRate() + " is not in (0, 1]");
+        }
+        if (spec.maxFileBytes() < 1) {
+            throw TaskFailure.invalid(
+                    "InvalidTask",
+                    "requestLog.maxFileBytes " + spec.maxFileBytes() + " is not > 0");
+        }
+        if (spec.maxAgeSeconds() < 1) {
+            throw TaskFailure.invalid(
+                    "InvalidTask",
+                    "requestLog.maxAgeSeconds " + spec.maxAgeSeconds() + " is not > 0");
+        }
+        if (spec.maxQueuedRows() < 1) {
+            throw TaskFailure.invalid(
+                    "InvalidTask",
+                    "requestLog.maxQueuedRows " + spec.maxQueuedRows() + " is not > 0");
+        }
+    }
+
+    /** The pod's name where Kubernetes set it, so two replicas never write the same file. */
+    private static String writerName() {
+        String host = System.getenv("HOSTNAME");
+        String name = host == null || host.isBlank() ? "server" : host;
+        return name.replaceAll("[^A-Za-z0-9._-]", "_")
+                + "-"
+                + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+    }
+
+    /**
+     * Offers the scored rows of one request: row {@code r} of {@code m} scored {@code p[r]} under
+     * {@code ids[r]} (an empty id: not scored, not logged).
+     *
+     * @param entities whether the rows were looked up by entity id (each row's entity is logged)
+     */
+    void offer(List<String> names, SparseMatrix m, float[] p, String[] ids, boolean entities) {
+        long now = System.currentTimeMillis();
+        for (int r = 0; r < ids.length; r++) {
+            if (ids[r] == null || ids[r].isEmpty()) {
+                continue;
+            }
+            if (sampleRate < 1 && ThreadLocalRandom.current().nextDouble() >= sampleRate) {
+                continue;
+            }
+            int from = m.rowPtr()[r];
+            int to = m.rowPtr()[r + 1];
+            Row row =
+                    new Row(
+                            ids[r],
+                            now,
+                            p[r],
+                            entities ? m.entities()[r] : null,
+                            names,
+                            Arrays.copyOfRange(m.cols(), from, to),
+                            Arrays.copyOfRange(m.values(), from, to));
+            if (!queue.offer(row)) {
+                rows.labelValues("dropped").inc();
+            }
+        }
+    }
+
+    /** Writes what is queued, publishes the open file and stops the writer. */
+    @Override
+    public void close() {
+        writer.close();
+    }
+}

@@ -1,0 +1,254 @@
+package io.mlcycle.server;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.mlcycle.common.ObjectDirs;
+import io.mlcycle.common.Storage;
+import io.mlcycle.common.Uris;
+import io.mlcycle.task.Layout;
+import io.mlcycle.task.ServeTask;
+import io.prometheus.metrics.core.metrics.Counter;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The request log's own thread: writes queued rows as gzipped JSON lines to a local spool file,
+ * closes it by size or age and publishes it under the log's directory. A file that cannot be
+ * written or published is counted as failed rows and the log goes on with the next one.
+ */
+final class RequestLogWriter implements AutoCloseable {
+
+    private static final DateTimeFormatter DAY =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** Where finished files go: a directory ({@code file://}) or an S3 prefix. */
+    record Target(String uri, Path dir, ObjectDirs.Location s3, int version, String writer) {
+
+        static Target of(String uri, int version, String writer) {
+            if (Storage.isS3(uri)) {
+                return new Target(
+                        uri, null, Storage.locate(uri, "requestLog.uri"), version, writer);
+            }
+            return new Target(uri, Uris.toPath(uri, "requestLog.uri"), null, version, writer);
+        }
+
+        /** Puts a finished spool file under {@code rel} so readers see it whole or not at all. */
+        void publish(Path spool, String rel) throws IOException {
+            if (s3 != null) {
+                s3.store().put(spool, s3.prefix() + rel);
+                return;
+            }
+            Path to = dir.resolve(rel);
+            Files.createDirectories(to.getParent());
+            Path tmp = to.resolveSibling("." + to.getFileName() + ".tmp");
+            Files.copy(spool, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    private final ServeTask.RequestLog spec;
+    private final BlockingQueue<RequestLog.Row> queue;
+    private final Counter rows;
+    private final Target target;
+    private final Thread thread;
+    private volatile boolean closing;
+
+    private Path spoolDir;
+    private Open open;
+    private int seq;
+
+    /** The file being written: where, since when, how many rows and bytes went in. */
+    private static final class Open {
+        final Path path;
+        final long startMillis;
+        final CountingStream counted;
+        final JsonGenerator json;
+        long rows;
+
+        Open(Path path, long startMillis) throws IOException {
+            this.path = path;
+            this.startMillis = startMillis;
+            this.counted =
+                    new CountingStream(
+                            new GZIPOutputStream(
+                                    new BufferedOutputStream(Files.newOutputStream(path), 1 << 16),
+                                    1 << 16));
+            this.json = JSON.createGenerator(counted, JsonEncoding.UTF8);
+            json.setRootValueSeparator(null);
+        }
+    }
+
+    RequestLogWriter(
+            ServeTask.RequestLog spec,
+            BlockingQueue<RequestLog.Row> queue,
+            Counter rows,
+            Target target) {
+        this.spec = spec;
+        this.queue = queue;
+        this.rows = rows;
+        this.target = target;
+        this.thread = new Thread(this::run, "mlcycle-request-log");
+        thread.setDaemon(true);
+        for (String outcome : new String[] {"logged", "dropped", "failed"}) {
+            rows.labelValues(outcome);
+        }
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        while (!closing || !queue.isEmpty()) {
+            RequestLog.Row row;
+            try {
+                row = queue.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                closing = true;
+                continue;
+            }
+            long now = System.currentTimeMillis();
+            if (row != null) {
+                write(row, now);
+            }
+            if (open != null
+                    && (open.counted.count + open.json.getOutputBuffered() >= spec.maxFileBytes()
+                            || now - open.startMillis >= spec.maxAgeSeconds() * 1000L)) {
+                finish();
+            }
+        }
+        finish();
+    }
+
+    private void write(RequestLog.Row row, long now) {
+        try {
+            if (open == null) {
+                if (spoolDir == null) {
+                    spoolDir = Files.createTempDirectory("mlcycle-request-log-");
+                }
+                open = new Open(spoolDir.resolve("spool-" + seq + ".jsonl.gz"), now);
+            }
+            JsonGenerator g = open.json;
+            g.writeStartObject();
+            g.writeStringField("id", row.id());
+            g.writeNumberField("version", target.version());
+            g.writeStringField("time", Instant.ofEpochMilli(row.timeMillis()).toString());
+            g.writeNumberField("score", row.score());
+            if (row.entity() != null) {
+                g.writeStringField("entity", row.entity());
+            }
+            g.writeObjectFieldStart("features");
+            for (int k = 0; k < row.cols().length; k++) {
+                g.writeNumberField(row.names().get(row.cols()[k]), row.values()[k]);
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeRaw('\n');
+            open.rows++;
+        } catch (IOException | RuntimeException e) {
+            rows.labelValues("failed").inc();
+            fail("cannot write the request log spool file", e);
+        }
+    }
+
+    /** Closes the open file and publishes it; its rows count as logged or failed. */
+    private void finish() {
+        if (open == null) {
+            return;
+        }
+        Open done = open;
+        open = null;
+        String rel =
+                Layout.requestLogFile(
+                        target.version(),
+                        DAY.format(Instant.ofEpochMilli(done.startMillis)),
+                        done.startMillis,
+                        target.writer(),
+                        seq++);
+        try {
+            done.json.close();
+            target.publish(done.path, rel);
+            rows.labelValues("logged").inc(done.rows);
+        } catch (IOException | RuntimeException e) {
+            rows.labelValues("failed").inc(done.rows);
+            System.err.println(
+                    "mlcycle-server: request log file "
+                            + target.uri()
+                            + rel
+                            + " lost ("
+                            + done.rows
+                            + " rows): "
+                            + e);
+        } finally {
+            try {
+                Files.deleteIfExists(done.path);
+            } catch (IOException ignored) {
+                // a temporary file; the next publish does not depend on it
+            }
+        }
+    }
+
+    private void fail(String what, Exception e) {
+        System.err.println("mlcycle-server: " + what + ": " + e);
+        if (open != null) {
+            rows.labelValues("failed").inc(open.rows);
+            try {
+                open.json.close();
+            } catch (IOException | RuntimeException ignored) {
+                // the file is dropped either way
+            }
+            try {
+                Files.deleteIfExists(open.path);
+            } catch (IOException ignored) {
+                // nothing more to lose
+            }
+            open = null;
+        }
+    }
+
+    /** Stops taking rows, writes what is queued and publishes the last file. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Counts the uncompressed bytes a file took, for rotation by size. */
+    private static final class CountingStream extends FilterOutputStream {
+        long count;
+
+        CountingStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count += len;
+        }
+    }
+}
