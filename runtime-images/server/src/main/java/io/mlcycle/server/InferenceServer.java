@@ -427,6 +427,9 @@ public final class InferenceServer implements AutoCloseable {
                 switch (match.status()) {
                     case ACCEPTED -> {
                         metrics.feedback(match.predicted(), f.actual());
+                        if (requestLog != null) {
+                            requestLog.feedback(f.predictionId(), f.actual());
+                        }
                         if (match.mirrored()) {
                             metrics.mirroredFeedback(match.predicted(), f.actual());
                             forward.add(f);

@@ -17,7 +17,10 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class RequestLog implements AutoCloseable {
 
-    /** One logged row: the prediction id, when, the score and the row's non-zero features. */
+    /**
+     * One logged line: a scored row (the prediction id, when, the score and the row's non-zero
+     * features), or the feedback for a prediction id ({@code names} null, {@code actual} 0 or 1).
+     */
     record Row(
             String id,
             long timeMillis,
@@ -25,7 +28,13 @@ final class RequestLog implements AutoCloseable {
             String entity,
             List<String> names,
             int[] cols,
-            float[] values) {}
+            float[] values,
+            int actual) {
+
+        boolean feedback() {
+            return names == null;
+        }
+    }
 
     private final double sampleRate;
     private final ArrayBlockingQueue<Row> queue;
@@ -116,10 +125,31 @@ final class RequestLog implements AutoCloseable {
                             entities ? m.entities()[r] : null,
                             names,
                             Arrays.copyOfRange(m.cols(), from, to),
-                            Arrays.copyOfRange(m.values(), from, to));
+                            Arrays.copyOfRange(m.values(), from, to),
+                            -1);
             if (!queue.offer(row)) {
                 rows.labelValues("dropped").inc();
             }
+        }
+    }
+
+    /**
+     * Offers accepted feedback, every one (a replay joins it onto the logged rows by prediction id;
+     * feedback for a row the sample left out joins nothing).
+     */
+    void feedback(String predictionId, int actual) {
+        Row row =
+                new Row(
+                        predictionId,
+                        System.currentTimeMillis(),
+                        0,
+                        null,
+                        null,
+                        null,
+                        null,
+                        actual);
+        if (!queue.offer(row)) {
+            rows.labelValues("dropped").inc();
         }
     }
 

@@ -145,17 +145,12 @@ final class RequestLogWriter implements AutoCloseable {
             JsonGenerator g = open.json;
             g.writeStartObject();
             g.writeStringField("id", row.id());
-            g.writeNumberField("version", target.version());
             g.writeStringField("time", Instant.ofEpochMilli(row.timeMillis()).toString());
-            g.writeNumberField("score", row.score());
-            if (row.entity() != null) {
-                g.writeStringField("entity", row.entity());
+            if (row.feedback()) {
+                g.writeNumberField("actual", row.actual());
+            } else {
+                scored(g, row);
             }
-            g.writeObjectFieldStart("features");
-            for (int k = 0; k < row.cols().length; k++) {
-                g.writeNumberField(row.names().get(row.cols()[k]), row.values()[k]);
-            }
-            g.writeEndObject();
             g.writeEndObject();
             g.writeRaw('\n');
             open.rows++;
@@ -163,6 +158,20 @@ final class RequestLogWriter implements AutoCloseable {
             rows.labelValues("failed").inc();
             fail("cannot write the request log spool file", e);
         }
+    }
+
+    /** The fields of a scored row: version, score, entity (by entity id), non-zero features. */
+    private void scored(JsonGenerator g, RequestLog.Row row) throws IOException {
+        g.writeNumberField("version", target.version());
+        g.writeNumberField("score", row.score());
+        if (row.entity() != null) {
+            g.writeStringField("entity", row.entity());
+        }
+        g.writeObjectFieldStart("features");
+        for (int k = 0; k < row.cols().length; k++) {
+            g.writeNumberField(row.names().get(row.cols()[k]), row.values()[k]);
+        }
+        g.writeEndObject();
     }
 
     /** Closes the open file and publishes it; its rows count as logged or failed. */

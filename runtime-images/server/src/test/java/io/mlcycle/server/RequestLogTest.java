@@ -110,13 +110,32 @@ class RequestLogTest {
                 start(new ServeTask.RequestLog(dir.toUri().toString(), 1.0, 1 << 20, 3600, 1000));
         List<SparseTables.Row> rows = TestModels.rows(40, 5);
         Map<String, Float> scored = score(http, rows, "r-1");
+        List<String> labelled = scored.keySet().stream().sorted().limit(10).toList();
+        StringBuilder fb = new StringBuilder();
+        for (String id : labelled) {
+            fb.append(fb.length() == 0 ? "" : ",")
+                    .append("{\"prediction_id\":\"")
+                    .append(id)
+                    .append("\",\"actual\":1}");
+        }
+        Http.Response accepted =
+                http.post("/v2/models/churn/feedback", "{\"feedback\":[" + fb + "]}");
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
         server.close();
 
         List<Path> files = files(dir);
         assertThat(files).hasSize(1);
         assertThat(dir.relativize(files.get(0)).toString())
                 .matches("v3/date=\\d{4}-\\d{2}-\\d{2}/\\d+-[A-Za-z0-9._-]+-0\\.jsonl\\.gz");
-        List<JsonNode> logged = lines(files);
+        List<JsonNode> all = lines(files);
+        List<JsonNode> logged = all.stream().filter(l -> !l.has("actual")).toList();
+        assertThat(
+                        all.stream()
+                                .filter(l -> l.has("actual"))
+                                .map(l -> l.get("id").asText() + "=" + l.get("actual").asInt()))
+                .as("the feedback lines join the scored rows by prediction id")
+                .containsExactlyInAnyOrderElementsOf(
+                        labelled.stream().map(id -> id + "=1").toList());
         assertThat(logged).hasSize(rows.size());
         for (int i = 0; i < rows.size(); i++) {
             JsonNode line = logged.get(i);
@@ -136,7 +155,7 @@ class RequestLogTest {
             }
             assertThat(features).as("row " + i).isEqualTo(sent);
         }
-        assertThat(metric("logged")).isEqualTo(rows.size());
+        assertThat(metric("logged")).isEqualTo(rows.size() + labelled.size());
         assertThat(metric("dropped") + metric("failed")).isZero();
     }
 
