@@ -54,6 +54,10 @@ public class RollbackAnalysis {
         ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
         Long gen = md.getMetadata().getGeneration();
         int version = VersionResolver.number(served);
+        if (RollbackDecisions.firstSight(status.analysis, version)) {
+            status.analysis = RollbackDecisions.pending(version, now);
+            return interval;
+        }
         Optional<Duration> wait =
                 RollbackDecisions.untilDue(status.analysis, version, interval, now);
         if (wait.isPresent()) {

@@ -34,6 +34,31 @@ final class RollbackDecisions {
         return now.isBefore(due) ? Optional.of(Duration.between(now, due)) : Optional.empty();
     }
 
+    /**
+     * Whether {@code version} has not been seen serving before: no analysis yet, or the last one
+     * was of another version.
+     */
+    static boolean firstSight(ModelDeploymentStatus.Analysis previous, int version) {
+        return previous == null || !Objects.equals(previous.version, version);
+    }
+
+    /**
+     * The analysis of a version its pods just began serving: no round yet, the first one is due an
+     * interval later. A round now would judge what Prometheus scraped from the pods while they were
+     * still loading (a readiness gauge at 0, no traffic yet), and could roll back a good version.
+     */
+    static ModelDeploymentStatus.Analysis pending(int version, Instant now) {
+        ModelDeploymentStatus.Analysis a = new ModelDeploymentStatus.Analysis();
+        a.version = version;
+        a.lastRun = now.toString();
+        a.consecutiveFailures = 0;
+        a.verdict = PENDING;
+        return a;
+    }
+
+    /** The verdict of {@link #pending}. */
+    static final String PENDING = "Pending";
+
     /** The message of a rollback from {@code from} to {@code to} that analysis decided. */
     static String rolledBackMessage(int from, int to, Decision.Rollback rollback) {
         return "rolled back from version "

@@ -60,6 +60,19 @@ class RollbackDecisionsTest {
     }
 
     @Test
+    void aVersionJustSeenServingIsFirstAnalysedAnIntervalLaterNotOnWhatItsPodsGaveWhileLoading() {
+        assertThat(RollbackDecisions.firstSight(null, 3)).isTrue();
+        assertThat(RollbackDecisions.firstSight(ranAt(2, NOW.minusSeconds(90)), 3)).isTrue();
+        assertThat(RollbackDecisions.firstSight(ranAt(3, NOW.minusSeconds(90)), 3)).isFalse();
+        ModelDeploymentStatus.Analysis pending = RollbackDecisions.pending(3, NOW);
+        assertThat(pending.verdict).isEqualTo("Pending");
+        assertThat(pending.consecutiveFailures).isZero();
+        assertThat(RollbackDecisions.firstSight(pending, 3)).isFalse();
+        assertThat(RollbackDecisions.untilDue(pending, 3, INTERVAL, NOW)).contains(INTERVAL);
+        assertThat(RollbackDecisions.untilDue(pending, 3, INTERVAL, NOW.plus(INTERVAL))).isEmpty();
+    }
+
+    @Test
     void theRolledBackReasonSaysWhetherAMetricWasOutOfBoundsOrTheDataStayedMissing() {
         Decision.Rollback bounds = new Decision.Rollback(3, "error-rate", 0.4, "error-rate 0.4");
         Decision.Rollback noData = new Decision.Rollback(3, "error-rate", null, "no data");

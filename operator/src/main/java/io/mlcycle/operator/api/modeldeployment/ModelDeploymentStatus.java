@@ -272,7 +272,10 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         @JsonPropertyDescription("Failed analyses in a row.")
         public Integer consecutiveFailures = 0;
 
-        @JsonPropertyDescription("Passed, Failed or Inconclusive.")
+        @JsonPropertyDescription(
+                "Passed, Failed or Inconclusive; Pending when the version just began serving (its"
+                        + " first round is one interval later, after Prometheus scraped its ready"
+                        + " pods).")
         public String verdict;
 
         @JsonPropertyDescription("Each metric's value.")
