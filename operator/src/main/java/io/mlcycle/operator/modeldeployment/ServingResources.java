@@ -19,6 +19,7 @@ import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.featureview.PivotTasks;
@@ -83,7 +84,22 @@ public final class ServingResources {
                 limits.maxRowsPerRequest,
                 limits.feedbackWindow,
                 online(md, mv),
-                mv.getSpec().artifactDigest);
+                mv.getSpec().artifactDigest,
+                requestLog(md));
+    }
+
+    /** The request log the pods write, its defaults applied; null when off. */
+    static ServeTask.RequestLog requestLog(ModelDeployment md) {
+        ModelDeploymentSpec.RequestLog log = Defaults.copy(md.getSpec().requestLog);
+        if (log == null) {
+            return null;
+        }
+        return new ServeTask.RequestLog(
+                log.uri,
+                log.sampleRate,
+                log.maxFileBytes,
+                (int) Durations.parse(log.maxAge, "spec.requestLog.maxAge").toSeconds(),
+                log.maxQueuedRows);
     }
 
     /** The online config of the served version: its lineage's FeatureViews; null when off. */

@@ -116,6 +116,49 @@ public class ModelDeploymentSpec {
             "Train again when what the served version sees drifts from its training table.")
     public Retrain retrain;
 
+    @JsonPropertyDescription(
+            "A bounded, sampled log of what every serving pod scores (features as the model saw"
+                    + " them, prediction id, score) and of the feedback it accepts, written as"
+                    + " gzipped JSON lines under <uri>/v<version>/date=<day>/ for offline replay;"
+                    + " never slows or fails a request (rows it cannot keep are dropped and"
+                    + " counted in mlcycle_request_log_rows_total). Off when omitted.")
+    public RequestLog requestLog;
+
+    /** The request log of the serving pods. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class RequestLog {
+        @Required
+        @Pattern(FeatureViewSpec.URI_PATTERN)
+        @JsonPropertyDescription(
+                "Directory of this deployment's log (file:// or s3://, the latter with"
+                        + " spec.storage's settings).")
+        public String uri;
+
+        @Min(0.001)
+        @Max(1)
+        @Default("0.1")
+        @JsonPropertyDescription("Share of the scored rows logged, 0.001 to 1.")
+        public Double sampleRate;
+
+        @Min(1024)
+        @Default("16777216")
+        @JsonPropertyDescription(
+                "A file is closed and published once this many bytes (uncompressed) went in.")
+        public Long maxFileBytes;
+
+        @Pattern("^[0-9]+(s|m|h)$")
+        @Default("5m")
+        @JsonPropertyDescription("... or once it has been open this long.")
+        public String maxAge;
+
+        @Min(1)
+        @Default("10000")
+        @JsonPropertyDescription(
+                "Rows waiting for the log's writer in each pod; beyond it rows are dropped (and"
+                        + " counted), never waited for.")
+        public Integer maxQueuedRows;
+    }
+
     /** Which autoscaler scales the stable serving Deployment. */
     public enum Autoscaler {
         hpa,
