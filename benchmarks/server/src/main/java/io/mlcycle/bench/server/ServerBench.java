@@ -416,7 +416,9 @@ public final class ServerBench {
                         + modelDir.toUri()
                         + "\",\"port\":0,\"maxBodyBytes\":67108864,\"maxRowsPerRequest\":"
                         + Math.max(batchRows, 1000)
-                        + ",\"feedbackWindow\":100000}";
+                        + ",\"feedbackWindow\":100000"
+                        + requestLog(work)
+                        + "}";
         Path taskFile = work.resolve("task.json");
         Files.writeString(taskFile, task);
         List<String> command = new ArrayList<>();
@@ -444,6 +446,23 @@ public final class ServerBench {
         pb.redirectErrorStream(true);
         pb.redirectOutput(work.resolve("server.log").toFile());
         return pb.start();
+    }
+
+    /**
+     * {@code BENCH_REQUEST_LOG=<sampleRate>} turns the server's request log on (files under the
+     * work directory), to measure what it costs a request beside a run without it.
+     */
+    private static String requestLog(Path work) {
+        String rate = System.getenv("BENCH_REQUEST_LOG");
+        if (rate == null || rate.isBlank()) {
+            return "";
+        }
+        log("request log on, sample rate %s", rate.trim());
+        return ",\"requestLog\":{\"uri\":\""
+                + work.resolve("request-log").toUri()
+                + "\",\"sampleRate\":"
+                + Double.parseDouble(rate.trim())
+                + ",\"maxFileBytes\":16777216,\"maxAgeSeconds\":300,\"maxQueuedRows\":10000}";
     }
 
     private static int awaitPort(Process server, Path log) throws Exception {
