@@ -2,6 +2,7 @@ package io.mlcycle.helm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import java.util.zip.GZIPInputStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What the chart package carries: the CRDs in files/crds/, the Argo CD checks, no Maven files. */
+@UnitTier
 class ChartPackagingTest {
 
     static final List<String> KINDS =

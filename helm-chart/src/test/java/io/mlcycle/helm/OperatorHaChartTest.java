@@ -1,6 +1,7 @@
 package io.mlcycle.helm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * disruption budget and spreading, memory from the benchmark, JSON logs, the values schema, the
  * {@code helm test} hook and the CRDs as upgradable release objects.
  */
+@UnitTier
 class OperatorHaChartTest {
 
     static final Chart.Rendered DEFAULTS = Chart.template(Map.of());

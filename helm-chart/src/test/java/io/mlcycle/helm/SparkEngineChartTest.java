@@ -3,6 +3,7 @@ package io.mlcycle.helm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The chart's value spark.enabled: operator RBAC for SparkApplications and the drivers' account.
  */
+@UnitTier
 class SparkEngineChartTest {
 
     static Chart.Rendered defaults;

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -14,6 +15,7 @@ import static io.mlcycle.operator.common.RuntimeJobsTest.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A resource's spec.storage.s3 over the operator's mlcycle.storage.s3.*, as the pods' env. */
+@UnitTier
 class ObjectStorageTest {
 
     private static final OperatorConfig OPERATOR =

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.common;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What every runtime pod gets from the operator's configuration. */
+@UnitTier
 public class RuntimeJobsTest {
 
     /** The operator configuration of the three images and {@code extra}. */

@@ -2,6 +2,7 @@ package io.mlcycle.operator.crd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.operator.testing.ProjectRoot;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * from the schema: a rule the API server would reject fails here, transition rules see {@code
  * oldSelf} only on update.
  */
+@UnitTier
 class CelRulesTest {
 
     /** A CRD of kind Probe whose spec has {@code replicas}, {@code name} and {@code tags}. */

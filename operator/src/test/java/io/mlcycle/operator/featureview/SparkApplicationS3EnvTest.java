@@ -8,6 +8,7 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeJobsTest;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.LocalDate;
@@ -17,6 +18,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The S3 settings reach a SparkApplication's driver and executors as they reach a pivot pod. */
+@UnitTier
 class SparkApplicationS3EnvTest {
 
     @Test

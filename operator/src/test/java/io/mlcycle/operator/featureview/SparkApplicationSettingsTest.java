@@ -8,6 +8,7 @@ import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeJobsTest;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.LocalDate;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * spec.spark's executor, driver, dynamic allocation and batch scheduler settings reach the
  * SparkApplication in the Spark Operator's fields.
  */
+@UnitTier
 class SparkApplicationSettingsTest {
 
     static Object spec(FeatureView fv) {

@@ -11,6 +11,7 @@ import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.SparkOperator;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,6 +37,7 @@ import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** FeatureViews with engine spark against the mock API server, the Spark Operator simulated. */
+@MockApiTier
 @QuarkusTest
 class SparkEngineLifecycleTest {
 

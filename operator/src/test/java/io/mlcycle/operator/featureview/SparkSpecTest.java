@@ -2,6 +2,7 @@ package io.mlcycle.operator.featureview;
 
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The reconciler's own checks of spec.spark (beyond the schema), naming the field, and the names of
  * SparkApplications.
  */
+@UnitTier
 class SparkSpecTest {
 
     static FeatureViewSpec spark() {

@@ -12,6 +12,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.common.ObjectStorage;
 import io.mlcycle.operator.testing.Kubelet;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * endpoint and region), and a credentials Secret that is missing or lacks a key holds the resource
  * with a condition naming it.
  */
+@MockApiTier
 @QuarkusTest
 class StorageSettingsIT {
 

@@ -15,6 +15,7 @@ import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.TestClock;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,7 @@ import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+@MockApiTier
 @QuarkusTest
 class TrainingRunLifecycleTest {
 

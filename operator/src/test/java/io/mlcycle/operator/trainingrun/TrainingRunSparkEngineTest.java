@@ -10,6 +10,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.testing.SparkOperator;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,7 @@ import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.trainingR
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** TrainingRuns with engine spark against the mock API server, the Spark Operator simulated. */
+@MockApiTier
 @QuarkusTest
 class TrainingRunSparkEngineTest {
 

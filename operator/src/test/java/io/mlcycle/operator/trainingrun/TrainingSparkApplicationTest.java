@@ -13,6 +13,7 @@ import io.mlcycle.operator.featureview.SparkApplications;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The SparkApplication of a TrainingRun with engine spark, and the spec checks of the engine. */
+@UnitTier
 class TrainingSparkApplicationTest {
 
     private static final FeatureResolver.Resolution INPUTS =

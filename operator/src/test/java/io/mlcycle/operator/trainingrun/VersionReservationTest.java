@@ -11,6 +11,7 @@ import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,7 @@ import static org.awaitility.Awaitility.await;
  * runs, a retrain during another run's training and an operator that stopped between reserving and
  * creating the Job all end with distinct versions whose records match their own training.
  */
+@MockApiTier
 @QuarkusTest
 class VersionReservationTest {
 

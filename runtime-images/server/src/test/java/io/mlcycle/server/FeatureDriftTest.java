@@ -2,6 +2,7 @@ package io.mlcycle.server;
 
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.model.FeatureStatistics;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.within;
  * A real server (HTTP on loopback) with a model that carries training statistics counts what it
  * serves into the training bins and exports both.
  */
+@UnitTier
 class FeatureDriftTest {
 
     private static final String DEPLOYMENT = "churn-drift";

@@ -8,6 +8,7 @@ import io.mlcycle.common.SparseTables;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
 import io.mlcycle.server.oip.ServerReadyRequest;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import static io.mlcycle.server.Http.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class InferenceServerTest {
 
     private static final String DEPLOYMENT = "churn-prod";

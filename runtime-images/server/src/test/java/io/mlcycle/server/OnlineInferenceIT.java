@@ -16,6 +16,7 @@ import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
 import io.mlcycle.server.oip.ModelInferRequest;
 import io.mlcycle.server.oip.ModelInferResponse;
 import io.mlcycle.task.ServeTask;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.JedisPooled;
@@ -33,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Inference by entity id against a real {@code redis-server} on loopback: the same entity scores
  * identically from the offline table and through Redis; Redis down is a 503, not a crash.
  */
+@RealServersTier
 class OnlineInferenceIT {
 
     @TempDir Path tmp;

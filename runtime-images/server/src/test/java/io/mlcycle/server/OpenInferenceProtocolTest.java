@@ -16,6 +16,7 @@ import io.mlcycle.server.oip.ModelMetadataResponse;
 import io.mlcycle.server.oip.ModelReadyRequest;
 import io.mlcycle.server.oip.ServerLiveRequest;
 import io.mlcycle.server.oip.ServerReadyRequest;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The protocol as clients speak it, through {@link OipClient}: binary tensors, outputs, errors. */
+@UnitTier
 class OpenInferenceProtocolTest {
 
     private static InferenceServer server;

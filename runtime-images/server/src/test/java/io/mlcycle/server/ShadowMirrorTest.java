@@ -3,6 +3,7 @@ package io.mlcycle.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * posted later to the champion reaches both, and the caller's answer never depends on the
  * challenger.
  */
+@UnitTier
 class ShadowMirrorTest {
 
     private final List<AutoCloseable> open = new ArrayList<>();

@@ -8,6 +8,7 @@ import io.mlcycle.model.ModelSpec;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.RealServersTier;
 import io.mlcycle.trainer.Trainer;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.within;
  * An xgboost model trained by the real trainer, served over HTTP by the real server: every answer
  * equals XGBoost4J's prediction from the same model file.
  */
+@RealServersTier
 class XgboostServingIT {
 
     private static final int ROWS = 1200;

@@ -1,5 +1,6 @@
 package io.mlcycle.trainer;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * lays the page out, its DOM keeps both curves and the feature bars, and the screenshot shows the
  * curve and bar colours where they belong.
  */
+@UnitTier
 class ModelCardBrowserTest {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");

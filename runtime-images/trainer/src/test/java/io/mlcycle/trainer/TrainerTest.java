@@ -6,6 +6,7 @@ import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class TrainerTest {
 
     @TempDir static Path root;
