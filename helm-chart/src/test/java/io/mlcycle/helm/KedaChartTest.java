@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
-import static io.mlcycle.helm.HelmChartTest.rulesFor;
-import static io.mlcycle.helm.HelmChartTest.verbs;
+import static io.mlcycle.helm.Manifests.rulesFor;
+import static io.mlcycle.helm.Manifests.verbs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The chart's value keda.enabled: operator RBAC for KEDA ScaledObjects, read by name only. */

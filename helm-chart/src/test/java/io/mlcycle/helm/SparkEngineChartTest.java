@@ -10,10 +10,10 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 
-import static io.mlcycle.helm.HelmChartTest.namespacesOf;
-import static io.mlcycle.helm.HelmChartTest.rulesFor;
-import static io.mlcycle.helm.HelmChartTest.texts;
-import static io.mlcycle.helm.HelmChartTest.verbs;
+import static io.mlcycle.helm.Manifests.namespacesOf;
+import static io.mlcycle.helm.Manifests.rulesFor;
+import static io.mlcycle.helm.Manifests.texts;
+import static io.mlcycle.helm.Manifests.verbs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -187,7 +187,7 @@ class RolloutRestartE2E {
                 .isEqualTo(rolling.getMetadata().getGeneration());
         assertThat(after.getSpec()).isEqualTo(rolling.getSpec());
         assertThat(
-                        names(
+                        E2eSetup.names(
                                 client.genericKubernetesResources(
                                                 ResourceTable.API_VERSION, "ModelVersion")
                                         .inNamespace(NS)
@@ -481,10 +481,6 @@ class RolloutRestartE2E {
                     .filter(n -> n.startsWith(md + "-") && !n.startsWith(md + "-canary-"))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
-    }
-
-    static Set<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
-        return OperatorRestartE2E.names(items);
     }
 
     static void awaitState(String what, java.util.concurrent.Callable<Boolean> c) {

@@ -34,7 +34,34 @@ public final class TestTiers {
     private static final Pattern CLASS =
             Pattern.compile("(?m)^(?:public |abstract |final )*class (\\w+)");
 
+    /** A static member of a test class used elsewhere: {@code FooTest.bar}, {@code FooIT.BAZ}. */
+    private static final Pattern TEST_MEMBER =
+            Pattern.compile("\\b([A-Z]\\w*(?:Test|IT|E2E))\\.(?!class\\b)[a-zA-Z_]\\w*");
+
     private TestTiers() {}
+
+    /**
+     * Uses of another test class's members under a test source root: shared fixtures belong in
+     * test-support code, not in tests (Javadoc links are not uses).
+     */
+    public static List<String> fixturesInTests(Path testSources) {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(testSources)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+                String own = f.getFileName().toString().replace(".java", "");
+                String code = withoutCommentsAndStrings(Files.readString(f));
+                Matcher m = TEST_MEMBER.matcher(code);
+                while (m.find()) {
+                    if (!m.group(1).equals(own)) {
+                        out.add(testSources.relativize(f) + " uses " + m.group());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
 
     /** The problems of every test class under a test source root ({@code src/test/java}). */
     public static List<String> problems(Path testSources) {
@@ -50,6 +77,10 @@ public final class TestTiers {
             throw new UncheckedIOException(e);
         }
         return out;
+    }
+
+    private static String withoutCommentsAndStrings(String source) {
+        return source.replaceAll("(?s)/\\*.*?\\*/|\"(?:[^\"\\\\\\n]|\\\\.)*\"|//[^\\n]*", "");
     }
 
     /** The problem of one source file, or null when it is no test class or is tagged right. */

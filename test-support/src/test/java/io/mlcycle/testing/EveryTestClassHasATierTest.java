@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every test class of every module of the build carries exactly one tier that agrees with its name,
- * so {@code -Dgroups=unit|mock-api|real-servers|e2e} selects whole tiers.
+ * so {@code -Dgroups=unit|mock-api|real-servers|e2e} selects whole tiers, and no test uses another
+ * test's members as a fixture library.
  */
 @UnitTier
 class EveryTestClassHasATierTest {
@@ -43,7 +44,8 @@ class EveryTestClassHasATierTest {
     }
 
     @Test
-    void everyTestClassOfEveryModuleHasOneTierThatAgreesWithItsName() throws IOException {
+    void everyTestClassHasOneTierThatAgreesWithItsNameAndNoTestIsAnotherTestsFixture()
+            throws IOException {
         List<String> problems = new ArrayList<>();
         int checked = 0;
         for (String module : modules()) {
@@ -53,9 +55,21 @@ class EveryTestClassHasATierTest {
             }
             checked++;
             TestTiers.problems(sources).forEach(p -> problems.add(module + ": " + p));
+            TestTiers.fixturesInTests(sources).forEach(p -> problems.add(module + ": " + p));
         }
         assertThat(checked).as("modules with tests found under " + ROOT).isGreaterThan(5);
         assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void aTestUsingAnotherTestsMemberIsNamedButAJavadocLinkIsNot(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Files.writeString(
+                dir.resolve("BarTest.java"),
+                "/** See {@link FooTest.X}. */\nclass BarTest { int a = FooTest.config(1);"
+                        + " int b = BarTest.own(); Class<?> c = FooIT.class; }");
+        assertThat(TestTiers.fixturesInTests(dir))
+                .containsExactly("BarTest.java uses FooTest.config");
     }
 
     @Test

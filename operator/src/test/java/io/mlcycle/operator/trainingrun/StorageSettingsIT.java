@@ -35,7 +35,7 @@ import static io.mlcycle.operator.testing.Cluster.jobs;
 import static io.mlcycle.operator.testing.Cluster.poke;
 import static io.mlcycle.operator.testing.Fixtures.featureView;
 import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.trainingRun;
+import static io.mlcycle.operator.testing.Fixtures.trainingRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -22,9 +22,9 @@ import static io.mlcycle.operator.testing.Cluster.awaitEvent;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.jobs;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.materialize;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.trained;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.trainingRun;
+import static io.mlcycle.operator.testing.Fixtures.materialize;
+import static io.mlcycle.operator.testing.Fixtures.trained;
+import static io.mlcycle.operator.testing.Fixtures.trainingRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** TrainingRuns with engine spark against the mock API server, the Spark Operator simulated. */

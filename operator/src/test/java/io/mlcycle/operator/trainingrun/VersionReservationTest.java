@@ -30,8 +30,8 @@ import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.jobs;
 import static io.mlcycle.operator.testing.Cluster.poke;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.materialize;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.trainingRun;
+import static io.mlcycle.operator.testing.Fixtures.materialize;
+import static io.mlcycle.operator.testing.Fixtures.trainingRun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

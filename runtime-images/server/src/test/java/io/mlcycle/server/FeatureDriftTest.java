@@ -31,7 +31,7 @@ class FeatureDriftTest {
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
         training = FeatureStatistics.read(TestModels.artifact()).orElseThrow();
-        InferenceServer.Config c = InferenceServerTest.config(64 * 1024, 1000);
+        InferenceServer.Config c = OipMessages.config(64 * 1024, 1000);
         server =
                 TestModels.server(
                                 new InferenceServer.Config(
@@ -85,8 +85,7 @@ class FeatureDriftTest {
 
     private static String infer(List<SparseTables.Row> rows) {
         String before = http.get("/metrics").body();
-        Http.Response r =
-                http.post("/v2/models/churn/infer", InferenceServerTest.denseBody("d", rows));
+        Http.Response r = http.post("/v2/models/churn/infer", OipMessages.denseBody("d", rows));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         return before;
     }

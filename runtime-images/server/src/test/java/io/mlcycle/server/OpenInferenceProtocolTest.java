@@ -36,7 +36,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.InflaterInputStream;
 
-import static io.mlcycle.server.InferenceServerTest.output;
+import static io.mlcycle.server.OipMessages.output;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -54,7 +54,7 @@ class OpenInferenceProtocolTest {
         model = TestModels.load();
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
-        server = TestModels.server(InferenceServerTest.config(64 * 1024, 100), slot).start();
+        server = TestModels.server(OipMessages.config(64 * 1024, 100), slot).start();
         client = new OipClient(server.port());
     }
 

@@ -93,8 +93,7 @@ class XgboostServingIT {
         Http.Response r = http.post("/v2/models/m/infer", namedBody(rows));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         float[] served =
-                InferenceServerTest.floats(
-                        InferenceServerTest.output(r.json(), "probability").get("data"));
+                OipMessages.floats(OipMessages.output(r.json(), "probability").get("data"));
         assertThat(served).hasSize(ROWS);
         boolean both = false;
         for (int i = 0; i < ROWS; i++) {
@@ -129,7 +128,7 @@ class XgboostServingIT {
                             + "]}]}";
             Http.Response r = http.post("/v2/models/m/versions/1/infer", body);
             assertThat(r.status()).as(r.body()).isEqualTo(200);
-            JsonNode prob = InferenceServerTest.output(r.json(), "probability");
+            JsonNode prob = OipMessages.output(r.json(), "probability");
             assertThat((float) prob.get("data").get(0).asDouble())
                     .as("row %d", i)
                     .isCloseTo(expected[i], within(1e-6f));
@@ -258,7 +257,7 @@ class XgboostServingIT {
             for (float v : columns[j]) {
                 data.append(data.length() == 0 ? "" : ",").append(v);
             }
-            inputs.add(InferenceServerTest.namedTensor(names.get(j), rows.size(), data));
+            inputs.add(OipMessages.namedTensor(names.get(j), rows.size(), data));
         }
         return "{\"inputs\":[" + String.join(",", inputs) + "]}";
     }
