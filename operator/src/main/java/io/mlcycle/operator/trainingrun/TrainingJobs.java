@@ -467,7 +467,7 @@ final class TrainingJobs implements VersionRegistry.Cache {
         if (created) {
             events.normal(
                     tr,
-                    "TrainingStarted",
+                    TrainingRunConditions.TRAINING_STARTED,
                     (spark ? "SparkApplication " : "Job ")
                             + name
                             + " trains "

@@ -52,11 +52,11 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     public static final String INPUTS_ANNOTATION = "mlcycle.io/inputs";
     public static final String GENERATION_ANNOTATION = "mlcycle.io/generation";
     public static final String TRIGGER_ANNOTATION = "mlcycle.io/trigger";
-    public static final String WAITING_FOR_FEATURES = "WaitingForFeatures";
-    public static final String INVALID_SPEC = "InvalidSpec";
+    public static final String WAITING_FOR_FEATURES = TrainingRunConditions.WAITING_FOR_FEATURES;
+    public static final String INVALID_SPEC = TrainingRunConditions.INVALID_SPEC;
 
     /** Engine spark while the operator cannot run SparkApplications. */
-    public static final String SPARK_UNAVAILABLE = "SparkUnavailable";
+    public static final String SPARK_UNAVAILABLE = TrainingRunConditions.SPARK_UNAVAILABLE;
 
     @Inject RuntimeJobs runtimeJobs;
     @Inject JobResults jobResults;
