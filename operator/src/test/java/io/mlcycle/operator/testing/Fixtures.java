@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.Filters;
 import io.mlcycle.operator.api.trainingrun.Gate;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
@@ -36,7 +37,7 @@ public final class Fixtures {
         spec.pivot.key = "event_id";
         spec.pivot.value = "cnt";
         spec.window = "7d";
-        spec.filters = new FeatureViewSpec.Filters();
+        spec.filters = new Filters();
         spec.filters.where = "channel <> 'test'";
         spec.store = new FeatureViewSpec.Store();
         spec.store.uri = "file:///data/features/" + name + "/";
