@@ -1,6 +1,7 @@
 package io.mlcycle.helm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,6 +19,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Runs the Argo CD Lua health checks with luaj on the sample resources in argocd/*.yaml. */
+@UnitTier
 class ArgoCdHealthCheckTest {
 
     static final Map<String, List<String>> PHASES =

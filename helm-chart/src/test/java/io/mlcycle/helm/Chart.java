@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /** Renders the chart in this module's directory with real Helm and parses the objects. */
 final class Chart {
@@ -159,6 +160,13 @@ final class Chart {
                                             + "/"
                                             + o.path("metadata").path("name").asText())
                     .toList();
+        }
+    }
+
+    /** The generated CRDs the chart carries (the operator build writes them, a test checks). */
+    static List<Path> crdFiles() throws IOException {
+        try (Stream<Path> listing = Files.list(DIR.resolve("files/crds"))) {
+            return listing.filter(f -> f.toString().matches(".*\\.ya?ml$")).sorted().toList();
         }
     }
 }

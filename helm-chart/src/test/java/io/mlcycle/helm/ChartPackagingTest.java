@@ -2,6 +2,7 @@ package io.mlcycle.helm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,12 +14,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What the chart package carries: the CRDs in files/crds/, the Argo CD checks, no Maven files. */
+@UnitTier
 class ChartPackagingTest {
 
     static final List<String> KINDS =
@@ -32,17 +33,10 @@ class ChartPackagingTest {
 
         assertThat(new Helm(Chart.DIR).show().crds().call()).isBlank();
         assertThat(entries).noneMatch(e -> e.startsWith("mlcycle/crds/"));
-        for (Path file : crdFiles()) {
+        for (Path file : Chart.crdFiles()) {
             assertThat(entries).contains("mlcycle/files/crds/" + file.getFileName());
         }
-        assertThat(crdFiles()).hasSize(KINDS.size());
-    }
-
-    /** The generated CRDs the chart carries (the operator build writes them, a test checks). */
-    static List<Path> crdFiles() throws IOException {
-        try (Stream<Path> listing = Files.list(Chart.DIR.resolve("files/crds"))) {
-            return listing.filter(f -> f.toString().matches(".*\\.ya?ml$")).sorted().toList();
-        }
+        assertThat(Chart.crdFiles()).hasSize(KINDS.size());
     }
 
     @Test

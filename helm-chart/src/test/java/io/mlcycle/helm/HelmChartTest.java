@@ -4,18 +4,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.Release;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.StreamSupport;
 
+import static io.mlcycle.helm.Manifests.namespacesOf;
+import static io.mlcycle.helm.Manifests.rulesFor;
+import static io.mlcycle.helm.Manifests.texts;
+import static io.mlcycle.helm.Manifests.verbs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Lints and renders the chart with real Helm and checks the objects it produces. */
+@UnitTier
 class HelmChartTest {
 
     static Chart.Rendered defaults;
@@ -396,39 +401,5 @@ class HelmChartTest {
         assertThat(securityContext.at("/allowPrivilegeEscalation").asBoolean(true)).isFalse();
         assertThat(texts(securityContext.at("/capabilities/drop"))).containsExactly("ALL");
         assertThat(securityContext.at("/seccompProfile/type").asText()).isEqualTo("RuntimeDefault");
-    }
-
-    static List<JsonNode> rulesFor(JsonNode role, String apiGroup, String resource) {
-        return StreamSupport.stream(role.path("rules").spliterator(), false)
-                .filter(r -> texts(r.get("apiGroups")).contains(apiGroup))
-                .filter(r -> texts(r.get("resources")).contains(resource))
-                .toList();
-    }
-
-    static List<String> verbs(List<JsonNode> rules) {
-        return rules.stream().flatMap(r -> texts(r.get("verbs")).stream()).distinct().toList();
-    }
-
-    static List<String> texts(JsonNode array) {
-        if (array == null) {
-            return List.of();
-        }
-        return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
-    }
-
-    static List<String> texts(JsonNode array, String field) {
-        if (array == null) {
-            return List.of();
-        }
-        return StreamSupport.stream(array.spliterator(), false)
-                .map(n -> n.path(field).asText())
-                .toList();
-    }
-
-    static List<String> namespacesOf(Chart.Rendered rendered, String kind, String name) {
-        return rendered.ofKind(kind).stream()
-                .filter(o -> o.at("/metadata/name").asText().equals(name))
-                .map(o -> o.at("/metadata/namespace").asText())
-                .toList();
     }
 }

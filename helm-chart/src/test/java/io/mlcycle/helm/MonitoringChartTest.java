@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * that promtool checks and unit-tests, and a Grafana dashboard whose queries name only metrics
  * mlcycle publishes.
  */
+@UnitTier
 class MonitoringChartTest {
 
     static final Path PROMTOOL = Path.of("/usr/bin/promtool");

@@ -1,11 +1,11 @@
 package io.mlcycle.helm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -17,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * disruption budget and spreading, memory from the benchmark, JSON logs, the values schema, the
  * {@code helm test} hook and the CRDs as upgradable release objects.
  */
+@UnitTier
 class OperatorHaChartTest {
 
     static final Chart.Rendered DEFAULTS = Chart.template(Map.of());
@@ -44,7 +45,7 @@ class OperatorHaChartTest {
         JsonNode role = DEFAULTS.get("Role", "mlcycle-leader-election");
         assertThat(role.at("/metadata/namespace").asText()).isEqualTo(Chart.NAMESPACE);
         assertThat(role.at("/rules/0/resources/0").asText()).isEqualTo("leases");
-        assertThat(texts(role.at("/rules/0/verbs"))).contains("get", "create", "update");
+        assertThat(Manifests.texts(role.at("/rules/0/verbs"))).contains("get", "create", "update");
     }
 
     @Test
@@ -132,7 +133,7 @@ class OperatorHaChartTest {
 
         assertThat(pod.at("/metadata/annotations/helm.sh~1hook").asText()).isEqualTo("test");
         assertThat(pod.at("/spec/restartPolicy").asText()).isEqualTo("Never");
-        assertThat(texts(pod.at("/spec/containers/0/command")))
+        assertThat(Manifests.texts(pod.at("/spec/containers/0/command")))
                 .contains(
                         "wget",
                         "http://mlcycle-metrics."
@@ -151,7 +152,7 @@ class OperatorHaChartTest {
     @Test
     void theChartInstallsAndUpgradesEveryGeneratedCrdAndKeepsThemOnUninstall() throws IOException {
         List<JsonNode> crds = DEFAULTS.ofKind("CustomResourceDefinition");
-        List<Path> files = ChartPackagingTest.crdFiles();
+        List<Path> files = Chart.crdFiles();
         assertThat(crds).hasSize(files.size());
 
         for (Path file : files) {
@@ -214,12 +215,6 @@ class OperatorHaChartTest {
                         e ->
                                 assertThat(podLabels.path(e.getKey()).asText())
                                         .isEqualTo(e.getValue().asText()));
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(n -> out.add(n.asText()));
-        return out;
     }
 
     /** A Kubernetes memory quantity (Ki/Mi/Gi or plain bytes) in bytes. */

@@ -3,21 +3,23 @@ package io.mlcycle.helm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.Release;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 
-import static io.mlcycle.helm.HelmChartTest.namespacesOf;
-import static io.mlcycle.helm.HelmChartTest.rulesFor;
-import static io.mlcycle.helm.HelmChartTest.texts;
-import static io.mlcycle.helm.HelmChartTest.verbs;
+import static io.mlcycle.helm.Manifests.namespacesOf;
+import static io.mlcycle.helm.Manifests.rulesFor;
+import static io.mlcycle.helm.Manifests.texts;
+import static io.mlcycle.helm.Manifests.verbs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The chart's value spark.enabled: operator RBAC for SparkApplications and the drivers' account.
  */
+@UnitTier
 class SparkEngineChartTest {
 
     static Chart.Rendered defaults;

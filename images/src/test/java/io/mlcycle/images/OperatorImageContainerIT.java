@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.mlcycle.local.MockApi;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import static org.awaitility.Awaitility.await;
  * The operator image, started as a container against the mock API server (host network, as the
  * image would reach a real API server), reconciles a FeatureView to its pivot Job.
  */
+@RealServersTier
 class OperatorImageContainerIT {
 
     static MockApi api;

@@ -10,6 +10,7 @@ import io.mlcycle.local.ContainerRuntime;
 import io.mlcycle.local.Processes;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * through its Service; a killed serving container is restarted, and nothing is left running once
  * local mode ends.
  */
+@EndToEndTier
 class QuickstartContainersE2E {
 
     static final Pattern SERVING = Pattern.compile("Serving +return-predictor: (http://\\S+)");

@@ -8,6 +8,7 @@ import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -35,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * waiting for data, 4 validation failed). The chain pivot → trainer → server runs on generated
  * data.
  */
+@RealServersTier
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RuntimeImagesContainerIT {
 

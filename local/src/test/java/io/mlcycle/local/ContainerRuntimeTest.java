@@ -1,5 +1,6 @@
 package io.mlcycle.local;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class ContainerRuntimeTest {
 
     static final Path ROOT =

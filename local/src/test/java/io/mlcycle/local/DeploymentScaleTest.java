@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.testing.MockApiTier;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +28,7 @@ import static org.awaitility.Awaitility.await;
  * subresource (what {@code kubectl scale} and an autoscaler write) starts server processes up to
  * the new count, each ready on its own loopback port, and stops the extra ones when it scales down.
  */
+@MockApiTier
 class DeploymentScaleTest {
 
     @TempDir static Path work;

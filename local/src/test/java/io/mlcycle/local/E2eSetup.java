@@ -12,8 +12,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -218,5 +221,12 @@ final class E2eSetup {
         return r.statusCode() == 200
                 ? new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())
                 : null;
+    }
+
+    /** The names of resources, sorted. */
+    static Set<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
+        return items.stream()
+                .map(i -> i.getMetadata().getName())
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 }

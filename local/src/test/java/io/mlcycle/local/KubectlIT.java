@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.MockApiTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * server-side printing with the CRDs' printer columns, and — with the real kubectl when it is
  * installed — get, apply, patch and edit through the kubeconfig local mode writes.
  */
+@MockApiTier
 class KubectlIT {
 
     static final String API = ResourceTable.API_VERSION;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.testing.MockApiTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,7 @@ import static org.awaitility.Awaitility.await;
  * time, which carries on with the same Job (no duplicate, no repeated Event). The standby logs in
  * JSON ({@code logging.json}).
  */
+@MockApiTier
 class LeaderElectionIT {
 
     static final String NS = "default";

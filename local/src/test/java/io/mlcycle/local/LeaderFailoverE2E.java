@@ -3,6 +3,7 @@ package io.mlcycle.local;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * standby takes the Lease over within the lease time, finishes the analysis (v2 is rolled back, v1
  * serves again) and creates no second Job, ModelVersion or repeated Event.
  */
+@EndToEndTier
 class LeaderFailoverE2E {
 
     static final String NS = "default";

@@ -3,6 +3,7 @@ package io.mlcycle.local;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 /** The local stand-in for the Redis of spec.online, against a real redis-server. */
+@RealServersTier
 class LocalOnlineStoreIT {
 
     @TempDir Path dir;

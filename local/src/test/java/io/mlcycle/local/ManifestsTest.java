@@ -2,6 +2,7 @@ package io.mlcycle.local;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.mlcycle.testing.MockApiTier;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@MockApiTier
 class ManifestsTest {
 
     @Test

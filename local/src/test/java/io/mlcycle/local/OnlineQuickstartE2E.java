@@ -8,6 +8,7 @@ import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -37,6 +38,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  * unknown id is reported missing, a resource whose Redis cannot run fails naming the binary, and
  * closing local mode stops redis-server.
  */
+@EndToEndTier
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OnlineQuickstartE2E {
 

@@ -1,11 +1,11 @@
 package io.mlcycle.local;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -36,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * once it serves. The chain still finishes with one Job per materialization and training, one v1,
  * the status written before each restart kept, and the serving pods not rolled.
  */
+@EndToEndTier
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OperatorRestartE2E {
 
@@ -117,11 +118,11 @@ class OperatorRestartE2E {
         awaitState(
                 "FeatureView " + VIEW + " Ready",
                 () -> "Ready".equals(field("FeatureView", VIEW, "status", "phase")));
-        assertThat(names(jobs("mlcycle.io/featureview", VIEW)))
+        assertThat(E2eSetup.names(jobs("mlcycle.io/featureview", VIEW)))
                 .as("pivot Jobs of " + VIEW + ": the one that ran through the restart")
                 .containsExactly(pivot.getMetadata().getName());
         assertThat(pivot.getMetadata().getName()).isEqualTo(VIEW + "-pivot-20261120-1");
-        assertThat(names(podsOf(pivot))).hasSize(1);
+        assertThat(E2eSetup.names(podsOf(pivot))).hasSize(1);
         assertThat(field("FeatureView", VIEW, "status", "latest", "job"))
                 .isEqualTo(pivot.getMetadata().getName());
         assertThat(field("FeatureView", VIEW, "status", "latest", "asOf")).isEqualTo(AS_OF);
@@ -147,11 +148,11 @@ class OperatorRestartE2E {
                 "TrainingRun " + RUN + " Succeeded",
                 () -> "Succeeded".equals(field("TrainingRun", RUN, "status", "phase")));
         assertThat(training.getMetadata().getName()).isEqualTo(RUN + "-train-v1-1");
-        assertThat(names(jobs("mlcycle.io/trainingrun", RUN)))
+        assertThat(E2eSetup.names(jobs("mlcycle.io/trainingrun", RUN)))
                 .as("training Jobs of " + RUN + ": the one that ran through the restart")
                 .containsExactly(training.getMetadata().getName());
-        assertThat(names(jobs("mlcycle.io/featureview", VIEW))).hasSize(1);
-        assertThat(names(podsOf(training))).hasSize(1);
+        assertThat(E2eSetup.names(jobs("mlcycle.io/featureview", VIEW))).hasSize(1);
+        assertThat(E2eSetup.names(podsOf(training))).hasSize(1);
 
         List<GenericKubernetesResource> versions =
                 client.genericKubernetesResources(ResourceTable.API_VERSION, "ModelVersion")
@@ -316,13 +317,13 @@ class OperatorRestartE2E {
         }
         s.put(
                 "ModelVersions",
-                names(
+                E2eSetup.names(
                         client.genericKubernetesResources(ResourceTable.API_VERSION, "ModelVersion")
                                 .inNamespace(NS)
                                 .list()
                                 .getItems()));
-        s.put("Jobs", names(client.batch().v1().jobs().inNamespace(NS).list().getItems()));
-        s.put("Pods", names(client.pods().inNamespace(NS).list().getItems()));
+        s.put("Jobs", E2eSetup.names(client.batch().v1().jobs().inNamespace(NS).list().getItems()));
+        s.put("Pods", E2eSetup.names(client.pods().inNamespace(NS).list().getItems()));
         return s;
     }
 
@@ -381,12 +382,6 @@ class OperatorRestartE2E {
                                         && SERVING.equals(
                                                 e.labels().get("mlcycle.io/modeldeployment")))
                 .map(Kubelet.Endpoint::pod)
-                .collect(Collectors.toCollection(TreeSet::new));
-    }
-
-    static Set<String> names(List<? extends HasMetadata> items) {
-        return items.stream()
-                .map(i -> i.getMetadata().getName())
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,6 +34,7 @@ import static org.awaitility.Awaitility.await;
  * materializations, training and approval, serving, a new as-of that retrains and redeploys, and a
  * rollback when the online precision falls.
  */
+@EndToEndTier
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class QuickstartE2E {
 

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.common.ArtifactDigest;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -36,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * of the model finished. Every version ends distinct, its record (run, metrics, digest) matching
  * the artifact on disk, and the restarted pod serves the version it was given.
  */
+@EndToEndTier
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RegistryE2E {
 

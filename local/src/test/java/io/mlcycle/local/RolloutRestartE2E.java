@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * from its step with the same canary Deployment and is promoted, each Event is told once, and the
  * rolled-back v3 stays RolledBack with v2 serving and the rollback recorded.
  */
+@EndToEndTier
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RolloutRestartE2E {
 
@@ -185,7 +187,7 @@ class RolloutRestartE2E {
                 .isEqualTo(rolling.getMetadata().getGeneration());
         assertThat(after.getSpec()).isEqualTo(rolling.getSpec());
         assertThat(
-                        names(
+                        E2eSetup.names(
                                 client.genericKubernetesResources(
                                                 ResourceTable.API_VERSION, "ModelVersion")
                                         .inNamespace(NS)
@@ -479,10 +481,6 @@ class RolloutRestartE2E {
                     .filter(n -> n.startsWith(md + "-") && !n.startsWith(md + "-canary-"))
                     .collect(Collectors.toCollection(TreeSet::new));
         }
-    }
-
-    static Set<String> names(List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
-        return OperatorRestartE2E.names(items);
     }
 
     static void awaitState(String what, java.util.concurrent.Callable<Boolean> c) {

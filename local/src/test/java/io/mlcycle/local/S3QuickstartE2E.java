@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.mlcycle.common.FileObjectStore;
 import io.mlcycle.common.ObjectDirs;
 import io.mlcycle.common.SparseTables;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * publishes its table there, the trainer reads table and labels from it and publishes the model
  * there, and the serving pod loads that model from it and serves.
  */
+@EndToEndTier
 class S3QuickstartE2E {
 
     static final String NS = "default";

@@ -2,6 +2,7 @@ package io.mlcycle.local;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class ScenarioTest {
 
     static GenericKubernetesResource r(String kind, String name, Map<String, Object> status) {

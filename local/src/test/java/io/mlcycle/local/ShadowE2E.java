@@ -2,6 +2,7 @@ package io.mlcycle.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Service proxy; labels posted to v1 reach both; judged on them (v1 right on every label, so v2 can
  * at best tie), v2 is never promoted and stays a challenger with the samples in status.
  */
+@EndToEndTier
 class ShadowE2E {
 
     static final String NS = "default";

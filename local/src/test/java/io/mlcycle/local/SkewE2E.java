@@ -2,6 +2,7 @@ package io.mlcycle.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * training shares the trainer stored, and the operator rolls back to v1 naming the drifted
  * features.
  */
+@EndToEndTier
 class SkewE2E {
 
     static final String NS = "default";

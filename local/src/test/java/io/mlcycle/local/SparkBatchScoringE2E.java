@@ -2,6 +2,7 @@ package io.mlcycle.local;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.mlcycle.common.SparseTables;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * executor pods through the API that read and score the feature table; the scores it publishes
  * equal those of a second deployment scoring the same version with the single-pod engine.
  */
+@EndToEndTier
 class SparkBatchScoringE2E {
 
     static final String NS = "default";

@@ -3,6 +3,7 @@ package io.mlcycle.local;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * executor is replaced; executors that cannot start fail the run naming the settings, and the last
  * good table stays.
  */
+@EndToEndTier
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SparkEngineE2E {
 

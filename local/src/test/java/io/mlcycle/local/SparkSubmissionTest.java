@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.io.StringReader;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What local mode's Spark operator submits for a SparkApplication (the driver's properties and Pod)
  * and how the kubelet starts Spark's driver and executor pods as processes.
  */
+@UnitTier
 class SparkSubmissionTest {
 
     static GenericKubernetesResource application(Map<String, String> sparkConf) {

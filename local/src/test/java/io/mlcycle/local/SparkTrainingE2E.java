@@ -2,6 +2,7 @@ package io.mlcycle.local;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * on the driver. The operator registers the driver's version, and a ModelDeployment serves it with
  * the server's scorer.
  */
+@EndToEndTier
 class SparkTrainingE2E {
 
     static final String NS = "default";

@@ -1,6 +1,7 @@
 package io.mlcycle.examples;
 
 import io.mlcycle.common.SparseTables;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +18,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class GameLogGeneratorTest {
 
     static final GameLogGenerator.Config CONFIG =

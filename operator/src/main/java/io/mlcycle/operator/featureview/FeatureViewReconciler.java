@@ -47,20 +47,20 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     public static final String AS_OF_LABEL = "mlcycle.io/as-of";
     public static final String ATTEMPT_LABEL = "mlcycle.io/attempt";
     public static final String TRIGGER_ANNOTATION = "mlcycle.io/trigger";
-    public static final String INVALID_SPEC = "InvalidSpec";
-    public static final String STORE_CONFLICT = "StoreConflict";
-    public static final String WAITING_FOR_DATA = "WaitingForData";
-    public static final String VALIDATION_FAILED = "ValidationFailed";
-    public static final String ONLINE_SYNCED = "OnlineSynced";
+    public static final String INVALID_SPEC = FeatureViewConditions.INVALID_SPEC;
+    public static final String STORE_CONFLICT = FeatureViewConditions.STORE_CONFLICT;
+    public static final String WAITING_FOR_DATA = FeatureViewConditions.WAITING_FOR_DATA;
+    public static final String VALIDATION_FAILED = FeatureViewConditions.VALIDATION_FAILED;
+    public static final String ONLINE_SYNCED = FeatureViewConditions.ONLINE_SYNCED;
 
     /** Engine spark while the operator cannot run SparkApplications. */
-    public static final String SPARK_UNAVAILABLE = "SparkUnavailable";
+    public static final String SPARK_UNAVAILABLE = FeatureViewConditions.SPARK_UNAVAILABLE;
 
     /**
      * The pivot published the offline table but could not write the online store: the table is good
      * (it becomes {@code latest}), the online copy is behind.
      */
-    public static final String ONLINE_WRITE_FAILED = "OnlineWriteFailed";
+    public static final String ONLINE_WRITE_FAILED = FeatureViewConditions.ONLINE_WRITE_FAILED;
 
     static final int HISTORY = 10;
 
@@ -234,7 +234,9 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                         active,
                         Summary.failure(
                                 Summary.Outcome.Failed,
-                                spark ? "SparkApplicationDeleted" : "JobDeleted",
+                                spark
+                                        ? FeatureViewConditions.SPARK_APPLICATION_DELETED
+                                        : FeatureViewConditions.JOB_DELETED,
                                 (spark ? "SparkApplication " : "pivot Job ")
                                         + active.job
                                         + " was deleted before it finished"),

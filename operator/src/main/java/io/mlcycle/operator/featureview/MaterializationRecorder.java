@@ -105,7 +105,7 @@ public class MaterializationRecorder {
                 addHistory(status, m);
                 events.normalOnce(
                         fv,
-                        "Materialized",
+                        FeatureViewConditions.MATERIALIZED,
                         describe(m)
                                 + "): "
                                 + m.entities
@@ -142,7 +142,7 @@ public class MaterializationRecorder {
                 addHistory(status, m);
                 events.warningOnce(
                         fv,
-                        "MaterializationFailed",
+                        FeatureViewConditions.MATERIALIZATION_FAILED,
                         describe(m) + ") failed (" + m.reason + "): " + m.message);
             }
         }
@@ -199,7 +199,7 @@ public class MaterializationRecorder {
                     status,
                     ONLINE_SYNCED,
                     false,
-                    "NotMaterialized",
+                    FeatureViewConditions.NOT_MATERIALIZED,
                     "no materialization has succeeded yet",
                     generation,
                     now);
@@ -208,7 +208,7 @@ public class MaterializationRecorder {
                     status,
                     ONLINE_SYNCED,
                     false,
-                    "Behind",
+                    FeatureViewConditions.BEHIND,
                     "online store serves "
                             + (status.online == null ? "nothing" : "as-of " + status.online.asOf)
                             + ", the latest table is as-of "
@@ -220,7 +220,7 @@ public class MaterializationRecorder {
                     status,
                     ONLINE_SYNCED,
                     true,
-                    "Synced",
+                    FeatureViewConditions.SYNCED,
                     "online store serves as-of "
                             + status.online.asOf
                             + " ("
@@ -264,7 +264,7 @@ public class MaterializationRecorder {
                 status,
                 Conditions.PROGRESSING,
                 progressing,
-                progressing ? "Materializing" : "Idle",
+                progressing ? FeatureViewConditions.MATERIALIZING : FeatureViewConditions.IDLE,
                 progressing
                         ? "running: "
                                 + status.active.stream()
@@ -291,7 +291,9 @@ public class MaterializationRecorder {
                 status,
                 WAITING_FOR_DATA,
                 waiting,
-                waiting ? "PartitionsMissing" : "DataAvailable",
+                waiting
+                        ? FeatureViewConditions.PARTITIONS_MISSING
+                        : FeatureViewConditions.DATA_AVAILABLE,
                 waiting
                         ? status.waiting.stream()
                                 .map(
@@ -313,7 +315,7 @@ public class MaterializationRecorder {
                 status,
                 VALIDATION_FAILED,
                 validationFailed,
-                validationFailed ? last.reason : "Passed",
+                validationFailed ? last.reason : FeatureViewConditions.PASSED,
                 validationFailed ? "as-of " + last.asOf + ": " + last.message : "",
                 generation,
                 now);
@@ -332,7 +334,7 @@ public class MaterializationRecorder {
                     status,
                     Conditions.READY,
                     true,
-                    "Materialized",
+                    FeatureViewConditions.MATERIALIZED,
                     "as-of "
                             + status.latest.asOf
                             + ": "

@@ -284,7 +284,7 @@ final class PivotRuns {
             }
             events.normal(
                     fv,
-                    "MaterializationStarted",
+                    FeatureViewConditions.MATERIALIZATION_STARTED,
                     (spark ? "SparkApplication " : "pivot Job ")
                             + name
                             + " materializes as-of "

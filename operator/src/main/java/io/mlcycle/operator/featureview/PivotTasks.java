@@ -2,6 +2,7 @@ package io.mlcycle.operator.featureview;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.mlcycle.operator.api.Defaults;
+import io.mlcycle.operator.api.featureview.EntityList;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.Durations;
@@ -229,7 +230,7 @@ public final class PivotTasks {
         if (spec.filters != null) {
             List<PivotTask.EntityList> lists = new ArrayList<>();
             if (spec.filters.excludeEntities != null) {
-                for (FeatureViewSpec.EntityList e : spec.filters.excludeEntities) {
+                for (EntityList e : spec.filters.excludeEntities) {
                     lists.add(
                             new PivotTask.EntityList(
                                     e.uri, e.column, e.format == null ? null : e.format.name()));

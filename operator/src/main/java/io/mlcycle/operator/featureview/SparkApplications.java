@@ -216,7 +216,7 @@ public class SparkApplications {
                     state,
                     Summary.failure(
                             Summary.Outcome.Failed,
-                            "NoSummary",
+                            FeatureViewConditions.NO_SUMMARY,
                             "SparkApplication "
                                     + name
                                     + " completed but its driver left no termination message"));
@@ -240,7 +240,10 @@ public class SparkApplications {
     private static Summary failure(GenericKubernetesResource app) {
         String state = applicationState(app);
         Object error = app.get("status", "applicationState", "errorMessage");
-        String reason = "SUBMISSION_FAILED".equals(state) ? "SubmissionFailed" : "SparkFailed";
+        String reason =
+                "SUBMISSION_FAILED".equals(state)
+                        ? FeatureViewConditions.SUBMISSION_FAILED
+                        : FeatureViewConditions.SPARK_FAILED;
         String message =
                 "SparkApplication "
                         + app.getMetadata().getName()

@@ -1,6 +1,5 @@
 package io.mlcycle.operator.trainingrun;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -19,7 +18,6 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
-import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.Attempt;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.JobResults;
@@ -333,61 +331,6 @@ final class TrainingJobs implements VersionRegistry.Cache {
                 : jobResults.result((Job) run);
     }
 
-    /** The training Job started for this training key, if any (its status update may be lost). */
-    static Optional<HasMetadata> withKey(List<HasMetadata> owned, String key) {
-        return owned.stream()
-                .filter(
-                        j ->
-                                j.getMetadata().getAnnotations() != null
-                                        && key.equals(
-                                                j.getMetadata()
-                                                        .getAnnotations()
-                                                        .get(KEY_ANNOTATION)))
-                .findFirst();
-    }
-
-    /** A running training Job the status does not know (its status update was lost). */
-    static Optional<HasMetadata> untracked(List<HasMetadata> owned, TrainingRunStatus status) {
-        return owned.stream()
-                .filter(j -> state(j) == JobResults.State.Running)
-                .filter(
-                        j ->
-                                status.history.stream()
-                                        .noneMatch(h -> j.getMetadata().getName().equals(h.job)))
-                .findFirst();
-    }
-
-    /** Follows a Job as the active attempt, with the generation and inputs it trains. */
-    static void adopt(TrainingRunStatus status, HasMetadata job) {
-        Map<String, String> a =
-                job.getMetadata().getAnnotations() == null
-                        ? Map.of()
-                        : job.getMetadata().getAnnotations();
-        Attempt attempt = new Attempt();
-        attempt.job = job.getMetadata().getName();
-        attempt.version =
-                Integer.valueOf(job.getMetadata().getLabels().getOrDefault(VERSION_LABEL, "0"));
-        attempt.trigger = a.get(TRIGGER_ANNOTATION);
-        attempt.startedAt = job.getMetadata().getCreationTimestamp();
-        if (a.get(INPUTS_ANNOTATION) != null) {
-            try {
-                attempt.inputs =
-                        TaskJson.MAPPER.readValue(
-                                a.get(INPUTS_ANNOTATION),
-                                new TypeReference<LinkedHashMap<String, String>>() {});
-            } catch (java.io.IOException e) {
-                attempt.inputs = null;
-            }
-        }
-        status.active = attempt;
-        if (a.get(GENERATION_ANNOTATION) != null) {
-            status.trainedGeneration = Long.valueOf(a.get(GENERATION_ANNOTATION));
-        }
-        if (attempt.inputs != null) {
-            status.trainedInputs = attempt.inputs;
-        }
-    }
-
     /**
      * Creates the run (put into its informer's cache at once); false when it exists already (a 409:
      * an earlier reconcile created it).
@@ -467,7 +410,7 @@ final class TrainingJobs implements VersionRegistry.Cache {
         if (created) {
             events.normal(
                     tr,
-                    "TrainingStarted",
+                    TrainingRunConditions.TRAINING_STARTED,
                     (spark ? "SparkApplication " : "Job ")
                             + name
                             + " trains "

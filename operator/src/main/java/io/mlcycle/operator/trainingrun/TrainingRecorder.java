@@ -85,7 +85,7 @@ public class TrainingRecorder {
                     status,
                     WAITING_FOR_FEATURES,
                     false,
-                    "FeaturesAvailable",
+                    TrainingRunConditions.FEATURES_AVAILABLE,
                     "as-of " + inputs.asOf() + ": " + inputs.inputMap(),
                     generation,
                     now);
@@ -102,7 +102,7 @@ public class TrainingRecorder {
                 status,
                 WAITING_FOR_FEATURES,
                 true,
-                "FeaturesMissing",
+                TrainingRunConditions.FEATURES_MISSING,
                 inputs.missing(),
                 generation,
                 now);
@@ -120,7 +120,7 @@ public class TrainingRecorder {
                 null,
                 Summary.failure(
                         Summary.Outcome.Failed,
-                        "JobDeleted",
+                        TrainingRunConditions.JOB_DELETED,
                         "training Job " + status.active.job + " was deleted before it finished"),
                 cache,
                 now);
@@ -167,7 +167,7 @@ public class TrainingRecorder {
             registry.fail(tr, attempt.version, summary.reason(), summary.message(), cache);
             events.warningOnce(
                     tr,
-                    "TrainingFailed",
+                    TrainingRunConditions.TRAINING_FAILED,
                     spec.model
                             + " v"
                             + attempt.version
@@ -213,7 +213,7 @@ public class TrainingRecorder {
         if (completed) {
             events.normal(
                     tr,
-                    "ModelVersionRegistered",
+                    TrainingRunConditions.MODEL_VERSION_REGISTERED,
                     "registered "
                             + name
                             + " (auc "
@@ -285,7 +285,9 @@ public class TrainingRecorder {
                 status,
                 Conditions.READY,
                 status.modelVersion != null,
-                status.modelVersion != null ? "VersionRegistered" : "NoVersion",
+                status.modelVersion != null
+                        ? TrainingRunConditions.VERSION_REGISTERED
+                        : TrainingRunConditions.NO_VERSION,
                 status.modelVersion != null
                         ? status.modelVersion + " registered (auc " + status.auc + ")"
                         : "no version registered yet",
@@ -295,7 +297,7 @@ public class TrainingRecorder {
                 status,
                 Conditions.PROGRESSING,
                 status.active != null,
-                status.active != null ? "Training" : "Idle",
+                status.active != null ? TrainingRunConditions.TRAINING : TrainingRunConditions.IDLE,
                 status.active != null
                         ? "Job " + status.active.job + " trains v" + status.active.version
                         : "",

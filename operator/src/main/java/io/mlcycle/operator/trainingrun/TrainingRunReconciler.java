@@ -52,11 +52,11 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
     public static final String INPUTS_ANNOTATION = "mlcycle.io/inputs";
     public static final String GENERATION_ANNOTATION = "mlcycle.io/generation";
     public static final String TRIGGER_ANNOTATION = "mlcycle.io/trigger";
-    public static final String WAITING_FOR_FEATURES = "WaitingForFeatures";
-    public static final String INVALID_SPEC = "InvalidSpec";
+    public static final String WAITING_FOR_FEATURES = TrainingRunConditions.WAITING_FOR_FEATURES;
+    public static final String INVALID_SPEC = TrainingRunConditions.INVALID_SPEC;
 
     /** Engine spark while the operator cannot run SparkApplications. */
-    public static final String SPARK_UNAVAILABLE = "SparkUnavailable";
+    public static final String SPARK_UNAVAILABLE = TrainingRunConditions.SPARK_UNAVAILABLE;
 
     @Inject RuntimeJobs runtimeJobs;
     @Inject JobResults jobResults;
@@ -127,7 +127,8 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
         owned.forEach(j -> byName.put(j.getMetadata().getName(), j));
         follow(tr, status, byName, now);
         if (status.active == null) {
-            TrainingJobs.untracked(owned, status).ifPresent(j -> TrainingJobs.adopt(status, j));
+            TrainingAttempts.untracked(owned, status)
+                    .ifPresent(j -> TrainingAttempts.adopt(status, j));
         }
         FeatureResolver.Resolution inputs =
                 FeatureResolver.resolve(spec, name -> jobs.featureView(ns, name));
@@ -195,11 +196,11 @@ public class TrainingRunReconciler implements Reconciler<TrainingRun> {
             TrainingTriggers.Decision decision,
             Instant now) {
         Long generation = tr.getMetadata().getGeneration();
-        Optional<HasMetadata> existing = TrainingJobs.withKey(owned, decision.key());
+        Optional<HasMetadata> existing = TrainingAttempts.withKey(owned, decision.key());
         if (existing.isPresent()) {
             HasMetadata job = existing.get();
             if (status.history.stream().noneMatch(h -> job.getMetadata().getName().equals(h.job))) {
-                TrainingJobs.adopt(status, job);
+                TrainingAttempts.adopt(status, job);
                 // Finished before its creation reached the status (an operator restarted in
                 // between): record it now, no later event of the Job would.
                 JobResults.Result result = jobs.result(job);

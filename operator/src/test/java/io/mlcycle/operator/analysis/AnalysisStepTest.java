@@ -3,6 +3,7 @@ package io.mlcycle.operator.analysis;
 import io.mlcycle.operator.analysis.AnalysisStep.Measured;
 import io.mlcycle.operator.analysis.AnalysisStep.Outcome;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Analysis;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -11,6 +12,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class AnalysisStepTest {
 
     private static final Instant NOW = Instant.parse("2026-11-24T05:00:00Z");

@@ -2,6 +2,7 @@ package io.mlcycle.operator.analysis;
 
 import io.mlcycle.operator.analysis.AnalysisStep.Measured;
 import io.mlcycle.operator.analysis.AnalysisStep.Outcome;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -10,6 +11,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A canary's metric judged against the stable version's value as well as its own bounds. */
+@UnitTier
 class CanaryComparisonTest {
 
     private static final Instant NOW = Instant.parse("2026-11-24T05:00:00Z");

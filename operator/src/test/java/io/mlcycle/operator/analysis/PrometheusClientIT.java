@@ -1,5 +1,6 @@
 package io.mlcycle.operator.analysis;
 
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The Prometheus client against a real Prometheus scraping a loopback endpoint. */
+@RealServersTier
 class PrometheusClientIT {
 
     private static MetricsEndpoint metrics;

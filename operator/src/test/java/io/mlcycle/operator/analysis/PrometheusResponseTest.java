@@ -1,9 +1,11 @@
 package io.mlcycle.operator.analysis;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class PrometheusResponseTest {
 
     private static String vector(String... samples) {

@@ -1,10 +1,12 @@
 package io.mlcycle.operator.analysis;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class QueryTemplateTest {
 
     @Test

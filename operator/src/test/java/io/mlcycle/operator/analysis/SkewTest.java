@@ -1,6 +1,7 @@
 package io.mlcycle.operator.analysis;
 
 import io.mlcycle.operator.analysis.PrometheusClient.Series;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class SkewTest {
 
     private static final String[] BINS = {"absent", "0", "1", "2"};

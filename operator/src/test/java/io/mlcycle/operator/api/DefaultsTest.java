@@ -5,6 +5,7 @@ import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.lang.reflect.Field;
@@ -16,6 +17,7 @@ import java.util.Objects;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class DefaultsTest {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper MAPPER =

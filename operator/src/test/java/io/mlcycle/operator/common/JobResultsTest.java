@@ -4,12 +4,14 @@ import io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.MockApiTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@MockApiTier
 class JobResultsTest {
 
     @Test

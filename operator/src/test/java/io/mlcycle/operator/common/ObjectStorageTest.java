@@ -4,20 +4,22 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import static io.mlcycle.operator.common.RuntimeJobsTest.config;
+import static io.mlcycle.operator.testing.Fixtures.operatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A resource's spec.storage.s3 over the operator's mlcycle.storage.s3.*, as the pods' env. */
+@UnitTier
 class ObjectStorageTest {
 
     private static final OperatorConfig OPERATOR =
-            config(
+            operatorConfig(
                     Map.of(
                             "mlcycle.storage.s3.endpoint", "http://minio.shared:9000",
                             "mlcycle.storage.s3.region", "eu-west-1",
@@ -80,10 +82,11 @@ class ObjectStorageTest {
                                 new ObjectStorage.Credentials("team-b", "access", "key", true)));
 
         // without operator settings an unset field stays unset: the SDK's default applies
-        var none = ObjectStorage.merge(s3(null, null), config(Map.of()).storage().s3());
+        var none = ObjectStorage.merge(s3(null, null), operatorConfig(Map.of()).storage().s3());
         assertThat(none).isEqualTo(new ObjectStorage.Settings(null, null, null, null));
         assertThat(ObjectStorage.env(none)).isEmpty();
-        var keysDefault = ObjectStorage.merge(s3(null, "k"), config(Map.of()).storage().s3());
+        var keysDefault =
+                ObjectStorage.merge(s3(null, "k"), operatorConfig(Map.of()).storage().s3());
         assertThat(keysDefault.credentials())
                 .isEqualTo(
                         new ObjectStorage.Credentials(

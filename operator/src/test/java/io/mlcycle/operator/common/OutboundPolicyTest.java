@@ -1,5 +1,6 @@
 package io.mlcycle.operator.common;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -9,6 +10,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class OutboundPolicyTest {
 
     private static final String FIELD = "spec.rollback.prometheus.url";

@@ -1,33 +1,23 @@
 package io.mlcycle.operator.common;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 
+import static io.mlcycle.operator.testing.Fixtures.operatorConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What every runtime pod gets from the operator's configuration. */
+@UnitTier
 public class RuntimeJobsTest {
-
-    /** The operator configuration of the three images and {@code extra}. */
-    public static OperatorConfig config(Map<String, String> extra) {
-        Map<String, String> props = new java.util.HashMap<>(extra);
-        props.put("mlcycle.images.pivot", "p");
-        props.put("mlcycle.images.trainer", "t");
-        props.put("mlcycle.images.server", "s");
-        return new io.smallrye.config.SmallRyeConfigBuilder()
-                .withMapping(OperatorConfig.class)
-                .withSources(new io.smallrye.config.PropertiesConfigSource(props, "test", 500))
-                .build()
-                .getConfigMapping(OperatorConfig.class);
-    }
 
     @Test
     void s3SettingsReachEveryRuntimePodWithTheKeysOnlyAsSecretReferences() {
         var env =
                 new RuntimeJobs(
-                                config(
+                                operatorConfig(
                                         Map.of(
                                                 "mlcycle.storage.s3.endpoint",
                                                 "http://minio.data:9000",
@@ -53,7 +43,7 @@ public class RuntimeJobsTest {
                 .isEqualTo("AWS_ACCESS_KEY_ID");
 
         assertThat(
-                        new RuntimeJobs(config(Map.of()))
+                        new RuntimeJobs(operatorConfig(Map.of()))
                                 .storageEnv(new io.mlcycle.operator.api.trainingrun.TrainingRun()))
                 .as("no settings: the pod uses the SDK's default chain, nothing injected")
                 .isEmpty();
@@ -67,7 +57,7 @@ public class RuntimeJobsTest {
         var deployment = new io.mlcycle.operator.api.modeldeployment.ModelDeployment();
         deployment.getMetadata().setName("churn");
         var container =
-                new RuntimeJobs(config(Map.of()))
+                new RuntimeJobs(operatorConfig(Map.of()))
                         .podTemplate(deployment, RuntimeJobs.Runtime.server, task, List.of(), null)
                         .getSpec()
                         .getContainers()
@@ -86,7 +76,8 @@ public class RuntimeJobsTest {
     @Test
     void theScratchVolumeIsBoundedAndPodsStageAtMostFourFifthsOfIt() {
         RuntimeJobs jobs =
-                new RuntimeJobs(config(Map.of("mlcycle.runtime.scratch-size-limit", "5Gi")));
+                new RuntimeJobs(
+                        operatorConfig(Map.of("mlcycle.runtime.scratch-size-limit", "5Gi")));
         assertThat(jobs.volumes().volumes())
                 .filteredOn(v -> v.getEmptyDir() != null)
                 .singleElement()
@@ -97,10 +88,11 @@ public class RuntimeJobsTest {
                                                 new io.fabric8.kubernetes.api.model.Quantity(
                                                         "5Gi")));
         assertThat(jobs.stageMaxBytes()).isEqualTo(4L << 30);
-        assertThat(new RuntimeJobs(config(Map.of())).stageMaxBytes()).isEqualTo(16L << 30);
+        assertThat(new RuntimeJobs(operatorConfig(Map.of())).stageMaxBytes()).isEqualTo(16L << 30);
 
         RuntimeJobs bad =
-                new RuntimeJobs(config(Map.of("mlcycle.runtime.scratch-size-limit", "lots")));
+                new RuntimeJobs(
+                        operatorConfig(Map.of("mlcycle.runtime.scratch-size-limit", "lots")));
         org.assertj.core.api.Assertions.assertThatThrownBy(bad::volumes)
                 .hasMessageContaining("mlcycle.runtime.scratch-size-limit")
                 .hasMessageContaining("lots");

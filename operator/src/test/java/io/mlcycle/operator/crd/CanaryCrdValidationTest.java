@@ -3,6 +3,7 @@ package io.mlcycle.operator.crd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlcycle.operator.testing.ProjectRoot;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,7 @@ import java.io.InputStream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The committed ModelDeployment schema rejects a broken spec.rollout.canary naming the field. */
+@UnitTier
 class CanaryCrdValidationTest {
 
     static CrdSchemaValidator validator;

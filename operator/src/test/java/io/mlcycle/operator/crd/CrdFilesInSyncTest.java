@@ -10,6 +10,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.testing.ProjectRoot;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code @QuarkusTest} so that the build's augmentation has written them. Run with {@code
  * -Dmlcycle.crds.write=true} to write them.
  */
+@MockApiTier
 @QuarkusTest
 class CrdFilesInSyncTest {
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +18,9 @@ import java.util.regex.Pattern;
 /**
  * Validates resources against the openAPIV3Schema of our generated CRDs the way the API server does
  * for the parts we use: defaults first, then types, required, enums, patterns, bounds, unknown
- * fields, and the CEL rules ({@code x-kubernetes-validations}). Errors name the field.
+ * fields, and the CEL rules ({@code x-kubernetes-validations}, compiled by Google's CEL for Java
+ * when the CRDs are loaded: a rule that does not compile fails the constructor). Errors name the
+ * field.
  */
 final class CrdSchemaValidator {
 
@@ -26,13 +29,43 @@ final class CrdSchemaValidator {
     /** kind → schema of its served version. */
     private final Map<String, JsonNode> schemas = new HashMap<>();
 
+    /** schema node → its compiled CEL rules. */
+    private final Map<JsonNode, List<CelRules.Rule>> rules = new IdentityHashMap<>();
+
+    /**
+     * Loads every {@code *.yml} CRD of a directory.
+     *
+     * @throws IllegalArgumentException naming each CEL rule that does not compile
+     */
     CrdSchemaValidator(Path crdDir) throws IOException {
+        List<String> errors = new ArrayList<>();
         try (var files = Files.list(crdDir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yml")).toList()) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yml")).sorted().toList()) {
                 JsonNode crd = YAML.readTree(f.toFile());
                 String kind = crd.at("/spec/names/kind").asText();
-                schemas.put(kind, crd.at("/spec/versions/0/schema/openAPIV3Schema"));
+                JsonNode schema = crd.at("/spec/versions/0/schema/openAPIV3Schema");
+                schemas.put(kind, schema);
+                compileRules(schema, kind, errors);
             }
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "CEL rules the API server would reject:\n" + String.join("\n", errors));
+        }
+    }
+
+    private void compileRules(JsonNode schema, String path, List<String> errors) {
+        if (schema.has("x-kubernetes-validations")) {
+            rules.put(schema, CelRules.compile(schema, path, errors));
+        }
+        schema.path("properties")
+                .fields()
+                .forEachRemaining(e -> compileRules(e.getValue(), path + "." + e.getKey(), errors));
+        if (schema.path("items").isObject()) {
+            compileRules(schema.get("items"), path + "[]", errors);
+        }
+        if (schema.path("additionalProperties").isObject()) {
+            compileRules(schema.get("additionalProperties"), path + ".*", errors);
         }
     }
 
@@ -40,8 +73,20 @@ final class CrdSchemaValidator {
         return schemas.containsKey(kind);
     }
 
-    /** Errors of one resource; empty when valid. */
+    /** Errors of one resource as created; empty when valid (transition rules do not apply). */
     List<String> validate(JsonNode resource) {
+        return validate(resource, null);
+    }
+
+    /**
+     * Errors of an update from {@code old} to {@code resource}; rules reading {@code oldSelf} see
+     * the old value where the field existed before (as the API server correlates it).
+     */
+    List<String> validateUpdate(JsonNode old, JsonNode resource) {
+        return validate(resource, old);
+    }
+
+    private List<String> validate(JsonNode resource, JsonNode old) {
         List<String> errors = new ArrayList<>();
         String kind = resource.path("kind").asText();
         if (!"mlcycle.io/v1alpha1".equals(resource.path("apiVersion").asText())) {
@@ -60,14 +105,22 @@ final class CrdSchemaValidator {
             errors.add("metadata.name: Required value");
         }
         JsonNode copy = resource.deepCopy();
-        validate(copy.get("spec"), schema.path("properties").path("spec"), "spec", errors);
+        JsonNode oldSpec = old == null ? null : defaulted(old.deepCopy().get("spec"), schema);
+        validate(copy.get("spec"), oldSpec, schema.path("properties").path("spec"), "spec", errors);
         if (copy.get("spec") == null && schema.path("required").toString().contains("\"spec\"")) {
             errors.add("spec: Required value");
         }
         return errors;
     }
 
-    private void validate(JsonNode value, JsonNode schema, String path, List<String> errors) {
+    /** The old spec with its defaults applied, as the API server stored it. */
+    private JsonNode defaulted(JsonNode spec, JsonNode schema) {
+        validate(spec, null, schema.path("properties").path("spec"), "spec", new ArrayList<>());
+        return spec;
+    }
+
+    private void validate(
+            JsonNode value, JsonNode old, JsonNode schema, String path, List<String> errors) {
         if (value == null || schema.isMissingNode()) {
             return;
         }
@@ -84,7 +137,7 @@ final class CrdSchemaValidator {
                     errors.add(path + ": must be an object, got " + value.getNodeType());
                     return;
                 }
-                object((ObjectNode) value, schema, path, errors);
+                object((ObjectNode) value, old, schema, path, errors);
             }
             case "array" -> {
                 if (!value.isArray()) {
@@ -106,7 +159,8 @@ final class CrdSchemaValidator {
                                     + " items");
                 }
                 for (int i = 0; i < value.size(); i++) {
-                    validate(value.get(i), schema.path("items"), path + "[" + i + "]", errors);
+                    validate(
+                            value.get(i), null, schema.path("items"), path + "[" + i + "]", errors);
                 }
             }
             case "string" -> {
@@ -166,20 +220,39 @@ final class CrdSchemaValidator {
                                 + schema.get("enum"));
             }
         }
-        for (JsonNode rule : schema.path("x-kubernetes-validations")) {
-            String expr = rule.path("rule").asText();
-            String message = rule.path("message").asText(expr);
+        celRules(value, old, schema, path, errors);
+    }
+
+    private void celRules(
+            JsonNode value, JsonNode old, JsonNode schema, String path, List<String> errors) {
+        List<CelRules.Rule> compiled = rules.getOrDefault(schema, List.of());
+        if (compiled.isEmpty()) {
+            return;
+        }
+        Object self;
+        Object oldSelf;
+        try {
+            self = CelRules.value(value, schema);
+            oldSelf = old == null ? null : CelRules.value(old, schema);
+        } catch (CelRules.NotOfSchemaType e) {
+            return; // the structural checks above report it; the API server runs no rule then
+        }
+        for (CelRules.Rule rule : compiled) {
+            if (rule.transition() && oldSelf == null) {
+                continue;
+            }
             try {
-                if (!Cel.holds(expr, value)) {
-                    errors.add(path + ": " + message);
+                if (!CelRules.holds(rule, self, oldSelf)) {
+                    errors.add(path + ": " + rule.message());
                 }
-            } catch (Cel.NoSuchKey e) {
-                errors.add(path + ": " + message + " (" + e.getMessage() + ")");
+            } catch (dev.cel.runtime.CelEvaluationException e) {
+                errors.add(path + ": " + rule.message() + " (" + e.getMessage() + ")");
             }
         }
     }
 
-    private void object(ObjectNode value, JsonNode schema, String path, List<String> errors) {
+    private void object(
+            ObjectNode value, JsonNode old, JsonNode schema, String path, List<String> errors) {
         JsonNode props = schema.path("properties");
         if (props.isObject()) {
             // Defaults first, as the API server applies them before validation.
@@ -206,7 +279,13 @@ final class CrdSchemaValidator {
             Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
             while (fields.hasNext()) {
                 var f = fields.next();
-                validate(f.getValue(), props.path(f.getKey()), path + "." + f.getKey(), errors);
+                JsonNode oldField = old == null ? null : old.get(f.getKey());
+                validate(
+                        f.getValue(),
+                        oldField,
+                        props.path(f.getKey()),
+                        path + "." + f.getKey(),
+                        errors);
             }
         } else if (schema.path("additionalProperties").isObject()) {
             Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
@@ -214,6 +293,7 @@ final class CrdSchemaValidator {
                 var f = fields.next();
                 validate(
                         f.getValue(),
+                        old == null ? null : old.get(f.getKey()),
                         schema.get("additionalProperties"),
                         path + "." + f.getKey(),
                         errors);

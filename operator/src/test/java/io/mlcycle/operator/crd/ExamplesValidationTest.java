@@ -2,6 +2,7 @@ package io.mlcycle.operator.crd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.operator.testing.ProjectRoot;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (which {@link CrdFilesInSyncTest} keeps equal to the generated ones); broken ones are rejected
  * with the field named.
  */
+@UnitTier
 class ExamplesValidationTest {
 
     static CrdSchemaValidator validator;

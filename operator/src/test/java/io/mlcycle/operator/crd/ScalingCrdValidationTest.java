@@ -3,6 +3,7 @@ package io.mlcycle.operator.crd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlcycle.operator.testing.ProjectRoot;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The committed ModelDeployment schema rejects autoscaling with min above max and a disruption
  * budget that allows no eviction, naming the field; the scale subresource points at spec.replicas.
  */
+@UnitTier
 class ScalingCrdValidationTest {
 
     static CrdSchemaValidator validator;

@@ -2,6 +2,7 @@ package io.mlcycle.operator.crd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.operator.testing.ProjectRoot;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The FeatureView schema's rules for spec.engine and spec.spark, as the API server applies them.
  */
+@UnitTier
 class SparkEngineSchemaTest {
 
     static CrdSchemaValidator validator;

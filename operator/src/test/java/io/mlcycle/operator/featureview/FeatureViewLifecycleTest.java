@@ -10,6 +10,7 @@ import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.TestClock;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,7 @@ import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+@MockApiTier
 @QuarkusTest
 class FeatureViewLifecycleTest {
 

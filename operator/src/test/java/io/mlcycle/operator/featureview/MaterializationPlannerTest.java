@@ -4,6 +4,7 @@ import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.featureview.MaterializationPlanner.JobInfo;
 import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -11,6 +12,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class MaterializationPlannerTest {
 
     static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");

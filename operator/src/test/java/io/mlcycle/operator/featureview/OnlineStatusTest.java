@@ -7,6 +7,7 @@ import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.modeldeployment.OnlineStaleness;
 import io.mlcycle.task.Summary;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -15,6 +16,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class OnlineStatusTest {
 
     static final Instant NOW = Instant.parse("2026-11-20T06:00:00Z");

@@ -15,6 +15,7 @@ import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.Fixtures;
 import io.mlcycle.operator.testing.MockKubernetesServer;
 import io.mlcycle.operator.testing.ProjectRoot;
+import io.mlcycle.testing.MockApiTier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,7 @@ import static org.awaitility.Awaitility.await;
  * FeatureView with engine spark why it cannot run. A plain JOSDK operator on its own mock API
  * server, since the shared Quarkus test server has the CRD.
  */
+@MockApiTier
 class OperatorWithoutSparkCrdTest {
 
     KubernetesMockServer server;

@@ -7,7 +7,9 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
-import io.mlcycle.operator.common.RuntimeJobsTest;
+import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.operator.testing.Trees;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.LocalDate;
@@ -19,10 +21,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * spec.spark's executor, driver, dynamic allocation and batch scheduler settings reach the
  * SparkApplication in the Spark Operator's fields.
  */
+@UnitTier
 class SparkApplicationSettingsTest {
 
     static Object spec(FeatureView fv) {
-        OperatorConfig config = RuntimeJobsTest.config(Map.of());
+        OperatorConfig config = Fixtures.operatorConfig(Map.of());
         // serialization only: the client never connects
         try (KubernetesClient client = new KubernetesClientBuilder().build()) {
             GenericKubernetesResource app =
@@ -37,21 +40,20 @@ class SparkApplicationSettingsTest {
 
     @Test
     void theDefaultsAreTwoExecutorsWithoutDynamicAllocationOrBatchScheduler() {
-        Object spec = spec(SparkEngineLifecycleTest.sparkView("fv"));
+        Object spec = spec(Fixtures.sparkView("fv"));
 
-        assertThat(SparkEngineLifecycleTest.<Object>at(spec, "executor", "instances")).isEqualTo(2);
-        assertThat(SparkEngineLifecycleTest.<Object>at(spec, "executor", "cores")).isEqualTo(1);
-        assertThat(SparkEngineLifecycleTest.<Object>at(spec, "executor", "memory")).isEqualTo("1g");
-        assertThat(SparkEngineLifecycleTest.<Object>at(spec, "driver", "memory")).isEqualTo("1g");
-        assertThat(SparkEngineLifecycleTest.<Object>at(spec, "executor", "memoryOverhead"))
-                .isNull();
-        assertThat(SparkEngineLifecycleTest.<Object>at(spec, "dynamicAllocation")).isNull();
-        assertThat(SparkEngineLifecycleTest.<Object>at(spec, "batchScheduler")).isNull();
+        assertThat(Trees.<Object>at(spec, "executor", "instances")).isEqualTo(2);
+        assertThat(Trees.<Object>at(spec, "executor", "cores")).isEqualTo(1);
+        assertThat(Trees.<Object>at(spec, "executor", "memory")).isEqualTo("1g");
+        assertThat(Trees.<Object>at(spec, "driver", "memory")).isEqualTo("1g");
+        assertThat(Trees.<Object>at(spec, "executor", "memoryOverhead")).isNull();
+        assertThat(Trees.<Object>at(spec, "dynamicAllocation")).isNull();
+        assertThat(Trees.<Object>at(spec, "batchScheduler")).isNull();
     }
 
     @Test
     void executorDriverDynamicAllocationAndBatchSchedulerSettingsArePassedThrough() {
-        FeatureView fv = SparkEngineLifecycleTest.sparkView("fv");
+        FeatureView fv = Fixtures.sparkView("fv");
         FeatureViewSpec.Spark spark = new FeatureViewSpec.Spark();
         spark.executor = new FeatureViewSpec.Executor();
         spark.executor.instances = 4;
@@ -75,31 +77,30 @@ class SparkApplicationSettingsTest {
 
         Object spec = spec(fv);
 
-        assertThat(SparkEngineLifecycleTest.<Map<String, Object>>at(spec, "executor"))
+        assertThat(Trees.<Map<String, Object>>at(spec, "executor"))
                 .containsEntry("instances", 4)
                 .containsEntry("cores", 2)
                 .containsEntry("memory", "3g")
                 .containsEntry("memoryOverhead", "768m");
-        assertThat(SparkEngineLifecycleTest.<Map<String, Object>>at(spec, "driver"))
+        assertThat(Trees.<Map<String, Object>>at(spec, "driver"))
                 .containsEntry("cores", 2)
                 .containsEntry("memory", "2g")
                 .containsEntry("memoryOverhead", "512m");
-        assertThat(SparkEngineLifecycleTest.<Map<String, Object>>at(spec, "dynamicAllocation"))
+        assertThat(Trees.<Map<String, Object>>at(spec, "dynamicAllocation"))
                 .isEqualTo(
                         Map.of(
                                 "enabled", true,
                                 "initialExecutors", 2,
                                 "minExecutors", 1,
                                 "maxExecutors", 8));
-        assertThat(SparkEngineLifecycleTest.<Object>at(spec, "batchScheduler"))
-                .isEqualTo("volcano");
-        assertThat(SparkEngineLifecycleTest.<Map<String, Object>>at(spec, "batchSchedulerOptions"))
+        assertThat(Trees.<Object>at(spec, "batchScheduler")).isEqualTo("volcano");
+        assertThat(Trees.<Map<String, Object>>at(spec, "batchSchedulerOptions"))
                 .isEqualTo(Map.of("queue", "team-a", "priorityClassName", "batch-low"));
     }
 
     @Test
     void dynamicAllocationWithMoreMinThanMaxExecutorsIsInvalidNamingTheField() {
-        FeatureViewSpec spec = SparkSpecTest.spark();
+        FeatureViewSpec spec = Fixtures.sparkSpec();
         spec.spark.dynamicAllocation = new FeatureViewSpec.DynamicAllocation();
         spec.spark.dynamicAllocation.minExecutors = 5;
         spec.spark.dynamicAllocation.maxExecutors = 2;

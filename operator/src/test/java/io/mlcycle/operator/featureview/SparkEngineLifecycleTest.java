@@ -7,10 +7,13 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.common.RuntimeJobs;
+import io.mlcycle.operator.testing.Fixtures;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.SparkOperator;
+import io.mlcycle.operator.testing.Trees;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,6 +39,7 @@ import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** FeatureViews with engine spark against the mock API server, the Spark Operator simulated. */
+@MockApiTier
 @QuarkusTest
 class SparkEngineLifecycleTest {
 
@@ -51,36 +55,15 @@ class SparkEngineLifecycleTest {
 
     /** Creates a spark-engine view as of 2026-11-18 and returns its first SparkApplication. */
     private String startApplication(String view) {
-        client.resource(sparkView(view)).create();
+        client.resource(Fixtures.sparkView(view)).create();
         String name = view + "-pivot-20261118-1";
         sparkOperator.awaitApplication(name);
         return name;
     }
 
-    static FeatureView sparkView(String name) {
-        FeatureView fv = featureView(name, "2026-11-18");
-        fv.getSpec().engine = FeatureViewSpec.Engine.spark;
-        return fv;
-    }
-
-    @SuppressWarnings("unchecked")
-    static <T> T at(Object root, Object... path) {
-        Object node = root;
-        for (Object p : path) {
-            if (node == null) {
-                return null;
-            }
-            node =
-                    p instanceof Integer i
-                            ? ((List<Object>) node).get(i)
-                            : ((Map<String, Object>) node).get(p);
-        }
-        return (T) node;
-    }
-
     @Test
     void engineSparkCreatesAnOwnedSparkApplicationCarryingTheJobsTask() {
-        FeatureView fv = sparkView("fvs-spec");
+        FeatureView fv = Fixtures.sparkView("fvs-spec");
         FeatureViewSpec.Spark spark = new FeatureViewSpec.Spark();
         spark.driver = new FeatureViewSpec.Driver();
         spark.driver.cores = 2;
@@ -111,7 +94,7 @@ class SparkEngineLifecycleTest {
                 .containsEntry("mlcycle.io/attempt", "1");
         assertThat(app.getMetadata().getAnnotations()).containsKey("mlcycle.io/trigger");
 
-        Map<String, Object> spec = at(app.getAdditionalProperties(), "spec");
+        Map<String, Object> spec = Trees.at(app.getAdditionalProperties(), "spec");
         assertThat(spec)
                 .containsEntry("type", "Java")
                 .containsEntry("mode", "cluster")
@@ -120,31 +103,31 @@ class SparkEngineLifecycleTest {
                 .containsEntry("image", "mlcycle/pivot-spark:0.1.0")
                 .containsEntry("sparkVersion", "3.5.6")
                 .containsEntry("restartPolicy", Map.of("type", "Never"));
-        assertThat((Map<String, Object>) at(spec, "sparkConf"))
+        assertThat((Map<String, Object>) Trees.at(spec, "sparkConf"))
                 .containsEntry("spark.sql.shuffle.partitions", "8")
                 .containsEntry("spark.driver.extraClassPath", "/opt/mlcycle/lib/*")
                 .containsEntry("spark.executor.extraClassPath", "/opt/mlcycle/lib/*");
-        assertThat((Map<String, Object>) at(spec, "driver"))
+        assertThat((Map<String, Object>) Trees.at(spec, "driver"))
                 .containsEntry("cores", 2)
                 .containsEntry("memory", "2g")
                 .containsEntry("serviceAccount", "mlcycle-spark");
         // spec.pod reaches the driver and executor pods
-        assertThat((Map<String, Object>) at(spec, "driver", "nodeSelector"))
+        assertThat((Map<String, Object>) Trees.at(spec, "driver", "nodeSelector"))
                 .containsEntry("pool", "spark");
-        assertThat((Map<String, Object>) at(spec, "executor", "nodeSelector"))
+        assertThat((Map<String, Object>) Trees.at(spec, "executor", "nodeSelector"))
                 .containsEntry("pool", "spark");
-        assertThat((Map<String, Object>) at(spec, "executor", "labels"))
+        assertThat((Map<String, Object>) Trees.at(spec, "executor", "labels"))
                 .containsEntry("team", "data")
                 .containsEntry("mlcycle.io/featureview", "fvs-spec");
-        assertThat((List<Object>) at(spec, "imagePullSecrets")).containsExactly("registry");
-        assertThat((Map<String, Object>) at(spec, "executor"))
+        assertThat((List<Object>) Trees.at(spec, "imagePullSecrets")).containsExactly("registry");
+        assertThat((Map<String, Object>) Trees.at(spec, "executor"))
                 .containsEntry("instances", 3)
                 .containsEntry("cores", 2)
                 .containsEntry("memory", "3g")
                 .containsEntry("serviceAccount", "mlcycle-runtime");
 
         // The driver gets the very task JSON a pivot Job's pod would get.
-        List<Map<String, Object>> env = at(spec, "driver", "env");
+        List<Map<String, Object>> env = Trees.at(spec, "driver", "env");
         String expectedTask =
                 runtimeJobs
                         .job(
@@ -171,15 +154,20 @@ class SparkEngineLifecycleTest {
                 .satisfies(e -> assertThat(e.get("value")).isEqualTo(expectedTask));
 
         // Volumes as in a pivot Job's pod: the data claim and a scratch /tmp.
-        List<Map<String, Object>> volumes = at(spec, "volumes");
+        List<Map<String, Object>> volumes = Trees.at(spec, "volumes");
         assertThat(volumes)
                 .anySatisfy(
                         v ->
-                                assertThat((Object) at(v, "persistentVolumeClaim", "claimName"))
+                                assertThat(
+                                                (Object)
+                                                        Trees.at(
+                                                                v,
+                                                                "persistentVolumeClaim",
+                                                                "claimName"))
                                         .isEqualTo("mlcycle-data"))
                 .anySatisfy(v -> assertThat(v).containsKey("emptyDir"));
         for (String pod : List.of("driver", "executor")) {
-            List<Map<String, Object>> mounts = at(spec, pod, "volumeMounts");
+            List<Map<String, Object>> mounts = Trees.at(spec, pod, "volumeMounts");
             assertThat(mounts)
                     .extracting(m -> m.get("mountPath"))
                     .as(pod)
@@ -187,7 +175,7 @@ class SparkEngineLifecycleTest {
         }
         // Object storage as in a pivot Job's pod (here the operator's: spec.storage.s3 is unset).
         for (String pod : List.of("driver", "executor")) {
-            List<Map<String, Object>> podEnv = at(spec, pod, "env");
+            List<Map<String, Object>> podEnv = Trees.at(spec, pod, "env");
             assertThat(podEnv)
                     .as(pod)
                     .anySatisfy(

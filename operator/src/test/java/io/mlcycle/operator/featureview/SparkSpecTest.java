@@ -2,6 +2,7 @@ package io.mlcycle.operator.featureview;
 
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,25 +11,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The reconciler's own checks of spec.spark (beyond the schema), naming the field, and the names of
  * SparkApplications.
  */
+@UnitTier
 class SparkSpecTest {
-
-    static FeatureViewSpec spark() {
-        FeatureViewSpec spec = Fixtures.featureView("x").getSpec();
-        spec.engine = FeatureViewSpec.Engine.spark;
-        spec.spark = new FeatureViewSpec.Spark();
-        spec.spark.driver = new FeatureViewSpec.Driver();
-        spec.spark.executor = new FeatureViewSpec.Executor();
-        return spec;
-    }
 
     @Test
     void defaultsAreValid() {
-        assertThat(PivotTasks.invalid(spark())).isEmpty();
+        assertThat(PivotTasks.invalid(Fixtures.sparkSpec())).isEmpty();
     }
 
     @Test
     void memoryBelowWhatSparkStartsWithIsInvalid() {
-        FeatureViewSpec spec = spark();
+        FeatureViewSpec spec = Fixtures.sparkSpec();
         spec.spark.executor.memory = "256m";
         assertThat(PivotTasks.invalid(spec))
                 .hasValue("spec.spark.executor.memory: '256m' is less than the minimum 512m");
@@ -47,7 +40,7 @@ class SparkSpecTest {
 
     @Test
     void s3UrisAreValidForTheSparkEngine() {
-        FeatureViewSpec spec = spark();
+        FeatureViewSpec spec = Fixtures.sparkSpec();
         spec.source.uri = "s3://lake/events/{date}/";
         spec.store.uri = "s3://lake/features/x/";
         assertThat(PivotTasks.invalid(spec)).isEmpty();
@@ -63,7 +56,7 @@ class SparkSpecTest {
 
     @Test
     void sparkSettingsWithTheDuckdbEngineAreInvalid() {
-        FeatureViewSpec spec = spark();
+        FeatureViewSpec spec = Fixtures.sparkSpec();
         spec.engine = FeatureViewSpec.Engine.duckdb;
         assertThat(PivotTasks.invalid(spec))
                 .hasValue(
@@ -73,7 +66,7 @@ class SparkSpecTest {
 
     @Test
     void noExecutorsIsInvalid() {
-        FeatureViewSpec spec = spark();
+        FeatureViewSpec spec = Fixtures.sparkSpec();
         spec.spark.executor.instances = 0;
         assertThat(PivotTasks.invalid(spec))
                 .hasValue("spec.spark.executor.instances: 0 is less than 1");

@@ -3,6 +3,7 @@ package io.mlcycle.operator.leader;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mlcycle.testing.UnitTier;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.api.Test;
@@ -13,6 +14,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The operator SDK's leader election as the chart configures it, and the leader gauge. */
+@UnitTier
 class LeaderElectionTest {
 
     static LeaderElection election(Map<String, String> props) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.testing.Kubelet;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -22,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** {@code /q/metrics} serves the operator's own (JOSDK) metrics and what the statuses say. */
+@MockApiTier
 @QuarkusTest
 class OperatorMetricsTest {
 

@@ -10,6 +10,7 @@ import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class ResourceMetricsTest {
 
     private static ObjectMetaBuilder meta(String name) {

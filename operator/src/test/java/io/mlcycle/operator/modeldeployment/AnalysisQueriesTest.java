@@ -6,6 +6,7 @@ import io.mlcycle.operator.analysis.QueryResult;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.common.OutboundPolicy;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Unit: an analysis round reads the credentials Secret once and renders the metrics' queries. */
+@UnitTier
 class AnalysisQueriesTest {
 
     /** Counts the Secret reads; hands out a token, or refuses as an unusable Secret would. */

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.testing.MockApiTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Credentials from Secrets become request headers; errors name the Secret, never a value. */
+@MockApiTier
 @EnableKubernetesMockClient(crud = true)
 class AnalysisSecretsTest {
 

@@ -16,6 +16,7 @@ import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,7 @@ import static io.mlcycle.operator.testing.Cluster.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+@MockApiTier
 @QuarkusTest
 class BatchScoringTest {
 

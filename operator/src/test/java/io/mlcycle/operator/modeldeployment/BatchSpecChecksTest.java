@@ -2,11 +2,13 @@ package io.mlcycle.operator.modeldeployment;
 
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The spec checks of batch scoring's engine. */
+@UnitTier
 class BatchSpecChecksTest {
 
     static ModelDeploymentSpec batch(ModelDeploymentSpec.BatchEngine engine) {

@@ -2,11 +2,13 @@ package io.mlcycle.operator.modeldeployment;
 
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.modeldeployment.CanaryPlan.Split;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class CanaryPlanTest {
 
     private static ModelDeploymentSpec.Canary canary(int weight, int steps, Integer maxWeight) {

@@ -15,6 +15,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.TestClock;
+import io.mlcycle.testing.RealServersTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -51,6 +52,7 @@ import static org.awaitility.Awaitility.await;
  * whose feedback counters per version the test drives; the operator splits the pods, steps the
  * canary on, and promotes or aborts it.
  */
+@RealServersTier
 @QuarkusTest
 class ModelDeploymentCanaryIT {
 

@@ -9,6 +9,7 @@ import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.modeldeployment.FeedbackSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.task.ServeTask;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The feedback token's Secret, its env on the serving pods, and what a missing one does. */
+@MockApiTier
 @QuarkusTest
 class ModelDeploymentFeedbackTokenTest {
 

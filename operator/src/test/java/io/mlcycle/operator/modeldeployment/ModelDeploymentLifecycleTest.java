@@ -9,6 +9,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.task.ServeTask;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ import static io.mlcycle.operator.testing.Cluster.hasEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+@MockApiTier
 @QuarkusTest
 class ModelDeploymentLifecycleTest {
 

@@ -14,6 +14,7 @@ import io.mlcycle.operator.testing.Fixtures;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,7 @@ import static io.mlcycle.operator.testing.Cluster.edit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+@MockApiTier
 @QuarkusTest
 class ModelDeploymentOnlineTest {
 

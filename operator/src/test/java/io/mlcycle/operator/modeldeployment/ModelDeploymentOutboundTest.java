@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import static io.mlcycle.operator.testing.Cluster.awaitEvent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The outbound policy as a reconcile meets it: a refused Prometheus is named, serving goes on. */
+@MockApiTier
 @QuarkusTest
 class ModelDeploymentOutboundTest {
 

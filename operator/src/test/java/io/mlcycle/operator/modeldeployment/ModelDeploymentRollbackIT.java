@@ -17,6 +17,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.TestClock;
+import io.mlcycle.testing.RealServersTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -46,6 +47,7 @@ import static org.awaitility.Awaitility.await;
  * Rollback end to end: a real Prometheus scrapes a serving-metrics endpoint whose feedback counters
  * the test drives; the operator analyses the served version and rolls back.
  */
+@RealServersTier
 @QuarkusTest
 class ModelDeploymentRollbackIT {
 

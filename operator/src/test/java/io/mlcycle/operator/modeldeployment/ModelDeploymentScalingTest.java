@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.Autoscaling;
 import io.mlcycle.operator.testing.Cluster;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,7 @@ import static org.awaitility.Awaitility.await;
  * change), the scale subresource's fields in status, the PodDisruptionBudget's lifecycle, and bad
  * scaling input that leaves serving as it was.
  */
+@MockApiTier
 @QuarkusTest
 class ModelDeploymentScalingTest {
 

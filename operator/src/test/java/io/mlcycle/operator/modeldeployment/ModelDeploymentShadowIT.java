@@ -10,6 +10,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.ShadowPhase;
 import io.mlcycle.operator.testing.TestClock;
+import io.mlcycle.testing.RealServersTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterEach;
@@ -45,6 +46,7 @@ import static org.awaitility.Awaitility.await;
  * servers export, see ShadowMirrorTest), which the test sets; the operator serves the challenger
  * beside the champion and promotes it only when it is better with enough labels.
  */
+@RealServersTier
 @QuarkusTest
 class ModelDeploymentShadowIT {
 

@@ -7,6 +7,7 @@ import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
 import io.mlcycle.operator.common.ObjectStorage;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,7 @@ import static org.awaitility.Awaitility.await;
  * spec.storage.s3 of a ModelDeployment on the mock API server: the serving pods get it, a change
  * rolls the Deployment, and a missing credentials Secret leaves the serving Deployment as it was.
  */
+@MockApiTier
 @QuarkusTest
 class ModelDeploymentStorageIT {
 

@@ -10,12 +10,14 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Phase;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class ReadinessTest {
 
     private static final Instant NOW = Instant.parse("2026-11-24T06:00:00Z");

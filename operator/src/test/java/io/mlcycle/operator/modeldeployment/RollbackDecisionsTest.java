@@ -6,6 +6,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.RollbackRecord;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Unit: the pure decisions behind rollback analysis and version changes. */
+@UnitTier
 class RollbackDecisionsTest {
 
     private static final Instant NOW = Instant.parse("2026-12-07T04:00:00Z");

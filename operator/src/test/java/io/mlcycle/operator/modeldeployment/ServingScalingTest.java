@@ -13,6 +13,7 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.Autoscaler;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.Autoscaling;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.Budget;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.Disruption;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -25,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * replicas the canary and shadow take from an autoscaled stable count, and the checks of the fields
  * naming field and value.
  */
+@UnitTier
 class ServingScalingTest {
 
     private static ModelDeployment md(Autoscaling a, Integer replicas) {

@@ -4,6 +4,7 @@ import io.mlcycle.operator.analysis.PrometheusClient;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.ShadowMetric;
 import io.mlcycle.operator.modeldeployment.ShadowDecision.Counts;
 import io.mlcycle.operator.modeldeployment.ShadowDecision.Verdict;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class ShadowDecisionTest {
 
     /** {@code right} of {@code n} labels right, half of the predictions positive. */

@@ -1,12 +1,14 @@
 package io.mlcycle.operator.modeldeployment;
 
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class SpecChecksTest {
 
     private static ModelDeploymentSpec spec(ModelDeploymentSpec.Metric metric) {

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class VersionResolverTest {
 
     private static ModelVersion mv(int n, boolean approved, boolean rolledBack) {

@@ -1,6 +1,7 @@
 package io.mlcycle.operator.modelversion;
 
 import io.mlcycle.operator.api.trainingrun.Gate;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class GatesTest {
 
     static Gate gate(Gate.Metric metric, Double min, Double max, Double delta) {

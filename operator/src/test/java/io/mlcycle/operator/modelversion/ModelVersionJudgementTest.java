@@ -2,6 +2,7 @@ package io.mlcycle.operator.modelversion;
 
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus.GateResult;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Unit: the Approved condition a version's judgement sets. */
+@UnitTier
 class ModelVersionJudgementTest {
 
     private static GateResult passed(String message) {

@@ -1,13 +1,26 @@
 package io.mlcycle.operator.testing;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.Filters;
+import io.mlcycle.operator.api.trainingrun.Gate;
+import io.mlcycle.operator.api.trainingrun.TrainingRun;
+import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
+import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.task.Summary;
 
+import java.util.List;
 import java.util.Map;
 
-/** Resources and pod summaries the lifecycle tests share. */
+import static io.mlcycle.operator.testing.Cluster.NS;
+import static io.mlcycle.operator.testing.Cluster.awaitJob;
+import static io.mlcycle.operator.testing.Cluster.awaitResource;
+import static io.mlcycle.operator.testing.Cluster.edit;
+
+/** Resources, pod summaries and the operator configuration the operator's tests share. */
 public final class Fixtures {
 
     private Fixtures() {}
@@ -24,7 +37,7 @@ public final class Fixtures {
         spec.pivot.key = "event_id";
         spec.pivot.value = "cnt";
         spec.window = "7d";
-        spec.filters = new FeatureViewSpec.Filters();
+        spec.filters = new Filters();
         spec.filters.where = "channel <> 'test'";
         spec.store = new FeatureViewSpec.Store();
         spec.store.uri = "file:///data/features/" + name + "/";
@@ -54,5 +67,110 @@ public final class Fixtures {
                         "sparsity", 0.99,
                         "sourceRows", 2000.0),
                 null);
+    }
+
+    /** The operator's configuration: the three images and {@code extra}. */
+    public static OperatorConfig operatorConfig(Map<String, String> extra) {
+        Map<String, String> props = new java.util.HashMap<>(extra);
+        props.put("mlcycle.images.pivot", "p");
+        props.put("mlcycle.images.trainer", "t");
+        props.put("mlcycle.images.server", "s");
+        return new io.smallrye.config.SmallRyeConfigBuilder()
+                .withMapping(OperatorConfig.class)
+                .withSources(new io.smallrye.config.PropertiesConfigSource(props, "test", 500))
+                .build()
+                .getConfigMapping(OperatorConfig.class);
+    }
+
+    /** A spark-engine FeatureView spec with empty driver and executor settings. */
+    public static FeatureViewSpec sparkSpec() {
+        FeatureViewSpec spec = featureView("x").getSpec();
+        spec.engine = FeatureViewSpec.Engine.spark;
+        spec.spark = new FeatureViewSpec.Spark();
+        spec.spark.driver = new FeatureViewSpec.Driver();
+        spec.spark.executor = new FeatureViewSpec.Executor();
+        return spec;
+    }
+
+    /** A spark-engine view as of 2026-11-18. */
+    public static FeatureView sparkView(String name) {
+        FeatureView fv = featureView(name, "2026-11-18");
+        fv.getSpec().engine = FeatureViewSpec.Engine.spark;
+        return fv;
+    }
+
+    /** A TrainingRun of a model on feature views, with file labels and two AUC gates. */
+    public static TrainingRun trainingRun(String name, String model, String... featureViews) {
+        TrainingRunSpec spec = new TrainingRunSpec();
+        spec.model = model;
+        spec.features =
+                java.util.Arrays.stream(featureViews)
+                        .map(
+                                f -> {
+                                    TrainingRunSpec.FeatureRef r = new TrainingRunSpec.FeatureRef();
+                                    r.featureView = f;
+                                    return r;
+                                })
+                        .toList();
+        spec.labels = new TrainingRunSpec.Labels();
+        spec.labels.uri = "file:///data/labels/returned/dt={date}/";
+        spec.labels.column = "returned";
+        Gate min = new Gate();
+        min.metric = Gate.Metric.auc;
+        min.min = 0.65;
+        Gate delta = new Gate();
+        delta.metric = Gate.Metric.auc;
+        delta.minDeltaVsApproved = 0.0;
+        spec.gates = List.of(min, delta);
+        TrainingRun tr = new TrainingRun();
+        tr.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        tr.setSpec(spec);
+        return tr;
+    }
+
+    /** What a training pod reports on success. */
+    public static Summary trained(String uri, double auc) {
+        return Summary.succeeded(
+                uri,
+                Map.of("auc", auc, "precision", 0.6, "recall", 0.5, "f1", 0.55, "rows", 1000.0),
+                Map.of(
+                        "topFeatures",
+                        List.of(
+                                Map.of("name", "item_42", "importance", 0.31),
+                                Map.of("name", "logins", "importance", 0.12))));
+    }
+
+    /** Creates a FeatureView and plays its pivot pod to success at that as-of. */
+    public static void materialize(KubernetesClient client, String fv, String asOf) {
+        FeatureView existing =
+                client.resources(FeatureView.class).inNamespace(NS).withName(fv).get();
+        if (existing == null) {
+            FeatureView view = featureView(fv);
+            view.getSpec().asOf = asOf;
+            client.resource(view).create();
+        } else {
+            edit(
+                    client,
+                    FeatureView.class,
+                    fv,
+                    f -> {
+                        f.getSpec().asOf = asOf;
+                        return f;
+                    });
+        }
+        Job job = awaitJob(client, fv + "-pivot-" + asOf.replace("-", "") + "-1");
+        new Kubelet(client)
+                .finish(
+                        job,
+                        pivotSucceeded(
+                                "file:///data/features/" + fv + "/asOf=" + asOf + "/", 100, 20));
+        awaitResource(
+                client,
+                FeatureView.class,
+                fv,
+                f ->
+                        f.getStatus() != null
+                                && f.getStatus().latest != null
+                                && asOf.equals(f.getStatus().latest.asOf));
     }
 }

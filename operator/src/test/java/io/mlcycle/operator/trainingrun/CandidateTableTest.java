@@ -2,6 +2,7 @@ package io.mlcycle.operator.trainingrun;
 
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.task.Summary;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class CandidateTableTest {
 
     @Test

@@ -4,6 +4,7 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class FeatureResolverTest {
 
     static FeatureView view(String name, String... asOfs) {

@@ -12,6 +12,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.common.ObjectStorage;
 import io.mlcycle.operator.testing.Kubelet;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,7 @@ import static io.mlcycle.operator.testing.Cluster.jobs;
 import static io.mlcycle.operator.testing.Cluster.poke;
 import static io.mlcycle.operator.testing.Fixtures.featureView;
 import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.trainingRun;
+import static io.mlcycle.operator.testing.Fixtures.trainingRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -43,6 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * endpoint and region), and a credentials Secret that is missing or lacks a key holds the resource
  * with a condition naming it.
  */
+@MockApiTier
 @QuarkusTest
 class StorageSettingsIT {
 

@@ -5,12 +5,14 @@ import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class TrainTasksTest {
 
     private static final FeatureResolver.Resolution INPUTS =

@@ -9,6 +9,7 @@ import io.mlcycle.operator.testing.ProjectRoot;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.TrainDefaults;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -24,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the task the operator writes for a TrainingRun that sets nothing agree field by field (the
  * trainer itself defaults nothing: its TrainPlanTest proves it refuses a missing field).
  */
+@UnitTier
 class TrainingDefaultsInStepTest {
 
     private static final YAMLMapper YAML = new YAMLMapper();

@@ -1,27 +1,23 @@
 package io.mlcycle.operator.trainingrun;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
-import io.mlcycle.operator.api.trainingrun.Gate;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
-import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.TestClock;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 
 import static io.mlcycle.operator.testing.Cluster.NS;
@@ -37,89 +33,18 @@ import static io.mlcycle.operator.testing.Cluster.events;
 import static io.mlcycle.operator.testing.Cluster.hasEvent;
 import static io.mlcycle.operator.testing.Cluster.jobs;
 import static io.mlcycle.operator.testing.Cluster.poke;
-import static io.mlcycle.operator.testing.Fixtures.featureView;
-import static io.mlcycle.operator.testing.Fixtures.pivotSucceeded;
+import static io.mlcycle.operator.testing.Fixtures.materialize;
+import static io.mlcycle.operator.testing.Fixtures.trained;
+import static io.mlcycle.operator.testing.Fixtures.trainingRun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+@MockApiTier
 @QuarkusTest
 class TrainingRunLifecycleTest {
 
     @Inject KubernetesClient client;
     @Inject TestClock clock;
-
-    static TrainingRun trainingRun(String name, String model, String... featureViews) {
-        TrainingRunSpec spec = new TrainingRunSpec();
-        spec.model = model;
-        spec.features =
-                java.util.Arrays.stream(featureViews)
-                        .map(
-                                f -> {
-                                    TrainingRunSpec.FeatureRef r = new TrainingRunSpec.FeatureRef();
-                                    r.featureView = f;
-                                    return r;
-                                })
-                        .toList();
-        spec.labels = new TrainingRunSpec.Labels();
-        spec.labels.uri = "file:///data/labels/returned/dt={date}/";
-        spec.labels.column = "returned";
-        Gate min = new Gate();
-        min.metric = Gate.Metric.auc;
-        min.min = 0.65;
-        Gate delta = new Gate();
-        delta.metric = Gate.Metric.auc;
-        delta.minDeltaVsApproved = 0.0;
-        spec.gates = List.of(min, delta);
-        TrainingRun tr = new TrainingRun();
-        tr.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        tr.setSpec(spec);
-        return tr;
-    }
-
-    static Summary trained(String uri, double auc) {
-        return Summary.succeeded(
-                uri,
-                Map.of("auc", auc, "precision", 0.6, "recall", 0.5, "f1", 0.55, "rows", 1000.0),
-                Map.of(
-                        "topFeatures",
-                        List.of(
-                                Map.of("name", "item_42", "importance", 0.31),
-                                Map.of("name", "logins", "importance", 0.12))));
-    }
-
-    /** Creates a FeatureView and plays its pivot pod to success at that as-of. */
-    static void materialize(KubernetesClient client, String fv, String asOf) {
-        FeatureView existing =
-                client.resources(FeatureView.class).inNamespace(NS).withName(fv).get();
-        if (existing == null) {
-            FeatureView view = featureView(fv);
-            view.getSpec().asOf = asOf;
-            client.resource(view).create();
-        } else {
-            edit(
-                    client,
-                    FeatureView.class,
-                    fv,
-                    f -> {
-                        f.getSpec().asOf = asOf;
-                        return f;
-                    });
-        }
-        Job job = awaitJob(client, fv + "-pivot-" + asOf.replace("-", "") + "-1");
-        new Kubelet(client)
-                .finish(
-                        job,
-                        pivotSucceeded(
-                                "file:///data/features/" + fv + "/asOf=" + asOf + "/", 100, 20));
-        awaitResource(
-                client,
-                FeatureView.class,
-                fv,
-                f ->
-                        f.getStatus() != null
-                                && f.getStatus().latest != null
-                                && asOf.equals(f.getStatus().latest.asOf));
-    }
 
     @Test
     void missingFeatureViewWaitsNamingIt() {

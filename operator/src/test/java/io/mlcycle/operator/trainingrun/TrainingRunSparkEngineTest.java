@@ -10,6 +10,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.operator.testing.SparkOperator;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -21,12 +22,13 @@ import static io.mlcycle.operator.testing.Cluster.awaitEvent;
 import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.jobs;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.materialize;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.trained;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.trainingRun;
+import static io.mlcycle.operator.testing.Fixtures.materialize;
+import static io.mlcycle.operator.testing.Fixtures.trained;
+import static io.mlcycle.operator.testing.Fixtures.trainingRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** TrainingRuns with engine spark against the mock API server, the Spark Operator simulated. */
+@MockApiTier
 @QuarkusTest
 class TrainingRunSparkEngineTest {
 

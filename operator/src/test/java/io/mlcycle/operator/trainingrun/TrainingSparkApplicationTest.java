@@ -8,11 +8,13 @@ import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
-import io.mlcycle.operator.common.RuntimeJobsTest;
 import io.mlcycle.operator.featureview.SparkApplications;
+import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.operator.testing.Trees;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -21,6 +23,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The SparkApplication of a TrainingRun with engine spark, and the spec checks of the engine. */
+@UnitTier
 class TrainingSparkApplicationTest {
 
     private static final FeatureResolver.Resolution INPUTS =
@@ -63,7 +66,7 @@ class TrainingSparkApplicationTest {
 
     @Test
     void theDriverRunsTheSparkTrainerWithTheTaskAndAllExecutorsAtOnce() {
-        OperatorConfig config = RuntimeJobsTest.config(Map.of());
+        OperatorConfig config = Fixtures.operatorConfig(Map.of());
         TrainingRun tr = sparkRun();
         TrainTask task = TrainTasks.task(tr, INPUTS, 4, "file:///data/models/");
         GenericKubernetesResource app =
@@ -82,22 +85,22 @@ class TrainingSparkApplicationTest {
         assertThat(app.getMetadata().getLabels())
                 .containsEntry(SparkApplications.ENGINE_LABEL, "spark");
         Object spec = app.getAdditionalProperties().get("spec");
-        assertThat((String) at(spec, "mainClass")).isEqualTo("io.mlcycle.trainer.spark.Main");
-        assertThat((String) at(spec, "mainApplicationFile"))
+        assertThat((String) Trees.at(spec, "mainClass")).isEqualTo("io.mlcycle.trainer.spark.Main");
+        assertThat((String) Trees.at(spec, "mainApplicationFile"))
                 .isEqualTo("local:///opt/mlcycle/trainer-spark.jar");
-        assertThat((String) at(spec, "image")).isEqualTo("mlcycle/trainer-spark:0.1.0");
-        assertThat((String) at(spec, "mode")).isEqualTo("cluster");
-        assertThat((Object) at(spec, "restartPolicy", "type")).isEqualTo("Never");
+        assertThat((String) Trees.at(spec, "image")).isEqualTo("mlcycle/trainer-spark:0.1.0");
+        assertThat((String) Trees.at(spec, "mode")).isEqualTo("cluster");
+        assertThat((Object) Trees.at(spec, "restartPolicy", "type")).isEqualTo("Never");
         // barrier mode: no dynamic allocation, a bounded wait for every executor
-        assertThat((Object) at(spec, "dynamicAllocation", "enabled")).isEqualTo(false);
-        assertThat((Map<String, Object>) at(spec, "sparkConf"))
+        assertThat((Object) Trees.at(spec, "dynamicAllocation", "enabled")).isEqualTo(false);
+        assertThat((Map<String, Object>) Trees.at(spec, "sparkConf"))
                 .containsEntry("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "30");
-        assertThat((Object) at(spec, "executor", "instances")).isEqualTo(3);
-        assertThat((Object) at(spec, "executor", "cores")).isEqualTo(2);
-        assertThat((Object) at(spec, "executor", "memory")).isEqualTo("4g");
-        assertThat((Object) at(spec, "driver", "memory")).isEqualTo("1g");
+        assertThat((Object) Trees.at(spec, "executor", "instances")).isEqualTo(3);
+        assertThat((Object) Trees.at(spec, "executor", "cores")).isEqualTo(2);
+        assertThat((Object) Trees.at(spec, "executor", "memory")).isEqualTo("4g");
+        assertThat((Object) Trees.at(spec, "driver", "memory")).isEqualTo("1g");
         // the task reaches the driver as a training Job's pod gets it
-        List<Map<String, Object>> env = at(spec, "driver", "env");
+        List<Map<String, Object>> env = Trees.at(spec, "driver", "env");
         assertThat(env)
                 .anySatisfy(
                         e -> {
@@ -108,7 +111,7 @@ class TrainingSparkApplicationTest {
 
     @Test
     void trainingGetsThePivotsMemoryOverheadBatchSchedulerAndPodOverridesButNoDynamicAllocation() {
-        OperatorConfig config = RuntimeJobsTest.config(Map.of());
+        OperatorConfig config = Fixtures.operatorConfig(Map.of());
         TrainingRun tr = sparkRun();
         tr.getSpec().spark.executor.memoryOverhead = "1g";
         tr.getSpec().spark.driver = new FeatureViewSpec.Driver();
@@ -129,13 +132,13 @@ class TrainingSparkApplicationTest {
                         new KubernetesSerialization());
 
         Object spec = app.getAdditionalProperties().get("spec");
-        assertThat((Object) at(spec, "executor", "memoryOverhead")).isEqualTo("1g");
-        assertThat((Object) at(spec, "driver", "memoryOverhead")).isEqualTo("512m");
-        assertThat((Object) at(spec, "batchScheduler")).isEqualTo("volcano");
-        assertThat((Object) at(spec, "batchSchedulerOptions", "queue")).isEqualTo("training");
-        assertThat((Object) at(spec, "executor", "nodeSelector", "pool")).isEqualTo("train");
-        assertThat((Object) at(spec, "driver", "nodeSelector", "pool")).isEqualTo("train");
-        assertThat((Object) at(spec, "dynamicAllocation", "enabled")).isEqualTo(false);
+        assertThat((Object) Trees.at(spec, "executor", "memoryOverhead")).isEqualTo("1g");
+        assertThat((Object) Trees.at(spec, "driver", "memoryOverhead")).isEqualTo("512m");
+        assertThat((Object) Trees.at(spec, "batchScheduler")).isEqualTo("volcano");
+        assertThat((Object) Trees.at(spec, "batchSchedulerOptions", "queue")).isEqualTo("training");
+        assertThat((Object) Trees.at(spec, "executor", "nodeSelector", "pool")).isEqualTo("train");
+        assertThat((Object) Trees.at(spec, "driver", "nodeSelector", "pool")).isEqualTo("train");
+        assertThat((Object) Trees.at(spec, "dynamicAllocation", "enabled")).isEqualTo(false);
     }
 
     @Test
@@ -164,14 +167,5 @@ class TrainingSparkApplicationTest {
                 .hasValue(
                         "spec.spark is set but spec.engine is pod: spark settings need engine:"
                                 + " spark");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T at(Object root, String... path) {
-        Object node = root;
-        for (String p : path) {
-            node = node == null ? null : ((Map<String, Object>) node).get(p);
-        }
-        return (T) node;
     }
 }

@@ -3,6 +3,7 @@ package io.mlcycle.operator.trainingrun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class TrainingTriggersTest {
 
     static final Instant NOW = Instant.parse("2026-11-20T12:00:00Z");

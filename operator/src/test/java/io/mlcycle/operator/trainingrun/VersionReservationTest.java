@@ -11,6 +11,7 @@ import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
@@ -29,8 +30,8 @@ import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.jobs;
 import static io.mlcycle.operator.testing.Cluster.poke;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.materialize;
-import static io.mlcycle.operator.trainingrun.TrainingRunLifecycleTest.trainingRun;
+import static io.mlcycle.operator.testing.Fixtures.materialize;
+import static io.mlcycle.operator.testing.Fixtures.trainingRun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -39,6 +40,7 @@ import static org.awaitility.Awaitility.await;
  * runs, a retrain during another run's training and an operator that stopped between reserving and
  * creating the Job all end with distinct versions whose records match their own training.
  */
+@MockApiTier
 @QuarkusTest
 class VersionReservationTest {
 

@@ -4,17 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 
 /**
  * Directories over an {@link ObjectStore}: a key prefix ending in '/' holds a directory's files.
@@ -40,9 +36,6 @@ public final class ObjectDirs {
 
     /** How long {@link #publishOnce} waits after its marker PUT before reading it back. */
     static final long PUBLISH_ONCE_SETTLE_MILLIS = 1000;
-
-    private static final String HEADER = "mlcycle-generation ";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** A file or directory in a store: {@code key} has no trailing '/'. */
     public record Location(ObjectStore store, String key) {
@@ -72,66 +65,6 @@ public final class ObjectDirs {
 
         String name() {
             return key.substring(key.lastIndexOf('/') + 1);
-        }
-    }
-
-    /**
-     * The content of a marker that names a generation: its name ({@code .gen-<millis>-<hex>}) and
-     * every file's relative path and size, in path order.
-     */
-    record Generation(String name, Map<String, Long> files) {
-
-        static Generation fresh(Map<String, Long> files) {
-            byte[] r = new byte[6];
-            RANDOM.nextBytes(r);
-            return new Generation(
-                    GENERATION_PREFIX
-                            + System.currentTimeMillis()
-                            + "-"
-                            + HexFormat.of().formatHex(r),
-                    files);
-        }
-
-        /** The generation a marker names; empty for an empty or foreign marker (old layout). */
-        static Optional<Generation> parse(byte[] marker) {
-            String text = new String(marker, StandardCharsets.UTF_8);
-            if (!text.startsWith(HEADER)) {
-                return Optional.empty();
-            }
-            List<String> lines = text.lines().toList();
-            String name = lines.get(0).substring(HEADER.length()).trim();
-            Map<String, Long> files = new LinkedHashMap<>();
-            for (String line : lines.subList(1, lines.size())) {
-                int space = line.indexOf(' ');
-                try {
-                    files.put(line.substring(space + 1), Long.parseLong(line.substring(0, space)));
-                } catch (RuntimeException e) {
-                    // never read a version partly: a marker we cannot read names nothing whole
-                    throw new IllegalArgumentException(
-                            "malformed line '" + line + "' in a generation marker");
-                }
-            }
-            return Optional.of(new Generation(name, files));
-        }
-
-        byte[] render() {
-            StringBuilder b = new StringBuilder(HEADER).append(name).append('\n');
-            files.forEach((rel, size) -> b.append(size).append(' ').append(rel).append('\n'));
-            return b.toString().getBytes(StandardCharsets.UTF_8);
-        }
-
-        long bytes() {
-            return files.values().stream().mapToLong(Long::longValue).sum();
-        }
-
-        /** Creation time from the name; 0 (always old enough) when the name does not carry one. */
-        static long createdMillis(String name) {
-            try {
-                String rest = name.substring(GENERATION_PREFIX.length());
-                return Long.parseLong(rest.substring(0, rest.indexOf('-')));
-            } catch (RuntimeException e) {
-                return 0;
-            }
         }
     }
 
@@ -282,7 +215,7 @@ public final class ObjectDirs {
         dir.store().get(dir.prefix() + rel, target);
     }
 
-    private static boolean inGeneration(String rel) {
+    static boolean inGeneration(String rel) {
         return rel.startsWith(GENERATION_PREFIX) && rel.indexOf('/') > 0;
     }
 
@@ -346,11 +279,7 @@ public final class ObjectDirs {
      * complete: the last marker written wins and names one complete generation.
      */
     public static void publish(Path localDir, Location target, String marker) throws IOException {
-        Generation gen = upload(localDir, target, marker);
-        String markerKey = target.prefix() + marker;
-        Optional<byte[]> previous = target.store().read(markerKey);
-        target.store().putBytes(markerKey, gen.render());
-        deleteSuperseded(target, marker, previous, gen);
+        ObjectDirPublisher.publish(localDir, target, marker);
     }
 
     /**
@@ -366,87 +295,7 @@ public final class ObjectDirs {
      */
     public static boolean publishOnce(Path localDir, Location target, String marker)
             throws IOException {
-        String markerKey = target.prefix() + marker;
-        if (target.store().read(markerKey).isPresent()) {
-            return false;
-        }
-        Generation gen = upload(localDir, target, marker);
-        byte[] mine = gen.render();
-        // checked again right before the PUT, and read back a while after it: on a store that
-        // ignores If-None-Match, a racer that passed its check before our PUT lands its own PUT
-        // within about one round trip, before we read back, so only the last PUT's owner wins
-        boolean won =
-                target.store().read(markerKey).isEmpty()
-                        && target.store().putBytesIfAbsent(markerKey, mine)
-                        && settled()
-                        && target.store()
-                                .read(markerKey)
-                                .map(b -> Arrays.equals(b, mine))
-                                .orElse(false);
-        if (!won) {
-            deletePrefixQuietly(target.child(gen.name()));
-        }
-        return won;
-    }
-
-    private static boolean settled() throws IOException {
-        try {
-            Thread.sleep(PUBLISH_ONCE_SETTLE_MILLIS);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while publishing", e);
-        }
-    }
-
-    private static Generation upload(Path localDir, Location target, String marker)
-            throws IOException {
-        Map<String, Long> files = new LinkedHashMap<>();
-        for (String rel : files(localDir)) {
-            if (!rel.equals(marker)) {
-                files.put(rel, Files.size(localDir.resolve(rel)));
-            }
-        }
-        Generation gen = Generation.fresh(files);
-        Location dir = target.child(gen.name());
-        try {
-            for (String rel : files.keySet()) {
-                target.store().put(localDir.resolve(rel), dir.prefix() + rel);
-            }
-        } catch (IOException | RuntimeException e) {
-            deletePrefixQuietly(dir);
-            throw e;
-        }
-        return gen;
-    }
-
-    /**
-     * After {@code current} was named: deletes what {@code previous} named (its generation, or the
-     * old-layout files next to the marker; with no previous marker, an unpublished leftover's
-     * files). A reader still downloading them sees the marker moved and starts over.
-     */
-    private static void deleteSuperseded(
-            Location target, String marker, Optional<byte[]> previous, Generation current)
-            throws IOException {
-        Optional<Generation> old;
-        try {
-            old = previous.flatMap(Generation::parse);
-        } catch (IllegalArgumentException e) {
-            return; // a marker we cannot read: leave its objects, they are never read again
-        }
-        if (old.isPresent()) {
-            if (!old.get().name().equals(current.name())) {
-                deletePrefixQuietly(target.child(old.get().name()));
-            }
-            return;
-        }
-        List<String> loose =
-                target.store().list(target.prefix()).stream()
-                        .map(ObjectStore.Entry::key)
-                        .filter(k -> !k.equals(target.prefix() + marker))
-                        .filter(k -> !inGeneration(k.substring(target.prefix().length())))
-                        .toList();
-        deleteQuietly(target.store(), loose);
+        return ObjectDirPublisher.publishOnce(localDir, target, marker);
     }
 
     /**
@@ -456,25 +305,7 @@ public final class ObjectDirs {
      */
     public static void sweepOrphans(Location dir, String marker, long nowMillis)
             throws IOException {
-        Optional<Generation> named;
-        try {
-            named = dir.store().read(dir.prefix() + marker).flatMap(Generation::parse);
-        } catch (IllegalArgumentException e) {
-            return; // which generation it names is unknown: delete none
-        }
-        List<String> orphans = new ArrayList<>();
-        for (ObjectStore.Entry e : dir.store().list(dir.prefix())) {
-            String rel = e.key().substring(dir.prefix().length());
-            if (!inGeneration(rel)) {
-                continue;
-            }
-            String gen = rel.substring(0, rel.indexOf('/'));
-            boolean isNamed = named.isPresent() && named.get().name().equals(gen);
-            if (!isNamed && nowMillis - Generation.createdMillis(gen) > ORPHAN_GRACE_MILLIS) {
-                orphans.add(e.key());
-            }
-        }
-        deleteQuietly(dir.store(), orphans);
+        ObjectDirPublisher.sweepOrphans(dir, marker, nowMillis);
     }
 
     /** Writes an empty marker object. */
@@ -513,7 +344,7 @@ public final class ObjectDirs {
         }
     }
 
-    private static void deletePrefixQuietly(Location dir) {
+    static void deletePrefixQuietly(Location dir) {
         try {
             deletePrefix(dir);
         } catch (IOException | RuntimeException ignored) {
@@ -521,22 +352,13 @@ public final class ObjectDirs {
         }
     }
 
-    private static void deleteQuietly(ObjectStore store, List<String> keys) {
+    static void deleteQuietly(ObjectStore store, List<String> keys) {
         try {
             if (!keys.isEmpty()) {
                 store.delete(keys);
             }
         } catch (IOException | RuntimeException ignored) {
             // superseded objects are never read; prune sweeps them later
-        }
-    }
-
-    private static List<String> files(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile)
-                    .map(p -> dir.relativize(p).toString().replace('\\', '/'))
-                    .sorted()
-                    .toList();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.mlcycle.common;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class ArtifactDigestTest {
 
     @TempDir Path dir;

@@ -1,5 +1,6 @@
 package io.mlcycle.common;
 
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Publishing and reading versions on a real S3 server (S3Proxy, filesystem backend) while they are
  * replaced: readers see the complete old or the complete new version at every instant.
  */
+@RealServersTier
 class S3AtomicPublishIT {
 
     static final String D = "2026-11-02";

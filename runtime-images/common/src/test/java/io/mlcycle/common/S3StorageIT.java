@@ -1,5 +1,6 @@
 package io.mlcycle.common;
 
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The S3 side of the storage layer against a real S3 server (S3Proxy) on loopback. */
+@RealServersTier
 class S3StorageIT {
 
     static final String SECRET_VALUE = "local-secret-key-7f3a";

@@ -5,6 +5,7 @@ import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class FeatureAssemblerTest {
 
     static void table(Path dir, List<String> names, List<SparseTables.Row> rows) throws Exception {

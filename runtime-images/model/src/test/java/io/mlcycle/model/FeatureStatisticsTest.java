@@ -1,6 +1,7 @@
 package io.mlcycle.model;
 
 import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +11,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+@UnitTier
 class FeatureStatisticsTest {
 
     /** 1000 rows: feature a = 1..1000 in every row, feature b = 5 in every other row. */

@@ -269,26 +269,7 @@ public final class OnlineStoreReader {
                 if (packed.length < count + len) {
                     packed = Arrays.copyOf(packed, Math.max(packed.length * 2, count + len));
                 }
-                ByteBuffer b = ByteBuffer.wrap(value, 1, value.length - 1);
-                int[] map = maps[j];
-                for (int p = 0; p < len; p++) {
-                    int idx = b.getInt();
-                    int bits = b.getInt();
-                    if (idx < 0 || idx >= map.length) {
-                        throw new OnlineStoreException(
-                                "CorruptValue",
-                                "online row "
-                                        + key
-                                        + " has feature index "
-                                        + idx
-                                        + " outside its catalog of "
-                                        + map.length);
-                    }
-                    int col = map[idx];
-                    if (col >= 0) {
-                        packed[count++] = ((long) col << 32) | (bits & 0xffffffffL);
-                    }
-                }
+                count = unpack(value, len, key, maps[j], packed, count);
             }
             // columns of several views interleave in the feature space: sort by column
             Arrays.sort(packed, 0, count);
@@ -303,11 +284,7 @@ public final class OnlineStoreReader {
             rowPtr[i + 1] = k;
             missing.add(miss.isEmpty() ? List.of() : List.copyOf(miss));
         }
-        for (int j = 0; j < v; j++) {
-            if (missCount[j] > 0) {
-                metrics.onMiss(views.get(j), missCount[j]);
-            }
-        }
+        reportMisses(missCount);
         SparseMatrix m =
                 new SparseMatrix(
                         entities.toArray(String[]::new),
@@ -316,5 +293,42 @@ public final class OnlineStoreReader {
                         Arrays.copyOf(vals, k),
                         numFeatures);
         return new Lookup(m, missing, versions);
+    }
+
+    /**
+     * Appends one view's {@code len} (index, value) pairs of {@code value} to {@code packed} (which
+     * has room) as {@code column << 32 | float bits}, columns mapped into the feature space by
+     * {@code map} (-1: not a model feature, skipped); returns the new count. Allocates nothing.
+     */
+    private static int unpack(
+            byte[] value, int len, String key, int[] map, long[] packed, int count) {
+        ByteBuffer b = ByteBuffer.wrap(value, 1, value.length - 1);
+        for (int p = 0; p < len; p++) {
+            int idx = b.getInt();
+            int bits = b.getInt();
+            if (idx < 0 || idx >= map.length) {
+                throw new OnlineStoreException(
+                        "CorruptValue",
+                        "online row "
+                                + key
+                                + " has feature index "
+                                + idx
+                                + " outside its catalog of "
+                                + map.length);
+            }
+            int col = map[idx];
+            if (col >= 0) {
+                packed[count++] = ((long) col << 32) | (bits & 0xffffffffL);
+            }
+        }
+        return count;
+    }
+
+    private void reportMisses(int[] missCount) {
+        for (int j = 0; j < missCount.length; j++) {
+            if (missCount[j] > 0) {
+                metrics.onMiss(views.get(j), missCount[j]);
+            }
+        }
     }
 }

@@ -172,44 +172,7 @@ public final class OnlineStoreWriter {
                             catalog.size(),
                             clock.instant().toString(),
                             expiresAt);
-            List<?> flip =
-                    (List<?>)
-                            redis.eval(
-                                    FLIP,
-                                    List.of(OnlineKeys.current(view)),
-                                    List.of(
-                                            TaskJson.MAPPER.writeValueAsString(version),
-                                            asOf,
-                                            Long.toString(expiresAt)));
-            boolean switched = ((Number) flip.get(0)).longValue() == 1;
-            String other = (String) flip.get(1);
-            if (!switched) {
-                long retired = retire(view, tag);
-                return new Result(
-                        view,
-                        OnlineStoreReader.parse(view, other),
-                        false,
-                        rows.rows(),
-                        null,
-                        retired,
-                        bytes,
-                        (System.nanoTime() - start) / 1e9);
-            }
-            String previousTag =
-                    other == null || other.isEmpty()
-                            ? null
-                            : OnlineStoreReader.parse(view, other).tag();
-            long retired =
-                    previousTag == null || previousTag.equals(tag) ? 0 : retire(view, previousTag);
-            return new Result(
-                    view,
-                    version,
-                    true,
-                    rows.rows(),
-                    previousTag,
-                    retired,
-                    bytes,
-                    (System.nanoTime() - start) / 1e9);
+            return flip(view, asOf, tag, version, rows.rows(), bytes, start);
         } catch (JedisConnectionException e) {
             throw unreachable(view, e);
         } catch (JedisException e) {
@@ -223,6 +186,59 @@ public final class OnlineStoreWriter {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Moves the view's current pointer to {@code version} unless a newer as-of got there first (one
+     * Lua script), then retires the generation it replaced, or this one when it lost.
+     */
+    private Result flip(
+            String view,
+            String asOf,
+            String tag,
+            OnlineVersion version,
+            int rowCount,
+            long bytes,
+            long start)
+            throws com.fasterxml.jackson.core.JsonProcessingException {
+        List<?> flip =
+                (List<?>)
+                        redis.eval(
+                                FLIP,
+                                List.of(OnlineKeys.current(view)),
+                                List.of(
+                                        TaskJson.MAPPER.writeValueAsString(version),
+                                        asOf,
+                                        Long.toString(version.expiresAt())));
+        boolean switched = ((Number) flip.get(0)).longValue() == 1;
+        String other = (String) flip.get(1);
+        if (!switched) {
+            long retired = retire(view, tag);
+            return new Result(
+                    view,
+                    OnlineStoreReader.parse(view, other),
+                    false,
+                    rowCount,
+                    null,
+                    retired,
+                    bytes,
+                    (System.nanoTime() - start) / 1e9);
+        }
+        String previousTag =
+                other == null || other.isEmpty()
+                        ? null
+                        : OnlineStoreReader.parse(view, other).tag();
+        long retired =
+                previousTag == null || previousTag.equals(tag) ? 0 : retire(view, previousTag);
+        return new Result(
+                view,
+                version,
+                true,
+                rowCount,
+                previousTag,
+                retired,
+                bytes,
+                (System.nanoTime() - start) / 1e9);
     }
 
     /** Refuses an empty as-of, a table that does not match its catalog, a repeated entity. */

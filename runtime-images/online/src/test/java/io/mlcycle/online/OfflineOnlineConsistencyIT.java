@@ -4,6 +4,7 @@ import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.model.FeatureAssembler;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.JedisPooled;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The same entity gives bit-identical model inputs from the offline tables (as training and batch
  * scoring assemble them) and through Redis (as online serving reads them).
  */
+@RealServersTier
 class OfflineOnlineConsistencyIT {
 
     /** Awkward floats: tiny, huge, negative, subnormal, not representable in decimal. */

@@ -2,6 +2,7 @@ package io.mlcycle.online;
 
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Writer and reader against a real redis-server on loopback. */
+@RealServersTier
 class OnlineStoreIT {
 
     static LocalRedis server;

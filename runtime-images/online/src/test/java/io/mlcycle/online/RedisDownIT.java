@@ -2,6 +2,7 @@ package io.mlcycle.online;
 
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.JedisPooled;
 
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Redis going away turns into an {@link OnlineStoreException} (→ 503), never a crash. */
+@RealServersTier
 class RedisDownIT {
 
     @Test

@@ -2,6 +2,7 @@ package io.mlcycle.pivot;
 
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.pivot.FeatureIndex.Candidate;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class FeatureIndexTest {
 
     static Candidate c(String name, long support) {

@@ -3,6 +3,7 @@ package io.mlcycle.pivot;
 import io.mlcycle.common.RuntimeMain;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class MainTest {
 
     @TempDir Path tmp;

@@ -9,6 +9,7 @@ import io.mlcycle.online.OnlineStoreReader;
 import io.mlcycle.online.RedisEndpoint;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +27,7 @@ import static io.mlcycle.pivot.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A pivot with {@code online} writes the published version to a real Redis on loopback. */
+@RealServersTier
 class PivotOnlineIT {
 
     @TempDir Path tmp;

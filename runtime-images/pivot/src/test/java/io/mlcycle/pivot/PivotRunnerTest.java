@@ -7,6 +7,7 @@ import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import static io.mlcycle.pivot.Fixtures.snapshot;
 import static io.mlcycle.pivot.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class PivotRunnerTest {
 
     @TempDir Path tmp;

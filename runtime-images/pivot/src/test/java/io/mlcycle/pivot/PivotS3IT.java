@@ -9,6 +9,7 @@ import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The pivot reading its source and exclusion list from S3 and publishing its table there. */
+@RealServersTier
 class PivotS3IT {
 
     @TempDir static Path tmp;

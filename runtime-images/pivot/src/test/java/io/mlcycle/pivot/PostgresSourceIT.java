@@ -5,6 +5,7 @@ import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import static io.mlcycle.pivot.Fixtures.read;
 import static io.mlcycle.pivot.Fixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@RealServersTier
 class PostgresSourceIT {
 
     static PostgresServer pg;

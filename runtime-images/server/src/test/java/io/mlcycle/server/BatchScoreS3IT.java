@@ -11,6 +11,7 @@ import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The server loading its model artifact and features from S3 and publishing scores there. */
+@RealServersTier
 class BatchScoreS3IT {
 
     @TempDir static Path root;

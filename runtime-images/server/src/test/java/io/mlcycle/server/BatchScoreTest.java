@@ -7,6 +7,7 @@ import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class BatchScoreTest {
 
     private static final Task.Owner OWNER = new Task.Owner("ModelDeployment", "ml", "churn");

@@ -2,6 +2,7 @@ package io.mlcycle.server;
 
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.model.FeatureStatistics;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.within;
  * A real server (HTTP on loopback) with a model that carries training statistics counts what it
  * serves into the training bins and exports both.
  */
+@UnitTier
 class FeatureDriftTest {
 
     private static final String DEPLOYMENT = "churn-drift";
@@ -29,7 +31,7 @@ class FeatureDriftTest {
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
         training = FeatureStatistics.read(TestModels.artifact()).orElseThrow();
-        InferenceServer.Config c = InferenceServerTest.config(64 * 1024, 1000);
+        InferenceServer.Config c = OipMessages.config(64 * 1024, 1000);
         server =
                 TestModels.server(
                                 new InferenceServer.Config(
@@ -83,8 +85,7 @@ class FeatureDriftTest {
 
     private static String infer(List<SparseTables.Row> rows) {
         String before = http.get("/metrics").body();
-        Http.Response r =
-                http.post("/v2/models/churn/infer", InferenceServerTest.denseBody("d", rows));
+        Http.Response r = http.post("/v2/models/churn/infer", OipMessages.denseBody("d", rows));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         return before;
     }

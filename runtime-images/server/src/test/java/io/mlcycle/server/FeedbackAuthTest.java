@@ -2,6 +2,7 @@ package io.mlcycle.server;
 
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.ServeTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -9,6 +10,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class FeedbackAuthTest {
 
     @Test

@@ -1,6 +1,7 @@
 package io.mlcycle.server;
 
 import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -12,6 +13,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class InferenceCodecTest {
 
     private static final Map<String, Integer> INDEX = Map.of("v/a", 0, "v/b", 1, "v/c", 2);

@@ -8,6 +8,7 @@ import io.mlcycle.common.SparseTables;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
 import io.mlcycle.server.oip.ServerReadyRequest;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,28 +27,20 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static io.mlcycle.server.Http.labels;
+import static io.mlcycle.server.OipMessages.config;
+import static io.mlcycle.server.OipMessages.denseBody;
+import static io.mlcycle.server.OipMessages.floats;
+import static io.mlcycle.server.OipMessages.namedTensor;
+import static io.mlcycle.server.OipMessages.output;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class InferenceServerTest {
 
     private static final String DEPLOYMENT = "churn-prod";
     private static InferenceServer server;
     private static Http http;
     private static ModelArtifact model;
-
-    static InferenceServer.Config config(int maxBody, int maxRows) {
-        return new InferenceServer.Config(
-                DEPLOYMENT,
-                TestModels.MODEL,
-                TestModels.VERSION,
-                "127.0.0.1",
-                0,
-                0,
-                maxBody,
-                maxRows,
-                1000,
-                4);
-    }
 
     @BeforeAll
     static void start() throws IOException {
@@ -65,24 +58,6 @@ class InferenceServerTest {
         }
     }
 
-    static String denseBody(String id, List<SparseTables.Row> rows) {
-        StringBuilder data = new StringBuilder();
-        for (SparseTables.Row r : rows) {
-            for (float v : TestModels.dense(r)) {
-                data.append(data.length() == 0 ? "" : ",").append(v);
-            }
-        }
-        return "{\"id\":\""
-                + id
-                + "\",\"inputs\":[{\"name\":\"input\",\"shape\":["
-                + rows.size()
-                + ","
-                + TestModels.FEATURES
-                + "],\"datatype\":\"FP32\",\"data\":["
-                + data
-                + "]}]}";
-    }
-
     private static String namedBody(List<SparseTables.Row> rows) {
         List<String> inputs = new ArrayList<>();
         // feature 5 is left out on purpose: a missing feature is 0 in every row
@@ -94,34 +69,6 @@ class InferenceServerTest {
             inputs.add(namedTensor(TestModels.feature(j), rows.size(), data));
         }
         return "{\"inputs\":[" + String.join(",", inputs) + "]}";
-    }
-
-    /** One feature's FP32 values for {@code rows} rows, as a named OIP input tensor. */
-    static String namedTensor(String name, int rows, CharSequence data) {
-        return "{\"name\":\""
-                + name
-                + "\",\"shape\":["
-                + rows
-                + "],\"datatype\":\"FP32\",\"data\":["
-                + data
-                + "]}";
-    }
-
-    static float[] floats(JsonNode data) {
-        float[] out = new float[data.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) data.get(i).asDouble();
-        }
-        return out;
-    }
-
-    static JsonNode output(JsonNode response, String name) {
-        for (JsonNode o : response.get("outputs")) {
-            if (o.get("name").asText().equals(name)) {
-                return o;
-            }
-        }
-        throw new AssertionError("no output " + name + " in " + response);
     }
 
     @Test

@@ -1,11 +1,13 @@
 package io.mlcycle.server;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Unit: the addressing rules REST and gRPC share. */
+@UnitTier
 class ModelAddressTest {
 
     private final ModelAddress address = new ModelAddress("churn", 3);

@@ -16,6 +16,7 @@ import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
 import io.mlcycle.server.oip.ModelInferRequest;
 import io.mlcycle.server.oip.ModelInferResponse;
 import io.mlcycle.task.ServeTask;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.JedisPooled;
@@ -33,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Inference by entity id against a real {@code redis-server} on loopback: the same entity scores
  * identically from the offline table and through Redis; Redis down is a 503, not a crash.
  */
+@RealServersTier
 class OnlineInferenceIT {
 
     @TempDir Path tmp;
@@ -85,7 +87,7 @@ class OnlineInferenceIT {
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
         return new InferenceServer(
-                InferenceServerTest.config(64 * 1024, 100),
+                OipMessages.config(64 * 1024, 100),
                 slot,
                 new ServeTask.Online(redisUrl, null, List.of(TestModels.VIEW)),
                 TestModels.withToken(Map.of()));
@@ -195,7 +197,7 @@ class OnlineInferenceIT {
                 // the same by gRPC (BYTES contents) and by binary REST (BYTES in the binary layout)
                 ModelInferResponse g = grpcByEntity(server.grpcPort(), ids);
                 assertThat(OipClient.toFp32(g.getRawOutputContents(0).toByteArray()))
-                        .containsExactly(InferenceServerTest.floats(prob));
+                        .containsExactly(OipMessages.floats(prob));
                 assertThat(g.getParametersMap().get("missing_count").getInt64Param()).isEqualTo(1);
                 OipClient.Response bin =
                         new OipClient(server.port())
@@ -212,7 +214,7 @@ class OnlineInferenceIT {
                                                 true));
                 assertThat(bin.status()).isEqualTo(200);
                 assertThat(OipClient.toFp32(bin.binaryOutputs().get("probability")))
-                        .containsExactly(InferenceServerTest.floats(prob));
+                        .containsExactly(OipMessages.floats(prob));
                 assertThat(OipClient.toStrings(bin.binaryOutputs().get("missing_entities")))
                         .containsExactly("nobody");
             }

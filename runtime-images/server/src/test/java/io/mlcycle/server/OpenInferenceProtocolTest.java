@@ -16,6 +16,7 @@ import io.mlcycle.server.oip.ModelMetadataResponse;
 import io.mlcycle.server.oip.ModelReadyRequest;
 import io.mlcycle.server.oip.ServerLiveRequest;
 import io.mlcycle.server.oip.ServerReadyRequest;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,11 +36,12 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import java.util.zip.InflaterInputStream;
 
-import static io.mlcycle.server.InferenceServerTest.output;
+import static io.mlcycle.server.OipMessages.output;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The protocol as clients speak it, through {@link OipClient}: binary tensors, outputs, errors. */
+@UnitTier
 class OpenInferenceProtocolTest {
 
     private static InferenceServer server;
@@ -52,7 +54,7 @@ class OpenInferenceProtocolTest {
         model = TestModels.load();
         ModelSlot slot = new ModelSlot();
         assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
-        server = TestModels.server(InferenceServerTest.config(64 * 1024, 100), slot).start();
+        server = TestModels.server(OipMessages.config(64 * 1024, 100), slot).start();
         client = new OipClient(server.port());
     }
 

@@ -3,6 +3,7 @@ package io.mlcycle.server;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.Task;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class ServeConfigTest {
 
     private static ServeTask task(String model, int port, int maxBody, int maxRows, int window) {

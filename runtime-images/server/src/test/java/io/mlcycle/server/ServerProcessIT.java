@@ -14,6 +14,7 @@ import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import static io.mlcycle.server.Http.labels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Runs the packaged server jar as its own process on loopback, as a pod would run it. */
+@RealServersTier
 class ServerProcessIT {
 
     private static final Task.Owner OWNER = new Task.Owner("ModelDeployment", "ml", "churn");

@@ -3,6 +3,7 @@ package io.mlcycle.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * posted later to the champion reaches both, and the caller's answer never depends on the
  * challenger.
  */
+@UnitTier
 class ShadowMirrorTest {
 
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -78,9 +80,7 @@ class ShadowMirrorTest {
 
     private static List<String> ids(JsonNode answer) {
         List<String> ids = new ArrayList<>();
-        InferenceServerTest.output(answer, "prediction_id")
-                .get("data")
-                .forEach(n -> ids.add(n.asText()));
+        OipMessages.output(answer, "prediction_id").get("data").forEach(n -> ids.add(n.asText()));
         return ids;
     }
 
@@ -94,26 +94,23 @@ class ShadowMirrorTest {
         Http toChallenger = new Http(challenger.port());
 
         List<SparseTables.Row> rows = TestModels.rows(4, 7);
-        String body = InferenceServerTest.denseBody("req-1", rows);
+        String body = OipMessages.denseBody("req-1", rows);
         Http.Response answer = toChampion.post("/v2/models/churn/infer", body);
         assertThat(answer.status()).isEqualTo(200);
         // the caller's answer is what a server without a challenger gives, its id echoed
         JsonNode a = answer.json();
         JsonNode plain = new Http(alone.port()).post("/v2/models/churn/infer", body).json();
         assertThat(a.get("id").asText()).isEqualTo("req-1");
-        assertThat(
-                        InferenceServerTest.floats(
-                                InferenceServerTest.output(a, "probability").get("data")))
+        assertThat(OipMessages.floats(OipMessages.output(a, "probability").get("data")))
                 .containsExactly(
-                        InferenceServerTest.floats(
-                                InferenceServerTest.output(plain, "probability").get("data")));
+                        OipMessages.floats(OipMessages.output(plain, "probability").get("data")));
 
         eventually(() -> toChallenger.total("mlcycle_predictions_total", "version", "4") == 4);
 
         // delayed labels, posted to the champion only: row 0 right, row 1 wrong, the rest none
         List<String> ids = ids(a);
         int[] classes = new int[4];
-        JsonNode cls = InferenceServerTest.output(a, "class").get("data");
+        JsonNode cls = OipMessages.output(a, "class").get("data");
         for (int i = 0; i < 4; i++) {
             classes[i] = cls.get(i).asInt();
         }
@@ -204,7 +201,7 @@ class ShadowMirrorTest {
         InferenceServer toHanging =
                 server(3, mirrorTo("http://127.0.0.1:" + hanging.getLocalPort()));
 
-        String body = InferenceServerTest.denseBody("r", TestModels.rows(2, 3));
+        String body = OipMessages.denseBody("r", TestModels.rows(2, 3));
         Http down = new Http(toDown.port());
         Http hang = new Http(toHanging.port());
         for (int i = 0; i < 20; i++) {

@@ -2,12 +2,14 @@ package io.mlcycle.server;
 
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class TestModelsTest {
 
     @Test

@@ -8,6 +8,7 @@ import io.mlcycle.model.ModelSpec;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.RealServersTier;
 import io.mlcycle.trainer.Trainer;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.within;
  * An xgboost model trained by the real trainer, served over HTTP by the real server: every answer
  * equals XGBoost4J's prediction from the same model file.
  */
+@RealServersTier
 class XgboostServingIT {
 
     private static final int ROWS = 1200;
@@ -91,8 +93,7 @@ class XgboostServingIT {
         Http.Response r = http.post("/v2/models/m/infer", namedBody(rows));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         float[] served =
-                InferenceServerTest.floats(
-                        InferenceServerTest.output(r.json(), "probability").get("data"));
+                OipMessages.floats(OipMessages.output(r.json(), "probability").get("data"));
         assertThat(served).hasSize(ROWS);
         boolean both = false;
         for (int i = 0; i < ROWS; i++) {
@@ -127,7 +128,7 @@ class XgboostServingIT {
                             + "]}]}";
             Http.Response r = http.post("/v2/models/m/versions/1/infer", body);
             assertThat(r.status()).as(r.body()).isEqualTo(200);
-            JsonNode prob = InferenceServerTest.output(r.json(), "probability");
+            JsonNode prob = OipMessages.output(r.json(), "probability");
             assertThat((float) prob.get("data").get(0).asDouble())
                     .as("row %d", i)
                     .isCloseTo(expected[i], within(1e-6f));
@@ -256,7 +257,7 @@ class XgboostServingIT {
             for (float v : columns[j]) {
                 data.append(data.length() == 0 ? "" : ",").append(v);
             }
-            inputs.add(InferenceServerTest.namedTensor(names.get(j), rows.size(), data));
+            inputs.add(OipMessages.namedTensor(names.get(j), rows.size(), data));
         }
         return "{\"inputs\":[" + String.join(",", inputs) + "]}";
     }

@@ -1,5 +1,6 @@
 package io.mlcycle.task;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The shared path layouts and the trainer summary's typed readers. */
+@UnitTier
 class LayoutAndSummaryKeysTest {
 
     @Test

@@ -1,10 +1,12 @@
 package io.mlcycle.task;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+@UnitTier
 class ProgressTest {
 
     @Test

@@ -1,6 +1,7 @@
 package io.mlcycle.task;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The task JSON carries its contract version; a runtime refuses a newer one. */
+@UnitTier
 class TaskContractTest {
 
     static final ServeTask TASK =

@@ -1,5 +1,6 @@
 package io.mlcycle.task;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -7,6 +8,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+@UnitTier
 class TrainTaskJsonTest {
 
     @Test

@@ -68,7 +68,6 @@ public final class Explainer {
 
     private static double[] expectedGradients(
             Net net, SparseMatrix x, int[] samples, int[] background, long seed) {
-        int f = x.numFeatures();
         int h = net.hidden();
         double[][] bgFirst = new double[background.length][];
         for (int i = 0; i < background.length; i++) {
@@ -76,78 +75,93 @@ public final class Explainer {
             bgFirst[i] = new double[h];
             net.firstLayer(x.cols(), x.values(), x.rowPtr()[r], x.rowPtr()[r + 1], 1.0, bgFirst[i]);
         }
-        int[][] touched = new int[samples.length][];
-        double[][] absPhi = new double[samples.length][];
+        Attribution[] per = new Attribution[samples.length];
         IntStream.range(0, samples.length)
                 .parallel()
                 .forEach(
-                        i -> {
-                            Random rnd = new Random(seed * 1_000_003L + i);
-                            int r = samples[i];
-                            int xs = x.rowPtr()[r];
-                            int xe = x.rowPtr()[r + 1];
-                            double[] ux = new double[h];
-                            net.firstLayer(x.cols(), x.values(), xs, xe, 1.0, ux);
-                            double[] phi = new double[f];
-                            boolean[] seen = new boolean[f];
-                            int[] list = new int[f];
-                            int nList = 0;
-                            double[] a0 = new double[h];
-                            double[] g = new double[h];
-                            for (int d = 0; d < DRAWS; d++) {
-                                int bi = rnd.nextInt(background.length);
-                                double alpha = rnd.nextDouble();
-                                int b = background[bi];
-                                double[] ub = bgFirst[bi];
-                                for (int u = 0; u < h; u++) {
-                                    a0[u] = ub[u] + alpha * (ux[u] - ub[u]);
-                                }
-                                net.addInputBias(a0);
-                                net.fromFirstLayer(a0, g);
-                                // merge the two sorted rows: x − b where either is non-zero
-                                int p = xs;
-                                int q = x.rowPtr()[b];
-                                int qe = x.rowPtr()[b + 1];
-                                while (p < xe || q < qe) {
-                                    int j;
-                                    double diff;
-                                    if (q >= qe || (p < xe && x.cols()[p] < x.cols()[q])) {
-                                        j = x.cols()[p];
-                                        diff = net.input(j, x.values()[p++]);
-                                    } else if (p >= xe || x.cols()[q] < x.cols()[p]) {
-                                        j = x.cols()[q];
-                                        diff = -net.input(j, x.values()[q++]);
-                                    } else {
-                                        j = x.cols()[p];
-                                        diff =
-                                                net.input(j, x.values()[p++])
-                                                        - net.input(j, x.values()[q++]);
-                                    }
-                                    if (diff == 0) {
-                                        continue;
-                                    }
-                                    phi[j] += diff * net.inputWeightDot(j, g);
-                                    if (!seen[j]) {
-                                        seen[j] = true;
-                                        list[nList++] = j;
-                                    }
-                                }
-                            }
-                            int[] t = java.util.Arrays.copyOf(list, nList);
-                            java.util.Arrays.sort(t);
-                            double[] a = new double[nList];
-                            for (int k = 0; k < nList; k++) {
-                                a[k] = Math.abs(phi[t[k]] / DRAWS);
-                            }
-                            touched[i] = t;
-                            absPhi[i] = a;
-                        });
-        double[] out = new double[f];
-        for (int i = 0; i < samples.length; i++) {
-            for (int k = 0; k < touched[i].length; k++) {
-                out[touched[i][k]] += absPhi[i][k] / samples.length;
+                        i ->
+                                per[i] =
+                                        attribute(
+                                                net,
+                                                x,
+                                                samples[i],
+                                                background,
+                                                bgFirst,
+                                                new Random(seed * 1_000_003L + i)));
+        double[] out = new double[x.numFeatures()];
+        for (Attribution a : per) {
+            for (int k = 0; k < a.features().length; k++) {
+                out[a.features()[k]] += a.absPhi()[k] / samples.length;
             }
         }
         return out;
+    }
+
+    /** The features one sample's attribution touched (sorted) and their |phi|. */
+    private record Attribution(int[] features, double[] absPhi) {}
+
+    /**
+     * Expected gradients of row {@code r}: {@link #DRAWS} draws of a background row and a point on
+     * the straight path to it, the gradient there times x − b summed over the features where either
+     * row is non-zero.
+     */
+    private static Attribution attribute(
+            Net net, SparseMatrix x, int r, int[] background, double[][] bgFirst, Random rnd) {
+        int f = x.numFeatures();
+        int h = net.hidden();
+        int xs = x.rowPtr()[r];
+        int xe = x.rowPtr()[r + 1];
+        double[] ux = new double[h];
+        net.firstLayer(x.cols(), x.values(), xs, xe, 1.0, ux);
+        double[] phi = new double[f];
+        boolean[] seen = new boolean[f];
+        int[] list = new int[f];
+        int nList = 0;
+        double[] a0 = new double[h];
+        double[] g = new double[h];
+        for (int d = 0; d < DRAWS; d++) {
+            int bi = rnd.nextInt(background.length);
+            double alpha = rnd.nextDouble();
+            int b = background[bi];
+            double[] ub = bgFirst[bi];
+            for (int u = 0; u < h; u++) {
+                a0[u] = ub[u] + alpha * (ux[u] - ub[u]);
+            }
+            net.addInputBias(a0);
+            net.fromFirstLayer(a0, g);
+            // merge the two sorted rows: x − b where either is non-zero
+            int p = xs;
+            int q = x.rowPtr()[b];
+            int qe = x.rowPtr()[b + 1];
+            while (p < xe || q < qe) {
+                int j;
+                double diff;
+                if (q >= qe || (p < xe && x.cols()[p] < x.cols()[q])) {
+                    j = x.cols()[p];
+                    diff = net.input(j, x.values()[p++]);
+                } else if (p >= xe || x.cols()[q] < x.cols()[p]) {
+                    j = x.cols()[q];
+                    diff = -net.input(j, x.values()[q++]);
+                } else {
+                    j = x.cols()[p];
+                    diff = net.input(j, x.values()[p++]) - net.input(j, x.values()[q++]);
+                }
+                if (diff == 0) {
+                    continue;
+                }
+                phi[j] += diff * net.inputWeightDot(j, g);
+                if (!seen[j]) {
+                    seen[j] = true;
+                    list[nList++] = j;
+                }
+            }
+        }
+        int[] t = java.util.Arrays.copyOf(list, nList);
+        java.util.Arrays.sort(t);
+        double[] abs = new double[nList];
+        for (int k = 0; k < nList; k++) {
+            abs[k] = Math.abs(phi[t[k]] / DRAWS);
+        }
+        return new Attribution(t, abs);
     }
 }

@@ -9,6 +9,7 @@ import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class AutoTest {
 
     private static final int ROWS = 2000;

@@ -3,6 +3,7 @@ package io.mlcycle.trainer;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.InputScaling;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+@UnitTier
 class FitTest {
 
     private static final int ROWS = 400;

@@ -3,6 +3,7 @@ package io.mlcycle.trainer;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.InputScaling;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -13,6 +14,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+@UnitTier
 class LogisticTest {
 
     private static final int ROWS = 300;

@@ -1,5 +1,6 @@
 package io.mlcycle.trainer;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * lays the page out, its DOM keeps both curves and the feature bars, and the screenshot shows the
  * curve and bar colours where they belong.
  */
+@UnitTier
 class ModelCardBrowserTest {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -33,9 +35,9 @@ class ModelCardBrowserTest {
         assumeTrue(
                 Files.isExecutable(CHROMIUM) || System.getenv("CI") != null,
                 "chromium (Debian package chromium) is not installed");
-        ModelCardTest.data = PlantedData.write(root, 1000, 300, 5);
+        PlantedData data = PlantedData.write(root, 1000, 300, 5);
         Path out = root.resolve("models/return-predictor/v3");
-        Trainer.run(ModelCardTest.task(out));
+        Trainer.run(data.logistic(out, 3, 0.05));
         Path card = out.resolve(ModelCard.FILE);
 
         String dom = chromium(root, "--dump-dom", card.toUri().toString());

@@ -2,6 +2,7 @@ package io.mlcycle.trainer;
 
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +15,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Curves and the model card page the trainer publishes next to every model. */
+@UnitTier
 class ModelCardTest {
 
     @TempDir static Path root;

@@ -61,7 +61,7 @@ public final class PlantedData {
                 .features(List.of(features))
                 .labels(new TrainTask.Labels(labelsUri, "csv", "user_id", "returned"))
                 .algorithm("logistic")
-                .hyperparameters(TrainerTest.hp(List.of(learningRate), 2))
+                .hyperparameters(hp(List.of(learningRate), 2))
                 .preprocessing(new TrainTask.Preprocessing("minmax", 0.95))
                 .validation(new TrainTask.Validation("holdout", 0.25, 5, 3L))
                 .explain(new TrainTask.Explain("shap", 100, 50, 5))
@@ -112,5 +112,21 @@ public final class PlantedData {
         Files.createDirectories(labelFile.getParent());
         Files.writeString(labelFile, labels);
         return new PlantedData(dir, labelFile);
+    }
+
+    /**
+     * Hyper-parameters: adam, hidden 128, batch 32, 2 layers, dropout 0.1, these rates and epochs.
+     */
+    static TrainTask.Hyperparameters hp(List<Double> lr, int epochs) {
+        return new TrainTask.Hyperparameters(
+                lr,
+                List.of("adam"),
+                List.of(epochs),
+                List.of(128),
+                List.of(32),
+                List.of(2),
+                List.of(0.1),
+                null,
+                null);
     }
 }

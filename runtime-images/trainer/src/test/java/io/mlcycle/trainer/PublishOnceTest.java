@@ -5,6 +5,7 @@ import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** A published model version is written once: a second trainer of it fails, never overwrites. */
+@UnitTier
 class PublishOnceTest {
 
     @TempDir static Path root;

@@ -1,5 +1,6 @@
 package io.mlcycle.trainer;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -10,6 +11,7 @@ import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class SplitsTest {
 
     static int[] labels(int n, int positives) {

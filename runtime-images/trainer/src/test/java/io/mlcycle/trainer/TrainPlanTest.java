@@ -3,6 +3,7 @@ package io.mlcycle.trainer;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.TrainDefaults;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The trainer takes every setting from the task and refuses one that is missing, by name. */
+@UnitTier
 class TrainPlanTest {
 
     private static TrainTask.Builder complete() {

@@ -11,6 +11,7 @@ import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Training on feature tables and labels in S3, publishing the model version to S3 once. */
+@RealServersTier
 class TrainerS3IT {
 
     @TempDir static Path root;

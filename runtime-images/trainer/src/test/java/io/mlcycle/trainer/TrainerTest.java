@@ -6,6 +6,7 @@ import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,8 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static io.mlcycle.trainer.PlantedData.hp;
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class TrainerTest {
 
     @TempDir static Path root;
@@ -81,19 +84,6 @@ class TrainerTest {
                 .outputUri(base.outputUri())
                 .earlyStopping(stop)
                 .build();
-    }
-
-    static TrainTask.Hyperparameters hp(List<Double> lr, int epochs) {
-        return new TrainTask.Hyperparameters(
-                lr,
-                List.of("adam"),
-                List.of(epochs),
-                List.of(128),
-                List.of(32),
-                List.of(2),
-                List.of(0.1),
-                null,
-                null);
     }
 
     /** The resnet of the first test: six epochs, a seeded 20% hold-out. */

@@ -443,33 +443,6 @@ public class FeatureViewSpec {
         last
     }
 
-    /** Business filters. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class Filters {
-        @JsonPropertyDescription(
-                "One SQL boolean expression over source columns, e.g. channel <> 'test'.")
-        public String where;
-
-        @JsonPropertyDescription("Lists of entities to drop (test accounts, black-listed users).")
-        public List<EntityList> excludeEntities;
-    }
-
-    /** A file listing entities. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public static class EntityList {
-        @Required
-        @Pattern(URI_PATTERN)
-        @JsonPropertyDescription("Parquet or CSV file (or directory) URI: file:// or s3://.")
-        public String uri;
-
-        @Required
-        @JsonPropertyDescription("Column holding the entity ids.")
-        public String column;
-
-        @JsonPropertyDescription("parquet or csv (default: from the file name).")
-        public Format format;
-    }
-
     /** A range of past as-of dates. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @ValidationRule(
