@@ -7,11 +7,13 @@ import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Unit: the serving pods' task carries spec.requestLog with the CRD's defaults, or none. */
+@UnitTier
 class ServingRequestLogTest {
 
     private static ModelDeployment md(ModelDeploymentSpec.RequestLog log) {

@@ -10,6 +10,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@code grpc.health.v1.Health} follows readiness: loading, ready, failed, draining. */
+@UnitTier
 class GrpcHealthTest {
 
     private static final String INFERENCE = GRPCInferenceServiceGrpc.SERVICE_NAME;
@@ -40,7 +42,7 @@ class GrpcHealthTest {
     }
 
     private HealthGrpc.HealthBlockingStub start(ModelSlot slot) throws IOException {
-        server = TestModels.server(InferenceServerTest.config(64 * 1024, 100), slot).start();
+        server = TestModels.server(OipMessages.config(64 * 1024, 100), slot).start();
         channel =
                 NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort())
                         .usePlaintext()

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.ServeTask;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,9 +24,9 @@ import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
-import static io.mlcycle.server.InferenceServerTest.config;
-import static io.mlcycle.server.InferenceServerTest.denseBody;
-import static io.mlcycle.server.InferenceServerTest.output;
+import static io.mlcycle.server.OipMessages.config;
+import static io.mlcycle.server.OipMessages.denseBody;
+import static io.mlcycle.server.OipMessages.output;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * ids the client got, files rotate by size, and a log that cannot be written or keep up never fails
  * or slows a request into an error (it counts what it lost).
  */
+@UnitTier
 class RequestLogTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
