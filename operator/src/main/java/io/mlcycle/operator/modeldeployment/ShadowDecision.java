@@ -8,14 +8,15 @@ import java.util.List;
 /**
  * Whether a shadow challenger replaces its champion: from the feedback counts of both on the same
  * mirrored requests, promote only when the challenger's metric beats the champion's by the margin
- * with enough labels on both sides.
+ * with enough labels on both sides. Public for {@code benchmarks/judge}, which runs it on
+ * simulated feedback.
  */
-final class ShadowDecision {
+public final class ShadowDecision {
 
     private ShadowDecision() {}
 
     /** The verdict of one round. */
-    enum Verdict {
+    public enum Verdict {
         /** Beats the champion by more than the margin: promote. */
         Better,
         /** Not better by the margin (or worse): stays a challenger. */
@@ -27,15 +28,15 @@ final class ShadowDecision {
     }
 
     /** Feedback counts by predicted and actual class. */
-    record Counts(long tp, long fp, long tn, long fn) {
-        static final Counts NONE = new Counts(0, 0, 0, 0);
+    public record Counts(long tp, long fp, long tn, long fn) {
+        public static final Counts NONE = new Counts(0, 0, 0, 0);
 
-        long total() {
+        public long total() {
             return tp + fp + tn + fn;
         }
 
         /** The metric's value; NaN when its denominator is 0. */
-        double value(ShadowMetric metric) {
+        public double value(ShadowMetric metric) {
             return switch (metric) {
                 case accuracy -> ratio(tp + tn, total());
                 case precision -> ratio(tp, tp + fp);
@@ -73,7 +74,7 @@ final class ShadowDecision {
      * One round: both values (null when undefined), the labels missing on the smaller side, and a
      * message naming the numbers.
      */
-    record Result(
+    public record Result(
             Verdict verdict,
             long championSamples,
             long challengerSamples,
@@ -82,7 +83,7 @@ final class ShadowDecision {
             Double challengerValue,
             String message) {}
 
-    static Result judge(
+    public static Result judge(
             Counts champion,
             Counts challenger,
             ShadowMetric metric,
