@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * Whether a shadow challenger replaces its champion: from the feedback counts of both on the same
  * mirrored requests, promote only when the challenger's metric beats the champion's by the margin
- * with enough labels on both sides. Public for {@code benchmarks/judge}, which runs it on
- * simulated feedback.
+ * with enough labels on both sides. Public for {@code benchmarks/judge}, which runs it on simulated
+ * feedback.
  */
 public final class ShadowDecision {
 

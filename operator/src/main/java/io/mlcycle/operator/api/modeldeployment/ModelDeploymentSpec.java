@@ -469,6 +469,23 @@ public class ModelDeploymentSpec {
                         + " failure.")
         public Boolean inconclusiveIsFailure = false;
 
+        @Default("threshold")
+        @JsonPropertyDescription(
+                "How the served version is judged. threshold: a metric out of its bounds for"
+                        + " failureThreshold analyses in a row rolls back. sequential: each metric"
+                        + " is a proportion (its query's value, over minSamples.query's count of"
+                        + " samples, both counted since the version started) and rolls back once"
+                        + " an always-valid confidence sequence (alpha) lies wholly below min; safe"
+                        + " to judge every interval. Needs min in (0, 1) and minSamples on every"
+                        + " metric, and no max.")
+        public RollbackMode mode = RollbackMode.threshold;
+
+        @Default("0.05")
+        @JsonPropertyDescription(
+                "With mode sequential: the chance, at most, of rolling back a version whose metric"
+                        + " is at or above min, however long it is watched; in (0, 0.5).")
+        public Double alpha = 0.05;
+
         @Required
         @Size(min = 1)
         @JsonPropertyDescription(
@@ -480,6 +497,12 @@ public class ModelDeploymentSpec {
         @JsonPropertyDescription(
                 "Slack-compatible JSON webhook posted on rollback and on a canary abort.")
         public Webhook webhook;
+    }
+
+    /** How rollback analysis judges the served version. */
+    public enum RollbackMode {
+        threshold,
+        sequential
     }
 
     /** Prometheus endpoint. */

@@ -301,6 +301,22 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         @JsonPropertyDescription(
                 "Samples still missing before the metric is judged (minSamples.count - samples).")
         public Long missingSamples;
+
+        @JsonPropertyDescription(
+                "Rollback mode sequential: the lower end of the metric's confidence interval, valid"
+                        + " at every analysis.")
+        public Double lower;
+
+        @JsonPropertyDescription("Rollback mode sequential: the upper end of the interval.")
+        public Double upper;
+
+        @JsonPropertyDescription(
+                "Rollback mode sequential: Continue, Accept (at or above min with confidence) or"
+                        + " Reject (below min with confidence).")
+        public String decision;
+
+        @JsonPropertyDescription("Rollback mode sequential: the decision rule, in words.")
+        public String rule;
     }
 
     /** A rollback. */
