@@ -89,7 +89,7 @@ public class RollbackAnalysis {
                             round.samples(m, version)));
         }
         ModelDeploymentSpec.Rollback defaulted = Defaults.copy(rb);
-        boolean sequential = defaulted.mode == ModelDeploymentSpec.RollbackMode.sequential;
+        boolean sequential = defaulted.mode == ModelDeploymentSpec.JudgeMode.sequential;
         AnalysisStep.Outcome outcome =
                 sequential
                         ? SequentialStep.evaluate(

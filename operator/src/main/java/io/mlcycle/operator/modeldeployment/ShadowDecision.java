@@ -1,9 +1,12 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.mlcycle.operator.analysis.PairedJudge;
 import io.mlcycle.operator.analysis.PrometheusClient;
+import io.mlcycle.operator.analysis.SequentialVerdict;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.ShadowMetric;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Whether a shadow challenger replaces its champion: from the feedback counts of both on the same
@@ -24,7 +27,9 @@ public final class ShadowDecision {
         /** Fewer labels than minSamples on a side: no verdict yet. */
         TooFewSamples,
         /** The metric is undefined on a side (e.g. precision without a predicted positive). */
-        NoData
+        NoData,
+        /** Mode sequential: the test has not decided yet (its interval straddles 0 and margin). */
+        Undecided
     }
 
     /** Feedback counts by predicted and actual class. */
@@ -137,6 +142,61 @@ public final class ShadowDecision {
                         + ": "
                         + values);
     }
+
+    /**
+     * Mode sequential: the paired outcomes of the same labelled requests judged by a {@link
+     * PairedJudge}; Better once the challenger is more accurate with confidence, NotBetter once it
+     * cannot be better by the margin, Undecided in between, TooFewSamples below minSamples. The
+     * values are the champion's and the challenger's accuracy on the pairs.
+     */
+    public static Paired judgePaired(
+            PairedJudge.Pairs pairs, double alpha, double margin, long minSamples) {
+        long n = pairs.total();
+        long missing = Math.max(0, minSamples - n);
+        Double champion = n == 0 ? null : (double) (pairs.bothRight() + pairs.championOnly()) / n;
+        Double challenger =
+                n == 0 ? null : (double) (pairs.bothRight() + pairs.challengerOnly()) / n;
+        SequentialVerdict v = new PairedJudge(alpha, margin).judge(pairs);
+        String numbers =
+                String.format(
+                        Locale.ROOT,
+                        "accuracy %s vs champion %s on %d paired labels (%d only the challenger"
+                                + " right, %d only the champion), difference %.4f in [%.4f, %.4f]",
+                        show(challenger),
+                        show(champion),
+                        n,
+                        pairs.challengerOnly(),
+                        pairs.championOnly(),
+                        v.estimate(),
+                        v.lower(),
+                        v.upper());
+        Verdict verdict;
+        String message;
+        if (missing > 0) {
+            verdict = Verdict.TooFewSamples;
+            message = missing + " labels missing before a verdict (minSamples " + minSamples + ")";
+        } else {
+            verdict =
+                    switch (v.outcome()) {
+                        case Accept -> Verdict.Better;
+                        case Reject -> Verdict.NotBetter;
+                        case Continue -> Verdict.Undecided;
+                    };
+            message =
+                    switch (v.outcome()) {
+                        case Accept ->
+                                "more accurate than the champion with confidence " + (1 - alpha);
+                        case Reject -> "cannot beat the champion by margin " + margin;
+                        case Continue -> "not decided yet";
+                    };
+        }
+        return new Paired(
+                new Result(verdict, n, n, missing, champion, challenger, message + "; " + numbers),
+                v);
+    }
+
+    /** A paired judgement: the round's result and the sequential test's answer behind it. */
+    public record Paired(Result result, SequentialVerdict sequential) {}
 
     private static String show(Double v) {
         return v == null ? "undefined" : String.format("%.4f", v);

@@ -84,7 +84,7 @@ final class SpecChecks {
 
     /** Rollback mode sequential: alpha in (0, 0.5) and every metric a proportion with a count. */
     private static void checkSequential(ModelDeploymentSpec.Rollback rb) {
-        if (rb.mode != ModelDeploymentSpec.RollbackMode.sequential) {
+        if (rb.mode != ModelDeploymentSpec.JudgeMode.sequential) {
             return;
         }
         if (!(rb.alpha > 0 && rb.alpha < 0.5)) {
@@ -138,6 +138,26 @@ final class SpecChecks {
         if ((shadow.version != null) == Boolean.TRUE.equals(shadow.latestApproved)) {
             throw new IllegalArgumentException(
                     "spec.rollout.shadow needs exactly one of version or latestApproved: true");
+        }
+        ModelDeploymentSpec.Shadow defaulted = Defaults.copy(shadow);
+        if (defaulted.mode == ModelDeploymentSpec.JudgeMode.sequential) {
+            if (defaulted.metric != ModelDeploymentSpec.ShadowMetric.accuracy) {
+                throw new IllegalArgumentException(
+                        "spec.rollout.shadow.metric "
+                                + defaulted.metric
+                                + " is not a proportion of paired outcomes: mode sequential"
+                                + " needs accuracy");
+            }
+            if (!(defaulted.alpha > 0 && defaulted.alpha < 0.5)) {
+                throw new IllegalArgumentException(
+                        "spec.rollout.shadow.alpha " + defaulted.alpha + " is not in (0, 0.5)");
+            }
+            if (!(defaulted.margin < 1)) {
+                throw new IllegalArgumentException(
+                        "spec.rollout.shadow.margin "
+                                + defaulted.margin
+                                + " cannot be reached: accuracies differ by less than 1");
+            }
         }
     }
 

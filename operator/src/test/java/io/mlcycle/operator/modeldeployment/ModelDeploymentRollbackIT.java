@@ -221,7 +221,7 @@ class ModelDeploymentRollbackIT {
         ModelDeployment md = deployment(SEQ, SEQ_MODEL);
         ModelDeploymentSpec.Rollback rb =
                 precisionAnalysis(prometheus.url(), INTERVAL.toSeconds() + "s", 1);
-        rb.mode = ModelDeploymentSpec.RollbackMode.sequential;
+        rb.mode = ModelDeploymentSpec.JudgeMode.sequential;
         String predictedPositive =
                 "mlcycle_feedback_total{deployment=\"{{name}}\",version=\"{{version}}\","
                         + "predicted=\"1\"";

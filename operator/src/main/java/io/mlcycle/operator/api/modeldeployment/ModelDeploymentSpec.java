@@ -307,6 +307,23 @@ public class ModelDeploymentSpec {
         @JsonPropertyDescription(
                 "accuracy, precision, recall or f1, from the feedback on mirrored predictions.")
         public ShadowMetric metric = ShadowMetric.accuracy;
+
+        @Default("threshold")
+        @JsonPropertyDescription(
+                "threshold: promote when challenger metric - champion metric > margin. sequential:"
+                        + " judge the paired outcomes of the same requests (both right, only the"
+                        + " champion, only the challenger, both wrong; counted by the challenger's"
+                        + " server) with an always-valid sequential test: promote once the"
+                        + " challenger is more accurate with confidence 1 - alpha, verdict NotBetter"
+                        + " once it cannot be better by margin; minSamples stays a floor. Needs"
+                        + " metric accuracy.")
+        public JudgeMode mode = JudgeMode.threshold;
+
+        @Default("0.05")
+        @JsonPropertyDescription(
+                "With mode sequential: the chance, at most, of promoting a challenger that is not"
+                        + " more accurate, however long it is judged; in (0, 0.5).")
+        public Double alpha = 0.05;
     }
 
     /**
@@ -478,7 +495,7 @@ public class ModelDeploymentSpec {
                         + " an always-valid confidence sequence (alpha) lies wholly below min; safe"
                         + " to judge every interval. Needs min in (0, 1) and minSamples on every"
                         + " metric, and no max.")
-        public RollbackMode mode = RollbackMode.threshold;
+        public JudgeMode mode = JudgeMode.threshold;
 
         @Default("0.05")
         @JsonPropertyDescription(
@@ -499,8 +516,8 @@ public class ModelDeploymentSpec {
         public Webhook webhook;
     }
 
-    /** How rollback analysis judges the served version. */
-    public enum RollbackMode {
+    /** How an analysis decides: a threshold on a point estimate, or a sequential test. */
+    public enum JudgeMode {
         threshold,
         sequential
     }
