@@ -2,6 +2,8 @@ package io.mlcycle.operator.modeldeployment;
 
 import io.mlcycle.operator.analysis.AnalysisStep;
 import io.mlcycle.operator.analysis.Decision;
+import io.mlcycle.operator.analysis.SequentialStep;
+import io.mlcycle.operator.analysis.SequentialVerdict;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
@@ -90,23 +92,51 @@ public class RollbackAnalysis {
                             0,
                             round.samples(m, version)));
         }
+        ModelDeploymentSpec.Rollback defaulted = Defaults.copy(rb);
+        boolean sequential = defaulted.mode == ModelDeploymentSpec.JudgeMode.sequential;
         AnalysisStep.Outcome outcome =
-                AnalysisStep.evaluate(
-                        status.analysis,
-                        version,
-                        measured,
-                        Defaults.copy(rb).failureThreshold,
-                        Boolean.TRUE.equals(rb.inconclusiveIsFailure),
-                        now);
+                sequential
+                        ? SequentialStep.evaluate(
+                                status.analysis, version, measured, defaulted.alpha, now)
+                        : AnalysisStep.evaluate(
+                                status.analysis,
+                                version,
+                                measured,
+                                defaulted.failureThreshold,
+                                Boolean.TRUE.equals(rb.inconclusiveIsFailure),
+                                now);
         status.analysis = outcome.analysis();
         Decision decision = outcome.decision();
         record(md, status, decision, gen, now);
+        if (sequential) {
+            acceptedEvents(md, outcome.analysis());
+        }
         if (decision instanceof Decision.Rollback rollback) {
             return rollbacks.rollBack(writer, md, status, served, modelVersions, rollback, now)
                     ? null
                     : interval;
         }
         return interval;
+    }
+
+    /** Once per metric and version: the sequential test found it at or above min. */
+    private void acceptedEvents(ModelDeployment md, ModelDeploymentStatus.Analysis analysis) {
+        for (ModelDeploymentStatus.MetricResult r : analysis.metrics) {
+            if (SequentialVerdict.Outcome.Accept.name().equals(r.decision)) {
+                // the numbers move every round: the message names only what was decided
+                events.normalOnce(
+                        md,
+                        "AnalysisAccepted",
+                        "version "
+                                + analysis.version
+                                + ": "
+                                + r.name
+                                + " is at or above min "
+                                + r.min
+                                + " with confidence (sequential test; status.analysis has the"
+                                + " interval)");
+            }
+        }
     }
 
     /** The round's conditions and Events, short of a rollback. */

@@ -1,6 +1,9 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.mlcycle.operator.analysis.PairedJudge;
 import io.mlcycle.operator.analysis.PrometheusClient;
+import io.mlcycle.operator.analysis.QueryResult;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
@@ -148,8 +151,69 @@ final class ShadowRollout {
         return res.found() ? res.version() : null;
     }
 
-    /** Queries both sides' feedback and records the verdict; returns why it could not. */
+    /** The verdict by mode; returns why it could not judge. */
     private static String judge(
+            ServingContext r,
+            ModelDeployment md,
+            ModelDeploymentSpec.Shadow spec,
+            Shadow s,
+            int championN,
+            int challengerN) {
+        ModelDeploymentSpec.Shadow defaulted = Defaults.copy(spec);
+        if (defaulted.mode != ModelDeploymentSpec.JudgeMode.sequential) {
+            return judgeThreshold(r, md, spec, s, championN, challengerN);
+        }
+        PrometheusClient.Vector pairs =
+                r.queries()
+                        .round(md)
+                        .queryVector(
+                                "sum by (outcome) (mlcycle_shadow_pairs_total{deployment=\""
+                                        + ServingResources.shadowName(md)
+                                        + "\",version=\""
+                                        + challengerN
+                                        + "\"})");
+        if (pairs.failure() != null && !QueryResult.isNoData(pairs.failure())) {
+            return pairs.failure().reason();
+        }
+        ShadowDecision.Paired paired =
+                ShadowDecision.judgePaired(
+                        pairs(pairs.series()),
+                        defaulted.alpha,
+                        defaulted.margin,
+                        defaulted.minSamples);
+        record(s, paired.result(), challengerN);
+        s.lower = paired.sequential().lower();
+        s.upper = paired.sequential().upper();
+        s.rule = paired.sequential().rule();
+        return null;
+    }
+
+    /** The challenger's pair counters by outcome. */
+    private static PairedJudge.Pairs pairs(List<PrometheusClient.Series> series) {
+        long[] n = new long[4];
+        List<String> outcomes =
+                List.of("both_right", "champion_only", "challenger_only", "both_wrong");
+        for (PrometheusClient.Series x : series) {
+            int i = outcomes.indexOf(x.labels().get("outcome"));
+            if (i >= 0) {
+                n[i] += Math.round(x.value());
+            }
+        }
+        return new PairedJudge.Pairs(n[0], n[1], n[2], n[3]);
+    }
+
+    private static void record(Shadow s, ShadowDecision.Result result, int challengerN) {
+        s.verdict = result.verdict().name();
+        s.championSamples = result.championSamples();
+        s.challengerSamples = result.challengerSamples();
+        s.missingSamples = result.missingSamples();
+        s.championValue = result.championValue();
+        s.challengerValue = result.challengerValue();
+        s.message = "version " + challengerN + ": " + result.message();
+    }
+
+    /** Queries both sides' feedback and records the verdict; returns why it could not. */
+    private static String judgeThreshold(
             ServingContext r,
             ModelDeployment md,
             ModelDeploymentSpec.Shadow spec,
@@ -181,6 +245,9 @@ final class ShadowRollout {
         if (challenger.failure() != null) {
             return challenger.failure().reason();
         }
+        s.lower = null;
+        s.upper = null;
+        s.rule = null;
         ShadowDecision.Result result =
                 ShadowDecision.judge(
                         ShadowDecision.Counts.of(champion.series()),
@@ -188,13 +255,7 @@ final class ShadowRollout {
                         spec.metric,
                         spec.margin,
                         spec.minSamples);
-        s.verdict = result.verdict().name();
-        s.championSamples = result.championSamples();
-        s.challengerSamples = result.challengerSamples();
-        s.missingSamples = result.missingSamples();
-        s.championValue = result.championValue();
-        s.challengerValue = result.challengerValue();
-        s.message = "version " + challengerN + ": " + result.message();
+        record(s, result, challengerN);
         return null;
     }
 

@@ -1,6 +1,7 @@
 package io.mlcycle.operator.modeldeployment;
 
 import io.mlcycle.operator.analysis.QueryTemplate;
+import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.featureview.PivotTasks;
@@ -25,6 +26,7 @@ final class SpecChecks {
                 for (int i = 0; i < spec.rollback.metrics.size(); i++) {
                     checkMetric(spec.rollback.metrics.get(i), "spec.rollback.metrics[" + i + "]");
                 }
+                checkSequential(Defaults.copy(spec.rollback));
             }
             if (spec.retrain != null && spec.retrain.onDrift != null) {
                 if (spec.rollback == null) {
@@ -80,6 +82,40 @@ final class SpecChecks {
         }
     }
 
+    /** Rollback mode sequential: alpha in (0, 0.5) and every metric a proportion with a count. */
+    private static void checkSequential(ModelDeploymentSpec.Rollback rb) {
+        if (rb.mode != ModelDeploymentSpec.JudgeMode.sequential) {
+            return;
+        }
+        if (!(rb.alpha > 0 && rb.alpha < 0.5)) {
+            throw new IllegalArgumentException(
+                    "spec.rollback.alpha " + rb.alpha + " is not in (0, 0.5)");
+        }
+        for (int i = 0; i < rb.metrics.size(); i++) {
+            ModelDeploymentSpec.Metric m = rb.metrics.get(i);
+            String field = "spec.rollback.metrics[" + i + "]";
+            if (m.builtin != null || m.max != null) {
+                throw new IllegalArgumentException(
+                        field
+                                + ": mode sequential judges proportions against min; "
+                                + (m.builtin != null ? "builtin " + m.builtin : "max")
+                                + " is not one");
+            }
+            if (m.min == null || !(m.min > 0 && m.min < 1)) {
+                throw new IllegalArgumentException(
+                        field
+                                + ".min "
+                                + m.min
+                                + " is not a proportion in (0, 1) (mode sequential)");
+            }
+            if (m.minSamples == null) {
+                throw new IllegalArgumentException(
+                        field
+                                + ".minSamples is needed by mode sequential: its count is the sample size");
+            }
+        }
+    }
+
     private static void checkTemplate(String query, String field) {
         try {
             QueryTemplate.render(query, "n", "ns", 1);
@@ -102,6 +138,26 @@ final class SpecChecks {
         if ((shadow.version != null) == Boolean.TRUE.equals(shadow.latestApproved)) {
             throw new IllegalArgumentException(
                     "spec.rollout.shadow needs exactly one of version or latestApproved: true");
+        }
+        ModelDeploymentSpec.Shadow defaulted = Defaults.copy(shadow);
+        if (defaulted.mode == ModelDeploymentSpec.JudgeMode.sequential) {
+            if (defaulted.metric != ModelDeploymentSpec.ShadowMetric.accuracy) {
+                throw new IllegalArgumentException(
+                        "spec.rollout.shadow.metric "
+                                + defaulted.metric
+                                + " is not a proportion of paired outcomes: mode sequential"
+                                + " needs accuracy");
+            }
+            if (!(defaulted.alpha > 0 && defaulted.alpha < 0.5)) {
+                throw new IllegalArgumentException(
+                        "spec.rollout.shadow.alpha " + defaulted.alpha + " is not in (0, 0.5)");
+            }
+            if (!(defaulted.margin < 1)) {
+                throw new IllegalArgumentException(
+                        "spec.rollout.shadow.margin "
+                                + defaulted.margin
+                                + " cannot be reached: accuracies differ by less than 1");
+            }
         }
     }
 

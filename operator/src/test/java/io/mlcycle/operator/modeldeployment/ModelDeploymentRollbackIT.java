@@ -55,6 +55,8 @@ class ModelDeploymentRollbackIT {
     private static final String MODEL = "m-rb";
     private static final String LOW = "md-low";
     private static final String LOW_MODEL = "m-low";
+    private static final String SEQ = "md-seq";
+    private static final String SEQ_MODEL = "m-seq";
     private static final Duration INTERVAL = Duration.ofSeconds(2);
 
     @Inject KubernetesClient client;
@@ -202,6 +204,89 @@ class ModelDeploymentRollbackIT {
         RollbackRecord record = rolled.getStatus().rollbacks.get(0);
         assertThat(record.metric).isEqualTo("online-precision");
         assertThat(record.value).isBetween(0.15, 0.25);
+    }
+
+    /** Sets the cumulative precision feedback of {@link #SEQ}'s version 2: right of n. */
+    private void seqFeedback(int right, int n) {
+        metrics.set(MetricsEndpoint.feedback(SEQ, 2, 1, 1), right);
+        metrics.set(MetricsEndpoint.feedback(SEQ, 2, 1, 0), n - right);
+    }
+
+    @Test
+    void sequentialModeKeepsAVersionOnAFewBadLabelsAndRollsBackOnceBelowMinWithConfidence()
+            throws Exception {
+        metrics = MetricsEndpoint.start();
+        seqFeedback(0, 0);
+        prometheus = PrometheusProcess.start(List.of(metrics.target()));
+        version(client, SEQ_MODEL, 1, true);
+        version(client, SEQ_MODEL, 2, true);
+        ModelDeployment md = deployment(SEQ, SEQ_MODEL);
+        ModelDeploymentSpec.Rollback rb =
+                precisionAnalysis(prometheus.url(), INTERVAL.toSeconds() + "s", 1);
+        rb.mode = ModelDeploymentSpec.JudgeMode.sequential;
+        String predictedPositive =
+                "mlcycle_feedback_total{deployment=\"{{name}}\",version=\"{{version}}\","
+                        + "predicted=\"1\"";
+        // counted since the version started: the sequence's samples only ever grow
+        rb.metrics.get(0).query =
+                "sum(" + predictedPositive + ",actual=\"1\"}) / sum(" + predictedPositive + "})";
+        ModelDeploymentSpec.MinSamples minSamples = new ModelDeploymentSpec.MinSamples();
+        minSamples.count = 20L;
+        minSamples.query = "sum(" + predictedPositive + "})";
+        rb.metrics.get(0).minSamples = minSamples;
+        md.getSpec().rollback = rb;
+        client.resource(md).create();
+        await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> servingDeployment(client, SEQ),
+                        d -> d != null && serveTask(d).version() == 2);
+        markReady(client, SEQ);
+
+        // precision 0.4 on 30 labels, below min 0.5, but the interval still holds 0.5
+        seqFeedback(12, 30);
+        startTicker(SEQ);
+        ModelDeployment judged =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(
+                                () -> md(SEQ),
+                                m ->
+                                        m.getStatus() != null
+                                                && m.getStatus().analysis != null
+                                                && m.getStatus().analysis.metrics.stream()
+                                                        .anyMatch(
+                                                                r ->
+                                                                        "Continue"
+                                                                                .equals(
+                                                                                        r.decision)));
+        Instant since = Instant.parse(judged.getStatus().analysis.lastRun);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(
+                        () -> Instant.parse(md(SEQ).getStatus().analysis.lastRun),
+                        t -> !t.isBefore(since.plus(INTERVAL.multipliedBy(4))));
+        ModelDeploymentStatus status = md(SEQ).getStatus();
+        assertThat(status.rollbacks).isEmpty();
+        assertThat(status.currentVersion).isEqualTo(2);
+        ModelDeploymentStatus.MetricResult precision = status.analysis.metrics.get(0);
+        assertThat(precision.value).isEqualTo(0.4);
+        assertThat(precision.samples).isEqualTo(30);
+        assertThat(precision.lower).isLessThan(0.4);
+        assertThat(precision.upper).isGreaterThan(0.5);
+        assertThat(precision.rule).contains("alpha 0.05");
+        assertThat(serveTask(servingDeployment(client, SEQ)).version()).isEqualTo(2);
+
+        // the same precision on 300 labels lies below min with confidence: rolled back at once
+        seqFeedback(120, 300);
+        ModelDeployment rolled =
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> md(SEQ), m -> !m.getStatus().rollbacks.isEmpty());
+        RollbackRecord record = rolled.getStatus().rollbacks.get(0);
+        assertThat(record.metric).isEqualTo("online-precision");
+        assertThat(record.value).isEqualTo(0.4);
+        assertThat(record.message).contains("below min 0.5").contains("on 300 samples");
+        assertThat(record.toVersion).isEqualTo(1);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.mlcycle.operator.analysis.PairedJudge;
 import io.mlcycle.operator.analysis.PrometheusClient;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.ShadowMetric;
 import io.mlcycle.operator.modeldeployment.ShadowDecision.Counts;
@@ -87,5 +88,42 @@ class ShadowDecisionTest {
                                         Map.of("predicted", "0", "actual", "1"), 6)));
         assertThat(c).isEqualTo(new Counts(3, 4, 5, 6));
         assertThat(Counts.of(List.of()).total()).isZero();
+    }
+
+    @Test
+    void pairedAChallengerRightWhereTheChampionIsWrongFarMoreOftenThanTheReverseIsPromoted() {
+        var p =
+                ShadowDecision.judgePaired(
+                        new PairedJudge.Pairs(700, 20, 80, 200), 0.05, 0.01, 100);
+        assertThat(p.result().verdict()).isEqualTo(Verdict.Better);
+        assertThat(p.result().championValue()).isEqualTo(0.72);
+        assertThat(p.result().challengerValue()).isEqualTo(0.78);
+        assertThat(p.sequential().lower()).isGreaterThan(0);
+        assertThat(p.result().message()).contains("with confidence 0.95", "on 1000 paired labels");
+    }
+
+    @Test
+    void pairedTheSameAccuracyDifferenceOnFewPairsIsUndecidedNotPromoted() {
+        // 0.06 ahead on 100 pairs: a threshold rule with margin 0.01 promotes this
+        var p = ShadowDecision.judgePaired(new PairedJudge.Pairs(70, 2, 8, 20), 0.05, 0.01, 100);
+        assertThat(p.result().verdict()).isEqualTo(Verdict.Undecided);
+        var threshold = byAccuracy(new Counts(72, 28, 0, 0), new Counts(78, 22, 0, 0), 0.01);
+        assertThat(threshold.verdict()).isEqualTo(Verdict.Better);
+    }
+
+    @Test
+    void pairedAnEqualChallengerOnManyPairsCannotBeatTheMarginAndIsNotBetter() {
+        var p =
+                ShadowDecision.judgePaired(
+                        new PairedJudge.Pairs(14000, 2000, 2000, 2000), 0.05, 0.02, 100);
+        assertThat(p.result().verdict()).isEqualTo(Verdict.NotBetter);
+        assertThat(p.sequential().upper()).isLessThan(0.02);
+    }
+
+    @Test
+    void pairedBelowMinSamplesSaysHowManyLabelsAreMissing() {
+        var p = ShadowDecision.judgePaired(new PairedJudge.Pairs(30, 0, 10, 0), 0.05, 0.01, 100);
+        assertThat(p.result().verdict()).isEqualTo(Verdict.TooFewSamples);
+        assertThat(p.result().missingSamples()).isEqualTo(60);
     }
 }

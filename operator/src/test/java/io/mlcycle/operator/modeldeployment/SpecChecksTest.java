@@ -109,4 +109,91 @@ class SpecChecksTest {
                         "spec.rollout.shadow needs spec.rollback: its prometheus holds the online"
                                 + " metrics");
     }
+
+    private static ModelDeploymentSpec sequential(double alpha, Double min, boolean minSamples) {
+        ModelDeploymentSpec.Metric m = new ModelDeploymentSpec.Metric();
+        m.name = "accuracy";
+        m.query = "sum(mlcycle_feedback_total{version=\"{{version}}\"})";
+        m.min = min;
+        if (minSamples) {
+            m.minSamples = new ModelDeploymentSpec.MinSamples();
+            m.minSamples.count = 100L;
+            m.minSamples.query = "sum(mlcycle_feedback_total{version=\"{{version}}\"})";
+        }
+        ModelDeploymentSpec spec = spec(m);
+        spec.rollback.mode = ModelDeploymentSpec.JudgeMode.sequential;
+        spec.rollback.alpha = alpha;
+        return spec;
+    }
+
+    @Test
+    void sequentialRollbackWithAProportionMinAndACountIsValid() {
+        assertThat(SpecChecks.invalid(sequential(0.05, 0.8, true))).isEmpty();
+    }
+
+    @Test
+    void sequentialRollbackWithAlphaOutsideTheOpenIntervalIsInvalidNamingTheField() {
+        assertThat(SpecChecks.invalid(sequential(0.5, 0.8, true)))
+                .contains("spec.rollback.alpha 0.5 is not in (0, 0.5)");
+        assertThat(SpecChecks.invalid(sequential(0, 0.8, true)))
+                .contains("spec.rollback.alpha 0.0 is not in (0, 0.5)");
+    }
+
+    @Test
+    void sequentialRollbackOnAMetricThatIsNoProportionOrHasNoCountIsInvalidNamingTheField() {
+        assertThat(SpecChecks.invalid(sequential(0.05, 1.5, true)))
+                .contains(
+                        "spec.rollback.metrics[0].min 1.5 is not a proportion in (0, 1) (mode"
+                                + " sequential)");
+        assertThat(SpecChecks.invalid(sequential(0.05, 0.8, false)))
+                .hasValueSatisfying(
+                        e -> assertThat(e).startsWith("spec.rollback.metrics[0].minSamples"));
+        ModelDeploymentSpec skew = spec(skew());
+        skew.rollback.mode = ModelDeploymentSpec.JudgeMode.sequential;
+        assertThat(SpecChecks.invalid(skew))
+                .hasValueSatisfying(e -> assertThat(e).contains("builtin skew is not one"));
+    }
+
+    private static ModelDeploymentSpec sequentialShadow(
+            ModelDeploymentSpec.ShadowMetric metric, double alpha, double margin) {
+        ModelDeploymentSpec spec = sequential(0.05, 0.8, true);
+        spec.rollback.mode = null;
+        spec.rollout = new ModelDeploymentSpec.Rollout();
+        spec.rollout.shadow = new ModelDeploymentSpec.Shadow();
+        spec.rollout.shadow.version = 2;
+        spec.rollout.shadow.mode = ModelDeploymentSpec.JudgeMode.sequential;
+        spec.rollout.shadow.metric = metric;
+        spec.rollout.shadow.alpha = alpha;
+        spec.rollout.shadow.margin = margin;
+        return spec;
+    }
+
+    @Test
+    void aSequentialShadowNeedsAccuracyAnAlphaInRangeAndAReachableMarginNamingTheField() {
+        assertThat(
+                        SpecChecks.invalid(
+                                sequentialShadow(
+                                        ModelDeploymentSpec.ShadowMetric.accuracy, 0.05, 0.01)))
+                .isEmpty();
+        assertThat(
+                        SpecChecks.invalid(
+                                sequentialShadow(ModelDeploymentSpec.ShadowMetric.f1, 0.05, 0.01)))
+                .contains(
+                        "spec.rollout.shadow.metric f1 is not a proportion of paired outcomes:"
+                                + " mode sequential needs accuracy");
+        assertThat(
+                        SpecChecks.invalid(
+                                sequentialShadow(
+                                        ModelDeploymentSpec.ShadowMetric.accuracy, 0.6, 0.01)))
+                .contains("spec.rollout.shadow.alpha 0.6 is not in (0, 0.5)");
+        assertThat(
+                        SpecChecks.invalid(
+                                sequentialShadow(
+                                        ModelDeploymentSpec.ShadowMetric.accuracy, 0.05, 1.0)))
+                .hasValueSatisfying(
+                        e ->
+                                assertThat(e)
+                                        .startsWith(
+                                                "spec.rollout.shadow.margin 1.0 cannot be reached"));
+    }
 }

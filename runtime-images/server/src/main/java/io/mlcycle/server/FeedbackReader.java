@@ -13,7 +13,10 @@ import static io.mlcycle.server.InferenceCodec.JSON;
 import static io.mlcycle.server.InferenceCodec.describe;
 import static io.mlcycle.server.InferenceCodec.expect;
 
-/** Reads a feedback request: {@code {"feedback":[{"prediction_id":"…","actual":0|1}, …]}}. */
+/**
+ * Reads a feedback request: {@code {"feedback":[{"prediction_id":"…","actual":0|1}, …]}}; a
+ * champion's forwarded feedback also carries {@code "champion_predicted":0|1}.
+ */
 final class FeedbackReader {
 
     private FeedbackReader() {}
@@ -40,6 +43,7 @@ final class FeedbackReader {
                     expect(t, JsonToken.START_OBJECT, "feedback[" + i + "] must be an object");
                     String pid = null;
                     Integer actual = null;
+                    int championPredicted = -1;
                     while (p.nextToken() == JsonToken.FIELD_NAME) {
                         String f = p.currentName();
                         JsonToken v = p.nextToken();
@@ -52,6 +56,7 @@ final class FeedbackReader {
                                 pid = p.getText();
                             }
                             case "actual" -> actual = actual(p, v, i);
+                            case "champion_predicted" -> championPredicted = actual(p, v, i);
                             default -> p.skipChildren();
                         }
                     }
@@ -61,7 +66,7 @@ final class FeedbackReader {
                     if (actual == null) {
                         throw BadRequest.of("feedback[" + i + "] has no actual");
                     }
-                    out.add(new FeedbackEntry(pid, actual));
+                    out.add(new FeedbackEntry(pid, actual, championPredicted));
                 }
             }
         } catch (JsonProcessingException e) {

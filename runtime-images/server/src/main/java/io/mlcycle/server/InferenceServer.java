@@ -421,8 +421,11 @@ public final class InferenceServer implements AutoCloseable {
             MirroredPredictions here = scorer.mirroredHere();
             for (FeedbackEntry f : entries) {
                 FeedbackWindow.Match match = window.take(f.predictionId());
+                // a challenger's own prediction for a request its champion mirrored
+                boolean ofMirror = false;
                 if (match.status() == FeedbackWindow.Status.UNKNOWN && here != null) {
                     match = here.take(f.predictionId());
+                    ofMirror = true;
                 }
                 switch (match.status()) {
                     case ACCEPTED -> {
@@ -432,7 +435,14 @@ public final class InferenceServer implements AutoCloseable {
                         }
                         if (match.mirrored()) {
                             metrics.mirroredFeedback(match.predicted(), f.actual());
-                            forward.add(f);
+                            forward.add(
+                                    new FeedbackEntry(
+                                            f.predictionId(), f.actual(), match.predicted()));
+                        }
+                        if (ofMirror && f.championPredicted() >= 0) {
+                            metrics.shadowPair(
+                                    f.championPredicted() == f.actual(),
+                                    match.predicted() == f.actual());
                         }
                         accepted++;
                     }

@@ -174,6 +174,36 @@ final class ServerMetrics {
         feedbackRejected.labelValues(reason).inc();
     }
 
+    /**
+     * On a shadow challenger: one labelled request both it and its champion scored, by who was
+     * right ({@code mlcycle_shadow_pairs_total{outcome}}: both_right, champion_only,
+     * challenger_only, both_wrong), registered on the first pair.
+     */
+    synchronized void shadowPair(boolean championRight, boolean challengerRight) {
+        if (pairs == null) {
+            pairs =
+                    Counter.builder()
+                            .name("mlcycle_shadow_pairs_total")
+                            .help(
+                                    "Labelled requests scored by this shadow challenger and its"
+                                            + " champion, by which of them was right")
+                            .labelNames("outcome")
+                            .constLabels(constant)
+                            .register(registry);
+            for (String o : PAIR_OUTCOMES) {
+                pairs.labelValues(o);
+            }
+        }
+        pairs.labelValues(PAIR_OUTCOMES[(championRight ? 0 : 2) + (challengerRight ? 0 : 1)]).inc();
+    }
+
+    /** Indexed by (champion wrong) * 2 + (challenger wrong). */
+    private static final String[] PAIR_OUTCOMES = {
+        "both_right", "champion_only", "challenger_only", "both_wrong"
+    };
+
+    private Counter pairs;
+
     void mirroredFeedback(int predicted, int actual) {
         mirrored.labelValues(String.valueOf(predicted), String.valueOf(actual)).inc();
     }

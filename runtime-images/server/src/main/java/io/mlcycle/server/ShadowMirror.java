@@ -132,7 +132,10 @@ final class ShadowMirror implements AutoCloseable {
         offer(new Message("infer", b.build()));
     }
 
-    /** Queues the feedback accepted for mirrored predictions. */
+    /**
+     * Queues the feedback accepted for mirrored predictions, each with the class the champion
+     * predicted (so the challenger counts paired outcomes).
+     */
     void feedback(List<FeedbackEntry> entries) {
         StringBuilder json = new StringBuilder("{\"feedback\":[");
         for (int i = 0; i < entries.size(); i++) {
@@ -142,6 +145,8 @@ final class ShadowMirror implements AutoCloseable {
                     .append(f.predictionId())
                     .append("\",\"actual\":")
                     .append(f.actual())
+                    .append(",\"champion_predicted\":")
+                    .append(f.championPredicted())
                     .append('}');
         }
         json.append("]}");

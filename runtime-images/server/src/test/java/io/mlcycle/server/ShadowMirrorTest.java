@@ -85,7 +85,7 @@ class ShadowMirrorTest {
     }
 
     @Test
-    void mirroredPredictionsAreScoredByTheChallengerAndLaterFeedbackIsJoinedToBoth()
+    void mirroredPredictionsAreScoredByTheChallengerAndLaterFeedbackIsJoinedToBothAsPairs()
             throws Exception {
         InferenceServer challenger = server(4, Map.of());
         InferenceServer champion = server(3, mirrorTo("http://127.0.0.1:" + challenger.port()));
@@ -151,6 +151,18 @@ class ShadowMirrorTest {
                 .isGreaterThanOrEqualTo(1);
         // the challenger counts the same two labels against its own predictions of those rows
         eventually(() -> toChallenger.total("mlcycle_feedback_total", "version", "4") == 2);
+        // and pairs them with the champion's predictions of the same requests: the same model
+        // on both sides, so row 0 is right for both and row 1 wrong for both
+        assertThat(toChallenger.total("mlcycle_shadow_pairs_total", "outcome", "both_right"))
+                .isEqualTo(1);
+        assertThat(toChallenger.total("mlcycle_shadow_pairs_total", "outcome", "both_wrong"))
+                .isEqualTo(1);
+        assertThat(toChallenger.total("mlcycle_shadow_pairs_total", "outcome", "champion_only"))
+                .isZero();
+        assertThat(toChallenger.total("mlcycle_shadow_pairs_total", "outcome", "challenger_only"))
+                .isZero();
+        // a server that is nobody's challenger counts no pairs
+        assertThat(toChampion.total("mlcycle_shadow_pairs_total")).isZero();
         // the same model on both sides: the challenger predicted what the champion did
         assertThat(
                         toChallenger.total(

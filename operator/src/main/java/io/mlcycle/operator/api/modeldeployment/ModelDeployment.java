@@ -53,6 +53,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.STRING,
         priority = 1)
 @AdditionalPrinterColumn(
+        name = "Verdict",
+        jsonPath = ".status.analysis.verdict",
+        type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1)
+@AdditionalPrinterColumn(
         name = "URL",
         jsonPath = ".status.url",
         type = AdditionalPrinterColumn.Type.STRING,

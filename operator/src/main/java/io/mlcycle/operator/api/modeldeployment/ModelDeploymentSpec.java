@@ -350,6 +350,23 @@ public class ModelDeploymentSpec {
         @JsonPropertyDescription(
                 "accuracy, precision, recall or f1, from the feedback on mirrored predictions.")
         public ShadowMetric metric = ShadowMetric.accuracy;
+
+        @Default("threshold")
+        @JsonPropertyDescription(
+                "threshold: promote when challenger metric - champion metric > margin. sequential:"
+                        + " judge the paired outcomes of the same requests (both right, only the"
+                        + " champion, only the challenger, both wrong; counted by the challenger's"
+                        + " server) with an always-valid sequential test: promote once the"
+                        + " challenger is more accurate with confidence 1 - alpha, verdict NotBetter"
+                        + " once it cannot be better by margin; minSamples stays a floor. Needs"
+                        + " metric accuracy.")
+        public JudgeMode mode = JudgeMode.threshold;
+
+        @Default("0.05")
+        @JsonPropertyDescription(
+                "With mode sequential: the chance, at most, of promoting a challenger that is not"
+                        + " more accurate, however long it is judged; in (0, 0.5).")
+        public Double alpha = 0.05;
     }
 
     /**
@@ -512,6 +529,23 @@ public class ModelDeploymentSpec {
                         + " failure.")
         public Boolean inconclusiveIsFailure = false;
 
+        @Default("threshold")
+        @JsonPropertyDescription(
+                "How the served version is judged. threshold: a metric out of its bounds for"
+                        + " failureThreshold analyses in a row rolls back. sequential: each metric"
+                        + " is a proportion (its query's value, over minSamples.query's count of"
+                        + " samples, both counted since the version started) and rolls back once"
+                        + " an always-valid confidence sequence (alpha) lies wholly below min; safe"
+                        + " to judge every interval. Needs min in (0, 1) and minSamples on every"
+                        + " metric, and no max.")
+        public JudgeMode mode = JudgeMode.threshold;
+
+        @Default("0.05")
+        @JsonPropertyDescription(
+                "With mode sequential: the chance, at most, of rolling back a version whose metric"
+                        + " is at or above min, however long it is watched; in (0, 0.5).")
+        public Double alpha = 0.05;
+
         @Required
         @Size(min = 1)
         @JsonPropertyDescription(
@@ -523,6 +557,12 @@ public class ModelDeploymentSpec {
         @JsonPropertyDescription(
                 "Slack-compatible JSON webhook posted on rollback and on a canary abort.")
         public Webhook webhook;
+    }
+
+    /** How an analysis decides: a threshold on a point estimate, or a sequential test. */
+    public enum JudgeMode {
+        threshold,
+        sequential
     }
 
     /** Prometheus endpoint. */

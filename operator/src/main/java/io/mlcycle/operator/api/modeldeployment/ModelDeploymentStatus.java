@@ -91,6 +91,17 @@ public class ModelDeploymentStatus extends MlcycleStatus {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Shadow {
         @JsonPropertyDescription(
+                "Mode sequential: the lower end of the confidence interval of challenger minus"
+                        + " champion accuracy on the same requests, valid at every judgement.")
+        public Double lower;
+
+        @JsonPropertyDescription("Mode sequential: the upper end of that interval.")
+        public Double upper;
+
+        @JsonPropertyDescription("Mode sequential: the decision rule, in words.")
+        public String rule;
+
+        @JsonPropertyDescription(
                 "Running (mirrored and judged each rollback interval; a challenger that is not"
                         + " better stays Running) or Promoted (it is the champion now).")
         public ShadowPhase phase;
@@ -126,7 +137,8 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         public Double challengerValue;
 
         @JsonPropertyDescription(
-                "Better (promoted), NotBetter (stays a challenger), TooFewSamples or NoData.")
+                "Better (promoted), NotBetter (stays a challenger), TooFewSamples, NoData or"
+                        + " (mode sequential) Undecided.")
         public String verdict;
 
         @JsonPropertyDescription("When the challenger started (RFC 3339).")
@@ -304,6 +316,22 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         @JsonPropertyDescription(
                 "Samples still missing before the metric is judged (minSamples.count - samples).")
         public Long missingSamples;
+
+        @JsonPropertyDescription(
+                "Rollback mode sequential: the lower end of the metric's confidence interval, valid"
+                        + " at every analysis.")
+        public Double lower;
+
+        @JsonPropertyDescription("Rollback mode sequential: the upper end of the interval.")
+        public Double upper;
+
+        @JsonPropertyDescription(
+                "Rollback mode sequential: Continue, Accept (at or above min with confidence) or"
+                        + " Reject (below min with confidence).")
+        public String decision;
+
+        @JsonPropertyDescription("Rollback mode sequential: the decision rule, in words.")
+        public String rule;
     }
 
     /** A rollback. */
