@@ -1,5 +1,6 @@
 package io.mlcycle.operator.analysis;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -7,6 +8,7 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+@UnitTier
 class BernoulliConfidenceSequenceTest {
 
     private static final double ALPHA = 0.05;

@@ -2,6 +2,7 @@ package io.mlcycle.operator.analysis;
 
 import io.mlcycle.operator.analysis.PairedJudge.Pairs;
 import io.mlcycle.operator.analysis.SequentialVerdict.Outcome;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -9,6 +10,7 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class PairedJudgeTest {
 
     private static final double ALPHA = 0.05;

@@ -1,6 +1,7 @@
 package io.mlcycle.operator.analysis;
 
 import io.mlcycle.operator.analysis.SequentialVerdict.Outcome;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -8,6 +9,7 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class ProportionJudgeTest {
 
     private static final double ALPHA = 0.05;

@@ -2,6 +2,7 @@ package io.mlcycle.operator.analysis;
 
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Analysis;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.MetricResult;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -9,6 +10,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class SequentialStepTest {
 
     private static final Instant NOW = Instant.parse("2026-12-07T07:00:00Z");

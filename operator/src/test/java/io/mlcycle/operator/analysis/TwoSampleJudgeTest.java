@@ -1,12 +1,14 @@
 package io.mlcycle.operator.analysis;
 
 import io.mlcycle.operator.analysis.SequentialVerdict.Outcome;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@UnitTier
 class TwoSampleJudgeTest {
 
     private static final double ALPHA = 0.05;
