@@ -57,7 +57,18 @@ public final class QualityBench {
         int users = Integer.parseInt(args[5]);
 
         List<DataSet> sets = new ArrayList<>();
-        for (String name : List.of("wa_churn", "fine_foods", "dna", "spam")) {
+        for (String name :
+                List.of(
+                        "wa_churn",
+                        "fine_foods",
+                        "dna",
+                        "spam",
+                        "sonar",
+                        "ionosphere",
+                        "attrition",
+                        "ticdata",
+                        "lending_club",
+                        "letter_a")) {
             Path dir = exported.resolve(name);
             sets.add(
                     new DataSet(
@@ -132,7 +143,7 @@ public final class QualityBench {
         table.append(
                 String.format(
                         Locale.ROOT,
-                        "%-11s %6s %6s %6s | %7s %7s %7s | %-9s %-9s | %6s %6s %6s | %7s %7s%n",
+                        "%-12s %6s %6s %6s | %7s %7s %7s | %-9s %-9s | %6s %6s %6s | %7s %7s%n",
                         "data set",
                         "rows",
                         "feats",
@@ -209,7 +220,7 @@ public final class QualityBench {
             String row =
                     String.format(
                             Locale.ROOT,
-                            "%-11s %6d %6d %6.3f | %7.4f %7.4f %7.4f | %-9s %-9s | %6.1f %6.1f"
+                            "%-12s %6d %6d %6.3f | %7.4f %7.4f %7.4f | %-9s %-9s | %6.1f %6.1f"
                                     + " %6.1f | %+7.4f %7s%n",
                             d.name(),
                             x.rows(),
