@@ -105,6 +105,17 @@ final class SearchRunner {
         }
         List<String> names = plan.learners().stream().map(Algorithm::id).toList();
         Selection.Choice choice = Selection.oneStandardError(names, mean, se, higher);
+        for (int i = 0; choice == null && i < tallies.size(); i++) {
+            if (tallies.get(i).bestScore != null) {
+                choice =
+                        new Selection.Choice(
+                                i,
+                                names.get(i)
+                                        + ": no candidate has a finite "
+                                        + plan.metricName()
+                                        + "; the first that finished is kept");
+            }
+        }
         if (choice == null) {
             throw firstError != null
                     ? firstError
@@ -208,7 +219,7 @@ final class SearchRunner {
                 continue; // halving: only the last rung trains the full epochs
             }
             anyFinished = true;
-            if (better(value, c.best, higher)) {
+            if (c.bestScore == null || better(value, c.best, higher)) {
                 c.best = value;
                 c.bestScore = e;
                 c.bestTrial = trials.size() - 1;
