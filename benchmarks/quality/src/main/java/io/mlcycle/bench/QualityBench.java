@@ -69,6 +69,9 @@ public final class QualityBench {
                         "ticdata",
                         "lending_club",
                         "letter_a")) {
+            if (!wanted(name)) {
+                continue;
+            }
             Path dir = exported.resolve(name);
             sets.add(
                     new DataSet(
@@ -90,53 +93,55 @@ public final class QualityBench {
                                     "label"),
                             "2026-01-02"));
         }
-        Path gen = work.resolve("generator");
-        if (!Files.exists(gen.resolve("truth.json"))) {
-            run(
-                    List.of(
-                            "java",
-                            "-jar",
-                            generatorJar,
-                            "--out",
-                            gen.toString(),
-                            "--users",
-                            Integer.toString(users),
-                            "--items",
-                            "3000",
-                            "--days",
-                            "7",
-                            "--end",
-                            "2026-11-21",
-                            "--seed",
-                            "42"),
-                    work.resolve("generator.log"));
-        }
-        List<View> genViews = new ArrayList<>();
-        for (String v : List.of("kpi", "item-events")) {
-            genViews.add(
-                    new View(
-                            v,
-                            gen.resolve("raw").resolve(v).toUri() + "dt={date}/",
-                            "parquet",
-                            "user_id",
-                            "event_id",
-                            "cnt",
-                            "2026-11-14",
-                            "2026-11-21"));
-        }
-        sets.add(
-                new DataSet(
-                        "generator",
-                        genViews,
-                        new TrainTask.Labels(
-                                gen.resolve("labels/returned")
-                                        .resolve(Layout.asOfDir("2026-11-21"))
-                                        .toUri()
-                                        .toString(),
+        if (wanted("generator")) {
+            Path gen = work.resolve("generator");
+            if (!Files.exists(gen.resolve("truth.json"))) {
+                run(
+                        List.of(
+                                "java",
+                                "-jar",
+                                generatorJar,
+                                "--out",
+                                gen.toString(),
+                                "--users",
+                                Integer.toString(users),
+                                "--items",
+                                "3000",
+                                "--days",
+                                "7",
+                                "--end",
+                                "2026-11-21",
+                                "--seed",
+                                "42"),
+                        work.resolve("generator.log"));
+            }
+            List<View> genViews = new ArrayList<>();
+            for (String v : List.of("kpi", "item-events")) {
+                genViews.add(
+                        new View(
+                                v,
+                                gen.resolve("raw").resolve(v).toUri() + "dt={date}/",
                                 "parquet",
                                 "user_id",
-                                "returned"),
-                        "2026-11-21"));
+                                "event_id",
+                                "cnt",
+                                "2026-11-14",
+                                "2026-11-21"));
+            }
+            sets.add(
+                    new DataSet(
+                            "generator",
+                            genViews,
+                            new TrainTask.Labels(
+                                    gen.resolve("labels/returned")
+                                            .resolve(Layout.asOfDir("2026-11-21"))
+                                            .toUri()
+                                            .toString(),
+                                    "parquet",
+                                    "user_id",
+                                    "returned"),
+                            "2026-11-21"));
+        }
 
         List<Double> deltas = new ArrayList<>();
         StringBuilder table = new StringBuilder();
@@ -303,6 +308,12 @@ public final class QualityBench {
             merge(tree, TaskJson.MAPPER.readTree(patch));
         }
         return (TrainTask) TaskJson.readTask(TaskJson.write(tree));
+    }
+
+    /** Whether BENCH_SETS (a comma-separated list of data set names; unset: all) names it. */
+    static boolean wanted(String name) {
+        String only = System.getenv("BENCH_SETS");
+        return only == null || List.of(only.split(",")).contains(name);
     }
 
     /** The settings a run tries instead of the defaults, empty for a defaults run. */
