@@ -48,3 +48,23 @@ write_long("dna", dna[, names(dna) != "Class"], dna$Class == "n")
 data(spam, package = "kernlab")
 spam <- as.data.frame(spam)
 write_long("spam", spam[, names(spam) != "type"], spam$type == "spam")
+
+# the wider suite: small and large, dense and one-hot, balanced and rare positives
+data(Sonar, package = "mlbench")
+write_long("sonar", Sonar[, names(Sonar) != "Class"], Sonar$Class == "M")
+
+data(Ionosphere, package = "mlbench")
+write_long("ionosphere", Ionosphere[, names(Ionosphere) != "Class"], Ionosphere$Class == "bad")
+
+data(attrition, package = "modeldata")
+write_long("attrition", attrition[, names(attrition) != "Attrition"], attrition$Attrition == "Yes")
+
+data(ticdata, package = "kernlab")
+write_long("ticdata", ticdata[, names(ticdata) != "CARAVAN"], ticdata$CARAVAN == "insurance")
+
+data(lending_club, package = "modeldata")
+lc <- as.data.frame(lending_club)
+write_long("lending_club", lc[, names(lc) != "Class"], lc$Class == "bad")
+
+data(LetterRecognition, package = "mlbench")
+write_long("letter_a", LetterRecognition[, names(LetterRecognition) != "lettr"], LetterRecognition$lettr == "A")

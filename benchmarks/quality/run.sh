@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: benchmarks/run quality [generator users]   (default 20000)
-# Exports four public data sets from Debian's R packages (nothing is committed), turns each into a
+# Exports ten public data sets from Debian's R packages (nothing is committed), turns each into a
 # long event log, runs the real pivot and trainer jars with the TrainingRun defaults, and compares
 # with an L2 logistic regression (liblinear) and XGBoost4J on the same hold-out; BENCH line last.
 # Needs: apt-get install -y --no-install-recommends r-base-core r-cran-modeldata r-cran-mlbench r-cran-kernlab

@@ -57,7 +57,21 @@ public final class QualityBench {
         int users = Integer.parseInt(args[5]);
 
         List<DataSet> sets = new ArrayList<>();
-        for (String name : List.of("wa_churn", "fine_foods", "dna", "spam")) {
+        for (String name :
+                List.of(
+                        "wa_churn",
+                        "fine_foods",
+                        "dna",
+                        "spam",
+                        "sonar",
+                        "ionosphere",
+                        "attrition",
+                        "ticdata",
+                        "lending_club",
+                        "letter_a")) {
+            if (!wanted(name)) {
+                continue;
+            }
             Path dir = exported.resolve(name);
             sets.add(
                     new DataSet(
@@ -79,60 +93,62 @@ public final class QualityBench {
                                     "label"),
                             "2026-01-02"));
         }
-        Path gen = work.resolve("generator");
-        if (!Files.exists(gen.resolve("truth.json"))) {
-            run(
-                    List.of(
-                            "java",
-                            "-jar",
-                            generatorJar,
-                            "--out",
-                            gen.toString(),
-                            "--users",
-                            Integer.toString(users),
-                            "--items",
-                            "3000",
-                            "--days",
-                            "7",
-                            "--end",
-                            "2026-11-21",
-                            "--seed",
-                            "42"),
-                    work.resolve("generator.log"));
-        }
-        List<View> genViews = new ArrayList<>();
-        for (String v : List.of("kpi", "item-events")) {
-            genViews.add(
-                    new View(
-                            v,
-                            gen.resolve("raw").resolve(v).toUri() + "dt={date}/",
-                            "parquet",
-                            "user_id",
-                            "event_id",
-                            "cnt",
-                            "2026-11-14",
-                            "2026-11-21"));
-        }
-        sets.add(
-                new DataSet(
-                        "generator",
-                        genViews,
-                        new TrainTask.Labels(
-                                gen.resolve("labels/returned")
-                                        .resolve(Layout.asOfDir("2026-11-21"))
-                                        .toUri()
-                                        .toString(),
+        if (wanted("generator")) {
+            Path gen = work.resolve("generator");
+            if (!Files.exists(gen.resolve("truth.json"))) {
+                run(
+                        List.of(
+                                "java",
+                                "-jar",
+                                generatorJar,
+                                "--out",
+                                gen.toString(),
+                                "--users",
+                                Integer.toString(users),
+                                "--items",
+                                "3000",
+                                "--days",
+                                "7",
+                                "--end",
+                                "2026-11-21",
+                                "--seed",
+                                "42"),
+                        work.resolve("generator.log"));
+            }
+            List<View> genViews = new ArrayList<>();
+            for (String v : List.of("kpi", "item-events")) {
+                genViews.add(
+                        new View(
+                                v,
+                                gen.resolve("raw").resolve(v).toUri() + "dt={date}/",
                                 "parquet",
                                 "user_id",
-                                "returned"),
-                        "2026-11-21"));
+                                "event_id",
+                                "cnt",
+                                "2026-11-14",
+                                "2026-11-21"));
+            }
+            sets.add(
+                    new DataSet(
+                            "generator",
+                            genViews,
+                            new TrainTask.Labels(
+                                    gen.resolve("labels/returned")
+                                            .resolve(Layout.asOfDir("2026-11-21"))
+                                            .toUri()
+                                            .toString(),
+                                    "parquet",
+                                    "user_id",
+                                    "returned"),
+                            "2026-11-21"));
+        }
 
         List<Double> deltas = new ArrayList<>();
         StringBuilder table = new StringBuilder();
         table.append(
                 String.format(
                         Locale.ROOT,
-                        "%-11s %6s %6s %6s | %7s %7s %7s | %-9s %-9s | %6s %6s %6s | %7s %7s%n",
+                        "%-12s %6s %6s %6s | %7s %7s %7s | %-9s %-9s | %6s %6s %6s | %7s %7s%n",
                         "data set",
                         "rows",
                         "feats",
@@ -209,7 +225,7 @@ public final class QualityBench {
             String row =
                     String.format(
                             Locale.ROOT,
-                            "%-11s %6d %6d %6.3f | %7.4f %7.4f %7.4f | %-9s %-9s | %6.1f %6.1f"
+                            "%-12s %6d %6d %6.3f | %7.4f %7.4f %7.4f | %-9s %-9s | %6.1f %6.1f"
                                     + " %6.1f | %+7.4f %7s%n",
                             d.name(),
                             x.rows(),
@@ -292,6 +308,12 @@ public final class QualityBench {
             merge(tree, TaskJson.MAPPER.readTree(patch));
         }
         return (TrainTask) TaskJson.readTask(TaskJson.write(tree));
+    }
+
+    /** Whether BENCH_SETS (a comma-separated list of data set names; unset: all) names it. */
+    static boolean wanted(String name) {
+        String only = System.getenv("BENCH_SETS");
+        return only == null || List.of(only.split(",")).contains(name);
     }
 
     /** The settings a run tries instead of the defaults, empty for a defaults run. */

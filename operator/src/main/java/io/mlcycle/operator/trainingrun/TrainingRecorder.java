@@ -242,6 +242,14 @@ public class TrainingRecorder {
                 c.status = m.get("status") == null ? null : String.valueOf(m.get("status"));
                 c.chosen = m.get("chosen") instanceof Boolean b ? b : null;
                 c.message = m.get("message") == null ? null : String.valueOf(m.get("message"));
+                c.standardError =
+                        m.get(TrainSummary.STANDARD_ERROR) instanceof Number n
+                                ? n.doubleValue()
+                                : null;
+                c.reason =
+                        m.get(TrainSummary.REASON) == null
+                                ? null
+                                : String.valueOf(m.get(TrainSummary.REASON));
                 out.add(c);
             }
         }

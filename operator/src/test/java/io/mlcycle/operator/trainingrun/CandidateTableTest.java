@@ -48,12 +48,16 @@ class CandidateTableTest {
                                                 1,
                                                 "auc",
                                                 0.9,
+                                                "standardError",
+                                                0.004,
                                                 "seconds",
                                                 6.0,
                                                 "status",
                                                 "Succeeded",
                                                 "chosen",
-                                                true),
+                                                true,
+                                                "reason",
+                                                "xgboost: the best mean, 0.9000 ± 0.0040"),
                                         Map.of(
                                                 "algorithm",
                                                 "resnet",
@@ -76,6 +80,9 @@ class CandidateTableTest {
                 .extracting(c -> c.status)
                 .containsExactly("Succeeded", "Succeeded", "SkippedByBudget");
         assertThat(table).extracting(c -> c.chosen).containsExactly(false, true, false);
+        // the mean's standard error and the winner's reason reach the ModelVersion too
+        assertThat(table).extracting(c -> c.standardError).containsExactly(null, 0.004, null);
+        assertThat(table.get(1).reason).startsWith("xgboost: the best mean");
         assertThat(TrainingRecorder.budgetExhausted(s)).isTrue();
     }
 

@@ -40,6 +40,19 @@ public final class TrainSummary {
     /** Detail: auto's table of learners tried (maps with algorithm, trials, seconds, status…). */
     public static final String CANDIDATES = "candidates";
 
+    /**
+     * Detail (auto): how the candidates were compared on the training rows, {@code innerKFold} or
+     * {@code carve}; each candidate then carries {@code standardError}, and the chosen one {@code
+     * reason}.
+     */
+    public static final String SELECTED_BY = "selectedBy";
+
+    /** Key of a candidate: the standard error of its selection metric. */
+    public static final String STANDARD_ERROR = "standardError";
+
+    /** Key of the chosen candidate: why it won. */
+    public static final String REASON = "reason";
+
     /** Detail: how the search ran (a map with {@link #BUDGET_EXHAUSTED}…). */
     public static final String SEARCH = "search";
 

@@ -86,6 +86,50 @@ final class Boosted {
         return new Result(trees, bestDepth, bestRounds, List.copyOf(history));
     }
 
+    /** A fixed xgboost point: exactly {@code depth} and {@code rounds}, no search. */
+    static Fit.Params point(int depth, int rounds) {
+        return new Fit.Params(ETA, Fit.XGBOOST, rounds, 0, 1, depth, 0, 0, Fit.CONSTANT);
+    }
+
+    /**
+     * The depth and rounds with the best mean validation AUC over {@code folds} (positions into
+     * {@code pool}): each depth boosted on every fold's training part, scored round by round on its
+     * test part (early stopping, patience {@link #PATIENCE}); a fold that stopped early keeps its
+     * last AUC for the later rounds.
+     */
+    static Fit.Params chooseByFolds(
+            SparseMatrix x, int[] y, int[] pool, List<Splits.Split> folds, long seed) {
+        int bestDepth = DEPTHS[0];
+        int bestRounds = 1;
+        double bestAuc = Double.NEGATIVE_INFINITY;
+        for (int depth : DEPTHS) {
+            double[][] curves = new double[folds.size()][];
+            int longest = 0;
+            for (int f = 0; f < folds.size(); f++) {
+                Splits.Split s = folds.get(f);
+                int[] train = Fit.pick(pool, s.train());
+                int[] test = Fit.pick(pool, s.test());
+                curves[f] =
+                        engine.train(x, y, train, test, depth, MAX_ROUNDS, PATIENCE, seed + f)
+                                .validationAuc();
+                longest = Math.max(longest, curves[f].length);
+            }
+            for (int round = 0; round < longest; round++) {
+                double sum = 0;
+                for (double[] c : curves) {
+                    sum += c.length == 0 ? 0.5 : c[Math.min(round, c.length - 1)];
+                }
+                double mean = sum / curves.length;
+                if (mean > bestAuc + 1e-6) {
+                    bestAuc = mean;
+                    bestDepth = depth;
+                    bestRounds = round + 1;
+                }
+            }
+        }
+        return point(bestDepth, bestRounds);
+    }
+
     /** Mean |TreeSHAP| (log-odds) of each feature over {@code samples}: exact, by XGBoost. */
     static double[] importance(Trees trees, SparseMatrix x, int[] samples) {
         double[] imp = new double[x.numFeatures()];

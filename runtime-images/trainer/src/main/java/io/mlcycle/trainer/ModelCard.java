@@ -141,6 +141,7 @@ final class ModelCard {
         h.append("</section>\n");
 
         confusionTable(h, metrics, confusion);
+        candidates(h, metricsJson);
         h.append("<section><h2>Top features by SHAP (")
                 .append(esc(metricsJson.getOrDefault("explainer", "not computed")))
                 .append(")</h2>");
@@ -183,6 +184,40 @@ final class ModelCard {
                 .append("</td><td class=\"tn\">")
                 .append(esc(confusion.get("trueNegatives")))
                 .append("</td></tr></table></section>\n");
+    }
+
+    /** auto's candidates: each one's selection mean ± standard error, and why the winner won. */
+    private static void candidates(StringBuilder h, Map<String, Object> metricsJson) {
+        if (!(metricsJson.get("candidates") instanceof List<?> list)) {
+            return;
+        }
+        Map<?, ?> selection = map(metricsJson.get("selection"));
+        Object metric = metricsJson.get("selectionMetric");
+        h.append("<section><h2>Candidates (")
+                .append(esc(metric))
+                .append(" on the training rows by ")
+                .append(esc(selection.get("method")))
+                .append(")</h2><table id=\"candidates\"><tr><th>algorithm</th><th>mean</th>")
+                .append("<th>± SE</th><th>folds</th><th>status</th><th>chosen</th></tr>");
+        for (Object o : list) {
+            Map<?, ?> c = map(o);
+            h.append("<tr><td>")
+                    .append(esc(c.get("algorithm")))
+                    .append("</td><td>")
+                    .append(number(c.get(String.valueOf(metric))))
+                    .append("</td><td>")
+                    .append(number(c.get("standardError")))
+                    .append("</td><td>")
+                    .append(c.get("folds") == null ? "–" : esc(c.get("folds")))
+                    .append("</td><td>")
+                    .append(esc(c.get("status")))
+                    .append("</td><td>")
+                    .append(Boolean.TRUE.equals(c.get("chosen")) ? "yes" : "")
+                    .append("</td></tr>");
+        }
+        h.append("</table><p id=\"reason\">")
+                .append(selection.get("reason") == null ? "" : esc(selection.get("reason")))
+                .append("</p></section>\n");
     }
 
     private static void lineage(StringBuilder h, ModelSpec spec) {

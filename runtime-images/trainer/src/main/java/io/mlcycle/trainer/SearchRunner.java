@@ -1,11 +1,10 @@
 package io.mlcycle.trainer;
 
-import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.Algorithm;
-import io.mlcycle.model.InputScaling;
 import io.mlcycle.task.Progress;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 
 import java.util.ArrayList;
@@ -17,16 +16,18 @@ import java.util.function.LongSupplier;
 
 /**
  * Runs a {@link TrainPlan}'s search: every learner's points (halving over rungs), each trial scored
- * by the selection metric, within the time budget. For auto, the points are compared on rows carved
- * from the training rows, never on the validation rows.
+ * by the selection metric, within the time budget. For auto, the points are scored on the training
+ * rows by a {@link Selection} (inner k-fold or a carve, never the validation rows) and the learner
+ * is chosen by the one-standard-error rule.
  */
 final class SearchRunner {
 
     /**
      * The outcome: the best trial and the record of all of them.
      *
-     * @param bestEval the best trial's evaluation (for auto: on the carved rows)
+     * @param bestEval the best trial's evaluation (for auto: on the selection rows)
      * @param skipped trials the budget left out
+     * @param selection for auto: how the candidates were compared and why the winner won
      */
     record Result(
             Algorithm algorithm,
@@ -37,11 +38,14 @@ final class SearchRunner {
             List<Map<String, Object>> trials,
             List<Map<String, Object>> candidates,
             boolean budgetExhausted,
-            int skipped) {}
+            int skipped,
+            Map<String, Object> selection) {}
 
     /** One learner's tally while its trials run. */
     private static final class Candidate {
         double best = Double.NaN;
+        Selection.Score bestScore;
+        int bestTrial = -1;
         double seconds;
         String error;
         int trials;
@@ -55,15 +59,10 @@ final class SearchRunner {
     private final long budgetStart;
     private final Consumer<Algorithm> beforeTrial;
     private final boolean higher;
-    private int[] selectionTrain;
-    private int[] selectionValid;
+    private Selection selection;
 
     private final List<Map<String, Object>> trials = new ArrayList<>();
-    private Algorithm algorithm;
-    private Fit.Params bestParams;
-    private double bestValue = Double.NaN;
-    private Trainer.Evaluated bestEval;
-    private int bestTrial = -1;
+    private boolean anyFinished;
     private RuntimeException firstError;
     private boolean budgetExhausted;
     private int skipped;
@@ -88,41 +87,67 @@ final class SearchRunner {
 
     Result run() {
         if (plan.auto()) {
-            int[] pool = validator.trainingRows();
-            Splits.Split carved =
-                    Splits.holdout(Validator.labelsOf(data.y(), pool), 0.2, plan.seed() + 1);
-            selectionTrain = Fit.pick(pool, carved.train());
-            selectionValid = Fit.pick(pool, carved.test());
+            selection = Selection.of(validator.trainingRows(), data.y(), plan.seed());
         }
         List<Map<String, Object>> candidates = new ArrayList<>();
+        List<Candidate> tallies = new ArrayList<>();
         for (Algorithm learner : plan.learners()) {
-            candidates.add(runLearner(learner));
+            Candidate c = new Candidate();
+            tallies.add(c);
+            candidates.add(runLearner(learner, c));
         }
-        if (algorithm == null) {
+        double[] mean = new double[tallies.size()];
+        double[] se = new double[tallies.size()];
+        for (int i = 0; i < tallies.size(); i++) {
+            Selection.Score s = tallies.get(i).bestScore;
+            mean[i] = s == null ? Double.NaN : s.mean();
+            se[i] = s == null ? Double.NaN : s.se();
+        }
+        List<String> names = plan.learners().stream().map(Algorithm::id).toList();
+        Selection.Choice choice = Selection.oneStandardError(names, mean, se, higher);
+        for (int i = 0; choice == null && i < tallies.size(); i++) {
+            if (tallies.get(i).bestScore != null) {
+                choice =
+                        new Selection.Choice(
+                                i,
+                                names.get(i)
+                                        + ": no candidate has a finite "
+                                        + plan.metricName()
+                                        + "; the first that finished is kept");
+            }
+        }
+        if (choice == null) {
             throw firstError != null
                     ? firstError
                     : TaskFailure.invalid("NoTrial", "no trial ran within search.budget");
         }
-        for (Map<String, Object> c : candidates) {
-            c.put("chosen", c.get("algorithm").equals(algorithm.id()));
+        for (int i = 0; i < candidates.size(); i++) {
+            candidates.get(i).put("chosen", i == choice.index());
+        }
+        Candidate won = tallies.get(choice.index());
+        Map<String, Object> selected = null;
+        if (plan.auto()) {
+            selected = selection.toMap();
+            selected.put("reason", choice.reason());
+            candidates.get(choice.index()).put(TrainSummary.REASON, choice.reason());
         }
         return new Result(
-                algorithm,
-                bestParams,
-                bestValue,
-                bestEval,
-                bestTrial,
+                plan.learners().get(choice.index()),
+                won.bestScore.params(),
+                won.bestScore.mean(),
+                won.bestScore.eval(),
+                won.bestTrial,
                 trials,
                 candidates,
                 budgetExhausted,
-                skipped);
+                skipped,
+                selected);
     }
 
-    private Map<String, Object> runLearner(Algorithm learner) {
+    private Map<String, Object> runLearner(Algorithm learner, Candidate c) {
         Search search = plan.search();
         List<Fit.Params> points = search.points(plan.grids().get(learner), plan.seed());
         int rungs = search.method().equals("halving") ? Search.rungs(points.size()) : 1;
-        Candidate c = new Candidate();
         for (int rung = 0; rung < rungs && !points.isEmpty(); rung++) {
             List<double[]> ranked = runRung(learner, points, rung, rungs, c);
             if (rung < rungs - 1) {
@@ -133,6 +158,13 @@ final class SearchRunner {
         candidate.put("algorithm", learner.id());
         candidate.put("trials", c.trials);
         candidate.put(plan.metricName(), Metrics.finite(c.best));
+        if (plan.auto() && c.bestScore != null) {
+            candidate.put(TrainSummary.STANDARD_ERROR, Metrics.finite(c.bestScore.se()));
+            candidate.put("folds", c.bestScore.folds());
+            if (c.bestScore.note() != null) {
+                candidate.put("hyperparametersChosenBy", c.bestScore.note());
+            }
+        }
         candidate.put("seconds", Math.round(c.seconds * 10) / 10.0);
         candidate.put(
                 "status",
@@ -161,8 +193,7 @@ final class SearchRunner {
             Algorithm learner, List<Fit.Params> points, int rung, int rungs, Candidate c) {
         List<double[]> ranked = new ArrayList<>();
         for (int i = 0; i < points.size(); i++) {
-            if (algorithm != null
-                    && plan.search().exhausted(budgetClock.getAsLong() - budgetStart)) {
+            if (anyFinished && plan.search().exhausted(budgetClock.getAsLong() - budgetStart)) {
                 budgetExhausted = true;
                 skipped++;
                 continue;
@@ -177,50 +208,46 @@ final class SearchRunner {
             trial.put("hyperparameters", p.toMap());
             trials.add(trial);
             c.trials++;
-            Trainer.Evaluated e = evaluate(learner, p, trial, c);
+            Selection.Score e = evaluate(learner, p, trial, c);
             if (e == null) {
                 continue;
             }
-            double value = score(learner, p, e, trial);
-            c.seconds += e.seconds();
+            double value = record(learner, e, trial);
+            c.seconds += e.eval().seconds();
             ranked.add(new double[] {i, value});
             if (rung < rungs - 1) {
                 continue; // halving: only the last rung trains the full epochs
             }
-            if (better(value, c.best, higher)) {
+            anyFinished = true;
+            if (c.bestScore == null || better(value, c.best, higher)) {
                 c.best = value;
-            }
-            if (algorithm == null || better(value, bestValue, higher)) {
-                algorithm = learner;
-                bestTrial = trials.size() - 1;
-                bestParams = p;
-                bestValue = value;
-                bestEval = e;
+                c.bestScore = e;
+                c.bestTrial = trials.size() - 1;
             }
         }
         return ranked;
     }
 
     /** One trial's evaluation; null when it failed (recorded on the trial and the candidate). */
-    private Trainer.Evaluated evaluate(
+    private Selection.Score evaluate(
             Algorithm learner, Fit.Params p, Map<String, Object> trial, Candidate c) {
-        SparseMatrix x = data.x();
-        InputScaling scaling = data.scaling();
         try {
             beforeTrial.accept(learner);
-            return plan.auto()
-                    ? Validator.evaluateOn(
+            if (plan.auto()) {
+                return selection.score(learner, p, data, plan, task);
+            }
+            Trainer.Evaluated e =
+                    validator.evaluate(
                             learner,
                             p,
-                            x,
-                            scaling,
+                            data.x(),
+                            data.scaling(),
                             data.y(),
                             plan.seed(),
-                            plan.stop(),
-                            selectionTrain,
-                            selectionValid)
-                    : validator.evaluate(
-                            learner, p, x, scaling, data.y(), plan.seed(), plan.stop());
+                            plan.stop());
+            double threshold = TrainPlan.threshold(task, e);
+            double value = Metrics.of(e.scores(), e.labels(), threshold).get(plan.metricName());
+            return new Selection.Score(e, p, value, Double.NaN, 1, null);
         } catch (RuntimeException | LinkageError ex) {
             // one failed learner or point never fails the run while another succeeds; a
             // LinkageError is a native library that would not load (xgboost's libgomp missing
@@ -241,14 +268,22 @@ final class SearchRunner {
         }
     }
 
-    /** Scores a finished trial by the selection metric and records it. */
-    private double score(
-            Algorithm learner, Fit.Params p, Trainer.Evaluated e, Map<String, Object> trial) {
+    /** Records a finished trial's selection metric and returns it. */
+    private double record(Algorithm learner, Selection.Score score, Map<String, Object> trial) {
         String metricName = plan.metricName();
+        Trainer.Evaluated e = score.eval();
         double threshold = TrainPlan.threshold(task, e);
         Metrics m = Metrics.of(e.scores(), e.labels(), threshold);
-        double value = m.get(metricName);
-        trial.put(plan.auto() ? "selectionMetrics" : "metrics", m.toMap());
+        double value = score.mean();
+        if (plan.auto()) {
+            trial.put("hyperparameters", score.params().toMap());
+            trial.put("selectionMetrics", m.toMap());
+            trial.put("selectionMean", Metrics.finite(value));
+            trial.put("selectionStandardError", Metrics.finite(score.se()));
+            trial.put("selectionFolds", score.folds());
+        } else {
+            trial.put("metrics", m.toMap());
+        }
         if (plan.stop() != null || learner != Algorithm.RESNET && learner != Algorithm.MLP) {
             trial.put("fits", fits(e.fits()));
         }
@@ -256,14 +291,15 @@ final class SearchRunner {
         Progress.report(
                 "trial %d %s done, %s %.4f", trials.size(), learner.id(), metricName, value);
         Trainer.log(
-                "trial %d %s %s: %s=%.4f (%.1f s)%s",
+                "trial %d %s %s: %s=%.4f ± %.4f (%.1f s)%s",
                 trials.size(),
                 learner.id(),
-                p.toMap(),
+                score.params().toMap(),
                 metricName,
                 value,
+                score.se(),
                 e.seconds(),
-                plan.auto() ? " on rows carved from the training rows" : "");
+                plan.auto() ? " on the training rows, by " + selection.method() : "");
         return value;
     }
 

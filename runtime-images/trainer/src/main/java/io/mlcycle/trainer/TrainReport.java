@@ -56,7 +56,7 @@ record TrainReport(
         m.put("algorithmRequested", plan.auto() ? Trainer.AUTO_ID : algorithm);
         if (plan.auto()) {
             m.put("candidates", search.candidates());
-            m.put("chosenOn", "rows carved from the training rows");
+            m.put("selection", search.selection());
         }
         m.put("search", searchJson());
         if (explanation.shap()) {
@@ -134,6 +134,7 @@ record TrainReport(
         if (plan.auto()) {
             details.put(TrainSummary.SELECTION_METRIC, plan.metricName());
             details.put(TrainSummary.CANDIDATES, search.candidates());
+            details.put(TrainSummary.SELECTED_BY, search.selection().get("method"));
         }
         details.put(TrainSummary.SEARCH, searchJson());
         List<Map<String, Object>> importance = explanation.importance();

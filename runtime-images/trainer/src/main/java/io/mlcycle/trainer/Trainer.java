@@ -101,9 +101,7 @@ public final class Trainer {
                         .run();
         Evaluated bestEval = search.bestEval();
         if (plan.auto()) {
-            log(
-                    "auto chose %s (%s=%.4f on the carved rows)",
-                    search.algorithm().id(), plan.metricName(), search.bestValue());
+            log("auto chose %s", search.selection().get("reason"));
             bestEval =
                     validator.evaluate(
                             search.algorithm(),

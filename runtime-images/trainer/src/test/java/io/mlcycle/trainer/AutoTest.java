@@ -175,6 +175,31 @@ class AutoTest {
                 TaskJson.MAPPER.readTree(
                         root.resolve("models/interaction/v1/trials.json").toFile());
         assertThat(trials.size()).isEqualTo(3);
+        // 1 600 training rows are small data: compared by five inner folds, each candidate with
+        // its mean ± standard error, the winner with its reason, and xgboost's depth and rounds
+        // chosen by those folds and reused for the final fit (no second search)
+        assertThat(b.get("selection").get("method").asText()).isEqualTo("innerKFold");
+        assertThat(b.get("selection").get("folds").asInt()).isEqualTo(5);
+        for (JsonNode c : b.get("candidates")) {
+            assertThat(c.get("standardError").asDouble()).as("SE of %s", c).isPositive();
+            assertThat(c.get("folds").asInt()).isEqualTo(5);
+        }
+        JsonNode chosen = b.get("candidates").get(1);
+        assertThat(chosen.get("chosen").asBoolean()).isTrue();
+        assertThat(chosen.get("reason").asText()).startsWith("xgboost: the best mean");
+        assertThat(b.get("selection").get("reason").asText())
+                .isEqualTo(chosen.get("reason").asText());
+        JsonNode xgbTrial = trials.get(1);
+        assertThat(xgbTrial.get("selectionStandardError").asDouble()).isPositive();
+        assertThat(b.get("hyperparameters").get("maxDepth").isInt()).isTrue();
+        assertThat(b.get("hyperparameters").get("rounds").asInt())
+                .isEqualTo(xgbTrial.get("hyperparameters").get("rounds").asInt())
+                .isPositive();
+        assertThat(trees.details()).containsEntry("selectedBy", "innerKFold");
+        String card = Files.readString(root.resolve("models/interaction/v1/model-card.html"));
+        assertThat(card)
+                .contains("id=\"candidates\"", "innerKFold")
+                .contains(ModelCard.esc(chosen.get("reason").asText()));
         assertThat(trees.details()).containsKeys("candidates", "search");
         assertThat(trees.figures().get("auc")).isGreaterThan(0.85);
         assertThat(linear.figures().get("auc")).isGreaterThan(0.8);

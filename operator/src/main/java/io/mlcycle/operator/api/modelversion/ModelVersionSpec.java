@@ -48,8 +48,9 @@ public class ModelVersionSpec {
     public String algorithm;
 
     @JsonPropertyDescription(
-            "algorithm auto: every learner it tried, with its selection metric on rows carved"
-                    + " from the training rows, and which it chose.")
+            "algorithm auto: every learner it tried, with its selection metric on the training"
+                    + " rows (mean over inner folds, or on a carved fifth) and its standard error,"
+                    + " and which it chose and why.")
     public List<Candidate> candidates;
 
     @JsonPropertyDescription("True when search.budget stopped the search before every trial ran.")
@@ -117,8 +118,13 @@ public class ModelVersionSpec {
         @JsonPropertyDescription("logistic, xgboost or resnet.")
         public String algorithm;
 
-        @JsonPropertyDescription("Its best selection metric (auc by default) on the carved rows.")
+        @JsonPropertyDescription(
+                "Its best selection metric (auc by default) on the training rows: the mean over"
+                        + " the inner folds, or on a carved fifth.")
         public Double metric;
+
+        @JsonPropertyDescription("The standard error of that metric.")
+        public Double standardError;
 
         @JsonPropertyDescription("Trials it ran.")
         public Integer trials;
@@ -134,6 +140,11 @@ public class ModelVersionSpec {
 
         @JsonPropertyDescription("Why it failed.")
         public String message;
+
+        @JsonPropertyDescription(
+                "The chosen one only: why it won (the one-standard-error rule prefers the simpler"
+                        + " of logistic, xgboost and resnet).")
+        public String reason;
     }
 
     /** A person's verdict. */

@@ -1,0 +1,75 @@
+package io.mlcycle.trainer;
+
+import io.mlcycle.common.FeatureCatalog;
+import io.mlcycle.common.SparseTables;
+import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.TrainTask;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A small table with a chosen number of positives, one informative feature ({@code signal}), one of
+ * noise and one constant in every row ({@code constant}): the data where selection is noisy.
+ */
+final class SmallTable {
+
+    final FeatureInput input;
+    final Path labels;
+
+    private SmallTable(FeatureInput input, Path labels) {
+        this.input = input;
+        this.labels = labels;
+    }
+
+    static SmallTable write(Path dir, int rows, int positives, long seed) throws IOException {
+        Random rnd = new Random(seed);
+        List<SparseTables.Row> out = new java.util.ArrayList<>();
+        StringBuilder labels = new StringBuilder("user_id,returned\n");
+        for (int r = 0; r < rows; r++) {
+            boolean positive = r < positives;
+            float signal = (positive ? 3f : 1f) + rnd.nextInt(3);
+            float noise = 1f + rnd.nextInt(5);
+            out.add(
+                    new SparseTables.Row(
+                            "u" + r, new int[] {0, 1, 2}, new float[] {1f, signal, noise}));
+            labels.append('u').append(r).append(',').append(positive ? 1 : 0).append('\n');
+        }
+        Path features = dir.resolve("features/t/asOf=2026-11-20");
+        SparseTables.write(features, out);
+        new FeatureCatalog(
+                        "user_id",
+                        "2026-11-20",
+                        List.of(
+                                new FeatureCatalog.Feature(0, "constant", rows, 1, 1, 1),
+                                new FeatureCatalog.Feature(1, "signal", rows, 1, 5, 3),
+                                new FeatureCatalog.Feature(2, "noise", rows, 1, 5, 3)))
+                .write(features);
+        Path labelFile = dir.resolve("labels.csv");
+        Files.writeString(labelFile, labels);
+        return new SmallTable(
+                new FeatureInput("t", "2026-11-20", features.toUri().toString()), labelFile);
+    }
+
+    /** An {@code auto} training of this table into {@code out}, hold-out, the defaults' grid. */
+    TrainTask auto(Path out) {
+        return TrainTask.builder()
+                .model("small")
+                .version(1)
+                .entity("user_id")
+                .features(List.of(input))
+                .labels(new TrainTask.Labels(labels.toString(), "csv", "user_id", "returned"))
+                .algorithm("auto")
+                .hyperparameters(null)
+                .preprocessing(new TrainTask.Preprocessing("log", null))
+                .validation(new TrainTask.Validation("holdout", 0.2, 5, 42L))
+                .explain(new TrainTask.Explain("shap", 100, 50, 10))
+                .selectionMetric("auc")
+                .outputUri(out.toUri().toString())
+                .earlyStopping(null)
+                .build();
+    }
+}
