@@ -4,6 +4,7 @@ import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.BatchScores;
+import io.mlcycle.spark.FeatureParts;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
@@ -184,7 +185,7 @@ class SparkScoreTest {
                         "events",
                         new FeatureCatalog("user_id", "d", List.of()),
                         List.of("file:///t/sparse-0.parquet"));
-        assertThat(SparkScore.slices(List.of(one), 4))
+        assertThat(FeatureParts.slices(List.of(one), 4))
                 .extracting(FeatureParts.Slice::slice, FeatureParts.Slice::slices)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(0, 4),

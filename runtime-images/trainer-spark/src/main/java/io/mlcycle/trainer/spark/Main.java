@@ -5,7 +5,6 @@ import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TrainTask;
-import io.mlcycle.trainer.Trainer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -85,15 +84,8 @@ public final class Main {
                     "WrongTaskKind",
                     "the trainer runs TrainTask, not " + task.getClass().getSimpleName());
         }
-        if (t.algorithm() == null || !t.algorithm().trim().equalsIgnoreCase("xgboost")) {
-            throw TaskFailure.invalid(
-                    "UnsupportedAlgorithm",
-                    "the Spark trainer trains algorithm xgboost only, not '"
-                            + t.algorithm()
-                            + "' (engine spark)");
-        }
         try {
-            return Trainer.run(t, new SparkBoosting(spark, workers(spark)));
+            return SparkTrainer.run(t, spark, workers(spark));
         } catch (IOException e) {
             throw new TaskFailure(Summary.Outcome.Failed, "IOError", e.toString());
         }
