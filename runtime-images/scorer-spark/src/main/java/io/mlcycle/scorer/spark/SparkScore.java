@@ -97,7 +97,6 @@ final class SparkScore {
         long matched = BatchScores.matched(artifact, available, task.features());
         long tRead = System.nanoTime();
 
-        ExecutorStart.await(spark.sparkContext());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<FeatureParts.Slice> slices = FeatureParts.slices(tables, jsc.defaultParallelism());
         ModelRef ref =
