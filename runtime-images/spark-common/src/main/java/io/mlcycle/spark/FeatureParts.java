@@ -30,6 +30,10 @@ import java.util.stream.Stream;
  */
 public final class FeatureParts {
 
+    /** One lock per part URI while it is staged. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Object> STAGING =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private FeatureParts() {}
 
     /** One FeatureView version: its catalog and the URIs of its parts, in name order. */
@@ -149,7 +153,12 @@ public final class FeatureParts {
      */
     public static List<scala.Tuple2<String, Piece>> read(Slice s, String featureView, int[] toModel)
             throws IOException {
-        Path file = Uris.toPath(s.uri(), s.field());
+        Path file;
+        // slices of one part run as concurrent tasks of one executor: one stages it, the others
+        // wait and read the copy (Storage keeps what it staged)
+        synchronized (STAGING.computeIfAbsent(s.uri(), k -> new Object())) {
+            file = Uris.toPath(s.uri(), s.field());
+        }
         List<scala.Tuple2<String, Piece>> out = new ArrayList<>();
         try (Connection c = SparseTables.duckdb();
                 Statement st = c.createStatement();

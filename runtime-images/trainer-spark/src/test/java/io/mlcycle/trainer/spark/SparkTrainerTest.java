@@ -149,6 +149,32 @@ class SparkTrainerTest {
     }
 
     @Test
+    void anEntityLabelledBothWaysInTwoLabelFilesIsInvalidNamingIt() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("labels-conflict"));
+        Files.writeString(dir.resolve("a.csv"), "user_id,returned\nu_both,0\nu_a,1\n");
+        Files.writeString(dir.resolve("b.csv"), "user_id,returned\nu_both,1\n");
+        TrainTask t =
+                TrainTask.builder()
+                        .entity("user_id")
+                        .labels(
+                                new TrainTask.Labels(
+                                        dir.toUri().toString(), "csv", "user_id", "returned"))
+                        .build();
+        var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        assertThat(LabelFiles.files(t.labels())).hasSize(2);
+        assertThatThrownBy(() -> LabelFiles.read(t, jsc).count())
+                .satisfies(
+                        e ->
+                                assertThat(io.mlcycle.spark.Relay.taskFailure(e))
+                                        .hasValueSatisfying(
+                                                f -> {
+                                                    assertThat(f.reason())
+                                                            .isEqualTo("ConflictingLabels");
+                                                    assertThat(f.getMessage()).contains("'u_both'");
+                                                }));
+    }
+
+    @Test
     void moreWorkersThanTaskSlotsFailsNamingTheExecutorSettings() {
         SparkBoosting three = new SparkBoosting(spark, 3);
         var rows =
