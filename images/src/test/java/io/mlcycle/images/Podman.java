@@ -65,7 +65,9 @@ final class Podman {
                             "pivot",
                             "pivot-spark",
                             "trainer",
-                            "server");
+                            "trainer-spark",
+                            "server",
+                            "scorer-spark");
             assertThat(r.exit()).as("images/build:%n%s", r.output()).isZero();
             System.out.print(r.output());
             built = true;

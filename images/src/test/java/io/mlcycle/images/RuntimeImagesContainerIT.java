@@ -3,6 +3,7 @@ package io.mlcycle.images;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
@@ -299,6 +300,74 @@ class RuntimeImagesContainerIT {
 
     @Test
     @Order(4)
+    void theTrainerSparkImageTrainsTreesAsAPodAndTheScorerSparkImageScoresThemAsASparkDriver()
+            throws Exception {
+        // a plain pod start: the xgboost task of MLCYCLE_TASK on Spark's local master, the rows
+        // read by its executors
+        Summary trained = runTask("trainer-spark-ok", "trainer-spark", train(3, "xgboost"), 0);
+        assertThat(trained.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(trained.figures().get("auc")).isBetween(0.5, 1.0);
+        assertThat(data.resolve("models/churn/v3/model.xgb.json")).exists();
+        assertThat(data.resolve("models/churn/v3/_SUCCESS")).exists();
+        // the Spark Operator's driver command scores that version with scorer-spark
+        String digest = (String) trained.details().get("artifactDigest");
+        ScoreTask score =
+                new ScoreTask(
+                        new Task.Owner("ModelDeployment", "default", "churn"),
+                        "churn",
+                        3,
+                        "file:///data/models/churn/v3/",
+                        AS_OF,
+                        "user_id",
+                        List.of(
+                                new FeatureInput(
+                                        "items",
+                                        AS_OF,
+                                        "file:///data/features/items/asOf=" + AS_OF + "/")),
+                        "file:///data/scores/churn/asOf=" + AS_OF + "/",
+                        digest);
+        Summary scored =
+                runTask(
+                        "scorer-spark-driver",
+                        "scorer-spark",
+                        score,
+                        0,
+                        List.of(
+                                "driver",
+                                "--master",
+                                "local[2]",
+                                "--conf",
+                                "spark.ui.enabled=false",
+                                "--conf",
+                                "spark.driver.host=127.0.0.1",
+                                "--conf",
+                                "spark.driver.bindAddress=127.0.0.1",
+                                "--class",
+                                "io.mlcycle.scorer.spark.Main",
+                                "local:///opt/mlcycle/scorer-spark.jar"));
+        assertThat(scored.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(data.resolve("scores/churn/asOf=" + AS_OF + "/scores.parquet")).exists();
+        // both carry Spark's Kubernetes backend for their executor pods
+        for (String image : List.of("trainer-spark", "scorer-spark")) {
+            Podman.Result lib =
+                    Podman.run(
+                            Duration.ofMinutes(1),
+                            "podman",
+                            "run",
+                            "--rm",
+                            "--network",
+                            "none",
+                            "--user",
+                            Podman.USER,
+                            Podman.image(image),
+                            "ls",
+                            "/opt/mlcycle/lib");
+            assertThat(lib.output()).as(image).contains("spark-kubernetes_2.12-3.5.6.jar");
+        }
+    }
+
+    @Test
+    @Order(5)
     void theServerImageBecomesReadyAnswersAnInferenceAndStopsOnSigterm() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -97,7 +97,8 @@ public record FeatureStatistics(long rows, List<Feature> features) {
         return new FeatureStatistics(x.rows(), List.copyOf(features));
     }
 
-    private static Feature feature(String name, float[] sorted, int rows) {
+    /** One feature's statistics from its non-zero values, ascending, among {@code rows} rows. */
+    public static Feature feature(String name, float[] sorted, long rows) {
         double[] cuts = new double[BINS - 1];
         int m = 0;
         for (int q = 1; q < BINS && sorted.length > 0; q++) {

@@ -60,14 +60,32 @@ final class Boosted {
         Splits.Split s = Splits.holdout(Validator.labelsOf(y, rows), VALIDATION_FRACTION, seed);
         int[] train = Fit.pick(rows, s.train());
         int[] valid = Fit.pick(rows, s.test());
+        List<double[]> aucByDepth = new ArrayList<>();
+        for (int depth : DEPTHS) {
+            aucByDepth.add(
+                    engine.train(x, y, train, valid, depth, MAX_ROUNDS, PATIENCE, seed)
+                            .validationAuc());
+        }
+        Choice c = choose(aucByDepth);
+        Trees trees = fit(x, y, rows, seed, c.depth(), c.rounds()).trees();
+        return new Result(trees, c.depth(), c.rounds(), c.history());
+    }
+
+    /** The depth and rounds the search keeps; {@code history}: best validation AUC per depth. */
+    record Choice(int depth, int rounds, List<Double> history) {}
+
+    /**
+     * The depth of {@link #DEPTHS} whose best round had the highest validation AUC (the shallower
+     * on a tie within 1e-6), and that round; {@code aucByDepth}: the AUC after each round, per
+     * depth.
+     */
+    static Choice choose(List<double[]> aucByDepth) {
         int bestDepth = DEPTHS[0];
         int bestRounds = 1;
         double bestAuc = Double.NEGATIVE_INFINITY;
         List<Double> history = new ArrayList<>();
-        for (int depth : DEPTHS) {
-            double[] auc =
-                    engine.train(x, y, train, valid, depth, MAX_ROUNDS, PATIENCE, seed)
-                            .validationAuc();
+        for (int d = 0; d < DEPTHS.length; d++) {
+            double[] auc = aucByDepth.get(d);
             int best = 0;
             for (int round = 1; round < auc.length; round++) {
                 if (auc[round] > auc[best]) {
@@ -78,12 +96,11 @@ final class Boosted {
             history.add(bestRoundAuc);
             if (bestRoundAuc > bestAuc + 1e-6) {
                 bestAuc = bestRoundAuc;
-                bestDepth = depth;
+                bestDepth = DEPTHS[d];
                 bestRounds = best + 1;
             }
         }
-        Trees trees = fit(x, y, rows, seed, bestDepth, bestRounds).trees();
-        return new Result(trees, bestDepth, bestRounds, List.copyOf(history));
+        return new Choice(bestDepth, bestRounds, List.copyOf(history));
     }
 
     /** A fixed xgboost point: exactly {@code depth} and {@code rounds}, no search. */

@@ -309,7 +309,7 @@ final class SearchRunner {
     }
 
     /** Epochs trained and kept per fit, with the held-out metric after each epoch. */
-    private static List<Map<String, Object>> fits(List<Fit.Fitted> fits) {
+    static List<Map<String, Object>> fits(List<Fit.Fitted> fits) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Fit.Fitted f : fits) {
             Map<String, Object> m = new LinkedHashMap<>();

@@ -182,7 +182,7 @@ public final class Trainer {
         return Summary.succeeded(published, report.figures(), report.details(digest));
     }
 
-    private static ModelSpec spec(
+    static ModelSpec spec(
             TrainTask t,
             PreparedData data,
             SearchRunner.Result search,

@@ -1,8 +1,9 @@
 package io.mlcycle.pivot.spark;
 
-import io.mlcycle.common.RuntimeMain;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.pivot.PivotRunner;
+import io.mlcycle.spark.ExecutorWatch;
+import io.mlcycle.spark.SparkRuntime;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
@@ -21,53 +22,22 @@ public final class Main {
 
     private Main() {}
 
-    public static void main(String[] args) {
-        int code;
-        // before the session: Spark may give up on its executors (and exit) while it starts
-        ExecutorWatch watch =
-                ExecutorWatch.cluster(new SparkConf()) ? ExecutorWatch.install(args) : null;
-        SparkSession spark = session();
-        if (watch != null) {
-            spark.sparkContext().addSparkListener(watch);
-        }
-        try {
-            code =
-                    RuntimeMain.run(
-                            args,
-                            task -> {
-                                if (watch != null) {
-                                    watch.awaitFirst(spark.sparkContext());
-                                }
-                                return handle(task, spark, System::getenv);
-                            });
-        } finally {
-            if (watch != null) {
-                watch.finished();
-            }
-            spark.stop();
-        }
-        System.exit(code);
-    }
+    /** What the executor watch says of the pivot. */
+    static final ExecutorWatch.Job JOB =
+            new ExecutorWatch.Job(
+                    "the pivot",
+                    "spec.spark.executor (instances, cores, memory), spec.spark.image or sparkConf"
+                            + " spark.kubernetes.executor.container.image",
+                    "ExecutorsNotStarted",
+                    "10min");
 
-    /** The session of spark-submit's configuration, or a local one on all cores without it. */
-    static SparkSession session() {
-        SparkSession.Builder b =
-                SparkSession.builder()
-                        .appName("mlcycle-pivot")
-                        .config("spark.sql.session.timeZone", "UTC");
-        boolean local = !new SparkConf().contains("spark.master");
-        if (local) {
-            b.master("local[*]")
-                    .config("spark.ui.enabled", "false")
-                    .config("spark.driver.host", "127.0.0.1")
-                    .config("spark.driver.bindAddress", "127.0.0.1");
-        }
-        SparkSession spark = b.getOrCreate();
-        if (local) {
-            // spark-submit brings its log4j2 configuration; a plain start logs warnings only
-            spark.sparkContext().setLogLevel("WARN");
-        }
-        return spark;
+    public static void main(String[] args) {
+        SparkRuntime.main(
+                args,
+                "mlcycle-pivot",
+                new SparkConf(),
+                JOB,
+                (task, spark) -> handle(task, spark, System::getenv));
     }
 
     static Summary handle(Task task, SparkSession spark, Function<String, String> env) {

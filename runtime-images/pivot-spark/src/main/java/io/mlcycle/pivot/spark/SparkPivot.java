@@ -123,64 +123,17 @@ final class SparkPivot implements PivotRunner.Engine {
             }
             Dataset<Row> src =
                     read(inputs.stream().map(SparkFailures.Input::read).toList(), format, last);
-            Map<String, String> columns = new LinkedHashMap<>();
-            for (StructField f : src.schema().fields()) {
-                if (!f.name().equals(FILE) && !f.name().equals(ROW)) {
-                    columns.put(f.name(), f.dataType().simpleString());
-                }
-            }
-            SourceColumns cols = SourceColumns.of(columns, task);
-            String entity = cols.entity();
-            String key = cols.key();
-            String value = cols.value();
-            String time = cols.time();
-
+            SourceColumns cols = columns(src, task);
             long sourceRows = src.count();
             if (sourceRows == 0) {
                 throw PivotFailures.noSourceRows(resolved);
             }
-            if (value != null) {
-                checkNumeric(src, value, src.schema().apply(value).dataType());
+            if (cols.value() != null) {
+                checkNumeric(src, cols.value(), src.schema().apply(cols.value()).dataType());
             }
-            Dataset<Row> excluded = null;
-            if (DuckDbSql.loadExclusions(c, task.filters())) {
-                Path list = tmp.resolve("excluded.parquet");
-                exec(
-                        c,
-                        "COPY (SELECT DISTINCT e FROM excluded) TO "
-                                + SparseTables.literal(list.toString())
-                                + " (FORMAT parquet)");
-                excluded = spark.read().parquet(work.put(list));
-            }
-
-            Column keep = col(q(entity)).isNotNull().and(col(q(key)).isNotNull());
-            if (where != null) {
-                keep = keep.and(SparkWhere.bind(spark, src, where));
-            }
-            if (time != null && task.window() != null && task.window().from() != null) {
-                Partitions.dates(task.window());
-                keep =
-                        keep.and(col(q(time)).geq(lit(Date.valueOf(task.window().from()))))
-                                .and(col(q(time)).lt(lit(Date.valueOf(task.window().to()))));
-            }
-            List<Column> out = new ArrayList<>();
-            out.add(col(q(entity)).cast("string").as("e"));
-            out.add(col(q(key)).cast("string").as("k"));
-            if (value != null) {
-                out.add(col(q(value)).cast("double").as("v"));
-            }
-            if (last) {
-                // DuckDB compares struct fields with NULL greatest: a row without time is latest
-                List<Column> order = new ArrayList<>();
-                if (time != null) {
-                    order.add(col(q(time)).isNull().as("tn"));
-                    order.add(col(q(time)).as("t"));
-                }
-                order.add(col(FILE).as("f"));
-                order.add(col(ROW).as("r"));
-                out.add(struct(order.toArray(Column[]::new)).as("o"));
-            }
-            Dataset<Row> filtered = src.where(keep).select(out.toArray(Column[]::new));
+            Dataset<Row> filtered =
+                    src.where(keep(task, src, cols, where)).select(projection(cols, last));
+            Dataset<Row> excluded = excluded(c, task, tmp, work);
             if (excluded != null) {
                 filtered =
                         filtered.join(
@@ -188,18 +141,10 @@ final class SparkPivot implements PivotRunner.Engine {
                                 filtered.col("e").equalTo(excluded.col("e")),
                                 "left_anti");
             }
-            Column agg =
-                    switch (aggregate) {
-                        case "sum" -> sum(col("v"));
-                        case "count" -> value == null ? count(lit(1)) : count(col("v"));
-                        case "max" -> max(col("v"));
-                        case "min" -> min(col("v"));
-                        case "mean" -> avg(col("v"));
-                        // DuckDB's arg_max skips rows whose value is NULL
-                        default -> max_by(col("v"), when(col("v").isNotNull(), col("o")));
-                    };
             filtered.groupBy("e", "k")
-                    .agg(agg.cast("double").as("v"), count(lit(1)).as("n"))
+                    .agg(
+                            aggregation(aggregate, cols.value()).cast("double").as("v"),
+                            count(lit(1)).as("n"))
                     .write()
                     .parquet(work.path("agg"));
             PivotRunner.log(
@@ -218,6 +163,85 @@ final class SparkPivot implements PivotRunner.Engine {
         } finally {
             work.close();
         }
+    }
+
+    /** The source's columns (less the file and row columns read adds) resolved for the task. */
+    private static SourceColumns columns(Dataset<Row> src, PivotTask task) {
+        Map<String, String> columns = new LinkedHashMap<>();
+        for (StructField f : src.schema().fields()) {
+            if (!f.name().equals(FILE) && !f.name().equals(ROW)) {
+                columns.put(f.name(), f.dataType().simpleString());
+            }
+        }
+        return SourceColumns.of(columns, task);
+    }
+
+    /** The rows that count: entity and key present, the task's where and time window. */
+    private Column keep(PivotTask task, Dataset<Row> src, SourceColumns cols, String where) {
+        Column keep = col(q(cols.entity())).isNotNull().and(col(q(cols.key())).isNotNull());
+        if (where != null) {
+            keep = keep.and(SparkWhere.bind(spark, src, where));
+        }
+        String time = cols.time();
+        if (time != null && task.window() != null && task.window().from() != null) {
+            Partitions.dates(task.window());
+            keep =
+                    keep.and(col(q(time)).geq(lit(Date.valueOf(task.window().from()))))
+                            .and(col(q(time)).lt(lit(Date.valueOf(task.window().to()))));
+        }
+        return keep;
+    }
+
+    /**
+     * Entity {@code e}, key {@code k}, value {@code v} and, for {@code last}, its order {@code o}.
+     */
+    private static Column[] projection(SourceColumns cols, boolean last) {
+        List<Column> out = new ArrayList<>();
+        out.add(col(q(cols.entity())).cast("string").as("e"));
+        out.add(col(q(cols.key())).cast("string").as("k"));
+        if (cols.value() != null) {
+            out.add(col(q(cols.value())).cast("double").as("v"));
+        }
+        if (last) {
+            // DuckDB compares struct fields with NULL greatest: a row without time is latest
+            List<Column> order = new ArrayList<>();
+            if (cols.time() != null) {
+                order.add(col(q(cols.time())).isNull().as("tn"));
+                order.add(col(q(cols.time())).as("t"));
+            }
+            order.add(col(FILE).as("f"));
+            order.add(col(ROW).as("r"));
+            out.add(struct(order.toArray(Column[]::new)).as("o"));
+        }
+        return out.toArray(Column[]::new);
+    }
+
+    /** The excluded entities ({@code e}) the DuckDB side loaded, as Spark reads them; or null. */
+    private Dataset<Row> excluded(DuckDBConnection c, PivotTask task, Path tmp, Work work)
+            throws SQLException, IOException {
+        if (!DuckDbSql.loadExclusions(c, task.filters())) {
+            return null;
+        }
+        Path list = tmp.resolve("excluded.parquet");
+        exec(
+                c,
+                "COPY (SELECT DISTINCT e FROM excluded) TO "
+                        + SparseTables.literal(list.toString())
+                        + " (FORMAT parquet)");
+        return spark.read().parquet(work.put(list));
+    }
+
+    /** The task's aggregate of {@code v} as the DuckDB engine computes it. */
+    private static Column aggregation(String aggregate, String value) {
+        return switch (aggregate) {
+            case "sum" -> sum(col("v"));
+            case "count" -> value == null ? count(lit(1)) : count(col("v"));
+            case "max" -> max(col("v"));
+            case "min" -> min(col("v"));
+            case "mean" -> avg(col("v"));
+            // DuckDB's arg_max skips rows whose value is NULL
+            default -> max_by(col("v"), when(col("v").isNotNull(), col("o")));
+        };
     }
 
     /**

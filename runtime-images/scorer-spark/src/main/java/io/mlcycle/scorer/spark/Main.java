@@ -1,7 +1,8 @@
 package io.mlcycle.scorer.spark;
 
-import io.mlcycle.common.RuntimeMain;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.spark.ExecutorWatch;
+import io.mlcycle.spark.SparkRuntime;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
@@ -18,36 +19,18 @@ public final class Main {
 
     private Main() {}
 
+    /** What the executor watch says of batch scoring. */
+    static final ExecutorWatch.Job JOB =
+            new ExecutorWatch.Job(
+                    "batch scoring", SparkScore.SETTINGS, "ExecutorsUnavailable", "5min");
+
     public static void main(String[] args) {
-        int code;
-        SparkSession spark = session(new SparkConf());
-        try {
-            code = RuntimeMain.run(args, task -> handle(task, spark));
-        } finally {
-            spark.stop();
-        }
-        System.exit(code);
+        SparkRuntime.main(args, "mlcycle-scorer", new SparkConf(), JOB, Main::handle);
     }
 
     /** The session of spark-submit's configuration, or a local one on all cores without it. */
     static SparkSession session(SparkConf conf) {
-        SparkSession.Builder b =
-                SparkSession.builder()
-                        .appName("mlcycle-scorer")
-                        .config("spark.sql.session.timeZone", "UTC")
-                        .config(conf);
-        boolean local = !conf.contains("spark.master");
-        if (local) {
-            b.master("local[*]")
-                    .config("spark.ui.enabled", "false")
-                    .config("spark.driver.host", "127.0.0.1")
-                    .config("spark.driver.bindAddress", "127.0.0.1");
-        }
-        SparkSession spark = b.getOrCreate();
-        if (local) {
-            spark.sparkContext().setLogLevel("WARN");
-        }
-        return spark;
+        return SparkRuntime.session("mlcycle-scorer", conf);
     }
 
     static Summary handle(Task task, SparkSession spark) {

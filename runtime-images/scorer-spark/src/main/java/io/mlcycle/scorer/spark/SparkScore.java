@@ -4,6 +4,9 @@ import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.BatchScores;
 import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.spark.FeatureParts;
+import io.mlcycle.spark.JoinedRow;
+import io.mlcycle.spark.Relay;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -94,9 +97,8 @@ final class SparkScore {
         long matched = BatchScores.matched(artifact, available, task.features());
         long tRead = System.nanoTime();
 
-        ExecutorStart.await(spark.sparkContext());
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        List<FeatureParts.Slice> slices = slices(tables, jsc.defaultParallelism());
+        List<FeatureParts.Slice> slices = FeatureParts.slices(tables, jsc.defaultParallelism());
         ModelRef ref =
                 new ModelRef(
                         task.model(), task.version(), task.artifactUri(), task.artifactDigest());
@@ -105,7 +107,7 @@ final class SparkScore {
                 jsc.parallelize(slices, slices.size())
                         .flatMapToPair(
                                 s ->
-                                        relayed(
+                                        Relay.relayed(
                                                 () ->
                                                         FeatureParts.read(
                                                                         s,
@@ -114,7 +116,8 @@ final class SparkScore {
                                                                 .iterator()));
         JavaRDD<Out> scored =
                 pieces.groupByKey(Math.max(1, jsc.defaultParallelism()))
-                        .mapPartitions(rows -> relayed(() -> score(rows, ref, views, numFeatures)));
+                        .mapPartitions(
+                                rows -> Relay.relayed(() -> score(rows, ref, views, numFeatures)));
         try {
             Iterator<Out> out = scored.toLocalIterator();
             Iterator<BatchScores.Scored> asScored =
@@ -169,31 +172,6 @@ final class SparkScore {
         return map;
     }
 
-    /**
-     * Every part in as many row slices as it takes for the parts to fill the executors' cores at
-     * least once (a table written as one file is still read by every executor).
-     */
-    static List<FeatureParts.Slice> slices(List<FeatureParts.Table> tables, int parallelism) {
-        int parts = tables.stream().mapToInt(t -> t.parts().size()).sum();
-        int perPart = Math.max(1, (parallelism + parts - 1) / parts);
-        List<FeatureParts.Slice> out = new ArrayList<>();
-        for (FeatureParts.Table t : tables) {
-            for (int f = 0; f < t.parts().size(); f++) {
-                for (int s = 0; s < perPart; s++) {
-                    out.add(
-                            new FeatureParts.Slice(
-                                    t.index(),
-                                    f,
-                                    t.parts().get(f),
-                                    "features[" + t.index() + "].uri",
-                                    s,
-                                    perPart));
-                }
-            }
-        }
-        return out;
-    }
-
     /** Joins each entity's pieces (an outer join: absent tables are zeros) and scores batches. */
     private static Iterator<Out> score(
             Iterator<scala.Tuple2<String, Iterable<FeatureParts.Piece>>> rows,
@@ -243,48 +221,14 @@ final class SparkScore {
         return new SparseMatrix(entities.toArray(String[]::new), rowPtr, c, v, numFeatures);
     }
 
-    /** What an executor computes, its TaskFailure relayed to the driver (see {@link #failure}). */
-    interface Step<T> {
-        T get() throws IOException;
-    }
-
-    static <T> T relayed(Step<T> step) throws IOException {
-        try {
-            return step.get();
-        } catch (TaskFailure f) {
-            throw new RelayedFailure(f);
-        }
-    }
-
-    /**
-     * A TaskFailure on an executor, its outcome and reason in the message: Spark hands the driver
-     * the executor's exception as text only.
-     */
-    static final class RelayedFailure extends RuntimeException {
-        static final java.util.regex.Pattern TEXT =
-                java.util.regex.Pattern.compile(
-                        java.util.regex.Pattern.quote(RelayedFailure.class.getName())
-                                + ": \\[(\\w+)/(\\w+)\\] ([^\\n]*)");
-
-        RelayedFailure(TaskFailure f) {
-            super("[" + f.outcome().name() + "/" + f.reason() + "] " + f.getMessage());
-        }
-    }
-
     /**
      * A task's own failure (a bad table, a model that does not load) as the executor threw it;
      * anything else as a Spark failure naming the settings to change.
      */
     static TaskFailure failure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof TaskFailure f) {
-                return f;
-            }
-            java.util.regex.Matcher m =
-                    RelayedFailure.TEXT.matcher(t.getMessage() == null ? "" : t.getMessage());
-            if (m.find()) {
-                return new TaskFailure(Summary.Outcome.valueOf(m.group(1)), m.group(2), m.group(3));
-            }
+        java.util.Optional<TaskFailure> own = Relay.taskFailure(e);
+        if (own.isPresent()) {
+            return own.get();
         }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         int line = message.indexOf('\n');

@@ -4,6 +4,7 @@ import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.BatchScores;
+import io.mlcycle.spark.FeatureParts;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
@@ -184,7 +185,7 @@ class SparkScoreTest {
                         "events",
                         new FeatureCatalog("user_id", "d", List.of()),
                         List.of("file:///t/sparse-0.parquet"));
-        assertThat(SparkScore.slices(List.of(one), 4))
+        assertThat(FeatureParts.slices(List.of(one), 4))
                 .extracting(FeatureParts.Slice::slice, FeatureParts.Slice::slices)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple(0, 4),
@@ -195,17 +196,18 @@ class SparkScoreTest {
 
     @Test
     void executorsThatNeverStartEndTheRunNamingTheSettingsToChange() {
-        assertThatThrownBy(() -> ExecutorStart.await(() -> 0, 300, 50))
+        // on local[2] the driver is the only "executor": none ever registers
+        var watch = new io.mlcycle.spark.ExecutorWatch(Main.JOB);
+        assertThatThrownBy(() -> watch.awaitFirst(spark.sparkContext(), 300))
                 .isInstanceOfSatisfying(
                         TaskFailure.class,
                         f -> {
                             assertThat(f.reason()).isEqualTo("ExecutorsUnavailable");
                             assertThat(f.getMessage())
+                                    .contains("spark.mlcycle.executorStartTimeout")
                                     .contains("spec.batch.spark.executor")
                                     .contains("spec.batch.spark.image");
                         });
-        // one executor registered: scoring goes on
-        ExecutorStart.await(() -> 1, 300, 50);
     }
 
     static String schema(Path parquet) throws Exception {

@@ -1,11 +1,11 @@
 package io.mlcycle.trainer.spark;
 
-import io.mlcycle.common.RuntimeMain;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.spark.ExecutorWatch;
+import io.mlcycle.spark.SparkRuntime;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TrainTask;
-import io.mlcycle.trainer.Trainer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -20,48 +20,34 @@ public final class Main {
 
     private Main() {}
 
+    /** What the executor watch says of training. */
+    static final ExecutorWatch.Job JOB =
+            new ExecutorWatch.Job(
+                    "the training",
+                    "spec.spark.executor (instances, cores, memory) or spec.spark.image",
+                    "ExecutorsUnavailable",
+                    "5min");
+
     public static void main(String[] args) {
-        int code;
-        SparkSession spark = session(new SparkConf());
-        try {
-            code = RuntimeMain.run(args, task -> handle(task, spark));
-        } finally {
-            spark.stop();
-        }
-        System.exit(code);
+        SparkRuntime.main(args, APP, defaults(new SparkConf()), JOB, Main::handle);
+    }
+
+    static final String APP = "mlcycle-trainer";
+
+    /** The session of {@code conf} with the trainer's {@link #defaults}. */
+    static SparkSession session(SparkConf conf) {
+        return SparkRuntime.session(APP, defaults(conf));
     }
 
     /**
-     * The session of spark-submit's configuration, or a local one on all cores without it. A
-     * barrier stage that cannot get all its slots is retried for {@code
+     * Dynamic allocation off, and a barrier stage that cannot get all its slots retried for {@code
      * spark.scheduler.barrier.maxConcurrentTasksCheck.*} (here 10 s apart, 30 times: five minutes
      * for executors to start) before the run fails with ExecutorsUnavailable.
      */
-    static SparkSession session(SparkConf conf) {
-        SparkSession.Builder b =
-                SparkSession.builder()
-                        .appName("mlcycle-trainer")
-                        .config("spark.sql.session.timeZone", "UTC")
-                        .config(conf)
-                        .config("spark.dynamicAllocation.enabled", "false");
-        if (!conf.contains("spark.scheduler.barrier.maxConcurrentTasksCheck.interval")) {
-            b.config("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "10s");
-        }
-        if (!conf.contains("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures")) {
-            b.config("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "30");
-        }
-        boolean local = !conf.contains("spark.master");
-        if (local) {
-            b.master("local[*]")
-                    .config("spark.ui.enabled", "false")
-                    .config("spark.driver.host", "127.0.0.1")
-                    .config("spark.driver.bindAddress", "127.0.0.1");
-        }
-        SparkSession spark = b.getOrCreate();
-        if (local) {
-            spark.sparkContext().setLogLevel("WARN");
-        }
-        return spark;
+    static SparkConf defaults(SparkConf conf) {
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "10s");
+        conf.setIfMissing("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "30");
+        return conf.set("spark.dynamicAllocation.enabled", "false");
     }
 
     /**
@@ -85,15 +71,8 @@ public final class Main {
                     "WrongTaskKind",
                     "the trainer runs TrainTask, not " + task.getClass().getSimpleName());
         }
-        if (t.algorithm() == null || !t.algorithm().trim().equalsIgnoreCase("xgboost")) {
-            throw TaskFailure.invalid(
-                    "UnsupportedAlgorithm",
-                    "the Spark trainer trains algorithm xgboost only, not '"
-                            + t.algorithm()
-                            + "' (engine spark)");
-        }
         try {
-            return Trainer.run(t, new SparkBoosting(spark, workers(spark)));
+            return SparkTrainer.run(t, spark, workers(spark));
         } catch (IOException e) {
             throw new TaskFailure(Summary.Outcome.Failed, "IOError", e.toString());
         }

@@ -1,6 +1,5 @@
 package io.mlcycle.trainer.spark;
 
-import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.Summary;
 import io.mlcycle.trainer.BoostingEngine;
@@ -17,20 +16,31 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 
 /**
  * XGBoost's boosting rounds on Spark: XGBoost4J-Spark trains one booster with {@code workers}
- * barrier tasks (every worker at once, histograms all-reduced through the tracker on the driver),
- * with the single pod's parameters; the booster comes back to the driver as XGBoost JSON.
+ * barrier tasks (every worker at once, histograms all-reduced through the tracker on the driver) on
+ * rows the executors hold, with the single pod's parameters; the booster comes back to the driver
+ * as XGBoost JSON.
  */
-final class SparkBoosting implements BoostingEngine {
+final class SparkBoosting {
 
     static final String FEATURES = "features";
     static final String LABEL = "label";
+
+    /** The frames' schema: sparse features without zeros, and the label. */
+    static final StructType SCHEMA =
+            new StructType()
+                    .add(FEATURES, SQLDataTypes.VectorType(), false)
+                    .add(LABEL, DataTypes.DoubleType, false);
+
+    /**
+     * A trained booster in XGBoost's JSON and the validation AUC after each round trained (empty
+     * without validation rows).
+     */
+    record Trained(byte[] json, double[] validationAuc) {}
 
     private final SparkSession spark;
     private final int workers;
@@ -47,12 +57,14 @@ final class SparkBoosting implements BoostingEngine {
         return workers;
     }
 
-    @Override
-    public Trained train(
-            SparseMatrix x,
-            int[] y,
-            int[] train,
-            int[] valid,
+    /**
+     * Trains on {@code train} (zeros missing): with {@code valid} rows, at most {@code rounds}
+     * rounds, stopping once {@code patience} rounds in a row did not improve the validation AUC;
+     * without them ({@code null}), exactly {@code rounds}.
+     */
+    Trained train(
+            Dataset<Row> train,
+            Dataset<Row> valid,
             int depth,
             int rounds,
             int patience,
@@ -75,11 +87,11 @@ final class SparkBoosting implements BoostingEngine {
         trackerHost(spark.conf().get("spark.driver.bindAddress", ""))
                 .ifPresent(host -> c.setRabitTrackerHostIp(host));
         if (valid != null) {
-            c.setEvalDataset(frame(x, y, valid));
+            c.setEvalDataset(valid);
             c.setNumEarlyStoppingRounds(patience);
         }
         try {
-            XGBoostClassificationModel m = c.fit(frame(x, y, train));
+            XGBoostClassificationModel m = c.fit(train.repartition(workers));
             byte[] json = m.nativeBooster().toByteArray("json");
             return new Trained(json, valid == null ? new double[0] : validationAuc(m));
         } catch (XGBoostError e) {
@@ -88,6 +100,22 @@ final class SparkBoosting implements BoostingEngine {
             // Scala throws checked exceptions undeclared (BarrierJobSlotsNumberCheckFailed)
             throw SparkTrainingFailures.of(e, workers);
         }
+    }
+
+    /** One row of the frames. */
+    static Row row(int numFeatures, int[] cols, float[] vals, int label) {
+        int n = 0;
+        int[] idx = new int[cols.length];
+        double[] val = new double[cols.length];
+        for (int k = 0; k < cols.length; k++) {
+            if (vals[k] != 0) {
+                idx[n] = cols[k];
+                val[n++] = vals[k];
+            }
+        }
+        return RowFactory.create(
+                Vectors.sparse(numFeatures, Arrays.copyOf(idx, n), Arrays.copyOf(val, n)),
+                (double) label);
     }
 
     /**
@@ -117,36 +145,5 @@ final class SparkBoosting implements BoostingEngine {
             out[i] = h[i];
         }
         return out;
-    }
-
-    /** The rows as (sparse features without zeros, label), in as many slices as workers. */
-    Dataset<Row> frame(SparseMatrix x, int[] y, int[] rows) {
-        List<Row> out = new ArrayList<>(rows.length);
-        for (int r : rows) {
-            int from = x.rowPtr()[r];
-            int to = x.rowPtr()[r + 1];
-            int n = 0;
-            int[] idx = new int[to - from];
-            double[] val = new double[to - from];
-            for (int k = from; k < to; k++) {
-                if (x.values()[k] != 0) {
-                    idx[n] = x.cols()[k];
-                    val[n++] = x.values()[k];
-                }
-            }
-            idx = Arrays.copyOf(idx, n);
-            val = Arrays.copyOf(val, n);
-            out.add(RowFactory.create(Vectors.sparse(x.numFeatures(), idx, val), (double) y[r]));
-        }
-        StructType schema =
-                new StructType()
-                        .add(FEATURES, SQLDataTypes.VectorType(), false)
-                        .add(LABEL, DataTypes.DoubleType, false);
-        return spark.createDataFrame(out, schema).repartition(workers);
-    }
-
-    @Override
-    public String name() {
-        return "spark";
     }
 }

@@ -62,6 +62,10 @@ class SparkTrainerTest {
     }
 
     static TrainTask xgboost(String algorithm, Path out) {
+        return xgboost(algorithm, out, new TrainTask.Validation("holdout", 0.2, 5, 42L));
+    }
+
+    static TrainTask xgboost(String algorithm, Path out, TrainTask.Validation validation) {
         return TrainTask.builder()
                 .model("m")
                 .version(1)
@@ -71,7 +75,7 @@ class SparkTrainerTest {
                 .algorithm(algorithm)
                 .hyperparameters(null)
                 .preprocessing(null)
-                .validation(new TrainTask.Validation("holdout", 0.2, 5, 42L))
+                .validation(validation)
                 .explain(new TrainTask.Explain("shap", 200, 50, 10))
                 .selectionMetric("auc")
                 .outputUri(out.toUri().toString())
@@ -124,17 +128,62 @@ class SparkTrainerTest {
     }
 
     @Test
+    void executorsNumberTheLabelledRowsInTheSinglePodsOrderWithItsLabels() throws Exception {
+        TrainTask task = xgboost("xgboost", root.resolve("models/m/order"));
+        io.mlcycle.trainer.TrainingData single = io.mlcycle.trainer.TrainingData.load(task);
+        TrainingRows rows =
+                TrainingRows.read(
+                        task,
+                        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+                                spark.sparkContext()));
+        try {
+            List<String> byPosition =
+                    rows.rows().sortByKey().values().map(TrainingRows.Labelled::entity).collect();
+            assertThat(byPosition).containsExactly(single.x().entities());
+            assertThat(rows.labels()).containsExactly(single.y());
+            assertThat(rows.labelRows()).isEqualTo(single.labelRows());
+            assertThat(rows.columns().names()).isEqualTo(single.assembled().names());
+        } finally {
+            rows.rows().unpersist(false);
+        }
+    }
+
+    @Test
+    void anEntityLabelledBothWaysInTwoLabelFilesIsInvalidNamingIt() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("labels-conflict"));
+        Files.writeString(dir.resolve("a.csv"), "user_id,returned\nu_both,0\nu_a,1\n");
+        Files.writeString(dir.resolve("b.csv"), "user_id,returned\nu_both,1\n");
+        TrainTask t =
+                TrainTask.builder()
+                        .entity("user_id")
+                        .labels(
+                                new TrainTask.Labels(
+                                        dir.toUri().toString(), "csv", "user_id", "returned"))
+                        .build();
+        var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        assertThat(LabelFiles.files(t.labels())).hasSize(2);
+        assertThatThrownBy(() -> LabelFiles.read(t, jsc).count())
+                .satisfies(
+                        e ->
+                                assertThat(io.mlcycle.spark.Relay.taskFailure(e))
+                                        .hasValueSatisfying(
+                                                f -> {
+                                                    assertThat(f.reason())
+                                                            .isEqualTo("ConflictingLabels");
+                                                    assertThat(f.getMessage()).contains("'u_both'");
+                                                }));
+    }
+
+    @Test
     void moreWorkersThanTaskSlotsFailsNamingTheExecutorSettings() {
         SparkBoosting three = new SparkBoosting(spark, 3);
-        SparseMatrix x =
-                new SparseMatrix(
-                        new String[] {"a", "b"},
-                        new int[] {0, 1, 2},
-                        new int[] {0, 0},
-                        new float[] {1, 2},
-                        1);
-        assertThatThrownBy(
-                        () -> three.train(x, new int[] {0, 1}, new int[] {0, 1}, null, 3, 2, 0, 1))
+        var rows =
+                spark.createDataFrame(
+                        List.of(
+                                SparkBoosting.row(1, new int[] {0}, new float[] {1}, 0),
+                                SparkBoosting.row(1, new int[] {0}, new float[] {2}, 1)),
+                        SparkBoosting.SCHEMA);
+        assertThatThrownBy(() -> three.train(rows, null, 3, 2, 0, 1))
                 .isInstanceOfSatisfying(
                         TaskFailure.class,
                         f -> {
@@ -153,6 +202,23 @@ class SparkTrainerTest {
                         f -> {
                             assertThat(f.outcome()).isEqualTo(Summary.Outcome.Invalid);
                             assertThat(f.getMessage()).contains("'auto'").contains("engine spark");
+                        });
+    }
+
+    @Test
+    void kfoldNeedsTheWholeTableAndIsInvalidNamingTheField() {
+        TrainTask kfold =
+                xgboost(
+                        "xgboost",
+                        root.resolve("models/m/kfold"),
+                        new TrainTask.Validation("kfold", 0.2, 5, 42L));
+        assertThatThrownBy(() -> Main.handle(kfold, spark))
+                .isInstanceOfSatisfying(
+                        TaskFailure.class,
+                        f -> {
+                            assertThat(f.outcome()).isEqualTo(Summary.Outcome.Invalid);
+                            assertThat(f.reason()).isEqualTo("UnsupportedOnSpark");
+                            assertThat(f.getMessage()).contains("validation.method 'kfold'");
                         });
     }
 

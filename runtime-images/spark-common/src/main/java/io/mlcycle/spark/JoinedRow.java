@@ -1,4 +1,4 @@
-package io.mlcycle.scorer.spark;
+package io.mlcycle.spark;
 
 import io.mlcycle.common.TaskFailure;
 
@@ -10,9 +10,9 @@ import java.util.List;
  * One entity's row over all tables, columns ascending; its order is its first appearance (table by
  * table, then part and row), as the single pod's outer join orders its rows.
  */
-record JoinedRow(long ord, int[] cols, float[] vals) {
+public record JoinedRow(long ord, int[] cols, float[] vals) implements java.io.Serializable {
 
-    static JoinedRow of(String entity, Iterable<FeatureParts.Piece> pieces, String[] views) {
+    public static JoinedRow of(String entity, Iterable<FeatureParts.Piece> pieces, String[] views) {
         List<FeatureParts.Piece> list = new ArrayList<>();
         boolean[] seen = new boolean[views.length];
         long ord = Long.MAX_VALUE;

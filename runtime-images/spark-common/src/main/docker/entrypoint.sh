@@ -1,16 +1,19 @@
 #!/bin/bash
-# The pivot-spark image's entrypoint. It answers the commands Spark on Kubernetes gives its pods
+# The Spark runtime images' entrypoint (pivot-spark, trainer-spark, scorer-spark: each image's
+# Dockerfile sets MLCYCLE_JAR, its jar, and MLCYCLE_MAIN, its main class; the build copies this file
+# into each module's target/docker/). It answers the commands Spark on Kubernetes gives its pods
 # (those of Apache Spark's kubernetes/dockerfiles/spark/entrypoint.sh) with plain `java` and the
 # Maven Central jars in /opt/mlcycle/lib (Spark 3.5.6 for Scala 2.12 with spark-kubernetes): the
 # image has no Spark distribution, no spark-submit script.
 #   driver ARGS   spark-submit in client mode inside the driver pod (what the Spark Operator's
 #                 cluster-mode submission starts: --properties-file ... --class ... <jar>)
 #   executor      Spark's KubernetesExecutorBackend from the SPARK_* env the driver gives executor pods
-#   (nothing)     the pivot task of MLCYCLE_TASK, as every runtime pod runs it (Spark local master)
+#   (nothing)     the task of MLCYCLE_TASK, as every runtime pod runs it (Spark local master)
 #   anything else run as given
 set -euo pipefail
 lib=/opt/mlcycle/lib
-cp="/opt/mlcycle/pivot-spark.jar:$lib/*${SPARK_CLASSPATH:+:$SPARK_CLASSPATH}"
+jar=${MLCYCLE_JAR:?the image sets MLCYCLE_JAR}
+cp="$jar:$lib/*${SPARK_CLASSPATH:+:$SPARK_CLASSPATH}"
 # the pod's conf directory (log4j2.properties of a ConfigMap) first, as spark-class puts it
 if [ -n "${SPARK_CONF_DIR:-}" ]; then cp="$SPARK_CONF_DIR:$cp"; fi
 # what spark-submit's launcher adds for Spark's JVMs on JDK 17
@@ -55,7 +58,7 @@ case "${1:-}" in
       --resourceProfileId "${SPARK_RESOURCE_PROFILE_ID:-0}" --podName "$SPARK_EXECUTOR_POD_NAME"
     ;;
   "")
-    exec java "${opens[@]}" -XX:MaxRAMPercentage=75 -cp "$cp" io.mlcycle.pivot.spark.Main
+    exec java "${opens[@]}" -XX:MaxRAMPercentage=75 -cp "$cp" "${MLCYCLE_MAIN:?the image sets MLCYCLE_MAIN}"
     ;;
   *)
     exec "$@"

@@ -1,4 +1,4 @@
-package io.mlcycle.scorer.spark;
+package io.mlcycle.spark;
 
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.ObjectDirs;
@@ -28,26 +28,31 @@ import java.util.stream.Stream;
  * table's catalog and its {@code sparse-*.parquet} parts in name order (the order the single pod
  * reads them in), each part read by one or more slices of its rows.
  */
-final class FeatureParts {
+public final class FeatureParts {
+
+    /** One lock per part URI while it is staged. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Object> STAGING =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private FeatureParts() {}
 
     /** One FeatureView version: its catalog and the URIs of its parts, in name order. */
-    record Table(int index, String featureView, FeatureCatalog catalog, List<String> parts) {}
+    public record Table(
+            int index, String featureView, FeatureCatalog catalog, List<String> parts) {}
 
     /**
      * Rows {@code row % slices == slice} of one part of table {@code table}.
      *
      * @param file the part's position among its table's parts
      */
-    record Slice(int table, int file, String uri, String field, int slice, int slices)
+    public record Slice(int table, int file, String uri, String field, int slice, int slices)
             implements Serializable {}
 
     /** One entity's non-zeros of one table, in the model's columns; {@code ord} its position. */
-    record Piece(int table, long ord, int[] cols, float[] vals) implements Serializable {}
+    public record Piece(int table, long ord, int[] cols, float[] vals) implements Serializable {}
 
     /** Reads the catalogs and lists the parts of every input (file:// or s3://). */
-    static List<Table> plan(List<FeatureInput> inputs) throws IOException {
+    public static List<Table> plan(List<FeatureInput> inputs) throws IOException {
         List<Table> tables = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             FeatureInput in = inputs.get(i);
@@ -105,6 +110,31 @@ final class FeatureParts {
         return checked(new Table(index, in.featureView(), catalog, parts), in.uri());
     }
 
+    /**
+     * Every part in as many row slices as it takes for the parts to fill the executors' cores at
+     * least once (a table written as one file is still read by every executor).
+     */
+    public static List<Slice> slices(List<Table> tables, int parallelism) {
+        int parts = tables.stream().mapToInt(t -> t.parts().size()).sum();
+        int perPart = Math.max(1, (parallelism + parts - 1) / parts);
+        List<Slice> out = new ArrayList<>();
+        for (Table t : tables) {
+            for (int f = 0; f < t.parts().size(); f++) {
+                for (int s = 0; s < perPart; s++) {
+                    out.add(
+                            new Slice(
+                                    t.index(),
+                                    f,
+                                    t.parts().get(f),
+                                    "features[" + t.index() + "].uri",
+                                    s,
+                                    perPart));
+                }
+            }
+        }
+        return out;
+    }
+
     private static boolean isPart(String name) {
         return name.matches("sparse-[^/]*\\.parquet");
     }
@@ -121,9 +151,14 @@ final class FeatureParts {
      * The rows of one slice with their columns mapped through {@code toModel} (-1: not a model
      * feature), keyed by entity; an index outside the catalog is refused as the single pod does.
      */
-    static List<scala.Tuple2<String, Piece>> read(Slice s, String featureView, int[] toModel)
+    public static List<scala.Tuple2<String, Piece>> read(Slice s, String featureView, int[] toModel)
             throws IOException {
-        Path file = Uris.toPath(s.uri(), s.field());
+        Path file;
+        // slices of one part run as concurrent tasks of one executor: one stages it, the others
+        // wait and read the copy (Storage keeps what it staged)
+        synchronized (STAGING.computeIfAbsent(s.uri(), k -> new Object())) {
+            file = Uris.toPath(s.uri(), s.field());
+        }
         List<scala.Tuple2<String, Piece>> out = new ArrayList<>();
         try (Connection c = SparseTables.duckdb();
                 Statement st = c.createStatement();

@@ -1,4 +1,4 @@
-package io.mlcycle.pivot.spark;
+package io.mlcycle.spark;
 
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.Summary;
@@ -24,11 +24,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code spark.executor.maxNumFailures}: it exits the JVM), the shutdown hook leaves the summary in
  * the termination message.
  */
-final class ExecutorWatch extends SparkListener {
+public final class ExecutorWatch extends SparkListener {
 
-    static final String SETTINGS =
-            "spec.spark.executor (instances, cores, memory), spec.spark.image or sparkConf"
-                    + " spark.kubernetes.executor.container.image";
+    /**
+     * What a runtime runs, for the messages: {@code job} ("the pivot"), the {@code settings} a
+     * person changes, the reason when no executor registers in time, and how long that is by
+     * default ({@link #START_TIMEOUT} overrides it).
+     */
+    public record Job(String job, String settings, String notStarted, String defaultTimeout)
+            implements java.io.Serializable {}
+
+    private final Job job;
 
     private final AtomicInteger added = new AtomicInteger();
     private final AtomicInteger removed = new AtomicInteger();
@@ -36,19 +42,23 @@ final class ExecutorWatch extends SparkListener {
     private volatile boolean finished;
 
     /** Whether executors come from a cluster manager (not the driver's own local master). */
-    static boolean cluster(SparkConf conf) {
+    public static boolean cluster(SparkConf conf) {
         return conf.get("spark.master", "local").startsWith("k8s://");
     }
 
     /**
      * A watch whose shutdown hook reports a driver that ends before the task (add it as listener).
      */
-    static ExecutorWatch install(String[] args) {
-        ExecutorWatch watch = new ExecutorWatch();
+    public static ExecutorWatch install(String[] args, Job job) {
+        ExecutorWatch watch = new ExecutorWatch(job);
         String result = resultFile(args);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(() -> watch.onExit(result), "executor-watch"));
         return watch;
+    }
+
+    public ExecutorWatch(Job job) {
+        this.job = job;
     }
 
     @Override
@@ -63,7 +73,7 @@ final class ExecutorWatch extends SparkListener {
     }
 
     /** Called once the task's summary is written: nothing left to report on exit. */
-    void finished() {
+    public void finished() {
         finished = true;
     }
 
@@ -71,25 +81,25 @@ final class ExecutorWatch extends SparkListener {
      * Spark has no deadline for a first executor (pods may wait for a node, an image, a gang): this
      * one, default 10 minutes, set in sparkConf.
      */
-    static final String START_TIMEOUT = "spark.mlcycle.executorStartTimeout";
+    public static final String START_TIMEOUT = "spark.mlcycle.executorStartTimeout";
 
     /**
-     * Waits until one executor registered, for {@link #START_TIMEOUT} (default 10 min).
+     * Waits until one executor registered, for {@link #START_TIMEOUT} (default the job's).
      *
-     * @throws TaskFailure ExecutorsNotStarted, naming the executor settings
+     * @throws TaskFailure the job's not-started reason, naming the executor settings
      */
-    void awaitFirst(SparkContext sc) {
-        awaitFirst(sc, sc.getConf().getTimeAsMs(START_TIMEOUT, "10min"));
+    public void awaitFirst(SparkContext sc) {
+        awaitFirst(sc, sc.getConf().getTimeAsMs(START_TIMEOUT, job.defaultTimeout()));
     }
 
     /** {@link #awaitFirst(SparkContext)} for {@code waitMs}. */
-    void awaitFirst(SparkContext sc, long waitMs) {
+    public void awaitFirst(SparkContext sc, long waitMs) {
         long until = System.currentTimeMillis() + waitMs;
         while (sc.statusTracker().getExecutorInfos().length <= 1) {
             if (System.currentTimeMillis() > until) {
                 throw new TaskFailure(
                         Summary.Outcome.Failed,
-                        "ExecutorsNotStarted",
+                        job.notStarted(),
                         "no Spark executor registered with the driver within "
                                 + waitMs / 1000
                                 + " s ("
@@ -99,7 +109,7 @@ final class ExecutorWatch extends SparkListener {
                                 + " requested (spark.executor.instances)"
                                 + lossDetail()
                                 + ": check the executor pods' events and logs and "
-                                + SETTINGS);
+                                + job.settings());
             }
             try {
                 Thread.sleep(200);
@@ -124,7 +134,9 @@ final class ExecutorWatch extends SparkListener {
                 Summary.failure(
                         Summary.Outcome.Failed,
                         "ExecutorsFailed",
-                        "the Spark driver exited before the pivot finished, as it does after"
+                        "the Spark driver exited before "
+                                + job.job()
+                                + " finished, as it does after"
                                 + " spark.executor.maxNumFailures executor failures (executor pods"
                                 + " that cannot start or die count): "
                                 + added.get()
@@ -133,7 +145,7 @@ final class ExecutorWatch extends SparkListener {
                                 + " lost"
                                 + (lastLoss.get() == null ? "" : " (last: " + lastLoss.get() + ")")
                                 + "; check the executor pods' status and logs and "
-                                + SETTINGS);
+                                + job.settings());
         try {
             Files.writeString(
                     Path.of(resultFile), TaskJson.writeSummary(summary), StandardCharsets.UTF_8);
