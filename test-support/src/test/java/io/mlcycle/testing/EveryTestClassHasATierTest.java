@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,14 +19,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @UnitTier
 class EveryTestClassHasATierTest {
-
-    /** The Spark modules' tests are owned elsewhere and not yet tagged. */
-    static final Set<String> NOT_YET_TAGGED =
-            Set.of(
-                    "runtime-images/spark-parent",
-                    "runtime-images/pivot-spark",
-                    "runtime-images/trainer-spark",
-                    "runtime-images/scorer-spark");
 
     static final Path ROOT =
             Path.of(System.getProperty("mlcycle.project.root", "..")).toAbsolutePath().normalize();
@@ -50,7 +41,7 @@ class EveryTestClassHasATierTest {
         int checked = 0;
         for (String module : modules()) {
             Path sources = ROOT.resolve(module).resolve("src/test/java");
-            if (NOT_YET_TAGGED.contains(module) || !Files.isDirectory(sources)) {
+            if (!Files.isDirectory(sources)) {
                 continue;
             }
             checked++;

@@ -1,6 +1,7 @@
 package io.mlcycle.spark;
 
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.testing.UnitTier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -9,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The driver's guard against executors that never register. */
+@UnitTier
 class ExecutorWatchTest {
 
     @Test

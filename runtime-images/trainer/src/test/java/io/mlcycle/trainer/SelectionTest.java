@@ -3,6 +3,7 @@ package io.mlcycle.trainer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +14,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+@UnitTier
 class SelectionTest {
 
     private static final List<String> AUTO = List.of("logistic", "xgboost", "resnet");

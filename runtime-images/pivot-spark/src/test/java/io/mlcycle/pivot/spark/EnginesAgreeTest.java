@@ -1,13 +1,12 @@
 package io.mlcycle.pivot.spark;
 
 import io.mlcycle.common.FeatureCatalog;
-import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.examples.GameLogGenerator;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
-import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.UnitTier;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,10 +20,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDate;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * indices), publish identical versions — the same files byte for byte, stats.json apart from its
  * timing.
  */
+@UnitTier
 class EnginesAgreeTest {
 
     @TempDir static Path tmp;
@@ -108,7 +105,8 @@ class EnginesAgreeTest {
             assertThat(onSpark.outcome())
                     .as(onSpark.message())
                     .isEqualTo(Summary.Outcome.Succeeded);
-            assertThat(withoutSeconds(onSpark.figures())).isEqualTo(withoutSeconds(duck.figures()));
+            assertThat(EngineOutputs.withoutSeconds(onSpark.figures()))
+                    .isEqualTo(EngineOutputs.withoutSeconds(duck.figures()));
             assertThat(onSpark.details()).containsEntry("engine", "spark");
             // the filters did remove rows: the 'test' channel and the blacklist
             assertThat(duck.figures().get("filteredRows"))
@@ -116,8 +114,8 @@ class EnginesAgreeTest {
 
             Path d = new VersionedStore(duckStore).versionDir(day[0]);
             Path s = new VersionedStore(sparkStore).versionDir(day[0]);
-            assertSameRows(d, s);
-            assertSameFiles(d, s);
+            EngineOutputs.assertSameRows(d, s);
+            EngineOutputs.assertSameFiles(d, s);
             Map<String, Integer> indices = FeatureCatalog.read(s).indexByName();
             if (firstIndices == null) {
                 firstIndices = indices;
@@ -146,63 +144,5 @@ class EnginesAgreeTest {
         t.maxFeatures = 150;
         t.wide = 1000;
         return t.build();
-    }
-
-    static Map<String, Double> withoutSeconds(Map<String, Double> figures) {
-        Map<String, Double> m = new LinkedHashMap<>(figures);
-        m.remove("seconds");
-        return m;
-    }
-
-    /** Entity by entity: the same indices and bit-for-bit the same values. */
-    static void assertSameRows(Path duck, Path spark) throws IOException {
-        SparseMatrix a = SparseTables.read(duck);
-        SparseMatrix b = SparseTables.read(spark);
-        assertThat(b.entities()).containsExactly(a.entities());
-        for (int r = 0; r < a.rows(); r++) {
-            int from = a.rowPtr()[r];
-            int to = a.rowPtr()[r + 1];
-            assertThat(b.rowPtr()[r + 1] - b.rowPtr()[r]).as(a.entities()[r]).isEqualTo(to - from);
-            for (int k = from; k < to; k++) {
-                int kb = b.rowPtr()[r] + k - from;
-                assertThat(b.cols()[kb]).as(a.entities()[r]).isEqualTo(a.cols()[k]);
-                assertThat(Float.floatToRawIntBits(b.values()[kb]))
-                        .as(a.entities()[r] + " value " + a.values()[k])
-                        .isEqualTo(Float.floatToRawIntBits(a.values()[k]));
-            }
-        }
-    }
-
-    static void assertSameFiles(Path duck, Path spark) throws IOException {
-        List<String> names = names(duck);
-        assertThat(names(spark)).isEqualTo(names);
-        assertThat(names).contains("features.json", "stats.json", "wide.parquet", "_SUCCESS");
-        for (String n : names) {
-            if (n.equals("_SUCCESS")) {
-                continue; // on S3 the marker names its version's own generation
-            }
-            if (n.equals("stats.json")) {
-                Map<String, Object> a = stats(duck.resolve(n));
-                Map<String, Object> b = stats(spark.resolve(n));
-                assertThat(b).isEqualTo(a);
-            } else {
-                assertThat(Files.readAllBytes(spark.resolve(n)))
-                        .as(n)
-                        .isEqualTo(Files.readAllBytes(duck.resolve(n)));
-            }
-        }
-    }
-
-    private static List<String> names(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> stats(Path file) throws IOException {
-        Map<String, Object> m = TaskJson.MAPPER.readValue(file.toFile(), Map.class);
-        m.remove("seconds");
-        return m;
     }
 }

@@ -9,6 +9,7 @@ import io.mlcycle.common.VersionedStore;
 import io.mlcycle.examples.GameLogGenerator;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.testing.RealServersTier;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * (S3Proxy on 127.0.0.1), read by Spark through s3a, the version published to an {@code s3://}
  * store; it equals what the DuckDB engine publishes from the same objects.
  */
+@RealServersTier
 class SparkPivotS3IT {
 
     private static final String SECRET_KEY = "spark-secret-5e7a";
@@ -97,14 +99,14 @@ class SparkPivotS3IT {
 
         assertThat(onSpark.outcome()).as(onSpark.message()).isEqualTo(Summary.Outcome.Succeeded);
         assertThat(onSpark.uri()).isEqualTo("s3://lake/tables/spark-" + name + "/asOf=2026-11-21/");
-        assertThat(EnginesAgreeTest.withoutSeconds(onSpark.figures()))
-                .isEqualTo(EnginesAgreeTest.withoutSeconds(duck.figures()));
+        assertThat(EngineOutputs.withoutSeconds(onSpark.figures()))
+                .isEqualTo(EngineOutputs.withoutSeconds(duck.figures()));
         assertThat(duck.figures().get("filteredRows")).isLessThan(duck.figures().get("sourceRows"));
         // each version as a reader sees it: the generation its marker names
         Path d = Storage.stage("s3://lake/tables/duck-" + name + "/asOf=2026-11-21/", "duck");
         Path s = Storage.stage("s3://lake/tables/spark-" + name + "/asOf=2026-11-21/", "spark");
-        EnginesAgreeTest.assertSameRows(d, s);
-        EnginesAgreeTest.assertSameFiles(d, s);
+        EngineOutputs.assertSameRows(d, s);
+        EngineOutputs.assertSameFiles(d, s);
         // Spark's work prefix (aggregate, exclusion list) is gone; only the version remains
         assertThat(
                         Storage.locate("s3://lake/tables/spark-" + name, "t")

@@ -7,6 +7,7 @@ import io.mlcycle.examples.GameLogGenerator;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.UnitTier;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The Spark engine's outcomes besides a good run: waiting, refused input, failed validation. */
+@UnitTier
 class SparkPivotTest {
 
     @TempDir static Path data;

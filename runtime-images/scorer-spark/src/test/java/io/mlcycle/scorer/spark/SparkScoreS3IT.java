@@ -9,6 +9,7 @@ import io.mlcycle.model.BatchScores;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.testing.RealServersTier;
 import io.mlcycle.trainer.PlantedData;
 import io.mlcycle.trainer.Trainer;
 import org.apache.spark.SparkConf;
@@ -24,6 +25,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The Spark scorer reading its model and table from S3 and publishing its scores there. */
+@RealServersTier
 class SparkScoreS3IT {
 
     @TempDir static Path root;

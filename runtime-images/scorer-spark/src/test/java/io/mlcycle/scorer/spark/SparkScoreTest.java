@@ -9,6 +9,7 @@ import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import io.mlcycle.trainer.PlantedData;
 import io.mlcycle.trainer.Trainer;
 import org.apache.spark.SparkConf;
@@ -30,6 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The Spark scorer on {@code local[2]} against the server image's single-pod scorer. */
+@UnitTier
 class SparkScoreTest {
 
     @TempDir static Path root;

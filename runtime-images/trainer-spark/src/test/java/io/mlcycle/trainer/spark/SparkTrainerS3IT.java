@@ -7,6 +7,7 @@ import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.RealServersTier;
 import io.mlcycle.trainer.PlantedData;
 import io.mlcycle.trainer.Trainer;
 import org.apache.spark.SparkConf;
@@ -26,6 +27,7 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * The Spark trainer's executors reading the table and labels from S3; the model published there.
  */
+@RealServersTier
 class SparkTrainerS3IT {
 
     @TempDir static Path root;

@@ -7,6 +7,7 @@ import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
+import io.mlcycle.testing.UnitTier;
 import io.mlcycle.trainer.PlantedData;
 import io.mlcycle.trainer.Trainer;
 import ml.dmlc.xgboost4j.java.Booster;
@@ -29,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** trainer-spark on a real Spark {@code local[2]}: two barrier workers, the planted data. */
+@UnitTier
 class SparkTrainerTest {
 
     static SparkSession spark;

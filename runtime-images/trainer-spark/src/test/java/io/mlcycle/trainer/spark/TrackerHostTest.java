@@ -1,10 +1,12 @@
 package io.mlcycle.trainer.spark;
 
+import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Unit: XGBoost's tracker listens on the driver's bind address, the pod IP on Kubernetes. */
+@UnitTier
 class TrackerHostTest {
 
     @Test
