@@ -282,7 +282,8 @@ public final class DistributedXgboost {
                 trials,
                 List.of(),
                 false,
-                0);
+                0,
+                null);
     }
 
     /** TreeSHAP of the explained rows ({@code data.x()}), ranked as the trainer ranks it. */
