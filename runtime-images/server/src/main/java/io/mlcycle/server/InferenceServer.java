@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -58,6 +57,9 @@ public final class InferenceServer implements AutoCloseable {
 
     /** Where a share of the requests is mirrored to (null: no shadow challenger). */
     private final ShadowMirror mirror;
+
+    /** Where accepted feedback goes: metrics, the shadow challenger, the request log. */
+    private final FeedbackIntake intake;
 
     /** Who may post feedback. */
     private final FeedbackAuth auth;
@@ -108,6 +110,7 @@ public final class InferenceServer implements AutoCloseable {
         this.requestLog = RequestLog.open(requestLog, config, metrics);
         this.scorer =
                 new Scorer(config, metrics, window, this.online, onlineMetrics, this.requestLog);
+        this.intake = new FeedbackIntake(window, scorer, metrics, mirror, this.requestLog);
     }
 
     /** Binds and starts serving; live at once, ready once the model slot is. */
@@ -412,65 +415,7 @@ public final class InferenceServer implements AutoCloseable {
 
     private int feedback(Exchange ex) throws IOException {
         List<FeedbackEntry> entries = FeedbackReader.readFeedback(body(ex), MAX_FEEDBACK_ENTRIES);
-        int accepted = 0;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(64);
-        try (JsonGenerator g = InferenceCodec.JSON.createGenerator(buf)) {
-            IdList unknown = new IdList();
-            IdList duplicate = new IdList();
-            List<FeedbackEntry> forward = new ArrayList<>();
-            MirroredPredictions here = scorer.mirroredHere();
-            for (FeedbackEntry f : entries) {
-                FeedbackWindow.Match match = window.take(f.predictionId());
-                // a challenger's own prediction for a request its champion mirrored
-                boolean ofMirror = false;
-                if (match.status() == FeedbackWindow.Status.UNKNOWN && here != null) {
-                    match = here.take(f.predictionId());
-                    ofMirror = true;
-                }
-                switch (match.status()) {
-                    case ACCEPTED -> {
-                        metrics.feedback(match.predicted(), f.actual());
-                        if (requestLog != null) {
-                            requestLog.feedback(f.predictionId(), f.actual());
-                        }
-                        if (match.mirrored()) {
-                            metrics.mirroredFeedback(match.predicted(), f.actual());
-                            forward.add(
-                                    new FeedbackEntry(
-                                            f.predictionId(), f.actual(), match.predicted()));
-                        }
-                        if (ofMirror && f.championPredicted() >= 0) {
-                            metrics.shadowPair(
-                                    f.championPredicted() == f.actual(),
-                                    match.predicted() == f.actual());
-                        }
-                        accepted++;
-                    }
-                    case UNKNOWN -> unknown.add(f.predictionId());
-                    case DUPLICATE -> duplicate.add(f.predictionId());
-                }
-            }
-            if (mirror != null && !forward.isEmpty()) {
-                mirror.feedback(forward);
-            }
-            g.writeStartObject();
-            g.writeNumberField("accepted", accepted);
-            unknown.write(g, "unknown");
-            duplicate.write(g, "duplicate");
-            g.writeEndObject();
-        }
-        return send(ex, 200, "application/json", buf.toByteArray());
-    }
-
-    /** Ids named in a feedback response (unknown/expired, or already counted). */
-    private static final class IdList extends ArrayList<String> {
-        void write(JsonGenerator g, String field) throws IOException {
-            g.writeArrayFieldStart(field);
-            for (String s : this) {
-                g.writeString(s);
-            }
-            g.writeEndArray();
-        }
+        return send(ex, 200, "application/json", intake.take(entries));
     }
 
     private int metricsText(Exchange ex) throws IOException {

@@ -220,19 +220,10 @@ public final class Fit {
                 Random rnd = new Random(seed);
                 while (epoch < p.epochs()) {
                     shuffle(order, rnd);
-                    double lossSum = 0;
-                    int lossRows = 0;
-                    int batch = 0;
-                    for (int start = 0; start < order.length; start += p.batchSize(), batch++) {
-                        int end = Math.min(order.length, start + p.batchSize());
-                        if (batchNorm && end - start < 2) {
-                            continue; // batch statistics of one row are meaningless
-                        }
-                        lossSum += step(trainer, x, inputs, y, order, start, end, epoch, batch);
-                        lossRows += end - start;
-                    }
+                    double trainLoss =
+                            epochLoss(
+                                    trainer, x, inputs, y, order, p.batchSize(), batchNorm, epoch);
                     epoch++;
-                    double trainLoss = lossRows == 0 ? Double.NaN : lossSum / lossRows;
                     if (validRows == null) {
                         Progress.report(
                                 "%s epoch %d/%d, loss %.4f",
@@ -259,6 +250,30 @@ public final class Fit {
                     ? new Fitted(best, epoch, bestEpoch, List.copyOf(history), null, null)
                     : new Fitted(block.parameterArrays(), epoch, epoch, List.of(), null, null);
         }
+    }
+
+    /** One epoch's mini-batch steps over {@code order}; the mean loss per row (NaN: no step). */
+    private static double epochLoss(
+            Trainer trainer,
+            SparseMatrix x,
+            float[] inputs,
+            int[] y,
+            int[] order,
+            int batchSize,
+            boolean batchNorm,
+            int epoch) {
+        double lossSum = 0;
+        int lossRows = 0;
+        int batch = 0;
+        for (int start = 0; start < order.length; start += batchSize, batch++) {
+            int end = Math.min(order.length, start + batchSize);
+            if (batchNorm && end - start < 2) {
+                continue; // batch statistics of one row are meaningless
+            }
+            lossSum += step(trainer, x, inputs, y, order, start, end, epoch, batch);
+            lossRows += end - start;
+        }
+        return lossRows == 0 ? Double.NaN : lossSum / lossRows;
     }
 
     /**
