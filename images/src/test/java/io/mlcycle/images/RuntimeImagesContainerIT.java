@@ -126,7 +126,8 @@ class RuntimeImagesContainerIT {
                 new PivotTask.Filters(null, List.of()),
                 new PivotTask.Store(store, 3),
                 new PivotTask.Validation(minEntities, null, null, null),
-                0);
+                0,
+                null);
     }
 
     static TrainTask train(int version) {
@@ -383,7 +384,10 @@ class RuntimeImagesContainerIT {
                         8080,
                         0,
                         0,
-                        0);
+                        0,
+                        null,
+                        null,
+                        null);
         Path log = Podman.shared(work.resolve("server.termination-log"));
         Files.writeString(log, "");
         List<String> extra = new ArrayList<>();

@@ -186,7 +186,8 @@ public final class QualityBench {
                                 null,
                                 new PivotTask.Store(store.toUri().toString(), 14),
                                 null,
-                                0);
+                                0,
+                                null);
                 runTask(pivotJar, pt, dir.resolve("pivot-" + v.name()));
                 inputs.add(
                         new FeatureInput(

@@ -140,7 +140,8 @@ final class Fixtures {
                     new PivotTask.Filters(where, exclude),
                     new PivotTask.Store(store, keep),
                     validation,
-                    wide);
+                    wide,
+                    null);
         }
     }
 }

@@ -70,7 +70,8 @@ class BatchScoreS3IT {
                                         TestModels.VIEW,
                                         "2026-11-20",
                                         "s3://serving/tables/events/asOf=2026-11-20/")),
-                        "s3://serving/scores/churn/asOf=2026-11-21/");
+                        "s3://serving/scores/churn/asOf=2026-11-21/",
+                        null);
 
         Summary s = BatchScore.run(task);
 

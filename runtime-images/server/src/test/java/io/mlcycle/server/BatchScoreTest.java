@@ -40,7 +40,8 @@ class BatchScoreTest {
                 List.of(
                         new FeatureInput(
                                 TestModels.VIEW, "2026-11-20", features.toUri().toString())),
-                out.toUri().toString());
+                out.toUri().toString(),
+                null);
     }
 
     @Test
@@ -124,7 +125,8 @@ class BatchScoreTest {
                         List.of(
                                 new FeatureInput(
                                         "purchases", "2026-11-20", features.toUri().toString())),
-                        right.outputUri());
+                        right.outputUri(),
+                        null);
         assertThatThrownBy(() -> BatchScore.run(wrong))
                 .isInstanceOf(TaskFailure.class)
                 .hasMessageContaining("none of the model's 6 features")

@@ -24,7 +24,10 @@ class ServeConfigTest {
                 port,
                 maxBody,
                 maxRows,
-                window);
+                window,
+                null,
+                null,
+                null);
     }
 
     @Test

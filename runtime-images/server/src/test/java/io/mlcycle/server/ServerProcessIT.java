@@ -99,7 +99,10 @@ class ServerProcessIT {
                 0,
                 1 << 20,
                 1000,
-                10_000);
+                10_000,
+                null,
+                null,
+                null);
     }
 
     /** The port the server prints once it listens. */
@@ -409,7 +412,8 @@ class ServerProcessIT {
                         base.maxRowsPerRequest(),
                         base.feedbackWindow(),
                         null,
-                        recorded);
+                        recorded,
+                        null);
         Path first = Files.createDirectories(tmp.resolve("first"));
         Server s = start(first, checked);
         try {
@@ -454,7 +458,8 @@ class ServerProcessIT {
                                         TestModels.VIEW,
                                         "2026-11-20",
                                         features.toUri().toString())),
-                        out.toUri().toString());
+                        out.toUri().toString(),
+                        null);
         Server s = start(tmp, task);
         assertThat(s.process().waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(s.process().exitValue()).as("output: %s", s.output()).isZero();

@@ -27,32 +27,6 @@ public record PivotTask(
         Online online)
         implements Task {
 
-    /** A task without the online store (the contract before {@code online} existed). */
-    public PivotTask(
-            Owner owner,
-            String asOf,
-            String entity,
-            Source source,
-            Window window,
-            Pivot pivot,
-            Filters filters,
-            Store store,
-            Validation validation,
-            int wideExportMaxFeatures) {
-        this(
-                owner,
-                asOf,
-                entity,
-                source,
-                window,
-                pivot,
-                filters,
-                store,
-                validation,
-                wideExportMaxFeatures,
-                null);
-    }
-
     /**
      * The online store (Redis) a published version is also written to.
      *

@@ -19,18 +19,4 @@ public record ScoreTask(
         List<FeatureInput> features,
         String outputUri,
         String artifactDigest)
-        implements Task {
-
-    /** A task without a recorded digest (versions registered before digests existed). */
-    public ScoreTask(
-            Owner owner,
-            String model,
-            int version,
-            String artifactUri,
-            String asOf,
-            String entity,
-            List<FeatureInput> features,
-            String outputUri) {
-        this(owner, model, version, artifactUri, asOf, entity, features, outputUri, null);
-    }
-}
+        implements Task {}

@@ -52,7 +52,9 @@ class OnlineTaskJsonTest {
                         1000,
                         10,
                         100,
-                        new ServeTask.Online("redis://r:6379/0", null, List.of("fv-a", "fv-b")));
+                        new ServeTask.Online("redis://r:6379/0", null, List.of("fv-a", "fv-b")),
+                        null,
+                        null);
         assertEquals(task, TaskJson.readTask(TaskJson.write(task)));
         ServeTask old =
                 (ServeTask)

@@ -62,6 +62,7 @@ final class Tasks {
                 new PivotTask.Filters(where, exclude),
                 new PivotTask.Store(storeUri != null ? storeUri : store.toUri().toString(), 5),
                 validation,
-                wide);
+                wide,
+                null);
     }
 }
