@@ -56,10 +56,6 @@ public class RollbackAnalysis {
         ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
         Long gen = md.getMetadata().getGeneration();
         int version = VersionResolver.number(served);
-        if (RollbackDecisions.firstSight(status.analysis, version)) {
-            status.analysis = RollbackDecisions.pending(version, now);
-            return interval;
-        }
         Optional<Duration> wait =
                 RollbackDecisions.untilDue(status.analysis, version, interval, now);
         if (wait.isPresent()) {
@@ -80,6 +76,10 @@ public class RollbackAnalysis {
             return interval;
         }
         Conditions.remove(status, OUTBOUND_REFUSED);
+        if (RollbackDecisions.firstSight(status.analysis, version)) {
+            status.analysis = RollbackDecisions.pending(version, now);
+            return interval;
+        }
         List<AnalysisStep.Measured> measured = new ArrayList<>();
         for (ModelDeploymentSpec.Metric m : rb.metrics) {
             measured.add(

@@ -75,7 +75,10 @@ final class ServedAnalysis {
                                 interval,
                                 now);
         if (next != null) {
-            if (status.analysis != null && now.toString().equals(status.analysis.lastRun)) {
+            // only after a round that measured (not the Pending mark of a version just served)
+            if (status.analysis != null
+                    && now.toString().equals(status.analysis.lastRun)
+                    && !RollbackDecisions.PENDING.equals(status.analysis.verdict)) {
                 DriftRetrain.check(
                         ctx.client(), round, ctx.events(), md, status, servedMv.get(), now);
             }
