@@ -10,6 +10,12 @@ public sealed interface Decision {
     record Failing(int consecutiveFailures, String metric, Double value, String message)
             implements Decision {}
 
+    /**
+     * A sequential test has not decided yet on usable data: judge again with more samples; never a
+     * failure.
+     */
+    record Undecided(String reason) implements Decision {}
+
     /** failureThreshold rounds in a row failed: go back to the previous good version. */
     record Rollback(int consecutiveFailures, String metric, Double value, String message)
             implements Decision {}

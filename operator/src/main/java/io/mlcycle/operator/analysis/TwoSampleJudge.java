@@ -51,9 +51,11 @@ public final class TwoSampleJudge {
                 String.format(
                         Locale.ROOT,
                         "two-sample sequential test (a beta-binomial mixture confidence sequence per"
-                                + " side, alpha %s): abort when the canary is worse than stable by"
-                                + " more than %s",
+                                + " side, alpha %s, intervals at alpha / 2): abort when the whole"
+                                + " interval of canary - stable lies below -%s, pass when it lies"
+                                + " at or above -%s, else judge again",
                         alpha,
+                        tolerance,
                         tolerance);
         return new SequentialVerdict(estimate, lower, upper, canaryN + stableN, outcome, rule);
     }

@@ -1,31 +1,26 @@
 package io.mlcycle.operator.modeldeployment;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.mlcycle.operator.analysis.AnalysisStep;
 import io.mlcycle.operator.analysis.Decision;
-import io.mlcycle.operator.analysis.QueryResult;
-import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Canary;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.CanaryPhase;
-import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.MetricResult;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.common.Durations;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * The weighted canary of {@code spec.rollout.canary}: a new version first serves from {@code
  * <name>-canary} beside the stable Deployment, step by step, judged by the rollback metrics of its
- * own version; promoted after the last step, aborted after failureThreshold failed analyses.
+ * own version ({@link CanaryAnalysis}); promoted after the last step, aborted after
+ * failureThreshold failed analyses or, in mode sequential, once it is worse than stable with
+ * confidence.
  */
 final class CanaryRollout {
 
@@ -229,7 +224,7 @@ final class CanaryRollout {
         if (s.now().isBefore(due)) {
             return new Plan(s.stable(), split.stable(), canary, Duration.between(s.now(), due));
         }
-        Decision decision = analyse(s);
+        Decision decision = CanaryAnalysis.analyse(s.r(), s.md(), s.status(), s.spec(), c, s.now());
         if (decision instanceof Decision.Rollback abort) {
             abort(s, abort);
             return new Plan(s.stable(), s.replicas(), null, null);
@@ -250,53 +245,6 @@ final class CanaryRollout {
         return due.plus(stepInterval);
     }
 
-    /** One analysis of the step, with its condition, message and Event. */
-    private static Decision analyse(Step s) {
-        Canary c = s.c();
-        ModelDeployment md = s.md();
-        ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
-        int threshold = Defaults.copy(rb).failureThreshold;
-        AnalysisStep.Outcome outcome =
-                AnalysisStep.evaluate(
-                        c.analysis,
-                        c.version,
-                        measure(s.r(), md, s.spec(), c),
-                        threshold,
-                        Boolean.TRUE.equals(rb.inconclusiveIsFailure),
-                        s.now());
-        c.analysis = outcome.analysis();
-        Decision decision = outcome.decision();
-        RollbackAnalysis.inconclusiveCondition(
-                s.status(),
-                decision,
-                ModelDeploymentConditions.CANARY_NO_USABLE_DATA,
-                "canary version " + c.version + ": ",
-                md.getMetadata().getGeneration(),
-                s.now());
-        String step = "step " + c.step + " of " + c.steps;
-        if (decision instanceof Decision.Inconclusive inconclusive) {
-            c.message =
-                    step
-                            + " inconclusive, analysed again in "
-                            + s.spec().stepInterval
-                            + ": "
-                            + inconclusive.reason();
-            s.r().events().warning(md, "CanaryAnalysisInconclusive", c.message);
-        }
-        if (decision instanceof Decision.Failing failing) {
-            c.message =
-                    step
-                            + " failed ("
-                            + failing.consecutiveFailures()
-                            + " of "
-                            + threshold
-                            + " before abort): "
-                            + failing.message();
-            s.r().events().warning(md, "CanaryAnalysisFailed", c.message);
-        }
-        return decision;
-    }
-
     /** A healthy step: the next step, or the promotion after the last. */
     private static Plan passed(Step s, Deployment canary, Deployment actual) {
         Canary c = s.c();
@@ -308,7 +256,7 @@ final class CanaryRollout {
                         + " of "
                         + c.steps
                         + " ("
-                        + values(c.analysis.metrics)
+                        + CanaryAnalysis.values(c.analysis.metrics)
                         + ")";
         if (c.step < c.steps) {
             c.step++;
@@ -376,44 +324,6 @@ final class CanaryRollout {
                 + " canary and "
                 + c.stableReplicas
                 + " stable pods)";
-    }
-
-    private static String values(List<MetricResult> metrics) {
-        return metrics.stream()
-                .map(
-                        m ->
-                                m.name
-                                        + " = "
-                                        + (m.value == null ? "?" : String.valueOf(m.value))
-                                        + (m.stableValue == null
-                                                ? ""
-                                                : ", stable " + m.stableValue))
-                .collect(Collectors.joining("; "));
-    }
-
-    /** Each metric's query for the canary's version and, with compareToStable, the stable's. */
-    private static List<AnalysisStep.Measured> measure(
-            ServingContext r, ModelDeployment md, ModelDeploymentSpec.Canary spec, Canary c) {
-        ModelDeploymentSpec.Rollback rb = md.getSpec().rollback;
-        // one round: the credentials Secret is read once, on its first query
-        AnalysisQueries.Round round = r.queries().round(md);
-        boolean compare = Boolean.TRUE.equals(spec.compareToStable);
-        double tolerance = Defaults.copy(spec).tolerance;
-        List<AnalysisStep.Measured> measured = new ArrayList<>();
-        for (ModelDeploymentSpec.Metric m : rb.metrics) {
-            QueryResult canary = round.measure(m, c.version);
-            QueryResult stable = compare ? round.measure(m, c.stableVersion) : null;
-            measured.add(
-                    new AnalysisStep.Measured(
-                            m.name,
-                            m.min,
-                            m.max,
-                            canary,
-                            stable,
-                            tolerance,
-                            round.samples(m, c.version)));
-        }
-        return measured;
     }
 
     /** Marks the canary's version rolled back (the workflow deletes the canary Deployment). */

@@ -161,6 +161,45 @@ final class SpecChecks {
         }
     }
 
+    /**
+     * Canary mode sequential: alpha in (0, 0.5), a tolerance a proportion can miss by, and every
+     * metric a proportion (higher is better) with a count on both versions.
+     */
+    private static void checkCanarySequential(
+            ModelDeploymentSpec.Canary canary, List<ModelDeploymentSpec.Metric> metrics) {
+        if (canary.mode != ModelDeploymentSpec.JudgeMode.sequential) {
+            return;
+        }
+        if (!(canary.alpha > 0 && canary.alpha < 0.5)) {
+            throw new IllegalArgumentException(
+                    "spec.rollout.canary.alpha " + canary.alpha + " is not in (0, 0.5)");
+        }
+        if (!(canary.tolerance >= 0 && canary.tolerance < 1)) {
+            throw new IllegalArgumentException(
+                    "spec.rollout.canary.tolerance "
+                            + canary.tolerance
+                            + " is not an absolute margin in [0, 1) (mode sequential)");
+        }
+        for (int i = 0; i < metrics.size(); i++) {
+            ModelDeploymentSpec.Metric m = metrics.get(i);
+            String field = "spec.rollback.metrics[" + i + "]";
+            if (m.builtin != null || m.max != null || m.min == null) {
+                throw new IllegalArgumentException(
+                        field
+                                + ": canary mode sequential compares proportions where higher is"
+                                + " better (min); "
+                                + (m.builtin != null ? "builtin " + m.builtin : "max")
+                                + " is not one");
+            }
+            if (m.minSamples == null) {
+                throw new IllegalArgumentException(
+                        field
+                                + ".minSamples is needed by canary mode sequential: its count is"
+                                + " the sample size");
+            }
+        }
+    }
+
     private static void checkCanary(ModelDeploymentSpec spec) {
         if (spec.rollback == null) {
             throw new IllegalArgumentException(
@@ -169,6 +208,7 @@ final class SpecChecks {
         }
         CanaryPlan.check(spec.rollout.canary);
         Durations.parse(spec.rollout.canary.stepInterval, "spec.rollout.canary.stepInterval");
+        checkCanarySequential(Defaults.copy(spec.rollout.canary), spec.rollback.metrics);
         for (int i = 0; i < spec.rollback.metrics.size(); i++) {
             ModelDeploymentSpec.Metric m = spec.rollback.metrics.get(i);
             // a built-in metric selects the version itself

@@ -196,4 +196,46 @@ class SpecChecksTest {
                                         .startsWith(
                                                 "spec.rollout.shadow.margin 1.0 cannot be reached"));
     }
+
+    private static ModelDeploymentSpec sequentialCanary(double alpha, double tolerance) {
+        ModelDeploymentSpec spec = sequential(0.05, 0.8, true);
+        spec.rollback.mode = null;
+        spec.rollout = new ModelDeploymentSpec.Rollout();
+        spec.rollout.canary = new ModelDeploymentSpec.Canary();
+        spec.rollout.canary.weight = 20;
+        spec.rollout.canary.mode = ModelDeploymentSpec.JudgeMode.sequential;
+        spec.rollout.canary.alpha = alpha;
+        spec.rollout.canary.tolerance = tolerance;
+        return spec;
+    }
+
+    @Test
+    void aSequentialCanaryNeedsAnAlphaInRangeAMarginBelowOneAndCountedMinMetricsNamingTheField() {
+        assertThat(SpecChecks.invalid(sequentialCanary(0.05, 0.02))).isEmpty();
+        assertThat(SpecChecks.invalid(sequentialCanary(0.5, 0.02)))
+                .contains("spec.rollout.canary.alpha 0.5 is not in (0, 0.5)");
+        assertThat(SpecChecks.invalid(sequentialCanary(0.0, 0.02)))
+                .contains("spec.rollout.canary.alpha 0.0 is not in (0, 0.5)");
+        assertThat(SpecChecks.invalid(sequentialCanary(0.05, 1.0)))
+                .contains(
+                        "spec.rollout.canary.tolerance 1.0 is not an absolute margin in [0, 1)"
+                                + " (mode sequential)");
+        ModelDeploymentSpec uncounted = sequentialCanary(0.05, 0.02);
+        uncounted.rollback.metrics.get(0).minSamples = null;
+        assertThat(SpecChecks.invalid(uncounted))
+                .hasValueSatisfying(
+                        e ->
+                                assertThat(e)
+                                        .startsWith(
+                                                "spec.rollback.metrics[0].minSamples is needed by"
+                                                        + " canary mode sequential"));
+        ModelDeploymentSpec latency = sequentialCanary(0.05, 0.02);
+        latency.rollback.metrics.get(0).min = null;
+        latency.rollback.metrics.get(0).max = 0.5;
+        assertThat(SpecChecks.invalid(latency))
+                .hasValueSatisfying(e -> assertThat(e).endsWith("max is not one"));
+        ModelDeploymentSpec threshold = sequentialCanary(0.7, 0.02);
+        threshold.rollout.canary.mode = null;
+        assertThat(SpecChecks.invalid(threshold)).as("alpha unused by threshold").isEmpty();
+    }
 }

@@ -43,6 +43,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.INTEGER,
         priority = 1)
 @AdditionalPrinterColumn(
+        name = "Canary-Verdict",
+        jsonPath = ".status.canary.analysis.verdict",
+        type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1)
+@AdditionalPrinterColumn(
         name = "Shadow-Version",
         jsonPath = ".status.shadow.version",
         type = AdditionalPrinterColumn.Type.INTEGER,

@@ -420,8 +420,33 @@ public class ModelDeploymentSpec {
         @Min(0)
         @Default("0.1")
         @JsonPropertyDescription(
-                "With compareToStable: allowed relative gap to the stable value (0.1 = 10 %).")
+                "With compareToStable: allowed relative gap to the stable value (0.1 = 10 %)."
+                        + " With mode sequential: the margin, absolute, by which the canary's"
+                        + " proportion may fall below the stable one's (0.02 = two points); below"
+                        + " 1.")
         public Double tolerance = 0.1;
+
+        @Default("threshold")
+        @JsonPropertyDescription(
+                "How each step is judged. threshold: the canary's metrics against their bounds"
+                        + " (and, with compareToStable, the stable values within tolerance),"
+                        + " failureThreshold failed analyses in a row abort. sequential: each"
+                        + " metric is a proportion on both versions (its query's value over"
+                        + " minSamples.query's count, both counted since each version started),"
+                        + " and an always-valid two-sample test (alpha) of canary minus stable"
+                        + " aborts once the canary is worse than stable by more than tolerance"
+                        + " with confidence 1 - alpha, passes the step once it is not, and"
+                        + " otherwise analyses the step again; minSamples stays a floor. Needs"
+                        + " min (higher is better; its value is not used), no max, no builtin and"
+                        + " minSamples on every metric.")
+        public JudgeMode mode = JudgeMode.threshold;
+
+        @Default("0.05")
+        @JsonPropertyDescription(
+                "With mode sequential: the chance, at most, of aborting a canary that is not"
+                        + " worse than stable by more than tolerance, however long it is judged;"
+                        + " in (0, 0.5).")
+        public Double alpha = 0.05;
     }
 
     /** Where the serving pods read feature rows by entity id. */

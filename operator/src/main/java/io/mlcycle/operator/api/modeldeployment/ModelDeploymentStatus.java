@@ -287,7 +287,8 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         @JsonPropertyDescription(
                 "Passed, Failed or Inconclusive; Pending when the version just began serving (its"
                         + " first round is one interval later, after Prometheus scraped its ready"
-                        + " pods).")
+                        + " pods); a canary in mode sequential also Undecided (the test has not"
+                        + " decided yet: the step is analysed again).")
         public String verdict;
 
         @JsonPropertyDescription("Each metric's value.")
@@ -318,19 +319,30 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         public Long missingSamples;
 
         @JsonPropertyDescription(
-                "Rollback mode sequential: the lower end of the metric's confidence interval, valid"
-                        + " at every analysis.")
+                "Mode sequential: the lower end of the confidence interval, valid at every"
+                        + " analysis, of the metric (rollback) or of canary minus stable (canary).")
         public Double lower;
 
-        @JsonPropertyDescription("Rollback mode sequential: the upper end of the interval.")
+        @JsonPropertyDescription("Mode sequential: the upper end of the interval.")
         public Double upper;
 
         @JsonPropertyDescription(
-                "Rollback mode sequential: Continue, Accept (at or above min with confidence) or"
-                        + " Reject (below min with confidence).")
+                "Canary mode sequential: the estimate of canary minus stable (value -"
+                        + " stableValue).")
+        public Double estimate;
+
+        @JsonPropertyDescription(
+                "Canary mode sequential: samples of the stable version, counted by the metric's"
+                        + " minSamples.query.")
+        public Long stableSamples;
+
+        @JsonPropertyDescription(
+                "Mode sequential: Continue, Accept (rollback: at or above min; canary: not worse"
+                        + " than stable by more than tolerance; with confidence) or Reject"
+                        + " (rollback: below min; canary: worse by more than tolerance).")
         public String decision;
 
-        @JsonPropertyDescription("Rollback mode sequential: the decision rule, in words.")
+        @JsonPropertyDescription("Mode sequential: the decision rule, in words.")
         public String rule;
     }
 
