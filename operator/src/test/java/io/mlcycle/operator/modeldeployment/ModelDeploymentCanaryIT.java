@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.assertCanaryOfTwoAborted;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.markReady;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.precisionAnalysis;
@@ -39,7 +40,6 @@ import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveVersionO
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.servingDeployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
 import static io.mlcycle.operator.testing.Cluster.NS;
-import static io.mlcycle.operator.testing.Cluster.assertCondition;
 import static io.mlcycle.operator.testing.Cluster.closeAll;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.events;
@@ -68,8 +68,8 @@ class ModelDeploymentCanaryIT {
     private ScheduledExecutorService ticker;
 
     /**
-     * The canary step at which {@link #tickCanary} stops moving the clock, so a test can look at a
-     * step's split before the operator analyses it and moves on.
+     * The canary step at which {@link ModelDeployments#tickCanary} stops moving the clock, so a
+     * test can look at a step's split before the operator analyses it and moves on.
      */
     private volatile int holdAtStep = Integer.MAX_VALUE;
 
@@ -107,37 +107,8 @@ class ModelDeploymentCanaryIT {
         return rollout;
     }
 
-    /**
-     * Plays time: once the canary's current step (or its latest analysis) has started at the
-     * operator's clock, the clock moves one step interval on, so analyses come one interval apart.
-     */
     private void tickCanary(String name) {
-        ticker.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        ModelDeployment m = md(name);
-                        if (m == null || m.getStatus() == null || m.getStatus().canary == null) {
-                            return;
-                        }
-                        var c = m.getStatus().canary;
-                        if (c.step >= holdAtStep) {
-                            return;
-                        }
-                        Instant last = Instant.parse(c.stepStartTime);
-                        if (c.analysis != null && c.analysis.lastRun != null) {
-                            Instant run = Instant.parse(c.analysis.lastRun);
-                            last = run.isAfter(last) ? run : last;
-                        }
-                        if (!last.isBefore(clock.instant())) {
-                            clock.advance(STEP);
-                        }
-                    } catch (RuntimeException e) {
-                        // the API server is busy; the next tick looks again
-                    }
-                },
-                0,
-                100,
-                TimeUnit.MILLISECONDS);
+        ModelDeployments.tickCanary(ticker, client, clock, name, STEP, () -> holdAtStep);
     }
 
     /** Positive predictions of {@code version}, {@code rightInFive} of every five right. */
@@ -312,16 +283,7 @@ class ModelDeploymentCanaryIT {
                 .contains("aborted")
                 .contains("stable version 1 keeps serving")
                 .contains("below min 0.5");
-        assertThat(status.currentVersion).isEqualTo(1);
-        assertThat(status.rollbacks)
-                .first()
-                .satisfies(
-                        r -> {
-                            assertThat(r.fromVersion).isEqualTo(2);
-                            assertThat(r.toVersion).isEqualTo(1);
-                            assertThat(r.metric).isEqualTo("online-precision");
-                        });
-        assertCondition(status, "RolledBack", "True", "CanaryAborted");
+        assertCanaryOfTwoAborted(status);
 
         await().atMost(WAIT).until(() -> canaryDeployment(name) == null);
         Deployment stable = awaitStableReplicas(name, 2);

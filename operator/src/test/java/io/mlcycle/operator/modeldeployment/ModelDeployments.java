@@ -12,14 +12,20 @@ import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.testing.Cluster;
+import io.mlcycle.operator.testing.TestClock;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.task.TaskJson;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 import static io.mlcycle.operator.testing.Cluster.NS;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Builders and fake controllers for ModelDeployment tests on the mock API server. */
@@ -84,6 +90,30 @@ final class ModelDeployments {
         precision.min = 0.5;
         rb.metrics = List.of(precision);
         return rb;
+    }
+
+    /**
+     * A canary of {@code weight} % in mode sequential (margin 0.05) judged on precision and its
+     * label count, both since each version started (no range), at least 20 labels a side.
+     */
+    static ModelDeploymentSpec sequentialCanary(
+            ModelDeploymentSpec spec, String prometheusUrl, int weight, Duration step) {
+        spec.rollback = precisionAnalysis(prometheusUrl, "1h", 1);
+        String positive =
+                "mlcycle_feedback_total{deployment=\"{{name}}\",version=\"{{version}}\","
+                        + "predicted=\"1\"";
+        ModelDeploymentSpec.Metric precision = spec.rollback.metrics.get(0);
+        precision.query = "sum(" + positive + ",actual=\"1\"}) / sum(" + positive + "})";
+        precision.minSamples = new ModelDeploymentSpec.MinSamples();
+        precision.minSamples.count = 20L;
+        precision.minSamples.query = "sum(" + positive + "})";
+        spec.rollout = new ModelDeploymentSpec.Rollout();
+        spec.rollout.canary = new ModelDeploymentSpec.Canary();
+        spec.rollout.canary.weight = weight;
+        spec.rollout.canary.stepInterval = step.toSeconds() + "s";
+        spec.rollout.canary.mode = ModelDeploymentSpec.JudgeMode.sequential;
+        spec.rollout.canary.tolerance = 0.05;
+        return spec;
     }
 
     /** The built-in skew metric, failing above PSI 0.2, over a window of 10 s. */
@@ -159,4 +189,65 @@ final class ModelDeployments {
     }
 
     static final String SERVER = RuntimeJobs.Runtime.server.name();
+
+    /**
+     * Plays time for {@code name}'s canary on {@code ticker}: once its current step (or its latest
+     * analysis) has started at the operator's clock, the clock moves one {@code step} on, so
+     * analyses come one step interval apart; it stands still from step {@code holdAtStep} on.
+     */
+    static void tickCanary(
+            ScheduledExecutorService ticker,
+            KubernetesClient client,
+            TestClock clock,
+            String name,
+            Duration step,
+            IntSupplier holdAtStep) {
+        ticker.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        ModelDeployment m =
+                                client.resources(ModelDeployment.class)
+                                        .inNamespace(NS)
+                                        .withName(name)
+                                        .get();
+                        if (m == null || m.getStatus() == null || m.getStatus().canary == null) {
+                            return;
+                        }
+                        var c = m.getStatus().canary;
+                        if (c.step >= holdAtStep.getAsInt()) {
+                            return;
+                        }
+                        Instant last = Instant.parse(c.stepStartTime);
+                        if (c.analysis != null && c.analysis.lastRun != null) {
+                            Instant run = Instant.parse(c.analysis.lastRun);
+                            last = run.isAfter(last) ? run : last;
+                        }
+                        if (!last.isBefore(clock.instant())) {
+                            clock.advance(step);
+                        }
+                    } catch (RuntimeException e) {
+                        // the API server is busy; the next tick looks again
+                    }
+                },
+                0,
+                100,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The status after a canary of version 2 was aborted on online-precision: version 1 serves, the
+     * rollback is recorded and RolledBack says why.
+     */
+    static void assertCanaryOfTwoAborted(ModelDeploymentStatus status) {
+        assertThat(status.currentVersion).isEqualTo(1);
+        assertThat(status.rollbacks)
+                .first()
+                .satisfies(
+                        r -> {
+                            assertThat(r.fromVersion).isEqualTo(2);
+                            assertThat(r.toVersion).isEqualTo(1);
+                            assertThat(r.metric).isEqualTo("online-precision");
+                        });
+        Cluster.assertCondition(status, "RolledBack", "True", "CanaryAborted");
+    }
 }
