@@ -120,6 +120,7 @@ public final class SequentialStep {
             r.message = e.getMessage();
             return r;
         }
+        r.estimate = v.estimate();
         r.lower = v.lower();
         r.upper = v.upper();
         r.decision = v.outcome().name();

@@ -62,7 +62,18 @@ public final class ResourceMetrics {
                 "Last value of each rollback/canary analysis metric");
         HELP.put(
                 "modeldeployment_analysis_verdict",
-                "1 for each analysis metric's last verdict (Passed, Failed, Inconclusive)");
+                "1 for each analysis metric's last verdict (Passed, Failed, Inconclusive,"
+                        + " Undecided)");
+        HELP.put(
+                "modeldeployment_analysis_estimate",
+                "Mode sequential: each metric's estimate (rollback: the proportion; canary: canary"
+                        + " minus stable)");
+        HELP.put(
+                "modeldeployment_analysis_lower",
+                "Mode sequential: lower end of the estimate's always-valid confidence interval");
+        HELP.put(
+                "modeldeployment_analysis_upper",
+                "Mode sequential: upper end of the estimate's always-valid confidence interval");
     }
 
     private ResourceMetrics() {}
@@ -173,6 +184,9 @@ public final class ResourceMetrics {
                 for (ModelDeploymentStatus.MetricResult m : analysis.metrics) {
                     Map<String, String> ml = with(l, "metric", String.valueOf(m.name));
                     add(out, "modeldeployment_analysis_value", ml, m.value);
+                    add(out, "modeldeployment_analysis_estimate", ml, m.estimate);
+                    add(out, "modeldeployment_analysis_lower", ml, m.lower);
+                    add(out, "modeldeployment_analysis_upper", ml, m.upper);
                     if (m.verdict != null) {
                         add(
                                 out,

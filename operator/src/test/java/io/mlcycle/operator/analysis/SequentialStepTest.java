@@ -38,6 +38,7 @@ class SequentialStepTest {
         MetricResult r = o.analysis().metrics.get(0);
         assertThat(r.verdict).isEqualTo(AnalysisStep.FAILED);
         assertThat(r.decision).isEqualTo("Reject");
+        assertThat(r.estimate).isEqualTo(0.70);
         assertThat(r.upper).isLessThan(0.8);
         assertThat(r.lower).isLessThan(0.70);
         assertThat(r.samples).isEqualTo(1000);

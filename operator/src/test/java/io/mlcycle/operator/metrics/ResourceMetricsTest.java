@@ -135,6 +135,37 @@ class ResourceMetricsTest {
     }
 
     @Test
+    void aRunningSequentialCanaryExportsItsEstimateAndInterval() {
+        ModelDeployment md = new ModelDeployment();
+        md.setMetadata(meta("churn").build());
+        md.setStatus(new ModelDeploymentStatus());
+        ModelDeploymentStatus.Canary c = new ModelDeploymentStatus.Canary();
+        c.phase = ModelDeploymentStatus.CanaryPhase.Progressing;
+        c.step = 1;
+        c.weight = 50;
+        c.analysis = new ModelDeploymentStatus.Analysis();
+        ModelDeploymentStatus.MetricResult precision = new ModelDeploymentStatus.MetricResult();
+        precision.name = "online-precision";
+        precision.value = 0.6;
+        precision.estimate = -0.2;
+        precision.lower = -0.53;
+        precision.upper = 0.09;
+        precision.verdict = "Undecided";
+        c.analysis.metrics.add(precision);
+        md.getStatus().canary = c;
+
+        List<ResourceMetrics.Sample> s =
+                ResourceMetrics.samples(List.of(), List.of(), List.of(), List.of(md));
+
+        Map<String, String> metric =
+                Map.of("namespace", "ml", "modeldeployment", "churn", "metric", "online-precision");
+        assertThat(value(s, "modeldeployment_analysis_estimate", metric)).isEqualTo(-0.2);
+        assertThat(value(s, "modeldeployment_analysis_lower", metric)).isEqualTo(-0.53);
+        assertThat(value(s, "modeldeployment_analysis_upper", metric)).isEqualTo(0.09);
+        assertThat(s).allMatch(x -> ResourceMetrics.HELP.containsKey(x.name()));
+    }
+
+    @Test
     void resourcesWithoutStatusGiveNoSample() {
         FeatureView fv = new FeatureView();
         fv.setMetadata(meta("new").build());

@@ -327,8 +327,8 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         public Double upper;
 
         @JsonPropertyDescription(
-                "Canary mode sequential: the estimate of canary minus stable (value -"
-                        + " stableValue).")
+                "Mode sequential: the estimate the interval is around: the metric's proportion"
+                        + " (rollback) or canary minus stable (canary, value - stableValue).")
         public Double estimate;
 
         @JsonPropertyDescription(
