@@ -98,15 +98,11 @@ final class Report {
         double wrongAbortSequential =
                 JudgeBench.max(
                         cells, "canary", "+0.00", c -> JudgeBench.rate(c.sequential(), Act.ACT));
-        Cell plus2 =
-                cells.stream()
-                        .filter(
-                                c ->
-                                        c.family().equals("shadow")
-                                                && c.scenario().equals("+0.02")
-                                                && c.traffic() == 100)
-                        .findFirst()
-                        .orElseThrow();
+        double wrongCanaryPromotionThreshold = worseCanaryPromoted(cells, true);
+        double wrongCanaryPromotionSequential = worseCanaryPromoted(cells, false);
+        Cell equal10 = cell(cells, "canary", "+0.00", 10);
+        Cell worse10 = cell(cells, "canary", "-0.10", 10);
+        Cell plus2 = cell(cells, "shadow", "+0.02", 100);
         long sequential80 = JudgeBench.quantileLabelsTo(plus2.sequential(), Act.ACT, 0.8);
         long fixed80 = fixedSampleLabels(0.02, 2 * JudgeBench.CHAMPION_ONLY + 0.02);
         System.out.printf(
@@ -121,6 +117,9 @@ final class Report {
                 "BENCH judge runs=%d seed=%d wrong_promotion threshold=%.4f sequential=%.4f"
                         + " wrong_rollback threshold=%.4f sequential=%.4f"
                         + " wrong_canary_abort threshold=%.4f sequential=%.4f"
+                        + " wrong_canary_promotion threshold=%.4f sequential=%.4f"
+                        + " canary_median_labels_traffic10 equal threshold=%d sequential=%d"
+                        + " worse10 threshold=%d sequential=%d"
                         + " labels_to_promote_plus2_power80 sequential=%d fixed=%d ratio=%.2f seconds=%.0f%n",
                 runs,
                 seed,
@@ -130,9 +129,45 @@ final class Report {
                 wrongRollbackSequential,
                 wrongAbortThreshold,
                 wrongAbortSequential,
+                wrongCanaryPromotionThreshold,
+                wrongCanaryPromotionSequential,
+                JudgeBench.medianLabelsToDecision(equal10.threshold()),
+                JudgeBench.medianLabelsToDecision(equal10.sequential()),
+                JudgeBench.medianLabelsToDecision(worse10.threshold()),
+                JudgeBench.medianLabelsToDecision(worse10.sequential()),
                 sequential80,
                 fixed80,
                 sequential80 / (double) fixed80,
                 seconds);
+    }
+
+    /** The largest share of promoted canaries that are worse than stable by 5 or 10 points. */
+    private static double worseCanaryPromoted(List<Cell> cells, boolean threshold) {
+        double worst = 0;
+        for (String scenario : List.of("-0.05", "-0.10")) {
+            worst =
+                    Math.max(
+                            worst,
+                            JudgeBench.max(
+                                    cells,
+                                    "canary",
+                                    scenario,
+                                    c ->
+                                            JudgeBench.rate(
+                                                    threshold ? c.threshold() : c.sequential(),
+                                                    Act.STOP)));
+        }
+        return worst;
+    }
+
+    private static Cell cell(List<Cell> cells, String family, String scenario, int traffic) {
+        return cells.stream()
+                .filter(
+                        c ->
+                                c.family().equals(family)
+                                        && c.scenario().equals(scenario)
+                                        && c.traffic() == traffic)
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -1,12 +1,12 @@
 package io.mlcycle.bench.judge;
 
 import io.mlcycle.operator.analysis.AnalysisStep;
+import io.mlcycle.operator.analysis.CanarySequentialStep;
 import io.mlcycle.operator.analysis.Decision;
 import io.mlcycle.operator.analysis.PairedJudge;
 import io.mlcycle.operator.analysis.ProportionJudge;
 import io.mlcycle.operator.analysis.QueryResult;
 import io.mlcycle.operator.analysis.SequentialVerdict;
-import io.mlcycle.operator.analysis.TwoSampleJudge;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec.ShadowMetric;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.Analysis;
 import io.mlcycle.operator.modeldeployment.ShadowDecision;
@@ -139,14 +139,26 @@ final class Rules {
         }
     }
 
-    private static final TwoSampleJudge TWO_SAMPLE = new TwoSampleJudge(ALPHA, ABSOLUTE_TOLERANCE);
-
-    /** Canary, sequential: TwoSampleJudge on the cumulative labels of both sides. */
+    /**
+     * Canary, sequential: the operator's CanarySequentialStep (TwoSampleJudge, absolute tolerance)
+     * on the cumulative labels of both sides, as {@code spec.rollout.canary.mode: sequential} runs
+     * it each step; a passed step promotes.
+     */
     static Act canarySequential(long canaryRight, long canaryN, long stableRight, long stableN) {
-        return switch (TWO_SAMPLE.judge(canaryRight, canaryN, stableRight, stableN).outcome()) {
-            case Reject -> Act.ACT;
-            case Accept -> Act.STOP;
-            case Continue -> Act.NONE;
-        };
+        CanarySequentialStep.Pair pair =
+                new CanarySequentialStep.Pair(
+                        "accuracy",
+                        0.0,
+                        new QueryResult.Value((double) canaryRight / canaryN),
+                        new QueryResult.Value(canaryN),
+                        new QueryResult.Value((double) stableRight / stableN),
+                        new QueryResult.Value(stableN),
+                        1);
+        Decision d =
+                CanarySequentialStep.evaluate(2, List.of(pair), ALPHA, ABSOLUTE_TOLERANCE, NOW)
+                        .decision();
+        return d instanceof Decision.Rollback
+                ? Act.ACT
+                : d instanceof Decision.Healthy ? Act.STOP : Act.NONE;
     }
 }
