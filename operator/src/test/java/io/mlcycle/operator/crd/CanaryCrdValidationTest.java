@@ -46,6 +46,11 @@ class CanaryCrdValidationTest {
                 .anyMatch(
                         e ->
                                 e.equals(
+                                        "spec.rollout.canary.mode: unsupported value \"bayesian\","
+                                                + " supported: [\"sequential\",\"threshold\"]"))
+                .anyMatch(
+                        e ->
+                                e.equals(
                                         "spec.rollout.canary: rollout.canary.maxWeight must be at"
                                                 + " least weight"))
                 .anyMatch(
@@ -60,6 +65,7 @@ class CanaryCrdValidationTest {
         JsonNode doc = broken();
         ObjectNode canary = (ObjectNode) doc.at("/spec/rollout/canary");
         canary.put("weight", 10).put("steps", 3).put("maxWeight", 30).put("stepInterval", "5m");
+        canary.put("mode", "sequential");
         ObjectNode rollback = ((ObjectNode) doc.get("spec")).putObject("rollback");
         rollback.putObject("prometheus").put("url", "http://prometheus:9090");
         rollback.putArray("metrics")
