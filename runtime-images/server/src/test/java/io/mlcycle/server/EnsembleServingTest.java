@@ -5,10 +5,8 @@ import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.Ensemble;
 import io.mlcycle.model.ModelArtifact;
-import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
-import io.mlcycle.task.Task;
 import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,20 +102,10 @@ class EnsembleServingTest {
         TestModels.writeFeatureTable(features, rows);
         Path out = tmp.resolve("scores/asOf=2026-11-21");
         ScoreTask task =
-                new ScoreTask(
-                        new Task.Owner("ModelDeployment", "ml", "churn"),
-                        TestModels.MODEL,
-                        TestModels.VERSION,
+                TestModels.scoreTask(
                         TestModels.ensemble().toUri().toString(),
-                        "2026-11-21",
-                        "user_id",
-                        List.of(
-                                new FeatureInput(
-                                        TestModels.VIEW,
-                                        "2026-11-20",
-                                        features.toUri().toString())),
-                        out.toUri().toString(),
-                        null);
+                        features.toUri().toString(),
+                        out.toUri().toString());
         assertThat(BatchScore.run(task).outcome()).isEqualTo(Summary.Outcome.Succeeded);
         float[] expected = membersBlended(TestModels.matrix(rows));
         Map<String, Float> byEntity = new HashMap<>();

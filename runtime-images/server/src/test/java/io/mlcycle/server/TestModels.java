@@ -182,6 +182,24 @@ final class TestModels {
         return ensemble;
     }
 
+    /**
+     * A batch scoring of the {@link #VIEW} table at {@code features} by the artifact at {@code
+     * artifactUri} into {@code outUri}, for the ModelDeployment ml/churn.
+     */
+    static io.mlcycle.task.ScoreTask scoreTask(
+            String artifactUri, String featuresUri, String outUri) {
+        return new io.mlcycle.task.ScoreTask(
+                new io.mlcycle.task.Task.Owner("ModelDeployment", "ml", "churn"),
+                MODEL,
+                VERSION,
+                artifactUri,
+                "2026-11-21",
+                "user_id",
+                List.of(new io.mlcycle.task.FeatureInput(VIEW, "2026-11-20", featuresUri)),
+                outUri,
+                null);
+    }
+
     static ModelArtifact load() {
         return ModelArtifact.load(artifact());
     }
