@@ -250,7 +250,26 @@ public class TrainingRecorder {
                         m.get(TrainSummary.REASON) == null
                                 ? null
                                 : String.valueOf(m.get(TrainSummary.REASON));
+                c.members = members(m.get(TrainSummary.MEMBERS));
                 out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** The ensemble candidate's members and weights; null for any other candidate. */
+    private static List<ModelVersionSpec.Member> members(Object members) {
+        if (!(members instanceof List<?> list)) {
+            return null;
+        }
+        List<ModelVersionSpec.Member> out = new ArrayList<>();
+        for (Object o : list) {
+            if (o instanceof Map<?, ?> m) {
+                ModelVersionSpec.Member member = new ModelVersionSpec.Member();
+                member.algorithm =
+                        m.get("algorithm") == null ? null : String.valueOf(m.get("algorithm"));
+                member.weight = m.get("weight") instanceof Number n ? n.doubleValue() : null;
+                out.add(member);
             }
         }
         return out;

@@ -87,6 +87,41 @@ class CandidateTableTest {
     }
 
     @Test
+    void theEnsemblesMembersAndWeightsReachTheModelVersion() {
+        Summary s =
+                autoSummary(
+                        "ensemble",
+                        List.of(
+                                Map.of("algorithm", "logistic", "auc", 0.88),
+                                Map.of(
+                                        "algorithm",
+                                        "ensemble",
+                                        "auc",
+                                        0.91,
+                                        "chosen",
+                                        true,
+                                        "members",
+                                        List.of(
+                                                Map.of("algorithm", "logistic", "weight", 0.4),
+                                                Map.of("algorithm", "xgboost", "weight", 0.6)))));
+
+        List<ModelVersionSpec.Candidate> table = TrainingRecorder.candidates(s);
+
+        assertThat(table.get(0).members).isNull();
+        assertThat(table.get(1).members)
+                .extracting(m -> m.algorithm)
+                .containsExactly("logistic", "xgboost");
+        assertThat(table.get(1).members).extracting(m -> m.weight).containsExactly(0.4, 0.6);
+    }
+
+    private static Summary autoSummary(String algorithm, List<Map<String, Object>> candidates) {
+        return Summary.succeeded(
+                "file:///m/v1/",
+                Map.of("auc", 0.9),
+                Map.of("algorithm", algorithm, "selectionMetric", "auc", "candidates", candidates));
+    }
+
+    @Test
     void aSingleAlgorithmRunHasNoCandidateTable() {
         Summary s =
                 Summary.succeeded(

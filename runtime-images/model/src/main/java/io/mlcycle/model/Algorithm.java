@@ -16,7 +16,9 @@ public enum Algorithm {
     /** One linear layer and a sigmoid, fitted to its L2-regularized optimum. */
     LOGISTIC,
     /** Gradient-boosted trees by XGBoost4J, scored in Java from XGBoost's JSON model. */
-    XGBOOST;
+    XGBOOST,
+    /** A weighted average of other models' probabilities (see {@link Ensemble}). */
+    ENSEMBLE;
 
     public static Algorithm parse(String s) {
         if (s == null || s.isBlank()) {
@@ -27,7 +29,7 @@ public enum Algorithm {
         } catch (IllegalArgumentException e) {
             throw TaskFailure.invalid(
                     "UnknownAlgorithm",
-                    "algorithm '" + s + "' is not one of resnet, mlp, logistic, xgboost");
+                    "algorithm '" + s + "' is not one of resnet, mlp, logistic, xgboost, ensemble");
         }
     }
 

@@ -30,16 +30,21 @@ public final class ModelArtifact implements AutoCloseable {
     private final ModelSpec spec;
     private final Net net;
     private final Trees trees;
+    private final List<ModelArtifact> members;
+    private final double[] weights;
     private final Map<String, Integer> index;
 
     private ModelArtifact(ModelSpec spec, Net net) {
-        this(spec, net, null);
+        this(spec, net, null, null, null);
     }
 
-    private ModelArtifact(ModelSpec spec, Net net, Trees trees) {
+    private ModelArtifact(
+            ModelSpec spec, Net net, Trees trees, List<ModelArtifact> members, double[] weights) {
         this.spec = spec;
         this.net = net;
         this.trees = trees;
+        this.members = members;
+        this.weights = weights;
         this.index = new HashMap<>(spec.features().size() * 2);
         for (int i = 0; i < spec.features().size(); i++) {
             index.put(spec.features().get(i).name(), i);
@@ -71,12 +76,17 @@ public final class ModelArtifact implements AutoCloseable {
             throw TaskFailure.invalid("MissingModelFile", "no parameters file " + params);
         }
         Algorithm algorithm = Algorithm.parse(spec.algorithm());
+        if (algorithm == Algorithm.ENSEMBLE) {
+            return Ensemble.load(dir, spec);
+        }
         if (algorithm == Algorithm.XGBOOST) {
             try {
                 return new ModelArtifact(
                         spec,
                         null,
-                        Trees.parse(Files.readAllBytes(params), spec.features().size()));
+                        Trees.parse(Files.readAllBytes(params), spec.features().size()),
+                        null,
+                        null);
             } catch (IOException | IllegalArgumentException e) {
                 throw TaskFailure.invalid(
                         "CorruptModelFile",
@@ -110,7 +120,39 @@ public final class ModelArtifact implements AutoCloseable {
     /** Builds a scorer from trained trees without a round trip through the disk. */
     public static ModelArtifact of(ModelSpec spec, Trees trees) {
         validate(spec);
-        return new ModelArtifact(spec, null, trees);
+        return new ModelArtifact(spec, null, trees, null, null);
+    }
+
+    /**
+     * An ensemble: the weighted mean of {@code members}' probabilities. Every member must have the
+     * ensemble's features in the same order; the weights are non-negative and sum to one.
+     */
+    public static ModelArtifact of(ModelSpec spec, List<ModelArtifact> members, double[] weights) {
+        validate(spec);
+        if (members.isEmpty() || members.size() != weights.length) {
+            throw new IllegalArgumentException(
+                    members.size() + " members and " + weights.length + " weights");
+        }
+        double sum = 0;
+        for (int k = 0; k < weights.length; k++) {
+            ModelArtifact m = members.get(k);
+            if (m.members != null || !m.featureNames().equals(spec.featureNames())) {
+                throw new IllegalArgumentException(
+                        "member "
+                                + k
+                                + " ("
+                                + m.spec.algorithm()
+                                + ") is an ensemble or has other features than the ensemble");
+            }
+            if (!(weights[k] >= 0) || !Double.isFinite(weights[k])) {
+                throw new IllegalArgumentException("weight " + k + " is " + weights[k]);
+            }
+            sum += weights[k];
+        }
+        if (Math.abs(sum - 1) > Ensemble.SUM_TOLERANCE) {
+            throw new IllegalArgumentException("the weights sum to " + sum + ", not 1");
+        }
+        return new ModelArtifact(spec, null, null, List.copyOf(members), weights.clone());
     }
 
     /**
@@ -229,11 +271,28 @@ public final class ModelArtifact implements AutoCloseable {
         return trees;
     }
 
+    /** The members of an {@code ensemble}; null for any other model. */
+    public List<ModelArtifact> members() {
+        return members;
+    }
+
+    /** The members' weights (aligned with {@link #members()}); null for any other model. */
+    public double[] weights() {
+        return weights == null ? null : weights.clone();
+    }
+
     private int inputs() {
         return spec.features().size();
     }
 
     private double probability(int[] idx, float[] val, int from, int to) {
+        if (members != null) {
+            double p = 0;
+            for (int k = 0; k < weights.length; k++) {
+                p += weights[k] * members.get(k).probability(idx, val, from, to);
+            }
+            return p;
+        }
         return trees != null
                 ? trees.probability(idx, val, from, to)
                 : net.probability(idx, val, from, to);
@@ -244,6 +303,20 @@ public final class ModelArtifact implements AutoCloseable {
      * index space (see {@link FeatureAssembler#project}). Thread-safe.
      */
     public float[] predict(SparseMatrix rows) {
+        if (members != null) {
+            double[] sum = new double[rows.rows()];
+            for (int k = 0; k < weights.length; k++) {
+                float[] p = members.get(k).predict(rows);
+                for (int r = 0; r < p.length; r++) {
+                    sum[r] += weights[k] * p[r];
+                }
+            }
+            float[] out = new float[sum.length];
+            for (int r = 0; r < out.length; r++) {
+                out[r] = (float) sum[r];
+            }
+            return out;
+        }
         return trees == null
                 ? net.predict(rows)
                 : Net.predictRows(rows, inputs(), trees::probability);

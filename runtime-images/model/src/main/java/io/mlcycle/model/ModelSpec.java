@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * @param model model name
  * @param version model version number (the {@code v<N>} directory)
- * @param algorithm resnet, mlp, logistic or xgboost
+ * @param algorithm resnet, mlp, logistic, xgboost or ensemble
  * @param entity entity column the rows are keyed by
  * @param features input features in index order; {@code name} is {@code <featureView>/<feature>}
  * @param scaling how raw values are scaled before the first layer
@@ -21,8 +21,8 @@ import java.util.Map;
  * @param trainedAt ISO-8601 instant
  * @param lineage the feature table versions the model was trained on
  * @param labels label table URI
- * @param parameters file name of the DJL parameters (xgboost: XGBoost's JSON model) next to
- *     model.json
+ * @param parameters file name of the DJL parameters (xgboost: XGBoost's JSON model; ensemble:
+ *     {@link Ensemble#FILE}) next to model.json
  * @param dropped features removed before training (correlated or not selected), with the reason
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

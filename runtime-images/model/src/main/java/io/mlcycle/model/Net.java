@@ -230,7 +230,8 @@ public final class Net {
             }
             case MLP -> mlp(a0, gradient);
             case RESNET -> resnet(a0, gradient);
-            case XGBOOST -> throw new IllegalStateException("xgboost is not a network");
+            case XGBOOST, ENSEMBLE ->
+                    throw new IllegalStateException(algorithm.id() + " is not a network");
         };
     }
 

@@ -30,18 +30,10 @@ class BatchScoreTest {
     private static final Task.Owner OWNER = new Task.Owner("ModelDeployment", "ml", "churn");
 
     private static ScoreTask task(Path features, Path out) {
-        return new ScoreTask(
-                OWNER,
-                TestModels.MODEL,
-                TestModels.VERSION,
+        return TestModels.scoreTask(
                 TestModels.artifact().toUri().toString(),
-                "2026-11-21",
-                "user_id",
-                List.of(
-                        new FeatureInput(
-                                TestModels.VIEW, "2026-11-20", features.toUri().toString())),
-                out.toUri().toString(),
-                null);
+                features.toUri().toString(),
+                out.toUri().toString());
     }
 
     @Test

@@ -55,6 +55,11 @@ final class TestModels {
     }
 
     private static Path artifact;
+    private static Path ensemble;
+    private static java.util.Map<String, float[]> trainedParameters;
+
+    /** The weights of {@link #ensemble()}'s two members. */
+    static final double[] ENSEMBLE_WEIGHTS = {0.7, 0.3};
 
     private TestModels() {}
 
@@ -126,6 +131,73 @@ final class TestModels {
             }
         }
         return artifact;
+    }
+
+    /**
+     * An ensemble artifact of two logistic members, weighted {@link #ENSEMBLE_WEIGHTS}: the trained
+     * model and a hand-set linear model of the same rule.
+     */
+    static synchronized Path ensemble() {
+        if (ensemble == null) {
+            try {
+                Path dir = Files.createTempDirectory(Path.of("target"), "test-ensemble-");
+                ModelSpec spec = ModelArtifact.load(artifact()).spec();
+                String first = io.mlcycle.model.Ensemble.directory(0, "logistic");
+                String second = io.mlcycle.model.Ensemble.directory(1, "logistic");
+                ModelArtifact.write(dir.resolve(first), spec, trainedParameters);
+                // a second linear model of the same rule with other coefficients: other scores
+                ModelArtifact.write(
+                        dir.resolve(second),
+                        spec,
+                        TabularNet.linearParameters(
+                                new float[] {1.5f, 0.5f, -1f, 0f, 0.2f, 0f}, -1.2f));
+                ModelSpec ensembleSpec =
+                        new ModelSpec(
+                                spec.model(),
+                                spec.version(),
+                                "ensemble",
+                                spec.entity(),
+                                spec.features(),
+                                spec.scaling(),
+                                spec.threshold(),
+                                spec.architecture(),
+                                spec.trainedAt(),
+                                null,
+                                null,
+                                io.mlcycle.model.Ensemble.FILE,
+                                null);
+                io.mlcycle.model.Ensemble.write(
+                        dir,
+                        ensembleSpec,
+                        List.of(
+                                new io.mlcycle.model.Ensemble.Member(
+                                        "logistic", first, ENSEMBLE_WEIGHTS[0]),
+                                new io.mlcycle.model.Ensemble.Member(
+                                        "logistic", second, ENSEMBLE_WEIGHTS[1])));
+                ensemble = dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return ensemble;
+    }
+
+    /**
+     * A batch scoring of the {@link #VIEW} table at {@code features} by the artifact at {@code
+     * artifactUri} into {@code outUri}, for the ModelDeployment ml/churn.
+     */
+    static io.mlcycle.task.ScoreTask scoreTask(
+            String artifactUri, String featuresUri, String outUri) {
+        return new io.mlcycle.task.ScoreTask(
+                new io.mlcycle.task.Task.Owner("ModelDeployment", "ml", "churn"),
+                MODEL,
+                VERSION,
+                artifactUri,
+                "2026-11-21",
+                "user_id",
+                List.of(new io.mlcycle.task.FeatureInput(VIEW, "2026-11-20", featuresUri)),
+                outUri,
+                null);
     }
 
     static ModelArtifact load() {
@@ -214,6 +286,7 @@ final class TestModels {
                             null,
                             null,
                             null);
+            trainedParameters = net.parameterArrays();
             try {
                 ModelArtifact.write(dir, spec, net);
                 FeatureStatistics.of(

@@ -53,6 +53,12 @@ public final class TrainSummary {
     /** Key of the chosen candidate: why it won. */
     public static final String REASON = "reason";
 
+    /**
+     * Key of the ensemble candidate: its members, each a map with {@code algorithm} and {@code
+     * weight}.
+     */
+    public static final String MEMBERS = "members";
+
     /** Detail: how the search ran (a map with {@link #BUDGET_EXHAUSTED}…). */
     public static final String SEARCH = "search";
 

@@ -12,7 +12,7 @@ import java.util.List;
  * search.budget}.
  *
  * @param algorithm auto (fit logistic, xgboost and resnet, keep the best on rows carved from the
- *     training rows), resnet, mlp, logistic or xgboost
+ *     training rows), resnet, mlp, logistic, xgboost or ensemble (auto's candidates blended)
  * @param threshold decision threshold for precision/recall/F1 (null: chosen by max F1 on the
  *     validation data, and recorded)
  * @param selectionMetric metric that picks the best trial (e.g. auc)

@@ -29,6 +29,40 @@ final class ArtifactPublisher {
 
     private ArtifactPublisher() {}
 
+    /** Writes a model's files ({@code model.json} and its parameters) into a directory. */
+    @FunctionalInterface
+    interface ModelFiles {
+        void write(Path dir) throws IOException;
+    }
+
+    /** The files of a single fitted model: XGBoost's JSON or the network's parameters. */
+    static ModelFiles files(ModelSpec spec, Fit.Fitted fitted) {
+        return dir -> {
+            if (fitted.trees() != null) {
+                ModelArtifact.write(dir, spec, fitted.trees());
+            } else {
+                ModelArtifact.write(dir, spec, fitted.params());
+            }
+        };
+    }
+
+    /**
+     * {@link #publish(Path, String, ModelSpec, ModelFiles, Map, List, List, FeatureStatistics)}.
+     */
+    static String publish(
+            Path out,
+            String outputUri,
+            ModelSpec spec,
+            Fit.Fitted fitted,
+            Map<String, Object> metrics,
+            List<Map<String, Object>> importance,
+            List<Map<String, Object>> trials,
+            FeatureStatistics statistics)
+            throws IOException {
+        return publish(
+                out, outputUri, spec, files(spec, fitted), metrics, importance, trials, statistics);
+    }
+
     /**
      * Writes everything into a staging directory next to {@code out} and renames it into place,
      * marker included, in one step: a version that was published once is never replaced (a second
@@ -38,7 +72,7 @@ final class ArtifactPublisher {
             Path out,
             String outputUri,
             ModelSpec spec,
-            Fit.Fitted fitted,
+            ModelFiles files,
             Map<String, Object> metrics,
             List<Map<String, Object>> importance,
             List<Map<String, Object>> trials,
@@ -54,11 +88,7 @@ final class ArtifactPublisher {
             // not a POSIX file system: its defaults apply
         }
         try {
-            if (fitted.trees() != null) {
-                ModelArtifact.write(staging, spec, fitted.trees());
-            } else {
-                ModelArtifact.write(staging, spec, fitted.params());
-            }
+            files.write(staging);
             var writer = TaskJson.MAPPER.writerWithDefaultPrettyPrinter();
             writer.writeValue(staging.resolve(Trainer.METRICS).toFile(), metrics);
             writer.writeValue(staging.resolve(Trainer.IMPORTANCE).toFile(), importance);

@@ -283,6 +283,7 @@ public final class DistributedXgboost {
                 List.of(),
                 false,
                 0,
+                null,
                 null);
     }
 

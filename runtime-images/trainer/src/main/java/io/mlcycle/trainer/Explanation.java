@@ -74,10 +74,7 @@ record Explanation(
         int[] samples = sample(validator.explainRows(), explain.samples(), rnd);
         int[] background = sample(validator.backgroundRows(), explain.background(), rnd);
         SparseMatrix x = data.x();
-        double[] imp =
-                model.trees() != null
-                        ? Boosted.importance(model.trees(), x, samples)
-                        : Explainer.importance(model.net(), x, samples, background, plan.seed());
+        double[] imp = importance(model, x, samples, background, plan.seed());
         double shapSeconds = (System.nanoTime() - s0) / 1e9;
         List<ModelSpec.Feature> features = data.features();
         Trainer.log(
@@ -96,6 +93,30 @@ record Explanation(
                         ? select(t, plan, data, validator, order, algorithm, params)
                         : null;
         return new Explanation(true, list, selected, shapSeconds);
+    }
+
+    /**
+     * Mean |SHAP| of each feature in the log-odds of {@code model}. For an ensemble: the weighted
+     * sum of its members' (each member's in its own log-odds), which bounds from above the mean
+     * |SHAP| of the weighted mean of the members' log-odds and is not an attribution of the blended
+     * probability (a weighted mean of probabilities has no exact additive log-odds SHAP).
+     */
+    static double[] importance(
+            ModelArtifact model, SparseMatrix x, int[] samples, int[] background, long seed) {
+        if (model.members() != null) {
+            double[] w = model.weights();
+            double[] sum = new double[x.numFeatures()];
+            for (int k = 0; k < w.length; k++) {
+                double[] m = importance(model.members().get(k), x, samples, background, seed);
+                for (int j = 0; j < sum.length; j++) {
+                    sum[j] += w[k] * m[j];
+                }
+            }
+            return sum;
+        }
+        return model.trees() != null
+                ? Boosted.importance(model.trees(), x, samples)
+                : Explainer.importance(model.net(), x, samples, background, seed);
     }
 
     /** The learner retrained and evaluated on the top-K features by importance. */

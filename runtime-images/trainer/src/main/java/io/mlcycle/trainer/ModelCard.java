@@ -2,6 +2,7 @@ package io.mlcycle.trainer;
 
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.TrainSummary;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -203,6 +204,7 @@ final class ModelCard {
             Map<?, ?> c = map(o);
             h.append("<tr><td>")
                     .append(esc(c.get("algorithm")))
+                    .append(members(c.get(TrainSummary.MEMBERS)))
                     .append("</td><td>")
                     .append(number(c.get(String.valueOf(metric))))
                     .append("</td><td>")
@@ -217,7 +219,29 @@ final class ModelCard {
         }
         h.append("</table><p id=\"reason\">")
                 .append(selection.get("reason") == null ? "" : esc(selection.get("reason")))
-                .append("</p></section>\n");
+                .append("</p>");
+        if (selection.get("ensemble") != null) {
+            h.append("<p id=\"ensemble\">ensemble: ")
+                    .append(esc(selection.get("ensemble")))
+                    .append("</p>");
+        }
+        h.append("</section>\n");
+    }
+
+    /** An ensemble's members and weights, e.g. {@code (logistic 0.40, xgboost 0.60)}. */
+    private static String members(Object members) {
+        if (!(members instanceof List<?> list)) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(" (");
+        for (Object o : list) {
+            Map<?, ?> m = map(o);
+            if (b.length() > 2) {
+                b.append(", ");
+            }
+            b.append(esc(m.get("algorithm"))).append(' ').append(number(m.get("weight")));
+        }
+        return b.append(')').toString();
     }
 
     private static void lineage(StringBuilder h, ModelSpec spec) {

@@ -28,6 +28,7 @@ final class SearchRunner {
      * @param bestEval the best trial's evaluation (for auto: on the selection rows)
      * @param skipped trials the budget left out
      * @param selection for auto: how the candidates were compared and why the winner won
+     * @param members the ensemble's members when it won (algorithm ensemble), else null
      */
     record Result(
             Algorithm algorithm,
@@ -39,7 +40,8 @@ final class SearchRunner {
             List<Map<String, Object>> candidates,
             boolean budgetExhausted,
             int skipped,
-            Map<String, Object> selection) {}
+            Map<String, Object> selection,
+            List<EnsembleModel.Member> members) {}
 
     /** One learner's tally while its trials run. */
     private static final class Candidate {
@@ -87,7 +89,8 @@ final class SearchRunner {
 
     Result run() {
         if (plan.auto()) {
-            selection = Selection.of(validator.trainingRows(), data.y(), plan.seed());
+            selection =
+                    Selection.of(validator.trainingRows(), data.y(), plan.seed(), plan.ensemble());
         }
         List<Map<String, Object>> candidates = new ArrayList<>();
         List<Candidate> tallies = new ArrayList<>();
@@ -103,8 +106,20 @@ final class SearchRunner {
             mean[i] = s == null ? Double.NaN : s.mean();
             se[i] = s == null ? Double.NaN : s.se();
         }
-        List<String> names = plan.learners().stream().map(Algorithm::id).toList();
-        Selection.Choice choice = Selection.oneStandardError(names, mean, se, higher);
+        List<String> names = new ArrayList<>(plan.learners().stream().map(Algorithm::id).toList());
+        EnsembleOffer offer = plan.auto() ? offerEnsemble(tallies) : null;
+        if (offer != null && offer.blend() != null) {
+            names.add(Algorithm.ENSEMBLE.id());
+            mean = java.util.Arrays.copyOf(mean, mean.length + 1);
+            se = java.util.Arrays.copyOf(se, se.length + 1);
+            mean[tallies.size()] = offer.blend().mean();
+            se[tallies.size()] = offer.blend().se();
+            candidates.add(offer.candidate());
+        }
+        Selection.Choice choice =
+                plan.ensemble() && names.size() > tallies.size()
+                        ? asked(mean[tallies.size()], se[tallies.size()], tallies.size())
+                        : Selection.oneStandardError(names, mean, se, higher);
         for (int i = 0; choice == null && i < tallies.size(); i++) {
             if (tallies.get(i).bestScore != null) {
                 choice =
@@ -124,13 +139,17 @@ final class SearchRunner {
         for (int i = 0; i < candidates.size(); i++) {
             candidates.get(i).put("chosen", i == choice.index());
         }
-        Candidate won = tallies.get(choice.index());
         Map<String, Object> selected = null;
         if (plan.auto()) {
             selected = selection.toMap();
             selected.put("reason", choice.reason());
+            selected.put(Algorithm.ENSEMBLE.id(), offer.note());
             candidates.get(choice.index()).put(TrainSummary.REASON, choice.reason());
         }
+        if (choice.index() == tallies.size()) {
+            return ensembleResult(offer, candidates, selected);
+        }
+        Candidate won = tallies.get(choice.index());
         return new Result(
                 plan.learners().get(choice.index()),
                 won.bestScore.params(),
@@ -141,7 +160,130 @@ final class SearchRunner {
                 candidates,
                 budgetExhausted,
                 skipped,
-                selected);
+                selected,
+                null);
+    }
+
+    /** algorithm ensemble: the ensemble (at {@code index}) whatever its score. */
+    private static Selection.Choice asked(double mean, double se, int index) {
+        return new Selection.Choice(
+                index,
+                String.format(
+                        java.util.Locale.ROOT,
+                        "ensemble: asked for by algorithm ensemble (mean %.4f ± %.4f)",
+                        mean,
+                        se));
+    }
+
+    /**
+     * The ensemble candidate.
+     *
+     * @param blend its score, null when it is not offered
+     * @param members the members with a weight above zero
+     * @param candidate its row in the candidate table
+     * @param note why it was or was not offered (metrics.json selection.ensemble)
+     */
+    private record EnsembleOffer(
+            Blend.Result blend,
+            List<EnsembleModel.Member> members,
+            Map<String, Object> candidate,
+            String note) {}
+
+    /**
+     * Blends the candidates' out-of-fold scores; offered only on inner folds (the carve has no row
+     * with every candidate's out-of-fold score) and with at least two candidates.
+     */
+    private EnsembleOffer offerEnsemble(List<Candidate> tallies) {
+        List<Integer> finished = new ArrayList<>();
+        for (int i = 0; i < tallies.size(); i++) {
+            if (tallies.get(i).bestScore != null) {
+                finished.add(i);
+            }
+        }
+        if (!selection.method().equals(Selection.KFOLD) || finished.size() < 2) {
+            return new EnsembleOffer(
+                    null,
+                    null,
+                    null,
+                    "not offered: it needs the out-of-fold scores of at least two candidates, which"
+                            + " only inner folds give ("
+                            + selection.method()
+                            + ", "
+                            + finished.size()
+                            + " candidates finished)");
+        }
+        long t0 = System.nanoTime();
+        float[][] oof = new float[finished.size()][];
+        List<String> names = new ArrayList<>();
+        for (int m = 0; m < oof.length; m++) {
+            oof[m] = tallies.get(finished.get(m)).bestScore.eval().scores();
+            names.add(plan.learners().get(finished.get(m)).id());
+        }
+        Blend.Result blend = selection.blend(oof, data.y(), task, plan.metricName());
+        List<EnsembleModel.Member> members = new ArrayList<>();
+        List<Map<String, Object>> table = new ArrayList<>();
+        for (int m : Blend.used(blend.weights())) {
+            Candidate c = tallies.get(finished.get(m));
+            Algorithm learner = plan.learners().get(finished.get(m));
+            members.add(
+                    new EnsembleModel.Member(
+                            learner, c.bestScore.params(), blend.weights()[m], c.bestTrial));
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("algorithm", learner.id());
+            row.put("weight", blend.weights()[m]);
+            table.add(row);
+        }
+        Map<String, Object> candidate = new LinkedHashMap<>();
+        candidate.put("algorithm", Algorithm.ENSEMBLE.id());
+        candidate.put("trials", 0);
+        candidate.put(plan.metricName(), Metrics.finite(blend.mean()));
+        candidate.put(TrainSummary.STANDARD_ERROR, Metrics.finite(blend.se()));
+        candidate.put("folds", blend.folds());
+        candidate.put(TrainSummary.MEMBERS, table);
+        candidate.put("weightsFitBy", EnsembleModel.WEIGHTS_FIT_BY);
+        candidate.put("seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+        candidate.put("status", "Succeeded");
+        Trainer.log(
+                "ensemble of %s: %s=%.4f ± %.4f on the training rows, by %s",
+                Blend.describe(names, blend.weights()),
+                plan.metricName(),
+                blend.mean(),
+                blend.se(),
+                selection.method());
+        return new EnsembleOffer(
+                blend,
+                members,
+                candidate,
+                "offered: "
+                        + Blend.describe(names, blend.weights())
+                        + "; "
+                        + EnsembleModel.WEIGHTS_FIT_BY);
+    }
+
+    private Result ensembleResult(
+            EnsembleOffer offer,
+            List<Map<String, Object>> candidates,
+            Map<String, Object> selected) {
+        EnsembleModel.Member top = EnsembleModel.heaviest(offer.members());
+        Trainer.Evaluated e =
+                new Trainer.Evaluated(
+                        offer.blend().scores(),
+                        Validator.labelsOf(data.y(), validator.trainingRows()),
+                        null,
+                        List.of(),
+                        0);
+        return new Result(
+                Algorithm.ENSEMBLE,
+                top.params(),
+                offer.blend().mean(),
+                e,
+                top.trial(),
+                trials,
+                candidates,
+                budgetExhausted,
+                skipped,
+                selected,
+                List.copyOf(offer.members()));
     }
 
     private Map<String, Object> runLearner(Algorithm learner, Candidate c) {

@@ -66,6 +66,14 @@ final class Selection {
 
     /** The selection over {@code pool} (row indices into {@code y}). */
     static Selection of(int[] pool, int[] y, long seed) {
+        return of(pool, y, seed, false);
+    }
+
+    /**
+     * The selection over {@code pool}; {@code alwaysFolds} compares by inner folds whatever the
+     * number of rows (algorithm ensemble: its weights need every row's out-of-fold scores).
+     */
+    static Selection of(int[] pool, int[] y, long seed, boolean alwaysFolds) {
         int[] labels = Validator.labelsOf(y, pool);
         int positives = Arrays.stream(labels).sum();
         int minority = Math.min(positives, labels.length - positives);
@@ -79,7 +87,7 @@ final class Selection {
                             + (labels.length - positives)
                             + " negative rows");
         }
-        if (pool.length > SMALL_ROWS) {
+        if (pool.length > SMALL_ROWS && !alwaysFolds) {
             return new Selection(pool, null, Splits.holdout(labels, 0.2, seed + 1), null);
         }
         int k = Math.min(FOLDS, minority);
@@ -116,6 +124,21 @@ final class Selection {
             m.put("fallback", fallback);
         }
         return m;
+    }
+
+    /**
+     * The blend of the candidates' out-of-fold scores ({@link Blend#crossFitted}), scored on the
+     * same folds; null on the carve, where no row has every candidate's out-of-fold score.
+     */
+    Blend.Result blend(float[][] oof, int[] y, TrainTask task, String metricName) {
+        if (folds == null) {
+            return null;
+        }
+        return Blend.crossFitted(
+                oof,
+                Validator.labelsOf(y, pool),
+                folds,
+                (scores, labels) -> metric(scores, labels, task, metricName));
     }
 
     /** Scores one point of {@code learner} on the selection rows. */

@@ -16,11 +16,13 @@ import java.util.function.Predicate;
  * A task resolved into what the trainer will do, checked before any data is read: the learners and
  * their grids, the search, the selection metric, early stopping and the validation.
  *
- * @param auto whether the learners are compared (algorithm auto)
+ * @param auto whether the learners are compared (algorithm auto or ensemble)
+ * @param ensemble whether the ensemble of the learners was asked for (algorithm ensemble)
  * @param stop early stopping; null: every epoch trains
  */
 record TrainPlan(
         boolean auto,
+        boolean ensemble,
         List<Algorithm> learners,
         Map<Algorithm, List<Fit.Params>> grids,
         Search search,
@@ -36,7 +38,8 @@ record TrainPlan(
 
     static TrainPlan of(TrainTask t) {
         requireComplete(t);
-        boolean auto = t.algorithm().trim().equalsIgnoreCase(Trainer.AUTO_ID);
+        boolean ensemble = t.algorithm().trim().equalsIgnoreCase(Algorithm.ENSEMBLE.id());
+        boolean auto = ensemble || t.algorithm().trim().equalsIgnoreCase(Trainer.AUTO_ID);
         List<Algorithm> learners = auto ? Trainer.AUTO : List.of(Algorithm.parse(t.algorithm()));
         Map<Algorithm, List<Fit.Params>> grids = new LinkedHashMap<>();
         for (Algorithm a : learners) {
@@ -51,7 +54,8 @@ record TrainPlan(
             throw TaskFailure.invalid("UnknownMetric", e.getMessage());
         }
         Fit.EarlyStopping stop = earlyStopping(t.earlyStopping(), metricName);
-        return new TrainPlan(auto, learners, grids, search, metricName, stop, t.validation());
+        return new TrainPlan(
+                auto, ensemble, learners, grids, search, metricName, stop, t.validation());
     }
 
     /**
@@ -215,6 +219,7 @@ record TrainPlan(
             case LOGISTIC -> new Fit.Params(0, Fit.NEWTON, 0, 0, 1, 0, 0, decay, Fit.CONSTANT);
             case XGBOOST ->
                     new Fit.Params(Boosted.ETA, Fit.XGBOOST, 0, 0, 1, 0, 0, 0, Fit.CONSTANT);
+            case ENSEMBLE -> throw new IllegalStateException("an ensemble has no grid of its own");
             case RESNET, MLP ->
                     new Fit.Params(
                             lr,

@@ -53,7 +53,11 @@ record TrainReport(
         m.put("model", task.model());
         m.put("version", task.version());
         m.put("algorithm", algorithm);
-        m.put("algorithmRequested", plan.auto() ? Trainer.AUTO_ID : algorithm);
+        m.put(
+                "algorithmRequested",
+                plan.ensemble()
+                        ? io.mlcycle.model.Algorithm.ENSEMBLE.id()
+                        : plan.auto() ? Trainer.AUTO_ID : algorithm);
         if (plan.auto()) {
             m.put("candidates", search.candidates());
             m.put("selection", search.selection());
@@ -84,9 +88,25 @@ record TrainReport(
         m.put("metrics", metrics.toMap());
         m.put("curves", ModelCard.curves(bestEval.scores(), bestEval.labels(), ModelCard.POINTS));
         m.put("bestTrial", search.bestTrial());
-        m.put("hyperparameters", search.bestParams().toMap());
+        m.put("hyperparameters", hyperparameters());
         putData(m);
         return m;
+    }
+
+    /** The chosen point; an ensemble's: each member's point and weight. */
+    private Object hyperparameters() {
+        if (search.members() == null) {
+            return search.bestParams().toMap();
+        }
+        List<Map<String, Object>> members = new java.util.ArrayList<>();
+        for (EnsembleModel.Member member : search.members()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("algorithm", member.algorithm().id());
+            e.put("weight", member.weight());
+            e.put("hyperparameters", member.params().toMap());
+            members.add(e);
+        }
+        return Map.of(TrainSummary.MEMBERS, members);
     }
 
     private void putData(Map<String, Object> m) {

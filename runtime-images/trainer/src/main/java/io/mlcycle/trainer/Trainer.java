@@ -46,6 +46,12 @@ public final class Trainer {
 
     static final String AUTO_ID = "auto";
 
+    /**
+     * An ensemble's importance: the weighted sum of its members' mean |SHAP| (each in its own
+     * log-odds; see {@link Explanation}).
+     */
+    static final String ENSEMBLE_EXPLAINER = "weighted-members";
+
     public static Summary run(TrainTask t) throws IOException {
         return run(t, System::nanoTime, learner -> {});
     }
@@ -100,7 +106,12 @@ public final class Trainer {
                 new SearchRunner(plan, t, data, validator, budgetClock, budgetStart, beforeTrial)
                         .run();
         Evaluated bestEval = search.bestEval();
-        if (plan.auto()) {
+        EnsembleModel ensemble = null;
+        if (search.members() != null) {
+            log("auto chose %s", search.selection().get("reason"));
+            ensemble = EnsembleModel.evaluate(search.members(), validator, data, plan);
+            bestEval = ensemble.blended();
+        } else if (plan.auto()) {
             log("auto chose %s", search.selection().get("reason"));
             bestEval =
                     validator.evaluate(
@@ -112,7 +123,60 @@ public final class Trainer {
                             plan.seed(),
                             plan.stop());
         }
-        return finish(t, plan, out, data, validator, search, bestEval, loaded.labelRows(), start);
+        return finish(
+                t,
+                plan,
+                out,
+                data,
+                validator,
+                search,
+                bestEval,
+                ensemble,
+                loaded.labelRows(),
+                start);
+    }
+
+    /**
+     * The model to publish.
+     *
+     * @param spec its model.json
+     * @param model its scorer
+     * @param files what writes its model files
+     * @param learner the learner a top-K retrain uses (an ensemble's heaviest member)
+     * @param params that learner's point
+     */
+    record Built(
+            ModelSpec spec,
+            ModelArtifact model,
+            ArtifactPublisher.ModelFiles files,
+            Algorithm learner,
+            Fit.Params params) {}
+
+    /** The validator's fit of {@code e} (hold-out), else one on every row. */
+    static Fit.Fitted fitted(
+            Evaluated e,
+            Algorithm algorithm,
+            Fit.Params params,
+            PreparedData data,
+            TrainPlan plan) {
+        return e.fitted() != null
+                ? e.fitted()
+                : Fit.fit(
+                        algorithm,
+                        params,
+                        data.x(),
+                        data.scaling(),
+                        data.y(),
+                        identity(data.x().rows()),
+                        plan.seed(),
+                        plan.stop());
+    }
+
+    /** The scorer of a fitted single model. */
+    static ModelArtifact scorer(ModelSpec spec, Fit.Fitted fitted) {
+        return fitted.trees() != null
+                ? ModelArtifact.of(spec, fitted.trees())
+                : ModelArtifact.of(spec, fitted.params());
     }
 
     /** The chosen model fitted, explained, published and summarised. */
@@ -124,31 +188,31 @@ public final class Trainer {
             Validator validator,
             SearchRunner.Result search,
             Evaluated bestEval,
+            EnsembleModel ensemble,
             int labelRows,
             long start)
             throws IOException {
         double threshold = TrainPlan.threshold(t, bestEval);
         Metrics metrics = Metrics.of(bestEval.scores(), bestEval.labels(), threshold);
-        Fit.Fitted fitted =
-                bestEval.fitted() != null
-                        ? bestEval.fitted()
-                        : Fit.fit(
-                                search.algorithm(),
-                                search.bestParams(),
-                                data.x(),
-                                data.scaling(),
-                                data.y(),
-                                identity(data.x().rows()),
-                                plan.seed(),
-                                plan.stop());
-        ModelSpec spec = spec(t, data, search, threshold, fitted);
-        ModelArtifact model =
-                fitted.trees() != null
-                        ? ModelArtifact.of(spec, fitted.trees())
-                        : ModelArtifact.of(spec, fitted.params());
+        Built built;
+        if (ensemble != null) {
+            built = ensemble.build(t, data, plan, threshold);
+        } else {
+            Fit.Fitted fitted =
+                    fitted(bestEval, search.algorithm(), search.bestParams(), data, plan);
+            ModelSpec spec = spec(t, data, search, threshold, fitted);
+            built =
+                    new Built(
+                            spec,
+                            scorer(spec, fitted),
+                            ArtifactPublisher.files(spec, fitted),
+                            search.algorithm(),
+                            search.bestParams());
+        }
+        ModelSpec spec = built.spec();
         Explanation explanation =
                 Explanation.of(
-                        t, plan, data, validator, model, search.algorithm(), search.bestParams());
+                        t, plan, data, validator, built.model(), built.learner(), built.params());
         TrainReport report =
                 new TrainReport(
                         t,
@@ -170,7 +234,7 @@ public final class Trainer {
                         out,
                         t.outputUri(),
                         spec,
-                        fitted,
+                        built.files(),
                         report.metricsJson(),
                         explanation.importance(),
                         search.trials(),
@@ -188,20 +252,33 @@ public final class Trainer {
             SearchRunner.Result search,
             double threshold,
             Fit.Fitted fitted) {
+        return spec(t, data, search.algorithm(), search.bestParams(), threshold, fitted);
+    }
+
+    /** The model.json of {@code algorithm} at {@code params} ({@code fitted} null: no file). */
+    static ModelSpec spec(
+            TrainTask t,
+            PreparedData data,
+            Algorithm algorithm,
+            Fit.Params params,
+            double threshold,
+            Fit.Fitted fitted) {
         List<ModelSpec.Feature> features = data.features();
         return new ModelSpec(
                 t.model(),
                 t.version(),
-                search.algorithm().id(),
+                algorithm.id(),
                 t.entity(),
                 features,
                 data.scaling().toSpec(),
                 threshold,
-                search.bestParams().architecture(features.size()),
+                params.architecture(features.size()),
                 Instant.now().toString(),
                 t.features(),
                 t.labels().uri(),
-                fitted.trees() != null ? ModelSpec.TREES : ModelSpec.PARAMETERS,
+                fitted == null
+                        ? null
+                        : fitted.trees() != null ? ModelSpec.TREES : ModelSpec.PARAMETERS,
                 data.dropped().isEmpty() ? null : data.dropped());
     }
 
@@ -211,6 +288,7 @@ public final class Trainer {
             case XGBOOST -> "treeshap";
             case LOGISTIC -> "exact-linear";
             case RESNET, MLP -> "expected-gradients";
+            case ENSEMBLE -> ENSEMBLE_EXPLAINER;
         };
     }
 

@@ -162,7 +162,8 @@ class AutoTest {
         for (JsonNode m : List.of(a, b)) {
             List<String> tried = new ArrayList<>();
             m.get("candidates").forEach(c -> tried.add(c.get("algorithm").asText()));
-            assertThat(tried).containsExactly("logistic", "xgboost", "resnet");
+            // the three learners, then the blend of their out-of-fold scores (inner folds)
+            assertThat(tried).containsExactly("logistic", "xgboost", "resnet", "ensemble");
             m.get("candidates")
                     .forEach(c -> assertThat(c.get("status").asText()).isEqualTo("Succeeded"));
         }

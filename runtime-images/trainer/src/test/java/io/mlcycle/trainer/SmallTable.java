@@ -54,15 +54,59 @@ final class SmallTable {
                 new FeatureInput("t", "2026-11-20", features.toUri().toString()), labelFile);
     }
 
+    /**
+     * A table where two kinds of signal meet: twelve counts with small additive effects (a linear
+     * model's) and an exclusive or of two thresholds (trees'), so that no single candidate has
+     * both.
+     */
+    static SmallTable mixed(Path dir, int rows, long seed) throws IOException {
+        Random rnd = new Random(seed);
+        int features = 14;
+        List<SparseTables.Row> out = new java.util.ArrayList<>();
+        StringBuilder labels = new StringBuilder("user_id,returned\n");
+        List<FeatureCatalog.Feature> catalog = new java.util.ArrayList<>();
+        for (int j = 0; j < features; j++) {
+            catalog.add(new FeatureCatalog.Feature(j, "f" + j, rows, 1, 5, 3));
+        }
+        for (int r = 0; r < rows; r++) {
+            int[] idx = new int[features];
+            float[] val = new float[features];
+            double z = 0;
+            for (int j = 0; j < features; j++) {
+                idx[j] = j;
+                val[j] = 1 + rnd.nextInt(5);
+                if (j < 12) {
+                    z += (j % 2 == 0 ? 0.45 : -0.45) * (val[j] - 3);
+                }
+            }
+            z += (val[12] > 3) != (val[13] > 3) ? 1.8 : -1.8;
+            boolean positive = rnd.nextDouble() < 1 / (1 + Math.exp(-z));
+            out.add(new SparseTables.Row("u" + r, idx, val));
+            labels.append('u').append(r).append(',').append(positive ? 1 : 0).append('\n');
+        }
+        Path featureDir = dir.resolve("features/t/asOf=2026-11-20");
+        SparseTables.write(featureDir, out);
+        new FeatureCatalog("user_id", "2026-11-20", catalog).write(featureDir);
+        Path labelFile = dir.resolve("labels.csv");
+        Files.writeString(labelFile, labels);
+        return new SmallTable(
+                new FeatureInput("t", "2026-11-20", featureDir.toUri().toString()), labelFile);
+    }
+
     /** An {@code auto} training of this table into {@code out}, hold-out, the defaults' grid. */
     TrainTask auto(Path out) {
+        return task(out, "auto");
+    }
+
+    /** A training of this table by {@code algorithm} into {@code out}, hold-out. */
+    TrainTask task(Path out, String algorithm) {
         return TrainTask.builder()
                 .model("small")
                 .version(1)
                 .entity("user_id")
                 .features(List.of(input))
                 .labels(new TrainTask.Labels(labels.toString(), "csv", "user_id", "returned"))
-                .algorithm("auto")
+                .algorithm(algorithm)
                 .hyperparameters(null)
                 .preprocessing(new TrainTask.Preprocessing("log", null))
                 .validation(new TrainTask.Validation("holdout", 0.2, 5, 42L))

@@ -109,6 +109,22 @@ class TrainPlanTest {
     }
 
     @Test
+    void algorithmEnsembleComparesAutosLearnersAndAnUnknownOneNamesEnsembleAmongTheChoices() {
+        TrainPlan ensemble = TrainPlan.of(complete().algorithm("ensemble").build());
+        assertTrue(ensemble.auto());
+        assertTrue(ensemble.ensemble());
+        assertEquals(Trainer.AUTO, ensemble.learners());
+        TrainPlan auto = TrainPlan.of(complete().algorithm("auto").build());
+        assertTrue(auto.auto() && !auto.ensemble());
+        TaskFailure e =
+                assertThrows(
+                        TaskFailure.class,
+                        () -> TrainPlan.of(complete().algorithm("forest").build()));
+        assertEquals("UnknownAlgorithm", e.reason());
+        assertTrue(e.getMessage().contains("'forest'") && e.getMessage().contains("ensemble"));
+    }
+
+    @Test
     void earlyStoppingLeftOutMeansEveryEpochTrains() {
         assertNull(TrainPlan.of(complete().earlyStopping(null).build()).stop());
     }

@@ -43,8 +43,8 @@ public class ModelVersionSpec {
     public Training training;
 
     @JsonPropertyDescription(
-            "The model's algorithm: logistic, xgboost, resnet or mlp (what auto chose, when the"
-                    + " TrainingRun asked for auto).")
+            "The model's algorithm: logistic, xgboost, resnet, mlp or ensemble (what auto chose,"
+                    + " when the TrainingRun asked for auto).")
     public String algorithm;
 
     @JsonPropertyDescription(
@@ -115,8 +115,12 @@ public class ModelVersionSpec {
     /** One learner auto tried. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Candidate {
-        @JsonPropertyDescription("logistic, xgboost or resnet.")
+        @JsonPropertyDescription("logistic, xgboost, resnet or ensemble.")
         public String algorithm;
+
+        @JsonPropertyDescription(
+                "The ensemble only: its members and their weights (non-negative, summing to one).")
+        public List<Member> members;
 
         @JsonPropertyDescription(
                 "Its best selection metric (auc by default) on the training rows: the mean over"
@@ -145,6 +149,16 @@ public class ModelVersionSpec {
                 "The chosen one only: why it won (the one-standard-error rule prefers the simpler"
                         + " of logistic, xgboost and resnet).")
         public String reason;
+    }
+
+    /** One member of the ensemble candidate. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Member {
+        @JsonPropertyDescription("logistic, xgboost or resnet.")
+        public String algorithm;
+
+        @JsonPropertyDescription("Its weight in the mean of the members' probabilities.")
+        public Double weight;
     }
 
     /** A person's verdict. */

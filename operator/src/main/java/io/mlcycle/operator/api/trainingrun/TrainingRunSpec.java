@@ -52,7 +52,12 @@ public class TrainingRunSpec {
                     + " small additive effects such as word or event counts), xgboost"
                     + " (gradient-boosted trees by XGBoost4J: thresholds and interactions, mixed"
                     + " numeric and categorical columns), resnet (residual MLP; the"
-                    + " hyperparameters apply to it) or mlp.")
+                    + " hyperparameters apply to it), mlp, or ensemble (auto's candidates compared"
+                    + " by five inner folds whatever the rows, then published as their weighted"
+                    + " mean of probabilities, the weights fitted on their out-of-fold"
+                    + " probabilities; auto offers the same ensemble on inner folds and keeps it"
+                    + " only when its mean is more than one standard error above every single"
+                    + " candidate's).")
     public Algorithm algorithm;
 
     @Default("{}")
@@ -200,7 +205,8 @@ public class TrainingRunSpec {
         resnet,
         mlp,
         logistic,
-        xgboost
+        xgboost,
+        ensemble
     }
 
     /** A referenced FeatureView. */
