@@ -40,21 +40,7 @@ class ShadowMirrorTest {
     }
 
     private InferenceServer server(int version, Map<String, String> env) throws IOException {
-        ModelSlot slot = new ModelSlot();
-        assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
-        InferenceServer.Config c =
-                new InferenceServer.Config(
-                        "churn-prod",
-                        TestModels.MODEL,
-                        version,
-                        "127.0.0.1",
-                        0,
-                        -1,
-                        1 << 20,
-                        100,
-                        1000,
-                        4);
-        InferenceServer s = new InferenceServer(c, slot, null, TestModels.withToken(env)).start();
+        InferenceServer s = TestModels.started(version, env);
         open.add(s);
         return s;
     }
@@ -224,11 +210,12 @@ class ShadowMirrorTest {
                         down.total("mlcycle_mirror_total", "kind", "infer", "outcome", "failed")
                                 == 20);
 
-        int n = ShadowMirror.QUEUE + 200;
+        // the copies that fit: IN_FLIGHT waiting on the challenger, QUEUE queued
+        int n = ShadowMirror.IN_FLIGHT + ShadowMirror.QUEUE + 200;
         for (int i = 0; i < n; i++) {
             assertThat(hang.post("/v2/models/churn/infer", body).status()).isEqualTo(200);
         }
-        // the sender waits on the hanging challenger (2 s a request), the queue holds QUEUE: most
+        // IN_FLIGHT copies wait on the hanging challenger (2 s each), the queue holds QUEUE: most
         // of the rest were dropped, and counted
         assertThat(hang.total("mlcycle_mirror_total", "kind", "infer", "outcome", "dropped"))
                 .isGreaterThanOrEqualTo(100);
