@@ -47,8 +47,14 @@ final class ShadowMirror implements AutoCloseable {
 
     static final long TIMEOUT_MILLIS = 2_000;
 
-    /** How long {@link #close} lets queued and running copies finish before it drops them. */
+    /**
+     * How long {@link #close} waits for the next answer while copies are queued or running: a
+     * challenger that answers none for this long is cut off.
+     */
     static final long CLOSE_GRACE_MILLIS = 1_000;
+
+    /** The longest {@link #close} lets queued and running copies finish before it drops them. */
+    static final long CLOSE_MAX_MILLIS = 3_000;
 
     /** Values of the {@code reason} label of {@code mlcycle_mirror_total}, by outcome. */
     static final Map<String, List<String>> REASONS =
@@ -72,6 +78,11 @@ final class ShadowMirror implements AutoCloseable {
     private final MirrorLedger ledger;
     private final ArrayDeque<Message> queue = new ArrayDeque<>();
     private int inFlight;
+
+    /** Messages taken (in flight or queued) and not counted yet. */
+    private int unfinished;
+
+    private long answers;
     private boolean closed;
 
     /** The feedback token the challenger requires too (null: feedback is open). */
@@ -204,8 +215,10 @@ final class ShadowMirror implements AutoCloseable {
                 dropped = "closing";
             } else if (inFlight < IN_FLIGHT) {
                 inFlight++;
+                unfinished++;
             } else if (queue.size() < QUEUE) {
                 queue.add(m);
+                unfinished++;
                 return;
             } else {
                 dropped = "queue_full";
@@ -222,7 +235,10 @@ final class ShadowMirror implements AutoCloseable {
         client.post(m.path(), m.body(), m.headers(), r -> answered(m, r));
     }
 
-    /** A send ended: counts it, starts the next queued one, releases feedback that waited. */
+    /**
+     * A send ended: hands its connection to the next queued message, counts it and releases the
+     * feedback that waited for it (which may take the queue's room), then sends the next one.
+     */
     private void answered(Message m, MirrorClient.Result r) {
         Message next;
         boolean closing;
@@ -231,7 +247,6 @@ final class ShadowMirror implements AutoCloseable {
             next = closing ? null : queue.poll();
             if (next == null) {
                 inFlight--;
-                notifyAll();
             }
         }
         if (r.ok()) {
@@ -243,6 +258,11 @@ final class ShadowMirror implements AutoCloseable {
             ended(m, "dropped", "closing");
         } else {
             ended(m, "failed", r.failure());
+        }
+        synchronized (this) {
+            unfinished--;
+            answers++;
+            notifyAll();
         }
         if (next != null) {
             send(next);
@@ -259,20 +279,30 @@ final class ShadowMirror implements AutoCloseable {
     }
 
     /**
-     * Takes no more copies; lets the queued and running ones finish for up to {@link
-     * #CLOSE_GRACE_MILLIS}, then drops what is left (counted, reason {@code closing}) and stops the
-     * client's thread.
+     * Takes no more copies; lets the queued and running ones finish while the challenger answers
+     * (until none came for {@link #CLOSE_GRACE_MILLIS}, at most {@link #CLOSE_MAX_MILLIS}), then
+     * drops what is left (counted, reason {@code closing}) and stops the client's thread.
      */
     @Override
     public void close() {
         List<Message> left;
         synchronized (this) {
-            long end = System.nanoTime() + CLOSE_GRACE_MILLIS * 1_000_000;
-            long wait;
-            while ((inFlight > 0 || !queue.isEmpty())
-                    && (wait = (end - System.nanoTime()) / 1_000_000) > 0) {
+            long now = System.nanoTime();
+            long end = now + CLOSE_MAX_MILLIS * 1_000_000;
+            long seen = answers;
+            long progress = now;
+            while (unfinished > 0) {
+                now = System.nanoTime();
+                if (answers != seen) {
+                    seen = answers;
+                    progress = now;
+                }
+                long wait = Math.min(end, progress + CLOSE_GRACE_MILLIS * 1_000_000) - now;
+                if (wait <= 0) {
+                    break;
+                }
                 try {
-                    wait(wait);
+                    wait(Math.max(1, wait / 1_000_000));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;
