@@ -15,9 +15,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Mirrors a share of a champion's inference requests, and the feedback for them, to its shadow
  * challenger: up to {@link #IN_FLIGHT} copies at once on kept-alive connections, the rest queued
- * (up to {@link #QUEUE}); a copy that finds both full is dropped and counted. Feedback for a
- * prediction is sent only once its inference copy was answered ({@link MirrorLedger}). The caller's
- * answer never waits on the challenger, nor fails with it.
+ * (up to {@link #QUEUE} messages and {@link #QUEUE_BYTES}); a copy that finds both full is dropped
+ * and counted. Feedback for a prediction is sent only once its inference copy was answered ({@link
+ * MirrorLedger}). The caller's answer never waits on the challenger, nor fails with it.
  */
 final class ShadowMirror implements AutoCloseable {
 
@@ -42,8 +42,14 @@ final class ShadowMirror implements AutoCloseable {
      */
     static final int IN_FLIGHT = 32;
 
-    /** Copies waiting for a free connection: about one second of traffic at 1 000 requests/s. */
-    static final int QUEUE = 1024;
+    /**
+     * Messages waiting for a free connection: about four seconds of traffic at 1 000 requests/s, so
+     * a challenger that stalls for a moment (a collection, a busy node) loses nothing.
+     */
+    static final int QUEUE = 4096;
+
+    /** Bytes of bodies the queue holds at most (big batches fill it before {@link #QUEUE}). */
+    static final long QUEUE_BYTES = 64L << 20;
 
     static final long TIMEOUT_MILLIS = 2_000;
 
@@ -81,6 +87,8 @@ final class ShadowMirror implements AutoCloseable {
 
     /** Messages taken (in flight or queued) and not counted yet. */
     private int unfinished;
+
+    private long queuedBytes;
 
     private long answers;
     private boolean closed;
@@ -216,8 +224,9 @@ final class ShadowMirror implements AutoCloseable {
             } else if (inFlight < IN_FLIGHT) {
                 inFlight++;
                 unfinished++;
-            } else if (queue.size() < QUEUE) {
+            } else if (queue.size() < QUEUE && queuedBytes + m.body().length <= QUEUE_BYTES) {
                 queue.add(m);
+                queuedBytes += m.body().length;
                 unfinished++;
                 return;
             } else {
@@ -245,6 +254,9 @@ final class ShadowMirror implements AutoCloseable {
         synchronized (this) {
             closing = closed;
             next = closing ? null : queue.poll();
+            if (next != null) {
+                queuedBytes -= next.body().length;
+            }
             if (next == null) {
                 inFlight--;
             }
@@ -311,6 +323,7 @@ final class ShadowMirror implements AutoCloseable {
             closed = true;
             left = List.copyOf(queue);
             queue.clear();
+            queuedBytes = 0;
         }
         for (Message m : left) {
             ended(m, "dropped", "closing");

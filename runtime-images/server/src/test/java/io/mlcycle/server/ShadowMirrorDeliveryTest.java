@@ -169,6 +169,21 @@ class ShadowMirrorDeliveryTest {
     }
 
     @Test
+    void theQueueHoldsAtMostItsBytesOfBigCopies() throws Exception {
+        ServerMetrics metrics = new ServerMetrics("churn-prod", "churn", 3);
+        byte[] big = new byte[1 << 20];
+        try (FakeChallenger slow = new FakeChallenger(true)) {
+            ShadowMirror mirror = mirror(slow, metrics);
+            int fit = (int) (ShadowMirror.QUEUE_BYTES / big.length);
+            for (int i = 0; i < ShadowMirror.IN_FLIGHT + fit + 5; i++) {
+                mirror.infer(big, null, id(i), 1);
+            }
+            assertThat(count(metrics, "infer", "dropped", "queue_full")).isEqualTo(5);
+            mirror.close();
+        }
+    }
+
+    @Test
     void closeSendsWhatIsQueuedToAChallengerThatAnswersAndStopsTheMirrorThread() throws Exception {
         Set<Thread> before = mirrorThreads();
         ServerMetrics metrics = new ServerMetrics("churn-prod", "churn", 3);
