@@ -9,6 +9,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -62,12 +65,13 @@ final class MirrorClient implements AutoCloseable {
         this.port = base.getPort() < 0 ? 80 : base.getPort();
         this.hostHeader = base.getPort() < 0 ? host : host + ":" + port;
         this.timeoutMillis = timeoutMillis;
-        this.loop =
-                new NioEventLoopGroup(1, new DefaultThreadFactory("mlcycle-shadow-mirror", true));
+        DefaultThreadFactory thread = new DefaultThreadFactory("mlcycle-shadow-mirror", true);
+        boolean epoll = Epoll.isAvailable();
+        this.loop = epoll ? new EpollEventLoopGroup(1, thread) : new NioEventLoopGroup(1, thread);
         this.bootstrap =
                 new Bootstrap()
                         .group(loop)
-                        .channel(NioSocketChannel.class)
+                        .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                         .option(ChannelOption.TCP_NODELAY, true)
                         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
                         .handler(
@@ -95,7 +99,12 @@ final class MirrorClient implements AutoCloseable {
         Call call = new Call(request, done);
         Channel ch = takeIdle();
         if (ch != null) {
-            call.start(ch);
+            // one hand-off to the client's thread per send: the deadline and the write happen there
+            try {
+                ch.eventLoop().execute(() -> call.start(ch));
+            } catch (RuntimeException e) {
+                call.finish(null, new Result(0, "closing"));
+            }
             return;
         }
         ChannelFuture connect;
@@ -136,7 +145,10 @@ final class MirrorClient implements AutoCloseable {
         loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5_000);
     }
 
-    /** One request on one connection: sent, then answered, timed out or cut off, once. */
+    /**
+     * One request on one connection: sent, then answered, timed out or cut off, once. Started and
+     * answered on the client's thread.
+     */
     private final class Call {
         private final FullHttpRequest request;
         private final Consumer<Result> done;

@@ -38,9 +38,9 @@ final class ShadowMirror implements AutoCloseable {
 
     /**
      * Copies sent at once (each on its own kept-alive connection): at 1 000 requests/s a challenger
-     * may take 30 ms an answer before copies queue.
+     * may take 128 ms an answer, as a busy node's tail does, before copies queue.
      */
-    static final int IN_FLIGHT = 32;
+    static final int IN_FLIGHT = 128;
 
     /**
      * Messages waiting for a free connection: about four seconds of traffic at 1 000 requests/s, so
