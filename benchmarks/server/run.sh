@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Usage: benchmarks/run server [features]   (default 200 features; resnet, hidden 128, 2 blocks)
+#        benchmarks/run server mirror [features]   (the mirror-on leg only: MirrorBench; LEGS=2)
 # Knobs (env): RATE, SECONDS_AT_RATE, BATCH_ROWS, BATCH_SECONDS, BATCH_CONNECTIONS, HIDDEN, BLOCKS,
 # REUSE_MODEL=1 (skip training when the same shape was trained before), SKIP_BUILD=1,
 # BENCH_LOAD=spin|park|queue (the generator of record, default spin),
@@ -10,6 +11,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+main=ServerBench
+if [ "${1:-}" = mirror ]; then
+  main=MirrorBench
+  shift
+fi
 features=${1:-200}
 work=${BENCH_DIR:-$here/target/work}
 mkdir -p "$work"
@@ -19,8 +25,8 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   mvn -q -B -f "$here/pom.xml" package -DskipTests -Dspotless.check.skip=true >&2
 fi
 exec java -Xmx1g -XX:+UseParallelGC -Dai.djl.offline=true \
-  -cp "$here/target/bench-server.jar:$here/target/lib/*" io.mlcycle.bench.server.ServerBench \
+  -cp "$here/target/bench-server.jar:$here/target/lib/*" "io.mlcycle.bench.server.$main" \
   --work "$work" --server-jar "$root/runtime-images/server/target/server.jar" --features "$features" \
   --rate "${RATE:-1000}" --seconds "${SECONDS_AT_RATE:-20}" --batch "${BATCH_ROWS:-250}" \
   --batch-seconds "${BATCH_SECONDS:-10}" --connections "${BATCH_CONNECTIONS:-2}" \
-  --hidden "${HIDDEN:-128}" --blocks "${BLOCKS:-2}" --reuse-model "${REUSE_MODEL:-0}"
+  --hidden "${HIDDEN:-128}" --blocks "${BLOCKS:-2}" --reuse-model "${REUSE_MODEL:-0}" --legs "${LEGS:-2}"

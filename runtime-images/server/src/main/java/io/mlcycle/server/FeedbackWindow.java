@@ -81,22 +81,26 @@ final class FeedbackWindow {
      * null when {@code first} is not one.
      */
     static String[] ids(String first, int n) {
-        int dash = first == null ? -1 : first.lastIndexOf('-');
-        long seq;
-        try {
-            seq = dash < 1 ? -1 : Long.parseLong(first.substring(dash + 1), 36);
-        } catch (NumberFormatException e) {
-            seq = -1;
-        }
+        long seq = seq(first);
         if (seq < 0) {
             return null;
         }
-        String prefix = first.substring(0, dash + 1);
+        String prefix = first.substring(0, first.lastIndexOf('-') + 1);
         String[] ids = new String[n];
         for (int i = 0; i < n; i++) {
             ids[i] = prefix + Long.toString(seq + i, 36);
         }
         return ids;
+    }
+
+    /** The sequence number of an id of any server's window, or -1 when it is not one. */
+    static long seq(String id) {
+        int dash = id == null ? -1 : id.lastIndexOf('-');
+        try {
+            return dash < 1 ? -1 : Long.parseLong(id.substring(dash + 1), 36);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Consumes an id: each prediction takes feedback once, while it is in the window. */

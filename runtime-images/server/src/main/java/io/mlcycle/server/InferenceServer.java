@@ -103,7 +103,9 @@ public final class InferenceServer implements AutoCloseable {
         this.online = online == null ? null : OnlineFeatures.open(online, env, onlineMetrics);
         this.window = new FeedbackWindow(config.feedbackWindow());
         this.auth = FeedbackAuth.fromEnv(env);
-        this.mirror = ShadowMirror.fromEnv(env, config.model(), metrics, auth.token());
+        this.mirror =
+                ShadowMirror.fromEnv(
+                        env, config.model(), config.feedbackWindow(), metrics, auth.token());
         this.version = String.valueOf(config.version());
         this.address = new ModelAddress(config.model(), config.version());
         this.metadata = new ModelMetadata(config, slot, online != null);
@@ -378,7 +380,11 @@ public final class InferenceServer implements AutoCloseable {
                         mirrorOf == null && mirror != null && mirror.sample(), mirrorOf);
         Scorer.Answer a = scorer.infer(m, JsonInferRequestReader.parse(body, header), rec);
         if (rec.mirrored && rec.firstId != null) {
-            mirror.infer(body, ex.requestHeaders.get(InferenceCodec.HEADER_LENGTH), rec.firstId);
+            mirror.infer(
+                    body,
+                    ex.requestHeaders.get(InferenceCodec.HEADER_LENGTH),
+                    rec.firstId,
+                    a.rows());
         }
         ByteArrayOutputStream buf = new ByteArrayOutputStream(256 + a.rows() * 48);
         int json =

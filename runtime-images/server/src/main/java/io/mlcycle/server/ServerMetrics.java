@@ -155,10 +155,13 @@ final class ServerMetrics {
         }
         return counter(
                 "mlcycle_mirror_total",
-                "Messages for the shadow challenger by kind (infer, feedback) and outcome"
-                        + " (sent, dropped: queue full, failed: not answered 200)",
+                "Messages for the shadow challenger by kind (infer, feedback), outcome (sent,"
+                        + " dropped: not sent, failed: not answered 200) and reason (answered;"
+                        + " queue_full, closing, prediction_not_sent; status, timeout,"
+                        + " unreachable)",
                 "kind",
-                "outcome");
+                "outcome",
+                "reason");
     }
 
     /** The request log's rows by outcome (logged, dropped: queue full, failed: not written). */

@@ -4,23 +4,20 @@ import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.PodEnv;
 import io.prometheus.metrics.core.metrics.Counter;
 
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Mirrors a share of a champion's inference requests, and the feedback for them, to its shadow
- * challenger: queued without waiting (a full queue drops the request and counts it), sent by one
- * background thread in arrival order (a prediction reaches the challenger before its feedback). The
- * caller's answer never waits on the challenger, nor fails with it.
+ * challenger: up to {@link #IN_FLIGHT} copies at once on kept-alive connections, the rest queued
+ * (up to {@link #QUEUE} messages and {@link #QUEUE_BYTES}); a copy that finds both full is dropped
+ * and counted. Feedback for a prediction is sent only once its inference copy was answered ({@link
+ * MirrorLedger}). The caller's answer never waits on the challenger, nor fails with it.
  */
 final class ShadowMirror implements AutoCloseable {
 
@@ -39,48 +36,91 @@ final class ShadowMirror implements AutoCloseable {
      */
     static final String MIRROR_OF_HEADER = "Mlcycle-Mirror-Of";
 
-    static final int QUEUE = 1024;
-    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * Copies sent at once (each on its own kept-alive connection): at 1 000 requests/s a challenger
+     * may take 128 ms an answer, as a busy node's tail does, before copies queue.
+     */
+    static final int IN_FLIGHT = 128;
 
-    private record Message(String kind, HttpRequest request) {}
+    /**
+     * Messages waiting for a free connection: about four seconds of traffic at 1 000 requests/s, so
+     * a challenger that stalls for a moment (a collection, a busy node) loses nothing.
+     */
+    static final int QUEUE = 4096;
 
-    private final URI infer;
-    private final URI feedback;
+    /** Bytes of bodies the queue holds at most (big batches fill it before {@link #QUEUE}). */
+    static final long QUEUE_BYTES = 64L << 20;
+
+    static final long TIMEOUT_MILLIS = 2_000;
+
+    /**
+     * How long {@link #close} waits for the next answer while copies are queued or running: a
+     * challenger that answers none for this long is cut off.
+     */
+    static final long CLOSE_GRACE_MILLIS = 1_000;
+
+    /** The longest {@link #close} lets queued and running copies finish before it drops them. */
+    static final long CLOSE_MAX_MILLIS = 3_000;
+
+    /** Values of the {@code reason} label of {@code mlcycle_mirror_total}, by outcome. */
+    static final Map<String, List<String>> REASONS =
+            Map.of(
+                    "sent", List.of("answered"),
+                    "dropped", List.of("queue_full", "closing", "prediction_not_sent"),
+                    "failed", List.of("status", "timeout", "unreachable"));
+
+    private record Message(
+            String kind,
+            String path,
+            byte[] body,
+            Map<String, String> headers,
+            MirrorLedger.Copy copy) {}
+
+    private final String inferPath;
+    private final String feedbackPath;
     private final int percent;
-    private final BlockingQueue<Message> queue = new ArrayBlockingQueue<>(QUEUE);
-    private final HttpClient client;
     private final Counter outcomes;
-    private final Thread sender;
-    private volatile boolean closed;
+    private final MirrorClient client;
+    private final MirrorLedger ledger;
+    private final ArrayDeque<Message> queue = new ArrayDeque<>();
+    private int inFlight;
+
+    /** Messages taken (in flight or queued) and not counted yet. */
+    private int unfinished;
+
+    private long queuedBytes;
+
+    private long answers;
+    private boolean closed;
 
     /** The feedback token the challenger requires too (null: feedback is open). */
     private final String token;
 
-    private ShadowMirror(String url, String model, int percent, Counter outcomes, String token) {
+    private ShadowMirror(
+            URI base, String model, int percent, int window, Counter outcomes, String token) {
         this.token = token;
-        String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-        this.infer = URI.create(base + "/v2/models/" + model + "/infer");
-        this.feedback = URI.create(base + "/v2/models/" + model + "/feedback");
+        String path = base.getPath() == null ? "" : base.getPath();
+        String prefix = (path.endsWith("/") ? path.substring(0, path.length() - 1) : path);
+        this.inferPath = prefix + "/v2/models/" + model + "/infer";
+        this.feedbackPath = prefix + "/v2/models/" + model + "/feedback";
         this.percent = percent;
         this.outcomes = outcomes;
-        this.client =
-                HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(TIMEOUT)
-                        .build();
+        this.ledger = new MirrorLedger(window);
         for (String kind : new String[] {"infer", "feedback"}) {
-            for (String outcome : new String[] {"sent", "dropped", "failed"}) {
-                outcomes.labelValues(kind, outcome);
-            }
+            REASONS.forEach(
+                    (outcome, reasons) ->
+                            reasons.forEach(r -> outcomes.labelValues(kind, outcome, r)));
         }
-        this.sender = new Thread(this::send, "mlcycle-shadow-mirror");
-        sender.setDaemon(true);
-        sender.start();
+        this.client = new MirrorClient(base, TIMEOUT_MILLIS);
     }
 
     /** The mirror the environment asks for, or null without {@value #URL_ENV}. */
     static ShadowMirror fromEnv(
-            Map<String, String> env, String model, ServerMetrics metrics, String token) {
+            Map<String, String> env,
+            String model,
+            int window,
+            ServerMetrics metrics,
+            String token) {
         String url = env.get(URL_ENV);
         if (url == null || url.isBlank()) {
             return null;
@@ -106,9 +146,10 @@ final class ShadowMirror implements AutoCloseable {
                     "InvalidTask", PERCENT_ENV + " '" + p + "' is not a percent in 1..100");
         }
         return new ShadowMirror(
-                url.trim(),
+                URI.create(url.trim()),
                 model,
                 percent,
+                window,
                 metrics.mirror(env.getOrDefault(VERSION_ENV, "")),
                 token);
     }
@@ -118,25 +159,47 @@ final class ShadowMirror implements AutoCloseable {
         return percent >= 100 || ThreadLocalRandom.current().nextInt(100) < percent;
     }
 
-    /** Queues an inference request body; {@code firstId}: the champion's first prediction id. */
-    void infer(byte[] body, String headerLength, String firstId) {
-        HttpRequest.Builder b =
-                HttpRequest.newBuilder(infer)
-                        .timeout(TIMEOUT)
-                        .header("Content-Type", "application/json")
-                        .header(MIRROR_OF_HEADER, firstId)
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    /**
+     * Queues an inference request body; {@code firstId}: the champion's first prediction id of its
+     * {@code rows} rows.
+     */
+    void infer(byte[] body, String headerLength, String firstId, int rows) {
+        Map<String, String> headers = new HashMap<>(4);
+        headers.put(MIRROR_OF_HEADER, firstId);
         if (headerLength != null) {
-            b.header(InferenceCodec.HEADER_LENGTH, headerLength);
+            headers.put(InferenceCodec.HEADER_LENGTH, headerLength);
         }
-        offer(new Message("infer", b.build()));
+        offer(new Message("infer", inferPath, body, headers, ledger.expect(firstId, rows)));
     }
 
     /**
      * Queues the feedback accepted for mirrored predictions, each with the class the champion
-     * predicted (so the challenger counts paired outcomes).
+     * predicted (so the challenger counts paired outcomes), once their inference copies were
+     * answered; labels of copies that failed or were dropped are dropped too.
      */
     void feedback(List<FeedbackEntry> entries) {
+        MirrorLedger.Post p = ledger.sort(entries);
+        if (p != null) {
+            feedback(p);
+        }
+    }
+
+    private void feedback(MirrorLedger.Post p) {
+        if (p.lost > 0) {
+            outcomes.labelValues("feedback", "dropped", "prediction_not_sent").inc();
+        }
+        if (p.ready.isEmpty()) {
+            return;
+        }
+        Map<String, String> headers = new HashMap<>(2);
+        if (token != null) {
+            // the champion and its challenger read the same Secret
+            headers.put("Authorization", FeedbackAuth.SCHEME + token);
+        }
+        offer(new Message("feedback", feedbackPath, feedbackJson(p.ready), headers, null));
+    }
+
+    private static byte[] feedbackJson(List<FeedbackEntry> entries) {
         StringBuilder json = new StringBuilder("{\"feedback\":[");
         for (int i = 0; i < entries.size(); i++) {
             FeedbackEntry f = entries.get(i);
@@ -149,50 +212,122 @@ final class ShadowMirror implements AutoCloseable {
                     .append(f.championPredicted())
                     .append('}');
         }
-        json.append("]}");
-        HttpRequest.Builder b =
-                HttpRequest.newBuilder(feedback)
-                        .timeout(TIMEOUT)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(json.toString()));
-        if (token != null) {
-            // the champion and its challenger read the same Secret
-            b.header("Authorization", FeedbackAuth.SCHEME + token);
-        }
-        offer(new Message("feedback", b.build()));
+        return json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Sends at once while fewer than {@link #IN_FLIGHT} are out, else queues, else drops. */
     private void offer(Message m) {
-        if (closed || !queue.offer(m)) {
-            outcomes.labelValues(m.kind(), "dropped").inc();
+        String dropped = null;
+        synchronized (this) {
+            if (closed) {
+                dropped = "closing";
+            } else if (inFlight < IN_FLIGHT) {
+                inFlight++;
+                unfinished++;
+            } else if (queue.size() < QUEUE && queuedBytes + m.body().length <= QUEUE_BYTES) {
+                queue.add(m);
+                queuedBytes += m.body().length;
+                unfinished++;
+                return;
+            } else {
+                dropped = "queue_full";
+            }
+        }
+        if (dropped != null) {
+            ended(m, "dropped", dropped);
+        } else {
+            send(m);
         }
     }
 
-    private void send() {
-        while (!closed) {
-            Message m;
-            try {
-                m = queue.take();
-            } catch (InterruptedException e) {
-                return;
+    private void send(Message m) {
+        client.post(m.path(), m.body(), m.headers(), r -> answered(m, r));
+    }
+
+    /**
+     * A send ended: hands its connection to the next queued message, counts it and releases the
+     * feedback that waited for it (which may take the queue's room), then sends the next one.
+     */
+    private void answered(Message m, MirrorClient.Result r) {
+        Message next;
+        boolean closing;
+        synchronized (this) {
+            closing = closed;
+            next = closing ? null : queue.poll();
+            if (next != null) {
+                queuedBytes -= next.body().length;
             }
-            String outcome;
-            try {
-                HttpResponse<Void> r =
-                        client.send(m.request(), HttpResponse.BodyHandlers.discarding());
-                outcome = r.statusCode() == 200 ? "sent" : "failed";
-            } catch (IOException e) {
-                outcome = "failed";
-            } catch (InterruptedException e) {
-                return;
+            if (next == null) {
+                inFlight--;
             }
-            outcomes.labelValues(m.kind(), outcome).inc();
+        }
+        if (r.ok()) {
+            ended(m, "sent", "answered");
+        } else if (r.status() > 0) {
+            ended(m, "failed", "status");
+        } else if (closing || "closing".equals(r.failure())) {
+            // cut off by close(), not by the challenger
+            ended(m, "dropped", "closing");
+        } else {
+            ended(m, "failed", r.failure());
+        }
+        synchronized (this) {
+            unfinished--;
+            answers++;
+            notifyAll();
+        }
+        if (next != null) {
+            send(next);
         }
     }
 
+    private void ended(Message m, String outcome, String reason) {
+        outcomes.labelValues(m.kind(), outcome, reason).inc();
+        if (m.copy() != null) {
+            for (MirrorLedger.Post p : ledger.ended(m.copy(), "sent".equals(outcome))) {
+                feedback(p);
+            }
+        }
+    }
+
+    /**
+     * Takes no more copies; lets the queued and running ones finish while the challenger answers
+     * (until none came for {@link #CLOSE_GRACE_MILLIS}, at most {@link #CLOSE_MAX_MILLIS}), then
+     * drops what is left (counted, reason {@code closing}) and stops the client's thread.
+     */
     @Override
     public void close() {
-        closed = true;
-        sender.interrupt();
+        List<Message> left;
+        synchronized (this) {
+            long now = System.nanoTime();
+            long end = now + CLOSE_MAX_MILLIS * 1_000_000;
+            long seen = answers;
+            long progress = now;
+            while (unfinished > 0) {
+                now = System.nanoTime();
+                if (answers != seen) {
+                    seen = answers;
+                    progress = now;
+                }
+                long wait = Math.min(end, progress + CLOSE_GRACE_MILLIS * 1_000_000) - now;
+                if (wait <= 0) {
+                    break;
+                }
+                try {
+                    wait(Math.max(1, wait / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            closed = true;
+            left = List.copyOf(queue);
+            queue.clear();
+            queuedBytes = 0;
+        }
+        for (Message m : left) {
+            ended(m, "dropped", "closing");
+        }
+        client.close();
     }
 }

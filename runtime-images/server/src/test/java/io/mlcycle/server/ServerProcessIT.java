@@ -275,11 +275,12 @@ class ServerProcessIT {
                 assertThat(toChampion.post("/v2/models/churn/infer", body).status()).isEqualTo(200);
             }
             deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            Double failed = 0.0;
+            double failed = 0;
             while (failed < 1 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
+                // summed over the reasons (refused, timed out, cut off)
                 failed =
-                        Http.sample(
+                        Http.total(
                                 toChampion.get("/metrics").body(),
                                 "mlcycle_mirror_total",
                                 labels(

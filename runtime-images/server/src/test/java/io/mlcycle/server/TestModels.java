@@ -54,6 +54,22 @@ final class TestModels {
         return new InferenceServer(config, slot, null, withToken(java.util.Map.of()));
     }
 
+    /**
+     * A started server of {@link #artifact()} as deployment {@code churn-prod}, version {@code
+     * version}, on 127.0.0.1 (REST only; feedback window 1000), with {@code env} and the token.
+     */
+    static InferenceServer started(int version, java.util.Map<String, String> env)
+            throws IOException {
+        ModelSlot slot = new ModelSlot();
+        if (!slot.load(() -> ArtifactModel.load(artifact()))) {
+            throw new IllegalStateException("the test model did not load: " + slot.error());
+        }
+        InferenceServer.Config c =
+                new InferenceServer.Config(
+                        "churn-prod", MODEL, version, "127.0.0.1", 0, -1, 1 << 20, 100, 1000, 4);
+        return new InferenceServer(c, slot, null, withToken(env)).start();
+    }
+
     private static Path artifact;
     private static Path ensemble;
     private static java.util.Map<String, float[]> trainedParameters;

@@ -55,34 +55,18 @@ public final class ServerBench {
     private ServerBench() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
-        Path work = Path.of(a.get("work"));
-        Path jar = Path.of(a.get("server-jar"));
-        int features = Integer.parseInt(a.getOrDefault("features", "200"));
-        int rate = Integer.parseInt(a.getOrDefault("rate", "1000"));
-        int seconds = Integer.parseInt(a.getOrDefault("seconds", "20"));
+        Map<String, String> a = args(args);
+        Common common = Common.of(a);
+        Path work = common.work();
+        Path jar = common.jar();
+        int features = common.features();
+        int rate = common.rate();
+        int seconds = common.seconds();
         int batchRows = Integer.parseInt(a.getOrDefault("batch", "250"));
         int batchSeconds = Integer.parseInt(a.getOrDefault("batch-seconds", "10"));
         int connections = Integer.parseInt(a.getOrDefault("connections", "2"));
-        int hidden = Integer.parseInt(a.getOrDefault("hidden", "128"));
-        int blocks = Integer.parseInt(a.getOrDefault("blocks", "2"));
-
-        Files.createDirectories(work);
-        Path modelDir = work.resolve("model-" + features + "-" + hidden + "-" + blocks);
         BenchModel data = new BenchModel(features, 1);
-        if ("1".equals(a.get("reuse-model")) && Files.exists(modelDir.resolve("model.json"))) {
-            log("reusing the model trained earlier in %s", modelDir);
-        } else {
-            deleteTree(modelDir);
-            long t0 = System.nanoTime();
-            data.train(modelDir, 4096, hidden, blocks, 2);
-            log(
-                    "trained resnet (%d features, hidden %d, %d blocks) in %.1f s",
-                    features, hidden, blocks, (System.nanoTime() - t0) / 1e9);
-        }
+        Path modelDir = model(work, data, a);
 
         Random rnd = new Random(7);
         List<byte[]> single = new ArrayList<>();
@@ -289,8 +273,52 @@ public final class ServerBench {
         }
     }
 
+    /**
+     * The resnet of the arguments' shape ({@code features}, {@code hidden}, {@code blocks}) trained
+     * on {@code data} under {@code work}, or the one trained before with {@code reuse-model 1}.
+     */
+    static Path model(Path work, BenchModel data, Map<String, String> a) throws Exception {
+        int features = Integer.parseInt(a.getOrDefault("features", "200"));
+        int hidden = Integer.parseInt(a.getOrDefault("hidden", "128"));
+        int blocks = Integer.parseInt(a.getOrDefault("blocks", "2"));
+        Files.createDirectories(work);
+        Path modelDir = work.resolve("model-" + features + "-" + hidden + "-" + blocks);
+        if ("1".equals(a.get("reuse-model")) && Files.exists(modelDir.resolve("model.json"))) {
+            log("reusing the model trained earlier in %s", modelDir);
+        } else {
+            deleteTree(modelDir);
+            long t0 = System.nanoTime();
+            data.train(modelDir, 4096, hidden, blocks, 2);
+            log(
+                    "trained resnet (%d features, hidden %d, %d blocks) in %.1f s",
+                    features, hidden, blocks, (System.nanoTime() - t0) / 1e9);
+        }
+        return modelDir;
+    }
+
+    /** The arguments every leg reads: work directory, server jar, features, rate, seconds. */
+    record Common(Path work, Path jar, int features, int rate, int seconds) {
+        static Common of(Map<String, String> a) {
+            return new Common(
+                    Path.of(a.get("work")),
+                    Path.of(a.get("server-jar")),
+                    Integer.parseInt(a.getOrDefault("features", "200")),
+                    Integer.parseInt(a.getOrDefault("rate", "1000")),
+                    Integer.parseInt(a.getOrDefault("seconds", "20")));
+        }
+    }
+
+    /** The {@code --name value} pairs of the command line. */
+    static Map<String, String> args(String[] args) {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        return a;
+    }
+
     /** User + system CPU time of a process so far, from /proc (Linux), in ms. */
-    private static long cpuMillis(Process p) throws IOException {
+    static long cpuMillis(Process p) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // fields 14 and 15 of stat (utime, stime) are 11 and 12 after the command name
@@ -298,13 +326,13 @@ public final class ServerBench {
         return ticks * 1000 / 100; // USER_HZ is 100 on Linux
     }
 
-    private static void log(String format, Object... args) {
+    static void log(String format, Object... args) {
         System.out.println(String.format(Locale.ROOT, format, args));
         System.out.flush();
     }
 
     /** {@code n} rows of the model's features, dense. */
-    private static List<float[]> rows(BenchModel data, Random rnd, int n, int features) {
+    static List<float[]> rows(BenchModel data, Random rnd, int n, int features) {
         List<float[]> rows = new ArrayList<>(n);
         for (int r = 0; r < n; r++) {
             BenchModel.Row row = data.row(rnd, 12);
@@ -318,7 +346,7 @@ public final class ServerBench {
     }
 
     /** A dense [n, F] request in feature order (the OIP v2 tensor form). */
-    private static byte[] dense(List<float[]> rows) {
+    static byte[] dense(List<float[]> rows) {
         int features = rows.get(0).length;
         StringBuilder sb = new StringBuilder(rows.size() * features * 2 + 128);
         sb.append("{\"inputs\":[{\"name\":\"input\",\"shape\":[")
@@ -374,7 +402,7 @@ public final class ServerBench {
                 "Inference-Header-Content-Length: " + json.length + "\r\n");
     }
 
-    private static double pct(long[] sorted, double q) {
+    static double pct(long[] sorted, double q) {
         return sorted[(int) Math.ceil(sorted.length * q) - 1] / 1e6;
     }
 
@@ -407,7 +435,17 @@ public final class ServerBench {
                 what, n, wall[n / 2] / 1e6, pct(wall, 0.99), (cpuB - cpuA) * 1000.0 / n);
     }
 
-    private static Process startServer(Path work, Path jar, Path modelDir, int batchRows)
+    static Process startServer(Path work, Path jar, Path modelDir, int batchRows)
+            throws IOException {
+        return startServer(work, "server", jar, modelDir, batchRows, Map.of());
+    }
+
+    /**
+     * Starts the server jar as its own process with {@code env} added; {@code name} names its task
+     * file ({@code <name>.json}) and log ({@code <name>.log}) in {@code work}.
+     */
+    static Process startServer(
+            Path work, String name, Path jar, Path modelDir, int batchRows, Map<String, String> env)
             throws IOException {
         String task =
                 "{\"kind\":\"serve\",\"owner\":{\"kind\":\"ModelDeployment\",\"namespace\":\"bench\","
@@ -419,7 +457,7 @@ public final class ServerBench {
                         + ",\"feedbackWindow\":100000"
                         + requestLog(work)
                         + "}";
-        Path taskFile = work.resolve("task.json");
+        Path taskFile = work.resolve("server".equals(name) ? "task.json" : name + ".json");
         Files.writeString(taskFile, task);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -437,14 +475,16 @@ public final class ServerBench {
                         "--task",
                         taskFile.toString(),
                         "--result",
-                        work.resolve("result.json").toString()));
+                        work.resolve("server".equals(name) ? "result.json" : name + "-result.json")
+                                .toString()));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put(PodEnv.BIND_ADDRESS, "127.0.0.1");
         // the benchmark posts no feedback; the server needs a token to start all the same
         pb.environment().put(ServeTask.FEEDBACK_TOKEN_ENV, "bench-feedback-token");
         pb.environment().remove(PodEnv.TASK);
+        pb.environment().putAll(env);
         pb.redirectErrorStream(true);
-        pb.redirectOutput(work.resolve("server.log").toFile());
+        pb.redirectOutput(work.resolve(name + ".log").toFile());
         return pb.start();
     }
 
@@ -465,7 +505,7 @@ public final class ServerBench {
                 + ",\"maxFileBytes\":16777216,\"maxAgeSeconds\":300,\"maxQueuedRows\":10000}";
     }
 
-    private static int awaitPort(Process server, Path log) throws Exception {
+    static int awaitPort(Process server, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             Matcher m = LISTENING.matcher(Files.readString(log));
@@ -480,7 +520,7 @@ public final class ServerBench {
         throw new IllegalStateException("server never listened:\n" + Files.readString(log));
     }
 
-    private static void awaitReady(int port, Process server, Path log) throws Exception {
+    static void awaitReady(int port, Process server, Path log) throws Exception {
         byte[] req =
                 "GET /v2/health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII);
@@ -540,8 +580,7 @@ public final class ServerBench {
         }
     }
 
-    private static long[] load(int port, List<byte[]> bodies, int rate, int seconds)
-            throws Exception {
+    static long[] load(int port, List<byte[]> bodies, int rate, int seconds) throws Exception {
         return SPIN ? spin(port, bodies, rate, seconds) : openLoop(port, bodies, rate, seconds);
     }
 
@@ -637,7 +676,7 @@ public final class ServerBench {
     }
 
     /** {@code connections} clients sending back to back; returns {requests per second}. */
-    private static double[] closedLoop(int port, List<byte[]> bodies, int connections, int seconds)
+    static double[] closedLoop(int port, List<byte[]> bodies, int connections, int seconds)
             throws Exception {
         AtomicLong done = new AtomicLong();
         AtomicLong failures = new AtomicLong();
@@ -676,7 +715,7 @@ public final class ServerBench {
         return new double[] {done.get() / elapsed};
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
