@@ -217,10 +217,11 @@ class ShadowMirrorTest {
         }
         // IN_FLIGHT copies wait on the hanging challenger (2 s each, then fail and free their
         // place), QUEUE wait behind them: of the 200 that never fit, each was dropped or took the
-        // place of one that failed, and every one was counted
+        // place of one that failed, and every one was counted. How many were dropped rather than
+        // queued behind a failure depends on how fast this machine sent them (exact drops are
+        // proven with a challenger that holds its answers, in ShadowMirrorDeliveryTest)
         double dropped = hang.total("mlcycle_mirror_total", "kind", "infer", "outcome", "dropped");
         double failed = hang.total("mlcycle_mirror_total", "kind", "infer", "outcome", "failed");
-        assertThat(dropped).isPositive();
         assertThat(dropped + failed).isGreaterThanOrEqualTo(200);
         assertThat(hang.total("mlcycle_mirror_total", "kind", "infer", "outcome", "sent")).isZero();
         hanging.close();
