@@ -3,7 +3,7 @@ package io.mlcycle.operator.modeldeployment;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.analysis.MetricsEndpoint;
-import io.mlcycle.operator.analysis.PrometheusProcess;
+import io.mlcycle.operator.analysis.ScrapedServing;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.testing.Cluster;
@@ -17,8 +17,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -55,16 +53,11 @@ class ModelDeploymentRequestLogIT {
     @Inject KubernetesClient client;
     @Inject TestClock clock;
 
-    private MetricsEndpoint metrics;
-    private PrometheusProcess prometheus;
-    private ScheduledExecutorService ticker;
+    private ScrapedServing served;
 
     @AfterEach
     void stopAll() throws Exception {
-        if (ticker != null) {
-            ticker.shutdownNow();
-        }
-        closeAll(prometheus, metrics);
+        closeAll(served);
     }
 
     private static boolean healthy(ModelDeployment m, String value) {
@@ -97,16 +90,19 @@ class ModelDeploymentRequestLogIT {
     @Test
     void lostRowsOfTheServedVersionTurnRequestLogHealthyFalseWithTheCountsThenTrueAgain()
             throws Exception {
-        metrics = MetricsEndpoint.start();
-        for (String outcome : List.of("logged", "dropped", "failed")) {
-            metrics.set(MetricsEndpoint.requestLogRows(NAME, 2, outcome), 0);
-        }
-        prometheus = PrometheusProcess.start(List.of(metrics.target()));
+        served =
+                ScrapedServing.start(
+                        m -> {
+                            for (String outcome : List.of("logged", "dropped", "failed")) {
+                                m.set(MetricsEndpoint.requestLogRows(NAME, 2, outcome), 0);
+                            }
+                        });
         version(client, MODEL, 1, true);
         version(client, MODEL, 2, true);
         ModelDeployment md = deployment(NAME, MODEL);
         // the precision metric has no data (inconclusive, never a rollback): only the log acts
-        md.getSpec().rollback = precisionAnalysis(prometheus.url(), INTERVAL.toSeconds() + "s", 2);
+        md.getSpec().rollback =
+                precisionAnalysis(served.prometheusUrl(), INTERVAL.toSeconds() + "s", 2);
         md.getSpec().requestLog = new ModelDeploymentSpec.RequestLog();
         md.getSpec().requestLog.uri = URI;
         client.resource(md).create();
@@ -116,30 +112,44 @@ class ModelDeploymentRequestLogIT {
                         () -> servingDeployment(client, NAME),
                         d -> d != null && serveTask(d).version() == 2);
         markReady(client, NAME);
-        ticker = Executors.newScheduledThreadPool(2);
-        ModelDeployments.tickAnalysis(ticker, client, clock, NAME, INTERVAL);
+        ModelDeployments.tickAnalysis(served.ticker(), client, clock, NAME, INTERVAL);
 
         // rows logged, none lost: True
         ScheduledFuture<?> logging =
-                ticker.scheduleAtFixedRate(
-                        () -> metrics.add(MetricsEndpoint.requestLogRows(NAME, 2, "logged"), 10),
-                        0,
-                        250,
-                        TimeUnit.MILLISECONDS);
+                served.ticker()
+                        .scheduleAtFixedRate(
+                                () ->
+                                        served.metrics()
+                                                .add(
+                                                        MetricsEndpoint.requestLogRows(
+                                                                NAME, 2, "logged"),
+                                                        10),
+                                0,
+                                250,
+                                TimeUnit.MILLISECONDS);
         ModelDeployment writing = awaitHealthy("True");
         assertThat(condition(writing.getStatus(), RequestLogHealth.TYPE).orElseThrow().getReason())
                 .isEqualTo("RequestLogWriting");
 
         // the pods' writes fail and their queues overflow: False, with the counts and the URI
         ScheduledFuture<?> losing =
-                ticker.scheduleAtFixedRate(
-                        () -> {
-                            metrics.add(MetricsEndpoint.requestLogRows(NAME, 2, "failed"), 3);
-                            metrics.add(MetricsEndpoint.requestLogRows(NAME, 2, "dropped"), 1);
-                        },
-                        0,
-                        250,
-                        TimeUnit.MILLISECONDS);
+                served.ticker()
+                        .scheduleAtFixedRate(
+                                () -> {
+                                    served.metrics()
+                                            .add(
+                                                    MetricsEndpoint.requestLogRows(
+                                                            NAME, 2, "failed"),
+                                                    3);
+                                    served.metrics()
+                                            .add(
+                                                    MetricsEndpoint.requestLogRows(
+                                                            NAME, 2, "dropped"),
+                                                    1);
+                                },
+                                0,
+                                250,
+                                TimeUnit.MILLISECONDS);
         ModelDeployment failing = awaitHealthy("False");
         Condition c = condition(failing.getStatus(), RequestLogHealth.TYPE).orElseThrow();
         assertThat(c.getReason()).isEqualTo("RequestLogFailing");
