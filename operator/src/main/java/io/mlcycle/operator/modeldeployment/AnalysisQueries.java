@@ -18,9 +18,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Everything rollback, canary, shadow and drift analysis ask of Prometheus, behind one injectable
- * service: a {@link Round} resolves the credentials Secret once (on its first query) and renders
- * the metrics' queries; the callers only decide on the results.
+ * Everything rollback, canary, shadow, drift and request-log analysis ask of Prometheus, behind one
+ * injectable service: a {@link Round} resolves the credentials Secret once (on its first query) and
+ * renders the metrics' queries; the callers only decide on the results.
  */
 @ApplicationScoped
 public class AnalysisQueries {
@@ -119,6 +119,21 @@ public class AnalysisQueries {
         /** A vector query, as written. */
         PrometheusClient.Vector queryVector(String promql) {
             return prometheus.queryVector(promql);
+        }
+
+        /**
+         * The request-log rows {@code version}'s pods lost over {@code window}, {@code sum by
+         * (outcome)} of failed and dropped.
+         */
+        PrometheusClient.Vector requestLogLosses(int version, Duration window) {
+            return prometheus.queryVector(
+                    "sum by (outcome) (increase(mlcycle_request_log_rows_total{deployment=\""
+                            + name
+                            + "\",version=\""
+                            + version
+                            + "\",outcome=~\"failed|dropped\"}["
+                            + window.toSeconds()
+                            + "s]))");
         }
 
         /** What the metric gives for {@code version}: its query's value, or a built-in's. */

@@ -20,6 +20,7 @@ public final class ModelDeploymentConditions {
     public static final String VERSION_RESOLVED = "VersionResolved";
     public static final String FEEDBACK_TOKEN_MISSING = "FeedbackTokenMissing";
     public static final String AUTOSCALER_UNAVAILABLE = "AutoscalerUnavailable";
+    public static final String REQUEST_LOG_HEALTHY = "RequestLogHealthy";
 
     // reasons: the spec
     public static final String REASON_INVALID_SPEC = "InvalidSpec";
@@ -50,4 +51,10 @@ public final class ModelDeploymentConditions {
     public static final String ONLINE_BEHIND_LATEST = "OnlineBehindLatest";
     public static final String ONLINE_UP_TO_DATE = "OnlineUpToDate";
     public static final String SCALED_OBJECT_UNAVAILABLE = "ScaledObjectUnavailable";
+
+    // reasons: the request log (RequestLogRecovered is the Event as it turns True again)
+    public static final String REQUEST_LOG_FAILING = "RequestLogFailing";
+    public static final String REQUEST_LOG_DROPPING = "RequestLogDropping";
+    public static final String REQUEST_LOG_WRITING = "RequestLogWriting";
+    public static final String REQUEST_LOG_RECOVERED = "RequestLogRecovered";
 }

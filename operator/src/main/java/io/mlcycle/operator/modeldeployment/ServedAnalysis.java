@@ -15,8 +15,9 @@ import java.util.Optional;
 
 /**
  * The rollback analysis of the version the pods serve now (once its rollout is done and one of its
- * pods is ready, since only serving pods give metrics), the drift check on the rounds that ran, and
- * the resolution a rollback changes: resolved again without the version just marked.
+ * pods is ready, since only serving pods give metrics), the drift and request-log checks on the
+ * rounds that ran, and the resolution a rollback changes: resolved again without the version just
+ * marked.
  */
 final class ServedAnalysis {
 
@@ -44,6 +45,7 @@ final class ServedAnalysis {
         if (spec.rollback == null) {
             status.analysis = null;
             Conditions.remove(status, ModelDeploymentReconciler.ANALYSIS_INCONCLUSIVE);
+            Conditions.remove(status, RequestLogHealth.TYPE);
             return new Outcome(resolution, null, false);
         }
         // judged only on its own pods: a version whose rollout is under way would be judged on
@@ -81,6 +83,7 @@ final class ServedAnalysis {
                     && !RollbackDecisions.PENDING.equals(status.analysis.verdict)) {
                 DriftRetrain.check(
                         ctx.client(), round, ctx.events(), md, status, servedMv.get(), now);
+                RequestLogHealth.check(round, ctx.events(), md, status, served, interval, now);
             }
             return new Outcome(resolution, next, false);
         }

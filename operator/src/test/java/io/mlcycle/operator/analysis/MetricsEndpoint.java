@@ -65,6 +65,17 @@ public final class MetricsEndpoint implements AutoCloseable {
                 + "\"}";
     }
 
+    /** The request log's row counter of the serving runtime, for one outcome. */
+    public static String requestLogRows(String deployment, int version, String outcome) {
+        return "mlcycle_request_log_rows_total{deployment=\""
+                + deployment
+                + "\",version=\""
+                + version
+                + "\",outcome=\""
+                + outcome
+                + "\"}";
+    }
+
     synchronized String text() {
         StringBuilder b = new StringBuilder();
         String lastName = null;

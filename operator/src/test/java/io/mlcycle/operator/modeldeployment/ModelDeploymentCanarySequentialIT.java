@@ -3,7 +3,7 @@ package io.mlcycle.operator.modeldeployment;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.analysis.MetricsEndpoint;
-import io.mlcycle.operator.analysis.PrometheusProcess;
+import io.mlcycle.operator.analysis.ScrapedServing;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.CanaryPhase;
@@ -16,9 +16,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Predicate;
 
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.assertCanaryOfTwoAborted;
@@ -52,16 +49,11 @@ class ModelDeploymentCanarySequentialIT {
     @Inject KubernetesClient client;
     @Inject TestClock clock;
 
-    private MetricsEndpoint metrics;
-    private PrometheusProcess prometheus;
-    private ScheduledExecutorService ticker;
+    private ScrapedServing served;
 
     @AfterEach
     void stopAll() throws Exception {
-        if (ticker != null) {
-            ticker.shutdownNow();
-        }
-        closeAll(prometheus, metrics);
+        closeAll(served);
     }
 
     private ModelDeployment awaitMd(Predicate<ModelDeployment> until) {
@@ -74,7 +66,7 @@ class ModelDeploymentCanarySequentialIT {
     }
 
     /** Sets the cumulative positive-prediction feedback of {@code version}: right of n. */
-    private void feedback(int version, int right, int n) {
+    private static void feedback(MetricsEndpoint metrics, int version, int right, int n) {
         metrics.set(MetricsEndpoint.feedback(NAME, version, 1, 1), right);
         metrics.set(MetricsEndpoint.feedback(NAME, version, 1, 0), n - right);
     }
@@ -82,15 +74,16 @@ class ModelDeploymentCanarySequentialIT {
     @Test
     void aFewBadLabelsLeaveTheStepUndecidedAndEnoughAbortTheCanaryWithItsInterval()
             throws Exception {
-        metrics = MetricsEndpoint.start();
-        feedback(1, 800, 1000);
-        feedback(2, 0, 0);
-        prometheus = PrometheusProcess.start(List.of(metrics.target()));
-        ticker = Executors.newScheduledThreadPool(1);
+        served =
+                ScrapedServing.start(
+                        m -> {
+                            feedback(m, 1, 800, 1000);
+                            feedback(m, 2, 0, 0);
+                        });
 
         ModelDeployment md = deployment(NAME, MODEL);
         md.getSpec().replicas = 2;
-        sequentialCanary(md.getSpec(), prometheus.url(), 50, STEP);
+        sequentialCanary(md.getSpec(), served.prometheusUrl(), 50, STEP);
         serveVersionOne(client, md, WAIT);
         version(client, MODEL, 2, true);
         Cluster.awaitResource(client, Deployment.class, NAME + "-canary", WAIT, d -> true);
@@ -98,8 +91,9 @@ class ModelDeploymentCanarySequentialIT {
         markReady(client, NAME + "-canary");
 
         // precision 0.6 on 30 labels against the stable 0.8 on 1000: the interval still holds -0.05
-        feedback(2, 18, 30);
-        ModelDeployments.tickCanary(ticker, client, clock, NAME, STEP, () -> Integer.MAX_VALUE);
+        feedback(served.metrics(), 2, 18, 30);
+        ModelDeployments.tickCanary(
+                served.ticker(), client, clock, NAME, STEP, () -> Integer.MAX_VALUE);
         ModelDeployment undecided =
                 awaitMd(
                         m ->
@@ -120,7 +114,7 @@ class ModelDeploymentCanarySequentialIT {
         awaitEvent(client, NAME, "CanaryAnalysisUndecided");
 
         // the same precision on 600 labels is worse than stable with confidence: aborted at once
-        feedback(2, 360, 600);
+        feedback(served.metrics(), 2, 360, 600);
         ModelDeployment aborted = awaitMd(m -> m.getStatus().canary.phase == CanaryPhase.Aborted);
         ModelDeploymentStatus status = aborted.getStatus();
         assertThat(status.canary.analysis.verdict).isEqualTo("Failed");

@@ -83,30 +83,9 @@ class ModelDeploymentRollbackIT {
         return client.resources(ModelDeployment.class).inNamespace(NS).withName(name).get();
     }
 
-    /**
-     * After each analysis round the test moves the operator's clock one interval on, so rounds are
-     * exactly one interval apart however slow this machine is.
-     */
     private void startTicker(String name) {
         ticker = Executors.newScheduledThreadPool(2);
-        ticker.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        ModelDeployment m = md(name);
-                        if (m != null
-                                && m.getStatus() != null
-                                && m.getStatus().analysis != null
-                                && !Instant.parse(m.getStatus().analysis.lastRun)
-                                        .isBefore(clock.instant())) {
-                            clock.advance(INTERVAL);
-                        }
-                    } catch (RuntimeException e) {
-                        // the API server is busy; the next tick looks again
-                    }
-                },
-                0,
-                100,
-                TimeUnit.MILLISECONDS);
+        ModelDeployments.tickAnalysis(ticker, client, clock, name, INTERVAL);
     }
 
     @Test

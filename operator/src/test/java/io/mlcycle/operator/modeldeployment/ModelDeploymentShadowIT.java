@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.analysis.MetricsEndpoint;
-import io.mlcycle.operator.analysis.PrometheusProcess;
+import io.mlcycle.operator.analysis.ScrapedServing;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.ShadowPhase;
@@ -21,8 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -56,16 +54,11 @@ class ModelDeploymentShadowIT {
     @Inject KubernetesClient client;
     @Inject TestClock clock;
 
-    private MetricsEndpoint metrics;
-    private PrometheusProcess prometheus;
-    private ScheduledExecutorService ticker;
+    private ScrapedServing served;
 
     @AfterEach
     void stopAll() throws Exception {
-        if (ticker != null) {
-            ticker.shutdownNow();
-        }
-        closeAll(prometheus, metrics);
+        closeAll(served);
     }
 
     private ModelDeployment md(String name) {
@@ -80,11 +73,11 @@ class ModelDeploymentShadowIT {
 
     /** Starts the metrics endpoint, a Prometheus scraping it, and the operator's clock. */
     private void start() throws IOException {
-        metrics = MetricsEndpoint.start();
-        prometheus = PrometheusProcess.start(List.of(metrics.target()));
-        ticker = Executors.newScheduledThreadPool(1);
+        served = ScrapedServing.start(m -> {});
         // a judgement each interval of the operator's clock, a few per second of the test's
-        ticker.scheduleWithFixedDelay(() -> clock.advance(INTERVAL), 0, 300, TimeUnit.MILLISECONDS);
+        served.ticker()
+                .scheduleWithFixedDelay(
+                        () -> clock.advance(INTERVAL), 0, 300, TimeUnit.MILLISECONDS);
     }
 
     /** spec.rollback (Prometheus, a metric that always passes) and a shadow of {@code version}. */
@@ -92,7 +85,7 @@ class ModelDeploymentShadowIT {
         ModelDeployment md = deployment(name, model);
         md.getSpec().rollback = new ModelDeploymentSpec.Rollback();
         md.getSpec().rollback.prometheus = new ModelDeploymentSpec.Prometheus();
-        md.getSpec().rollback.prometheus.url = prometheus.url();
+        md.getSpec().rollback.prometheus.url = served.prometheusUrl();
         md.getSpec().rollback.interval = INTERVAL.toSeconds() + "s";
         ModelDeploymentSpec.Metric up = new ModelDeploymentSpec.Metric();
         up.name = "up";
@@ -130,7 +123,7 @@ class ModelDeploymentShadowIT {
                                         + a
                                         + "\"}"
                                 : MetricsEndpoint.feedback(name + "-shadow", 2, p, a);
-                metrics.set(series, count);
+                served.metrics().set(series, count);
             }
         }
     }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 import static io.mlcycle.operator.testing.Cluster.NS;
@@ -191,6 +192,59 @@ final class ModelDeployments {
     static final String SERVER = RuntimeJobs.Runtime.server.name();
 
     /**
+     * Every 100 ms on {@code ticker}: {@code name} as the API has it then, to {@code look} (a tick
+     * the API server is too busy for is skipped).
+     */
+    private static void everyTick(
+            ScheduledExecutorService ticker,
+            KubernetesClient client,
+            String name,
+            Consumer<ModelDeployment> look) {
+        ticker.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        ModelDeployment m =
+                                client.resources(ModelDeployment.class)
+                                        .inNamespace(NS)
+                                        .withName(name)
+                                        .get();
+                        if (m != null && m.getStatus() != null) {
+                            look.accept(m);
+                        }
+                    } catch (RuntimeException e) {
+                        // the API server is busy; the next tick looks again
+                    }
+                },
+                0,
+                100,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Plays time for {@code name}'s rollback analysis on {@code ticker}: after each round the
+     * operator's clock moves one {@code interval} on, so rounds are exactly one interval apart
+     * however slow this machine is.
+     */
+    static void tickAnalysis(
+            ScheduledExecutorService ticker,
+            KubernetesClient client,
+            TestClock clock,
+            String name,
+            Duration interval) {
+        everyTick(
+                ticker,
+                client,
+                name,
+                m -> {
+                    if (m.getStatus().analysis != null
+                            && !Instant.parse(m.getStatus().analysis.lastRun)
+                                    .isBefore(clock.instant())) {
+                        clock.advance(interval);
+                    }
+                });
+    }
+
+    /**
      * Plays time for {@code name}'s canary on {@code ticker}: once its current step (or its latest
      * analysis) has started at the operator's clock, the clock moves one {@code step} on, so
      * analyses come one step interval apart; it stands still from step {@code holdAtStep} on.
@@ -202,36 +256,24 @@ final class ModelDeployments {
             String name,
             Duration step,
             IntSupplier holdAtStep) {
-        ticker.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        ModelDeployment m =
-                                client.resources(ModelDeployment.class)
-                                        .inNamespace(NS)
-                                        .withName(name)
-                                        .get();
-                        if (m == null || m.getStatus() == null || m.getStatus().canary == null) {
-                            return;
-                        }
-                        var c = m.getStatus().canary;
-                        if (c.step >= holdAtStep.getAsInt()) {
-                            return;
-                        }
-                        Instant last = Instant.parse(c.stepStartTime);
-                        if (c.analysis != null && c.analysis.lastRun != null) {
-                            Instant run = Instant.parse(c.analysis.lastRun);
-                            last = run.isAfter(last) ? run : last;
-                        }
-                        if (!last.isBefore(clock.instant())) {
-                            clock.advance(step);
-                        }
-                    } catch (RuntimeException e) {
-                        // the API server is busy; the next tick looks again
+        everyTick(
+                ticker,
+                client,
+                name,
+                m -> {
+                    var c = m.getStatus().canary;
+                    if (c == null || c.step >= holdAtStep.getAsInt()) {
+                        return;
                     }
-                },
-                0,
-                100,
-                TimeUnit.MILLISECONDS);
+                    Instant last = Instant.parse(c.stepStartTime);
+                    if (c.analysis != null && c.analysis.lastRun != null) {
+                        Instant run = Instant.parse(c.analysis.lastRun);
+                        last = run.isAfter(last) ? run : last;
+                    }
+                    if (!last.isBefore(clock.instant())) {
+                        clock.advance(step);
+                    }
+                });
     }
 
     /**

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +23,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
-import static io.mlcycle.server.OipMessages.config;
-import static io.mlcycle.server.OipMessages.denseBody;
-import static io.mlcycle.server.OipMessages.output;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -50,32 +46,13 @@ class RequestLogTest {
     }
 
     private Http start(ServeTask.RequestLog log) throws IOException {
-        ModelSlot slot = new ModelSlot();
-        assertThat(slot.load(() -> ArtifactModel.load(TestModels.artifact()))).isTrue();
-        server =
-                new InferenceServer(
-                                config(1 << 20, 1000),
-                                slot,
-                                null,
-                                log,
-                                TestModels.withToken(Map.of()))
-                        .start();
+        server = RequestLogs.start(log);
         return new Http(server.port());
     }
 
-    /** Scores {@code rows}; returns each row's prediction id → the client's probability. */
     private static Map<String, Float> score(Http http, List<SparseTables.Row> rows, String id)
             throws IOException {
-        Http.Response r = http.post("/v2/models/churn/infer", denseBody(id, rows));
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        JsonNode body = JSON.readTree(r.body());
-        JsonNode ids = output(body, "prediction_id").get("data");
-        JsonNode p = output(body, "probability").get("data");
-        Map<String, Float> out = new HashMap<>();
-        for (int i = 0; i < ids.size(); i++) {
-            out.put(ids.get(i).asText(), (float) p.get(i).asDouble());
-        }
-        return out;
+        return RequestLogs.score(http, rows, id);
     }
 
     private static List<Path> files(Path dir) throws IOException {
@@ -162,12 +139,7 @@ class RequestLogTest {
     }
 
     private double metric(String outcome) throws IOException {
-        ByteArrayOutputStream text = new ByteArrayOutputStream();
-        server.metrics().write(text);
-        return Http.total(
-                text.toString(StandardCharsets.UTF_8),
-                "mlcycle_request_log_rows_total",
-                Http.labels("outcome", outcome));
+        return RequestLogs.rows(server, outcome);
     }
 
     @Test
