@@ -31,7 +31,10 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import java.net.URI;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -59,13 +62,20 @@ final class MirrorClient implements AutoCloseable {
     private final EventLoopGroup loop;
     private final Bootstrap bootstrap;
     private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
 
     MirrorClient(URI base, long timeoutMillis) {
         this.host = base.getHost();
         this.port = base.getPort() < 0 ? 80 : base.getPort();
         this.hostHeader = base.getPort() < 0 ? host : host + ":" + port;
         this.timeoutMillis = timeoutMillis;
-        DefaultThreadFactory thread = new DefaultThreadFactory("mlcycle-shadow-mirror", true);
+        DefaultThreadFactory named = new DefaultThreadFactory("mlcycle-shadow-mirror", true);
+        ThreadFactory thread =
+                r -> {
+                    Thread t = named.newThread(r);
+                    threads.add(t);
+                    return t;
+                };
         boolean epoll = Epoll.isAvailable();
         this.loop = epoll ? new EpollEventLoopGroup(1, thread) : new NioEventLoopGroup(1, thread);
         this.bootstrap =
@@ -143,6 +153,15 @@ final class MirrorClient implements AutoCloseable {
     @Override
     public void close() {
         loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(5_000);
+        // the loop reports termination from its own thread, just before that thread ends
+        for (Thread t : threads) {
+            try {
+                t.join(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /**
