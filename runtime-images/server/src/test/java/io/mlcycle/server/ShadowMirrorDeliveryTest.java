@@ -192,7 +192,9 @@ class ShadowMirrorDeliveryTest {
             for (int i = 0; i < 300; i++) {
                 mirror.infer(ROW, null, id(i), 1);
             }
-            mirror.close();
+            // a grace no stall of a loaded machine reaches: this test is about what close sends,
+            // the cut-off after the default grace is the next test's
+            mirror.close(30_000, 60_000);
             assertThat(count(metrics, "infer", "sent", "answered")).isEqualTo(300);
             assertThat(fast.answered()).hasSize(300);
         }
