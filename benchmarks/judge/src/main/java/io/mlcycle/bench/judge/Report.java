@@ -44,62 +44,18 @@ final class Report {
     }
 
     static void print(List<Cell> cells, int runs, long seed, double seconds) {
-        double wrongPromotionThreshold =
-                Math.max(
-                        JudgeBench.max(
-                                cells,
-                                "shadow",
-                                "+0.00",
-                                c -> JudgeBench.rate(c.threshold(), Act.ACT)),
-                        JudgeBench.max(
-                                cells,
-                                "shadow",
-                                "-0.02",
-                                c -> JudgeBench.rate(c.threshold(), Act.ACT)));
-        double wrongPromotionSequential =
-                Math.max(
-                        JudgeBench.max(
-                                cells,
-                                "shadow",
-                                "+0.00",
-                                c -> JudgeBench.rate(c.sequential(), Act.ACT)),
-                        JudgeBench.max(
-                                cells,
-                                "shadow",
-                                "-0.02",
-                                c -> JudgeBench.rate(c.sequential(), Act.ACT)));
-        double wrongRollbackThreshold =
-                Math.max(
-                        JudgeBench.max(
-                                cells,
-                                "rollback",
-                                "acc=0.82",
-                                c -> JudgeBench.rate(c.threshold(), Act.ACT)),
-                        JudgeBench.max(
-                                cells,
-                                "rollback",
-                                "acc=0.80",
-                                c -> JudgeBench.rate(c.threshold(), Act.ACT)));
-        double wrongRollbackSequential =
-                Math.max(
-                        JudgeBench.max(
-                                cells,
-                                "rollback",
-                                "acc=0.82",
-                                c -> JudgeBench.rate(c.sequential(), Act.ACT)),
-                        JudgeBench.max(
-                                cells,
-                                "rollback",
-                                "acc=0.80",
-                                c -> JudgeBench.rate(c.sequential(), Act.ACT)));
-        double wrongAbortThreshold =
-                JudgeBench.max(
-                        cells, "canary", "+0.00", c -> JudgeBench.rate(c.threshold(), Act.ACT));
-        double wrongAbortSequential =
-                JudgeBench.max(
-                        cells, "canary", "+0.00", c -> JudgeBench.rate(c.sequential(), Act.ACT));
-        double wrongCanaryPromotionThreshold = worseCanaryPromoted(cells, true);
-        double wrongCanaryPromotionSequential = worseCanaryPromoted(cells, false);
+        List<String> notBetter = List.of("+0.00", "-0.02");
+        List<String> aboveMin = List.of("acc=0.82", "acc=0.80");
+        List<String> equal = List.of("+0.00");
+        List<String> worse = List.of("-0.05", "-0.10");
+        double wrongPromotionThreshold = worst(cells, "shadow", notBetter, true, Act.ACT);
+        double wrongPromotionSequential = worst(cells, "shadow", notBetter, false, Act.ACT);
+        double wrongRollbackThreshold = worst(cells, "rollback", aboveMin, true, Act.ACT);
+        double wrongRollbackSequential = worst(cells, "rollback", aboveMin, false, Act.ACT);
+        double wrongAbortThreshold = worst(cells, "canary", equal, true, Act.ACT);
+        double wrongAbortSequential = worst(cells, "canary", equal, false, Act.ACT);
+        double wrongCanaryPromotionThreshold = worst(cells, "canary", worse, true, Act.STOP);
+        double wrongCanaryPromotionSequential = worst(cells, "canary", worse, false, Act.STOP);
         Cell equal10 = cell(cells, "canary", "+0.00", 10);
         Cell worse10 = cell(cells, "canary", "-0.10", 10);
         Cell plus2 = cell(cells, "shadow", "+0.02", 100);
@@ -141,21 +97,25 @@ final class Report {
                 seconds);
     }
 
-    /** The largest share of promoted canaries that are worse than stable by 5 or 10 points. */
-    private static double worseCanaryPromoted(List<Cell> cells, boolean threshold) {
+    /**
+     * The largest share of runs that ended in {@code act} over the scenarios of a family, for the
+     * threshold rule or the sequential one.
+     */
+    private static double worst(
+            List<Cell> cells, String family, List<String> scenarios, boolean threshold, Act act) {
         double worst = 0;
-        for (String scenario : List.of("-0.05", "-0.10")) {
+        for (String scenario : scenarios) {
             worst =
                     Math.max(
                             worst,
                             JudgeBench.max(
                                     cells,
-                                    "canary",
+                                    family,
                                     scenario,
                                     c ->
                                             JudgeBench.rate(
                                                     threshold ? c.threshold() : c.sequential(),
-                                                    Act.STOP)));
+                                                    act)));
         }
         return worst;
     }
