@@ -230,7 +230,9 @@ class ModelDeploymentCanaryIT {
         markReady(client, name);
         ModelDeployment done = awaitMd(name, m -> canaryIs(m, CanaryPhase.Succeeded));
         assertThat(done.getStatus().canary.weight).isEqualTo(100);
-        await().atMost(WAIT).until(() -> canaryDeployment(name) == null);
+        await("the canary Deployment of " + name + " deleted")
+                .atMost(WAIT)
+                .until(() -> canaryDeployment(name) == null);
         awaitMd(name, m -> m.getStatus().phase == Phase.Available);
         assertThat(events(client, name))
                 .extracting(e -> e.getReason())
@@ -285,7 +287,9 @@ class ModelDeploymentCanaryIT {
                 .contains("below min 0.5");
         assertCanaryOfTwoAborted(status);
 
-        await().atMost(WAIT).until(() -> canaryDeployment(name) == null);
+        await("the canary Deployment of " + name + " deleted")
+                .atMost(WAIT)
+                .until(() -> canaryDeployment(name) == null);
         Deployment stable = awaitStableReplicas(name, 2);
         assertThat(serveTask(stable).version()).isEqualTo(1);
         markReady(client, name);
@@ -306,7 +310,7 @@ class ModelDeploymentCanaryIT {
                             assertThat(e.getType()).isEqualTo("Warning");
                         })
                 .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("CanaryAnalysisFailed"));
-        await().atMost(WAIT).until(() -> posts.size() == 1);
+        await("one webhook post").atMost(WAIT).until(() -> posts.size() == 1);
         var post = new ObjectMapper().readTree(posts.get(0));
         assertThat(post.get("event").asText()).isEqualTo("CanaryAborted");
         assertThat(post.get("text").asText()).contains(name).contains("canary of version 2");
@@ -424,12 +428,12 @@ class ModelDeploymentCanaryIT {
                     m.getSpec().rollout = null;
                     return m;
                 });
-        await().atMost(WAIT).until(() -> canaryDeployment(name) == null);
+        await("the canary Deployment of " + name + " deleted")
+                .atMost(WAIT)
+                .until(() -> canaryDeployment(name) == null);
         Deployment stable =
-                await().atMost(WAIT)
-                        .until(
-                                () -> servingDeployment(client, name),
-                                d -> serveTask(d).version() == 2);
+                Cluster.awaitResource(
+                        client, Deployment.class, name, WAIT, d -> serveTask(d).version() == 2);
         assertThat(stable.getSpec().getReplicas()).isEqualTo(4);
         assertThat(hasEvent(client, name, "CanaryCancelled")).isTrue();
         awaitMd(name, m -> m.getStatus().canary == null);
@@ -473,7 +477,9 @@ class ModelDeploymentCanaryIT {
         assertThat(aborted.getStatus().rollbacks)
                 .first()
                 .satisfies(r -> assertThat(r.fromVersion).isEqualTo(2));
-        await().atMost(WAIT).until(() -> canaryDeployment(name) == null);
+        await("the canary Deployment of " + name + " deleted")
+                .atMost(WAIT)
+                .until(() -> canaryDeployment(name) == null);
         assertThat(serveTask(awaitStableReplicas(name, 3)).version()).isEqualTo(1);
         assertThat(
                         client.resources(ModelVersion.class)
@@ -494,10 +500,8 @@ class ModelDeploymentCanaryIT {
 
         version(client, "m-no-canary", 2, true);
         Deployment stable =
-                await().atMost(WAIT)
-                        .until(
-                                () -> servingDeployment(client, name),
-                                d -> serveTask(d).version() == 2);
+                Cluster.awaitResource(
+                        client, Deployment.class, name, WAIT, d -> serveTask(d).version() == 2);
         assertThat(stable.getSpec().getReplicas()).isEqualTo(3);
         assertThat(stable.getSpec().getTemplate().getMetadata().getLabels())
                 .doesNotContainKey("mlcycle.io/track");

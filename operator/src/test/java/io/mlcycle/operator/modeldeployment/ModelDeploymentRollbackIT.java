@@ -29,7 +29,11 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.awaitAnalysisAfter;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.awaitServes;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.awaitStatus;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.markReady;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.precisionAnalysis;
@@ -41,7 +45,6 @@ import static io.mlcycle.operator.testing.Cluster.closeAll;
 import static io.mlcycle.operator.testing.Cluster.condition;
 import static io.mlcycle.operator.testing.Cluster.events;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Rollback end to end: a real Prometheus scrapes a serving-metrics endpoint whose feedback counters
@@ -83,6 +86,11 @@ class ModelDeploymentRollbackIT {
         return client.resources(ModelDeployment.class).inNamespace(NS).withName(name).get();
     }
 
+    private static boolean anyMetric(
+            ModelDeploymentStatus s, Predicate<ModelDeploymentStatus.MetricResult> test) {
+        return s.analysis != null && s.analysis.metrics.stream().anyMatch(test);
+    }
+
     private void startTicker(String name) {
         ticker = Executors.newScheduledThreadPool(2);
         ModelDeployments.tickAnalysis(ticker, client, clock, name, INTERVAL);
@@ -112,10 +120,7 @@ class ModelDeploymentRollbackIT {
         rb.metrics.get(0).minSamples = minSamples;
         md.getSpec().rollback = rb;
         client.resource(md).create();
-        await().atMost(Duration.ofSeconds(30))
-                .until(
-                        () -> servingDeployment(client, LOW),
-                        d -> d != null && serveTask(d).version() == 2);
+        awaitServes(client, LOW, 2);
         markReady(client, LOW);
 
         // Low traffic: 5 labelled predictions every 2 s (about 25 in the 10 s window), precision
@@ -131,26 +136,20 @@ class ModelDeploymentRollbackIT {
                         2000,
                         TimeUnit.MILLISECONDS);
         ModelDeployment gated =
-                await().atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(200))
-                        .until(
-                                () -> md(LOW),
-                                m ->
-                                        m.getStatus() != null
-                                                && m.getStatus().analysis != null
-                                                && m.getStatus().analysis.metrics.stream()
-                                                        .anyMatch(
-                                                                r ->
-                                                                        r.samples != null
-                                                                                && r.samples > 0
-                                                                                && r.missingSamples
-                                                                                        != null));
+                awaitStatus(
+                        client,
+                        LOW,
+                        Duration.ofSeconds(60),
+                        s ->
+                                anyMetric(
+                                        s,
+                                        r ->
+                                                r.samples != null
+                                                        && r.samples > 0
+                                                        && r.missingSamples != null));
         Instant since = Instant.parse(gated.getStatus().analysis.lastRun);
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(200))
-                .until(
-                        () -> Instant.parse(md(LOW).getStatus().analysis.lastRun),
-                        t -> !t.isBefore(since.plus(INTERVAL.multipliedBy(4))));
+        awaitAnalysisAfter(
+                client, LOW, since.plus(INTERVAL.multipliedBy(4)), Duration.ofSeconds(60));
         ModelDeploymentStatus status = md(LOW).getStatus();
         assertThat(status.rollbacks).isEmpty();
         assertThat(status.currentVersion).isEqualTo(2);
@@ -177,9 +176,7 @@ class ModelDeploymentRollbackIT {
                 200,
                 TimeUnit.MILLISECONDS);
         ModelDeployment rolled =
-                await().atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(200))
-                        .until(() -> md(LOW), m -> !m.getStatus().rollbacks.isEmpty());
+                awaitStatus(client, LOW, Duration.ofSeconds(60), s -> !s.rollbacks.isEmpty());
         RollbackRecord record = rolled.getStatus().rollbacks.get(0);
         assertThat(record.metric).isEqualTo("online-precision");
         assertThat(record.value).isBetween(0.15, 0.25);
@@ -215,35 +212,21 @@ class ModelDeploymentRollbackIT {
         rb.metrics.get(0).minSamples = minSamples;
         md.getSpec().rollback = rb;
         client.resource(md).create();
-        await().atMost(Duration.ofSeconds(30))
-                .until(
-                        () -> servingDeployment(client, SEQ),
-                        d -> d != null && serveTask(d).version() == 2);
+        awaitServes(client, SEQ, 2);
         markReady(client, SEQ);
 
         // precision 0.4 on 30 labels, below min 0.5, but the interval still holds 0.5
         seqFeedback(12, 30);
         startTicker(SEQ);
         ModelDeployment judged =
-                await().atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(200))
-                        .until(
-                                () -> md(SEQ),
-                                m ->
-                                        m.getStatus() != null
-                                                && m.getStatus().analysis != null
-                                                && m.getStatus().analysis.metrics.stream()
-                                                        .anyMatch(
-                                                                r ->
-                                                                        "Continue"
-                                                                                .equals(
-                                                                                        r.decision)));
+                awaitStatus(
+                        client,
+                        SEQ,
+                        Duration.ofSeconds(60),
+                        s -> anyMetric(s, r -> "Continue".equals(r.decision)));
         Instant since = Instant.parse(judged.getStatus().analysis.lastRun);
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(200))
-                .until(
-                        () -> Instant.parse(md(SEQ).getStatus().analysis.lastRun),
-                        t -> !t.isBefore(since.plus(INTERVAL.multipliedBy(4))));
+        awaitAnalysisAfter(
+                client, SEQ, since.plus(INTERVAL.multipliedBy(4)), Duration.ofSeconds(60));
         ModelDeploymentStatus status = md(SEQ).getStatus();
         assertThat(status.rollbacks).isEmpty();
         assertThat(status.currentVersion).isEqualTo(2);
@@ -258,9 +241,7 @@ class ModelDeploymentRollbackIT {
         // the same precision on 300 labels lies below min with confidence: rolled back at once
         seqFeedback(120, 300);
         ModelDeployment rolled =
-                await().atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(200))
-                        .until(() -> md(SEQ), m -> !m.getStatus().rollbacks.isEmpty());
+                awaitStatus(client, SEQ, Duration.ofSeconds(60), s -> !s.rollbacks.isEmpty());
         RollbackRecord record = rolled.getStatus().rollbacks.get(0);
         assertThat(record.metric).isEqualTo("online-precision");
         assertThat(record.value).isEqualTo(0.4);
@@ -299,10 +280,7 @@ class ModelDeploymentRollbackIT {
         md.getSpec().rollback = rollback;
         md.getSpec().retrain = retrain;
         client.resource(md).create();
-        await().atMost(Duration.ofSeconds(30))
-                .until(
-                        () -> servingDeployment(client, name),
-                        d -> d != null && serveTask(d).version() == 2);
+        awaitServes(client, name, 2);
         markReady(client, name);
 
         startTicker(name);
@@ -320,9 +298,7 @@ class ModelDeploymentRollbackIT {
         serveDriftedFeatures(name, "m-skew", rb, null);
 
         ModelDeployment rolled =
-                await().atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(200))
-                        .until(() -> md(name), m -> !m.getStatus().rollbacks.isEmpty());
+                awaitStatus(client, name, Duration.ofSeconds(60), s -> !s.rollbacks.isEmpty());
         RollbackRecord record = rolled.getStatus().rollbacks.get(0);
         assertThat(record.fromVersion).isEqualTo(2);
         assertThat(record.toVersion).isEqualTo(1);
@@ -346,11 +322,7 @@ class ModelDeploymentRollbackIT {
                             assertThat(e.getReason()).isEqualTo("RolledBack");
                             assertThat(e.getMessage()).contains("events/e0").contains("events/e3");
                         });
-        await().atMost(Duration.ofSeconds(30))
-                .untilAsserted(
-                        () ->
-                                assertThat(serveTask(servingDeployment(client, name)).version())
-                                        .isEqualTo(1));
+        awaitServes(client, name, 1);
     }
 
     @Test
@@ -382,15 +354,12 @@ class ModelDeploymentRollbackIT {
         serveDriftedFeatures(name, "m-drift", rb, retrain);
 
         TrainingRun started =
-                await().atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(200))
-                        .until(
-                                () ->
-                                        client.resources(TrainingRun.class)
-                                                .inNamespace(NS)
-                                                .withName("tr-m-drift-drift-v2")
-                                                .get(),
-                                java.util.Objects::nonNull);
+                Cluster.awaitResource(
+                        client,
+                        TrainingRun.class,
+                        "tr-m-drift-drift-v2",
+                        Duration.ofSeconds(60),
+                        tr -> true);
         assertThat(started.getSpec().model).isEqualTo("m-drift");
         assertThat(started.getSpec().features.get(0).featureView).isEqualTo("fv-drift-missing");
         assertThat(started.getSpec().retrain.onFeatureViewUpdate).isFalse();
@@ -402,10 +371,13 @@ class ModelDeploymentRollbackIT {
                 .satisfies(o -> assertThat(o.getName()).isEqualTo(name));
 
         ModelDeploymentStatus.RetrainStatus retrained =
-                await().atMost(Duration.ofSeconds(30))
-                        .until(
-                                () -> md(name).getStatus().retrain,
-                                r -> r != null && r.trainingRun != null);
+                awaitStatus(
+                                client,
+                                name,
+                                Cluster.TIMEOUT,
+                                s -> s.retrain != null && s.retrain.trainingRun != null)
+                        .getStatus()
+                        .retrain;
         assertThat(retrained.trainingRun).isEqualTo("tr-m-drift-drift-v2");
         assertThat(retrained.version).isEqualTo(2);
         assertThat(retrained.skew).isGreaterThan(0.5);
@@ -422,11 +394,8 @@ class ModelDeploymentRollbackIT {
 
         // once per served version: later rounds measure again but start nothing more
         Instant since = Instant.parse(md(name).getStatus().analysis.lastRun);
-        await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(200))
-                .until(
-                        () -> Instant.parse(md(name).getStatus().analysis.lastRun),
-                        t -> !t.isBefore(since.plus(INTERVAL.multipliedBy(3))));
+        awaitAnalysisAfter(
+                client, name, since.plus(INTERVAL.multipliedBy(3)), Duration.ofSeconds(30));
         assertThat(
                         client.resources(TrainingRun.class)
                                 .inNamespace(NS)
@@ -462,10 +431,7 @@ class ModelDeploymentRollbackIT {
         md.getSpec().rollback = rb;
         client.resource(md).create();
 
-        await().atMost(Duration.ofSeconds(30))
-                .until(
-                        () -> servingDeployment(client, NAME),
-                        d -> d != null && serveTask(d).version() == 2);
+        awaitServes(client, NAME, 2);
         markReady(client, NAME);
 
         // Feedback: 1 in 5 positive predictions of version 2 turn out right.
@@ -481,20 +447,18 @@ class ModelDeploymentRollbackIT {
 
         Instant[] firstFailed = new Instant[1];
         ModelDeployment rolled =
-                await().atMost(Duration.ofSeconds(60))
-                        .pollInterval(Duration.ofMillis(100))
-                        .until(
-                                this::md,
-                                m -> {
-                                    ModelDeploymentStatus s = m.getStatus();
-                                    if (s != null
-                                            && s.analysis != null
-                                            && "Failed".equals(s.analysis.verdict)
-                                            && firstFailed[0] == null) {
-                                        firstFailed[0] = Instant.parse(s.analysis.lastRun);
-                                    }
-                                    return s != null && !s.rollbacks.isEmpty();
-                                });
+                awaitStatus(
+                        client,
+                        NAME,
+                        Duration.ofSeconds(60),
+                        s -> {
+                            if (s.analysis != null
+                                    && "Failed".equals(s.analysis.verdict)
+                                    && firstFailed[0] == null) {
+                                firstFailed[0] = Instant.parse(s.analysis.lastRun);
+                            }
+                            return !s.rollbacks.isEmpty();
+                        });
 
         ModelDeploymentStatus status = rolled.getStatus();
         RollbackRecord record = status.rollbacks.get(0);
@@ -511,16 +475,16 @@ class ModelDeploymentRollbackIT {
         assertThat(rolledBack.getStatus()).isEqualTo("True");
         assertThat(rolledBack.getMessage()).contains("online-precision").contains("below min 0.5");
 
-        await().atMost(Duration.ofSeconds(30))
-                .untilAsserted(
-                        () -> {
-                            assertThat(serveTask(servingDeployment(client, NAME)).version())
-                                    .isEqualTo(1);
-                            ModelDeploymentStatus s = md().getStatus();
-                            assertThat(s.currentVersion).isEqualTo(1);
-                            assertThat(s.previousVersion).isEqualTo(2);
-                            assertThat(s.phase).isEqualTo(ModelDeploymentStatus.Phase.RolledBack);
-                        });
+        awaitServes(client, NAME, 1);
+        ModelDeploymentStatus rolledBackStatus =
+                awaitStatus(
+                                client,
+                                NAME,
+                                Cluster.TIMEOUT,
+                                s -> s.phase == ModelDeploymentStatus.Phase.RolledBack)
+                        .getStatus();
+        assertThat(rolledBackStatus.currentVersion).isEqualTo(1);
+        assertThat(rolledBackStatus.previousVersion).isEqualTo(2);
         ModelVersion bad =
                 client.resources(ModelVersion.class).inNamespace(NS).withName(MODEL + "-v2").get();
         assertThat(bad.getMetadata().getAnnotations())
@@ -544,21 +508,17 @@ class ModelDeploymentRollbackIT {
         // Prometheus gone: the analysis of version 1 is inconclusive, never a rollback.
         prometheus.stop();
         ModelDeployment inconclusive =
-                await().atMost(Duration.ofSeconds(30))
-                        .pollInterval(Duration.ofMillis(200))
-                        .until(
-                                this::md,
-                                m ->
-                                        condition(m.getStatus(), "AnalysisInconclusive")
-                                                .filter(c -> "True".equals(c.getStatus()))
-                                                .filter(c -> c.getMessage().contains("unreachable"))
-                                                .isPresent());
+                awaitStatus(
+                        client,
+                        NAME,
+                        Cluster.TIMEOUT,
+                        s ->
+                                condition(s, "AnalysisInconclusive")
+                                        .filter(c -> "True".equals(c.getStatus()))
+                                        .filter(c -> c.getMessage().contains("unreachable"))
+                                        .isPresent());
         Instant since = Instant.parse(inconclusive.getStatus().analysis.lastRun);
-        await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(200))
-                .until(
-                        () -> Instant.parse(md().getStatus().analysis.lastRun),
-                        t -> !t.isBefore(since.plus(INTERVAL.multipliedBy(3))));
+        awaitAnalysisAfter(client, NAME, since.plus(INTERVAL.multipliedBy(3)), Cluster.TIMEOUT);
         ModelDeploymentStatus after = md().getStatus();
         assertThat(after.rollbacks).hasSize(1);
         assertThat(after.currentVersion).isEqualTo(1);

@@ -24,10 +24,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
+import java.util.function.Predicate;
 
 import static io.mlcycle.operator.testing.Cluster.NS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** Builders and fake controllers for ModelDeployment tests on the mock API server. */
 final class ModelDeployments {
@@ -132,23 +132,44 @@ final class ModelDeployments {
         version(client, md.getSpec().model, 1, true);
         client.resource(md).create();
         String name = md.getMetadata().getName();
-        await().atMost(wait)
-                .until(
-                        () -> servingDeployment(client, name),
-                        d -> d != null && serveTask(d).version() == 1);
+        Cluster.awaitResource(
+                client, Deployment.class, name, wait, d -> serveTask(d).version() == 1);
         markReady(client, name);
-        await().atMost(wait)
-                .pollInterval(Duration.ofMillis(100))
-                .until(
-                        () ->
-                                client.resources(ModelDeployment.class)
-                                        .inNamespace(NS)
-                                        .withName(name)
-                                        .get(),
-                        m ->
-                                m.getStatus() != null
-                                        && m.getStatus().phase
-                                                == ModelDeploymentStatus.Phase.Available);
+        awaitStatus(client, name, wait, s -> s.phase == ModelDeploymentStatus.Phase.Available);
+    }
+
+    /** Waits until the serving Deployment {@code name} serves {@code version}, and returns it. */
+    static Deployment awaitServes(KubernetesClient client, String name, int version) {
+        return Cluster.awaitResource(
+                client, Deployment.class, name, d -> serveTask(d).version() == version);
+    }
+
+    /** Waits until the ModelDeployment's status satisfies {@code until}, and returns it. */
+    static ModelDeployment awaitStatus(
+            KubernetesClient client,
+            String name,
+            Duration atMost,
+            Predicate<ModelDeploymentStatus> until) {
+        return Cluster.awaitResource(
+                client,
+                ModelDeployment.class,
+                name,
+                atMost,
+                m -> m.getStatus() != null && until.test(m.getStatus()));
+    }
+
+    /** Waits until an analysis round of {@code name} has run at or after {@code at}. */
+    static ModelDeploymentStatus awaitAnalysisAfter(
+            KubernetesClient client, String name, Instant at, Duration atMost) {
+        return awaitStatus(
+                        client,
+                        name,
+                        atMost,
+                        s ->
+                                s.analysis != null
+                                        && s.analysis.lastRun != null
+                                        && !Instant.parse(s.analysis.lastRun).isBefore(at))
+                .getStatus();
     }
 
     static Deployment servingDeployment(KubernetesClient client, String name) {
