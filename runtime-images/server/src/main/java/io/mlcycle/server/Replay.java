@@ -25,10 +25,10 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Runs a {@link ReplayTask}: the labelled rows of a request log ({@link RequestLogReader}) scored
- * by the served version and the new one, loaded as the server loads them ({@link
- * ArtifactModel#load}, digest checked); each model sees a row's features by name (a feature the log
- * lacks reads as zero), classifies at its own threshold, and the pair of outcomes is counted. The
- * counts go into the summary for the operator's paired judge; the per-row results are published
+ * by the served version and the new one, loaded as the server loads them ({@link ModelSlot}:
+ * digest, features, threshold, warm-up); each model sees a row's features by name (a feature the
+ * log lacks reads as zero), classifies at its own threshold, and the pair of outcomes is counted.
+ * The counts go into the summary for the operator's paired judge; the per-row results are published
  * under {@code outputUri/asOf=<day>/} with {@code _SUCCESS}, so a failed run leaves the last good
  * one as it was.
  */
@@ -84,9 +84,24 @@ final class Replay {
         }
     }
 
+    /**
+     * Loads one side as {@code serve} would ({@link ModelSlot}: digest, features, threshold,
+     * warm-up); a model a server would never serve is refused, naming the side and the cause.
+     */
     private static ServingModel load(ReplayTask task, ReplayTask.Side side, String which) {
         Path dir = Uris.toPath(side.artifactUri(), which + ".artifactUri");
-        return ArtifactModel.load(dir, side.artifactDigest(), task.model() + " v" + side.version());
+        ModelSlot slot = new ModelSlot();
+        if (!slot.load(
+                () ->
+                        ArtifactModel.load(
+                                dir,
+                                side.artifactDigest(),
+                                task.model() + " v" + side.version()))) {
+            throw TaskFailure.invalid(
+                    "ModelNotServable",
+                    which + " (version " + side.version() + ") cannot be served: " + slot.error());
+        }
+        return slot.loaded().model();
     }
 
     /** The rows in a model's feature space, by feature name. */

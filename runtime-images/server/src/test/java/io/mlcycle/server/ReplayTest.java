@@ -1,5 +1,7 @@
 package io.mlcycle.server;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.ModelArtifact;
@@ -118,7 +120,7 @@ class ReplayTest {
     }
 
     @Test
-    void aReplayThatFailsLeavesTheLastGoodOutputAndNamesTheField(@TempDir Path dir)
+    void aReplayThatFailsLeavesTheLastGoodOutputAndNamesTheCause(@TempDir Path dir)
             throws IOException {
         RequestLogs.labelledLog(dir.resolve("log"), TestModels.rows(20, 6), i -> true);
         Path served = TestModels.artifact();
@@ -135,6 +137,23 @@ class ReplayTest {
                                                 served,
                                                 dir.resolve("no-such-model"))))
                 .isInstanceOf(TaskFailure.class);
+        Path unservable = RequestLogs.linearModel(dir.resolve("unservable"), WRONG, 0.5f);
+        ObjectNode spec =
+                (ObjectNode) new ObjectMapper().readTree(unservable.resolve("model.json").toFile());
+        spec.put("threshold", 2.0);
+        new ObjectMapper().writeValue(unservable.resolve("model.json").toFile(), spec);
+        assertThatThrownBy(
+                        () ->
+                                Replay.run(
+                                        task(
+                                                dir.resolve("log"),
+                                                dir.resolve("out"),
+                                                served,
+                                                unservable)))
+                .as("a model the server would refuse is refused as the server refuses it")
+                .isInstanceOf(TaskFailure.class)
+                .hasMessageContaining("challenger (version 4) cannot be served")
+                .hasMessageContaining("threshold 2.0 is not in [0, 1]");
         ReplayTask bad =
                 new ReplayTask(
                         new Task.Owner("ModelDeployment", "ml", "churn"),
