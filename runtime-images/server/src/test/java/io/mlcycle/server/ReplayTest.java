@@ -45,6 +45,11 @@ class ReplayTest {
                 "2026-12-07");
     }
 
+    /** A replay of {@code dir}'s log into {@code dir/out}. */
+    private static Summary replay(Path dir, Path champion, Path challenger) {
+        return Replay.run(task(dir.resolve("log"), dir.resolve("out"), champion, challenger));
+    }
+
     /** The paired counts from scoring {@code rows} directly: both, champion only, … */
     private static long[] direct(List<SparseTables.Row> rows, Path champion, Path challenger) {
         ModelArtifact a = ModelArtifact.load(champion);
@@ -124,32 +129,18 @@ class ReplayTest {
             throws IOException {
         RequestLogs.labelledLog(dir.resolve("log"), TestModels.rows(20, 6), i -> true);
         Path served = TestModels.artifact();
-        Replay.run(task(dir.resolve("log"), dir.resolve("out"), served, served));
+        replay(dir, served, served);
         Path published = dir.resolve("out/asOf=2026-12-07/" + ReplaySummary.ROWS_FILE);
         byte[] good = Files.readAllBytes(published);
 
-        assertThatThrownBy(
-                        () ->
-                                Replay.run(
-                                        task(
-                                                dir.resolve("log"),
-                                                dir.resolve("out"),
-                                                served,
-                                                dir.resolve("no-such-model"))))
+        assertThatThrownBy(() -> replay(dir, served, dir.resolve("no-such-model")))
                 .isInstanceOf(TaskFailure.class);
         Path unservable = RequestLogs.linearModel(dir.resolve("unservable"), WRONG, 0.5f);
         ObjectNode spec =
                 (ObjectNode) new ObjectMapper().readTree(unservable.resolve("model.json").toFile());
         spec.put("threshold", 2.0);
         new ObjectMapper().writeValue(unservable.resolve("model.json").toFile(), spec);
-        assertThatThrownBy(
-                        () ->
-                                Replay.run(
-                                        task(
-                                                dir.resolve("log"),
-                                                dir.resolve("out"),
-                                                served,
-                                                unservable)))
+        assertThatThrownBy(() -> replay(dir, served, unservable))
                 .as("a model the server would refuse is refused as the server refuses it")
                 .isInstanceOf(TaskFailure.class)
                 .hasMessageContaining("challenger (version 4) cannot be served")
