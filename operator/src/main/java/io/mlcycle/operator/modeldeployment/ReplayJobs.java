@@ -82,6 +82,7 @@ final class ReplayJobs {
         ReplayGate.Step step =
                 ReplayGate.next(spec, pair, status.replay, gen == null ? 0 : gen, now);
         if (step.action() == ReplayGate.Action.None) {
+            // nothing new to roll out: the last replay and its condition stay as they were
             return new Gated(resolution, null);
         }
         if (step.action() == ReplayGate.Action.Start) {

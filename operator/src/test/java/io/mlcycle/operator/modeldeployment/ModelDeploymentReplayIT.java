@@ -40,7 +40,7 @@ import static org.awaitility.Awaitility.await;
  * The replay gate on the mock API server: a newly approved version starts a replay Job (the served
  * and the new version on the deployment's request log) and waits for it; its summary's paired
  * counts are judged and recorded in both statuses; a worse version and a failed replay leave the
- * served version serving, a better one rolls out.
+ * served version serving, a better one rolls out; a canary or shadow of it starts only after it.
  */
 @MockApiTier
 @QuarkusTest
@@ -212,5 +212,31 @@ class ModelDeploymentReplayIT {
 
         awaitDecision("md-rp-canary", Decision.NotWorse);
         awaitServing(canary, 2);
+    }
+
+    @Test
+    void aShadowChallengerServesOnlyAfterItPassedTheReplay() {
+        Job job =
+                servedThenNewVersion(
+                        "md-rp-shadow",
+                        "m-rp-shadow",
+                        s -> {
+                            s.rollback =
+                                    ModelDeployments.precisionAnalysis(
+                                            "http://127.0.0.1:1", "1h", 1);
+                            s.rollout = new ModelDeploymentSpec.Rollout();
+                            s.rollout.shadow = new ModelDeploymentSpec.Shadow();
+                            s.rollout.shadow.latestApproved = true;
+                        });
+        String shadow = "md-rp-shadow-shadow";
+        assertThat(servingDeployment(client, shadow)).as("no shadow before the replay").isNull();
+
+        new Kubelet(client).finish(job, replayed("md-rp-shadow", 30, 28));
+
+        awaitDecision("md-rp-shadow", Decision.NotWorse);
+        awaitServing(shadow, 2);
+        assertThat(serveTask(servingDeployment(client, "md-rp-shadow")).version())
+                .as("the champion keeps serving")
+                .isEqualTo(1);
     }
 }
