@@ -199,14 +199,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         }
         ReplayJobs.Gated replay =
                 ReplayJobs.reconcile(
-                        servingContext,
-                        md,
-                        status,
-                        resolution,
-                        servedMv,
-                        rolledBack,
-                        modelVersions,
-                        now);
+                        servingContext, md, status, analysed, servedMv, modelVersions, now);
         resolution = replay.resolution();
 
         ShadowRollout.Plan shadow =

@@ -49,15 +49,20 @@ final class ReplayJobs {
      */
     record Gated(VersionResolver.Resolution resolution, Duration next) {}
 
+    /**
+     * The gate for what {@code analysed} resolved (after the served version's analysis; nothing is
+     * gated right after a rollback) against the version {@code served}.
+     */
     static Gated reconcile(
             ServingContext r,
             ModelDeployment md,
             ModelDeploymentStatus status,
-            VersionResolver.Resolution resolution,
+            ServedAnalysis.Outcome analysed,
             Optional<ModelVersion> served,
-            boolean rolledBack,
             List<ModelVersion> modelVersions,
             Instant now) {
+        VersionResolver.Resolution resolution = analysed.resolution();
+        boolean rolledBack = analysed.rolledBack();
         ReplaySpec spec = spec(md);
         if (spec == null) {
             status.replay = null;
