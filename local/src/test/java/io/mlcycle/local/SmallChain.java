@@ -95,40 +95,62 @@ final class SmallChain {
     static LocalCluster servingV1ThenTrainingV2(
             String workDir, String view, String model, String deployment, String deploymentYaml)
             throws java.io.IOException {
+        LocalCluster cluster = servingV1(workDir, view, model, List.of(deployment), deploymentYaml);
+        try {
+            Path second = cluster.options().workDir().resolve(deployment + "-training-2.yaml");
+            java.nio.file.Files.writeString(
+                    second, trainingRun(deployment + "-training-2", model, view));
+            cluster.apply(second);
+            return cluster;
+        } catch (RuntimeException | java.io.IOException | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Local mode under {@code local/<workDir>} with v1 of {@code model} trained and served,
+     * Available, through each of {@code deployments} (their YAML, {@code deploymentsYaml}).
+     */
+    static LocalCluster servingV1(
+            String workDir,
+            String view,
+            String model,
+            List<String> deployments,
+            String deploymentsYaml)
+            throws java.io.IOException {
         LocalCluster.Options o = options(workDir);
         LocalCluster cluster = LocalCluster.start(o);
         try {
-            Path manifests = o.workDir().resolve(deployment + "-chain.yaml");
+            Path manifests = o.workDir().resolve(deployments.get(0) + "-chain.yaml");
             java.nio.file.Files.writeString(
                     manifests,
                     featureView(view, "2026-11-20")
                             + "---\n"
-                            + trainingRun(deployment + "-training", model, view)
+                            + trainingRun(deployments.get(0) + "-training", model, view)
                             + "---\n"
-                            + deploymentYaml);
+                            + deploymentsYaml);
             cluster.apply(manifests);
-            E2eSetup.awaitState(
-                    cluster,
-                    "v1 served",
-                    java.time.Duration.ofMinutes(4),
-                    java.time.Duration.ofMillis(500),
-                    () -> {
-                        java.util.function.Function<String, Object> status =
-                                f ->
-                                        E2eSetup.field(
-                                                cluster.client(),
-                                                "default",
-                                                "ModelDeployment",
-                                                deployment,
-                                                "status",
-                                                f);
-                        return Integer.valueOf(1).equals(status.apply("currentVersion"))
-                                && "Available".equals(status.apply("phase"));
-                    });
-            Path second = o.workDir().resolve(deployment + "-training-2.yaml");
-            java.nio.file.Files.writeString(
-                    second, trainingRun(deployment + "-training-2", model, view));
-            cluster.apply(second);
+            for (String deployment : deployments) {
+                E2eSetup.awaitState(
+                        cluster,
+                        "v1 served by " + deployment,
+                        java.time.Duration.ofMinutes(4),
+                        java.time.Duration.ofMillis(500),
+                        () -> {
+                            java.util.function.Function<String, Object> status =
+                                    f ->
+                                            E2eSetup.field(
+                                                    cluster.client(),
+                                                    "default",
+                                                    "ModelDeployment",
+                                                    deployment,
+                                                    "status",
+                                                    f);
+                            return Integer.valueOf(1).equals(status.apply("currentVersion"))
+                                    && "Available".equals(status.apply("phase"));
+                        });
+            }
             return cluster;
         } catch (RuntimeException | java.io.IOException | Error e) {
             cluster.close();

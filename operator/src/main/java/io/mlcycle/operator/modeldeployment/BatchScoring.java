@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.Defaults;
-import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
@@ -14,7 +13,6 @@ import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus.BatchStatus
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.common.JobResults;
-import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.operator.common.SharedOutputs;
@@ -279,22 +277,13 @@ final class BatchScoring {
             }
             return true;
         }
-        var jobs = r.client().batch().v1().jobs().inNamespace(ns);
-        if (jobs.withName(name).get() == null) {
-            Job job =
-                    r.runtimeJobs()
-                            .job(
-                                    md,
-                                    name,
-                                    RuntimeJobs.Runtime.server,
-                                    task,
-                                    1,
-                                    Defaults.copy(spec).activeDeadline,
-                                    "spec.batch.activeDeadline",
-                                    List.of(),
-                                    md.getSpec().resources);
-            PodOverrides.apply(md.getSpec().pod, job.getSpec().getTemplate());
-            jobs.resource(job).create();
+        if (r.createServerJob(
+                md,
+                name,
+                task,
+                1,
+                Defaults.copy(spec).activeDeadline,
+                "spec.batch.activeDeadline")) {
             r.events().normal(md, "BatchScoringStarted", "Job " + name + " scores as of " + asOf);
         }
         return true;
@@ -331,18 +320,7 @@ final class BatchScoring {
                                 ScoringSparkApplications.explained(result.summary()));
             }
         } else {
-            Job job =
-                    r.jobs()
-                            .get(id)
-                            .orElseGet(
-                                    () ->
-                                            r.client()
-                                                    .batch()
-                                                    .v1()
-                                                    .jobs()
-                                                    .inNamespace(ns)
-                                                    .withName(b.activeJob)
-                                                    .get());
+            Job job = r.job(md, b.activeJob);
             result = job == null ? null : r.jobResults().result(job);
         }
         if (result == null) {

@@ -197,6 +197,10 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             Readiness.unresolved(status, resolution.reason(), resolution.message(), gen, now);
             return StatusUpdates.patchIfChanged(md, status);
         }
+        ReplayJobs.Gated replay =
+                ReplayJobs.reconcile(
+                        servingContext, md, status, analysed, servedMv, modelVersions, now);
+        resolution = replay.resolution();
 
         ShadowRollout.Plan shadow =
                 ShadowRollout.reconcile(
@@ -225,6 +229,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         nextBatch,
                         plan.next(),
                         shadow.next(),
+                        replay.next(),
                         spec.rollback != null ? interval : null));
     }
 

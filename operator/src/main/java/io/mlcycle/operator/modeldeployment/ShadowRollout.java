@@ -51,6 +51,10 @@ final class ShadowRollout {
         // the champion stays what the pods serve; spec.version picks the first, a rollback moves it
         ModelVersion champion = served.isEmpty() || rolledBack ? resolved : served.get();
         ModelVersion challenger = challenger(md, spec, modelVersions);
+        if (challenger != null && champion == served.orElse(null)) {
+            // the replay gate (ReplayJobs) compares with what the pods serve
+            challenger = ReplayJobs.holds(md, status, champion, challenger) ? null : challenger;
+        }
         if (challenger == null
                 || VersionResolver.number(challenger) == VersionResolver.number(champion)) {
             if (status.shadow != null && status.shadow.phase != ShadowPhase.Promoted) {
@@ -139,7 +143,7 @@ final class ShadowRollout {
     }
 
     /** The challenger the spec names; null when it names none that has a model. */
-    private static ModelVersion challenger(
+    static ModelVersion challenger(
             ModelDeployment md, ModelDeploymentSpec.Shadow spec, List<ModelVersion> versions) {
         VersionResolver.Resolution res =
                 VersionResolver.resolve(

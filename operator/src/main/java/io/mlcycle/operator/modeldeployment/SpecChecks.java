@@ -45,6 +45,11 @@ final class SpecChecks {
             if (spec.rollout != null && spec.rollout.shadow != null) {
                 checkShadow(spec);
             }
+            if (spec.rollout != null && spec.rollout.replay != null && spec.requestLog == null) {
+                throw new IllegalArgumentException(
+                        "spec.rollout.replay needs spec.requestLog: it replays the logged"
+                                + " labelled requests");
+            }
             if (spec.batch != null
                     && spec.batch.spark != null
                     && spec.batch.engine != ModelDeploymentSpec.BatchEngine.spark) {

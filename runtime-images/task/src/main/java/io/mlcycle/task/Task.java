@@ -12,9 +12,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
     @JsonSubTypes.Type(value = PivotTask.class, name = "pivot"),
     @JsonSubTypes.Type(value = TrainTask.class, name = "train"),
     @JsonSubTypes.Type(value = ServeTask.class, name = "serve"),
-    @JsonSubTypes.Type(value = ScoreTask.class, name = "score")
+    @JsonSubTypes.Type(value = ScoreTask.class, name = "score"),
+    @JsonSubTypes.Type(value = ReplayTask.class, name = "replay")
 })
-public sealed interface Task permits PivotTask, TrainTask, ServeTask, ScoreTask {
+public sealed interface Task permits PivotTask, TrainTask, ServeTask, ScoreTask, ReplayTask {
 
     /** The resource this task was created for. */
     Owner owner();

@@ -28,6 +28,9 @@ import java.util.List;
         value = "!has(self.rollout) || !has(self.rollout.shadow) || !has(self.rollout.canary)",
         message = "rollout.shadow and rollout.canary are exclusive")
 @ValidationRule(
+        value = "!has(self.rollout) || !has(self.rollout.replay) || has(self.requestLog)",
+        message = "rollout.replay needs spec.requestLog: it replays the logged labelled requests")
+@ValidationRule(
         value = "!has(self.retrain) || has(self.rollback)",
         message = "retrain.onDrift needs spec.rollback: its prometheus measures the drift")
 @ValidationRule(
@@ -299,6 +302,15 @@ public class ModelDeploymentSpec {
                         + " with minSamples labels on both. While set, the champion stays what"
                         + " the pods serve (spec.version picks only the first one).")
         public Shadow shadow;
+
+        @JsonPropertyDescription(
+                "Offline replay gate: before a new version replaces or challenges the served"
+                        + " one (version change, canary or shadow), a Job scores the labelled"
+                        + " requests of spec.requestLog with both and judges the paired outcomes"
+                        + " as the sequential shadow judge does (alpha 0.05); the rollout starts"
+                        + " only when the new version is not worse (status.replay, condition"
+                        + " ReplayPassed).")
+        public ReplaySpec replay;
     }
 
     /** The metric a shadow challenger is judged by, from the feedback counts of each side. */

@@ -81,6 +81,9 @@ public class ModelDeploymentStatus extends MlcycleStatus {
     @JsonPropertyDescription("Batch scoring.")
     public BatchStatus batch;
 
+    @JsonPropertyDescription("The last offline replay gate (spec.rollout.replay).")
+    public io.mlcycle.operator.api.ReplayResult replay;
+
     /** Where a shadow challenger is. */
     public enum ShadowPhase {
         Running,

@@ -38,6 +38,10 @@ public class ModelVersionStatus extends MlcycleStatus {
     @JsonPropertyDescription("Why this version was rolled back, if it was.")
     public String rolledBackReason;
 
+    @JsonPropertyDescription(
+            "The last offline replay of this version against a served one (spec.rollout.replay).")
+    public io.mlcycle.operator.api.ReplayResult replay;
+
     /** One gate's verdict. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class GateResult {
