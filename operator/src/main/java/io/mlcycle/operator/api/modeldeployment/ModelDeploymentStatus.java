@@ -81,6 +81,11 @@ public class ModelDeploymentStatus extends MlcycleStatus {
     @JsonPropertyDescription("Batch scoring.")
     public BatchStatus batch;
 
+    @JsonPropertyDescription(
+            "Feature compatibility of the version last checked before serving: the share of its"
+                    + " SHAP mass the current tables hold and the missing features.")
+    public FeatureCoverageStatus featureCoverage;
+
     /** Where a shadow challenger is. */
     public enum ShadowPhase {
         Running,
