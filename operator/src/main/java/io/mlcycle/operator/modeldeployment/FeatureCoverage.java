@@ -118,8 +118,9 @@ public final class FeatureCoverage {
 
     /**
      * Checks {@code mv}'s recorded schema against the current tables of its views ({@code table}
-     * gives a view's by name). Unknown when the version records no schema or a view's columns were
-     * not published.
+     * gives a view's by name): feature {@code <view>/<column>} is present when that view's table
+     * has the column. Unknown when the version records no schema or a view's columns were not
+     * published.
      */
     public static Result check(ModelVersion mv, Function<String, Table> table) {
         int version = VersionResolver.number(mv);
@@ -145,7 +146,8 @@ public final class FeatureCoverage {
                                 + current.asOf()
                                 + " did not publish its columns");
             }
-            present.addAll(current.columns());
+            // the trainer names a feature <view>/<column> (model's FeatureAssembler)
+            current.columns().forEach(c -> present.add(v.name + "/" + c));
         }
         double total = 0;
         double held = 0;

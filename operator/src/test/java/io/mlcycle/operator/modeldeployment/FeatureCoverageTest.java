@@ -22,24 +22,31 @@ class FeatureCoverageTest {
     private static final double MIN = 0.99;
 
     /**
-     * v2 leans on kills and deaths (the view's keys were renamed since: g_kills, g_deaths), v1 on
-     * wins only, v3 and v4 on the current columns.
+     * Features as the trainer names them, {@code <view>/<column>}. v2 leans on kills and deaths
+     * (the view's keys were renamed since: g_kills, g_deaths), v1 on wins only, v3 and v4 on the
+     * current columns.
      */
     private static final ModelVersion W1 =
-            trained("m", 1, true, schema("games", shares("wins", 1.0)));
+            trained("m", 1, true, schema("games", shares("games/wins", 1.0)));
 
     private static final ModelVersion K2 =
             trained(
                     "m",
                     2,
                     true,
-                    schema("games", shares("kills", 0.5, "deaths", 0.2, "wins", 0.3)));
+                    schema(
+                            "games",
+                            shares("games/kills", 0.5, "games/deaths", 0.2, "games/wins", 0.3)));
 
     private static final ModelVersion G3 =
-            trained("m", 3, true, schema("games", shares("g_kills", 0.6, "wins", 0.4)));
+            trained("m", 3, true, schema("games", shares("games/g_kills", 0.6, "games/wins", 0.4)));
 
     private static final ModelVersion G4 =
-            trained("m", 4, true, schema("games", shares("g_kills", 0.9, "g_deaths", 0.1)));
+            trained(
+                    "m",
+                    4,
+                    true,
+                    schema("games", shares("games/g_kills", 0.9, "games/g_deaths", 0.1)));
 
     /** The current table of games holds the prefixed columns only. */
     private static final Function<String, FeatureCoverage.Table> TABLES =
@@ -58,22 +65,30 @@ class FeatureCoverageTest {
         FeatureCoverage.Result r = check(K2);
         assertThat(r.coverage()).isCloseTo(0.3, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(r.fits(MIN)).isFalse();
-        assertThat(r.missing()).extracting(f -> f.name).containsExactly("kills", "deaths");
+        assertThat(r.missing())
+                .extracting(f -> f.name)
+                .containsExactly("games/kills", "games/deaths");
         assertThat(r.message(MIN))
                 .isEqualTo(
                         "v2: 30.0% of its SHAP mass present in games@2026-11-22 (below 99.0%);"
-                                + " missing kills (50.0%), deaths (20.0%)");
+                                + " missing games/kills (50.0%), games/deaths (20.0%)");
         FeatureCoverageStatus s = r.toStatus(MIN);
         assertThat(s.fits).isFalse();
         assertThat(s.missingCount).isEqualTo(2);
-        assertThat(s.missing).extracting(m -> m.name).containsExactly("kills", "deaths");
+        assertThat(s.missing)
+                .extracting(m -> m.name)
+                .containsExactly("games/kills", "games/deaths");
         assertThat(s.tables).containsExactly("games@2026-11-22");
     }
 
     @Test
     void everyFeaturePresentFitsAndSharesAreNormalisedToTheirSum() {
         ModelVersion unnormalised =
-                trained("m", 5, true, schema("games", shares("g_kills", 3.0, "nope", 1.0)));
+                trained(
+                        "m",
+                        5,
+                        true,
+                        schema("games", shares("games/g_kills", 3.0, "games/nope", 1.0)));
         assertThat(check(G4).coverage()).isEqualTo(1.0);
         assertThat(check(G4).fits(MIN)).isTrue();
         assertThat(check(unnormalised).coverage()).isEqualTo(0.75);
@@ -82,10 +97,17 @@ class FeatureCoverageTest {
 
     @Test
     void aViewThatIsGoneHoldsNoneOfItsFeatures() {
-        ModelVersion other = trained("m", 6, true, schema("profiles", shares("age", 1.0)));
+        ModelVersion other = trained("m", 6, true, schema("profiles", shares("profiles/age", 1.0)));
         FeatureCoverage.Result r = check(other);
         assertThat(r.coverage()).isZero();
         assertThat(r.tables()).containsExactly("profiles (no table)");
+    }
+
+    @Test
+    void aFeatureIsPresentOnlyWhereItsOwnViewsTableHasTheColumn() {
+        // the trainer names features <view>/<column>: games' wins is not profiles/wins
+        ModelVersion other = trained("m", 8, true, schema("games", shares("profiles/wins", 1.0)));
+        assertThat(check(other).coverage()).isZero();
     }
 
     @Test
@@ -113,7 +135,11 @@ class FeatureCoverageTest {
         assertThat(choice.skipped()).isEmpty();
 
         ModelVersion v3Unfit =
-                trained("m", 3, true, schema("games", shares("deaths", 0.9, "wins", 0.1)));
+                trained(
+                        "m",
+                        3,
+                        true,
+                        schema("games", shares("games/deaths", 0.9, "games/wins", 0.1)));
         FeatureCoverage.Choice skipping =
                 FeatureCoverage.rollbackTarget(
                         List.of(W1, K2, v3Unfit, G4), 4, FeatureCoverageTest::check, MIN);
@@ -201,7 +227,7 @@ class FeatureCoverageTest {
         assertThat(FeatureCompatibility.skippedText(v.skipped(), MIN))
                 .isEqualTo(
                         "; skipped v2 (30.0% of its SHAP mass present, below 99.0%: missing"
-                                + " kills (50.0%), deaths (20.0%))");
+                                + " games/kills (50.0%), games/deaths (20.0%))");
     }
 
     @Test

@@ -80,13 +80,21 @@ class ModelDeploymentFeatureCompatibilityIT {
     @Test
     void aVersionWhoseFeaturesAreGoneIsRefusedAndTheRollbackSkipsItForOneThatFits() {
         Fixtures.materialize(client, VIEW, "2026-11-20", List.of("kills", "deaths", "wins"));
-        version(client, MODEL, 1, true, schema(VIEW, shares("wins", 1.0)));
+        version(client, MODEL, 1, true, schema(VIEW, shares("fv-compat/wins", 1.0)));
         version(
                 client,
                 MODEL,
                 2,
                 true,
-                schema(VIEW, shares("kills", 0.5, "deaths", 0.2, "wins", 0.3)));
+                schema(
+                        VIEW,
+                        shares(
+                                "fv-compat/kills",
+                                0.5,
+                                "fv-compat/deaths",
+                                0.2,
+                                "fv-compat/wins",
+                                0.3)));
         client.resource(deployment(NAME, MODEL)).create();
         awaitServing(2);
         ModelDeployment md = awaitChecked(2, "True");
@@ -95,7 +103,12 @@ class ModelDeploymentFeatureCompatibilityIT {
 
         // the view's keys are renamed: its next table holds g_kills, g_deaths and wins
         Fixtures.materialize(client, VIEW, "2026-11-21", List.of("g_kills", "g_deaths", "wins"));
-        version(client, MODEL, 3, true, schema(VIEW, shares("g_kills", 0.9, "g_deaths", 0.1)));
+        version(
+                client,
+                MODEL,
+                3,
+                true,
+                schema(VIEW, shares("fv-compat/g_kills", 0.9, "fv-compat/g_deaths", 0.1)));
         awaitServing(3);
 
         // a pin to v2 is refused: v3 keeps serving, and status names what v2 lacks
@@ -113,7 +126,7 @@ class ModelDeploymentFeatureCompatibilityIT {
         assertThat(md.getStatus().featureCoverage.coverage).isEqualTo(0.3);
         assertThat(md.getStatus().featureCoverage.missing)
                 .extracting(f -> f.name)
-                .containsExactly("kills", "deaths");
+                .containsExactly("fv-compat/kills", "fv-compat/deaths");
         assertCondition(
                         md.getStatus(),
                         ModelDeploymentConditions.FEATURE_COMPATIBLE,
@@ -121,7 +134,7 @@ class ModelDeploymentFeatureCompatibilityIT {
                         ModelDeploymentConditions.FEATURES_MISSING)
                 .isEqualTo(
                         "refused v2: 30.0% of its SHAP mass present in fv-compat@2026-11-21"
-                                + " (below 99.0%); missing kills (50.0%), deaths (20.0%);"
+                                + " (below 99.0%); missing fv-compat/kills (50.0%), fv-compat/deaths (20.0%);"
                                 + " serving v3");
 
         // back to latestApproved, and v3 is rolled back: v2 does not fit, v1 does
@@ -158,9 +171,9 @@ class ModelDeploymentFeatureCompatibilityIT {
         assertThat(refusals)
                 .contains(
                         "refused v2: 30.0% of its SHAP mass present in fv-compat@2026-11-21"
-                                + " (below 99.0%); missing kills (50.0%), deaths (20.0%);"
+                                + " (below 99.0%); missing fv-compat/kills (50.0%), fv-compat/deaths (20.0%);"
                                 + " serving v1; skipped v2 (30.0% of its SHAP mass present,"
-                                + " below 99.0%: missing kills (50.0%), deaths (20.0%))");
+                                + " below 99.0%: missing fv-compat/kills (50.0%), fv-compat/deaths (20.0%))");
         assertThat(awaitChecked(2, "False").getStatus().modelVersion).isEqualTo(MODEL + "-v1");
     }
 }
