@@ -62,6 +62,7 @@ public class MaterializationRecorder {
         Map<String, Double> f = summary.figures() == null ? Map.of() : summary.figures();
         m.entities = asLong(f.get(PivotSummary.ENTITIES));
         m.features = asLong(f.get(PivotSummary.FEATURES));
+        m.columns = PivotSummary.columns(summary);
         m.nonZeros = asLong(f.get(PivotSummary.NON_ZEROS));
         m.sparsity = f.get(PivotSummary.SPARSITY);
         m.sourceRows = asLong(f.get(PivotSummary.SOURCE_ROWS));

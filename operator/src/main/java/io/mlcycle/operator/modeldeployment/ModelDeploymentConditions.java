@@ -21,6 +21,7 @@ public final class ModelDeploymentConditions {
     public static final String FEEDBACK_TOKEN_MISSING = "FeedbackTokenMissing";
     public static final String AUTOSCALER_UNAVAILABLE = "AutoscalerUnavailable";
     public static final String REQUEST_LOG_HEALTHY = "RequestLogHealthy";
+    public static final String FEATURE_COMPATIBLE = "FeatureCompatible";
 
     // reasons: the spec
     public static final String REASON_INVALID_SPEC = "InvalidSpec";
@@ -57,4 +58,10 @@ public final class ModelDeploymentConditions {
     public static final String REQUEST_LOG_DROPPING = "RequestLogDropping";
     public static final String REQUEST_LOG_WRITING = "RequestLogWriting";
     public static final String REQUEST_LOG_RECOVERED = "RequestLogRecovered";
+
+    // reasons: feature compatibility (VersionRefused is also the Event of a refusal)
+    public static final String FEATURES_PRESENT = "FeaturesPresent";
+    public static final String FEATURES_MISSING = "FeaturesMissing";
+    public static final String FEATURE_COVERAGE_UNKNOWN = "FeatureCoverageUnknown";
+    public static final String VERSION_REFUSED = "VersionRefused";
 }

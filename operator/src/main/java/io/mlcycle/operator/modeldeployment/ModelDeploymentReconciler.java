@@ -113,6 +113,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     @Inject VersionChangeRecorder versionChanges;
     @Inject OperatorConfig config;
     @Inject SparkApplications sparkApplications;
+    @Inject FeatureCompatibility compatibility;
 
     private InformerEventSource<ModelVersion, ModelDeployment> versions;
     private InformerEventSource<Deployment, ModelDeployment> deployments;
@@ -128,6 +129,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         versions = informers.versions();
         deployments = informers.deployments();
         featureViews = informers.featureViews();
+        compatibility.readFrom(
+                (ns, name) -> featureViews.get(new ResourceID(name, ns)).orElse(null));
         writer = new ServingWriter(client, versions);
         servingContext =
                 new ServingContext(
@@ -193,6 +196,13 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         now);
         resolution = analysed.resolution();
         boolean rolledBack = analysed.rolledBack();
+        if (resolution.found()) {
+            // a version whose features the current tables lack is not served (rollout, rollback,
+            // pin)
+            resolution =
+                    compatibility.gate(
+                            md, status, resolution, servedMv, modelVersions, rolledBack, now);
+        }
         if (!resolution.found()) {
             Readiness.unresolved(status, resolution.reason(), resolution.message(), gen, now);
             return StatusUpdates.patchIfChanged(md, status);

@@ -31,18 +31,24 @@ public class RollbackRecorder {
     private final EventRecorder events;
     private final AnalysisSecrets secrets;
     private final WebhookNotifier webhook;
+    private final FeatureCompatibility compatibility;
 
     @Inject
     public RollbackRecorder(
-            EventRecorder events, AnalysisSecrets secrets, OutboundPolicy outbound) {
+            EventRecorder events,
+            AnalysisSecrets secrets,
+            OutboundPolicy outbound,
+            FeatureCompatibility compatibility) {
         this.events = events;
         this.secrets = secrets;
+        this.compatibility = compatibility;
         this.webhook = new WebhookNotifier(Duration.ofSeconds(5), outbound);
     }
 
     /**
-     * Rolls back the served {@code bad} to the highest good version below it; false (Degraded
-     * NoRollbackTarget) when there is none.
+     * Rolls back the served {@code bad} to the highest good version below it whose features the
+     * current tables hold (the Event names those skipped); false (Degraded NoRollbackTarget) when
+     * there is none.
      */
     boolean rollBack(
             ServingWriter writer,
@@ -53,9 +59,13 @@ public class RollbackRecorder {
             Decision.Rollback rollback,
             Instant now) {
         int from = VersionResolver.number(bad);
-        Optional<ModelVersion> to = VersionResolver.highestGoodBelow(modelVersions, from);
+        FeatureCoverage.Choice choice = compatibility.rollbackTarget(md, modelVersions, from);
+        String skipped =
+                FeatureCompatibility.skippedText(
+                        choice.skipped(), FeatureCompatibility.threshold(md));
+        Optional<ModelVersion> to = choice.target();
         if (to.isEmpty()) {
-            String message = RollbackDecisions.noTargetMessage(from, rollback);
+            String message = RollbackDecisions.noTargetMessage(from, rollback) + skipped;
             Conditions.set(
                     status,
                     Conditions.DEGRADED,
@@ -68,7 +78,7 @@ public class RollbackRecorder {
             return false;
         }
         int toVersion = VersionResolver.number(to.get());
-        String message = RollbackDecisions.rolledBackMessage(from, toVersion, rollback);
+        String message = RollbackDecisions.rolledBackMessage(from, toVersion, rollback) + skipped;
         record(
                 writer,
                 md,

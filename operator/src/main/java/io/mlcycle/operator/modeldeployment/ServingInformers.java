@@ -91,7 +91,8 @@ record ServingInformers(
         var deployments = owned(Deployment.class, DEPLOYMENTS, serverSelector, context);
         var services = owned(Service.class, SERVICES, serverSelector, context);
         var jobs = owned(Job.class, "modeldeployment-jobs", serverSelector, context);
-        // A FeatureView's online state changes the staleness of the deployments reading it.
+        // A FeatureView's online state changes the staleness of the deployments reading it; its
+        // table, the features of a version a deployment refused.
         var featureViews =
                 new InformerEventSource<>(
                         InformerEventSourceConfiguration.from(
@@ -102,11 +103,8 @@ record ServingInformers(
                                                 context.getPrimaryCache()
                                                         .list(
                                                                 fv.getMetadata().getNamespace(),
-                                                                md ->
-                                                                        md.getSpec() != null
-                                                                                && md.getSpec()
-                                                                                                .online
-                                                                                        != null)
+                                                                ServingInformers
+                                                                        ::featureViewsConcern)
                                                         .map(ResourceID::fromResource)
                                                         .collect(Collectors.toSet()))
                                 .build(),
@@ -128,6 +126,15 @@ record ServingInformers(
                                         .build(),
                                 context);
         return new ServingInformers(versions, deployments, services, jobs, featureViews, sparkRuns);
+    }
+
+    /**
+     * Whether a FeatureView's change concerns {@code md}: it reads the online store, or its last
+     * feature check found features missing (a new table may have them).
+     */
+    private static boolean featureViewsConcern(ModelDeployment md) {
+        return md.getSpec() != null && md.getSpec().online != null
+                || FeatureCompatibility.awaitsTables(md);
     }
 
     /** An informer of the server's children of one kind, mapped to their ModelDeployment owner. */

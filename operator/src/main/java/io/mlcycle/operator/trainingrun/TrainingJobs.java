@@ -280,6 +280,13 @@ final class TrainingJobs implements VersionRegistry.Cache {
     }
 
     @Override
+    public Long viewGeneration(String namespace, String view) {
+        return featureView(namespace, view)
+                .map(fv -> fv.getMetadata().getGeneration())
+                .orElse(null);
+    }
+
+    @Override
     public Optional<ModelVersion> version(String namespace, String name) {
         return versions.get(new ResourceID(name, namespace));
     }

@@ -55,6 +55,11 @@ public class VersionRegistry {
 
         /** Puts what this operator just wrote into the cache, so the next reconcile sees it. */
         void written(ModelVersion written, ModelVersion before);
+
+        /** A FeatureView's metadata.generation, when the cache has the view. */
+        default Long viewGeneration(String namespace, String view) {
+            return null;
+        }
     }
 
     /**
@@ -145,7 +150,7 @@ public class VersionRegistry {
         if (existing == null) {
             // the reservation was deleted by a person, or the Job predates reservations
             ModelVersion mv = reservation(tr, null, version, task);
-            fill(mv.getSpec(), tr, task, trained);
+            fill(mv.getSpec(), tr, task, trained, cache);
             try {
                 cache.written(client.resource(mv).create(), null);
                 return true;
@@ -157,7 +162,7 @@ public class VersionRegistry {
             }
         }
         ModelVersionSpec filled = new ModelVersionSpec();
-        fill(filled, tr, task, trained);
+        fill(filled, tr, task, trained, cache);
         patchSpec(existing, filled, cache);
         return true;
     }
@@ -244,7 +249,8 @@ public class VersionRegistry {
         return mv;
     }
 
-    private static void fill(ModelVersionSpec s, TrainingRun tr, TrainTask task, Trained trained) {
+    private static void fill(
+            ModelVersionSpec s, TrainingRun tr, TrainTask task, Trained trained, Cache cache) {
         if (trained.artifactUri() != null) {
             s.artifactUri = trained.artifactUri();
         }
@@ -261,6 +267,11 @@ public class VersionRegistry {
         s.lineage.image = trained.image();
         s.lineage.job = trained.job();
         s.lineage.trainedAt = trained.trainedAt();
+        s.featureSchema =
+                FeatureSchemas.of(
+                        trained.topFeatures(),
+                        task,
+                        view -> cache.viewGeneration(tr.getMetadata().getNamespace(), view));
         s.training = new ModelVersionSpec.Training(ModelVersionSpec.State.Succeeded, null, null);
     }
 

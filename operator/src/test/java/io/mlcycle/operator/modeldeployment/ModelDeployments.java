@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
+import io.mlcycle.operator.api.modelversion.FeatureSchema;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.api.modelversion.ModelVersionSpec;
 import io.mlcycle.operator.api.modelversion.ModelVersionStatus;
@@ -18,6 +19,7 @@ import io.mlcycle.task.TaskJson;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,7 +38,14 @@ final class ModelDeployments {
 
     /** Registers {@code <model>-v<n>} with an approval status, as training would. */
     static ModelVersion version(KubernetesClient client, String model, int n, boolean approved) {
+        return version(client, model, n, approved, null);
+    }
+
+    /** {@link #version(KubernetesClient, String, int, boolean)} trained on {@code schema}. */
+    static ModelVersion version(
+            KubernetesClient client, String model, int n, boolean approved, FeatureSchema schema) {
         ModelVersionSpec spec = new ModelVersionSpec();
+        spec.featureSchema = schema;
         spec.model = model;
         spec.version = n;
         spec.artifactUri = "file:///data/models/" + model + "/v" + n + "/";
@@ -60,6 +69,41 @@ final class ModelDeployments {
                 approved ? ModelVersionStatus.Phase.Approved : ModelVersionStatus.Phase.Rejected;
         created.setStatus(status);
         return client.resource(created).updateStatus();
+    }
+
+    /**
+     * A feature schema of features from {@code view} (trained at generation 1), each with its SHAP
+     * share, in the order given.
+     */
+    static FeatureSchema schema(String view, Map<String, Double> shares) {
+        FeatureSchema schema = new FeatureSchema();
+        shares.forEach(
+                (name, share) -> schema.features.add(new FeatureSchema.Feature(name, share)));
+        schema.views.add(new FeatureSchema.View(view, 1L, "2026-11-20"));
+        return schema;
+    }
+
+    /** Feature names and SHAP shares, in the order given: {@code shares("a", 0.7, "b", 0.3)}. */
+    static Map<String, Double> shares(Object... nameShare) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameShare.length; i += 2) {
+            m.put((String) nameShare[i], (Double) nameShare[i + 1]);
+        }
+        return m;
+    }
+
+    /** {@code <model>-v<n>} in memory (not on the API server), with an approval and a schema. */
+    static ModelVersion trained(String model, int n, boolean approved, FeatureSchema schema) {
+        ModelVersion mv = new ModelVersion();
+        mv.setMetadata(
+                new ObjectMetaBuilder().withName(model + "-v" + n).withNamespace(NS).build());
+        mv.setSpec(new ModelVersionSpec());
+        mv.getSpec().model = model;
+        mv.getSpec().version = n;
+        mv.getSpec().featureSchema = schema;
+        mv.setStatus(new ModelVersionStatus());
+        mv.getStatus().approved = approved;
+        return mv;
     }
 
     static ModelDeployment deployment(String name, String model) {

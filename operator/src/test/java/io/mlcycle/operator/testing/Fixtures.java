@@ -10,8 +10,10 @@ import io.mlcycle.operator.api.trainingrun.Gate;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.common.OperatorConfig;
+import io.mlcycle.task.PivotSummary;
 import io.mlcycle.task.Summary;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -54,6 +56,16 @@ public final class Fixtures {
         FeatureView fv = featureView(name);
         fv.getSpec().asOf = asOf;
         return fv;
+    }
+
+    private static Summary withColumns(Summary s, List<String> columns) {
+        if (columns == null) {
+            return s;
+        }
+        Map<String, Object> details =
+                new LinkedHashMap<>(s.details() == null ? Map.of() : s.details());
+        details.put(PivotSummary.COLUMNS, columns);
+        return Summary.succeeded(s.uri(), s.figures(), details);
     }
 
     /** What a pivot pod reports on success. */
@@ -142,6 +154,15 @@ public final class Fixtures {
 
     /** Creates a FeatureView and plays its pivot pod to success at that as-of. */
     public static void materialize(KubernetesClient client, String fv, String asOf) {
+        materialize(client, fv, asOf, null);
+    }
+
+    /**
+     * {@link #materialize(KubernetesClient, String, String)}, the pivot publishing {@code columns}
+     * (null: none) as the table's column names.
+     */
+    public static void materialize(
+            KubernetesClient client, String fv, String asOf, List<String> columns) {
         FeatureView existing =
                 client.resources(FeatureView.class).inNamespace(NS).withName(fv).get();
         if (existing == null) {
@@ -162,8 +183,12 @@ public final class Fixtures {
         new Kubelet(client)
                 .finish(
                         job,
-                        pivotSucceeded(
-                                "file:///data/features/" + fv + "/asOf=" + asOf + "/", 100, 20));
+                        withColumns(
+                                pivotSucceeded(
+                                        "file:///data/features/" + fv + "/asOf=" + asOf + "/",
+                                        100,
+                                        20),
+                                columns));
         awaitResource(
                 client,
                 FeatureView.class,

@@ -1,5 +1,6 @@
 package io.mlcycle.pivot;
 
+import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.PivotSummary;
@@ -123,6 +124,7 @@ public final class PivotRunner {
         Path tmp = Files.createTempDirectory(store.root(), ".duckdb-tmp-");
         try {
             Result r = engine.materialize(task, store, resolved, stage, tmp, start);
+            List<String> columns = columns(stage);
             Path published = store.publish(stage, asOf);
             List<String> pruned = store.prune(task.store().keep());
             log(
@@ -135,6 +137,10 @@ public final class PivotRunner {
             }
             details.put(PivotSummary.PARTITIONS, r.partitions);
             details.put(PivotSummary.WIDE_EXPORT, r.wide);
+            if (columns != null) {
+                // the operator checks a served model's features against them
+                details.put(PivotSummary.COLUMNS, columns);
+            }
             if (!pruned.isEmpty()) {
                 details.put(PivotSummary.PRUNED, pruned);
             }
@@ -149,6 +155,17 @@ public final class PivotRunner {
         } finally {
             VersionedStore.discard(tmp);
         }
+    }
+
+    /** The staged table's column names for the summary, or null when they do not fit it. */
+    static List<String> columns(Path stage) throws IOException {
+        if (!Files.exists(stage.resolve(FeatureCatalog.FILE))) {
+            return null;
+        }
+        return PivotSummary.columnsDetail(
+                FeatureCatalog.read(stage).features().stream()
+                        .map(FeatureCatalog.Feature::name)
+                        .toList());
     }
 
     /** What a staged version holds; its figures are the summary's and stats.json's. */

@@ -4,6 +4,7 @@ import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.VersionedStore;
+import io.mlcycle.task.PivotSummary;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
@@ -264,6 +265,13 @@ class PivotRunnerTest {
         assertThat(new VersionedStore(store).completeVersions())
                 .containsExactly("2026-11-23", "2026-11-22");
         assertThat(version("2026-11-21")).doesNotExist();
+    }
+
+    @Test
+    void summaryPublishesTheTablesColumnNamesWhileTheyFit() throws IOException {
+        Summary s = run(task().build());
+        assertThat(PivotSummary.columns(s)).containsExactlyInAnyOrder("a", "b");
+        assertThat(PivotSummary.columnsDetail(List.of("x".repeat(3000)))).isNull();
     }
 
     @Test

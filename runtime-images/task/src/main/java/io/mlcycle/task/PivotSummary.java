@@ -1,5 +1,6 @@
 package io.mlcycle.task;
 
+import java.util.List;
 import java.util.Map;
 
 /** The keys of a pivot's {@link Summary}: figures and details it writes and the operator reads. */
@@ -62,7 +63,34 @@ public final class PivotSummary {
     /** Detail: when the online write finished (ISO instant). */
     public static final String ONLINE_WRITTEN_AT = "onlineWrittenAt";
 
+    /**
+     * Detail: the table's feature column names, published only while they fit in {@link
+     * #COLUMNS_MAX_CHARS} (so the summary stays within {@link Summary#MAX_BYTES}); absent: unknown.
+     */
+    public static final String COLUMNS = "columns";
+
+    /** The most characters the column names of {@link #COLUMNS} take together. */
+    public static final int COLUMNS_MAX_CHARS = 2048;
+
     private PivotSummary() {}
+
+    /** {@code names} for the {@link #COLUMNS} detail, or null when they do not fit. */
+    public static List<String> columnsDetail(List<String> names) {
+        int chars = 0;
+        for (String n : names) {
+            chars += n.length() + 3;
+        }
+        return chars <= COLUMNS_MAX_CHARS ? List.copyOf(names) : null;
+    }
+
+    /** The published column names, or null when the pivot did not publish them. */
+    public static List<String> columns(Summary s) {
+        Map<String, Object> d = s.details();
+        if (d == null || !(d.get(COLUMNS) instanceof List<?> l)) {
+            return null;
+        }
+        return l.stream().map(String::valueOf).toList();
+    }
 
     /** A figure, or null. */
     public static Double figure(Summary s, String key) {

@@ -111,6 +111,11 @@ public class FeatureViewStatus extends MlcycleStatus {
         @JsonPropertyDescription("Feature columns in the table.")
         public Long features;
 
+        @JsonPropertyDescription(
+                "The table's feature column names, as the pivot published them (absent when the"
+                        + " list does not fit the pod's summary).")
+        public List<String> columns;
+
         @JsonPropertyDescription("Non-zero cells.")
         public Long nonZeros;
 

@@ -110,6 +110,16 @@ public class ModelDeploymentSpec {
                     + " every pod at once.")
     public Rollout rollout;
 
+    @Min(0)
+    @Max(1)
+    @Default("0.99")
+    @JsonPropertyDescription(
+            "Feature compatibility: a version (a rollout, a rollback target, a pin) is served only"
+                    + " when the current tables of its FeatureViews hold at least this share of"
+                    + " its recorded SHAP mass; below it the deployment keeps what it serves and"
+                    + " condition FeatureCompatible names the missing features.")
+    public Double minFeatureCoverage;
+
     @JsonPropertyDescription(
             "Inference by entity id: the server reads the rows of the served version's"
                     + " FeatureViews (their spec.online) from this online store.")

@@ -84,6 +84,11 @@ public class ModelDeploymentStatus extends MlcycleStatus {
     @JsonPropertyDescription("The last offline replay gate (spec.rollout.replay).")
     public io.mlcycle.operator.api.ReplayResult replay;
 
+    @JsonPropertyDescription(
+            "Feature compatibility of the version last checked before serving: the share of its"
+                    + " SHAP mass the current tables hold and the missing features.")
+    public FeatureCoverageStatus featureCoverage;
+
     /** Where a shadow challenger is. */
     public enum ShadowPhase {
         Running,

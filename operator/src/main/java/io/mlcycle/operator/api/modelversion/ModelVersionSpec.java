@@ -69,6 +69,11 @@ public class ModelVersionSpec {
     public Lineage lineage;
 
     @JsonPropertyDescription(
+            "The feature schema it was trained on: features with their SHAP shares, the views"
+                    + " and their spec generations.")
+    public FeatureSchema featureSchema;
+
+    @JsonPropertyDescription(
             "Set by a person to override the gates: Approved or Rejected. Empty: the gates"
                     + " decide.")
     public Approval approval;
