@@ -1,7 +1,6 @@
 package io.mlcycle.operator.modeldeployment;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
@@ -18,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.awaitServes;
+import static io.mlcycle.operator.modeldeployment.ModelDeployments.awaitStatus;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.markReady;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.schema;
@@ -50,16 +51,15 @@ class ModelDeploymentFeatureCompatibilityIT {
      * the test edits the spec next).
      */
     private void awaitServing(int version) {
-        awaitResource(client, Deployment.class, NAME, d -> serveTask(d).version() == version);
+        awaitServes(client, NAME, version);
         markReady(client, NAME);
-        awaitResource(
+        awaitStatus(
                 client,
-                ModelDeployment.class,
                 NAME,
-                m ->
-                        m.getStatus() != null
-                                && Integer.valueOf(version).equals(m.getStatus().currentVersion)
-                                && m.getStatus().phase == ModelDeploymentStatus.Phase.Available);
+                Cluster.TIMEOUT,
+                s ->
+                        Integer.valueOf(version).equals(s.currentVersion)
+                                && s.phase == ModelDeploymentStatus.Phase.Available);
     }
 
     private ModelDeployment awaitChecked(int version, String compatible) {
