@@ -1,7 +1,9 @@
 package io.mlcycle.lake;
 
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.Uris;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TableCatalog;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.catalog.Catalog;
@@ -12,6 +14,7 @@ import org.apache.iceberg.jdbc.JdbcCatalog;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Where a lake table lives: an Iceberg catalog ({@code hadoop} on a {@code file://} warehouse, or
@@ -28,9 +31,32 @@ public record LakeCatalog(
         String table) {
 
     /** Catalog types this library opens. */
-    public static final String HADOOP = "hadoop";
+    public static final String HADOOP = TableCatalog.HADOOP;
 
-    public static final String JDBC = "jdbc";
+    public static final String JDBC = TableCatalog.JDBC;
+
+    /**
+     * The catalog a task names, its credentials read from the environment variables it names;
+     * {@code defaultWarehouse} where the task names no warehouse.
+     */
+    public static LakeCatalog of(
+            TableCatalog c, String defaultWarehouse, Function<String, String> env) {
+        if (c == null) {
+            throw TaskFailure.invalid(
+                    "InvalidCatalog", "store.catalog is required with store.format iceberg");
+        }
+        String warehouse =
+                c.warehouse() == null || c.warehouse().isBlank() ? defaultWarehouse : c.warehouse();
+        return new LakeCatalog(
+                c.type(),
+                c.name(),
+                c.uri(),
+                warehouse,
+                c.userEnv() == null ? null : env.apply(c.userEnv()),
+                c.passwordEnv() == null ? null : env.apply(c.passwordEnv()),
+                c.namespace(),
+                c.table());
+    }
 
     /** The table in its catalog, for messages: {@code jdbc catalog 'lake' (uri), table ns.t}. */
     public String describe() {
@@ -53,7 +79,7 @@ public record LakeCatalog(
         required("warehouse", warehouse);
         identifier();
         Map<String, String> props = new HashMap<>();
-        props.put(CatalogProperties.WAREHOUSE_LOCATION, warehouse);
+        props.put(CatalogProperties.WAREHOUSE_LOCATION, warehouseLocation());
         try {
             switch (kind) {
                 case HADOOP -> {
@@ -80,7 +106,7 @@ public record LakeCatalog(
                 default ->
                         throw TaskFailure.invalid(
                                 "InvalidCatalog",
-                                "catalog.type '"
+                                "store.catalog.type '"
                                         + type
                                         + "' is not one of "
                                         + HADOOP
@@ -92,6 +118,14 @@ public record LakeCatalog(
         } catch (RuntimeException e) {
             throw unreachable(e);
         }
+    }
+
+    /** The warehouse as Iceberg sees it: a {@code file://} one under local mode's file root. */
+    String warehouseLocation() {
+        if (warehouse.startsWith("/") || warehouse.startsWith("file:")) {
+            return Uris.toPath(warehouse, "store.catalog.warehouse").toUri().toString();
+        }
+        return warehouse;
     }
 
     /** The failure of a catalog call that did not get through. */
@@ -113,7 +147,7 @@ public record LakeCatalog(
 
     private static String required(String field, String value) {
         if (value == null || value.isBlank()) {
-            throw TaskFailure.invalid("InvalidCatalog", "catalog." + field + " is required");
+            throw TaskFailure.invalid("InvalidCatalog", "store.catalog." + field + " is required");
         }
         return value;
     }

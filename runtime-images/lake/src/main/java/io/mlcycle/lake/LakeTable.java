@@ -2,6 +2,7 @@ package io.mlcycle.lake;
 
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.Summary;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.DataFiles;
@@ -24,6 +25,7 @@ import org.apache.iceberg.io.CloseableIterable;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -32,6 +34,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -199,19 +202,40 @@ public final class LakeTable {
                         .map(SnapshotRef::snapshotId)
                         .collect(Collectors.toSet());
         ExpireSnapshots expire = table.expireSnapshots();
-        boolean any = false;
+        Set<String> sideFiles = new HashSet<>();
+        Set<String> keptSideFiles = new HashSet<>();
         for (Snapshot s : table.snapshots()) {
-            if (!named.contains(s.snapshotId())) {
+            String features = s.summary().get(ScanPlan.FEATURES);
+            if (named.contains(s.snapshotId())) {
+                keptSideFiles.add(features);
+            } else {
                 // naming the snapshots makes Iceberg delete every file no kept snapshot reaches,
                 // not only the files the expired snapshots themselves removed
                 expire.expireSnapshotId(s.snapshotId());
-                any = true;
+                sideFiles.add(features);
             }
         }
-        if (any) {
+        if (!sideFiles.isEmpty()) {
             expire.commit();
+            sideFiles.removeAll(keptSideFiles);
+            sideFiles.forEach(LakeTable::deleteRunDirectory);
         }
         return removed;
+    }
+
+    /**
+     * Deletes the directory of an expired version's {@code features.json} (a run's own directory,
+     * with its side files: stats, wide export), once Iceberg deleted its data files.
+     */
+    private static void deleteRunDirectory(String featuresUri) {
+        if (featuresUri == null || !featuresUri.startsWith("file:")) {
+            return;
+        }
+        try {
+            VersionedStore.deleteRecursively(Path.of(URI.create(featuresUri)).getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The as-of dates the table has a tag for, newest first. */
