@@ -5,11 +5,14 @@ import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.EntityList;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.PodEnv;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.Task;
 
 import java.time.LocalDate;
@@ -26,6 +29,11 @@ public final class PivotTasks {
 
     /** The variable {@code RedisEndpoint.fromEnv} reads the Redis password from. */
     public static final String REDIS_PASSWORD_ENV = PodEnv.REDIS_PASSWORD;
+
+    /** Iceberg catalog credentials (env names; the values come from the Secret). */
+    public static final String CATALOG_USER_ENV = PodEnv.CATALOG_USER;
+
+    public static final String CATALOG_PASSWORD_ENV = PodEnv.CATALOG_PASSWORD;
 
     private PivotTasks() {}
 
@@ -94,6 +102,7 @@ public final class PivotTasks {
             throw new IllegalArgumentException("spec.store is required");
         }
         require(spec.store.uri, "spec.store.uri");
+        checkCatalog(spec.store);
         if (spec.online != null) {
             checkRedis(spec.online.redis, "spec.online.redis");
             Durations.parse(spec.online.ttl, "spec.online.ttl");
@@ -196,6 +205,49 @@ public final class PivotTasks {
                         Defaults.copy(redis.passwordSecret).key));
     }
 
+    /** An Iceberg store names its catalog; its files go to a file:// warehouse for now. */
+    private static void checkCatalog(FeatureViewSpec.Store store) {
+        if (store.format != StoreFormat.iceberg) {
+            return;
+        }
+        if (store.catalog == null) {
+            throw new IllegalArgumentException(
+                    "spec.store.catalog is required with spec.store.format iceberg");
+        }
+        if (store.catalog.type == IcebergCatalog.Type.jdbc) {
+            require(store.catalog.uri, "spec.store.catalog.uri");
+        }
+        String field =
+                store.catalog.warehouse == null ? "spec.store.uri" : "spec.store.catalog.warehouse";
+        String warehouse = store.catalog.warehouse == null ? store.uri : store.catalog.warehouse;
+        if (!warehouse.startsWith("file:") && !warehouse.startsWith("/")) {
+            throw new IllegalArgumentException(
+                    field
+                            + ": '"
+                            + warehouse
+                            + "' is not file://; an Iceberg store writes file:// warehouses only"
+                            + " so far");
+        }
+    }
+
+    /** The task's store: format and, for Iceberg, the catalog with the table named. */
+    static PivotTask.Store store(FeatureView fv, FeatureViewSpec.Store store) {
+        IcebergCatalog c = store.catalog;
+        TableCatalog catalog =
+                store.format != StoreFormat.iceberg || c == null
+                        ? null
+                        : new TableCatalog(
+                                c.type.name(),
+                                c.name,
+                                c.uri,
+                                c.warehouse,
+                                c.namespace,
+                                c.table != null ? c.table : fv.getMetadata().getName(),
+                                c.credentialsSecret == null ? null : CATALOG_USER_ENV,
+                                c.credentialsSecret == null ? null : CATALOG_PASSWORD_ENV);
+        return new PivotTask.Store(store.uri, store.keep, store.format.name(), catalog);
+    }
+
     private static void require(String value, String field) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(field + " is required");
@@ -255,7 +307,7 @@ public final class PivotTasks {
                         spec.pivot.minEntities,
                         spec.pivot.maxFeatures),
                 filters,
-                new PivotTask.Store(spec.store.uri, spec.store.keep),
+                store(fv, spec.store),
                 v == null
                         ? null
                         : new PivotTask.Validation(
@@ -284,6 +336,13 @@ public final class PivotTasks {
         }
         if (spec.online != null) {
             env.addAll(redisEnv(spec.online.redis));
+        }
+        if (spec.store != null
+                && spec.store.catalog != null
+                && spec.store.catalog.credentialsSecret != null) {
+            FeatureViewSpec.SecretRef ref = Defaults.copy(spec.store.catalog.credentialsSecret);
+            env.add(RuntimeJobs.secretEnv(CATALOG_USER_ENV, ref.name, ref.userKey));
+            env.add(RuntimeJobs.secretEnv(CATALOG_PASSWORD_ENV, ref.name, ref.passwordKey));
         }
         return env;
     }
