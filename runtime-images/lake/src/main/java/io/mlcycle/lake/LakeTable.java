@@ -95,6 +95,27 @@ public final class LakeTable {
         }
     }
 
+    /**
+     * Loads an existing table for reading; a missing one is {@code Invalid}, reason {@code
+     * TableNotFound}, naming catalog and table.
+     */
+    public static LakeTable open(LakeCatalog settings) {
+        Catalog catalog = settings.open();
+        try {
+            Table table = catalog.loadTable(settings.identifier());
+            FeatureTableSchema.check(settings.describe(), table.schema());
+            return new LakeTable(settings, table);
+        } catch (NoSuchTableException e) {
+            throw TaskFailure.invalid(
+                    "TableNotFound",
+                    settings.describe() + " does not exist: nothing was committed");
+        } catch (TaskFailure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw settings.unreachable(e);
+        }
+    }
+
     public Table table() {
         return table;
     }
