@@ -102,7 +102,7 @@ public final class PivotTasks {
             throw new IllegalArgumentException("spec.store is required");
         }
         require(spec.store.uri, "spec.store.uri");
-        checkCatalog(spec.store);
+        checkCatalog(spec.store, spec.engine);
         if (spec.online != null) {
             checkRedis(spec.online.redis, "spec.online.redis");
             Durations.parse(spec.online.ttl, "spec.online.ttl");
@@ -206,9 +206,13 @@ public final class PivotTasks {
     }
 
     /** An Iceberg store names its catalog; its files go to a file:// warehouse for now. */
-    private static void checkCatalog(FeatureViewSpec.Store store) {
+    private static void checkCatalog(FeatureViewSpec.Store store, FeatureViewSpec.Engine engine) {
         if (store.format != StoreFormat.iceberg) {
             return;
+        }
+        if (engine == FeatureViewSpec.Engine.spark) {
+            throw new IllegalArgumentException(
+                    "spec.store.format iceberg is written by spec.engine duckdb only so far");
         }
         if (store.catalog == null) {
             throw new IllegalArgumentException(

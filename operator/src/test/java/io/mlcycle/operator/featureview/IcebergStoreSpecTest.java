@@ -79,6 +79,11 @@ class IcebergStoreSpecTest {
         FeatureView s3 = iceberg(IcebergCatalog.Type.hadoop);
         s3.getSpec().store.catalog.warehouse = "s3://lake/warehouse";
 
+        FeatureView spark = iceberg(IcebergCatalog.Type.hadoop);
+        spark.getSpec().engine = FeatureViewSpec.Engine.spark;
+
+        assertThat(PivotTasks.invalid(spark.getSpec()))
+                .hasValue("spec.store.format iceberg is written by spec.engine duckdb only so far");
         assertThat(PivotTasks.invalid(noCatalog.getSpec()))
                 .hasValue("spec.store.catalog is required with spec.store.format iceberg");
         assertThat(PivotTasks.invalid(jdbcWithoutUri.getSpec()))
