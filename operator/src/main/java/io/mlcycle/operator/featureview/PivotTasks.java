@@ -1,6 +1,7 @@
 package io.mlcycle.operator.featureview;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.EntityList;
 import io.mlcycle.operator.api.featureview.FeatureView;
@@ -236,20 +237,33 @@ public final class PivotTasks {
 
     /** The task's store: format and, for Iceberg, the catalog with the table named. */
     static PivotTask.Store store(FeatureView fv, FeatureViewSpec.Store store) {
+        return new PivotTask.Store(
+                store.uri, store.keep, store.format.name(), catalog(fv.getMetadata(), store));
+    }
+
+    /**
+     * The Iceberg table a FeatureView commits to (its warehouse and table name resolved), as pods
+     * open it; null for the parquet layout.
+     */
+    public static TableCatalog catalog(FeatureView fv) {
+        FeatureViewSpec spec = Defaults.copy(fv.getSpec());
+        return spec == null || spec.store == null ? null : catalog(fv.getMetadata(), spec.store);
+    }
+
+    private static TableCatalog catalog(ObjectMeta meta, FeatureViewSpec.Store store) {
         IcebergCatalog c = store.catalog;
-        TableCatalog catalog =
-                store.format != StoreFormat.iceberg || c == null
-                        ? null
-                        : new TableCatalog(
-                                c.type.name(),
-                                c.name,
-                                c.uri,
-                                c.warehouse,
-                                c.namespace,
-                                c.table != null ? c.table : fv.getMetadata().getName(),
-                                c.credentialsSecret == null ? null : CATALOG_USER_ENV,
-                                c.credentialsSecret == null ? null : CATALOG_PASSWORD_ENV);
-        return new PivotTask.Store(store.uri, store.keep, store.format.name(), catalog);
+        if (store.format != StoreFormat.iceberg || c == null) {
+            return null;
+        }
+        return new TableCatalog(
+                c.type.name(),
+                c.name,
+                c.uri,
+                c.warehouse != null ? c.warehouse : store.uri,
+                c.namespace,
+                c.table != null ? c.table : meta.getName(),
+                c.credentialsSecret == null ? null : CATALOG_USER_ENV,
+                c.credentialsSecret == null ? null : CATALOG_PASSWORD_ENV);
     }
 
     private static void require(String value, String field) {

@@ -53,7 +53,7 @@ class IcebergStoreSpecTest {
                                 "jdbc",
                                 "mlcycle",
                                 "jdbc:postgresql://pg:5432/lake",
-                                null,
+                                "file:///data/features/items/",
                                 "features",
                                 "items",
                                 PodEnv.CATALOG_USER,
