@@ -1,9 +1,6 @@
 package io.mlcycle.pivot.spark;
 
-import io.mlcycle.examples.GameLogGenerator;
-import io.mlcycle.lake.LakeCatalog;
 import io.mlcycle.lake.LakeTable;
-import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
 import io.mlcycle.testing.UnitTier;
 import org.apache.spark.sql.SparkSession;
@@ -13,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,9 +30,6 @@ class IcebergSparkInteropTest {
     @BeforeAll
     static void commitTwoAsOfs() throws IOException {
         spark = TestSpark.start();
-        GameLogGenerator.generate(
-                new GameLogGenerator.Config(100, 50, 2, LocalDate.of(2026, 11, 21), 3), data);
-        String uri = data.resolve("raw/item-events").toUri() + "dt={date}/";
         String warehouse = data.resolve("lake").toUri().toString();
         TableCatalog catalog =
                 new TableCatalog(
@@ -48,15 +41,7 @@ class IcebergSparkInteropTest {
                         "items",
                         null,
                         null);
-        for (String[] day :
-                new String[][] {{"2026-11-20", "2026-11-19"}, {"2026-11-21", "2026-11-20"}}) {
-            Tasks t = new Tasks(uri, data.resolve("stage")).day(day[0], day[1]);
-            t.storeFormat = TableCatalog.FORMAT_ICEBERG;
-            t.catalog = catalog;
-            Summary s = TestSpark.duckdb(t.build());
-            assertThat(s.outcome()).as(s.message()).isEqualTo(Summary.Outcome.Succeeded);
-        }
-        table = LakeTable.open(LakeCatalog.of(catalog, null, name -> null));
+        table = IcebergRows.commitTwoAsOfs(data, catalog, name -> null);
         spark.conf().set("spark.sql.catalog.lake", "org.apache.iceberg.spark.SparkCatalog");
         spark.conf().set("spark.sql.catalog.lake.type", "hadoop");
         spark.conf().set("spark.sql.catalog.lake.warehouse", warehouse);

@@ -1,11 +1,7 @@
 package io.mlcycle.pivot.spark;
 
-import io.mlcycle.examples.GameLogGenerator;
-import io.mlcycle.lake.LakeCatalog;
 import io.mlcycle.lake.LakeTable;
-import io.mlcycle.pivot.PivotRunner;
 import io.mlcycle.task.PodEnv;
-import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
 import io.mlcycle.testing.PostgresServer;
 import io.mlcycle.testing.RealServersTier;
@@ -16,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -40,9 +35,6 @@ class IcebergSparkJdbcIT {
     static void commitTwoAsOfsThroughPostgres() throws Exception {
         pg = PostgresServer.start();
         spark = TestSpark.start();
-        GameLogGenerator.generate(
-                new GameLogGenerator.Config(100, 50, 2, LocalDate.of(2026, 11, 21), 3), data);
-        String uri = data.resolve("raw/item-events").toUri() + "dt={date}/";
         String warehouse = data.resolve("lake").toUri().toString();
         TableCatalog catalog =
                 new TableCatalog(
@@ -59,15 +51,7 @@ class IcebergSparkJdbcIT {
                                 PodEnv.CATALOG_USER, PostgresServer.USER,
                                 PodEnv.CATALOG_PASSWORD, PostgresServer.PASSWORD)
                         ::get;
-        for (String[] day :
-                new String[][] {{"2026-11-20", "2026-11-19"}, {"2026-11-21", "2026-11-20"}}) {
-            Tasks t = new Tasks(uri, data.resolve("stage")).day(day[0], day[1]);
-            t.storeFormat = TableCatalog.FORMAT_ICEBERG;
-            t.catalog = catalog;
-            Summary s = new PivotRunner(env).run(t.build());
-            assertThat(s.outcome()).as(s.message()).isEqualTo(Summary.Outcome.Succeeded);
-        }
-        table = LakeTable.open(LakeCatalog.of(catalog, null, env));
+        table = IcebergRows.commitTwoAsOfs(data, catalog, env);
         spark.conf().set("spark.sql.catalog.pg", "org.apache.iceberg.spark.SparkCatalog");
         spark.conf().set("spark.sql.catalog.pg.type", "jdbc");
         spark.conf().set("spark.sql.catalog.pg.uri", pg.url());
