@@ -101,6 +101,26 @@ class PivotIcebergStoreTest {
     }
 
     @Test
+    void keepNExpiresTheOlderAsOfWithItsWholeRunDirectory() throws IOException {
+        var first = iceberg(TableCatalog.HADOOP, null);
+        first.keep = 1;
+        new PivotRunner(name -> null).run(first.build());
+        Path firstDir = Path.of(java.net.URI.create(table().plan("2026-11-21").featuresUri()));
+        var second = iceberg(TableCatalog.HADOOP, null);
+        second.keep = 1;
+        second.asOf = "2026-11-22";
+        second.from = "2026-11-21";
+        second.to = "2026-11-22";
+
+        Summary s = new PivotRunner(name -> null).run(second.build());
+
+        assertThat(s.details()).containsEntry(PivotSummary.PRUNED, List.of("2026-11-21"));
+        assertThat(table().asOfTags()).containsExactly("2026-11-22");
+        assertThat(firstDir.getParent()).doesNotExist();
+        assertThat(Path.of(java.net.URI.create(table().planCurrent().featuresUri()))).exists();
+    }
+
+    @Test
     void anUnreachableCatalogFailsBeforeAnyWorkNamingCatalogAndTable() throws IOException {
         String url = "jdbc:postgresql://127.0.0.1:1/postgres";
 
