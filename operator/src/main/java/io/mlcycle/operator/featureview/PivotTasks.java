@@ -355,13 +355,24 @@ public final class PivotTasks {
         if (spec.online != null) {
             env.addAll(redisEnv(spec.online.redis));
         }
-        if (spec.store != null
-                && spec.store.catalog != null
-                && spec.store.catalog.credentialsSecret != null) {
-            FeatureViewSpec.SecretRef ref = Defaults.copy(spec.store.catalog.credentialsSecret);
-            env.add(RuntimeJobs.secretEnv(CATALOG_USER_ENV, ref.name, ref.userKey));
-            env.add(RuntimeJobs.secretEnv(CATALOG_PASSWORD_ENV, ref.name, ref.passwordKey));
-        }
+        env.addAll(catalogEnv(spec));
         return env;
+    }
+
+    /**
+     * The Iceberg catalog's credentials from its Secret as {@link #CATALOG_USER_ENV} and {@link
+     * #CATALOG_PASSWORD_ENV}; empty without one. Pivot and training pods of the view get them.
+     */
+    public static List<EnvVar> catalogEnv(FeatureViewSpec spec) {
+        if (spec == null
+                || spec.store == null
+                || spec.store.catalog == null
+                || spec.store.catalog.credentialsSecret == null) {
+            return List.of();
+        }
+        FeatureViewSpec.SecretRef ref = Defaults.copy(spec.store.catalog.credentialsSecret);
+        return List.of(
+                RuntimeJobs.secretEnv(CATALOG_USER_ENV, ref.name, ref.userKey),
+                RuntimeJobs.secretEnv(CATALOG_PASSWORD_ENV, ref.name, ref.passwordKey));
     }
 }
