@@ -1,15 +1,19 @@
 package io.mlcycle.operator.featureview;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.EntityList;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.PodEnv;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.Task;
 
 import java.time.LocalDate;
@@ -26,6 +30,11 @@ public final class PivotTasks {
 
     /** The variable {@code RedisEndpoint.fromEnv} reads the Redis password from. */
     public static final String REDIS_PASSWORD_ENV = PodEnv.REDIS_PASSWORD;
+
+    /** Iceberg catalog credentials (env names; the values come from the Secret). */
+    public static final String CATALOG_USER_ENV = PodEnv.CATALOG_USER;
+
+    public static final String CATALOG_PASSWORD_ENV = PodEnv.CATALOG_PASSWORD;
 
     private PivotTasks() {}
 
@@ -94,6 +103,7 @@ public final class PivotTasks {
             throw new IllegalArgumentException("spec.store is required");
         }
         require(spec.store.uri, "spec.store.uri");
+        checkCatalog(spec.store, spec.engine);
         if (spec.online != null) {
             checkRedis(spec.online.redis, "spec.online.redis");
             Durations.parse(spec.online.ttl, "spec.online.ttl");
@@ -196,6 +206,66 @@ public final class PivotTasks {
                         Defaults.copy(redis.passwordSecret).key));
     }
 
+    /** An Iceberg store names its catalog; its files go to a file:// warehouse for now. */
+    private static void checkCatalog(FeatureViewSpec.Store store, FeatureViewSpec.Engine engine) {
+        if (store.format != StoreFormat.iceberg) {
+            return;
+        }
+        if (engine == FeatureViewSpec.Engine.spark) {
+            throw new IllegalArgumentException(
+                    "spec.store.format iceberg is written by spec.engine duckdb only so far");
+        }
+        if (store.catalog == null) {
+            throw new IllegalArgumentException(
+                    "spec.store.catalog is required with spec.store.format iceberg");
+        }
+        if (store.catalog.type == IcebergCatalog.Type.jdbc) {
+            require(store.catalog.uri, "spec.store.catalog.uri");
+        }
+        String field =
+                store.catalog.warehouse == null ? "spec.store.uri" : "spec.store.catalog.warehouse";
+        String warehouse = store.catalog.warehouse == null ? store.uri : store.catalog.warehouse;
+        if (!warehouse.startsWith("file:") && !warehouse.startsWith("/")) {
+            throw new IllegalArgumentException(
+                    field
+                            + ": '"
+                            + warehouse
+                            + "' is not file://; an Iceberg store writes file:// warehouses only"
+                            + " so far");
+        }
+    }
+
+    /** The task's store: format and, for Iceberg, the catalog with the table named. */
+    static PivotTask.Store store(FeatureView fv, FeatureViewSpec.Store store) {
+        return new PivotTask.Store(
+                store.uri, store.keep, store.format.name(), catalog(fv.getMetadata(), store));
+    }
+
+    /**
+     * The Iceberg table a FeatureView commits to (its warehouse and table name resolved), as pods
+     * open it; null for the parquet layout.
+     */
+    public static TableCatalog catalog(FeatureView fv) {
+        FeatureViewSpec spec = Defaults.copy(fv.getSpec());
+        return spec == null || spec.store == null ? null : catalog(fv.getMetadata(), spec.store);
+    }
+
+    private static TableCatalog catalog(ObjectMeta meta, FeatureViewSpec.Store store) {
+        IcebergCatalog c = store.catalog;
+        if (store.format != StoreFormat.iceberg || c == null) {
+            return null;
+        }
+        return new TableCatalog(
+                c.type.name(),
+                c.name,
+                c.uri,
+                c.warehouse != null ? c.warehouse : store.uri,
+                c.namespace,
+                c.table != null ? c.table : meta.getName(),
+                c.credentialsSecret == null ? null : CATALOG_USER_ENV,
+                c.credentialsSecret == null ? null : CATALOG_PASSWORD_ENV);
+    }
+
     private static void require(String value, String field) {
         if (value == null || value.isBlank()) {
             throw new IllegalArgumentException(field + " is required");
@@ -255,7 +325,7 @@ public final class PivotTasks {
                         spec.pivot.minEntities,
                         spec.pivot.maxFeatures),
                 filters,
-                new PivotTask.Store(spec.store.uri, spec.store.keep),
+                store(fv, spec.store),
                 v == null
                         ? null
                         : new PivotTask.Validation(
@@ -285,6 +355,24 @@ public final class PivotTasks {
         if (spec.online != null) {
             env.addAll(redisEnv(spec.online.redis));
         }
+        env.addAll(catalogEnv(spec));
         return env;
+    }
+
+    /**
+     * The Iceberg catalog's credentials from its Secret as {@link #CATALOG_USER_ENV} and {@link
+     * #CATALOG_PASSWORD_ENV}; empty without one. Pivot and training pods of the view get them.
+     */
+    public static List<EnvVar> catalogEnv(FeatureViewSpec spec) {
+        if (spec == null
+                || spec.store == null
+                || spec.store.catalog == null
+                || spec.store.catalog.credentialsSecret == null) {
+            return List.of();
+        }
+        FeatureViewSpec.SecretRef ref = Defaults.copy(spec.store.catalog.credentialsSecret);
+        return List.of(
+                RuntimeJobs.secretEnv(CATALOG_USER_ENV, ref.name, ref.userKey),
+                RuntimeJobs.secretEnv(CATALOG_PASSWORD_ENV, ref.name, ref.passwordKey));
     }
 }

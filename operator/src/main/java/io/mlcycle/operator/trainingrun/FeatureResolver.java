@@ -4,7 +4,9 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
+import io.mlcycle.operator.featureview.PivotTasks;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.TableCatalog;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,6 +68,7 @@ public final class FeatureResolver {
             TrainingRunSpec spec, Function<String, Optional<FeatureView>> lookup) {
         List<String> problems = new ArrayList<>();
         Map<String, Map<String, String>> tables = new LinkedHashMap<>();
+        Map<String, TableCatalog> catalogs = new LinkedHashMap<>();
         String entity = null;
         for (TrainingRunSpec.FeatureRef ref : spec.features) {
             Optional<FeatureView> fv = lookup.apply(ref.featureView);
@@ -82,6 +85,10 @@ public final class FeatureResolver {
                 continue;
             }
             tables.put(ref.featureView, available);
+            TableCatalog catalog = PivotTasks.catalog(fv.get());
+            if (catalog != null) {
+                catalogs.put(ref.featureView, catalog);
+            }
         }
         if (!problems.isEmpty()) {
             return new Resolution(null, List.of(), entity, String.join("; ", problems));
@@ -121,7 +128,14 @@ public final class FeatureResolver {
         }
         List<FeatureInput> inputs = new ArrayList<>();
         for (var e : tables.entrySet()) {
-            inputs.add(new FeatureInput(e.getKey(), asOf, e.getValue().get(asOf)));
+            // an Iceberg table's input names its catalog: the trainer plans the as-of's tag
+            inputs.add(
+                    new FeatureInput(
+                            e.getKey(),
+                            asOf,
+                            e.getValue().get(asOf),
+                            catalogs.get(e.getKey()),
+                            null));
         }
         return new Resolution(asOf, inputs, entity, null);
     }

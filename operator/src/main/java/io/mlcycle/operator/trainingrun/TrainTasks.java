@@ -1,15 +1,21 @@
 package io.mlcycle.operator.trainingrun;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.mlcycle.operator.api.Defaults;
+import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.common.Schedules;
+import io.mlcycle.operator.featureview.PivotTasks;
+import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Layout;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TrainDefaults;
 import io.mlcycle.task.TrainTask;
 
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** Checks a TrainingRun spec beyond the schema and resolves it into a {@link TrainTask}. */
 public final class TrainTasks {
@@ -150,5 +156,22 @@ public final class TrainTasks {
     /** The label table at the as-of: {date} replaced. */
     public static String labelsUri(TrainingRunSpec spec, String asOf) {
         return spec.labels.uri.replace("{date}", asOf);
+    }
+
+    /**
+     * The catalog credentials a training pod needs: those of the first input whose Iceberg catalog
+     * names credentials (one Secret per TrainingRun: the env names are the pivot's).
+     */
+    public static List<EnvVar> catalogEnv(
+            TrainTask task, Function<String, Optional<FeatureView>> lookup) {
+        for (FeatureInput in : task.features()) {
+            if (in.catalog() != null && in.catalog().userEnv() != null) {
+                Optional<FeatureView> fv = lookup.apply(in.featureView());
+                if (fv.isPresent()) {
+                    return PivotTasks.catalogEnv(fv.get().getSpec());
+                }
+            }
+        }
+        return List.of();
     }
 }

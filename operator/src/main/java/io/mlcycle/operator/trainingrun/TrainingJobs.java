@@ -443,7 +443,8 @@ final class TrainingJobs implements VersionRegistry.Cache {
                         spec.backoffLimit,
                         spec.activeDeadline,
                         "spec.activeDeadline",
-                        List.of(),
+                        TrainTasks.catalogEnv(
+                                task, n -> featureView(tr.getMetadata().getNamespace(), n)),
                         spec.resources);
         PodOverrides.apply(spec.pod, job.getSpec().getTemplate());
         return job;

@@ -2,8 +2,11 @@ package io.mlcycle.operator.trainingrun;
 
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
@@ -107,5 +110,31 @@ class FeatureResolverTest {
                                 FeatureResolver.resolve(spec("latest", "a"), n -> Optional.of(fv))
                                         .asOf()))
                 .containsExactly("2026-11-18");
+    }
+
+    @Test
+    void anIcebergViewsInputNamesItsCatalogSoTheTrainerPlansTheTag() {
+        FeatureView iceberg = view("a", "2026-11-19");
+        iceberg.getSpec().store.format = StoreFormat.iceberg;
+        iceberg.getSpec().store.catalog = new IcebergCatalog();
+        iceberg.getSpec().store.catalog.type = IcebergCatalog.Type.hadoop;
+        Map<String, FeatureView> views = Map.of("a", iceberg, "b", view("b", "2026-11-19"));
+
+        var r =
+                FeatureResolver.resolve(
+                        spec("latest", "a", "b"), n -> Optional.ofNullable(views.get(n)));
+
+        assertThat(r.inputs().get(0).catalog())
+                .isEqualTo(
+                        new TableCatalog(
+                                "hadoop",
+                                "mlcycle",
+                                null,
+                                "file:///data/features/a/",
+                                "features",
+                                "a",
+                                null,
+                                null));
+        assertThat(r.inputs().get(1).catalog()).isNull();
     }
 }

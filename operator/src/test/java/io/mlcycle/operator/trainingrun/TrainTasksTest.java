@@ -1,14 +1,24 @@
 package io.mlcycle.operator.trainingrun;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
+import io.mlcycle.operator.featureview.PivotTasks;
+import io.mlcycle.operator.testing.Fixtures;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -96,5 +106,38 @@ class TrainTasksTest {
         spec.earlyStopping.enabled = false;
 
         assertThat(TrainTasks.task(run(spec), INPUTS, 1, "file:///m/").earlyStopping()).isNull();
+    }
+
+    @Test
+    void aTrainingPodGetsTheCredentialsOfItsIcebergViewsCatalogAsSecretReferences() {
+        FeatureView fv = Fixtures.featureView("events");
+        fv.getSpec().store.format = StoreFormat.iceberg;
+        fv.getSpec().store.catalog = new IcebergCatalog();
+        fv.getSpec().store.catalog.type = IcebergCatalog.Type.jdbc;
+        fv.getSpec().store.catalog.uri = "jdbc:postgresql://pg:5432/lake";
+        fv.getSpec().store.catalog.credentialsSecret = new FeatureViewSpec.SecretRef();
+        fv.getSpec().store.catalog.credentialsSecret.name = "lake-catalog";
+        FeatureInput iceberg =
+                new FeatureInput(
+                        "events", "2026-11-18", "file:///x/", PivotTasks.catalog(fv), null);
+        TrainTask task =
+                TrainTasks.task(
+                        run(new TrainingRunSpec()),
+                        new FeatureResolver.Resolution(
+                                "2026-11-18", List.of(iceberg), "user_id", null),
+                        1,
+                        "file:///data/models/");
+
+        assertThat(TrainTasks.catalogEnv(task, n -> Optional.of(fv)))
+                .extracting(EnvVar::getName, e -> e.getValueFrom().getSecretKeyRef().getName())
+                .containsExactly(
+                        Tuple.tuple(PodEnv.CATALOG_USER, "lake-catalog"),
+                        Tuple.tuple(PodEnv.CATALOG_PASSWORD, "lake-catalog"));
+        assertThat(
+                        TrainTasks.catalogEnv(
+                                TrainTasks.task(
+                                        run(new TrainingRunSpec()), INPUTS, 1, "file:///m/"),
+                                n -> Optional.of(fv)))
+                .isEmpty();
     }
 }

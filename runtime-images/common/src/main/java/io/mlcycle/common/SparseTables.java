@@ -52,6 +52,26 @@ public final class SparseTables {
                         "MissingSparseTable", "no " + PARTS + " in " + versionDir);
             }
         }
+        return read(partsGlob(versionDir), catalog, versionDir.toString());
+    }
+
+    /**
+     * Reads the given sparse part files (an Iceberg scan's data files) into CSR form; rows in the
+     * order of the files, then file order.
+     */
+    public static SparseMatrix read(List<Path> parts, FeatureCatalog catalog) throws IOException {
+        if (parts.isEmpty()) {
+            throw TaskFailure.invalid("MissingSparseTable", "the version has no data files");
+        }
+        String files =
+                parts.stream()
+                        .map(p -> literal(p.toString()))
+                        .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        return read(files, catalog, parts.get(0).getParent().toString());
+    }
+
+    private static SparseMatrix read(String filesSql, FeatureCatalog catalog, String versionDir)
+            throws IOException {
         try (Connection c = duckdb();
                 Statement st = c.createStatement()) {
             long rows;
@@ -59,7 +79,7 @@ public final class SparseTables {
             try (ResultSet rs =
                     st.executeQuery(
                             "SELECT count(*), coalesce(sum(len(idx)), 0) FROM read_parquet("
-                                    + partsGlob(versionDir)
+                                    + filesSql
                                     + ")")) {
                 rs.next();
                 rows = rs.getLong(1);
@@ -77,9 +97,7 @@ public final class SparseTables {
             int k = 0;
             try (ResultSet rs =
                     st.executeQuery(
-                            "SELECT entity, idx, val FROM read_parquet("
-                                    + partsGlob(versionDir)
-                                    + ")")) {
+                            "SELECT entity, idx, val FROM read_parquet(" + filesSql + ")")) {
                 while (rs.next()) {
                     entities[r] = rs.getString(1);
                     Object[] idx = (Object[]) arrayOf(rs.getArray(2));

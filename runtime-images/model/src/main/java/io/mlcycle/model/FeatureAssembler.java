@@ -55,19 +55,34 @@ public final class FeatureAssembler {
     /** One feature table in memory, for {@link #join}. */
     public record Table(String featureView, SparseMatrix matrix, FeatureCatalog catalog) {}
 
+    /** How one feature table version is read (its directory; the trainer plans Iceberg ones). */
+    @FunctionalInterface
+    public interface VersionReader {
+        Table read(FeatureInput in, String field) throws IOException;
+    }
+
+    /** Reads a version from its {@code asOf=<date>/} directory. */
+    public static Table readDirectory(FeatureInput in, String field) throws IOException {
+        Path dir = Uris.toPath(in.uri(), field);
+        FeatureCatalog catalog = FeatureCatalog.read(dir);
+        return new Table(in.featureView(), SparseTables.read(dir), catalog);
+    }
+
     /** Reads and joins the given FeatureView versions. */
     public static Assembled assemble(List<FeatureInput> inputs) throws IOException {
+        return assemble(inputs, FeatureAssembler::readDirectory);
+    }
+
+    /** Reads the given FeatureView versions with {@code reader} and joins them. */
+    public static Assembled assemble(List<FeatureInput> inputs, VersionReader reader)
+            throws IOException {
         if (inputs == null || inputs.isEmpty()) {
             throw TaskFailure.invalid(
                     "NoFeatures", "features is empty: give at least one FeatureView");
         }
         List<Table> tables = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
-            FeatureInput in = inputs.get(i);
-            String field = "features[" + i + "].uri";
-            Path dir = Uris.toPath(in.uri(), field);
-            FeatureCatalog catalog = FeatureCatalog.read(dir);
-            tables.add(new Table(in.featureView(), SparseTables.read(dir), catalog));
+            tables.add(reader.read(inputs.get(i), "features[" + i + "].uri"));
         }
         Assembled a = join(tables);
         return new Assembled(a.matrix(), a.features(), a.min(), a.max(), List.copyOf(inputs));

@@ -2,11 +2,14 @@ package io.mlcycle.pivot;
 
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
+import io.mlcycle.lake.LakeTable;
 import io.mlcycle.task.PivotSummary;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TableCatalog;
 import org.duckdb.DuckDBConnection;
 
 import java.io.IOException;
@@ -120,16 +123,13 @@ public final class PivotRunner {
                         ? null
                         : Partitions.resolve(
                                 task.source(), task.window(), engine.readsObjectStores());
+        // an unreachable catalog or a foreign table fails here, before any work
+        LakeTable lake = task.store().iceberg() ? LakePublish.open(task, env) : null;
         Path stage = store.stage(asOf);
         Path tmp = Files.createTempDirectory(store.root(), ".duckdb-tmp-");
         try {
             Result r = engine.materialize(task, store, resolved, stage, tmp, start);
             List<String> columns = columns(stage);
-            Path published = store.publish(stage, asOf);
-            List<String> pruned = store.prune(task.store().keep());
-            log(
-                    "published %s: %d entities × %d features, %d non-zeros in %.1f s",
-                    published, r.entities, r.features, r.nonZeros, r.seconds);
             Map<String, Object> details = new LinkedHashMap<>();
             details.put(PivotSummary.AS_OF, asOf);
             if (engineName != null) {
@@ -141,10 +141,28 @@ public final class PivotRunner {
                 // the operator checks a served model's features against them
                 details.put(PivotSummary.COLUMNS, columns);
             }
+            Path published;
+            String uri;
+            List<String> pruned;
+            if (lake != null) {
+                LakePublish.Published p = LakePublish.publish(lake, task, stage);
+                published = p.dir();
+                uri = Uris.fileUri(published, true);
+                pruned = p.pruned();
+                details.put(PivotSummary.TABLE, p.plan().table());
+                details.put(PivotSummary.SNAPSHOT_ID, p.plan().snapshotId());
+            } else {
+                published = store.publish(stage, asOf);
+                uri = store.versionUri(asOf);
+                pruned = store.prune(task.store().keep());
+            }
+            log(
+                    "published %s: %d entities × %d features, %d non-zeros in %.1f s",
+                    published, r.entities, r.features, r.nonZeros, r.seconds);
             if (!pruned.isEmpty()) {
                 details.put(PivotSummary.PRUNED, pruned);
             }
-            Summary offline = Summary.succeeded(store.versionUri(asOf), r.figures(), details);
+            Summary offline = Summary.succeeded(uri, r.figures(), details);
             // after the publish: an online failure reports, it never undoes the offline table
             return task.online() == null
                     ? offline
@@ -226,6 +244,19 @@ public final class PivotRunner {
             throw TaskFailure.invalid("MissingField", "store is required");
         }
         require(t.store().uri(), "store.uri");
+        String format = t.store().format();
+        if (format != null
+                && !format.equals(TableCatalog.FORMAT_PARQUET)
+                && !format.equals(TableCatalog.FORMAT_ICEBERG)) {
+            throw TaskFailure.invalid(
+                    "InvalidStoreFormat",
+                    "store.format '"
+                            + format
+                            + "' is not one of "
+                            + TableCatalog.FORMAT_PARQUET
+                            + ", "
+                            + TableCatalog.FORMAT_ICEBERG);
+        }
     }
 
     /** The task's pivot.aggregate, lower-cased. */

@@ -1,9 +1,11 @@
 package io.mlcycle.pivot;
 
+import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.Task;
 
 import java.io.IOException;
@@ -58,8 +60,11 @@ final class Fixtures {
 
     /** Entity → (feature name → value) of a published version. */
     static Map<String, Map<String, Float>> read(Path versionDir) throws IOException {
-        SparseMatrix m = SparseTables.read(versionDir);
-        var catalog = io.mlcycle.common.FeatureCatalog.read(versionDir);
+        return byName(SparseTables.read(versionDir), FeatureCatalog.read(versionDir));
+    }
+
+    /** Entity → (feature name → value) of a table and its catalog. */
+    static Map<String, Map<String, Float>> byName(SparseMatrix m, FeatureCatalog catalog) {
         Map<Integer, String> names = new HashMap<>();
         catalog.features().forEach(f -> names.put(f.index(), f.name()));
         Map<String, Map<String, Float>> out = new HashMap<>();
@@ -121,6 +126,8 @@ final class Fixtures {
         List<PivotTask.EntityList> exclude = new ArrayList<>();
         String store;
         int keep = 5;
+        String storeFormat;
+        TableCatalog catalog;
         PivotTask.Validation validation;
         int wide = 0;
 
@@ -138,7 +145,7 @@ final class Fixtures {
                     new PivotTask.Window(from, to),
                     new PivotTask.Pivot(key, value, aggregate, prefix, minEntities, maxFeatures),
                     new PivotTask.Filters(where, exclude),
-                    new PivotTask.Store(store, keep),
+                    new PivotTask.Store(store, keep, storeFormat, catalog),
                     validation,
                     wide,
                     null);

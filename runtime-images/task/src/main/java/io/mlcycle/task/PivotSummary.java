@@ -54,6 +54,12 @@ public final class PivotSummary {
     /** Detail: versions pruned by the store's keep. */
     public static final String PRUNED = "pruned";
 
+    /** Detail key: the Iceberg snapshot a version was committed as. */
+    public static final String SNAPSHOT_ID = "snapshotId";
+
+    /** Detail key: the Iceberg table (catalog and name) a version was committed to. */
+    public static final String TABLE = "table";
+
     /** Detail: the online store's version tag. */
     public static final String ONLINE_VERSION = "onlineVersion";
 

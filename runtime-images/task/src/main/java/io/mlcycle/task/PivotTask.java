@@ -83,8 +83,23 @@ public record PivotTask(
     /** A Parquet or CSV file (or directory) whose {@code column} lists entities to drop. */
     public record EntityList(String uri, String column, String format) {}
 
-    /** Versioned output: {@code <uri>/asOf=<date>/}, the newest {@code keep} stay. */
-    public record Store(String uri, int keep) {}
+    /**
+     * Versioned output, the newest {@code keep} stay: with format {@link
+     * TableCatalog#FORMAT_PARQUET} (null reads as it) {@code <uri>/asOf=<date>/}; with {@link
+     * TableCatalog#FORMAT_ICEBERG} a tagged snapshot of the Iceberg table {@code catalog} names,
+     * {@code uri} the warehouse where the catalog names none.
+     */
+    public record Store(String uri, int keep, String format, TableCatalog catalog) {
+
+        public Store(String uri, int keep) {
+            this(uri, keep, null, null);
+        }
+
+        /** True when the version is committed to an Iceberg table. */
+        public boolean iceberg() {
+            return TableCatalog.FORMAT_ICEBERG.equals(format);
+        }
+    }
 
     /** Rules a materialization must pass before it replaces the last good one. */
     public record Validation(

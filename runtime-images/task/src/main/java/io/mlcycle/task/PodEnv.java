@@ -64,6 +64,12 @@ public final class PodEnv {
     /** JDBC source password (from a Secret). */
     public static final String JDBC_PASSWORD = "MLCYCLE_JDBC_PASSWORD";
 
+    /** User of a feature table's Iceberg catalog (from a Secret). */
+    public static final String CATALOG_USER = "MLCYCLE_CATALOG_USER";
+
+    /** Password of a feature table's Iceberg catalog (from a Secret). */
+    public static final String CATALOG_PASSWORD = "MLCYCLE_CATALOG_PASSWORD";
+
     /** Redis password of the online store (from a Secret). */
     public static final String REDIS_PASSWORD = "MLCYCLE_REDIS_PASSWORD";
 

@@ -5,6 +5,7 @@ import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.FeatureAssembler;
 import io.mlcycle.model.InputScaling;
 import io.mlcycle.model.ModelSpec;
+import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.TrainTask;
 
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.Map;
  * @param features the kept features, aligned with the columns of {@code x}
  * @param allNames every assembled feature before dropping
  * @param dropped dropped feature → why
+ * @param lineage the feature table versions read (an Iceberg one names its snapshot)
  */
 record PreparedData(
         SparseMatrix x,
@@ -28,7 +30,8 @@ record PreparedData(
         List<String> allNames,
         Map<String, String> dropped,
         InputScaling.Method scalingMethod,
-        InputScaling scaling) {
+        InputScaling scaling,
+        List<FeatureInput> lineage) {
 
     static PreparedData of(TrainingData data, TrainTask.Preprocessing pre) {
         FeatureAssembler.Assembled assembled = data.assembled();
@@ -61,7 +64,8 @@ record PreparedData(
                 allNames,
                 dropped,
                 scalingMethod,
-                InputScaling.of(scalingMethod, min, max));
+                InputScaling.of(scalingMethod, min, max),
+                assembled.inputs());
     }
 
     private static InputScaling.Method scalingMethod(TrainTask.Preprocessing pre) {

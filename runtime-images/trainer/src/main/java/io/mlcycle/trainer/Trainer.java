@@ -274,7 +274,7 @@ public final class Trainer {
                 threshold,
                 params.architecture(features.size()),
                 Instant.now().toString(),
-                t.features(),
+                data.lineage(),
                 t.labels().uri(),
                 fitted == null
                         ? null

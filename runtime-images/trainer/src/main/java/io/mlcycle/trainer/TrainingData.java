@@ -35,7 +35,7 @@ public record TrainingData(
         SparseMatrix x, int[] y, FeatureAssembler.Assembled assembled, int labelRows) {
 
     public static TrainingData load(TrainTask task) throws IOException {
-        FeatureAssembler.Assembled a = FeatureAssembler.assemble(task.features());
+        FeatureAssembler.Assembled a = LakeFeatures.assemble(task.features(), System::getenv);
         Map<String, Integer> labels = readLabels(task);
         return join(a, labels, task.labels().uri());
     }

@@ -93,6 +93,16 @@ final class SmallTable {
                 new FeatureInput("t", "2026-11-20", featureDir.toUri().toString()), labelFile);
     }
 
+    /** The same table and labels read through another input (an Iceberg table of it). */
+    SmallTable withInput(FeatureInput other) {
+        return new SmallTable(other, labels);
+    }
+
+    /** The directory of the table's sparse files and features.json. */
+    Path featureDir() {
+        return Path.of(java.net.URI.create(input.uri()));
+    }
+
     /** An {@code auto} training of this table into {@code out}, hold-out, the defaults' grid. */
     TrainTask auto(Path out) {
         return task(out, "auto");

@@ -462,6 +462,9 @@ public class FeatureViewSpec {
 
     /** Versioned output location. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(
+            value = "!has(self.format) || self.format != 'iceberg' || has(self.catalog)",
+            message = "store.catalog is required with store.format iceberg")
     public static class Store {
         @Required
         @Pattern(URI_PATTERN)
@@ -472,6 +475,15 @@ public class FeatureViewSpec {
         @Default("14")
         @JsonPropertyDescription("How many dated versions to keep.")
         public Integer keep = 14;
+
+        @Default("parquet")
+        @JsonPropertyDescription(
+                "parquet: dated directories with _SUCCESS markers; iceberg: one Apache Iceberg"
+                        + " table in spec.store.catalog, each as-of a snapshot tagged asOf-<date>.")
+        public StoreFormat format;
+
+        @JsonPropertyDescription("The Iceberg catalog and table (store.format iceberg).")
+        public IcebergCatalog catalog;
     }
 
     /** Table validation rules. */

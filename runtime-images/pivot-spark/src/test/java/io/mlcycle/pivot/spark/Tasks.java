@@ -1,6 +1,7 @@
 package io.mlcycle.pivot.spark;
 
 import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.Task;
 
 import java.nio.file.Path;
@@ -28,6 +29,11 @@ final class Tasks {
 
     /** The store as a URI ({@code s3://}); {@link #store} when null. */
     String storeUri;
+
+    /** {@code iceberg} with {@link #catalog}; null: the parquet layout. */
+    String storeFormat;
+
+    TableCatalog catalog;
 
     PivotTask.Validation validation;
     int wide = 0;
@@ -60,7 +66,11 @@ final class Tasks {
                 new PivotTask.Window(from, to),
                 new PivotTask.Pivot(key, value, aggregate, "", minEntities, maxFeatures),
                 new PivotTask.Filters(where, exclude),
-                new PivotTask.Store(storeUri != null ? storeUri : store.toUri().toString(), 5),
+                new PivotTask.Store(
+                        storeUri != null ? storeUri : store.toUri().toString(),
+                        5,
+                        storeFormat,
+                        catalog),
                 validation,
                 wide,
                 null);

@@ -1,4 +1,4 @@
-package io.mlcycle.pivot;
+package io.mlcycle.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -19,15 +19,15 @@ import java.util.stream.Stream;
  * directory, listening on 127.0.0.1 at a free port, password authentication over TCP. As root it
  * runs as the {@code postgres} user (postgres refuses to run as root).
  */
-final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements AutoCloseable {
 
-    static final String USER = "mlcycle";
-    static final String PASSWORD = "s3cret-pw-for-tests";
+    public static final String USER = "mlcycle";
+    public static final String PASSWORD = "s3cret-pw-for-tests";
 
     private final Path dir;
     private final Path bin;
     private final boolean asPostgres;
-    final int port;
+    public final int port;
 
     private PostgresServer(Path dir, Path bin, boolean asPostgres, int port) {
         this.dir = dir;
@@ -36,11 +36,11 @@ final class PostgresServer implements AutoCloseable {
         this.port = port;
     }
 
-    String url() {
+    public String url() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
     }
 
-    static PostgresServer start() throws Exception {
+    public static PostgresServer start() throws Exception {
         Path bin = findBin();
         boolean root = "root".equals(System.getProperty("user.name"));
         Path dir = Files.createTempDirectory("mlcycle-pg-");

@@ -1,0 +1,96 @@
+package io.mlcycle.operator.featureview;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.StoreFormat;
+import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.PodEnv;
+import io.mlcycle.task.TableCatalog;
+import io.mlcycle.testing.UnitTier;
+import org.junit.jupiter.api.Test;
+
+import java.time.LocalDate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** spec.store.format and spec.store.catalog: checked naming the field, carried into the task. */
+@UnitTier
+class IcebergStoreSpecTest {
+
+    private static FeatureView iceberg(IcebergCatalog.Type type) {
+        FeatureView fv = Fixtures.featureView("items");
+        fv.getSpec().store.format = StoreFormat.iceberg;
+        fv.getSpec().store.catalog = new IcebergCatalog();
+        fv.getSpec().store.catalog.type = type;
+        return fv;
+    }
+
+    @Test
+    void withoutAFormatTheStoreIsTheParquetLayout() {
+        PivotTask task = PivotTasks.task(Fixtures.featureView("items"), LocalDate.of(2026, 11, 20));
+
+        assertThat(task.store().format()).isEqualTo(TableCatalog.FORMAT_PARQUET);
+        assertThat(task.store().catalog()).isNull();
+    }
+
+    @Test
+    void anIcebergStoreCarriesItsCatalogWithDefaultsAndTheCredentialsAsSecretReferences() {
+        FeatureView fv = iceberg(IcebergCatalog.Type.jdbc);
+        fv.getSpec().store.catalog.uri = "jdbc:postgresql://pg:5432/lake";
+        fv.getSpec().store.catalog.credentialsSecret = new FeatureViewSpec.SecretRef();
+        fv.getSpec().store.catalog.credentialsSecret.name = "lake-catalog";
+
+        PivotTask.Store store = PivotTasks.task(fv, LocalDate.of(2026, 11, 20)).store();
+
+        assertThat(PivotTasks.invalid(fv.getSpec())).isEmpty();
+        assertThat(store.format()).isEqualTo(TableCatalog.FORMAT_ICEBERG);
+        assertThat(store.catalog())
+                .isEqualTo(
+                        new TableCatalog(
+                                "jdbc",
+                                "mlcycle",
+                                "jdbc:postgresql://pg:5432/lake",
+                                "file:///data/features/items/",
+                                "features",
+                                "items",
+                                PodEnv.CATALOG_USER,
+                                PodEnv.CATALOG_PASSWORD));
+        assertThat(PivotTasks.env(fv.getSpec()))
+                .filteredOn(e -> e.getName().startsWith("MLCYCLE_CATALOG_"))
+                .extracting(
+                        EnvVar::getName,
+                        e -> e.getValueFrom().getSecretKeyRef().getName(),
+                        e -> e.getValueFrom().getSecretKeyRef().getKey())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(
+                                PodEnv.CATALOG_USER, "lake-catalog", "username"),
+                        org.assertj.core.groups.Tuple.tuple(
+                                PodEnv.CATALOG_PASSWORD, "lake-catalog", "password"));
+    }
+
+    @Test
+    void badIcebergSettingsAreRefusedNamingTheField() {
+        FeatureView noCatalog = Fixtures.featureView("items");
+        noCatalog.getSpec().store.format = StoreFormat.iceberg;
+        FeatureView jdbcWithoutUri = iceberg(IcebergCatalog.Type.jdbc);
+        FeatureView s3 = iceberg(IcebergCatalog.Type.hadoop);
+        s3.getSpec().store.catalog.warehouse = "s3://lake/warehouse";
+
+        FeatureView spark = iceberg(IcebergCatalog.Type.hadoop);
+        spark.getSpec().engine = FeatureViewSpec.Engine.spark;
+
+        assertThat(PivotTasks.invalid(spark.getSpec()))
+                .hasValue("spec.store.format iceberg is written by spec.engine duckdb only so far");
+        assertThat(PivotTasks.invalid(noCatalog.getSpec()))
+                .hasValue("spec.store.catalog is required with spec.store.format iceberg");
+        assertThat(PivotTasks.invalid(jdbcWithoutUri.getSpec()))
+                .hasValue("spec.store.catalog.uri is required");
+        assertThat(PivotTasks.invalid(s3.getSpec()))
+                .hasValue(
+                        "spec.store.catalog.warehouse: 's3://lake/warehouse' is not file://; an"
+                                + " Iceberg store writes file:// warehouses only so far");
+    }
+}

@@ -1,0 +1,154 @@
+package io.mlcycle.lake;
+
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.Uris;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TableCatalog;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.jdbc.JdbcCatalog;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Where a lake table lives: an Iceberg catalog ({@code hadoop} on a {@code file://} warehouse, or
+ * {@code jdbc} on a database a platform team runs) and the table's namespace and name.
+ */
+public record LakeCatalog(
+        String type,
+        String name,
+        String uri,
+        String warehouse,
+        String user,
+        String password,
+        String namespace,
+        String table) {
+
+    /** Catalog types this library opens. */
+    public static final String HADOOP = TableCatalog.HADOOP;
+
+    public static final String JDBC = TableCatalog.JDBC;
+
+    /**
+     * The catalog a task names, its credentials read from the environment variables it names;
+     * {@code defaultWarehouse} where the task names no warehouse.
+     */
+    public static LakeCatalog of(
+            TableCatalog c, String defaultWarehouse, Function<String, String> env) {
+        if (c == null) {
+            throw TaskFailure.invalid(
+                    "InvalidCatalog", "store.catalog is required with store.format iceberg");
+        }
+        String warehouse =
+                c.warehouse() == null || c.warehouse().isBlank() ? defaultWarehouse : c.warehouse();
+        return new LakeCatalog(
+                c.type(),
+                c.name(),
+                c.uri(),
+                warehouse,
+                c.userEnv() == null ? null : env.apply(c.userEnv()),
+                c.passwordEnv() == null ? null : env.apply(c.passwordEnv()),
+                c.namespace(),
+                c.table());
+    }
+
+    /** The table in its catalog, for messages: {@code jdbc catalog 'lake' (uri), table ns.t}. */
+    public String describe() {
+        String where = JDBC.equals(type) ? uri : warehouse;
+        return type + " catalog '" + name + "' (" + where + "), table " + identifier();
+    }
+
+    public TableIdentifier identifier() {
+        return TableIdentifier.of(required("namespace", namespace), required("table", table));
+    }
+
+    /**
+     * Opens the catalog. Bad settings are {@code Invalid} naming the field; a catalog that cannot
+     * be reached is {@code Failed} with reason {@code CatalogUnreachable} naming it and the table
+     * (never the password).
+     */
+    public Catalog open() {
+        String kind = required("type", type).toLowerCase(Locale.ROOT);
+        required("name", name);
+        required("warehouse", warehouse);
+        identifier();
+        Map<String, String> props = new HashMap<>();
+        props.put(CatalogProperties.WAREHOUSE_LOCATION, warehouseLocation());
+        try {
+            switch (kind) {
+                case HADOOP -> {
+                    HadoopCatalog catalog = new HadoopCatalog();
+                    catalog.setConf(new Configuration());
+                    catalog.initialize(name, props);
+                    return catalog;
+                }
+                case JDBC -> {
+                    props.put(CatalogProperties.URI, required("uri", uri));
+                    if (user != null) {
+                        props.put(JdbcCatalog.PROPERTY_PREFIX + "user", user);
+                    }
+                    if (password != null) {
+                        props.put(JdbcCatalog.PROPERTY_PREFIX + "password", password);
+                    }
+                    // V1 also records views; the layout Spark's and Trino's JDBC catalogs read
+                    props.put(JdbcCatalog.PROPERTY_PREFIX + "schema-version", "V1");
+                    JdbcCatalog catalog = new JdbcCatalog();
+                    catalog.setConf(new Configuration());
+                    catalog.initialize(name, props);
+                    return catalog;
+                }
+                default ->
+                        throw TaskFailure.invalid(
+                                "InvalidCatalog",
+                                "store.catalog.type '"
+                                        + type
+                                        + "' is not one of "
+                                        + HADOOP
+                                        + ", "
+                                        + JDBC);
+            }
+        } catch (TaskFailure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** The warehouse as Iceberg sees it: a {@code file://} one under local mode's file root. */
+    String warehouseLocation() {
+        if (warehouse.startsWith("/") || warehouse.startsWith("file:")) {
+            return Uris.toPath(warehouse, "store.catalog.warehouse").toUri().toString();
+        }
+        return warehouse;
+    }
+
+    /** The failure of a catalog call that did not get through. */
+    TaskFailure unreachable(RuntimeException e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return new TaskFailure(
+                Summary.Outcome.Failed,
+                "CatalogUnreachable",
+                "cannot reach "
+                        + describe()
+                        + ": "
+                        + root.getClass().getSimpleName()
+                        + ": "
+                        + root.getMessage());
+    }
+
+    private static String required(String field, String value) {
+        if (value == null || value.isBlank()) {
+            throw TaskFailure.invalid("InvalidCatalog", "store.catalog." + field + " is required");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,155 @@
+package io.mlcycle.lake;
+
+import io.mlcycle.common.SparseTables;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.io.CloseableIterable;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Feature table versions for lake tests: Parquet files written by DuckDB as the pivot writes them
+ * (no Iceberg field ids), and the rows two independent readers get back — DuckDB over the planned
+ * files and Iceberg's own generic reader — as sorted {@code entity:idx=val,…} strings.
+ */
+final class Versions {
+
+    private Versions() {}
+
+    /** A Hadoop catalog on a local warehouse, table {@code features.<table>}. */
+    static LakeCatalog hadoop(Path warehouse, String table) {
+        return new LakeCatalog(
+                LakeCatalog.HADOOP,
+                "lake",
+                null,
+                warehouse.toUri().toString(),
+                null,
+                null,
+                "features",
+                table);
+    }
+
+    /** {@code n} entities named {@code <prefix>-<i>} with features i and i+1 valued by the date. */
+    static List<SparseTables.Row> rows(String prefix, int n, float value) {
+        List<SparseTables.Row> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(
+                    new SparseTables.Row(
+                            prefix + "-" + i, new int[] {i, i + 1}, new float[] {value, i}));
+        }
+        return rows;
+    }
+
+    /** Writes rows with DuckDB into {@code dir/sparse-0.parquet}; returns that file. */
+    static Path write(Path dir, List<SparseTables.Row> rows) {
+        try {
+            SparseTables.write(dir, rows);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir.resolve("sparse-0.parquet");
+    }
+
+    /** Writes a version into the table's data location for that as-of and commits it. */
+    static ScanPlan commit(LakeTable table, String asOf, String run, List<SparseTables.Row> rows) {
+        Path dir = Path.of(URI.create(table.dataLocation(asOf))).resolve(run);
+        long id = table.commit(asOf, List.of(write(dir, rows)), Map.of("mlcycle.run", run));
+        ScanPlan plan = table.plan(asOf);
+        if (plan.snapshotId() != id) {
+            throw new IllegalStateException("tag asOf-" + asOf + " is not the committed snapshot");
+        }
+        return plan;
+    }
+
+    static List<String> expected(List<SparseTables.Row> rows) {
+        return rows.stream()
+                .map(r -> line(r.entity(), toList(r.indices()), toList(r.values())))
+                .sorted()
+                .toList();
+    }
+
+    /** What DuckDB reads from the data files a plan lists. */
+    static List<String> duckdb(ScanPlan plan) {
+        String files =
+                plan.dataFiles().stream()
+                        .map(f -> SparseTables.literal(Path.of(URI.create(f)).toString()))
+                        .collect(Collectors.joining(", ", "[", "]"));
+        List<String> out = new ArrayList<>();
+        try (Connection c = SparseTables.duckdb();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT entity, idx, val FROM read_parquet(" + files + ")")) {
+            while (rs.next()) {
+                out.add(line(rs.getString(1), list(rs.getArray(2)), list(rs.getArray(3))));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.stream().sorted().toList();
+    }
+
+    /** What Iceberg's own reader reads at a snapshot (columns found through the name mapping). */
+    static List<String> iceberg(Table table, long snapshotId) {
+        List<String> out = new ArrayList<>();
+        try (CloseableIterable<Record> records =
+                IcebergGenerics.read(table).useSnapshot(snapshotId).build()) {
+            for (Record r : records) {
+                out.add(
+                        line(
+                                (String) r.getField("entity"),
+                                (List<?>) r.getField("idx"),
+                                (List<?>) r.getField("val")));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.stream().sorted().toList();
+    }
+
+    static boolean exists(String fileUri) {
+        return Files.exists(Path.of(URI.create(fileUri)));
+    }
+
+    private static String line(String entity, List<?> idx, List<?> val) {
+        StringBuilder sb = new StringBuilder(entity).append(':');
+        for (int j = 0; j < idx.size(); j++) {
+            sb.append(j == 0 ? "" : ",")
+                    .append(((Number) idx.get(j)).intValue())
+                    .append('=')
+                    .append(((Number) val.get(j)).floatValue());
+        }
+        return sb.toString();
+    }
+
+    private static List<?> list(Array a) throws SQLException {
+        return a == null ? List.of() : Arrays.asList((Object[]) a.getArray());
+    }
+
+    private static List<Integer> toList(int[] a) {
+        return Arrays.stream(a).boxed().toList();
+    }
+
+    private static List<Float> toList(float[] a) {
+        List<Float> out = new ArrayList<>();
+        for (float f : a) {
+            out.add(f);
+        }
+        return out;
+    }
+}

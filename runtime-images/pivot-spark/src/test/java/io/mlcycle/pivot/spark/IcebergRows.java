@@ -1,0 +1,83 @@
+package io.mlcycle.pivot.spark;
+
+import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.examples.GameLogGenerator;
+import io.mlcycle.lake.LakeCatalog;
+import io.mlcycle.lake.LakeTable;
+import io.mlcycle.lake.ScanPlan;
+import io.mlcycle.pivot.PivotRunner;
+import io.mlcycle.task.Summary;
+import io.mlcycle.task.TableCatalog;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Iceberg interop fixtures: two as-ofs the DuckDB pivot commits, and a table's rows as sorted
+ * {@code entity:idx=val,…} lines as Spark SQL reads them and as mlcycle's reader (DuckDB over the
+ * files an Iceberg scan plans) reads them, for interop tests.
+ */
+final class IcebergRows {
+
+    private IcebergRows() {}
+
+    /**
+     * Generates the item-event log under {@code data} and has the DuckDB pivot commit as-ofs
+     * 2026-11-20 and 2026-11-21 to the catalog's table; returns the table, opened for reading.
+     */
+    static LakeTable commitTwoAsOfs(Path data, TableCatalog catalog, Function<String, String> env)
+            throws IOException {
+        GameLogGenerator.generate(
+                new GameLogGenerator.Config(100, 50, 2, LocalDate.of(2026, 11, 21), 3), data);
+        String uri = data.resolve("raw/item-events").toUri() + "dt={date}/";
+        for (String[] day :
+                new String[][] {{"2026-11-20", "2026-11-19"}, {"2026-11-21", "2026-11-20"}}) {
+            Tasks t = new Tasks(uri, data.resolve("stage")).day(day[0], day[1]);
+            t.storeFormat = TableCatalog.FORMAT_ICEBERG;
+            t.catalog = catalog;
+            Summary s = new PivotRunner(env).run(t.build());
+            if (s.outcome() != Summary.Outcome.Succeeded) {
+                throw new IllegalStateException("pivot of " + day[0] + ": " + s.message());
+            }
+        }
+        return LakeTable.open(LakeCatalog.of(catalog, null, env));
+    }
+
+    /** What Spark SQL returns for a query of {@code entity, idx, val}. */
+    static List<String> spark(SparkSession spark, String sql) {
+        List<String> out = new ArrayList<>();
+        for (Row r : spark.sql(sql).collectAsList()) {
+            List<Object> idx = r.getList(1);
+            List<Object> val = r.getList(2);
+            StringBuilder sb = new StringBuilder(r.getString(0)).append(':');
+            for (int j = 0; j < idx.size(); j++) {
+                sb.append(j == 0 ? "" : ",").append(idx.get(j)).append('=').append(val.get(j));
+            }
+            out.add(sb.toString());
+        }
+        return out.stream().sorted().toList();
+    }
+
+    /** What mlcycle's reader returns for a planned version. */
+    static List<String> mlcycle(ScanPlan plan) throws IOException {
+        SparseMatrix m = plan.read();
+        List<String> out = new ArrayList<>();
+        for (int r = 0; r < m.rows(); r++) {
+            StringBuilder sb = new StringBuilder(m.entities()[r]).append(':');
+            for (int k = m.rowPtr()[r]; k < m.rowPtr()[r + 1]; k++) {
+                sb.append(k == m.rowPtr()[r] ? "" : ",")
+                        .append(m.cols()[k])
+                        .append('=')
+                        .append(m.values()[k]);
+            }
+            out.add(sb.toString());
+        }
+        return out.stream().sorted().toList();
+    }
+}

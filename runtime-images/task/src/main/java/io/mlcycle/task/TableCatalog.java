@@ -1,0 +1,37 @@
+package io.mlcycle.task;
+
+/**
+ * Where a feature table stored as an Apache Iceberg table lives: the catalog and the table's name
+ * in it. Credentials are read from the named environment variables, never from the task.
+ *
+ * @param type {@link #HADOOP} (a warehouse path, {@code file://}) or {@link #JDBC}
+ * @param name the catalog's name (what Spark and Trino call it)
+ * @param uri the JDBC URL of a {@code jdbc} catalog
+ * @param warehouse root URI of the tables' files; null: the store's {@code uri}
+ * @param namespace the table's namespace
+ * @param table the table's name
+ * @param userEnv environment variable holding the catalog user (null: none)
+ * @param passwordEnv environment variable holding the catalog password (null: none)
+ */
+public record TableCatalog(
+        String type,
+        String name,
+        String uri,
+        String warehouse,
+        String namespace,
+        String table,
+        String userEnv,
+        String passwordEnv) {
+
+    /** Store format: today's dated directories with {@code _SUCCESS} markers (the default). */
+    public static final String FORMAT_PARQUET = "parquet";
+
+    /** Store format: one Apache Iceberg table, a tagged snapshot per as-of. */
+    public static final String FORMAT_ICEBERG = "iceberg";
+
+    /** Catalog type: Iceberg's Hadoop catalog on a warehouse path. */
+    public static final String HADOOP = "hadoop";
+
+    /** Catalog type: Iceberg's JDBC catalog. */
+    public static final String JDBC = "jdbc";
+}

@@ -1,0 +1,89 @@
+package io.mlcycle.trainer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mlcycle.common.FeatureCatalog;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.lake.LakeCatalog;
+import io.mlcycle.lake.LakeTable;
+import io.mlcycle.lake.ScanPlan;
+import io.mlcycle.model.ModelArtifact;
+import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.TableCatalog;
+import io.mlcycle.task.TaskJson;
+import io.mlcycle.testing.UnitTier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A feature table stored as an Iceberg table trains alike and pins its snapshot in lineage. */
+@UnitTier
+class IcebergFeaturesTest {
+
+    @TempDir Path root;
+
+    private TableCatalog catalog(String table) {
+        return new TableCatalog(
+                TableCatalog.HADOOP,
+                "lake",
+                null,
+                root.resolve("lake").toUri().toString(),
+                "features",
+                table,
+                null,
+                null);
+    }
+
+    @Test
+    void anIcebergVersionTrainsLikeItsDirectoryAndLineageNamesItsSnapshot() throws Exception {
+        SmallTable data = SmallTable.write(root, 400, 120, 7);
+        TableCatalog catalog = catalog("t");
+        LakeTable table = LakeTable.openOrCreate(LakeCatalog.of(catalog, null, name -> null));
+        Path dir = data.featureDir();
+        long snapshot =
+                table.commit(
+                        "2026-11-20",
+                        List.of(dir.resolve("sparse-0.parquet")),
+                        Map.of(
+                                ScanPlan.FEATURES,
+                                dir.resolve(FeatureCatalog.FILE).toUri().toString()));
+        FeatureInput iceberg = new FeatureInput("t", "2026-11-20", data.input.uri(), catalog, null);
+        Path fromDir = root.resolve("models/small/v1");
+        Path fromTable = root.resolve("models/small/v2");
+
+        Trainer.run(data.task(fromDir, "logistic"));
+        Trainer.run(data.withInput(iceberg).task(fromTable, "logistic"));
+
+        JsonNode a = TaskJson.MAPPER.readTree(fromDir.resolve(Trainer.METRICS).toFile());
+        JsonNode b = TaskJson.MAPPER.readTree(fromTable.resolve(Trainer.METRICS).toFile());
+        assertThat(b.get("metrics")).isEqualTo(a.get("metrics"));
+        try (ModelArtifact m = ModelArtifact.load(fromTable)) {
+            assertThat(m.spec().lineage()).containsExactly(iceberg.withSnapshot(snapshot));
+        }
+        try (ModelArtifact m = ModelArtifact.load(fromDir)) {
+            assertThat(m.spec().lineage().get(0).snapshotId()).isNull();
+        }
+    }
+
+    @Test
+    void aTableNothingWasCommittedToIsRefusedNamingCatalogAndTable() throws Exception {
+        SmallTable data = SmallTable.write(root, 100, 30, 7);
+        FeatureInput missing =
+                new FeatureInput("t", "2026-11-20", data.input.uri(), catalog("absent"), null);
+
+        assertThatThrownBy(
+                        () ->
+                                Trainer.run(
+                                        data.withInput(missing)
+                                                .task(root.resolve("models/small/v1"), "logistic")))
+                .isInstanceOf(TaskFailure.class)
+                .hasMessageStartingWith("hadoop catalog 'lake' (")
+                .hasMessageEndingWith(
+                        "table features.absent does not exist: nothing was committed");
+    }
+}
