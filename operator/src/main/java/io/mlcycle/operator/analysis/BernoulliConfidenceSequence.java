@@ -26,13 +26,7 @@ public final class BernoulliConfidenceSequence {
      * truth differs from the prior mean by one prior standard deviation).
      */
     public BernoulliConfidenceSequence(double priorMean, double strength) {
-        if (!(priorMean > 0 && priorMean < 1) || !(strength > 0)) {
-            throw new IllegalArgumentException(
-                    "prior mean must be in (0, 1) and strength > 0, got "
-                            + priorMean
-                            + " and "
-                            + strength);
-        }
+        checkPrior(priorMean, strength);
         this.a = priorMean * strength;
         this.b = (1 - priorMean) * strength;
         this.logBetaPrior = logBeta(a, b);
@@ -87,7 +81,18 @@ public final class BernoulliConfidenceSequence {
         return mixture - logLikelihood;
     }
 
-    private static void checkCounts(long successes, long n) {
+    /** Checks a Beta prior: mean in (0, 1), a + b = strength > 0. */
+    static void checkPrior(double priorMean, double strength) {
+        if (!(priorMean > 0 && priorMean < 1) || !(strength > 0)) {
+            throw new IllegalArgumentException(
+                    "prior mean must be in (0, 1) and strength > 0, got "
+                            + priorMean
+                            + " and "
+                            + strength);
+        }
+    }
+
+    static void checkCounts(long successes, long n) {
         if (n < 0 || successes < 0 || successes > n) {
             throw new IllegalArgumentException(
                     "need 0 <= successes <= n, got " + successes + " of " + n);

@@ -6,16 +6,24 @@ import java.util.Locale;
 
 /**
  * A sequential comparison of two independent proportions (a canary's and the stable version's, on
- * their own requests), safe to look at every interval: one always-valid confidence sequence per
- * sample ({@link BernoulliConfidenceSequence}, Howard et al. 2021), each at alpha / 2, bound the
- * difference canary minus stable at level alpha. Rejects (abort the canary) once the canary is
- * worse than stable by more than {@code tolerance} with confidence, accepts once it is not; a
- * canary that is not worse by more than the tolerance is rejected with probability at most alpha.
+ * their own requests), safe to look at every interval: always-valid one-sided bounds per sample
+ * ({@link OneSidedConfidenceSequence}, Howard et al. 2021), each at alpha / 2, bound the difference
+ * canary minus stable. Rejects (abort the canary) once the canary is worse than stable by more than
+ * {@code tolerance} with confidence (canary's upper bound minus stable's lower one), accepts once
+ * it is not worse by more than the tolerance (canary's lower bound minus stable's upper one). Each
+ * decision rests on one bound per side, so a canary not worse by more than the tolerance is
+ * rejected, and one worse by more is accepted, each with probability at most alpha. One-sided
+ * bounds do not spend alpha on the side a decision does not look at: they decide an equal canary
+ * after about a fifth fewer labels than two-sided sequences (see {@code benchmarks/run judge}).
  */
 public final class TwoSampleJudge {
 
-    private static final BernoulliConfidenceSequence SEQUENCE =
-            new BernoulliConfidenceSequence(0.5, 2);
+    /**
+     * A uniform prior truncated above each tested p; uniform is symmetric, so the upper bound is 1
+     * minus the lower bound of the failures.
+     */
+    private static final OneSidedConfidenceSequence SEQUENCE =
+            new OneSidedConfidenceSequence(0.5, 2);
 
     private final double alpha;
     private final double tolerance;
@@ -33,16 +41,17 @@ public final class TwoSampleJudge {
     /** The verdict on canary minus stable after each side's successes of n. */
     public SequentialVerdict judge(
             long canarySuccesses, long canaryN, long stableSuccesses, long stableN) {
-        BernoulliConfidenceSequence.Interval canary =
-                SEQUENCE.interval(canarySuccesses, canaryN, alpha / 2);
-        BernoulliConfidenceSequence.Interval stable =
-                SEQUENCE.interval(stableSuccesses, stableN, alpha / 2);
+        double half = alpha / 2;
         double estimate =
                 canaryN == 0 || stableN == 0
                         ? Double.NaN
                         : (double) canarySuccesses / canaryN - (double) stableSuccesses / stableN;
-        double lower = canary.lower() - stable.upper();
-        double upper = canary.upper() - stable.lower();
+        double lower =
+                SEQUENCE.lower(canarySuccesses, canaryN, half)
+                        - upper(stableSuccesses, stableN, half);
+        double upper =
+                upper(canarySuccesses, canaryN, half)
+                        - SEQUENCE.lower(stableSuccesses, stableN, half);
         Outcome outcome =
                 upper < -tolerance
                         ? Outcome.Reject
@@ -50,13 +59,17 @@ public final class TwoSampleJudge {
         String rule =
                 String.format(
                         Locale.ROOT,
-                        "two-sample sequential test (a beta-binomial mixture confidence sequence per"
-                                + " side, alpha %s, intervals at alpha / 2): abort when the whole"
+                        "two-sample sequential test (one-sided beta-binomial mixture bounds per"
+                                + " side, alpha %s, each at alpha / 2): abort when the whole"
                                 + " interval of canary - stable lies below -%s, pass when it lies"
                                 + " at or above -%s, else judge again",
                         alpha,
                         tolerance,
                         tolerance);
         return new SequentialVerdict(estimate, lower, upper, canaryN + stableN, outcome, rule);
+    }
+
+    private static double upper(long successes, long n, double alpha) {
+        return 1 - SEQUENCE.lower(n - successes, n, alpha);
     }
 }

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -126,6 +127,80 @@ class ModelDeploymentShadowIT {
                 served.metrics().set(series, count);
             }
         }
+    }
+
+    /** spec.rollout.shadow in mode sequential (alpha 0.05 by default), margin 0.01. */
+    private static ModelDeployment sequential(ModelDeployment md) {
+        md.getSpec().rollout.shadow.mode = ModelDeploymentSpec.JudgeMode.sequential;
+        md.getSpec().rollout.shadow.margin = 0.01;
+        return md;
+    }
+
+    /**
+     * Adds {@code n} seeded labelled requests scored by both models to {@code counts} (both right,
+     * only the champion, only the challenger, both wrong; both right 0.8 minus {@code
+     * championOnly}) and publishes them as the challenger's {@code mlcycle_shadow_pairs_total}.
+     */
+    private void pairs(
+            String name,
+            SplittableRandom random,
+            long[] counts,
+            int n,
+            double championOnly,
+            double challengerOnly) {
+        for (int i = 0; i < n; i++) {
+            double u = random.nextDouble();
+            counts[
+                    u < championOnly
+                            ? 1
+                            : u < championOnly + challengerOnly ? 2 : u < 0.8 ? 0 : 3]++;
+        }
+        String[] outcomes = {"both_right", "champion_only", "challenger_only", "both_wrong"};
+        for (int i = 0; i < outcomes.length; i++) {
+            served.metrics()
+                    .set(
+                            "mlcycle_shadow_pairs_total{deployment=\""
+                                    + name
+                                    + "-shadow\",version=\"2\",outcome=\""
+                                    + outcomes[i]
+                                    + "\"}",
+                            counts[i]);
+        }
+    }
+
+    /** Serves version 1 in mode sequential (minSamples 100) and version 2 as its challenger. */
+    private void startSequentialShadow(String name, String model) throws IOException {
+        start();
+        serveVersionOne(client, sequential(shadowed(name, model, 2, 100)), WAIT);
+        version(client, model, 2, true);
+        await().atMost(WAIT)
+                .until(() -> servingDeployment(client, name + "-shadow"), d -> d != null);
+    }
+
+    /** Whether mode threshold (ShadowDecision.judge, margin 0.01) would promote on the counts. */
+    private static boolean thresholdCallsBetter(long[] counts) {
+        long n = counts[0] + counts[1] + counts[2] + counts[3];
+        long champion = counts[0] + counts[1];
+        long challenger = counts[0] + counts[2];
+        return ShadowDecision.judge(
+                                new ShadowDecision.Counts(champion, n - champion, 0, 0),
+                                new ShadowDecision.Counts(challenger, n - challenger, 0, 0),
+                                ModelDeploymentSpec.ShadowMetric.accuracy,
+                                0.01,
+                                100)
+                        .verdict()
+                == ShadowDecision.Verdict.Better;
+    }
+
+    /** The deployment once the shadow judge has judged {@code total} pairs, or promoted. */
+    private ModelDeployment judgedOn(String name, long total) {
+        return awaitMd(
+                name,
+                m ->
+                        m.getStatus().shadow != null
+                                && (m.getStatus().shadow.phase == ShadowPhase.Promoted
+                                        || Long.valueOf(total)
+                                                .equals(m.getStatus().shadow.challengerSamples)));
     }
 
     private static Map<String, String> env(Deployment d) {
@@ -281,4 +356,67 @@ class ModelDeploymentShadowIT {
                 .as("told once")
                 .hasSize(1);
     }
+
+    @Test
+    void inModeSequentialAnEqualChallengerIsNotPromotedRoundAfterRoundWhereTheThresholdWouldBe()
+            throws IOException {
+        String name = "md-shadow-seq-equal";
+        startSequentialShadow(name, "m-shadow-seq-equal");
+
+        // equal accuracy (0.8), one request in five right for one model only: ten rounds
+        SplittableRandom random = new SplittableRandom(37);
+        long[] counts = new long[4];
+        int thresholdWouldPromote = 0;
+        for (int round = 1; round <= 10; round++) {
+            pairs(name, random, counts, 250, 0.1, 0.1);
+            var s = judgedOn(name, round * 250L).getStatus().shadow;
+            assertThat(s.phase).as("round %d: %s", round, s.message).isEqualTo(ShadowPhase.Running);
+            assertThat(s.verdict).as("round %d", round).isIn("Undecided", "NotBetter");
+            assertThat(s.lower).as("round %d: %s", round, s.message).isLessThan(0);
+            assertThat(s.rule).contains("alpha 0.05");
+            thresholdWouldPromote += thresholdCallsBetter(counts) ? 1 : 0;
+        }
+        // the same counts judged by the threshold rule (mode threshold): promoted by chance
+        assertThat(thresholdWouldPromote).as("rounds the threshold rule calls Better").isPositive();
+        assertThat(md(name).getStatus().currentVersion).isEqualTo(1);
+        assertThat(serveTask(servingDeployment(client, name)).version()).isEqualTo(1);
+        assertThat(events(client, name))
+                .extracting(e -> e.getReason())
+                .doesNotContain("ShadowPromoted");
+    }
+
+    @Test
+    void inModeSequentialABetterChallengerIsPromotedOnceBetterWithConfidence() throws IOException {
+        String name = "md-shadow-seq-better";
+        startSequentialShadow(name, "m-shadow-seq-better");
+
+        // the challenger better by 8 points: 14 % of the requests only it gets right, 6 % only
+        // the champion
+        SplittableRandom random = new SplittableRandom(37);
+        long[] counts = new long[4];
+        pairs(name, random, counts, 100, 0.06, 0.14);
+        var first = judgedOn(name, 100).getStatus().shadow;
+        assertThat(first.verdict).as(first.message).isEqualTo("Undecided");
+        assertThat(first.lower).isLessThan(0);
+        assertThat(first.upper).isGreaterThan(0);
+
+        Promotion promoted = null;
+        for (int round = 2; round <= 20 && promoted == null; round++) {
+            pairs(name, random, counts, 100, 0.06, 0.14);
+            var s = judgedOn(name, round * 100L).getStatus().shadow;
+            if (s.phase == ShadowPhase.Promoted) {
+                promoted = new Promotion(round, s.verdict, s.lower, s.message);
+            }
+        }
+        assertThat(promoted).as("promoted within 2 000 labels").isNotNull();
+        assertThat(promoted.verdict()).isEqualTo("Better");
+        assertThat(promoted.lower()).as(promoted.message()).isGreaterThan(0);
+        assertThat(promoted.message()).contains("promoted over version 1");
+        await().atMost(WAIT)
+                .until(() -> servingDeployment(client, name), d -> serveTask(d).version() == 2);
+        assertThat(hasEvent(client, name, "ShadowPromoted")).isTrue();
+    }
+
+    /** What status.shadow said at the round the challenger was promoted. */
+    private record Promotion(int round, String verdict, Double lower, String message) {}
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.IntStream;
 
@@ -81,14 +82,19 @@ public final class JudgeBench {
                             runs,
                             seed));
         }
-        Report.print(cells, runs, seed, (System.nanoTime() - started) / 1e9);
+        Report.print(
+                cells,
+                oracleLabelsToPromote(runs, seed),
+                runs,
+                seed,
+                (System.nanoTime() - started) / 1e9);
     }
 
     private static List<Cell> cells(
             String family, String scenario, Trial trial, int runs, long seed) {
         List<Cell> out = new ArrayList<>();
         for (int traffic : TRAFFIC) {
-            long base = seed * 0x9E3779B97F4A7C15L ^ (family + scenario + traffic).hashCode();
+            long base = base(seed, family, scenario, traffic);
             List<Run> threshold = simulate(trial, traffic, false, runs, base);
             List<Run> sequential = simulate(trial, traffic, true, runs, base);
             Cell c = new Cell(family, scenario, traffic, threshold, sequential);
@@ -96,6 +102,11 @@ public final class JudgeBench {
             out.add(c);
         }
         return out;
+    }
+
+    /** The seed of a cell's first run: each cell has its own streams, the same for both rules. */
+    private static long base(long seed, String family, String scenario, int traffic) {
+        return seed * 0x9E3779B97F4A7C15L ^ (family + scenario + traffic).hashCode();
     }
 
     private static List<Run> simulate(
@@ -107,8 +118,26 @@ public final class JudgeBench {
                 .toList();
     }
 
+    /**
+     * The reference for the labels goal at +0.02, traffic 100, on that cell's streams: labels after
+     * which 80 % of the runs were promoted by the SPRT that knows the challenger's true share of
+     * the discordant pairs ({@link Rules#shadowOracle}).
+     */
+    static long oracleLabelsToPromote(int runs, long seed) {
+        double delta = 0.02;
+        long base = base(seed, "shadow", String.format(Locale.ROOT, "%+.2f", delta), 100);
+        double q = (CHAMPION_ONLY + delta) / (2 * CHAMPION_ONLY + delta);
+        List<Run> oracle = simulate(shadow(delta, Rules.shadowOracle(q)), 100, true, runs, base);
+        return quantileLabelsTo(oracle, Act.ACT, 0.8);
+    }
+
     /** Shadow: both models score the same labelled requests; ACT = promote, STOP = reject. */
     static Trial shadow(double delta) {
+        return shadow(delta, Rules::shadowSequential);
+    }
+
+    /** Shadow with {@code sequentialRule} as the sequential rule. */
+    static Trial shadow(double delta, Function<long[], Act> sequentialRule) {
         double championOnly = CHAMPION_ONLY;
         double challengerOnly = CHAMPION_ONLY + delta;
         double bothRight = CHAMPION_ACCURACY - CHAMPION_ONLY;
@@ -126,7 +155,7 @@ public final class JudgeBench {
                                                     ? 2
                                                     : 3]++;
                 }
-                Act act = sequential ? Rules.shadowSequential(pairs) : Rules.shadowThreshold(pairs);
+                Act act = sequential ? sequentialRule.apply(pairs) : Rules.shadowThreshold(pairs);
                 if (act != Act.NONE) {
                     return new Run(act, (long) t * traffic);
                 }

@@ -43,7 +43,7 @@ final class Report {
         return (long) Math.ceil(n);
     }
 
-    static void print(List<Cell> cells, int runs, long seed, double seconds) {
+    static void print(List<Cell> cells, long oracle80, int runs, long seed, double seconds) {
         List<String> notBetter = List.of("+0.00", "-0.02");
         List<String> aboveMin = List.of("acc=0.82", "acc=0.80");
         List<String> equal = List.of("+0.00");
@@ -64,10 +64,13 @@ final class Report {
         System.out.printf(
                 Locale.ROOT,
                 "challenger +0.02 (traffic 100): 80 %% promoted after %d labels sequentially; a fixed-sample"
-                        + " McNemar test at alpha 0.05 needs %d for power 0.8 (ratio %.2f)%n",
+                        + " McNemar test at alpha 0.05 needs %d for power 0.8 (ratio %.2f); the SPRT"
+                        + " that knows the true effect: %d (ratio %.2f)%n",
                 sequential80,
                 fixed80,
-                sequential80 / (double) fixed80);
+                sequential80 / (double) fixed80,
+                oracle80,
+                oracle80 / (double) fixed80);
         System.out.printf(
                 Locale.ROOT,
                 "BENCH judge runs=%d seed=%d wrong_promotion threshold=%.4f sequential=%.4f"
@@ -76,7 +79,8 @@ final class Report {
                         + " wrong_canary_promotion threshold=%.4f sequential=%.4f"
                         + " canary_median_labels_traffic10 equal threshold=%d sequential=%d"
                         + " worse10 threshold=%d sequential=%d"
-                        + " labels_to_promote_plus2_power80 sequential=%d fixed=%d ratio=%.2f seconds=%.0f%n",
+                        + " labels_to_promote_plus2_power80 sequential=%d fixed=%d ratio=%.2f"
+                        + " oracle_sprt=%d oracle_ratio=%.2f seconds=%.0f%n",
                 runs,
                 seed,
                 wrongPromotionThreshold,
@@ -94,6 +98,8 @@ final class Report {
                 sequential80,
                 fixed80,
                 sequential80 / (double) fixed80,
+                oracle80,
+                oracle80 / (double) fixed80,
                 seconds);
     }
 

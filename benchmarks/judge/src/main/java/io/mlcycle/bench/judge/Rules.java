@@ -13,6 +13,7 @@ import io.mlcycle.operator.modeldeployment.ShadowDecision;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The operator's decision rules, each looked at once per interval on the feedback so far, with the
@@ -67,6 +68,22 @@ final class Rules {
             case Accept -> Act.ACT;
             case Reject -> Act.STOP;
             case Continue -> Act.NONE;
+        };
+    }
+
+    /**
+     * Shadow, a reference no deployment can run: Wald's SPRT of q = 1/2 against the true share
+     * {@code q} of discordant pairs the challenger alone gets right (alpha 0.05 by Ville's
+     * inequality, as the operator's judge; minSamples as a floor). Promotes only, never rejects.
+     */
+    static Function<long[], Act> shadowOracle(double q) {
+        double up = Math.log(2 * q);
+        double down = Math.log(2 * (1 - q));
+        double limit = Math.log(1 / ALPHA);
+        return pairs -> {
+            long n = pairs[0] + pairs[1] + pairs[2] + pairs[3];
+            double logRatio = pairs[2] * up + pairs[1] * down;
+            return n >= MIN_SAMPLES && logRatio >= limit ? Act.ACT : Act.NONE;
         };
     }
 
