@@ -40,6 +40,7 @@ final class MemoryBoundary {
         out.put("boundary_nonzeros", ScaleBench.fmt(pivot.figures().get("nonZeros")));
         out.put("boundary_limit_mb", String.valueOf(limit));
         out.put("boundary_driver_limit_mb", String.valueOf(o.boundaryDriverMb()));
+        out.put("boundary_executor_overhead_mb", String.valueOf(o.boundaryOverheadMb()));
 
         Launch.Result free = bench.trainPod("boundary-pod-free", table, data, o.podLimitMb(), 0);
         Summary single = ScaleBench.require(free);
@@ -58,7 +59,9 @@ final class MemoryBoundary {
         out.put("boundary_auc_single", ScaleBench.fmt4(single.figures().get("auc")));
 
         Map<Integer, Launch.Result> spark = new LinkedHashMap<>();
-        Engines.SparkSizing sizing = Engines.SparkSizing.forPodLimit(o.boundaryDriverMb(), limit);
+        Engines.SparkSizing sizing =
+                Engines.SparkSizing.withOverhead(
+                        o.boundaryDriverMb(), limit, o.boundaryOverheadMb());
         for (int n : o.boundaryExecutors()) {
             Launch.Result r =
                     bench.trainSpark(

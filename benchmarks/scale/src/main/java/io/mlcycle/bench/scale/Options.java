@@ -16,6 +16,8 @@ import java.util.List;
  * @param boundaryFeatures its background event ids
  * @param boundaryLimitMb the limit L of the comparison: the single pod's and each executor pod's
  * @param boundaryDriverMb the Spark driver pod's limit in the comparison
+ * @param boundaryOverheadMb the executors' {@code spark.executor.memoryOverhead} there: the part of
+ *     L that is not heap
  * @param boundaryExecutors the comparison's Spark runs' executor counts
  * @param timeoutSeconds per run
  */
@@ -29,6 +31,7 @@ record Options(
         int boundaryFeatures,
         long boundaryLimitMb,
         long boundaryDriverMb,
+        long boundaryOverheadMb,
         List<Integer> boundaryExecutors,
         long timeoutSeconds) {
 
@@ -37,16 +40,19 @@ record Options(
                     + " [--executors 2|1,2,3] [--pod-limit-mb N] [--executor-pod-mb N]"
                     + " [--main yes|no] [--boundary-entities N (0: skip)] [--boundary-features N]"
                     + " [--boundary-limit-mb N]"
-                    + " [--boundary-driver-mb N] [--boundary-executors 1,2,3] [--timeout-s N]";
+                    + " [--boundary-driver-mb N] [--boundary-overhead-mb N]"
+                    + " [--boundary-executors 1,2,3] [--timeout-s N]";
 
     /** The comparison's population, limit L and driver pod limit, as measured in the README. */
-    static final long BOUNDARY_ENTITIES = 300_000;
+    static final long BOUNDARY_ENTITIES = 600_000;
 
     static final int BOUNDARY_FEATURES = 500;
 
     static final long BOUNDARY_LIMIT_MB = 1024;
 
     static final long BOUNDARY_DRIVER_MB = 1024;
+
+    static final long BOUNDARY_OVERHEAD_MB = 512;
 
     static Options parse(String... args) {
         long entities = 100_000;
@@ -60,6 +66,7 @@ record Options(
         int boundaryFeatures = BOUNDARY_FEATURES;
         long boundaryLimit = BOUNDARY_LIMIT_MB;
         long boundaryDriver = BOUNDARY_DRIVER_MB;
+        long boundaryOverhead = BOUNDARY_OVERHEAD_MB;
         List<Integer> boundaryExecutors = List.of(1, 2, 3);
         long timeout = 1800;
         for (int i = 0; i < args.length; i++) {
@@ -80,6 +87,7 @@ record Options(
                 case "--boundary-features" -> boundaryFeatures = (int) positive(flag, v);
                 case "--boundary-limit-mb" -> boundaryLimit = positive(flag, v);
                 case "--boundary-driver-mb" -> boundaryDriver = positive(flag, v);
+                case "--boundary-overhead-mb" -> boundaryOverhead = positive(flag, v);
                 case "--boundary-executors" -> boundaryExecutors = counts(flag, v);
                 case "--timeout-s" -> timeout = positive(flag, v);
                 default ->
@@ -96,6 +104,7 @@ record Options(
                 boundaryFeatures,
                 boundaryLimit,
                 boundaryDriver,
+                boundaryOverhead,
                 boundaryExecutors,
                 timeout);
     }

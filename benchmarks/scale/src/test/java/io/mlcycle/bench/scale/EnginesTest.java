@@ -20,6 +20,11 @@ class EnginesTest {
         Engines.SparkSizing s = Engines.SparkSizing.forPodLimit(4096, 2048);
         assertThat(s.driverHeapMb()).isEqualTo(3072);
         assertThat(s.executorCores()).isEqualTo(1);
+        // an XGBoost executor needs more than the operator's overhead outside its heap
+        assertThat(Engines.SparkSizing.withOverhead(1024, 1024, 512))
+                .isEqualTo(new Engines.SparkSizing(768, 512, 1));
+        assertThatThrownBy(() -> Engines.SparkSizing.withOverhead(1024, 1024, 1024))
+                .hasMessageContaining("overhead 1024 MB leaves no heap in a 1024 MB executor pod");
     }
 
     @Test
@@ -63,10 +68,11 @@ class EnginesTest {
         Options d = Options.parse();
         assertThat(d.population()).isEqualTo(new Population(100_000, 5_000, 50));
         assertThat(d.main()).isTrue();
-        assertThat(d.boundaryEntities()).isEqualTo(300_000);
+        assertThat(d.boundaryEntities()).isEqualTo(600_000);
         assertThat(d.boundaryFeatures()).isEqualTo(500);
         assertThat(d.boundaryLimitMb()).isEqualTo(1024);
         assertThat(d.boundaryDriverMb()).isEqualTo(1024);
+        assertThat(d.boundaryOverheadMb()).isEqualTo(512);
         assertThat(d.boundaryExecutors()).containsExactly(1, 2, 3);
         assertThat(d.benchExecutors()).isEqualTo(2);
         Options o =
@@ -83,6 +89,8 @@ class EnginesTest {
                         "900",
                         "--boundary-driver-mb",
                         "1536",
+                        "--boundary-overhead-mb",
+                        "600",
                         "--boundary-executors",
                         "2,4");
         assertThat(o.executors()).containsExactly(1, 3);
@@ -92,6 +100,7 @@ class EnginesTest {
         assertThat(o.boundaryFeatures()).isEqualTo(5000);
         assertThat(o.boundaryLimitMb()).isEqualTo(900);
         assertThat(o.boundaryDriverMb()).isEqualTo(1536);
+        assertThat(o.boundaryOverheadMb()).isEqualTo(600);
         assertThat(o.boundaryExecutors()).containsExactly(2, 4);
         assertThatThrownBy(() -> Options.parse("--main", "maybe"))
                 .hasMessageContaining("--main must be yes or no, got 'maybe'");
