@@ -48,11 +48,11 @@ record Options(
 
     static final int BOUNDARY_FEATURES = 500;
 
-    static final long BOUNDARY_LIMIT_MB = 1024;
+    static final long BOUNDARY_LIMIT_MB = 1280;
 
     static final long BOUNDARY_DRIVER_MB = 1024;
 
-    static final long BOUNDARY_OVERHEAD_MB = 512;
+    static final long BOUNDARY_OVERHEAD_MB = 768;
 
     static Options parse(String... args) {
         long entities = 100_000;

@@ -70,9 +70,9 @@ class EnginesTest {
         assertThat(d.main()).isTrue();
         assertThat(d.boundaryEntities()).isEqualTo(600_000);
         assertThat(d.boundaryFeatures()).isEqualTo(500);
-        assertThat(d.boundaryLimitMb()).isEqualTo(1024);
+        assertThat(d.boundaryLimitMb()).isEqualTo(1280);
         assertThat(d.boundaryDriverMb()).isEqualTo(1024);
-        assertThat(d.boundaryOverheadMb()).isEqualTo(512);
+        assertThat(d.boundaryOverheadMb()).isEqualTo(768);
         assertThat(d.boundaryExecutors()).containsExactly(1, 2, 3);
         assertThat(d.benchExecutors()).isEqualTo(2);
         Options o =
