@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Usage: benchmarks/run scale [--entities N] [--features N] [--events-per-entity N] [--executors 2|1,2,3]
-#          [--pod-limit-mb N] [--executor-pod-mb N] [--boundary-entities N (0: skip)] [--timeout-s N]
+#          [--pod-limit-mb N] [--executor-pod-mb N] [--main yes|no] [--boundary-entities N (0: skip)]
+#          [--boundary-features N] [--boundary-limit-mb N] [--boundary-driver-mb N]
+#          [--boundary-executors 1,2,3] [--timeout-s N]
 # Builds the pivot, pivot-spark, trainer, trainer-spark, server and scorer-spark runtimes and this benchmark,
 # generates the population once (kept under $BENCH_DIR), runs each engine as its pod runs it, then
-# the single pod's memory boundary; prints the BENCH line last.
+# the single pod and the Spark engine under one per-pod memory limit; prints the BENCH line last.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

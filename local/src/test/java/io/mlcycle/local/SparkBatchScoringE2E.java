@@ -4,7 +4,10 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +16,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,13 +27,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the real operator creates a SparkApplication, LocalSparkOperator submits it in cluster mode, the
  * kubelet runs the real scorer-spark driver, whose Kubernetes scheduler backend creates two
  * executor pods through the API that read and score the feature table; the scores it publishes
- * equal those of a second deployment scoring the same version with the single-pod engine.
+ * equal those of a second deployment scoring the same version with the single-pod engine; then a
+ * run whose executor pods cannot start ends with BatchScored False naming the cause and the
+ * settings, and the last good scores stay.
  */
 @EndToEndTier
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SparkBatchScoringE2E {
 
     static final String NS = "default";
     static LocalCluster cluster;
+    static LocalCluster.Options options;
     static SparkPods executors;
 
     @AfterAll
@@ -104,11 +113,13 @@ class SparkBatchScoringE2E {
     }
 
     @Test
+    @Order(1)
     void sparkExecutorsScoreTheSameScoresAsTheSinglePod() throws Exception {
         List<String> jars = new ArrayList<>(List.of(E2eSetup.CHAIN_JARS));
         jars.add("runtime-images/scorer-spark/target/scorer-spark.jar");
         E2eSetup.projectRoot(jars.toArray(String[]::new));
         LocalCluster.Options o = SmallChain.options("local/target/e2e-spark-batch");
+        options = o;
         cluster = LocalCluster.start(o);
         executors = new SparkPods(cluster.client(), o.workDir());
         Path manifests = o.workDir().resolve("spark-batch.yaml");
@@ -164,6 +175,73 @@ class SparkBatchScoringE2E {
         List<String> expected = rows(pod);
         assertThat(expected).hasSizeGreaterThan(20);
         assertThat(rows(spark)).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    @Order(2)
+    void executorsThatCannotStartFailTheRunNamingTheSettingAndKeepTheLastGoodScores()
+            throws Exception {
+        assertThat(cluster).as("the cluster the first test started").isNotNull();
+        Path good = single(options.dataRoot().resolve("data/scores/spark-scores"));
+        byte[] before = Files.readAllBytes(good);
+        Object goodUri = batchField("spark-scores", "lastUri");
+        java.time.ZonedDateTime fire =
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusMinutes(2);
+        String cron = fire.getMinute() + " " + fire.getHour() + " * * *";
+        cluster.client()
+                .genericKubernetesResources(ResourceTable.API_VERSION, "ModelDeployment")
+                .inNamespace(NS)
+                .withName("spark-scores")
+                .edit(
+                        md -> {
+                            @SuppressWarnings("unchecked")
+                            Map<String, Object> batch =
+                                    (Map<String, Object>)
+                                            ((Map<String, Object>)
+                                                            md.getAdditionalProperties()
+                                                                    .get("spec"))
+                                                    .get("batch");
+                            batch.put("schedule", cron);
+                            @SuppressWarnings("unchecked")
+                            Map<String, Object> spark = (Map<String, Object>) batch.get("spark");
+                            spark.put(
+                                    "sparkConf",
+                                    Map.of(
+                                            "spark.kubernetes.executor.container.image",
+                                            "local/no-such-runtime"));
+                            return md;
+                        });
+
+        String status =
+                E2eSetup.awaitValue(
+                        cluster,
+                        "the spark-scores run at " + cron + " failed naming the executor settings",
+                        Duration.ofMinutes(10),
+                        Duration.ofSeconds(2),
+                        () ->
+                                cluster.client()
+                                        .getKubernetesSerialization()
+                                        .asJson(
+                                                E2eSetup.field(
+                                                        cluster.client(),
+                                                        NS,
+                                                        "ModelDeployment",
+                                                        "spark-scores",
+                                                        "status")),
+                        s -> "Failed".equals(lastOutcome("spark-scores")));
+        assertThat(status)
+                .containsAnyOf("ExecutorsFailed", "ExecutorsUnavailable")
+                .contains("spec.batch.spark.executor");
+        assertThat(batchField("spark-scores", "lastUri")).isEqualTo(goodUri);
+        assertThat(single(options.dataRoot().resolve("data/scores/spark-scores"))).isEqualTo(good);
+        assertThat(Arrays.equals(Files.readAllBytes(good), before))
+                .as("the last good scores.parquet is unchanged")
+                .isTrue();
+    }
+
+    static Object batchField(String deployment, String name) {
+        return E2eSetup.field(
+                cluster.client(), NS, "ModelDeployment", deployment, "status", "batch", name);
     }
 
     /** The one published scores.parquet under {@code dir}. */

@@ -154,6 +154,23 @@ final class Engines {
                     driverPodMb * TRAINER_HEAP_PERCENT / 100, executorHeapMb(executorPodMb), 1);
         }
 
+        /**
+         * Executors whose pods fit {@code executorPodMb} with {@code spark.executor.memoryOverhead}
+         * set to {@code overheadMb}: the heap is the rest of the pod's limit.
+         */
+        static SparkSizing withOverhead(long driverPodMb, long executorPodMb, long overheadMb) {
+            if (overheadMb >= executorPodMb) {
+                throw new IllegalArgumentException(
+                        "the executor overhead "
+                                + overheadMb
+                                + " MB leaves no heap in a "
+                                + executorPodMb
+                                + " MB executor pod");
+            }
+            return new SparkSizing(
+                    driverPodMb * TRAINER_HEAP_PERCENT / 100, executorPodMb - overheadMb, 1);
+        }
+
         /** The heap h with h + max(384, h / 10) = the executor pod's limit. */
         static long executorHeapMb(long executorPodMb) {
             long heap = executorPodMb >= 3840 + 384 ? executorPodMb * 10 / 11 : executorPodMb - 384;

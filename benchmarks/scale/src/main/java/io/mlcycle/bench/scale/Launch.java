@@ -55,6 +55,24 @@ final class Launch {
         }
     }
 
+    /**
+     * Pod memory limits on RSS, 0 for none: the root process's (the pod, a Spark driver's pod) and
+     * each descendant's (an executor's pod).
+     */
+    record Limits(long rootMb, long othersMb) {
+
+        static final Limits NONE = new Limits(0, 0);
+
+        /** The same limit for every process of the tree. */
+        static Limits all(long mb) {
+            return new Limits(mb, mb);
+        }
+
+        long of(boolean root) {
+            return root ? rootMb : othersMb;
+        }
+    }
+
     private Launch() {}
 
     static Result run(
@@ -64,7 +82,7 @@ final class Launch {
             Map<String, String> env,
             Path work,
             String rootRole,
-            long limitMb,
+            Limits limits,
             long timeoutSeconds)
             throws Exception {
         Path result = work.resolve(name + ".result.json");
@@ -77,13 +95,19 @@ final class Launch {
                         .redirectOutput(work.resolve(name + ".log").toFile());
         pb.environment().putAll(env);
         pb.environment().put(io.mlcycle.task.PodEnv.TASK, taskJson);
-        RssSampler sampler = new RssSampler(Path.of("/proc"), rootRole, limitMb * 1024);
+        RssSampler sampler =
+                new RssSampler(
+                        Path.of("/proc"),
+                        rootRole,
+                        limits.rootMb() * 1024,
+                        limits.othersMb() * 1024);
         long t0 = System.nanoTime();
         long t0Millis = System.currentTimeMillis();
         Process p = pb.start();
         long deadline = t0 + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         boolean timedOut = false;
         String oomRole = null;
+        long oomLimitMb = 0;
         while (!p.waitFor(100, TimeUnit.MILLISECONDS)) {
             long over = sampler.sample(p.pid());
             if (over >= 0) {
@@ -93,6 +117,7 @@ final class Launch {
                                 .map(RssSampler.Peak::role)
                                 .findFirst()
                                 .orElse("?");
+                oomLimitMb = limits.of(over == p.pid());
                 killTree(p);
                 break;
             }
@@ -118,7 +143,7 @@ final class Launch {
                 seconds,
                 oomRole != null || heapOom || executorOom,
                 oomRole != null
-                        ? oomRole + " over " + limitMb + " MB RSS"
+                        ? oomRole + " over " + oomLimitMb + " MB RSS"
                         : heapOom ? rootRole + " heap" : "executor heap",
                 timedOut,
                 sampler.peaks(),

@@ -12,9 +12,11 @@ import java.util.Map;
 /**
  * Peak resident memory of a process and every descendant, each separately, read from a {@code
  * /proc} tree: {@code VmHWM} (the kernel's own high-water mark, so a peak between two samples is
- * not missed) of each process while it lives. With a limit it plays a pod's memory limit: a process
- * whose {@code VmRSS} passes it is reported, as the kernel's OOM killer would end a container that
- * passes its cgroup limit (sampled, so a short overshoot between two samples can slip through).
+ * not missed) of each process while it lives. With limits it plays pods' memory limits, one for the
+ * root (the pod, or a Spark driver's pod) and one for each descendant (an executor's pod): a
+ * process whose {@code VmRSS} passes its limit is reported, as the kernel's OOM killer would end a
+ * container that passes its cgroup limit (sampled, so a short overshoot between two samples can
+ * slip through).
  */
 final class RssSampler {
 
@@ -23,19 +25,22 @@ final class RssSampler {
 
     private final Path proc;
     private final String rootRole;
-    private final long limitKb;
+    private final long rootLimitKb;
+    private final long otherLimitKb;
     private final Map<Long, Peak> peaks = new LinkedHashMap<>();
     private long overLimitPid = -1;
 
     /**
      * @param proc the proc file system ({@code /proc}; a directory of the same shape in tests)
      * @param rootRole what the root process is ("pod", "driver")
-     * @param limitKb per-process RSS limit, 0 for none
+     * @param rootLimitKb the root process's RSS limit, 0 for none
+     * @param otherLimitKb each descendant's RSS limit, 0 for none
      */
-    RssSampler(Path proc, String rootRole, long limitKb) {
+    RssSampler(Path proc, String rootRole, long rootLimitKb, long otherLimitKb) {
         this.proc = proc;
         this.rootRole = rootRole;
-        this.limitKb = limitKb;
+        this.rootLimitKb = rootLimitKb;
+        this.otherLimitKb = otherLimitKb;
     }
 
     /**
@@ -55,8 +60,14 @@ final class RssSampler {
                 continue; // ended, or a kernel thread
             }
             Peak old = peaks.get(pid);
-            String role = old != null ? old.role() : role(pid, pid == root);
+            // a process launched through a spawn helper shows the executor's command line only
+            // once it has exec'd: "child" is asked again until it names something else
+            String role =
+                    old != null && !old.role().equals("child")
+                            ? old.role()
+                            : role(pid, pid == root);
             peaks.put(pid, new Peak(pid, role, Math.max(hwm, old == null ? 0 : old.peakKb())));
+            long limitKb = pid == root ? rootLimitKb : otherLimitKb;
             if (limitKb > 0 && overLimitPid < 0 && status.getOrDefault("VmRSS", 0L) > limitKb) {
                 overLimitPid = pid;
             }

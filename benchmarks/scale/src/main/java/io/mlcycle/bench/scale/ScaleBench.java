@@ -58,11 +58,26 @@ public final class ScaleBench {
                         + " MB pod limit as the images do; Spark as spark-submit-equivalent"
                         + " processes (SparkSubmit, master local-cluster: executor JVMs are child"
                         + " processes of the driver), not local mode's k8s:// cluster-mode path");
+        Map<String, String> bench = new LinkedHashMap<>();
+        if (o.main()) {
+            runMain(bench);
+        }
+        if (o.boundaryEntities() > 0) {
+            new MemoryBoundary(this).run(bench);
+        }
+        bench.put("load1", Machine.load1());
+        bench.put("spark_mode", "local-cluster");
+        StringBuilder line = new StringBuilder("BENCH scale");
+        bench.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
+        System.out.println(line);
+    }
+
+    /** Every engine on the main population, the same table and split for both trainers. */
+    private void runMain(Map<String, String> bench) throws Exception {
         Population p = o.population();
         Path data = generate(p);
-        Map<String, String> bench = new LinkedHashMap<>();
 
-        Launch.Result pivotPod = pivotPod("pivot-pod", data, o.podLimitMb(), 0);
+        Launch.Result pivotPod = pivotPod("pivot-pod", data, o.podLimitMb());
         Summary pivot = require(pivotPod);
         bench.put("entities", fmt(pivot.figures().get("entities")));
         bench.put("features", fmt(pivot.figures().get("features")));
@@ -88,10 +103,11 @@ public final class ScaleBench {
             Engines.SparkSizing sizing =
                     Engines.SparkSizing.forPodLimit(o.podLimitMb(), o.executorPodMb());
             // a Spark run that fails (an executor out of memory) is a result, not the end
-            trainSpark.put(n, trainSpark("train-spark-" + n, table, data, n, sizing, 0));
+            trainSpark.put(
+                    n, trainSpark("train-spark-" + n, table, data, n, sizing, Launch.Limits.NONE));
         }
 
-        Launch.Result scorePod = scorePod(table, single);
+        Launch.Result scorePod = scorePod("score-pod", table, trainPod, o.podLimitMb(), 0);
         require(scorePod);
         Launch.Result scoreSpark = scoreSpark(table, single);
         if (scoreSpark.succeeded()) {
@@ -104,14 +120,6 @@ public final class ScaleBench {
         sparkFigures(bench, single, pivotPod, trainPod, scorePod, pivotSpark, trainSpark);
         bench.put("score_spark_s", seconds(scoreSpark));
         bench.put("score_spark_executor_peak_mb", String.valueOf(scoreSpark.peakMb("executor")));
-        if (o.boundaryEntities() > 0) {
-            new MemoryBoundary(this).run(bench);
-        }
-        bench.put("load1", Machine.load1());
-        bench.put("spark_mode", "local-cluster");
-        StringBuilder line = new StringBuilder("BENCH scale");
-        bench.forEach((k, v) -> line.append(' ').append(k).append('=').append(v));
-        System.out.println(line);
     }
 
     /** The single pod's and the Spark engine's figures of the BENCH line. */
@@ -186,7 +194,7 @@ public final class ScaleBench {
                         env,
                         work,
                         "driver",
-                        0,
+                        Launch.Limits.NONE,
                         o.timeoutSeconds()));
     }
 
@@ -205,8 +213,7 @@ public final class ScaleBench {
         return data;
     }
 
-    Launch.Result pivotPod(String name, Path data, long podLimitMb, long enforceMb)
-            throws Exception {
+    Launch.Result pivotPod(String name, Path data, long podLimitMb) throws Exception {
         Path store = work.resolve(name + ".store");
         Population.deleteRecursively(store);
         return report(
@@ -218,7 +225,7 @@ public final class ScaleBench {
                         env,
                         work,
                         "pod",
-                        enforceMb,
+                        Launch.Limits.NONE,
                         o.timeoutSeconds()));
     }
 
@@ -242,7 +249,7 @@ public final class ScaleBench {
                         env,
                         work,
                         "driver",
-                        0,
+                        Launch.Limits.NONE,
                         o.timeoutSeconds()));
     }
 
@@ -260,7 +267,7 @@ public final class ScaleBench {
                         env,
                         work,
                         "pod",
-                        enforceMb,
+                        Launch.Limits.all(enforceMb),
                         o.timeoutSeconds()));
     }
 
@@ -270,7 +277,7 @@ public final class ScaleBench {
             Path data,
             int executors,
             Engines.SparkSizing sizing,
-            long enforceMb)
+            Launch.Limits limits)
             throws Exception {
         Path model = work.resolve(name + ".model");
         Population.deleteRecursively(model);
@@ -288,27 +295,32 @@ public final class ScaleBench {
                         env,
                         work,
                         "driver",
-                        enforceMb,
+                        limits,
                         o.timeoutSeconds()));
     }
 
-    private Launch.Result scorePod(FeatureInput table, Summary trained) throws Exception {
-        Path out = work.resolve("score-pod.out");
+    /** Batch scoring of every entity with the model the pod trainer run {@code trainRun} wrote. */
+    Launch.Result scorePod(
+            String name,
+            FeatureInput table,
+            Launch.Result trainRun,
+            long podLimitMb,
+            long enforceMb)
+            throws Exception {
+        Path out = work.resolve(name + ".out");
         Population.deleteRecursively(out);
-        String digest = String.valueOf(trained.details().get("artifactDigest"));
+        Path model = work.resolve(trainRun.name() + ".model");
+        String digest = String.valueOf(require(trainRun).details().get("artifactDigest"));
         return report(
                 Launch.run(
-                        "score-pod",
+                        name,
                         engines.pod(
-                                "server",
-                                "server.jar",
-                                o.podLimitMb(),
-                                Engines.TRAINER_HEAP_PERCENT),
-                        Engines.scoreTask(table, work.resolve("train-pod.model"), digest, out),
+                                "server", "server.jar", podLimitMb, Engines.TRAINER_HEAP_PERCENT),
+                        Engines.scoreTask(table, model, digest, out),
                         env,
                         work,
                         "pod",
-                        0,
+                        Launch.Limits.all(enforceMb),
                         o.timeoutSeconds()));
     }
 

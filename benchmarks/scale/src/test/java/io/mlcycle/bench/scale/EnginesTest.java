@@ -20,6 +20,11 @@ class EnginesTest {
         Engines.SparkSizing s = Engines.SparkSizing.forPodLimit(4096, 2048);
         assertThat(s.driverHeapMb()).isEqualTo(3072);
         assertThat(s.executorCores()).isEqualTo(1);
+        // an XGBoost executor needs more than the operator's overhead outside its heap
+        assertThat(Engines.SparkSizing.withOverhead(1024, 1024, 512))
+                .isEqualTo(new Engines.SparkSizing(768, 512, 1));
+        assertThatThrownBy(() -> Engines.SparkSizing.withOverhead(1024, 1024, 1024))
+                .hasMessageContaining("overhead 1024 MB leaves no heap in a 1024 MB executor pod");
     }
 
     @Test
@@ -62,12 +67,47 @@ class EnginesTest {
     void flagsHaveDefaultsAndABadValueNamesItsFlag() {
         Options d = Options.parse();
         assertThat(d.population()).isEqualTo(new Population(100_000, 5_000, 50));
-        assertThat(d.boundaryEntities()).isEqualTo(25_000);
+        assertThat(d.main()).isTrue();
+        assertThat(d.boundaryEntities()).isEqualTo(600_000);
+        assertThat(d.boundaryFeatures()).isEqualTo(500);
+        assertThat(d.boundaryLimitMb()).isEqualTo(1280);
+        assertThat(d.boundaryDriverMb()).isEqualTo(1024);
+        assertThat(d.boundaryOverheadMb()).isEqualTo(768);
+        assertThat(d.boundaryExecutors()).containsExactly(1, 2, 3);
         assertThat(d.benchExecutors()).isEqualTo(2);
-        Options o = Options.parse("--executors", "1,3", "--boundary-entities", "0");
+        Options o =
+                Options.parse(
+                        "--executors",
+                        "1,3",
+                        "--boundary-entities",
+                        "0",
+                        "--main",
+                        "no",
+                        "--boundary-features",
+                        "5000",
+                        "--boundary-limit-mb",
+                        "900",
+                        "--boundary-driver-mb",
+                        "1536",
+                        "--boundary-overhead-mb",
+                        "600",
+                        "--boundary-executors",
+                        "2,4");
         assertThat(o.executors()).containsExactly(1, 3);
         assertThat(o.benchExecutors()).isEqualTo(1);
         assertThat(o.boundaryEntities()).isZero();
+        assertThat(o.main()).isFalse();
+        assertThat(o.boundaryFeatures()).isEqualTo(5000);
+        assertThat(o.boundaryLimitMb()).isEqualTo(900);
+        assertThat(o.boundaryDriverMb()).isEqualTo(1536);
+        assertThat(o.boundaryOverheadMb()).isEqualTo(600);
+        assertThat(o.boundaryExecutors()).containsExactly(2, 4);
+        assertThatThrownBy(() -> Options.parse("--main", "maybe"))
+                .hasMessageContaining("--main must be yes or no, got 'maybe'");
+        assertThatThrownBy(() -> Options.parse("--boundary-executors", "2,0"))
+                .hasMessageContaining("--boundary-executors must be positive, got 0");
+        assertThatThrownBy(() -> Options.parse("--boundary-entities", "-1"))
+                .hasMessageContaining("--boundary-entities must not be negative, got -1");
         assertThatThrownBy(() -> Options.parse("--entities", "lots"))
                 .hasMessageContaining("--entities must be a number, got 'lots'");
         assertThatThrownBy(() -> Options.parse("--entities"))

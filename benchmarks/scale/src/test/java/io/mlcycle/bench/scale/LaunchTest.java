@@ -89,7 +89,7 @@ class LaunchTest {
                         Map.of(),
                         work,
                         "pod",
-                        0,
+                        Launch.Limits.NONE,
                         60);
         assertThat(r.succeeded()).isTrue();
         assertThat(r.summary().trim()).isEqualTo("{\"x\":1}");

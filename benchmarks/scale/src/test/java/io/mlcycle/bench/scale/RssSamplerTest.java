@@ -39,7 +39,7 @@ class RssSamplerTest {
                 300_000);
         process(102, 101, "bash -c true", 1_000, 1_000);
         process(200, 1, "java -jar other.jar", 9_000_000, 9_000_000);
-        RssSampler s = new RssSampler(proc, "driver", 0);
+        RssSampler s = new RssSampler(proc, "driver", 0, 0);
 
         assertThat(s.sample(100)).isEqualTo(-1);
         process(
@@ -65,12 +65,40 @@ class RssSamplerTest {
     void namesTheFirstProcessWhoseCurrentRssPassesTheLimit() throws IOException {
         process(100, 1, "java -jar trainer.jar", 900_000, 100_000);
         process(101, 100, "java CoarseGrainedExecutorBackend --executor-id 0", 100_000, 100_000);
-        RssSampler s = new RssSampler(proc, "pod", 512 * 1024);
+        RssSampler s = new RssSampler(proc, "pod", 512 * 1024, 512 * 1024);
 
         // a high-water mark above the limit from the past is not an overrun; the current RSS is
         assertThat(s.sample(100)).isEqualTo(-1);
         process(101, 100, "java CoarseGrainedExecutorBackend --executor-id 0", 600_000, 600_000);
         assertThat(s.sample(100)).isEqualTo(101);
         assertThat(s.overLimitPid()).isEqualTo(101);
+    }
+
+    @Test
+    void holdsTheRootAndItsDescendantsToTheirOwnLimits() throws IOException {
+        // a driver pod of 1 GiB, executor pods of 512 MiB: the driver's 700 MB is within its pod
+        process(100, 1, "java SparkSubmit", 700_000, 700_000);
+        process(101, 100, "java CoarseGrainedExecutorBackend --executor-id 0", 500_000, 500_000);
+        RssSampler s = new RssSampler(proc, "driver", 1024 * 1024, 512 * 1024);
+
+        assertThat(s.sample(100)).isEqualTo(-1);
+        process(101, 100, "java CoarseGrainedExecutorBackend --executor-id 0", 600_000, 600_000);
+        assertThat(s.sample(100)).isEqualTo(101);
+    }
+
+    @Test
+    void aProcessFirstSeenBeforeItExecdTheExecutorIsNamedOnceItHas() throws IOException {
+        process(100, 1, "java SparkSubmit", 400_000, 400_000);
+        process(101, 100, "/usr/lib/jvm/lib/jspawnhelper 20:21", 1_000, 1_000);
+        RssSampler s = new RssSampler(proc, "driver", 0, 0);
+
+        s.sample(100);
+        process(101, 100, "java CoarseGrainedExecutorBackend --executor-id 1", 300_000, 300_000);
+        s.sample(100);
+
+        assertThat(s.peaks())
+                .extracting(RssSampler.Peak::pid, RssSampler.Peak::role, RssSampler.Peak::peakKb)
+                .contains(org.assertj.core.groups.Tuple.tuple(101L, "executor-1", 300_000L));
+        assertThat(s.peakMb("executor")).isEqualTo(300_000 / 1024);
     }
 }
