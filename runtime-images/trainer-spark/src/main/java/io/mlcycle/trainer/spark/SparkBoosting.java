@@ -140,8 +140,10 @@ final class SparkBoosting {
             return new double[0];
         }
         float[] h = s.validationObjectiveHistory().head()._2();
-        double[] out = new double[h.length];
-        for (int i = 0; i < h.length; i++) {
+        // the history has a slot for every allowed round; early stopping leaves the rest at 0
+        int run = (int) Math.min(h.length, m.nativeBooster().getNumBoostedRound());
+        double[] out = new double[run];
+        for (int i = 0; i < run; i++) {
             out[i] = h[i];
         }
         return out;

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -174,6 +175,33 @@ class SparkTrainerTest {
                                                             .isEqualTo("ConflictingLabels");
                                                     assertThat(f.getMessage()).contains("'u_both'");
                                                 }));
+    }
+
+    @Test
+    void earlyStoppingReportsTheValidationAucOfTheRoundsItRanOnly() {
+        java.util.Random random = new java.util.Random(7);
+        List<List<org.apache.spark.sql.Row>> parts = List.of(new ArrayList<>(), new ArrayList<>());
+        for (int i = 0; i < 600; i++) {
+            float[] vals = new float[5];
+            for (int k = 0; k < vals.length; k++) {
+                vals[k] = random.nextFloat() + 0.01f;
+            }
+            // labels independent of the features: the validation AUC stalls within a few rounds
+            parts.get(i % 3 == 0 ? 1 : 0)
+                    .add(SparkBoosting.row(5, new int[] {0, 1, 2, 3, 4}, vals, random.nextInt(2)));
+        }
+        double[] auc =
+                new SparkBoosting(spark, 2)
+                        .train(
+                                spark.createDataFrame(parts.get(0), SparkBoosting.SCHEMA),
+                                spark.createDataFrame(parts.get(1), SparkBoosting.SCHEMA),
+                                3,
+                                200,
+                                5,
+                                1)
+                        .validationAuc();
+        assertThat(auc.length).isBetween(6, 199);
+        assertThat(java.util.Arrays.stream(auc).min().orElseThrow()).isGreaterThan(0);
     }
 
     @Test
