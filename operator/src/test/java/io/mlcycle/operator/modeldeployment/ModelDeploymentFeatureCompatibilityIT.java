@@ -110,6 +110,15 @@ class ModelDeploymentFeatureCompatibilityIT {
                 true,
                 schema(VIEW, shares("fv-compat/g_kills", 0.9, "fv-compat/g_deaths", 0.1)));
         awaitServing(3);
+        // the pin below is judged against the renamed table only once the operator checked v3 on it
+        awaitStatus(
+                client,
+                NAME,
+                Cluster.TIMEOUT,
+                s ->
+                        s.featureCoverage != null
+                                && Integer.valueOf(3).equals(s.featureCoverage.version)
+                                && s.featureCoverage.tables.contains("fv-compat@2026-11-21"));
 
         // a pin to v2 is refused: v3 keeps serving, and status names what v2 lacks
         edit(
