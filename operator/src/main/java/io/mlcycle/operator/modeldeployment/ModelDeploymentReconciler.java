@@ -207,9 +207,16 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
             Readiness.unresolved(status, resolution.reason(), resolution.message(), gen, now);
             return StatusUpdates.patchIfChanged(md, status);
         }
+        // the replay gate judges what the feature gate let through, not the analysis' resolution
         ReplayJobs.Gated replay =
                 ReplayJobs.reconcile(
-                        servingContext, md, status, analysed, servedMv, modelVersions, now);
+                        servingContext,
+                        md,
+                        status,
+                        new ServedAnalysis.Outcome(resolution, analysed.next(), rolledBack),
+                        servedMv,
+                        modelVersions,
+                        now);
         resolution = replay.resolution();
 
         ShadowRollout.Plan shadow =
