@@ -213,7 +213,8 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         servingContext,
                         md,
                         status,
-                        new ServedAnalysis.Outcome(resolution, analysed.next(), rolledBack),
+                        resolution,
+                        rolledBack,
                         servedMv,
                         modelVersions,
                         now);

@@ -50,19 +50,18 @@ final class ReplayJobs {
     record Gated(VersionResolver.Resolution resolution, Duration next) {}
 
     /**
-     * The gate for what {@code analysed} resolved (after the served version's analysis; nothing is
-     * gated right after a rollback) against the version {@code served}.
+     * The gate for {@code resolution} (what the served version's analysis and the feature gate let
+     * through; nothing is gated right after a rollback) against the version {@code served}.
      */
     static Gated reconcile(
             ServingContext r,
             ModelDeployment md,
             ModelDeploymentStatus status,
-            ServedAnalysis.Outcome analysed,
+            VersionResolver.Resolution resolution,
+            boolean rolledBack,
             Optional<ModelVersion> served,
             List<ModelVersion> modelVersions,
             Instant now) {
-        VersionResolver.Resolution resolution = analysed.resolution();
-        boolean rolledBack = analysed.rolledBack();
         ReplaySpec spec = spec(md);
         if (spec == null) {
             status.replay = null;
