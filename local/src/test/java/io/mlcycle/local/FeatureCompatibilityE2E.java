@@ -29,18 +29,7 @@ class FeatureCompatibilityE2E {
     static final String MD = "compat-serving";
     static final String AS_OF = "2026-11-20";
 
-    static final String DEPLOYMENT =
-            """
-            apiVersion: mlcycle.io/v1alpha1
-            kind: ModelDeployment
-            metadata:
-              name: %s
-            spec:
-              model: %s
-              version: latestApproved
-              replicas: 1
-            """
-                    .formatted(MD, MODEL);
+    static final String DEPLOYMENT = SmallChain.deployment(MD, MODEL, "");
 
     /** A logistic run on the view, with SHAP: its version records the features it uses. */
     static String training(String name) {

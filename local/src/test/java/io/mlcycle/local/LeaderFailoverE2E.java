@@ -35,26 +35,21 @@ class LeaderFailoverE2E {
     static final String SERVING = "failover-serving";
     static final Duration LEASE = Duration.ofSeconds(4);
 
-    /** Ready is the metric; it is pushed below the threshold for versions above 1. */
-    static final String DEPLOYMENT =
+    /**
+     * The deployment's spec beyond model, version and replicas, its %s the Prometheus URL: ready is
+     * the metric, pushed below the threshold for versions above 1.
+     */
+    static final String SPEC =
             """
-            apiVersion: mlcycle.io/v1alpha1
-            kind: ModelDeployment
-            metadata:
-              name: %s
-            spec:
-              model: %s
-              version: latestApproved
-              replicas: 1
-              rollback:
-                prometheus:
-                  url: "%s"
-                interval: 4s
-                failureThreshold: 2
-                metrics:
-                  - name: ready-below-v2
-                    query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"}) - ({{version}} > bool 1)
-                    min: 0.5
+            rollback:
+              prometheus:
+                url: "%s"
+              interval: 4s
+              failureThreshold: 2
+              metrics:
+                - name: ready-below-v2
+                  query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"}) - ({{version}} > bool 1)
+                  min: 0.5
             """;
 
     static LocalCluster cluster;
@@ -97,8 +92,10 @@ class LeaderFailoverE2E {
                         + "---\n"
                         + SmallChain.trainingRun(RUN, MODEL, VIEW)
                         + "---\n"
-                        + DEPLOYMENT.formatted(
-                                SERVING, MODEL, cluster.prometheus().orElseThrow().url()));
+                        + SmallChain.deployment(
+                                SERVING,
+                                MODEL,
+                                SPEC.formatted(cluster.prometheus().orElseThrow().url())));
         cluster.apply(manifests);
     }
 

@@ -52,18 +52,8 @@ class OperatorRestartE2E {
             SmallChain.featureView(VIEW, AS_OF)
                     + "---\n"
                     + SmallChain.trainingRun(RUN, MODEL, VIEW)
-                    + """
-                    ---
-                    apiVersion: mlcycle.io/v1alpha1
-                    kind: ModelDeployment
-                    metadata:
-                      name: %s
-                    spec:
-                      model: %s
-                      version: latestApproved
-                      replicas: 1
-                    """
-                            .formatted(SERVING, MODEL);
+                    + "---\n"
+                    + SmallChain.deployment(SERVING, MODEL, "");
 
     static LocalCluster cluster;
     static KubernetesClient client;

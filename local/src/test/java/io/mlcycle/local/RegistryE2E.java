@@ -151,19 +151,7 @@ class RegistryE2E {
     @Test
     @Order(2)
     void aServingPodRestartedAfterALaterTrainingServesTheVersionItWasGiven() throws Exception {
-        apply(
-                "serving.yaml",
-                """
-                apiVersion: mlcycle.io/v1alpha1
-                kind: ModelDeployment
-                metadata:
-                  name: %s
-                spec:
-                  model: %s
-                  version: "1"
-                  replicas: 1
-                """
-                        .formatted(SERVING, MODEL));
+        apply("serving.yaml", SmallChain.deployment(SERVING, MODEL, "1", 1, ""));
         awaitState("v1 served", () -> servedVersion().equals("1"));
         String digestV1 = (String) field("ModelVersion", MODEL + "-v1", "spec", "artifactDigest");
 

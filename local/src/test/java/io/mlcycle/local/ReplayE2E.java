@@ -40,24 +40,22 @@ class ReplayE2E {
     static final String BETTER = "replay-better";
     static final int ROWS = 120;
 
-    static final String DEPLOYMENT =
-            """
-            apiVersion: mlcycle.io/v1alpha1
-            kind: ModelDeployment
-            metadata:
-              name: %1$s
-            spec:
-              model: %2$s
-              version: latestApproved
-              replicas: 1
-              requestLog:
-                uri: "file:///data/request-logs/%1$s/"
-                sampleRate: 1
-                maxAge: 1s
-              rollout:
-                replay:
-                  minSamples: 40
-            """;
+    /** A deployment of the model that logs every request and replays a new version first. */
+    static String deployment(String name) {
+        return SmallChain.deployment(
+                name,
+                MODEL,
+                """
+                requestLog:
+                  uri: "file:///data/request-logs/%s/"
+                  sampleRate: 1
+                  maxAge: 1s
+                rollout:
+                  replay:
+                    minSamples: 40
+                """
+                        .formatted(name));
+    }
 
     static final String VERSION_TWO =
             """
@@ -85,9 +83,7 @@ class ReplayE2E {
                         VIEW,
                         MODEL,
                         List.of(WORSE, BETTER),
-                        DEPLOYMENT.formatted(WORSE, MODEL)
-                                + "---\n"
-                                + DEPLOYMENT.formatted(BETTER, MODEL))) {
+                        deployment(WORSE) + "---\n" + deployment(BETTER))) {
             KubernetesClient client = cluster.client();
             // v1's answers; the class it gives most is the one v2 never gives
             Map<String, Integer> worse = traffic(cluster, WORSE);

@@ -46,46 +46,35 @@ class RolloutRestartE2E {
     static final String SERVING = "rollout-serving";
     static final String CANARY = "rollout-canary";
 
+    /** The canary deployment's spec beyond model, version and replicas. */
+    static final String CANARY_SPEC =
+            """
+            rollout:
+              canary:
+                weight: 50
+                steps: 2
+                maxWeight: 50
+                stepInterval: 5s
+            rollback:
+              prometheus:
+                url: "%s"
+              interval: 2s
+              failureThreshold: 2
+              metrics:
+                - name: ready
+                  query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"})
+                  min: 0.5
+            """
+                    .formatted(LocalCluster.DEFAULT_PROMETHEUS_URL);
+
     /** {@link SmallChain}'s view and training, and two deployments of its model. */
     static final String MANIFESTS =
-            """
-            %1$s
-            ---
-            %5$s
-            ---
-            apiVersion: mlcycle.io/v1alpha1
-            kind: ModelDeployment
-            metadata:
-              name: %3$s
-            spec:
-              model: %2$s
-              version: latestApproved
-              replicas: 1
-            ---
-            apiVersion: mlcycle.io/v1alpha1
-            kind: ModelDeployment
-            metadata:
-              name: %4$s
-            spec:
-              model: %2$s
-              version: latestApproved
-              replicas: 2
-              rollout:
-                canary:
-                  weight: 50
-                  steps: 2
-                  maxWeight: 50
-                  stepInterval: 5s
-              rollback:
-                prometheus:
-                  url: "%6$s"
-                interval: 2s
-                failureThreshold: 2
-                metrics:
-                  - name: ready
-                    query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"})
-                    min: 0.5
-            """;
+            String.join(
+                    "---\n",
+                    SmallChain.featureView(VIEW, "2026-11-20"),
+                    SmallChain.trainingRun(RUN, MODEL, VIEW),
+                    SmallChain.deployment(SERVING, MODEL, ""),
+                    SmallChain.deployment(CANARY, MODEL, "latestApproved", 2, CANARY_SPEC));
 
     static LocalCluster cluster;
     static KubernetesClient client;
@@ -105,15 +94,7 @@ class RolloutRestartE2E {
         client = cluster.client();
         cluster.watch();
         Path manifests = work.resolve("rollout-chain.yaml");
-        Files.writeString(
-                manifests,
-                MANIFESTS.formatted(
-                        SmallChain.featureView(VIEW, "2026-11-20"),
-                        MODEL,
-                        SERVING,
-                        CANARY,
-                        SmallChain.trainingRun(RUN, MODEL, VIEW),
-                        LocalCluster.DEFAULT_PROMETHEUS_URL));
+        Files.writeString(manifests, MANIFESTS);
         cluster.apply(manifests);
     }
 

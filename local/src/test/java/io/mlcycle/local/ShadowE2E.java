@@ -25,30 +25,23 @@ class ShadowE2E {
     static final String MODEL = "shadow-model";
     static final String MD = "shadow-serving";
 
-    static final String DEPLOYMENT =
+    /** The deployment's spec beyond model, version and replicas, its %s the Prometheus URL. */
+    static final String SPEC =
             """
-            apiVersion: mlcycle.io/v1alpha1
-            kind: ModelDeployment
-            metadata:
-              name: %s
-            spec:
-              model: %s
-              version: latestApproved
-              replicas: 1
-              rollout:
-                shadow:
-                  latestApproved: true
-                  percent: 100
-                  margin: 0.01
-                  minSamples: 30
-              rollback:
-                prometheus:
-                  url: "%s"
-                interval: 2s
-                metrics:
-                  - name: ready
-                    query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"})
-                    min: 0.5
+            rollout:
+              shadow:
+                latestApproved: true
+                percent: 100
+                margin: 0.01
+                minSamples: 30
+            rollback:
+              prometheus:
+                url: "%s"
+              interval: 2s
+              metrics:
+                - name: ready
+                  query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"})
+                  min: 0.5
             """;
 
     @Test
@@ -60,7 +53,8 @@ class ShadowE2E {
                         VIEW,
                         MODEL,
                         MD,
-                        DEPLOYMENT.formatted(MD, MODEL, LocalCluster.DEFAULT_PROMETHEUS_URL))) {
+                        SmallChain.deployment(
+                                MD, MODEL, SPEC.formatted(LocalCluster.DEFAULT_PROMETHEUS_URL)))) {
             KubernetesClient client = cluster.client();
             awaitState(
                     cluster,

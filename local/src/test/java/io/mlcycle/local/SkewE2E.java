@@ -26,26 +26,19 @@ class SkewE2E {
     static final String MODEL = "skew-model";
     static final String MD = "skew-serving";
 
-    static final String DEPLOYMENT =
+    /** The deployment's spec beyond model, version and replicas, its %s the Prometheus URL. */
+    static final String SPEC =
             """
-            apiVersion: mlcycle.io/v1alpha1
-            kind: ModelDeployment
-            metadata:
-              name: %s
-            spec:
-              model: %s
-              version: latestApproved
-              replicas: 1
-              rollback:
-                prometheus:
-                  url: "%s"
-                interval: 2s
-                failureThreshold: 2
-                metrics:
-                  - name: skew
-                    builtin: skew
-                    window: 20s
-                    max: 0.2
+            rollback:
+              prometheus:
+                url: "%s"
+              interval: 2s
+              failureThreshold: 2
+              metrics:
+                - name: skew
+                  builtin: skew
+                  window: 20s
+                  max: 0.2
             """;
 
     @Test
@@ -57,7 +50,8 @@ class SkewE2E {
                         VIEW,
                         MODEL,
                         MD,
-                        DEPLOYMENT.formatted(MD, MODEL, LocalCluster.DEFAULT_PROMETHEUS_URL))) {
+                        SmallChain.deployment(
+                                MD, MODEL, SPEC.formatted(LocalCluster.DEFAULT_PROMETHEUS_URL)))) {
             KubernetesClient client = cluster.client();
             awaitState(
                     cluster,

@@ -87,6 +87,31 @@ final class SmallChain {
                 .formatted(name, model, view);
     }
 
+    /** A ModelDeployment of {@code model}'s latest approved version on one replica. */
+    static String deployment(String name, String model, String extraSpec) {
+        return deployment(name, model, "latestApproved", 1, extraSpec);
+    }
+
+    /**
+     * A ModelDeployment of {@code model}'s {@code version} on {@code replicas} pods, with {@code
+     * extraSpec} (YAML as if at the spec's own level) added to its spec.
+     */
+    static String deployment(
+            String name, String model, String version, int replicas, String extraSpec) {
+        return """
+                apiVersion: mlcycle.io/v1alpha1
+                kind: ModelDeployment
+                metadata:
+                  name: %s
+                spec:
+                  model: %s
+                  version: "%s"
+                  replicas: %d
+                """
+                        .formatted(name, model, version, replicas)
+                + extraSpec.indent(2);
+    }
+
     /**
      * Local mode under {@code local/<workDir>} serving v1 of {@code model} through ModelDeployment
      * {@code deployment} (its YAML, which may name {@link LocalCluster#DEFAULT_PROMETHEUS_URL}),

@@ -83,22 +83,20 @@ class SparkBatchScoringE2E {
      * (a run per minute would overlap the Spark runs, each replacing the one being followed).
      */
     static String deployment(String name, String cron, String engine, String extra) {
-        return """
-                apiVersion: mlcycle.io/v1alpha1
-                kind: ModelDeployment
-                metadata:
-                  name: %1$s
-                spec:
-                  model: scored-model
-                  version: latestApproved
-                  replicas: 0
-                  batch:
-                    schedule: "%2$s"
-                    output:
-                      uri: "file:///data/scores/%1$s/"
-                    engine: %3$s
-                %4$s"""
-                .formatted(name, cron, engine, extra);
+        return SmallChain.deployment(
+                        name,
+                        "scored-model",
+                        "latestApproved",
+                        0,
+                        """
+                batch:
+                  schedule: "%s"
+                  output:
+                    uri: "file:///data/scores/%s/"
+                  engine: %s
+                """
+                                .formatted(cron, name, engine))
+                + extra;
     }
 
     static Object lastOutcome(String deployment) {

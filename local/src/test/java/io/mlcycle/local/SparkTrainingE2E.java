@@ -85,16 +85,7 @@ class SparkTrainingE2E {
                         + "---\n"
                         + sparkTrainingRun()
                         + "---\n"
-                        + """
-                        apiVersion: mlcycle.io/v1alpha1
-                        kind: ModelDeployment
-                        metadata:
-                          name: spark-serving
-                        spec:
-                          model: spark-model
-                          version: latestApproved
-                          replicas: 1
-                        """);
+                        + SmallChain.deployment("spark-serving", "spark-model", ""));
         cluster.apply(manifests);
         E2eSetup.awaitState(
                 cluster,
