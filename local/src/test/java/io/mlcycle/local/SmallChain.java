@@ -49,42 +49,57 @@ final class SmallChain {
                 .formatted(name, asOf);
     }
 
-    /** A TrainingRun of {@code model} on that view, approved at AUC ≥ 0.6. */
+    /** A small resnet's TrainingRun of {@code model} on that view, approved at AUC ≥ 0.6. */
     static String trainingRun(String name, String model, String view) {
+        return trainingRun(
+                name,
+                model,
+                view,
+                """
+                algorithm: resnet
+                hyperparameters:
+                  learningRate: [0.003]
+                  epochs: [6]
+                  batchSize: [256]
+                  hiddenSize: [32]
+                  blocks: [1]
+                preprocessing:
+                  scaling: minmax
+                explain:
+                  method: none
+                """);
+    }
+
+    /**
+     * A TrainingRun of {@code model} on the view's latest table and the players' returned labels,
+     * held out 20 % (seed 42) and approved at AUC ≥ 0.6, with {@code learner} (YAML at the spec's
+     * own level: algorithm, its settings, explain) added to its spec.
+     */
+    static String trainingRun(String name, String model, String view, String learner) {
         return """
                 apiVersion: mlcycle.io/v1alpha1
                 kind: TrainingRun
                 metadata:
-                  name: %1$s
+                  name: %s
                 spec:
-                  model: %2$s
+                  model: %s
                   features:
-                    - featureView: %3$s
+                    - featureView: %s
                   asOf: latest
                   labels:
                     uri: "file:///data/labels/returned/asOf={date}/"
                     column: returned
                     entity: user_id
-                  algorithm: resnet
-                  hyperparameters:
-                    learningRate: [0.003]
-                    epochs: [6]
-                    batchSize: [256]
-                    hiddenSize: [32]
-                    blocks: [1]
-                  preprocessing:
-                    scaling: minmax
                   validation:
                     method: holdout
                     testFraction: 0.2
                     seed: 42
-                  explain:
-                    method: none
                   gates:
                     - metric: auc
                       min: 0.6
                 """
-                .formatted(name, model, view);
+                        .formatted(name, model, view)
+                + learner.indent(2);
     }
 
     /** A ModelDeployment of {@code model}'s latest approved version on one replica. */

@@ -51,31 +51,15 @@ class SparkBatchScoringE2E {
     }
 
     static String trainingRun() {
-        return """
-                apiVersion: mlcycle.io/v1alpha1
-                kind: TrainingRun
-                metadata:
-                  name: scored-training
-                spec:
-                  model: scored-model
-                  features:
-                    - featureView: players
-                  asOf: latest
-                  labels:
-                    uri: "file:///data/labels/returned/asOf={date}/"
-                    column: returned
-                    entity: user_id
-                  algorithm: xgboost
-                  validation:
-                    method: holdout
-                    testFraction: 0.2
-                    seed: 42
-                  explain:
-                    method: none
-                  gates:
-                    - metric: auc
-                      min: 0.6
-                """;
+        return SmallChain.trainingRun(
+                "scored-training",
+                "scored-model",
+                "players",
+                """
+                algorithm: xgboost
+                explain:
+                  method: none
+                """);
     }
 
     /**

@@ -41,33 +41,17 @@ class SparkTrainingE2E {
     }
 
     static String sparkTrainingRun() {
-        return """
-                apiVersion: mlcycle.io/v1alpha1
-                kind: TrainingRun
-                metadata:
-                  name: spark-training
-                spec:
-                  model: spark-model
-                  engine: spark
-                  features:
-                    - featureView: players
-                  asOf: latest
-                  labels:
-                    uri: "file:///data/labels/returned/asOf={date}/"
-                    column: returned
-                    entity: user_id
-                  algorithm: xgboost
-                  validation:
-                    method: holdout
-                    testFraction: 0.2
-                    seed: 42
-                  explain:
-                    method: shap
-                    samples: 100
-                  gates:
-                    - metric: auc
-                      min: 0.6
-                """;
+        return SmallChain.trainingRun(
+                "spark-training",
+                "spark-model",
+                "players",
+                """
+                engine: spark
+                algorithm: xgboost
+                explain:
+                  method: shap
+                  samples: 100
+                """);
     }
 
     @Test
