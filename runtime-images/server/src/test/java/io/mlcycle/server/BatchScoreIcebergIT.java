@@ -18,9 +18,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,23 +96,6 @@ class BatchScoreIcebergIT {
                 null);
     }
 
-    private static Map<String, Float> scores(Path out) throws Exception {
-        Map<String, Float> byEntity = new HashMap<>();
-        try (Connection c = SparseTables.duckdb();
-                Statement st = c.createStatement();
-                ResultSet rs =
-                        st.executeQuery(
-                                "SELECT entity, score FROM read_parquet("
-                                        + SparseTables.literal(
-                                                out.resolve(BatchScore.FILE).toString())
-                                        + ")")) {
-            while (rs.next()) {
-                byEntity.put(rs.getString(1), rs.getFloat(2));
-            }
-        }
-        return byEntity;
-    }
-
     private static Map<String, Float> expected(List<SparseTables.Row> rows) {
         float[] p = TestModels.load().predict(TestModels.matrix(rows));
         Map<String, Float> byEntity = new HashMap<>();
@@ -137,7 +117,7 @@ class BatchScoreIcebergIT {
 
         assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
         assertThat(s.figures()).containsEntry("rows", 40.0);
-        assertThat(scores(out)).isEqualTo(expected(older));
+        assertThat(TestModels.scores(out)).isEqualTo(expected(older));
     }
 
     @Test
