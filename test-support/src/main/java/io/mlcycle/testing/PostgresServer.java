@@ -8,6 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -38,6 +42,36 @@ public final class PostgresServer implements AutoCloseable {
 
     public String url() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    }
+
+    /**
+     * Makes every UPDATE of {@code table} change no row until the returned handle is closed, as if
+     * another writer had always changed the row first: a compare-and-swap on it (the commit of
+     * Iceberg's JDBC catalog) always loses. Needs the PostgreSQL driver on the class path.
+     */
+    public AutoCloseable loseEveryUpdateOf(String table) throws SQLException {
+        String trigger = "mlcycle_lose_updates_of_" + table;
+        sql(
+                "CREATE OR REPLACE FUNCTION "
+                        + trigger
+                        + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$",
+                "CREATE TRIGGER "
+                        + trigger
+                        + " BEFORE UPDATE ON "
+                        + table
+                        + " FOR EACH ROW EXECUTE FUNCTION "
+                        + trigger
+                        + "()");
+        return () -> sql("DROP TRIGGER " + trigger + " ON " + table);
+    }
+
+    private void sql(String... statements) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url(), USER, PASSWORD);
+                Statement st = c.createStatement()) {
+            for (String statement : statements) {
+                st.execute(statement);
+            }
+        }
     }
 
     public static PostgresServer start() throws Exception {

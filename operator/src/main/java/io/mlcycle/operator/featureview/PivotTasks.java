@@ -11,6 +11,7 @@ import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.Schedules;
+import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.TableCatalog;
@@ -21,6 +22,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /** Checks a FeatureView spec beyond the schema and resolves it into a {@link PivotTask}. */
 public final class PivotTasks {
@@ -360,8 +362,27 @@ public final class PivotTasks {
     }
 
     /**
+     * The catalog credentials a pod reading {@code inputs} needs: those of the first input whose
+     * Iceberg catalog names credentials (one catalog Secret per pod: the env names are the
+     * pivot's).
+     */
+    public static List<EnvVar> catalogEnv(
+            List<FeatureInput> inputs, Function<String, Optional<FeatureView>> lookup) {
+        for (FeatureInput in : inputs) {
+            if (in.catalog() != null && in.catalog().userEnv() != null) {
+                Optional<FeatureView> fv = lookup.apply(in.featureView());
+                if (fv.isPresent()) {
+                    return catalogEnv(fv.get().getSpec());
+                }
+            }
+        }
+        return List.of();
+    }
+
+    /**
      * The Iceberg catalog's credentials from its Secret as {@link #CATALOG_USER_ENV} and {@link
-     * #CATALOG_PASSWORD_ENV}; empty without one. Pivot and training pods of the view get them.
+     * #CATALOG_PASSWORD_ENV}; empty without one. Pivot, training and batch scoring pods of the view
+     * get them.
      */
     public static List<EnvVar> catalogEnv(FeatureViewSpec spec) {
         if (spec == null

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -16,6 +17,7 @@ import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.operator.common.SharedOutputs;
+import io.mlcycle.operator.featureview.PivotTasks;
 import io.mlcycle.operator.featureview.SparkApplications;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Layout;
@@ -31,7 +33,9 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -181,7 +185,7 @@ final class BatchScoring {
                         outputUri(spec.output.uri, asOf),
                         served.getSpec().artifactDigest);
         String name = jobName(md, fire.get());
-        if (!start(r, md, status, name, task, asOf, now)) {
+        if (!start(r, md, status, name, task, in.catalogEnv(), now)) {
             b.lastScheduleTime = fire.get().toInstant().toString();
             return untilNext;
         }
@@ -192,12 +196,20 @@ final class BatchScoring {
         return untilNext;
     }
 
-    /** The served version's feature tables as they are now, or what they still wait for. */
-    private record Inputs(List<FeatureInput> features, String entity, String waitingFor) {}
+    /**
+     * The served version's feature tables as they are now (an Iceberg view's input names its
+     * catalog, and {@code catalogEnv} its credentials), or what they still wait for.
+     */
+    private record Inputs(
+            List<FeatureInput> features,
+            String entity,
+            String waitingFor,
+            List<EnvVar> catalogEnv) {}
 
     private static Inputs inputs(ServingContext r, ModelDeployment md, ModelVersion served) {
         String ns = md.getMetadata().getNamespace();
         List<FeatureInput> inputs = new ArrayList<>();
+        Map<String, FeatureView> views = new HashMap<>();
         String entity = null;
         for (String name : featureViews(md, served)) {
             FeatureView fv =
@@ -211,15 +223,55 @@ final class BatchScoring {
                         null,
                         "waiting for FeatureView "
                                 + name
-                                + (fv == null ? " (not found)" : " to have a materialization"));
+                                + (fv == null ? " (not found)" : " to have a materialization"),
+                        List.of());
             }
+            // an Iceberg view's input names its table: the scorer plans the as-of's tag
             inputs.add(
-                    new FeatureInput(name, fv.getStatus().latest.asOf, fv.getStatus().latest.uri));
+                    new FeatureInput(
+                            name,
+                            fv.getStatus().latest.asOf,
+                            fv.getStatus().latest.uri,
+                            PivotTasks.catalog(fv),
+                            null));
+            views.put(name, fv);
             if (entity == null) {
                 entity = fv.getSpec().entity;
             }
         }
-        return new Inputs(inputs, entity, null);
+        return new Inputs(
+                inputs,
+                entity,
+                null,
+                PivotTasks.catalogEnv(inputs, n -> Optional.ofNullable(views.get(n))));
+    }
+
+    /**
+     * Why the Spark engine cannot run this scoring, as the run's failed summary, or null: an input
+     * is a view stored as an Iceberg table (only the pod engine plans its tag), or Spark is not
+     * available.
+     */
+    private static Summary sparkRefusal(ServingContext r, List<FeatureInput> inputs) {
+        Optional<FeatureInput> iceberg =
+                inputs.stream().filter(in -> in.catalog() != null).findFirst();
+        if (iceberg.isPresent()) {
+            return Summary.failure(
+                    Summary.Outcome.Invalid,
+                    "UnsupportedStore",
+                    "spec.batch.engine is spark but FeatureView "
+                            + iceberg.get().featureView()
+                            + " has spec.store.format iceberg, which the Spark scorer does not"
+                            + " read yet; set spec.batch.engine: pod");
+        }
+        if (!r.sparkApplications().available()) {
+            return Summary.failure(
+                    Summary.Outcome.Invalid,
+                    "SparkUnavailable",
+                    "spec.batch.engine is spark but "
+                            + r.sparkApplications().unavailable().orElse("Spark is unavailable")
+                            + "; set spec.batch.engine: pod to score in one pod");
+        }
+        return null;
     }
 
     /** Whether {@code spec.batch.engine} is spark. */
@@ -231,7 +283,8 @@ final class BatchScoring {
     /**
      * Creates the run of one fire time unless it exists: a Job, or with engine spark a
      * SparkApplication; false (and BatchScored False naming the setting) when the Spark engine is
-     * not available.
+     * not available or the inputs hold an Iceberg table it does not read. The pod gets {@code
+     * catalogEnv}, the credentials of an Iceberg input's catalog.
      */
     private static boolean start(
             ServingContext r,
@@ -239,23 +292,15 @@ final class BatchScoring {
             ModelDeploymentStatus status,
             String name,
             ScoreTask task,
-            String asOf,
+            List<EnvVar> catalogEnv,
             Instant now) {
         ModelDeploymentSpec.Batch spec = md.getSpec().batch;
         String ns = md.getMetadata().getNamespace();
+        String asOf = task.asOf();
         if (onSpark(md)) {
-            if (!r.sparkApplications().available()) {
-                String message =
-                        "spec.batch.engine is spark but "
-                                + r.sparkApplications().unavailable().orElse("Spark is unavailable")
-                                + "; set spec.batch.engine: pod to score in one pod";
-                finished(
-                        r,
-                        md,
-                        status,
-                        name,
-                        Summary.failure(Summary.Outcome.Invalid, "SparkUnavailable", message),
-                        now);
+            Summary refused = sparkRefusal(r, task.features());
+            if (refused != null) {
+                finished(r, md, status, name, refused, now);
                 return false;
             }
             var apps = r.client().genericKubernetesResources(SparkApplications.CONTEXT);
@@ -283,7 +328,8 @@ final class BatchScoring {
                 task,
                 1,
                 Defaults.copy(spec).activeDeadline,
-                "spec.batch.activeDeadline")) {
+                "spec.batch.activeDeadline",
+                catalogEnv)) {
             r.events().normal(md, "BatchScoringStarted", "Job " + name + " scores as of " + asOf);
         }
         return true;

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -54,6 +55,19 @@ record ServingContext(
             int backoffLimit,
             String activeDeadline,
             String deadlineField) {
+        return createServerJob(
+                md, name, task, backoffLimit, activeDeadline, deadlineField, List.of());
+    }
+
+    /** {@link #createServerJob} with {@code extraEnv} (a catalog's credentials) in the pod. */
+    boolean createServerJob(
+            ModelDeployment md,
+            String name,
+            Task task,
+            int backoffLimit,
+            String activeDeadline,
+            String deadlineField,
+            List<EnvVar> extraEnv) {
         if (job(md, name) != null) {
             return false;
         }
@@ -66,7 +80,7 @@ record ServingContext(
                         backoffLimit,
                         activeDeadline,
                         deadlineField,
-                        List.of(),
+                        extraEnv,
                         md.getSpec().resources);
         PodOverrides.apply(md.getSpec().pod, job.getSpec().getTemplate());
         client.batch()

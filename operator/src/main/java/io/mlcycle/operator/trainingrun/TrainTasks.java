@@ -7,7 +7,6 @@ import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.operator.featureview.PivotTasks;
-import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Layout;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TrainDefaults;
@@ -164,14 +163,6 @@ public final class TrainTasks {
      */
     public static List<EnvVar> catalogEnv(
             TrainTask task, Function<String, Optional<FeatureView>> lookup) {
-        for (FeatureInput in : task.features()) {
-            if (in.catalog() != null && in.catalog().userEnv() != null) {
-                Optional<FeatureView> fv = lookup.apply(in.featureView());
-                if (fv.isPresent()) {
-                    return PivotTasks.catalogEnv(fv.get().getSpec());
-                }
-            }
-        }
-        return List.of();
+        return PivotTasks.catalogEnv(task.features(), lookup);
     }
 }

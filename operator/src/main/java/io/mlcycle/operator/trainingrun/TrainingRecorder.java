@@ -201,7 +201,8 @@ public class TrainingRecorder {
                                 now.toString(),
                                 TrainSummary.algorithm(summary),
                                 candidates(summary),
-                                budgetExhausted(summary)),
+                                budgetExhausted(summary),
+                                TrainSummary.snapshotIds(summary)),
                         cache);
         status.modelVersion = name;
         status.version = attempt.version;

@@ -11,6 +11,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunStatus.FeatureImportance;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -68,6 +69,8 @@ public class VersionRegistry {
      * @param algorithm the model's algorithm (what auto chose); null: the TrainingRun's
      * @param candidates auto's candidate table (null otherwise)
      * @param searchBudgetExhausted true when search.budget stopped the search (null otherwise)
+     * @param snapshots the Iceberg snapshots read, by {@link TrainSummary#snapshotKey} (empty:
+     *     none)
      */
     public record Trained(
             String artifactUri,
@@ -79,7 +82,8 @@ public class VersionRegistry {
             String trainedAt,
             String algorithm,
             List<ModelVersionSpec.Candidate> candidates,
-            Boolean searchBudgetExhausted) {}
+            Boolean searchBudgetExhausted,
+            Map<String, Long> snapshots) {}
 
     /**
      * The version reserved for this run's training {@code key}: an earlier reservation of the same
@@ -264,6 +268,9 @@ public class VersionRegistry {
         s.topFeatures = trained.topFeatures();
         s.gates = tr.getSpec().gates;
         s.lineage = lineage(tr, task);
+        for (ModelVersionSpec.FeatureSource f : s.lineage.featureViews) {
+            f.snapshotId = trained.snapshots().get(TrainSummary.snapshotKey(f.name, f.asOf));
+        }
         s.lineage.image = trained.image();
         s.lineage.job = trained.job();
         s.lineage.trainedAt = trained.trainedAt();

@@ -1,11 +1,14 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.testing.Cluster;
@@ -13,12 +16,14 @@ import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.SparkOperator;
 import io.mlcycle.operator.testing.TestClock;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -27,6 +32,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
@@ -46,6 +52,11 @@ class BatchScoringTest {
     @Inject TestClock clock;
 
     private FeatureView materializedFeatureView(String name) {
+        return materializedFeatureView(name, spec -> {});
+    }
+
+    /** A FeatureView materialized at 2026-11-18, its spec edited by {@code edit} first. */
+    private FeatureView materializedFeatureView(String name, Consumer<FeatureViewSpec> edit) {
         FeatureViewSpec spec = new FeatureViewSpec();
         spec.entity = "user_id";
         spec.source = new FeatureViewSpec.Source();
@@ -57,6 +68,7 @@ class BatchScoringTest {
         spec.asOf = "2026-11-18";
         spec.store = new FeatureViewSpec.Store();
         spec.store.uri = "file:///data/features/" + name + "/";
+        edit.accept(spec);
         FeatureView fv = new FeatureView();
         fv.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
         fv.setSpec(spec);
@@ -223,6 +235,73 @@ class BatchScoringTest {
         } finally {
             clock.set(before);
         }
+    }
+
+    @Test
+    void anIcebergViewIsScoredInAPodThatPlansItsTableAndTheSparkEngineRefusesIt() {
+        Instant before = clock.instant();
+        try {
+            icebergViewScoredInAPodAndRefusedBySpark();
+        } finally {
+            clock.set(before);
+        }
+    }
+
+    private void icebergViewScoredInAPodAndRefusedBySpark() {
+        materializedFeatureView(
+                "fv-batch-lake",
+                spec -> {
+                    spec.store.format = StoreFormat.iceberg;
+                    spec.store.catalog = new IcebergCatalog();
+                    spec.store.catalog.type = IcebergCatalog.Type.jdbc;
+                    spec.store.catalog.uri = "jdbc:postgresql://pg:5432/lake";
+                    spec.store.catalog.credentialsSecret = new FeatureViewSpec.SecretRef();
+                    spec.store.catalog.credentialsSecret.name = "lake-catalog";
+                });
+        version(client, "m-batch-lake", 1, true);
+        ModelDeployment created =
+                createWithBatchStatus(dailyBatch("md-batch-lake", "m-batch-lake", "fv-batch-lake"));
+        ModelDeployment onSpark =
+                dailyBatch("md-batch-lake-spark", "m-batch-lake", "fv-batch-lake");
+        onSpark.getSpec().batch.engine = ModelDeploymentSpec.BatchEngine.spark;
+        onSpark.getSpec().batch.output.uri = "file:///data/scores/m-batch-lake-spark";
+        createWithBatchStatus(onSpark);
+        ZonedDateTime fire = firstFire(created);
+        clock.set(fire.toInstant().plusSeconds(30));
+        ModelDeployments.markReady(client, "md-batch-lake");
+        ModelDeployments.markReady(client, "md-batch-lake-spark");
+
+        String date = fire.toLocalDate().toString().replace("-", "");
+        Job job = Cluster.awaitJob(client, "md-batch-lake-score-" + date + "-0500");
+        FeatureInput input = ((ScoreTask) Kubelet.task(job)).features().get(0);
+        assertThat(input.asOf()).isEqualTo("2026-11-18");
+        assertThat(input.catalog().type()).isEqualTo("jdbc");
+        assertThat(input.catalog().uri()).isEqualTo("jdbc:postgresql://pg:5432/lake");
+        assertThat(input.catalog().table()).isEqualTo("fv-batch-lake");
+        assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                .filteredOn(
+                        e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+                .extracting(EnvVar::getName, e -> e.getValueFrom().getSecretKeyRef().getName())
+                .contains(
+                        Tuple.tuple(PodEnv.CATALOG_USER, "lake-catalog"),
+                        Tuple.tuple(PodEnv.CATALOG_PASSWORD, "lake-catalog"));
+
+        ModelDeployment refused =
+                awaitResource(
+                        client,
+                        ModelDeployment.class,
+                        "md-batch-lake-spark",
+                        m -> Cluster.conditionIs(m.getStatus(), "BatchScored", "False"));
+        assertThat(Cluster.condition(refused.getStatus(), "BatchScored").get().getReason())
+                .isEqualTo("UnsupportedStore");
+        assertThat(Cluster.condition(refused.getStatus(), "BatchScored").get().getMessage())
+                .isEqualTo(
+                        "spec.batch.engine is spark but FeatureView fv-batch-lake has"
+                                + " spec.store.format iceberg, which the Spark scorer does not"
+                                + " read yet; set spec.batch.engine: pod");
+        assertThat(new SparkOperator(client).get("md-batch-lake-spark-score-" + date + "-0500"))
+                .isNull();
+        assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-batch-lake-spark")).isEmpty();
     }
 
     /** ModelDeployment {@code name} of {@code model} scoring {@code fv} daily at 05:00 (UTC). */

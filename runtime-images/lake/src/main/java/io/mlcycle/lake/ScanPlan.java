@@ -1,6 +1,7 @@
 package io.mlcycle.lake;
 
 import io.mlcycle.common.FeatureCatalog;
+import io.mlcycle.common.PlannedVersion;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
@@ -22,7 +23,8 @@ public record ScanPlan(
         long snapshotId,
         String asOf,
         List<String> dataFiles,
-        Map<String, String> summary) {
+        Map<String, String> summary)
+        implements PlannedVersion {
 
     /** Summary key: the as-of date of the version. */
     public static final String AS_OF = "mlcycle.as-of";
@@ -35,6 +37,7 @@ public record ScanPlan(
     }
 
     /** The version's rows, read by DuckDB from the planned files, and its feature catalog. */
+    @Override
     public SparseMatrix read() throws IOException {
         List<Path> files = new ArrayList<>();
         for (String f : dataFiles) {
@@ -44,6 +47,7 @@ public record ScanPlan(
     }
 
     /** The version's {@code features.json}. */
+    @Override
     public FeatureCatalog featureCatalog() throws IOException {
         if (featuresUri() == null) {
             throw TaskFailure.invalid(

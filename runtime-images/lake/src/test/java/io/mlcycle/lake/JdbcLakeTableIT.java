@@ -2,6 +2,7 @@ package io.mlcycle.lake;
 
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.Summary;
 import io.mlcycle.testing.PostgresServer;
 import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 @RealServersTier
 class JdbcLakeTableIT {
@@ -130,6 +133,42 @@ class JdbcLakeTableIT {
         for (String asOf : table.asOfTags()) {
             assertThat(versions).contains(Versions.duckdb(table.plan(asOf)));
         }
+    }
+
+    @Test
+    void aVersionThatLosesEveryCommitIsRefusedAfterTheLastAttemptAndNothingOfItIsVisible()
+            throws Exception {
+        LakeCatalog settings = jdbc(pg.url(), PostgresServer.PASSWORD, "contested");
+        LakeTable table = LakeTable.openOrCreate(settings);
+        ScanPlan good = Versions.commit(table, "2026-11-20", "good", Versions.rows("g", 3, 1f));
+        Path lost = Versions.write(warehouse.resolve("lost"), Versions.rows("l", 2, 2f));
+
+        TaskFailure refused;
+        try (AutoCloseable alwaysLoses = pg.loseEveryUpdateOf("iceberg_tables")) {
+            refused =
+                    catchThrowableOfType(
+                            TaskFailure.class,
+                            () -> table.commit("2026-11-21", List.of(lost), Map.of()));
+        }
+
+        assertThat(refused).as("the commit was refused").isNotNull();
+        assertThat(refused.outcome()).isEqualTo(Summary.Outcome.Failed);
+        assertThat(refused.reason()).isEqualTo("CommitConflict");
+        assertThat(refused.getMessage())
+                .startsWith(
+                        "jdbc catalog 'lake' ("
+                                + pg.url()
+                                + "), table features.contested changed under "
+                                + LakeTable.COMMIT_ATTEMPTS
+                                + " commits of asOf 2026-11-21 in a row; nothing of it was"
+                                + " committed: ")
+                .doesNotContain(PostgresServer.PASSWORD);
+        LakeTable reader = LakeTable.openOrCreate(settings);
+        assertThat(reader.asOfTags()).containsExactly("2026-11-20");
+        assertThat(reader.planCurrent().snapshotId()).isEqualTo(good.snapshotId());
+        assertThat(reader.table().snapshots()).hasSize(1);
+        assertThat(Versions.duckdb(reader.planCurrent()))
+                .isEqualTo(Versions.expected(Versions.rows("g", 3, 1f)));
     }
 
     @Test

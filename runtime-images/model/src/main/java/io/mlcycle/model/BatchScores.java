@@ -55,12 +55,21 @@ public final class BatchScores {
      * in memory, scores every row and publishes.
      */
     public static Summary runInOnePod(ScoreTask task) {
+        return runInOnePod(task, task.features(), FeatureAssembler::readDirectory);
+    }
+
+    /**
+     * {@link #runInOnePod(ScoreTask)} reading {@code inputs} (the task's, Iceberg ones pinned to
+     * their snapshot) with {@code reader}.
+     */
+    public static Summary runInOnePod(
+            ScoreTask task, List<FeatureInput> inputs, FeatureAssembler.VersionReader reader) {
         long t0 = System.nanoTime();
         Target target = target(task);
         ModelArtifact artifact = model(task);
         FeatureAssembler.Assembled assembled;
         try {
-            assembled = FeatureAssembler.assemble(task.features());
+            assembled = FeatureAssembler.assemble(inputs, reader);
         } catch (IOException e) {
             throw new TaskFailure(
                     Summary.Outcome.Failed,

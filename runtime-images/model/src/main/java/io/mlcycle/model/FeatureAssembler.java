@@ -1,6 +1,7 @@
 package io.mlcycle.model;
 
 import io.mlcycle.common.FeatureCatalog;
+import io.mlcycle.common.PlannedVersion;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
@@ -66,6 +67,19 @@ public final class FeatureAssembler {
         Path dir = Uris.toPath(in.uri(), field);
         FeatureCatalog catalog = FeatureCatalog.read(dir);
         return new Table(in.featureView(), SparseTables.read(dir), catalog);
+    }
+
+    /**
+     * Reads the versions {@code plans} holds from their plan (an Iceberg snapshot's files), the
+     * others from their directory.
+     */
+    public static VersionReader planned(Map<FeatureInput, ? extends PlannedVersion> plans) {
+        return (in, field) -> {
+            PlannedVersion plan = plans.get(in);
+            return plan == null
+                    ? readDirectory(in, field)
+                    : new Table(in.featureView(), plan.read(), plan.featureCatalog());
+        };
     }
 
     /** Reads and joins the given FeatureView versions. */

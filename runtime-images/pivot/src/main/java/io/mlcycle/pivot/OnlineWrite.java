@@ -1,6 +1,7 @@
 package io.mlcycle.pivot;
 
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.online.OnlineKeys;
 import io.mlcycle.online.OnlineStoreWriter;
 import io.mlcycle.online.RedisEndpoint;
@@ -9,6 +10,7 @@ import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import redis.clients.jedis.JedisPooled;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -67,23 +69,41 @@ final class OnlineWrite {
     }
 
     /**
+     * What the online store gets: a version's directory, or for an Iceberg table the committed
+     * snapshot's planned files (the scan the trainer and the batch scorer read).
+     */
+    @FunctionalInterface
+    interface Source {
+        OnlineStoreWriter.Result writeTo(OnlineStoreWriter writer, String view) throws IOException;
+
+        static Source directory(Path published) {
+            return (writer, view) -> writer.write(view, published);
+        }
+
+        static Source snapshot(ScanPlan plan) {
+            return (writer, view) ->
+                    writer.write(view, plan.asOf(), plan.read(), plan.featureCatalog());
+        }
+    }
+
+    /**
      * Writes {@code published} and returns the offline summary with the online figures added, or a
      * {@value #FAILED} summary that still names the published {@code uri}.
      */
     static Summary write(
-            PivotTask task, Path published, Summary offline, Function<String, String> env) {
+            PivotTask task, Source published, Summary offline, Function<String, String> env) {
         PivotTask.Online online = task.online();
         String password = online.passwordEnv() == null ? null : env.apply(online.passwordEnv());
         RedisEndpoint endpoint = new RedisEndpoint(online.url(), password, TIMEOUT, 2);
         Map<String, Double> figures = new LinkedHashMap<>(offline.figures());
         Map<String, Object> details = new LinkedHashMap<>();
         try (JedisPooled redis = endpoint.open()) {
-            OnlineStoreWriter.Result r =
+            OnlineStoreWriter writer =
                     new OnlineStoreWriter(
-                                    redis,
-                                    OnlineStoreWriter.Options.defaults(
-                                            Duration.ofSeconds(online.ttlSeconds())))
-                            .write(view(task), published);
+                            redis,
+                            OnlineStoreWriter.Options.defaults(
+                                    Duration.ofSeconds(online.ttlSeconds())));
+            OnlineStoreWriter.Result r = published.writeTo(writer, view(task));
             figures.put(PivotSummary.ONLINE_ENTITIES, (double) r.entities());
             figures.put(PivotSummary.ONLINE_SECONDS, Math.round(r.seconds() * 1000) / 1000.0);
             figures.put(PivotSummary.ONLINE_BYTES, (double) r.bytes());

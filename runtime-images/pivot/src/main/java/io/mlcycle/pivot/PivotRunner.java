@@ -142,17 +142,20 @@ public final class PivotRunner {
                 details.put(PivotSummary.COLUMNS, columns);
             }
             Path published;
+            OnlineWrite.Source online;
             String uri;
             List<String> pruned;
             if (lake != null) {
                 LakePublish.Published p = LakePublish.publish(lake, task, stage);
                 published = p.dir();
+                online = OnlineWrite.Source.snapshot(p.plan());
                 uri = Uris.fileUri(published, true);
                 pruned = p.pruned();
                 details.put(PivotSummary.TABLE, p.plan().table());
                 details.put(PivotSummary.SNAPSHOT_ID, p.plan().snapshotId());
             } else {
                 published = store.publish(stage, asOf);
+                online = OnlineWrite.Source.directory(published);
                 uri = store.versionUri(asOf);
                 pruned = store.prune(task.store().keep());
             }
@@ -164,9 +167,7 @@ public final class PivotRunner {
             }
             Summary offline = Summary.succeeded(uri, r.figures(), details);
             // after the publish: an online failure reports, it never undoes the offline table
-            return task.online() == null
-                    ? offline
-                    : OnlineWrite.write(task, published, offline, env);
+            return task.online() == null ? offline : OnlineWrite.write(task, online, offline, env);
         } catch (RuntimeException | IOException e) {
             VersionedStore.discard(stage);
             throw e;

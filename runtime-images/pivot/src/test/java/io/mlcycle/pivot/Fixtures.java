@@ -105,6 +105,16 @@ final class Fixtures {
         throw new AssertionError("expected the task to fail");
     }
 
+    /**
+     * Writes {@link #EVENTS} as the partitions of 2026-11-20 and 2026-11-21 under {@code tmp/raw/};
+     * returns the source URI pattern ({@code dt={date}/}).
+     */
+    static String twoDaysOfEvents(Path tmp) {
+        write(tmp.resolve("raw/dt=2026-11-20/part-0.parquet"), EVENTS);
+        write(tmp.resolve("raw/dt=2026-11-21/part-0.parquet"), EVENTS);
+        return tmp.resolve("raw").toUri() + "dt={date}/";
+    }
+
     /** A mutable builder of pivot tasks with the defaults of the small case. */
     static final class TaskBuilder {
         String asOf = "2026-11-21";

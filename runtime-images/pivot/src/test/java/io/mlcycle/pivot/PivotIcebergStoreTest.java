@@ -19,10 +19,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import static io.mlcycle.pivot.Fixtures.EVENTS;
 import static io.mlcycle.pivot.Fixtures.failure;
 import static io.mlcycle.pivot.Fixtures.snapshot;
-import static io.mlcycle.pivot.Fixtures.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @UnitTier
@@ -35,9 +33,7 @@ class PivotIcebergStoreTest {
     @BeforeEach
     void setUp() {
         lake = tmp.resolve("lake");
-        write(tmp.resolve("raw/dt=2026-11-20/part-0.parquet"), EVENTS);
-        write(tmp.resolve("raw/dt=2026-11-21/part-0.parquet"), EVENTS);
-        rawUri = tmp.resolve("raw").toUri() + "dt={date}/";
+        rawUri = Fixtures.twoDaysOfEvents(tmp);
     }
 
     private Fixtures.TaskBuilder iceberg(String catalogType, String uri) {

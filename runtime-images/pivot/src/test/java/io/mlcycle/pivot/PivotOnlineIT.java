@@ -3,12 +3,17 @@ package io.mlcycle.pivot;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.VersionedStore;
+import io.mlcycle.lake.LakeCatalog;
+import io.mlcycle.lake.LakeTable;
+import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.online.LocalRedis;
 import io.mlcycle.online.OnlineMetrics;
 import io.mlcycle.online.OnlineStoreReader;
 import io.mlcycle.online.RedisEndpoint;
+import io.mlcycle.task.PivotSummary;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +47,10 @@ class PivotOnlineIT {
     }
 
     PivotTask task(PivotTask.Online online) {
-        PivotTask t = new Fixtures.TaskBuilder(rawUri, store).build();
+        return withOnline(new Fixtures.TaskBuilder(rawUri, store).build(), online);
+    }
+
+    private static PivotTask withOnline(PivotTask t, PivotTask.Online online) {
         return new PivotTask(
                 t.owner(),
                 t.asOf(),
@@ -74,26 +82,68 @@ class PivotOnlineIT {
             assertThat((String) s.details().get("onlineVersion")).startsWith("20261121-");
 
             Path published = new VersionedStore(store).versionDir("2026-11-21");
-            SparseMatrix offline = SparseTables.read(published);
-            var catalog = io.mlcycle.common.FeatureCatalog.read(published);
-            List<String> space = catalog.features().stream().map(f -> "test/" + f.name()).toList();
-            try (JedisPooled redis = RedisEndpoint.of(server.url(), null).open()) {
-                OnlineStoreReader reader =
-                        new OnlineStoreReader(
-                                redis,
-                                server.url(),
-                                List.of("test"),
-                                space,
-                                Duration.ofSeconds(1),
-                                OnlineMetrics.NONE);
-                OnlineStoreReader.Lookup got = reader.lookup(List.of(offline.entities()));
-                SparseMatrix online = got.rows();
-                for (int r = 0; r < offline.rows(); r++) {
-                    assertThat(got.unknown(r)).isFalse();
-                    assertThat(row(online, r)).isEqualTo(row(offline, r));
-                }
-                assertThat(reader.lookup(List.of("nobody")).unknown(0)).isTrue();
+            assertOnlineHolds(
+                    server,
+                    SparseTables.read(published),
+                    io.mlcycle.common.FeatureCatalog.read(published));
+        }
+    }
+
+    @Test
+    void anIcebergVersionGoesOnlineFromItsCommittedSnapshot() throws IOException {
+        var iceberg = new Fixtures.TaskBuilder(rawUri, store);
+        iceberg.storeFormat = TableCatalog.FORMAT_ICEBERG;
+        iceberg.catalog =
+                new TableCatalog(
+                        TableCatalog.HADOOP, "lake", null, null, "features", "test", null, null);
+        try (LocalRedis server = LocalRedis.start()) {
+            Summary s =
+                    new PivotRunner(name -> null)
+                            .run(
+                                    withOnline(
+                                            iceberg.build(),
+                                            new PivotTask.Online(server.url(), 3600, null)));
+
+            assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+            assertThat(s.figures()).containsEntry("onlineEntities", 3.0);
+            assertThat(s.details()).containsEntry("onlineAsOf", "2026-11-21");
+            ScanPlan plan =
+                    LakeTable.open(
+                                    new LakeCatalog(
+                                            LakeCatalog.HADOOP,
+                                            "lake",
+                                            null,
+                                            store.toUri().toString(),
+                                            null,
+                                            null,
+                                            "features",
+                                            "test"))
+                            .plan("2026-11-21");
+            assertThat(s.details()).containsEntry(PivotSummary.SNAPSHOT_ID, plan.snapshotId());
+            assertOnlineHolds(server, plan.read(), plan.featureCatalog());
+        }
+    }
+
+    /** Every row of {@code offline} reads back from the online store as it is; others unknown. */
+    private static void assertOnlineHolds(
+            LocalRedis server, SparseMatrix offline, io.mlcycle.common.FeatureCatalog catalog) {
+        List<String> space = catalog.features().stream().map(f -> "test/" + f.name()).toList();
+        try (JedisPooled redis = RedisEndpoint.of(server.url(), null).open()) {
+            OnlineStoreReader reader =
+                    new OnlineStoreReader(
+                            redis,
+                            server.url(),
+                            List.of("test"),
+                            space,
+                            Duration.ofSeconds(1),
+                            OnlineMetrics.NONE);
+            OnlineStoreReader.Lookup got = reader.lookup(List.of(offline.entities()));
+            SparseMatrix online = got.rows();
+            for (int r = 0; r < offline.rows(); r++) {
+                assertThat(got.unknown(r)).isFalse();
+                assertThat(row(online, r)).isEqualTo(row(offline, r));
             }
+            assertThat(reader.lookup(List.of("nobody")).unknown(0)).isTrue();
         }
     }
 

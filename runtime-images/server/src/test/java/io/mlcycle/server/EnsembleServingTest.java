@@ -14,9 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,22 +109,11 @@ class EnsembleServingTest {
         for (int i = 0; i < rows.size(); i++) {
             byEntity.put(rows.get(i).entity(), expected[i]);
         }
-        int n = 0;
-        try (Connection c = SparseTables.duckdb();
-                Statement st = c.createStatement();
-                ResultSet rs =
-                        st.executeQuery(
-                                "SELECT entity, score FROM read_parquet("
-                                        + SparseTables.literal(
-                                                out.resolve("scores.parquet").toString())
-                                        + ")")) {
-            while (rs.next()) {
-                n++;
-                assertThat(rs.getFloat("score"))
-                        .isCloseTo(byEntity.get(rs.getString("entity")), within(1e-6f));
-            }
-        }
-        assertThat(n).isEqualTo(rows.size());
+        Map<String, Float> scored = TestModels.scores(out);
+        assertThat(scored).hasSize(rows.size());
+        scored.forEach(
+                (entity, score) ->
+                        assertThat(score).isCloseTo(byEntity.get(entity), within(1e-6f)));
     }
 
     @Test

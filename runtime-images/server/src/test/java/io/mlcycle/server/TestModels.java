@@ -24,8 +24,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -214,6 +220,24 @@ final class TestModels {
                 List.of(new io.mlcycle.task.FeatureInput(VIEW, "2026-11-20", featuresUri)),
                 outUri,
                 null);
+    }
+
+    /** The scores a batch scoring published in {@code out} ({@code scores.parquet}), by entity. */
+    static Map<String, Float> scores(Path out) throws SQLException {
+        Map<String, Float> byEntity = new HashMap<>();
+        try (Connection c = SparseTables.duckdb();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT entity, score FROM read_parquet("
+                                        + SparseTables.literal(
+                                                out.resolve(BatchScore.FILE).toString())
+                                        + ")")) {
+            while (rs.next()) {
+                byEntity.put(rs.getString(1), rs.getFloat(2));
+            }
+        }
+        return byEntity;
     }
 
     static ModelArtifact load() {

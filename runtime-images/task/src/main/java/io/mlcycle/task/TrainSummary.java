@@ -1,5 +1,6 @@
 package io.mlcycle.task;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +31,13 @@ public final class TrainSummary {
 
     /** Detail: sha256 of the published artifact's files. */
     public static final String ARTIFACT_DIGEST = "artifactDigest";
+
+    /**
+     * Detail: the Iceberg snapshots the trainer read (the model's {@code lineage[].snapshotId}), a
+     * list of maps with {@code featureView}, {@code asOf} and {@code snapshotId}; absent when no
+     * input is an Iceberg table.
+     */
+    public static final String SNAPSHOTS = "snapshots";
 
     /** Detail: the algorithm of the kept model. */
     public static final String ALGORITHM = "algorithm";
@@ -105,6 +113,50 @@ public final class TrainSummary {
     public static boolean budgetExhausted(Summary s) {
         return detail(s, SEARCH) instanceof Map<?, ?> search
                 && Boolean.TRUE.equals(search.get(BUDGET_EXHAUSTED));
+    }
+
+    /** The {@link #SNAPSHOTS} detail of the inputs that name a snapshot; null when none does. */
+    public static List<Map<String, Object>> snapshots(List<FeatureInput> lineage) {
+        List<Map<String, Object>> out =
+                lineage == null
+                        ? List.of()
+                        : lineage.stream()
+                                .filter(in -> in.snapshotId() != null)
+                                .map(
+                                        in -> {
+                                            Map<String, Object> m = new LinkedHashMap<>();
+                                            m.put("featureView", in.featureView());
+                                            m.put("asOf", in.asOf());
+                                            m.put("snapshotId", in.snapshotId());
+                                            return m;
+                                        })
+                                .toList();
+        return out.isEmpty() ? null : out;
+    }
+
+    /**
+     * The snapshot ids of the summary's {@link #SNAPSHOTS}, by {@link #snapshotKey}; empty when
+     * none.
+     */
+    public static Map<String, Long> snapshotIds(Summary s) {
+        Map<String, Long> ids = new LinkedHashMap<>();
+        if (detail(s, SNAPSHOTS) instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> m && m.get("snapshotId") instanceof Number id) {
+                    ids.put(
+                            snapshotKey(
+                                    String.valueOf(m.get("featureView")),
+                                    String.valueOf(m.get("asOf"))),
+                            id.longValue());
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** The key of one FeatureView version in {@link #snapshotIds}. */
+    public static String snapshotKey(String featureView, String asOf) {
+        return featureView + "@" + asOf;
     }
 
     private static Object detail(Summary s, String key) {

@@ -151,6 +151,10 @@ record TrainReport(
         Map<String, Object> details = new LinkedHashMap<>();
         details.put(TrainSummary.ARTIFACT_DIGEST, digest);
         details.put(TrainSummary.ALGORITHM, search.algorithm().id());
+        List<Map<String, Object>> snapshots = TrainSummary.snapshots(data.lineage());
+        if (snapshots != null) {
+            details.put(TrainSummary.SNAPSHOTS, snapshots);
+        }
         if (plan.auto()) {
             details.put(TrainSummary.SELECTION_METRIC, plan.metricName());
             details.put(TrainSummary.CANDIDATES, search.candidates());

@@ -8,8 +8,10 @@ import io.mlcycle.lake.LakeTable;
 import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.task.TrainSummary;
 import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +42,8 @@ class IcebergFeaturesTest {
     }
 
     @Test
-    void anIcebergVersionTrainsLikeItsDirectoryAndLineageNamesItsSnapshot() throws Exception {
+    void anIcebergVersionTrainsLikeItsDirectoryAndLineageAndSummaryNameItsSnapshot()
+            throws Exception {
         SmallTable data = SmallTable.write(root, 400, 120, 7);
         TableCatalog catalog = catalog("t");
         LakeTable table = LakeTable.openOrCreate(LakeCatalog.of(catalog, null, name -> null));
@@ -56,8 +59,8 @@ class IcebergFeaturesTest {
         Path fromDir = root.resolve("models/small/v1");
         Path fromTable = root.resolve("models/small/v2");
 
-        Trainer.run(data.task(fromDir, "logistic"));
-        Trainer.run(data.withInput(iceberg).task(fromTable, "logistic"));
+        Summary plain = Trainer.run(data.task(fromDir, "logistic"));
+        Summary pinned = Trainer.run(data.withInput(iceberg).task(fromTable, "logistic"));
 
         JsonNode a = TaskJson.MAPPER.readTree(fromDir.resolve(Trainer.METRICS).toFile());
         JsonNode b = TaskJson.MAPPER.readTree(fromTable.resolve(Trainer.METRICS).toFile());
@@ -68,6 +71,12 @@ class IcebergFeaturesTest {
         try (ModelArtifact m = ModelArtifact.load(fromDir)) {
             assertThat(m.spec().lineage().get(0).snapshotId()).isNull();
         }
+        // the operator reads the snapshot from the termination message, keyed by view and as-of
+        Summary reported = TaskJson.readSummary(TaskJson.writeSummary(pinned));
+        assertThat(TrainSummary.snapshotIds(reported))
+                .containsExactly(Map.entry(TrainSummary.snapshotKey("t", "2026-11-20"), snapshot));
+        assertThat(TrainSummary.snapshotIds(plain)).isEmpty();
+        assertThat(plain.details()).doesNotContainKey(TrainSummary.SNAPSHOTS);
     }
 
     @Test

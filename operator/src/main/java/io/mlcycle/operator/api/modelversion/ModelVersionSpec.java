@@ -206,6 +206,11 @@ public class ModelVersionSpec {
         @JsonPropertyDescription("URI of the table version.")
         public String uri;
 
+        @JsonPropertyDescription(
+                "The Iceberg snapshot the trainer read (a view with store.format iceberg: the"
+                        + " snapshot tagged asOf-<date> when it trained); absent for Parquet.")
+        public Long snapshotId;
+
         public FeatureSource() {}
 
         public FeatureSource(String name, String asOf, String uri) {
