@@ -5,7 +5,9 @@ import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
+import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
 import io.mlcycle.trainer.PlantedData;
@@ -250,6 +252,54 @@ class SparkTrainerTest {
                             assertThat(f.reason()).isEqualTo("UnsupportedOnSpark");
                             assertThat(f.getMessage()).contains("validation.method 'kfold'");
                         });
+    }
+
+    @Test
+    void aViewStoredAsAnIcebergTableIsInvalidNamingTheViewAndNothingIsPublished() {
+        Path out = root.resolve("models/m/iceberg");
+        TrainTask parquet = xgboost("xgboost", out);
+        FeatureInput in = parquet.features().get(0);
+        TableCatalog catalog =
+                new TableCatalog(
+                        TableCatalog.HADOOP,
+                        "lake",
+                        null,
+                        in.uri(),
+                        "mlcycle",
+                        "players",
+                        null,
+                        null);
+        TrainTask iceberg =
+                TrainTask.builder()
+                        .model("m")
+                        .version(1)
+                        .entity("user_id")
+                        .features(
+                                List.of(
+                                        new FeatureInput(
+                                                "players", in.asOf(), in.uri(), catalog, null)))
+                        .labels(parquet.labels())
+                        .algorithm("xgboost")
+                        .hyperparameters(null)
+                        .preprocessing(null)
+                        .validation(parquet.validation())
+                        .explain(parquet.explain())
+                        .selectionMetric("auc")
+                        .outputUri(parquet.outputUri())
+                        .earlyStopping(null)
+                        .build();
+        assertThatThrownBy(() -> Main.handle(iceberg, spark))
+                .isInstanceOfSatisfying(
+                        TaskFailure.class,
+                        f -> {
+                            assertThat(f.outcome()).isEqualTo(Summary.Outcome.Invalid);
+                            assertThat(f.reason()).isEqualTo("UnsupportedStore");
+                            assertThat(f.getMessage())
+                                    .contains("FeatureView players")
+                                    .contains("iceberg")
+                                    .contains("spec.engine: pod");
+                        });
+        assertThat(out).doesNotExist();
     }
 
     private static DMatrix matrix(SparseMatrix x) throws Exception {
