@@ -51,11 +51,14 @@ final class BatchedBench {
         return new Leg(rowsPerSecond, (cpu1 - cpu0) * 1000.0 / (rowsPerSecond * seconds));
     }
 
-    /** Warms both forms up (closed loop, 3 s each), then measures JSON, then binary. */
-    static Leg[] run(Process server, int port, Bodies b, int connections, int seconds)
+    /**
+     * Warms both forms up (closed loop, {@code warmUp} s each: C2's compiling counts in the
+     * server's CPU until it is done), then measures JSON, then binary.
+     */
+    static Leg[] run(Process server, int port, Bodies b, int connections, int seconds, int warmUp)
             throws Exception {
-        ServerBench.closedLoop(port, b.json(), connections, 3);
-        ServerBench.closedLoop(port, b.binary(), connections, 3);
+        ServerBench.closedLoop(port, b.json(), connections, warmUp);
+        ServerBench.closedLoop(port, b.binary(), connections, warmUp);
         Leg json = leg(server, port, b.json(), b.rows(), connections, seconds);
         Leg binary = leg(server, port, b.binary(), b.rows(), connections, seconds);
         log(
@@ -77,6 +80,7 @@ final class BatchedBench {
         int rows = Integer.parseInt(a.getOrDefault("batch", "250"));
         int seconds = Integer.parseInt(a.getOrDefault("batch-seconds", "10"));
         int connections = Integer.parseInt(a.getOrDefault("connections", "2"));
+        int warmUp = Integer.parseInt(a.getOrDefault("batch-warmup", "10"));
         BenchModel data = new BenchModel(common.features(), 1);
         Path modelDir = ServerBench.model(common.work(), data, a);
         Bodies bodies = Bodies.of(data, rows, common.features());
@@ -85,7 +89,7 @@ final class BatchedBench {
             Path serverLog = common.work().resolve("server.log");
             int port = ServerBench.awaitPort(server, serverLog);
             ServerBench.awaitReady(port, server, serverLog);
-            Leg[] legs = run(server, port, bodies, connections, seconds);
+            Leg[] legs = run(server, port, bodies, connections, seconds, warmUp);
             if (!server.isAlive()) {
                 throw new IllegalStateException("server exited:\n" + Files.readString(serverLog));
             }

@@ -239,7 +239,7 @@ public final class ServerBench {
                 closedLoopOne("gRPC", server, i -> g.call(singleGrpc.get(i % singleGrpc.size())));
             }
             BatchedBench.Leg[] batched =
-                    BatchedBench.run(server, port, batches, connections, batchSeconds);
+                    BatchedBench.run(server, port, batches, connections, batchSeconds, 3);
             log(
                     "server CPU: %.0f us per single-row request at %d req/s (%.0f%% of a core);"
                             + " %.1f us per row batched",
