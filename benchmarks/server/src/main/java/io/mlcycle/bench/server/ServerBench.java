@@ -79,10 +79,7 @@ public final class ServerBench {
             singleBinary.add(binary(row));
             singleGrpc.add(GrpcLoad.request("bench", row));
         }
-        List<byte[]> batches = new ArrayList<>();
-        for (int i = 0; i < 16; i++) {
-            batches.add(RawHttp.post(INFER, dense(rows(data, rnd, batchRows, features))));
-        }
+        BatchedBench.Bodies batches = BatchedBench.Bodies.of(data, batchRows, features);
         log(
                 "request bodies: single row %d bytes (binary tensor form %d, gRPC message %d),"
                         + " batch of %d rows %d bytes",
@@ -90,7 +87,7 @@ public final class ServerBench {
                 singleBinary.get(0).length,
                 singleGrpc.get(0).getSerializedSize(),
                 batchRows,
-                batches.get(0).length);
+                batches.json().get(0).length);
 
         Process server = startServer(work, jar, modelDir, batchRows);
         try {
@@ -109,7 +106,7 @@ public final class ServerBench {
             }
             closedLoop(port, single, 2, 3);
             closedLoop(port, singleBinary, 2, 3);
-            closedLoop(port, batches, connections, 2);
+            closedLoop(port, batches.json(), connections, 2);
             log("warmed up; open loop at %d req/s (3 s unrecorded, then %d s)", rate, seconds);
             load(port, single, rate, 3);
             long cpu0 = cpuMillis(server);
@@ -241,35 +238,28 @@ public final class ServerBench {
             try (GrpcLoad g = new GrpcLoad(grpcPort)) {
                 closedLoopOne("gRPC", server, i -> g.call(singleGrpc.get(i % singleGrpc.size())));
             }
-            long cpu2 = cpuMillis(server);
-            double[] throughput = closedLoop(port, batches, connections, batchSeconds);
-            long cpu3 = cpuMillis(server);
-            double rowsPerSecond = throughput[0] * batchRows;
-            // CPU time of the server process: less sensitive than wall time to a shared machine
+            BatchedBench.Leg[] batched =
+                    BatchedBench.run(server, port, batches, connections, batchSeconds, 3);
             log(
                     "server CPU: %.0f us per single-row request at %d req/s (%.0f%% of a core);"
                             + " %.1f us per row batched",
                     (cpu1 - cpu0) * 1000.0 / lat.length,
                     rate,
                     (cpu1 - cpu0) / 10.0 / seconds,
-                    (cpu3 - cpu2) * 1000.0 / (throughput[0] * batchSeconds * batchRows));
-            log(
-                    "batched: %d connections × %d rows/request: %.0f requests/s, %.0f rows/s",
-                    connections, batchRows, throughput[0], rowsPerSecond);
+                    batched[0].cpuMicrosPerRow());
             System.out.println(paths);
             System.out.printf(
                     Locale.ROOT,
-                    "BENCH server p50_ms_at_%drps=%.3f p99_ms_at_%drps=%.3f batched_rows_per_s=%.0f%n",
+                    "BENCH server p50_ms_at_%drps=%.3f p99_ms_at_%drps=%.3f batched_rows_per_s=%.0f"
+                            + " batched_binary_rows_per_s=%.0f%n",
                     rate,
                     p50,
                     rate,
                     p99,
-                    rowsPerSecond);
+                    batched[0].rowsPerSecond(),
+                    batched[1].rowsPerSecond());
         } finally {
-            server.destroy();
-            if (!server.waitFor(20, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
+            ServerBench.stop(server);
         }
     }
 
@@ -376,7 +366,7 @@ public final class ServerBench {
      * The same rows with the binary tensor data extension: raw little-endian FP32 after the JSON,
      * outputs asked for in binary too, as Triton's and KServe's clients send by default.
      */
-    private static byte[] binary(List<float[]> rows) {
+    static byte[] binary(List<float[]> rows) {
         int features = rows.get(0).length;
         int size = rows.size() * features * 4;
         byte[] json =
@@ -713,6 +703,14 @@ public final class ServerBench {
             throw new IllegalStateException(failures.get() + " requests failed in the closed loop");
         }
         return new double[] {done.get() / elapsed};
+    }
+
+    /** Stops a server process: SIGTERM, then SIGKILL after 20 s. */
+    static void stop(Process server) throws InterruptedException {
+        server.destroy();
+        if (!server.waitFor(20, TimeUnit.SECONDS)) {
+            server.destroyForcibly();
+        }
     }
 
     static void deleteTree(Path dir) throws IOException {
