@@ -4,6 +4,7 @@ import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.online.LocalRedis;
+import io.mlcycle.online.OnlineKeys;
 import io.mlcycle.online.OnlineMetrics;
 import io.mlcycle.online.OnlineStoreReader;
 import io.mlcycle.online.RedisEndpoint;
@@ -93,6 +94,40 @@ class PivotOnlineIT {
                     assertThat(row(online, r)).isEqualTo(row(offline, r));
                 }
                 assertThat(reader.lookup(List.of("nobody")).unknown(0)).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void aColumnListWritesOnlyThoseColumnsOnlineAndTheStoredTableStaysWhole() throws IOException {
+        try (LocalRedis server = LocalRedis.start()) {
+            Summary s =
+                    new PivotRunner(name -> null)
+                            .run(
+                                    task(
+                                            new PivotTask.Online(
+                                                    server.url(), 3600, null, List.of("b"), 0)));
+
+            assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+            assertThat(s.figures())
+                    .containsEntry("features", 2.0)
+                    .containsEntry("onlineColumns", 1.0)
+                    .containsEntry("onlineEntities", 3.0);
+            Path published = new VersionedStore(store).versionDir("2026-11-21");
+            assertThat(Fixtures.read(published).get("u1")).containsOnlyKeys("a", "b");
+
+            String tag = (String) s.details().get("onlineVersion");
+            try (JedisPooled redis = RedisEndpoint.of(server.url(), null).open()) {
+                assertThat(redis.get(OnlineKeys.catalog("test", tag))).isEqualTo("[\"b\"]");
+                // u1 has a and b offline: online only b (index 0 of the narrowed catalog)
+                byte[] u1 = redis.get(OnlineKeys.row("test", tag, "u1"));
+                assertThat(OnlineKeys.length(u1, "u1")).isEqualTo(1);
+                assertThat(OnlineKeys.index(u1, 0)).isZero();
+                assertThat(OnlineKeys.value(u1, 0))
+                        .isEqualTo(Fixtures.read(published).get("u1").get("b"));
+                // u2 has only a: an empty row, still a known entity
+                byte[] u2 = redis.get(OnlineKeys.row("test", tag, "u2"));
+                assertThat(OnlineKeys.length(u2, "u2")).isZero();
             }
         }
     }
