@@ -10,6 +10,7 @@ import io.mlcycle.online.OnlineSelection;
 import io.mlcycle.online.OnlineStoreReader;
 import io.mlcycle.online.OnlineStoreWriter;
 import io.mlcycle.online.RedisEndpoint;
+import io.mlcycle.trainer.Metrics;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPooled;
 
@@ -168,38 +169,10 @@ public final class OnlineSelectBench {
                 float[] got = model.predict(reader.lookup(batch).rows());
                 System.arraycopy(got, 0, p, from, got.length);
             }
-            auc[m] = auc(p, labels);
+            auc[m] = Metrics.auc(p, labels);
         }
         return new Copy(
                 c.columns(), c.bytesPerEntity(), c.sampledKeyBytes(), c.seconds(), auc[0], auc[1]);
-    }
-
-    /** The probability that a positive scores above a negative (ties count half). */
-    static double auc(float[] p, int[] y) {
-        Integer[] order = new Integer[p.length];
-        for (int i = 0; i < p.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(p[a], p[b]));
-        double rankSum = 0;
-        long pos = 0;
-        int i = 0;
-        while (i < order.length) {
-            int j = i;
-            while (j + 1 < order.length && p[order[j + 1]] == p[order[i]]) {
-                j++;
-            }
-            double rank = (i + j) / 2.0 + 1;
-            for (int k = i; k <= j; k++) {
-                if (y[order[k]] == 1) {
-                    rankSum += rank;
-                    pos++;
-                }
-            }
-            i = j + 1;
-        }
-        long neg = p.length - pos;
-        return pos == 0 || neg == 0 ? Double.NaN : (rankSum - pos * (pos + 1) / 2.0) / (pos * neg);
     }
 
     private static long usedMemory(Jedis admin) {
