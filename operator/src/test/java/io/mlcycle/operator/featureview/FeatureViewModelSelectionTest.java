@@ -19,12 +19,14 @@ import static io.mlcycle.operator.testing.Cluster.assertCondition;
 import static io.mlcycle.operator.testing.Cluster.awaitCondition;
 import static io.mlcycle.operator.testing.Cluster.awaitEvent;
 import static io.mlcycle.operator.testing.Cluster.awaitJob;
+import static io.mlcycle.operator.testing.Cluster.edit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * spec.pivot.select on the mock API server: the named models' approved versions decide the pivot
  * task's online columns; a model that is missing or unapproved leaves every column, with a
- * condition and an Event; approving a version requeues the view.
+ * condition and an Event; approving a version requeues the view and the next materialization writes
+ * its features.
  */
 @MockApiTier
 @QuarkusTest
@@ -81,5 +83,17 @@ class FeatureViewModelSelectionTest {
         version(client, "sel-late", 2, true, schema("fv-sel-late", shares("fv-sel-late/q", 1.0)));
         fv = awaitCondition(client, FeatureView.class, "fv-sel-late", "SelectionNarrowed", "True");
         assertThat(fv.getStatus().selection.models).containsExactly("sel-late v2");
+
+        // the next materialization (here: of a new as-of) writes that version's features
+        edit(
+                client,
+                FeatureView.class,
+                "fv-sel-late",
+                v -> {
+                    v.getSpec().asOf = "2026-11-19";
+                    return v;
+                });
+        Job next = awaitJob(client, "fv-sel-late-pivot-20261119-1");
+        assertThat(((PivotTask) Kubelet.task(next)).online().columns()).containsExactly("q");
     }
 }
