@@ -405,16 +405,26 @@ public final class OnlineBench {
      * built into a scorer exactly as the trainer registers one.
      */
     static ModelArtifact train(SparseMatrix x, FeatureCatalog catalog, int rows) {
-        long start = System.nanoTime();
-        int n = x.numFeatures();
+        return train(x, catalog, rows, planted(x, 10, 5));
+    }
+
+    /** 1 where a row has at least {@code min} events among every {@code every}-th feature. */
+    static int[] planted(SparseMatrix x, int every, int min) {
         int[] y = new int[x.rows()];
         for (int r = 0; r < x.rows(); r++) {
             int planted = 0;
             for (int k = x.rowPtr()[r]; k < x.rowPtr()[r + 1]; k++) {
-                planted += x.cols()[k] % 10 == 0 ? 1 : 0;
+                planted += x.cols()[k] % every == 0 ? 1 : 0;
             }
-            y[r] = planted >= 5 ? 1 : 0;
+            y[r] = planted >= min ? 1 : 0;
         }
+        return y;
+    }
+
+    /** {@link #train(SparseMatrix, FeatureCatalog, int)} with the labels {@code y}. */
+    static ModelArtifact train(SparseMatrix x, FeatureCatalog catalog, int rows, int[] y) {
+        long start = System.nanoTime();
+        int n = x.numFeatures();
         List<ModelSpec.Feature> features = new ArrayList<>(n);
         List<Double> min = new ArrayList<>(n);
         List<Double> max = new ArrayList<>(n);

@@ -89,6 +89,17 @@ public final class Conditions {
                 : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
 
+    /**
+     * True when {@code status} (null: none) has condition {@code type} with this reason and
+     * message: what a person was told then need not be told again.
+     */
+    public static boolean says(MlcycleStatus status, String type, String reason, String message) {
+        return status != null
+                && find(status.conditions, type)
+                        .map(c -> reason.equals(c.getReason()) && message.equals(c.getMessage()))
+                        .orElse(false);
+    }
+
     public static boolean isTrue(MlcycleStatus status, String type) {
         return status != null
                 && find(status.conditions, type).map(c -> TRUE.equals(c.getStatus())).orElse(false);

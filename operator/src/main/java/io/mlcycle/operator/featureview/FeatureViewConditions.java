@@ -18,6 +18,9 @@ public final class FeatureViewConditions {
     public static final String VALIDATION_FAILED = "ValidationFailed";
     public static final String ONLINE_SYNCED = "OnlineSynced";
 
+    /** spec.pivot.select: True when the online copy holds only the named models' columns. */
+    public static final String SELECTION_NARROWED = "SelectionNarrowed";
+
     // reasons: blocked before any run
     /** Engine spark while the operator cannot run SparkApplications. */
     public static final String SPARK_UNAVAILABLE = "SparkUnavailable";
@@ -40,6 +43,12 @@ public final class FeatureViewConditions {
     public static final String NOT_MATERIALIZED = "NotMaterialized";
     public static final String BEHIND = "Behind";
     public static final String SYNCED = "Synced";
+
+    // reasons: SelectionNarrowed (also its Event reasons)
+    public static final String NARROWED = "Narrowed";
+    public static final String MODEL_NOT_FOUND = "ModelNotFound";
+    public static final String NO_APPROVED_VERSION = "NoApprovedVersion";
+    public static final String NO_FEATURES_FROM_VIEW = "NoFeaturesFromView";
 
     // reasons: a run that failed without a pod's own reason
     public static final String JOB_DELETED = "JobDeleted";

@@ -75,6 +75,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     @Inject MaterializationRecorder recorder;
 
     private PivotRuns runs;
+    private OnlineSelections selections;
 
     @Override
     public List<EventSource<?, FeatureView>> prepareEventSources(
@@ -82,7 +83,10 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
         runs =
                 PivotRuns.create(
                         context, client, runtimeJobs, jobResults, sparkApplications, events);
-        return runs.eventSources();
+        selections = OnlineSelections.create(context, events);
+        List<EventSource<?, FeatureView>> sources = new ArrayList<>(runs.eventSources());
+        sources.add(selections.eventSource());
+        return sources;
     }
 
     @Override
@@ -99,6 +103,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             return cannot.get();
         }
 
+        List<String> onlineColumns = selections.columns(fv, status, now);
         List<PivotRuns.Run> owned = runs.owned(fv);
         runs.pruneWaited(fv, owned);
         Map<String, PivotRuns.Run> byName = new HashMap<>();
@@ -129,7 +134,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             }
         }
         for (MaterializationPlanner.Start start : plan.starts()) {
-            status.active.add(runs.start(fv, start, now));
+            status.active.add(runs.start(fv, start, onlineColumns, now));
         }
 
         Set<String> listed = new HashSet<>();
@@ -268,15 +273,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     private UpdateControl<FeatureView> blocked(
             FeatureView fv, FeatureViewStatus status, String reason, String message, Instant now) {
         Long generation = status.observedGeneration;
-        FeatureViewStatus old = fv.getStatus();
-        boolean already =
-                old != null
-                        && Conditions.find(old.conditions, Conditions.DEGRADED)
-                                .map(
-                                        c ->
-                                                reason.equals(c.getReason())
-                                                        && message.equals(c.getMessage()))
-                                .orElse(false);
+        boolean already = Conditions.says(fv.getStatus(), Conditions.DEGRADED, reason, message);
         Conditions.set(status, Conditions.DEGRADED, true, reason, message, generation, now);
         Conditions.set(
                 status,

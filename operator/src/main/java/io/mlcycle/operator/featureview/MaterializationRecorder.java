@@ -169,6 +169,7 @@ public class MaterializationRecorder {
         online.asOf = d.get(PivotSummary.ONLINE_AS_OF) instanceof String s ? s : m.asOf;
         online.version = d.get(PivotSummary.ONLINE_VERSION) instanceof String s ? s : null;
         online.entities = asLong(f.get(PivotSummary.ONLINE_ENTITIES));
+        online.columns = asLong(f.get(PivotSummary.ONLINE_COLUMNS));
         online.writtenAt =
                 d.get(PivotSummary.ONLINE_WRITTEN_AT) instanceof String s ? s : now.toString();
         status.online = online;

@@ -237,7 +237,12 @@ final class PivotRuns {
                 56, featureView, "pivot", asOf.replace("-", ""), Integer.toString(attempt));
     }
 
-    Materialization start(FeatureView fv, MaterializationPlanner.Start start, Instant now) {
+    /** Starts one run; {@code onlineColumns} narrows its online write (null: every column). */
+    Materialization start(
+            FeatureView fv,
+            MaterializationPlanner.Start start,
+            List<String> onlineColumns,
+            Instant now) {
         FeatureViewSpec spec = Defaults.copy(fv.getSpec());
         boolean spark = spec.engine == FeatureViewSpec.Engine.spark;
         String name =
@@ -245,7 +250,7 @@ final class PivotRuns {
                         ? sparkApplicationName(
                                 fv.getMetadata().getName(), start.asOf(), start.attempt())
                         : jobName(fv.getMetadata().getName(), start.asOf(), start.attempt());
-        PivotTask task = PivotTasks.task(fv, LocalDate.parse(start.asOf()));
+        PivotTask task = PivotTasks.task(fv, LocalDate.parse(start.asOf()), onlineColumns);
         HasMetadata run;
         if (spark) {
             run = sparkApplications.application(fv, name, task);

@@ -7,6 +7,7 @@ import io.mlcycle.operator.api.featureview.EntityList;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.ModelSelection;
 import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.RuntimeJobs;
@@ -112,6 +113,34 @@ public final class PivotTasks {
         }
         if (spec.spark != null) {
             checkSpark(spec);
+        }
+        if (spec.pivot.select != null) {
+            checkSelect(spec);
+        }
+    }
+
+    private static void checkSelect(FeatureViewSpec spec) {
+        ModelSelection select = spec.pivot.select;
+        if (spec.online == null) {
+            throw new IllegalArgumentException(
+                    "spec.pivot.select narrows the online copy: it needs spec.online");
+        }
+        if (select.fromModels == null || select.fromModels.isEmpty()) {
+            throw new IllegalArgumentException("spec.pivot.select.fromModels names no model");
+        }
+        if (select.fromModels.stream().anyMatch(m -> m == null || m.isBlank())) {
+            throw new IllegalArgumentException("spec.pivot.select.fromModels has an empty name");
+        }
+        atLeastOne(select.topK, "spec.pivot.select.topK");
+        if (select.margin != null && select.margin < 0) {
+            throw new IllegalArgumentException(
+                    "spec.pivot.select.margin: " + select.margin + " is less than 0");
+        }
+        if (select.applyTo == ModelSelection.ApplyTo.both) {
+            throw new IllegalArgumentException(
+                    "spec.pivot.select.applyTo: both (narrowing the stored table too) is not"
+                            + " built; the stored table stays whole so training can explore: use"
+                            + " online");
         }
     }
 
@@ -286,6 +315,14 @@ public final class PivotTasks {
 
     /** The fully resolved task of one as-of date: window, source, filters, store, validation. */
     public static PivotTask task(FeatureView fv, LocalDate asOf) {
+        return task(fv, asOf, null);
+    }
+
+    /**
+     * {@link #task(FeatureView, LocalDate)} with the online write narrowed to {@code onlineColumns}
+     * (and {@code spec.pivot.select.margin} more); null writes every column.
+     */
+    public static PivotTask task(FeatureView fv, LocalDate asOf, List<String> onlineColumns) {
         FeatureViewSpec spec = Defaults.copy(fv.getSpec());
         int days = Durations.days(spec.window, "spec.window");
         FeatureViewSpec.Source src = spec.source;
@@ -333,14 +370,19 @@ public final class PivotTasks {
                         : new PivotTask.Validation(
                                 v.minEntities, v.minFeatures, v.maxSparsity, v.requiredFeatures),
                 spec.wideExportMaxFeatures,
-                spec.online == null
-                        ? null
-                        : new PivotTask.Online(
-                                spec.online.redis.url,
-                                Durations.parse(spec.online.ttl, "spec.online.ttl").toSeconds(),
-                                spec.online.redis.passwordSecret == null
-                                        ? null
-                                        : REDIS_PASSWORD_ENV));
+                online(spec, onlineColumns));
+    }
+
+    private static PivotTask.Online online(FeatureViewSpec spec, List<String> columns) {
+        if (spec.online == null) {
+            return null;
+        }
+        return new PivotTask.Online(
+                spec.online.redis.url,
+                Durations.parse(spec.online.ttl, "spec.online.ttl").toSeconds(),
+                spec.online.redis.passwordSecret == null ? null : REDIS_PASSWORD_ENV,
+                columns,
+                columns == null ? 0 : spec.pivot.select.margin);
     }
 
     /**

@@ -13,12 +13,12 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.operator.common.ModelVersionInformers;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.featureview.SparkApplications;
 
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -42,10 +42,6 @@ record ServingInformers(
     /** The label selector of every serving-side object (Deployments, Services, HPA, PDB). */
     static final String SERVER_SELECTOR = RuntimeObjects.RUNTIME_LABEL + "=server";
 
-    static String modelKey(String namespace, String model) {
-        return namespace + "/" + model;
-    }
-
     List<EventSource<?, ModelDeployment>> all() {
         return sparkRuns == null
                 ? List.of(versions, deployments, services, jobs, featureViews)
@@ -54,38 +50,16 @@ record ServingInformers(
 
     static ServingInformers create(
             EventSourceContext<ModelDeployment> context, boolean sparkAvailable) {
-        context.getPrimaryCache()
-                .addIndexer(
+        var versions =
+                ModelVersionInformers.byModel(
+                        context,
+                        ModelDeployment.class,
+                        "modeldeployment-versions",
                         MODEL_INDEX,
                         md ->
                                 md.getSpec() == null || md.getSpec().model == null
                                         ? List.of()
-                                        : List.of(
-                                                modelKey(
-                                                        md.getMetadata().getNamespace(),
-                                                        md.getSpec().model)));
-        var versions =
-                new InformerEventSource<>(
-                        InformerEventSourceConfiguration.from(
-                                        ModelVersion.class, ModelDeployment.class)
-                                .withName("modeldeployment-versions")
-                                .withSecondaryToPrimaryMapper(
-                                        (ModelVersion mv) ->
-                                                mv.getSpec() == null
-                                                        ? Set.of()
-                                                        : context
-                                                                .getPrimaryCache()
-                                                                .byIndex(
-                                                                        MODEL_INDEX,
-                                                                        modelKey(
-                                                                                mv.getMetadata()
-                                                                                        .getNamespace(),
-                                                                                mv.getSpec().model))
-                                                                .stream()
-                                                                .map(ResourceID::fromResource)
-                                                                .collect(Collectors.toSet()))
-                                .build(),
-                        context);
+                                        : List.of(md.getSpec().model));
         String serverSelector =
                 RuntimeObjects.RUNTIME_LABEL + "=" + RuntimeJobs.Runtime.server.name();
         var deployments = owned(Deployment.class, DEPLOYMENTS, serverSelector, context);

@@ -32,17 +32,18 @@ import static io.mlcycle.operator.testing.Cluster.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Builders and fake controllers for ModelDeployment tests on the mock API server. */
-final class ModelDeployments {
+public final class ModelDeployments {
 
     private ModelDeployments() {}
 
     /** Registers {@code <model>-v<n>} with an approval status, as training would. */
-    static ModelVersion version(KubernetesClient client, String model, int n, boolean approved) {
+    public static ModelVersion version(
+            KubernetesClient client, String model, int n, boolean approved) {
         return version(client, model, n, approved, null);
     }
 
     /** {@link #version(KubernetesClient, String, int, boolean)} trained on {@code schema}. */
-    static ModelVersion version(
+    public static ModelVersion version(
             KubernetesClient client, String model, int n, boolean approved, FeatureSchema schema) {
         ModelVersionSpec spec = new ModelVersionSpec();
         spec.featureSchema = schema;
@@ -75,7 +76,7 @@ final class ModelDeployments {
      * A feature schema of features from {@code view} (trained at generation 1), each with its SHAP
      * share, in the order given.
      */
-    static FeatureSchema schema(String view, Map<String, Double> shares) {
+    public static FeatureSchema schema(String view, Map<String, Double> shares) {
         FeatureSchema schema = new FeatureSchema();
         shares.forEach(
                 (name, share) -> schema.features.add(new FeatureSchema.Feature(name, share)));
@@ -84,7 +85,7 @@ final class ModelDeployments {
     }
 
     /** Feature names and SHAP shares, in the order given: {@code shares("a", 0.7, "b", 0.3)}. */
-    static Map<String, Double> shares(Object... nameShare) {
+    public static Map<String, Double> shares(Object... nameShare) {
         Map<String, Double> m = new LinkedHashMap<>();
         for (int i = 0; i < nameShare.length; i += 2) {
             m.put((String) nameShare[i], (Double) nameShare[i + 1]);
@@ -93,7 +94,8 @@ final class ModelDeployments {
     }
 
     /** {@code <model>-v<n>} in memory (not on the API server), with an approval and a schema. */
-    static ModelVersion trained(String model, int n, boolean approved, FeatureSchema schema) {
+    public static ModelVersion trained(
+            String model, int n, boolean approved, FeatureSchema schema) {
         ModelVersion mv = new ModelVersion();
         mv.setMetadata(
                 new ObjectMetaBuilder().withName(model + "-v" + n).withNamespace(NS).build());

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.Filters;
+import io.mlcycle.operator.api.featureview.ModelSelection;
 import io.mlcycle.operator.api.trainingrun.Gate;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
@@ -48,6 +49,20 @@ public final class Fixtures {
         FeatureView fv = new FeatureView();
         fv.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(Cluster.NS).build());
         fv.setSpec(spec);
+        return fv;
+    }
+
+    /**
+     * A view pinned to {@code asOf}, written to Redis, whose online copy holds only the features of
+     * {@code models} ({@code spec.pivot.select.fromModels}).
+     */
+    public static FeatureView selectingView(String name, String asOf, String... models) {
+        FeatureView fv = featureView(name, asOf);
+        fv.getSpec().online = new FeatureViewSpec.Online();
+        fv.getSpec().online.redis = new FeatureViewSpec.Redis();
+        fv.getSpec().online.redis.url = "redis://redis.data:6379/0";
+        fv.getSpec().pivot.select = new ModelSelection();
+        fv.getSpec().pivot.select.fromModels = List.of(models);
         return fv;
     }
 

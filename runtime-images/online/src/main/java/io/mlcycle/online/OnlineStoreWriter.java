@@ -62,6 +62,8 @@ public final class OnlineStoreWriter {
      * @param retiredKeys keys of the replaced (or unused) version set to expire after the grace
      * @param bytes packed row bytes written
      * @param seconds wall time of the whole write
+     * @param columns feature columns written (fewer than the table's when narrowed by an {@link
+     *     OnlineSelection})
      */
     public record Result(
             String view,
@@ -71,7 +73,8 @@ public final class OnlineStoreWriter {
             String previousTag,
             long retiredKeys,
             long bytes,
-            double seconds) {
+            double seconds,
+            int columns) {
 
         public Map<String, Object> figures() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -81,6 +84,7 @@ public final class OnlineStoreWriter {
             m.put(PivotSummary.ONLINE_ENTITIES, entities);
             m.put(PivotSummary.ONLINE_BYTES, bytes);
             m.put(PivotSummary.ONLINE_SECONDS, Math.round(seconds * 1000) / 1000.0);
+            m.put(PivotSummary.ONLINE_COLUMNS, columns);
             return m;
         }
     }
@@ -128,12 +132,22 @@ public final class OnlineStoreWriter {
      * features.json}, asOf from the catalog) as the new current version of {@code view}.
      */
     public Result write(String view, Path versionDir) throws IOException {
+        return write(view, versionDir, OnlineSelection.ALL);
+    }
+
+    /**
+     * Writes only the {@code selection}'s columns of a published version directory as the new
+     * current version of {@code view}; the version's catalog lists just those.
+     */
+    public Result write(String view, Path versionDir, OnlineSelection selection)
+            throws IOException {
         FeatureCatalog catalog = FeatureCatalog.read(versionDir);
         if (catalog.asOf() == null || catalog.asOf().isBlank()) {
             throw new IllegalArgumentException(
                     versionDir.resolve(FeatureCatalog.FILE) + " has no asOf");
         }
-        return write(view, catalog.asOf(), SparseTables.read(versionDir), catalog);
+        OnlineSelection.Narrowed narrowed = selection.apply(SparseTables.read(versionDir), catalog);
+        return write(view, catalog.asOf(), narrowed.rows(), narrowed.catalog());
     }
 
     /** Writes {@code rows} (one per entity) as the new current version of {@code view}. */
@@ -149,7 +163,7 @@ public final class OnlineStoreWriter {
         if (known != null) {
             OnlineVersion newer = OnlineStoreReader.parse(view, known);
             if (newer.asOf() != null && newer.asOf().compareTo(asOf) > 0) {
-                return new Result(view, newer, false, 0, null, 0, 0, 0);
+                return new Result(view, newer, false, 0, null, 0, 0, 0, catalog.size());
             }
         }
         String tag = asOf.replace("-", "") + "-" + HexFormat.of().formatHex(randomBytes());
@@ -172,7 +186,7 @@ public final class OnlineStoreWriter {
                             catalog.size(),
                             clock.instant().toString(),
                             expiresAt);
-            return flip(view, asOf, tag, version, rows.rows(), bytes, start);
+            return flip(view, asOf, tag, version, rows.rows(), bytes, start, catalog.size());
         } catch (JedisConnectionException e) {
             throw unreachable(view, e);
         } catch (JedisException e) {
@@ -199,7 +213,8 @@ public final class OnlineStoreWriter {
             OnlineVersion version,
             int rowCount,
             long bytes,
-            long start)
+            long start,
+            int columns)
             throws com.fasterxml.jackson.core.JsonProcessingException {
         List<?> flip =
                 (List<?>)
@@ -222,7 +237,8 @@ public final class OnlineStoreWriter {
                     null,
                     retired,
                     bytes,
-                    (System.nanoTime() - start) / 1e9);
+                    (System.nanoTime() - start) / 1e9,
+                    columns);
         }
         String previousTag =
                 other == null || other.isEmpty()
@@ -238,7 +254,8 @@ public final class OnlineStoreWriter {
                 previousTag,
                 retired,
                 bytes,
-                (System.nanoTime() - start) / 1e9);
+                (System.nanoTime() - start) / 1e9,
+                columns);
     }
 
     /** Refuses an empty as-of, a table that does not match its catalog, a repeated entity. */

@@ -3,6 +3,7 @@ package io.mlcycle.pivot;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.online.OnlineKeys;
+import io.mlcycle.online.OnlineSelection;
 import io.mlcycle.online.OnlineStoreWriter;
 import io.mlcycle.online.RedisEndpoint;
 import io.mlcycle.task.PivotSummary;
@@ -52,6 +53,14 @@ final class OnlineWrite {
             throw TaskFailure.invalid(
                     "InvalidTask", "online.ttlSeconds " + online.ttlSeconds() + " must be > 0");
         }
+        if (online.margin() < 0) {
+            throw TaskFailure.invalid(
+                    "InvalidTask", "online.margin " + online.margin() + " must be >= 0");
+        }
+        if (online.narrowed()
+                && online.columns().stream().anyMatch(c -> c == null || c.isBlank())) {
+            throw TaskFailure.invalid("InvalidTask", "online.columns has an empty name");
+        }
         if (view(task) == null) {
             throw TaskFailure.invalid(
                     "InvalidTask", "owner.name (the FeatureView) is required with online");
@@ -61,6 +70,13 @@ final class OnlineWrite {
         } catch (IllegalArgumentException e) {
             throw TaskFailure.invalid("InvalidTask", "owner.name: " + e.getMessage());
         }
+    }
+
+    /** The task's column list and margin; every column without a list. */
+    static OnlineSelection selection(PivotTask.Online online) {
+        return online.narrowed()
+                ? new OnlineSelection(online.columns(), online.margin())
+                : OnlineSelection.ALL;
     }
 
     /** The FeatureView's name: the online keys are {@code mlcycle:fv:<view>:…}. */
@@ -74,15 +90,20 @@ final class OnlineWrite {
      */
     @FunctionalInterface
     interface Source {
-        OnlineStoreWriter.Result writeTo(OnlineStoreWriter writer, String view) throws IOException;
+        OnlineStoreWriter.Result writeTo(
+                OnlineStoreWriter writer, String view, OnlineSelection selection)
+                throws IOException;
 
         static Source directory(Path published) {
-            return (writer, view) -> writer.write(view, published);
+            return (writer, view, selection) -> writer.write(view, published, selection);
         }
 
         static Source snapshot(ScanPlan plan) {
-            return (writer, view) ->
-                    writer.write(view, plan.asOf(), plan.read(), plan.featureCatalog());
+            return (writer, view, selection) -> {
+                OnlineSelection.Narrowed narrowed =
+                        selection.apply(plan.read(), plan.featureCatalog());
+                return writer.write(view, plan.asOf(), narrowed.rows(), narrowed.catalog());
+            };
         }
     }
 
@@ -103,11 +124,12 @@ final class OnlineWrite {
                             redis,
                             OnlineStoreWriter.Options.defaults(
                                     Duration.ofSeconds(online.ttlSeconds())));
-            OnlineStoreWriter.Result r = published.writeTo(writer, view(task));
+            OnlineStoreWriter.Result r = published.writeTo(writer, view(task), selection(online));
             figures.put(PivotSummary.ONLINE_ENTITIES, (double) r.entities());
             figures.put(PivotSummary.ONLINE_SECONDS, Math.round(r.seconds() * 1000) / 1000.0);
             figures.put(PivotSummary.ONLINE_BYTES, (double) r.bytes());
             figures.put(PivotSummary.ONLINE_SWITCHED, r.switched() ? 1.0 : 0.0);
+            figures.put(PivotSummary.ONLINE_COLUMNS, (double) r.columns());
             // online keys first: details are what a too-long summary loses first
             details.put(PivotSummary.ONLINE_VERSION, r.version().tag());
             details.put(PivotSummary.ONLINE_AS_OF, r.version().asOf());
@@ -116,11 +138,14 @@ final class OnlineWrite {
                 details.putAll(offline.details());
             }
             System.err.printf(
-                    "mlcycle-pivot: online store %s: %s version %s, %d entities in %.2f s%s%n",
+                    "mlcycle-pivot: online store %s: %s version %s, %d entities, %d columns%s in"
+                            + " %.2f s%s%n",
                     endpoint.describe(),
                     view(task),
                     r.version().tag(),
                     r.entities(),
+                    r.columns(),
+                    online.narrowed() ? " (narrowed to the models' features)" : "",
                     r.seconds(),
                     r.switched() ? "" : " (a later as-of stays current)");
             return Summary.succeeded(offline.uri(), figures, details);

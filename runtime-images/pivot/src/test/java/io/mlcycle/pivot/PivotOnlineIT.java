@@ -7,6 +7,7 @@ import io.mlcycle.lake.LakeCatalog;
 import io.mlcycle.lake.LakeTable;
 import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.online.LocalRedis;
+import io.mlcycle.online.OnlineKeys;
 import io.mlcycle.online.OnlineMetrics;
 import io.mlcycle.online.OnlineStoreReader;
 import io.mlcycle.online.RedisEndpoint;
@@ -124,6 +125,35 @@ class PivotOnlineIT {
         }
     }
 
+    @Test
+    void anIcebergVersionNarrowedToAColumnListWritesOnlyThoseColumnsOnline() throws IOException {
+        var iceberg = new Fixtures.TaskBuilder(rawUri, store);
+        iceberg.storeFormat = TableCatalog.FORMAT_ICEBERG;
+        iceberg.catalog =
+                new TableCatalog(
+                        TableCatalog.HADOOP, "lake", null, null, "features", "test", null, null);
+        try (LocalRedis server = LocalRedis.start()) {
+            Summary s =
+                    new PivotRunner(name -> null)
+                            .run(
+                                    withOnline(
+                                            iceberg.build(),
+                                            new PivotTask.Online(
+                                                    server.url(), 3600, null, List.of("b"), 0)));
+
+            assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+            assertThat(s.figures())
+                    .containsEntry("onlineColumns", 1.0)
+                    .containsEntry("onlineEntities", 3.0);
+            String tag = (String) s.details().get("onlineVersion");
+            try (JedisPooled redis = RedisEndpoint.of(server.url(), null).open()) {
+                assertThat(redis.get(OnlineKeys.catalog("test", tag))).isEqualTo("[\"b\"]");
+                assertThat(OnlineKeys.length(redis.get(OnlineKeys.row("test", tag, "u2")), "u2"))
+                        .isZero();
+            }
+        }
+    }
+
     /** Every row of {@code offline} reads back from the online store as it is; others unknown. */
     private static void assertOnlineHolds(
             LocalRedis server, SparseMatrix offline, io.mlcycle.common.FeatureCatalog catalog) {
@@ -144,6 +174,40 @@ class PivotOnlineIT {
                 assertThat(row(online, r)).isEqualTo(row(offline, r));
             }
             assertThat(reader.lookup(List.of("nobody")).unknown(0)).isTrue();
+        }
+    }
+
+    @Test
+    void aColumnListWritesOnlyThoseColumnsOnlineAndTheStoredTableStaysWhole() throws IOException {
+        try (LocalRedis server = LocalRedis.start()) {
+            Summary s =
+                    new PivotRunner(name -> null)
+                            .run(
+                                    task(
+                                            new PivotTask.Online(
+                                                    server.url(), 3600, null, List.of("b"), 0)));
+
+            assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+            assertThat(s.figures())
+                    .containsEntry("features", 2.0)
+                    .containsEntry("onlineColumns", 1.0)
+                    .containsEntry("onlineEntities", 3.0);
+            Path published = new VersionedStore(store).versionDir("2026-11-21");
+            assertThat(Fixtures.read(published).get("u1")).containsOnlyKeys("a", "b");
+
+            String tag = (String) s.details().get("onlineVersion");
+            try (JedisPooled redis = RedisEndpoint.of(server.url(), null).open()) {
+                assertThat(redis.get(OnlineKeys.catalog("test", tag))).isEqualTo("[\"b\"]");
+                // u1 has a and b offline: online only b (index 0 of the narrowed catalog)
+                byte[] u1 = redis.get(OnlineKeys.row("test", tag, "u1"));
+                assertThat(OnlineKeys.length(u1, "u1")).isEqualTo(1);
+                assertThat(OnlineKeys.index(u1, 0)).isZero();
+                assertThat(OnlineKeys.value(u1, 0))
+                        .isEqualTo(Fixtures.read(published).get("u1").get("b"));
+                // u2 has only a: an empty row, still a known entity
+                byte[] u2 = redis.get(OnlineKeys.row("test", tag, "u2"));
+                assertThat(OnlineKeys.length(u2, "u2")).isZero();
+            }
         }
     }
 

@@ -76,4 +76,17 @@ final class OipMessages {
         }
         throw new AssertionError("no output " + name + " in " + response);
     }
+
+    /** A JSON request by entity id: input {@code entity}, BYTES, shape [n]. */
+    static String byEntity(List<String> ids) {
+        StringBuilder data = new StringBuilder();
+        for (String id : ids) {
+            data.append(data.length() == 0 ? "" : ",").append('"').append(id).append('"');
+        }
+        return "{\"id\":\"e-1\",\"inputs\":[{\"name\":\"entity\",\"shape\":["
+                + ids.size()
+                + "],\"datatype\":\"BYTES\",\"data\":["
+                + data
+                + "]}]}";
+    }
 }

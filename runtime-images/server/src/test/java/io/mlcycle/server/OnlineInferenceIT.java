@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static io.mlcycle.server.OipMessages.byEntity;
+import static io.mlcycle.server.OipMessages.output;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,27 +40,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OnlineInferenceIT {
 
     @TempDir Path tmp;
-
-    private static String byEntity(List<String> ids) {
-        StringBuilder data = new StringBuilder();
-        for (String id : ids) {
-            data.append(data.length() == 0 ? "" : ",").append('"').append(id).append('"');
-        }
-        return "{\"id\":\"e-1\",\"inputs\":[{\"name\":\"entity\",\"shape\":["
-                + ids.size()
-                + "],\"datatype\":\"BYTES\",\"data\":["
-                + data
-                + "]}]}";
-    }
-
-    private static JsonNode output(JsonNode response, String name) {
-        for (JsonNode o : response.get("outputs")) {
-            if (o.get("name").asText().equals(name)) {
-                return o;
-            }
-        }
-        throw new AssertionError("no output " + name + " in " + response);
-    }
 
     private static ModelInferResponse grpcByEntity(int port, List<String> ids)
             throws InterruptedException {

@@ -39,6 +39,11 @@ public final class PivotSummary {
     /** Figure: 1 when the online store switched to this version, 0 when it kept a newer one. */
     public static final String ONLINE_SWITCHED = "onlineSwitched";
 
+    /**
+     * Figure: feature columns written to the online store (fewer than the table's when narrowed).
+     */
+    public static final String ONLINE_COLUMNS = "onlineColumns";
+
     /** Detail: the table's as-of date. */
     public static final String AS_OF = "asOf";
 

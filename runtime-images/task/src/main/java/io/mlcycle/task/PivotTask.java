@@ -33,8 +33,24 @@ public record PivotTask(
      * @param url {@code redis://host:port/db}, without credentials
      * @param ttlSeconds every key of a version expires this long after it is written
      * @param passwordEnv environment variable holding the Redis password (null: none)
+     * @param columns write only these feature columns (the features of the models the view's {@code
+     *     pivot.select.fromModels} names); null: every column
+     * @param margin with {@code columns}, also this many more columns, the view's most supported
+     *     first (0: none)
      */
-    public record Online(String url, long ttlSeconds, String passwordEnv) {}
+    public record Online(
+            String url, long ttlSeconds, String passwordEnv, List<String> columns, int margin) {
+
+        /** Every column written. */
+        public Online(String url, long ttlSeconds, String passwordEnv) {
+            this(url, ttlSeconds, passwordEnv, null, 0);
+        }
+
+        /** True when only some columns are written. */
+        public boolean narrowed() {
+            return columns != null;
+        }
+    }
 
     /**
      * Where the long event log is. Exactly one of {@code uri} (file source) and {@code jdbc}.

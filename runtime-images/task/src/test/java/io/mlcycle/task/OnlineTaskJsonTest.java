@@ -40,6 +40,20 @@ class OnlineTaskJsonTest {
     }
 
     @Test
+    void anOnlineColumnListAndMarginRoundTripAndAnOldBlockReadsAsEveryColumn() {
+        PivotTask.Online narrowed =
+                new PivotTask.Online("redis://redis:6379/0", 3600, null, List.of("a", "b"), 3);
+        assertEquals(narrowed, TaskJson.MAPPER.convertValue(narrowed, PivotTask.Online.class));
+        PivotTask.Online old =
+                TaskJson.MAPPER.convertValue(
+                        java.util.Map.of("url", "redis://redis:6379/0", "ttlSeconds", 3600),
+                        PivotTask.Online.class);
+        assertNull(old.columns());
+        assertEquals(false, old.narrowed());
+        assertEquals(0, old.margin());
+    }
+
+    @Test
     void serveTaskOnlineBlockRoundTripsAndOldJsonReadsAsOff() {
         ServeTask task =
                 new ServeTask(

@@ -18,6 +18,9 @@ import java.util.List;
 @ValidationRule(
         value = "self.engine == 'spark' || !has(self.spark)",
         message = "spark settings need engine: spark")
+@ValidationRule(
+        value = "!has(self.pivot.select) || has(self.online)",
+        message = "pivot.select narrows the online copy: it needs spec.online")
 public class FeatureViewSpec {
 
     public static final String CRON_PATTERN =
@@ -431,6 +434,11 @@ public class FeatureViewSpec {
         @Default("5000")
         @JsonPropertyDescription("Keep at most this many features, most supported first.")
         public Integer maxFeatures = 5000;
+
+        @JsonPropertyDescription(
+                "Write online only the features of these models' approved versions (needs"
+                        + " spec.online); the stored table stays whole.")
+        public ModelSelection select;
     }
 
     /** Aggregates of the pivot. */

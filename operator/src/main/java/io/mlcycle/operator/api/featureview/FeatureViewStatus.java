@@ -66,6 +66,30 @@ public class FeatureViewStatus extends MlcycleStatus {
 
         @JsonPropertyDescription("When the version was written (RFC 3339).")
         public String writtenAt;
+
+        @JsonPropertyDescription(
+                "Feature columns written (fewer than the table's when spec.pivot.select narrows"
+                        + " the online copy).")
+        public Long columns;
+    }
+
+    @JsonPropertyDescription(
+            "spec.pivot.select: the columns the next materialization writes online, and the model"
+                    + " versions they come from; absent while every column is written.")
+    public Selection selection;
+
+    /** The online columns chosen from the named models. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public static class Selection {
+        @JsonPropertyDescription("Columns selected from the models' features (margin not counted).")
+        public Integer columns;
+
+        @JsonPropertyDescription(
+                "Extra columns by the view's own ranking (spec.pivot.select.margin).")
+        public Integer margin;
+
+        @JsonPropertyDescription("The versions read, <model> v<N>.")
+        public java.util.List<String> models;
     }
 
     /** One as-of date's pivot run. */
