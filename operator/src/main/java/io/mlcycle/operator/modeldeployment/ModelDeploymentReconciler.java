@@ -156,7 +156,6 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
         ModelDeploymentStatus status =
                 StatusUpdates.copy(md.getStatus(), ModelDeploymentStatus.class);
         status.observedGeneration = md.getMetadata().getGeneration();
-        Long gen = md.getMetadata().getGeneration();
         String ns = md.getMetadata().getNamespace();
         ModelDeploymentSpec spec = md.getSpec();
 
@@ -194,30 +193,11 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         modelVersions,
                         interval,
                         now);
-        resolution = analysed.resolution();
         boolean rolledBack = analysed.rolledBack();
-        if (resolution.found()) {
-            // a version whose features the current tables lack is not served (rollout, rollback,
-            // pin)
-            resolution =
-                    compatibility.gate(
-                            md, status, resolution, servedMv, modelVersions, rolledBack, now);
-        }
-        if (!resolution.found()) {
-            Readiness.unresolved(status, resolution.reason(), resolution.message(), gen, now);
+        ReplayJobs.Gated replay = gates(md, status, analysed, servedMv, modelVersions, now);
+        if (replay == null) {
             return StatusUpdates.patchIfChanged(md, status);
         }
-        // the replay gate judges what the feature gate let through, not the analysis' resolution
-        ReplayJobs.Gated replay =
-                ReplayJobs.reconcile(
-                        servingContext,
-                        md,
-                        status,
-                        resolution,
-                        rolledBack,
-                        servedMv,
-                        modelVersions,
-                        now);
         resolution = replay.resolution();
 
         ShadowRollout.Plan shadow =
@@ -249,6 +229,52 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
                         shadow.next(),
                         replay.next(),
                         spec.rollback != null ? interval : null));
+    }
+
+    /**
+     * The analysis' resolution through the feature-compatibility gate, then the replay gate; null
+     * when no version may be served (the status says why).
+     */
+    private ReplayJobs.Gated gates(
+            ModelDeployment md,
+            ModelDeploymentStatus status,
+            ServedAnalysis.Outcome analysed,
+            Optional<ModelVersion> servedMv,
+            List<ModelVersion> modelVersions,
+            Instant now) {
+        VersionResolver.Resolution resolution = analysed.resolution();
+        if (resolution.found()) {
+            // a version whose features the current tables lack is not served (rollout, rollback,
+            // pin)
+            resolution =
+                    compatibility.gate(
+                            md,
+                            status,
+                            resolution,
+                            servedMv,
+                            modelVersions,
+                            analysed.rolledBack(),
+                            now);
+        }
+        if (!resolution.found()) {
+            Readiness.unresolved(
+                    status,
+                    resolution.reason(),
+                    resolution.message(),
+                    md.getMetadata().getGeneration(),
+                    now);
+            return null;
+        }
+        // the replay gate judges what the feature gate let through, not the analysis' resolution
+        return ReplayJobs.reconcile(
+                servingContext,
+                md,
+                status,
+                resolution,
+                analysed.rolledBack(),
+                servedMv,
+                modelVersions,
+                now);
     }
 
     /**
