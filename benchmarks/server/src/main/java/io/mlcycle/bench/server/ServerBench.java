@@ -129,14 +129,15 @@ public final class ServerBench {
             double max = lat[lat.length - 1] / 1e6;
             log(
                     "single row at %d req/s, %s generator: %d requests, p50 %.3f ms, p99 %.3f ms,"
-                            + " p99.9 %.3f ms, max %.3f ms",
+                            + " p99.9 %.3f ms, max %.3f ms, server CPU %.0f us/req",
                     rate,
                     SPIN ? "spinning 1-thread" : "parked 32-thread",
                     lat.length,
                     p50,
                     p99,
                     p999,
-                    max);
+                    max,
+                    (cpu1 - cpu0) * 1000.0 / lat.length);
             // the binary tensor form and gRPC at the same rate, same rows
             Path log = work.resolve("server.log");
             long cpuBin0 = cpuMillis(server);
