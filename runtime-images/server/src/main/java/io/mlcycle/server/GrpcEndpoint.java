@@ -80,7 +80,7 @@ final class GrpcEndpoint {
                         // small calls are answered on the event loop, as small REST requests are:
                         // a hand-off to another thread cost 10 times the CPU of the call itself
                         .directExecutor()
-                        .addService(new Service())
+                        .addService(GrpcInferCodec.aliasingRequests(new Service().bindService()))
                         .addService(health.getHealthService())
                         .build()
                         .start();

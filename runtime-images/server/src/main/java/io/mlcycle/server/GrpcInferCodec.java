@@ -1,12 +1,21 @@
 package io.mlcycle.server;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.KnownLength;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
 import io.mlcycle.server.oip.InferParameter;
 import io.mlcycle.server.oip.InferTensorContents;
 import io.mlcycle.server.oip.ModelInferRequest;
 import io.mlcycle.server.oip.ModelInferResponse;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -29,6 +38,78 @@ final class GrpcInferCodec {
             MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     private GrpcInferCodec() {}
+
+    /**
+     * ModelInfer requests parsed from one array read off the wire, their {@code bytes} fields
+     * ({@code raw_input_contents}) aliasing it: the tensor bytes are copied once, into that array,
+     * as a REST body is, instead of again into each ByteString.
+     */
+    static final MethodDescriptor.Marshaller<ModelInferRequest> REQUESTS =
+            new MethodDescriptor.Marshaller<>() {
+                @Override
+                public InputStream stream(ModelInferRequest value) {
+                    return GRPCInferenceServiceGrpc.getModelInferMethod()
+                            .getRequestMarshaller()
+                            .stream(value);
+                }
+
+                @Override
+                public ModelInferRequest parse(InputStream stream) {
+                    try {
+                        return parseAliasing(wire(stream));
+                    } catch (IOException e) {
+                        // what grpc-java's own protobuf marshaller answers
+                        throw Status.INTERNAL
+                                .withDescription("Invalid protobuf byte sequence")
+                                .withCause(e)
+                                .asRuntimeException();
+                    }
+                }
+            };
+
+    /** The message's bytes: one array of the known length (grpc-java's streams know it). */
+    private static byte[] wire(InputStream stream) throws IOException {
+        if (!(stream instanceof KnownLength)) {
+            return stream.readAllBytes();
+        }
+        byte[] wire = new byte[stream.available()];
+        int n = stream.readNBytes(wire, 0, wire.length);
+        if (n != wire.length || stream.read() != -1) {
+            throw new IOException("the message is not " + wire.length + " bytes long");
+        }
+        return wire;
+    }
+
+    /** A request whose bytes fields alias {@code wire} (which must not change afterwards). */
+    static ModelInferRequest parseAliasing(byte[] wire) throws IOException {
+        // a wrapped array counts as immutable, so protobuf may alias it (newInstance would copy)
+        CodedInputStream in = UnsafeByteOperations.unsafeWrap(wire).newCodedInput();
+        in.enableAliasing(true);
+        return ModelInferRequest.parseFrom(in);
+    }
+
+    /** The inference service with ModelInfer's requests read by {@link #REQUESTS}. */
+    static ServerServiceDefinition aliasingRequests(ServerServiceDefinition service) {
+        String infer = GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName();
+        ServerServiceDefinition.Builder b =
+                ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
+        for (ServerMethodDefinition<?, ?> m : service.getMethods()) {
+            if (m.getMethodDescriptor().getFullMethodName().equals(infer)) {
+                @SuppressWarnings("unchecked")
+                ServerMethodDefinition<ModelInferRequest, ModelInferResponse> call =
+                        (ServerMethodDefinition<ModelInferRequest, ModelInferResponse>) m;
+                MethodDescriptor<ModelInferRequest, ModelInferResponse> d =
+                        call.getMethodDescriptor();
+                b.addMethod(
+                        ServerMethodDefinition.create(
+                                d.toBuilder(REQUESTS, d.getResponseMarshaller()).build(),
+                                call.getServerCallHandler()));
+            } else {
+                b.addMethod(m);
+            }
+        }
+        return b.build();
+    }
 
     /** The request's tensors as the REST codec parses them: typed contents or raw bytes. */
     static ParsedRequest parse(ModelInferRequest req) {

@@ -248,4 +248,27 @@ class GrpcInferCodecTest {
                 .extracting(ModelInferResponse.InferOutputTensor::getName)
                 .containsExactly("class");
     }
+
+    @Test
+    void requestsAreReadOffTheWireOnceAndTheirRawContentsAliasThatArray() throws Exception {
+        ModelInferRequest sent = raw("FP32", new byte[] {0, 0, -64, 63, 0, 0, 0, 0, 0, 0, 0, 64});
+        ModelInferRequest read =
+                GrpcInferCodec.REQUESTS.parse(GrpcInferCodec.REQUESTS.stream(sent));
+        assertThat(read).isEqualTo(sent);
+        byte[] wire = sent.toByteArray();
+        ModelInferRequest aliased = GrpcInferCodec.parseAliasing(wire);
+        assertThat(aliased).isEqualTo(sent);
+        // no copy: the raw contents are the wire array's bytes
+        wire[wire.length - 1] = 0x40 + 1;
+        assertThat(aliased.getRawInputContents(0).byteAt(11)).isEqualTo((byte) 0x41);
+        assertThatThrownBy(
+                        () ->
+                                GrpcInferCodec.REQUESTS.parse(
+                                        new java.io.ByteArrayInputStream(new byte[] {10, 50})))
+                .isInstanceOfSatisfying(
+                        io.grpc.StatusRuntimeException.class,
+                        e ->
+                                assertThat(e.getStatus().getCode())
+                                        .isEqualTo(io.grpc.Status.Code.INTERNAL));
+    }
 }
