@@ -2,12 +2,16 @@
 # Usage: benchmarks/run server [features]   (default 200 features; resnet, hidden 128, 2 blocks)
 #        benchmarks/run server mirror [features]   (the mirror-on leg only: MirrorBench; LEGS=2)
 #        benchmarks/run server batched [features]  (the batched leg only, JSON and binary: BatchedBench)
+#        benchmarks/run server probe [features]   (PathProbe: JSON and gRPC closed loops of
+#          RATE x SECONDS_AT_RATE calls each, twice, for profiling; PROBE_STRACE=1 counts syscalls)
 # Knobs (env): RATE, SECONDS_AT_RATE, BATCH_ROWS, BATCH_SECONDS, BATCH_CONNECTIONS, HIDDEN, BLOCKS,
 # BATCH_WARMUP (seconds of warm-up per form in the batched leg alone, default 10),
 # REUSE_MODEL=1 (skip training when the same shape was trained before), SKIP_BUILD=1,
 # BENCH_LOAD=spin|park|queue (the generator of record, default spin),
 # BENCH_SERVER_JAVA_OPTS (more JVM flags for the server process, e.g. -Xlog:gc:file=gc.log),
-# SERVER_JAR (another server jar to drive, e.g. one built from an earlier commit; its lib/ beside it).
+# BENCH_PHASES=paths (only the single-row JSON, binary and gRPC paths: ends with BENCH server-paths),
+# SERVER_JAR (another build of the server, e.g. a copy of main's target/server.jar with its lib/
+# beside it, to measure before and after alternately).
 # Builds the server runtime and this benchmark, trains a model, starts the server jar on loopback
 # as its own process, drives it open-loop at 1000 single-row requests/s (latency from the scheduled
 # send time) and then with batched requests; prints the BENCH line last.
@@ -20,6 +24,9 @@ if [ "${1:-}" = mirror ]; then
   shift
 elif [ "${1:-}" = batched ]; then
   main=BatchedBench
+  shift
+elif [ "${1:-}" = probe ]; then
+  main=PathProbe
   shift
 fi
 features=${1:-200}

@@ -1,6 +1,5 @@
 package io.mlcycle.server;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -8,8 +7,6 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
-import io.mlcycle.server.oip.InferParameter;
-import io.mlcycle.server.oip.InferTensorContents;
 import io.mlcycle.server.oip.ModelInferRequest;
 import io.mlcycle.server.oip.ModelInferResponse;
 import io.mlcycle.server.oip.ModelMetadataRequest;
@@ -23,15 +20,8 @@ import io.mlcycle.server.oip.ServerMetadataResponse;
 import io.mlcycle.server.oip.ServerReadyRequest;
 import io.mlcycle.server.oip.ServerReadyResponse;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -53,6 +43,7 @@ final class GrpcEndpoint {
     private final InferenceServer.Config config;
     private final ServerMetrics metrics;
     private final ModelAddress address;
+    private final String version;
     private final HealthStatusManager health = new HealthStatusManager();
     private Server grpc;
     private ExecutorService executor;
@@ -62,9 +53,14 @@ final class GrpcEndpoint {
         this.config = config;
         this.metrics = metrics;
         this.address = server.address();
+        this.version = String.valueOf(config.version());
     }
 
-    void start() throws IOException {
+    /**
+     * Binds on the REST transport's event loops (epoll where it has it): one set of loop threads
+     * for both protocols instead of grpc-java's own boss and worker groups.
+     */
+    void start(HttpTransport http) throws IOException {
         AtomicInteger n = new AtomicInteger();
         executor =
                 Executors.newFixedThreadPool(
@@ -77,11 +73,14 @@ final class GrpcEndpoint {
         grpc =
                 NettyServerBuilder.forAddress(
                                 new InetSocketAddress(config.bindAddress(), config.grpcPort()))
+                        .bossEventLoopGroup(http.boss())
+                        .workerEventLoopGroup(http.loops())
+                        .channelType(http.channelType())
                         .maxInboundMessageSize(config.maxBodyBytes())
                         // small calls are answered on the event loop, as small REST requests are:
                         // a hand-off to another thread cost 10 times the CPU of the call itself
                         .directExecutor()
-                        .addService(new Service())
+                        .addService(GrpcInferCodec.aliasingRequests(new Service().bindService()))
                         .addService(health.getHealthService())
                         .build()
                         .start();
@@ -195,8 +194,9 @@ final class GrpcEndpoint {
                                     () -> {
                                         address.check(req.getModelName(), req.getModelVersion());
                                         ModelSlot.Loaded m = server.requireReady();
-                                        Scorer.Answer a = server.infer(m, parse(req));
-                                        return response(a);
+                                        Scorer.Answer a =
+                                                server.infer(m, GrpcInferCodec.parse(req));
+                                        return GrpcInferCodec.response(a, config.model(), version);
                                     });
             if (slow(req)) {
                 try {
@@ -272,123 +272,5 @@ final class GrpcEndpoint {
             b.addShape(d);
         }
         return b.build();
-    }
-
-    /** The request's tensors as the REST codec parses them: typed contents or raw bytes. */
-    static ParsedRequest parse(ModelInferRequest req) {
-        int raw = req.getRawInputContentsCount();
-        if (raw > 0 && raw != req.getInputsCount()) {
-            throw BadRequest.of(
-                    "raw_input_contents has "
-                            + raw
-                            + " entries for "
-                            + req.getInputsCount()
-                            + " inputs; send one per input or none");
-        }
-        List<InferInput> inputs = new ArrayList<>(req.getInputsCount());
-        for (int i = 0; i < req.getInputsCount(); i++) {
-            ModelInferRequest.InferInputTensor t = req.getInputs(i);
-            InferInput in = new InferInput();
-            in.name = t.getName();
-            in.datatype = t.getDatatype();
-            in.shape = t.getShapeList().stream().mapToLong(Long::longValue).toArray();
-            if (raw > 0) {
-                if (t.hasContents()) {
-                    throw BadRequest.of(
-                            "input " + in.label() + " has contents and raw_input_contents");
-                }
-                BinaryTensorDecoder.decode(
-                        in,
-                        req.getRawInputContents(i)
-                                .asReadOnlyByteBuffer()
-                                .order(ByteOrder.LITTLE_ENDIAN));
-            } else {
-                contents(in, t.getContents());
-            }
-            in.sawData = true;
-            inputs.add(in);
-        }
-        Set<String> names = null;
-        if (req.getOutputsCount() > 0) {
-            names = new HashSet<>();
-            for (ModelInferRequest.InferRequestedOutputTensor o : req.getOutputsList()) {
-                names.add(o.getName());
-            }
-        }
-        return new ParsedRequest(
-                req.getId().isEmpty() ? null : req.getId(),
-                inputs,
-                new RequestedOutputs(names, false, Set.of(), Set.of()));
-    }
-
-    /** Typed contents into the input; the field of the input's datatype only. */
-    private static void contents(InferInput in, InferTensorContents c) {
-        String type = in.datatype == null ? "" : in.datatype;
-        switch (type) {
-            case "FP32" -> c.getFp32ContentsList().forEach(in::add);
-            case "FP64" -> c.getFp64ContentsList().forEach(v -> in.add(v.floatValue()));
-            case "INT8", "INT16", "INT32" -> c.getIntContentsList().forEach(v -> in.add(v));
-            case "INT64" -> c.getInt64ContentsList().forEach(v -> in.add(v));
-            case "UINT8", "UINT16", "UINT32" -> c.getUintContentsList().forEach(v -> in.add(v));
-            case "UINT64" -> c.getUint64ContentsList().forEach(v -> in.add(v));
-            case "BOOL" -> c.getBoolContentsList().forEach(v -> in.add(v ? 1f : 0f));
-            case "BYTES" -> {
-                in.strings = new ArrayList<>(c.getBytesContentsCount());
-                c.getBytesContentsList().forEach(b -> in.strings.add(b.toStringUtf8()));
-            }
-            default -> {
-                // the codec names the datatype it refuses
-            }
-        }
-        for (int i = 0; i < in.size; i++) {
-            if (!Float.isFinite(in.data[i])) {
-                throw BadRequest.of(
-                        "contents of input " + in.label() + " hold " + in.data[i] + ", not FP32");
-            }
-        }
-    }
-
-    private ModelInferResponse response(Scorer.Answer a) {
-        ModelInferResponse.Builder b =
-                ModelInferResponse.newBuilder()
-                        .setModelName(config.model())
-                        .setModelVersion(String.valueOf(config.version()));
-        if (a.id() != null) {
-            b.setId(a.id());
-        }
-        ByteArrayOutputStream buf = new ByteArrayOutputStream(64 + a.rows() * 8);
-        for (Tensor t : a.tensors()) {
-            if (!a.outputs().wanted(t.name())) {
-                continue;
-            }
-            b.addOutputs(
-                    ModelInferResponse.InferOutputTensor.newBuilder()
-                            .setName(t.name())
-                            .setDatatype(t.datatype())
-                            .addShape(t.size()));
-            buf.reset();
-            t.writeBinary(buf);
-            b.addRawOutputContents(ByteString.copyFrom(buf.toByteArray()));
-        }
-        if (a.parameters() != null) {
-            for (Map.Entry<String, Object> e : a.parameters().entrySet()) {
-                b.putParameters(e.getKey(), parameter(e.getValue()));
-            }
-        }
-        return b.build();
-    }
-
-    private static InferParameter parameter(Object v) {
-        InferParameter.Builder p = InferParameter.newBuilder();
-        if (v instanceof Boolean bool) {
-            p.setBoolParam(bool);
-        } else if (v instanceof Integer || v instanceof Long) {
-            p.setInt64Param(((Number) v).longValue());
-        } else if (v instanceof Number num) {
-            p.setDoubleParam(num.doubleValue());
-        } else {
-            p.setStringParam(String.valueOf(v));
-        }
-        return p.build();
     }
 }

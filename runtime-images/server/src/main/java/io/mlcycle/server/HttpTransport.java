@@ -75,6 +75,7 @@ final class HttpTransport {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private EventLoopGroup boss;
     private EventLoopGroup loops;
+    private Class<? extends ServerChannel> channelType;
     private ThreadPoolExecutor workers;
     private Channel listener;
 
@@ -99,8 +100,7 @@ final class HttpTransport {
                 epoll
                         ? new EpollEventLoopGroup(loopThreads, http)
                         : new NioEventLoopGroup(loopThreads, http);
-        Class<? extends ServerChannel> channel =
-                epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         AtomicInteger n = new AtomicInteger();
         workers =
                 new ThreadPoolExecutor(
@@ -121,7 +121,7 @@ final class HttpTransport {
             listener =
                     new ServerBootstrap()
                             .group(boss, loops)
-                            .channel(channel)
+                            .channel(channelType)
                             .option(ChannelOption.SO_BACKLOG, 1024)
                             .childOption(ChannelOption.TCP_NODELAY, true)
                             .childHandler(
@@ -158,6 +158,21 @@ final class HttpTransport {
 
     int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** The acceptor's loop group, shared with the gRPC server (started, not yet stopped). */
+    EventLoopGroup boss() {
+        return boss;
+    }
+
+    /** The connections' event loops, shared with the gRPC server. */
+    EventLoopGroup loops() {
+        return loops;
+    }
+
+    /** The server channel class of those loops (epoll or NIO). */
+    Class<? extends ServerChannel> channelType() {
+        return channelType;
     }
 
     /**

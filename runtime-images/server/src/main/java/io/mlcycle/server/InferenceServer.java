@@ -125,8 +125,9 @@ public final class InferenceServer implements AutoCloseable {
                 config.threads());
         if (config.grpcPort() >= 0) {
             grpc = new GrpcEndpoint(this, config, metrics);
+            slot.warmUpGrpc();
             try {
-                grpc.start();
+                grpc.start(http);
             } catch (IOException | RuntimeException e) {
                 http.stop(0);
                 throw e;

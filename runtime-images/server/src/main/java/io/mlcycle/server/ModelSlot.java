@@ -33,10 +33,16 @@ final class ModelSlot {
     private volatile Loaded loaded;
     private volatile String error;
     private volatile Runnable settled = () -> {};
+    private volatile boolean warmUpGrpc;
 
     /** Runs {@code listener} once the model is ready or has failed (on the loading thread). */
     void onSettled(Runnable listener) {
         settled = listener;
+    }
+
+    /** Warm the gRPC path up too (over loopback) before the model is ready: the server has it. */
+    void warmUpGrpc() {
+        warmUpGrpc = true;
     }
 
     State state() {
@@ -82,6 +88,9 @@ final class ModelSlot {
             }
             warmUp(model, names.size());
             CodecWarmUp.warmUp(index, names);
+            if (warmUpGrpc) {
+                GrpcWarmUp.run(index, names, GrpcWarmUp.CALLS, GrpcWarmUp.MAX_NANOS);
+            }
             loaded =
                     new Loaded(
                             model,

@@ -52,6 +52,13 @@ public final class ServerBench {
     private static final boolean SPIN =
             System.getenv("BENCH_LOAD") == null || "spin".equals(System.getenv("BENCH_LOAD"));
 
+    /**
+     * {@code BENCH_PHASES=paths}: only the single-row paths (JSON, binary tensor form, gRPC: open
+     * loop and closed loop), ending with the {@code BENCH server-paths} line; no floor, machine or
+     * batched phase.
+     */
+    private static final boolean PATHS_ONLY = "paths".equals(System.getenv("BENCH_PHASES"));
+
     private ServerBench() {}
 
     public static void main(String[] args) throws Exception {
@@ -119,14 +126,15 @@ public final class ServerBench {
             double max = lat[lat.length - 1] / 1e6;
             log(
                     "single row at %d req/s, %s generator: %d requests, p50 %.3f ms, p99 %.3f ms,"
-                            + " p99.9 %.3f ms, max %.3f ms",
+                            + " p99.9 %.3f ms, max %.3f ms, server CPU %.0f us/req",
                     rate,
                     SPIN ? "spinning 1-thread" : "parked 32-thread",
                     lat.length,
                     p50,
                     p99,
                     p999,
-                    max);
+                    max,
+                    (cpu1 - cpu0) * 1000.0 / lat.length);
             // the binary tensor form and gRPC at the same rate, same rows
             Path log = work.resolve("server.log");
             long cpuBin0 = cpuMillis(server);
@@ -181,49 +189,9 @@ public final class ServerBench {
             if (!server.isAlive()) {
                 throw new IllegalStateException("server exited:\n" + Files.readString(log));
             }
-            // the floor: the same generator and rate against the server's readiness endpoint,
-            // answered on the same event loop without a model, so what remains is the transport
-            // and the machine's thread wake-ups
-            byte[] ready =
-                    "GET /v2/health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-                            .getBytes(StandardCharsets.US_ASCII);
-            long[] floor = load(port, List.of(ready), rate, seconds);
-            Arrays.sort(floor);
-            double floorP99 = floor[(int) Math.ceil(floor.length * 0.99) - 1] / 1e6;
-            log(
-                    "floor, GET /v2/health/ready at %d req/s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f"
-                            + " ms, max %.3f ms; infer p99 / floor p99 = %.2f",
-                    rate,
-                    floor[floor.length / 2] / 1e6,
-                    floorP99,
-                    floor[(int) Math.ceil(floor.length * 0.999) - 1] / 1e6,
-                    floor[floor.length - 1] / 1e6,
-                    p99 / floorP99);
-            // the other generator on the same requests, for comparison in the same run
-            long[] other =
-                    SPIN
-                            ? openLoop(port, single, rate, seconds)
-                            : spin(port, single, rate, seconds);
-            Arrays.sort(other);
-            log(
-                    "same requests, %s generator: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max"
-                            + " %.3f ms",
-                    SPIN ? "parked 32-thread" : "spinning 1-thread",
-                    other[other.length / 2] / 1e6,
-                    other[(int) Math.ceil(other.length * 0.99) - 1] / 1e6,
-                    other[(int) Math.ceil(other.length * 0.999) - 1] / 1e6,
-                    other[other.length - 1] / 1e6);
-            long[] late = wakeups(rate, seconds);
-            Arrays.sort(late);
-            log(
-                    "machine, no request: %d threads parked until a time due every %.3f ms wake up"
-                            + " late by p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms",
-                    OPEN_LOOP_CONNECTIONS,
-                    1000.0 / rate,
-                    late[late.length / 2] / 1e6,
-                    late[(int) Math.ceil(late.length * 0.99) - 1] / 1e6,
-                    late[(int) Math.ceil(late.length * 0.999) - 1] / 1e6,
-                    late[late.length - 1] / 1e6);
+            if (!PATHS_ONLY) {
+                floorAndMachine(port, single, rate, seconds, p99);
+            }
             // one connection back to back once everything is compiled: the server's own cost per
             // request, without the open loop's idle gaps (cold caches, sleeping threads)
             try (RawHttp c = new RawHttp(port)) {
@@ -237,6 +205,10 @@ public final class ServerBench {
             }
             try (GrpcLoad g = new GrpcLoad(grpcPort)) {
                 closedLoopOne("gRPC", server, i -> g.call(singleGrpc.get(i % singleGrpc.size())));
+            }
+            if (PATHS_ONLY) {
+                System.out.println(paths);
+                return;
             }
             BatchedBench.Leg[] batched =
                     BatchedBench.run(server, port, batches, connections, batchSeconds, 3);
@@ -261,6 +233,55 @@ public final class ServerBench {
         } finally {
             ServerBench.stop(server);
         }
+    }
+
+    /**
+     * The floor (readiness probes at the same rate: the transport and the machine), the other
+     * generator on the same requests, and the machine's own wake-up lateness with no request.
+     */
+    private static void floorAndMachine(
+            int port, List<byte[]> single, int rate, int seconds, double p99) throws Exception {
+        // the floor: the same generator and rate against the server's readiness endpoint,
+        // answered on the same event loop without a model, so what remains is the transport
+        // and the machine's thread wake-ups
+        byte[] ready =
+                "GET /v2/health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII);
+        long[] floor = load(port, List.of(ready), rate, seconds);
+        Arrays.sort(floor);
+        double floorP99 = floor[(int) Math.ceil(floor.length * 0.99) - 1] / 1e6;
+        log(
+                "floor, GET /v2/health/ready at %d req/s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f"
+                        + " ms, max %.3f ms; infer p99 / floor p99 = %.2f",
+                rate,
+                floor[floor.length / 2] / 1e6,
+                floorP99,
+                floor[(int) Math.ceil(floor.length * 0.999) - 1] / 1e6,
+                floor[floor.length - 1] / 1e6,
+                p99 / floorP99);
+        // the other generator on the same requests, for comparison in the same run
+        long[] other =
+                SPIN ? openLoop(port, single, rate, seconds) : spin(port, single, rate, seconds);
+        Arrays.sort(other);
+        log(
+                "same requests, %s generator: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max"
+                        + " %.3f ms",
+                SPIN ? "parked 32-thread" : "spinning 1-thread",
+                other[other.length / 2] / 1e6,
+                other[(int) Math.ceil(other.length * 0.99) - 1] / 1e6,
+                other[(int) Math.ceil(other.length * 0.999) - 1] / 1e6,
+                other[other.length - 1] / 1e6);
+        long[] late = wakeups(rate, seconds);
+        Arrays.sort(late);
+        log(
+                "machine, no request: %d threads parked until a time due every %.3f ms wake up"
+                        + " late by p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms",
+                OPEN_LOOP_CONNECTIONS,
+                1000.0 / rate,
+                late[late.length / 2] / 1e6,
+                late[(int) Math.ceil(late.length * 0.99) - 1] / 1e6,
+                late[(int) Math.ceil(late.length * 0.999) - 1] / 1e6,
+                late[late.length - 1] / 1e6);
     }
 
     /**
