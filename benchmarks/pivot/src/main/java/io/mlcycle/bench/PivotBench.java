@@ -18,37 +18,22 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Generates a long event log once (events spread over 7 daily partitions, users uniform, event ids
- * Zipf-distributed), then pivots it with the mlcycle pivot jar and with Spark, each as its own
- * process, and prints the {@code BENCH} line last.
+ * Zipf-distributed), then runs the same pivot task with the pivot jar (DuckDB engine) and with the
+ * pivot-spark jar (the project's Spark engine, local), each as its own process, and prints the
+ * {@code BENCH} line last.
  */
 public final class PivotBench {
 
-    static final String[] SPARK_OPENS = {
-        "-XX:+IgnoreUnrecognizedVMOptions",
-        "--add-opens=java.base/java.lang=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-        "--add-opens=java.base/java.io=ALL-UNNAMED",
-        "--add-opens=java.base/java.net=ALL-UNNAMED",
-        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--add-opens=java.base/java.util=ALL-UNNAMED",
-        "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-        "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-        "--add-opens=java.base/jdk.internal.ref=ALL-UNNAMED",
-        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
-        "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
-        "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED",
-        "-Djdk.reflect.useDirectMethodHandle=false"
-    };
-
     private PivotBench() {}
 
-    /** Args: work dir, pivot jar, bench jar, events, users, features, spark timeout seconds. */
+    /**
+     * Args: work dir, pivot jar, pivot-spark jar, events, users, features, Spark timeout seconds,
+     * Spark heap.
+     */
     public static void main(String[] args) throws Exception {
         Path work = Path.of(args[0]);
         Path pivotJar = Path.of(args[1]);
-        Path benchJar = Path.of(args[2]);
+        Path sparkJar = Path.of(args[2]);
         long events = Long.parseLong(args[3]);
         int users = Integer.parseInt(args[4]);
         int features = Integer.parseInt(args[5]);
@@ -57,41 +42,21 @@ public final class PivotBench {
 
         Path input = work.resolve("input-" + events + "-" + users + "-" + features);
         generate(input, events, users, features);
-
-        Path store = work.resolve("store");
-        deleteRecursively(store);
-        Path task = work.resolve("task.json");
-        Files.writeString(task, task(input.toUri() + "dt={date}/", store.toUri().toString()));
+        String source = input.toUri() + "dt={date}/";
         List<String> pivotBase = List.of("java", "-Xmx512m", "-jar", pivotJar.toString());
-        List<String> pivotCmd = new ArrayList<>(pivotBase);
-        pivotCmd.addAll(
-                List.of(
-                        "--task",
-                        task.toString(),
-                        "--result",
-                        work.resolve("result.json").toString()));
-        Run mine = Run.of(pivotCmd, work.resolve("pivot.log"), 3600);
-        System.out.println(Files.readString(work.resolve("result.json")));
+        Run mine = engineRun(work, "pivot", pivotBase, source, 3600);
         if (mine.exit != 0) {
             throw new IllegalStateException(
                     "mlcycle pivot failed, see " + work.resolve("pivot.log"));
         }
-        System.out.printf(
-                Locale.ROOT,
-                "mlcycle pivot: %.2f s wall, %.1f CPU-s, peak RSS %d MB%n",
-                mine.seconds,
-                mine.cpuSeconds,
-                mine.peakKb / 1024);
+        print("mlcycle pivot (DuckDB engine)", mine);
+        String steps = steps(work.resolve("pivot.log"));
+        System.out.println("steps of the DuckDB engine (s): " + steps);
 
         Run s3 = s3Run(work, input, pivotBase);
         String s3Figures = "";
         if (s3 != null) {
-            System.out.printf(
-                    Locale.ROOT,
-                    "mlcycle pivot, S3 source and store: %.2f s wall, %.1f CPU-s, peak RSS %d MB%n",
-                    s3.seconds,
-                    s3.cpuSeconds,
-                    s3.peakKb / 1024);
+            print("mlcycle pivot, S3 source and store", s3);
             s3Figures =
                     String.format(
                             Locale.ROOT,
@@ -99,67 +64,140 @@ public final class PivotBench {
                             s3.seconds,
                             s3.seconds / mine.seconds);
         }
-        if ("1".equals(System.getenv("SKIP_SPARK"))) {
-            System.out.printf(
-                    Locale.ROOT,
-                    "BENCH pivot seconds=%.2f%s peak_rss_mb=%d%n",
-                    mine.seconds,
-                    s3Figures,
-                    mine.peakKb / 1024);
-            return;
+        String sparkFigures = "";
+        if (!"1".equals(System.getenv("SKIP_SPARK"))) {
+            List<String> sparkBase =
+                    List.of("java", "-Xmx" + sparkHeap, "-jar", sparkJar.toString());
+            Run spark = engineRun(work, "pivot-spark", sparkBase, source, sparkTimeout);
+            sparkFigures = sparkFigures(work, spark, mine, sparkTimeout);
         }
-        Path sparkOut = work.resolve("spark-out");
-        deleteRecursively(sparkOut);
-        List<String> sparkCmd = new ArrayList<>(List.of("java", "-Xmx" + sparkHeap));
-        sparkCmd.addAll(List.of(SPARK_OPENS));
-        sparkCmd.addAll(
-                List.of(
-                        "-cp",
-                        benchJar.toString(),
-                        SparkPivot.class.getName(),
-                        input.toString(),
-                        sparkOut.toString(),
-                        "2"));
-        Run spark = Run.of(sparkCmd, work.resolve("spark.log"), sparkTimeout);
-        String sparkSeconds;
-        String speedup;
-        if (spark.timedOut) {
-            System.out.printf(
-                    "spark did not finish within %d s: its time is a lower bound%n", sparkTimeout);
-            sparkSeconds = String.format(Locale.ROOT, "%.2f", spark.seconds);
-            speedup = String.format(Locale.ROOT, "%.2f", spark.seconds / mine.seconds);
-        } else if (spark.exit != 0) {
-            System.out.println(tail(work.resolve("spark.log"), 30));
-            System.out.printf(
-                    Locale.ROOT,
-                    "spark FAILED (exit %d) after %.2f s, see %s: no time to compare%n",
-                    spark.exit,
-                    spark.seconds,
-                    work.resolve("spark.log"));
-            sparkSeconds = "NaN";
-            speedup = "NaN";
-        } else {
-            sparkSeconds = String.format(Locale.ROOT, "%.2f", spark.seconds);
-            speedup = String.format(Locale.ROOT, "%.2f", spark.seconds / mine.seconds);
-        }
-        System.out.println(tail(work.resolve("spark.log"), 3));
-        System.out.printf(
-                Locale.ROOT,
-                "spark: %.2f s wall%s, %.1f CPU-s, peak RSS %d MB%n",
-                spark.seconds,
-                spark.timedOut ? " (killed at the timeout)" : "",
-                spark.cpuSeconds,
-                spark.peakKb / 1024);
         System.out.printf(
                 Locale.ROOT, "size: events=%d users=%d features=%d%n", events, users, features);
         System.out.printf(
                 Locale.ROOT,
-                "BENCH pivot seconds=%.2f spark_seconds=%s speedup_vs_spark=%s%s peak_rss_mb=%d%n",
+                "BENCH pivot seconds=%.2f %s%s%s peak_rss_mb=%d%n",
                 mine.seconds,
-                sparkSeconds,
-                speedup,
+                steps,
+                sparkFigures,
                 s3Figures,
                 mine.peakKb / 1024);
+    }
+
+    /**
+     * Runs one engine's jar as its own process on the benchmark's task with its own store {@code
+     * <work>/store-<name>}; its log is {@code <name>.log}, its summary {@code result-<name>.json}.
+     */
+    static Run engineRun(
+            Path work, String name, List<String> base, String source, long timeoutSeconds)
+            throws Exception {
+        Path store = work.resolve("store-" + name);
+        deleteRecursively(store);
+        Path task = work.resolve("task-" + name + ".json");
+        Files.writeString(task, task(source, store.toUri().toString()));
+        Path result = work.resolve("result-" + name + ".json");
+        Files.deleteIfExists(result);
+        List<String> cmd = new ArrayList<>(base);
+        cmd.addAll(List.of("--task", task.toString(), "--result", result.toString()));
+        Run r = Run.of(cmd, work.resolve(name + ".log"), timeoutSeconds);
+        if (Files.exists(result)) {
+            System.out.println(Files.readString(result));
+        }
+        return r;
+    }
+
+    /**
+     * The Spark engine's figures for the BENCH line: its time (a lower bound when it was killed at
+     * the timeout), the speedup over it, its peak RSS, and whether both engines wrote the same
+     * rows.
+     */
+    static String sparkFigures(Path work, Run spark, Run mine, long sparkTimeout) throws Exception {
+        String seconds = String.format(Locale.ROOT, "%.2f", spark.seconds);
+        String speedup = String.format(Locale.ROOT, "%.2f", spark.seconds / mine.seconds);
+        String same = "NaN";
+        if (spark.timedOut) {
+            System.out.printf(
+                    "pivot-spark did not finish within %d s: its time and the speedup are lower"
+                            + " bounds%n",
+                    sparkTimeout);
+            seconds = ">" + seconds;
+            speedup = ">" + speedup;
+        } else if (spark.exit != 0) {
+            System.out.println(tail(work.resolve("pivot-spark.log"), 30));
+            System.out.printf(
+                    Locale.ROOT,
+                    "pivot-spark FAILED (exit %d) after %.2f s, see %s: no time to compare%n",
+                    spark.exit,
+                    spark.seconds,
+                    work.resolve("pivot-spark.log"));
+            seconds = "NaN";
+            speedup = "NaN";
+        } else {
+            same =
+                    Boolean.toString(
+                            sameRows(
+                                    work.resolve("store-pivot"),
+                                    work.resolve("store-pivot-spark")));
+            System.out.println("both engines wrote the same rows: " + same);
+        }
+        print(
+                "pivot-spark (Spark engine, local)"
+                        + (spark.timedOut ? ", killed at the timeout" : ""),
+                spark);
+        return String.format(
+                Locale.ROOT,
+                " spark_engine_seconds=%s speedup_vs_spark_engine=%s spark_peak_rss_mb=%d"
+                        + " same_rows=%s",
+                seconds,
+                speedup,
+                spark.peakKb / 1024,
+                same);
+    }
+
+    /** Whether the sparse tables of two stores' version hold the same rows (both ways). */
+    static boolean sameRows(Path a, Path b) throws SQLException {
+        String pa = "read_parquet('" + a + "/asOf=2026-11-21/sparse-*.parquet')";
+        String pb = "read_parquet('" + b + "/asOf=2026-11-21/sparse-*.parquet')";
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+                Statement st = c.createStatement()) {
+            st.execute("SET threads = 2");
+            try (ResultSet rs =
+                    st.executeQuery(
+                            "SELECT (SELECT count(*) FROM (FROM "
+                                    + pa
+                                    + " EXCEPT ALL FROM "
+                                    + pb
+                                    + ")) + (SELECT count(*) FROM (FROM "
+                                    + pb
+                                    + " EXCEPT ALL FROM "
+                                    + pa
+                                    + "))")) {
+                rs.next();
+                return rs.getLong(1) == 0;
+            }
+        }
+    }
+
+    /** The pivot's own step times from its log line {@code steps aggregate=… validate=… s}. */
+    static String steps(Path log) throws IOException {
+        for (String line : Files.readAllLines(log)) {
+            int at = line.indexOf("steps aggregate=");
+            if (at >= 0) {
+                return line.substring(at + "steps ".length())
+                        .replace(" s", "")
+                        .replaceAll("(\\w+)=", "$1_s=");
+            }
+        }
+        return "aggregate_s=NaN build_s=NaN write_s=NaN validate_s=NaN";
+    }
+
+    static void print(String what, Run r) {
+        System.out.printf(
+                Locale.ROOT,
+                "%s: %.2f s wall, %.1f CPU-s, peak RSS %d MB%n",
+                what,
+                r.seconds,
+                r.cpuSeconds,
+                r.peakKb / 1024);
     }
 
     /** The pivot task of the benchmark: a week of partitions, sum per (user, event id). */

@@ -4,6 +4,7 @@ import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
 import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.PodEnv;
 import org.duckdb.DuckDBConnection;
 
 import java.io.IOException;
@@ -27,8 +28,13 @@ public final class DuckDbSql {
 
     private DuckDbSql() {}
 
-    /** An in-memory DuckDB with the pod's memory limit and threads, spilling to {@code tmp}. */
+    /**
+     * An in-memory DuckDB with the pod's memory limit and threads, spilling to {@code tmp} at most
+     * {@code MLCYCLE_STAGE_MAX_BYTES} (the pod's scratch space) when that is set: a spill beyond it
+     * fails as ScratchSpaceExceeded instead of the pod being evicted.
+     */
     public static DuckDBConnection open(Function<String, String> env, Path tmp) throws IOException {
+        long scratch = scratchBytes(env);
         try {
             DuckDBConnection c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
             String threads = env.apply(PivotRunner.THREADS_ENV);
@@ -40,10 +46,28 @@ public final class DuckDbSql {
             exec(c, "SET threads = " + n);
             exec(c, "SET memory_limit = " + SparseTables.literal(memory == null ? "1GB" : memory));
             exec(c, "SET temp_directory = " + RelSql.literal(tmp));
+            if (scratch > 0) {
+                exec(c, "SET max_temp_directory_size = '" + scratch + " bytes'");
+            }
             exec(c, "SET TimeZone = 'UTC'");
             return c;
         } catch (SQLException | NumberFormatException e) {
             throw new IOException("cannot start DuckDB: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code MLCYCLE_STAGE_MAX_BYTES} as a byte count, 0 when unset. */
+    static long scratchBytes(Function<String, String> env) {
+        String v = env.apply(PodEnv.STAGE_MAX_BYTES);
+        if (v == null || v.isBlank()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw TaskFailure.invalid(
+                    "InvalidStageLimit",
+                    PodEnv.STAGE_MAX_BYTES + " '" + v + "' is not a byte count");
         }
     }
 

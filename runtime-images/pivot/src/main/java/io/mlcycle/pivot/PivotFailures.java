@@ -3,6 +3,7 @@ package io.mlcycle.pivot;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
 import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.Summary;
 
 import java.nio.file.Path;
@@ -64,6 +65,9 @@ public final class PivotFailures {
     /** Names the file when DuckDB's error points at one, else reports the query failure. */
     public static TaskFailure failure(SQLException e, List<Path> files) {
         String msg = e.getMessage() == null ? "" : e.getMessage();
+        if (msg.contains("max_temp_directory_size")) {
+            return scratchExceeded(msg);
+        }
         for (Path f : files) {
             if (msg.contains(f.toString()) || msg.contains(f.getFileName().toString())) {
                 return corrupt(f, e);
@@ -73,6 +77,23 @@ public final class PivotFailures {
             return TaskFailure.invalid("NonNumericValue", WhereFilter.firstLine(msg));
         }
         return new TaskFailure(Summary.Outcome.Failed, "QueryFailed", WhereFilter.firstLine(msg));
+    }
+
+    /**
+     * DuckDB's spill to disk reached {@code MLCYCLE_STAGE_MAX_BYTES}: fail naming the limit before
+     * the pod's scratch space fills and the kubelet evicts it.
+     */
+    static TaskFailure scratchExceeded(String msg) {
+        return new TaskFailure(
+                Summary.Outcome.Failed,
+                "ScratchSpaceExceeded",
+                "the pivot spilled more to disk than "
+                        + PodEnv.STAGE_MAX_BYTES
+                        + " allows (the pod's scratch space, mlcycle.runtime.scratch-size-limit):"
+                        + " give the pod more scratch space or more memory ("
+                        + PodEnv.PIVOT_MEMORY_LIMIT
+                        + "); DuckDB: "
+                        + WhereFilter.firstLine(msg));
     }
 
     static TaskFailure corrupt(Path file, SQLException e) {

@@ -78,22 +78,24 @@ public final class SparseVersionStager {
                                 + " source rows (filters.where, filters.excludeEntities,"
                                 + " window)");
             }
+            long aggregated = System.nanoTime();
             List<FeatureCatalog.Feature> features = chooseFeatures(c, task, store);
-            indexNonZeros(c, features, files);
-            writeSparse(c, stage, files);
+            long entities = indexNonZeros(c, features, files);
+            long built = System.nanoTime();
+            writeSparse(c, stage, entities, files);
             log("sparse table written at %.2f s", (System.nanoTime() - start) / 1e9);
-            long[] counts = countSparse(c, stage);
-            long entities = counts[0];
-            long nonZeros = counts[1];
-            double cells = (double) entities * features.size();
-            double sparsity = cells == 0 ? 1.0 : 1.0 - nonZeros / cells;
             new FeatureCatalog(task.entity(), task.asOf(), features).write(stage);
             boolean wide = writeWideIfAsked(c, task, stage, features);
+            long written = System.nanoTime();
+            long[] counts = countSparse(c, stage);
+            long nonZeros = counts[1];
+            double cells = (double) counts[0] * features.size();
+            double sparsity = cells == 0 ? 1.0 : 1.0 - nonZeros / cells;
             PivotRunner.Result r =
                     new PivotRunner.Result(
                             sourceRows,
                             filteredRows,
-                            entities,
+                            counts[0],
                             features.size(),
                             nonZeros,
                             sparsity,
@@ -102,6 +104,12 @@ public final class SparseVersionStager {
                             wide);
             writeStats(task, stage, r);
             Validation.check(task.validation(), r.entities(), features, sparsity);
+            log(
+                    "steps aggregate=%.2f build=%.2f write=%.2f validate=%.2f s",
+                    (aggregated - start) / 1e9,
+                    (built - aggregated) / 1e9,
+                    (written - built) / 1e9,
+                    (System.nanoTime() - written) / 1e9);
             return r;
         } catch (SQLException e) {
             throw PivotFailures.failure(e, files);
@@ -154,11 +162,13 @@ public final class SparseVersionStager {
     }
 
     /**
-     * Entities get dense integer ids and the kept non-zeros shrink to nz(eid, idx, val): grouping
-     * integers is far cheaper than grouping strings, and the wide agg table can go before the lists
-     * are built.
+     * Entities get dense integer ids in entity order and the kept non-zeros shrink to nz(eid, idx,
+     * val), stored sorted by eid: grouping integers is far cheaper than grouping strings, grouping
+     * rows that arrive group by group is several times cheaper again than grouping them in any
+     * order, and a pass over a range of eids skips the other row groups by their min/max. The wide
+     * agg table can go before the lists are built. Returns the number of entities.
      */
-    private static void indexNonZeros(
+    private static long indexNonZeros(
             DuckDBConnection c, List<FeatureCatalog.Feature> features, List<Path> files)
             throws SQLException {
         DuckDbSql.exec(
@@ -170,21 +180,30 @@ public final class SparseVersionStager {
                 c,
                 "CREATE TABLE nz AS SELECT x.eid, f.idx, CAST(a.v AS FLOAT) AS v FROM agg a"
                         + " JOIN feat f ON a.k = f.k JOIN ents x ON a.e = x.e WHERE "
-                        + stored("a.v"),
+                        + stored("a.v")
+                        + " ORDER BY x.eid",
                 files);
         exec(c, "DROP TABLE agg");
+        return queryLong(c, "SELECT count(*) FROM ents", files);
     }
 
     /**
-     * One pass per bucket of entities keeps the list aggregation within the memory limit; each pass
-     * writes its own sparse-<b>.parquet. Sorting a list of (index, value) structs is far cheaper
-     * than an ordered aggregate (list(x ORDER BY y)).
+     * One pass per range of entities keeps the list aggregation within the memory limit; pass b
+     * writes sparse-<b>.parquet with the b-th range, so the parts in order hold the entities in
+     * order. Sorting a list of (index, value) structs is far cheaper than an ordered aggregate
+     * (list(x ORDER BY y)); eid order is entity order.
      */
-    private void writeSparse(DuckDBConnection c, Path stage, List<Path> files) {
+    private void writeSparse(DuckDBConnection c, Path stage, long entities, List<Path> files) {
         long pairs = queryLong(c, "SELECT count(*) FROM nz", files);
         int passes = (int) Math.max(1, (pairs + passPairs - 1) / passPairs);
         for (int b = 0; b < passes; b++) {
-            String bucket = passes == 1 ? "" : " WHERE %s.eid %% " + passes + " = " + b;
+            String range =
+                    passes == 1
+                            ? ""
+                            : " WHERE %1$s.eid >= "
+                                    + entities * b / passes
+                                    + " AND %1$s.eid < "
+                                    + entities * (b + 1) / passes;
             DuckDbSql.exec(
                     c,
                     "COPY (SELECT x.e AS entity,"
@@ -192,10 +211,10 @@ public final class SparseVersionStager {
                             + " coalesce(list_transform(g.s, y -> y.v), []::FLOAT[]) AS val"
                             + " FROM ents x LEFT JOIN (SELECT eid, list_sort(list({'i': idx,"
                             + " 'v': v})) AS s FROM nz"
-                            + String.format(bucket, "nz")
+                            + String.format(range, "nz")
                             + " GROUP BY eid) g ON x.eid = g.eid"
-                            + String.format(bucket, "x")
-                            + " ORDER BY x.e) TO "
+                            + String.format(range, "x")
+                            + " ORDER BY x.eid) TO "
                             + RelSql.literal(stage.resolve("sparse-" + b + ".parquet"))
                             + " (FORMAT parquet)",
                     files);
