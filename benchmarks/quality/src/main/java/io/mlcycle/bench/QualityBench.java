@@ -8,6 +8,7 @@ import io.mlcycle.task.Layout;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
+import io.mlcycle.task.TrainDefaults;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.trainer.Metrics;
 import io.mlcycle.trainer.Splits;
@@ -143,26 +144,9 @@ public final class QualityBench {
                             "2026-11-21"));
         }
 
-        List<Double> deltas = new ArrayList<>();
-        StringBuilder table = new StringBuilder();
-        table.append(
-                String.format(
-                        Locale.ROOT,
-                        "%-12s %6s %6s %6s | %7s %7s %7s | %-9s %-9s | %6s %6s %6s | %7s %7s%n",
-                        "data set",
-                        "rows",
-                        "feats",
-                        "pos",
-                        "mlcycle",
-                        "logreg",
-                        "xgboost",
-                        "top10∩lr",
-                        "top10∩xgb",
-                        "s_ml",
-                        "s_lr",
-                        "s_xgb",
-                        "delta",
-                        "algo"));
+        List<Long> seeds = seeds();
+        List<QualityTable.Row> rows = new ArrayList<>();
+        StringBuilder table = new StringBuilder(QualityTable.header());
         for (DataSet d : sets) {
             Path dir = work.resolve("runs").resolve(d.name());
             if (Files.exists(dir)) {
@@ -170,102 +154,135 @@ public final class QualityBench {
             }
             Files.createDirectories(dir);
             long s0 = System.nanoTime();
-            List<FeatureInput> inputs = new ArrayList<>();
-            for (View v : d.views()) {
-                Path store = dir.resolve("features").resolve(v.name());
-                PivotTask pt =
-                        new PivotTask(
-                                new Task.Owner("FeatureView", "bench", v.name()),
-                                d.asOf(),
-                                v.entity(),
-                                new PivotTask.Source(v.eventsUri(), v.format(), null, null, null),
-                                new PivotTask.Window(v.from(), v.to()),
-                                // the FeatureView defaults: sum, min 1 entity, at most 5000
-                                // features
-                                new PivotTask.Pivot(v.key(), v.value(), "sum", null, 1, 5000),
-                                null,
-                                new PivotTask.Store(store.toUri().toString(), 14),
-                                null,
-                                0,
-                                null);
-                runTask(pivotJar, pt, dir.resolve("pivot-" + v.name()));
-                inputs.add(
-                        new FeatureInput(
-                                v.name(),
-                                d.asOf(),
-                                store.resolve(Layout.asOfDir(d.asOf())).toUri().toString()));
+            List<FeatureInput> inputs = pivot(pivotJar, d, dir);
+            double pivotSeconds = (System.nanoTime() - s0) / 1e9;
+            List<QualityTable.Run> runs = new ArrayList<>();
+            for (long seed : seeds) {
+                QualityTable.Run r = train(trainerJar, d, inputs, dir, seed);
+                runs.add(r);
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %s seed %d: delta %+.4f, mlcycle %s, logreg %s, test rows %d%n",
+                        d.name(),
+                        seed,
+                        r.delta(),
+                        r.hyperparameters(),
+                        r.lrDetail(),
+                        r.testRows());
             }
-            Path model = dir.resolve("models").resolve(d.name()).resolve("v1");
-            TrainTask task =
-                    override(defaults(d.name(), inputs, d.labels(), model.toUri().toString()));
-            runTask(trainerJar, task, dir.resolve("train"));
-            double mlSeconds = (System.nanoTime() - s0) / 1e9;
-            JsonNode metrics = TaskJson.MAPPER.readTree(model.resolve("metrics.json").toFile());
-            JsonNode importance =
-                    TaskJson.MAPPER.readTree(model.resolve("importance.json").toFile());
-            double mlAuc = metrics.path("metrics").path("auc").asDouble();
-            Set<String> mlTop = new HashSet<>();
-            for (int i = 0; i < Math.min(10, importance.size()); i++) {
-                mlTop.add(importance.get(i).path("name").asText());
-            }
-
-            // the baselines see the same rows, split as the trainer's default hold-out splits them
-            TrainingData data = TrainingData.load(task);
-            SparseMatrix x = data.x();
-            int[] y = data.y();
-            List<String> names = data.assembled().names();
-            Splits.Split split =
-                    Splits.holdout(y, task.validation().testFraction(), task.validation().seed());
-            int[] yTest = Baselines.pick(y, split.test());
-            Baselines.Result lr = Baselines.logistic(x, y, split.train(), split.test());
-            Baselines.Result xgb = Baselines.xgboost(x, y, split.train(), split.test());
-            double lrAuc = Metrics.auc(lr.scores(), yTest);
-            double xgbAuc = Metrics.auc(xgb.scores(), yTest);
-            double delta = mlAuc - Math.max(lrAuc, xgbAuc);
-            deltas.add(delta);
-            String row =
-                    String.format(
-                            Locale.ROOT,
-                            "%-12s %6d %6d %6.3f | %7.4f %7.4f %7.4f | %-9s %-9s | %6.1f %6.1f"
-                                    + " %6.1f | %+7.4f %7s%n",
-                            d.name(),
-                            x.rows(),
-                            x.numFeatures(),
-                            Arrays.stream(y).average().orElse(0),
-                            mlAuc,
-                            lrAuc,
-                            xgbAuc,
-                            overlap(mlTop, lr.top10(), names) + "/10",
-                            overlap(mlTop, xgb.top10(), names) + "/10",
-                            mlSeconds,
-                            lr.seconds(),
-                            xgb.seconds(),
-                            delta,
-                            metrics.path("algorithm").asText());
-            table.append(row);
-            System.out.print(row);
-            System.out.printf(
-                    Locale.ROOT,
-                    "  %s: mlcycle %s, logreg %s, test rows %d%n",
-                    d.name(),
-                    metrics.path("hyperparameters"),
-                    lr.detail(),
-                    split.test().length);
+            QualityTable.Row row = new QualityTable.Row(d.name(), runs, pivotSeconds);
+            rows.add(row);
+            table.append(row.format());
+            System.out.print(row.format());
         }
         System.out.println();
         System.out.print(table);
-        double min = deltas.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-        double mean = deltas.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         if (!tried().isEmpty()) {
             System.out.println("NOT the defaults: " + tried());
         }
-        System.out.printf(
-                Locale.ROOT,
-                "BENCH quality datasets=%d min_delta_auc=%.4f mean_delta_auc=%.4f seconds=%.0f%n",
-                sets.size(),
-                min,
-                mean,
-                (System.nanoTime() - t0) / 1e9);
+        System.out.println(
+                QualityTable.benchLine(rows, seeds.size(), (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** The data set's views through the real pivot jar with the FeatureView defaults. */
+    private static List<FeatureInput> pivot(String pivotJar, DataSet d, Path dir) throws Exception {
+        List<FeatureInput> inputs = new ArrayList<>();
+        for (View v : d.views()) {
+            Path store = dir.resolve("features").resolve(v.name());
+            PivotTask pt =
+                    new PivotTask(
+                            new Task.Owner("FeatureView", "bench", v.name()),
+                            d.asOf(),
+                            v.entity(),
+                            new PivotTask.Source(v.eventsUri(), v.format(), null, null, null),
+                            new PivotTask.Window(v.from(), v.to()),
+                            // the FeatureView defaults: sum, min 1 entity, at most 5000 features
+                            new PivotTask.Pivot(v.key(), v.value(), "sum", null, 1, 5000),
+                            null,
+                            new PivotTask.Store(store.toUri().toString(), 14),
+                            null,
+                            0,
+                            null);
+            runTask(pivotJar, pt, dir.resolve("pivot-" + v.name()));
+            inputs.add(
+                    new FeatureInput(
+                            v.name(),
+                            d.asOf(),
+                            store.resolve(Layout.asOfDir(d.asOf())).toUri().toString()));
+        }
+        return inputs;
+    }
+
+    /**
+     * One training by the real trainer jar with the defaults but {@code validation.seed}, and the
+     * baselines on the same split (their own randomness seeded from it).
+     */
+    private static QualityTable.Run train(
+            String trainerJar, DataSet d, List<FeatureInput> inputs, Path dir, long seed)
+            throws Exception {
+        long s0 = System.nanoTime();
+        Path model = dir.resolve("models").resolve(d.name()).resolve("seed-" + seed);
+        TrainTask task =
+                withSeed(
+                        override(defaults(d.name(), inputs, d.labels(), model.toUri().toString())),
+                        seed);
+        runTask(trainerJar, task, dir.resolve("train-" + seed));
+        double mlSeconds = (System.nanoTime() - s0) / 1e9;
+        JsonNode metrics = TaskJson.MAPPER.readTree(model.resolve("metrics.json").toFile());
+        JsonNode importance = TaskJson.MAPPER.readTree(model.resolve("importance.json").toFile());
+        Set<String> mlTop = new HashSet<>();
+        for (int i = 0; i < Math.min(10, importance.size()); i++) {
+            mlTop.add(importance.get(i).path("name").asText());
+        }
+        // the baselines see the same rows, split as the trainer's default hold-out splits them
+        TrainingData data = TrainingData.load(task);
+        SparseMatrix x = data.x();
+        int[] y = data.y();
+        List<String> names = data.assembled().names();
+        Splits.Split split = Splits.holdout(y, task.validation().testFraction(), seed);
+        int[] yTest = Baselines.pick(y, split.test());
+        Baselines.Result lr = Baselines.logistic(x, y, split.train(), split.test(), seed);
+        Baselines.Result xgb = Baselines.xgboost(x, y, split.train(), split.test(), seed);
+        return new QualityTable.Run(
+                seed,
+                x.rows(),
+                x.numFeatures(),
+                Arrays.stream(y).average().orElse(0),
+                metrics.path("metrics").path("auc").asDouble(),
+                Metrics.auc(lr.scores(), yTest),
+                Metrics.auc(xgb.scores(), yTest),
+                overlap(mlTop, lr.top10(), names),
+                overlap(mlTop, xgb.top10(), names),
+                mlSeconds,
+                lr.seconds(),
+                xgb.seconds(),
+                metrics.path("algorithm").asText(),
+                metrics.path("hyperparameters").toString(),
+                lr.detail(),
+                split.test().length);
+    }
+
+    /** BENCH_SEEDS (default 3) validation seeds: the default's first, then the next ones. */
+    static List<Long> seeds() {
+        int n = Integer.parseInt(System.getenv().getOrDefault("BENCH_SEEDS", "3"));
+        if (n < 1) {
+            throw new IllegalArgumentException("BENCH_SEEDS must be at least 1, was " + n);
+        }
+        List<Long> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(TrainDefaults.SEED + i);
+        }
+        return out;
+    }
+
+    /** The task with {@code validation.seed}; the default seed leaves it as it is. */
+    static TrainTask withSeed(TrainTask t, long seed) throws java.io.IOException {
+        if (seed == TrainDefaults.SEED) {
+            return t;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode tree = TaskJson.MAPPER.valueToTree(t);
+        tree.with("validation").put("seed", seed);
+        return (TrainTask) TaskJson.readTask(TaskJson.write(tree));
     }
 
     /**

@@ -78,7 +78,12 @@ public final class Fit {
             Map<String, Object> m = new LinkedHashMap<>();
             if (NEWTON.equals(optimizer)) {
                 m.put("weightDecay", weightDecay);
-                m.put("l2", weightDecay > 0 ? "fixed by weightDecay" : "chosen on validation rows");
+                m.put(
+                        "l2",
+                        weightDecay > 0
+                                ? "fixed at weightDecay (the task's, or auto's choice by inner"
+                                        + " folds)"
+                                : "chosen on validation rows");
                 return m;
             }
             if (XGBOOST.equals(optimizer)) {

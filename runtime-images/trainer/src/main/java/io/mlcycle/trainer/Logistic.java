@@ -12,7 +12,9 @@ import java.util.List;
  * ||w||²} (bias not penalized) by truncated Newton — conjugate gradients on exact Hessian-vector
  * products, then a backtracking line search — on the same scaled inputs the network would see. λ is
  * fixed by {@code weightDecay > 0}, otherwise chosen on a stratified fifth of the training rows (by
- * AUC) along a path from strong to weak, warm-started; the final fit uses all training rows.
+ * AUC) along a path from strong to weak, warm-started; the final fit uses all training rows. Where
+ * {@code auto} compares by inner folds, {@link #chooseByFolds} chooses λ by their mean log-loss
+ * instead.
  */
 final class Logistic {
 
@@ -68,6 +70,89 @@ final class Logistic {
         }
         return new Result(
                 TabularNet.linearParameters(weights, (float) w[x.numFeatures()]), lambda, history);
+    }
+
+    /**
+     * λ chosen by {@link #chooseByFolds}, with each λ of {@link #PATH} scored over the folds: the
+     * mean of the folds' AUCs, the AUC of the pooled out-of-fold probabilities, and the mean
+     * log-loss of the folds' test rows.
+     */
+    record PathChoice(double lambda, double[] meanAuc, double[] pooledAuc, double[] meanLogLoss) {
+
+        double lambdaByMeanAuc() {
+            return PATH[best(meanAuc, true)];
+        }
+
+        double lambdaByPooledAuc() {
+            return PATH[best(pooledAuc, true)];
+        }
+
+        double lambdaByLogLoss() {
+            return PATH[best(meanLogLoss, false)];
+        }
+
+        /** The best index, the stronger λ on a tie within 1e-9. */
+        static int best(double[] values, boolean higher) {
+            int best = 0;
+            for (int i = 1; i < values.length; i++) {
+                double gain = higher ? values[i] - values[best] : values[best] - values[i];
+                if (gain > 1e-9) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+    }
+
+    /**
+     * The λ of {@link #PATH} with the lowest mean test log-loss over {@code folds} (positions into
+     * {@code pool}): each fold's training part is fitted along the path, warm-started, and scored
+     * on its test part at every λ. Every training row is scored once, where the carve of {@link
+     * #fit} scores a fifth of them.
+     */
+    static PathChoice chooseByFolds(
+            SparseMatrix x, InputScaling scaling, int[] y, int[] pool, List<Splits.Split> folds) {
+        double[] auc = new double[PATH.length];
+        double[] logLoss = new double[PATH.length];
+        float[][] oof = new float[PATH.length][pool.length];
+        for (Splits.Split s : folds) {
+            Data train = Data.of(x, scaling, y, Fit.pick(pool, s.train()));
+            Data test = Data.of(x, scaling, y, Fit.pick(pool, s.test()));
+            int[] labels = Validator.labelsOf(y, Fit.pick(pool, s.test()));
+            double[] w = new double[x.numFeatures() + 1];
+            for (int i = 0; i < PATH.length; i++) {
+                newton(train, w, PATH[i]);
+                double[] m = test.margins(w);
+                float[] p = new float[m.length];
+                for (int r = 0; r < m.length; r++) {
+                    p[r] = (float) sigmoid(m[r]);
+                    oof[i][s.test()[r]] = p[r];
+                }
+                auc[i] += Metrics.auc(p, labels) / folds.size();
+                logLoss[i] += objective(test, m, w, 0) / folds.size();
+            }
+        }
+        int[] labels = Validator.labelsOf(y, pool);
+        double[] pooled = new double[PATH.length];
+        for (int i = 0; i < PATH.length; i++) {
+            pooled[i] = Metrics.auc(oof[i], labels);
+        }
+        double lambda = PATH[PathChoice.best(logLoss, false)];
+        return new PathChoice(lambda, auc, pooled, logLoss);
+    }
+
+    /** The logistic point {@code p} with its L2 strength fixed at {@code lambda}. */
+    static Fit.Params point(Fit.Params p, double lambda) {
+        return new Fit.Params(
+                p.learningRate(),
+                p.optimizer(),
+                p.epochs(),
+                p.batchSize(),
+                p.hiddenSize(),
+                p.blocks(),
+                p.dropout(),
+                lambda,
+                p.learningRateSchedule());
     }
 
     /** Rows in compressed form with their scaled inputs and labels. */

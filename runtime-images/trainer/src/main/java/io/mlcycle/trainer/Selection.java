@@ -160,6 +160,20 @@ final class Selection {
                             + folds.size()
                             + " inner folds";
         }
+        if (learner == Algorithm.LOGISTIC && !(p.weightDecay() > 0)) {
+            Logistic.PathChoice c =
+                    Logistic.chooseByFolds(data.x(), data.scaling(), data.y(), pool, folds);
+            p = Logistic.point(p, c.lambda());
+            note =
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "L2 strength %s by the lowest mean log-loss over the %d inner folds"
+                                    + " along %s (their mean AUC would choose %s)",
+                            c.lambda(),
+                            folds.size(),
+                            Arrays.toString(Logistic.PATH),
+                            c.lambdaByMeanAuc());
+        }
         int[] y = data.y();
         float[] oof = new float[pool.length];
         double[] values = new double[folds.size()];

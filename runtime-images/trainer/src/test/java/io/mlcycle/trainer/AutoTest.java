@@ -196,6 +196,16 @@ class AutoTest {
         assertThat(b.get("hyperparameters").get("rounds").asInt())
                 .isEqualTo(xgbTrial.get("hyperparameters").get("rounds").asInt())
                 .isPositive();
+        // logistic's L2 strength likewise: chosen by the folds' mean log-loss along the path,
+        // then fixed for the final fit
+        JsonNode linearCandidate = a.get("candidates").get(0);
+        assertThat(linearCandidate.get("hyperparametersChosenBy").asText())
+                .startsWith("L2 strength ")
+                .contains("lowest mean log-loss over the 5 inner folds");
+        double lambda = a.get("hyperparameters").get("weightDecay").asDouble();
+        assertThat(java.util.Arrays.stream(Logistic.PATH).boxed().toList()).contains(lambda);
+        assertThat(linearCandidate.get("hyperparametersChosenBy").asText())
+                .startsWith("L2 strength " + lambda + " ");
         assertThat(trees.details()).containsEntry("selectedBy", "innerKFold");
         String card = Files.readString(root.resolve("models/interaction/v1/model-card.html"));
         assertThat(card)

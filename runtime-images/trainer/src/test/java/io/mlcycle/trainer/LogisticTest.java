@@ -22,25 +22,8 @@ class LogisticTest {
 
     /** A dense table with a noisy linear log-odds, so the optimum has finite weights. */
     static SparseMatrix table(int[] y) {
-        Random rnd = new Random(5);
-        int[] rowPtr = new int[ROWS + 1];
-        int[] cols = new int[ROWS * FEATURES];
-        float[] vals = new float[cols.length];
-        String[] entities = new String[ROWS];
         double[] truth = {1.5, -2, 0.5, 0, 1, -0.5, 0.25, 3};
-        int k = 0;
-        for (int r = 0; r < ROWS; r++) {
-            entities[r] = "e" + r;
-            double z = -0.3;
-            for (int j = 0; j < FEATURES; j++, k++) {
-                cols[k] = j;
-                vals[k] = (float) rnd.nextGaussian();
-                z += truth[j] * vals[k];
-            }
-            rowPtr[r + 1] = k;
-            y[r] = rnd.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
-        }
-        return new SparseMatrix(entities, rowPtr, cols, vals, FEATURES);
+        return DenseLogitTable.draw(y, truth, -0.3, new Random(5));
     }
 
     /**
