@@ -90,13 +90,19 @@ class PivotOnlineIT {
         }
     }
 
-    @Test
-    void anIcebergVersionGoesOnlineFromItsCommittedSnapshot() throws IOException {
+    /** The test's pivot, stored as an Iceberg table in a Hadoop catalog on the store. */
+    private Fixtures.TaskBuilder icebergTask() {
         var iceberg = new Fixtures.TaskBuilder(rawUri, store);
         iceberg.storeFormat = TableCatalog.FORMAT_ICEBERG;
         iceberg.catalog =
                 new TableCatalog(
                         TableCatalog.HADOOP, "lake", null, null, "features", "test", null, null);
+        return iceberg;
+    }
+
+    @Test
+    void anIcebergVersionGoesOnlineFromItsCommittedSnapshot() throws IOException {
+        Fixtures.TaskBuilder iceberg = icebergTask();
         try (LocalRedis server = LocalRedis.start()) {
             Summary s =
                     new PivotRunner(name -> null)
@@ -127,11 +133,7 @@ class PivotOnlineIT {
 
     @Test
     void anIcebergVersionNarrowedToAColumnListWritesOnlyThoseColumnsOnline() throws IOException {
-        var iceberg = new Fixtures.TaskBuilder(rawUri, store);
-        iceberg.storeFormat = TableCatalog.FORMAT_ICEBERG;
-        iceberg.catalog =
-                new TableCatalog(
-                        TableCatalog.HADOOP, "lake", null, null, "features", "test", null, null);
+        Fixtures.TaskBuilder iceberg = icebergTask();
         try (LocalRedis server = LocalRedis.start()) {
             Summary s =
                     new PivotRunner(name -> null)
