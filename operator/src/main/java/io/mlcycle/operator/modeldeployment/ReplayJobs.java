@@ -196,7 +196,13 @@ final class ReplayJobs {
                         outputUri(md, a, b),
                         now.atZone(ZoneOffset.UTC).toLocalDate().toString());
         r.createServerJob(
-                md, name, task, 0, spec.activeDeadline, "spec.rollout.replay.activeDeadline");
+                md,
+                name,
+                task,
+                0,
+                spec.activeDeadline,
+                "spec.rollout.replay.activeDeadline",
+                List.of());
         ReplayResult rec = new ReplayResult();
         rec.deployment = md.getMetadata().getName();
         rec.championVersion = a;

@@ -46,20 +46,9 @@ record ServingContext(
 
     /**
      * Creates the server runtime's Job {@code name} for {@code task} unless it exists, with the
-     * deployment's resources and pod overrides; true when it created it.
+     * deployment's resources and pod overrides and {@code extraEnv} (a catalog's credentials); true
+     * when it created it.
      */
-    boolean createServerJob(
-            ModelDeployment md,
-            String name,
-            Task task,
-            int backoffLimit,
-            String activeDeadline,
-            String deadlineField) {
-        return createServerJob(
-                md, name, task, backoffLimit, activeDeadline, deadlineField, List.of());
-    }
-
-    /** {@link #createServerJob} with {@code extraEnv} (a catalog's credentials) in the pod. */
     boolean createServerJob(
             ModelDeployment md,
             String name,
