@@ -35,21 +35,12 @@ class LeaderFailoverE2E {
     static final String SERVING = "failover-serving";
     static final Duration LEASE = Duration.ofSeconds(4);
 
-    /**
-     * The deployment's spec beyond model, version and replicas, its %s the Prometheus URL: ready is
-     * the metric, pushed below the threshold for versions above 1.
-     */
-    static final String SPEC =
+    /** The metric the deployment rolls back on: ready, pushed below the threshold above v1. */
+    static final String READY_BELOW_V2 =
             """
-            rollback:
-              prometheus:
-                url: "%s"
-              interval: 4s
-              failureThreshold: 2
-              metrics:
-                - name: ready-below-v2
-                  query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"}) - ({{version}} > bool 1)
-                  min: 0.5
+            - name: ready-below-v2
+              query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"}) - ({{version}} > bool 1)
+              min: 0.5
             """;
 
     static LocalCluster cluster;
@@ -95,7 +86,10 @@ class LeaderFailoverE2E {
                         + SmallChain.deployment(
                                 SERVING,
                                 MODEL,
-                                SPEC.formatted(cluster.prometheus().orElseThrow().url())));
+                                SmallChain.rollback(
+                                        cluster.prometheus().orElseThrow().url(),
+                                        "4s",
+                                        READY_BELOW_V2)));
         cluster.apply(manifests);
     }
 

@@ -55,17 +55,15 @@ class RolloutRestartE2E {
                 steps: 2
                 maxWeight: 50
                 stepInterval: 5s
-            rollback:
-              prometheus:
-                url: "%s"
-              interval: 2s
-              failureThreshold: 2
-              metrics:
-                - name: ready
-                  query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"})
-                  min: 0.5
             """
-                    .formatted(LocalCluster.DEFAULT_PROMETHEUS_URL);
+                    + SmallChain.rollback(
+                            LocalCluster.DEFAULT_PROMETHEUS_URL,
+                            "2s",
+                            """
+                            - name: ready
+                              query: max(mlcycle_model_ready{deployment="{{name}}",version="{{version}}"})
+                              min: 0.5
+                            """);
 
     /** {@link SmallChain}'s view and training, and two deployments of its model. */
     static final String MANIFESTS =

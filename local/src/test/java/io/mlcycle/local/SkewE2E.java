@@ -26,19 +26,13 @@ class SkewE2E {
     static final String MODEL = "skew-model";
     static final String MD = "skew-serving";
 
-    /** The deployment's spec beyond model, version and replicas, its %s the Prometheus URL. */
-    static final String SPEC =
+    /** The skew metric the deployment rolls back on. */
+    static final String SKEW =
             """
-            rollback:
-              prometheus:
-                url: "%s"
-              interval: 2s
-              failureThreshold: 2
-              metrics:
-                - name: skew
-                  builtin: skew
-                  window: 20s
-                  max: 0.2
+            - name: skew
+              builtin: skew
+              window: 20s
+              max: 0.2
             """;
 
     @Test
@@ -51,7 +45,10 @@ class SkewE2E {
                         MODEL,
                         MD,
                         SmallChain.deployment(
-                                MD, MODEL, SPEC.formatted(LocalCluster.DEFAULT_PROMETHEUS_URL)))) {
+                                MD,
+                                MODEL,
+                                SmallChain.rollback(
+                                        LocalCluster.DEFAULT_PROMETHEUS_URL, "2s", SKEW)))) {
             KubernetesClient client = cluster.client();
             awaitState(
                     cluster,

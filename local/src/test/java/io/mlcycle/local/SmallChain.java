@@ -128,6 +128,23 @@ final class SmallChain {
     }
 
     /**
+     * A deployment's {@code rollback:} spec: analysis on {@code prometheusUrl} every {@code
+     * interval}, rolling back after two failed analyses of {@code metric} (one YAML list item).
+     */
+    static String rollback(String prometheusUrl, String interval, String metric) {
+        return """
+                rollback:
+                  prometheus:
+                    url: "%s"
+                  interval: %s
+                  failureThreshold: 2
+                  metrics:
+                """
+                        .formatted(prometheusUrl, interval)
+                + metric.indent(4);
+    }
+
+    /**
      * Local mode under {@code local/<workDir>} serving v1 of {@code model} through ModelDeployment
      * {@code deployment} (its YAML, which may name {@link LocalCluster#DEFAULT_PROMETHEUS_URL}),
      * with v2's TrainingRun applied once v1 is Available.
