@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: benchmarks/run server [features]   (default 200 features; resnet, hidden 128, 2 blocks)
 #        benchmarks/run server mirror [features]   (the mirror-on leg only: MirrorBench; LEGS=2)
+#        benchmarks/run server requestlog [features]   (request log off, at 0.1 and at 1.0: RequestLogBench; LEGS=2)
 #        benchmarks/run server batched [features]  (the batched leg only, JSON and binary: BatchedBench)
 #        benchmarks/run server probe [features]   (PathProbe: JSON and gRPC closed loops of
 #          RATE x SECONDS_AT_RATE calls each, twice, for profiling; PROBE_STRACE=1 counts syscalls)
@@ -21,6 +22,9 @@ root=$(cd "$here/../.." && pwd)
 main=ServerBench
 if [ "${1:-}" = mirror ]; then
   main=MirrorBench
+  shift
+elif [ "${1:-}" = requestlog ]; then
+  main=RequestLogBench
   shift
 elif [ "${1:-}" = batched ]; then
   main=BatchedBench

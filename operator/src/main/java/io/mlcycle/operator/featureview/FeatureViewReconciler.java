@@ -103,7 +103,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             return cannot.get();
         }
 
-        List<String> onlineColumns = selections.columns(fv, status, now);
+        ModelColumns.Decision selection = selections.decide(fv, status, now);
         List<PivotRuns.Run> owned = runs.owned(fv);
         runs.pruneWaited(fv, owned);
         Map<String, PivotRuns.Run> byName = new HashMap<>();
@@ -134,7 +134,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             }
         }
         for (MaterializationPlanner.Start start : plan.starts()) {
-            status.active.add(runs.start(fv, start, onlineColumns, now));
+            status.active.add(runs.start(fv, start, selection, now));
         }
 
         Set<String> listed = new HashSet<>();

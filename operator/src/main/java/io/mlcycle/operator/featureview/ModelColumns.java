@@ -4,6 +4,7 @@ import io.mlcycle.operator.api.featureview.ModelSelection;
 import io.mlcycle.operator.api.modelversion.FeatureSchema;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
 import io.mlcycle.operator.modeldeployment.VersionResolver;
+import io.mlcycle.task.PivotTask;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,7 +19,9 @@ import java.util.TreeSet;
  * spec.pivot.select}: the union, over the named models' latest approved (not rolled-back) versions,
  * of their top-K features by SHAP share that come from this view (featureSchema names them {@code
  * <view>/<column>}); every column, with the reason, when a model is missing, has no approved
- * version, or records no feature of this view.
+ * version, or records no feature of this view. A version records only its top few features (the pod
+ * summary's size): when {@code topK} asks for more, the decision names its artifact, and the pivot
+ * reads the version's full ranking there.
  */
 public final class ModelColumns {
 
@@ -31,9 +34,16 @@ public final class ModelColumns {
      * @param reason the SelectionNarrowed reason
      * @param message the condition's message, naming the models (and the one at fault)
      * @param versions the versions read, {@code <model> v<N>}, in {@code fromModels} order
+     * @param ranking the versions whose recorded features cannot answer {@code topK}: the pivot
+     *     reads their full SHAP ranking beside the artifact and adds their top features of this
+     *     view (null: none)
      */
     public record Decision(
-            List<String> columns, String reason, String message, List<String> versions) {
+            List<String> columns,
+            String reason,
+            String message,
+            List<String> versions,
+            PivotTask.Ranking ranking) {
 
         public boolean narrowed() {
             return columns != null;
@@ -41,7 +51,11 @@ public final class ModelColumns {
 
         private static Decision everything(String reason, String message) {
             return new Decision(
-                    null, reason, message + "; the online copy holds every column", List.of());
+                    null,
+                    reason,
+                    message + "; the online copy holds every column",
+                    List.of(),
+                    null);
         }
     }
 
@@ -57,6 +71,7 @@ public final class ModelColumns {
             Long tableColumns) {
         Set<String> columns = new TreeSet<>();
         List<String> read = new ArrayList<>();
+        List<PivotTask.RankedModel> ranked = new ArrayList<>();
         String prefix = view + "/";
         for (String model : new LinkedHashSet<>(select.fromModels)) {
             List<ModelVersion> own =
@@ -94,19 +109,62 @@ public final class ModelColumns {
             }
             columns.addAll(mine);
             read.add(name);
+            if (readsFullRanking(mv, select.topK)) {
+                ranked.add(new PivotTask.RankedModel(name, mv.getSpec().artifactUri));
+            }
         }
         return new Decision(
                 List.copyOf(columns),
                 FeatureViewConditions.NARROWED,
-                "the online copy holds "
-                        + columns.size()
+                message(columns.size(), tableColumns, select, read, ranked),
+                List.copyOf(read),
+                ranked.isEmpty() ? null : new PivotTask.Ranking(select.topK, List.copyOf(ranked)));
+    }
+
+    /**
+     * Whether the pivot reads the version's full ranking: its recorded features (the pod summary's
+     * top few) are fewer than {@code topK}, and its artifact is known.
+     */
+    static boolean readsFullRanking(ModelVersion mv, int topK) {
+        FeatureSchema schema = mv.getSpec().featureSchema;
+        return mv.getSpec().artifactUri != null
+                && !mv.getSpec().artifactUri.isBlank()
+                && schema != null
+                && schema.features != null
+                && schema.features.size() < topK;
+    }
+
+    private static String message(
+            int columns,
+            Long tableColumns,
+            ModelSelection select,
+            List<String> read,
+            List<PivotTask.RankedModel> ranked) {
+        String size =
+                columns
                         + (tableColumns == null
                                 ? " columns"
-                                : " of the latest table's " + tableColumns + " columns")
-                        + (select.margin > 0 ? " plus a margin of " + select.margin : "")
-                        + ": the features of "
-                        + String.join(", ", read),
-                List.copyOf(read));
+                                : " of the latest table's " + tableColumns + " columns");
+        String margin = select.margin > 0 ? " plus a margin of " + select.margin : "";
+        if (ranked.isEmpty()) {
+            return "the online copy holds "
+                    + size
+                    + margin
+                    + ": the features of "
+                    + String.join(", ", read);
+        }
+        return "the online copy holds the top "
+                + select.topK
+                + " features by SHAP of "
+                + String.join(", ", read)
+                + " that come from this view"
+                + margin
+                + ": "
+                + size
+                + " from the features the versions record, the rest from the full ranking beside"
+                + " the artifact of "
+                + String.join(", ", ranked.stream().map(PivotTask.RankedModel::name).toList())
+                + ", read by the pivot (status.online.columns: what it wrote)";
     }
 
     /**

@@ -60,7 +60,7 @@ final class OnlineSelections {
      * Decides the online columns of {@code fv} from the cached ModelVersions and records the
      * decision in {@code status}; null (every column) without {@code spec.pivot.select}.
      */
-    List<String> columns(FeatureView fv, FeatureViewStatus status, Instant now) {
+    ModelColumns.Decision decide(FeatureView fv, FeatureViewStatus status, Instant now) {
         ModelSelection select = select(Defaults.copy(fv.getSpec()));
         if (select == null) {
             Conditions.remove(status, FeatureViewConditions.SELECTION_NARROWED);
@@ -75,7 +75,7 @@ final class OnlineSelections {
                         versions.list(ns, mv -> true).toList(),
                         status.latest == null ? null : status.latest.features);
         record(fv, status, select, d, now);
-        return d.columns();
+        return d;
     }
 
     private void record(

@@ -237,11 +237,11 @@ final class PivotRuns {
                 56, featureView, "pivot", asOf.replace("-", ""), Integer.toString(attempt));
     }
 
-    /** Starts one run; {@code onlineColumns} narrows its online write (null: every column). */
+    /** Starts one run; {@code selection} narrows its online write (null: every column). */
     Materialization start(
             FeatureView fv,
             MaterializationPlanner.Start start,
-            List<String> onlineColumns,
+            ModelColumns.Decision selection,
             Instant now) {
         FeatureViewSpec spec = Defaults.copy(fv.getSpec());
         boolean spark = spec.engine == FeatureViewSpec.Engine.spark;
@@ -250,7 +250,14 @@ final class PivotRuns {
                         ? sparkApplicationName(
                                 fv.getMetadata().getName(), start.asOf(), start.attempt())
                         : jobName(fv.getMetadata().getName(), start.asOf(), start.attempt());
-        PivotTask task = PivotTasks.task(fv, LocalDate.parse(start.asOf()), onlineColumns);
+        PivotTask task =
+                selection == null
+                        ? PivotTasks.task(fv, LocalDate.parse(start.asOf()))
+                        : PivotTasks.task(
+                                fv,
+                                LocalDate.parse(start.asOf()),
+                                selection.columns(),
+                                selection.ranking());
         HasMetadata run;
         if (spark) {
             run = sparkApplications.application(fv, name, task);

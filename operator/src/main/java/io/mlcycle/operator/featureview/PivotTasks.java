@@ -315,14 +315,16 @@ public final class PivotTasks {
 
     /** The fully resolved task of one as-of date: window, source, filters, store, validation. */
     public static PivotTask task(FeatureView fv, LocalDate asOf) {
-        return task(fv, asOf, null);
+        return task(fv, asOf, null, null);
     }
 
     /**
      * {@link #task(FeatureView, LocalDate)} with the online write narrowed to {@code onlineColumns}
-     * (and {@code spec.pivot.select.margin} more); null writes every column.
+     * (and {@code spec.pivot.select.margin} more; null writes every column), plus the top features
+     * of the {@code ranking}'s versions read from their full rankings (null: none).
      */
-    public static PivotTask task(FeatureView fv, LocalDate asOf, List<String> onlineColumns) {
+    public static PivotTask task(
+            FeatureView fv, LocalDate asOf, List<String> onlineColumns, PivotTask.Ranking ranking) {
         FeatureViewSpec spec = Defaults.copy(fv.getSpec());
         int days = Durations.days(spec.window, "spec.window");
         FeatureViewSpec.Source src = spec.source;
@@ -370,10 +372,11 @@ public final class PivotTasks {
                         : new PivotTask.Validation(
                                 v.minEntities, v.minFeatures, v.maxSparsity, v.requiredFeatures),
                 spec.wideExportMaxFeatures,
-                online(spec, onlineColumns));
+                online(spec, onlineColumns, ranking));
     }
 
-    private static PivotTask.Online online(FeatureViewSpec spec, List<String> columns) {
+    private static PivotTask.Online online(
+            FeatureViewSpec spec, List<String> columns, PivotTask.Ranking ranking) {
         if (spec.online == null) {
             return null;
         }
@@ -382,7 +385,8 @@ public final class PivotTasks {
                 Durations.parse(spec.online.ttl, "spec.online.ttl").toSeconds(),
                 spec.online.redis.passwordSecret == null ? null : REDIS_PASSWORD_ENV,
                 columns,
-                columns == null ? 0 : spec.pivot.select.margin);
+                columns == null ? 0 : spec.pivot.select.margin,
+                columns == null ? null : ranking);
     }
 
     /**

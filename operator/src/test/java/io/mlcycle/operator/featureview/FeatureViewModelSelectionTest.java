@@ -49,12 +49,19 @@ class FeatureViewModelSelectionTest {
         PivotTask.Online online = ((PivotTask) Kubelet.task(job)).online();
         assertThat(online.columns()).containsExactly("a", "b");
         assertThat(online.margin()).isZero();
+        // the version records 3 features, topK is 50: the pod reads its full ranking
+        assertThat(online.ranking().topK()).isEqualTo(50);
+        assertThat(online.ranking().models())
+                .containsExactly(
+                        new PivotTask.RankedModel(
+                                "sel-churn v1", "file:///data/models/sel-churn/v1/"));
 
         FeatureView fv =
                 awaitCondition(client, FeatureView.class, "fv-sel", "SelectionNarrowed", "True");
         assertCondition(fv.getStatus(), "SelectionNarrowed", "True", "Narrowed")
                 .contains("2 columns")
-                .contains("sel-churn v1");
+                .contains("sel-churn v1")
+                .contains("full ranking");
         FeatureViewStatus.Selection selection = fv.getStatus().selection;
         assertThat(selection.columns).isEqualTo(2);
         assertThat(selection.models).containsExactly("sel-churn v1");

@@ -4,6 +4,7 @@ import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.ModelSelection;
 import io.mlcycle.operator.api.modelversion.FeatureSchema;
 import io.mlcycle.operator.api.modelversion.ModelVersion;
+import io.mlcycle.task.PivotTask;
 import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
@@ -78,6 +79,41 @@ class ModelColumnsTest {
         var d = ModelColumns.decide("events", select(null, "churn"), List.of(v1, v2, v3), null);
         assertThat(d.columns()).containsExactly("a", "b", "c");
         assertThat(d.versions()).containsExactly("churn v1");
+    }
+
+    @Test
+    void aTopKBeyondTheFeaturesAVersionRecordsNamesItsArtifactForThePivotToReadItsFullRanking() {
+        ModelVersion churn = trained("churn", 3, true, churnSchema());
+        churn.getSpec().artifactUri = "s3://models/churn/v3/";
+        ModelVersion upsell = trained("upsell", 1, true, churnSchema());
+        upsell.getSpec().artifactUri = "s3://models/upsell/v1/";
+
+        var d =
+                ModelColumns.decide(
+                        "events", select(30, "churn", "upsell"), List.of(churn, upsell), 400L);
+
+        assertThat(d.columns()).containsExactly("a", "b", "c");
+        assertThat(d.ranking().topK()).isEqualTo(30);
+        assertThat(d.ranking().models())
+                .containsExactly(
+                        new PivotTask.RankedModel("churn v3", "s3://models/churn/v3/"),
+                        new PivotTask.RankedModel("upsell v1", "s3://models/upsell/v1/"));
+        assertThat(d.message())
+                .contains("top 30 features by SHAP of churn v3, upsell v1")
+                .contains("3 of the latest table's 400 columns")
+                .contains("full ranking");
+    }
+
+    @Test
+    void aTopKTheRecordedFeaturesAnswerReadsNoRanking() {
+        ModelVersion churn = trained("churn", 3, true, churnSchema());
+        churn.getSpec().artifactUri = "s3://models/churn/v3/";
+
+        var d = ModelColumns.decide("events", select(3, "churn"), List.of(churn), null);
+
+        assertThat(d.columns()).containsExactly("a", "b", "c");
+        assertThat(d.ranking()).isNull();
+        assertThat(d.message()).contains("3 columns: the features of churn v3");
     }
 
     @Test

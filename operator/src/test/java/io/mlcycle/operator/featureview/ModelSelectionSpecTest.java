@@ -19,26 +19,33 @@ class ModelSelectionSpecTest {
     private static final LocalDate AS_OF = LocalDate.of(2026, 11, 20);
 
     @Test
-    void theTaskCarriesTheDecidedColumnsAndTheMarginInItsOnlineBlock() {
+    void theTaskCarriesTheDecidedColumnsTheMarginAndTheRankedVersionsInItsOnlineBlock() {
         FeatureView fv = Fixtures.selectingView("events", "2026-11-20", "churn");
         fv.getSpec().pivot.select.margin = 5;
 
-        PivotTask.Online online = PivotTasks.task(fv, AS_OF, List.of("a", "b")).online();
+        PivotTask.Ranking ranking =
+                new PivotTask.Ranking(
+                        50, List.of(new PivotTask.RankedModel("churn v1", "s3://m/churn/v1/")));
+
+        PivotTask.Online online = PivotTasks.task(fv, AS_OF, List.of("a", "b"), ranking).online();
 
         assertThat(online.narrowed()).isTrue();
         assertThat(online.columns()).containsExactly("a", "b");
         assertThat(online.margin()).isEqualTo(5);
+        assertThat(online.ranking()).isEqualTo(ranking);
     }
 
     @Test
-    void withoutDecidedColumnsEveryColumnIsWrittenAndNoMarginApplies() {
+    void withoutDecidedColumnsEveryColumnIsWrittenAndNoMarginOrRankingApplies() {
         FeatureView fv = Fixtures.selectingView("events", "2026-11-20", "churn");
         fv.getSpec().pivot.select.margin = 5;
 
-        PivotTask.Online online = PivotTasks.task(fv, AS_OF, null).online();
+        PivotTask.Online online =
+                PivotTasks.task(fv, AS_OF, null, new PivotTask.Ranking(50, List.of())).online();
 
         assertThat(online.narrowed()).isFalse();
         assertThat(online.margin()).isZero();
+        assertThat(online.ranking()).isNull();
     }
 
     @Test

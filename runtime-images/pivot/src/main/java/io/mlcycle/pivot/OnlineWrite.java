@@ -61,6 +61,7 @@ final class OnlineWrite {
                 && online.columns().stream().anyMatch(c -> c == null || c.isBlank())) {
             throw TaskFailure.invalid("InvalidTask", "online.columns has an empty name");
         }
+        checkRanking(online);
         if (view(task) == null) {
             throw TaskFailure.invalid(
                     "InvalidTask", "owner.name (the FeatureView) is required with online");
@@ -72,10 +73,41 @@ final class OnlineWrite {
         }
     }
 
-    /** The task's column list and margin; every column without a list. */
-    static OnlineSelection selection(PivotTask.Online online) {
+    private static void checkRanking(PivotTask.Online online) {
+        PivotTask.Ranking ranking = online.ranking();
+        if (ranking == null) {
+            return;
+        }
+        if (!online.narrowed()) {
+            throw TaskFailure.invalid(
+                    "InvalidTask", "online.ranking needs online.columns (a narrowed write)");
+        }
+        if (ranking.topK() < 1) {
+            throw TaskFailure.invalid(
+                    "InvalidTask", "online.ranking.topK " + ranking.topK() + " must be >= 1");
+        }
+        if (ranking.models() == null || ranking.models().isEmpty()) {
+            throw TaskFailure.invalid("InvalidTask", "online.ranking.models is empty");
+        }
+        for (PivotTask.RankedModel m : ranking.models()) {
+            if (m == null || m.artifactUri() == null || m.artifactUri().isBlank()) {
+                throw TaskFailure.invalid(
+                        "InvalidTask",
+                        "online.ranking.models: "
+                                + (m == null ? "an entry" : m.name())
+                                + " has no artifactUri");
+            }
+        }
+    }
+
+    /**
+     * The task's column list (with, under {@code online.ranking}, each listed version's top
+     * features of the view from its full ranking) and margin; every column without a list.
+     */
+    static OnlineSelection selection(PivotTask task) {
+        PivotTask.Online online = task.online();
         return online.narrowed()
-                ? new OnlineSelection(online.columns(), online.margin())
+                ? new OnlineSelection(ModelRankings.columns(online, view(task)), online.margin())
                 : OnlineSelection.ALL;
     }
 
@@ -114,9 +146,21 @@ final class OnlineWrite {
     static Summary write(
             PivotTask task, Source published, Summary offline, Function<String, String> env) {
         PivotTask.Online online = task.online();
+        Map<String, Double> figures = new LinkedHashMap<>(offline.figures());
+        OnlineSelection selection;
+        try {
+            selection = selection(task);
+        } catch (TaskFailure e) {
+            return failed(
+                    offline,
+                    figures,
+                    "published "
+                            + offline.uri()
+                            + " but the online columns could not be chosen: "
+                            + e.getMessage());
+        }
         String password = online.passwordEnv() == null ? null : env.apply(online.passwordEnv());
         RedisEndpoint endpoint = new RedisEndpoint(online.url(), password, TIMEOUT, 2);
-        Map<String, Double> figures = new LinkedHashMap<>(offline.figures());
         Map<String, Object> details = new LinkedHashMap<>();
         try (JedisPooled redis = endpoint.open()) {
             OnlineStoreWriter writer =
@@ -124,7 +168,7 @@ final class OnlineWrite {
                             redis,
                             OnlineStoreWriter.Options.defaults(
                                     Duration.ofSeconds(online.ttlSeconds())));
-            OnlineStoreWriter.Result r = published.writeTo(writer, view(task), selection(online));
+            OnlineStoreWriter.Result r = published.writeTo(writer, view(task), selection);
             figures.put(PivotSummary.ONLINE_ENTITIES, (double) r.entities());
             figures.put(PivotSummary.ONLINE_SECONDS, Math.round(r.seconds() * 1000) / 1000.0);
             figures.put(PivotSummary.ONLINE_BYTES, (double) r.bytes());
@@ -150,21 +194,22 @@ final class OnlineWrite {
                     r.switched() ? "" : " (a later as-of stays current)");
             return Summary.succeeded(offline.uri(), figures, details);
         } catch (Exception e) {
-            String message =
+            return failed(
+                    offline,
+                    figures,
                     "published "
                             + offline.uri()
                             + " but writing it to the online store "
                             + endpoint.describe()
                             + " failed: "
-                            + e.getMessage();
-            System.err.println("mlcycle-pivot: " + message);
-            return new Summary(
-                    Summary.Outcome.Failed,
-                    FAILED,
-                    message,
-                    offline.uri(),
-                    figures,
-                    offline.details());
+                            + e.getMessage());
         }
+    }
+
+    /** A {@value #FAILED} run that still names the published table: it stays the latest. */
+    private static Summary failed(Summary offline, Map<String, Double> figures, String message) {
+        System.err.println("mlcycle-pivot: " + message);
+        return new Summary(
+                Summary.Outcome.Failed, FAILED, message, offline.uri(), figures, offline.details());
     }
 }

@@ -4,9 +4,11 @@ import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.Layout;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.Task;
+import io.mlcycle.task.TaskJson;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,6 +115,56 @@ final class Fixtures {
         write(tmp.resolve("raw/dt=2026-11-20/part-0.parquet"), EVENTS);
         write(tmp.resolve("raw/dt=2026-11-21/part-0.parquet"), EVENTS);
         return tmp.resolve("raw").toUri() + "dt={date}/";
+    }
+
+    /**
+     * Writes a model version's ranking as the trainer does ({@code importance.json}: every feature
+     * as {@code {name, importance}}) into {@code artifact}; returns the directory's URI.
+     */
+    static String writeRanking(Path artifact, List<ModelRankings.Ranked> ranking) {
+        try {
+            Files.createDirectories(artifact);
+            List<Map<String, Object>> entries = new ArrayList<>();
+            for (ModelRankings.Ranked r : ranking) {
+                entries.add(Map.of("name", r.name(), "importance", r.importance()));
+            }
+            TaskJson.MAPPER.writeValue(artifact.resolve(Layout.IMPORTANCE).toFile(), entries);
+            return artifact.toUri().toString();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A ranking of {@code size} features, largest first (importance 1/(p+1) at position p), where
+     * every fifth one (p = 4, 9, …) comes from FeatureView {@code other} ({@code other/x<p>}) and
+     * the rest from {@code view} ({@code <view>/f<nn>}, numbered in order).
+     */
+    static List<ModelRankings.Ranked> interleavedRanking(String view, int size) {
+        List<ModelRankings.Ranked> ranking = new ArrayList<>();
+        int own = 0;
+        for (int p = 0; p < size; p++) {
+            String name = p % 5 == 4 ? "other/x" + p : view + "/" + featureName(own++);
+            ranking.add(new ModelRankings.Ranked(name, 1.0 / (p + 1)));
+        }
+        return ranking;
+    }
+
+    /** {@code f00}, {@code f01}, …: the keys of {@link #manyFeatureEvents(int)}. */
+    static String featureName(int i) {
+        return String.format(java.util.Locale.ROOT, "f%02d", i);
+    }
+
+    /**
+     * Events of 2026-11-20 with {@code keys} distinct event ids {@code f00…}, each held by one of
+     * five users ({@code u0…u4}).
+     */
+    static String manyFeatureEvents(int keys) {
+        return "SELECT 'u' || (i % 5) AS user_id, 'f' || lpad(CAST(i AS VARCHAR), 2, '0') AS"
+                + " event_id, 1 + i AS cnt, TIMESTAMP '2026-11-20 01:00:00' AS ts, 'web' AS"
+                + " channel FROM range("
+                + keys
+                + ") t(i)";
     }
 
     /** A mutable builder of pivot tasks with the defaults of the small case. */

@@ -15,6 +15,7 @@ import io.mlcycle.task.PivotSummary;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
+import io.mlcycle.task.TaskJson;
 import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -211,6 +212,91 @@ class PivotOnlineIT {
                 assertThat(OnlineKeys.length(u2, "u2")).isZero();
             }
         }
+    }
+
+    @Test
+    void topK30OfAModelWithFortyFeaturesWritesExactlyItsTop30FromTheFullRankingOnline()
+            throws IOException {
+        String raw = tmp.resolve("wide") + "/";
+        write(tmp.resolve("wide/dt=2026-11-20/part-0.parquet"), Fixtures.manyFeatureEvents(40));
+        // the version ranks 50 features, 40 of this view: its top 30 hold 24 of them, while the
+        // pod summary (and so the operator's list) records only the top 10
+        List<ModelRankings.Ranked> ranking = Fixtures.interleavedRanking("test", 50);
+        String artifact = Fixtures.writeRanking(tmp.resolve("models/churn/v3"), ranking);
+        List<String> recorded = ModelRankings.topOfView(ranking.subList(0, 10), "test", 10);
+        List<String> top30 = ModelRankings.topOfView(ranking, "test", 30);
+        assertThat(top30).hasSize(24).containsAll(recorded);
+        PivotTask.Online online =
+                new PivotTask.Online(
+                        null,
+                        3600,
+                        null,
+                        recorded,
+                        0,
+                        new PivotTask.Ranking(
+                                30, List.of(new PivotTask.RankedModel("churn v3", artifact))));
+
+        try (LocalRedis server = LocalRedis.start()) {
+            Summary s =
+                    new PivotRunner(name -> null)
+                            .run(
+                                    withOnline(
+                                            new Fixtures.TaskBuilder(raw + "dt={date}/", store)
+                                                    .build(),
+                                            withUrl(online, server.url())));
+
+            assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+            assertThat(s.figures())
+                    .containsEntry("features", 40.0)
+                    .containsEntry("onlineColumns", 24.0);
+            String tag = (String) s.details().get("onlineVersion");
+            try (JedisPooled redis = RedisEndpoint.of(server.url(), null).open()) {
+                List<String> written =
+                        List.of(
+                                TaskJson.MAPPER.readValue(
+                                        redis.get(OnlineKeys.catalog("test", tag)),
+                                        String[].class));
+                assertThat(written).containsExactlyInAnyOrderElementsOf(top30);
+            }
+        }
+    }
+
+    @Test
+    void aModelWhoseRankingIsMissingFailsTheOnlineWriteNamingItAndKeepsThePublishedTable()
+            throws IOException {
+        PivotTask.Online online =
+                new PivotTask.Online(
+                        null,
+                        3600,
+                        null,
+                        List.of("b"),
+                        0,
+                        new PivotTask.Ranking(
+                                30,
+                                List.of(
+                                        new PivotTask.RankedModel(
+                                                "churn v3",
+                                                tmp.resolve("models/none").toUri().toString()))));
+        try (LocalRedis server = LocalRedis.start()) {
+            Summary s = new PivotRunner(name -> null).run(task(withUrl(online, server.url())));
+
+            assertThat(s.outcome()).isEqualTo(Summary.Outcome.Failed);
+            assertThat(s.reason()).isEqualTo("OnlineWriteFailed");
+            assertThat(s.message())
+                    .contains("online columns could not be chosen")
+                    .contains("churn v3")
+                    .contains("importance.json");
+            Path published = new VersionedStore(store).versionDir("2026-11-21");
+            assertThat(s.uri()).isEqualTo(published.toUri().toString());
+            try (JedisPooled redis = RedisEndpoint.of(server.url(), null).open()) {
+                assertThat(redis.keys("*")).isEmpty();
+            }
+        }
+    }
+
+    private static PivotTask.Online withUrl(PivotTask.Online o, String url) {
+        return new PivotTask.Online(
+                url, o.ttlSeconds(), o.passwordEnv(), o.columns(), o.margin(), o.ranking());
     }
 
     @Test

@@ -12,6 +12,12 @@ public final class Layout {
     /** Prefix of a model version directory: {@code <models>/<model>/v<N>/}. */
     public static final String VERSION_PREFIX = "v";
 
+    /**
+     * A model version's full SHAP ranking in its artifact directory: a JSON array of {@code {name,
+     * importance}}, every feature, highest mean |SHAP| first.
+     */
+    public static final String IMPORTANCE = "importance.json";
+
     private Layout() {}
 
     /** {@code <modelsUri>/<model>/v<N>/}. */

@@ -37,13 +37,26 @@ public record PivotTask(
      *     pivot.select.fromModels} names); null: every column
      * @param margin with {@code columns}, also this many more columns, the view's most supported
      *     first (0: none)
+     * @param ranking with {@code columns}, also each listed version's top features of this view
+     *     from its full SHAP ranking beside its artifact (null: the list alone)
      */
     public record Online(
-            String url, long ttlSeconds, String passwordEnv, List<String> columns, int margin) {
+            String url,
+            long ttlSeconds,
+            String passwordEnv,
+            List<String> columns,
+            int margin,
+            Ranking ranking) {
 
         /** Every column written. */
         public Online(String url, long ttlSeconds, String passwordEnv) {
-            this(url, ttlSeconds, passwordEnv, null, 0);
+            this(url, ttlSeconds, passwordEnv, null, 0, null);
+        }
+
+        /** Only {@code columns} (and {@code margin} more) written. */
+        public Online(
+                String url, long ttlSeconds, String passwordEnv, List<String> columns, int margin) {
+            this(url, ttlSeconds, passwordEnv, columns, margin, null);
         }
 
         /** True when only some columns are written. */
@@ -51,6 +64,24 @@ public record PivotTask(
             return columns != null;
         }
     }
+
+    /**
+     * The model versions whose full SHAP ranking ({@link Layout#IMPORTANCE} in the artifact
+     * directory) the pod reads: the features the pod summary records are only a version's top few.
+     *
+     * @param topK per version, its this many highest-ranked features (of every view) are read;
+     *     those of this view are written
+     * @param models the versions, in the FeatureView's {@code fromModels} order
+     */
+    public record Ranking(int topK, List<RankedModel> models) {}
+
+    /**
+     * One model version whose ranking is read.
+     *
+     * @param name {@code <model> v<N>}, for messages
+     * @param artifactUri the version's artifact directory ({@code file://} or {@code s3://})
+     */
+    public record RankedModel(String name, String artifactUri) {}
 
     /**
      * Where the long event log is. Exactly one of {@code uri} (file source) and {@code jdbc}.

@@ -54,6 +54,26 @@ class OnlineTaskJsonTest {
     }
 
     @Test
+    void theModelsWhoseFullRankingThePodReadsRoundTrip() {
+        PivotTask.Online ranked =
+                new PivotTask.Online(
+                        "redis://redis:6379/0",
+                        3600,
+                        null,
+                        List.of("a"),
+                        0,
+                        new PivotTask.Ranking(
+                                30,
+                                List.of(
+                                        new PivotTask.RankedModel(
+                                                "churn v3", "s3://models/churn/v3/"))));
+        PivotTask.Online back = TaskJson.MAPPER.convertValue(ranked, PivotTask.Online.class);
+        assertEquals(ranked, back);
+        assertEquals(30, back.ranking().topK());
+        assertNull(new PivotTask.Online("redis://r:6379/0", 60, null, List.of("a"), 0).ranking());
+    }
+
+    @Test
     void serveTaskOnlineBlockRoundTripsAndOldJsonReadsAsOff() {
         ServeTask task =
                 new ServeTask(

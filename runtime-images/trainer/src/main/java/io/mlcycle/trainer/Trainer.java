@@ -7,6 +7,7 @@ import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.FeatureStatistics;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
+import io.mlcycle.task.Layout;
 import io.mlcycle.task.Progress;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
@@ -24,7 +25,7 @@ import java.util.Locale;
 public final class Trainer {
 
     static final String METRICS = "metrics.json";
-    static final String IMPORTANCE = "importance.json";
+    static final String IMPORTANCE = Layout.IMPORTANCE;
     static final String TRIALS = "trials.json";
 
     private Trainer() {}

@@ -45,14 +45,7 @@ public final class MirrorBench {
         int features = c.features();
         BenchModel data = new BenchModel(features, 1);
         Path modelDir = ServerBench.model(work, data, a);
-        Random rnd = new Random(7);
-        List<byte[]> single = new ArrayList<>();
-        for (int i = 0; i < 2000; i++) {
-            single.add(
-                    RawHttp.post(
-                            "/v2/models/bench/infer",
-                            ServerBench.dense(ServerBench.rows(data, rnd, 1, features))));
-        }
+        List<byte[]> single = singleRowRequests(data, features);
         List<Process> started = new ArrayList<>();
         try {
             int challenger = start(work, "challenger", jar, modelDir, Map.of(), started);
@@ -127,7 +120,21 @@ public final class MirrorBench {
         }
     }
 
-    private static int start(
+    /** 2 000 single-row JSON inference requests of the bench model (seed 7). */
+    static List<byte[]> singleRowRequests(BenchModel data, int features) {
+        Random rnd = new Random(7);
+        List<byte[]> single = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            single.add(
+                    RawHttp.post(
+                            "/v2/models/bench/infer",
+                            ServerBench.dense(ServerBench.rows(data, rnd, 1, features))));
+        }
+        return single;
+    }
+
+    /** Starts a server of the bench model, waits until it is ready; returns its port. */
+    static int start(
             Path work,
             String name,
             Path jar,
@@ -182,7 +189,7 @@ public final class MirrorBench {
         return sum;
     }
 
-    private static double total(String text, String name, String label) {
+    static double total(String text, String name, String label) {
         double sum = 0;
         Matcher m =
                 Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE)
@@ -195,7 +202,8 @@ public final class MirrorBench {
         return sum;
     }
 
-    private static String metrics(int port) throws IOException, InterruptedException {
+    /** The server's Prometheus text. */
+    static String metrics(int port) throws IOException, InterruptedException {
         return HTTP.send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                                 .build(),
@@ -203,11 +211,11 @@ public final class MirrorBench {
                 .body();
     }
 
-    private static long[] concat(long[][] legs) {
+    static long[] concat(long[][] legs) {
         return Arrays.stream(legs).flatMapToLong(Arrays::stream).toArray();
     }
 
-    private static double p99(long[] latencies) {
+    static double p99(long[] latencies) {
         long[] sorted = latencies.clone();
         Arrays.sort(sorted);
         return ServerBench.pct(sorted, 0.99);

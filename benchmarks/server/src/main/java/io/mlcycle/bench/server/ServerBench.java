@@ -466,7 +466,9 @@ public final class ServerBench {
                         + "\",\"port\":0,\"maxBodyBytes\":67108864,\"maxRowsPerRequest\":"
                         + Math.max(batchRows, 1000)
                         + ",\"feedbackWindow\":100000"
-                        + requestLog(work)
+                        + requestLog(
+                                work.resolve(name + "-request-log"),
+                                env.getOrDefault(REQUEST_LOG, System.getenv(REQUEST_LOG)))
                         + "}";
         Path taskFile = work.resolve("server".equals(name) ? "task.json" : name + ".json");
         Files.writeString(taskFile, task);
@@ -499,18 +501,20 @@ public final class ServerBench {
         return pb.start();
     }
 
+    /** {@code <sampleRate>}: the server's request log on; in a server's env, for it alone. */
+    static final String REQUEST_LOG = "BENCH_REQUEST_LOG";
+
     /**
-     * {@code BENCH_REQUEST_LOG=<sampleRate>} turns the server's request log on (files under the
-     * work directory), to measure what it costs a request beside a run without it.
+     * {@code BENCH_REQUEST_LOG=<sampleRate>} turns the server's request log on (files under {@code
+     * dir}), to measure what it costs a request beside a run without it.
      */
-    private static String requestLog(Path work) {
-        String rate = System.getenv("BENCH_REQUEST_LOG");
+    private static String requestLog(Path dir, String rate) {
         if (rate == null || rate.isBlank()) {
             return "";
         }
         log("request log on, sample rate %s", rate.trim());
         return ",\"requestLog\":{\"uri\":\""
-                + work.resolve("request-log").toUri()
+                + dir.toUri()
                 + "\",\"sampleRate\":"
                 + Double.parseDouble(rate.trim())
                 + ",\"maxFileBytes\":16777216,\"maxAgeSeconds\":300,\"maxQueuedRows\":10000}";

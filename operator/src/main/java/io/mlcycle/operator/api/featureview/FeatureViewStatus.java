@@ -81,7 +81,10 @@ public class FeatureViewStatus extends MlcycleStatus {
     /** The online columns chosen from the named models. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Selection {
-        @JsonPropertyDescription("Columns selected from the models' features (margin not counted).")
+        @JsonPropertyDescription(
+                "Columns selected from the features the models' versions record (margin not"
+                        + " counted); with a topK beyond those, the pivot adds more from each"
+                        + " version's full ranking: status.online.columns has what it wrote.")
         public Integer columns;
 
         @JsonPropertyDescription(

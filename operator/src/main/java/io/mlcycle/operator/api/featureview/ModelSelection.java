@@ -35,9 +35,10 @@ public class ModelSelection {
     @Min(1)
     @Default("50")
     @JsonPropertyDescription(
-            "Per model, at most this many features, largest SHAP share first, from the version's"
-                    + " featureSchema; the trainer records its top 10 there (the pod summary's"
-                    + " limit), so a larger topK takes every recorded feature.")
+            "Per model, its this many largest features by mean |SHAP| (over every view it was"
+                    + " trained on), those of this view written: beyond the few the version's"
+                    + " featureSchema records, the pivot reads the version's full ranking"
+                    + " (importance.json beside its artifact).")
     public Integer topK = 50;
 
     @Min(0)
