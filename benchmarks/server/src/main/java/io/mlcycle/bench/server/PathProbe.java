@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A profiling harness for the single-row paths: starts the server jar (with {@code
@@ -22,8 +20,6 @@ import java.util.regex.Pattern;
  */
 final class PathProbe {
 
-    private static final Pattern GRPC = Pattern.compile("listening on .* grpc (\\d+)");
-
     private PathProbe() {}
 
     /** One request of a closed loop. */
@@ -32,29 +28,25 @@ final class PathProbe {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = ServerBench.args(args);
-        ServerBench.Common common = ServerBench.Common.of(a);
+        Map<String, String> a = BenchArgs.parse(args);
+        BenchArgs common = BenchArgs.of(a);
         BenchModel data = new BenchModel(common.features(), 1);
         Path modelDir = ServerBench.model(common.work(), data, a);
         Random rnd = new Random(7);
         List<byte[]> json = new ArrayList<>();
         List<ModelInferRequest> grpc = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
-            List<float[]> row = ServerBench.rows(data, rnd, 1, common.features());
-            json.add(RawHttp.post("/v2/models/bench/infer", ServerBench.dense(row)));
+            List<float[]> row = RequestBodies.rows(data, rnd, 1, common.features());
+            json.add(RawHttp.post(RequestBodies.INFER, RequestBodies.dense(row)));
             grpc.add(GrpcLoad.request("bench", row));
         }
         Path work = common.work();
-        Process server = ServerBench.startServer(work, common.jar(), modelDir, 250);
+        Process server = ServerProcess.start(work, common.jar(), modelDir, 250);
         try {
             Path log = work.resolve("server.log");
-            int port = ServerBench.awaitPort(server, log);
-            ServerBench.awaitReady(port, server, log);
-            Matcher gm = GRPC.matcher(Files.readString(log));
-            if (!gm.find()) {
-                throw new IllegalStateException("the server printed no gRPC port");
-            }
-            int grpcPort = Integer.parseInt(gm.group(1));
+            int port = ServerProcess.awaitPort(server, log);
+            ServerProcess.awaitReady(port, server, log);
+            int grpcPort = ServerProcess.grpcPort(log);
             int n = common.rate() * common.seconds();
             try (RawHttp c = new RawHttp(port);
                     GrpcLoad g = new GrpcLoad(grpcPort)) {
@@ -69,10 +61,7 @@ final class PathProbe {
                 }
             }
         } finally {
-            server.destroy();
-            if (!server.waitFor(20, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
+            ServerProcess.stop(server);
         }
     }
 
@@ -103,15 +92,15 @@ final class PathProbe {
             Thread.sleep(1000); // attach to every thread before the first call
         }
         long[] wall = new long[n];
-        long cpu0 = ServerBench.cpuMillis(server);
+        long cpu0 = ServerProcess.cpuMillis(server);
         for (int i = 0; i < n; i++) {
             long t = System.nanoTime();
             call.send(i);
             wall[i] = System.nanoTime() - t;
         }
-        long cpu1 = ServerBench.cpuMillis(server);
+        long cpu1 = ServerProcess.cpuMillis(server);
         java.util.Arrays.sort(wall);
-        ServerBench.log(
+        BenchArgs.log(
                 "%s: %d calls, p50 %.3f ms, server CPU %.1f us per call",
                 what, n, wall[n / 2] / 1e6, (cpu1 - cpu0) * 1000.0 / n);
         if (tracer != null) {
@@ -120,7 +109,7 @@ final class PathProbe {
             for (String line : Files.readAllLines(out)) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length >= 5 && f[3].matches("\\d+")) {
-                    ServerBench.log(
+                    BenchArgs.log(
                             "  %-16s %.2f per call",
                             f[f.length - 1], Long.parseLong(f[3]) * 1.0 / n);
                 }
