@@ -49,14 +49,22 @@ public final class ServerBench {
         }
     }
 
-    /** One open loop's sorted latencies (ns) and the server's CPU µs per request over it. */
-    record Leg(long[] sorted, double cpu) {
+    /**
+     * One open loop's sorted latencies (ns) and the server's CPU µs per request over it: all of it,
+     * and the part its JIT compiler threads spent (compiling, not serving).
+     */
+    record Leg(long[] sorted, double cpu, double jit) {
         double p50() {
             return sorted[sorted.length / 2] / 1e6;
         }
 
         double p99() {
             return pct(sorted, 0.99);
+        }
+
+        /** CPU µs per request of every thread but the JIT compiler's. */
+        double serving() {
+            return cpu - jit;
         }
     }
 
@@ -124,7 +132,8 @@ public final class ServerBench {
 
     /**
      * The single rows at {@code rate} for {@code seconds}: JSON (after 3 s unrecorded), the binary
-     * tensor form and gRPC (after 3 000 calls and 3 s unrecorded), each logged.
+     * tensor form and gRPC (after the same warm-up as JSON: 3 s of two callers back to back, 3 s
+     * unrecorded at the rate), each logged.
      */
     private static Paths paths(
             Process server, int port, int grpcPort, Single single, int rate, int seconds)
@@ -134,7 +143,7 @@ public final class ServerBench {
         Leg json = leg(server, () -> OpenLoad.load(port, single.json(), rate, seconds));
         log(
                 "single row at %d req/s, %s generator: %d requests, p50 %.3f ms, p99 %.3f ms,"
-                        + " p99.9 %.3f ms, max %.3f ms, server CPU %.0f us/req",
+                        + " p99.9 %.3f ms, max %.3f ms, server CPU %.0f us/req (JIT compiler %.0f)",
                 rate,
                 OpenLoad.SPIN ? "spinning 1-thread" : "parked 32-thread",
                 json.sorted().length,
@@ -142,37 +151,39 @@ public final class ServerBench {
                 json.p99(),
                 pct(json.sorted(), 0.999),
                 json.sorted()[json.sorted().length - 1] / 1e6,
-                json.cpu());
+                json.cpu(),
+                json.jit());
         // the binary tensor form and gRPC at the same rate, same rows
         Leg bin = leg(server, () -> OpenLoad.load(port, single.binary(), rate, seconds));
         Leg grpc;
         try (GrpcLoad g = new GrpcLoad(grpcPort)) {
-            for (int i = 0; i < 3000; i++) {
-                g.call(single.grpc().get(i % single.grpc().size()));
-            }
+            // the warm-up JSON had: two callers back to back for 3 s, then 3 s at the rate
+            g.closedLoop(single.grpc(), 2, 3);
             g.run(single.grpc(), rate, 3);
             grpc = leg(server, () -> g.run(single.grpc(), rate, seconds));
         }
         log(
                 "binary tensor form at %d req/s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms,"
-                        + " server CPU %.0f us/req",
-                rate, bin.p50(), bin.p99(), pct(bin.sorted(), 0.999), bin.cpu());
+                        + " server CPU %.0f us/req (JIT compiler %.0f)",
+                rate, bin.p50(), bin.p99(), pct(bin.sorted(), 0.999), bin.cpu(), bin.jit());
         log(
                 "gRPC (1 HTTP/2 channel, raw FP32) at %d req/s: p50 %.3f ms, p99 %.3f ms,"
-                        + " p99.9 %.3f ms, server CPU %.0f us/req",
-                rate, grpc.p50(), grpc.p99(), pct(grpc.sorted(), 0.999), grpc.cpu());
+                        + " p99.9 %.3f ms, server CPU %.0f us/req (JIT compiler %.0f)",
+                rate, grpc.p50(), grpc.p99(), pct(grpc.sorted(), 0.999), grpc.cpu(), grpc.jit());
         String line =
                 String.format(
                         Locale.ROOT,
                         "BENCH server-paths binary_vs_json_p50=%.2f binary_vs_json_p99=%.2f"
                                 + " binary_vs_json_cpu=%.2f grpc_vs_json_p50=%.2f"
-                                + " grpc_vs_json_p99=%.2f grpc_vs_json_cpu=%.2f",
+                                + " grpc_vs_json_p99=%.2f grpc_vs_json_cpu=%.2f"
+                                + " grpc_vs_json_cpu_serving=%.2f",
                         bin.p50() / json.p50(),
                         bin.p99() / json.p99(),
                         bin.cpu() / json.cpu(),
                         grpc.p50() / json.p50(),
                         grpc.p99() / json.p99(),
-                        grpc.cpu() / json.cpu());
+                        grpc.cpu() / json.cpu(),
+                        grpc.serving() / json.serving());
         log("%s", "ratios to the JSON path at the same rate (< 1: cheaper/faster)");
         return new Paths(json, line);
     }
@@ -184,11 +195,14 @@ public final class ServerBench {
 
     /** Runs {@code loop} and measures the server's CPU over it. */
     private static Leg leg(Process server, OpenLoop loop) throws Exception {
+        long jit0 = ServerProcess.jitCpuMillis(server);
         long cpu0 = cpuMillis(server);
         long[] lat = loop.run();
         long cpu1 = cpuMillis(server);
+        long jit1 = ServerProcess.jitCpuMillis(server);
         Arrays.sort(lat);
-        return new Leg(lat, (cpu1 - cpu0) * 1000.0 / lat.length);
+        return new Leg(
+                lat, (cpu1 - cpu0) * 1000.0 / lat.length, (jit1 - jit0) * 1000.0 / lat.length);
     }
 
     /**
@@ -304,6 +318,7 @@ public final class ServerBench {
     private static void closedLoopOne(String what, Process server, Call call) throws IOException {
         int n = 10_000;
         long[] wall = new long[n];
+        long jitA = ServerProcess.jitCpuMillis(server);
         long cpuA = cpuMillis(server);
         for (int i = 0; i < n; i++) {
             long t = System.nanoTime();
@@ -311,11 +326,17 @@ public final class ServerBench {
             wall[i] = System.nanoTime() - t;
         }
         long cpuB = cpuMillis(server);
+        long jitB = ServerProcess.jitCpuMillis(server);
         Arrays.sort(wall);
         log(
                 "closed loop, %s: %d requests, p50 %.3f ms, p99 %.3f ms, server CPU %.0f us per"
-                        + " request",
-                what, n, wall[n / 2] / 1e6, pct(wall, 0.99), (cpuB - cpuA) * 1000.0 / n);
+                        + " request (JIT compiler %.0f)",
+                what,
+                n,
+                wall[n / 2] / 1e6,
+                pct(wall, 0.99),
+                (cpuB - cpuA) * 1000.0 / n,
+                (jitB - jitA) * 1000.0 / n);
     }
 
     /**

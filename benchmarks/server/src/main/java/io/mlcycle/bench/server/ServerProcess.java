@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -141,6 +142,37 @@ final class ServerProcess {
         // fields 14 and 15 of stat (utime, stime) are 11 and 12 after the command name
         long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
         return ticks * 1000 / 100; // USER_HZ is 100 on Linux
+    }
+
+    /** CPU time (user + system) of each of a process's threads so far, by "name/tid", in ms. */
+    static Map<String, Long> threadCpuMillis(Process p) throws IOException {
+        Map<String, Long> millis = new HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + p.pid() + "/task"))) {
+            for (Path t : tasks.toList()) {
+                String stat;
+                try {
+                    stat = Files.readString(t.resolve("stat"));
+                } catch (IOException gone) {
+                    continue; // the thread ended
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                millis.put(name + "/" + t.getFileName(), ticks * 1000 / 100);
+            }
+        }
+        return millis;
+    }
+
+    /** CPU time of the process's JIT compiler threads (C1, C2) so far, in ms. */
+    static long jitCpuMillis(Process p) throws IOException {
+        long ms = 0;
+        for (Map.Entry<String, Long> e : threadCpuMillis(p).entrySet()) {
+            if (e.getKey().matches("C[12] CompilerThre.*")) {
+                ms += e.getValue();
+            }
+        }
+        return ms;
     }
 
     /** Stops a server process: SIGTERM, then SIGKILL after 20 s. */
