@@ -8,7 +8,6 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.StreamObserver;
 import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
 import io.mlcycle.server.oip.ModelInferRequest;
-import io.mlcycle.server.oip.ModelInferResponse;
 import io.mlcycle.server.oip.ModelMetadataRequest;
 import io.mlcycle.server.oip.ModelMetadataResponse;
 import io.mlcycle.server.oip.ModelReadyRequest;
@@ -80,7 +79,8 @@ final class GrpcEndpoint {
                         // small calls are answered on the event loop, as small REST requests are:
                         // a hand-off to another thread cost 10 times the CPU of the call itself
                         .directExecutor()
-                        .addService(GrpcInferCodec.aliasingRequests(new Service().bindService()))
+                        .addService(
+                                GrpcInferCodec.withInfer(new Service().bindService(), this::infer))
                         .addService(health.getHealthService())
                         .build()
                         .start();
@@ -183,30 +183,29 @@ final class GrpcEndpoint {
                         return b.build();
                     });
         }
+    }
 
-        @Override
-        public void modelInfer(ModelInferRequest req, StreamObserver<ModelInferResponse> out) {
-            Runnable call =
-                    () ->
-                            answer(
-                                    out,
-                                    "infer",
-                                    () -> {
-                                        address.check(req.getModelName(), req.getModelVersion());
-                                        ModelSlot.Loaded m = server.requireReady();
-                                        Scorer.Answer a =
-                                                server.infer(m, GrpcInferCodec.parse(req));
-                                        return GrpcInferCodec.response(a, config.model(), version);
-                                    });
-            if (slow(req)) {
-                try {
-                    executor.execute(call);
-                } catch (RejectedExecutionException e) {
-                    call.run(); // shutting down: answer here rather than drop the call
-                }
-            } else {
-                call.run();
+    /** ModelInfer: answered on the event loop, or on the pool when it is slow (as for REST). */
+    private void infer(ModelInferRequest req, StreamObserver<GrpcInferResponses.Encoded> out) {
+        Runnable call =
+                () ->
+                        answer(
+                                out,
+                                "infer",
+                                () -> {
+                                    address.check(req.getModelName(), req.getModelVersion());
+                                    ModelSlot.Loaded m = server.requireReady();
+                                    Scorer.Answer a = server.infer(m, GrpcInferCodec.parse(req));
+                                    return GrpcInferResponses.encode(a, config.model(), version);
+                                });
+        if (slow(req)) {
+            try {
+                executor.execute(call);
+            } catch (RejectedExecutionException e) {
+                call.run(); // shutting down: answer here rather than drop the call
             }
+        } else {
+            call.run();
         }
     }
 

@@ -8,6 +8,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
 import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
 import io.mlcycle.server.oip.InferParameter;
 import io.mlcycle.server.oip.InferTensorContents;
@@ -23,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -88,22 +88,23 @@ final class GrpcInferCodec {
         return ModelInferRequest.parseFrom(in);
     }
 
-    /** The inference service with ModelInfer's requests read by {@link #REQUESTS}. */
-    static ServerServiceDefinition aliasingRequests(ServerServiceDefinition service) {
-        String infer = GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName();
+    /**
+     * The inference service with ModelInfer answered by {@code infer}: requests read by {@link
+     * #REQUESTS}, answers written as {@link GrpcInferResponses} encodes them.
+     */
+    static ServerServiceDefinition withInfer(
+            ServerServiceDefinition service,
+            ServerCalls.UnaryMethod<ModelInferRequest, GrpcInferResponses.Encoded> infer) {
+        MethodDescriptor<ModelInferRequest, ModelInferResponse> d =
+                GRPCInferenceServiceGrpc.getModelInferMethod();
         ServerServiceDefinition.Builder b =
                 ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
         for (ServerMethodDefinition<?, ?> m : service.getMethods()) {
-            if (m.getMethodDescriptor().getFullMethodName().equals(infer)) {
-                @SuppressWarnings("unchecked")
-                ServerMethodDefinition<ModelInferRequest, ModelInferResponse> call =
-                        (ServerMethodDefinition<ModelInferRequest, ModelInferResponse>) m;
-                MethodDescriptor<ModelInferRequest, ModelInferResponse> d =
-                        call.getMethodDescriptor();
+            if (m.getMethodDescriptor().getFullMethodName().equals(d.getFullMethodName())) {
                 b.addMethod(
                         ServerMethodDefinition.create(
-                                d.toBuilder(REQUESTS, d.getResponseMarshaller()).build(),
-                                call.getServerCallHandler()));
+                                d.toBuilder(REQUESTS, GrpcInferResponses.MARSHALLER).build(),
+                                ServerCalls.asyncUnaryCall(infer)));
             } else {
                 b.addMethod(m);
             }
@@ -211,37 +212,16 @@ final class GrpcInferCodec {
         in.size = n;
     }
 
-    /** The answer as a ModelInferResponse: every output asked for in raw_output_contents. */
-    static ModelInferResponse response(Scorer.Answer a, String model, String version) {
-        ModelInferResponse.Builder b =
-                ModelInferResponse.newBuilder().setModelName(model).setModelVersion(version);
-        if (a.id() != null) {
-            b.setId(a.id());
-        }
-        for (Tensor t : a.tensors()) {
-            if (!a.outputs().wanted(t.name())) {
-                continue;
-            }
-            b.addOutputs(
-                    ModelInferResponse.InferOutputTensor.newBuilder()
-                            .setName(t.name())
-                            .setDatatype(t.datatype())
-                            .addShape(t.size()));
-            b.addRawOutputContents(raw(t));
-        }
-        if (a.parameters() != null) {
-            for (Map.Entry<String, Object> e : a.parameters().entrySet()) {
-                b.putParameters(e.getKey(), parameter(e.getValue()));
-            }
-        }
-        return b.build();
-    }
-
     /**
      * The tensor in the binary layout ({@link Tensor#writeBinary}), written into one array of its
      * exact size that protobuf takes as it is (the array is never written again).
      */
     static ByteString raw(Tensor t) {
+        return UnsafeByteOperations.unsafeWrap(rawBytes(t));
+    }
+
+    /** The tensor in the binary layout, in a new array of its exact size. */
+    static byte[] rawBytes(Tensor t) {
         Object values = t.values();
         byte[] out;
         if (values instanceof float[] f) {
@@ -262,7 +242,7 @@ final class GrpcInferCodec {
         } else {
             out = strings((String[]) values);
         }
-        return UnsafeByteOperations.unsafeWrap(out);
+        return out;
     }
 
     /** BYTES elements: each a 4-byte little-endian length, then its UTF-8 bytes. */
@@ -283,7 +263,7 @@ final class GrpcInferCodec {
         return out;
     }
 
-    private static InferParameter parameter(Object v) {
+    static InferParameter parameter(Object v) {
         InferParameter.Builder p = InferParameter.newBuilder();
         if (v instanceof Boolean bool) {
             p.setBoolParam(bool);

@@ -5,11 +5,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.mlcycle.server.oip.GRPCInferenceServiceGrpc;
 import io.mlcycle.server.oip.InferTensorContents;
 import io.mlcycle.server.oip.ModelInferRequest;
-import io.mlcycle.server.oip.ModelInferResponse;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollEventLoopGroup;
@@ -69,7 +69,11 @@ final class GrpcWarmUp {
                                             ? EpollServerSocketChannel.class
                                             : NioServerSocketChannel.class)
                             .directExecutor()
-                            .addService(new Answering(featureIndex, names.size()))
+                            .addService(
+                                    GrpcInferCodec.withInfer(
+                                            new GRPCInferenceServiceGrpc
+                                                    .GRPCInferenceServiceImplBase() {}.bindService(),
+                                            new Answering(featureIndex, names.size())))
                             .build()
                             .start();
             channel =
@@ -138,18 +142,11 @@ final class GrpcWarmUp {
     }
 
     /** Decodes each request into rows and answers it with probabilities of 0, as a call would. */
-    private static final class Answering
-            extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
-        private final Map<String, Integer> featureIndex;
-        private final int numFeatures;
-
-        Answering(Map<String, Integer> featureIndex, int numFeatures) {
-            this.featureIndex = featureIndex;
-            this.numFeatures = numFeatures;
-        }
+    private record Answering(Map<String, Integer> featureIndex, int numFeatures)
+            implements ServerCalls.UnaryMethod<ModelInferRequest, GrpcInferResponses.Encoded> {
 
         @Override
-        public void modelInfer(ModelInferRequest req, StreamObserver<ModelInferResponse> out) {
+        public void invoke(ModelInferRequest req, StreamObserver<GrpcInferResponses.Encoded> out) {
             InferRequest r =
                     FeatureRows.rows(
                             GrpcInferCodec.parse(req),
@@ -165,7 +162,7 @@ final class GrpcWarmUp {
                             JsonInferResponseWriter.outputs(p, 0.5, ids),
                             r.outputs(),
                             null);
-            out.onNext(GrpcInferCodec.response(a, "warm-up", "0"));
+            out.onNext(GrpcInferResponses.encode(a, "warm-up", "0"));
             out.onCompleted();
         }
     }

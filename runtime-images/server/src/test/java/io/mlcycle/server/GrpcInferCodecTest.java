@@ -203,12 +203,12 @@ class GrpcInferCodecTest {
     }
 
     @Test
-    void everyOutputAskedForComesAsRawContentsInTheBinaryLayout() {
+    void everyOutputAskedForComesAsRawContentsInTheBinaryLayout() throws Exception {
         float[] p = {0.25f, 0.75f};
         String[] ids = {"x-1", "x-é"};
         List<Tensor> tensors = JsonInferResponseWriter.outputs(p, 0.5, ids);
         ModelInferResponse all =
-                GrpcInferCodec.response(
+                answer(
                         new Scorer.Answer("q", tensors, RequestedOutputs.ALL_JSON, Map.of("n", 2)),
                         "m",
                         "7");
@@ -235,7 +235,7 @@ class GrpcInferCodecTest {
                                 .toByteArray())
                 .isEqualTo(missing.toByteArray());
         ModelInferResponse one =
-                GrpcInferCodec.response(
+                answer(
                         new Scorer.Answer(
                                 null,
                                 tensors,
@@ -247,6 +247,38 @@ class GrpcInferCodecTest {
         assertThat(one.getOutputsList())
                 .extracting(ModelInferResponse.InferOutputTensor::getName)
                 .containsExactly("class");
+    }
+
+    @Test
+    void answersAreWrittenByteForByteAsProtobufWritesTheSameMessage() throws Exception {
+        List<Tensor> tensors =
+                JsonInferResponseWriter.outputs(
+                        new float[] {0.25f, 0.75f, 0.5f}, 0.5, new String[] {"a", "b", "ç"});
+        for (Scorer.Answer a :
+                List.of(
+                        new Scorer.Answer("q", tensors, RequestedOutputs.ALL_JSON, Map.of("n", 2)),
+                        new Scorer.Answer(null, tensors, RequestedOutputs.ALL_JSON, null),
+                        new Scorer.Answer(
+                                "", tensors, RequestedOutputs.ALL_JSON, Map.of("s", "x")))) {
+            byte[] written = GrpcInferResponses.encode(a, "model", "12").bytes();
+            ModelInferResponse parsed = ModelInferResponse.parseFrom(written);
+            assertThat(parsed.toByteArray()).isEqualTo(written);
+            assertThat(parsed.getOutputsCount()).isEqualTo(tensors.size());
+        }
+        byte[] drained =
+                GrpcInferResponses.MARSHALLER.stream(
+                                GrpcInferResponses.encode(
+                                        new Scorer.Answer(
+                                                "q", tensors, RequestedOutputs.ALL_JSON, null),
+                                        "m",
+                                        "1"))
+                        .readAllBytes();
+        assertThat(ModelInferResponse.parseFrom(drained).getId()).isEqualTo("q");
+    }
+
+    private static ModelInferResponse answer(Scorer.Answer a, String model, String version)
+            throws Exception {
+        return ModelInferResponse.parseFrom(GrpcInferResponses.encode(a, model, version).bytes());
     }
 
     @Test

@@ -8,9 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
-import static io.mlcycle.bench.server.ServerBench.args;
-import static io.mlcycle.bench.server.ServerBench.cpuMillis;
-import static io.mlcycle.bench.server.ServerBench.log;
+import static io.mlcycle.bench.server.BenchArgs.log;
+import static io.mlcycle.bench.server.ServerProcess.cpuMillis;
 
 /**
  * The batched leg (issue 33): {@code connections} connections sending {@code batch}-row dense
@@ -18,8 +17,6 @@ import static io.mlcycle.bench.server.ServerBench.log;
  * each. Its own {@code main} runs this leg alone ({@code benchmarks/run server batched}).
  */
 final class BatchedBench {
-
-    private static final String INFER = "/v2/models/bench/infer";
 
     private BatchedBench() {}
 
@@ -33,9 +30,9 @@ final class BatchedBench {
             List<byte[]> json = new ArrayList<>();
             List<byte[]> binary = new ArrayList<>();
             for (int i = 0; i < 16; i++) {
-                List<float[]> r = ServerBench.rows(data, rnd, rows, features);
-                json.add(RawHttp.post(INFER, ServerBench.dense(r)));
-                binary.add(ServerBench.binary(r));
+                List<float[]> r = RequestBodies.rows(data, rnd, rows, features);
+                json.add(RawHttp.post(RequestBodies.INFER, RequestBodies.dense(r)));
+                binary.add(RequestBodies.binary(r));
             }
             return new Bodies(json, binary, rows);
         }
@@ -45,7 +42,7 @@ final class BatchedBench {
     static Leg leg(Process server, int port, List<byte[]> bodies, int rows, int conns, int seconds)
             throws Exception {
         long cpu0 = cpuMillis(server);
-        double requestsPerSecond = ServerBench.closedLoop(port, bodies, conns, seconds)[0];
+        double requestsPerSecond = OpenLoad.closedLoop(port, bodies, conns, seconds)[0];
         long cpu1 = cpuMillis(server);
         double rowsPerSecond = requestsPerSecond * rows;
         return new Leg(rowsPerSecond, (cpu1 - cpu0) * 1000.0 / (rowsPerSecond * seconds));
@@ -57,8 +54,8 @@ final class BatchedBench {
      */
     static Leg[] run(Process server, int port, Bodies b, int connections, int seconds, int warmUp)
             throws Exception {
-        ServerBench.closedLoop(port, b.json(), connections, warmUp);
-        ServerBench.closedLoop(port, b.binary(), connections, warmUp);
+        OpenLoad.closedLoop(port, b.json(), connections, warmUp);
+        OpenLoad.closedLoop(port, b.binary(), connections, warmUp);
         Leg json = leg(server, port, b.json(), b.rows(), connections, seconds);
         Leg binary = leg(server, port, b.binary(), b.rows(), connections, seconds);
         log(
@@ -75,8 +72,8 @@ final class BatchedBench {
 
     /** The batched leg alone: trains (or reuses) the model, starts the server, prints BENCH. */
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = args(args);
-        ServerBench.Common common = ServerBench.Common.of(a);
+        Map<String, String> a = BenchArgs.parse(args);
+        BenchArgs common = BenchArgs.of(a);
         int rows = Integer.parseInt(a.getOrDefault("batch", "250"));
         int seconds = Integer.parseInt(a.getOrDefault("batch-seconds", "10"));
         int connections = Integer.parseInt(a.getOrDefault("connections", "2"));
@@ -84,11 +81,11 @@ final class BatchedBench {
         BenchModel data = new BenchModel(common.features(), 1);
         Path modelDir = ServerBench.model(common.work(), data, a);
         Bodies bodies = Bodies.of(data, rows, common.features());
-        Process server = ServerBench.startServer(common.work(), common.jar(), modelDir, rows);
+        Process server = ServerProcess.start(common.work(), common.jar(), modelDir, rows);
         try {
             Path serverLog = common.work().resolve("server.log");
-            int port = ServerBench.awaitPort(server, serverLog);
-            ServerBench.awaitReady(port, server, serverLog);
+            int port = ServerProcess.awaitPort(server, serverLog);
+            ServerProcess.awaitReady(port, server, serverLog);
             Leg[] legs = run(server, port, bodies, connections, seconds, warmUp);
             if (!server.isAlive()) {
                 throw new IllegalStateException("server exited:\n" + Files.readString(serverLog));
@@ -102,7 +99,7 @@ final class BatchedBench {
                     legs[1].rowsPerSecond(),
                     legs[1].cpuMicrosPerRow());
         } finally {
-            ServerBench.stop(server);
+            ServerProcess.stop(server);
         }
     }
 }

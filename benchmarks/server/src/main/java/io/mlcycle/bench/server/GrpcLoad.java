@@ -63,6 +63,39 @@ final class GrpcLoad implements AutoCloseable {
         return blocking.modelInfer(req).getOutputsCount();
     }
 
+    /**
+     * {@code threads} threads calling back to back on the channel for {@code seconds}: the same
+     * warm-up the REST paths get before their open loops (two connections for 3 s).
+     */
+    void closedLoop(List<ModelInferRequest> requests, int threads, int seconds)
+            throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        AtomicInteger failures = new AtomicInteger();
+        Thread[] callers = new Thread[threads];
+        for (int w = 0; w < threads; w++) {
+            int offset = w;
+            callers[w] =
+                    new Thread(
+                            () -> {
+                                try {
+                                    for (int i = offset; System.nanoTime() < end; i++) {
+                                        call(requests.get(i % requests.size()));
+                                    }
+                                } catch (RuntimeException e) {
+                                    failures.incrementAndGet();
+                                    System.err.println("gRPC call failed: " + e);
+                                }
+                            });
+            callers[w].start();
+        }
+        for (Thread t : callers) {
+            t.join();
+        }
+        if (failures.get() > 0) {
+            throw new IllegalStateException(failures + " gRPC callers failed in the closed loop");
+        }
+    }
+
     /** Open loop: {@code rate} calls per second for {@code seconds}; latencies in ns. */
     long[] run(List<ModelInferRequest> requests, int rate, int seconds)
             throws InterruptedException {

@@ -34,8 +34,8 @@ public final class MirrorBench {
     private MirrorBench() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = ServerBench.args(args);
-        ServerBench.Common c = ServerBench.Common.of(a);
+        Map<String, String> a = BenchArgs.parse(args);
+        BenchArgs c = BenchArgs.of(a);
         Path work = c.work();
         Path jar = c.jar();
         int rate = c.rate();
@@ -62,10 +62,10 @@ public final class MirrorBench {
                                     PodEnv.SHADOW_VERSION, "2"),
                             started);
             for (int port : new int[] {off, on}) {
-                ServerBench.closedLoop(port, single, 2, 3);
-                ServerBench.load(port, single, rate, 3);
+                OpenLoad.closedLoop(port, single, 2, 3);
+                OpenLoad.load(port, single, rate, 3);
             }
-            ServerBench.log(
+            BenchArgs.log(
                     "warmed up; %d legs of %d s each without and with the mirror, %d req/s",
                     legs, seconds, rate);
             long[][] offLat = new long[legs][];
@@ -73,18 +73,18 @@ public final class MirrorBench {
             // server CPU (ms) of the champion without and with the mirror, over the legs
             long[] cpu = new long[2];
             for (int leg = 0; leg < legs; leg++) {
-                long c0 = ServerBench.cpuMillis(started.get(1));
-                offLat[leg] = ServerBench.load(off, single, rate, seconds);
-                long c1 = ServerBench.cpuMillis(started.get(2));
-                onLat[leg] = ServerBench.load(on, single, rate, seconds);
-                cpu[0] += ServerBench.cpuMillis(started.get(1)) - c0;
-                cpu[1] += ServerBench.cpuMillis(started.get(2)) - c1;
-                ServerBench.log(
+                long c0 = ServerProcess.cpuMillis(started.get(1));
+                offLat[leg] = OpenLoad.load(off, single, rate, seconds);
+                long c1 = ServerProcess.cpuMillis(started.get(2));
+                onLat[leg] = OpenLoad.load(on, single, rate, seconds);
+                cpu[0] += ServerProcess.cpuMillis(started.get(1)) - c0;
+                cpu[1] += ServerProcess.cpuMillis(started.get(2)) - c1;
+                BenchArgs.log(
                         "leg %d: champion p99 without the mirror %.3f ms, with it %.3f ms",
                         leg + 1, p99(offLat[leg]), p99(onLat[leg]));
             }
             long requests = (long) rate * seconds * legs;
-            ServerBench.log(
+            BenchArgs.log(
                     "champion server CPU per request: %.0f us without the mirror, %.0f us with it",
                     cpu[0] * 1000.0 / requests, cpu[1] * 1000.0 / requests);
             // every request the champion answered is mirrored (100 %): warm-up and legs
@@ -92,13 +92,13 @@ public final class MirrorBench {
             long[] counts = awaitCounted(on, copies);
             double p99Off = p99(concat(offLat));
             double p99On = p99(concat(onLat));
-            ServerBench.log(
+            BenchArgs.log(
                     "mirror: %d copies sent, %d dropped, %d failed (%d requests mirrored)",
                     counts[0], counts[1], counts[2], copies);
             Matcher m = SAMPLE.matcher(metrics(on));
             while (m.find()) {
                 if (Double.parseDouble(m.group(2)) > 0) {
-                    ServerBench.log("  mlcycle_mirror_total{%s} %s", m.group(1), m.group(2));
+                    BenchArgs.log("  mlcycle_mirror_total{%s} %s", m.group(1), m.group(2));
                 }
             }
             System.out.printf(
@@ -128,7 +128,7 @@ public final class MirrorBench {
             single.add(
                     RawHttp.post(
                             "/v2/models/bench/infer",
-                            ServerBench.dense(ServerBench.rows(data, rnd, 1, features))));
+                            RequestBodies.dense(RequestBodies.rows(data, rnd, 1, features))));
         }
         return single;
     }
@@ -142,12 +142,12 @@ public final class MirrorBench {
             Map<String, String> env,
             List<Process> started)
             throws Exception {
-        Process p = ServerBench.startServer(work, name, jar, modelDir, 250, env);
+        Process p = ServerProcess.start(work, name, jar, modelDir, 250, env);
         started.add(p);
         Path log = work.resolve(name + ".log");
-        int port = ServerBench.awaitPort(p, log);
-        ServerBench.awaitReady(port, p, log);
-        ServerBench.log("%s listening on 127.0.0.1:%d", name, port);
+        int port = ServerProcess.awaitPort(p, log);
+        ServerProcess.awaitReady(port, p, log);
+        BenchArgs.log("%s listening on 127.0.0.1:%d", name, port);
         return port;
     }
 
@@ -171,7 +171,7 @@ public final class MirrorBench {
             }
             Thread.sleep(100);
         } while (System.nanoTime() < end);
-        ServerBench.log(
+        BenchArgs.log(
                 "gave up waiting for the mirror to count %d copies: sent %d, dropped %d, failed %d",
                 expected, c[0], c[1], c[2]);
         return c;
@@ -218,6 +218,6 @@ public final class MirrorBench {
     static double p99(long[] latencies) {
         long[] sorted = latencies.clone();
         Arrays.sort(sorted);
-        return ServerBench.pct(sorted, 0.99);
+        return BenchArgs.pct(sorted, 0.99);
     }
 }

@@ -29,8 +29,8 @@ public final class RequestLogBench {
     private RequestLogBench() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = ServerBench.args(args);
-        ServerBench.Common c = ServerBench.Common.of(a);
+        Map<String, String> a = BenchArgs.parse(args);
+        BenchArgs c = BenchArgs.of(a);
         int legs = Integer.parseInt(a.getOrDefault("legs", "2"));
         BenchModel data = new BenchModel(c.features(), 1);
         Path modelDir = ServerBench.model(c.work(), data, a);
@@ -41,14 +41,14 @@ public final class RequestLogBench {
             for (int s = 0; s < NAMES.length; s++) {
                 ServerBench.deleteTree(c.work().resolve(NAMES[s] + "-request-log"));
                 Map<String, String> env =
-                        RATES[s] == null ? Map.of() : Map.of(ServerBench.REQUEST_LOG, RATES[s]);
+                        RATES[s] == null ? Map.of() : Map.of(ServerProcess.REQUEST_LOG, RATES[s]);
                 ports[s] = MirrorBench.start(c.work(), NAMES[s], c.jar(), modelDir, env, started);
             }
             for (int port : ports) {
-                ServerBench.closedLoop(port, single, 2, 3);
-                ServerBench.load(port, single, c.rate(), 3);
+                OpenLoad.closedLoop(port, single, 2, 3);
+                OpenLoad.load(port, single, c.rate(), 3);
             }
-            ServerBench.log(
+            BenchArgs.log(
                     "warmed up; %d legs of %d s each for the log off, at 0.1 and at 1.0, %d req/s",
                     legs, c.seconds(), c.rate());
             long[][][] lat = new long[NAMES.length][legs][];
@@ -57,9 +57,9 @@ public final class RequestLogBench {
                 StringBuilder line = new StringBuilder("leg " + (leg + 1) + ": p99");
                 for (int k = 0; k < NAMES.length; k++) {
                     int s = (k + leg) % NAMES.length;
-                    long c0 = ServerBench.cpuMillis(started.get(s));
-                    lat[s][leg] = ServerBench.load(ports[s], single, c.rate(), c.seconds());
-                    cpu[s] += ServerBench.cpuMillis(started.get(s)) - c0;
+                    long c0 = ServerProcess.cpuMillis(started.get(s));
+                    lat[s][leg] = OpenLoad.load(ports[s], single, c.rate(), c.seconds());
+                    cpu[s] += ServerProcess.cpuMillis(started.get(s)) - c0;
                     line.append(
                             String.format(
                                     Locale.ROOT,
@@ -67,23 +67,18 @@ public final class RequestLogBench {
                                     NAMES[s],
                                     MirrorBench.p99(lat[s][leg])));
                 }
-                ServerBench.log("%s (load average %s)", line, loadAverage());
+                BenchArgs.log("%s (load average %s)", line, loadAverage());
             }
             report(c, legs, started, ports, lat, cpu);
         } finally {
             for (Process p : started) {
-                ServerBench.stop(p);
+                ServerProcess.stop(p);
             }
         }
     }
 
     private static void report(
-            ServerBench.Common c,
-            int legs,
-            List<Process> started,
-            int[] ports,
-            long[][][] lat,
-            long[] cpu)
+            BenchArgs c, int legs, List<Process> started, int[] ports, long[][][] lat, long[] cpu)
             throws Exception {
         long requests = (long) c.rate() * c.seconds() * legs;
         double[] p99 = new double[NAMES.length];
@@ -106,9 +101,9 @@ public final class RequestLogBench {
         // a stopped server publishes its open file: then every logged row is on disk
         long[] rows = new long[NAMES.length];
         for (int s = 0; s < NAMES.length; s++) {
-            ServerBench.stop(started.get(s));
+            ServerProcess.stop(started.get(s));
             rows[s] = rowsIn(c.work().resolve(NAMES[s] + "-request-log"));
-            ServerBench.log(
+            BenchArgs.log(
                     "%s: p99 %.3f ms over %d legs, server CPU %.0f us per request, request log"
                             + " rows on disk %d, dropped %d, failed %d",
                     NAMES[s], p99[s], legs, cpuUs[s], rows[s], dropped[s], failed[s]);
