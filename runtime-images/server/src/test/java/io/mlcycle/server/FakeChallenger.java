@@ -137,21 +137,33 @@ final class FakeChallenger implements AutoCloseable {
     }
 
     /**
-     * Waits up to {@code seconds} for {@code what}; when it gives up, fails naming it with {@code
-     * status} as it is then.
+     * Waits for {@code what} while it progresses: gives up when {@code status} has not changed for
+     * {@code seconds} (a stalled mirror), or after ten times that in all, and then fails naming it
+     * with {@code status} as it is then. A loaded machine delivers slower, not never.
      */
     static void await(String what, int seconds, BooleanSupplier done, Supplier<String> status)
             throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        long start = System.nanoTime();
+        long stall = Duration.ofSeconds(seconds).toNanos();
+        long lastChange = start;
+        String last = status.get();
         while (!done.getAsBoolean()) {
-            if (System.nanoTime() > end) {
+            long now = System.nanoTime();
+            String current = status.get();
+            if (!current.equals(last)) {
+                last = current;
+                lastChange = now;
+            }
+            if (now - lastChange > stall || now - start > 10 * stall) {
                 throw new AssertionError(
                         "gave up after "
-                                + seconds
-                                + " s waiting for "
+                                + Duration.ofNanos(now - start).toSeconds()
+                                + " s ("
+                                + Duration.ofNanos(now - lastChange).toSeconds()
+                                + " s without progress) waiting for "
                                 + what
                                 + "; "
-                                + status.get());
+                                + current);
             }
             Thread.sleep(20);
         }
