@@ -2,6 +2,7 @@ package io.mlcycle.scorer.spark;
 
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.lake.LakeInputs;
 import io.mlcycle.model.BatchScores;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.spark.FeatureParts;
@@ -76,7 +77,10 @@ final class SparkScore {
         ModelArtifact artifact = BatchScores.model(task);
         List<FeatureParts.Table> tables;
         try {
-            tables = FeatureParts.plan(task.features());
+            // Iceberg views: the driver plans each as-of's tag, the executors read the planned
+            // files
+            LakeInputs planned = LakeInputs.plan(task.features(), System::getenv);
+            tables = FeatureParts.plan(planned.inputs(), planned.plans());
         } catch (IOException e) {
             throw new TaskFailure(
                     Summary.Outcome.Failed,
