@@ -3,15 +3,11 @@ package io.mlcycle.scorer.spark;
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
-import io.mlcycle.lake.LakeCatalog;
-import io.mlcycle.lake.LakeTable;
-import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.model.BatchScores;
 import io.mlcycle.spark.FeatureParts;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
-import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
 import io.mlcycle.trainer.PlantedData;
@@ -30,7 +26,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -158,25 +153,7 @@ class SparkScoreTest {
         Summary trained = Trainer.run(training("xgboost", model));
         String digest = (String) trained.details().get("artifactDigest");
         FeatureInput in = data.input();
-        TableCatalog catalog =
-                new TableCatalog(
-                        TableCatalog.HADOOP,
-                        "lake",
-                        null,
-                        root.resolve("lake").toUri().toString(),
-                        "features",
-                        in.featureView(),
-                        null,
-                        null);
-        LakeTable table = LakeTable.openOrCreate(LakeCatalog.of(catalog, null, name -> null));
-        table.commit(
-                in.asOf(),
-                List.of(data.featureDir.resolve("sparse-0.parquet")),
-                Map.of(
-                        ScanPlan.FEATURES,
-                        data.featureDir.resolve(FeatureCatalog.FILE).toUri().toString()));
-        FeatureInput iceberg =
-                new FeatureInput(in.featureView(), in.asOf(), in.uri(), catalog, null);
+        FeatureInput iceberg = data.iceberg(root.resolve("lake")).input();
         Path single = root.resolve("scores/iceberg/pod");
         Path onSpark = root.resolve("scores/iceberg/spark");
 

@@ -1,17 +1,12 @@
 package io.mlcycle.trainer.spark;
 
 import io.mlcycle.common.ArtifactDigest;
-import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
-import io.mlcycle.lake.LakeCatalog;
-import io.mlcycle.lake.LakeTable;
-import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
-import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
@@ -264,27 +259,9 @@ class SparkTrainerTest {
             throws Exception {
         TrainTask parquet = xgboost("xgboost", root.resolve("models/m/from-dir"));
         FeatureInput in = parquet.features().get(0);
-        TableCatalog catalog =
-                new TableCatalog(
-                        TableCatalog.HADOOP,
-                        "lake",
-                        null,
-                        root.resolve("lake").toUri().toString(),
-                        "mlcycle",
-                        "players",
-                        null,
-                        null);
-        LakeTable table = LakeTable.openOrCreate(LakeCatalog.of(catalog, null, name -> null));
-        Path dir = data.featureDir;
-        long snapshot =
-                table.commit(
-                        in.asOf(),
-                        List.of(dir.resolve("sparse-0.parquet")),
-                        Map.of(
-                                ScanPlan.FEATURES,
-                                dir.resolve(FeatureCatalog.FILE).toUri().toString()));
-        FeatureInput iceberg =
-                new FeatureInput(in.featureView(), in.asOf(), in.uri(), catalog, null);
+        PlantedData.IcebergView view = data.iceberg(root.resolve("lake"));
+        FeatureInput iceberg = view.input();
+        long snapshot = view.snapshotId();
         Path fromTable = root.resolve("models/m/from-table");
         TrainTask pinned =
                 TrainTask.builder()
