@@ -8,6 +8,7 @@ import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.spark.FeatureParts;
 import io.mlcycle.spark.JoinedRow;
 import io.mlcycle.spark.Relay;
+import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -76,10 +77,9 @@ final class SparkScore {
         BatchScores.Target target = BatchScores.target(task);
         ModelArtifact artifact = BatchScores.model(task);
         List<FeatureParts.Table> tables;
+        // Iceberg views: the driver plans each as-of's tag, the executors read the planned files
+        LakeInputs planned = LakeInputs.plan(task.features(), System::getenv);
         try {
-            // Iceberg views: the driver plans each as-of's tag, the executors read the planned
-            // files
-            LakeInputs planned = LakeInputs.plan(task.features(), System::getenv);
             tables = FeatureParts.plan(planned.inputs(), planned.plans());
         } catch (IOException e) {
             throw new TaskFailure(
@@ -137,13 +137,15 @@ final class SparkScore {
                             return new BatchScores.Scored(o.entity(), o.score(), o.ord());
                         }
                     };
-            return BatchScores.publish(
-                    task,
-                    target,
-                    artifact,
-                    matched,
-                    asScored,
-                    new BatchScores.Timings(t0, tRead, System.nanoTime()));
+            return ScoreSummary.withSnapshots(
+                    BatchScores.publish(
+                            task,
+                            target,
+                            artifact,
+                            matched,
+                            asScored,
+                            new BatchScores.Timings(t0, tRead, System.nanoTime())),
+                    planned.inputs());
         } catch (TaskFailure f) {
             throw f;
         } catch (Exception e) {

@@ -8,6 +8,7 @@ import io.mlcycle.spark.FeatureParts;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
 import io.mlcycle.trainer.PlantedData;
@@ -26,6 +27,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -153,7 +155,8 @@ class SparkScoreTest {
         Summary trained = Trainer.run(training("xgboost", model));
         String digest = (String) trained.details().get("artifactDigest");
         FeatureInput in = data.input();
-        FeatureInput iceberg = data.iceberg(root.resolve("lake")).input();
+        PlantedData.IcebergView view = data.iceberg(root.resolve("lake"));
+        FeatureInput iceberg = view.input();
         Path single = root.resolve("scores/iceberg/pod");
         Path onSpark = root.resolve("scores/iceberg/spark");
 
@@ -161,6 +164,11 @@ class SparkScoreTest {
         Summary s = Main.handle(scoring(model, digest, List.of(iceberg), onSpark), spark);
 
         assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(TrainSummary.snapshotIds(s))
+                .containsExactly(
+                        Map.entry(
+                                TrainSummary.snapshotKey(in.featureView(), in.asOf()),
+                                view.snapshotId()));
         assertThat(ScoringFixtures.rows(onSpark.resolve("asOf=2026-11-21/scores.parquet")))
                 .hasSize(1200)
                 .containsExactlyElementsOf(
