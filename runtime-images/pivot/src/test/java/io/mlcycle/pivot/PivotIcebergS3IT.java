@@ -12,7 +12,6 @@ import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
 import io.mlcycle.testing.PostgresPerClass;
-import io.mlcycle.testing.PostgresServer;
 import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,12 +57,7 @@ class PivotIcebergS3IT {
 
     /** The catalog's URL carries the credentials: the pivot reads no environment here. */
     private static TableCatalog jdbc(String table) {
-        String url =
-                postgres.server().url()
-                        + "?user="
-                        + PostgresServer.USER
-                        + "&password="
-                        + PostgresServer.PASSWORD;
+        String url = postgres.server().urlWithCredentials();
         return new TableCatalog(
                 TableCatalog.JDBC, "lake", url, null, "features", table, null, null);
     }
@@ -105,9 +99,7 @@ class PivotIcebergS3IT {
         long last = table("guarded").planCurrent().snapshotId();
         Map<Path, String> objects = snapshot(tmp.resolve("s3/lake/features/guarded"));
         var bad = pivot("guarded");
-        bad.asOf = "2026-11-22";
-        bad.from = "2026-11-21";
-        bad.to = "2026-11-22";
+        bad.nextDay();
         bad.validation = new PivotTask.Validation(10, null, null, List.of());
 
         TaskFailure f = failure(bad.build());
@@ -127,9 +119,7 @@ class PivotIcebergS3IT {
         Summary s1 = new PivotRunner(name -> null).run(first.build());
         var second = pivot("kept");
         second.keep = 1;
-        second.asOf = "2026-11-22";
-        second.from = "2026-11-21";
-        second.to = "2026-11-22";
+        second.nextDay();
 
         Summary s2 = new PivotRunner(name -> null).run(second.build());
 

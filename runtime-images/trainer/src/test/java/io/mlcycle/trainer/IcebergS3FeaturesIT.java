@@ -12,7 +12,6 @@ import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.testing.PostgresPerClass;
-import io.mlcycle.testing.PostgresServer;
 import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,12 +54,7 @@ class IcebergS3FeaturesIT {
     void anIcebergVersionOnS3TrainsLikeItsDirectoryAndLineageNamesItsSnapshot() throws Exception {
         SmallTable data = SmallTable.write(root, 400, 120, 7);
         // the URL carries the credentials: the trainer reads the catalog's from its environment
-        String url =
-                postgres.server().url()
-                        + "?user="
-                        + PostgresServer.USER
-                        + "&password="
-                        + PostgresServer.PASSWORD;
+        String url = postgres.server().urlWithCredentials();
         TableCatalog catalog =
                 new TableCatalog(
                         TableCatalog.JDBC,
