@@ -45,6 +45,14 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /**
+     * {@link #url()} carrying {@link #USER} and {@link #PASSWORD}: for code under test that reads
+     * no credentials of its own here (a pod's catalog, whose credentials come from its env).
+     */
+    public String urlWithCredentials() {
+        return url() + "?user=" + USER + "&password=" + PASSWORD;
+    }
+
+    /**
      * Makes every UPDATE of {@code table} change no row until the returned handle is closed, as if
      * another writer had always changed the row first: a compare-and-swap on it (the commit of
      * Iceberg's JDBC catalog) always loses. Needs the PostgreSQL driver on the class path.

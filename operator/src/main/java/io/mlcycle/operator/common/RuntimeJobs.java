@@ -135,6 +135,16 @@ public class RuntimeJobs {
                 ObjectStorage.merge(ObjectStorage.of(owner), config.storage().s3()));
     }
 
+    /**
+     * {@link #storageEnv(HasMetadata)} and {@code catalogEnv}, the credentials of the catalogs of
+     * the Iceberg views a Spark driver plans.
+     */
+    public List<EnvVar> storageEnv(HasMetadata owner, List<EnvVar> catalogEnv) {
+        List<EnvVar> env = new ArrayList<>(storageEnv(owner));
+        env.addAll(catalogEnv);
+        return env;
+    }
+
     /** A plain env var. */
     static EnvVar value(String name, String value) {
         return new EnvVarBuilder().withName(name).withValue(value).build();

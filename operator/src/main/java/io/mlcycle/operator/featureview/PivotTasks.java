@@ -237,7 +237,10 @@ public final class PivotTasks {
                         Defaults.copy(redis.passwordSecret).key));
     }
 
-    /** An Iceberg store names its catalog; its files go to a file:// warehouse for now. */
+    /**
+     * An Iceberg store names its catalog; its files go to a file:// warehouse, or an s3:// one with
+     * the JDBC catalog (the Hadoop catalog commits by an atomic rename, which S3 lacks).
+     */
     private static void checkCatalog(FeatureViewSpec.Store store, FeatureViewSpec.Engine engine) {
         if (store.format != StoreFormat.iceberg) {
             return;
@@ -256,13 +259,23 @@ public final class PivotTasks {
         String field =
                 store.catalog.warehouse == null ? "spec.store.uri" : "spec.store.catalog.warehouse";
         String warehouse = store.catalog.warehouse == null ? store.uri : store.catalog.warehouse;
-        if (!warehouse.startsWith("file:") && !warehouse.startsWith("/")) {
+        boolean s3 = warehouse.startsWith("s3://");
+        if (s3 && store.catalog.type == IcebergCatalog.Type.hadoop) {
+            throw new IllegalArgumentException(
+                    "spec.store.catalog.type hadoop cannot keep a table in "
+                            + field
+                            + " '"
+                            + warehouse
+                            + "': Iceberg's Hadoop catalog commits by an atomic rename, which S3"
+                            + " lacks; use spec.store.catalog.type jdbc for an s3:// warehouse");
+        }
+        if (!s3 && !warehouse.startsWith("file:") && !warehouse.startsWith("/")) {
             throw new IllegalArgumentException(
                     field
                             + ": '"
                             + warehouse
-                            + "' is not file://; an Iceberg store writes file:// warehouses only"
-                            + " so far");
+                            + "' is neither file:// nor s3://; an Iceberg store writes those"
+                            + " warehouses only");
         }
     }
 

@@ -247,22 +247,10 @@ final class BatchScoring {
     }
 
     /**
-     * Why the Spark engine cannot run this scoring, as the run's failed summary, or null: an input
-     * is a view stored as an Iceberg table (only the pod engine plans its tag), or Spark is not
-     * available.
+     * Why the Spark engine cannot run this scoring, as the run's failed summary, or null: Spark is
+     * not available.
      */
-    private static Summary sparkRefusal(ServingContext r, List<FeatureInput> inputs) {
-        Optional<FeatureInput> iceberg =
-                inputs.stream().filter(in -> in.catalog() != null).findFirst();
-        if (iceberg.isPresent()) {
-            return Summary.failure(
-                    Summary.Outcome.Invalid,
-                    "UnsupportedStore",
-                    "spec.batch.engine is spark but FeatureView "
-                            + iceberg.get().featureView()
-                            + " has spec.store.format iceberg, which the Spark scorer does not"
-                            + " read yet; set spec.batch.engine: pod");
-        }
+    private static Summary sparkRefusal(ServingContext r) {
         if (!r.sparkApplications().available()) {
             return Summary.failure(
                     Summary.Outcome.Invalid,
@@ -283,8 +271,8 @@ final class BatchScoring {
     /**
      * Creates the run of one fire time unless it exists: a Job, or with engine spark a
      * SparkApplication; false (and BatchScored False naming the setting) when the Spark engine is
-     * not available or the inputs hold an Iceberg table it does not read. The pod gets {@code
-     * catalogEnv}, the credentials of an Iceberg input's catalog.
+     * not available. The pod (or the Spark driver and executors) gets {@code catalogEnv}, the
+     * credentials of an Iceberg input's catalog.
      */
     private static boolean start(
             ServingContext r,
@@ -298,7 +286,7 @@ final class BatchScoring {
         String ns = md.getMetadata().getNamespace();
         String asOf = task.asOf();
         if (onSpark(md)) {
-            Summary refused = sparkRefusal(r, task.features());
+            Summary refused = sparkRefusal(r);
             if (refused != null) {
                 finished(r, md, status, name, refused, now);
                 return false;
@@ -311,6 +299,7 @@ final class BatchScoring {
                                         md,
                                         name,
                                         task,
+                                        catalogEnv,
                                         r.config(),
                                         r.runtimeJobs(),
                                         r.client().getKubernetesSerialization()));

@@ -1,5 +1,6 @@
 package io.mlcycle.operator.modeldeployment;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
@@ -12,6 +13,7 @@ import io.mlcycle.operator.featureview.SparkApplications;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -38,6 +40,7 @@ final class ScoringSparkApplications {
             ModelDeployment md,
             String name,
             ScoreTask task,
+            List<EnvVar> catalogEnv,
             OperatorConfig config,
             RuntimeJobs runtimeJobs,
             KubernetesSerialization serialization) {
@@ -59,7 +62,7 @@ final class ScoringSparkApplications {
                         runtime,
                         task,
                         spec.batch.spark,
-                        runtimeJobs.storageEnv(md),
+                        runtimeJobs.storageEnv(md, catalogEnv),
                         spec.pod),
                 config,
                 runtimeJobs,

@@ -453,6 +453,12 @@ final class TrainingJobs implements VersionRegistry.Cache {
     private GenericKubernetesResource sparkApplication(
             TrainingRun tr, String name, TrainTask task) {
         return TrainingSparkApplications.application(
-                tr, name, task, config, runtimeJobs, client.getKubernetesSerialization());
+                tr,
+                name,
+                task,
+                TrainTasks.catalogEnv(task, n -> featureView(tr.getMetadata().getNamespace(), n)),
+                config,
+                runtimeJobs,
+                client.getKubernetesSerialization());
     }
 }

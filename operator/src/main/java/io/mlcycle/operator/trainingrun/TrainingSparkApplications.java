@@ -1,5 +1,6 @@
 package io.mlcycle.operator.trainingrun;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.mlcycle.operator.api.Defaults;
@@ -14,6 +15,7 @@ import io.mlcycle.operator.featureview.SparkApplications;
 import io.mlcycle.task.TrainTask;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,12 +42,14 @@ public final class TrainingSparkApplications {
     /**
      * The training's SparkApplication (see {@link SparkApplicationBuilder}): dynamic allocation off
      * (XGBoost's barrier stage needs every executor at once) with a bounded wait for all of them,
-     * the run's object storage env and pod overrides on driver and executors.
+     * the run's object storage env, its Iceberg inputs' catalog credentials ({@code catalogEnv})
+     * and pod overrides on driver and executors.
      */
     public static GenericKubernetesResource application(
             TrainingRun tr,
             String name,
             TrainTask task,
+            List<EnvVar> catalogEnv,
             OperatorConfig config,
             RuntimeJobs runtimeJobs,
             KubernetesSerialization serialization) {
@@ -73,7 +77,7 @@ public final class TrainingSparkApplications {
                         runtime,
                         task,
                         settings(spec.spark),
-                        runtimeJobs.storageEnv(tr),
+                        runtimeJobs.storageEnv(tr, catalogEnv),
                         spec.pod),
                 config,
                 runtimeJobs,

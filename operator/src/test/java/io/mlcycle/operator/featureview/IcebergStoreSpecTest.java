@@ -76,8 +76,11 @@ class IcebergStoreSpecTest {
         FeatureView noCatalog = Fixtures.featureView("items");
         noCatalog.getSpec().store.format = StoreFormat.iceberg;
         FeatureView jdbcWithoutUri = iceberg(IcebergCatalog.Type.jdbc);
-        FeatureView s3 = iceberg(IcebergCatalog.Type.hadoop);
-        s3.getSpec().store.catalog.warehouse = "s3://lake/warehouse";
+        FeatureView hadoopOnS3 = iceberg(IcebergCatalog.Type.hadoop);
+        hadoopOnS3.getSpec().store.catalog.warehouse = "s3://lake/warehouse";
+        FeatureView hdfs = iceberg(IcebergCatalog.Type.jdbc);
+        hdfs.getSpec().store.catalog.uri = "jdbc:postgresql://pg:5432/lake";
+        hdfs.getSpec().store.catalog.warehouse = "hdfs://nn/lake";
 
         FeatureView spark = iceberg(IcebergCatalog.Type.hadoop);
         spark.getSpec().engine = FeatureViewSpec.Engine.spark;
@@ -88,9 +91,27 @@ class IcebergStoreSpecTest {
                 .hasValue("spec.store.catalog is required with spec.store.format iceberg");
         assertThat(PivotTasks.invalid(jdbcWithoutUri.getSpec()))
                 .hasValue("spec.store.catalog.uri is required");
-        assertThat(PivotTasks.invalid(s3.getSpec()))
+        assertThat(PivotTasks.invalid(hadoopOnS3.getSpec()))
                 .hasValue(
-                        "spec.store.catalog.warehouse: 's3://lake/warehouse' is not file://; an"
-                                + " Iceberg store writes file:// warehouses only so far");
+                        "spec.store.catalog.type hadoop cannot keep a table in"
+                                + " spec.store.catalog.warehouse 's3://lake/warehouse': Iceberg's"
+                                + " Hadoop catalog commits by an atomic rename, which S3 lacks;"
+                                + " use spec.store.catalog.type jdbc for an s3:// warehouse");
+        assertThat(PivotTasks.invalid(hdfs.getSpec()))
+                .hasValue(
+                        "spec.store.catalog.warehouse: 'hdfs://nn/lake' is neither file:// nor"
+                                + " s3://; an Iceberg store writes those warehouses only");
+    }
+
+    @Test
+    void anS3StoreWithTheJdbcCatalogIsAcceptedAndItsWarehouseIsTheStore() {
+        FeatureView fv = iceberg(IcebergCatalog.Type.jdbc);
+        fv.getSpec().store.uri = "s3://lake/features/items";
+        fv.getSpec().store.catalog.uri = "jdbc:postgresql://pg:5432/lake";
+
+        PivotTask.Store store = PivotTasks.task(fv, LocalDate.of(2026, 11, 20)).store();
+
+        assertThat(PivotTasks.invalid(fv.getSpec())).isEmpty();
+        assertThat(store.catalog().warehouse()).isEqualTo("s3://lake/features/items");
     }
 }

@@ -238,16 +238,16 @@ class BatchScoringTest {
     }
 
     @Test
-    void anIcebergViewIsScoredInAPodThatPlansItsTableAndTheSparkEngineRefusesIt() {
+    void anIcebergViewIsScoredInAPodOrOnSparkBothWithTheCatalogsCredentials() {
         Instant before = clock.instant();
         try {
-            icebergViewScoredInAPodAndRefusedBySpark();
+            icebergViewScoredInAPodAndOnSpark();
         } finally {
             clock.set(before);
         }
     }
 
-    private void icebergViewScoredInAPodAndRefusedBySpark() {
+    private void icebergViewScoredInAPodAndOnSpark() {
         materializedFeatureView(
                 "fv-batch-lake",
                 spec -> {
@@ -286,22 +286,24 @@ class BatchScoringTest {
                         Tuple.tuple(PodEnv.CATALOG_USER, "lake-catalog"),
                         Tuple.tuple(PodEnv.CATALOG_PASSWORD, "lake-catalog"));
 
-        ModelDeployment refused =
-                awaitResource(
-                        client,
-                        ModelDeployment.class,
-                        "md-batch-lake-spark",
-                        m -> Cluster.conditionIs(m.getStatus(), "BatchScored", "False"));
-        assertThat(Cluster.condition(refused.getStatus(), "BatchScored").get().getReason())
-                .isEqualTo("UnsupportedStore");
-        assertThat(Cluster.condition(refused.getStatus(), "BatchScored").get().getMessage())
-                .isEqualTo(
-                        "spec.batch.engine is spark but FeatureView fv-batch-lake has"
-                                + " spec.store.format iceberg, which the Spark scorer does not"
-                                + " read yet; set spec.batch.engine: pod");
-        assertThat(new SparkOperator(client).get("md-batch-lake-spark-score-" + date + "-0500"))
-                .isNull();
+        GenericKubernetesResource app =
+                new SparkOperator(client)
+                        .awaitApplication("md-batch-lake-spark-score-" + date + "-0500");
+        List<Map<String, Object>> driverEnv = app.get("spec", "driver", "env");
+        assertThat(driverEnv)
+                .filteredOn(e -> secretRef(e) != null)
+                .extracting(e -> e.get("name"), e -> secretRef(e).get("name"))
+                .contains(
+                        Tuple.tuple(PodEnv.CATALOG_USER, "lake-catalog"),
+                        Tuple.tuple(PodEnv.CATALOG_PASSWORD, "lake-catalog"));
         assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-batch-lake-spark")).isEmpty();
+    }
+
+    /** The Secret an env entry of a SparkApplication's driver takes its value from, or null. */
+    private static Map<?, ?> secretRef(Map<String, Object> env) {
+        return env.get("valueFrom") instanceof Map<?, ?> from
+                ? (Map<?, ?>) from.get("secretKeyRef")
+                : null;
     }
 
     /** ModelDeployment {@code name} of {@code model} scoring {@code fv} daily at 05:00 (UTC). */

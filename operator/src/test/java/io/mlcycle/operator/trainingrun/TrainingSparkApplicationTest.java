@@ -12,6 +12,7 @@ import io.mlcycle.operator.featureview.SparkApplications;
 import io.mlcycle.operator.testing.Fixtures;
 import io.mlcycle.operator.testing.Trees;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
@@ -74,6 +75,9 @@ class TrainingSparkApplicationTest {
                         tr,
                         "ret-train-v4-1",
                         task,
+                        List.of(
+                                RuntimeJobs.secretEnv(
+                                        PodEnv.CATALOG_PASSWORD, "lake-catalog", "password")),
                         config,
                         new RuntimeJobs(config),
                         new KubernetesSerialization());
@@ -107,6 +111,19 @@ class TrainingSparkApplicationTest {
                             assertThat(e.get("name")).isEqualTo(TaskJson.TASK_ENV);
                             assertThat(TaskJson.readTask((String) e.get("value"))).isEqualTo(task);
                         });
+        // the driver plans an Iceberg view's tag with its catalog's credentials
+        assertThat(env)
+                .anySatisfy(
+                        e -> {
+                            assertThat(e.get("name")).isEqualTo(PodEnv.CATALOG_PASSWORD);
+                            assertThat(
+                                            (Object)
+                                                    Trees.at(
+                                                            e.get("valueFrom"),
+                                                            "secretKeyRef",
+                                                            "name"))
+                                    .isEqualTo("lake-catalog");
+                        });
     }
 
     @Test
@@ -127,6 +144,7 @@ class TrainingSparkApplicationTest {
                         tr,
                         "ret-train-v4-1",
                         task,
+                        List.of(),
                         config,
                         new RuntimeJobs(config),
                         new KubernetesSerialization());

@@ -2,6 +2,7 @@ package io.mlcycle.common;
 
 import io.mlcycle.task.PodEnv;
 
+import java.io.Serializable;
 import java.net.URI;
 import java.util.function.Function;
 
@@ -10,7 +11,8 @@ import java.util.function.Function;
  * where its credentials come from. The operator sets these env vars from the resource's {@code
  * storage.s3} section; the keys themselves arrive as {@code AWS_ACCESS_KEY_ID}/{@code
  * AWS_SECRET_ACCESS_KEY} from the referenced Secret, or not at all (the SDK's default chain: pod
- * identity, instance profile).
+ * identity, instance profile). Serializable, so that a client supplier built from them travels to
+ * where a file system opens the client (Iceberg's {@code S3FileIO}).
  */
 public record S3Settings(
         URI endpoint,
@@ -18,7 +20,8 @@ public record S3Settings(
         boolean pathStyle,
         String accessKeyId,
         String secretAccessKey,
-        String credentialsSecret) {
+        String credentialsSecret)
+        implements Serializable {
 
     public static final String ENDPOINT_ENV = PodEnv.S3_ENDPOINT;
     public static final String REGION_ENV = PodEnv.S3_REGION;

@@ -1,15 +1,19 @@
 package io.mlcycle.lake;
 
+import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.aws.s3.S3FileIO;
+import org.apache.iceberg.aws.s3.S3FileIOProperties;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.hadoop.HadoopCatalog;
 import org.apache.iceberg.jdbc.JdbcCatalog;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.util.HashMap;
 import java.util.Locale;
@@ -18,7 +22,8 @@ import java.util.function.Function;
 
 /**
  * Where a lake table lives: an Iceberg catalog ({@code hadoop} on a {@code file://} warehouse, or
- * {@code jdbc} on a database a platform team runs) and the table's namespace and name.
+ * {@code jdbc} on a database a platform team runs, its warehouse {@code file://} or {@code s3://})
+ * and the table's namespace and name.
  */
 public record LakeCatalog(
         String type,
@@ -80,6 +85,13 @@ public record LakeCatalog(
         identifier();
         Map<String, String> props = new HashMap<>();
         props.put(CatalogProperties.WAREHOUSE_LOCATION, warehouseLocation());
+        boolean s3 = Storage.isS3(warehouse);
+        if (s3 && HADOOP.equals(kind)) {
+            throw TaskFailure.invalid("InvalidCatalog", hadoopOnS3(warehouse));
+        }
+        if (s3) {
+            checkAccess();
+        }
         try {
             switch (kind) {
                 case HADOOP -> {
@@ -98,6 +110,10 @@ public record LakeCatalog(
                     }
                     // V1 also records views; the layout Spark's and Trino's JDBC catalogs read
                     props.put(JdbcCatalog.PROPERTY_PREFIX + "schema-version", "V1");
+                    if (s3) {
+                        props.put(CatalogProperties.FILE_IO_IMPL, S3FileIO.class.getName());
+                        props.put(S3FileIOProperties.CLIENT_FACTORY, PodS3Clients.class.getName());
+                    }
                     JdbcCatalog catalog = new JdbcCatalog();
                     catalog.setConf(new Configuration());
                     catalog.initialize(name, props);
@@ -120,6 +136,29 @@ public record LakeCatalog(
         }
     }
 
+    /**
+     * Why the Hadoop catalog cannot keep a table on an {@code s3://} warehouse, naming the field.
+     */
+    public static String hadoopOnS3(String warehouse) {
+        return "store.catalog.type hadoop cannot keep a table in warehouse '"
+                + warehouse
+                + "': Iceberg's Hadoop catalog commits by an atomic rename, which S3 lacks; use"
+                + " store.catalog.type jdbc for an s3:// warehouse";
+    }
+
+    /**
+     * Asks S3 for the warehouse once, before Iceberg does: keys S3 refuses fail at once ({@code
+     * StorageAccessDenied}, naming catalog, table and where the keys came from) instead of after
+     * Iceberg's retries of every metadata read.
+     */
+    private void checkAccess() {
+        try {
+            Storage.exists(warehouse, "store.catalog.warehouse");
+        } catch (TaskFailure f) {
+            throw new TaskFailure(f.outcome(), f.reason(), describe() + ": " + f.getMessage());
+        }
+    }
+
     /** The warehouse as Iceberg sees it: a {@code file://} one under local mode's file root. */
     String warehouseLocation() {
         if (warehouse.startsWith("/") || warehouse.startsWith("file:")) {
@@ -128,11 +167,28 @@ public record LakeCatalog(
         return warehouse;
     }
 
-    /** The failure of a catalog call that did not get through. */
-    TaskFailure unreachable(RuntimeException e) {
+    /**
+     * The failure of a catalog call that did not get through: S3 refusing the pod's keys is {@code
+     * StorageAccessDenied} naming where the keys came from (never their value), anything else
+     * {@code CatalogUnreachable}.
+     */
+    TaskFailure unreachable(Exception e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
+            if (root instanceof S3Exception s3 && s3.statusCode() == 403) {
+                break;
+            }
             root = root.getCause();
+        }
+        if (root instanceof S3Exception s3 && s3.statusCode() == 403) {
+            return TaskFailure.invalid(
+                    "StorageAccessDenied",
+                    describe()
+                            + ": S3 denied access to warehouse "
+                            + warehouse
+                            + " with "
+                            + Storage.settings().credentialsSource()
+                            + " (check the keys and the bucket policy)");
         }
         return new TaskFailure(
                 Summary.Outcome.Failed,

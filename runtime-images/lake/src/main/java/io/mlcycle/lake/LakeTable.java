@@ -22,6 +22,9 @@ import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.NoSuchTableException;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.FileInfo;
+import org.apache.iceberg.io.PositionOutputStream;
+import org.apache.iceberg.io.SupportsPrefixOperations;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,12 +38,15 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A feature table as an Iceberg table: each as-of date is one atomic overwrite commit of the
@@ -126,14 +132,81 @@ public final class LakeTable {
     }
 
     /**
+     * A fresh location for one run's files under {@link #dataLocation}: {@code
+     * asOf=<date>/<millis>-<uuid>}, so no run ever overwrites another's files.
+     */
+    public String runLocation(String asOf) {
+        return dataLocation(asOf) + "/" + System.currentTimeMillis() + "-" + UUID.randomUUID();
+    }
+
+    /** True when the table's files lie on a local file system ({@code file://} warehouse). */
+    public boolean isLocal() {
+        return table.locationProvider().newDataLocation("probe").startsWith("file:");
+    }
+
+    /**
+     * Uploads every file under {@code dir} to {@code location} through the table's own FileIO
+     * (Iceberg's {@code S3FileIO} on an {@code s3://} warehouse); returns each local file with its
+     * uploaded location. Nothing is committed: on failure call {@link #deleteLocation}.
+     */
+    public Map<Path, String> upload(Path dir, String location) throws IOException {
+        Map<Path, String> uploaded = new LinkedHashMap<>();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        try {
+            for (Path file : files) {
+                String target = location + "/" + dir.relativize(file).toString();
+                try (PositionOutputStream out =
+                        table.io().newOutputFile(target).createOrOverwrite()) {
+                    Files.copy(file, out);
+                }
+                uploaded.put(file, target);
+            }
+        } catch (RuntimeException | IOException e) {
+            throw settings.unreachable(e);
+        }
+        return uploaded;
+    }
+
+    /** Deletes everything at {@code location} (a run's directory or prefix); best effort. */
+    public void deleteLocation(String location) {
+        try {
+            if (location.startsWith("file:")) {
+                VersionedStore.deleteRecursively(Path.of(URI.create(location)));
+            } else if (table.io() instanceof SupportsPrefixOperations prefixes) {
+                // one DELETE per object: S3-compatible servers (S3Proxy) refuse the SDK's
+                // checksummed multi-object delete
+                String prefix = location.endsWith("/") ? location : location + "/";
+                for (FileInfo f : prefixes.listPrefix(prefix)) {
+                    table.io().deleteFile(f.location());
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // unreferenced files are never read: no snapshot names them
+        }
+    }
+
+    /** Commits Parquet files that lie where the table keeps them (a {@code file://} warehouse). */
+    public long commit(String asOf, List<Path> parquetFiles, Map<String, String> summary) {
+        Map<Path, String> files = new LinkedHashMap<>();
+        parquetFiles.forEach(p -> files.put(p, p.toUri().toString()));
+        return commit(asOf, files, summary);
+    }
+
+    /**
      * Commits the Parquet files of one version as ONE Iceberg commit: the table's rows become
      * exactly these files and tag {@code asOf-<date>} names the snapshot (replacing the date's
      * older version). An as-of older than the newest one (a backfill) is committed beside the
      * current snapshot, which stays. When another writer committed first, the whole commit is
      * decided again on the new state and retried; after {@value #COMMIT_ATTEMPTS} attempts it is
      * refused ({@code CommitConflict}) and nothing of it is visible.
+     *
+     * @param parquetFiles each file's local copy (its footer and size are read there) and its
+     *     location in the table
      */
-    public long commit(String asOf, List<Path> parquetFiles, Map<String, String> summary) {
+    public long commit(String asOf, Map<Path, String> parquetFiles, Map<String, String> summary) {
         if (parquetFiles.isEmpty()) {
             throw TaskFailure.invalid("EmptyVersion", "no data files to commit for asOf " + asOf);
         }
@@ -222,7 +295,7 @@ public final class LakeTable {
                 table.refs().values().stream()
                         .map(SnapshotRef::snapshotId)
                         .collect(Collectors.toSet());
-        ExpireSnapshots expire = table.expireSnapshots();
+        ExpireSnapshots expire = table.expireSnapshots().deleteWith(table.io()::deleteFile);
         Set<String> sideFiles = new HashSet<>();
         Set<String> keptSideFiles = new HashSet<>();
         for (Snapshot s : table.snapshots()) {
@@ -239,7 +312,7 @@ public final class LakeTable {
         if (!sideFiles.isEmpty()) {
             expire.commit();
             sideFiles.removeAll(keptSideFiles);
-            sideFiles.forEach(LakeTable::deleteRunDirectory);
+            sideFiles.forEach(this::deleteRunDirectory);
         }
         return removed;
     }
@@ -248,8 +321,12 @@ public final class LakeTable {
      * Deletes the directory of an expired version's {@code features.json} (a run's own directory,
      * with its side files: stats, wide export), once Iceberg deleted its data files.
      */
-    private static void deleteRunDirectory(String featuresUri) {
-        if (featuresUri == null || !featuresUri.startsWith("file:")) {
+    private void deleteRunDirectory(String featuresUri) {
+        if (featuresUri == null) {
+            return;
+        }
+        if (!featuresUri.startsWith("file:")) {
+            deleteLocation(featuresUri.substring(0, featuresUri.lastIndexOf('/') + 1));
             return;
         }
         try {
@@ -322,11 +399,12 @@ public final class LakeTable {
     }
 
     /** Data files with the sizes and row counts of their Parquet footers (read by DuckDB). */
-    private static List<DataFile> dataFiles(List<Path> parquetFiles) {
+    private static List<DataFile> dataFiles(Map<Path, String> parquetFiles) {
         List<DataFile> out = new ArrayList<>();
         try (Connection c = SparseTables.duckdb();
                 Statement st = c.createStatement()) {
-            for (Path file : parquetFiles) {
+            for (Map.Entry<Path, String> placed : parquetFiles.entrySet()) {
+                Path file = placed.getKey();
                 long rows;
                 try (ResultSet rs =
                         st.executeQuery(
@@ -338,7 +416,7 @@ public final class LakeTable {
                 }
                 out.add(
                         DataFiles.builder(PartitionSpec.unpartitioned())
-                                .withPath(file.toUri().toString())
+                                .withPath(placed.getValue())
                                 .withFormat(FileFormat.PARQUET)
                                 .withFileSizeInBytes(Files.size(file))
                                 .withRecordCount(rows)

@@ -4,6 +4,7 @@ import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.PlannedVersion;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
+import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
 
 import java.io.IOException;
@@ -57,16 +58,15 @@ public record ScanPlan(
         return FeatureCatalog.read(local(featuresUri(), FEATURES).getParent());
     }
 
+    /** A local copy of a planned file: the file itself, or on {@code s3://} a staged download. */
     private Path local(String uri, String what) {
+        if (Storage.isS3(uri)) {
+            return Storage.stage(uri, table + " " + what);
+        }
         if (!uri.startsWith("file:")) {
             throw TaskFailure.invalid(
                     "UnsupportedScheme",
-                    table
-                            + ": "
-                            + what
-                            + " "
-                            + uri
-                            + " is not file://; only file:// is read so far");
+                    table + ": " + what + " " + uri + " is neither file:// nor s3://");
         }
         return Path.of(URI.create(uri));
     }

@@ -1,5 +1,7 @@
 package io.mlcycle.lake;
 
+import io.mlcycle.common.FeatureCatalog;
+import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
@@ -74,6 +76,57 @@ final class Versions {
             throw new IllegalStateException("tag asOf-" + asOf + " is not the committed snapshot");
         }
         return plan;
+    }
+
+    /**
+     * Writes a version (its Parquet file and a {@code features.json}) under {@code scratch},
+     * uploads it to a fresh run location of the table through the table's FileIO and commits it.
+     */
+    static ScanPlan upload(
+            LakeTable table, String asOf, String run, List<SparseTables.Row> rows, Path scratch)
+            throws IOException {
+        Path dir = scratch.resolve(run);
+        Path parquet = write(dir, rows);
+        int width =
+                rows.stream()
+                        .mapToInt(r -> r.indices()[r.indices().length - 1] + 1)
+                        .max()
+                        .orElse(0);
+        List<FeatureCatalog.Feature> features = new ArrayList<>();
+        for (int i = 0; i < width; i++) {
+            features.add(new FeatureCatalog.Feature(i, "f" + i, 1, 0, 0, 0));
+        }
+        new FeatureCatalog("entity", asOf, features).write(dir);
+        Map<Path, String> uploaded = table.upload(dir, table.runLocation(asOf));
+        long id =
+                table.commit(
+                        asOf,
+                        Map.of(parquet, uploaded.get(parquet)),
+                        Map.of(
+                                ScanPlan.FEATURES,
+                                uploaded.get(dir.resolve(FeatureCatalog.FILE)),
+                                "mlcycle.run",
+                                run));
+        ScanPlan plan = table.plan(asOf);
+        if (plan.snapshotId() != id) {
+            throw new IllegalStateException("tag asOf-" + asOf + " is not the committed snapshot");
+        }
+        return plan;
+    }
+
+    /** The rows a reader gets from a plan ({@link ScanPlan#read}, the trainer's and scorer's). */
+    static List<String> lines(SparseMatrix m) {
+        List<String> out = new ArrayList<>();
+        for (int r = 0; r < m.rows(); r++) {
+            List<Integer> idx = new ArrayList<>();
+            List<Float> val = new ArrayList<>();
+            for (int k = m.rowPtr()[r]; k < m.rowPtr()[r + 1]; k++) {
+                idx.add(m.cols()[k]);
+                val.add(m.values()[k]);
+            }
+            out.add(line(m.entities()[r], idx, val));
+        }
+        return out.stream().sorted().toList();
     }
 
     static List<String> expected(List<SparseTables.Row> rows) {

@@ -1,7 +1,7 @@
 package io.mlcycle.pivot;
 
 import io.mlcycle.common.FeatureCatalog;
-import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.lake.LakeCatalog;
 import io.mlcycle.lake.LakeTable;
@@ -14,20 +14,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
  * Publishes a validated staged version to an Apache Iceberg table ({@code store.format: iceberg}):
- * the staged directory moves into the table's data location for the as-of, then its sparse Parquet
- * files become one tagged commit. A failed commit deletes the moved files; the last good snapshot
- * stays current.
+ * the staged directory moves into the table's data location for the as-of (on an {@code s3://}
+ * warehouse: is uploaded there through the table's FileIO), then its sparse Parquet files become
+ * one tagged commit. A failed commit deletes the placed files; the last good snapshot stays
+ * current.
  */
 final class LakePublish {
 
-    /** The committed version: its files' directory, snapshot and the as-ofs keep-N removed. */
-    record Published(Path dir, ScanPlan plan, List<String> pruned) {}
+    /** The committed version: where its files lie, its snapshot and the as-ofs keep-N removed. */
+    record Published(String uri, ScanPlan plan, List<String> pruned) {}
 
     private LakePublish() {}
 
@@ -39,31 +40,35 @@ final class LakePublish {
 
     static Published publish(LakeTable table, PivotTask task, Path stage) throws IOException {
         String asOf = task.asOf();
-        URI location = URI.create(table.dataLocation(asOf));
-        if (!"file".equals(location.getScheme())) {
-            throw TaskFailure.invalid(
-                    "UnsupportedScheme",
-                    "the Iceberg table's data location "
-                            + location
-                            + " is not file://; only file:// warehouses are written so far");
-        }
-        Path dir = Path.of(location).resolve(System.currentTimeMillis() + "-" + UUID.randomUUID());
-        Files.createDirectories(dir.getParent());
-        Files.move(stage, dir);
+        String location = table.runLocation(asOf);
+        boolean local = table.isLocal();
+        Path dir = local ? Path.of(URI.create(location)) : stage;
         long id;
         try {
-            List<Path> parts;
-            try (Stream<Path> files = Files.list(dir)) {
-                parts =
-                        files.filter(p -> p.getFileName().toString().matches("sparse-.*\\.parquet"))
-                                .sorted()
-                                .toList();
+            Map<Path, String> placed;
+            if (local) {
+                Files.createDirectories(dir.getParent());
+                Files.move(stage, dir);
+                placed = inPlace(dir);
+            } else {
+                placed = table.upload(stage, location);
             }
-            String features = dir.resolve(FeatureCatalog.FILE).toUri().toString();
+            Map<Path, String> parts = new TreeMap<>();
+            placed.forEach(
+                    (file, uri) -> {
+                        if (dir.equals(file.getParent())
+                                && file.getFileName().toString().matches("sparse-.*\\.parquet")) {
+                            parts.put(file, uri);
+                        }
+                    });
+            String features = placed.get(dir.resolve(FeatureCatalog.FILE));
             id = table.commit(asOf, parts, Map.of(ScanPlan.FEATURES, features));
         } catch (RuntimeException | IOException e) {
-            VersionedStore.discard(dir);
+            table.deleteLocation(location);
             throw e;
+        }
+        if (!local) {
+            VersionedStore.discard(stage);
         }
         List<String> pruned = table.expire(task.store().keep());
         ScanPlan plan = table.plan(asOf);
@@ -71,6 +76,15 @@ final class LakePublish {
             throw new IllegalStateException(
                     "tag of asOf " + asOf + " moved to another snapshot while committing");
         }
-        return new Published(dir, plan, pruned);
+        return new Published(local ? Uris.fileUri(dir, true) : location + "/", plan, pruned);
+    }
+
+    /** The files of a run directory that already lies in the table's data location. */
+    private static Map<Path, String> inPlace(Path dir) throws IOException {
+        Map<Path, String> out = new TreeMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            files.forEach(f -> out.put(f, f.toUri().toString()));
+        }
+        return out;
     }
 }

@@ -2,7 +2,6 @@ package io.mlcycle.pivot;
 
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.TaskFailure;
-import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.lake.LakeTable;
 import io.mlcycle.task.PivotSummary;
@@ -141,27 +140,24 @@ public final class PivotRunner {
                 // the operator checks a served model's features against them
                 details.put(PivotSummary.COLUMNS, columns);
             }
-            Path published;
             OnlineWrite.Source online;
             String uri;
             List<String> pruned;
             if (lake != null) {
                 LakePublish.Published p = LakePublish.publish(lake, task, stage);
-                published = p.dir();
                 online = OnlineWrite.Source.snapshot(p.plan());
-                uri = Uris.fileUri(published, true);
+                uri = p.uri();
                 pruned = p.pruned();
                 details.put(PivotSummary.TABLE, p.plan().table());
                 details.put(PivotSummary.SNAPSHOT_ID, p.plan().snapshotId());
             } else {
-                published = store.publish(stage, asOf);
-                online = OnlineWrite.Source.directory(published);
+                online = OnlineWrite.Source.directory(store.publish(stage, asOf));
                 uri = store.versionUri(asOf);
                 pruned = store.prune(task.store().keep());
             }
             log(
                     "published %s: %d entities × %d features, %d non-zeros in %.1f s",
-                    published, r.entities, r.features, r.nonZeros, r.seconds);
+                    uri, r.entities, r.features, r.nonZeros, r.seconds);
             if (!pruned.isEmpty()) {
                 details.put(PivotSummary.PRUNED, pruned);
             }

@@ -198,6 +198,14 @@ final class Fixtures {
             this.store = store.toUri().toString();
         }
 
+        /** The next day's run: as of 2026-11-22 over 2026-11-21 to 2026-11-22. */
+        TaskBuilder nextDay() {
+            asOf = "2026-11-22";
+            from = "2026-11-21";
+            to = "2026-11-22";
+            return this;
+        }
+
         PivotTask build() {
             return new PivotTask(
                     new Task.Owner("FeatureView", "default", "test"),

@@ -7,7 +7,6 @@ import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.testing.PostgresPerClass;
-import io.mlcycle.testing.PostgresServer;
 import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,11 +42,7 @@ class PivotCommitConflictIT {
 
     /** The catalog's URL carries the credentials: the pod's Main reads no test environment. */
     private String catalogUrl() {
-        return postgres.server().url()
-                + "?user="
-                + PostgresServer.USER
-                + "&password="
-                + PostgresServer.PASSWORD;
+        return postgres.server().urlWithCredentials();
     }
 
     private Fixtures.TaskBuilder pivot(String asOf) {

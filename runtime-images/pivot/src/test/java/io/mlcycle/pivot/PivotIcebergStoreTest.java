@@ -83,9 +83,7 @@ class PivotIcebergStoreTest {
         long last = table().planCurrent().snapshotId();
         Map<Path, String> before = snapshot(lake);
         var bad = iceberg(TableCatalog.HADOOP, null);
-        bad.asOf = "2026-11-22";
-        bad.from = "2026-11-21";
-        bad.to = "2026-11-22";
+        bad.nextDay();
         bad.validation = new PivotTask.Validation(10, null, null, List.of());
 
         TaskFailure f = failure(bad.build());
@@ -104,9 +102,7 @@ class PivotIcebergStoreTest {
         Path firstDir = Path.of(java.net.URI.create(table().plan("2026-11-21").featuresUri()));
         var second = iceberg(TableCatalog.HADOOP, null);
         second.keep = 1;
-        second.asOf = "2026-11-22";
-        second.from = "2026-11-21";
-        second.to = "2026-11-22";
+        second.nextDay();
 
         Summary s = new PivotRunner(name -> null).run(second.build());
 

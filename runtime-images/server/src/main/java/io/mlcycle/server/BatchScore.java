@@ -3,6 +3,7 @@ package io.mlcycle.server;
 import io.mlcycle.lake.LakeInputs;
 import io.mlcycle.model.BatchScores;
 import io.mlcycle.model.FeatureAssembler;
+import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 
@@ -13,8 +14,9 @@ import java.util.function.Function;
  * space, scores every entity and publishes {@code scores.parquet} (entity, score, rank; rank 1 =
  * highest score) as a dated version with {@code _SUCCESS}, through {@link BatchScores}, the code
  * scorer-spark shares. A FeatureView stored as an Iceberg table is read through its as-of's tag
- * ({@link LakeInputs}, the trainer's scan), never from a directory. A failed run leaves the
- * previous output as it was.
+ * ({@link LakeInputs}, the trainer's scan), never from a directory, and the summary names the
+ * snapshot it read ({@code snapshots}, as the trainer's). A failed run leaves the previous output
+ * as it was.
  */
 final class BatchScore {
 
@@ -29,7 +31,9 @@ final class BatchScore {
     /** {@link #run(ScoreTask)} with the catalog credentials from {@code env}. */
     static Summary run(ScoreTask task, Function<String, String> env) {
         LakeInputs planned = LakeInputs.plan(task.features(), env);
-        return BatchScores.runInOnePod(
-                task, planned.inputs(), FeatureAssembler.planned(planned.plans()));
+        Summary s =
+                BatchScores.runInOnePod(
+                        task, planned.inputs(), FeatureAssembler.planned(planned.plans()));
+        return ScoreSummary.withSnapshots(s, planned.inputs());
     }
 }

@@ -10,6 +10,8 @@ import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
+import io.mlcycle.task.TaskJson;
+import io.mlcycle.task.TrainSummary;
 import io.mlcycle.testing.PostgresPerClass;
 import io.mlcycle.testing.PostgresServer;
 import io.mlcycle.testing.RealServersTier;
@@ -109,7 +111,7 @@ class BatchScoreIcebergIT {
             TableCatalog catalog, Function<String, String> env) throws Exception {
         List<SparseTables.Row> older = TestModels.rows(40, 21);
         List<SparseTables.Row> newer = TestModels.rows(15, 22);
-        commit(catalog, "2026-11-19", older);
+        long olderSnapshot = commit(catalog, "2026-11-19", older);
         commit(catalog, "2026-11-20", newer);
         Path out = tmp.resolve("scores/asOf=2026-11-21");
 
@@ -118,6 +120,13 @@ class BatchScoreIcebergIT {
         assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
         assertThat(s.figures()).containsEntry("rows", 40.0);
         assertThat(TestModels.scores(out)).isEqualTo(expected(older));
+        Summary reported = TaskJson.readSummary(TaskJson.writeSummary(s));
+        assertThat(TrainSummary.snapshotIds(reported))
+                .as("the termination message names the snapshot the scores came from")
+                .containsExactly(
+                        Map.entry(
+                                TrainSummary.snapshotKey(TestModels.VIEW, "2026-11-19"),
+                                olderSnapshot));
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.mlcycle.spark;
 
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.ObjectDirs;
+import io.mlcycle.common.PlannedVersion;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
@@ -53,6 +54,16 @@ public final class FeatureParts {
 
     /** Reads the catalogs and lists the parts of every input (file:// or s3://). */
     public static List<Table> plan(List<FeatureInput> inputs) throws IOException {
+        return plan(inputs, Map.of());
+    }
+
+    /**
+     * {@link #plan(List)}, where an input with a plan (an Iceberg snapshot, planned on the driver
+     * by its as-of's tag) has the catalog and the data files the plan lists, never its directory.
+     */
+    public static List<Table> plan(
+            List<FeatureInput> inputs, Map<FeatureInput, ? extends PlannedVersion> plans)
+            throws IOException {
         List<Table> tables = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
             FeatureInput in = inputs.get(i);
@@ -67,6 +78,18 @@ public final class FeatureParts {
                             "DuplicateFeatureView",
                             "featureView '" + in.featureView() + "' is listed twice");
                 }
+            }
+            PlannedVersion planned = plans.get(in);
+            if (planned != null) {
+                tables.add(
+                        checked(
+                                new Table(
+                                        i,
+                                        in.featureView(),
+                                        planned.featureCatalog(),
+                                        planned.dataFiles()),
+                                in.uri()));
+                continue;
             }
             tables.add(
                     Storage.isS3(in.uri())

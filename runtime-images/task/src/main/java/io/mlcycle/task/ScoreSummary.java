@@ -1,5 +1,9 @@
 package io.mlcycle.task;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /** The keys of a batch scorer's {@link Summary}: figures it writes and the operator reads. */
 public final class ScoreSummary {
 
@@ -28,4 +32,20 @@ public final class ScoreSummary {
     public static final String SCORE_SECONDS = "scoreSeconds";
 
     private ScoreSummary() {}
+
+    /**
+     * A succeeded scoring's summary with the Iceberg snapshots it read as detail {@link
+     * TrainSummary#SNAPSHOTS} (the trainer's shape: view, as-of, snapshot id), so a score version
+     * names exactly the table versions it came from; unchanged when no input names a snapshot.
+     */
+    public static Summary withSnapshots(Summary s, List<FeatureInput> inputs) {
+        List<Map<String, Object>> snapshots = TrainSummary.snapshots(inputs);
+        if (snapshots == null || s.outcome() != Summary.Outcome.Succeeded) {
+            return s;
+        }
+        Map<String, Object> details =
+                new LinkedHashMap<>(s.details() == null ? Map.of() : s.details());
+        details.put(TrainSummary.SNAPSHOTS, snapshots);
+        return new Summary(s.outcome(), s.reason(), s.message(), s.uri(), s.figures(), details);
+    }
 }

@@ -9,7 +9,6 @@ import io.mlcycle.model.FeatureAssembler;
 import io.mlcycle.model.FeatureStatistics;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.model.Trees;
-import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
@@ -90,17 +89,6 @@ public final class DistributedXgboost {
         }
         if (!"holdout".equalsIgnoreCase(t.validation().method())) {
             throw unsupported("validation.method", t.validation().method(), "holdout");
-        }
-        for (FeatureInput in : t.features()) {
-            if (in.catalog() != null) {
-                throw TaskFailure.invalid(
-                        "UnsupportedStore",
-                        "FeatureView "
-                                + in.featureView()
-                                + " is stored as an Iceberg table (spec.store.format iceberg),"
-                                + " which the Spark trainer does not read yet; use spec.engine:"
-                                + " pod");
-            }
         }
         if (t.preprocessing().dropCorrelatedAbove() != null) {
             throw unsupported(

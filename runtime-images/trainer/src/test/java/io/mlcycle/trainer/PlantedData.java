@@ -2,7 +2,11 @@ package io.mlcycle.trainer;
 
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseTables;
+import io.mlcycle.lake.LakeCatalog;
+import io.mlcycle.lake.LakeTable;
+import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.TrainTask;
 
 import java.io.IOException;
@@ -10,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 
@@ -40,6 +45,37 @@ public final class PlantedData {
 
     public FeatureInput input() {
         return new FeatureInput("events", "2026-11-20", featureDir.toUri().toString());
+    }
+
+    /** This data's feature version committed as an Iceberg table version, and its snapshot. */
+    public record IcebergView(FeatureInput input, long snapshotId) {}
+
+    /**
+     * Commits the feature directory in place as the as-of's version of table {@code
+     * features.events} in a Hadoop catalog on {@code warehouse}; the input names that catalog.
+     */
+    public IcebergView iceberg(Path warehouse) {
+        FeatureInput in = input();
+        TableCatalog catalog =
+                new TableCatalog(
+                        TableCatalog.HADOOP,
+                        "lake",
+                        null,
+                        warehouse.toUri().toString(),
+                        "features",
+                        in.featureView(),
+                        null,
+                        null);
+        LakeTable table = LakeTable.openOrCreate(LakeCatalog.of(catalog, null, name -> null));
+        long snapshot =
+                table.commit(
+                        in.asOf(),
+                        List.of(featureDir.resolve("sparse-0.parquet")),
+                        Map.of(
+                                ScanPlan.FEATURES,
+                                featureDir.resolve(FeatureCatalog.FILE).toUri().toString()));
+        return new IcebergView(
+                new FeatureInput(in.featureView(), in.asOf(), in.uri(), catalog, null), snapshot);
     }
 
     /** A logistic training of this data into {@code out}: hold-out, SHAP top five. */

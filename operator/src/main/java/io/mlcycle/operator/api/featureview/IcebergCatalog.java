@@ -17,14 +17,14 @@ public class IcebergCatalog {
     public enum Type {
         /** Iceberg's Hadoop catalog on a file:// warehouse (local mode, one writer per table). */
         hadoop,
-        /** Iceberg's JDBC catalog on a database (PostgreSQL). */
+        /** Iceberg's JDBC catalog on a database (PostgreSQL); its warehouse file:// or s3://. */
         jdbc
     }
 
     @Required
     @JsonPropertyDescription(
             "hadoop (a file:// warehouse, for local mode) or jdbc (Iceberg's JDBC catalog on a"
-                    + " database such as PostgreSQL).")
+                    + " database such as PostgreSQL; a file:// or s3:// warehouse).")
     public Type type;
 
     @Default("mlcycle")
@@ -35,7 +35,8 @@ public class IcebergCatalog {
     public String uri;
 
     @JsonPropertyDescription(
-            "Root URI of the tables' files (file:// for now); unset: spec.store.uri.")
+            "Root URI of the tables' files (file://, or s3://bucket/prefix with type jdbc);"
+                    + " unset: spec.store.uri.")
     public String warehouse;
 
     @Default("features")

@@ -2,11 +2,13 @@ package io.mlcycle.scorer.spark;
 
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.lake.LakeInputs;
 import io.mlcycle.model.BatchScores;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.spark.FeatureParts;
 import io.mlcycle.spark.JoinedRow;
 import io.mlcycle.spark.Relay;
+import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -75,8 +77,10 @@ final class SparkScore {
         BatchScores.Target target = BatchScores.target(task);
         ModelArtifact artifact = BatchScores.model(task);
         List<FeatureParts.Table> tables;
+        // Iceberg views: the driver plans each as-of's tag, the executors read the planned files
+        LakeInputs planned = LakeInputs.plan(task.features(), System::getenv);
         try {
-            tables = FeatureParts.plan(task.features());
+            tables = FeatureParts.plan(planned.inputs(), planned.plans());
         } catch (IOException e) {
             throw new TaskFailure(
                     Summary.Outcome.Failed,
@@ -133,13 +137,15 @@ final class SparkScore {
                             return new BatchScores.Scored(o.entity(), o.score(), o.ord());
                         }
                     };
-            return BatchScores.publish(
-                    task,
-                    target,
-                    artifact,
-                    matched,
-                    asScored,
-                    new BatchScores.Timings(t0, tRead, System.nanoTime()));
+            return ScoreSummary.withSnapshots(
+                    BatchScores.publish(
+                            task,
+                            target,
+                            artifact,
+                            matched,
+                            asScored,
+                            new BatchScores.Timings(t0, tRead, System.nanoTime())),
+                    planned.inputs());
         } catch (TaskFailure f) {
             throw f;
         } catch (Exception e) {

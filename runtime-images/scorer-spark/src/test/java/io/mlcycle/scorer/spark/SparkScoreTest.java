@@ -8,6 +8,7 @@ import io.mlcycle.spark.FeatureParts;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
 import io.mlcycle.trainer.PlantedData;
@@ -26,6 +27,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -145,6 +147,32 @@ class SparkScoreTest {
                 .isEqualTo(schema(single.resolve("asOf=2026-11-21/scores.parquet")));
         // ties exist and are broken the same way (first appearance in the tables)
         assertThat(distinctScores(actual)).isLessThan(actual.size());
+    }
+
+    @Test
+    void anIcebergViewIsScoredFromThePlannedFilesAsItsDirectoryInOnePod() throws Exception {
+        Path model = root.resolve("models/iceberg");
+        Summary trained = Trainer.run(training("xgboost", model));
+        String digest = (String) trained.details().get("artifactDigest");
+        FeatureInput in = data.input();
+        PlantedData.IcebergView view = data.iceberg(root.resolve("lake"));
+        FeatureInput iceberg = view.input();
+        Path single = root.resolve("scores/iceberg/pod");
+        Path onSpark = root.resolve("scores/iceberg/spark");
+
+        BatchScores.runInOnePod(scoring(model, digest, List.of(in), single));
+        Summary s = Main.handle(scoring(model, digest, List.of(iceberg), onSpark), spark);
+
+        assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(TrainSummary.snapshotIds(s))
+                .containsExactly(
+                        Map.entry(
+                                TrainSummary.snapshotKey(in.featureView(), in.asOf()),
+                                view.snapshotId()));
+        assertThat(ScoringFixtures.rows(onSpark.resolve("asOf=2026-11-21/scores.parquet")))
+                .hasSize(1200)
+                .containsExactlyElementsOf(
+                        ScoringFixtures.rows(single.resolve("asOf=2026-11-21/scores.parquet")));
     }
 
     @Test

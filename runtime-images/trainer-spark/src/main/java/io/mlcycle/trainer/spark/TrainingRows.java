@@ -3,10 +3,12 @@ package io.mlcycle.trainer.spark;
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.lake.LakeInputs;
 import io.mlcycle.model.FeatureAssembler;
 import io.mlcycle.spark.FeatureParts;
 import io.mlcycle.spark.JoinedRow;
 import io.mlcycle.spark.Relay;
+import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.TrainTask;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -41,8 +43,10 @@ record TrainingRows(
             implements Serializable {}
 
     static TrainingRows read(TrainTask t, JavaSparkContext jsc) throws IOException {
-        List<FeatureParts.Table> tables = FeatureParts.plan(t.features());
-        FeatureAssembler.Assembled columns = columns(tables);
+        // Iceberg views: the driver plans each as-of's tag, the executors read the planned files
+        LakeInputs planned = LakeInputs.plan(t.features(), System::getenv);
+        List<FeatureParts.Table> tables = FeatureParts.plan(planned.inputs(), planned.plans());
+        FeatureAssembler.Assembled columns = columns(tables, planned.inputs());
         int[][] toModel = new int[tables.size()][];
         String[] views = new String[tables.size()];
         int offset = 0;
@@ -103,8 +107,12 @@ record TrainingRows(
         return new TrainingRows(columns, rows, y, labelRows);
     }
 
-    /** The catalogs joined as the single pod joins its tables, without their rows. */
-    private static FeatureAssembler.Assembled columns(List<FeatureParts.Table> tables) {
+    /**
+     * The catalogs joined as the single pod joins its tables, without their rows; {@code inputs}
+     * (an Iceberg one pinned to its snapshot) become the model's lineage.
+     */
+    private static FeatureAssembler.Assembled columns(
+            List<FeatureParts.Table> tables, List<FeatureInput> inputs) {
         List<FeatureAssembler.Table> empty = new ArrayList<>();
         for (FeatureParts.Table t : tables) {
             FeatureCatalog c = t.catalog();
@@ -120,7 +128,8 @@ record TrainingRows(
             throw TaskFailure.invalid(
                     "NoFeatures", "the feature tables have zero features: nothing to train on");
         }
-        return a;
+        return new FeatureAssembler.Assembled(
+                a.matrix(), a.features(), a.min(), a.max(), List.copyOf(inputs));
     }
 
     /** Refuses a non-finite value as the single pod does, naming the feature and entity. */

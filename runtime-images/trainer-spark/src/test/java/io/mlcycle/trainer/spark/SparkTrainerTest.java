@@ -7,7 +7,7 @@ import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
-import io.mlcycle.task.TableCatalog;
+import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
 import io.mlcycle.trainer.PlantedData;
@@ -255,29 +255,20 @@ class SparkTrainerTest {
     }
 
     @Test
-    void aViewStoredAsAnIcebergTableIsInvalidNamingTheViewAndNothingIsPublished() {
-        Path out = root.resolve("models/m/iceberg");
-        TrainTask parquet = xgboost("xgboost", out);
+    void anIcebergViewTrainsLikeItsDirectoryFromThePlannedFilesAndLineageNamesItsSnapshot()
+            throws Exception {
+        TrainTask parquet = xgboost("xgboost", root.resolve("models/m/from-dir"));
         FeatureInput in = parquet.features().get(0);
-        TableCatalog catalog =
-                new TableCatalog(
-                        TableCatalog.HADOOP,
-                        "lake",
-                        null,
-                        in.uri(),
-                        "mlcycle",
-                        "players",
-                        null,
-                        null);
-        TrainTask iceberg =
+        PlantedData.IcebergView view = data.iceberg(root.resolve("lake"));
+        FeatureInput iceberg = view.input();
+        long snapshot = view.snapshotId();
+        Path fromTable = root.resolve("models/m/from-table");
+        TrainTask pinned =
                 TrainTask.builder()
                         .model("m")
                         .version(1)
                         .entity("user_id")
-                        .features(
-                                List.of(
-                                        new FeatureInput(
-                                                "players", in.asOf(), in.uri(), catalog, null)))
+                        .features(List.of(iceberg))
                         .labels(parquet.labels())
                         .algorithm("xgboost")
                         .hyperparameters(null)
@@ -285,21 +276,21 @@ class SparkTrainerTest {
                         .validation(parquet.validation())
                         .explain(parquet.explain())
                         .selectionMetric("auc")
-                        .outputUri(parquet.outputUri())
+                        .outputUri(fromTable.toUri().toString())
                         .earlyStopping(null)
                         .build();
-        assertThatThrownBy(() -> Main.handle(iceberg, spark))
-                .isInstanceOfSatisfying(
-                        TaskFailure.class,
-                        f -> {
-                            assertThat(f.outcome()).isEqualTo(Summary.Outcome.Invalid);
-                            assertThat(f.reason()).isEqualTo("UnsupportedStore");
-                            assertThat(f.getMessage())
-                                    .contains("FeatureView players")
-                                    .contains("iceberg")
-                                    .contains("spec.engine: pod");
-                        });
-        assertThat(out).doesNotExist();
+
+        Summary plain = Main.handle(parquet, spark);
+        Summary s = Main.handle(pinned, spark);
+
+        assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        assertThat(s.figures().get("auc")).isEqualTo(plain.figures().get("auc"));
+        assertThat(TrainSummary.snapshotIds(s))
+                .containsExactly(
+                        Map.entry(TrainSummary.snapshotKey(in.featureView(), in.asOf()), snapshot));
+        try (ModelArtifact m = ModelArtifact.load(fromTable)) {
+            assertThat(m.spec().lineage()).containsExactly(iceberg.withSnapshot(snapshot));
+        }
     }
 
     private static DMatrix matrix(SparseMatrix x) throws Exception {
