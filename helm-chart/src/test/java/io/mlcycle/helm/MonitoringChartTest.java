@@ -74,6 +74,9 @@ class MonitoringChartTest {
                     "mlcycle_modeldeployment_canary_step",
                     "mlcycle_modeldeployment_analysis_value",
                     "mlcycle_modeldeployment_analysis_verdict",
+                    "mlcycle_modeldeployment_analysis_estimate",
+                    "mlcycle_modeldeployment_analysis_lower",
+                    "mlcycle_modeldeployment_analysis_upper",
                     "operator_sdk_controllers_execution_reconcile_seconds_count");
 
     @Test
@@ -150,7 +153,8 @@ class MonitoringChartTest {
     }
 
     @Test
-    void theDashboardIsASidecarConfigMapWhosePanelsQueryPublishedMetrics() throws Exception {
+    void theDashboardIsASidecarConfigMapWhosePanelsQueryOnlyPublishedMetricsInEveryTarget()
+            throws Exception {
         JsonNode cm = Chart.template(ALL_ON).get("ConfigMap", "mlcycle-dashboard");
         assertThat(cm.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
         JsonNode dashboard = new ObjectMapper().readTree(cm.at("/data/mlcycle.json").asText());
@@ -160,17 +164,20 @@ class MonitoringChartTest {
         assertThat(panels).hasSizeGreaterThanOrEqualTo(12);
         Pattern metric = Pattern.compile("\\b((?:mlcycle|operator_sdk)_[a-z_]+)");
         for (JsonNode p : panels) {
-            String expr = p.at("/targets/0/expr").asText();
-            assertThat(expr).as(p.get("title").asText()).isNotBlank();
-            Matcher m = metric.matcher(expr);
-            boolean any = false;
-            while (m.find()) {
-                any = true;
-                assertThat(PUBLISHED)
-                        .as("metric of panel '" + p.get("title").asText() + "'")
-                        .contains(m.group(1));
+            String title = p.get("title").asText();
+            assertThat(p.path("targets")).as("targets of panel '" + title + "'").isNotEmpty();
+            for (JsonNode target : p.path("targets")) {
+                String query = "panel '" + title + "' target " + target.path("refId").asText();
+                String expr = target.path("expr").asText();
+                assertThat(expr).as(query).isNotBlank();
+                Matcher m = metric.matcher(expr);
+                boolean any = false;
+                while (m.find()) {
+                    any = true;
+                    assertThat(PUBLISHED).as("metric of " + query).contains(m.group(1));
+                }
+                assertThat(any).as(query + " names a metric").isTrue();
             }
-            assertThat(any).as("panel '" + p.get("title").asText() + "' names a metric").isTrue();
         }
     }
 

@@ -86,16 +86,9 @@ public final class Story {
         say(
                 "4/4",
                 String.format(
-                        "rolled back v%d → v%d %.0f s after the feedback turned wrong: %s = %s"
+                        "rolled back v%d → v%d %.0f s after the feedback turned wrong: %s"
                                 + " (RolledBack condition and Event on %s)",
-                        r.from(),
-                        r.to(),
-                        r.seconds(),
-                        r.metric(),
-                        r.value() instanceof Number n
-                                ? String.format("%.3f", n.doubleValue())
-                                : r.value(),
-                        name));
+                        r.from(), r.to(), r.seconds(), r.message(), name));
         return null;
     }
 
@@ -139,8 +132,9 @@ public final class Story {
         return moved ? version(onlyDeployment()) : -1;
     }
 
-    /** What the operator recorded when it rolled back. */
-    public record Rollback(long from, long to, String metric, Object value, double seconds) {}
+    /** What the operator recorded when it rolled back; {@code message} is the analysis' verdict. */
+    public record Rollback(
+            long from, long to, String metric, Object value, String message, double seconds) {}
 
     /**
      * Sends traffic whose feedback is always wrong until the deployment rolls back; null at the
@@ -170,7 +164,12 @@ public final class Story {
                         : Map.of();
         Map<?, ?> m = last instanceof Map<?, ?> map ? map : Map.of();
         return new Rollback(
-                from, version(now), String.valueOf(m.get("metric")), m.get("value"), seconds);
+                from,
+                version(now),
+                String.valueOf(m.get("metric")),
+                m.get("value"),
+                String.valueOf(m.get("message")),
+                seconds);
     }
 
     /** A replayer sent over and over from a background thread until closed. */

@@ -268,19 +268,23 @@ class QuickstartE2E {
                 .isEqualTo(2);
         hiddenWrongFeedbackIsRefusedAndDecidesNothing();
         Object interval = field("ModelDeployment", MODEL, "spec", "rollback", "interval");
-        Object threshold = field("ModelDeployment", MODEL, "spec", "rollback", "failureThreshold");
+        assertThat(field("ModelDeployment", MODEL, "spec", "rollback", "mode"))
+                .as("the quickstart judges the served version with the sequential test")
+                .isEqualTo("sequential");
         Story.Rollback r =
                 story.degradeUntilRollback(System.nanoTime() + Duration.ofMinutes(2).toNanos());
         assertThat(r).as("a rollback within 2 minutes of wrong feedback").isNotNull();
         System.out.printf(
                 "QuickstartE2E: rolled back %.1f s after the feedback turned wrong (interval %s,"
-                        + " failureThreshold %s)%n",
-                r.seconds(), interval, threshold);
+                        + " mode sequential): %s%n",
+                r.seconds(), interval, r.message());
         assertThat(r.from()).isEqualTo(2);
         assertThat(r.to()).isEqualTo(1);
         assertThat(hasCondition("ModelDeployment", MODEL, "RolledBack", "True")).isTrue();
         assertThat(r.metric()).isEqualTo("online-precision");
         assertThat(number(r.value())).isLessThan(0.5);
+        // the whole always-valid interval lay below min, not just the estimate
+        assertThat(r.message()).contains("% interval [").contains("below min 0.5");
         List<Event> events =
                 client.v1().events().inNamespace(NS).list().getItems().stream()
                         .filter(
@@ -302,9 +306,12 @@ class QuickstartE2E {
                         root.resolve("helm-chart/dashboards/mlcycle.json").toFile());
         String prometheus = cluster.prometheus().orElseThrow().url();
         Map<String, String> queries = new java.util.LinkedHashMap<>();
+        // every target of every panel: a panel plotting an interval needs all three series
         for (JsonNode panel : dashboard.path("panels")) {
             for (JsonNode target : panel.path("targets")) {
-                queries.put(panel.path("title").asText(), target.path("expr").asText());
+                queries.put(
+                        panel.path("title").asText() + " [" + target.path("refId").asText() + "]",
+                        target.path("expr").asText());
             }
         }
         assertThat(queries).hasSizeGreaterThan(10);
@@ -323,12 +330,14 @@ class QuickstartE2E {
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             Map<String, String> left = new java.util.TreeMap<>();
             empty.forEach(t -> left.put(t, queries.get(t)));
-            throw new AssertionError("dashboard panels without data after 90 s: " + left, e);
+            throw new AssertionError("dashboard queries without data after 90 s: " + left, e);
         } finally {
             traffic.close();
         }
         System.out.println(
-                "QuickstartE2E: all " + queries.size() + " dashboard panel queries return data");
+                "QuickstartE2E: all "
+                        + queries.size()
+                        + " queries of the dashboard's panels return data");
     }
 
     /**

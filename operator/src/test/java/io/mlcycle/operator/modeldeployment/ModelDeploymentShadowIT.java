@@ -21,7 +21,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -33,6 +35,7 @@ import static io.mlcycle.operator.modeldeployment.ModelDeployments.serveVersionO
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.servingDeployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
 import static io.mlcycle.operator.testing.Cluster.NS;
+import static io.mlcycle.operator.testing.Cluster.awaitResource;
 import static io.mlcycle.operator.testing.Cluster.closeAll;
 import static io.mlcycle.operator.testing.Cluster.events;
 import static io.mlcycle.operator.testing.Cluster.hasEvent;
@@ -194,10 +197,15 @@ class ModelDeploymentShadowIT {
 
     /** The deployment once the shadow judge has judged {@code total} pairs, or promoted. */
     private ModelDeployment judgedOn(String name, long total) {
-        return awaitMd(
+        return awaitResource(
+                client,
+                ModelDeployment.class,
                 name,
+                "with status.shadow judged on " + total + " pairs, or promoted",
+                WAIT,
                 m ->
-                        m.getStatus().shadow != null
+                        m.getStatus() != null
+                                && m.getStatus().shadow != null
                                 && (m.getStatus().shadow.phase == ShadowPhase.Promoted
                                         || Long.valueOf(total)
                                                 .equals(m.getStatus().shadow.challengerSamples)));
@@ -358,25 +366,33 @@ class ModelDeploymentShadowIT {
     }
 
     @Test
-    void inModeSequentialAnEqualChallengerIsNotPromotedRoundAfterRoundWhereTheThresholdWouldBe()
+    void inModeSequentialAnEqualChallengerIsNeverPromotedInTwentyFiveIntervalsWhereThresholdIs()
             throws IOException {
         String name = "md-shadow-seq-equal";
         startSequentialShadow(name, "m-shadow-seq-equal");
 
-        // equal accuracy (0.8), one request in five right for one model only: ten rounds
+        // equal accuracy (0.8), one request in five right for one model only: 25 rounds of 100
+        // labelled pairs, each judged at its own analysis interval
         SplittableRandom random = new SplittableRandom(37);
         long[] counts = new long[4];
         int thresholdWouldPromote = 0;
-        for (int round = 1; round <= 10; round++) {
-            pairs(name, random, counts, 250, 0.1, 0.1);
-            var s = judgedOn(name, round * 250L).getStatus().shadow;
+        Set<String> judgedAt = new TreeSet<>();
+        for (int round = 1; round <= 25; round++) {
+            pairs(name, random, counts, 100, 0.1, 0.1);
+            var s = judgedOn(name, round * 100L).getStatus().shadow;
             assertThat(s.phase).as("round %d: %s", round, s.message).isEqualTo(ShadowPhase.Running);
             assertThat(s.verdict).as("round %d", round).isIn("Undecided", "NotBetter");
             assertThat(s.lower).as("round %d: %s", round, s.message).isLessThan(0);
             assertThat(s.rule).contains("alpha 0.05");
+            judgedAt.add(s.lastRun);
             thresholdWouldPromote += thresholdCallsBetter(counts) ? 1 : 0;
         }
+        assertThat(judgedAt).as("analysis intervals that judged a new round").hasSize(25);
         // the same counts judged by the threshold rule (mode threshold): promoted by chance
+        System.out.println(
+                "ModelDeploymentShadowIT: the threshold rule calls the equal challenger Better in "
+                        + thresholdWouldPromote
+                        + " of 25 rounds");
         assertThat(thresholdWouldPromote).as("rounds the threshold rule calls Better").isPositive();
         assertThat(md(name).getStatus().currentVersion).isEqualTo(1);
         assertThat(serveTask(servingDeployment(client, name)).version()).isEqualTo(1);
@@ -386,34 +402,55 @@ class ModelDeploymentShadowIT {
     }
 
     @Test
-    void inModeSequentialABetterChallengerIsPromotedOnceBetterWithConfidence() throws IOException {
+    void inModeSequentialABetterChallengerIsPromotedOnceBetterWithConfidenceAfterManyIntervals()
+            throws IOException {
         String name = "md-shadow-seq-better";
         startSequentialShadow(name, "m-shadow-seq-better");
 
-        // the challenger better by 8 points: 14 % of the requests only it gets right, 6 % only
-        // the champion
+        // the challenger better by 5 points: 12 % of the requests only it gets right, 7 % only
+        // the champion; 50 labelled pairs per round, each judged at its own analysis interval
         SplittableRandom random = new SplittableRandom(37);
         long[] counts = new long[4];
-        pairs(name, random, counts, 100, 0.06, 0.14);
-        var first = judgedOn(name, 100).getStatus().shadow;
-        assertThat(first.verdict).as(first.message).isEqualTo("Undecided");
-        assertThat(first.lower).isLessThan(0);
-        assertThat(first.upper).isGreaterThan(0);
-
+        Set<String> judgedAt = new TreeSet<>();
         Promotion promoted = null;
-        for (int round = 2; round <= 20 && promoted == null; round++) {
-            pairs(name, random, counts, 100, 0.06, 0.14);
-            var s = judgedOn(name, round * 100L).getStatus().shadow;
+        for (int round = 1; round <= 40 && promoted == null; round++) {
+            pairs(name, random, counts, 50, 0.07, 0.12);
+            var s = judgedOn(name, round * 50L).getStatus().shadow;
             if (s.phase == ShadowPhase.Promoted) {
                 promoted = new Promotion(round, s.verdict, s.lower, s.message);
+            } else {
+                assertThat(s.phase)
+                        .as("round %d: %s", round, s.message)
+                        .isEqualTo(ShadowPhase.Running);
+                assertThat(s.verdict)
+                        .as("round %d: %s", round, s.message)
+                        .isEqualTo(round * 50 < 100 ? "TooFewSamples" : "Undecided");
+                judgedAt.add(s.lastRun);
             }
         }
-        assertThat(promoted).as("promoted within 2 000 labels").isNotNull();
+        assertThat(promoted).as("promoted within 40 rounds (2 000 labels)").isNotNull();
+        System.out.println(
+                "ModelDeploymentShadowIT: the 5-point better challenger promoted at round "
+                        + promoted.round()
+                        + " ("
+                        + promoted.round() * 50
+                        + " labels): "
+                        + promoted.message());
+        // the floor of 100 labels holds, and the judge waited for the evidence over many rounds
+        assertThat(promoted.round()).as("rounds before the promotion").isGreaterThan(10);
+        assertThat(judgedAt)
+                .as("analysis intervals that judged it Undecided first")
+                .hasSize(promoted.round() - 1);
         assertThat(promoted.verdict()).isEqualTo("Better");
         assertThat(promoted.lower()).as(promoted.message()).isGreaterThan(0);
         assertThat(promoted.message()).contains("promoted over version 1");
-        await().atMost(WAIT)
-                .until(() -> servingDeployment(client, name), d -> serveTask(d).version() == 2);
+        awaitResource(
+                client,
+                Deployment.class,
+                name,
+                "serving version 2",
+                WAIT,
+                d -> serveTask(d).version() == 2);
         assertThat(hasEvent(client, name, "ShadowPromoted")).isTrue();
     }
 

@@ -63,8 +63,23 @@ public final class Cluster {
             String name,
             Duration atMost,
             Predicate<T> until) {
+        return awaitResource(client, type, name, "", atMost, until);
+    }
+
+    /**
+     * {@link #awaitResource(KubernetesClient, Class, String, Duration, Predicate)} naming the
+     * awaited {@code state} (e.g. "with status.shadow judged on 200 pairs") in the wait and its
+     * failure.
+     */
+    public static <T extends HasMetadata> T awaitResource(
+            KubernetesClient client,
+            Class<T> type,
+            String name,
+            String state,
+            Duration atMost,
+            Predicate<T> until) {
         Callable<T> fetch = () -> client.resources(type).inNamespace(NS).withName(name).get();
-        String what = type.getSimpleName() + " " + name;
+        String what = type.getSimpleName() + " " + name + (state.isEmpty() ? "" : " " + state);
         try {
             return await(what)
                     .atMost(atMost)

@@ -105,12 +105,11 @@ public final class JudgeBench {
     }
 
     /** The seed of a cell's first run: each cell has its own streams, the same for both rules. */
-    private static long base(long seed, String family, String scenario, int traffic) {
+    static long base(long seed, String family, String scenario, int traffic) {
         return seed * 0x9E3779B97F4A7C15L ^ (family + scenario + traffic).hashCode();
     }
 
-    private static List<Run> simulate(
-            Trial trial, int traffic, boolean sequential, int runs, long base) {
+    static List<Run> simulate(Trial trial, int traffic, boolean sequential, int runs, long base) {
         return IntStream.range(0, runs)
                 .parallel()
                 .mapToObj(
@@ -138,12 +137,17 @@ public final class JudgeBench {
 
     /** Shadow with {@code sequentialRule} as the sequential rule. */
     static Trial shadow(double delta, Function<long[], Act> sequentialRule) {
+        return shadow(delta, sequentialRule, INTERVALS);
+    }
+
+    /** Shadow with {@code sequentialRule}, for at most {@code intervals} intervals. */
+    static Trial shadow(double delta, Function<long[], Act> sequentialRule, int intervals) {
         double championOnly = CHAMPION_ONLY;
         double challengerOnly = CHAMPION_ONLY + delta;
         double bothRight = CHAMPION_ACCURACY - CHAMPION_ONLY;
         return (random, traffic, sequential) -> {
             long[] pairs = new long[4];
-            for (int t = 1; t <= INTERVALS; t++) {
+            for (int t = 1; t <= intervals; t++) {
                 for (int i = 0; i < traffic; i++) {
                     double u = random.nextDouble();
                     pairs[
@@ -160,7 +164,7 @@ public final class JudgeBench {
                     return new Run(act, (long) t * traffic);
                 }
             }
-            return new Run(Act.NONE, (long) INTERVALS * traffic);
+            return new Run(Act.NONE, (long) intervals * traffic);
         };
     }
 
