@@ -71,6 +71,11 @@ class SparkTrainerTest {
     }
 
     static TrainTask xgboost(String algorithm, Path out, TrainTask.Validation validation) {
+        return xgboost(algorithm, out, validation, null);
+    }
+
+    static TrainTask xgboost(
+            String algorithm, Path out, TrainTask.Validation validation, TrainTask.Search search) {
         return TrainTask.builder()
                 .model("m")
                 .version(1)
@@ -85,6 +90,7 @@ class SparkTrainerTest {
                 .selectionMetric("auc")
                 .outputUri(out.toUri().toString())
                 .earlyStopping(null)
+                .search(search)
                 .build();
     }
 
@@ -130,6 +136,50 @@ class SparkTrainerTest {
                 assertThat(batch[r]).isCloseTo(expected[r][0], within(1e-6f));
             }
         }
+    }
+
+    @Test
+    void theTasksSearchRunsThePodsTrialEveryDepthOnTheWorkersAndKeepsTheBestOnValidation()
+            throws Exception {
+        TrainTask.Validation holdout = new TrainTask.Validation("holdout", 0.2, 5, 42L);
+        TrainTask.Search random = new TrainTask.Search("random", 4, "1s");
+        Path single = root.resolve("models/m/search-single");
+        Path distributed = root.resolve("models/m/search-spark");
+        Trainer.run(xgboost("xgboost", single, holdout, random));
+        Summary s = Main.handle(xgboost("xgboost", distributed, holdout, random), spark);
+
+        assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        List<Map<String, Object>> pod = trials(single);
+        List<Map<String, Object>> trials = trials(distributed);
+        assertThat(trials).hasSameSizeAs(pod).hasSize(1);
+        assertThat(s.figures().get("trials")).isEqualTo(1.0);
+        Map<String, Object> trial = trials.get(0);
+        assertThat(trial.keySet()).isEqualTo(pod.get(0).keySet());
+        assertThat(trial.get("hyperparameters")).isEqualTo(pod.get(0).get("hyperparameters"));
+        Map<?, ?> fit = (Map<?, ?>) ((List<?>) trial.get("fits")).get(0);
+        assertThat(fit.keySet())
+                .isEqualTo(((Map<?, ?>) ((List<?>) pod.get(0).get("fits")).get(0)).keySet());
+        // each depth was boosted on the workers with early stopping on the validation rows
+        List<?> depths = (List<?>) fit.get("depths");
+        List<?> auc = (List<?>) fit.get("validationAucByDepth");
+        assertThat(auc).hasSameSizeAs(depths).hasSize(2);
+        int best = 0;
+        for (int d = 1; d < auc.size(); d++) {
+            if (((Number) auc.get(d)).doubleValue()
+                    > ((Number) auc.get(best)).doubleValue() + 1e-6) {
+                best = d;
+            }
+        }
+        assertThat(((Number) auc.get(best)).doubleValue()).isGreaterThan(0.75);
+        assertThat(fit.get("maxDepth")).isEqualTo(depths.get(best));
+        assertThat(((Number) fit.get("rounds")).intValue()).isBetween(1, 500);
+    }
+
+    private static List<Map<String, Object>> trials(Path version) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(
+                        version.resolve("trials.json").toFile(),
+                        new com.fasterxml.jackson.core.type.TypeReference<>() {});
     }
 
     @Test
