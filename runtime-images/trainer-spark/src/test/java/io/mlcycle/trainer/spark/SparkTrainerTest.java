@@ -5,6 +5,7 @@ import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
+import io.mlcycle.spark.SparkRuntime;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
@@ -15,7 +16,6 @@ import io.mlcycle.trainer.Trainer;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,11 +45,7 @@ class SparkTrainerTest {
     static void start() throws Exception {
         spark =
                 Main.session(
-                        new SparkConf()
-                                .setMaster("local[2]")
-                                .set("spark.ui.enabled", "false")
-                                .set("spark.driver.host", "127.0.0.1")
-                                .set("spark.driver.bindAddress", "127.0.0.1")
+                        SparkRuntime.local("2")
                                 // a barrier stage short of slots fails after 2 checks, not 5 min
                                 .set(
                                         "spark.scheduler.barrier.maxConcurrentTasksCheck.interval",
