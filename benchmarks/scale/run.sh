@@ -2,7 +2,7 @@
 # Usage: benchmarks/run scale [--entities N] [--features N] [--events-per-entity N] [--executors 2|1,2,3]
 #          [--pod-limit-mb N] [--executor-pod-mb N] [--main yes|no] [--boundary-entities N (0: skip)]
 #          [--boundary-features N] [--boundary-limit-mb N] [--boundary-driver-mb N]
-#          [--boundary-executors 1,2,3] [--timeout-s N]
+#          [--boundary-executors 1,2,3] [--boundary-spark-limit yes|no] [--timeout-s N]
 # Builds the pivot, pivot-spark, trainer, trainer-spark, server and scorer-spark runtimes and this benchmark,
 # generates the population once (kept under $BENCH_DIR), runs each engine as its pod runs it, then
 # the single pod and the Spark engine under one per-pod memory limit; prints the BENCH line last.

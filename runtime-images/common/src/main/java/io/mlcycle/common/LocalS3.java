@@ -84,6 +84,26 @@ public final class LocalS3 implements AutoCloseable {
         return dir;
     }
 
+    /**
+     * {@link #start} with {@code bucket} created and made this process's S3 ({@link Storage#useS3},
+     * credentials secret {@code <bucket>-creds}); {@link #closeStorage} undoes it.
+     */
+    public static LocalS3 startStorage(Path dir, String accessKey, String secretKey, String bucket)
+            throws Exception {
+        LocalS3 s3 = start(dir, accessKey, secretKey);
+        s3.createBucket(bucket);
+        Storage.useS3(s3.settings(bucket + "-creds"));
+        return s3;
+    }
+
+    /** Stops {@code s3} (null: none started) after taking it back as this process's S3. */
+    public static void closeStorage(LocalS3 s3) throws Exception {
+        Storage.useS3(null);
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
     /** Creates a bucket (idempotent). */
     public void createBucket(String name) {
         BlobStore store = context.getBlobStore();

@@ -55,6 +55,18 @@ public final class SparkRuntime {
     }
 
     /**
+     * A local master of {@code threads} task slots ({@code *}: one per core) bound to 127.0.0.1,
+     * with the UI off.
+     */
+    public static SparkConf local(String threads) {
+        return new SparkConf()
+                .setMaster("local[" + threads + "]")
+                .set("spark.ui.enabled", "false")
+                .set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1");
+    }
+
+    /**
      * The session of {@code conf} (spark-submit's), in UTC; without a master, a local one on all
      * cores bound to 127.0.0.1 with the UI off, logging warnings only.
      */
@@ -66,10 +78,7 @@ public final class SparkRuntime {
                         .config(conf);
         boolean local = !conf.contains("spark.master");
         if (local) {
-            b.master("local[*]")
-                    .config("spark.ui.enabled", "false")
-                    .config("spark.driver.host", "127.0.0.1")
-                    .config("spark.driver.bindAddress", "127.0.0.1");
+            b.config(local("*"));
         }
         SparkSession spark = b.getOrCreate();
         if (local) {

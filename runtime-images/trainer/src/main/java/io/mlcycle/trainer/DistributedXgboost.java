@@ -69,6 +69,13 @@ public final class DistributedXgboost {
         public long seed() {
             return plan.seed();
         }
+
+        /**
+         * The one trial's point: the pod trainer's, whatever the task's search ({@link #trial}).
+         */
+        public Fit.Params point() {
+            return params;
+        }
     }
 
     /**
@@ -100,14 +107,37 @@ public final class DistributedXgboost {
             throw unsupported("select.topK", t.select().topK(), "unset");
         }
         Explanation.wantsShap(t);
-        List<Fit.Params> points =
-                plan.search().points(plan.grids().get(Algorithm.XGBOOST), plan.seed());
+        Fit.Params point =
+                trial(
+                        plan.search().points(plan.grids().get(Algorithm.XGBOOST), plan.seed()),
+                        t.search());
         Path out =
                 Storage.isS3(t.outputUri())
                         ? Storage.localMirror(t.outputUri())
                         : Uris.toPath(t.outputUri(), "outputUri");
         ArtifactPublisher.refuseIfPublished(out, t.outputUri());
-        return new Plan(t, plan, points.get(0), out);
+        return new Plan(t, plan, point, out);
+    }
+
+    /**
+     * The point of the search's one trial. The pod trainer's grid of xgboost is one point whatever
+     * the hyper-parameters (its depth and rounds are searched inside the trial: each depth fitted
+     * with early stopping on the validation rows, the best by validation AUC), so every {@code
+     * search} (method, trials, budget) gives it one trial; the workers run that same trial. A
+     * search of several points is refused, naming it, rather than cut to its first point.
+     */
+    static Fit.Params trial(List<Fit.Params> points, TrainTask.Search search) {
+        if (points.size() != 1) {
+            throw TaskFailure.invalid(
+                    "UnsupportedOnSpark",
+                    "search.method '"
+                            + search.method()
+                            + "' plans "
+                            + points.size()
+                            + " xgboost points; engine spark runs the pod trainer's one trial"
+                            + " (depth and rounds searched inside it) only (or use engine pod)");
+        }
+        return points.get(0);
     }
 
     private static TaskFailure unsupported(String field, Object value, String supported) {

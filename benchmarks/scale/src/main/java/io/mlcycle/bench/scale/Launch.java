@@ -38,6 +38,23 @@ final class Launch {
                     / 1024;
         }
 
+        /**
+         * Each process's peak whose role starts with {@code rolePrefix}, in MB by role name, joined
+         * by "+" ("1229+1216+1204"); a role seen in several processes (an executor's forked child)
+         * counts its largest; "0" when none.
+         */
+        String peaksMb(String rolePrefix) {
+            java.util.TreeMap<String, Long> byRole = new java.util.TreeMap<>();
+            for (RssSampler.Peak p : peaks) {
+                if (p.role().startsWith(rolePrefix)) {
+                    byRole.merge(p.role(), p.peakKb() / 1024, Math::max);
+                }
+            }
+            return byRole.isEmpty()
+                    ? "0"
+                    : String.join("+", byRole.values().stream().map(String::valueOf).toList());
+        }
+
         /** "driver 812 MB, executor-0 1030 MB, …" */
         String peaksText() {
             StringBuilder b = new StringBuilder();

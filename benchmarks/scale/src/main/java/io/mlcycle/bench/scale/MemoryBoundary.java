@@ -62,23 +62,26 @@ final class MemoryBoundary {
         Engines.SparkSizing sizing =
                 Engines.SparkSizing.withOverhead(
                         o.boundaryDriverMb(), limit, o.boundaryOverheadMb());
+        boolean sparkHeld = o.boundarySparkHeld();
+        Launch.Limits sparkLimits =
+                sparkHeld ? new Launch.Limits(o.boundaryDriverMb(), limit) : Launch.Limits.NONE;
+        out.put("boundary_spark_limit", sparkHeld ? "held" : "none");
         for (int n : o.boundaryExecutors()) {
             Launch.Result r =
                     bench.trainSpark(
-                            "boundary-spark-" + n,
+                            (sparkHeld ? "boundary-spark-" : "boundary-spark-free-") + n,
                             table,
                             data,
                             n,
                             sizing,
-                            new Launch.Limits(o.boundaryDriverMb(), limit));
+                            sparkLimits);
             System.out.printf(
                     Locale.ROOT,
-                    "Spark, %d executor(s) each under %d MB (heap %d MB), driver under %d MB"
-                            + " (heap %d MB): %s%n",
+                    "Spark, %d executor(s) each %s (heap %d MB), driver %s (heap %d MB): %s%n",
                     n,
-                    limit,
+                    sparkHeld ? "under " + limit + " MB" : "without a limit",
                     sizing.executorHeapMb(),
-                    o.boundaryDriverMb(),
+                    sparkHeld ? "under " + o.boundaryDriverMb() + " MB" : "without a limit",
                     sizing.driverHeapMb(),
                     outcome(r));
             spark.put(n, r);
@@ -92,6 +95,7 @@ final class MemoryBoundary {
             Map<String, String> out, Summary single, Map<Integer, Launch.Result> spark) {
         StringBuilder outcome = new StringBuilder();
         StringBuilder executors = new StringBuilder();
+        StringBuilder each = new StringBuilder();
         StringBuilder auc = new StringBuilder();
         long driver = 0;
         for (Map.Entry<Integer, Launch.Result> e : spark.entrySet()) {
@@ -99,6 +103,7 @@ final class MemoryBoundary {
             String sep = outcome.isEmpty() ? "" : "/";
             outcome.append(sep).append(e.getKey()).append(':').append(ScaleBench.seconds(r));
             executors.append(sep).append(e.getKey()).append(':').append(r.peakMb("executor"));
+            each.append(sep).append(e.getKey()).append(':').append(r.peaksMb("executor"));
             Double a = r.succeeded() ? ScaleBench.require(r).figures().get("auc") : null;
             Double delta = a == null ? null : a - single.figures().get("auc");
             auc.append(sep).append(e.getKey()).append(':').append(ScaleBench.fmt4(delta));
@@ -106,6 +111,7 @@ final class MemoryBoundary {
         }
         out.put("boundary_spark_s_by_n", outcome.toString());
         out.put("boundary_executor_peak_mb_by_n", executors.toString());
+        out.put("boundary_executor_peaks_mb_by_n", each.toString());
         out.put("boundary_auc_delta_by_n", auc.toString());
         out.put("boundary_driver_peak_mb", String.valueOf(driver));
     }

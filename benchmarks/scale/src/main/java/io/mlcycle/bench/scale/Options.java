@@ -19,6 +19,8 @@ import java.util.List;
  * @param boundaryOverheadMb the executors' {@code spark.executor.memoryOverhead} there: the part of
  *     L that is not heap
  * @param boundaryExecutors the comparison's Spark runs' executor counts
+ * @param boundarySparkHeld whether those Spark runs are held to their limits ({@code no}: the same
+ *     heaps without any RSS limit, to see what each executor takes as executors are added)
  * @param timeoutSeconds per run
  */
 record Options(
@@ -33,6 +35,7 @@ record Options(
         long boundaryDriverMb,
         long boundaryOverheadMb,
         List<Integer> boundaryExecutors,
+        boolean boundarySparkHeld,
         long timeoutSeconds) {
 
     static final String USAGE =
@@ -41,7 +44,8 @@ record Options(
                     + " [--main yes|no] [--boundary-entities N (0: skip)] [--boundary-features N]"
                     + " [--boundary-limit-mb N]"
                     + " [--boundary-driver-mb N] [--boundary-overhead-mb N]"
-                    + " [--boundary-executors 1,2,3] [--timeout-s N]";
+                    + " [--boundary-executors 1,2,3] [--boundary-spark-limit yes|no]"
+                    + " [--timeout-s N]";
 
     /** The comparison's population, limit L and driver pod limit, as measured in the README. */
     static final long BOUNDARY_ENTITIES = 600_000;
@@ -68,6 +72,7 @@ record Options(
         long boundaryDriver = BOUNDARY_DRIVER_MB;
         long boundaryOverhead = BOUNDARY_OVERHEAD_MB;
         List<Integer> boundaryExecutors = List.of(1, 2, 3);
+        boolean boundarySparkHeld = true;
         long timeout = 1800;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
@@ -89,6 +94,7 @@ record Options(
                 case "--boundary-driver-mb" -> boundaryDriver = positive(flag, v);
                 case "--boundary-overhead-mb" -> boundaryOverhead = positive(flag, v);
                 case "--boundary-executors" -> boundaryExecutors = counts(flag, v);
+                case "--boundary-spark-limit" -> boundarySparkHeld = yesNo(flag, v);
                 case "--timeout-s" -> timeout = positive(flag, v);
                 default ->
                         throw new IllegalArgumentException("unknown flag " + flag + "; " + USAGE);
@@ -106,6 +112,7 @@ record Options(
                 boundaryDriver,
                 boundaryOverhead,
                 boundaryExecutors,
+                boundarySparkHeld,
                 timeout);
     }
 

@@ -74,6 +74,7 @@ class EnginesTest {
         assertThat(d.boundaryDriverMb()).isEqualTo(1024);
         assertThat(d.boundaryOverheadMb()).isEqualTo(768);
         assertThat(d.boundaryExecutors()).containsExactly(1, 2, 3);
+        assertThat(d.boundarySparkHeld()).isTrue();
         assertThat(d.benchExecutors()).isEqualTo(2);
         Options o =
                 Options.parse(
@@ -92,7 +93,9 @@ class EnginesTest {
                         "--boundary-overhead-mb",
                         "600",
                         "--boundary-executors",
-                        "2,4");
+                        "2,4",
+                        "--boundary-spark-limit",
+                        "no");
         assertThat(o.executors()).containsExactly(1, 3);
         assertThat(o.benchExecutors()).isEqualTo(1);
         assertThat(o.boundaryEntities()).isZero();
@@ -102,6 +105,9 @@ class EnginesTest {
         assertThat(o.boundaryDriverMb()).isEqualTo(1536);
         assertThat(o.boundaryOverheadMb()).isEqualTo(600);
         assertThat(o.boundaryExecutors()).containsExactly(2, 4);
+        assertThat(o.boundarySparkHeld()).isFalse();
+        assertThatThrownBy(() -> Options.parse("--boundary-spark-limit", "off"))
+                .hasMessageContaining("--boundary-spark-limit must be yes or no, got 'off'");
         assertThatThrownBy(() -> Options.parse("--main", "maybe"))
                 .hasMessageContaining("--main must be yes or no, got 'maybe'");
         assertThatThrownBy(() -> Options.parse("--boundary-executors", "2,0"))

@@ -49,6 +49,20 @@ class LaunchTest {
     }
 
     @Test
+    void eachExecutorsPeakIsListedOnceByItsIdWithItsLargestProcess() {
+        List<RssSampler.Peak> peaks =
+                List.of(
+                        new RssSampler.Peak(1, "driver", 500 * 1024),
+                        new RssSampler.Peak(2, "executor-1", 1200 * 1024),
+                        new RssSampler.Peak(3, "executor-0", 1300 * 1024),
+                        new RssSampler.Peak(4, "executor-1", 300 * 1024));
+        Launch.Result r = new Launch.Result("t", 0, 1, false, "", false, peaks, "");
+        assertThat(r.peaksMb("executor")).isEqualTo("1300+1200");
+        assertThat(r.peaksMb("driver")).isEqualTo("500");
+        assertThat(r.peaksMb("pod")).isEqualTo("0");
+    }
+
+    @Test
     void aFailedRunIsExplainedByTheFirstExceptionOfItsLog(@TempDir Path work) throws Exception {
         Files.writeString(
                 work.resolve("d.log"),

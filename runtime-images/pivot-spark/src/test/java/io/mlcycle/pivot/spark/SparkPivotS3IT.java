@@ -42,9 +42,7 @@ class SparkPivotS3IT {
     @BeforeAll
     static void start() throws Exception {
         spark = TestSpark.start();
-        s3 = LocalS3.start(tmp.resolve("s3"), "spark-access", SECRET_KEY);
-        s3.createBucket("lake");
-        Storage.useS3(s3.settings("lake-creds"));
+        s3 = LocalS3.startStorage(tmp.resolve("s3"), "spark-access", SECRET_KEY, "lake");
         Path data = tmp.resolve("data");
         GameLogGenerator.Result r =
                 GameLogGenerator.generate(
@@ -63,8 +61,7 @@ class SparkPivotS3IT {
 
     @AfterAll
     static void stop() throws Exception {
-        Storage.useS3(null);
-        s3.close();
+        LocalS3.closeStorage(s3);
     }
 
     private static PivotTask task(String aggregate, String time, String store) {

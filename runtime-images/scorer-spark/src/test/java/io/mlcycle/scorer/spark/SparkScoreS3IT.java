@@ -6,13 +6,13 @@ import io.mlcycle.common.Storage;
 import io.mlcycle.common.Uris;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.model.BatchScores;
+import io.mlcycle.spark.SparkRuntime;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.testing.RealServersTier;
 import io.mlcycle.trainer.PlantedData;
 import io.mlcycle.trainer.Trainer;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,22 +39,16 @@ class SparkScoreS3IT {
         Path model = root.resolve("models/xgb");
         Summary trained = Trainer.run(ScoringFixtures.training(data, "xgboost", model));
         digest = (String) trained.details().get("artifactDigest");
-        s3 = LocalS3.start(root.resolve("s3"), "scorer-access", "scorer-secret-5c1d");
-        s3.createBucket("scoring");
-        Storage.useS3(s3.settings("scoring-creds"));
+        s3 =
+                LocalS3.startStorage(
+                        root.resolve("s3"), "scorer-access", "scorer-secret-5c1d", "scoring");
         ObjectDirs.publish(
                 model, Storage.locate("s3://scoring/models/m/v1", "t"), VersionedStore.SUCCESS);
         ObjectDirs.publish(
                 data.featureDir,
                 Storage.locate("s3://scoring/tables/events/asOf=2026-11-20", "t"),
                 VersionedStore.SUCCESS);
-        spark =
-                Main.session(
-                        new SparkConf()
-                                .setMaster("local[2]")
-                                .set("spark.ui.enabled", "false")
-                                .set("spark.driver.host", "127.0.0.1")
-                                .set("spark.driver.bindAddress", "127.0.0.1"));
+        spark = Main.session(SparkRuntime.local("2"));
     }
 
     @AfterAll
@@ -62,10 +56,7 @@ class SparkScoreS3IT {
         if (spark != null) {
             spark.stop();
         }
-        Storage.useS3(null);
-        if (s3 != null) {
-            s3.close();
-        }
+        LocalS3.closeStorage(s3);
     }
 
     static ScoreTask task(String out) {

@@ -5,6 +5,7 @@ import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.BatchScores;
 import io.mlcycle.spark.FeatureParts;
+import io.mlcycle.spark.SparkRuntime;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
@@ -13,7 +14,6 @@ import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
 import io.mlcycle.trainer.PlantedData;
 import io.mlcycle.trainer.Trainer;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,13 +42,7 @@ class SparkScoreTest {
 
     @BeforeAll
     static void start() throws Exception {
-        spark =
-                Main.session(
-                        new SparkConf()
-                                .setMaster("local[2]")
-                                .set("spark.ui.enabled", "false")
-                                .set("spark.driver.host", "127.0.0.1")
-                                .set("spark.driver.bindAddress", "127.0.0.1"));
+        spark = Main.session(SparkRuntime.local("2"));
         spark.sparkContext().setLogLevel("WARN");
         data = PlantedData.write(root, 1200, 300, 5);
         writeSecondView(root.resolve("features/extra/asOf=2026-11-20"));

@@ -4,13 +4,13 @@ import io.mlcycle.common.LocalS3;
 import io.mlcycle.common.ObjectDirs;
 import io.mlcycle.common.Storage;
 import io.mlcycle.common.VersionedStore;
+import io.mlcycle.spark.SparkRuntime;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.RealServersTier;
 import io.mlcycle.trainer.PlantedData;
 import io.mlcycle.trainer.Trainer;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,9 +38,9 @@ class SparkTrainerS3IT {
     @BeforeAll
     static void start() throws Exception {
         data = PlantedData.write(root, 800, 300, 5);
-        s3 = LocalS3.start(root.resolve("s3"), "trainer-access", "trainer-secret-7e2a");
-        s3.createBucket("training");
-        Storage.useS3(s3.settings("training-creds"));
+        s3 =
+                LocalS3.startStorage(
+                        root.resolve("s3"), "trainer-access", "trainer-secret-7e2a", "training");
         ObjectDirs.publish(
                 data.featureDir,
                 Storage.locate("s3://training/tables/events/asOf=2026-11-20", "t"),
@@ -49,13 +49,7 @@ class SparkTrainerS3IT {
         Files.copy(data.labels, labels.resolve("labels.csv"));
         ObjectDirs.publish(
                 labels, Storage.locate("s3://training/labels", "t"), VersionedStore.SUCCESS);
-        spark =
-                Main.session(
-                        new SparkConf()
-                                .setMaster("local[2]")
-                                .set("spark.ui.enabled", "false")
-                                .set("spark.driver.host", "127.0.0.1")
-                                .set("spark.driver.bindAddress", "127.0.0.1"));
+        spark = Main.session(SparkRuntime.local("2"));
     }
 
     @AfterAll
@@ -63,10 +57,7 @@ class SparkTrainerS3IT {
         if (spark != null) {
             spark.stop();
         }
-        Storage.useS3(null);
-        if (s3 != null) {
-            s3.close();
-        }
+        LocalS3.closeStorage(s3);
     }
 
     static TrainTask task(String out) {

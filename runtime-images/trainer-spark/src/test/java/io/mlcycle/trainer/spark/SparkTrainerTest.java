@@ -5,6 +5,7 @@ import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.model.ModelSpec;
+import io.mlcycle.spark.SparkRuntime;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainSummary;
@@ -15,7 +16,6 @@ import io.mlcycle.trainer.Trainer;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
-import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,11 +45,7 @@ class SparkTrainerTest {
     static void start() throws Exception {
         spark =
                 Main.session(
-                        new SparkConf()
-                                .setMaster("local[2]")
-                                .set("spark.ui.enabled", "false")
-                                .set("spark.driver.host", "127.0.0.1")
-                                .set("spark.driver.bindAddress", "127.0.0.1")
+                        SparkRuntime.local("2")
                                 // a barrier stage short of slots fails after 2 checks, not 5 min
                                 .set(
                                         "spark.scheduler.barrier.maxConcurrentTasksCheck.interval",
@@ -71,6 +67,11 @@ class SparkTrainerTest {
     }
 
     static TrainTask xgboost(String algorithm, Path out, TrainTask.Validation validation) {
+        return xgboost(algorithm, out, validation, null);
+    }
+
+    static TrainTask xgboost(
+            String algorithm, Path out, TrainTask.Validation validation, TrainTask.Search search) {
         return TrainTask.builder()
                 .model("m")
                 .version(1)
@@ -85,6 +86,7 @@ class SparkTrainerTest {
                 .selectionMetric("auc")
                 .outputUri(out.toUri().toString())
                 .earlyStopping(null)
+                .search(search)
                 .build();
     }
 
@@ -130,6 +132,50 @@ class SparkTrainerTest {
                 assertThat(batch[r]).isCloseTo(expected[r][0], within(1e-6f));
             }
         }
+    }
+
+    @Test
+    void theTasksSearchRunsThePodsTrialEveryDepthOnTheWorkersAndKeepsTheBestOnValidation()
+            throws Exception {
+        TrainTask.Validation holdout = new TrainTask.Validation("holdout", 0.2, 5, 42L);
+        TrainTask.Search random = new TrainTask.Search("random", 4, "1s");
+        Path single = root.resolve("models/m/search-single");
+        Path distributed = root.resolve("models/m/search-spark");
+        Trainer.run(xgboost("xgboost", single, holdout, random));
+        Summary s = Main.handle(xgboost("xgboost", distributed, holdout, random), spark);
+
+        assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        List<Map<String, Object>> pod = trials(single);
+        List<Map<String, Object>> trials = trials(distributed);
+        assertThat(trials).hasSameSizeAs(pod).hasSize(1);
+        assertThat(s.figures().get("trials")).isEqualTo(1.0);
+        Map<String, Object> trial = trials.get(0);
+        assertThat(trial.keySet()).isEqualTo(pod.get(0).keySet());
+        assertThat(trial.get("hyperparameters")).isEqualTo(pod.get(0).get("hyperparameters"));
+        Map<?, ?> fit = (Map<?, ?>) ((List<?>) trial.get("fits")).get(0);
+        assertThat(fit.keySet())
+                .isEqualTo(((Map<?, ?>) ((List<?>) pod.get(0).get("fits")).get(0)).keySet());
+        // each depth was boosted on the workers with early stopping on the validation rows
+        List<?> depths = (List<?>) fit.get("depths");
+        List<?> auc = (List<?>) fit.get("validationAucByDepth");
+        assertThat(auc).hasSameSizeAs(depths).hasSize(2);
+        int best = 0;
+        for (int d = 1; d < auc.size(); d++) {
+            if (((Number) auc.get(d)).doubleValue()
+                    > ((Number) auc.get(best)).doubleValue() + 1e-6) {
+                best = d;
+            }
+        }
+        assertThat(((Number) auc.get(best)).doubleValue()).isGreaterThan(0.75);
+        assertThat(fit.get("maxDepth")).isEqualTo(depths.get(best));
+        assertThat(((Number) fit.get("rounds")).intValue()).isBetween(1, 500);
+    }
+
+    private static List<Map<String, Object>> trials(Path version) throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue(
+                        version.resolve("trials.json").toFile(),
+                        new com.fasterxml.jackson.core.type.TypeReference<>() {});
     }
 
     @Test
