@@ -40,6 +40,9 @@ final class Selection {
      * @param se its standard error (NaN when it cannot be estimated)
      * @param folds folds whose metric was finite (1 for the carve)
      * @param note how xgboost's depth and rounds were chosen (null otherwise)
+     * @param foldValues the metric on each inner fold (null on the carve; NaN where not run)
+     * @param dropped why it was dropped before its last fold (null when it ran them all): such a
+     *     score never wins and is not blended
      */
     record Score(
             Trainer.Evaluated eval,
@@ -47,7 +50,23 @@ final class Selection {
             double mean,
             double se,
             int folds,
-            String note) {}
+            String note,
+            double[] foldValues,
+            String dropped) {
+
+        Score(
+                Trainer.Evaluated eval,
+                Fit.Params params,
+                double mean,
+                double se,
+                int folds,
+                String note) {
+            this(eval, params, mean, se, folds, note, null, null);
+        }
+    }
+
+    /** The best candidate scored so far on the same folds, which a later one is held against. */
+    record Leader(String name, Score score) {}
 
     /** The choice among candidates and why. */
     record Choice(int index, String reason) {}
@@ -144,13 +163,33 @@ final class Selection {
     /** Scores one point of {@code learner} on the selection rows. */
     Score score(
             Algorithm learner, Fit.Params p, PreparedData data, TrainPlan plan, TrainTask task) {
+        return score(learner, p, data, plan, task, null);
+    }
+
+    /**
+     * Scores one point of {@code learner} on the selection rows; on inner folds, after {@link
+     * Boosted#DECIDING_FOLDS} of them, stops when its mean there is below {@code leader}'s mean on
+     * the same folds by more than the leader's standard error (successive halving across folds: it
+     * would have to beat the leader by more than that to win).
+     */
+    Score score(
+            Algorithm learner,
+            Fit.Params p,
+            PreparedData data,
+            TrainPlan plan,
+            TrainTask task,
+            Leader leader) {
         if (folds == null) {
             return scoreOnCarve(learner, p, data, plan, task);
         }
         long t0 = System.nanoTime();
         String note = null;
+        List<io.mlcycle.model.Trees> reused = null;
         if (learner == Algorithm.XGBOOST && (p.blocks() <= 0 || p.epochs() <= 0)) {
-            p = Boosted.chooseByFolds(data.x(), data.y(), pool, folds, plan.seed());
+            Boosted.FoldsChoice chosen =
+                    Boosted.chooseByFolds(data.x(), data.y(), pool, folds, plan.seed());
+            p = chosen.point();
+            reused = chosen.fits();
             note =
                     "depth "
                             + p.blocks()
@@ -158,7 +197,14 @@ final class Selection {
                             + p.epochs()
                             + " rounds by the best mean AUC over the "
                             + folds.size()
-                            + " inner folds";
+                            + " inner folds"
+                            + (chosen.dropped().isEmpty()
+                                    ? ""
+                                    : " (depth "
+                                            + chosen.dropped().get(0)
+                                            + " dropped after "
+                                            + Boosted.DECIDING_FOLDS
+                                            + " folds, behind a shallower one)");
         }
         if (learner == Algorithm.LOGISTIC && !(p.weightDecay() > 0)) {
             Logistic.PathChoice c =
@@ -177,27 +223,40 @@ final class Selection {
         int[] y = data.y();
         float[] oof = new float[pool.length];
         double[] values = new double[folds.size()];
+        Arrays.fill(values, Double.NaN);
         List<Fit.Fitted> fits = new java.util.ArrayList<>();
-        for (int f = 0; f < folds.size(); f++) {
+        String dropped = null;
+        for (int f = 0; f < folds.size() && dropped == null; f++) {
             Splits.Split s = folds.get(f);
             int[] train = Fit.pick(pool, s.train());
             int[] test = Fit.pick(pool, s.test());
             Fit.Fitted fitted =
-                    Fit.fit(
-                            learner,
-                            p,
-                            data.x(),
-                            data.scaling(),
-                            y,
-                            train,
-                            plan.seed() + f,
-                            plan.stop());
+                    reused != null && reused.get(f) != null
+                            ? new Fit.Fitted(
+                                    Map.of(),
+                                    p.epochs(),
+                                    p.blocks(),
+                                    List.of(),
+                                    null,
+                                    reused.get(f))
+                            : Fit.fit(
+                                    learner,
+                                    p,
+                                    data.x(),
+                                    data.scaling(),
+                                    y,
+                                    train,
+                                    plan.seed() + f,
+                                    plan.stop());
             fits.add(fitted);
             float[] scores = Validator.score(learner, p, fitted, data.x(), data.scaling(), test);
             for (int i = 0; i < test.length; i++) {
                 oof[s.test()[i]] = scores[i];
             }
             values[f] = metric(scores, Validator.labelsOf(y, test), task, plan.metricName());
+            if (f + 1 == Boosted.DECIDING_FOLDS && f + 1 < folds.size()) {
+                dropped = behind(values, f + 1, leader, plan.metricName());
+            }
         }
         double[] ms = meanAndSe(values);
         Trainer.Evaluated e =
@@ -207,7 +266,37 @@ final class Selection {
                         null,
                         List.copyOf(fits),
                         (System.nanoTime() - t0) / 1e9);
-        return new Score(e, p, ms[0], ms[1], (int) ms[2], note);
+        return new Score(e, p, ms[0], ms[1], (int) ms[2], note, values, dropped);
+    }
+
+    /**
+     * Why a candidate with {@code values} on the first {@code n} folds is dropped: its mean there
+     * is below the leader's on the same folds by more than the leader's standard error; null to go
+     * on.
+     */
+    static String behind(double[] values, int n, Leader leader, String metricName) {
+        if (leader == null
+                || leader.score().foldValues() == null
+                || !Double.isFinite(leader.score().se())) {
+            return null;
+        }
+        double[] mine = meanAndSe(Arrays.copyOf(values, n));
+        double[] theirs = meanAndSe(Arrays.copyOf(leader.score().foldValues(), n));
+        double gap = Metrics.higherIsBetter(metricName) ? theirs[0] - mine[0] : mine[0] - theirs[0];
+        if (!(gap > leader.score().se())) {
+            return null;
+        }
+        return String.format(
+                java.util.Locale.ROOT,
+                "dropped after %d of the inner folds: its mean there, %.4f, is %.4f behind %s's"
+                        + " %.4f on the same folds, more than %s's standard error %.4f",
+                n,
+                mine[0],
+                gap,
+                leader.name(),
+                theirs[0],
+                leader.name(),
+                leader.score().se());
     }
 
     private Score scoreOnCarve(
