@@ -281,7 +281,7 @@ public final class DistributedXgboost {
         trial.put("algorithm", Algorithm.XGBOOST.id());
         trial.put("hyperparameters", p.params.toMap());
         trial.put("metrics", metrics.toMap());
-        trial.put("fits", TrainReport.fits(eval.fits()));
+        trial.put("fits", SearchRunner.fits(eval.fits()));
         trial.put("seconds", eval.seconds());
         List<Map<String, Object>> trials = new ArrayList<>();
         trials.add(trial);

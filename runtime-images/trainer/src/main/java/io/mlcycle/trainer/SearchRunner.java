@@ -64,7 +64,6 @@ final class SearchRunner {
     private Selection selection;
 
     private final List<Map<String, Object>> trials = new ArrayList<>();
-    private final List<Candidate> tallies = new ArrayList<>();
     private boolean anyFinished;
     private RuntimeException firstError;
     private boolean budgetExhausted;
@@ -94,6 +93,7 @@ final class SearchRunner {
                     Selection.of(validator.trainingRows(), data.y(), plan.seed(), plan.ensemble());
         }
         List<Map<String, Object>> candidates = new ArrayList<>();
+        List<Candidate> tallies = new ArrayList<>();
         for (Algorithm learner : plan.learners()) {
             Candidate c = new Candidate();
             tallies.add(c);
@@ -103,8 +103,7 @@ final class SearchRunner {
         double[] se = new double[tallies.size()];
         for (int i = 0; i < tallies.size(); i++) {
             Selection.Score s = tallies.get(i).bestScore;
-            // a candidate dropped before its last fold never wins
-            mean[i] = s == null || s.dropped() != null ? Double.NaN : s.mean();
+            mean[i] = s == null ? Double.NaN : s.mean();
             se[i] = s == null ? Double.NaN : s.se();
         }
         List<String> names = new ArrayList<>(plan.learners().stream().map(Algorithm::id).toList());
@@ -197,7 +196,7 @@ final class SearchRunner {
     private EnsembleOffer offerEnsemble(List<Candidate> tallies) {
         List<Integer> finished = new ArrayList<>();
         for (int i = 0; i < tallies.size(); i++) {
-            if (tallies.get(i).bestScore != null && tallies.get(i).bestScore.dropped() == null) {
+            if (tallies.get(i).bestScore != null) {
                 finished.add(i);
             }
         }
@@ -307,9 +306,6 @@ final class SearchRunner {
             if (c.bestScore.note() != null) {
                 candidate.put("hyperparametersChosenBy", c.bestScore.note());
             }
-            if (c.bestScore.dropped() != null) {
-                candidate.put("message", c.bestScore.dropped());
-            }
         }
         candidate.put("seconds", Math.round(c.seconds * 10) / 10.0);
         candidate.put(
@@ -365,7 +361,7 @@ final class SearchRunner {
                 continue; // halving: only the last rung trains the full epochs
             }
             anyFinished = true;
-            if (c.bestScore == null || replaces(e, value, c)) {
+            if (c.bestScore == null || better(value, c.best, higher)) {
                 c.best = value;
                 c.bestScore = e;
                 c.bestTrial = trials.size() - 1;
@@ -380,7 +376,7 @@ final class SearchRunner {
         try {
             beforeTrial.accept(learner);
             if (plan.auto()) {
-                return selection.score(learner, p, data, plan, task, leader());
+                return selection.score(learner, p, data, plan, task);
             }
             Trainer.Evaluated e =
                     validator.evaluate(
@@ -414,20 +410,6 @@ final class SearchRunner {
         }
     }
 
-    /** The best candidate that ran every inner fold so far, null before the first. */
-    private Selection.Leader leader() {
-        Selection.Leader best = null;
-        for (int i = 0; i < tallies.size(); i++) {
-            Selection.Score s = tallies.get(i).bestScore;
-            if (s != null
-                    && s.dropped() == null
-                    && (best == null || better(s.mean(), best.score().mean(), higher))) {
-                best = new Selection.Leader(plan.learners().get(i).id(), s);
-            }
-        }
-        return best;
-    }
-
     /** Records a finished trial's selection metric and returns it. */
     private double record(Algorithm learner, Selection.Score score, Map<String, Object> trial) {
         String metricName = plan.metricName();
@@ -445,7 +427,7 @@ final class SearchRunner {
             trial.put("metrics", m.toMap());
         }
         if (plan.stop() != null || learner != Algorithm.RESNET && learner != Algorithm.MLP) {
-            trial.put("fits", TrainReport.fits(e.fits()));
+            trial.put("fits", fits(e.fits()));
         }
         trial.put("seconds", e.seconds());
         Progress.report(
@@ -463,19 +445,35 @@ final class SearchRunner {
         return value;
     }
 
-    /**
-     * Whether {@code e} becomes the candidate's best: a point that ran every fold beats one
-     * dropped.
-     */
-    private boolean replaces(Selection.Score e, double value, Candidate c) {
-        if (e.dropped() != null) {
-            return false;
-        }
-        return c.bestScore.dropped() != null || better(value, c.best, higher);
-    }
-
     static boolean better(double value, double best, boolean higher) {
         return Double.isFinite(value)
                 && (!Double.isFinite(best) || (higher ? value > best : value < best));
+    }
+
+    /** Epochs trained and kept per fit, with the held-out metric after each epoch. */
+    static List<Map<String, Object>> fits(List<Fit.Fitted> fits) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Fit.Fitted f : fits) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            if (f.trees() != null) {
+                m.put("maxDepth", f.bestEpoch());
+                m.put("rounds", f.epochs());
+                m.put("validationAucByDepth", f.history());
+                m.put("depths", Boosted.DEPTHS);
+                out.add(m);
+                continue;
+            }
+            m.put("epochs", f.epochs());
+            m.put("bestEpoch", f.bestEpoch());
+            m.put("history", f.history());
+            if (f.l2() != null) {
+                m.put("l2", f.l2());
+                if (!f.history().isEmpty()) {
+                    m.put("l2Path", Logistic.PATH);
+                }
+            }
+            out.add(m);
+        }
+        return out;
     }
 }

@@ -40,9 +40,6 @@ final class Selection {
      * @param se its standard error (NaN when it cannot be estimated)
      * @param folds folds whose metric was finite (1 for the carve)
      * @param note how xgboost's depth and rounds were chosen (null otherwise)
-     * @param foldValues the metric on each inner fold (null on the carve; NaN where not run)
-     * @param dropped why it was dropped before its last fold (null when it ran them all): such a
-     *     score never wins and is not blended
      */
     record Score(
             Trainer.Evaluated eval,
@@ -50,23 +47,7 @@ final class Selection {
             double mean,
             double se,
             int folds,
-            String note,
-            double[] foldValues,
-            String dropped) {
-
-        Score(
-                Trainer.Evaluated eval,
-                Fit.Params params,
-                double mean,
-                double se,
-                int folds,
-                String note) {
-            this(eval, params, mean, se, folds, note, null, null);
-        }
-    }
-
-    /** The best candidate scored so far on the same folds, which a later one is held against. */
-    record Leader(String name, Score score) {}
+            String note) {}
 
     /** The choice among candidates and why. */
     record Choice(int index, String reason) {}
@@ -163,22 +144,6 @@ final class Selection {
     /** Scores one point of {@code learner} on the selection rows. */
     Score score(
             Algorithm learner, Fit.Params p, PreparedData data, TrainPlan plan, TrainTask task) {
-        return score(learner, p, data, plan, task, null);
-    }
-
-    /**
-     * Scores one point of {@code learner} on the selection rows; on inner folds, after {@link
-     * Boosted#DECIDING_FOLDS} of them, stops when its mean there is below {@code leader}'s mean on
-     * the same folds by more than the leader's standard error (successive halving across folds: it
-     * would have to beat the leader by more than that to win).
-     */
-    Score score(
-            Algorithm learner,
-            Fit.Params p,
-            PreparedData data,
-            TrainPlan plan,
-            TrainTask task,
-            Leader leader) {
         if (folds == null) {
             return scoreOnCarve(learner, p, data, plan, task);
         }
@@ -223,13 +188,12 @@ final class Selection {
         int[] y = data.y();
         float[] oof = new float[pool.length];
         double[] values = new double[folds.size()];
-        Arrays.fill(values, Double.NaN);
         List<Fit.Fitted> fits = new java.util.ArrayList<>();
-        String dropped = null;
-        for (int f = 0; f < folds.size() && dropped == null; f++) {
+        for (int f = 0; f < folds.size(); f++) {
             Splits.Split s = folds.get(f);
             int[] train = Fit.pick(pool, s.train());
             int[] test = Fit.pick(pool, s.test());
+            // xgboost: the fold's boosting from the choice above, cut to the chosen rounds
             Fit.Fitted fitted =
                     reused != null && reused.get(f) != null
                             ? new Fit.Fitted(
@@ -254,9 +218,6 @@ final class Selection {
                 oof[s.test()[i]] = scores[i];
             }
             values[f] = metric(scores, Validator.labelsOf(y, test), task, plan.metricName());
-            if (f + 1 == Boosted.DECIDING_FOLDS && f + 1 < folds.size()) {
-                dropped = behind(values, f + 1, leader, plan.metricName());
-            }
         }
         double[] ms = meanAndSe(values);
         Trainer.Evaluated e =
@@ -266,37 +227,7 @@ final class Selection {
                         null,
                         List.copyOf(fits),
                         (System.nanoTime() - t0) / 1e9);
-        return new Score(e, p, ms[0], ms[1], (int) ms[2], note, values, dropped);
-    }
-
-    /**
-     * Why a candidate with {@code values} on the first {@code n} folds is dropped: its mean there
-     * is below the leader's on the same folds by more than the leader's standard error; null to go
-     * on.
-     */
-    static String behind(double[] values, int n, Leader leader, String metricName) {
-        if (leader == null
-                || leader.score().foldValues() == null
-                || !Double.isFinite(leader.score().se())) {
-            return null;
-        }
-        double[] mine = meanAndSe(Arrays.copyOf(values, n));
-        double[] theirs = meanAndSe(Arrays.copyOf(leader.score().foldValues(), n));
-        double gap = Metrics.higherIsBetter(metricName) ? theirs[0] - mine[0] : mine[0] - theirs[0];
-        if (!(gap > leader.score().se())) {
-            return null;
-        }
-        return String.format(
-                java.util.Locale.ROOT,
-                "dropped after %d of the inner folds: its mean there, %.4f, is %.4f behind %s's"
-                        + " %.4f on the same folds, more than %s's standard error %.4f",
-                n,
-                mine[0],
-                gap,
-                leader.name(),
-                theirs[0],
-                leader.name(),
-                leader.score().se());
+        return new Score(e, p, ms[0], ms[1], (int) ms[2], note);
     }
 
     private Score scoreOnCarve(

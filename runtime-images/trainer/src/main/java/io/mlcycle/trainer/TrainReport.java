@@ -3,7 +3,6 @@ package io.mlcycle.trainer;
 import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -178,32 +177,5 @@ record TrainReport(
             details.put(TrainSummary.SELECTED, sel);
         }
         return details;
-    }
-
-    /** Epochs trained and kept per fit, with the held-out metric after each epoch. */
-    static List<Map<String, Object>> fits(List<Fit.Fitted> fits) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Fit.Fitted f : fits) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            if (f.trees() != null) {
-                m.put("maxDepth", f.bestEpoch());
-                m.put("rounds", f.epochs());
-                m.put("validationAucByDepth", f.history());
-                m.put("depths", Boosted.DEPTHS);
-                out.add(m);
-                continue;
-            }
-            m.put("epochs", f.epochs());
-            m.put("bestEpoch", f.bestEpoch());
-            m.put("history", f.history());
-            if (f.l2() != null) {
-                m.put("l2", f.l2());
-                if (!f.history().isEmpty()) {
-                    m.put("l2Path", Logistic.PATH);
-                }
-            }
-            out.add(m);
-        }
-        return out;
     }
 }

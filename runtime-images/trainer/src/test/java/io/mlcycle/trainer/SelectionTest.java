@@ -81,58 +81,6 @@ class SelectionTest {
     }
 
     @Test
-    void aCandidateBehindTheLeaderOnTheFirstTwoFoldsByMoreThanItsStandardErrorIsDropped() {
-        Selection.Score leader =
-                new Selection.Score(
-                        null,
-                        null,
-                        0.85,
-                        0.004,
-                        5,
-                        null,
-                        new double[] {0.86, 0.84, 0.85, 0.85, 0.85},
-                        null);
-        double[] resnet = {0.845, 0.835, Double.NaN, Double.NaN, Double.NaN};
-        String why = Selection.behind(resnet, 2, new Selection.Leader("logistic", leader), "auc");
-        assertThat(why)
-                .isEqualTo(
-                        "dropped after 2 of the inner folds: its mean there, 0.8400, is 0.0100"
-                                + " behind logistic's 0.8500 on the same folds, more than"
-                                + " logistic's standard error 0.0040");
-        // within one standard error on the same folds: it runs on
-        double[] close = {0.857, 0.839, Double.NaN, Double.NaN, Double.NaN};
-        assertThat(Selection.behind(close, 2, new Selection.Leader("logistic", leader), "auc"))
-                .isNull();
-        // lower is better: the same gap the other way round
-        double[] lossy = {0.21, 0.23, Double.NaN, Double.NaN, Double.NaN};
-        Selection.Score lowLeader =
-                new Selection.Score(
-                        null,
-                        null,
-                        0.2,
-                        0.004,
-                        5,
-                        null,
-                        new double[] {0.2, 0.2, 0.2, 0.2, 0.2},
-                        null);
-        assertThat(
-                        Selection.behind(
-                                lossy, 2, new Selection.Leader("xgboost", lowLeader), "logLoss"))
-                .startsWith("dropped after 2 of the inner folds");
-        // no leader yet (the first candidate) or one from a carve: never dropped
-        assertThat(Selection.behind(resnet, 2, null, "auc")).isNull();
-        assertThat(
-                        Selection.behind(
-                                resnet,
-                                2,
-                                new Selection.Leader(
-                                        "logistic",
-                                        new Selection.Score(null, null, 0.85, 0.004, 1, null)),
-                                "auc"))
-                .isNull();
-    }
-
-    @Test
     void meanAndStandardErrorLeaveOutFoldsWhoseMetricIsNotFinite() {
         double[] ms = Selection.meanAndSe(new double[] {0.8, Double.NaN, 0.9, 1.0});
         assertThat(ms[0]).isCloseTo(0.9, org.assertj.core.data.Offset.offset(1e-12));
