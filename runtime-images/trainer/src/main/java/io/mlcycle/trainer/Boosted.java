@@ -1,8 +1,11 @@
 package io.mlcycle.trainer;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.model.Trees;
+import io.mlcycle.task.TaskJson;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
@@ -109,42 +112,152 @@ final class Boosted {
     }
 
     /**
+     * What {@link #chooseByFolds} chose and, per fold, the trees its boosting at that depth had
+     * after that many rounds (null for a fold that stopped early before them); {@code dropped}: the
+     * depths left after {@link #DECIDING_FOLDS} folds (empty when none was).
+     */
+    record FoldsChoice(Fit.Params point, List<Trees> fits, List<Integer> dropped) {}
+
+    /** Folds after which a deeper depth that is behind a shallower one is not boosted further. */
+    static final int DECIDING_FOLDS = 2;
+
+    /**
      * The depth and rounds with the best mean validation AUC over {@code folds} (positions into
      * {@code pool}): each depth boosted on every fold's training part, scored round by round on its
      * test part (early stopping, patience {@link #PATIENCE}); a fold that stopped early keeps its
-     * last AUC for the later rounds.
+     * last AUC for the later rounds. Fold by fold: after {@link #DECIDING_FOLDS} folds a depth
+     * whose best rounds' mean AUC there is below a shallower depth's is dropped (successive halving
+     * across folds; the deeper trees cost the most and the shallower wins ties anyway). Each fold's
+     * boosting at the chosen depth, cut to the chosen rounds, is the model a refit there with that
+     * point would give, so the folds are not boosted again to score the point.
      */
-    static Fit.Params chooseByFolds(
+    static FoldsChoice chooseByFolds(
             SparseMatrix x, int[] y, int[] pool, List<Splits.Split> folds, long seed) {
-        int bestDepth = DEPTHS[0];
+        double[][][] curves = new double[DEPTHS.length][folds.size()][];
+        byte[][][] boosters = new byte[DEPTHS.length][folds.size()][];
+        boolean[] live = new boolean[DEPTHS.length];
+        java.util.Arrays.fill(live, true);
+        for (int f = 0; f < folds.size(); f++) {
+            Splits.Split s = folds.get(f);
+            int[] train = Fit.pick(pool, s.train());
+            int[] test = Fit.pick(pool, s.test());
+            for (int d = 0; d < DEPTHS.length; d++) {
+                if (live[d]) {
+                    BoostingEngine.Trained t =
+                            engine.train(
+                                    x, y, train, test, DEPTHS[d], MAX_ROUNDS, PATIENCE, seed + f);
+                    curves[d][f] = t.validationAuc();
+                    boosters[d][f] = t.json();
+                }
+            }
+            if (f + 1 == DECIDING_FOLDS && f + 1 < folds.size()) {
+                dropBehind(curves, f + 1, live);
+            }
+        }
+        int bestDepth = 0;
         int bestRounds = 1;
         double bestAuc = Double.NEGATIVE_INFINITY;
-        for (int depth : DEPTHS) {
-            double[][] curves = new double[folds.size()][];
+        for (int d = 0; d < DEPTHS.length; d++) {
             int longest = 0;
-            for (int f = 0; f < folds.size(); f++) {
-                Splits.Split s = folds.get(f);
-                int[] train = Fit.pick(pool, s.train());
-                int[] test = Fit.pick(pool, s.test());
-                curves[f] =
-                        engine.train(x, y, train, test, depth, MAX_ROUNDS, PATIENCE, seed + f)
-                                .validationAuc();
-                longest = Math.max(longest, curves[f].length);
+            for (int f = 0; live[d] && f < folds.size(); f++) {
+                longest = Math.max(longest, curves[d][f].length);
             }
             for (int round = 0; round < longest; round++) {
-                double sum = 0;
-                for (double[] c : curves) {
-                    sum += c.length == 0 ? 0.5 : c[Math.min(round, c.length - 1)];
-                }
-                double mean = sum / curves.length;
+                double mean = meanAt(curves[d], folds.size(), round);
                 if (mean > bestAuc + 1e-6) {
                     bestAuc = mean;
-                    bestDepth = depth;
+                    bestDepth = d;
                     bestRounds = round + 1;
                 }
             }
         }
-        return point(bestDepth, bestRounds);
+        List<Trees> fits = new ArrayList<>();
+        for (int f = 0; f < folds.size(); f++) {
+            fits.add(
+                    curves[bestDepth][f].length >= bestRounds
+                            ? Trees.parse(
+                                    firstRounds(boosters[bestDepth][f], bestRounds),
+                                    x.numFeatures())
+                            : null);
+        }
+        List<Integer> dropped = new ArrayList<>();
+        for (int d = 0; d < DEPTHS.length; d++) {
+            if (!live[d]) {
+                dropped.add(DEPTHS[d]);
+            }
+        }
+        return new FoldsChoice(point(DEPTHS[bestDepth], bestRounds), fits, List.copyOf(dropped));
+    }
+
+    /** The mean over the first {@code n} folds' curves of the AUC after {@code round}. */
+    private static double meanAt(double[][] curves, int n, int round) {
+        double sum = 0;
+        for (int f = 0; f < n; f++) {
+            double[] c = curves[f];
+            sum += c.length == 0 ? 0.5 : c[Math.min(round, c.length - 1)];
+        }
+        return sum / n;
+    }
+
+    /**
+     * Drops each depth whose best mean AUC over the first {@code n} folds is below a shallower's.
+     */
+    private static void dropBehind(double[][][] curves, int n, boolean[] live) {
+        double[] best = new double[DEPTHS.length];
+        for (int d = 0; d < DEPTHS.length; d++) {
+            int longest = 0;
+            for (int f = 0; f < n; f++) {
+                longest = Math.max(longest, curves[d][f].length);
+            }
+            best[d] = Double.NEGATIVE_INFINITY;
+            for (int round = 0; round < longest; round++) {
+                best[d] = Math.max(best[d], meanAt(curves[d], n, round));
+            }
+        }
+        for (int d = 1; d < DEPTHS.length; d++) {
+            for (int shallower = 0; shallower < d; shallower++) {
+                if (live[shallower] && best[d] < best[shallower]) {
+                    live[d] = false;
+                }
+            }
+        }
+    }
+
+    /**
+     * XGBoost's JSON model cut to its first {@code rounds} rounds (one tree each: binary logistic,
+     * one parallel tree), as XGBoost would have saved it after them.
+     */
+    static byte[] firstRounds(byte[] json, int rounds) {
+        try {
+            ObjectNode root = (ObjectNode) TaskJson.MAPPER.readTree(json);
+            ObjectNode model =
+                    (ObjectNode) root.path("learner").path("gradient_booster").path("model");
+            ArrayNode trees = (ArrayNode) model.path("trees");
+            if (rounds > trees.size()) {
+                throw new IllegalArgumentException(
+                        "the model has " + trees.size() + " rounds, not " + rounds);
+            }
+            keepFirst(trees, rounds);
+            if (model.path("tree_info").isArray()) {
+                keepFirst((ArrayNode) model.path("tree_info"), rounds);
+            }
+            if (model.path("iteration_indptr").isArray()) {
+                keepFirst((ArrayNode) model.path("iteration_indptr"), rounds + 1);
+            }
+            if (model.path("gbtree_model_param").isObject()) {
+                ((ObjectNode) model.path("gbtree_model_param"))
+                        .put("num_trees", Integer.toString(rounds));
+            }
+            return TaskJson.MAPPER.writeValueAsBytes(root);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not XGBoost's JSON model: " + e.getMessage());
+        }
+    }
+
+    private static void keepFirst(ArrayNode a, int n) {
+        while (a.size() > n) {
+            a.remove(a.size() - 1);
+        }
     }
 
     /** Mean |TreeSHAP| (log-odds) of each feature over {@code samples}: exact, by XGBoost. */

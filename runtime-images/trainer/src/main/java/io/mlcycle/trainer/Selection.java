@@ -149,8 +149,12 @@ final class Selection {
         }
         long t0 = System.nanoTime();
         String note = null;
+        List<io.mlcycle.model.Trees> reused = null;
         if (learner == Algorithm.XGBOOST && (p.blocks() <= 0 || p.epochs() <= 0)) {
-            p = Boosted.chooseByFolds(data.x(), data.y(), pool, folds, plan.seed());
+            Boosted.FoldsChoice chosen =
+                    Boosted.chooseByFolds(data.x(), data.y(), pool, folds, plan.seed());
+            p = chosen.point();
+            reused = chosen.fits();
             note =
                     "depth "
                             + p.blocks()
@@ -158,7 +162,14 @@ final class Selection {
                             + p.epochs()
                             + " rounds by the best mean AUC over the "
                             + folds.size()
-                            + " inner folds";
+                            + " inner folds"
+                            + (chosen.dropped().isEmpty()
+                                    ? ""
+                                    : " (depth "
+                                            + chosen.dropped().get(0)
+                                            + " dropped after "
+                                            + Boosted.DECIDING_FOLDS
+                                            + " folds, behind a shallower one)");
         }
         if (learner == Algorithm.LOGISTIC && !(p.weightDecay() > 0)) {
             Logistic.PathChoice c =
@@ -182,16 +193,25 @@ final class Selection {
             Splits.Split s = folds.get(f);
             int[] train = Fit.pick(pool, s.train());
             int[] test = Fit.pick(pool, s.test());
+            // xgboost: the fold's boosting from the choice above, cut to the chosen rounds
             Fit.Fitted fitted =
-                    Fit.fit(
-                            learner,
-                            p,
-                            data.x(),
-                            data.scaling(),
-                            y,
-                            train,
-                            plan.seed() + f,
-                            plan.stop());
+                    reused != null && reused.get(f) != null
+                            ? new Fit.Fitted(
+                                    Map.of(),
+                                    p.epochs(),
+                                    p.blocks(),
+                                    List.of(),
+                                    null,
+                                    reused.get(f))
+                            : Fit.fit(
+                                    learner,
+                                    p,
+                                    data.x(),
+                                    data.scaling(),
+                                    y,
+                                    train,
+                                    plan.seed() + f,
+                                    plan.stop());
             fits.add(fitted);
             float[] scores = Validator.score(learner, p, fitted, data.x(), data.scaling(), test);
             for (int i = 0; i < test.length; i++) {
