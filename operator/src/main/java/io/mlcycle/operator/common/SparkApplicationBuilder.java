@@ -9,7 +9,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.PodOverrides;
-import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
 
@@ -66,7 +66,7 @@ public final class SparkApplicationBuilder {
             Map<String, String> labels,
             Runtime runtime,
             Task task,
-            FeatureViewSpec.Spark spark,
+            SparkSpec spark,
             List<EnvVar> env,
             PodOverrides pod) {}
 
@@ -78,8 +78,7 @@ public final class SparkApplicationBuilder {
             OperatorConfig config,
             RuntimeJobs runtimeJobs,
             KubernetesSerialization serialization) {
-        FeatureViewSpec.Spark spark =
-                r.spark() == null ? Defaults.apply(new FeatureViewSpec.Spark()) : r.spark();
+        SparkSpec spark = r.spark() == null ? Defaults.apply(new SparkSpec()) : r.spark();
         RuntimeJobs.Volumes volumes = runtimeJobs.volumes();
         List<EnvVar> driverEnv = new ArrayList<>();
         driverEnv.add(
@@ -150,13 +149,13 @@ public final class SparkApplicationBuilder {
     }
 
     private static Map<String, Object> driverSpec(
-            FeatureViewSpec.Spark spark,
+            SparkSpec spark,
             Request r,
             List<EnvVar> env,
             OperatorConfig config,
             RuntimeJobs runtimeJobs) {
-        FeatureViewSpec.Driver driver =
-                spark.driver == null ? Defaults.apply(new FeatureViewSpec.Driver()) : spark.driver;
+        SparkSpec.Driver driver =
+                spark.driver == null ? Defaults.apply(new SparkSpec.Driver()) : spark.driver;
         Map<String, Object> driverSpec = new LinkedHashMap<>();
         driverSpec.put("cores", driver.cores);
         driverSpec.put("memory", driver.memory);
@@ -178,14 +177,9 @@ public final class SparkApplicationBuilder {
     }
 
     private static Map<String, Object> executorSpec(
-            FeatureViewSpec.Spark spark,
-            Request r,
-            OperatorConfig config,
-            RuntimeJobs runtimeJobs) {
-        FeatureViewSpec.Executor executor =
-                spark.executor == null
-                        ? Defaults.apply(new FeatureViewSpec.Executor())
-                        : spark.executor;
+            SparkSpec spark, Request r, OperatorConfig config, RuntimeJobs runtimeJobs) {
+        SparkSpec.Executor executor =
+                spark.executor == null ? Defaults.apply(new SparkSpec.Executor()) : spark.executor;
         Map<String, Object> executorSpec = new LinkedHashMap<>();
         executorSpec.put("instances", executor.instances);
         executorSpec.put("cores", executor.cores);
@@ -212,9 +206,8 @@ public final class SparkApplicationBuilder {
      * Operator's fields of the same names (it turns them into spark.dynamicAllocation.* and the
      * pods' scheduler).
      */
-    static void scheduling(
-            FeatureViewSpec.Spark spark, boolean dynamicAllowed, Map<String, Object> appSpec) {
-        FeatureViewSpec.DynamicAllocation dynamic = spark.dynamicAllocation;
+    static void scheduling(SparkSpec spark, boolean dynamicAllowed, Map<String, Object> appSpec) {
+        SparkSpec.DynamicAllocation dynamic = spark.dynamicAllocation;
         if (dynamicAllowed && dynamic != null && Boolean.TRUE.equals(dynamic.enabled)) {
             Map<String, Object> d = new LinkedHashMap<>();
             d.put("enabled", true);
@@ -232,7 +225,7 @@ public final class SparkApplicationBuilder {
         if (spark.batchScheduler != null && !spark.batchScheduler.isBlank()) {
             appSpec.put("batchScheduler", spark.batchScheduler);
         }
-        FeatureViewSpec.BatchSchedulerOptions options = spark.batchSchedulerOptions;
+        SparkSpec.BatchSchedulerOptions options = spark.batchSchedulerOptions;
         if (options != null) {
             Map<String, Object> o = new LinkedHashMap<>();
             if (options.queue != null) {

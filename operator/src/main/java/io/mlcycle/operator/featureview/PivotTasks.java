@@ -3,6 +3,7 @@ package io.mlcycle.operator.featureview;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.mlcycle.operator.api.Defaults;
+import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.featureview.EntityList;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
@@ -154,7 +155,7 @@ public final class PivotTasks {
                             + spec.engine
                             + ": spark settings need engine: spark");
         }
-        FeatureViewSpec.Spark spark = spec.spark;
+        SparkSpec spark = spec.spark;
         if (spark.driver != null) {
             atLeastOne(spark.driver.cores, "spec.spark.driver.cores");
             sparkMemory(spark.driver.memory, "spec.spark.driver.memory");
@@ -164,7 +165,7 @@ public final class PivotTasks {
             atLeastOne(spark.executor.cores, "spec.spark.executor.cores");
             sparkMemory(spark.executor.memory, "spec.spark.executor.memory");
         }
-        FeatureViewSpec.DynamicAllocation dynamic = spark.dynamicAllocation;
+        SparkSpec.DynamicAllocation dynamic = spark.dynamicAllocation;
         if (dynamic != null
                 && dynamic.minExecutors != null
                 && dynamic.maxExecutors != null

@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.mlcycle.operator.api.Defaults;
-import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.common.OperatorConfig;
@@ -85,8 +85,8 @@ public final class TrainingSparkApplications {
     }
 
     /** A TrainingRun's spark block as the shared engine settings (no dynamic allocation). */
-    static FeatureViewSpec.Spark settings(TrainingRunSpec.Spark spark) {
-        FeatureViewSpec.Spark s = Defaults.apply(new FeatureViewSpec.Spark());
+    static SparkSpec settings(TrainingRunSpec.Spark spark) {
+        SparkSpec s = Defaults.apply(new SparkSpec());
         if (spark == null) {
             return s;
         }

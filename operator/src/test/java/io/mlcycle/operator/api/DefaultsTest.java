@@ -80,8 +80,8 @@ class DefaultsTest {
         spec.maxConcurrent = null;
         spec.window = null;
         spec.engine = null;
-        spec.spark = new FeatureViewSpec.Spark();
-        spec.spark.driver = new FeatureViewSpec.Driver();
+        spec.spark = new SparkSpec();
+        spec.spark.driver = new SparkSpec.Driver();
         spec.spark.driver.cores = null;
         spec.spark.driver.memory = "4g";
         spec.validation = null;

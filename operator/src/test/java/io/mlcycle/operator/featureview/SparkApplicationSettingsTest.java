@@ -3,6 +3,7 @@ package io.mlcycle.operator.featureview;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.common.OperatorConfig;
@@ -54,23 +55,23 @@ class SparkApplicationSettingsTest {
     @Test
     void executorDriverDynamicAllocationAndBatchSchedulerSettingsArePassedThrough() {
         FeatureView fv = Fixtures.sparkView("fv");
-        FeatureViewSpec.Spark spark = new FeatureViewSpec.Spark();
-        spark.executor = new FeatureViewSpec.Executor();
+        SparkSpec spark = new SparkSpec();
+        spark.executor = new SparkSpec.Executor();
         spark.executor.instances = 4;
         spark.executor.cores = 2;
         spark.executor.memory = "3g";
         spark.executor.memoryOverhead = "768m";
-        spark.driver = new FeatureViewSpec.Driver();
+        spark.driver = new SparkSpec.Driver();
         spark.driver.cores = 2;
         spark.driver.memory = "2g";
         spark.driver.memoryOverhead = "512m";
-        spark.dynamicAllocation = new FeatureViewSpec.DynamicAllocation();
+        spark.dynamicAllocation = new SparkSpec.DynamicAllocation();
         spark.dynamicAllocation.enabled = true;
         spark.dynamicAllocation.initialExecutors = 2;
         spark.dynamicAllocation.minExecutors = 1;
         spark.dynamicAllocation.maxExecutors = 8;
         spark.batchScheduler = "volcano";
-        spark.batchSchedulerOptions = new FeatureViewSpec.BatchSchedulerOptions();
+        spark.batchSchedulerOptions = new SparkSpec.BatchSchedulerOptions();
         spark.batchSchedulerOptions.queue = "team-a";
         spark.batchSchedulerOptions.priorityClassName = "batch-low";
         fv.getSpec().spark = spark;
@@ -101,7 +102,7 @@ class SparkApplicationSettingsTest {
     @Test
     void dynamicAllocationWithMoreMinThanMaxExecutorsIsInvalidNamingTheField() {
         FeatureViewSpec spec = Fixtures.sparkSpec();
-        spec.spark.dynamicAllocation = new FeatureViewSpec.DynamicAllocation();
+        spec.spark.dynamicAllocation = new SparkSpec.DynamicAllocation();
         spec.spark.dynamicAllocation.minExecutors = 5;
         spec.spark.dynamicAllocation.maxExecutors = 2;
         assertThat(PivotTasks.invalid(spec))

@@ -3,6 +3,7 @@ package io.mlcycle.operator.featureview;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
@@ -64,11 +65,11 @@ class SparkEngineLifecycleTest {
     @Test
     void engineSparkCreatesAnOwnedSparkApplicationCarryingTheJobsTask() {
         FeatureView fv = Fixtures.sparkView("fvs-spec");
-        FeatureViewSpec.Spark spark = new FeatureViewSpec.Spark();
-        spark.driver = new FeatureViewSpec.Driver();
+        SparkSpec spark = new SparkSpec();
+        spark.driver = new SparkSpec.Driver();
         spark.driver.cores = 2;
         spark.driver.memory = "2g";
-        spark.executor = new FeatureViewSpec.Executor();
+        spark.executor = new SparkSpec.Executor();
         spark.executor.instances = 3;
         spark.executor.cores = 2;
         spark.executor.memory = "3g";

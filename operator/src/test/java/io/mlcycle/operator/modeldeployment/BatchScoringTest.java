@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.IcebergCatalog;
@@ -352,8 +353,8 @@ class BatchScoringTest {
         version(client, "m-batch-spark", 1, true);
         ModelDeployment md = dailyBatch("md-batch-spark", "m-batch-spark", "fv-batch-spark");
         md.getSpec().batch.engine = ModelDeploymentSpec.BatchEngine.spark;
-        md.getSpec().batch.spark = new FeatureViewSpec.Spark();
-        md.getSpec().batch.spark.executor = new FeatureViewSpec.Executor();
+        md.getSpec().batch.spark = new SparkSpec();
+        md.getSpec().batch.spark.executor = new SparkSpec.Executor();
         md.getSpec().batch.spark.executor.instances = 2;
         md.getSpec().batch.spark.executor.memoryOverhead = "512m";
         ModelDeployment created = createWithBatchStatus(md);

@@ -1,6 +1,6 @@
 package io.mlcycle.operator.modeldeployment;
 
-import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,7 @@ class BatchSpecChecksTest {
         spec.batch.output = new ModelDeploymentSpec.Output();
         spec.batch.output.uri = "file:///data/scores/m";
         spec.batch.engine = engine;
-        spec.batch.spark = new FeatureViewSpec.Spark();
+        spec.batch.spark = new SparkSpec();
         return spec;
     }
 

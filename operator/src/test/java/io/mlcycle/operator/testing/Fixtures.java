@@ -3,6 +3,7 @@ package io.mlcycle.operator.testing;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.Filters;
@@ -113,9 +114,9 @@ public final class Fixtures {
     public static FeatureViewSpec sparkSpec() {
         FeatureViewSpec spec = featureView("x").getSpec();
         spec.engine = FeatureViewSpec.Engine.spark;
-        spec.spark = new FeatureViewSpec.Spark();
-        spec.spark.driver = new FeatureViewSpec.Driver();
-        spec.spark.executor = new FeatureViewSpec.Executor();
+        spec.spark = new SparkSpec();
+        spec.spark.driver = new SparkSpec.Driver();
+        spec.spark.executor = new SparkSpec.Executor();
         return spec;
     }
 

@@ -11,6 +11,7 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 import io.mlcycle.operator.api.PodOverrides;
+import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 
@@ -535,7 +536,7 @@ public class ModelDeploymentSpec {
         @JsonPropertyDescription(
                 "Settings of the Spark driver and executors (the shape of a FeatureView's"
                         + " spec.spark); only with engine: spark (defaults apply when omitted).")
-        public FeatureViewSpec.Spark spark;
+        public SparkSpec spark;
     }
 
     /** Engines of batch scoring. */

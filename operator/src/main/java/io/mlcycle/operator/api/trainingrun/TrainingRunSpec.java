@@ -10,6 +10,7 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.mlcycle.operator.api.PodOverrides;
+import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.task.TrainDefaults;
@@ -166,7 +167,7 @@ public class TrainingRunSpec {
                 "Image of the driver and executors; default: the operator's trainer-spark image.")
         public String image;
 
-        @Pattern(FeatureViewSpec.SPARK_VERSION_PATTERN)
+        @Pattern(SparkSpec.SPARK_VERSION_PATTERN)
         @Default("3.5.6")
         @JsonPropertyDescription("Spark version of the image (the Spark Operator's sparkVersion).")
         public String sparkVersion = "3.5.6";
@@ -177,11 +178,11 @@ public class TrainingRunSpec {
         public String serviceAccount;
 
         @JsonPropertyDescription("The driver pod (it reads the tables and runs the evaluation).")
-        public FeatureViewSpec.Driver driver;
+        public SparkSpec.Driver driver;
 
         @JsonPropertyDescription(
                 "The executor pods: XGBoost trains with instances x cores workers, all at once.")
-        public FeatureViewSpec.Executor executor;
+        public SparkSpec.Executor executor;
 
         @JsonPropertyDescription("Extra Spark properties, passed as sparkConf.")
         public java.util.Map<String, String> sparkConf;
@@ -196,7 +197,7 @@ public class TrainingRunSpec {
         @JsonPropertyDescription(
                 "Options of the batch scheduler, passed through as the SparkApplication's"
                         + " batchSchedulerOptions.")
-        public FeatureViewSpec.BatchSchedulerOptions batchSchedulerOptions;
+        public SparkSpec.BatchSchedulerOptions batchSchedulerOptions;
     }
 
     /** Algorithms. */
