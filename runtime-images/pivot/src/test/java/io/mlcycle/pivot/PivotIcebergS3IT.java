@@ -43,16 +43,13 @@ class PivotIcebergS3IT {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = LocalS3.start(tmp.resolve("s3"), "pivot-access", "pivot-secret-41c7");
-        s3.createBucket("lake");
-        Storage.useS3(s3.settings("lake-creds"));
+        s3 = LocalS3.startStorage(tmp.resolve("s3"), "pivot-access", "pivot-secret-41c7", "lake");
         rawUri = Fixtures.twoDaysOfEvents(tmp);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        Storage.useS3(null);
-        s3.close();
+        LocalS3.closeStorage(s3);
     }
 
     /** The catalog's URL carries the credentials: the pivot reads no environment here. */

@@ -32,9 +32,7 @@ class PivotS3IT {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = LocalS3.start(tmp.resolve("s3"), "pivot-access", "pivot-secret-9d1e");
-        s3.createBucket("lake");
-        Storage.useS3(s3.settings("lake-creds"));
+        s3 = LocalS3.startStorage(tmp.resolve("s3"), "pivot-access", "pivot-secret-9d1e", "lake");
         Path day = tmp.resolve("upload/dt=2026-11-20");
         write(day.resolve("part-0.parquet"), EVENTS);
         ObjectDirs.publish(day, Storage.locate("s3://lake/raw/dt=2026-11-20", "t"), "_SUCCESS");
@@ -52,8 +50,7 @@ class PivotS3IT {
 
     @AfterAll
     static void stop() throws Exception {
-        Storage.useS3(null);
-        s3.close();
+        LocalS3.closeStorage(s3);
     }
 
     static Fixtures.TaskBuilder task() {

@@ -34,9 +34,9 @@ class BatchScoreS3IT {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = LocalS3.start(root.resolve("s3"), "server-access", "server-secret-0b7e");
-        s3.createBucket("serving");
-        Storage.useS3(s3.settings("serving-creds"));
+        s3 =
+                LocalS3.startStorage(
+                        root.resolve("s3"), "server-access", "server-secret-0b7e", "serving");
         ObjectDirs.publish(
                 TestModels.artifact(),
                 Storage.locate("s3://serving/models/churn/v1", "t"),
@@ -51,8 +51,7 @@ class BatchScoreS3IT {
 
     @AfterAll
     static void stop() throws Exception {
-        Storage.useS3(null);
-        s3.close();
+        LocalS3.closeStorage(s3);
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.mlcycle.server;
 
 import io.mlcycle.common.LocalS3;
-import io.mlcycle.common.Storage;
 import io.mlcycle.task.ServeTask;
 import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
@@ -29,15 +28,14 @@ class RequestLogS3IT {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = LocalS3.start(root.resolve("s3"), "server-access", "server-secret-0b7e");
-        s3.createBucket("serving");
-        Storage.useS3(s3.settings("serving-creds"));
+        s3 =
+                LocalS3.startStorage(
+                        root.resolve("s3"), "server-access", "server-secret-0b7e", "serving");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        Storage.useS3(null);
-        s3.close();
+        LocalS3.closeStorage(s3);
     }
 
     @AfterEach

@@ -3,7 +3,6 @@ package io.mlcycle.trainer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.LocalS3;
-import io.mlcycle.common.Storage;
 import io.mlcycle.lake.LakeCatalog;
 import io.mlcycle.lake.LakeTable;
 import io.mlcycle.lake.ScanPlan;
@@ -39,15 +38,14 @@ class IcebergS3FeaturesIT {
 
     @BeforeAll
     static void start() throws Exception {
-        s3 = LocalS3.start(root.resolve("s3"), "trainer-access", "trainer-secret-7e02");
-        s3.createBucket("lake");
-        Storage.useS3(s3.settings("lake-creds"));
+        s3 =
+                LocalS3.startStorage(
+                        root.resolve("s3"), "trainer-access", "trainer-secret-7e02", "lake");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        Storage.useS3(null);
-        s3.close();
+        LocalS3.closeStorage(s3);
     }
 
     @Test
