@@ -51,7 +51,7 @@ public final class SequentialStep {
             return new AnalysisStep.Outcome(
                     next,
                     new Decision.Rollback(
-                            next.consecutiveFailures, failed.name, failed.value, failed.message));
+                            0, failed.name, failed.value, failed.message + "; " + failed.rule));
         }
         if (inconclusive != null || tooFew != null) {
             next.verdict = AnalysisStep.INCONCLUSIVE;

@@ -345,9 +345,7 @@ final class CanaryRollout {
                         + VersionResolver.number(stable)
                         + " keeps serving: "
                         + why.message()
-                        + (why.consecutiveFailures() > 0
-                                ? " for " + why.consecutiveFailures() + " analyses in a row"
-                                : ""));
+                        + RollbackDecisions.streak(why.consecutiveFailures()));
         s.r().rollbacks()
                 .record(
                         s.r().writer(),

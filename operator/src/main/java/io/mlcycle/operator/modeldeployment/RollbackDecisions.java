@@ -67,9 +67,15 @@ final class RollbackDecisions {
                 + to
                 + ": "
                 + rollback.message()
-                + " for "
-                + rollback.consecutiveFailures()
-                + " analyses in a row";
+                + streak(rollback.consecutiveFailures());
+    }
+
+    /**
+     * How many analyses in a row failed, where a streak decided; 0 for a sequential test, which
+     * decides on one analysis's confidence interval.
+     */
+    static String streak(int consecutiveFailures) {
+        return consecutiveFailures > 0 ? " for " + consecutiveFailures + " analyses in a row" : "";
     }
 
     /** The message when analysis decided a rollback but no approved version is below. */

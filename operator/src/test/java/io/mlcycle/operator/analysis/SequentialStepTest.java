@@ -35,6 +35,8 @@ class SequentialStepTest {
         Decision.Rollback rollback = (Decision.Rollback) o.decision();
         assertThat(rollback.metric()).isEqualTo("accuracy");
         assertThat(rollback.value()).isEqualTo(0.70);
+        assertThat(rollback.consecutiveFailures()).isZero();
+        assertThat(rollback.message()).contains("below min 0.8").contains("alpha 0.05");
         MetricResult r = o.analysis().metrics.get(0);
         assertThat(r.verdict).isEqualTo(AnalysisStep.FAILED);
         assertThat(r.decision).isEqualTo("Reject");

@@ -100,6 +100,15 @@ class RollbackDecisionsTest {
     }
 
     @Test
+    void aSequentialRollbackSaysItsIntervalNotHowManyAnalysesInARowFailed() {
+        Decision.Rollback sequential =
+                new Decision.Rollback(0, "accuracy", 0.7, "accuracy = 0.7000: below min 0.8");
+
+        assertThat(RollbackDecisions.rolledBackMessage(5, 4, sequential))
+                .isEqualTo("rolled back from version 5 to 4: accuracy = 0.7000: below min 0.8");
+    }
+
+    @Test
     void aLostRollbackIsReadOnlyFromThisDeploymentsMarkOnTheVersion() {
         List<ModelVersion> mvs =
                 List.of(mv(4, null), mv(5, "churn: error-rate 0.4"), mv(6, "other: latency"));
