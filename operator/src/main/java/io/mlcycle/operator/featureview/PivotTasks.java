@@ -107,7 +107,7 @@ public final class PivotTasks {
             throw new IllegalArgumentException("spec.store is required");
         }
         require(spec.store.uri, "spec.store.uri");
-        checkCatalog(spec.store, spec.engine);
+        checkCatalog(spec.store);
         if (spec.online != null) {
             checkRedis(spec.online.redis, "spec.online.redis");
             Durations.parse(spec.online.ttl, "spec.online.ttl");
@@ -240,15 +240,12 @@ public final class PivotTasks {
 
     /**
      * An Iceberg store names its catalog; its files go to a file:// warehouse, or an s3:// one with
-     * the JDBC catalog (the Hadoop catalog commits by an atomic rename, which S3 lacks).
+     * the JDBC catalog (the Hadoop catalog commits by an atomic rename, which S3 lacks). Both
+     * engines commit it: the Spark driver runs the DuckDB engine's commit.
      */
-    private static void checkCatalog(FeatureViewSpec.Store store, FeatureViewSpec.Engine engine) {
+    private static void checkCatalog(FeatureViewSpec.Store store) {
         if (store.format != StoreFormat.iceberg) {
             return;
-        }
-        if (engine == FeatureViewSpec.Engine.spark) {
-            throw new IllegalArgumentException(
-                    "spec.store.format iceberg is written by spec.engine duckdb only so far");
         }
         if (store.catalog == null) {
             throw new IllegalArgumentException(

@@ -82,11 +82,6 @@ class IcebergStoreSpecTest {
         hdfs.getSpec().store.catalog.uri = "jdbc:postgresql://pg:5432/lake";
         hdfs.getSpec().store.catalog.warehouse = "hdfs://nn/lake";
 
-        FeatureView spark = iceberg(IcebergCatalog.Type.hadoop);
-        spark.getSpec().engine = FeatureViewSpec.Engine.spark;
-
-        assertThat(PivotTasks.invalid(spark.getSpec()))
-                .hasValue("spec.store.format iceberg is written by spec.engine duckdb only so far");
         assertThat(PivotTasks.invalid(noCatalog.getSpec()))
                 .hasValue("spec.store.catalog is required with spec.store.format iceberg");
         assertThat(PivotTasks.invalid(jdbcWithoutUri.getSpec()))
@@ -113,5 +108,31 @@ class IcebergStoreSpecTest {
 
         assertThat(PivotTasks.invalid(fv.getSpec())).isEmpty();
         assertThat(store.catalog().warehouse()).isEqualTo("s3://lake/features/items");
+    }
+
+    @Test
+    void theSparkEngineTakesTheWarehousesTheDuckdbEngineTakesAndTheSameRefusals() {
+        FeatureView fileHadoop = iceberg(IcebergCatalog.Type.hadoop);
+        FeatureView s3Jdbc = iceberg(IcebergCatalog.Type.jdbc);
+        s3Jdbc.getSpec().store.uri = "s3://lake/features/items";
+        s3Jdbc.getSpec().store.catalog.uri = "jdbc:postgresql://pg:5432/lake";
+        FeatureView s3Hadoop = iceberg(IcebergCatalog.Type.hadoop);
+        s3Hadoop.getSpec().store.uri = "s3://lake/features/items";
+        for (FeatureView fv : new FeatureView[] {fileHadoop, s3Jdbc, s3Hadoop}) {
+            fv.getSpec().engine = FeatureViewSpec.Engine.spark;
+        }
+
+        assertThat(PivotTasks.invalid(fileHadoop.getSpec())).isEmpty();
+        assertThat(PivotTasks.invalid(s3Jdbc.getSpec())).isEmpty();
+        assertThat(PivotTasks.task(s3Jdbc, LocalDate.of(2026, 11, 20)).store().format())
+                .isEqualTo(TableCatalog.FORMAT_ICEBERG);
+        assertThat(PivotTasks.invalid(s3Hadoop.getSpec()))
+                .hasValueSatisfying(
+                        m ->
+                                assertThat(m)
+                                        .startsWith(
+                                                "spec.store.catalog.type hadoop cannot keep a"
+                                                        + " table in spec.store.uri"
+                                                        + " 's3://lake/features/items'"));
     }
 }

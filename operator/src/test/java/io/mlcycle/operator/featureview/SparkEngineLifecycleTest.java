@@ -12,6 +12,8 @@ import io.mlcycle.operator.testing.Fixtures;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.SparkOperator;
 import io.mlcycle.operator.testing.Trees;
+import io.mlcycle.task.PivotTask;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TaskJson;
 import io.mlcycle.testing.MockApiTier;
@@ -235,6 +237,48 @@ class SparkEngineLifecycleTest {
                 .filteredOn(e -> "Materialized".equals(e.getReason()))
                 .singleElement()
                 .satisfies(e -> assertThat(e.getMessage()).contains("(SparkApplication " + name));
+    }
+
+    @Test
+    void anIcebergViewOnSparkIsNotRefusedAndItsDriverCommitsWithTheCatalogSecret() {
+        client.resource(Fixtures.icebergSparkView("fvs-iceberg")).create();
+        String name = "fvs-iceberg-pivot-20261118-1";
+
+        GenericKubernetesResource app = sparkOperator.awaitApplication(name);
+        List<Map<String, Object>> env =
+                Trees.at(app.getAdditionalProperties(), "spec", "driver", "env");
+        assertThat(env)
+                .filteredOn(e -> TaskJson.TASK_ENV.equals(e.get("name")))
+                .singleElement()
+                .satisfies(
+                        e ->
+                                assertThat(
+                                                ((PivotTask)
+                                                                TaskJson.readTask(
+                                                                        (String) e.get("value")))
+                                                        .store()
+                                                        .iceberg())
+                                        .isTrue());
+        assertThat(env)
+                .filteredOn(e -> PodEnv.CATALOG_PASSWORD.equals(e.get("name")))
+                .singleElement()
+                .satisfies(
+                        e ->
+                                assertThat(
+                                                (Object)
+                                                        Trees.at(
+                                                                e,
+                                                                "valueFrom",
+                                                                "secretKeyRef",
+                                                                "name"))
+                                        .isEqualTo("lake-catalog"));
+        String uri =
+                "file:///data/features/fvs-iceberg/features/fvs-iceberg/data/asOf=2026-11-18/r/";
+        sparkOperator.finish(name, pivotSucceeded(uri, 100, 20));
+
+        FeatureView ready = awaitPhase(client, "fvs-iceberg", FeatureViewStatus.Phase.Ready);
+        assertThat(ready.getStatus().latest.uri).isEqualTo(uri);
+        assertThat(ready.getStatus().latest.engine).isEqualTo("spark");
     }
 
     @Test

@@ -7,7 +7,9 @@ import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.Filters;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
 import io.mlcycle.operator.api.featureview.ModelSelection;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.trainingrun.Gate;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
@@ -118,6 +120,21 @@ public final class Fixtures {
         spec.spark.driver = new SparkSpec.Driver();
         spec.spark.executor = new SparkSpec.Executor();
         return spec;
+    }
+
+    /**
+     * A spark-engine view as of 2026-11-18 stored as an Iceberg table: the JDBC catalog at {@code
+     * jdbc:postgresql://pg.data:5432/lake}, credentials from the Secret {@code lake-catalog}.
+     */
+    public static FeatureView icebergSparkView(String name) {
+        FeatureView fv = sparkView(name);
+        fv.getSpec().store.format = StoreFormat.iceberg;
+        fv.getSpec().store.catalog = new IcebergCatalog();
+        fv.getSpec().store.catalog.type = IcebergCatalog.Type.jdbc;
+        fv.getSpec().store.catalog.uri = "jdbc:postgresql://pg.data:5432/lake";
+        fv.getSpec().store.catalog.credentialsSecret = new FeatureViewSpec.SecretRef();
+        fv.getSpec().store.catalog.credentialsSecret.name = "lake-catalog";
+        return fv;
     }
 
     /** A spark-engine view as of 2026-11-18. */

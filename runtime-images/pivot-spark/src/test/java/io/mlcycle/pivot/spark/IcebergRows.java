@@ -6,26 +6,37 @@ import io.mlcycle.lake.LakeCatalog;
 import io.mlcycle.lake.LakeTable;
 import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.pivot.PivotRunner;
+import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
- * Iceberg interop fixtures: two as-ofs the DuckDB pivot commits, and a table's rows as sorted
- * {@code entity:idx=val,…} lines as Spark SQL reads them and as mlcycle's reader (DuckDB over the
- * files an Iceberg scan plans) reads them, for interop tests.
+ * Iceberg fixtures: two as-ofs either engine commits, and a table's rows as sorted {@code
+ * entity:idx=val,…} lines as Spark SQL reads them and as mlcycle's reader (DuckDB over the files an
+ * Iceberg scan plans) reads them, for interop tests.
  */
 final class IcebergRows {
 
     private IcebergRows() {}
+
+    /** One pivot engine, as the tests run it: the DuckDB runner or the Spark runtime's handler. */
+    @FunctionalInterface
+    interface Engine {
+        Summary run(PivotTask task) throws IOException;
+    }
 
     /**
      * Generates the item-event log under {@code data} and has the DuckDB pivot commit as-ofs
@@ -33,20 +44,75 @@ final class IcebergRows {
      */
     static LakeTable commitTwoAsOfs(Path data, TableCatalog catalog, Function<String, String> env)
             throws IOException {
+        return commitTwoAsOfs(events(data), data, catalog, env, new PivotRunner(env)::run);
+    }
+
+    /** Generates the item-event log under {@code data}; returns its partitioned URI. */
+    static String events(Path data) throws IOException {
         GameLogGenerator.generate(
                 new GameLogGenerator.Config(100, 50, 2, LocalDate.of(2026, 11, 21), 3), data);
-        String uri = data.resolve("raw/item-events").toUri() + "dt={date}/";
+        return eventsUri(data);
+    }
+
+    /** The partitioned URI of the item-event log {@link #events} generated under {@code data}. */
+    static String eventsUri(Path data) {
+        return data.resolve("raw/item-events").toUri() + "dt={date}/";
+    }
+
+    /**
+     * Has {@code engine} pivot the events at {@code uri} and commit as-ofs 2026-11-20 and
+     * 2026-11-21 to the catalog's table; returns the table, opened for reading.
+     */
+    static LakeTable commitTwoAsOfs(
+            String uri,
+            Path data,
+            TableCatalog catalog,
+            Function<String, String> env,
+            Engine engine)
+            throws IOException {
         for (String[] day :
                 new String[][] {{"2026-11-20", "2026-11-19"}, {"2026-11-21", "2026-11-20"}}) {
-            Tasks t = new Tasks(uri, data.resolve("stage")).day(day[0], day[1]);
-            t.storeFormat = TableCatalog.FORMAT_ICEBERG;
-            t.catalog = catalog;
-            Summary s = new PivotRunner(env).run(t.build());
+            Summary s = engine.run(task(uri, data, catalog, day[0], day[1]).build());
             if (s.outcome() != Summary.Outcome.Succeeded) {
                 throw new IllegalStateException("pivot of " + day[0] + ": " + s.message());
             }
         }
         return LakeTable.open(LakeCatalog.of(catalog, null, env));
+    }
+
+    /** A pivot of the as-of's two-day window that commits to the catalog's table. */
+    static Tasks task(String uri, Path data, TableCatalog catalog, String asOf, String from) {
+        Tasks t = new Tasks(uri, data.resolve("stage")).day(asOf, from);
+        t.storeFormat = TableCatalog.FORMAT_ICEBERG;
+        t.catalog = catalog;
+        return t;
+    }
+
+    /** A Hadoop catalog {@code lake} with its warehouse at {@code dir}, table features.items. */
+    static TableCatalog hadoop(Path dir) {
+        return new TableCatalog(
+                TableCatalog.HADOOP,
+                "lake",
+                null,
+                dir.toUri().toString(),
+                "features",
+                "items",
+                null,
+                null);
+    }
+
+    /** Every file under {@code dir} (relative path → size): what a run wrote or removed. */
+    static Map<String, Long> files(Path dir) throws IOException {
+        Map<String, Long> out = new TreeMap<>();
+        if (!Files.exists(dir)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                out.put(dir.relativize(p).toString(), Files.size(p));
+            }
+        }
+        return out;
     }
 
     /** What Spark SQL returns for a query of {@code entity, idx, val}. */

@@ -19,9 +19,10 @@ import java.util.function.Function;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The catalog a platform team runs: the DuckDB pivot commits through Iceberg's JDBC catalog on a
- * real PostgreSQL, and plain Spark SQL configured with the same catalog reads the table by name, at
- * the current snapshot and at an older as-of tag, with mlcycle's rows and values.
+ * The catalog a platform team runs: the DuckDB pivot and the Spark pivot commit through Iceberg's
+ * JDBC catalog on a real PostgreSQL (with the catalog credentials from the pod's environment), and
+ * plain Spark SQL configured with the same catalog reads the tables by name, at the current
+ * snapshot and at an older as-of tag, with mlcycle's rows and values.
  */
 @RealServersTier
 class IcebergSparkJdbcIT {
@@ -30,34 +31,48 @@ class IcebergSparkJdbcIT {
     static PostgresServer pg;
     static SparkSession spark;
     static LakeTable table;
+    static LakeTable sparkTable;
 
     @BeforeAll
     static void commitTwoAsOfsThroughPostgres() throws Exception {
         pg = PostgresServer.start();
         spark = TestSpark.start();
         String warehouse = data.resolve("lake").toUri().toString();
-        TableCatalog catalog =
-                new TableCatalog(
-                        TableCatalog.JDBC,
-                        "pg",
-                        pg.url(),
-                        warehouse,
-                        "features",
-                        "items",
-                        PodEnv.CATALOG_USER,
-                        PodEnv.CATALOG_PASSWORD);
+        TableCatalog catalog = jdbc(warehouse, "items");
         Function<String, String> env =
                 Map.of(
                                 PodEnv.CATALOG_USER, PostgresServer.USER,
                                 PodEnv.CATALOG_PASSWORD, PostgresServer.PASSWORD)
                         ::get;
         table = IcebergRows.commitTwoAsOfs(data, catalog, env);
+        // the Spark engine commits the same pivot through the same catalog, to its own table
+        TableCatalog sparkCatalog = jdbc(warehouse, "items_spark");
+        sparkTable =
+                IcebergRows.commitTwoAsOfs(
+                        IcebergRows.eventsUri(data),
+                        data,
+                        sparkCatalog,
+                        env,
+                        task -> TestSpark.spark(spark, task, env));
         spark.conf().set("spark.sql.catalog.pg", "org.apache.iceberg.spark.SparkCatalog");
         spark.conf().set("spark.sql.catalog.pg.type", "jdbc");
         spark.conf().set("spark.sql.catalog.pg.uri", pg.url());
         spark.conf().set("spark.sql.catalog.pg.jdbc.user", PostgresServer.USER);
         spark.conf().set("spark.sql.catalog.pg.jdbc.password", PostgresServer.PASSWORD);
         spark.conf().set("spark.sql.catalog.pg.warehouse", warehouse);
+    }
+
+    /** Catalog {@code pg} on the test's PostgreSQL, credentials from the pod's environment. */
+    private static TableCatalog jdbc(String warehouse, String table) {
+        return new TableCatalog(
+                TableCatalog.JDBC,
+                "pg",
+                pg.url(),
+                warehouse,
+                "features",
+                table,
+                PodEnv.CATALOG_USER,
+                PodEnv.CATALOG_PASSWORD);
     }
 
     @AfterAll
@@ -81,5 +96,24 @@ class IcebergSparkJdbcIT {
                                 "SELECT entity, idx, val FROM pg.features.items"
                                         + " VERSION AS OF 'asOf-2026-11-20'"))
                 .isEqualTo(older);
+    }
+
+    @Test
+    void theSparkEngineCommitsTheSameRowsThroughTheJdbcCatalogAndSparkSqlReadsThem()
+            throws Exception {
+        for (String asOf : List.of("2026-11-20", "2026-11-21")) {
+            List<String> rows = IcebergRows.mlcycle(table.plan(asOf));
+            assertThat(IcebergRows.mlcycle(sparkTable.plan(asOf))).as(asOf).isEqualTo(rows);
+            assertThat(
+                            IcebergRows.spark(
+                                    spark,
+                                    "SELECT entity, idx, val FROM pg.features.items_spark"
+                                            + " VERSION AS OF 'asOf-"
+                                            + asOf
+                                            + "'"))
+                    .as(asOf)
+                    .isEqualTo(rows);
+        }
+        assertThat(sparkTable.planCurrent().asOf()).isEqualTo("2026-11-21");
     }
 }

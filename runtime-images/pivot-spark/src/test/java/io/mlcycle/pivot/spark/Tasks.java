@@ -26,6 +26,7 @@ final class Tasks {
     String where;
     List<PivotTask.EntityList> exclude = new ArrayList<>();
     Path store;
+    int keep = 5;
 
     /** The store as a URI ({@code s3://}); {@link #store} when null. */
     String storeUri;
@@ -68,7 +69,7 @@ final class Tasks {
                 new PivotTask.Filters(where, exclude),
                 new PivotTask.Store(
                         storeUri != null ? storeUri : store.toUri().toString(),
-                        5,
+                        keep,
                         storeFormat,
                         catalog),
                 validation,

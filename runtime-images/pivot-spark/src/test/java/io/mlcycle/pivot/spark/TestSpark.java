@@ -6,6 +6,7 @@ import io.mlcycle.task.Summary;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
+import java.util.function.Function;
 
 /** One light local Spark for the module's tests, and runs of either engine on it. */
 final class TestSpark {
@@ -33,7 +34,13 @@ final class TestSpark {
     }
 
     static Summary spark(SparkSession spark, PivotTask task) throws IOException {
-        return Main.handle(task, spark, name -> null);
+        return spark(spark, task, name -> null);
+    }
+
+    /** The Spark runtime's handler with the pod's environment {@code env}. */
+    static Summary spark(SparkSession spark, PivotTask task, Function<String, String> env)
+            throws IOException {
+        return Main.handle(task, spark, env);
     }
 
     static Summary duckdb(PivotTask task) throws IOException {
