@@ -63,6 +63,23 @@ final class Versions {
         return rows;
     }
 
+    /**
+     * The object keys under {@code prefix} of a bucket S3Proxy's file system backend keeps in
+     * {@code bucket}.
+     */
+    static List<String> objects(Path bucket, String prefix) throws IOException {
+        Path dir = bucket.resolve(prefix);
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile)
+                    .map(p -> bucket.relativize(p).toString())
+                    .sorted()
+                    .toList();
+        }
+    }
+
     /** Writes rows with DuckDB into {@code dir/sparse-0.parquet}; returns that file. */
     static Path write(Path dir, List<SparseTables.Row> rows) {
         try {
