@@ -56,9 +56,9 @@ public class IcebergCatalog {
     public String table;
 
     @JsonPropertyDescription(
-            "Secret holding the catalog's credentials: jdbc, user and password; rest, an OAuth2"
-                    + " client id and secret (userKey, passwordKey) and/or a bearer token (key"
-                    + " token), each optional in the Secret.")
+            "Secret holding the catalog's credentials: jdbc, the user and password (userKey,"
+                    + " passwordKey); rest, an OAuth2 client id and secret (userKey, passwordKey)"
+                    + " and/or a bearer token (key token), each optional in the Secret.")
     public FeatureViewSpec.SecretRef credentialsSecret;
 
     @Default("false")
