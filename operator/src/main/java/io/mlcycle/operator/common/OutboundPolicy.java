@@ -105,6 +105,53 @@ public class OutboundPolicy {
         return Optional.empty();
     }
 
+    /**
+     * Why a call that carries credentials to {@code url} must not be made: {@link #refusal}, and
+     * plain {@code http} unless the host is a loopback address ({@code localhost}, 127.0.0.0/8,
+     * ::1) or an in-cluster Service name (one label, or ending in {@code .svc} or {@code
+     * .svc.cluster.local}), where the traffic stays in the cluster, or {@code plainHttpAllowed} (a
+     * person turned the check off with {@code optOutField}); empty when it may.
+     */
+    public Optional<String> credentialedRefusal(
+            String url, String field, boolean plainHttpAllowed, String optOutField) {
+        Optional<String> refused = refusal(url, field);
+        if (refused.isPresent()) {
+            return refused;
+        }
+        URI uri = URI.create(url.trim());
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            return Optional.of(field + " must be an http:// or https:// URL, not '" + scheme + "'");
+        }
+        if (scheme.equals("https") || plainHttpAllowed || staysInCluster(uri.getHost())) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                field
+                        + ": plain http to host '"
+                        + uri.getHost()
+                        + "' would send the credentials unencrypted; use https, an in-cluster"
+                        + " Service name (*.svc) or a loopback address, or set "
+                        + optOutField
+                        + ": true");
+    }
+
+    /** A loopback address or a cluster Service's DNS name (nothing is resolved). */
+    private static boolean staysInCluster(String rawHost) {
+        String host = rawHost.toLowerCase(Locale.ROOT);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.equals("localhost")) {
+            return true;
+        }
+        InetAddress literal = literal(host);
+        if (literal != null) {
+            return literal.isLoopbackAddress();
+        }
+        return !host.contains(".") || host.endsWith(".svc") || host.endsWith(".svc.cluster.local");
+    }
+
     private boolean allowedByName(String host) {
         for (String e : allowed) {
             if (e.equals(host)) {

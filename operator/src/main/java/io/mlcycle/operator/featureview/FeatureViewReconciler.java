@@ -16,6 +16,7 @@ import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
 import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.ObjectStorage;
+import io.mlcycle.operator.common.OutboundPolicy;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.SharedOutputs;
@@ -71,6 +72,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
     @Inject KubernetesClient client;
     @Inject SparkApplications sparkApplications;
     @Inject ObjectStorage objectStorage;
+    @Inject OutboundPolicy outbound;
 
     @Inject MaterializationRecorder recorder;
 
@@ -158,7 +160,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             FeatureView fv, FeatureViewStatus status, Context<FeatureView> context, Instant now) {
         FeatureViewSpec spec = fv.getSpec();
         Long generation = fv.getMetadata().getGeneration();
-        var invalid = PivotTasks.invalid(spec);
+        var invalid = PivotTasks.invalid(spec).or(() -> PivotTasks.catalogRefusal(spec, outbound));
         if (invalid.isPresent()) {
             Conditions.set(
                     status, INVALID_SPEC, true, INVALID_SPEC, invalid.get(), generation, now);

@@ -11,6 +11,7 @@ import io.mlcycle.operator.api.featureview.IcebergCatalog;
 import io.mlcycle.operator.api.featureview.ModelSelection;
 import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.common.Durations;
+import io.mlcycle.operator.common.OutboundPolicy;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.task.FeatureInput;
@@ -39,6 +40,9 @@ public final class PivotTasks {
     public static final String CATALOG_USER_ENV = PodEnv.CATALOG_USER;
 
     public static final String CATALOG_PASSWORD_ENV = PodEnv.CATALOG_PASSWORD;
+
+    /** A rest catalog's bearer token (env name; the value comes from the Secret). */
+    public static final String CATALOG_TOKEN_ENV = PodEnv.CATALOG_TOKEN;
 
     private PivotTasks() {}
 
@@ -251,8 +255,11 @@ public final class PivotTasks {
             throw new IllegalArgumentException(
                     "spec.store.catalog is required with spec.store.format iceberg");
         }
-        if (store.catalog.type == IcebergCatalog.Type.jdbc) {
+        if (store.catalog.type != IcebergCatalog.Type.hadoop) {
             require(store.catalog.uri, "spec.store.catalog.uri");
+        }
+        if (store.catalog.type == IcebergCatalog.Type.rest) {
+            return; // the server places the tables: catalog.warehouse is its property
         }
         String field =
                 store.catalog.warehouse == null ? "spec.store.uri" : "spec.store.catalog.warehouse";
@@ -297,15 +304,36 @@ public final class PivotTasks {
         if (store.format != StoreFormat.iceberg || c == null) {
             return null;
         }
+        boolean rest = c.type == IcebergCatalog.Type.rest;
+        boolean secret = c.credentialsSecret != null;
         return new TableCatalog(
                 c.type.name(),
                 c.name,
                 c.uri,
-                c.warehouse != null ? c.warehouse : store.uri,
+                c.warehouse != null || rest ? c.warehouse : store.uri,
                 c.namespace,
                 c.table != null ? c.table : meta.getName(),
-                c.credentialsSecret == null ? null : CATALOG_USER_ENV,
-                c.credentialsSecret == null ? null : CATALOG_PASSWORD_ENV);
+                secret ? CATALOG_USER_ENV : null,
+                secret ? CATALOG_PASSWORD_ENV : null,
+                secret && rest ? CATALOG_TOKEN_ENV : null);
+    }
+
+    /**
+     * Why the pods must not call a rest catalog's {@code uri} with its credentials ({@link
+     * OutboundPolicy#credentialedRefusal}: https unless in-cluster, loopback or {@code
+     * allowPlainHttp}; never link-local or metadata addresses); empty when they may or the view
+     * names no rest catalog.
+     */
+    public static Optional<String> catalogRefusal(FeatureViewSpec spec, OutboundPolicy policy) {
+        IcebergCatalog c = spec == null || spec.store == null ? null : spec.store.catalog;
+        if (c == null || c.type != IcebergCatalog.Type.rest || c.uri == null) {
+            return Optional.empty();
+        }
+        return policy.credentialedRefusal(
+                c.uri,
+                "spec.store.catalog.uri",
+                Boolean.TRUE.equals(c.allowPlainHttp),
+                "spec.store.catalog.allowPlainHttp");
     }
 
     private static void require(String value, String field) {
@@ -438,8 +466,9 @@ public final class PivotTasks {
 
     /**
      * The Iceberg catalog's credentials from its Secret as {@link #CATALOG_USER_ENV} and {@link
-     * #CATALOG_PASSWORD_ENV}; empty without one. Pivot, training and batch scoring pods of the view
-     * get them.
+     * #CATALOG_PASSWORD_ENV} (a rest catalog's, each optional, and {@link #CATALOG_TOKEN_ENV} from
+     * key {@code token}); empty without one. Pivot, training and batch scoring pods of the view get
+     * them.
      */
     public static List<EnvVar> catalogEnv(FeatureViewSpec spec) {
         if (spec == null
@@ -449,8 +478,17 @@ public final class PivotTasks {
             return List.of();
         }
         FeatureViewSpec.SecretRef ref = Defaults.copy(spec.store.catalog.credentialsSecret);
-        return List.of(
-                RuntimeJobs.secretEnv(CATALOG_USER_ENV, ref.name, ref.userKey),
-                RuntimeJobs.secretEnv(CATALOG_PASSWORD_ENV, ref.name, ref.passwordKey));
+        List<EnvVar> env =
+                List.of(
+                        RuntimeJobs.secretEnv(CATALOG_USER_ENV, ref.name, ref.userKey),
+                        RuntimeJobs.secretEnv(CATALOG_PASSWORD_ENV, ref.name, ref.passwordKey));
+        if (spec.store.catalog.type != IcebergCatalog.Type.rest) {
+            return env;
+        }
+        // a rest catalog takes an OAuth2 client id and secret, a bearer token, or both
+        List<EnvVar> rest = new ArrayList<>(env);
+        rest.add(RuntimeJobs.secretEnv(CATALOG_TOKEN_ENV, ref.name, IcebergCatalog.TOKEN_KEY));
+        rest.forEach(e -> e.getValueFrom().getSecretKeyRef().setOptional(true));
+        return rest;
     }
 }

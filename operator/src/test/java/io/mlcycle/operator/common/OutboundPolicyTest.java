@@ -104,4 +104,49 @@ class OutboundPolicyTest {
         assertThat(p.refusal("file:///etc/passwd", FIELD)).isPresent();
         assertThat(p.refusal("http://nowhere.invalid", FIELD)).isEmpty();
     }
+
+    @Test
+    void credentialsGoOverHttpsOrStayInTheClusterOrOnLoopbackUnlessAPersonAllowsPlainHttp() {
+        OutboundPolicy p = new OutboundPolicy(List.of(), DNS);
+        String field = "spec.store.catalog.uri";
+        String optOut = "spec.store.catalog.allowPlainHttp";
+
+        assertThat(p.credentialedRefusal("https://hooks.slack.com/catalog", field, false, optOut))
+                .isEmpty();
+        assertThat(
+                        p.credentialedRefusal(
+                                "http://prometheus.monitoring.svc:9090", field, false, optOut))
+                .isEmpty();
+        assertThat(
+                        p.credentialedRefusal(
+                                "http://rest.lake.svc.cluster.local", field, false, optOut))
+                .isEmpty();
+        assertThat(p.credentialedRefusal("http://iceberg-rest:8181", field, false, optOut))
+                .isEmpty();
+        assertThat(p.credentialedRefusal("http://127.0.0.1:8181", field, false, optOut)).isEmpty();
+        assertThat(p.credentialedRefusal("http://localhost:8181", field, false, optOut)).isEmpty();
+        assertThat(p.credentialedRefusal("http://[::1]:8181", field, false, optOut)).isEmpty();
+        assertThat(p.credentialedRefusal("http://hooks.slack.com/catalog", field, false, optOut))
+                .hasValue(
+                        field
+                                + ": plain http to host 'hooks.slack.com' would send the"
+                                + " credentials unencrypted; use https, an in-cluster Service"
+                                + " name (*.svc) or a loopback address, or set "
+                                + optOut
+                                + ": true");
+        assertThat(p.credentialedRefusal("http://10.0.0.5:8181", field, false, optOut)).isPresent();
+        assertThat(p.credentialedRefusal("http://hooks.slack.com/catalog", field, true, optOut))
+                .isEmpty();
+        assertThat(p.credentialedRefusal("ftp://hooks.slack.com/catalog", field, true, optOut))
+                .hasValue(field + " must be an http:// or https:// URL, not 'ftp'");
+    }
+
+    @Test
+    void allowingPlainHttpNeverLetsCredentialsReachAMetadataAddress() {
+        OutboundPolicy p = new OutboundPolicy(List.of(), DNS);
+
+        assertThat(p.credentialedRefusal("http://sneaky.example.com/", "f", true, "o"))
+                .hasValueSatisfying(m -> assertThat(m).contains("link-local or cloud metadata"));
+        assertThat(p.credentialedRefusal("https://169.254.169.254/", "f", false, "o")).isPresent();
+    }
 }

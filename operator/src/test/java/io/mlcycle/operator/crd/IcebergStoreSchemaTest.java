@@ -67,4 +67,20 @@ class IcebergStoreSchemaTest {
                                         .startsWith(
                                                 "spec.store.catalog.type: unsupported value \"glue\""));
     }
+
+    @Test
+    void aRestCatalogNeedsItsUriAndTakesATokenSecretAndThePlainHttpOptOut() throws IOException {
+        assertThat(
+                        validator.validate(
+                                view(
+                                        "    format: iceberg\n    catalog:\n      type: rest\n"
+                                                + "      uri: https://rest.example.com/api\n"
+                                                + "      allowPlainHttp: false\n"
+                                                + "      credentialsSecret: {name: lake-rest}\n")))
+                .isEmpty();
+        assertThat(validator.validate(view("    format: iceberg\n    catalog: {type: rest}\n")))
+                .containsExactly(
+                        "spec.store.catalog: catalog.uri (the REST endpoint) is required for a"
+                                + " rest catalog");
+    }
 }

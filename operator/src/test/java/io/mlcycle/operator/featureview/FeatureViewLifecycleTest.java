@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.TestClock;
@@ -307,6 +309,22 @@ class FeatureViewLifecycleTest {
                 .contains("spec.backfill.from");
         assertThat(jobs(client, "mlcycle.io/featureview", "fv-invalid")).isEmpty();
         awaitEvent(client, "fv-invalid", "InvalidSpec");
+    }
+
+    @Test
+    void aRestCatalogOverPlainHttpOutsideTheClusterIsAnInvalidSpecAndStartsNoJob() {
+        FeatureView fv = featureView("fv-rest-http");
+        fv.getSpec().store.format = StoreFormat.iceberg;
+        fv.getSpec().store.catalog = new IcebergCatalog();
+        fv.getSpec().store.catalog.type = IcebergCatalog.Type.rest;
+        fv.getSpec().store.catalog.uri = "http://203.0.113.7:8181/catalog";
+        client.resource(fv).create();
+        FeatureView invalid =
+                awaitCondition(client, FeatureView.class, "fv-rest-http", "InvalidSpec", "True");
+        assertThat(condition(invalid.getStatus(), "InvalidSpec").get().getMessage())
+                .startsWith("spec.store.catalog.uri: plain http to host '203.0.113.7'")
+                .contains("spec.store.catalog.allowPlainHttp: true");
+        assertThat(jobs(client, "mlcycle.io/featureview", "fv-rest-http")).isEmpty();
     }
 
     @Test

@@ -125,6 +125,6 @@ class HadoopLakeTableTest {
 
         assertThatThrownBy(settings::open)
                 .isInstanceOf(TaskFailure.class)
-                .hasMessage("store.catalog.type 'glue' is not one of hadoop, jdbc");
+                .hasMessage("store.catalog.type 'glue' is not one of hadoop, jdbc, rest");
     }
 }

@@ -2,7 +2,6 @@ package io.mlcycle.lake;
 
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
-import io.mlcycle.task.Summary;
 import io.mlcycle.testing.PostgresServer;
 import io.mlcycle.testing.RealServersTier;
 import org.junit.jupiter.api.AfterAll;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -26,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 @RealServersTier
 class JdbcLakeTableIT {
@@ -143,17 +140,10 @@ class JdbcLakeTableIT {
         ScanPlan good = Versions.commit(table, "2026-11-20", "good", Versions.rows("g", 3, 1f));
         Path lost = Versions.write(warehouse.resolve("lost"), Versions.rows("l", 2, 2f));
 
-        TaskFailure refused;
-        try (AutoCloseable alwaysLoses = pg.loseEveryUpdateOf("iceberg_tables")) {
-            refused =
-                    catchThrowableOfType(
-                            TaskFailure.class,
-                            () -> table.commit("2026-11-21", List.of(lost), Map.of()));
-        }
+        TaskFailure refused =
+                Versions.refusedCommit(
+                        table, "2026-11-21", lost, () -> pg.loseEveryUpdateOf("iceberg_tables"));
 
-        assertThat(refused).as("the commit was refused").isNotNull();
-        assertThat(refused.outcome()).isEqualTo(Summary.Outcome.Failed);
-        assertThat(refused.reason()).isEqualTo("CommitConflict");
         assertThat(refused.getMessage())
                 .startsWith(
                         "jdbc catalog 'lake' ("

@@ -17,10 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -68,18 +66,8 @@ class S3LakeTableIT {
                 table);
     }
 
-    /** The objects under a key prefix, as S3Proxy's file system backend holds them. */
     private static List<String> objects(String prefix) throws IOException {
-        Path dir = tmp.resolve("s3/lake").resolve(prefix);
-        if (!Files.exists(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile)
-                    .map(p -> tmp.resolve("s3/lake").relativize(p).toString())
-                    .sorted()
-                    .toList();
-        }
+        return Versions.objects(tmp.resolve("s3/lake"), prefix);
     }
 
     @Test

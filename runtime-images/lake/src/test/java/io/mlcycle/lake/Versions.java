@@ -3,6 +3,8 @@ package io.mlcycle.lake;
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
+import io.mlcycle.common.TaskFailure;
+import io.mlcycle.task.Summary;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.data.IcebergGenerics;
 import org.apache.iceberg.data.Record;
@@ -22,7 +24,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * Feature table versions for lake tests: Parquet files written by DuckDB as the pivot writes them
@@ -57,6 +63,23 @@ final class Versions {
         return rows;
     }
 
+    /**
+     * The object keys under {@code prefix} of a bucket S3Proxy's file system backend keeps in
+     * {@code bucket}.
+     */
+    static List<String> objects(Path bucket, String prefix) throws IOException {
+        Path dir = bucket.resolve(prefix);
+        if (!Files.exists(dir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile)
+                    .map(p -> bucket.relativize(p).toString())
+                    .sorted()
+                    .toList();
+        }
+    }
+
     /** Writes rows with DuckDB into {@code dir/sparse-0.parquet}; returns that file. */
     static Path write(Path dir, List<SparseTables.Row> rows) {
         try {
@@ -76,6 +99,25 @@ final class Versions {
             throw new IllegalStateException("tag asOf-" + asOf + " is not the committed snapshot");
         }
         return plan;
+    }
+
+    /**
+     * Commits {@code file} as {@code asOf} while {@code fault} makes every commit lose; returns the
+     * failure, checked to be a {@code Failed} {@code CommitConflict}.
+     */
+    static TaskFailure refusedCommit(
+            LakeTable table, String asOf, Path file, Callable<AutoCloseable> fault)
+            throws Exception {
+        TaskFailure refused;
+        try (AutoCloseable alwaysLoses = fault.call()) {
+            refused =
+                    catchThrowableOfType(
+                            TaskFailure.class, () -> table.commit(asOf, List.of(file), Map.of()));
+        }
+        assertThat(refused).as("the commit was refused").isNotNull();
+        assertThat(refused.outcome()).isEqualTo(Summary.Outcome.Failed);
+        assertThat(refused.reason()).isEqualTo("CommitConflict");
+        return refused;
     }
 
     /**

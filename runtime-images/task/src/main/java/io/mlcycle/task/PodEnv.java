@@ -70,6 +70,9 @@ public final class PodEnv {
     /** Password of a feature table's Iceberg catalog (from a Secret). */
     public static final String CATALOG_PASSWORD = "MLCYCLE_CATALOG_PASSWORD";
 
+    /** Bearer token of a feature table's REST catalog (from a Secret). */
+    public static final String CATALOG_TOKEN = "MLCYCLE_CATALOG_TOKEN";
+
     /** Redis password of the online store (from a Secret). */
     public static final String REDIS_PASSWORD = "MLCYCLE_REDIS_PASSWORD";
 

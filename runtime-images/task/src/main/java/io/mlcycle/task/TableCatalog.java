@@ -4,14 +4,18 @@ package io.mlcycle.task;
  * Where a feature table stored as an Apache Iceberg table lives: the catalog and the table's name
  * in it. Credentials are read from the named environment variables, never from the task.
  *
- * @param type {@link #HADOOP} (a warehouse path, {@code file://}) or {@link #JDBC}
+ * @param type {@link #HADOOP} (a warehouse path, {@code file://}), {@link #JDBC} or {@link #REST}
  * @param name the catalog's name (what Spark and Trino call it)
- * @param uri the JDBC URL of a {@code jdbc} catalog
- * @param warehouse root URI of the tables' files; null: the store's {@code uri}
+ * @param uri the JDBC URL of a {@code jdbc} catalog, the endpoint of a {@code rest} one
+ * @param warehouse root URI of the tables' files; null: the store's {@code uri} ({@code rest}: the
+ *     REST {@code warehouse} property, null: none)
  * @param namespace the table's namespace
  * @param table the table's name
- * @param userEnv environment variable holding the catalog user (null: none)
- * @param passwordEnv environment variable holding the catalog password (null: none)
+ * @param userEnv environment variable holding the catalog user, a {@code rest} catalog's OAuth2
+ *     client id (null: none)
+ * @param passwordEnv environment variable holding the catalog password, a {@code rest} catalog's
+ *     OAuth2 client secret (null: none)
+ * @param tokenEnv environment variable holding a {@code rest} catalog's bearer token (null: none)
  */
 public record TableCatalog(
         String type,
@@ -21,7 +25,21 @@ public record TableCatalog(
         String namespace,
         String table,
         String userEnv,
-        String passwordEnv) {
+        String passwordEnv,
+        String tokenEnv) {
+
+    /** A catalog without a bearer token ({@code hadoop}, {@code jdbc}). */
+    public TableCatalog(
+            String type,
+            String name,
+            String uri,
+            String warehouse,
+            String namespace,
+            String table,
+            String userEnv,
+            String passwordEnv) {
+        this(type, name, uri, warehouse, namespace, table, userEnv, passwordEnv, null);
+    }
 
     /** Store format: today's dated directories with {@code _SUCCESS} markers (the default). */
     public static final String FORMAT_PARQUET = "parquet";
@@ -34,4 +52,7 @@ public record TableCatalog(
 
     /** Catalog type: Iceberg's JDBC catalog. */
     public static final String JDBC = "jdbc";
+
+    /** Catalog type: Iceberg's REST catalog protocol. */
+    public static final String REST = "rest";
 }

@@ -1,11 +1,7 @@
 package io.mlcycle.trainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.TaskFailure;
-import io.mlcycle.lake.LakeCatalog;
-import io.mlcycle.lake.LakeTable;
-import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Summary;
@@ -17,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,15 +41,7 @@ class IcebergFeaturesTest {
             throws Exception {
         SmallTable data = SmallTable.write(root, 400, 120, 7);
         TableCatalog catalog = catalog("t");
-        LakeTable table = LakeTable.openOrCreate(LakeCatalog.of(catalog, null, name -> null));
-        Path dir = data.featureDir();
-        long snapshot =
-                table.commit(
-                        "2026-11-20",
-                        List.of(dir.resolve("sparse-0.parquet")),
-                        Map.of(
-                                ScanPlan.FEATURES,
-                                dir.resolve(FeatureCatalog.FILE).toUri().toString()));
+        long snapshot = data.commitTo(catalog);
         FeatureInput iceberg = new FeatureInput("t", "2026-11-20", data.input.uri(), catalog, null);
         Path fromDir = root.resolve("models/small/v1");
         Path fromTable = root.resolve("models/small/v2");

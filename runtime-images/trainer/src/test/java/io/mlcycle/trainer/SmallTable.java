@@ -2,13 +2,18 @@ package io.mlcycle.trainer;
 
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseTables;
+import io.mlcycle.lake.LakeCatalog;
+import io.mlcycle.lake.LakeTable;
+import io.mlcycle.lake.ScanPlan;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.TrainTask;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -101,6 +106,19 @@ final class SmallTable {
     /** The directory of the table's sparse files and features.json. */
     Path featureDir() {
         return Path.of(java.net.URI.create(input.uri()));
+    }
+
+    /**
+     * Commits this table's files as as-of 2026-11-20 of the Iceberg table {@code catalog} names
+     * (created when missing; credentials from no env); returns the snapshot id.
+     */
+    long commitTo(TableCatalog catalog) {
+        LakeTable table = LakeTable.openOrCreate(LakeCatalog.of(catalog, null, name -> null));
+        Path dir = featureDir();
+        return table.commit(
+                "2026-11-20",
+                List.of(dir.resolve("sparse-0.parquet")),
+                Map.of(ScanPlan.FEATURES, dir.resolve(FeatureCatalog.FILE).toUri().toString()));
     }
 
     /** An {@code auto} training of this table into {@code out}, hold-out, the defaults' grid. */
