@@ -1,12 +1,15 @@
 package io.mlcycle.server;
 
+import io.mlcycle.common.VersionSink;
 import io.mlcycle.lake.LakeInputs;
+import io.mlcycle.lake.LakeSink;
 import io.mlcycle.model.BatchScores;
 import io.mlcycle.model.FeatureAssembler;
 import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -15,12 +18,19 @@ import java.util.function.Function;
  * highest score) as a dated version with {@code _SUCCESS}, through {@link BatchScores}, the code
  * scorer-spark shares. A FeatureView stored as an Iceberg table is read through its as-of's tag
  * ({@link LakeInputs}, the trainer's scan), never from a directory, and the summary names the
- * snapshot it read ({@code snapshots}, as the trainer's). A failed run leaves the previous output
- * as it was.
+ * snapshot it read ({@code snapshots}, as the trainer's). With an output catalog the scores are one
+ * commit of the deployment's Iceberg scores table instead ({@link LakeSink}), tagged by the as-of,
+ * and the summary names the committed snapshot ({@code committed}). A failed run leaves the
+ * previous output as it was.
  */
 final class BatchScore {
 
     static final String FILE = BatchScores.FILE;
+
+    /** Snapshot summary keys of a scores commit: the model and version that scored. */
+    static final String MODEL = "mlcycle.model";
+
+    static final String VERSION = "mlcycle.version";
 
     private BatchScore() {}
 
@@ -30,10 +40,28 @@ final class BatchScore {
 
     /** {@link #run(ScoreTask)} with the catalog credentials from {@code env}. */
     static Summary run(ScoreTask task, Function<String, String> env) {
+        VersionSink sink = sink(task, env);
         LakeInputs planned = LakeInputs.plan(task.features(), env);
         Summary s =
                 BatchScores.runInOnePod(
-                        task, planned.inputs(), FeatureAssembler.planned(planned.plans()));
+                        task, planned.inputs(), FeatureAssembler.planned(planned.plans()), sink);
         return ScoreSummary.withSnapshots(s, planned.inputs());
+    }
+
+    /**
+     * Where the task's scores go: its dated directories, or the Iceberg table its output catalog
+     * names (opened, or created, before any work: a catalog that cannot be reached or a table with
+     * other columns fails the run here, naming catalog and table).
+     */
+    static VersionSink sink(ScoreTask task, Function<String, String> env) {
+        BatchScores.Target target = BatchScores.target(task);
+        if (task.outputCatalog() == null) {
+            return BatchScores.directory(target);
+        }
+        return LakeSink.scores(
+                task.outputCatalog(),
+                target.parentUri(),
+                env,
+                Map.of(MODEL, task.model(), VERSION, String.valueOf(task.version())));
     }
 }
