@@ -250,29 +250,41 @@ public final class PivotTasks {
             throw new IllegalArgumentException(
                     "spec.store.format iceberg is written by spec.engine duckdb only so far");
         }
-        if (store.catalog == null) {
+        checkCatalog(store.catalog, store.uri, "spec.store");
+    }
+
+    /**
+     * The checks of an Iceberg output at {@code field} (its {@code catalog}, {@code format} and
+     * {@code uri}, the warehouse unless the catalog names one) that the schema cannot make, each
+     * failing naming the field: a catalog is named, a jdbc one has its URL, the warehouse is
+     * file:// or s3://, and s3:// only with the JDBC catalog.
+     */
+    public static void checkCatalog(IcebergCatalog catalog, String uri, String field) {
+        if (catalog == null) {
             throw new IllegalArgumentException(
-                    "spec.store.catalog is required with spec.store.format iceberg");
+                    field + ".catalog is required with " + field + ".format iceberg");
         }
-        if (store.catalog.type == IcebergCatalog.Type.jdbc) {
-            require(store.catalog.uri, "spec.store.catalog.uri");
+        if (catalog.type == IcebergCatalog.Type.jdbc) {
+            require(catalog.uri, field + ".catalog.uri");
         }
-        String field =
-                store.catalog.warehouse == null ? "spec.store.uri" : "spec.store.catalog.warehouse";
-        String warehouse = store.catalog.warehouse == null ? store.uri : store.catalog.warehouse;
+        String where = catalog.warehouse == null ? field + ".uri" : field + ".catalog.warehouse";
+        String warehouse = catalog.warehouse == null ? uri : catalog.warehouse;
         boolean s3 = warehouse.startsWith("s3://");
-        if (s3 && store.catalog.type == IcebergCatalog.Type.hadoop) {
+        if (s3 && catalog.type == IcebergCatalog.Type.hadoop) {
             throw new IllegalArgumentException(
-                    "spec.store.catalog.type hadoop cannot keep a table in "
-                            + field
+                    field
+                            + ".catalog.type hadoop cannot keep a table in "
+                            + where
                             + " '"
                             + warehouse
                             + "': Iceberg's Hadoop catalog commits by an atomic rename, which S3"
-                            + " lacks; use spec.store.catalog.type jdbc for an s3:// warehouse");
+                            + " lacks; use "
+                            + field
+                            + ".catalog.type jdbc for an s3:// warehouse");
         }
         if (!s3 && !warehouse.startsWith("file:") && !warehouse.startsWith("/")) {
             throw new IllegalArgumentException(
-                    field
+                    where
                             + ": '"
                             + warehouse
                             + "' is neither file:// nor s3://; an Iceberg store writes those"
@@ -296,19 +308,29 @@ public final class PivotTasks {
     }
 
     private static TableCatalog catalog(ObjectMeta meta, FeatureViewSpec.Store store) {
-        IcebergCatalog c = store.catalog;
-        if (store.format != StoreFormat.iceberg || c == null) {
+        if (store.format != StoreFormat.iceberg || store.catalog == null) {
             return null;
         }
+        return table(
+                store.catalog, store.uri, meta.getName(), CATALOG_USER_ENV, CATALOG_PASSWORD_ENV);
+    }
+
+    /**
+     * The table a pod opens: {@code c}'s settings, the warehouse {@code uri} unless it names one,
+     * the table {@code defaultTable} unless it names one, and the credentials (when it has a
+     * Secret) from the environment variables named.
+     */
+    public static TableCatalog table(
+            IcebergCatalog c, String uri, String defaultTable, String userEnv, String passwordEnv) {
         return new TableCatalog(
                 c.type.name(),
                 c.name,
                 c.uri,
-                c.warehouse != null ? c.warehouse : store.uri,
+                c.warehouse != null ? c.warehouse : uri,
                 c.namespace,
-                c.table != null ? c.table : meta.getName(),
-                c.credentialsSecret == null ? null : CATALOG_USER_ENV,
-                c.credentialsSecret == null ? null : CATALOG_PASSWORD_ENV);
+                c.table != null ? c.table : defaultTable,
+                c.credentialsSecret == null ? null : userEnv,
+                c.credentialsSecret == null ? null : passwordEnv);
     }
 
     private static void require(String value, String field) {
@@ -445,15 +467,24 @@ public final class PivotTasks {
      * get them.
      */
     public static List<EnvVar> catalogEnv(FeatureViewSpec spec) {
-        if (spec == null
-                || spec.store == null
-                || spec.store.catalog == null
-                || spec.store.catalog.credentialsSecret == null) {
+        if (spec == null || spec.store == null) {
             return List.of();
         }
-        FeatureViewSpec.SecretRef ref = Defaults.copy(spec.store.catalog.credentialsSecret);
+        return catalogEnv(spec.store.catalog, CATALOG_USER_ENV, CATALOG_PASSWORD_ENV);
+    }
+
+    /**
+     * The credentials of {@code catalog} from its Secret as the environment variables named; empty
+     * without a catalog or a Secret.
+     */
+    public static List<EnvVar> catalogEnv(
+            IcebergCatalog catalog, String userEnv, String passwordEnv) {
+        if (catalog == null || catalog.credentialsSecret == null) {
+            return List.of();
+        }
+        FeatureViewSpec.SecretRef ref = Defaults.copy(catalog.credentialsSecret);
         return List.of(
-                RuntimeJobs.secretEnv(CATALOG_USER_ENV, ref.name, ref.userKey),
-                RuntimeJobs.secretEnv(CATALOG_PASSWORD_ENV, ref.name, ref.passwordKey));
+                RuntimeJobs.secretEnv(userEnv, ref.name, ref.userKey),
+                RuntimeJobs.secretEnv(passwordEnv, ref.name, ref.passwordKey));
     }
 }

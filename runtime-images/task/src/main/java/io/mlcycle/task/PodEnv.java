@@ -70,6 +70,12 @@ public final class PodEnv {
     /** Password of a feature table's Iceberg catalog (from a Secret). */
     public static final String CATALOG_PASSWORD = "MLCYCLE_CATALOG_PASSWORD";
 
+    /** User of the batch scores table's Iceberg catalog (from a Secret). */
+    public static final String SCORES_CATALOG_USER = "MLCYCLE_SCORES_CATALOG_USER";
+
+    /** Password of the batch scores table's Iceberg catalog (from a Secret). */
+    public static final String SCORES_CATALOG_PASSWORD = "MLCYCLE_SCORES_CATALOG_PASSWORD";
+
     /** Redis password of the online store (from a Secret). */
     public static final String REDIS_PASSWORD = "MLCYCLE_REDIS_PASSWORD";
 
