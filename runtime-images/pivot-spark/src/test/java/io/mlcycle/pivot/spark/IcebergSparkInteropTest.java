@@ -31,20 +31,9 @@ class IcebergSparkInteropTest {
     static void commitTwoAsOfs() throws IOException {
         spark = TestSpark.start();
         String warehouse = data.resolve("lake").toUri().toString();
-        TableCatalog catalog =
-                new TableCatalog(
-                        TableCatalog.HADOOP,
-                        "lake",
-                        null,
-                        warehouse,
-                        "features",
-                        "items",
-                        null,
-                        null);
+        TableCatalog catalog = IcebergRows.hadoop(warehouse, "features", "items");
         table = IcebergRows.commitTwoAsOfs(data, catalog, name -> null);
-        spark.conf().set("spark.sql.catalog.lake", "org.apache.iceberg.spark.SparkCatalog");
-        spark.conf().set("spark.sql.catalog.lake.type", "hadoop");
-        spark.conf().set("spark.sql.catalog.lake.warehouse", warehouse);
+        IcebergRows.useHadoopCatalog(spark, "lake", warehouse);
     }
 
     @Test
