@@ -73,17 +73,11 @@ final class SpecChecks {
     }
 
     /**
-     * Scores as an Iceberg table: the FeatureView store's catalog checks under {@code
-     * spec.batch.output}, and the pod engine (the Spark scorer publishes directories only).
+     * Scores as an Iceberg table: the FeatureView store's catalog checks under spec.batch.output.
      */
     private static void checkBatchOutput(ModelDeploymentSpec.Batch batch) {
         if (batch.output == null || batch.output.format != StoreFormat.iceberg) {
             return;
-        }
-        if (batch.engine == ModelDeploymentSpec.BatchEngine.spark) {
-            throw new IllegalArgumentException(
-                    "spec.batch.output.format iceberg is written by spec.batch.engine pod only so"
-                            + " far");
         }
         PivotTasks.checkCatalog(batch.output.catalog, batch.output.uri, "spec.batch.output");
     }

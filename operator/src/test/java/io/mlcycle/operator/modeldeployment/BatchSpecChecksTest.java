@@ -99,14 +99,11 @@ class BatchSpecChecksTest {
     }
 
     @Test
-    void icebergScoresWithTheSparkEngineAreInvalidNamingBothFields() {
+    void icebergScoresWithTheSparkEngineAreValid() {
         ModelDeploymentSpec spec =
                 icebergOutput(catalog(IcebergCatalog.Type.hadoop, null), "file:///data/scores/m");
         spec.batch.engine = ModelDeploymentSpec.BatchEngine.spark;
         spec.batch.spark = new SparkSpec();
-        assertThat(SpecChecks.invalid(spec))
-                .hasValue(
-                        "spec.batch.output.format iceberg is written by spec.batch.engine pod only"
-                                + " so far");
+        assertThat(SpecChecks.invalid(spec)).isEmpty();
     }
 }

@@ -1,20 +1,24 @@
 package io.mlcycle.operator.modeldeployment;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.IcebergCatalog;
 import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
+import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.Kubelet;
+import io.mlcycle.operator.testing.SparkOperator;
 import io.mlcycle.operator.testing.TestClock;
 import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
+import io.mlcycle.task.TaskJson;
 import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.time.ZonedDateTime;
+import java.util.List;
 import java.util.Map;
 
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
@@ -34,8 +39,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Batch scores as an Iceberg table ({@code spec.batch.output.format: iceberg}): the scoring Job's
  * task names the table (default {@code <deployment>_scores}, the warehouse {@code output.uri}) and
- * the pod gets the catalog's Secret beside the feature catalog's; the committed snapshot reaches
- * status, the BatchScored condition and the Event.
+ * the pod (or the Spark driver) gets the catalog's Secret beside the feature catalog's; the
+ * committed snapshot reaches status, the BatchScored condition and the Event.
  */
 @MockApiTier
 @QuarkusTest
@@ -54,16 +59,71 @@ class IcebergScoresJobTest {
         }
     }
 
-    private void scoredIntoTheTable() {
-        BatchFixtures.materializedFeatureView(client, "fv-ice-scores");
-        version(client, "m-ice-scores", 1, true);
-        ModelDeployment md = BatchFixtures.dailyBatch("md-ice", "m-ice-scores", "fv-ice-scores");
+    /** {@code md} with its scores committed to a JDBC catalog whose Secret is scores-catalog. */
+    private static ModelDeployment scoringIntoATable(ModelDeployment md) {
         md.getSpec().batch.output.format = StoreFormat.iceberg;
         md.getSpec().batch.output.catalog = new IcebergCatalog();
         md.getSpec().batch.output.catalog.type = IcebergCatalog.Type.jdbc;
         md.getSpec().batch.output.catalog.uri = "jdbc:postgresql://pg:5432/lake";
         md.getSpec().batch.output.catalog.credentialsSecret = new FeatureViewSpec.SecretRef();
         md.getSpec().batch.output.catalog.credentialsSecret.name = "scores-catalog";
+        return md;
+    }
+
+    @Test
+    void onSparkTheDriverGetsTheScoresTableAndTheCatalogSecret() {
+        Instant before = clock.instant();
+        try {
+            BatchFixtures.materializedFeatureView(client, "fv-ice-spark");
+            version(client, "m-ice-spark", 1, true);
+            ModelDeployment md =
+                    scoringIntoATable(
+                            BatchFixtures.dailyBatch(
+                                    "md-ice-spark", "m-ice-spark", "fv-ice-spark"));
+            md.getSpec().batch.engine = ModelDeploymentSpec.BatchEngine.spark;
+            ModelDeployment created = BatchFixtures.createWithBatchStatus(client, md);
+            ZonedDateTime fire = BatchFixtures.firstFire(created);
+            clock.set(fire.toInstant().plusSeconds(30));
+            ModelDeployments.markReady(client, "md-ice-spark");
+
+            String date = fire.toLocalDate().toString().replace("-", "");
+            GenericKubernetesResource app =
+                    new SparkOperator(client)
+                            .awaitApplication("md-ice-spark-score-" + date + "-0500");
+            List<Map<String, Object>> env = app.get("spec", "driver", "env");
+            ScoreTask task =
+                    (ScoreTask)
+                            TaskJson.readTask(
+                                    env.stream()
+                                            .filter(e -> TaskJson.TASK_ENV.equals(e.get("name")))
+                                            .map(e -> (String) e.get("value"))
+                                            .findFirst()
+                                            .orElseThrow());
+            assertThat(task.outputCatalog().table()).isEqualTo("md-ice-spark_scores");
+            assertThat(task.outputCatalog().userEnv()).isEqualTo(PodEnv.SCORES_CATALOG_USER);
+            assertThat(env)
+                    .filteredOn(e -> e.get("valueFrom") instanceof Map<?, ?>)
+                    .extracting(
+                            e -> e.get("name"),
+                            e ->
+                                    ((Map<?, ?>)
+                                                    ((Map<?, ?>) e.get("valueFrom"))
+                                                            .get("secretKeyRef"))
+                                            .get("name"))
+                    .contains(
+                            Tuple.tuple(PodEnv.SCORES_CATALOG_USER, "scores-catalog"),
+                            Tuple.tuple(PodEnv.SCORES_CATALOG_PASSWORD, "scores-catalog"));
+        } finally {
+            clock.set(before);
+        }
+    }
+
+    private void scoredIntoTheTable() {
+        BatchFixtures.materializedFeatureView(client, "fv-ice-scores");
+        version(client, "m-ice-scores", 1, true);
+        ModelDeployment md =
+                scoringIntoATable(
+                        BatchFixtures.dailyBatch("md-ice", "m-ice-scores", "fv-ice-scores"));
         ModelDeployment created = BatchFixtures.createWithBatchStatus(client, md);
         ZonedDateTime fire = BatchFixtures.firstFire(created);
         clock.set(fire.toInstant().plusSeconds(30));

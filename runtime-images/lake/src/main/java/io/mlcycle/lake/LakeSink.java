@@ -3,6 +3,7 @@ package io.mlcycle.lake;
 import io.mlcycle.common.VersionSink;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.Layout;
+import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.TableCatalog;
 
 import java.io.IOException;
@@ -21,6 +22,11 @@ import java.util.function.Function;
  * commit succeeds readers see the last good snapshot.
  */
 public final class LakeSink implements VersionSink {
+
+    /** Snapshot summary keys of a scores commit: the model and version that scored. */
+    public static final String MODEL = "mlcycle.model";
+
+    public static final String VERSION = "mlcycle.version";
 
     private final LakeTable table;
     private final Map<String, String> summary;
@@ -46,6 +52,20 @@ public final class LakeSink implements VersionSink {
                 LakeTable.openOrCreate(
                         LakeCatalog.of(catalog, defaultWarehouse, env), ScoreTableSchema.KIND),
                 summary);
+    }
+
+    /**
+     * The scores table of {@code task}'s output catalog (every batch scorer's), each commit's
+     * summary naming the task's model and version.
+     *
+     * @param warehouse the warehouse where the catalog names none: the parent of the outputUri
+     */
+    public static LakeSink scores(ScoreTask task, String warehouse, Function<String, String> env) {
+        return scores(
+                task.outputCatalog(),
+                warehouse,
+                env,
+                Map.of(MODEL, task.model(), VERSION, String.valueOf(task.version())));
     }
 
     public LakeTable table() {

@@ -199,23 +199,11 @@ public final class BatchScores {
     }
 
     /**
-     * Writes {@code scored} as {@code scores.parquet}, publishes it under the target's asOf and
-     * returns the run's summary (rows, positives, threshold, feature counts, seconds); a failure
-     * discards the staged copy and leaves the previous version as it was.
-     */
-    public static Summary publish(
-            ScoreTask task,
-            Target target,
-            ModelArtifact artifact,
-            long matched,
-            Iterator<Scored> scored,
-            Timings timings) {
-        return publish(task, target, artifact, matched, scored, timings, directory(target));
-    }
-
-    /**
-     * {@link #publish(ScoreTask, Target, ModelArtifact, long, Iterator, Timings)} to {@code sink};
-     * a table commit is named in the summary's {@link ScoreSummary#COMMITTED} detail.
+     * Writes {@code scored} as {@code scores.parquet}, publishes it to {@code sink} (the target's
+     * dated directories, {@link #directory}, or a table) and returns the run's summary (rows,
+     * positives, threshold, feature counts, seconds; a table commit named in the {@link
+     * ScoreSummary#COMMITTED} detail); a failure discards the staged copy and leaves the previous
+     * version as it was.
      */
     public static Summary publish(
             ScoreTask task,

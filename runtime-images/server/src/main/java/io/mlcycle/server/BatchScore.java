@@ -9,7 +9,6 @@ import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -26,11 +25,6 @@ import java.util.function.Function;
 final class BatchScore {
 
     static final String FILE = BatchScores.FILE;
-
-    /** Snapshot summary keys of a scores commit: the model and version that scored. */
-    static final String MODEL = "mlcycle.model";
-
-    static final String VERSION = "mlcycle.version";
 
     private BatchScore() {}
 
@@ -58,10 +52,6 @@ final class BatchScore {
         if (task.outputCatalog() == null) {
             return BatchScores.directory(target);
         }
-        return LakeSink.scores(
-                task.outputCatalog(),
-                target.parentUri(),
-                env,
-                Map.of(MODEL, task.model(), VERSION, String.valueOf(task.version())));
+        return LakeSink.scores(task, target.parentUri(), env);
     }
 }

@@ -5,6 +5,7 @@ import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.Storage;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.lake.LakeCatalog;
+import io.mlcycle.lake.LakeSink;
 import io.mlcycle.lake.LakeTable;
 import io.mlcycle.lake.ScoreTableSchema;
 import io.mlcycle.task.ScoreSummary;
@@ -157,8 +158,8 @@ class IcebergScoresIT {
         assertThat(committed.asOf()).isEqualTo("2026-11-22");
         Snapshot snapshot = table.table().currentSnapshot();
         assertThat(snapshot.summary())
-                .containsEntry(BatchScore.MODEL, TestModels.MODEL)
-                .containsEntry(BatchScore.VERSION, String.valueOf(TestModels.VERSION));
+                .containsEntry(LakeSink.MODEL, TestModels.MODEL)
+                .containsEntry(LakeSink.VERSION, String.valueOf(TestModels.VERSION));
     }
 
     @Test

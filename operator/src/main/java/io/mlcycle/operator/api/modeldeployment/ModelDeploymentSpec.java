@@ -566,7 +566,8 @@ public class ModelDeploymentSpec {
         @JsonPropertyDescription(
                 "parquet: dated directories asOf=<date>/ with scores.parquet and _SUCCESS;"
                         + " iceberg: one Apache Iceberg table in catalog (entity, score, rank),"
-                        + " each run one commit tagged asOf-<date>; engine pod only.")
+                        + " each run one commit tagged asOf-<date> (by the pod or the Spark"
+                        + " driver).")
         public StoreFormat format;
 
         @JsonPropertyDescription(
