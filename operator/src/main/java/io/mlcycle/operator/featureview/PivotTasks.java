@@ -251,32 +251,44 @@ public final class PivotTasks {
         if (store.format != StoreFormat.iceberg) {
             return;
         }
-        if (store.catalog == null) {
+        checkCatalog(store.catalog, store.uri, "spec.store");
+    }
+
+    /**
+     * The checks of an Iceberg output at {@code field} (its {@code catalog}, {@code format} and
+     * {@code uri}, the warehouse unless the catalog names one) that the schema cannot make, each
+     * failing naming the field: a catalog is named, a jdbc or rest one has its URL, the warehouse
+     * is file:// or s3://, and s3:// only with the JDBC or REST catalog.
+     */
+    public static void checkCatalog(IcebergCatalog catalog, String uri, String field) {
+        if (catalog == null) {
             throw new IllegalArgumentException(
-                    "spec.store.catalog is required with spec.store.format iceberg");
+                    field + ".catalog is required with " + field + ".format iceberg");
         }
-        if (store.catalog.type != IcebergCatalog.Type.hadoop) {
-            require(store.catalog.uri, "spec.store.catalog.uri");
+        if (catalog.type != IcebergCatalog.Type.hadoop) {
+            require(catalog.uri, field + ".catalog.uri");
         }
-        if (store.catalog.type == IcebergCatalog.Type.rest) {
+        if (catalog.type == IcebergCatalog.Type.rest) {
             return; // the server places the tables: catalog.warehouse is its property
         }
-        String field =
-                store.catalog.warehouse == null ? "spec.store.uri" : "spec.store.catalog.warehouse";
-        String warehouse = store.catalog.warehouse == null ? store.uri : store.catalog.warehouse;
+        String where = catalog.warehouse == null ? field + ".uri" : field + ".catalog.warehouse";
+        String warehouse = catalog.warehouse == null ? uri : catalog.warehouse;
         boolean s3 = warehouse.startsWith("s3://");
-        if (s3 && store.catalog.type == IcebergCatalog.Type.hadoop) {
+        if (s3 && catalog.type == IcebergCatalog.Type.hadoop) {
             throw new IllegalArgumentException(
-                    "spec.store.catalog.type hadoop cannot keep a table in "
-                            + field
+                    field
+                            + ".catalog.type hadoop cannot keep a table in "
+                            + where
                             + " '"
                             + warehouse
                             + "': Iceberg's Hadoop catalog commits by an atomic rename, which S3"
-                            + " lacks; use spec.store.catalog.type jdbc for an s3:// warehouse");
+                            + " lacks; use "
+                            + field
+                            + ".catalog.type jdbc for an s3:// warehouse");
         }
         if (!s3 && !warehouse.startsWith("file:") && !warehouse.startsWith("/")) {
             throw new IllegalArgumentException(
-                    field
+                    where
                             + ": '"
                             + warehouse
                             + "' is neither file:// nor s3://; an Iceberg store writes those"
@@ -300,22 +312,43 @@ public final class PivotTasks {
     }
 
     private static TableCatalog catalog(ObjectMeta meta, FeatureViewSpec.Store store) {
-        IcebergCatalog c = store.catalog;
-        if (store.format != StoreFormat.iceberg || c == null) {
+        if (store.format != StoreFormat.iceberg || store.catalog == null) {
             return null;
         }
+        return table(
+                store.catalog,
+                store.uri,
+                meta.getName(),
+                CATALOG_USER_ENV,
+                CATALOG_PASSWORD_ENV,
+                CATALOG_TOKEN_ENV);
+    }
+
+    /**
+     * The table a pod opens: {@code c}'s settings, the warehouse {@code uri} unless it names one (a
+     * rest catalog's server places the tables), the table {@code defaultTable} unless it names one,
+     * and the credentials (when it has a Secret) from the environment variables named (the token
+     * only for a rest catalog).
+     */
+    public static TableCatalog table(
+            IcebergCatalog c,
+            String uri,
+            String defaultTable,
+            String userEnv,
+            String passwordEnv,
+            String tokenEnv) {
         boolean rest = c.type == IcebergCatalog.Type.rest;
         boolean secret = c.credentialsSecret != null;
         return new TableCatalog(
                 c.type.name(),
                 c.name,
                 c.uri,
-                c.warehouse != null || rest ? c.warehouse : store.uri,
+                c.warehouse != null || rest ? c.warehouse : uri,
                 c.namespace,
-                c.table != null ? c.table : meta.getName(),
-                secret ? CATALOG_USER_ENV : null,
-                secret ? CATALOG_PASSWORD_ENV : null,
-                secret && rest ? CATALOG_TOKEN_ENV : null);
+                c.table != null ? c.table : defaultTable,
+                secret ? userEnv : null,
+                secret ? passwordEnv : null,
+                secret && rest ? tokenEnv : null);
     }
 
     /**
@@ -471,23 +504,34 @@ public final class PivotTasks {
      * them.
      */
     public static List<EnvVar> catalogEnv(FeatureViewSpec spec) {
-        if (spec == null
-                || spec.store == null
-                || spec.store.catalog == null
-                || spec.store.catalog.credentialsSecret == null) {
+        if (spec == null || spec.store == null) {
             return List.of();
         }
-        FeatureViewSpec.SecretRef ref = Defaults.copy(spec.store.catalog.credentialsSecret);
+        return catalogEnv(
+                spec.store.catalog, CATALOG_USER_ENV, CATALOG_PASSWORD_ENV, CATALOG_TOKEN_ENV);
+    }
+
+    /**
+     * The credentials of {@code catalog} from its Secret as the environment variables named (a rest
+     * catalog's each optional, and {@code tokenEnv} from key {@code token}); empty without a
+     * catalog or a Secret.
+     */
+    public static List<EnvVar> catalogEnv(
+            IcebergCatalog catalog, String userEnv, String passwordEnv, String tokenEnv) {
+        if (catalog == null || catalog.credentialsSecret == null) {
+            return List.of();
+        }
+        FeatureViewSpec.SecretRef ref = Defaults.copy(catalog.credentialsSecret);
         List<EnvVar> env =
                 List.of(
-                        RuntimeJobs.secretEnv(CATALOG_USER_ENV, ref.name, ref.userKey),
-                        RuntimeJobs.secretEnv(CATALOG_PASSWORD_ENV, ref.name, ref.passwordKey));
-        if (spec.store.catalog.type != IcebergCatalog.Type.rest) {
+                        RuntimeJobs.secretEnv(userEnv, ref.name, ref.userKey),
+                        RuntimeJobs.secretEnv(passwordEnv, ref.name, ref.passwordKey));
+        if (catalog.type != IcebergCatalog.Type.rest) {
             return env;
         }
         // a rest catalog takes an OAuth2 client id and secret, a bearer token, or both
         List<EnvVar> rest = new ArrayList<>(env);
-        rest.add(RuntimeJobs.secretEnv(CATALOG_TOKEN_ENV, ref.name, IcebergCatalog.TOKEN_KEY));
+        rest.add(RuntimeJobs.secretEnv(tokenEnv, ref.name, IcebergCatalog.TOKEN_KEY));
         rest.forEach(e -> e.getValueFrom().getSecretKeyRef().setOptional(true));
         return rest;
     }

@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.mlcycle.operator.api.Conditions;
 import io.mlcycle.operator.api.Defaults;
 import io.mlcycle.operator.api.featureview.FeatureView;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.modeldeployment.ModelDeployment;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentStatus;
@@ -22,9 +23,11 @@ import io.mlcycle.operator.featureview.SparkApplications;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Layout;
 import io.mlcycle.task.PivotSummary;
+import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.Task;
 
 import java.time.Duration;
@@ -183,9 +186,17 @@ final class BatchScoring {
                         entity,
                         inputs,
                         outputUri(spec.output.uri, asOf),
-                        served.getSpec().artifactDigest);
+                        served.getSpec().artifactDigest,
+                        scoresTable(md));
+        List<EnvVar> env = new ArrayList<>(in.catalogEnv());
+        env.addAll(
+                PivotTasks.catalogEnv(
+                        spec.output.catalog,
+                        PodEnv.SCORES_CATALOG_USER,
+                        PodEnv.SCORES_CATALOG_PASSWORD,
+                        null));
         String name = jobName(md, fire.get());
-        if (!start(r, md, status, name, task, in.catalogEnv(), now)) {
+        if (!start(r, md, status, name, task, env, now)) {
             b.lastScheduleTime = fire.get().toInstant().toString();
             return untilNext;
         }
@@ -194,6 +205,25 @@ final class BatchScoring {
         b.lastAsOf = asOf;
         b.lastMessage = null;
         return untilNext;
+    }
+
+    /**
+     * The Iceberg table of {@code spec.batch.output} with {@code format: iceberg} (table unset:
+     * {@code <deployment>_scores}, which no FeatureView's default table name can be, since
+     * Kubernetes names have no underscore), or null for dated directories.
+     */
+    static TableCatalog scoresTable(ModelDeployment md) {
+        ModelDeploymentSpec.Output out = Defaults.copy(md.getSpec().batch.output);
+        if (out.format != StoreFormat.iceberg || out.catalog == null) {
+            return null;
+        }
+        return PivotTasks.table(
+                out.catalog,
+                out.uri,
+                md.getMetadata().getName() + "_scores",
+                PodEnv.SCORES_CATALOG_USER,
+                PodEnv.SCORES_CATALOG_PASSWORD,
+                null);
     }
 
     /**
@@ -386,8 +416,20 @@ final class BatchScoring {
         if (s.outcome() == Summary.Outcome.Succeeded) {
             b.lastUri = s.uri();
             b.lastRows = figure(s, ScoreSummary.ROWS, PivotSummary.ENTITIES);
+            ScoreSummary.Committed committed = ScoreSummary.committed(s);
+            b.lastTable = committed == null ? null : committed.table();
+            b.lastSnapshotId = committed == null ? null : committed.snapshotId();
+            String into =
+                    committed == null
+                            ? s.uri()
+                            : committed.table()
+                                    + " as snapshot "
+                                    + committed.snapshotId()
+                                    + " (tag asOf-"
+                                    + committed.asOf()
+                                    + ")";
             Conditions.set(
-                    status, BATCH_SCORED, true, "Succeeded", "scored into " + s.uri(), gen, now);
+                    status, BATCH_SCORED, true, "Succeeded", "scored into " + into, gen, now);
             r.events()
                     .normal(
                             md,
@@ -397,7 +439,7 @@ final class BatchScoring {
                                     + "as of "
                                     + b.lastAsOf
                                     + " into "
-                                    + b.lastUri);
+                                    + into);
         } else {
             Conditions.set(status, BATCH_SCORED, false, s.reason(), s.message(), gen, now);
             r.events()

@@ -2,6 +2,8 @@ package io.mlcycle.operator.modeldeployment;
 
 import io.mlcycle.operator.analysis.QueryTemplate;
 import io.mlcycle.operator.api.Defaults;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.featureview.PivotTasks;
@@ -58,6 +60,9 @@ final class SpecChecks {
                                 + (spec.batch.engine == null ? "pod" : spec.batch.engine)
                                 + ": spark settings need engine: spark");
             }
+            if (spec.batch != null) {
+                checkBatchOutput(spec.batch);
+            }
             String scaling = ServingScaling.invalid(spec);
             if (scaling != null) {
                 return Optional.of(scaling);
@@ -66,6 +71,21 @@ final class SpecChecks {
         } catch (IllegalArgumentException e) {
             return Optional.of(e.getMessage());
         }
+    }
+
+    /**
+     * Scores as an Iceberg table: the FeatureView store's catalog checks under spec.batch.output.
+     */
+    private static void checkBatchOutput(ModelDeploymentSpec.Batch batch) {
+        if (batch.output == null || batch.output.format != StoreFormat.iceberg) {
+            return;
+        }
+        if (batch.output.catalog != null && batch.output.catalog.type == IcebergCatalog.Type.rest) {
+            throw new IllegalArgumentException(
+                    "spec.batch.output.catalog.type rest: batch scores are committed through a"
+                            + " hadoop or jdbc catalog only so far");
+        }
+        PivotTasks.checkCatalog(batch.output.catalog, batch.output.uri, "spec.batch.output");
     }
 
     private static void checkMetric(ModelDeploymentSpec.Metric m, String field) {

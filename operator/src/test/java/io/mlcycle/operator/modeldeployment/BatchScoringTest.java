@@ -2,11 +2,9 @@ package io.mlcycle.operator.modeldeployment;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.api.SparkSpec;
-import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.IcebergCatalog;
 import io.mlcycle.operator.api.featureview.StoreFormat;
@@ -29,11 +27,9 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.deployment;
 import static io.mlcycle.operator.modeldeployment.ModelDeployments.version;
@@ -52,52 +48,15 @@ class BatchScoringTest {
     @Inject KubernetesClient client;
     @Inject TestClock clock;
 
-    private FeatureView materializedFeatureView(String name) {
-        return materializedFeatureView(name, spec -> {});
-    }
-
-    /** A FeatureView materialized at 2026-11-18, its spec edited by {@code edit} first. */
-    private FeatureView materializedFeatureView(String name, Consumer<FeatureViewSpec> edit) {
-        FeatureViewSpec spec = new FeatureViewSpec();
-        spec.entity = "user_id";
-        spec.source = new FeatureViewSpec.Source();
-        spec.source.uri = "file:///data/raw/" + name + "/dt={date}/";
-        spec.pivot = new FeatureViewSpec.Pivot();
-        spec.pivot.key = "event_id";
-        spec.pivot.value = "cnt";
-        spec.window = "1d";
-        spec.asOf = "2026-11-18";
-        spec.store = new FeatureViewSpec.Store();
-        spec.store.uri = "file:///data/features/" + name + "/";
-        edit.accept(spec);
-        FeatureView fv = new FeatureView();
-        fv.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        fv.setSpec(spec);
-        client.resource(fv).create();
-        Job pivot =
-                await().atMost(TIMEOUT)
-                        .until(
-                                () -> jobs(client, "mlcycle.io/featureview", name),
-                                l -> !l.isEmpty())
-                        .get(0);
-        String uri = "file:///data/features/" + name + "/asOf=2026-11-18/";
-        new Kubelet(client).finish(pivot, Summary.succeeded(uri, Map.of("entities", 100.0), null));
-        return awaitResource(
-                client,
-                FeatureView.class,
-                name,
-                f -> f.getStatus() != null && f.getStatus().latest != null);
-    }
-
     @Test
     void scoresTheLatestFeatureTableOnTheScheduleWithOneJobPerFireTime() {
-        materializedFeatureView("fv-batch");
+        BatchFixtures.materializedFeatureView(client, "fv-batch");
         version(client, "m-batch", 1, true);
-        ModelDeployment md = dailyBatch("md-batch", "m-batch", "fv-batch");
-        ModelDeployment created = createWithBatchStatus(md);
+        ModelDeployment md = BatchFixtures.dailyBatch("md-batch", "m-batch", "fv-batch");
+        ModelDeployment created = BatchFixtures.createWithBatchStatus(client, md);
         assertThat(jobs(client, "mlcycle.io/modeldeployment", "md-batch")).isEmpty();
 
-        ZonedDateTime fire = firstFire(created);
+        ZonedDateTime fire = BatchFixtures.firstFire(created);
         clock.set(fire.toInstant().plusSeconds(30));
         // The serving pods becoming ready wakes the operator, which sees the fire time passed.
         ModelDeployments.markReady(client, "md-batch");
@@ -164,11 +123,11 @@ class BatchScoringTest {
     void aFireWhileARunIsStillActiveWaitsForItThenTheLatestFireRunsOnce() {
         Instant before = clock.instant();
         try {
-            materializedFeatureView("fv-overlap");
+            BatchFixtures.materializedFeatureView(client, "fv-overlap");
             version(client, "m-overlap", 1, true);
-            ModelDeployment md = dailyBatch("md-overlap", "m-overlap", "fv-overlap");
-            ModelDeployment created = createWithBatchStatus(md);
-            ZonedDateTime fire = firstFire(created);
+            ModelDeployment md = BatchFixtures.dailyBatch("md-overlap", "m-overlap", "fv-overlap");
+            ModelDeployment created = BatchFixtures.createWithBatchStatus(client, md);
+            ZonedDateTime fire = BatchFixtures.firstFire(created);
             clock.set(fire.toInstant().plusSeconds(30));
             ModelDeployments.markReady(client, "md-overlap");
             String first = "md-overlap-score-" + fire.toLocalDate().toString().replace("-", "");
@@ -249,7 +208,8 @@ class BatchScoringTest {
     }
 
     private void icebergViewScoredInAPodAndOnSpark() {
-        materializedFeatureView(
+        BatchFixtures.materializedFeatureView(
+                client,
                 "fv-batch-lake",
                 spec -> {
                     spec.store.format = StoreFormat.iceberg;
@@ -261,13 +221,15 @@ class BatchScoringTest {
                 });
         version(client, "m-batch-lake", 1, true);
         ModelDeployment created =
-                createWithBatchStatus(dailyBatch("md-batch-lake", "m-batch-lake", "fv-batch-lake"));
+                BatchFixtures.createWithBatchStatus(
+                        client,
+                        BatchFixtures.dailyBatch("md-batch-lake", "m-batch-lake", "fv-batch-lake"));
         ModelDeployment onSpark =
-                dailyBatch("md-batch-lake-spark", "m-batch-lake", "fv-batch-lake");
+                BatchFixtures.dailyBatch("md-batch-lake-spark", "m-batch-lake", "fv-batch-lake");
         onSpark.getSpec().batch.engine = ModelDeploymentSpec.BatchEngine.spark;
         onSpark.getSpec().batch.output.uri = "file:///data/scores/m-batch-lake-spark";
-        createWithBatchStatus(onSpark);
-        ZonedDateTime fire = firstFire(created);
+        BatchFixtures.createWithBatchStatus(client, onSpark);
+        ZonedDateTime fire = BatchFixtures.firstFire(created);
         clock.set(fire.toInstant().plusSeconds(30));
         ModelDeployments.markReady(client, "md-batch-lake");
         ModelDeployments.markReady(client, "md-batch-lake-spark");
@@ -307,36 +269,6 @@ class BatchScoringTest {
                 : null;
     }
 
-    /** ModelDeployment {@code name} of {@code model} scoring {@code fv} daily at 05:00 (UTC). */
-    private static ModelDeployment dailyBatch(String name, String model, String fv) {
-        ModelDeployment md = deployment(name, model);
-        md.getSpec().batch = new ModelDeploymentSpec.Batch();
-        md.getSpec().batch.schedule = "0 5 * * *";
-        md.getSpec().batch.featureViews = List.of(fv);
-        md.getSpec().batch.output = new ModelDeploymentSpec.Output();
-        md.getSpec().batch.output.uri = "file:///data/scores/" + model;
-        return md;
-    }
-
-    /** Creates {@code md} and waits until the operator gave it a batch status. */
-    private ModelDeployment createWithBatchStatus(ModelDeployment md) {
-        ModelDeployment created = client.resource(md).create();
-        awaitResource(
-                client,
-                ModelDeployment.class,
-                md.getMetadata().getName(),
-                m -> m.getStatus() != null && m.getStatus().batch != null);
-        return created;
-    }
-
-    /** The first 05:00 (UTC) after {@code created}. */
-    private static ZonedDateTime firstFire(ModelDeployment created) {
-        ZonedDateTime createdAt =
-                Instant.parse(created.getMetadata().getCreationTimestamp()).atZone(ZoneOffset.UTC);
-        ZonedDateTime fire = createdAt.toLocalDate().atTime(5, 0).atZone(ZoneOffset.UTC);
-        return fire.isAfter(createdAt) ? fire : fire.plusDays(1);
-    }
-
     @Test
     void theSparkEngineScoresThroughASparkApplicationAndAFailedOneKeepsTheLastGoodScores() {
         // the clock is shared: the other tests expect it before their first fire time
@@ -349,16 +281,17 @@ class BatchScoringTest {
     }
 
     private void sparkEngineScoresAndKeepsTheLastGoodScores() {
-        materializedFeatureView("fv-batch-spark");
+        BatchFixtures.materializedFeatureView(client, "fv-batch-spark");
         version(client, "m-batch-spark", 1, true);
-        ModelDeployment md = dailyBatch("md-batch-spark", "m-batch-spark", "fv-batch-spark");
+        ModelDeployment md =
+                BatchFixtures.dailyBatch("md-batch-spark", "m-batch-spark", "fv-batch-spark");
         md.getSpec().batch.engine = ModelDeploymentSpec.BatchEngine.spark;
         md.getSpec().batch.spark = new SparkSpec();
         md.getSpec().batch.spark.executor = new SparkSpec.Executor();
         md.getSpec().batch.spark.executor.instances = 2;
         md.getSpec().batch.spark.executor.memoryOverhead = "512m";
-        ModelDeployment created = createWithBatchStatus(md);
-        ZonedDateTime fire = firstFire(created);
+        ModelDeployment created = BatchFixtures.createWithBatchStatus(client, md);
+        ZonedDateTime fire = BatchFixtures.firstFire(created);
         clock.set(fire.toInstant().plusSeconds(30));
         ModelDeployments.markReady(client, "md-batch-spark");
 

@@ -1,13 +1,15 @@
 package io.mlcycle.operator.modeldeployment;
 
 import io.mlcycle.operator.api.SparkSpec;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The spec checks of batch scoring's engine. */
+/** The spec checks of batch scoring's engine and of its output as an Iceberg table. */
 @UnitTier
 class BatchSpecChecksTest {
 
@@ -33,5 +35,88 @@ class BatchSpecChecksTest {
     @Test
     void sparkSettingsWithTheSparkEngineAreValid() {
         assertThat(SpecChecks.invalid(batch(ModelDeploymentSpec.BatchEngine.spark))).isEmpty();
+    }
+
+    /** A pod-engine batch whose output is an Iceberg table in {@code catalog}. */
+    private static ModelDeploymentSpec icebergOutput(IcebergCatalog catalog, String uri) {
+        ModelDeploymentSpec spec = batch(ModelDeploymentSpec.BatchEngine.pod);
+        spec.batch.spark = null;
+        spec.batch.output.uri = uri;
+        spec.batch.output.format = StoreFormat.iceberg;
+        spec.batch.output.catalog = catalog;
+        return spec;
+    }
+
+    private static IcebergCatalog catalog(IcebergCatalog.Type type, String uri) {
+        IcebergCatalog c = new IcebergCatalog();
+        c.type = type;
+        c.uri = uri;
+        return c;
+    }
+
+    @Test
+    void icebergScoresOnAFileWarehouseWithAHadoopCatalogAreValid() {
+        assertThat(
+                        SpecChecks.invalid(
+                                icebergOutput(
+                                        catalog(IcebergCatalog.Type.hadoop, null),
+                                        "file:///data/scores/m")))
+                .isEmpty();
+    }
+
+    @Test
+    void icebergScoresWithoutACatalogAreInvalidNamingTheField() {
+        assertThat(SpecChecks.invalid(icebergOutput(null, "file:///data/scores/m")))
+                .hasValue(
+                        "spec.batch.output.catalog is required with spec.batch.output.format"
+                                + " iceberg");
+    }
+
+    @Test
+    void aJdbcScoresCatalogWithoutItsUrlIsInvalidNamingTheField() {
+        assertThat(
+                        SpecChecks.invalid(
+                                icebergOutput(
+                                        catalog(IcebergCatalog.Type.jdbc, null),
+                                        "s3://lake/scores/m")))
+                .hasValue("spec.batch.output.catalog.uri is required");
+    }
+
+    @Test
+    void aHadoopScoresCatalogOnS3IsInvalidNamingTheTypeAndTheWarehouse() {
+        assertThat(
+                        SpecChecks.invalid(
+                                icebergOutput(
+                                        catalog(IcebergCatalog.Type.hadoop, null),
+                                        "s3://lake/scores/m")))
+                .hasValueSatisfying(
+                        m ->
+                                assertThat(m)
+                                        .startsWith(
+                                                "spec.batch.output.catalog.type hadoop cannot keep"
+                                                        + " a table in spec.batch.output.uri"
+                                                        + " 's3://lake/scores/m'"));
+    }
+
+    @Test
+    void aRestScoresCatalogIsInvalidNamingTheType() {
+        assertThat(
+                        SpecChecks.invalid(
+                                icebergOutput(
+                                        catalog(
+                                                IcebergCatalog.Type.rest,
+                                                "https://iceberg.lake.example.com/api"),
+                                        "s3://lake/scores/m")))
+                .hasValueSatisfying(
+                        m -> assertThat(m).startsWith("spec.batch.output.catalog.type rest"));
+    }
+
+    @Test
+    void icebergScoresWithTheSparkEngineAreValid() {
+        ModelDeploymentSpec spec =
+                icebergOutput(catalog(IcebergCatalog.Type.hadoop, null), "file:///data/scores/m");
+        spec.batch.engine = ModelDeploymentSpec.BatchEngine.spark;
+        spec.batch.spark = new SparkSpec();
+        assertThat(SpecChecks.invalid(spec)).isEmpty();
     }
 }

@@ -77,6 +77,14 @@ public final class LakeTable {
      * TableSchemaMismatch}, naming catalog, table and column).
      */
     public static LakeTable openOrCreate(LakeCatalog settings) {
+        return openOrCreate(settings, FeatureTableSchema.KIND);
+    }
+
+    /**
+     * {@link #openOrCreate(LakeCatalog)} for a table of {@code kind} (a feature table, a scores
+     * table); a table with other columns is refused naming them.
+     */
+    public static LakeTable openOrCreate(LakeCatalog settings, TableKind kind) {
         Catalog catalog = settings.open();
         try {
             Table table;
@@ -84,15 +92,14 @@ public final class LakeTable {
                 table = catalog.loadTable(settings.identifier());
             } catch (NoSuchTableException e) {
                 table =
-                        catalog.buildTable(settings.identifier(), FeatureTableSchema.SCHEMA)
+                        catalog.buildTable(settings.identifier(), kind.schema())
                                 .withProperty(TableProperties.FORMAT_VERSION, "2")
                                 .withProperty(
                                         TableProperties.DEFAULT_NAME_MAPPING,
-                                        FeatureTableSchema.nameMappingJson(
-                                                FeatureTableSchema.SCHEMA))
+                                        kind.nameMappingJson())
                                 .create();
             }
-            FeatureTableSchema.check(settings.describe(), table.schema());
+            kind.check(settings.describe(), table.schema());
             return new LakeTable(settings, table);
         } catch (TaskFailure e) {
             throw e;
@@ -106,10 +113,15 @@ public final class LakeTable {
      * TableNotFound}, naming catalog and table.
      */
     public static LakeTable open(LakeCatalog settings) {
+        return open(settings, FeatureTableSchema.KIND);
+    }
+
+    /** {@link #open(LakeCatalog)} for a table of {@code kind}. */
+    public static LakeTable open(LakeCatalog settings, TableKind kind) {
         Catalog catalog = settings.open();
         try {
             Table table = catalog.loadTable(settings.identifier());
-            FeatureTableSchema.check(settings.describe(), table.schema());
+            kind.check(settings.describe(), table.schema());
             return new LakeTable(settings, table);
         } catch (NoSuchTableException e) {
             throw TaskFailure.invalid(
@@ -124,6 +136,11 @@ public final class LakeTable {
 
     public Table table() {
         return table;
+    }
+
+    /** The table in its catalog, for messages and summaries. */
+    public String describe() {
+        return settings.describe();
     }
 
     /** Where a run writes its Parquet files before committing them. */

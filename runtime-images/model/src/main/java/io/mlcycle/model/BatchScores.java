@@ -5,6 +5,7 @@ import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
 import io.mlcycle.common.Uris;
+import io.mlcycle.common.VersionSink;
 import io.mlcycle.common.VersionedStore;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Layout;
@@ -64,6 +65,18 @@ public final class BatchScores {
      */
     public static Summary runInOnePod(
             ScoreTask task, List<FeatureInput> inputs, FeatureAssembler.VersionReader reader) {
+        return runInOnePod(task, inputs, reader, directory(target(task)));
+    }
+
+    /**
+     * {@link #runInOnePod(ScoreTask, List, FeatureAssembler.VersionReader)} publishing to {@code
+     * sink}.
+     */
+    public static Summary runInOnePod(
+            ScoreTask task,
+            List<FeatureInput> inputs,
+            FeatureAssembler.VersionReader reader,
+            VersionSink sink) {
         long t0 = System.nanoTime();
         Target target = target(task);
         ModelArtifact artifact = model(task);
@@ -104,7 +117,13 @@ public final class BatchScores {
                         return s;
                     }
                 };
-        return publish(task, target, artifact, matched, inOrder, new Timings(t0, tRead, tScore));
+        return publish(
+                task, target, artifact, matched, inOrder, new Timings(t0, tRead, tScore), sink);
+    }
+
+    /** The target's dated directories, each counting once its {@code _SUCCESS} exists. */
+    public static VersionSink directory(Target target) {
+        return VersionSink.of(VersionedStore.open(target.parentUri(), "outputUri"));
     }
 
     /** Checks the task's features and output URI (an {@code asOf=<date>/} matching its asOf). */
@@ -180,9 +199,11 @@ public final class BatchScores {
     }
 
     /**
-     * Writes {@code scored} as {@code scores.parquet}, publishes it under the target's asOf and
-     * returns the run's summary (rows, positives, threshold, feature counts, seconds); a failure
-     * discards the staged copy and leaves the previous version as it was.
+     * Writes {@code scored} as {@code scores.parquet}, publishes it to {@code sink} (the target's
+     * dated directories, {@link #directory}, or a table) and returns the run's summary (rows,
+     * positives, threshold, feature counts, seconds; a table commit named in the {@link
+     * ScoreSummary#COMMITTED} detail); a failure discards the staged copy and leaves the previous
+     * version as it was.
      */
     public static Summary publish(
             ScoreTask task,
@@ -190,16 +211,15 @@ public final class BatchScores {
             ModelArtifact artifact,
             long matched,
             Iterator<Scored> scored,
-            Timings timings) {
-        VersionedStore store = VersionedStore.open(target.parentUri(), "outputUri");
+            Timings timings,
+            VersionSink sink) {
         Path staging = null;
         long[] counts;
-        boolean published = false;
+        VersionSink.Published published = null;
         try {
-            staging = store.stage(target.asOf());
+            staging = sink.stage(target.asOf());
             counts = write(staging.resolve(FILE), scored, artifact.threshold());
-            store.publish(staging, target.asOf());
-            published = true;
+            published = sink.publish(staging, target.asOf());
         } catch (IOException | RuntimeException e) {
             if (e instanceof TaskFailure f) {
                 throw f;
@@ -210,8 +230,8 @@ public final class BatchScores {
                     "cannot write scores to " + task.outputUri() + ": " + e.getMessage());
         } finally {
             // also when the scores' source failed (Spark throws checked exceptions unchecked)
-            if (!published && staging != null) {
-                VersionedStore.discard(staging);
+            if (published == null && staging != null) {
+                sink.discard(staging);
             }
         }
         long t0 = timings.startNanos();
@@ -228,7 +248,16 @@ public final class BatchScores {
         figures.put(
                 ScoreSummary.SCORE_SECONDS,
                 Math.round((timings.scoredNanos() - timings.readNanos()) / 1e6) / 1000.0);
-        return Summary.succeeded(store.versionUri(target.asOf()), figures, null);
+        Map<String, Object> details = null;
+        if (published.snapshotId() != null) {
+            details = new LinkedHashMap<>();
+            details.put(
+                    ScoreSummary.COMMITTED,
+                    new ScoreSummary.Committed(
+                                    published.table(), published.snapshotId(), target.asOf())
+                            .detail());
+        }
+        return Summary.succeeded(published.uri(), figures, details);
     }
 
     /** Rows and positives written; no row at all is refused (NoEntities). */

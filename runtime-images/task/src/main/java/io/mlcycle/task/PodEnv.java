@@ -73,6 +73,12 @@ public final class PodEnv {
     /** Bearer token of a feature table's REST catalog (from a Secret). */
     public static final String CATALOG_TOKEN = "MLCYCLE_CATALOG_TOKEN";
 
+    /** User of the batch scores table's Iceberg catalog (from a Secret). */
+    public static final String SCORES_CATALOG_USER = "MLCYCLE_SCORES_CATALOG_USER";
+
+    /** Password of the batch scores table's Iceberg catalog (from a Secret). */
+    public static final String SCORES_CATALOG_PASSWORD = "MLCYCLE_SCORES_CATALOG_PASSWORD";
+
     /** Redis password of the online store (from a Secret). */
     public static final String REDIS_PASSWORD = "MLCYCLE_REDIS_PASSWORD";
 

@@ -31,7 +31,37 @@ public final class ScoreSummary {
     /** Figure: seconds scoring. */
     public static final String SCORE_SECONDS = "scoreSeconds";
 
+    /**
+     * Detail: the Iceberg table the scores were committed to ({@code table}: catalog and table as
+     * the scorer names them, {@code snapshotId}, {@code asOf}); absent for the directory layout.
+     */
+    public static final String COMMITTED = "committed";
+
     private ScoreSummary() {}
+
+    /** The scores' commit to an Iceberg table: where, which snapshot, which as-of tag. */
+    public record Committed(String table, long snapshotId, String asOf) {
+
+        /** As the {@link #COMMITTED} detail. */
+        public Map<String, Object> detail() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("table", table);
+            m.put("snapshotId", snapshotId);
+            m.put("asOf", asOf);
+            return m;
+        }
+    }
+
+    /** The {@link #COMMITTED} detail of a summary, or null (the directory layout). */
+    public static Committed committed(Summary s) {
+        if (s.details() != null
+                && s.details().get(COMMITTED) instanceof Map<?, ?> m
+                && m.get("snapshotId") instanceof Number id) {
+            return new Committed(
+                    String.valueOf(m.get("table")), id.longValue(), String.valueOf(m.get("asOf")));
+        }
+        return null;
+    }
 
     /**
      * A succeeded scoring's summary with the Iceberg snapshots it read as detail {@link

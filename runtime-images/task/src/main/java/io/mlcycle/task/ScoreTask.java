@@ -6,8 +6,11 @@ import java.util.List;
  * Daily batch scoring: score every entity of the given feature tables with one model version and
  * publish {@code outputUri} (entity, score, rank) with {@code _SUCCESS}.
  *
- * @param outputUri the {@code asOf=<date>/} directory to publish
+ * @param outputUri the {@code asOf=<date>/} directory to publish; with {@code outputCatalog} its
+ *     parent is the Iceberg warehouse unless the catalog names one
  * @param artifactDigest the digest the registry recorded for the artifact (null: not checked)
+ * @param outputCatalog the Iceberg table the scores are committed to, one tagged snapshot per
+ *     as-of, instead of the dated directory (null: the directory with {@code _SUCCESS})
  */
 public record ScoreTask(
         Owner owner,
@@ -18,5 +21,31 @@ public record ScoreTask(
         String entity,
         List<FeatureInput> features,
         String outputUri,
-        String artifactDigest)
-        implements Task {}
+        String artifactDigest,
+        TableCatalog outputCatalog)
+        implements Task {
+
+    /** A scoring published as a dated directory with {@code _SUCCESS}. */
+    public ScoreTask(
+            Owner owner,
+            String model,
+            int version,
+            String artifactUri,
+            String asOf,
+            String entity,
+            List<FeatureInput> features,
+            String outputUri,
+            String artifactDigest) {
+        this(
+                owner,
+                model,
+                version,
+                artifactUri,
+                asOf,
+                entity,
+                features,
+                outputUri,
+                artifactDigest,
+                null);
+    }
+}

@@ -6,7 +6,10 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 
-/** The Iceberg catalog and table a FeatureView with {@code store.format: iceberg} commits to. */
+/**
+ * The Iceberg catalog and table a FeatureView with {@code store.format: iceberg} (or a
+ * ModelDeployment's batch scores with {@code output.format: iceberg}) commits to.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
         value = "self.type != 'jdbc' || has(self.uri)",
@@ -44,15 +47,18 @@ public class IcebergCatalog {
 
     @JsonPropertyDescription(
             "Root URI of the tables' files (file://, or s3://bucket/prefix with type jdbc);"
-                    + " unset: spec.store.uri. With type rest: the REST warehouse property, sent"
-                    + " only when set (the server places the tables).")
+                    + " unset: spec.store.uri (batch scores: spec.batch.output.uri). With type"
+                    + " rest: the REST warehouse property, sent only when set (the server places the"
+                    + " tables).")
     public String warehouse;
 
     @Default("features")
     @JsonPropertyDescription("The table's namespace.")
     public String namespace;
 
-    @JsonPropertyDescription("The table's name; unset: the FeatureView's name.")
+    @JsonPropertyDescription(
+            "The table's name; unset: the FeatureView's name (batch scores:"
+                    + " <the ModelDeployment's name>_scores).")
     public String table;
 
     @JsonPropertyDescription(

@@ -14,6 +14,8 @@ import io.mlcycle.operator.api.PodOverrides;
 import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.StorageSpec;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
+import io.mlcycle.operator.api.featureview.IcebergCatalog;
+import io.mlcycle.operator.api.featureview.StoreFormat;
 
 import java.util.List;
 
@@ -514,7 +516,9 @@ public class ModelDeploymentSpec {
         public List<String> featureViews;
 
         @Required
-        @JsonPropertyDescription("Where scores go: <uri>/asOf=<date>/scores.parquet.")
+        @JsonPropertyDescription(
+                "Where scores go: <uri>/asOf=<date>/scores.parquet, or with format iceberg one"
+                        + " Iceberg table, each run a commit tagged asOf-<date>.")
         public Output output;
 
         @Pattern(FeatureViewSpec.ACTIVE_DEADLINE_PATTERN)
@@ -545,12 +549,32 @@ public class ModelDeploymentSpec {
         spark
     }
 
-    /** Output location. */
+    /** Output location: dated directories, or one Iceberg table. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @ValidationRule(
+            value = "!has(self.format) || self.format != 'iceberg' || has(self.catalog)",
+            message = "batch.output.catalog is required with batch.output.format iceberg")
     public static class Output {
         @Required
         @Pattern(FeatureViewSpec.URI_PATTERN)
+        @JsonPropertyDescription(
+                "Root URI of the scores (file:// or s3://bucket/prefix); with format iceberg the"
+                        + " warehouse unless catalog.warehouse is set.")
         public String uri;
+
+        @Default("parquet")
+        @JsonPropertyDescription(
+                "parquet: dated directories asOf=<date>/ with scores.parquet and _SUCCESS;"
+                        + " iceberg: one Apache Iceberg table in catalog (entity, score, rank),"
+                        + " each run one commit tagged asOf-<date> (by the pod or the Spark"
+                        + " driver).")
+        public StoreFormat format;
+
+        @JsonPropertyDescription(
+                "The Iceberg catalog and table (format iceberg), as a FeatureView's"
+                        + " spec.store.catalog; table unset: <deployment>_scores, in the catalog's"
+                        + " namespace.")
+        public IcebergCatalog catalog;
     }
 
     /** Rollback analysis. */

@@ -375,5 +375,13 @@ public class ModelDeploymentStatus extends MlcycleStatus {
         public String lastUri;
         public Long lastRows;
         public String lastMessage;
+
+        @JsonPropertyDescription(
+                "The Iceberg table the last good scores were committed to (output.format"
+                        + " iceberg).")
+        public String lastTable;
+
+        @JsonPropertyDescription("The snapshot of the last good scores in lastTable.")
+        public Long lastSnapshotId;
     }
 }

@@ -115,6 +115,23 @@ final class IcebergRows {
         return out;
     }
 
+    /** A Hadoop catalog {@code lake} on {@code warehouse}, its table {@code namespace.table}. */
+    static TableCatalog hadoop(String warehouse, String namespace, String table) {
+        return new TableCatalog(
+                TableCatalog.HADOOP, "lake", null, warehouse, namespace, table, null, null);
+    }
+
+    /**
+     * Spark's Iceberg catalog {@code name}: Iceberg's Hadoop catalog on {@code warehouse}. Spark
+     * keeps a catalog once loaded, so each test class of the shared session names its own.
+     */
+    static void useHadoopCatalog(SparkSession spark, String name, String warehouse) {
+        String key = "spark.sql.catalog." + name;
+        spark.conf().set(key, "org.apache.iceberg.spark.SparkCatalog");
+        spark.conf().set(key + ".type", "hadoop");
+        spark.conf().set(key + ".warehouse", warehouse);
+    }
+
     /** What Spark SQL returns for a query of {@code entity, idx, val}. */
     static List<String> spark(SparkSession spark, String sql) {
         List<String> out = new ArrayList<>();

@@ -31,11 +31,9 @@ class IcebergSparkInteropTest {
     static void commitTwoAsOfs() throws IOException {
         spark = TestSpark.start();
         String warehouse = data.resolve("lake").toUri().toString();
-        TableCatalog catalog = IcebergRows.hadoop(data.resolve("lake"));
+        TableCatalog catalog = IcebergRows.hadoop(warehouse, "features", "items");
         table = IcebergRows.commitTwoAsOfs(data, catalog, name -> null);
-        spark.conf().set("spark.sql.catalog.lake", "org.apache.iceberg.spark.SparkCatalog");
-        spark.conf().set("spark.sql.catalog.lake.type", "hadoop");
-        spark.conf().set("spark.sql.catalog.lake.warehouse", warehouse);
+        IcebergRows.useHadoopCatalog(spark, "lake", warehouse);
     }
 
     @Test

@@ -2,7 +2,9 @@ package io.mlcycle.scorer.spark;
 
 import io.mlcycle.common.SparseMatrix;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.common.VersionSink;
 import io.mlcycle.lake.LakeInputs;
+import io.mlcycle.lake.LakeSink;
 import io.mlcycle.model.BatchScores;
 import io.mlcycle.model.ModelArtifact;
 import io.mlcycle.spark.FeatureParts;
@@ -75,6 +77,11 @@ final class SparkScore {
     static Summary run(ScoreTask task, SparkSession spark) {
         long t0 = System.nanoTime();
         BatchScores.Target target = BatchScores.target(task);
+        // the scores table first: an unreachable catalog or a foreign table fails before any work
+        VersionSink sink =
+                task.outputCatalog() == null
+                        ? BatchScores.directory(target)
+                        : LakeSink.scores(task, target.parentUri(), System::getenv);
         ModelArtifact artifact = BatchScores.model(task);
         List<FeatureParts.Table> tables;
         // Iceberg views: the driver plans each as-of's tag, the executors read the planned files
@@ -144,7 +151,8 @@ final class SparkScore {
                             artifact,
                             matched,
                             asScored,
-                            new BatchScores.Timings(t0, tRead, System.nanoTime())),
+                            new BatchScores.Timings(t0, tRead, System.nanoTime()),
+                            sink),
                     planned.inputs());
         } catch (TaskFailure f) {
             throw f;

@@ -3,12 +3,18 @@ package io.mlcycle.scorer.spark;
 import io.mlcycle.common.FeatureCatalog;
 import io.mlcycle.common.SparseTables;
 import io.mlcycle.common.TaskFailure;
+import io.mlcycle.lake.LakeCatalog;
+import io.mlcycle.lake.LakeTable;
+import io.mlcycle.lake.ScanPlan;
+import io.mlcycle.lake.ScoreTableSchema;
 import io.mlcycle.model.BatchScores;
 import io.mlcycle.spark.FeatureParts;
 import io.mlcycle.spark.SparkRuntime;
 import io.mlcycle.task.FeatureInput;
+import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.TableCatalog;
 import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
@@ -20,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -141,6 +148,50 @@ class SparkScoreTest {
                 .isEqualTo(schema(single.resolve("asOf=2026-11-21/scores.parquet")));
         // ties exist and are broken the same way (first appearance in the tables)
         assertThat(distinctScores(actual)).isLessThan(actual.size());
+    }
+
+    @Test
+    void scoresOnExecutorsCommittedToAnIcebergTableHoldTheSinglePodsRowsAndRanks()
+            throws Exception {
+        Path model = root.resolve("models/scores-table");
+        Summary trained = Trainer.run(training("logistic", model));
+        String digest = (String) trained.details().get("artifactDigest");
+        Path single = root.resolve("scores/table/pod");
+        Path lake = root.resolve("scores/table/lake");
+        TableCatalog catalog =
+                new TableCatalog(
+                        TableCatalog.HADOOP, "lake", null, null, "scores", "m_scores", null, null);
+        ScoreTask plain = scoring(model, digest, bothViews(), lake);
+
+        BatchScores.runInOnePod(scoring(model, digest, bothViews(), single));
+        Summary s =
+                Main.handle(
+                        new ScoreTask(
+                                plain.owner(),
+                                plain.model(),
+                                plain.version(),
+                                plain.artifactUri(),
+                                plain.asOf(),
+                                plain.entity(),
+                                plain.features(),
+                                plain.outputUri(),
+                                plain.artifactDigest(),
+                                catalog),
+                        spark);
+
+        assertThat(s.outcome()).isEqualTo(Summary.Outcome.Succeeded);
+        LakeTable table =
+                LakeTable.open(
+                        LakeCatalog.of(catalog, lake.toUri().toString(), name -> null),
+                        ScoreTableSchema.KIND);
+        ScanPlan tagged = table.plan("2026-11-21");
+        assertThat(ScoreSummary.committed(s).snapshotId()).isEqualTo(tagged.snapshotId());
+        assertThat(tagged.dataFiles()).hasSize(1);
+        assertThat(ScoringFixtures.rows(Path.of(URI.create(tagged.dataFiles().get(0)))))
+                .hasSize(1233)
+                .containsExactlyElementsOf(
+                        ScoringFixtures.rows(single.resolve("asOf=2026-11-21/scores.parquet")));
+        assertThat(lake.resolve("asOf=2026-11-21")).doesNotExist();
     }
 
     @Test
