@@ -11,8 +11,35 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The single pod's boosting: XGBoost4J in this JVM, round by round while the AUC improves. */
+/**
+ * The single pod's boosting: XGBoost4J in this JVM, round by round while the AUC improves; on all
+ * the processors, but one thread for a fit on few rows ({@link #threads}).
+ */
 final class LocalBoosting implements BoostingEngine {
+
+    /**
+     * Training rows below which a fit runs on one thread: on so few rows a round is microseconds of
+     * work, and the OpenMP threads' synchronisation at every tree level costs more than they save
+     * (much more on a loaded machine, where a waiting thread waits for its core).
+     */
+    static final int ONE_THREAD_ROWS = 2_000;
+
+    /** XGBoost's {@code nthread}; 0: by {@link #threads} for each fit. */
+    private final int fixedThreads;
+
+    LocalBoosting() {
+        this(0);
+    }
+
+    /** Boosting on {@code fixedThreads} threads whatever the rows (0: by {@link #threads}). */
+    LocalBoosting(int fixedThreads) {
+        this.fixedThreads = fixedThreads;
+    }
+
+    /** XGBoost's {@code nthread} for a fit on {@code rows} training rows. */
+    static int threads(int rows, int processors) {
+        return rows < ONE_THREAD_ROWS ? 1 : Math.max(1, processors);
+    }
 
     @Override
     public Trained train(
@@ -24,8 +51,12 @@ final class LocalBoosting implements BoostingEngine {
             int rounds,
             int patience,
             long seed) {
+        int threads =
+                fixedThreads > 0
+                        ? fixedThreads
+                        : threads(train.length, Runtime.getRuntime().availableProcessors());
         Map<String, Object> params = BoostingEngine.parameters(depth, seed);
-        params.put("nthread", Math.max(1, Runtime.getRuntime().availableProcessors()));
+        params.put("nthread", threads);
         try {
             DMatrix dtrain = Boosted.matrix(x, y, train);
             if (valid == null) {

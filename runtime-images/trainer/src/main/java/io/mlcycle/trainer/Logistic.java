@@ -64,20 +64,30 @@ final class Logistic {
             Arrays.fill(w, 0);
         }
         newton(Data.of(x, scaling, y, rows), w, lambda);
-        float[] weights = new float[x.numFeatures()];
+        return new Result(parameters(w), lambda, history);
+    }
+
+    /** The fitted weights (bias last) as the linear model's parameters. */
+    static java.util.Map<String, float[]> parameters(double[] w) {
+        float[] weights = new float[w.length - 1];
         for (int j = 0; j < weights.length; j++) {
             weights[j] = (float) w[j];
         }
-        return new Result(
-                TabularNet.linearParameters(weights, (float) w[x.numFeatures()]), lambda, history);
+        return TabularNet.linearParameters(weights, (float) w[weights.length]);
     }
 
     /**
      * λ chosen by {@link #chooseByFolds}, with each λ of {@link #PATH} scored over the folds: the
      * mean of the folds' AUCs, the AUC of the pooled out-of-fold probabilities, and the mean
-     * log-loss of the folds' test rows.
+     * log-loss of the folds' test rows; {@code foldFits}: each fold's parameters at the chosen λ
+     * (its training part's optimum there, reached along the path), reused to score the fold.
      */
-    record PathChoice(double lambda, double[] meanAuc, double[] pooledAuc, double[] meanLogLoss) {
+    record PathChoice(
+            double lambda,
+            double[] meanAuc,
+            double[] pooledAuc,
+            double[] meanLogLoss,
+            List<java.util.Map<String, float[]>> foldFits) {
 
         double lambdaByMeanAuc() {
             return PATH[best(meanAuc, true)];
@@ -115,13 +125,16 @@ final class Logistic {
         double[] auc = new double[PATH.length];
         double[] logLoss = new double[PATH.length];
         float[][] oof = new float[PATH.length][pool.length];
-        for (Splits.Split s : folds) {
+        double[][][] weights = new double[PATH.length][folds.size()][];
+        for (int f = 0; f < folds.size(); f++) {
+            Splits.Split s = folds.get(f);
             Data train = Data.of(x, scaling, y, Fit.pick(pool, s.train()));
             Data test = Data.of(x, scaling, y, Fit.pick(pool, s.test()));
             int[] labels = Validator.labelsOf(y, Fit.pick(pool, s.test()));
             double[] w = new double[x.numFeatures() + 1];
             for (int i = 0; i < PATH.length; i++) {
                 newton(train, w, PATH[i]);
+                weights[i][f] = w.clone();
                 double[] m = test.margins(w);
                 float[] p = new float[m.length];
                 for (int r = 0; r < m.length; r++) {
@@ -137,8 +150,10 @@ final class Logistic {
         for (int i = 0; i < PATH.length; i++) {
             pooled[i] = Metrics.auc(oof[i], labels);
         }
-        double lambda = PATH[PathChoice.best(logLoss, false)];
-        return new PathChoice(lambda, auc, pooled, logLoss);
+        int chosen = PathChoice.best(logLoss, false);
+        List<java.util.Map<String, float[]>> fits =
+                Arrays.stream(weights[chosen]).map(Logistic::parameters).toList();
+        return new PathChoice(PATH[chosen], auc, pooled, logLoss, fits);
     }
 
     /** The logistic point {@code p} with its L2 strength fixed at {@code lambda}. */

@@ -53,6 +53,9 @@ final class SearchRunner {
         int trials;
     }
 
+    /** The candidate table's key for why a candidate was scored on its first inner fold only. */
+    static final String STOPPED = "stoppedAfterFirstFold";
+
     private final TrainPlan plan;
     private final TrainTask task;
     private final PreparedData data;
@@ -64,6 +67,7 @@ final class SearchRunner {
     private Selection selection;
 
     private final List<Map<String, Object>> trials = new ArrayList<>();
+    private final List<Candidate> tallies = new ArrayList<>();
     private boolean anyFinished;
     private RuntimeException firstError;
     private boolean budgetExhausted;
@@ -93,7 +97,6 @@ final class SearchRunner {
                     Selection.of(validator.trainingRows(), data.y(), plan.seed(), plan.ensemble());
         }
         List<Map<String, Object>> candidates = new ArrayList<>();
-        List<Candidate> tallies = new ArrayList<>();
         for (Algorithm learner : plan.learners()) {
             Candidate c = new Candidate();
             tallies.add(c);
@@ -103,11 +106,12 @@ final class SearchRunner {
         double[] se = new double[tallies.size()];
         for (int i = 0; i < tallies.size(); i++) {
             Selection.Score s = tallies.get(i).bestScore;
-            mean[i] = s == null ? Double.NaN : s.mean();
-            se[i] = s == null ? Double.NaN : s.se();
+            // a candidate stopped after its first fold takes no part in the rule
+            mean[i] = s == null || s.stopped() != null ? Double.NaN : s.mean();
+            se[i] = s == null || s.stopped() != null ? Double.NaN : s.se();
         }
         List<String> names = new ArrayList<>(plan.learners().stream().map(Algorithm::id).toList());
-        EnsembleOffer offer = plan.auto() ? offerEnsemble(tallies) : null;
+        EnsembleOffer offer = plan.auto() ? offerEnsemble() : null;
         if (offer != null && offer.blend() != null) {
             names.add(Algorithm.ENSEMBLE.id());
             mean = java.util.Arrays.copyOf(mean, mean.length + 1);
@@ -193,13 +197,8 @@ final class SearchRunner {
      * Blends the candidates' out-of-fold scores; offered only on inner folds (the carve has no row
      * with every candidate's out-of-fold score) and with at least two candidates.
      */
-    private EnsembleOffer offerEnsemble(List<Candidate> tallies) {
-        List<Integer> finished = new ArrayList<>();
-        for (int i = 0; i < tallies.size(); i++) {
-            if (tallies.get(i).bestScore != null) {
-                finished.add(i);
-            }
-        }
+    private EnsembleOffer offerEnsemble() {
+        List<Integer> finished = scoredOnEveryFold();
         if (!selection.method().equals(Selection.KFOLD) || finished.size() < 2) {
             return new EnsembleOffer(
                     null,
@@ -260,6 +259,18 @@ final class SearchRunner {
                         + EnsembleModel.WEIGHTS_FIT_BY);
     }
 
+    /** The candidates (positions in {@link #tallies}) scored on every fold so far. */
+    private List<Integer> scoredOnEveryFold() {
+        List<Integer> finished = new ArrayList<>();
+        for (int i = 0; i < tallies.size(); i++) {
+            Selection.Score s = tallies.get(i).bestScore;
+            if (s != null && s.stopped() == null) {
+                finished.add(i);
+            }
+        }
+        return finished;
+    }
+
     private Result ensembleResult(
             EnsembleOffer offer,
             List<Map<String, Object>> candidates,
@@ -305,6 +316,9 @@ final class SearchRunner {
             candidate.put("folds", c.bestScore.folds());
             if (c.bestScore.note() != null) {
                 candidate.put("hyperparametersChosenBy", c.bestScore.note());
+            }
+            if (c.bestScore.stopped() != null) {
+                candidate.put(STOPPED, c.bestScore.stopped());
             }
         }
         candidate.put("seconds", Math.round(c.seconds * 10) / 10.0);
@@ -361,7 +375,12 @@ final class SearchRunner {
                 continue; // halving: only the last rung trains the full epochs
             }
             anyFinished = true;
-            if (c.bestScore == null || better(value, c.best, higher)) {
+            // a point scored on every fold beats one stopped after its first
+            boolean full = e.stopped() == null;
+            boolean bestFull = c.bestScore != null && c.bestScore.stopped() == null;
+            if (c.bestScore == null
+                    || full && !bestFull
+                    || full == bestFull && better(value, c.best, higher)) {
                 c.best = value;
                 c.bestScore = e;
                 c.bestTrial = trials.size() - 1;
@@ -376,7 +395,14 @@ final class SearchRunner {
         try {
             beforeTrial.accept(learner);
             if (plan.auto()) {
-                return selection.score(learner, p, data, plan, task);
+                // algorithm ensemble keeps every member on every fold
+                float[][] earlier =
+                        plan.ensemble()
+                                ? new float[0][]
+                                : scoredOnEveryFold().stream()
+                                        .map(i -> tallies.get(i).bestScore.eval().scores())
+                                        .toArray(float[][]::new);
+                return selection.score(learner, p, data, plan, task, earlier);
             }
             Trainer.Evaluated e =
                     validator.evaluate(
@@ -389,7 +415,7 @@ final class SearchRunner {
                             plan.stop());
             double threshold = TrainPlan.threshold(task, e);
             double value = Metrics.of(e.scores(), e.labels(), threshold).get(plan.metricName());
-            return new Selection.Score(e, p, value, Double.NaN, 1, null);
+            return new Selection.Score(e, p, value, Double.NaN, 1, null, null);
         } catch (RuntimeException | LinkageError ex) {
             // one failed learner or point never fails the run while another succeeds; a
             // LinkageError is a native library that would not load (xgboost's libgomp missing
@@ -423,6 +449,9 @@ final class SearchRunner {
             trial.put("selectionMean", Metrics.finite(value));
             trial.put("selectionStandardError", Metrics.finite(score.se()));
             trial.put("selectionFolds", score.folds());
+            if (score.stopped() != null) {
+                trial.put(STOPPED, score.stopped());
+            }
         } else {
             trial.put("metrics", m.toMap());
         }

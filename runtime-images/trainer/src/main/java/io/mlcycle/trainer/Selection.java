@@ -40,6 +40,8 @@ final class Selection {
      * @param se its standard error (NaN when it cannot be estimated)
      * @param folds folds whose metric was finite (1 for the carve)
      * @param note how xgboost's depth and rounds were chosen (null otherwise)
+     * @param stopped why it was scored on its first inner fold only ({@link FirstFoldGate}; its
+     *     mean is that fold's, and it takes part in neither the rule nor the ensemble), else null
      */
     record Score(
             Trainer.Evaluated eval,
@@ -47,7 +49,8 @@ final class Selection {
             double mean,
             double se,
             int folds,
-            String note) {}
+            String note,
+            String stopped) {}
 
     /** The choice among candidates and why. */
     record Choice(int index, String reason) {}
@@ -120,6 +123,9 @@ final class Selection {
             m.put("standardErrorBy", "bootstrap of the carved rows, " + BOOTSTRAP + " resamples");
         }
         m.put("rule", "oneStandardError: the simplest candidate within one SE of the best mean");
+        if (folds != null) {
+            m.put("networkGate", FirstFoldGate.RULE);
+        }
         if (fallback != null) {
             m.put("fallback", fallback);
         }
@@ -144,22 +150,105 @@ final class Selection {
     /** Scores one point of {@code learner} on the selection rows. */
     Score score(
             Algorithm learner, Fit.Params p, PreparedData data, TrainPlan plan, TrainTask task) {
+        return score(learner, p, data, plan, task, new float[0][]);
+    }
+
+    /**
+     * Scores one point of {@code learner} on the selection rows; {@code earlier} holds the earlier
+     * candidates' out-of-fold scores, by which {@link FirstFoldGate} may stop a network after its
+     * first inner fold ({@link Score#stopped}).
+     */
+    Score score(
+            Algorithm learner,
+            Fit.Params p,
+            PreparedData data,
+            TrainPlan plan,
+            TrainTask task,
+            float[][] earlier) {
         if (folds == null) {
             return scoreOnCarve(learner, p, data, plan, task);
         }
         long t0 = System.nanoTime();
-        String note = null;
-        List<io.mlcycle.model.Trees> reused = null;
+        OwnChoice own = ownChoice(learner, p, data, plan);
+        p = own.point();
+        int[] y = data.y();
+        int[] labels = Validator.labelsOf(y, pool);
+        float[] oof = new float[pool.length];
+        double[] values = new double[folds.size()];
+        List<Fit.Fitted> fits = new java.util.ArrayList<>();
+        String stopped = null;
+        for (int f = 0; f < folds.size() && stopped == null; f++) {
+            Splits.Split s = folds.get(f);
+            int[] test = Fit.pick(pool, s.test());
+            // xgboost: the fold's boosting from its choice, cut to the chosen rounds; logistic:
+            // the fold's optimum at the chosen λ from its path
+            Fit.Fitted fitted =
+                    own.fits() != null && own.fits().get(f) != null
+                            ? own.fits().get(f)
+                            : Fit.fit(
+                                    learner,
+                                    p,
+                                    data.x(),
+                                    data.scaling(),
+                                    y,
+                                    Fit.pick(pool, s.train()),
+                                    plan.seed() + f,
+                                    plan.stop());
+            fits.add(fitted);
+            float[] scores = Validator.score(learner, p, fitted, data.x(), data.scaling(), test);
+            for (int i = 0; i < test.length; i++) {
+                oof[s.test()[i]] = scores[i];
+            }
+            values[f] = metric(scores, Validator.labelsOf(y, test), task, plan.metricName());
+            if (f == 0 && FirstFoldGate.applies(learner, earlier.length, folds.size())) {
+                FirstFoldGate.Decision d =
+                        FirstFoldGate.afterFirstFold(
+                                earlier,
+                                oof,
+                                labels,
+                                s.test(),
+                                (sc, l) -> metric(sc, l, task, plan.metricName()));
+                stopped = d.goOn() ? null : "stopped after the " + d.reason();
+                Trainer.log("%s after its first inner fold: %s", learner.id(), d.reason());
+            }
+        }
+        double[] ms = meanAndSe(stopped == null ? values : Arrays.copyOf(values, 1));
+        Trainer.Evaluated e =
+                new Trainer.Evaluated(
+                        oof, labels, null, List.copyOf(fits), (System.nanoTime() - t0) / 1e9);
+        return new Score(e, p, ms[0], ms[1], (int) ms[2], own.note(), stopped);
+    }
+
+    /**
+     * A learner's own choice of its point on the inner folds and each fold's fit there (null when
+     * the learner has none: the folds are fitted at {@code point}).
+     */
+    private record OwnChoice(Fit.Params point, List<Fit.Fitted> fits, String note) {}
+
+    private OwnChoice ownChoice(
+            Algorithm learner, Fit.Params p, PreparedData data, TrainPlan plan) {
         if (learner == Algorithm.XGBOOST && (p.blocks() <= 0 || p.epochs() <= 0)) {
             Boosted.FoldsChoice chosen =
                     Boosted.chooseByFolds(data.x(), data.y(), pool, folds, plan.seed());
-            p = chosen.point();
-            reused = chosen.fits();
-            note =
+            Fit.Params point = chosen.point();
+            List<Fit.Fitted> fits = new java.util.ArrayList<>();
+            for (io.mlcycle.model.Trees t : chosen.fits()) {
+                fits.add(
+                        t == null
+                                ? null
+                                : new Fit.Fitted(
+                                        Map.of(),
+                                        point.epochs(),
+                                        point.blocks(),
+                                        List.of(),
+                                        null,
+                                        t));
+            }
+            String note =
                     "depth "
-                            + p.blocks()
+                            + point.blocks()
                             + " and "
-                            + p.epochs()
+                            + point.epochs()
                             + " rounds by the best mean AUC over the "
                             + folds.size()
                             + " inner folds"
@@ -170,12 +259,16 @@ final class Selection {
                                             + " dropped after "
                                             + Boosted.DECIDING_FOLDS
                                             + " folds, behind a shallower one)");
+            return new OwnChoice(point, fits, note);
         }
         if (learner == Algorithm.LOGISTIC && !(p.weightDecay() > 0)) {
             Logistic.PathChoice c =
                     Logistic.chooseByFolds(data.x(), data.scaling(), data.y(), pool, folds);
-            p = Logistic.point(p, c.lambda());
-            note =
+            List<Fit.Fitted> fits =
+                    c.foldFits().stream()
+                            .map(w -> new Fit.Fitted(w, 0, 0, List.of(), c.lambda(), null))
+                            .toList();
+            String note =
                     String.format(
                             java.util.Locale.ROOT,
                             "L2 strength %s by the lowest mean log-loss over the %d inner folds"
@@ -184,50 +277,9 @@ final class Selection {
                             folds.size(),
                             Arrays.toString(Logistic.PATH),
                             c.lambdaByMeanAuc());
+            return new OwnChoice(Logistic.point(p, c.lambda()), fits, note);
         }
-        int[] y = data.y();
-        float[] oof = new float[pool.length];
-        double[] values = new double[folds.size()];
-        List<Fit.Fitted> fits = new java.util.ArrayList<>();
-        for (int f = 0; f < folds.size(); f++) {
-            Splits.Split s = folds.get(f);
-            int[] train = Fit.pick(pool, s.train());
-            int[] test = Fit.pick(pool, s.test());
-            // xgboost: the fold's boosting from the choice above, cut to the chosen rounds
-            Fit.Fitted fitted =
-                    reused != null && reused.get(f) != null
-                            ? new Fit.Fitted(
-                                    Map.of(),
-                                    p.epochs(),
-                                    p.blocks(),
-                                    List.of(),
-                                    null,
-                                    reused.get(f))
-                            : Fit.fit(
-                                    learner,
-                                    p,
-                                    data.x(),
-                                    data.scaling(),
-                                    y,
-                                    train,
-                                    plan.seed() + f,
-                                    plan.stop());
-            fits.add(fitted);
-            float[] scores = Validator.score(learner, p, fitted, data.x(), data.scaling(), test);
-            for (int i = 0; i < test.length; i++) {
-                oof[s.test()[i]] = scores[i];
-            }
-            values[f] = metric(scores, Validator.labelsOf(y, test), task, plan.metricName());
-        }
-        double[] ms = meanAndSe(values);
-        Trainer.Evaluated e =
-                new Trainer.Evaluated(
-                        oof,
-                        Validator.labelsOf(y, pool),
-                        null,
-                        List.copyOf(fits),
-                        (System.nanoTime() - t0) / 1e9);
-        return new Score(e, p, ms[0], ms[1], (int) ms[2], note);
+        return new OwnChoice(p, null, null);
     }
 
     private Score scoreOnCarve(
@@ -258,7 +310,7 @@ final class Selection {
                         : Metrics.bestF1Threshold(e.scores(), e.labels());
         double value = Metrics.of(e.scores(), e.labels(), threshold).get(plan.metricName());
         double se = bootstrapSe(e.scores(), e.labels(), plan.metricName(), threshold, plan.seed());
-        return new Score(e, p, value, se, 1, note);
+        return new Score(e, p, value, se, 1, note, null);
     }
 
     /** The metric on one fold (threshold: the task's, else the best F1 there). */

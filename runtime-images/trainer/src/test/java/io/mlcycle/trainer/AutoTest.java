@@ -182,9 +182,20 @@ class AutoTest {
         assertThat(b.get("selection").get("method").asText()).isEqualTo("innerKFold");
         assertThat(b.get("selection").get("folds").asInt()).isEqualTo(5);
         for (JsonNode c : b.get("candidates")) {
+            if (c.get("algorithm").asText().equals("resnet")) {
+                continue;
+            }
             assertThat(c.get("standardError").asDouble()).as("SE of %s", c).isPositive();
             assertThat(c.get("folds").asInt()).isEqualTo(5);
         }
+        // the network, far behind xgboost on the interaction and given no blend weight on its
+        // first fold, is not fitted on the other four (FirstFoldGate)
+        JsonNode resnet = b.get("candidates").get(2);
+        assertThat(resnet.get("folds").asInt()).isEqualTo(1);
+        assertThat(resnet.get(SearchRunner.STOPPED).asText())
+                .startsWith("stopped after the first inner fold")
+                .contains("blend weight 0.00");
+        assertThat(b.get("selection").get("networkGate").asText()).isEqualTo(FirstFoldGate.RULE);
         JsonNode chosen = b.get("candidates").get(1);
         assertThat(chosen.get("chosen").asBoolean()).isTrue();
         assertThat(chosen.get("reason").asText()).startsWith("xgboost: the best mean");

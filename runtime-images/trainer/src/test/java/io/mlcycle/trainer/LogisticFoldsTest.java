@@ -1,6 +1,7 @@
 package io.mlcycle.trainer;
 
 import io.mlcycle.common.SparseMatrix;
+import io.mlcycle.model.Algorithm;
 import io.mlcycle.model.InputScaling;
 import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 @UnitTier
 class LogisticFoldsTest {
@@ -91,5 +93,30 @@ class LogisticFoldsTest {
                 .hasSize(path.size())
                 .allMatch(a -> a > 0.5 && a < 1);
         assertThat(path).contains(byFolds.lambdaByMeanAuc(), byFolds.lambdaByPooledAuc());
+    }
+
+    @Test
+    void eachFoldsFitAtTheChosenStrengthScoresItsRowsAsAColdRefitThere() {
+        int[] y = new int[TRAIN];
+        SparseMatrix x = table(y, 11);
+        int[] pool = Trainer.identity(TRAIN);
+        List<Splits.Split> folds = Splits.kfold(Validator.labelsOf(y, pool), 5, 8);
+        Logistic.PathChoice c = Logistic.chooseByFolds(x, NONE, y, pool, folds);
+
+        assertThat(c.foldFits()).hasSize(folds.size());
+        for (int f = 0; f < folds.size(); f++) {
+            // the path's warm-started optimum at λ is the optimum a fit from zero reaches
+            Fit.Params p = new Fit.Params(0.01, "adam", 1, 256, 1, 1, 0.0, c.lambda());
+            Fit.Fitted reused =
+                    new Fit.Fitted(c.foldFits().get(f), 0, 0, List.of(), c.lambda(), null);
+            Fit.Fitted refit =
+                    Fit.fit(Algorithm.LOGISTIC, p, x, NONE, y, folds.get(f).train(), 7, null);
+            float[] a =
+                    Validator.score(Algorithm.LOGISTIC, p, reused, x, NONE, folds.get(f).test());
+            float[] b = Validator.score(Algorithm.LOGISTIC, p, refit, x, NONE, folds.get(f).test());
+            for (int i = 0; i < a.length; i++) {
+                assertThat((double) a[i]).isCloseTo(b[i], within(1e-4));
+            }
+        }
     }
 }
