@@ -2,6 +2,8 @@
 # Usage: benchmarks/run server [features]   (default 200 features; resnet, hidden 128, 2 blocks)
 #        benchmarks/run server mirror [features]   (the mirror-on leg only: MirrorBench; LEGS=2)
 #        benchmarks/run server requestlog [features]   (request log off, at 0.1 and at 1.0: RequestLogBench; LEGS=2)
+#        benchmarks/run server requestlog-handoff <sampleRate|0> [rate] [seconds] [rounds]
+#          (RequestLogHandOffBench: the request log in one process, no server: offer wall time, writer CPU)
 #        benchmarks/run server batched [features]  (the batched leg only, JSON and binary: BatchedBench)
 #        benchmarks/run server probe [features]   (PathProbe: JSON and gRPC closed loops of
 #          RATE x SECONDS_AT_RATE calls each, twice, for profiling; PROBE_STRACE=1 counts syscalls)
@@ -26,6 +28,14 @@ if [ "${1:-}" = mirror ]; then
 elif [ "${1:-}" = requestlog ]; then
   main=RequestLogBench
   shift
+elif [ "${1:-}" = requestlog-handoff ]; then
+  shift
+  if [ "${SKIP_BUILD:-0}" != 1 ]; then
+    mvn -q -B -f "$root/runtime-images/server/pom.xml" install -DskipTests -Dspotless.check.skip=true >&2
+    mvn -q -B -f "$here/pom.xml" package -DskipTests -Dspotless.check.skip=true >&2
+  fi
+  exec java -XX:+UseParallelGC -cp "$here/target/bench-server.jar:${SERVER_JAR:-$root/runtime-images/server/target/server.jar}:$here/target/lib/*" \
+    io.mlcycle.server.RequestLogHandOffBench "${1:?sample rate (0: no log)}" "${2:-1000}" "${3:-10}" "${4:-4}"
 elif [ "${1:-}" = batched ]; then
   main=BatchedBench
   shift

@@ -11,9 +11,10 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The request side of the request log: samples scored rows, copies what the model saw into a
- * bounded queue and returns at once. A full queue drops the row and counts it; nothing here waits,
- * throws into a request or touches the disk ({@link RequestLogWriter} does, on its own thread).
+ * The request side of the request log: samples scored rows (an unsampled row costs one random
+ * draw), copies what the model saw into a bounded queue and returns at once. A full queue drops the
+ * row and counts it; nothing here waits, throws into a request or touches the disk ({@link
+ * RequestLogWriter} does, on its own thread).
  */
 final class RequestLog implements AutoCloseable {
 
@@ -38,12 +39,14 @@ final class RequestLog implements AutoCloseable {
 
     private final double sampleRate;
     private final ArrayBlockingQueue<Row> queue;
+    private final int wakeBelow;
     private final Counter rows;
     private final RequestLogWriter writer;
 
     private RequestLog(ServeTask.RequestLog spec, Counter rows, RequestLogWriter.Target target) {
         this.sampleRate = spec.sampleRate();
         this.queue = new ArrayBlockingQueue<>(spec.maxQueuedRows());
+        this.wakeBelow = spec.maxQueuedRows() / 2;
         this.rows = rows;
         this.writer = new RequestLogWriter(spec, queue, rows, target);
     }
@@ -107,17 +110,20 @@ final class RequestLog implements AutoCloseable {
      * @param entities whether the rows were looked up by entity id (each row's entity is logged)
      */
     void offer(List<String> names, SparseMatrix m, float[] p, String[] ids, boolean entities) {
-        long now = System.currentTimeMillis();
+        long now = 0;
         for (int r = 0; r < ids.length; r++) {
-            if (ids[r] == null || ids[r].isEmpty()) {
-                continue;
-            }
             if (sampleRate < 1 && ThreadLocalRandom.current().nextDouble() >= sampleRate) {
                 continue;
             }
+            if (ids[r] == null || ids[r].isEmpty()) {
+                continue;
+            }
+            if (now == 0) {
+                now = System.currentTimeMillis();
+            }
             int from = m.rowPtr()[r];
             int to = m.rowPtr()[r + 1];
-            Row row =
+            enqueue(
                     new Row(
                             ids[r],
                             now,
@@ -126,10 +132,19 @@ final class RequestLog implements AutoCloseable {
                             names,
                             Arrays.copyOfRange(m.cols(), from, to),
                             Arrays.copyOfRange(m.values(), from, to),
-                            -1);
-            if (!queue.offer(row)) {
-                rows.labelValues("dropped").inc();
-            }
+                            -1));
+        }
+    }
+
+    /**
+     * Hands a row to the writer without waiting: a full queue drops it (counted); past half the
+     * queue the writer is woken, otherwise it takes the row on its next round.
+     */
+    private void enqueue(Row row) {
+        if (!queue.offer(row)) {
+            rows.labelValues("dropped").inc();
+        } else if (queue.remainingCapacity() <= wakeBelow) {
+            writer.wake();
         }
     }
 
@@ -148,9 +163,7 @@ final class RequestLog implements AutoCloseable {
                         null,
                         null,
                         actual);
-        if (!queue.offer(row)) {
-            rows.labelValues("dropped").inc();
-        }
+        enqueue(row);
     }
 
     /** Writes what is queued, publishes the open file and stops the writer. */

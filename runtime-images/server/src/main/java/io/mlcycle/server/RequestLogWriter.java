@@ -20,20 +20,32 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * The request log's own thread: writes queued rows as gzipped JSON lines to a local spool file,
- * closes it by size or age and publishes it under the log's directory. A file that cannot be
- * written or published is counted as failed rows and the log goes on with the next one.
+ * The request log's own thread: in rounds, writes the queued rows as gzipped JSON lines to a local
+ * spool file, closes it by size or age and publishes it under the log's directory. A file that
+ * cannot be written or published is counted as failed rows and the log goes on with the next one.
  */
 final class RequestLogWriter implements AutoCloseable {
 
     private static final DateTimeFormatter DAY =
             DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
     private static final JsonFactory JSON = new JsonFactory();
+
+    /**
+     * How long the writer sleeps between rounds when nothing wakes it: rows wait in the queue up to
+     * this long (a file closes by age up to this late), and a round writes all of them, so the
+     * thread wakes about once a second whatever the rate instead of once per row (a timed wake-up
+     * alone cost this 2-core VM some 50-100 us of CPU).
+     */
+    static final long ROUND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Where finished files go: a directory ({@code file://}) or an S3 prefix. */
     record Target(String uri, Path dir, ObjectDirs.Location s3, int version, String writer) {
@@ -84,9 +96,9 @@ final class RequestLogWriter implements AutoCloseable {
             this.startMillis = startMillis;
             this.counted =
                     new CountingStream(
-                            new GZIPOutputStream(
-                                    new BufferedOutputStream(Files.newOutputStream(path), 1 << 16),
-                                    1 << 16));
+                            new FastGzip(
+                                    new BufferedOutputStream(
+                                            Files.newOutputStream(path), 1 << 16)));
             this.json = JSON.createGenerator(counted, JsonEncoding.UTF8);
             json.setRootValueSeparator(null);
         }
@@ -112,23 +124,44 @@ final class RequestLogWriter implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Wakes the writer before its next round (the queue is filling up); the request side calls this
+     * only past half the queue, so an ordinary row costs the event loop no wake-up.
+     */
+    void wake() {
+        LockSupport.unpark(thread);
+    }
+
+    /**
+     * Every {@link #ROUND_NANOS} (or when woken) takes all queued rows at once, writes them and
+     * rotates the file by size (after each row) and age.
+     */
     private void run() {
-        while (!closing || !queue.isEmpty()) {
-            RequestLog.Row row;
-            try {
-                row = queue.poll(200, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                closing = true;
-                continue;
-            }
+        List<RequestLog.Row> batch = new ArrayList<>();
+        while (true) {
+            boolean last = closing;
+            queue.drainTo(batch);
             long now = System.currentTimeMillis();
-            if (row != null) {
+            for (RequestLog.Row row : batch) {
                 write(row, now);
+                if (open != null
+                        && open.counted.count + open.json.getOutputBuffered()
+                                >= spec.maxFileBytes()) {
+                    finish();
+                }
             }
-            if (open != null
-                    && (open.counted.count + open.json.getOutputBuffered() >= spec.maxFileBytes()
-                            || now - open.startMillis >= spec.maxAgeSeconds() * 1000L)) {
+            batch.clear();
+            if (open != null && now - open.startMillis >= spec.maxAgeSeconds() * 1000L) {
                 finish();
+            }
+            if (last && queue.isEmpty()) {
+                break;
+            }
+            if (queue.isEmpty()) {
+                LockSupport.parkNanos(this, ROUND_NANOS);
+            }
+            if (Thread.interrupted()) {
+                closing = true;
             }
         }
         finish();
@@ -169,7 +202,14 @@ final class RequestLogWriter implements AutoCloseable {
         }
         g.writeObjectFieldStart("features");
         for (int k = 0; k < row.cols().length; k++) {
-            g.writeNumberField(row.names().get(row.cols()[k]), row.values()[k]);
+            g.writeFieldName(row.names().get(row.cols()[k]));
+            float v = row.values()[k];
+            // a count as an integer: the same value, without formatting a float
+            if (v == (int) v && Math.abs(v) < (1 << 24)) {
+                g.writeNumber((int) v);
+            } else {
+                g.writeNumber(v);
+            }
         }
         g.writeEndObject();
     }
@@ -233,10 +273,22 @@ final class RequestLogWriter implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
+        LockSupport.unpark(thread);
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Gzip at level 1: on the benchmark's logged rows (268 bytes of JSON each) 41.5 bytes and about
+     * 1.1 us of CPU per row, against 31.1 bytes and 5.0 us at the default level 6.
+     */
+    private static final class FastGzip extends GZIPOutputStream {
+        FastGzip(OutputStream out) throws IOException {
+            super(out, 1 << 16);
+            def.setLevel(Deflater.BEST_SPEED);
         }
     }
 

@@ -143,6 +143,23 @@ class RequestLogTest {
     }
 
     @Test
+    void aCountIsWrittenAsAnIntegerAndEveryValueReadsBackAsSent(@TempDir Path dir)
+            throws IOException {
+        Http http =
+                start(new ServeTask.RequestLog(dir.toUri().toString(), 1.0, 1 << 20, 3600, 1000));
+        float[] sent = {3f, 2.5f, -1f, 0.1f, 1e8f};
+        score(http, List.of(new SparseTables.Row(null, new int[] {0, 1, 2, 3, 4}, sent)), "counts");
+        server.close();
+        JsonNode features = lines(files(dir)).get(0).get("features");
+        for (int k = 0; k < sent.length; k++) {
+            JsonNode v = features.get(TestModels.feature(k));
+            assertThat((float) v.asDouble()).as(TestModels.feature(k)).isEqualTo(sent[k]);
+        }
+        assertThat(features.get(TestModels.feature(0)).isInt()).isTrue();
+        assertThat(features.get(TestModels.feature(1)).isInt()).isFalse();
+    }
+
+    @Test
     void filesRotateBySizeAndTogetherHoldEveryRow(@TempDir Path dir) throws IOException {
         Http http = start(new ServeTask.RequestLog(dir.toUri().toString(), 1.0, 2_000, 3600, 1000));
         int n = 0;

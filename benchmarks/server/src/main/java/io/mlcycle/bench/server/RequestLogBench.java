@@ -53,13 +53,26 @@ public final class RequestLogBench {
                     legs, c.seconds(), c.rate());
             long[][][] lat = new long[NAMES.length][legs][];
             long[] cpu = new long[NAMES.length];
+            List<Map<String, Long>> byKind = new ArrayList<>();
+            for (int s = 0; s < NAMES.length; s++) {
+                byKind.add(new java.util.TreeMap<>());
+            }
             for (int leg = 0; leg < legs; leg++) {
                 StringBuilder line = new StringBuilder("leg " + (leg + 1) + ": p99");
                 for (int k = 0; k < NAMES.length; k++) {
                     int s = (k + leg) % NAMES.length;
+                    Map<String, Long> k0 = ServerProcess.threadKindCpuMillis(started.get(s));
                     long c0 = ServerProcess.cpuMillis(started.get(s));
                     lat[s][leg] = OpenLoad.load(ports[s], single, c.rate(), c.seconds());
                     cpu[s] += ServerProcess.cpuMillis(started.get(s)) - c0;
+                    ServerProcess.threadKindCpuMillis(started.get(s))
+                            .forEach(
+                                    (kind, ms) ->
+                                            byKind.get(s)
+                                                    .merge(
+                                                            kind,
+                                                            ms - k0.getOrDefault(kind, 0L),
+                                                            Long::sum));
                     line.append(
                             String.format(
                                     Locale.ROOT,
@@ -68,6 +81,21 @@ public final class RequestLogBench {
                                     MirrorBench.p99(lat[s][leg])));
                 }
                 BenchArgs.log("%s (load average %s)", line, loadAverage());
+            }
+            long requests = (long) c.rate() * c.seconds() * legs;
+            for (int s = 0; s < NAMES.length; s++) {
+                StringBuilder line =
+                        new StringBuilder(NAMES[s] + ": server CPU by thread, us per request:");
+                byKind.get(s)
+                        .forEach(
+                                (kind, ms) ->
+                                        line.append(
+                                                String.format(
+                                                        Locale.ROOT,
+                                                        " %s %.1f",
+                                                        kind,
+                                                        ms * 1000.0 / requests)));
+                BenchArgs.log("%s", line);
             }
             report(c, legs, started, ports, lat, cpu);
         } finally {

@@ -168,6 +168,28 @@ final class ServerProcess {
         return millis;
     }
 
+    /**
+     * CPU time of a process's threads so far by kind, in ms: {@code jit} (C1, C2), {@code gc},
+     * {@code request-log} (the log's writer), {@code serving} (the rest: event loops, Netty's, the
+     * model's).
+     */
+    static Map<String, Long> threadKindCpuMillis(Process p) throws IOException {
+        Map<String, Long> kinds = new java.util.TreeMap<>();
+        for (Map.Entry<String, Long> e : threadCpuMillis(p).entrySet()) {
+            String name = e.getKey();
+            String kind =
+                    name.matches("C[12] CompilerThre.*")
+                            ? "jit"
+                            : name.contains("GC Thread") || name.startsWith("VM ")
+                                    ? "gc"
+                                    : name.startsWith("mlcycle-request")
+                                            ? "request-log"
+                                            : "serving";
+            kinds.merge(kind, e.getValue(), Long::sum);
+        }
+        return kinds;
+    }
+
     /** CPU time of the process's JIT compiler threads (C1, C2) so far, in ms. */
     static long jitCpuMillis(Process p) throws IOException {
         long ms = 0;
