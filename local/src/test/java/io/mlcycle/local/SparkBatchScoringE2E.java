@@ -15,6 +15,10 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -105,10 +109,9 @@ class SparkBatchScoringE2E {
         cluster = LocalCluster.start(o);
         executors = new SparkPods(cluster.client(), o.workDir());
         Path manifests = o.workDir().resolve("spark-batch.yaml");
-        // the first fire two minutes from now: after the deployments exist, once
-        java.time.ZonedDateTime fire =
-                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusMinutes(2);
-        String cron = fire.getMinute() + " " + fire.getHour() + " * * *";
+        // the first fire at the next whole minute at least 20 s away: after the deployments
+        // exist (fire times before a deployment was created are not made up), once
+        String cron = dailyAt(nextWholeMinute(Instant.now().plusSeconds(20)));
         Files.writeString(
                 manifests,
                 SmallChain.featureView("players", "2026-11-20")
@@ -167,9 +170,15 @@ class SparkBatchScoringE2E {
         Path good = single(options.dataRoot().resolve("data/scores/spark-scores"));
         byte[] before = Files.readAllBytes(good);
         Object goodUri = batchField("spark-scores", "lastUri");
-        java.time.ZonedDateTime fire =
-                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusMinutes(2);
-        String cron = fire.getMinute() + " " + fire.getHour() + " * * *";
+        // the latest whole minute after the first run's fire: it has passed already (unless the
+        // first run ended within its minute), and the latest fire since the last start runs once
+        Instant firstFire =
+                Instant.parse(String.valueOf(batchField("spark-scores", "lastScheduleTime")));
+        Instant fire = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+        if (!fire.isAfter(firstFire)) {
+            fire = nextWholeMinute(Instant.now());
+        }
+        String cron = dailyAt(fire);
         cluster.client()
                 .genericKubernetesResources(ResourceTable.API_VERSION, "ModelDeployment")
                 .inNamespace(NS)
@@ -219,6 +228,17 @@ class SparkBatchScoringE2E {
         assertThat(Arrays.equals(Files.readAllBytes(good), before))
                 .as("the last good scores.parquet is unchanged")
                 .isTrue();
+    }
+
+    /** The first whole minute after {@code t}. */
+    static Instant nextWholeMinute(Instant t) {
+        return t.truncatedTo(ChronoUnit.MINUTES).plus(1, ChronoUnit.MINUTES);
+    }
+
+    /** A daily cron schedule (UTC) that fires at {@code fire}'s hour and minute. */
+    static String dailyAt(Instant fire) {
+        ZonedDateTime at = fire.atZone(ZoneOffset.UTC);
+        return at.getMinute() + " " + at.getHour() + " * * *";
     }
 
     static Object batchField(String deployment, String name) {

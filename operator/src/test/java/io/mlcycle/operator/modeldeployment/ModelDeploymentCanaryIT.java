@@ -56,7 +56,7 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 class ModelDeploymentCanaryIT {
 
-    private static final Duration STEP = Duration.ofSeconds(2);
+    private static final Duration STEP = Duration.ofSeconds(1);
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @Inject KubernetesClient client;

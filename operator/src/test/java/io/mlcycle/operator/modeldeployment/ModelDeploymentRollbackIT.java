@@ -60,7 +60,7 @@ class ModelDeploymentRollbackIT {
     private static final String LOW_MODEL = "m-low";
     private static final String SEQ = "md-seq";
     private static final String SEQ_MODEL = "m-seq";
-    private static final Duration INTERVAL = Duration.ofSeconds(2);
+    private static final Duration INTERVAL = Duration.ofSeconds(1);
 
     @Inject KubernetesClient client;
     @Inject TestClock clock;

@@ -52,7 +52,7 @@ import static org.awaitility.Awaitility.await;
 @QuarkusTest
 class ModelDeploymentShadowIT {
 
-    private static final Duration INTERVAL = Duration.ofSeconds(2);
+    private static final Duration INTERVAL = Duration.ofSeconds(1);
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @Inject KubernetesClient client;
