@@ -7,11 +7,11 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.testing.Fixtures;
+import io.mlcycle.operator.testing.SparkOperator;
 import io.mlcycle.operator.testing.Trees;
 import io.mlcycle.task.PivotTask;
 import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.TableCatalog;
-import io.mlcycle.task.TaskJson;
 import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
@@ -45,28 +45,17 @@ class SparkApplicationIcebergTest {
 
         assertThat(PivotTasks.invalid(fv.getSpec())).isEmpty();
         Object spec = app.getAdditionalProperties().get("spec");
-        List<Map<String, Object>> driverEnv = Trees.at(spec, "driver", "env");
-        assertThat(driverEnv)
-                .filteredOn(e -> TaskJson.TASK_ENV.equals(e.get("name")))
-                .singleElement()
-                .satisfies(
-                        e ->
-                                assertThat(
-                                                ((PivotTask)
-                                                                TaskJson.readTask(
-                                                                        (String) e.get("value")))
-                                                        .store()
-                                                        .catalog())
-                                        .isEqualTo(
-                                                new TableCatalog(
-                                                        "jdbc",
-                                                        "mlcycle",
-                                                        "jdbc:postgresql://pg.data:5432/lake",
-                                                        "s3://lake/features/items/",
-                                                        "features",
-                                                        "items",
-                                                        PodEnv.CATALOG_USER,
-                                                        PodEnv.CATALOG_PASSWORD)));
+        assertThat(((PivotTask) SparkOperator.driverTask(app)).store().catalog())
+                .isEqualTo(
+                        new TableCatalog(
+                                "jdbc",
+                                "mlcycle",
+                                "jdbc:postgresql://pg.data:5432/lake",
+                                "s3://lake/features/items/",
+                                "features",
+                                "items",
+                                PodEnv.CATALOG_USER,
+                                PodEnv.CATALOG_PASSWORD));
         for (String pod : List.of("driver", "executor")) {
             List<Map<String, Object>> env = Trees.at(spec, pod, "env");
             for (String[] expected :

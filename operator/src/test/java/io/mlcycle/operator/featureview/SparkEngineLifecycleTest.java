@@ -247,18 +247,7 @@ class SparkEngineLifecycleTest {
         GenericKubernetesResource app = sparkOperator.awaitApplication(name);
         List<Map<String, Object>> env =
                 Trees.at(app.getAdditionalProperties(), "spec", "driver", "env");
-        assertThat(env)
-                .filteredOn(e -> TaskJson.TASK_ENV.equals(e.get("name")))
-                .singleElement()
-                .satisfies(
-                        e ->
-                                assertThat(
-                                                ((PivotTask)
-                                                                TaskJson.readTask(
-                                                                        (String) e.get("value")))
-                                                        .store()
-                                                        .iceberg())
-                                        .isTrue());
+        assertThat(((PivotTask) SparkOperator.driverTask(app)).store().iceberg()).isTrue();
         assertThat(env)
                 .filteredOn(e -> PodEnv.CATALOG_PASSWORD.equals(e.get("name")))
                 .singleElement()

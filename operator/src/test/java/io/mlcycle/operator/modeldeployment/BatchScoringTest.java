@@ -18,7 +18,6 @@ import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
-import io.mlcycle.task.TaskJson;
 import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -305,14 +304,7 @@ class BatchScoringTest {
         assertThat((Object) app.get("spec", "executor", "instances")).isEqualTo(2);
         assertThat((Object) app.get("spec", "executor", "memoryOverhead")).isEqualTo("512m");
         List<Map<String, Object>> env = app.get("spec", "driver", "env");
-        ScoreTask task =
-                (ScoreTask)
-                        TaskJson.readTask(
-                                env.stream()
-                                        .filter(e -> TaskJson.TASK_ENV.equals(e.get("name")))
-                                        .map(e -> (String) e.get("value"))
-                                        .findFirst()
-                                        .orElseThrow());
+        ScoreTask task = (ScoreTask) SparkOperator.driverTask(app);
         assertThat(task.outputUri())
                 .isEqualTo("file:///data/scores/m-batch-spark/asOf=" + date + "/");
 

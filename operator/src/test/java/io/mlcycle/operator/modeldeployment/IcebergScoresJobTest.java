@@ -18,7 +18,6 @@ import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
 import io.mlcycle.task.Summary;
 import io.mlcycle.task.TableCatalog;
-import io.mlcycle.task.TaskJson;
 import io.mlcycle.testing.MockApiTier;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -91,14 +90,7 @@ class IcebergScoresJobTest {
                     new SparkOperator(client)
                             .awaitApplication("md-ice-spark-score-" + date + "-0500");
             List<Map<String, Object>> env = app.get("spec", "driver", "env");
-            ScoreTask task =
-                    (ScoreTask)
-                            TaskJson.readTask(
-                                    env.stream()
-                                            .filter(e -> TaskJson.TASK_ENV.equals(e.get("name")))
-                                            .map(e -> (String) e.get("value"))
-                                            .findFirst()
-                                            .orElseThrow());
+            ScoreTask task = (ScoreTask) SparkOperator.driverTask(app);
             assertThat(task.outputCatalog().table()).isEqualTo("md-ice-spark_scores");
             assertThat(task.outputCatalog().userEnv()).isEqualTo(PodEnv.SCORES_CATALOG_USER);
             assertThat(env)

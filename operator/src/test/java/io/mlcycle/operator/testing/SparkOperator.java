@@ -5,10 +5,12 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mlcycle.operator.featureview.SparkApplications;
 import io.mlcycle.task.Summary;
+import io.mlcycle.task.Task;
 import io.mlcycle.task.TaskJson;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.awaitility.Awaitility.await;
@@ -29,6 +31,21 @@ public class SparkOperator {
     /** Waits for a SparkApplication with this name and returns it. */
     public GenericKubernetesResource awaitApplication(String name) {
         return await().atMost(Cluster.TIMEOUT).until(() -> get(name), a -> a != null);
+    }
+
+    /** The one task the application hands its driver ({@link TaskJson#TASK_ENV} in its env). */
+    public static Task driverTask(GenericKubernetesResource app) {
+        List<Map<String, Object>> env =
+                Trees.at(app.getAdditionalProperties(), "spec", "driver", "env");
+        List<String> tasks =
+                env.stream()
+                        .filter(e -> TaskJson.TASK_ENV.equals(e.get("name")))
+                        .map(e -> (String) e.get("value"))
+                        .toList();
+        if (tasks.size() != 1) {
+            throw new AssertionError(tasks.size() + " tasks in the driver's env: " + env);
+        }
+        return TaskJson.readTask(tasks.get(0));
     }
 
     public GenericKubernetesResource get(String name) {
