@@ -90,15 +90,7 @@ final class IcebergRows {
 
     /** A Hadoop catalog {@code lake} with its warehouse at {@code dir}, table features.items. */
     static TableCatalog hadoop(Path dir) {
-        return new TableCatalog(
-                TableCatalog.HADOOP,
-                "lake",
-                null,
-                dir.toUri().toString(),
-                "features",
-                "items",
-                null,
-                null);
+        return hadoop(dir.toUri().toString(), "features", "items");
     }
 
     /** Every file under {@code dir} (relative path → size): what a run wrote or removed. */

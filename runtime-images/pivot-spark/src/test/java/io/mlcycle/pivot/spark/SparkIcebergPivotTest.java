@@ -63,9 +63,7 @@ class SparkIcebergPivotTest {
         LakeTable onSpark =
                 IcebergRows.commitTwoAsOfs(
                         events, data, sparkCatalog, name -> null, SparkIcebergPivotTest::onSpark);
-        spark.conf().set("spark.sql.catalog.engines", "org.apache.iceberg.spark.SparkCatalog");
-        spark.conf().set("spark.sql.catalog.engines.type", "hadoop");
-        spark.conf().set("spark.sql.catalog.engines.warehouse", sparkCatalog.warehouse());
+        IcebergRows.useHadoopCatalog(spark, "engines", sparkCatalog.warehouse());
 
         assertThat(onSpark.asOfTags()).containsExactlyInAnyOrder("2026-11-20", "2026-11-21");
         assertThat(onSpark.planCurrent().asOf()).isEqualTo("2026-11-21");
