@@ -53,7 +53,7 @@ public final class ServerBench {
      * One open loop's sorted latencies (ns) and the server's CPU µs per request over it: all of it,
      * and the part its JIT compiler threads spent (compiling, not serving).
      */
-    record Leg(long[] sorted, double cpu, double jit) {
+    record Leg(long[] sorted, double cpu, double jit, ServerLatency.Window server) {
         double p50() {
             return sorted[sorted.length / 2] / 1e6;
         }
@@ -140,7 +140,7 @@ public final class ServerBench {
             throws Exception {
         log("warmed up; open loop at %d req/s (3 s unrecorded, then %d s)", rate, seconds);
         OpenLoad.load(port, single.json(), rate, 3);
-        Leg json = leg(server, () -> OpenLoad.load(port, single.json(), rate, seconds));
+        Leg json = leg(server, port, () -> OpenLoad.load(port, single.json(), rate, seconds));
         log(
                 "single row at %d req/s, %s generator: %d requests, p50 %.3f ms, p99 %.3f ms,"
                         + " p99.9 %.3f ms, max %.3f ms, server CPU %.0f us/req (JIT compiler %.0f)",
@@ -154,13 +154,13 @@ public final class ServerBench {
                 json.cpu(),
                 json.jit());
         // the binary tensor form and gRPC at the same rate, same rows
-        Leg bin = leg(server, () -> OpenLoad.load(port, single.binary(), rate, seconds));
+        Leg bin = leg(server, port, () -> OpenLoad.load(port, single.binary(), rate, seconds));
         Leg grpc;
         try (GrpcLoad g = new GrpcLoad(grpcPort)) {
             // the warm-up JSON had: two callers back to back for 3 s, then 3 s at the rate
             g.closedLoop(single.grpc(), 2, 3);
             g.run(single.grpc(), rate, 3);
-            grpc = leg(server, () -> g.run(single.grpc(), rate, seconds));
+            grpc = leg(server, port, () -> g.run(single.grpc(), rate, seconds));
         }
         log(
                 "binary tensor form at %d req/s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms,"
@@ -170,6 +170,9 @@ public final class ServerBench {
                 "gRPC (1 HTTP/2 channel, raw FP32) at %d req/s: p50 %.3f ms, p99 %.3f ms,"
                         + " p99.9 %.3f ms, server CPU %.0f us/req (JIT compiler %.0f)",
                 rate, grpc.p50(), grpc.p99(), pct(grpc.sorted(), 0.999), grpc.cpu(), grpc.jit());
+        log("JSON %s", json.server().describe());
+        log("binary %s", bin.server().describe());
+        log("gRPC %s", grpc.server().describe());
         String line =
                 String.format(
                         Locale.ROOT,
@@ -193,16 +196,21 @@ public final class ServerBench {
         long[] run() throws Exception;
     }
 
-    /** Runs {@code loop} and measures the server's CPU over it. */
-    private static Leg leg(Process server, OpenLoop loop) throws Exception {
+    /** Runs {@code loop} and measures the server's CPU and its own latency histogram over it. */
+    private static Leg leg(Process server, int port, OpenLoop loop) throws Exception {
+        Map<Double, Double> seen0 = ServerLatency.snapshot(port);
         long jit0 = ServerProcess.jitCpuMillis(server);
         long cpu0 = cpuMillis(server);
         long[] lat = loop.run();
         long cpu1 = cpuMillis(server);
         long jit1 = ServerProcess.jitCpuMillis(server);
+        Map<Double, Double> seen1 = ServerLatency.snapshot(port);
         Arrays.sort(lat);
         return new Leg(
-                lat, (cpu1 - cpu0) * 1000.0 / lat.length, (jit1 - jit0) * 1000.0 / lat.length);
+                lat,
+                (cpu1 - cpu0) * 1000.0 / lat.length,
+                (jit1 - jit0) * 1000.0 / lat.length,
+                ServerLatency.Window.between(seen0, seen1));
     }
 
     /**

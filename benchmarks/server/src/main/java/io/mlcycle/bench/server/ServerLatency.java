@@ -1,0 +1,88 @@
+package io.mlcycle.bench.server;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The server's own view of a leg's latency: its {@code
+ * mlcycle_request_duration_seconds{endpoint="infer"}} buckets read from {@code /metrics} before and
+ * after the leg (from the request received to the response sent, no client in it). The legs run one
+ * after the other, so the difference is the leg's requests alone.
+ */
+final class ServerLatency {
+
+    private static final Pattern BUCKET =
+            Pattern.compile(
+                    "^mlcycle_request_duration_seconds_bucket\\{([^}]*)\\} (\\S+)$",
+                    Pattern.MULTILINE);
+    private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
+
+    private ServerLatency() {}
+
+    /** Cumulative count of inference requests per upper bound (seconds), as the server has it. */
+    static TreeMap<Double, Double> snapshot(int port) throws IOException, InterruptedException {
+        TreeMap<Double, Double> out = new TreeMap<>();
+        Matcher m = BUCKET.matcher(MirrorBench.metrics(port));
+        while (m.find()) {
+            if (!m.group(1).contains("endpoint=\"infer\"")) {
+                continue;
+            }
+            Matcher le = LE.matcher(m.group(1));
+            if (le.find()) {
+                double bound =
+                        "+Inf".equals(le.group(1))
+                                ? Double.POSITIVE_INFINITY
+                                : Double.parseDouble(le.group(1));
+                out.merge(bound, Double.parseDouble(m.group(2)), Double::sum);
+            }
+        }
+        return out;
+    }
+
+    /** The requests between two snapshots, by upper bound (cumulative). */
+    record Window(TreeMap<Double, Double> cumulative) {
+
+        static Window between(Map<Double, Double> before, Map<Double, Double> after) {
+            TreeMap<Double, Double> diff = new TreeMap<>();
+            after.forEach((le, n) -> diff.put(le, n - before.getOrDefault(le, 0.0)));
+            return new Window(diff);
+        }
+
+        double total() {
+            return cumulative.isEmpty() ? 0 : cumulative.lastEntry().getValue();
+        }
+
+        /** The smallest bucket bound (ms) that holds at least {@code q} of the requests. */
+        double quantileBoundMs(double q) {
+            double need = q * total();
+            for (Map.Entry<Double, Double> e : cumulative.entrySet()) {
+                if (e.getValue() >= need) {
+                    return e.getKey() * 1000;
+                }
+            }
+            return Double.NaN;
+        }
+
+        /** The share of requests that took longer than {@code ms} in the server. */
+        double shareOver(double ms) {
+            Double within = cumulative.get(ms / 1000);
+            return within == null || total() == 0 ? Double.NaN : 1 - within / total();
+        }
+
+        String describe() {
+            return String.format(
+                    Locale.ROOT,
+                    "server side: %.0f requests, p99 <= %.1f ms, p99.9 <= %.1f ms, over 1 ms %.2f %%,"
+                            + " over 5 ms %.2f %%",
+                    total(),
+                    quantileBoundMs(0.99),
+                    quantileBoundMs(0.999),
+                    100 * shareOver(1),
+                    100 * shareOver(5));
+        }
+    }
+}
