@@ -160,7 +160,14 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
             FeatureView fv, FeatureViewStatus status, Context<FeatureView> context, Instant now) {
         FeatureViewSpec spec = fv.getSpec();
         Long generation = fv.getMetadata().getGeneration();
-        var invalid = PivotTasks.invalid(spec).or(() -> PivotTasks.catalogRefusal(spec, outbound));
+        var invalid =
+                PivotTasks.invalid(spec)
+                        .or(
+                                () ->
+                                        PivotTasks.catalogRefusal(
+                                                spec.store == null ? null : spec.store.catalog,
+                                                "spec.store.catalog",
+                                                outbound));
         if (invalid.isPresent()) {
             Conditions.set(
                     status, INVALID_SPEC, true, INVALID_SPEC, invalid.get(), generation, now);

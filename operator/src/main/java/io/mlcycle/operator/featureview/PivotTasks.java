@@ -354,19 +354,20 @@ public final class PivotTasks {
     /**
      * Why the pods must not call a rest catalog's {@code uri} with its credentials ({@link
      * OutboundPolicy#credentialedRefusal}: https unless in-cluster, loopback or {@code
-     * allowPlainHttp}; never link-local or metadata addresses); empty when they may or the view
-     * names no rest catalog.
+     * allowPlainHttp}; never link-local or metadata addresses), naming {@code field}{@code .uri};
+     * empty when they may or {@code c} is no rest catalog. {@code field} is where the catalog
+     * stands: {@code spec.store.catalog}, {@code spec.batch.output.catalog}.
      */
-    public static Optional<String> catalogRefusal(FeatureViewSpec spec, OutboundPolicy policy) {
-        IcebergCatalog c = spec == null || spec.store == null ? null : spec.store.catalog;
+    public static Optional<String> catalogRefusal(
+            IcebergCatalog c, String field, OutboundPolicy policy) {
         if (c == null || c.type != IcebergCatalog.Type.rest || c.uri == null) {
             return Optional.empty();
         }
         return policy.credentialedRefusal(
                 c.uri,
-                "spec.store.catalog.uri",
+                field + ".uri",
                 Boolean.TRUE.equals(c.allowPlainHttp),
-                "spec.store.catalog.allowPlainHttp");
+                field + ".allowPlainHttp");
     }
 
     private static void require(String value, String field) {

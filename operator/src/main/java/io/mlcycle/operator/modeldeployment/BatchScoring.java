@@ -194,7 +194,7 @@ final class BatchScoring {
                         spec.output.catalog,
                         PodEnv.SCORES_CATALOG_USER,
                         PodEnv.SCORES_CATALOG_PASSWORD,
-                        null));
+                        PodEnv.SCORES_CATALOG_TOKEN));
         String name = jobName(md, fire.get());
         if (!start(r, md, status, name, task, env, now)) {
             b.lastScheduleTime = fire.get().toInstant().toString();
@@ -223,7 +223,7 @@ final class BatchScoring {
                 md.getMetadata().getName() + "_scores",
                 PodEnv.SCORES_CATALOG_USER,
                 PodEnv.SCORES_CATALOG_PASSWORD,
-                null);
+                PodEnv.SCORES_CATALOG_TOKEN);
     }
 
     /**

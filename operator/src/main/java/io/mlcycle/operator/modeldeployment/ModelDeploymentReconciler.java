@@ -25,6 +25,7 @@ import io.mlcycle.operator.common.EventRecorder;
 import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.ObjectStorage;
 import io.mlcycle.operator.common.OperatorConfig;
+import io.mlcycle.operator.common.OutboundPolicy;
 import io.mlcycle.operator.common.RuntimeJobs;
 import io.mlcycle.operator.common.StatusUpdates;
 import io.mlcycle.operator.featureview.SparkApplications;
@@ -114,6 +115,7 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     @Inject OperatorConfig config;
     @Inject SparkApplications sparkApplications;
     @Inject FeatureCompatibility compatibility;
+    @Inject OutboundPolicy outbound;
 
     private InformerEventSource<ModelVersion, ModelDeployment> versions;
     private InformerEventSource<Deployment, ModelDeployment> deployments;
@@ -328,12 +330,13 @@ public class ModelDeploymentReconciler implements Reconciler<ModelDeployment> {
     }
 
     /**
-     * The one validation path of a ModelDeployment: a spec {@link SpecChecks} refuses sets
-     * InvalidSpec and Ready False naming the field and value, phase Failed, and a Warning; the pods
-     * stay as they were.
+     * The one validation path of a ModelDeployment: a spec {@link SpecChecks} refuses (a rest
+     * scores catalog's uri through the outbound policy too) sets InvalidSpec and Ready False naming
+     * the field and value, phase Failed, and a Warning; the pods stay as they were, no batch run
+     * starts.
      */
     private boolean invalidSpec(ModelDeployment md, ModelDeploymentStatus status, Instant now) {
-        Optional<String> invalid = SpecChecks.invalid(md.getSpec());
+        Optional<String> invalid = SpecChecks.invalid(md.getSpec(), outbound);
         if (invalid.isEmpty()) {
             return false;
         }

@@ -2,10 +2,10 @@ package io.mlcycle.operator.modeldeployment;
 
 import io.mlcycle.operator.analysis.QueryTemplate;
 import io.mlcycle.operator.api.Defaults;
-import io.mlcycle.operator.api.featureview.IcebergCatalog;
 import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.common.Durations;
+import io.mlcycle.operator.common.OutboundPolicy;
 import io.mlcycle.operator.featureview.PivotTasks;
 
 import java.util.List;
@@ -13,11 +13,21 @@ import java.util.Optional;
 
 /**
  * Every check of a ModelDeployment spec the CRD schema cannot make, in one place: the version, the
- * rollback interval and queries, the online store, the canary, autoscaling and disruption.
+ * rollback interval and queries, the online store, the canary, autoscaling and disruption, the
+ * batch output's catalog and the outbound policy on a rest one.
  */
 final class SpecChecks {
 
     private SpecChecks() {}
+
+    /**
+     * {@link #invalid(ModelDeploymentSpec)}, then the outbound policy on a rest scores catalog's
+     * {@code uri} (the scoring pods call it with the catalog's credentials): the first problem,
+     * naming the field, or empty.
+     */
+    static Optional<String> invalid(ModelDeploymentSpec spec, OutboundPolicy outbound) {
+        return invalid(spec).or(() -> scoresCatalogRefusal(spec, outbound));
+    }
 
     /** The first problem, naming the field, or empty when the spec can be acted on. */
     static Optional<String> invalid(ModelDeploymentSpec spec) {
@@ -80,12 +90,21 @@ final class SpecChecks {
         if (batch.output == null || batch.output.format != StoreFormat.iceberg) {
             return;
         }
-        if (batch.output.catalog != null && batch.output.catalog.type == IcebergCatalog.Type.rest) {
-            throw new IllegalArgumentException(
-                    "spec.batch.output.catalog.type rest: batch scores are committed through a"
-                            + " hadoop or jdbc catalog only so far");
-        }
         PivotTasks.checkCatalog(batch.output.catalog, batch.output.uri, "spec.batch.output");
+    }
+
+    /**
+     * Why the pods must not call the scores' rest catalog with its credentials; empty: they may.
+     */
+    private static Optional<String> scoresCatalogRefusal(
+            ModelDeploymentSpec spec, OutboundPolicy outbound) {
+        if (spec.batch == null
+                || spec.batch.output == null
+                || spec.batch.output.format != StoreFormat.iceberg) {
+            return Optional.empty();
+        }
+        return PivotTasks.catalogRefusal(
+                spec.batch.output.catalog, "spec.batch.output.catalog", outbound);
     }
 
     private static void checkMetric(ModelDeploymentSpec.Metric m, String field) {

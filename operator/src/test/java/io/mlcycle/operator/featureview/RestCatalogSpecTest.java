@@ -1,6 +1,5 @@
 package io.mlcycle.operator.featureview;
 
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewSpec;
 import io.mlcycle.operator.api.featureview.IcebergCatalog;
@@ -17,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.net.InetAddress;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,6 +36,11 @@ class RestCatalogSpecTest {
         return fv;
     }
 
+    /** The outbound check of the view's store catalog, as the reconciler runs it. */
+    private static Optional<String> refusal(FeatureView fv) {
+        return PivotTasks.catalogRefusal(fv.getSpec().store.catalog, "spec.store.catalog", POLICY);
+    }
+
     @Test
     void aRestStoreCarriesItsEndpointNoWarehouseAndTheCredentialsAsOptionalSecretReferences() {
         FeatureView fv = rest("https://lake.example.com/api/catalog");
@@ -45,7 +50,7 @@ class RestCatalogSpecTest {
         PivotTask.Store store = PivotTasks.task(fv, LocalDate.of(2026, 11, 20)).store();
 
         assertThat(PivotTasks.invalid(fv.getSpec())).isEmpty();
-        assertThat(PivotTasks.catalogRefusal(fv.getSpec(), POLICY)).isEmpty();
+        assertThat(refusal(fv)).isEmpty();
         assertThat(store.catalog())
                 .isEqualTo(
                         new TableCatalog(
@@ -58,12 +63,7 @@ class RestCatalogSpecTest {
                                 PodEnv.CATALOG_USER,
                                 PodEnv.CATALOG_PASSWORD,
                                 PodEnv.CATALOG_TOKEN));
-        assertThat(PivotTasks.catalogEnv(fv.getSpec()))
-                .extracting(
-                        EnvVar::getName,
-                        e -> e.getValueFrom().getSecretKeyRef().getName(),
-                        e -> e.getValueFrom().getSecretKeyRef().getKey(),
-                        e -> e.getValueFrom().getSecretKeyRef().getOptional())
+        assertThat(Fixtures.secretRefs(PivotTasks.catalogEnv(fv.getSpec())))
                 .containsExactly(
                         Tuple.tuple(PodEnv.CATALOG_USER, "lake-rest", "username", true),
                         Tuple.tuple(PodEnv.CATALOG_PASSWORD, "lake-rest", "password", true),
@@ -82,18 +82,15 @@ class RestCatalogSpecTest {
         FeatureView allowed = rest("http://lake.example.com:8181");
         allowed.getSpec().store.catalog.allowPlainHttp = true;
 
-        assertThat(PivotTasks.catalogRefusal(outside.getSpec(), POLICY))
+        assertThat(refusal(outside))
                 .hasValueSatisfying(
                         m ->
                                 assertThat(m)
                                         .startsWith("spec.store.catalog.uri: plain http to host")
                                         .contains("'lake.example.com'")
                                         .contains("spec.store.catalog.allowPlainHttp: true"));
-        assertThat(PivotTasks.catalogRefusal(allowed.getSpec(), POLICY)).isEmpty();
-        assertThat(
-                        PivotTasks.catalogRefusal(
-                                rest("http://iceberg-rest.lake.svc:8181").getSpec(), POLICY))
-                .isEmpty();
+        assertThat(refusal(allowed)).isEmpty();
+        assertThat(refusal(rest("http://iceberg-rest.lake.svc:8181"))).isEmpty();
     }
 
     @Test
@@ -101,6 +98,6 @@ class RestCatalogSpecTest {
         FeatureView jdbc = rest("jdbc:postgresql://pg:5432/lake");
         jdbc.getSpec().store.catalog.type = IcebergCatalog.Type.jdbc;
 
-        assertThat(PivotTasks.catalogRefusal(jdbc.getSpec(), POLICY)).isEmpty();
+        assertThat(refusal(jdbc)).isEmpty();
     }
 }

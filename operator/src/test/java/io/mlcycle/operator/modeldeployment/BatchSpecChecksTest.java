@@ -4,14 +4,26 @@ import io.mlcycle.operator.api.SparkSpec;
 import io.mlcycle.operator.api.featureview.IcebergCatalog;
 import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
+import io.mlcycle.operator.common.OutboundPolicy;
 import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The spec checks of batch scoring's engine and of its output as an Iceberg table. */
 @UnitTier
 class BatchSpecChecksTest {
+
+    /** Host names resolve to a cluster address (no DNS is asked), IP literals to themselves. */
+    private static final OutboundPolicy POLICY =
+            new OutboundPolicy(
+                    List.of(),
+                    host ->
+                            InetAddress.getAllByName(
+                                    host.matches("[0-9.]+") ? host : "10.96.0.30"));
 
     static ModelDeploymentSpec batch(ModelDeploymentSpec.BatchEngine engine) {
         ModelDeploymentSpec spec = ModelDeployments.deployment("md", "m").getSpec();
@@ -98,17 +110,52 @@ class BatchSpecChecksTest {
                                                         + " 's3://lake/scores/m'"));
     }
 
+    /** Scores committed through a rest catalog at {@code uri}, on an s3:// warehouse. */
+    private static ModelDeploymentSpec restOutput(String uri) {
+        return icebergOutput(catalog(IcebergCatalog.Type.rest, uri), "s3://lake/scores/m");
+    }
+
     @Test
-    void aRestScoresCatalogIsInvalidNamingTheType() {
-        assertThat(
-                        SpecChecks.invalid(
-                                icebergOutput(
-                                        catalog(
-                                                IcebergCatalog.Type.rest,
-                                                "https://iceberg.lake.example.com/api"),
-                                        "s3://lake/scores/m")))
+    void aRestScoresCatalogOverHttpsIsValid() {
+        assertThat(SpecChecks.invalid(restOutput("https://iceberg.lake.example.com/api"), POLICY))
+                .isEmpty();
+    }
+
+    @Test
+    void aRestScoresCatalogOnPlainHttpOutsideTheClusterIsRefusedNamingItsUriAndTheOptOut() {
+        ModelDeploymentSpec outside = restOutput("http://iceberg.lake.example.com:8181");
+
+        assertThat(SpecChecks.invalid(outside, POLICY))
                 .hasValueSatisfying(
-                        m -> assertThat(m).startsWith("spec.batch.output.catalog.type rest"));
+                        m ->
+                                assertThat(m)
+                                        .startsWith(
+                                                "spec.batch.output.catalog.uri: plain http to host"
+                                                        + " 'iceberg.lake.example.com'")
+                                        .contains(
+                                                "spec.batch.output.catalog.allowPlainHttp: true"));
+        outside.batch.output.catalog.allowPlainHttp = true;
+        assertThat(SpecChecks.invalid(outside, POLICY)).isEmpty();
+    }
+
+    @Test
+    void aRestScoresCatalogAtTheMetadataAddressIsRefusedEvenWithPlainHttpAllowed() {
+        ModelDeploymentSpec metadata = restOutput("http://169.254.169.254/iceberg");
+        metadata.batch.output.catalog.allowPlainHttp = true;
+
+        assertThat(SpecChecks.invalid(metadata, POLICY))
+                .hasValueSatisfying(
+                        m ->
+                                assertThat(m)
+                                        .startsWith(
+                                                "spec.batch.output.catalog.uri: host"
+                                                        + " '169.254.169.254' is refused"));
+    }
+
+    @Test
+    void anInClusterRestScoresCatalogOnPlainHttpIsValid() {
+        assertThat(SpecChecks.invalid(restOutput("http://iceberg-rest.lake.svc:8181"), POLICY))
+                .isEmpty();
     }
 
     @Test

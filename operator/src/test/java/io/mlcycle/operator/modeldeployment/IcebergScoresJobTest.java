@@ -13,6 +13,7 @@ import io.mlcycle.operator.testing.Cluster;
 import io.mlcycle.operator.testing.Kubelet;
 import io.mlcycle.operator.testing.SparkOperator;
 import io.mlcycle.operator.testing.TestClock;
+import io.mlcycle.operator.testing.Trees;
 import io.mlcycle.task.PodEnv;
 import io.mlcycle.task.ScoreSummary;
 import io.mlcycle.task.ScoreTask;
@@ -70,7 +71,7 @@ class IcebergScoresJobTest {
     }
 
     @Test
-    void onSparkTheDriverGetsTheScoresTableAndTheCatalogSecret() {
+    void onSparkTheDriverAndExecutorsGetTheRestScoresTableAndTheCatalogSecretWithItsToken() {
         Instant before = clock.instant();
         try {
             BatchFixtures.materializedFeatureView(client, "fv-ice-spark");
@@ -79,6 +80,8 @@ class IcebergScoresJobTest {
                     scoringIntoATable(
                             BatchFixtures.dailyBatch(
                                     "md-ice-spark", "m-ice-spark", "fv-ice-spark"));
+            md.getSpec().batch.output.catalog.type = IcebergCatalog.Type.rest;
+            md.getSpec().batch.output.catalog.uri = "https://203.0.113.9/api/catalog";
             md.getSpec().batch.engine = ModelDeploymentSpec.BatchEngine.spark;
             ModelDeployment created = BatchFixtures.createWithBatchStatus(client, md);
             ZonedDateTime fire = BatchFixtures.firstFire(created);
@@ -89,25 +92,39 @@ class IcebergScoresJobTest {
             GenericKubernetesResource app =
                     new SparkOperator(client)
                             .awaitApplication("md-ice-spark-score-" + date + "-0500");
-            List<Map<String, Object>> env = app.get("spec", "driver", "env");
             ScoreTask task = (ScoreTask) SparkOperator.driverTask(app);
             assertThat(task.outputCatalog().table()).isEqualTo("md-ice-spark_scores");
-            assertThat(task.outputCatalog().userEnv()).isEqualTo(PodEnv.SCORES_CATALOG_USER);
-            assertThat(env)
-                    .filteredOn(e -> e.get("valueFrom") instanceof Map<?, ?>)
-                    .extracting(
-                            e -> e.get("name"),
-                            e ->
-                                    ((Map<?, ?>)
-                                                    ((Map<?, ?>) e.get("valueFrom"))
-                                                            .get("secretKeyRef"))
-                                            .get("name"))
-                    .contains(
-                            Tuple.tuple(PodEnv.SCORES_CATALOG_USER, "scores-catalog"),
-                            Tuple.tuple(PodEnv.SCORES_CATALOG_PASSWORD, "scores-catalog"));
+            assertThat(task.outputCatalog().uri()).isEqualTo("https://203.0.113.9/api/catalog");
+            assertThat(task.outputCatalog().tokenEnv()).isEqualTo(PodEnv.SCORES_CATALOG_TOKEN);
+            for (String pod : List.of("driver", "executor")) {
+                List<Map<String, Object>> env = app.get("spec", pod, "env");
+                assertThat(env)
+                        .as(pod)
+                        .filteredOn(e -> e.get("valueFrom") instanceof Map<?, ?>)
+                        .extracting(e -> e.get("name"), e -> secretKeyRef(e).get("key"))
+                        .contains(
+                                Tuple.tuple(PodEnv.SCORES_CATALOG_USER, "username"),
+                                Tuple.tuple(PodEnv.SCORES_CATALOG_PASSWORD, "password"),
+                                Tuple.tuple(PodEnv.SCORES_CATALOG_TOKEN, "token"));
+                assertThat(env)
+                        .as(pod + ": the token only by reference")
+                        .filteredOn(e -> PodEnv.SCORES_CATALOG_TOKEN.equals(e.get("name")))
+                        .singleElement()
+                        .satisfies(e -> assertThat(e).doesNotContainKey("value"))
+                        .satisfies(
+                                e ->
+                                        assertThat(secretKeyRef(e))
+                                                .containsEntry("name", "scores-catalog")
+                                                .containsEntry("optional", true));
+            }
         } finally {
             clock.set(before);
         }
+    }
+
+    /** The {@code secretKeyRef} of an env var in a SparkApplication's untyped spec. */
+    private static Map<String, Object> secretKeyRef(Map<String, Object> env) {
+        return Trees.at(env, "valueFrom", "secretKeyRef");
     }
 
     private void scoredIntoTheTable() {
@@ -134,7 +151,8 @@ class IcebergScoresJobTest {
                                 "features",
                                 "md-ice_scores",
                                 PodEnv.SCORES_CATALOG_USER,
-                                PodEnv.SCORES_CATALOG_PASSWORD));
+                                PodEnv.SCORES_CATALOG_PASSWORD,
+                                null));
         assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
                 .filteredOn(
                         e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)

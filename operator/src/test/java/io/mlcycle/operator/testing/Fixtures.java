@@ -1,5 +1,6 @@
 package io.mlcycle.operator.testing;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,6 +17,7 @@ import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.common.OperatorConfig;
 import io.mlcycle.task.PivotSummary;
 import io.mlcycle.task.Summary;
+import org.assertj.core.groups.Tuple;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +32,23 @@ import static io.mlcycle.operator.testing.Cluster.edit;
 public final class Fixtures {
 
     private Fixtures() {}
+
+    /**
+     * Name, Secret, key and {@code optional} of each env var set from a {@code secretKeyRef} (what
+     * a pod spec may say about a credential: never its value).
+     */
+    public static List<Tuple> secretRefs(List<EnvVar> env) {
+        return env.stream()
+                .filter(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null)
+                .map(
+                        e ->
+                                Tuple.tuple(
+                                        e.getName(),
+                                        e.getValueFrom().getSecretKeyRef().getName(),
+                                        e.getValueFrom().getSecretKeyRef().getKey(),
+                                        e.getValueFrom().getSecretKeyRef().getOptional()))
+                .toList();
+    }
 
     /** A file-sourced FeatureView with a 7-day window, a filter and a validation rule. */
     public static FeatureView featureView(String name) {

@@ -16,11 +16,16 @@ import io.mlcycle.task.TaskJson;
 import io.mlcycle.testing.PostgresPerClass;
 import io.mlcycle.testing.PostgresServer;
 import io.mlcycle.testing.RealServersTier;
+import io.mlcycle.testing.RestCatalogServer;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -36,17 +41,40 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Batch scores committed to an Iceberg table ({@code ScoreTask.outputCatalog}): each run is one
  * commit tagged by its as-of, holding the same rows, columns and ranks as {@code scores.parquet};
  * the summary names the snapshot; a failed run commits nothing. Hadoop and JDBC catalogs on a
- * file:// warehouse, and the JDBC catalog on an s3:// warehouse (real PostgreSQL and S3Proxy).
+ * file:// warehouse, the JDBC catalog on an s3:// warehouse (real PostgreSQL and S3Proxy), and a
+ * REST catalog (Iceberg's own REST server on SQLite, {@link RestCatalogServer}) with an OAuth2
+ * client credential or a bearer token.
  */
 @RealServersTier
 class IcebergScoresIT {
 
+    /** The pod's environment: the JDBC catalog's user and password, the REST catalog's secrets. */
     private static final Map<String, String> ENV =
-            Map.of("CAT_USER", PostgresServer.USER, "CAT_PASSWORD", PostgresServer.PASSWORD);
+            Map.of(
+                    "CAT_USER", PostgresServer.USER,
+                    "CAT_PASSWORD", PostgresServer.PASSWORD,
+                    "REST_ID", RestCatalogServer.CLIENT_ID,
+                    "REST_SECRET", RestCatalogServer.CLIENT_SECRET,
+                    "REST_TOKEN", RestCatalogServer.TOKEN,
+                    "WRONG_TOKEN", "not-the-token");
 
     @RegisterExtension static final PostgresPerClass postgres = new PostgresPerClass();
 
+    static RestCatalogServer rest;
+
     @TempDir Path tmp;
+
+    @BeforeAll
+    static void startRestCatalog() throws Exception {
+        rest = RestCatalogServer.start(Files.createTempDirectory("rest-scores"));
+    }
+
+    @AfterAll
+    static void stopRestCatalog() throws Exception {
+        if (rest != null) {
+            rest.close();
+        }
+    }
 
     /** The catalog with table {@code scores.<table>}; warehouse: the parent of the outputUri. */
     private TableCatalog catalog(String type, String table) {
@@ -59,7 +87,26 @@ class IcebergScoresIT {
                 "scores",
                 table,
                 jdbc ? "CAT_USER" : null,
-                jdbc ? "CAT_PASSWORD" : null);
+                jdbc ? "CAT_PASSWORD" : null,
+                null);
+    }
+
+    /**
+     * The REST catalog's table {@code scores.<table>} (the server places it) with the OAuth2 client
+     * id and secret ({@code tokenEnv} null) or only the bearer token in {@code tokenEnv}.
+     */
+    private static TableCatalog restCatalog(String table, String tokenEnv) {
+        boolean oauth = tokenEnv == null;
+        return new TableCatalog(
+                TableCatalog.REST,
+                "lake",
+                rest.uri(),
+                null,
+                "scores",
+                table,
+                oauth ? "REST_ID" : null,
+                oauth ? "REST_SECRET" : null,
+                tokenEnv);
     }
 
     /** The scoring of the {@link TestModels#VIEW} directory as of {@code asOf} into {@code out}. */
@@ -192,6 +239,65 @@ class IcebergScoresIT {
         } finally {
             LocalS3.closeStorage(s3);
         }
+    }
+
+    @Test
+    void aRestCatalogGetsOneTaggedCommitPerRunReadBackAtTheTagWithABearerToken() throws Exception {
+        String out = tmp.resolve("rest-out").toUri() + "/";
+        eachRunIsOneTaggedCommitWithTheDirectorysRows(restCatalog("churn_rest", null), out);
+
+        LakeTable bearer = open(restCatalog("churn_rest", "REST_TOKEN"), out);
+        assertThat(bearer.asOfTags()).containsExactly("2026-11-22", "2026-11-21");
+        assertThat(tagged(bearer, "2026-11-21")).hasSize(40);
+        // the commits went through the REST API: the server's own catalog holds them
+        var behind = rest.backend().loadTable(TableIdentifier.of("scores", "churn_rest"));
+        assertThat(behind.refs()).containsKeys("asOf-2026-11-21", "asOf-2026-11-22");
+        assertThat(behind.currentSnapshot().snapshotId())
+                .isEqualTo(bearer.plan("2026-11-22").snapshotId());
+        assertThat(bearer.plan("2026-11-22").dataFiles())
+                .as("the server's warehouse holds the files, not the outputUri's parent")
+                .noneMatch(f -> f.startsWith(out));
+    }
+
+    @Test
+    void aRestCatalogRefusingTheTokenIsCatalogAccessDeniedAndTheLastScoresStayCurrent()
+            throws Exception {
+        String out = tmp.resolve("rest-out").toUri() + "/";
+        Summary good =
+                BatchScore.run(
+                        task(
+                                "2026-11-21",
+                                featureTable(30, 36),
+                                out,
+                                restCatalog("churn_denied", null)),
+                        ENV::get);
+        LakeTable table = open(restCatalog("churn_denied", "REST_TOKEN"), out);
+        List<String> before = tagged(table, "2026-11-21");
+        ScoreTask wrongToken =
+                task(
+                        "2026-11-22",
+                        featureTable(30, 37),
+                        out,
+                        restCatalog("churn_denied", "WRONG_TOKEN"));
+
+        assertThatThrownBy(() -> BatchScore.run(wrongToken, ENV::get))
+                .isInstanceOf(TaskFailure.class)
+                .hasMessageStartingWith(
+                        "rest catalog 'lake' ("
+                                + rest.uri()
+                                + "), table scores.churn_denied: the catalog refused its"
+                                + " credentials")
+                .hasMessageNotContaining("not-the-token")
+                .satisfies(
+                        e ->
+                                assertThat(((TaskFailure) e).reason())
+                                        .isEqualTo("CatalogAccessDenied"));
+
+        table.table().refresh();
+        assertThat(table.asOfTags()).containsExactly("2026-11-21");
+        assertThat(table.table().currentSnapshot().snapshotId())
+                .isEqualTo(ScoreSummary.committed(good).snapshotId());
+        assertThat(tagged(table, "2026-11-21")).isEqualTo(before);
     }
 
     @Test

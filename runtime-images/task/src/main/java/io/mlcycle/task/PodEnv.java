@@ -79,6 +79,9 @@ public final class PodEnv {
     /** Password of the batch scores table's Iceberg catalog (from a Secret). */
     public static final String SCORES_CATALOG_PASSWORD = "MLCYCLE_SCORES_CATALOG_PASSWORD";
 
+    /** Bearer token of the batch scores table's REST catalog (from a Secret). */
+    public static final String SCORES_CATALOG_TOKEN = "MLCYCLE_SCORES_CATALOG_TOKEN";
+
     /** Redis password of the online store (from a Secret). */
     public static final String REDIS_PASSWORD = "MLCYCLE_REDIS_PASSWORD";
 
