@@ -110,7 +110,19 @@ final class IcebergRows {
     /** A Hadoop catalog {@code lake} on {@code warehouse}, its table {@code namespace.table}. */
     static TableCatalog hadoop(String warehouse, String namespace, String table) {
         return new TableCatalog(
-                TableCatalog.HADOOP, "lake", null, warehouse, namespace, table, null, null);
+                TableCatalog.HADOOP, "lake", null, warehouse, namespace, table, null, null, null);
+    }
+
+    /**
+     * A Hadoop catalog {@code lake} on the warehouse {@code data}/lake with table {@code
+     * namespace.table}, which Spark reads as its Iceberg catalog {@code sparkCatalog} (the opening
+     * of each interop test: mlcycle commits, plain Spark SQL reads).
+     */
+    static TableCatalog hadoopReadBySpark(
+            SparkSession spark, String sparkCatalog, Path data, String namespace, String table) {
+        String warehouse = data.resolve("lake").toUri().toString();
+        useHadoopCatalog(spark, sparkCatalog, warehouse);
+        return hadoop(warehouse, namespace, table);
     }
 
     /**

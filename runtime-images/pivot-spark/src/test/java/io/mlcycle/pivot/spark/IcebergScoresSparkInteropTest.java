@@ -36,12 +36,11 @@ class IcebergScoresSparkInteropTest {
     @BeforeAll
     static void commitTwoRuns() throws Exception {
         spark = TestSpark.start();
-        String warehouse = data.resolve("lake").toUri().toString();
-        TableCatalog catalog = IcebergRows.hadoop(warehouse, "scores", "churn_scores");
+        TableCatalog catalog =
+                IcebergRows.hadoopReadBySpark(spark, "scoring", data, "scores", "churn_scores");
         sink = LakeSink.scores(catalog, null, name -> null, Map.of("mlcycle.model", "churn"));
         commit("2026-11-20", 30, 0.25);
         commit("2026-11-21", 20, 0.5);
-        IcebergRows.useHadoopCatalog(spark, "scoring", warehouse);
     }
 
     /**

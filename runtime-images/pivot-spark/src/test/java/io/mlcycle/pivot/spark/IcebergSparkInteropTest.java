@@ -30,10 +30,9 @@ class IcebergSparkInteropTest {
     @BeforeAll
     static void commitTwoAsOfs() throws IOException {
         spark = TestSpark.start();
-        String warehouse = data.resolve("lake").toUri().toString();
-        TableCatalog catalog = IcebergRows.hadoop(warehouse, "features", "items");
+        TableCatalog catalog =
+                IcebergRows.hadoopReadBySpark(spark, "lake", data, "features", "items");
         table = IcebergRows.commitTwoAsOfs(data, catalog, name -> null);
-        IcebergRows.useHadoopCatalog(spark, "lake", warehouse);
     }
 
     @Test
