@@ -326,7 +326,8 @@ class RuntimeImagesContainerIT {
                                         AS_OF,
                                         "file:///data/features/items/asOf=" + AS_OF + "/")),
                         "file:///data/scores/churn/asOf=" + AS_OF + "/",
-                        digest);
+                        digest,
+                        null);
         Summary scored =
                 runTask(
                         "scorer-spark-driver",

@@ -57,7 +57,8 @@ class IcebergStoreSpecTest {
                                 "features",
                                 "items",
                                 PodEnv.CATALOG_USER,
-                                PodEnv.CATALOG_PASSWORD));
+                                PodEnv.CATALOG_PASSWORD,
+                                null));
         assertThat(PivotTasks.env(fv.getSpec()))
                 .filteredOn(e -> e.getName().startsWith("MLCYCLE_CATALOG_"))
                 .extracting(

@@ -55,7 +55,8 @@ class SparkApplicationIcebergTest {
                                 "features",
                                 "items",
                                 PodEnv.CATALOG_USER,
-                                PodEnv.CATALOG_PASSWORD));
+                                PodEnv.CATALOG_PASSWORD,
+                                null));
         for (String pod : List.of("driver", "executor")) {
             List<Map<String, Object>> env = Trees.at(spec, pod, "env");
             for (String[] expected :

@@ -134,6 +134,7 @@ class FeatureResolverTest {
                                 "features",
                                 "a",
                                 null,
+                                null,
                                 null));
         assertThat(r.inputs().get(1).catalog()).isNull();
     }

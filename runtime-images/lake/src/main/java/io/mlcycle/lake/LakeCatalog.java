@@ -42,19 +42,6 @@ public record LakeCatalog(
         String table,
         String token) {
 
-    /** A catalog without a bearer token. */
-    public LakeCatalog(
-            String type,
-            String name,
-            String uri,
-            String warehouse,
-            String user,
-            String password,
-            String namespace,
-            String table) {
-        this(type, name, uri, warehouse, user, password, namespace, table, null);
-    }
-
     /** Catalog types this library opens. */
     public static final String HADOOP = TableCatalog.HADOOP;
 

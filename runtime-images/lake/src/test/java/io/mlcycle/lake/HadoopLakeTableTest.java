@@ -121,7 +121,7 @@ class HadoopLakeTableTest {
     @Test
     void anUnknownCatalogTypeIsInvalidNamingTheField() {
         LakeCatalog settings =
-                new LakeCatalog("glue", "lake", null, "file:///x", null, null, "f", "t");
+                new LakeCatalog("glue", "lake", null, "file:///x", null, null, "f", "t", null);
 
         assertThatThrownBy(settings::open)
                 .isInstanceOf(TaskFailure.class)

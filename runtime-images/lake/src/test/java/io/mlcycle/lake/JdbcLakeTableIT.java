@@ -53,7 +53,8 @@ class JdbcLakeTableIT {
                 PostgresServer.USER,
                 password,
                 "features",
-                table);
+                table,
+                null);
     }
 
     @Test

@@ -63,7 +63,8 @@ class S3LakeTableIT {
                 PostgresServer.USER,
                 PostgresServer.PASSWORD,
                 "features",
-                table);
+                table,
+                null);
     }
 
     private static List<String> objects(String prefix) throws IOException {

@@ -49,7 +49,8 @@ final class Versions {
                 null,
                 null,
                 "features",
-                table);
+                table,
+                null);
     }
 
     /** {@code n} entities named {@code <prefix>-<i>} with features i and i+1 valued by the date. */

@@ -57,6 +57,7 @@ class PivotCommitConflictIT {
                         "features",
                         "events",
                         null,
+                        null,
                         null);
         b.asOf = asOf;
         b.from = "2026-11-20";
@@ -90,7 +91,8 @@ class PivotCommitConflictIT {
                                 null,
                                 null,
                                 "features",
-                                "events"));
+                                "events",
+                                null));
         long last = before.planCurrent().snapshotId();
         Map<Path, String> data = snapshot(lake.resolve("features/events/data"));
 

@@ -56,7 +56,7 @@ class PivotIcebergS3IT {
     private static TableCatalog jdbc(String table) {
         String url = postgres.server().urlWithCredentials();
         return new TableCatalog(
-                TableCatalog.JDBC, "lake", url, null, "features", table, null, null);
+                TableCatalog.JDBC, "lake", url, null, "features", table, null, null, null);
     }
 
     private static Fixtures.TaskBuilder pivot(String table) {

@@ -40,7 +40,8 @@ class PivotIcebergStoreTest {
         var b = new Fixtures.TaskBuilder(rawUri, lake);
         b.storeFormat = TableCatalog.FORMAT_ICEBERG;
         b.catalog =
-                new TableCatalog(catalogType, "lake", uri, null, "features", "events", null, null);
+                new TableCatalog(
+                        catalogType, "lake", uri, null, "features", "events", null, null, null);
         return b;
     }
 
@@ -54,7 +55,8 @@ class PivotIcebergStoreTest {
                         null,
                         null,
                         "features",
-                        "events"));
+                        "events",
+                        null));
     }
 
     @Test

@@ -97,7 +97,15 @@ class PivotOnlineIT {
         iceberg.storeFormat = TableCatalog.FORMAT_ICEBERG;
         iceberg.catalog =
                 new TableCatalog(
-                        TableCatalog.HADOOP, "lake", null, null, "features", "test", null, null);
+                        TableCatalog.HADOOP,
+                        "lake",
+                        null,
+                        null,
+                        "features",
+                        "test",
+                        null,
+                        null,
+                        null);
         return iceberg;
     }
 
@@ -125,7 +133,8 @@ class PivotOnlineIT {
                                             null,
                                             null,
                                             "features",
-                                            "test"))
+                                            "test",
+                                            null))
                             .plan("2026-11-21");
             assertThat(s.details()).containsEntry(PivotSummary.SNAPSHOT_ID, plan.snapshotId());
             assertOnlineHolds(server, plan.read(), plan.featureCatalog());

@@ -51,6 +51,7 @@ class BatchScoreIcebergIT {
                 "features",
                 TestModels.VIEW,
                 null,
+                null,
                 null);
     }
 
@@ -63,7 +64,8 @@ class BatchScoreIcebergIT {
                 "features",
                 TestModels.VIEW,
                 "CAT_USER",
-                "CAT_PASSWORD");
+                "CAT_PASSWORD",
+                null);
     }
 
     /** Writes {@code rows} as a run's files and commits them as the as-of's tagged snapshot. */
@@ -95,6 +97,7 @@ class BatchScoreIcebergIT {
                 plain.entity(),
                 List.of(new FeatureInput(in.featureView(), asOf, in.uri(), catalog, null)),
                 plain.outputUri(),
+                null,
                 null);
     }
 

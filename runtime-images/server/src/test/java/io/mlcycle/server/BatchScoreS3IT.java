@@ -70,6 +70,7 @@ class BatchScoreS3IT {
                                         "2026-11-20",
                                         "s3://serving/tables/events/asOf=2026-11-20/")),
                         "s3://serving/scores/churn/asOf=2026-11-21/",
+                        null,
                         null);
 
         Summary s = BatchScore.run(task);

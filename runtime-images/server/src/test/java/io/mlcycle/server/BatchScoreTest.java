@@ -118,6 +118,7 @@ class BatchScoreTest {
                                 new FeatureInput(
                                         "purchases", "2026-11-20", features.toUri().toString())),
                         right.outputUri(),
+                        null,
                         null);
         assertThatThrownBy(() -> BatchScore.run(wrong))
                 .isInstanceOf(TaskFailure.class)

@@ -460,6 +460,7 @@ class ServerProcessIT {
                                         "2026-11-20",
                                         features.toUri().toString())),
                         out.toUri().toString(),
+                        null,
                         null);
         Server s = start(tmp, task);
         assertThat(s.process().waitFor(120, TimeUnit.SECONDS)).isTrue();

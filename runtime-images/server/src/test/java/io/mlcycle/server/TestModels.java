@@ -219,6 +219,7 @@ final class TestModels {
                 "user_id",
                 List.of(new io.mlcycle.task.FeatureInput(VIEW, "2026-11-20", featuresUri)),
                 outUri,
+                null,
                 null);
     }
 

@@ -23,29 +23,4 @@ public record ScoreTask(
         String outputUri,
         String artifactDigest,
         TableCatalog outputCatalog)
-        implements Task {
-
-    /** A scoring published as a dated directory with {@code _SUCCESS}. */
-    public ScoreTask(
-            Owner owner,
-            String model,
-            int version,
-            String artifactUri,
-            String asOf,
-            String entity,
-            List<FeatureInput> features,
-            String outputUri,
-            String artifactDigest) {
-        this(
-                owner,
-                model,
-                version,
-                artifactUri,
-                asOf,
-                entity,
-                features,
-                outputUri,
-                artifactDigest,
-                null);
-    }
-}
+        implements Task {}

@@ -28,19 +28,6 @@ public record TableCatalog(
         String passwordEnv,
         String tokenEnv) {
 
-    /** A catalog without a bearer token ({@code hadoop}, {@code jdbc}). */
-    public TableCatalog(
-            String type,
-            String name,
-            String uri,
-            String warehouse,
-            String namespace,
-            String table,
-            String userEnv,
-            String passwordEnv) {
-        this(type, name, uri, warehouse, namespace, table, userEnv, passwordEnv, null);
-    }
-
     /** Store format: today's dated directories with {@code _SUCCESS} markers (the default). */
     public static final String FORMAT_PARQUET = "parquet";
 

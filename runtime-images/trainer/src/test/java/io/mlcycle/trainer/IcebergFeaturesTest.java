@@ -33,6 +33,7 @@ class IcebergFeaturesTest {
                 "features",
                 table,
                 null,
+                null,
                 null);
     }
 

@@ -62,6 +62,7 @@ class IcebergS3FeaturesIT {
                         "features",
                         "t",
                         null,
+                        null,
                         null);
         LakeTable table = LakeTable.openOrCreate(LakeCatalog.of(catalog, null, name -> null));
         Path dir = data.featureDir();

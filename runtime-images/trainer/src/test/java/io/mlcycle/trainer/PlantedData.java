@@ -65,6 +65,7 @@ public final class PlantedData {
                         "features",
                         in.featureView(),
                         null,
+                        null,
                         null);
         LakeTable table = LakeTable.openOrCreate(LakeCatalog.of(catalog, null, name -> null));
         long snapshot =

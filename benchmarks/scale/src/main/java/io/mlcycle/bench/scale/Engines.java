@@ -236,6 +236,7 @@ final class Engines {
                         "user_id",
                         List.of(table),
                         out.resolve(Layout.asOfDir(Population.AS_OF)).toUri().toString(),
-                        digest));
+                        digest,
+                        null));
     }
 }

@@ -72,7 +72,8 @@ class IcebergSparkJdbcIT {
                 "features",
                 table,
                 PodEnv.CATALOG_USER,
-                PodEnv.CATALOG_PASSWORD);
+                PodEnv.CATALOG_PASSWORD,
+                null);
     }
 
     @AfterAll

@@ -62,6 +62,7 @@ class SparkIcebergS3IT {
                 "features",
                 table,
                 null,
+                null,
                 null);
     }
 

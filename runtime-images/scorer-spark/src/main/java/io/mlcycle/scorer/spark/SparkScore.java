@@ -67,7 +67,8 @@ final class SparkScore {
                                             null,
                                             null,
                                             null,
-                                            digest)));
+                                            digest,
+                                            null)));
         }
     }
 

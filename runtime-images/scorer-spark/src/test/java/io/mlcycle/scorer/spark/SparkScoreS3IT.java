@@ -73,7 +73,8 @@ class SparkScoreS3IT {
                                 "2026-11-20",
                                 "s3://scoring/tables/events/asOf=2026-11-20/")),
                 "s3://scoring/scores/" + out + "/asOf=2026-11-21/",
-                digest);
+                digest,
+                null);
     }
 
     @Test

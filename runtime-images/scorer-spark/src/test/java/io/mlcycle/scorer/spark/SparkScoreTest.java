@@ -97,7 +97,8 @@ class SparkScoreTest {
                 "user_id",
                 features,
                 out.resolve("asOf=2026-11-21").toUri() + "",
-                digest);
+                digest,
+                null);
     }
 
     static List<FeatureInput> bothViews() {
@@ -160,7 +161,15 @@ class SparkScoreTest {
         Path lake = root.resolve("scores/table/lake");
         TableCatalog catalog =
                 new TableCatalog(
-                        TableCatalog.HADOOP, "lake", null, null, "scores", "m_scores", null, null);
+                        TableCatalog.HADOOP,
+                        "lake",
+                        null,
+                        null,
+                        "scores",
+                        "m_scores",
+                        null,
+                        null,
+                        null);
         ScoreTask plain = scoring(model, digest, bothViews(), lake);
 
         BatchScores.runInOnePod(scoring(model, digest, bothViews(), single));
