@@ -39,8 +39,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * Batch scores as an Iceberg table ({@code spec.batch.output.format: iceberg}): the scoring Job's
  * task names the table (default {@code <deployment>_scores}, the warehouse {@code output.uri}) and
- * the pod (or the Spark driver) gets the catalog's Secret beside the feature catalog's; the
- * committed snapshot reaches status, the BatchScored condition and the Event.
+ * the pod (or the Spark driver and executors, a rest catalog's bearer token too) gets the catalog's
+ * Secret beside the feature catalog's; the committed snapshot reaches status, the BatchScored
+ * condition and the Event.
  */
 @MockApiTier
 @QuarkusTest
