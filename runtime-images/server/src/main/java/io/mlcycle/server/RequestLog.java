@@ -43,12 +43,16 @@ final class RequestLog implements AutoCloseable {
     private final Counter rows;
     private final RequestLogWriter writer;
 
-    private RequestLog(ServeTask.RequestLog spec, Counter rows, RequestLogWriter.Target target) {
+    private RequestLog(
+            ServeTask.RequestLog spec,
+            Counter rows,
+            RequestLogWriter.Target target,
+            long roundNanos) {
         this.sampleRate = spec.sampleRate();
         this.queue = new ArrayBlockingQueue<>(spec.maxQueuedRows());
         this.wakeBelow = spec.maxQueuedRows() / 2;
         this.rows = rows;
-        this.writer = new RequestLogWriter(spec, queue, rows, target);
+        this.writer = new RequestLogWriter(spec, queue, rows, target, roundNanos);
     }
 
     /**
@@ -63,9 +67,28 @@ final class RequestLog implements AutoCloseable {
         check(spec);
         RequestLogWriter.Target target =
                 RequestLogWriter.Target.of(spec.uri(), config.version(), writerName());
-        RequestLog log = new RequestLog(spec, metrics.requestLog(), target);
+        return start(spec, metrics.requestLog(), target, RequestLogWriter.ROUND_NANOS);
+    }
+
+    /** A checked log whose writer, started, rounds every {@code roundNanos} when not woken. */
+    static RequestLog start(
+            ServeTask.RequestLog spec,
+            Counter rows,
+            RequestLogWriter.Target target,
+            long roundNanos) {
+        RequestLog log = new RequestLog(spec, rows, target, roundNanos);
         log.writer.start();
         return log;
+    }
+
+    /** Rows waiting for the writer's next round. */
+    int queued() {
+        return queue.size();
+    }
+
+    /** Whether the writer sleeps between rounds now (nothing woke it, nothing is being written). */
+    boolean writerAsleep() {
+        return writer.asleep();
     }
 
     static void check(ServeTask.RequestLog spec) {

@@ -76,6 +76,7 @@ final class RequestLogWriter implements AutoCloseable {
     private final BlockingQueue<RequestLog.Row> queue;
     private final Counter rows;
     private final Target target;
+    private final long roundNanos;
     private final Thread thread;
     private volatile boolean closing;
 
@@ -108,11 +109,13 @@ final class RequestLogWriter implements AutoCloseable {
             ServeTask.RequestLog spec,
             BlockingQueue<RequestLog.Row> queue,
             Counter rows,
-            Target target) {
+            Target target,
+            long roundNanos) {
         this.spec = spec;
         this.queue = queue;
         this.rows = rows;
         this.target = target;
+        this.roundNanos = roundNanos;
         this.thread = new Thread(this::run, "mlcycle-request-log");
         thread.setDaemon(true);
         for (String outcome : new String[] {"logged", "dropped", "failed"}) {
@@ -132,9 +135,14 @@ final class RequestLogWriter implements AutoCloseable {
         LockSupport.unpark(thread);
     }
 
+    /** Whether the thread is parked between rounds (the only place it waits with a timeout). */
+    boolean asleep() {
+        return thread.getState() == Thread.State.TIMED_WAITING;
+    }
+
     /**
-     * Every {@link #ROUND_NANOS} (or when woken) takes all queued rows at once, writes them and
-     * rotates the file by size (after each row) and age.
+     * Every round ({@link #ROUND_NANOS} in a server) or when woken takes all queued rows at once,
+     * writes them and rotates the file by size (after each row) and age.
      */
     private void run() {
         List<RequestLog.Row> batch = new ArrayList<>();
@@ -158,7 +166,7 @@ final class RequestLogWriter implements AutoCloseable {
                 break;
             }
             if (queue.isEmpty()) {
-                LockSupport.parkNanos(this, ROUND_NANOS);
+                LockSupport.parkNanos(this, roundNanos);
             }
             if (Thread.interrupted()) {
                 closing = true;
