@@ -164,7 +164,7 @@ public class FeatureViewReconciler implements Reconciler<FeatureView> {
                 PivotTasks.invalid(spec)
                         .or(
                                 () ->
-                                        PivotTasks.catalogRefusal(
+                                        IcebergCatalogs.catalogRefusal(
                                                 spec.store == null ? null : spec.store.catalog,
                                                 "spec.store.catalog",
                                                 outbound));

@@ -18,7 +18,7 @@ import io.mlcycle.operator.common.JobResults;
 import io.mlcycle.operator.common.RuntimeObjects;
 import io.mlcycle.operator.common.Schedules;
 import io.mlcycle.operator.common.SharedOutputs;
-import io.mlcycle.operator.featureview.PivotTasks;
+import io.mlcycle.operator.featureview.IcebergCatalogs;
 import io.mlcycle.operator.featureview.SparkApplications;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.Layout;
@@ -190,7 +190,7 @@ final class BatchScoring {
                         scoresTable(md));
         List<EnvVar> env = new ArrayList<>(in.catalogEnv());
         env.addAll(
-                PivotTasks.catalogEnv(
+                IcebergCatalogs.catalogEnv(
                         spec.output.catalog,
                         PodEnv.SCORES_CATALOG_USER,
                         PodEnv.SCORES_CATALOG_PASSWORD,
@@ -217,7 +217,7 @@ final class BatchScoring {
         if (out.format != StoreFormat.iceberg || out.catalog == null) {
             return null;
         }
-        return PivotTasks.table(
+        return IcebergCatalogs.table(
                 out.catalog,
                 out.uri,
                 md.getMetadata().getName() + "_scores",
@@ -262,7 +262,7 @@ final class BatchScoring {
                             name,
                             fv.getStatus().latest.asOf,
                             fv.getStatus().latest.uri,
-                            PivotTasks.catalog(fv),
+                            IcebergCatalogs.catalog(fv),
                             null));
             views.put(name, fv);
             if (entity == null) {
@@ -273,7 +273,7 @@ final class BatchScoring {
                 inputs,
                 entity,
                 null,
-                PivotTasks.catalogEnv(inputs, n -> Optional.ofNullable(views.get(n))));
+                IcebergCatalogs.catalogEnv(inputs, n -> Optional.ofNullable(views.get(n))));
     }
 
     /**

@@ -6,6 +6,7 @@ import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.modeldeployment.ModelDeploymentSpec;
 import io.mlcycle.operator.common.Durations;
 import io.mlcycle.operator.common.OutboundPolicy;
+import io.mlcycle.operator.featureview.IcebergCatalogs;
 import io.mlcycle.operator.featureview.PivotTasks;
 
 import java.util.List;
@@ -90,7 +91,7 @@ final class SpecChecks {
         if (batch.output == null || batch.output.format != StoreFormat.iceberg) {
             return;
         }
-        PivotTasks.checkCatalog(batch.output.catalog, batch.output.uri, "spec.batch.output");
+        IcebergCatalogs.checkCatalog(batch.output.catalog, batch.output.uri, "spec.batch.output");
     }
 
     /**
@@ -103,7 +104,7 @@ final class SpecChecks {
                 || spec.batch.output.format != StoreFormat.iceberg) {
             return Optional.empty();
         }
-        return PivotTasks.catalogRefusal(
+        return IcebergCatalogs.catalogRefusal(
                 spec.batch.output.catalog, "spec.batch.output.catalog", outbound);
     }
 

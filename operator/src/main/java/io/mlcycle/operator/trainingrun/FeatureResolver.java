@@ -4,7 +4,7 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus;
 import io.mlcycle.operator.api.featureview.FeatureViewStatus.Materialization;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
-import io.mlcycle.operator.featureview.PivotTasks;
+import io.mlcycle.operator.featureview.IcebergCatalogs;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.TableCatalog;
 
@@ -85,7 +85,7 @@ public final class FeatureResolver {
                 continue;
             }
             tables.put(ref.featureView, available);
-            TableCatalog catalog = PivotTasks.catalog(fv.get());
+            TableCatalog catalog = IcebergCatalogs.catalog(fv.get());
             if (catalog != null) {
                 catalogs.put(ref.featureView, catalog);
             }

@@ -6,7 +6,7 @@ import io.mlcycle.operator.api.featureview.FeatureView;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
 import io.mlcycle.operator.common.Schedules;
-import io.mlcycle.operator.featureview.PivotTasks;
+import io.mlcycle.operator.featureview.IcebergCatalogs;
 import io.mlcycle.task.Layout;
 import io.mlcycle.task.Task;
 import io.mlcycle.task.TrainDefaults;
@@ -163,6 +163,6 @@ public final class TrainTasks {
      */
     public static List<EnvVar> catalogEnv(
             TrainTask task, Function<String, Optional<FeatureView>> lookup) {
-        return PivotTasks.catalogEnv(task.features(), lookup);
+        return IcebergCatalogs.catalogEnv(task.features(), lookup);
     }
 }

@@ -38,7 +38,8 @@ class RestCatalogSpecTest {
 
     /** The outbound check of the view's store catalog, as the reconciler runs it. */
     private static Optional<String> refusal(FeatureView fv) {
-        return PivotTasks.catalogRefusal(fv.getSpec().store.catalog, "spec.store.catalog", POLICY);
+        return IcebergCatalogs.catalogRefusal(
+                fv.getSpec().store.catalog, "spec.store.catalog", POLICY);
     }
 
     @Test
@@ -63,7 +64,7 @@ class RestCatalogSpecTest {
                                 PodEnv.CATALOG_USER,
                                 PodEnv.CATALOG_PASSWORD,
                                 PodEnv.CATALOG_TOKEN));
-        assertThat(Fixtures.secretRefs(PivotTasks.catalogEnv(fv.getSpec())))
+        assertThat(Fixtures.secretRefs(IcebergCatalogs.catalogEnv(fv.getSpec())))
                 .containsExactly(
                         Tuple.tuple(PodEnv.CATALOG_USER, "lake-rest", "username", true),
                         Tuple.tuple(PodEnv.CATALOG_PASSWORD, "lake-rest", "password", true),

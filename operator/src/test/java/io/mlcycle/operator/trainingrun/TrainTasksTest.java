@@ -8,7 +8,7 @@ import io.mlcycle.operator.api.featureview.IcebergCatalog;
 import io.mlcycle.operator.api.featureview.StoreFormat;
 import io.mlcycle.operator.api.trainingrun.TrainingRun;
 import io.mlcycle.operator.api.trainingrun.TrainingRunSpec;
-import io.mlcycle.operator.featureview.PivotTasks;
+import io.mlcycle.operator.featureview.IcebergCatalogs;
 import io.mlcycle.operator.testing.Fixtures;
 import io.mlcycle.task.FeatureInput;
 import io.mlcycle.task.PodEnv;
@@ -119,7 +119,7 @@ class TrainTasksTest {
         fv.getSpec().store.catalog.credentialsSecret.name = "lake-catalog";
         FeatureInput iceberg =
                 new FeatureInput(
-                        "events", "2026-11-18", "file:///x/", PivotTasks.catalog(fv), null);
+                        "events", "2026-11-18", "file:///x/", IcebergCatalogs.catalog(fv), null);
         TrainTask task =
                 TrainTasks.task(
                         run(new TrainingRunSpec()),
