@@ -26,6 +26,7 @@ final class ServerMetrics {
     private final Counter errors;
     private final Histogram latency;
     private final Histogram score;
+    private final Histogram grpcStream;
     private final Counter predictions;
     private final Counter feedback;
     private final Counter feedbackRejected;
@@ -59,6 +60,20 @@ final class ServerMetrics {
                         .classicUpperBounds(
                                 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
                                 2.5, 10)
+                        .constLabels(constant)
+                        .withoutExemplars()
+                        .register(registry);
+        grpcStream =
+                Histogram.builder()
+                        .name("mlcycle_grpc_stream_duration_seconds")
+                        .help(
+                                "gRPC calls from the HEADERS frame decoded to the trailers written"
+                                        + " to the socket, by method")
+                        .unit(Unit.SECONDS)
+                        .labelNames("method")
+                        .classicOnly()
+                        .classicUpperBounds(
+                                0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.1, 1)
                         .constLabels(constant)
                         .withoutExemplars()
                         .register(registry);
@@ -214,6 +229,11 @@ final class ServerMetrics {
     void request(String endpoint, int code, long startNanos) {
         requests.labelValues(endpoint, String.valueOf(code)).inc();
         latency.labelValues(endpoint).observe((System.nanoTime() - startNanos) / 1e9);
+    }
+
+    /** One gRPC call's time at the HTTP/2 codec's edge ({@link GrpcStreamTimer}). */
+    void grpcStream(String method, long startNanos) {
+        grpcStream.labelValues(method).observe((System.nanoTime() - startNanos) / 1e9);
     }
 
     void error(String endpoint, String reason) {
