@@ -49,7 +49,7 @@ class GrpcTransportTest {
     }
 
     @Test
-    void eachCallIsTimedFromItsHeadersFrameToItsTrailersWritten()
+    void eachCallIsTimedFromItsHeadersFrameToItsMessageAndToItsTrailersWritten()
             throws IOException, InterruptedException {
         try (InferenceServer server =
                 TestModels.server(OipMessages.config(64 * 1024, 100), new ModelSlot()).start()) {
@@ -76,6 +76,12 @@ class GrpcTransportTest {
                                         "ServerLive",
                                         "le",
                                         "1.0"))
+                        .isEqualTo(3);
+                assertThat(
+                                http.total(
+                                        "mlcycle_grpc_message_wait_seconds_count",
+                                        "method",
+                                        "ServerLive"))
                         .isEqualTo(3);
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

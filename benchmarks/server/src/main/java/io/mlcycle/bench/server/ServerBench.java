@@ -52,14 +52,16 @@ public final class ServerBench {
     /**
      * One open loop's sorted latencies (ns) and the server's CPU µs per request over it: all of it,
      * and the part its JIT compiler threads spent (compiling, not serving); the server's own
-     * histograms over it: the handler's span and, for gRPC, the HTTP/2 codec's edge.
+     * histograms over it: the handler's span and, for gRPC, the HTTP/2 codec's edge and the wait
+     * from a call's HEADERS frame to its message.
      */
     record Leg(
             long[] sorted,
             double cpu,
             double jit,
             ServerLatency.Window server,
-            ServerLatency.Window edge) {
+            ServerLatency.Window edge,
+            ServerLatency.Window toMessage) {
         double p50() {
             return sorted[sorted.length / 2] / 1e6;
         }
@@ -201,8 +203,12 @@ public final class ServerBench {
         log("binary server side: %s", bin.server().describe());
         log("gRPC, grpc-java client, server side: %s", grpc.grpcJava().server().describe());
         log("gRPC, grpc-java client, codec edge: %s", grpc.grpcJava().edge().describe());
+        log(
+                "gRPC, grpc-java client, HEADERS to message: %s",
+                grpc.grpcJava().toMessage().describe());
         log("gRPC, spinning client, server side: %s", grpc.spin().server().describe());
         log("gRPC, spinning client, codec edge: %s", grpc.spin().edge().describe());
+        log("gRPC, spinning client, HEADERS to message: %s", grpc.spin().toMessage().describe());
         log(
                 "PING frames from the server to the spinning client: %d in %d calls",
                 grpc.serverPings(), (rate * (3 + seconds)));
@@ -254,6 +260,7 @@ public final class ServerBench {
     private static Leg leg(Process server, int port, OpenLoop loop) throws Exception {
         Map<Double, Double> seen0 = ServerLatency.HANDLER.snapshot(port);
         Map<Double, Double> edge0 = ServerLatency.CODEC_EDGE.snapshot(port);
+        Map<Double, Double> wait0 = ServerLatency.MESSAGE_WAIT.snapshot(port);
         long jit0 = ServerProcess.jitCpuMillis(server);
         long cpu0 = cpuMillis(server);
         long[] lat = loop.run();
@@ -261,13 +268,15 @@ public final class ServerBench {
         long jit1 = ServerProcess.jitCpuMillis(server);
         Map<Double, Double> seen1 = ServerLatency.HANDLER.snapshot(port);
         Map<Double, Double> edge1 = ServerLatency.CODEC_EDGE.snapshot(port);
+        Map<Double, Double> wait1 = ServerLatency.MESSAGE_WAIT.snapshot(port);
         Arrays.sort(lat);
         return new Leg(
                 lat,
                 (cpu1 - cpu0) * 1000.0 / lat.length,
                 (jit1 - jit0) * 1000.0 / lat.length,
                 ServerLatency.Window.between(seen0, seen1),
-                ServerLatency.Window.between(edge0, edge1));
+                ServerLatency.Window.between(edge0, edge1),
+                ServerLatency.Window.between(wait0, wait1));
     }
 
     /**

@@ -12,8 +12,9 @@ import java.util.regex.Pattern;
  * mlcycle_request_duration_seconds{endpoint="infer"}} buckets read from {@code /metrics} before and
  * after the leg (from the request received to the response sent, no client in it), and for gRPC
  * {@code mlcycle_grpc_stream_duration_seconds{method="ModelInfer"}} (from the HEADERS frame decoded
- * to the trailers written: the HTTP/2 codec's edge). The legs run one after the other, so the
- * difference is the leg's requests alone.
+ * to the trailers written: the HTTP/2 codec's edge; {@code mlcycle_grpc_message_wait_seconds}: its
+ * first part, up to the request message read). The legs run one after the other, so the difference
+ * is the leg's requests alone.
  */
 final class ServerLatency {
 
@@ -24,6 +25,10 @@ final class ServerLatency {
     /** gRPC inference calls at the HTTP/2 codec's edge. */
     static final ServerLatency CODEC_EDGE =
             new ServerLatency("mlcycle_grpc_stream_duration_seconds", "method=\"ModelInfer\"");
+
+    /** gRPC inference calls from their HEADERS frame to their request message's first bytes. */
+    static final ServerLatency MESSAGE_WAIT =
+            new ServerLatency("mlcycle_grpc_message_wait_seconds", "method=\"ModelInfer\"");
 
     private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
     private final Pattern bucket;
