@@ -79,6 +79,10 @@ final class GrpcEndpoint {
                         // small calls are answered on the event loop, as small REST requests are:
                         // a hand-off to another thread cost 10 times the CPU of the call itself
                         .directExecutor()
+                        .addStreamTracerFactory(new GrpcStreamTimer(metrics))
+                        // a fixed window of grpc-java's default size: with the automatic one the
+                        // server sends a BDP PING as small calls come in and reads its ACK
+                        .flowControlWindow(1 << 20)
                         .addService(
                                 GrpcInferCodec.withInfer(new Service().bindService(), this::infer))
                         .addService(health.getHealthService())

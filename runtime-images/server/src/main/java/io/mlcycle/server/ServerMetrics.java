@@ -26,6 +26,8 @@ final class ServerMetrics {
     private final Counter errors;
     private final Histogram latency;
     private final Histogram score;
+    private final Histogram grpcStream;
+    private final Histogram grpcMessageWait;
     private final Counter predictions;
     private final Counter feedback;
     private final Counter feedbackRejected;
@@ -62,6 +64,16 @@ final class ServerMetrics {
                         .constLabels(constant)
                         .withoutExemplars()
                         .register(registry);
+        grpcStream =
+                grpcHistogram(
+                        "mlcycle_grpc_stream_duration_seconds",
+                        "gRPC calls from the HEADERS frame decoded to the trailers written to the"
+                                + " socket, by method");
+        grpcMessageWait =
+                grpcHistogram(
+                        "mlcycle_grpc_message_wait_seconds",
+                        "gRPC calls from the HEADERS frame decoded to the first bytes of the request"
+                                + " message read, by method");
         score =
                 Histogram.builder()
                         .name("mlcycle_score")
@@ -108,6 +120,20 @@ final class ServerMetrics {
                 feedback.labelValues(p, a);
             }
         }
+    }
+
+    private Histogram grpcHistogram(String name, String help) {
+        return Histogram.builder()
+                .name(name)
+                .help(help)
+                .unit(Unit.SECONDS)
+                .labelNames("method")
+                .classicOnly()
+                .classicUpperBounds(
+                        0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.1, 1)
+                .constLabels(constant)
+                .withoutExemplars()
+                .register(registry);
     }
 
     private Counter counter(String name, String help, String... labels) {
@@ -214,6 +240,16 @@ final class ServerMetrics {
     void request(String endpoint, int code, long startNanos) {
         requests.labelValues(endpoint, String.valueOf(code)).inc();
         latency.labelValues(endpoint).observe((System.nanoTime() - startNanos) / 1e9);
+    }
+
+    /** One gRPC call's time at the HTTP/2 codec's edge ({@link GrpcStreamTimer}). */
+    void grpcStream(String method, long startNanos) {
+        grpcStream.labelValues(method).observe((System.nanoTime() - startNanos) / 1e9);
+    }
+
+    /** One gRPC call's wait for its request message after its HEADERS ({@link GrpcStreamTimer}). */
+    void grpcMessageWait(String method, long startNanos) {
+        grpcMessageWait.labelValues(method).observe((System.nanoTime() - startNanos) / 1e9);
     }
 
     void error(String endpoint, String reason) {

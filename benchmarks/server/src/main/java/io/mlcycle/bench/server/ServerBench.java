@@ -51,9 +51,17 @@ public final class ServerBench {
 
     /**
      * One open loop's sorted latencies (ns) and the server's CPU µs per request over it: all of it,
-     * and the part its JIT compiler threads spent (compiling, not serving).
+     * and the part its JIT compiler threads spent (compiling, not serving); the server's own
+     * histograms over it: the handler's span and, for gRPC, the HTTP/2 codec's edge and the wait
+     * from a call's HEADERS frame to its message.
      */
-    record Leg(long[] sorted, double cpu, double jit, ServerLatency.Window server) {
+    record Leg(
+            long[] sorted,
+            double cpu,
+            double jit,
+            ServerLatency.Window server,
+            ServerLatency.Window edge,
+            ServerLatency.Window toMessage) {
         double p50() {
             return sorted[sorted.length / 2] / 1e6;
         }
@@ -66,7 +74,39 @@ public final class ServerBench {
         double serving() {
             return cpu - jit;
         }
+
+        String describe(String what, int rate) {
+            return String.format(
+                    Locale.ROOT,
+                    "%s at %d req/s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, server CPU %.0f"
+                            + " us/req (JIT compiler %.0f)",
+                    what,
+                    rate,
+                    p50(),
+                    p99(),
+                    pct(sorted, 0.999),
+                    cpu,
+                    jit);
+        }
+
+        /** This leg over another's ({@code base}) as {@code name_p50=… name_p99=… …}. */
+        String ratios(String name, Leg base) {
+            return String.format(
+                    Locale.ROOT,
+                    "%1$s_p50=%2$.2f %1$s_p99=%3$.2f %1$s_cpu=%4$.2f %1$s_cpu_serving=%5$.2f",
+                    name,
+                    p50() / base.p50(),
+                    p99() / base.p99(),
+                    cpu / base.cpu,
+                    serving() / base.serving());
+        }
     }
+
+    /**
+     * The two gRPC legs: grpc-java's client (one channel; its Netty event loop sends and receives)
+     * and {@link RawGrpcLoad} (one spinning thread writes and reads the HTTP/2 connection itself).
+     */
+    record GrpcLegs(Leg grpcJava, Leg spin, int serverPings) {}
 
     /** The JSON open loop and the {@code BENCH server-paths} line of the single-row paths. */
     record Paths(Leg json, String line) {}
@@ -132,8 +172,8 @@ public final class ServerBench {
 
     /**
      * The single rows at {@code rate} for {@code seconds}: JSON (after 3 s unrecorded), the binary
-     * tensor form and gRPC (after the same warm-up as JSON: 3 s of two callers back to back, 3 s
-     * unrecorded at the rate), each logged.
+     * tensor form and gRPC with both clients (after the same warm-up as JSON: 3 s of two callers
+     * back to back, 3 s unrecorded at the rate), each logged.
      */
     private static Paths paths(
             Process server, int port, int grpcPort, Single single, int rate, int seconds)
@@ -155,40 +195,60 @@ public final class ServerBench {
                 json.jit());
         // the binary tensor form and gRPC at the same rate, same rows
         Leg bin = leg(server, port, () -> OpenLoad.load(port, single.binary(), rate, seconds));
-        Leg grpc;
-        try (GrpcLoad g = new GrpcLoad(grpcPort)) {
-            // the warm-up JSON had: two callers back to back for 3 s, then 3 s at the rate
-            g.closedLoop(single.grpc(), 2, 3);
-            g.run(single.grpc(), rate, 3);
-            grpc = leg(server, port, () -> g.run(single.grpc(), rate, seconds));
-        }
+        GrpcLegs grpc = grpcLegs(server, port, grpcPort, single.grpc(), rate, seconds);
+        log("%s", bin.describe("binary tensor form", rate));
+        log("%s", grpc.grpcJava().describe("gRPC, grpc-java client (1 HTTP/2 channel)", rate));
+        log("%s", grpc.spin().describe("gRPC, spinning 1-thread HTTP/2 client", rate));
+        log("JSON server side: %s", json.server().describe());
+        log("binary server side: %s", bin.server().describe());
+        log("gRPC, grpc-java client, server side: %s", grpc.grpcJava().server().describe());
+        log("gRPC, grpc-java client, codec edge: %s", grpc.grpcJava().edge().describe());
         log(
-                "binary tensor form at %d req/s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms,"
-                        + " server CPU %.0f us/req (JIT compiler %.0f)",
-                rate, bin.p50(), bin.p99(), pct(bin.sorted(), 0.999), bin.cpu(), bin.jit());
+                "gRPC, grpc-java client, HEADERS to message: %s",
+                grpc.grpcJava().toMessage().describe());
+        log("gRPC, spinning client, server side: %s", grpc.spin().server().describe());
+        log("gRPC, spinning client, codec edge: %s", grpc.spin().edge().describe());
+        log("gRPC, spinning client, HEADERS to message: %s", grpc.spin().toMessage().describe());
         log(
-                "gRPC (1 HTTP/2 channel, raw FP32) at %d req/s: p50 %.3f ms, p99 %.3f ms,"
-                        + " p99.9 %.3f ms, server CPU %.0f us/req (JIT compiler %.0f)",
-                rate, grpc.p50(), grpc.p99(), pct(grpc.sorted(), 0.999), grpc.cpu(), grpc.jit());
-        log("JSON %s", json.server().describe());
-        log("binary %s", bin.server().describe());
-        log("gRPC %s", grpc.server().describe());
+                "PING frames from the server to the spinning client: %d in %d calls",
+                grpc.serverPings(), (rate * (3 + seconds)));
         String line =
                 String.format(
                         Locale.ROOT,
                         "BENCH server-paths binary_vs_json_p50=%.2f binary_vs_json_p99=%.2f"
-                                + " binary_vs_json_cpu=%.2f grpc_vs_json_p50=%.2f"
-                                + " grpc_vs_json_p99=%.2f grpc_vs_json_cpu=%.2f"
-                                + " grpc_vs_json_cpu_serving=%.2f",
+                                + " binary_vs_json_cpu=%.2f %s %s",
                         bin.p50() / json.p50(),
                         bin.p99() / json.p99(),
                         bin.cpu() / json.cpu(),
-                        grpc.p50() / json.p50(),
-                        grpc.p99() / json.p99(),
-                        grpc.cpu() / json.cpu(),
-                        grpc.serving() / json.serving());
+                        grpc.grpcJava().ratios("grpc_vs_json", json),
+                        grpc.spin().ratios("grpc_spin_vs_json", json));
         log("%s", "ratios to the JSON path at the same rate (< 1: cheaper/faster)");
         return new Paths(json, line);
+    }
+
+    /**
+     * gRPC with grpc-java's client (two callers back to back for 3 s, 3 s unrecorded at the rate,
+     * then the leg), then with the spinning client (3 s unrecorded, then the leg).
+     */
+    private static GrpcLegs grpcLegs(
+            Process server,
+            int port,
+            int grpcPort,
+            List<ModelInferRequest> calls,
+            int rate,
+            int seconds)
+            throws Exception {
+        Leg grpcJava;
+        try (GrpcLoad g = new GrpcLoad(grpcPort)) {
+            g.closedLoop(calls, 2, 3);
+            g.run(calls, rate, 3);
+            grpcJava = leg(server, port, () -> g.run(calls, rate, seconds));
+        }
+        try (RawGrpcLoad r = new RawGrpcLoad(grpcPort)) {
+            r.run(calls, rate, 3);
+            Leg spin = leg(server, port, () -> r.run(calls, rate, seconds));
+            return new GrpcLegs(grpcJava, spin, r.serverPings());
+        }
     }
 
     /** One open loop's latencies, in ns. */
@@ -198,19 +258,25 @@ public final class ServerBench {
 
     /** Runs {@code loop} and measures the server's CPU and its own latency histogram over it. */
     private static Leg leg(Process server, int port, OpenLoop loop) throws Exception {
-        Map<Double, Double> seen0 = ServerLatency.snapshot(port);
+        Map<Double, Double> seen0 = ServerLatency.HANDLER.snapshot(port);
+        Map<Double, Double> edge0 = ServerLatency.CODEC_EDGE.snapshot(port);
+        Map<Double, Double> wait0 = ServerLatency.MESSAGE_WAIT.snapshot(port);
         long jit0 = ServerProcess.jitCpuMillis(server);
         long cpu0 = cpuMillis(server);
         long[] lat = loop.run();
         long cpu1 = cpuMillis(server);
         long jit1 = ServerProcess.jitCpuMillis(server);
-        Map<Double, Double> seen1 = ServerLatency.snapshot(port);
+        Map<Double, Double> seen1 = ServerLatency.HANDLER.snapshot(port);
+        Map<Double, Double> edge1 = ServerLatency.CODEC_EDGE.snapshot(port);
+        Map<Double, Double> wait1 = ServerLatency.MESSAGE_WAIT.snapshot(port);
         Arrays.sort(lat);
         return new Leg(
                 lat,
                 (cpu1 - cpu0) * 1000.0 / lat.length,
                 (jit1 - jit0) * 1000.0 / lat.length,
-                ServerLatency.Window.between(seen0, seen1));
+                ServerLatency.Window.between(seen0, seen1),
+                ServerLatency.Window.between(edge0, edge1),
+                ServerLatency.Window.between(wait0, wait1));
     }
 
     /**

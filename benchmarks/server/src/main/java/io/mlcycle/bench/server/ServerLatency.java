@@ -10,25 +10,45 @@ import java.util.regex.Pattern;
 /**
  * The server's own view of a leg's latency: its {@code
  * mlcycle_request_duration_seconds{endpoint="infer"}} buckets read from {@code /metrics} before and
- * after the leg (from the request received to the response sent, no client in it). The legs run one
- * after the other, so the difference is the leg's requests alone.
+ * after the leg (from the request received to the response sent, no client in it), and for gRPC
+ * {@code mlcycle_grpc_stream_duration_seconds{method="ModelInfer"}} (from the HEADERS frame decoded
+ * to the trailers written: the HTTP/2 codec's edge; {@code mlcycle_grpc_message_wait_seconds}: its
+ * first part, up to the request message read). The legs run one after the other, so the difference
+ * is the leg's requests alone.
  */
 final class ServerLatency {
 
-    private static final Pattern BUCKET =
-            Pattern.compile(
-                    "^mlcycle_request_duration_seconds_bucket\\{([^}]*)\\} (\\S+)$",
-                    Pattern.MULTILINE);
+    /** The handler's span of inference requests, REST and gRPC. */
+    static final ServerLatency HANDLER =
+            new ServerLatency("mlcycle_request_duration_seconds", "endpoint=\"infer\"");
+
+    /** gRPC inference calls at the HTTP/2 codec's edge. */
+    static final ServerLatency CODEC_EDGE =
+            new ServerLatency("mlcycle_grpc_stream_duration_seconds", "method=\"ModelInfer\"");
+
+    /** gRPC inference calls from their HEADERS frame to their request message's first bytes. */
+    static final ServerLatency MESSAGE_WAIT =
+            new ServerLatency("mlcycle_grpc_message_wait_seconds", "method=\"ModelInfer\"");
+
     private static final Pattern LE = Pattern.compile("le=\"([^\"]+)\"");
+    private final Pattern bucket;
+    private final String label;
 
-    private ServerLatency() {}
+    private ServerLatency(String histogram, String label) {
+        this.bucket =
+                Pattern.compile(
+                        "^" + histogram + "_bucket\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
+        this.label = label;
+    }
 
-    /** Cumulative count of inference requests per upper bound (seconds), as the server has it. */
-    static TreeMap<Double, Double> snapshot(int port) throws IOException, InterruptedException {
+    /**
+     * Cumulative count of the histogram's requests per upper bound (seconds), as the server has it.
+     */
+    TreeMap<Double, Double> snapshot(int port) throws IOException, InterruptedException {
         TreeMap<Double, Double> out = new TreeMap<>();
-        Matcher m = BUCKET.matcher(MirrorBench.metrics(port));
+        Matcher m = bucket.matcher(MirrorBench.metrics(port));
         while (m.find()) {
-            if (!m.group(1).contains("endpoint=\"infer\"")) {
+            if (!m.group(1).contains(label)) {
                 continue;
             }
             Matcher le = LE.matcher(m.group(1));
@@ -76,9 +96,10 @@ final class ServerLatency {
         String describe() {
             return String.format(
                     Locale.ROOT,
-                    "server side: %.0f requests, p99 <= %.1f ms, p99.9 <= %.1f ms, over 1 ms %.2f %%,"
-                            + " over 5 ms %.2f %%",
+                    "%.0f requests, p50 <= %.2f ms, p99 <= %.2f ms, p99.9 <= %.2f ms, over 1 ms"
+                            + " %.2f %%, over 5 ms %.2f %%",
                     total(),
+                    quantileBoundMs(0.5),
                     quantileBoundMs(0.99),
                     quantileBoundMs(0.999),
                     100 * shareOver(1),
