@@ -8,6 +8,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * settings, and the last good scores stay.
  */
 @EndToEndTier
+@ExtendWith(OneSparkE2eAtATime.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SparkBatchScoringE2E {
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * good table stays.
  */
 @EndToEndTier
+@ExtendWith(OneSparkE2eAtATime.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SparkEngineE2E {
 

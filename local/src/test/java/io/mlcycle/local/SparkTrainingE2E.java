@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.mlcycle.testing.EndToEndTier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the server's scorer.
  */
 @EndToEndTier
+@ExtendWith(OneSparkE2eAtATime.class)
 class SparkTrainingE2E {
 
     static final String NS = "default";

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -335,10 +336,17 @@ public final class ObjectDirs {
         deletePrefix(dir);
     }
 
-    /** Deletes every object under {@code dir}. */
+    /**
+     * Deletes every object under {@code dir}, deepest key first: a server that keeps directories
+     * (S3Proxy's file backend lists each as a {@code dir/} key) refuses to remove one that still
+     * holds files, retrying for 10 s before it gives up.
+     */
     public static void deletePrefix(Location dir) throws IOException {
         List<String> keys =
-                dir.store().list(dir.prefix()).stream().map(ObjectStore.Entry::key).toList();
+                dir.store().list(dir.prefix()).stream()
+                        .map(ObjectStore.Entry::key)
+                        .sorted(Comparator.reverseOrder())
+                        .toList();
         if (!keys.isEmpty()) {
             dir.store().delete(keys);
         }

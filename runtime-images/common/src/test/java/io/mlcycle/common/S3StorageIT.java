@@ -8,6 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -69,6 +71,30 @@ class S3StorageIT {
         Path staged = Uris.toPath("s3://data/tables/fv/asOf=2026-11-03/", "features[0].uri");
         assertThat(Files.readString(staged.resolve("part-0.parquet"))).isEqualTo("2026-11-03");
         assertThat(staged.resolve(VersionedStore.SUCCESS)).exists();
+    }
+
+    @Test
+    void aPrefixWithNestedDirectoriesIsDeletedWithoutWaitingOnTheServer() throws Exception {
+        good();
+        Path onDisk = dir.resolve("s3/data/work/nested");
+        for (String f : List.of("a/b/part-0.parquet", "a/b/c/part-1.parquet", "a/_SUCCESS")) {
+            Files.createDirectories(onDisk.resolve(f).getParent());
+            Files.writeString(onDisk.resolve(f), f);
+        }
+        ObjectDirs.Location work = Storage.locate("s3://data/work/nested", "t");
+        // S3Proxy's file backend lists each directory as a "dir/" key beside the files
+        assertThat(work.store().list(work.prefix()))
+                .extracting(ObjectStore.Entry::key)
+                .contains("work/nested/a/", "work/nested/a/b/", "work/nested/a/b/c/part-1.parquet");
+
+        long start = System.nanoTime();
+        ObjectDirs.deletePrefix(work);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertThat(work.store().list(work.prefix())).isEmpty();
+        assertThat(onDisk.resolve("a")).doesNotExist();
+        // a directory key deleted before its files is held 10 s by the server, then refused
+        assertThat(took).isLessThan(Duration.ofSeconds(10));
     }
 
     @Test

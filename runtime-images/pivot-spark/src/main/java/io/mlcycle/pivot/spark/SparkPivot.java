@@ -146,6 +146,7 @@ final class SparkPivot implements PivotRunner.Engine {
                             aggregation(aggregate, cols.value()).cast("double").as("v"),
                             count(lit(1)).as("n"))
                     .write()
+                    .options(work.writeOptions())
                     .parquet(work.path("agg"));
             PivotRunner.log(
                     "spark: read %d rows from %d file(s), aggregated at %.2f s",
@@ -265,6 +266,18 @@ final class SparkPivot implements PivotRunner.Engine {
             return remote == null
                     ? local.resolve(name).toString()
                     : SparkS3.s3a(remote.child(name).uri());
+        }
+
+        /**
+         * The committer's options for a write here. On {@code s3://} it leaves its {@code
+         * _temporary} directory to {@link #close}, which deletes the whole work prefix deepest key
+         * first; S3A deletes in listing order, where S3Proxy's file backend holds a directory that
+         * still has entries 10 s before it gives up.
+         */
+        Map<String, String> writeOptions() {
+            return remote == null
+                    ? Map.of()
+                    : Map.of("mapreduce.fileoutputcommitter.cleanup.skipped", "true");
         }
 
         /** Makes a local file readable by Spark's executors; returns its Spark path. */
