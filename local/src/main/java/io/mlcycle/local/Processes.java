@@ -1,8 +1,8 @@
 package io.mlcycle.local;
 
+import io.mlcycle.common.LoopbackPorts;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,14 +19,9 @@ public final class Processes {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** A free TCP port on the loopback interface. */
+    /** A free TCP port on the loopback interface ({@link LoopbackPorts#free}). */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
+        return LoopbackPorts.free();
     }
 
     /** JVM flags every runtime child gets: DJL never downloads. */
