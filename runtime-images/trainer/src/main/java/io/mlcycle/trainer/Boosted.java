@@ -133,26 +133,30 @@ final class Boosted {
      */
     static FoldsChoice chooseByFolds(
             SparseMatrix x, int[] y, int[] pool, List<Splits.Split> folds, long seed) {
+        return chooseByFolds(x, y, pool, folds, seed, engine);
+    }
+
+    /**
+     * {@link #chooseByFolds(SparseMatrix, int[], int[], List, long)} on {@code on}: the fits of the
+     * deciding folds, then those of the rest, run {@link BoostingEngine#sideBySide} at a time, each
+     * on one thread; every fit is the one boosted alone, so the choice does not depend on it.
+     */
+    static FoldsChoice chooseByFolds(
+            SparseMatrix x,
+            int[] y,
+            int[] pool,
+            List<Splits.Split> folds,
+            long seed,
+            BoostingEngine on) {
         double[][][] curves = new double[DEPTHS.length][folds.size()][];
         byte[][][] boosters = new byte[DEPTHS.length][folds.size()][];
         boolean[] live = new boolean[DEPTHS.length];
         java.util.Arrays.fill(live, true);
-        for (int f = 0; f < folds.size(); f++) {
-            Splits.Split s = folds.get(f);
-            int[] train = Fit.pick(pool, s.train());
-            int[] test = Fit.pick(pool, s.test());
-            for (int d = 0; d < DEPTHS.length; d++) {
-                if (live[d]) {
-                    BoostingEngine.Trained t =
-                            engine.train(
-                                    x, y, train, test, DEPTHS[d], MAX_ROUNDS, PATIENCE, seed + f);
-                    curves[d][f] = t.validationAuc();
-                    boosters[d][f] = t.json();
-                }
-            }
-            if (f + 1 == DECIDING_FOLDS && f + 1 < folds.size()) {
-                dropBehind(curves, f + 1, live);
-            }
+        int deciding = Math.min(DECIDING_FOLDS, folds.size());
+        boostFolds(on, x, y, pool, folds, 0, deciding, live, seed, curves, boosters);
+        if (deciding < folds.size()) {
+            dropBehind(curves, deciding, live);
+            boostFolds(on, x, y, pool, folds, deciding, folds.size(), live, seed, curves, boosters);
         }
         int bestDepth = 0;
         int bestRounds = 1;
@@ -187,6 +191,47 @@ final class Boosted {
             }
         }
         return new FoldsChoice(point(DEPTHS[bestDepth], bestRounds), fits, List.copyOf(dropped));
+    }
+
+    /**
+     * Boosts every live depth on folds {@code from} to {@code to} (exclusive), scored round by
+     * round on each fold's test part, into {@code curves} and {@code boosters}; the deeper depths
+     * first, the longest fits, when they run side by side.
+     */
+    private static void boostFolds(
+            BoostingEngine on,
+            SparseMatrix x,
+            int[] y,
+            int[] pool,
+            List<Splits.Split> folds,
+            int from,
+            int to,
+            boolean[] live,
+            long seed,
+            double[][][] curves,
+            byte[][][] boosters) {
+        int workers = on.sideBySide();
+        BoostingEngine each = workers > 1 ? on.oneThreaded() : on;
+        List<int[]> fits = new ArrayList<>();
+        List<java.util.concurrent.Callable<BoostingEngine.Trained>> tasks = new ArrayList<>();
+        for (int d = DEPTHS.length - 1; d >= 0; d--) {
+            for (int f = from; live[d] && f < to; f++) {
+                int[] train = Fit.pick(pool, folds.get(f).train());
+                int[] test = Fit.pick(pool, folds.get(f).test());
+                int depth = DEPTHS[d];
+                long foldSeed = seed + f;
+                fits.add(new int[] {d, f});
+                tasks.add(
+                        () -> each.train(x, y, train, test, depth, MAX_ROUNDS, PATIENCE, foldSeed));
+            }
+        }
+        List<BoostingEngine.Trained> trained = SideBySide.run(workers, tasks);
+        for (int i = 0; i < fits.size(); i++) {
+            int d = fits.get(i)[0];
+            int f = fits.get(i)[1];
+            curves[d][f] = trained.get(i).validationAuc();
+            boosters[d][f] = trained.get(i).json();
+        }
     }
 
     /** The mean over the first {@code n} folds' curves of the AUC after {@code round}. */

@@ -36,6 +36,19 @@ public interface BoostingEngine {
     /** The engine's name in the logs and the summary ({@code xgboost4j}, {@code spark}). */
     String name();
 
+    /**
+     * How many independent fits (auto's inner folds and depths) may run side by side, each on
+     * {@link #oneThreaded()}; 1: one at a time on this engine.
+     */
+    default int sideBySide() {
+        return 1;
+    }
+
+    /** This engine with each fit on one thread, for fits run side by side. */
+    default BoostingEngine oneThreaded() {
+        return this;
+    }
+
     /** The booster's parameters at {@code depth}: the same for every engine. */
     static Map<String, Object> parameters(int depth, long seed) {
         Map<String, Object> p = new HashMap<>();

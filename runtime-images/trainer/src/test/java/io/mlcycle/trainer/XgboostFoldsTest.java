@@ -6,7 +6,6 @@ import io.mlcycle.testing.UnitTier;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
-import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -16,8 +15,8 @@ class XgboostFoldsTest {
 
     @Test
     void theFoldsBoostingCutToTheChosenRoundsScoresEveryRowAsARefitAtThatPoint() {
-        SparseMatrix x = table(400, 6, 5);
-        int[] y = labels(x, 6);
+        SparseMatrix x = BoostingTables.table(400, 6, 5);
+        int[] y = BoostingTables.labels(x, 6);
         int[] pool = Trainer.identity(x.rows());
         List<Splits.Split> folds = Splits.kfold(y, 5, 43);
 
@@ -51,8 +50,8 @@ class XgboostFoldsTest {
 
     @Test
     void cuttingAModelToMoreRoundsThanItHasIsRefusedNamingBoth() {
-        SparseMatrix x = table(200, 4, 9);
-        int[] y = labels(x, 10);
+        SparseMatrix x = BoostingTables.table(200, 4, 9);
+        int[] y = BoostingTables.labels(x, 10);
         byte[] json =
                 BoostingEngine.LOCAL
                         .train(x, y, Trainer.identity(x.rows()), null, 3, 4, 0, 1)
@@ -60,36 +59,5 @@ class XgboostFoldsTest {
         assertThat(Trees.parse(Boosted.firstRounds(json, 2), 4).trees()).isEqualTo(2);
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Boosted.firstRounds(json, 5))
                 .hasMessage("the model has 4 rounds, not 5");
-    }
-
-    /** Dense random features in 0..9, every row non-zero somewhere. */
-    private static SparseMatrix table(int rows, int features, long seed) {
-        Random rnd = new Random(seed);
-        String[] ids = new String[rows];
-        int[] ptr = new int[rows + 1];
-        int[] cols = new int[rows * features];
-        float[] vals = new float[rows * features];
-        int n = 0;
-        for (int r = 0; r < rows; r++) {
-            ids[r] = "e" + r;
-            for (int j = 0; j < features; j++) {
-                cols[n] = j;
-                vals[n++] = 1 + rnd.nextInt(9);
-            }
-            ptr[r + 1] = n;
-        }
-        return new SparseMatrix(ids, ptr, cols, vals, features);
-    }
-
-    /** A noisy threshold law on the first two features. */
-    private static int[] labels(SparseMatrix x, long seed) {
-        Random rnd = new Random(seed);
-        int[] y = new int[x.rows()];
-        for (int r = 0; r < y.length; r++) {
-            int k = x.rowPtr()[r];
-            boolean signal = (x.values()[k] > 5) ^ (x.values()[k + 1] > 4);
-            y[r] = rnd.nextDouble() < (signal ? 0.75 : 0.25) ? 1 : 0;
-        }
-        return y;
     }
 }
