@@ -16,7 +16,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -91,7 +90,8 @@ final class SparkBoosting {
             c.setNumEarlyStoppingRounds(patience);
         }
         try {
-            XGBoostClassificationModel m = c.fit(train.repartition(workers));
+            // XGBoost repartitions a frame whose partitions are not one per worker, only then
+            XGBoostClassificationModel m = c.fit(train);
             byte[] json = m.nativeBooster().toByteArray("json");
             return new Trained(json, valid == null ? new double[0] : validationAuc(m));
         } catch (XGBoostError e) {
@@ -102,20 +102,23 @@ final class SparkBoosting {
         }
     }
 
-    /** One row of the frames. */
+    /** One row of the frames: the non-zero values; {@code cols} is kept when none is zero. */
     static Row row(int numFeatures, int[] cols, float[] vals, int label) {
         int n = 0;
-        int[] idx = new int[cols.length];
-        double[] val = new double[cols.length];
-        for (int k = 0; k < cols.length; k++) {
-            if (vals[k] != 0) {
-                idx[n] = cols[k];
-                val[n++] = vals[k];
+        for (float v : vals) {
+            if (v != 0) {
+                n++;
             }
         }
-        return RowFactory.create(
-                Vectors.sparse(numFeatures, Arrays.copyOf(idx, n), Arrays.copyOf(val, n)),
-                (double) label);
+        int[] idx = n == cols.length ? cols : new int[n];
+        double[] val = new double[n];
+        for (int k = 0, j = 0; k < cols.length; k++) {
+            if (vals[k] != 0) {
+                idx[j] = cols[k];
+                val[j++] = vals[k];
+            }
+        }
+        return RowFactory.create(Vectors.sparse(numFeatures, idx, val), (double) label);
     }
 
     /**

@@ -36,7 +36,7 @@ final class SparkTrainer {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         TrainingRows rows;
         try {
-            rows = TrainingRows.read(t, jsc);
+            rows = TrainingRows.read(t, jsc, workers);
         } catch (RuntimeException e) {
             throw SparkTrainingFailures.of(e, workers);
         }
@@ -125,7 +125,10 @@ final class SparkTrainer {
                 seconds);
     }
 
-    /** The rows of the given roles as XGBoost4J-Spark's frame. */
+    /**
+     * The rows of the given roles as XGBoost4J-Spark's frame, in the rows' partitions: one per
+     * worker as {@link TrainingRows#read} makes them, so XGBoost trains on them as they are cached.
+     */
     static Dataset<Row> frame(
             SparkSession spark,
             JavaPairRDD<Long, TrainingRows.Labelled> rows,

@@ -42,7 +42,12 @@ record TrainingRows(
     record Labelled(String entity, long ord, int label, int[] cols, float[] vals)
             implements Serializable {}
 
-    static TrainingRows read(TrainTask t, JavaSparkContext jsc) throws IOException {
+    /**
+     * Reads the task's rows into {@code workers} partitions, one per XGBoost worker, each a range
+     * of positions: the frames built from them train without a repartition (a shuffle of every row
+     * for each fit), on the same rows per worker however the tables were read.
+     */
+    static TrainingRows read(TrainTask t, JavaSparkContext jsc, int workers) throws IOException {
         // Iceberg views: the driver plans each as-of's tag, the executors read the planned files
         LakeInputs planned = LakeInputs.plan(t.features(), System::getenv);
         List<FeatureParts.Table> tables = FeatureParts.plan(planned.inputs(), planned.plans());
@@ -96,15 +101,52 @@ record TrainingRows(
                                                 e._2()._2(),
                                                 e._2()._1().cols(),
                                                 e._2()._1().vals()));
-        JavaPairRDD<Long, Labelled> rows =
+        JavaPairRDD<Long, Labelled> numbered =
                 labelled.sortBy(Labelled::ord, true, Math.max(1, jsc.defaultParallelism()))
                         .zipWithIndex()
                         .mapToPair(e -> new scala.Tuple2<>(e._2(), e._1()));
+        JavaPairRDD<Long, Labelled> rows =
+                numbered.repartitionAndSortWithinPartitions(
+                        new Positions(Math.max(1, workers), numbered.count()));
         rows.persist(StorageLevel.MEMORY_AND_DISK_SER());
         int[] y = labelsInOrder(rows);
         checkLabelled(y, labels, features, t.labels().uri());
         labels.unpersist(false);
         return new TrainingRows(columns, rows, y, labelRows);
+    }
+
+    /**
+     * Positions {@code 0..rows-1} in {@code parts} ranges of nearly equal size, in order: each
+     * worker's rows depend on the positions only, not on how the tables were sliced.
+     */
+    static final class Positions extends org.apache.spark.Partitioner {
+        private final int parts;
+        private final long rows;
+
+        Positions(int parts, long rows) {
+            this.parts = parts;
+            this.rows = Math.max(1, rows);
+        }
+
+        @Override
+        public int numPartitions() {
+            return parts;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return (int) Math.min(parts - 1, (Long) key * parts / rows);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Positions p && p.parts == parts && p.rows == rows;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(rows) * 31 + parts;
+        }
     }
 
     /**

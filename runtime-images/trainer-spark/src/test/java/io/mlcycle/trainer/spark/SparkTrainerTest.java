@@ -11,11 +11,13 @@ import io.mlcycle.task.Summary;
 import io.mlcycle.task.TrainSummary;
 import io.mlcycle.task.TrainTask;
 import io.mlcycle.testing.UnitTier;
+import io.mlcycle.trainer.DistributedXgboost;
 import io.mlcycle.trainer.PlantedData;
 import io.mlcycle.trainer.Trainer;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
 import ml.dmlc.xgboost4j.java.XGBoost;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -186,7 +188,8 @@ class SparkTrainerTest {
                 TrainingRows.read(
                         task,
                         org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
-                                spark.sparkContext()));
+                                spark.sparkContext()),
+                        2);
         try {
             List<String> byPosition =
                     rows.rows().sortByKey().values().map(TrainingRows.Labelled::entity).collect();
@@ -197,6 +200,62 @@ class SparkTrainerTest {
         } finally {
             rows.rows().unpersist(false);
         }
+    }
+
+    @Test
+    void theRowsComeInOnePartitionPerWorkerSoBoostingOnThemShufflesNoRow() throws Exception {
+        TrainTask task = xgboost("xgboost", root.resolve("models/m/partitions"));
+        var jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        TrainingRows one = TrainingRows.read(task, jsc, 1);
+        TrainingRows two = TrainingRows.read(task, jsc, 2);
+        var role =
+                jsc.broadcast(
+                        DistributedXgboost.roles(DistributedXgboost.plan(task), two.labels()));
+        java.util.concurrent.atomic.AtomicLong shuffled =
+                new java.util.concurrent.atomic.AtomicLong();
+        org.apache.spark.scheduler.SparkListener reads =
+                new org.apache.spark.scheduler.SparkListener() {
+                    @Override
+                    public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                        if (end.taskMetrics() != null) {
+                            shuffled.addAndGet(
+                                    end.taskMetrics().shuffleReadMetrics().recordsRead());
+                        }
+                    }
+                };
+        try {
+            assertThat(one.rows().getNumPartitions()).isEqualTo(1);
+            assertThat(two.rows().getNumPartitions()).isEqualTo(2);
+            int features = two.columns().names().size();
+            var fit =
+                    SparkTrainer.frame(spark, two.rows(), role, features, DistributedXgboost.TRAIN);
+            var valid =
+                    SparkTrainer.frame(spark, two.rows(), role, features, DistributedXgboost.VALID);
+            assertThat(fit.rdd().getNumPartitions()).isEqualTo(2);
+            spark.sparkContext().addSparkListener(reads);
+            double[] auc =
+                    new SparkBoosting(spark, 2).train(fit, valid, 3, 20, 5, 42).validationAuc();
+            spark.sparkContext().listenerBus().waitUntilEmpty();
+            assertThat(auc).isNotEmpty();
+            // before, every fit repartitioned its frame: a shuffle of all its rows
+            assertThat(shuffled.get()).isLessThan(fit.count());
+        } finally {
+            spark.sparkContext().removeSparkListener(reads);
+            one.rows().unpersist(false);
+            two.rows().unpersist(false);
+            role.destroy();
+        }
+    }
+
+    @Test
+    void aFramesRowHoldsTheEntitysNonZeroValuesAndItsLabel() {
+        var values = Vectors.sparse(6, new int[] {1, 4}, new double[] {2, 3});
+        var none = SparkBoosting.row(6, new int[] {1, 4}, new float[] {2, 3}, 1);
+        var some = SparkBoosting.row(6, new int[] {1, 2, 4}, new float[] {2, 0, 3}, 0);
+        assertThat(none.get(0)).isEqualTo(values);
+        assertThat(none.getDouble(1)).isEqualTo(1.0);
+        assertThat(some.get(0)).isEqualTo(values);
+        assertThat(some.getDouble(1)).isEqualTo(0.0);
     }
 
     @Test
