@@ -53,6 +53,9 @@ public final class RestCatalogServer implements AutoCloseable {
     /** A bearer token accepted as it is (Iceberg's {@code token} property). */
     public static final String TOKEN = "bearer-token-for-tests";
 
+    /** What {@link #main} prints before the endpoint once it serves. */
+    static final String LISTENING = "rest catalog listening on ";
+
     private static final String ISSUED = "issued-token-for-" + CLIENT_ID;
 
     private final Server server;
@@ -114,6 +117,19 @@ public final class RestCatalogServer implements AutoCloseable {
         RestCatalogServer rest = start(warehouse);
         rest.open.set(true);
         return rest;
+    }
+
+    /**
+     * Runs a catalog on the warehouse directory {@code args[0]} in its own JVM ({@link
+     * RestCatalogProcess}): prints {@link #LISTENING} and the endpoint, serves until its standard
+     * input ends (the parent closed it, or died), then stops.
+     */
+    public static void main(String[] args) throws Exception {
+        try (RestCatalogServer rest = start(Path.of(args[0]))) {
+            System.out.println(LISTENING + rest.uri());
+            System.out.flush();
+            System.in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
     }
 
     /** The endpoint a client's {@code uri} names: {@code http://127.0.0.1:<port>}. */

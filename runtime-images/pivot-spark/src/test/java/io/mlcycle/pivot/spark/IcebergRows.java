@@ -23,6 +23,8 @@ import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Iceberg fixtures: two as-ofs either engine commits, and a table's rows as sorted {@code
  * entity:idx=val,…} lines as Spark SQL reads them and as mlcycle's reader (DuckDB over the files an
@@ -149,6 +151,31 @@ final class IcebergRows {
             out.add(sb.toString());
         }
         return out.stream().sorted().toList();
+    }
+
+    /**
+     * What Spark SQL returns for {@code entity, idx, val} of {@code sqlTable} at the as-of's tag.
+     */
+    static List<String> sparkAt(SparkSession spark, String sqlTable, String asOf) {
+        return spark(
+                spark,
+                "SELECT entity, idx, val FROM " + sqlTable + " VERSION AS OF 'asOf-" + asOf + "'");
+    }
+
+    /**
+     * The Spark engine's table {@code onSpark} holds the DuckDB engine's rows ({@code duckdb}) at
+     * as-ofs 2026-11-20 and 2026-11-21, read by mlcycle's reader and by Spark SQL as {@code
+     * sqlTable}, and its current snapshot is the later as-of.
+     */
+    static void assertSparkEngineAgreesAtEachAsOf(
+            SparkSession spark, LakeTable duckdb, LakeTable onSpark, String sqlTable)
+            throws IOException {
+        for (String asOf : List.of("2026-11-20", "2026-11-21")) {
+            List<String> rows = mlcycle(duckdb.plan(asOf));
+            assertThat(mlcycle(onSpark.plan(asOf))).as(asOf).isEqualTo(rows);
+            assertThat(sparkAt(spark, sqlTable, asOf)).as(asOf).isEqualTo(rows);
+        }
+        assertThat(onSpark.planCurrent().asOf()).isEqualTo("2026-11-21");
     }
 
     /** What mlcycle's reader returns for a planned version. */

@@ -91,30 +91,13 @@ class IcebergSparkJdbcIT {
         assertThat(current).hasSizeGreaterThan(10).isNotEqualTo(older);
         assertThat(IcebergRows.spark(spark, "SELECT entity, idx, val FROM pg.features.items"))
                 .isEqualTo(current);
-        assertThat(
-                        IcebergRows.spark(
-                                spark,
-                                "SELECT entity, idx, val FROM pg.features.items"
-                                        + " VERSION AS OF 'asOf-2026-11-20'"))
-                .isEqualTo(older);
+        assertThat(IcebergRows.sparkAt(spark, "pg.features.items", "2026-11-20")).isEqualTo(older);
     }
 
     @Test
     void theSparkEngineCommitsTheSameRowsThroughTheJdbcCatalogAndSparkSqlReadsThem()
             throws Exception {
-        for (String asOf : List.of("2026-11-20", "2026-11-21")) {
-            List<String> rows = IcebergRows.mlcycle(table.plan(asOf));
-            assertThat(IcebergRows.mlcycle(sparkTable.plan(asOf))).as(asOf).isEqualTo(rows);
-            assertThat(
-                            IcebergRows.spark(
-                                    spark,
-                                    "SELECT entity, idx, val FROM pg.features.items_spark"
-                                            + " VERSION AS OF 'asOf-"
-                                            + asOf
-                                            + "'"))
-                    .as(asOf)
-                    .isEqualTo(rows);
-        }
-        assertThat(sparkTable.planCurrent().asOf()).isEqualTo("2026-11-21");
+        IcebergRows.assertSparkEngineAgreesAtEachAsOf(
+                spark, table, sparkTable, "pg.features.items_spark");
     }
 }
