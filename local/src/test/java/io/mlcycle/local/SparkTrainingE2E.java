@@ -7,11 +7,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,7 +24,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * creates two executor pods through the same API; the kubelet runs them as processes (the
  * trainer-spark jar, XGBoost's natives) that join XGBoost4J-Spark's barrier stage and its tracker
  * on the driver. The operator registers the driver's version, and a ModelDeployment serves it with
- * the server's scorer.
+ * the server's scorer. The FeatureView it trains on is pivoted on Spark too (a pivot-spark driver
+ * and its executor pod) into an Apache Iceberg table ({@code store.format: iceberg}, Hadoop catalog
+ * on the data volume): the trainer plans the as-of's tag and the model's lineage names the snapshot
+ * the table's metadata has under that tag.
  */
 @EndToEndTier
 @ExtendWith(OneSparkE2eAtATime.class)
@@ -56,9 +61,44 @@ class SparkTrainingE2E {
                 """);
     }
 
+    /**
+     * The players' view pivoted on Spark (one executor) into an Iceberg table: Iceberg's Hadoop
+     * catalog with its warehouse at the view's store URI, table features.players.
+     */
+    static String sparkIcebergFeatureView() {
+        return SmallChain.featureView("players", "2026-11-20")
+                + """
+                    format: iceberg
+                    catalog: {type: hadoop}
+                  engine: spark
+                  spark:
+                    executor: {instances: 1}
+                """;
+    }
+
+    /**
+     * The snapshot the Hadoop catalog's current metadata file under {@code table} tags {@code tag},
+     * read from the files, not through Iceberg.
+     */
+    static long taggedSnapshot(Path table, String tag) throws IOException {
+        Path metadata = table.resolve("metadata");
+        String version = Files.readString(metadata.resolve("version-hint.text")).trim();
+        Map<?, ?> json =
+                cluster.client()
+                        .getKubernetesSerialization()
+                        .unmarshal(
+                                Files.readString(
+                                        metadata.resolve("v" + version + ".metadata.json")),
+                                Map.class);
+        Object ref = ((Map<?, ?>) json.get("refs")).get(tag);
+        assertThat(ref).as("tag " + tag + " in " + metadata).isInstanceOf(Map.class);
+        return ((Number) ((Map<?, ?>) ref).get("snapshot-id")).longValue();
+    }
+
     @Test
     void aSparkTrainedVersionIsRegisteredAndServed() throws Exception {
         List<String> jars = new ArrayList<>(List.of(E2eSetup.CHAIN_JARS));
+        jars.add("runtime-images/pivot-spark/target/pivot-spark.jar");
         jars.add("runtime-images/trainer-spark/target/trainer-spark.jar");
         E2eSetup.projectRoot(jars.toArray(String[]::new));
         LocalCluster.Options o = SmallChain.options("local/target/e2e-spark-training");
@@ -67,7 +107,7 @@ class SparkTrainingE2E {
         Path manifests = o.workDir().resolve("spark-training.yaml");
         Files.writeString(
                 manifests,
-                SmallChain.featureView("players", "2026-11-20")
+                sparkIcebergFeatureView()
                         + "---\n"
                         + sparkTrainingRun()
                         + "---\n"
@@ -129,6 +169,7 @@ class SparkTrainingE2E {
         assertThat(Files.readString(executors.log(driver)))
                 .as("XGBoost's barrier stage scheduled on the two executors")
                 .contains("Successfully scheduled all the 2 tasks for barrier stage");
+        assertIcebergPivotOnSparkInTheLineage(o.dataRoot().resolve("data/features/players"));
         Path artifact = o.dataRoot().resolve("data/models/spark-model/v1");
         assertThat(artifact.resolve("model.xgb.json")).exists();
         assertThat(artifact.resolve("_SUCCESS")).exists();
@@ -145,5 +186,47 @@ class SparkTrainingE2E {
                                 .getTerminated()
                                 .getMessage())
                 .contains("\"algorithm\":\"xgboost\"");
+    }
+
+    /**
+     * The view's pivot ran as a SparkApplication and committed an Iceberg snapshot tagged
+     * asOf-2026-11-20 (no dated Parquet directory); the version's lineage names that snapshot.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertIcebergPivotOnSparkInTheLineage(Path warehouse) throws IOException {
+        assertThat(
+                        E2eSetup.field(
+                                cluster.client(),
+                                NS,
+                                "FeatureView",
+                                "players",
+                                "status",
+                                "latest",
+                                "engine"))
+                .isEqualTo("spark");
+        GenericKubernetesResource pivot =
+                cluster.client()
+                        .genericKubernetesResources(LocalSparkOperator.CONTEXT)
+                        .inNamespace(NS)
+                        .withName("players-pivot-20261120-1")
+                        .get();
+        assertThat(pivot.<Object>get("status", "applicationState", "state")).isEqualTo("COMPLETED");
+        assertThat(warehouse.resolve("asOf=2026-11-20")).doesNotExist();
+        long tagged = taggedSnapshot(warehouse.resolve("features/players"), "asOf-2026-11-20");
+        List<Map<String, Object>> read =
+                (List<Map<String, Object>>)
+                        E2eSetup.field(
+                                cluster.client(),
+                                NS,
+                                "ModelVersion",
+                                "spark-model-v1",
+                                "spec",
+                                "lineage",
+                                "featureViews");
+        assertThat(read).hasSize(1);
+        assertThat(read.get(0))
+                .containsEntry("name", "players")
+                .containsEntry("asOf", "2026-11-20");
+        assertThat(((Number) read.get(0).get("snapshotId")).longValue()).isEqualTo(tagged);
     }
 }

@@ -12,6 +12,7 @@ import io.mlcycle.task.Summary;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Array;
@@ -87,7 +88,9 @@ public final class FeatureParts {
                                         i,
                                         in.featureView(),
                                         planned.featureCatalog(),
-                                        planned.dataFiles()),
+                                        planned.dataFiles().stream()
+                                                .map(FeatureParts::asPodsNameIt)
+                                                .toList()),
                                 in.uri()));
                 continue;
             }
@@ -97,6 +100,16 @@ public final class FeatureParts {
                             : fileTable(i, in, Uris.toPath(in.uri(), field)));
         }
         return tables;
+    }
+
+    /**
+     * A planned data file as the executors open it: Iceberg records the real path of a {@code
+     * file://} table, which under a file root (local mode's data volume, {@code MLCYCLE_FILE_ROOT})
+     * the executors' {@link Uris#toPath} would root a second time; so such a path goes back to the
+     * volume's name for it ({@code file:///data/…}).
+     */
+    static String asPodsNameIt(String uri) {
+        return uri.startsWith("file:") ? Uris.fileUri(Path.of(URI.create(uri)), false) : uri;
     }
 
     private static Table fileTable(int index, FeatureInput in, Path dir) throws IOException {
